@@ -1,0 +1,44 @@
+/* hcc runtime: the kernels that generated models call. C99, no malloc, no globals.
+ *
+ * Every kernel takes its buffers from the caller (the generated model passes slices of
+ * one arena planned at compile time). Requantization is defined once (hcc_requantize)
+ * and matches hcc's int8 reference interpreter bit for bit; see docs/numerics.md.
+ */
+#ifndef HCC_RUNTIME_H
+#define HCC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes returned by the public API of generated models and by the blob loader. */
+typedef enum {
+    HCC_OK = 0,
+    HCC_ERR_NULL_ARGUMENT = 1,     /* a required pointer is NULL */
+    HCC_ERR_ARENA_TOO_SMALL = 2,   /* arena_size < NAME_ARENA_SIZE */
+    HCC_ERR_ARENA_MISALIGNED = 3,  /* arena not aligned to HCC_ARENA_ALIGN */
+    HCC_ERR_BAD_SIZE = 4,          /* an input/output length does not match the model */
+    HCC_ERR_BLOB_MAGIC = 10,       /* weights blob: wrong magic */
+    HCC_ERR_BLOB_VERSION = 11,     /* weights blob: unsupported format version */
+    HCC_ERR_BLOB_HASH = 12,        /* weights blob: built for another graph */
+    HCC_ERR_BLOB_LENGTH = 13,      /* weights blob: payload length wrong or truncated */
+    HCC_ERR_BLOB_CRC = 14          /* weights blob: payload CRC32 mismatch */
+} hcc_status_t;
+
+/* Optional per-op profiling: a harness that defines HCC_PROFILE and provides
+ * hcc_profile_hook() is called before (phase 0) and after (phase 1) every op. */
+#ifdef HCC_PROFILE
+void hcc_profile_hook(int op_index, int phase);
+#define HCC_PROFILE_OP(index, phase) hcc_profile_hook((index), (phase))
+#else
+#define HCC_PROFILE_OP(index, phase) ((void)0)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HCC_RUNTIME_H */
