@@ -1,0 +1,85 @@
+"""The operator definition interface. Each operator is defined once, in hcc/ops/<op>.py.
+
+An OpDef says, for one IR op kind: which ONNX op types import to it, its attributes and
+their defaults, its shape/type rule (`infer`) and its float semantics (`eval`). Later
+stages add to the same class: int8 semantics and the C kernel call. The importer, the
+interpreters, the passes and the backend all look operators up in the registry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hcc.errors import IRVerifyError, UnsupportedOpError
+from hcc.ir.types import TensorType
+
+REQUIRED = object()  # attribute default meaning "must be given"
+
+
+class OpDef:
+    """Base class for operator definitions; subclasses are registered with @register."""
+
+    name: str = ""
+    onnx_names: tuple[str, ...] = ()  # ONNX op types importing to this op (default: (name,))
+    attrs: dict[str, Any] = {}  # attribute name -> default value (or REQUIRED)
+    num_inputs: tuple[int, int] = (1, 1)  # (min, max); absent optional inputs are None
+    num_outputs: int = 1
+
+    # -- attributes -----------------------------------------------------------------
+    def normalize_attrs(self, attrs: dict[str, Any], where: str = "") -> dict[str, Any]:
+        """Fill defaults, reject unknown or missing attributes. Returns a new dict."""
+        out = {}
+        for key in attrs:
+            if key not in self.attrs:
+                raise UnsupportedOpError(f"{where or self.name}: attribute '{key}' is not supported by {self.name}")
+        for key, default in self.attrs.items():
+            if key in attrs:
+                out[key] = attrs[key]
+            elif default is REQUIRED:
+                raise IRVerifyError(f"{where or self.name}: missing required attribute '{key}'")
+            else:
+                out[key] = default
+        return out
+
+    def from_onnx(self, attrs: dict[str, Any], node, ctx) -> dict[str, Any]:
+        """Translate ONNX attributes into IR attributes (hook for ops that need it)."""
+        return attrs
+
+    # -- semantics ------------------------------------------------------------------
+    def infer(self, op) -> list[TensorType]:
+        """Output types from input types and attributes. Raise IRVerifyError on mismatch."""
+        raise NotImplementedError(f"{self.name}: no shape rule")
+
+    def eval(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+        """Float reference semantics (numpy)."""
+        raise NotImplementedError(f"{self.name}: no float semantics")
+
+    # -- helpers for subclasses --------------------------------------------------------
+    @staticmethod
+    def fail(op, message: str):
+        raise IRVerifyError(f"{op.where()}: {message}")
+
+    @staticmethod
+    def const_input(op, index: int) -> np.ndarray:
+        """The value of an input that must be a compile-time constant (shape, axes, ...)."""
+        value = op.inputs[index] if index < len(op.inputs) else None
+        if value is None or value.const is None:
+            OpDef.fail(op, f"input {index} must be a constant")
+        return value.const
+
+
+_REGISTRY: dict[str, OpDef] = {}
+_ONNX: dict[str, OpDef] = {}
+
+
+def register(cls):
+    """Class decorator: instantiate an OpDef and index it by IR name and ONNX names."""
+    opdef = cls()
+    if opdef.name in _REGISTRY:
+        raise RuntimeError(f"op {opdef.name} defined twice")
+    _REGISTRY[opdef.name] = opdef
+    for onnx_name in opdef.onnx_names or (opdef.name,):
+        _ONNX[onnx_name] = opdef
+    return cls

@@ -1,0 +1,125 @@
+"""Elementwise operators with numpy broadcasting: binary arithmetic and unary functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.errors import IRVerifyError
+from hcc.ir.types import DType, TensorType
+from hcc.ops.base import OpDef, register
+
+
+def broadcast_shape(op, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        raise IRVerifyError(f"{op.where()}: shapes {list(a)} and {list(b)} do not broadcast") from None
+
+
+class BinaryOp(OpDef):
+    """y = f(a, b) with numpy broadcasting; both inputs share one dtype."""
+
+    num_inputs = (2, 2)
+    result_dtype: DType | None = None  # None: same as the inputs
+    fn = None
+
+    def infer(self, op):
+        a, b = op.inputs[0].type, op.inputs[1].type
+        if a.dtype != b.dtype:
+            self.fail(op, f"input dtypes differ ({a.dtype.value} vs {b.dtype.value})")
+        return [TensorType(broadcast_shape(op, a.shape, b.shape), self.result_dtype or a.dtype)]
+
+    def eval(self, op, inputs):
+        a, b = inputs
+        out = type(self).fn(a, b)
+        return [np.asarray(out).astype(self.result_dtype.numpy if self.result_dtype else a.dtype)]
+
+
+def _div(a, b):
+    if np.issubdtype(a.dtype, np.integer):
+        return np.trunc(a / b).astype(a.dtype)  # ONNX integer Div truncates toward zero
+    return a / b
+
+
+@register
+class Add(BinaryOp):
+    name = "Add"
+    fn = staticmethod(np.add)
+
+
+@register
+class Sub(BinaryOp):
+    name = "Sub"
+    fn = staticmethod(np.subtract)
+
+
+@register
+class Mul(BinaryOp):
+    name = "Mul"
+    fn = staticmethod(np.multiply)
+
+
+@register
+class Div(BinaryOp):
+    name = "Div"
+    fn = staticmethod(_div)
+
+
+@register
+class Greater(BinaryOp):
+    name = "Greater"
+    result_dtype = DType.bool
+    fn = staticmethod(np.greater)
+
+
+class UnaryOp(OpDef):
+    """y = f(x), same shape and dtype."""
+
+    fn = None
+
+    def infer(self, op):
+        return [op.inputs[0].type.with_dtype(op.inputs[0].type.dtype)]
+
+    def eval(self, op, inputs):
+        x = inputs[0]
+        return [np.asarray(type(self).fn(x), dtype=x.dtype)]
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+
+
+def _softplus(x):
+    x = x.astype(np.float64)
+    return np.logaddexp(0.0, x)
+
+
+@register
+class Relu(UnaryOp):
+    name = "Relu"
+    fn = staticmethod(lambda x: np.maximum(x, 0))
+
+
+@register
+class Sigmoid(UnaryOp):
+    name = "Sigmoid"
+    fn = staticmethod(_sigmoid)
+
+
+@register
+class Exp(UnaryOp):
+    name = "Exp"
+    fn = staticmethod(np.exp)
+
+
+@register
+class Softplus(UnaryOp):
+    name = "Softplus"
+    fn = staticmethod(_softplus)
+
+
+@register
+class Identity(UnaryOp):
+    name = "Identity"
+    onnx_names = ("Identity", "Dropout")
+    fn = staticmethod(lambda x: x)
