@@ -1,0 +1,1 @@
+"""Quantization: calibration, scale/zero-point math, fixed-point helpers, lookup tables."""
