@@ -41,4 +41,8 @@ void hcc_profile_hook(int op_index, int phase);
 }
 #endif
 
+/* Kernel declarations, one header per kernel family. */
+#include "hcc_kernels.h"   /* requantize, conv, pooling, fully connected, elementwise, LUT, softmax */
+#include "hcc_ssm.h"       /* causal depthwise conv1d and the selective scan */
+
 #endif /* HCC_RUNTIME_H */

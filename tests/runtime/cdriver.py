@@ -1,0 +1,55 @@
+"""Build and call the C kernel test drivers (runtime_c/tests/driver_<kernel>.c).
+
+Each driver is built once per test session with the runtime sources under
+AddressSanitizer + UndefinedBehaviorSanitizer and the project's warning flags, then run
+once per case: arguments go in on stdin (length-prefixed blobs, see test_io.h), the
+kernel's output comes back on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = ROOT / "runtime_c"
+CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g",
+          "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+_BUILD_DIR = Path(tempfile.mkdtemp(prefix="hcc-drivers-"))
+
+
+@lru_cache(maxsize=None)
+def build_driver(kernel: str) -> Path:
+    """Compile driver_<kernel>.c with every runtime source; returns the executable."""
+    exe = _BUILD_DIR / f"driver_{kernel}"
+    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
+    cmd = [os.environ.get("CC", "gcc"), *CFLAGS, "-I", str(RUNTIME / "include"),
+           str(RUNTIME / "tests" / f"driver_{kernel}.c"), *sources, "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return exe
+
+
+def _blob(arg) -> bytes:
+    if isinstance(arg, (int, np.integer)):
+        data = struct.pack("<i", int(arg))
+    else:
+        data = np.ascontiguousarray(arg).tobytes()
+    return struct.pack("<I", len(data)) + data
+
+
+def call_kernel(kernel: str, args, out_dtype, out_shape) -> np.ndarray:
+    """Run driver_<kernel> with `args` (ints and arrays, in the driver's order)."""
+    exe = build_driver(kernel)
+    payload = b"".join(_blob(a) for a in args)
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
+    proc = subprocess.run([str(exe)], input=payload, capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise AssertionError(f"driver_{kernel} failed ({proc.returncode}):\n{proc.stderr.decode(errors='replace')}")
+    out = np.frombuffer(proc.stdout, dtype=out_dtype)
+    return out.reshape(out_shape)
