@@ -116,8 +116,11 @@ def _require(tool: str) -> str:
 
 
 def _first_error_line(stderr: str) -> str:
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    for pattern in (r"\berror\b", r"undefined reference", r"\bwarning\b"):
+    # collect2's summary ("ld returned 1 exit status") says nothing; the linker's own
+    # line ("undefined reference to ...") is the useful one.
+    lines = [ln.strip() for ln in stderr.splitlines()
+             if ln.strip() and not ln.startswith("collect2:")]
+    for pattern in (r"undefined reference|multiple definition", r"\berror\b", r"\bwarning\b"):
         for ln in lines:
             if re.search(pattern, ln):
                 return ln
