@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import IRVerifyError
+from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
 
@@ -66,6 +66,23 @@ class Div(BinaryOp):
 
 
 @register
+class Pow(BinaryOp):
+    """ONNX lets the exponent have its own dtype; the result has the base's dtype."""
+
+    name = "Pow"
+
+    def infer(self, op):
+        a, b = op.inputs[0].type, op.inputs[1].type
+        return [TensorType(broadcast_shape(op, a.shape, b.shape), a.dtype)]
+
+    def eval(self, op, inputs):
+        a, b = inputs
+        if np.issubdtype(a.dtype, np.integer):
+            return [np.power(a.astype(np.int64), b.astype(np.int64)).astype(a.dtype)]
+        return [np.power(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)]
+
+
+@register
 class Greater(BinaryOp):
     name = "Greater"
     result_dtype = DType.bool
@@ -119,7 +136,44 @@ class Softplus(UnaryOp):
 
 
 @register
+class Tanh(UnaryOp):
+    name = "Tanh"
+    fn = staticmethod(np.tanh)
+
+
+@register
+class Sqrt(UnaryOp):
+    name = "Sqrt"
+    fn = staticmethod(np.sqrt)
+
+
+@register
+class Log(UnaryOp):
+    name = "Log"
+    fn = staticmethod(np.log)
+
+
+@register
+class Neg(UnaryOp):
+    name = "Neg"
+    fn = staticmethod(np.negative)
+
+
+@register
 class Identity(UnaryOp):
+    """Identity; Dropout in inference mode imports to it (its mask output is refused)."""
+
     name = "Identity"
     onnx_names = ("Identity", "Dropout")
     fn = staticmethod(lambda x: x)
+
+    def from_onnx(self, attrs, node, ctx):
+        if node.op_type == "Dropout":
+            if len(node.output) > 1 and node.output[1]:
+                raise UnsupportedOpError(f"Dropout '{node.name}': the mask output is not supported (inference only)")
+            training = ctx.const_input(2)
+            if training is not None and bool(training):
+                raise UnsupportedOpError(f"Dropout '{node.name}': training_mode=1 is not supported (inference only)")
+            del ctx.inputs[1:]
+            attrs.pop("seed", None)
+        return attrs

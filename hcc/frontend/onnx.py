@@ -1,0 +1,355 @@
+"""ONNX -> IR. One pass over each (sub)graph, in topological order:
+
+- initializers and Constant nodes become IR constants (names kept);
+- every other node is looked up in the op registry (hcc/ops); its OpDef translates the
+  ONNX attributes (`from_onnx`), fills defaults (`normalize_attrs`) and gives the result
+  types (`infer`), which are cross-checked against ONNX's own shape inference;
+- graph attributes (a Scan body) are imported recursively; names of enclosing graphs stay
+  visible in them, so a body reads outer values directly (captures).
+
+Only static shapes are supported: a symbolic batch-like first input dimension is fixed to 1
+(and recorded in the graph metadata under `hcc.assumed_batch`); any other symbolic
+dimension is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import ChainMap
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from hcc.errors import HccError, ModelImportError, UnsupportedOpError
+from hcc.ir.graph import Graph, Op, Value
+from hcc.ir.types import DType, TensorType
+from hcc.ops import onnx_op
+
+OPSETS = range(13, 22)  # the default-domain opsets hcc reads
+_BATCH_LIKE = re.compile(r"(?i)^(batch.*|.*_batch|n|b|bs|batch_size)$")
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+
+
+def import_onnx(source) -> Graph:
+    """Import an ONNX model (a path or a ModelProto) into a verified IR Graph."""
+    model, label = _load(source)
+    opset = _default_opset(model, label)
+    model = onnx.ModelProto.FromString(model.SerializeToString())  # never mutate the caller's proto
+    assumed = _fix_batch_dims(model.graph, label)
+    try:
+        model = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+    except Exception:  # noqa: BLE001 - ONNX's inference is a cross-check only; hcc infers itself
+        pass
+    importer = _Importer(label, opset)
+    graph = importer.import_graph(model.graph, None, "main", {}, None)
+    for prop in model.metadata_props:
+        graph.metadata[prop.key] = prop.value
+    if assumed:
+        graph.metadata["hcc.assumed_batch"] = ", ".join(assumed)
+    from hcc.ir.verifier import verify_graph
+
+    verify_graph(graph)
+    return graph
+
+
+def _load(source) -> tuple[onnx.ModelProto, str]:
+    if isinstance(source, onnx.ModelProto):
+        return source, source.graph.name or "<model>"
+    path = Path(source)
+    if not path.exists():
+        raise HccError(f"{path}: no such file")
+    try:
+        model = onnx.load(str(path))
+    except Exception as err:  # noqa: BLE001 - protobuf raises several unrelated types
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelImportError(f"{path}: not a valid ONNX model ({reason})") from None
+    if not model.HasField("graph") or not model.opset_import:
+        raise ModelImportError(f"{path}: not a valid ONNX model (no graph or no opset)")
+    return model, str(path)
+
+
+def _default_opset(model: onnx.ModelProto, label: str) -> int:
+    for entry in model.opset_import:
+        if entry.domain in _DEFAULT_DOMAINS:
+            if entry.version not in OPSETS:
+                raise ModelImportError(f"{label}: opset {entry.version} is not supported (hcc reads opsets {OPSETS.start}-{OPSETS.stop - 1})")
+            return entry.version
+    raise ModelImportError(f"{label}: the model does not import the default ONNX opset")
+
+
+def _fix_batch_dims(graph: onnx.GraphProto, label: str) -> list[str]:
+    """Fix symbolic batch-like first dims of graph inputs to 1; refuse other symbolic dims."""
+    initializers = {t.name for t in graph.initializer}
+    assumed = []
+    for vi in graph.input:
+        if vi.name in initializers or not vi.type.HasField("tensor_type"):
+            continue
+        tt = vi.type.tensor_type
+        if not tt.HasField("shape"):
+            raise ModelImportError(f"{label}: input '{vi.name}' has no shape; hcc needs static shapes")
+        for axis, dim in enumerate(tt.shape.dim):
+            if dim.HasField("dim_value"):
+                continue
+            if axis == 0 and _BATCH_LIKE.match(dim.dim_param or ""):
+                dim.dim_value = 1  # clears dim_param (a oneof)
+                assumed.append(f"{vi.name}[0]={1}")
+                continue
+            what = f"'{dim.dim_param}'" if dim.dim_param else "unknown"
+            raise ModelImportError(
+                f"{label}: input '{vi.name}' dimension {axis} is symbolic ({what}); hcc needs static shapes "
+                "(only a batch-like first dimension is fixed to 1)")
+    return assumed
+
+
+def ir_dtype(elem_type: int, where: str) -> DType:
+    """The IR element type of an ONNX TensorProto element type, or UnsupportedOpError."""
+    name = onnx.TensorProto.DataType.Name(elem_type) if elem_type in onnx.TensorProto.DataType.values() else str(elem_type)
+    try:
+        return DType.from_numpy(onnx.helper.tensor_dtype_to_np_dtype(elem_type))
+    except (ValueError, KeyError, TypeError):
+        supported = ", ".join(d.value for d in DType)
+        raise UnsupportedOpError(f"{where}: element type {name} is not supported (hcc supports {supported})") from None
+
+
+def _static_type(vi: onnx.ValueInfoProto) -> TensorType | None:
+    """The ValueInfo's type when fully known (element type and every dimension), else None."""
+    if not vi.type.HasField("tensor_type"):
+        return None
+    tt = vi.type.tensor_type
+    if not tt.elem_type or not tt.HasField("shape") or any(not d.HasField("dim_value") for d in tt.shape.dim):
+        return None
+    try:
+        return TensorType(tuple(d.dim_value for d in tt.shape.dim), ir_dtype(tt.elem_type, vi.name))
+    except UnsupportedOpError:
+        return None
+
+
+def describe(node: onnx.NodeProto) -> str:
+    """How error messages name a node: its name, else its first output."""
+    return node.name or (f"output {node.output[0]}" if node.output else "<unnamed>")
+
+
+def _used_names(graph: onnx.GraphProto) -> set[str]:
+    """Names a graph (and its subgraphs) reads but does not define: its outer-scope uses."""
+    defined = {v.name for v in graph.input} | {t.name for t in graph.initializer}
+    used = set()
+    for node in graph.node:
+        used.update(n for n in node.input if n)
+        for attr in node.attribute:
+            for sub in ([attr.g] if attr.type == onnx.AttributeProto.GRAPH else list(attr.graphs)):
+                used |= _used_names(sub)
+        defined.update(node.output)
+    used.update(v.name for v in graph.output)
+    return used - defined
+
+
+def _node_deps(node: onnx.NodeProto) -> list[str]:
+    deps = [n for n in node.input if n]
+    for attr in node.attribute:
+        if attr.type == onnx.AttributeProto.GRAPH:
+            deps.extend(sorted(_used_names(attr.g)))
+    return deps
+
+
+def _topological(graph: onnx.GraphProto, known: set[str], label: str) -> list[onnx.NodeProto]:
+    """Nodes in an order where each reads only names defined before it (ONNX requires it,
+    but some exporters do not quite); dangling names and cycles are errors naming the node."""
+    producer = {}
+    for node in graph.node:
+        for out in node.output:
+            if out:
+                producer[out] = node
+    for node in graph.node:
+        for name in _node_deps(node):
+            if name not in known and name not in producer:
+                raise ModelImportError(f"{label}: node '{describe(node)}' ({node.op_type}) reads '{name}', which nothing defines")
+    order, done, visiting = [], set(), set()
+
+    def visit(node):
+        key = id(node)
+        if key in done:
+            return
+        if key in visiting:
+            raise ModelImportError(f"{label}: node '{describe(node)}' ({node.op_type}) is part of a cycle")
+        visiting.add(key)
+        for name in _node_deps(node):
+            if name not in known:
+                visit(producer[name])
+        visiting.discard(key)
+        done.add(key)
+        order.append(node)
+
+    for node in graph.node:
+        visit(node)
+    return order
+
+
+class _NodeContext:
+    """What an OpDef's `from_onnx` hook may use: the node's inputs (a list it may edit),
+    constants, dtype conversion, and errors that name the node."""
+
+    def __init__(self, importer: "_Importer", graph: Graph, node: onnx.NodeProto, inputs: list[Value | None]):
+        self.importer = importer
+        self.graph = graph
+        self.node = node
+        self.inputs = inputs
+        self.opset = importer.opset
+
+    def fail(self, message: str):
+        raise ModelImportError(f"{self.importer.label}: node '{describe(self.node)}' ({self.node.op_type}): {message}")
+
+    def const_input(self, index: int) -> np.ndarray | None:
+        """The constant value of input `index`; None when absent; an error if not constant."""
+        value = self.inputs[index] if index < len(self.inputs) else None
+        if value is None:
+            return None
+        if value.const is None:
+            self.fail(f"input {index} ('{value.name}') must be a constant")
+        return value.const
+
+    def add_const(self, hint: str, array: np.ndarray) -> Value:
+        return self.graph.add_const(self.graph.unique_name(hint), array)
+
+    def tensor_array(self, tensor: onnx.TensorProto) -> np.ndarray:
+        return self.importer.tensor_array(tensor, f"node '{describe(self.node)}'")
+
+    def ir_dtype(self, elem_type: int) -> DType:
+        return ir_dtype(elem_type, f"node '{describe(self.node)}' ({self.node.op_type})")
+
+
+class _Importer:
+    def __init__(self, label: str, opset: int):
+        self.label = label
+        self.opset = opset
+        self.body_names: set[str] = set()
+
+    def fail(self, message: str):
+        raise ModelImportError(f"{self.label}: {message}")
+
+    def tensor_array(self, tensor: onnx.TensorProto, where: str) -> np.ndarray:
+        dtype = ir_dtype(tensor.data_type, f"{where}: tensor '{tensor.name}'" if tensor.name else where)
+        try:
+            array = numpy_helper.to_array(tensor)
+        except Exception as err:  # noqa: BLE001 - malformed tensor payloads
+            self.fail(f"{where}: tensor '{tensor.name}' is malformed ({err})")
+        return np.ascontiguousarray(array, dtype=dtype.numpy)
+
+    def subgraph_name(self, hint: str) -> str:
+        name, i = hint, 1
+        while name in self.body_names:
+            name, i = f"{hint}_{i}", i + 1
+        self.body_names.add(name)
+        return name
+
+    # -- graphs -------------------------------------------------------------------------
+    def import_graph(self, gproto: onnx.GraphProto, parent: Graph | None, name: str, outer: ChainMap | dict,
+                     input_types: list[TensorType] | None) -> Graph:
+        graph = Graph(name, parent)
+        scope = ChainMap({}, outer)
+        known_types = {vi.name: vi for vi in list(gproto.value_info) + list(gproto.output) + list(gproto.input)}
+        initializers = {t.name for t in gproto.initializer}
+        if gproto.sparse_initializer:
+            raise UnsupportedOpError(f"{self.label}: sparse initializers are not supported")
+        params = [vi for vi in gproto.input if vi.name not in initializers]
+        if input_types is not None and len(input_types) != len(params):
+            self.fail(f"graph '{gproto.name}' takes {len(params)} inputs, {len(input_types)} given")
+        for i, vi in enumerate(params):
+            declared = _static_type(vi)
+            if vi.type.HasField("tensor_type") and vi.type.tensor_type.elem_type:
+                ir_dtype(vi.type.tensor_type.elem_type, f"input '{vi.name}'")  # refuse unsupported dtypes by name
+            type_ = input_types[i] if input_types is not None else declared
+            if type_ is None:
+                self.fail(f"input '{vi.name}' has no static type; hcc needs static shapes")
+            scope.maps[0][vi.name] = graph.add_input(vi.name, type_)
+        for tensor in gproto.initializer:
+            scope.maps[0][tensor.name] = graph.add_const(tensor.name, self.tensor_array(tensor, f"initializer '{tensor.name}'"))
+        for node in _topological(gproto, set(scope), self.label):
+            self.import_node(node, graph, scope, known_types)
+        outputs = []
+        for vi in gproto.output:
+            if vi.name not in scope:
+                self.fail(f"graph output '{vi.name}' is not defined")
+            outputs.append(scope[vi.name])
+        graph.outputs = outputs
+        return graph
+
+    def import_constant(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap) -> None:
+        where = f"node '{describe(node)}' (Constant)"
+        if len(node.attribute) != 1:
+            self.fail(f"{where}: needs exactly one value attribute")
+        attr = node.attribute[0]
+        if attr.name == "value":
+            array = self.tensor_array(attr.t, where)
+        elif attr.name in ("value_float", "value_floats"):
+            array = np.array(onnx.helper.get_attribute_value(attr), dtype=np.float32)
+        elif attr.name in ("value_int", "value_ints"):
+            array = np.array(onnx.helper.get_attribute_value(attr), dtype=np.int64)
+        else:
+            raise UnsupportedOpError(f"{self.label}: {where}: attribute '{attr.name}' is not supported")
+        scope.maps[0][node.output[0]] = graph.add_const(node.output[0], array)
+
+    def attributes(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap, opdef, inputs) -> dict:
+        attrs, graphs = {}, []
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                graphs.append(attr)
+            elif attr.type == onnx.AttributeProto.STRING:
+                attrs[attr.name] = attr.s.decode()
+            elif attr.type == onnx.AttributeProto.STRINGS:
+                attrs[attr.name] = [s.decode() for s in attr.strings]
+            elif attr.type in (onnx.AttributeProto.FLOAT, onnx.AttributeProto.INT, onnx.AttributeProto.TENSOR):
+                attrs[attr.name] = onnx.helper.get_attribute_value(attr)
+            elif attr.type in (onnx.AttributeProto.FLOATS, onnx.AttributeProto.INTS):
+                attrs[attr.name] = list(onnx.helper.get_attribute_value(attr))
+            else:
+                raise UnsupportedOpError(f"{self.label}: node '{describe(node)}' ({node.op_type}): attribute '{attr.name}' of this kind is not supported")
+        for attr in graphs:
+            types = opdef.body_input_types(attrs, inputs) if hasattr(opdef, "body_input_types") else None
+            attrs[attr.name] = self.import_graph(attr.g, graph, self.subgraph_name(attr.name), scope, types)
+        return attrs
+
+    def import_node(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap, known_types: dict) -> None:
+        if node.domain not in _DEFAULT_DOMAINS:
+            raise UnsupportedOpError(f"unsupported op '{node.domain}.{node.op_type}' (node '{describe(node)}')")
+        if node.op_type == "Constant":
+            return self.import_constant(node, graph, scope)
+        opdef = onnx_op(node.op_type)
+        if opdef is None:
+            raise UnsupportedOpError(f"unsupported op '{node.op_type}' (node '{describe(node)}')")
+        inputs = [scope[n] if n else None for n in node.input]
+        while inputs and inputs[-1] is None:
+            inputs.pop()  # trailing absent optionals
+        where = f"{opdef.name} '{describe(node)}'"
+        ctx = _NodeContext(self, graph, node, inputs)
+        attrs = self.attributes(node, graph, scope, opdef, inputs)
+        attrs = opdef.from_onnx(attrs, node, ctx)
+        attrs = opdef.normalize_attrs(attrs, where=where)
+        for key, val in attrs.items():
+            if not _printable(val):
+                raise UnsupportedOpError(f"{self.label}: {where}: attribute '{key}' has a value hcc cannot represent")
+        probe = Op(opdef.name, ctx.inputs, [], attrs, node.name)
+        types = opdef.infer(probe)
+        outputs = [n for n in node.output]
+        while outputs and not outputs[-1]:
+            outputs.pop()
+        if len(types) != len(outputs) or not all(outputs):
+            ctx.fail(f"hcc gives {len(types)} results, the node names {len(outputs)}")
+        values = []
+        for name, type_ in zip(outputs, types):
+            onnx_type = _static_type(known_types[name]) if name in known_types else None
+            if onnx_type is not None and (onnx_type.shape != type_.shape or onnx_type.dtype != type_.dtype):
+                ctx.fail(f"hcc infers {type_} for '{name}', ONNX shape inference says {onnx_type}")
+            value = graph.new_value(name, type_)
+            scope.maps[0][name] = value
+            values.append(value)
+        graph.add_op(opdef.name, ctx.inputs, values, attrs, node.name)
+
+
+def _printable(value) -> bool:
+    if isinstance(value, (bool, int, float, str, Graph, np.integer, np.floating)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_printable(v) for v in value)
+    return False

@@ -1,0 +1,1 @@
+"""Reference interpreters (numpy), driven by the operator definitions in hcc/ops."""

@@ -1,0 +1,51 @@
+"""LayerNormalization over the axes from `axis` to the end; optional scale and bias.
+
+Only the normalized output is supported (Mean and InvStdDev outputs are training aids).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.errors import UnsupportedOpError
+from hcc.ops.axes import norm_axis
+from hcc.ops.base import OpDef, register
+
+
+@register
+class LayerNormalization(OpDef):
+    name = "LayerNormalization"
+    attrs = {"axis": -1, "epsilon": 1e-5}
+    num_inputs = (1, 3)
+
+    def from_onnx(self, attrs, node, ctx):
+        if any(node.output[1:]):
+            raise UnsupportedOpError(f"LayerNormalization '{node.name}': only the first output is supported")
+        if attrs.pop("stash_type", 1) != 1:
+            raise UnsupportedOpError(f"LayerNormalization '{node.name}': stash_type other than float is not supported")
+        return attrs
+
+    def infer(self, op):
+        x = op.inputs[0].type
+        axis = norm_axis(op, op.attrs["axis"], x.rank)
+        for v in op.inputs[1:]:
+            if v is not None:
+                try:
+                    np.broadcast_shapes(v.type.shape, x.shape[axis:])
+                except ValueError:
+                    self.fail(op, f"scale/bias shape {list(v.type.shape)} does not fit {list(x.shape[axis:])}")
+        return [x]
+
+    def eval(self, op, inputs):
+        x = inputs[0].astype(np.float64)
+        axes = tuple(range(norm_axis(op, op.attrs["axis"], x.ndim), x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+        y = (x - mean) / np.sqrt(var + op.attrs["epsilon"])
+        scale = inputs[1] if len(inputs) > 1 else None
+        bias = inputs[2] if len(inputs) > 2 else None
+        if scale is not None:
+            y = y * scale
+        if bias is not None:
+            y = y + bias
+        return [y.astype(inputs[0].dtype)]

@@ -1,0 +1,89 @@
+"""Pooling: MaxPool, AveragePool (windowed) and GlobalAveragePool."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.errors import UnsupportedOpError
+from hcc.ir.types import TensorType
+from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
+
+
+class WindowPool(OpDef):
+    attrs = {"kernel_shape": REQUIRED, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "ceil_mode": 0}
+
+    def from_onnx(self, attrs, node, ctx):
+        if len(node.output) > 1 and node.output[1]:
+            raise UnsupportedOpError(f"{node.op_type} '{node.name}': the Indices output is not supported")
+        attrs.pop("storage_order", None)  # only affects the Indices output
+        kernel = attrs["kernel_shape"]
+        attrs = resolve_auto_pad(attrs, node, ctx.inputs[0].type.shape[2:], kernel)
+        return fill_spatial(attrs, len(kernel))
+
+    def infer(self, op):
+        x = op.inputs[0].type
+        if x.rank < 3:
+            self.fail(op, f"input {x} needs rank >= 3")
+        spatial = output_spatial(op, x.shape[2:], op.attrs["kernel_shape"], op.attrs, bool(op.attrs["ceil_mode"]))
+        return [TensorType(x.shape[:2] + spatial, x.dtype)]
+
+    def _windows(self, op, x, fill):
+        a = op.attrs
+        out = output_spatial(op, x.shape[2:], a["kernel_shape"], a, bool(a["ceil_mode"]))
+        xp = pad_spatial(x, a["pads"], out, a["kernel_shape"], a["strides"], a["dilations"], fill)
+        return out, windows(xp, out, a["kernel_shape"], a["strides"], a["dilations"])
+
+
+@register
+class MaxPool(WindowPool):
+    name = "MaxPool"
+
+    def eval(self, op, inputs):
+        x = inputs[0]
+        fill = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+        out, views = self._windows(op, x, fill)
+        y = None
+        for _, view in views:
+            y = view.copy() if y is None else np.maximum(y, view)
+        return [y.astype(x.dtype)]
+
+
+@register
+class AveragePool(WindowPool):
+    name = "AveragePool"
+    attrs = {**WindowPool.attrs, "count_include_pad": 0}
+
+    def eval(self, op, inputs):
+        x = inputs[0]
+        a = op.attrs
+        out, views = self._windows(op, x.astype(np.float64), 0.0)
+        total = sum(view for _, view in views)
+        # Count the elements each window covers: real ones, plus explicit pads if asked;
+        # never the extra end padding that ceil_mode adds.
+        n = len(a["kernel_shape"])
+        ones = np.ones(x.shape[2:])
+        if a["count_include_pad"]:
+            ones = np.pad(ones, [(a["pads"][i], a["pads"][i + n]) for i in range(n)], constant_values=1.0)
+            pads0 = [0] * (2 * n)
+        else:
+            pads0 = a["pads"]
+        _, counts = zip(*windows(pad_spatial(ones, pads0, out, a["kernel_shape"], a["strides"], a["dilations"], 0.0), out, a["kernel_shape"], a["strides"], a["dilations"]))
+        count = sum(counts)
+        return [(total / np.maximum(count, 1)).astype(x.dtype)]
+
+
+@register
+class GlobalAveragePool(OpDef):
+    name = "GlobalAveragePool"
+
+    def infer(self, op):
+        x = op.inputs[0].type
+        if x.rank < 3:
+            self.fail(op, f"input {x} needs rank >= 3")
+        return [TensorType(x.shape[:2] + (1,) * (x.rank - 2), x.dtype)]
+
+    def eval(self, op, inputs):
+        x = inputs[0]
+        axes = tuple(range(2, x.ndim))
+        return [x.astype(np.float64).mean(axis=axes, keepdims=True).astype(x.dtype)]

@@ -1,0 +1,60 @@
+"""Reshape (constant target shape; 0 copies a dim unless allowzero, -1 is inferred) and Flatten."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.ir.types import TensorType
+from hcc.ops.axes import norm_axis
+from hcc.ops.base import OpDef, register
+
+
+@register
+class Reshape(OpDef):
+    name = "Reshape"
+    attrs = {"allowzero": 0}
+    num_inputs = (2, 2)
+
+    def target(self, op) -> tuple[int, ...]:
+        x = op.inputs[0].type
+        spec = [int(d) for d in self.const_input(op, 1).reshape(-1)]
+        shape = []
+        for i, d in enumerate(spec):
+            if d == 0 and not op.attrs["allowzero"]:
+                if i >= x.rank:
+                    self.fail(op, f"shape {spec} copies dim {i} of a rank-{x.rank} input")
+                d = x.shape[i]
+            shape.append(d)
+        if shape.count(-1) > 1 or any(d < -1 for d in shape):
+            self.fail(op, f"invalid target shape {spec}")
+        if -1 in shape:
+            known = int(np.prod([d for d in shape if d != -1]))
+            if known == 0 or x.numel % known:
+                self.fail(op, f"cannot reshape {list(x.shape)} to {spec}")
+            shape[shape.index(-1)] = x.numel // known
+        if int(np.prod(shape)) != x.numel:
+            self.fail(op, f"cannot reshape {list(x.shape)} ({x.numel} elements) to {spec}")
+        return tuple(shape)
+
+    def infer(self, op):
+        return [op.inputs[0].type.with_shape(self.target(op))]
+
+    def eval(self, op, inputs):
+        return [inputs[0].reshape(self.target(op))]
+
+
+@register
+class Flatten(OpDef):
+    name = "Flatten"
+    attrs = {"axis": 1}
+
+    def target(self, op):
+        x = op.inputs[0].type
+        axis = norm_axis(op, op.attrs["axis"], x.rank + 1) if x.rank else 0
+        return (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
+
+    def infer(self, op):
+        return [op.inputs[0].type.with_shape(self.target(op))]
+
+    def eval(self, op, inputs):
+        return [inputs[0].reshape(self.target(op))]
