@@ -170,6 +170,13 @@ class Graph:
             op.inputs = [new if v is old else v for v in op.inputs]
             for sub in op.subgraphs():
                 sub.replace_all_uses(old, new)
+        if any(v is old for v in self.outputs):
+            # Graph outputs keep their names: they are the model's public interface.
+            old_name, new_name = old.name, new.name
+            old.name = self.unique_name(old_name + ".replaced")
+            self._names.discard(new_name)
+            new.name = old_name
+            self._names.update({old.name, new.name})
         self.outputs = [new if v is old else v for v in self.outputs]
 
     def prune_constants(self) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
+from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
 from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
 @register
+@channels_last()
 class Conv(OpDef):
     name = "Conv"
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}

@@ -6,6 +6,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
+from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
 from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
@@ -36,6 +37,7 @@ class WindowPool(OpDef):
 
 
 @register
+@channels_last()
 class MaxPool(WindowPool):
     name = "MaxPool"
 
@@ -50,6 +52,7 @@ class MaxPool(WindowPool):
 
 
 @register
+@channels_last()
 class AveragePool(WindowPool):
     name = "AveragePool"
     attrs = {**WindowPool.attrs, "count_include_pad": 0}
@@ -74,6 +77,7 @@ class AveragePool(WindowPool):
 
 
 @register
+@channels_last()
 class GlobalAveragePool(OpDef):
     name = "GlobalAveragePool"
 

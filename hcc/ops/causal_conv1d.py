@@ -1,0 +1,36 @@
+"""CausalConv1d: depthwise 1-D convolution over tokens, channels last.
+
+    x [L, D], w [D, K], b [D]:  y[t, d] = b[d] + sum_k w[d, k] * x[t - K + 1 + k, d]   (x[<0] = 0)
+
+Mamba's short convolution. The causal-conv1d pass produces it from ONNX's
+Transpose -> Conv(group=D, pads=[K-1, K-1]) -> Slice[:L] -> Transpose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.ir.types import TensorType
+from hcc.ops.base import OpDef, register
+
+
+@register
+class CausalConv1d(OpDef):
+    name = "CausalConv1d"
+    onnx_names = ("hcc.CausalConv1d",)
+    num_inputs = (3, 3)
+
+    def infer(self, op):
+        x, w, b = (v.type for v in op.inputs)
+        if x.rank != 2 or w.rank != 2 or w.shape[0] != x.shape[1] or b.shape != (x.shape[1],):
+            self.fail(op, f"expects x [L, D], w [D, K], b [D]; got {x}, {w}, {b}")
+        return [x]
+
+    def eval(self, op, inputs):
+        x, w, b = (np.asarray(a, np.float64) for a in inputs)
+        length, k = x.shape[0], w.shape[1]
+        padded = np.concatenate([np.zeros((k - 1, x.shape[1])), x])
+        y = np.tile(b, (length, 1))
+        for j in range(k):
+            y += w[:, j] * padded[j:j + length]
+        return [y.astype(inputs[0].dtype)]

@@ -1,0 +1,40 @@
+"""FullyConnected: y = act(x @ W^T + b) over the last axis, with constant weights.
+
+    x [..., K], W [N, K] (constant), b [N] (constant or absent), relu 0/1   -> y [..., N]
+
+The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.ir.types import TensorType
+from hcc.ops.base import OpDef, register
+
+
+@register
+class FullyConnected(OpDef):
+    name = "FullyConnected"
+    onnx_names = ("hcc.FullyConnected",)
+    attrs = {"relu": 0}
+    num_inputs = (2, 3)
+
+    def infer(self, op):
+        x, w = op.inputs[0].type, op.inputs[1].type
+        if w.rank != 2 or x.rank < 1 or x.shape[-1] != w.shape[1]:
+            self.fail(op, f"input {x} does not match weights {w} (expects [..., K] and [N, K])")
+        b = op.inputs[2] if len(op.inputs) > 2 else None
+        if b is not None and b.type.shape != (w.shape[0],):
+            self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
+        return [TensorType(x.shape[:-1] + (w.shape[0],), x.dtype)]
+
+    def eval(self, op, inputs):
+        x, w = inputs[0], inputs[1]
+        b = inputs[2] if len(inputs) > 2 else None
+        y = x.astype(np.float64) @ w.astype(np.float64).T
+        if b is not None:
+            y = y + b
+        if op.attrs["relu"]:
+            y = np.maximum(y, 0.0)
+        return [y.astype(x.dtype)]

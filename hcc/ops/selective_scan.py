@@ -1,0 +1,59 @@
+"""SelectiveScan: the Mamba (S6) recurrence over a token sequence, as one op.
+
+    inputs  u [L, D], dt [L, D], B [L, N], C [L, N], A [D, N] (constant), Dskip [D] (constant)
+    dt_softplus = 1: dt is the pre-activation and softplus(dt) is used (folded in by lower-scan)
+    h_0 = 0;  h_t = exp(dt_t * A) * h_{t-1} + (dt_t * u_t)[:, None] * B_t[None, :]
+    y_t = h_t @ C_t + Dskip * u_t                                           -> y [L, D]
+
+Produced by the lower-scan pass from an ONNX Scan whose body is this recurrence.
+The int8 semantics are in docs/numerics.md ("Selective scan").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.ir.types import TensorType
+from hcc.ops.base import OpDef, register
+
+
+def softplus(x):
+    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
+
+
+def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):
+    """Reference recurrence in float64. Optionally also the largest |h| reached (for calibration)."""
+    u, dt, B, C, A = (np.asarray(a, np.float64) for a in (u, dt, B, C, A))
+    h = np.zeros_like(A)
+    ys = np.empty_like(u)
+    absmax = 0.0
+    for t in range(u.shape[0]):
+        h = np.exp(dt[t][:, None] * A) * h + (dt[t] * u[t])[:, None] * B[t][None, :]
+        absmax = max(absmax, float(np.abs(h).max()))
+        ys[t] = h @ C[t] + Dskip * u[t]
+    return (ys, absmax) if return_state_absmax else ys
+
+
+@register
+class SelectiveScan(OpDef):
+    name = "SelectiveScan"
+    onnx_names = ("hcc.SelectiveScan",)  # not an ONNX op: produced by a pass
+    attrs = {"dt_softplus": 0}
+    num_inputs = (6, 6)
+
+    def infer(self, op):
+        u, dt, b, c, a, d = (v.type for v in op.inputs)
+        if u.rank != 2 or dt.shape != u.shape:
+            self.fail(op, f"u {u} and dt {dt} must both be [L, D]")
+        length, channels = u.shape
+        if b.rank != 2 or c.shape != b.shape or b.shape[0] != length:
+            self.fail(op, f"B {b} and C {c} must both be [L, N] with L = {length}")
+        if a.shape != (channels, b.shape[1]) or d.shape != (channels,):
+            self.fail(op, f"A {a} must be [{channels}, {b.shape[1]}] and Dskip {d} [{channels}]")
+        return [TensorType((length, channels), u.dtype)]
+
+    def eval(self, op, inputs):
+        u, dt, b, c, a, d = inputs
+        if op.attrs["dt_softplus"]:
+            dt = softplus(dt)
+        return [selective_scan_float(u, dt, b, c, a, d).astype(u.dtype)]

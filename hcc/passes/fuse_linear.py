@@ -1,0 +1,97 @@
+"""fuse-linear: Gemm and MatMul-by-a-constant (+ bias Add, + Relu) -> FullyConnected.
+
+Also splits a FullyConnected whose result is only Split along its last axis into one
+FullyConnected per part (each part then gets its own int8 scale, and no copy is needed).
+Assumes: constant weights. Guarantees: float-exact (up to summation order); no Gemm
+with constant B and no MatMul with a constant 2-d right operand remain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.ir.graph import Graph
+from hcc.passes import register_pass
+from hcc.passes.rewrite import remove_dead_ops, sole_user
+
+
+def _gemm_weights(op):
+    """(W [N, K], b [N] or None) equal to the Gemm, or None when it is not a plain linear layer."""
+    a = op.attrs
+    w, c = op.inputs[1], op.inputs[2] if len(op.inputs) > 2 else None
+    if a["trans_a"] or w.const is None or (c is not None and c.const is None):
+        return None
+    weights = w.const.astype(np.float64) * a["alpha"]
+    weights = weights if a["trans_b"] else weights.T
+    bias = None
+    if c is not None:
+        bias = np.broadcast_to(c.const.astype(np.float64) * a["beta"], (op.outputs[0].type.shape[-1],))
+        if c.const.size not in (1, weights.shape[0]):
+            return None
+    return weights, bias
+
+
+def _absorb_bias_relu(graph: Graph, out, bias):
+    """Follow a single-use Add of a [N] constant and a single-use Relu."""
+    relu = 0
+    add = sole_user(graph, out, "Add")
+    if bias is None and add is not None:
+        other = add.inputs[1] if add.inputs[0] is out else add.inputs[0]
+        n = out.type.shape[-1]
+        if other.const is not None and other.const.size == n and add.outputs[0].type.shape == out.type.shape:
+            bias, out = other.const.reshape(n).astype(np.float64), add.outputs[0]
+    r = sole_user(graph, out, "Relu")
+    if r is not None:
+        relu, out = 1, r.outputs[0]
+    return out, bias, relu
+
+
+def _make_fc(graph: Graph, op, x, weights, bias, relu, index, name):
+    dtype = x.type.dtype
+    w = graph.add_const(graph.unique_name(name + ".weight"), weights, dtype)
+    inputs = [x, w]
+    if bias is not None:
+        inputs.append(graph.add_const(graph.unique_name(name + ".bias"), np.asarray(bias), dtype))
+    return graph.make_op("FullyConnected", inputs, {"relu": relu}, name=name, index=index)
+
+
+@register_pass("fuse-linear")
+def fuse_linear(graph: Graph) -> None:
+    """Turn Gemm / MatMul(x, W) [+ b] [+ relu] into FullyConnected; split FC + Split."""
+    for op in [o for o in graph.ops if o.kind in ("Gemm", "MatMul")]:
+        if op.kind == "Gemm":
+            found = _gemm_weights(op)
+            if found is None:
+                continue
+            weights, bias = found
+        else:
+            w = op.inputs[1]
+            if w.const is None or w.type.rank != 2 or op.inputs[0].type.rank < 1:
+                continue
+            weights, bias = w.const.astype(np.float64).T, None
+        out, bias, relu = _absorb_bias_relu(graph, op.outputs[0], bias)
+        fc = _make_fc(graph, op, op.inputs[0], weights, bias, relu, graph.ops.index(op), op.name)
+        graph.replace_all_uses(out, fc.outputs[0])
+    remove_dead_ops(graph)
+    _split_fc(graph)
+
+
+def _split_fc(graph: Graph) -> None:
+    for fc in [o for o in graph.ops if o.kind == "FullyConnected"]:
+        split = sole_user(graph, fc.outputs[0], "Split")
+        if split is None or fc.attrs["relu"]:
+            continue
+        rank = fc.outputs[0].type.rank
+        if split.attrs["axis"] % rank != rank - 1:
+            continue
+        w = fc.inputs[1].const.astype(np.float64)
+        b = fc.inputs[2].const.astype(np.float64) if len(fc.inputs) > 2 else None
+        start, index = 0, graph.ops.index(split)
+        for i, part in enumerate(split.outputs):
+            size = part.type.shape[-1]
+            piece = _make_fc(graph, fc, fc.inputs[0], w[start:start + size], None if b is None else b[start:start + size],
+                             0, index, f"{fc.name}.part{i}")
+            graph.replace_all_uses(part, piece.outputs[0])
+            start, index = start + size, index + 1
+        graph.remove_op(split)
+    remove_dead_ops(graph)
