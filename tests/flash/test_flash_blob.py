@@ -138,3 +138,37 @@ def test_flash_blob_loader_compiles_warning_free(cc, tmp_path):
     cmd = [cc, *STRICT_C, "-Os", f"-I{INCLUDE}", "-c", str(LOADER), "-o", str(tmp_path / "blob_loader.o")]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+@pytest.fixture(scope="module")
+def partition_check(tmp_path_factory, host_cc):
+    out = tmp_path_factory.mktemp("part") / "partition_check"
+    return compile_c([REPO / "tests/flash/c/partition_check.c", REPO / "runtime_c/port/esp32/hcc_partition.c", LOADER],
+                     out, cc=host_cc, extra=["-DESP_PLATFORM"],
+                     include=[INCLUDE, REPO / "runtime_c/port/esp32", REPO / "tests/flash/c/fake_idf"])
+
+
+def test_flash_esp32_partition_port_maps_and_checks_the_blob(partition_check, tmp_path):
+    """The ESP-IDF port, type-checked and run on the host against fake partition calls."""
+    part = tmp_path / "partition.bin"
+    part.write_bytes(pack_blob(PAYLOAD, HASH) + b"\xff" * 3000)  # the rest of the partition is erased
+
+    def run(*args, hash_=HASH):
+        out = subprocess.run([str(partition_check), str(part), hash_.hex(), *args], capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout.split()
+
+    # status, esp_err, payload size, still mapped after open, unmaps after two closes
+    assert run("hcc_model", "0x40") == ["0", "0", str(len(PAYLOAD)), "1", "1"]
+    assert run("hcc_model", "0x40", hash_=OTHER_HASH) == [str(HASH_ERR), "0", "0", "0", "1"]
+    assert run("weights", "0x40") == [str(LENGTH_ERR), str(0x105), "0", "0", "0"]
+    assert run("hcc_model", "0x41") == [str(LENGTH_ERR), str(0x105), "0", "0", "0"]
+    assert run("hcc_model", "0x40", "fail-mmap") == [str(LENGTH_ERR), str(0x101), "0", "0", "0"]
+
+
+def test_flash_esp32_partition_port_is_empty_off_esp_platform(tmp_path):
+    cmd = ["gcc", *STRICT_C, f"-I{INCLUDE}", "-c", str(REPO / "runtime_c/port/esp32/hcc_partition.c"),
+           "-o", str(tmp_path / "p.o")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
