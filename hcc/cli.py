@@ -60,6 +60,8 @@ def _register_commands():
     from hcc.commands import ir
 
     main.add_command(ir.ir_command)
+    from hcc.commands import flash
+    main.add_command(flash.flash_command)
 
 
 _register_commands()
