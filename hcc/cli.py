@@ -57,11 +57,10 @@ def main(ctx, debug):
 
 
 def _register_commands():
-    from hcc.commands import ir
+    from hcc.commands import flash, ir, verify
 
-    main.add_command(ir.ir_command)
-    from hcc.commands import flash
-    main.add_command(flash.flash_command)
+    for command in (ir.ir_command, verify.verify_command, flash.flash_command):
+        main.add_command(command)
 
 
 _register_commands()

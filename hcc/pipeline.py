@@ -1,19 +1,82 @@
 """The default compilation pipeline: the one place that says which passes run, in what order.
 
+    import (hcc/frontend) -> float passes -> [streaming fusion] -> layout -> calibrate + quantize
+
 `build_target_graph` turns an imported float graph into the graph the C backend and the
-memory planner consume. The middle end (hcc/passes) fills this list in as passes land.
+memory planner consume.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hcc.errors import DataError
 from hcc.ir.graph import Graph
-from hcc.passes import run_passes
+from hcc.passes import all_passes, run_passes
 
-# Float-preserving clean-up and lowering, in order. Quantization follows when requested.
-DEFAULT_FLOAT_PASSES: list[str] = []
+# Float-preserving canonicalisation and lowering, in order.
+CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
+                "lower-scan", "causal-conv1d", "fuse-linear"]
+STREAMING = ["fuse-conv-block"]  # Conv [+ Add] [+ Relu] [+ MaxPool] computed row by row
+LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
 
 
-def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True, calib=None) -> Graph:
+def float_passes(streaming: bool = True) -> list[str]:
+    fusion = [p for p in STREAMING if p in all_passes()] if streaming else []
+    return CANONICALIZE + fusion + LAYOUT
+
+
+@dataclass
+class CalibrationOptions:
+    data: str | Path | None = None  # folder of images, .npz, or None for MODEL.calib.npz
+    method: str = "percentile"
+    percentile: float = 99.99
+    limit: int | None = None
+    progress: bool = False
+
+
+def default_calibration_file(graph: Graph) -> Path | None:
+    source = getattr(graph, "source_path", None)
+    if source is None:
+        return None
+    source = Path(source)
+    return source.with_name(source.name.rsplit(".", 1)[0] + ".calib.npz")
+
+
+def load_calibration_samples(graph: Graph, options: CalibrationOptions) -> np.ndarray:
+    from hcc.data import load_dataset
+
+    path = options.data
+    if path is None:
+        path = default_calibration_file(graph)
+        if path is None or not path.exists():
+            looked = f" (looked for {path})" if path else ""
+            raise DataError(f"no calibration data: pass --calib DIR|FILE.npz{looked}")
+    return load_dataset(path, graph, limit=options.limit, progress=options.progress).x
+
+
+def lower_float(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
+    """The float part of the pipeline: canonicalise, lower, fuse, go channels-last."""
+    return run_passes(graph, float_passes(streaming), after_each=after_each)
+
+
+def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
+    """Calibrate the lowered float graph and quantize it to int8."""
+    from hcc.quant.calibrate import calibrate
+
+    options = calibration or CalibrationOptions()
+    samples = load_calibration_samples(graph, options)
+    calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress)
+    return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
+
+
+def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
+                       calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Run the default pipeline on `graph` (in place) and return it."""
-    run_passes(graph, list(DEFAULT_FLOAT_PASSES))
+    lower_float(graph, streaming=streaming, after_each=after_each)
+    if quantize:
+        quantize_graph(graph, calibration, after_each=after_each)
     return graph

@@ -24,11 +24,15 @@ def load_model(path: str | Path) -> Graph:
         except (OSError, UnicodeDecodeError) as err:
             raise ModelImportError(f"{path}: cannot read: {err}") from None
         try:
-            return parse_graph(text)
+            graph = parse_graph(text)
         except HccError as err:
             raise type(err)(f"{path}: {err}") from None
+        graph.source_path = path
+        return graph
     if suffix == ".onnx":
         from hcc.frontend.onnx import import_onnx
 
-        return import_onnx(path)
+        graph = import_onnx(path)
+        graph.source_path = path
+        return graph
     raise HccError(f"{path}: unknown model format '{suffix}' (expected .onnx or .hir)")

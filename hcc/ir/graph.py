@@ -82,6 +82,7 @@ class Graph:
         self.constants: list[Value] = []
         self.ops: list[Op] = []
         self.metadata: dict[str, str] = {}
+        self.source_path = None  # the file the graph was loaded from (not part of the IR)
         self._names: set[str] = set()
         self._counter = itertools.count()
 

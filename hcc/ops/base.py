@@ -69,6 +69,20 @@ class OpDef:
             OpDef.fail(op, f"input {index} must be a constant")
         return value.const
 
+    # -- int8 (read by hcc/passes/quantize.py, the int8 interpreter and the backend) -------
+    # How the int8 output is quantized: "calibrated" (its own scale/zero point from the
+    # calibration data) or "same_as_input" (data movement: reuse input 0's parameters).
+    quant_output: str = "calibrated"
+    weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
+    bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
+    float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters
+
+    def eval_int8(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+        """Bit-exact int8 semantics (the specification of the C kernel)."""
+        from hcc.errors import UnsupportedOpError
+
+        raise UnsupportedOpError(f"{op.where()}: no int8 implementation for {self.name}")
+
 
 _REGISTRY: dict[str, OpDef] = {}
 _ONNX: dict[str, OpDef] = {}

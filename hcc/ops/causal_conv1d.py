@@ -17,6 +17,8 @@ from hcc.ops.base import OpDef, register
 @register
 class CausalConv1d(OpDef):
     name = "CausalConv1d"
+    weight_inputs = {1: 0}
+    bias_inputs = (2,)
     onnx_names = ("hcc.CausalConv1d",)
     num_inputs = (3, 3)
 

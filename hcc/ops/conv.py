@@ -14,6 +14,8 @@ from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_au
 @channels_last()
 class Conv(OpDef):
     name = "Conv"
+    weight_inputs = {1: 0}
+    bias_inputs = (2,)
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}
     num_inputs = (2, 3)
 

@@ -114,6 +114,7 @@ def _softplus(x):
 @register
 class Relu(UnaryOp):
     name = "Relu"
+    quant_output = "same_as_input"
     fn = staticmethod(lambda x: np.maximum(x, 0))
 
 
@@ -164,6 +165,7 @@ class Identity(UnaryOp):
     """Identity; Dropout in inference mode imports to it (its mask output is refused)."""
 
     name = "Identity"
+    quant_output = "same_as_input"
     onnx_names = ("Identity", "Dropout")
     fn = staticmethod(lambda x: x)
 

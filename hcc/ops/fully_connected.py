@@ -16,6 +16,8 @@ from hcc.ops.base import OpDef, register
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
+    weight_inputs = {1: 0}
+    bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
     attrs = {"relu": 0}
     num_inputs = (2, 3)

@@ -15,6 +15,7 @@ from hcc.ops.base import OpDef, register
 @register
 class LayerNormalization(OpDef):
     name = "LayerNormalization"
+    float_inputs = (1, 2)  # gamma and beta fold into per-channel integer parameters
     attrs = {"axis": -1, "epsilon": 1e-5}
     num_inputs = (1, 3)
 

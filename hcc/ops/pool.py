@@ -40,6 +40,7 @@ class WindowPool(OpDef):
 @channels_last()
 class MaxPool(WindowPool):
     name = "MaxPool"
+    quant_output = "same_as_input"
 
     def eval(self, op, inputs):
         x = inputs[0]

@@ -12,6 +12,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Reshape(OpDef):
     name = "Reshape"
+    quant_output = "same_as_input"
     attrs = {"allowzero": 0}
     num_inputs = (2, 2)
 
@@ -46,6 +47,7 @@ class Reshape(OpDef):
 @register
 class Flatten(OpDef):
     name = "Flatten"
+    quant_output = "same_as_input"
     attrs = {"axis": 1}
 
     def target(self, op):

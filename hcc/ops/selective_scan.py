@@ -37,8 +37,9 @@ def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = F
 @register
 class SelectiveScan(OpDef):
     name = "SelectiveScan"
+    float_inputs = (4, 5)  # A and Dskip become fixed-point tables (docs/numerics.md)
     onnx_names = ("hcc.SelectiveScan",)  # not an ONNX op: produced by a pass
-    attrs = {"dt_softplus": 0}
+    attrs = {"dt_softplus": 0, "state_absmax": 0.0}  # state_absmax: calibrated max |h| (set by quantize)
     num_inputs = (6, 6)
 
     def infer(self, op):

@@ -12,6 +12,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Slice(OpDef):
     name = "Slice"
+    quant_output = "same_as_input"
     num_inputs = (3, 5)
 
     def slices(self, op) -> tuple[slice, ...]:

@@ -9,6 +9,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Squeeze(OpDef):
     name = "Squeeze"
+    quant_output = "same_as_input"
     num_inputs = (1, 2)
 
     def target(self, op):
@@ -32,6 +33,7 @@ class Squeeze(OpDef):
 @register
 class Unsqueeze(OpDef):
     name = "Unsqueeze"
+    quant_output = "same_as_input"
     num_inputs = (2, 2)
 
     def target(self, op):

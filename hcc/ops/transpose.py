@@ -10,6 +10,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Transpose(OpDef):
     name = "Transpose"
+    quant_output = "same_as_input"
     attrs = {"perm": []}
 
     def perm(self, op):

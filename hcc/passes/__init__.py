@@ -1,6 +1,7 @@
 """The pass manager: named passes (one per file in this package) and the default pipeline.
 
-A pass is a function Graph -> None that rewrites the graph in place. Each pass states in
+A pass is a function `(graph)` or `(graph, context)` that rewrites the graph in place;
+`context` carries what a few passes need from outside the graph (calibration data). Each pass states in
 its docstring what it assumes and what it guarantees. The verifier runs after every pass
 (cheap at these sizes), so a pass that breaks an invariant is caught where it happens.
 """
@@ -61,13 +62,19 @@ def get_pass(name: str) -> Pass:
     return _PASSES[name]
 
 
-def run_passes(graph: Graph, names: list[str], after_each: Callable[[str, Graph], None] | None = None, verify: bool = True) -> Graph:
+def run_passes(graph: Graph, names: list[str], after_each: Callable[[str, Graph], None] | None = None,
+               verify: bool = True, context: dict | None = None) -> Graph:
     """Run the named passes in order; `after_each(name, graph)` sees the IR after each one."""
+    import inspect
+
     from hcc.ir.verifier import verify_graph
 
     for name in names:
         p = get_pass(name)
-        p.run(graph)
+        if len(inspect.signature(p.run).parameters) == 2:
+            p.run(graph, context or {})
+        else:
+            p.run(graph)
         if verify:
             try:
                 verify_graph(graph)

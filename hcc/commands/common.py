@@ -1,0 +1,32 @@
+"""Options and helpers shared by several subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from hcc.pipeline import CalibrationOptions
+
+
+def calibration_options(fn):
+    """--calib / --calib-method / --percentile / --calib-limit, gathered into `calibration`."""
+    fn = click.option("--calib", "calib", type=click.Path(exists=True),
+                      help="Calibration data: a folder of images (ImageFolder) or an .npz with 'x'. "
+                           "Default: MODEL.calib.npz beside the model.")(fn)
+    fn = click.option("--calib-method", type=click.Choice(["percentile", "minmax"]), default="percentile",
+                      show_default=True, help="How activation ranges are chosen from the calibration data.")(fn)
+    fn = click.option("--percentile", type=float, default=99.99, show_default=True,
+                      help="Percentile for --calib-method percentile.")(fn)
+    fn = click.option("--calib-limit", type=click.IntRange(min=1), default=None, help="Use at most N calibration samples.")(fn)
+    return fn
+
+
+def make_calibration(calib, calib_method, percentile, calib_limit, progress=True) -> CalibrationOptions:
+    return CalibrationOptions(data=calib, method=calib_method, percentile=percentile, limit=calib_limit,
+                              progress=progress and sys.stderr.isatty())
+
+
+def echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2))

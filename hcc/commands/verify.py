@@ -1,0 +1,71 @@
+"""`hcc verify`: float vs int8 reference (vs compiled C) on real data."""
+
+from __future__ import annotations
+
+import click
+
+from hcc.commands.common import calibration_options, echo_json, make_calibration
+from hcc.data import load_dataset, read_subjects
+from hcc.errors import VerificationError
+from hcc.frontend import load_model
+from hcc.pipeline import lower_float, quantize_graph
+from hcc.verify import split_graphs, verify
+
+
+@click.command("verify")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--data", required=True, type=click.Path(),
+              help="Samples: an ImageFolder directory (labels from folder names) or an .npz with 'x' (and 'y').")
+@click.option("--subjects", type=click.Path(dir_okay=False),
+              help="Only images whose file name starts with one of these subject ids (one per line, e.g. S005).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N samples.")
+@click.option("--per-layer", is_flag=True, help="Also report SNR and cosine of every int8 tensor against float.")
+@click.option("--no-c", "no_c", is_flag=True, help="Skip building and running the generated C.")
+@calibration_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify_command(model, data, subjects, limit, per_layer, no_c, calib, calib_method, percentile, calib_limit, as_json):
+    """Check MODEL's int8 build against the float model on DATA.
+
+    \b
+    Reports: samples, float_accuracy, int8_accuracy, agreement (identical top-1
+    between float and int8) and c_bitexact (fraction of samples on which the
+    compiled C gives exactly the int8 reference's output vector).
+    Exit code 4 when the C does not match the reference bit for bit.
+    """
+    graph = load_model(model)
+    lower_float(graph)
+    calibration = make_calibration(calib, calib_method, percentile, calib_limit)
+    float_graph, int8_graph = split_graphs(graph, lambda g: quantize_graph(g, calibration))
+    dataset = load_dataset(data, float_graph, subjects=read_subjects(subjects) if subjects else None, limit=limit,
+                           progress=calibration.progress)
+    c_runner = None
+    if not no_c:
+        from hcc.backend.host import host_runner
+
+        c_runner = host_runner(int8_graph)
+    report = verify(model, float_graph, int8_graph, dataset, per_layer=per_layer, c_runner=c_runner)
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        _print_report(report)
+    if report.c_bitexact is not None and report.c_bitexact < 1.0:
+        raise VerificationError(f"the generated C differs from the int8 reference on "
+                                f"{round((1 - report.c_bitexact) * report.samples)} of {report.samples} samples")
+
+
+def _pct(x):
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
+def _print_report(report) -> None:
+    click.echo(f"samples         {report.samples}")
+    click.echo(f"float accuracy  {_pct(report.float_accuracy)}")
+    click.echo(f"int8 accuracy   {_pct(report.int8_accuracy)}")
+    click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
+    if report.c_bitexact is not None:
+        click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
+    if report.per_layer:
+        click.echo("")
+        click.echo(f"{'value':40s} {'op':18s} {'SNR dB':>8s} {'cosine':>8s}")
+        for row in report.per_layer:
+            click.echo(f"{row['value'][:40]:40s} {row['op'][:18]:18s} {row['snr_db']:8.2f} {row['cosine']:8.5f}")

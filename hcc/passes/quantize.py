@@ -1,0 +1,111 @@
+"""quantize: int8 post-training quantization of a float graph (docs/numerics.md).
+
+Needs `context["calibration"]` (hcc.quant.calibrate.Calibration) for this graph.
+Activations become int8 with per-tensor asymmetric parameters from the calibrated ranges,
+except where an op only moves data (its OpDef says `quant_output = "same_as_input"`),
+which reuses its input's parameters. Constant inputs become, per the consuming OpDef:
+int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
+s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
+compile time (`float_inputs`); otherwise an int8 per-tensor constant. SelectiveScan ops
+get the calibrated state bound as `state_absmax`.
+Assumes: the float pipeline ran (no Scan, NHWC). Guarantees: every activation is int8
+with QuantParams; the graph is ready for the int8 interpreter and the backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcc.errors import PassError
+from hcc.ir.graph import Graph, Op, Value
+from hcc.ir.types import DType, QuantParams, TensorType
+from hcc.passes import register_pass
+from hcc.quant.fixed_point import choose_scale_zero_point, symmetric_scale
+
+
+def per_tensor(lo: float, hi: float) -> QuantParams:
+    scale, zero_point = choose_scale_zero_point(lo, hi)
+    return QuantParams((scale,), (zero_point,))
+
+
+def quantize_weights(w: np.ndarray, axis: int) -> tuple[np.ndarray, QuantParams]:
+    """Symmetric int8 per channel along `axis`: q in [-127, 127], zero point 0."""
+    moved = np.moveaxis(w.astype(np.float64), axis, 0)
+    scale = symmetric_scale(np.abs(moved.reshape(moved.shape[0], -1)).max(axis=1))
+    q = np.clip(np.round(moved / scale.reshape((-1,) + (1,) * (moved.ndim - 1))), -127, 127)
+    q = np.moveaxis(q, 0, axis).astype(np.int8)
+    return q, QuantParams(tuple(float(s) for s in scale), (0,) * len(scale), axis)
+
+
+def quantize_bias(b: np.ndarray, input_scale: float, weight_scales: tuple[float, ...]) -> tuple[np.ndarray, QuantParams]:
+    scales = input_scale * np.asarray(weight_scales, dtype=np.float64)
+    q = np.clip(np.round(b.astype(np.float64) / scales), -(2**31 - 1), 2**31 - 1).astype(np.int32)
+    return q, QuantParams(tuple(float(s) for s in scales), (0,) * len(scales), 0)
+
+
+def quantize_tensor(x: np.ndarray, params: QuantParams) -> np.ndarray:
+    """Float -> int8 with round half away from zero, saturating."""
+    s, z = params.scale[0], params.zero_point[0]
+    scaled = np.asarray(x, np.float64) / s
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    return np.clip(rounded + z, -128, 127).astype(np.int8)
+
+
+def _new_const(graph: Graph, base: Value, suffix: str, array: np.ndarray, quant: QuantParams | None) -> Value:
+    value = graph.add_const(graph.unique_name(base.name + suffix), array)
+    value.type = TensorType(value.type.shape, value.type.dtype, quant)
+    return value
+
+
+def _quantize_constants(graph: Graph, op: Op) -> None:
+    opdef = op.opdef
+    for i, value in enumerate(op.inputs):
+        if value is None or not value.is_const or value.type.dtype != DType.float32 or i in opdef.float_inputs:
+            continue
+        if i in opdef.weight_inputs:
+            q, params = quantize_weights(value.const, opdef.weight_inputs[i])
+            op.inputs[i] = _new_const(graph, value, ".q", q, params)
+        elif i in opdef.bias_inputs:
+            continue  # after the weights, below
+        else:
+            params = per_tensor(float(value.const.min()), float(value.const.max()))
+            op.inputs[i] = _new_const(graph, value, ".q", quantize_tensor(value.const, params), params)
+    for i in opdef.bias_inputs:
+        value = op.inputs[i] if i < len(op.inputs) else None
+        if value is None or not value.is_const or value.type.dtype != DType.float32:
+            continue
+        weights = op.inputs[min(opdef.weight_inputs)]
+        q, params = quantize_bias(value.const, op.inputs[0].type.quant.scale[0], weights.type.quant.scale)
+        op.inputs[i] = _new_const(graph, value, ".q", q, params)
+
+
+@register_pass("quantize")
+def quantize(graph: Graph, context: dict) -> None:
+    """Int8 post-training quantization from calibrated ranges."""
+    calibration = context.get("calibration")
+    if calibration is None:
+        raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
+
+    def activation_params(value: Value) -> QuantParams:
+        if value.name not in calibration.ranges:
+            raise PassError(f"no calibration range for %{value.name} (was the graph changed after calibration?)")
+        return per_tensor(*calibration.ranges[value.name])
+
+    for value in graph.inputs:
+        if value.type.dtype == DType.float32:
+            value.type = TensorType(value.type.shape, DType.int8, activation_params(value))
+    for op in graph.ops:
+        if op.subgraphs():
+            raise PassError(f"{op.where()}: cannot quantize an op with a subgraph (lower it first)")
+        for value in op.outputs:
+            if value.type.dtype != DType.float32:
+                continue
+            if op.opdef.quant_output == "same_as_input":
+                params = op.inputs[0].type.quant
+            else:
+                params = activation_params(value)
+            value.type = TensorType(value.type.shape, DType.int8, params)
+        _quantize_constants(graph, op)
+        if op.kind == "SelectiveScan":
+            op.attrs["state_absmax"] = float(calibration.state_absmax.get(op.name, 0.0))
+    graph.prune_constants()

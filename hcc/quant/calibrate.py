@@ -1,0 +1,80 @@
+"""Calibration: run the float graph on sample inputs and record the range of every activation.
+
+Methods: `minmax` (the observed extremes) and `percentile` (the p-th and (100-p)-th
+percentiles of the observed values, default p = 99.99, which ignores rare outliers).
+For each SelectiveScan op it also records the largest |h| the recurrent state reaches,
+which fixes the state's fixed-point format (docs/numerics.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hcc.errors import DataError
+from hcc.interp.float_interp import run_float_all
+from hcc.ir.graph import Graph
+from hcc.ops.selective_scan import selective_scan_float, softplus
+
+SAMPLES_PER_VALUE = 1 << 18  # values kept per tensor for the percentile (a uniform subsample)
+METHODS = ("minmax", "percentile")
+
+
+@dataclass
+class Calibration:
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # value name -> (lo, hi)
+    state_absmax: dict[str, float] = field(default_factory=dict)  # SelectiveScan op name -> max |h|
+    samples: int = 0
+
+
+class _Stats:
+    def __init__(self, rng):
+        self.rng = rng
+        self.lo, self.hi = np.inf, -np.inf
+        self.kept: list[np.ndarray] = []
+        self.count = 0
+
+    def add(self, x: np.ndarray, per_sample: int):
+        x = np.ravel(x).astype(np.float32)
+        self.lo, self.hi = min(self.lo, float(x.min())), max(self.hi, float(x.max()))
+        if x.size > per_sample:
+            x = x[self.rng.choice(x.size, per_sample, replace=False)]
+        self.kept.append(x)
+
+    def range(self, method: str, percentile: float) -> tuple[float, float]:
+        if method == "minmax":
+            return self.lo, self.hi
+        values = np.concatenate(self.kept)
+        return float(np.percentile(values, 100.0 - percentile)), float(np.percentile(values, percentile))
+
+
+def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", percentile: float = 99.99,
+              progress: bool = False) -> Calibration:
+    """Ranges of every activation of `graph` (float) over `samples` [N, *input_shape[1:]]."""
+    if method not in METHODS:
+        raise DataError(f"unknown calibration method '{method}' (choose {' or '.join(METHODS)})")
+    if not 50.0 < percentile <= 100.0:
+        raise DataError(f"percentile must be in (50, 100], got {percentile}")
+    if len(samples) == 0:
+        raise DataError("no calibration samples")
+    from tqdm import tqdm
+
+    rng = np.random.default_rng(0)
+    stats: dict[str, _Stats] = {}
+    scans = [op for op in graph.ops if op.kind == "SelectiveScan"]
+    result = Calibration(samples=len(samples))
+    per_sample = max(1, SAMPLES_PER_VALUE // len(samples))
+    for x in tqdm(samples, desc="calibrating", unit="sample", disable=not progress, leave=False):
+        trace = run_float_all(graph, [x[None].astype(np.float32)])
+        for value in graph.values():
+            if value.is_const or value.type.dtype.value != "f32":
+                continue
+            stats.setdefault(value.name, _Stats(rng)).add(trace[value.name], per_sample)
+        for op in scans:
+            u, dt, b, c = (trace[v.name] for v in op.inputs[:4])
+            dt = softplus(dt) if op.attrs["dt_softplus"] else dt
+            _, absmax = selective_scan_float(u, dt, b, c, op.inputs[4].const, op.inputs[5].const, return_state_absmax=True)
+            result.state_absmax[op.name] = max(result.state_absmax.get(op.name, 0.0), absmax)
+    result.ranges = {name: s.range(method, percentile) for name, s in stats.items()}
+    return result

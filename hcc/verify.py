@@ -1,0 +1,118 @@
+"""Verification: float model vs int8 reference vs generated C, on real data.
+
+Reports `samples`, `float_accuracy`, `int8_accuracy`, `agreement` (fraction of identical
+top-1 predictions between float and int8) and, when the C is built, `c_bitexact` (fraction
+of samples whose int8 output vector from the compiled C equals the reference exactly).
+`per_layer` compares every int8 tensor (dequantized) with the float tensor of the same name.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hcc.data import Dataset
+from hcc.interp.float_interp import run_float, run_float_all
+from hcc.interp.int8_interp import dequantize, run_int8
+from hcc.ir.graph import Graph
+
+
+@dataclass
+class VerifyReport:
+    samples: int
+    float_accuracy: float | None
+    int8_accuracy: float | None
+    agreement: float
+    c_bitexact: float | None = None
+    per_layer: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        out = {"samples": self.samples, "float_accuracy": self.float_accuracy, "int8_accuracy": self.int8_accuracy,
+               "agreement": self.agreement}
+        if self.c_bitexact is not None:
+            out["c_bitexact"] = self.c_bitexact
+        if self.per_layer:
+            out["per_layer"] = self.per_layer
+        return out
+
+
+def _accuracy(pred: np.ndarray, labels: np.ndarray) -> float | None:
+    known = labels >= 0
+    return float(np.mean(pred[known] == labels[known])) if known.any() else None
+
+
+def float_reference_logits(model_path, float_graph: Graph, x: np.ndarray) -> np.ndarray:
+    """Float logits: onnxruntime for .onnx models (the independent reference), else hcc's interpreter."""
+    if str(model_path).endswith(".onnx"):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            ort = None
+        if ort is not None:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 1
+            sess = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+            name = sess.get_inputs()[0].name
+            return np.concatenate([sess.run(None, {name: x[i:i + 1]})[0] for i in range(len(x))])
+    return np.concatenate([next(iter(run_float(float_graph, [x[i:i + 1]]).values())) for i in range(len(x))])
+
+
+def compare_layers(float_graph: Graph, int8_graph: Graph, x: np.ndarray) -> list[dict]:
+    """SNR (dB) and cosine similarity of every int8 activation against its float counterpart."""
+    totals: dict[str, list[np.ndarray]] = {}
+    for i in range(len(x)):
+        ft = run_float_all(float_graph, [x[i:i + 1]])
+        qt: dict[str, np.ndarray] = {}
+        run_int8(int8_graph, [x[i:i + 1]], trace=qt)
+        for value in int8_graph.values():
+            if value.is_const or value.type.quant is None or value.name not in ft:
+                continue
+            totals.setdefault(value.name, [[], []])
+            totals[value.name][0].append(np.ravel(ft[value.name]).astype(np.float64))
+            totals[value.name][1].append(np.ravel(dequantize(qt[value.name], value.type.quant)))
+    rows = []
+    producers = {v.name: op for op in int8_graph.ops for v in op.outputs}
+    for value in int8_graph.values():
+        if value.name not in totals:
+            continue
+        f, q = (np.concatenate(parts) for parts in totals[value.name])
+        noise = np.sum((f - q) ** 2)
+        signal = np.sum(f ** 2)
+        snr = float(10 * np.log10(signal / noise)) if noise > 0 else float("inf")
+        cos = float(np.dot(f, q) / (np.linalg.norm(f) * np.linalg.norm(q))) if np.linalg.norm(f) and np.linalg.norm(q) else 1.0
+        op = producers.get(value.name)
+        rows.append({"value": value.name, "op": op.kind if op else "input", "snr_db": snr, "cosine": cos})
+    return rows
+
+
+def verify(model_path, float_graph: Graph, int8_graph: Graph, data: Dataset, *, per_layer: bool = False,
+           c_runner=None) -> VerifyReport:
+    """Compare float, int8 reference and (with `c_runner`) the compiled C on `data`."""
+    x = data.x
+    float_logits = float_reference_logits(model_path, float_graph, x)
+    int8_outputs = [run_int8(int8_graph, [x[i:i + 1]])[0] for i in range(len(x))]
+    int8_logits = np.stack([dequantize(q, int8_graph.outputs[0].type.quant) for q in int8_outputs]).reshape(len(x), -1)
+    float_pred = float_logits.reshape(len(x), -1).argmax(1)
+    int8_pred = int8_logits.argmax(1)
+    report = VerifyReport(
+        samples=len(x),
+        float_accuracy=_accuracy(float_pred, data.y),
+        int8_accuracy=_accuracy(int8_pred, data.y),
+        agreement=float(np.mean(float_pred == int8_pred)),
+    )
+    if c_runner is not None:
+        c_outputs = c_runner(x)
+        same = [np.array_equal(np.ravel(c), np.ravel(r)) for c, r in zip(c_outputs, int8_outputs)]
+        report.c_bitexact = float(np.mean(same))
+    if per_layer:
+        report.per_layer = compare_layers(float_graph, int8_graph, x)
+    return report
+
+
+def split_graphs(graph: Graph, quantize) -> tuple[Graph, Graph]:
+    """(float copy, quantized) of a lowered float graph; `quantize(graph)` quantizes in place."""
+    float_graph = copy.deepcopy(graph)
+    quantize(graph)
+    return float_graph, graph
