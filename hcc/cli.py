@@ -61,6 +61,10 @@ def _register_commands():
 
     main.add_command(ir.ir_command)
 
+    from hcc.commands.plan import plan_command
+
+    main.add_command(plan_command)
+
 
 _register_commands()
 

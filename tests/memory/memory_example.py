@@ -67,7 +67,7 @@ def main(out_dir: str = "docs") -> None:
     import tempfile
 
     from hcc.ir.printer import print_graph
-    from hcc.memory.html import screenshot
+    from chromium_render import screenshot
 
     out = Path(out_dir)
     with tempfile.TemporaryDirectory() as tmp:
