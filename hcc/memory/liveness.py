@@ -7,7 +7,8 @@ inclusive: while an op runs, its inputs and its outputs are all live.
 - Graph inputs and outputs are buffers the caller passes to `NAME_run`: they are not in
   the arena (counted as `io_bytes`). Constants are weights in flash (`flash_bytes`).
 - A view (OpDef.alias_input: Reshape, Identity, ...) joins the buffer of its source and
-  extends that buffer's lifetime to its own last reader.
+  extends that buffer's lifetime to its own last reader. A view of a graph input or of a
+  constant points into that memory and takes no arena bytes (it is not listed).
 - An in-place op (OpDef.inplace_input: elementwise) writes its output over the input's
   buffer when that buffer dies at this op and the output has exactly the input's size.
 - Scratch (OpDef.scratch_bytes) is a buffer live only during its op.
@@ -98,6 +99,7 @@ def analyze_liveness(graph: Graph) -> Liveness:
     buffers: list[Buffer] = []
     tensors: list[TensorLife] = []
     buffer_of: dict[int, int] = {}  # id(value) -> buffer index
+    outside = {id(v) for v in graph.inputs} | {id(v) for v in graph.constants}  # not in the arena
 
     def join(value: Value, b: int, step: int, kind: str, label: str) -> None:
         buf = buffers[b]
@@ -113,6 +115,9 @@ def analyze_liveness(graph: Graph) -> Liveness:
         label = op_label(op, i)
         for k, out in enumerate(op.outputs):
             if id(out) in caller_owned:
+                continue
+            if k == 0 and opdef.alias_input is not None and _input_id(op, opdef.alias_input) in outside:
+                outside.add(id(out))  # a view of caller or flash memory
                 continue
             shared = _shared_buffer(op, k, out, i, opdef, buffer_of, buffers)
             if shared is not None:
@@ -134,6 +139,11 @@ def analyze_liveness(graph: Graph) -> Liveness:
         io_bytes=sum(v.type.nbytes for v in io_values.values()),
         flash_bytes=_constants_bytes(graph),
     )
+
+
+def _input_id(op: Op, index: int) -> int | None:
+    value = op.inputs[index] if index < len(op.inputs) else None
+    return None if value is None else id(value)
 
 
 def _shared_buffer(op, k, out, step, opdef, buffer_of, buffers) -> tuple[int, str] | None:
