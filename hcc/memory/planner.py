@@ -110,8 +110,10 @@ def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUF
 
 def _peak_step(blocks, offsets, live, peak) -> int:
     """The busiest step among those where the top of the arena is in use."""
+    if not live:
+        return 0
     steps = [s for s in range(len(live)) if any(b.first <= s <= b.last and o + b.size == peak for b, o in zip(blocks, offsets))]
-    return max(steps or range(len(live)) or [0], key=lambda s: (live[s], -s))
+    return max(steps or range(len(live)), key=lambda s: (live[s], -s))
 
 
 def check_budget(plan: MemoryPlan, sram_bytes: int, flash_bytes: int | None = None) -> None:

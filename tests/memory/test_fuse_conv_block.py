@@ -168,3 +168,15 @@ def test_fused_graph_prints_and_parses_back():
 def test_pipeline_fuses_only_with_streaming():
     assert "Conv" in kinds(build_target_graph(conv_graph(), streaming=False))
     assert kinds(build_target_graph(conv_graph(), streaming=True)) == ["FusedConv2d"]
+
+
+def test_fused_conv_without_pool_may_overwrite_its_dying_residual():
+    g = conv_graph(residual=False, relu=False, pool=False)
+    conv = g.ops[0]
+    r = g.make_op("Exp", [g.add_input("r_in", conv.outputs[0].type)], name="r", index=0).outputs[0]
+    y = g.make_op("Add", [conv.outputs[0], r], name="add").outputs[0]
+    g.outputs = [g.make_op("Relu", [g.make_op("Exp", [y], name="after").outputs[0]], name="out").outputs[0]]
+    plan = plan_memory(fused(g))
+    t = {t.name: t for t in plan.tensors}
+    assert kinds(g)[1] == "FusedConv2d"
+    assert t["add"].kind == "inplace" and t["add"].buffer == "r"

@@ -114,6 +114,15 @@ def test_values_captured_by_a_subgraph_live_until_that_op():
     assert t["early"].last == 2
 
 
+def test_graph_without_ops_or_arena_tensors():
+    g, x = graph_with_input()
+    g.outputs = [x]
+    plan = plan_memory(g)
+    assert (plan.peak_bytes, plan.lower_bound_bytes, plan.peak_op, plan.io_bytes) == (0, 0, "", 256)
+    g.outputs = [g.make_op("Relu", [x], name="y").outputs[0]]
+    assert plan_memory(g).peak_op == "y"
+
+
 @pytest.mark.parametrize("alignment", [1, 4, 16, 64])
 def test_offsets_respect_the_alignment(alignment):
     plan = plan_memory(build_example(), alignment=alignment)
