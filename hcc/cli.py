@@ -62,6 +62,10 @@ def _register_commands():
     for command in (ir.ir_command, verify.verify_command, flash.flash_command):
         main.add_command(command)
 
+    from hcc.commands.plan import plan_command
+
+    main.add_command(plan_command)
+
 
 _register_commands()
 

@@ -15,18 +15,19 @@ import numpy as np
 
 from hcc.errors import DataError
 from hcc.ir.graph import Graph
-from hcc.passes import all_passes, run_passes
+from hcc.passes import run_passes
 
 # Float-preserving canonicalisation and lowering, in order.
 CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
                 "lower-scan", "causal-conv1d", "fuse-linear"]
-STREAMING = ["fuse-conv-block"]  # Conv [+ Add] [+ Relu] [+ MaxPool] computed row by row
+# With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
+# that never store the full-resolution conv output (the biggest activation of a CNN).
+STREAMING = ["fuse-conv-block"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
 
 
-def float_passes(streaming: bool = True) -> list[str]:
-    fusion = [p for p in STREAMING if p in all_passes()] if streaming else []
-    return CANONICALIZE + fusion + LAYOUT
+def float_passes() -> list[str]:
+    return CANONICALIZE + LAYOUT
 
 
 @dataclass
@@ -36,6 +37,8 @@ class CalibrationOptions:
     percentile: float = 99.99
     limit: int | None = None
     progress: bool = False
+    # Planning only needs sizes, not scales: without data, quantize with placeholder ranges.
+    placeholder_if_missing: bool = False
 
 
 def default_calibration_file(graph: Graph) -> Path | None:
@@ -58,25 +61,35 @@ def load_calibration_samples(graph: Graph, options: CalibrationOptions) -> np.nd
     return load_dataset(path, graph, limit=options.limit, progress=options.progress).x
 
 
-def lower_float(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
-    """The float part of the pipeline: canonicalise, lower, fuse, go channels-last."""
-    return run_passes(graph, float_passes(streaming), after_each=after_each)
+def _has_default_calibration(graph: Graph) -> bool:
+    path = default_calibration_file(graph)
+    return path is not None and path.exists()
+
+
+def lower_float(graph: Graph, *, after_each=None) -> Graph:
+    """The float part of the pipeline: canonicalise, lower, go channels-last."""
+    return run_passes(graph, float_passes(), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Calibrate the lowered float graph and quantize it to int8."""
-    from hcc.quant.calibrate import calibrate
+    from hcc.quant.calibrate import calibrate, placeholder_calibration
 
     options = calibration or CalibrationOptions()
-    samples = load_calibration_samples(graph, options)
-    calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress)
+    if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
+        calib = placeholder_calibration(graph)
+    else:
+        samples = load_calibration_samples(graph, options)
+        calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
                        calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Run the default pipeline on `graph` (in place) and return it."""
-    lower_float(graph, streaming=streaming, after_each=after_each)
+    lower_float(graph, after_each=after_each)
     if quantize:
         quantize_graph(graph, calibration, after_each=after_each)
+    if streaming:  # after quantization: the fused op keeps the intermediates' int8 parameters
+        run_passes(graph, STREAMING, after_each=after_each)
     return graph

@@ -83,6 +83,19 @@ class OpDef:
 
         raise UnsupportedOpError(f"{op.where()}: no int8 implementation for {self.name}")
 
+    # -- memory (read by the static planner, hcc/memory) --------------------------------
+    # The output is a view of this input: the same bytes reinterpreted (Reshape, Flatten,
+    # Squeeze, Unsqueeze, Identity). The planner gives both one buffer; no copy is made.
+    alias_input: int | None = None
+    # The output may overwrite this input when the input dies at this op (elementwise
+    # ops). The planner reuses it only when the output has exactly the input's size, so a
+    # broadcast input smaller than the output is never reused.
+    inplace_input: int | None = None
+
+    def scratch_bytes(self, op) -> int:
+        """Bytes of working memory the kernel needs while `op` runs (freed after it)."""
+        return 0
+
 
 _REGISTRY: dict[str, OpDef] = {}
 _ONNX: dict[str, OpDef] = {}

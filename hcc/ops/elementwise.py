@@ -20,6 +20,7 @@ class BinaryOp(OpDef):
     """y = f(a, b) with numpy broadcasting; both inputs share one dtype."""
 
     num_inputs = (2, 2)
+    inplace_input = 0  # y may overwrite a when a dies here (only when sizes match)
     result_dtype: DType | None = None  # None: same as the inputs
     fn = None
 
@@ -92,6 +93,7 @@ class Greater(BinaryOp):
 class UnaryOp(OpDef):
     """y = f(x), same shape and dtype."""
 
+    inplace_input = 0
     fn = None
 
     def infer(self, op):
@@ -167,6 +169,7 @@ class Identity(UnaryOp):
     name = "Identity"
     quant_output = "same_as_input"
     onnx_names = ("Identity", "Dropout")
+    alias_input = 0  # a view of its input: no copy, no second buffer
     fn = staticmethod(lambda x: x)
 
     def from_onnx(self, attrs, node, ctx):

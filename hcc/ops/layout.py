@@ -24,7 +24,8 @@ def _permute(shape, perm):
     return tuple(shape[p] for p in perm)
 
 
-def _nchw_probe(op: Op, activations: tuple[int, ...]) -> Op:
+def nchw_probe(op: Op, activations: tuple[int, ...]) -> Op:
+    """A stand-in for an NHWC op whose activation inputs are seen as NCHW (for NCHW-written rules)."""
     inputs = [
         Value(v.name, v.type.with_shape(_permute(v.type.shape, TO_NCHW))) if (i in activations and v is not None) else v
         for i, v in enumerate(op.inputs)
@@ -46,14 +47,14 @@ def channels_last(activations: tuple[int, ...] = (0,)):
                 return base_infer(self, op)
             if any(op.inputs[i].type.rank != 4 for i in activations if i < len(op.inputs) and op.inputs[i] is not None):
                 self.fail(op, "NHWC layout needs 4-d activations")
-            types = base_infer(self, _nchw_probe(op, activations))
+            types = base_infer(self, nchw_probe(op, activations))
             return [t.with_shape(_permute(t.shape, TO_NHWC)) for t in types]
 
         def eval(self, op, inputs, **kw):
             if not is_nhwc(op):
                 return base_eval(self, op, inputs, **kw)
             nchw = [np.transpose(x, TO_NCHW) if (i in activations and x is not None) else x for i, x in enumerate(inputs)]
-            outs = base_eval(self, _nchw_probe(op, activations), nchw, **kw)
+            outs = base_eval(self, nchw_probe(op, activations), nchw, **kw)
             return [np.ascontiguousarray(np.transpose(y, TO_NHWC)) for y in outs]
 
         cls.infer, cls.eval = infer, eval

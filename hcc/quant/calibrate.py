@@ -78,3 +78,10 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
             result.state_absmax[op.name] = max(result.state_absmax.get(op.name, 0.0), absmax)
     result.ranges = {name: s.range(method, percentile) for name, s in stats.items()}
     return result
+
+
+def placeholder_calibration(graph: Graph) -> Calibration:
+    """Ranges of [-1, 1] everywhere: gives the right int8 types and sizes (for memory planning) without data."""
+    names = [v.name for v in graph.values() if not v.is_const and v.type.dtype.value == "f32"]
+    return Calibration(ranges={n: (-1.0, 1.0) for n in names},
+                       state_absmax={op.name: 1.0 for op in graph.ops if op.kind == "SelectiveScan"})

@@ -1,0 +1,48 @@
+"""`hcc plan`: the static memory plan of a model, checked against SRAM and flash budgets."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from hcc.memory.html import render_plan_html
+from hcc.memory.model_plan import plan_model_path
+from hcc.memory.planner import check_budget
+from hcc.memory.report import plan_json, plan_text
+from hcc.memory.sizes import parse_size
+from hcc.outputs import write_text_atomic
+
+
+def _size(ctx, param, value):
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@click.command("plan")
+@click.argument("model", type=click.Path())
+@click.option("--sram", default="520k", show_default=True, callback=_size, help="SRAM for the activation arena (520k = the ESP32's 520 KiB).")
+@click.option("--flash", default="4M", show_default=True, callback=_size, help="Flash for the weights (4M = ESP32-CAM).")
+@click.option("--align", "alignment", default=16, show_default=True, type=click.IntRange(min=1), help="Alignment of every buffer, in bytes.")
+@click.option("--no-streaming", is_flag=True, help="Plan without streaming conv fusion (fuse-conv-block).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML view of the plan.")
+def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path):
+    """Plan the memory of MODEL (.onnx, .hir, or a build directory from `hcc compile`).
+
+    \b
+    Sizes: 520k = 520KiB = 532480 bytes; 0.5M; 4M = 4MB (k = 1024).
+    The arena holds activations and kernel scratch; graph inputs and outputs are
+    buffers the caller passes in and weights stay in flash, reported apart.
+    Exits 3 when the arena or the weights do not fit their budget.
+    """
+    result = plan_model_path(model, streaming=not no_streaming, alignment=alignment)
+    if as_json:
+        click.echo(json.dumps(plan_json(result, sram, flash), indent=2))
+    else:
+        click.echo(plan_text(result, sram, flash), nl=False)
+    if html_path:
+        write_text_atomic(html_path, render_plan_html(result, sram, flash))
+    check_budget(result.plan, sram, flash)

@@ -1,0 +1,40 @@
+"""Planning a model file or a build directory: what `hcc plan` does, minus the printing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hcc.errors import HccError
+from hcc.frontend import load_model
+from hcc.memory.planner import MemoryPlan, plan_memory
+from hcc.pipeline import CalibrationOptions, build_target_graph
+
+
+@dataclass
+class ModelPlans:
+    plan: MemoryPlan  # the plan of the graph that will be built
+    graph_name: str
+    streaming: bool | None  # None: a build directory's final IR, planned as is
+    streaming_peak: int | None  # arena with streaming fusion
+    unfused_peak: int | None  # arena without it
+
+
+def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int = 16) -> ModelPlans:
+    """Plan a .onnx/.hir model (through the default pipeline) or a build directory's IR."""
+    path = Path(path)
+    if path.is_dir():
+        hirs = sorted(path.glob("*.hir"))
+        if len(hirs) != 1:
+            found = ", ".join(p.name for p in hirs) or "none"
+            raise HccError(f"{path}: a build directory holds exactly one .hir (the final IR); found {found}")
+        graph = load_model(hirs[0])
+        plan = plan_memory(graph, alignment=alignment)
+        return ModelPlans(plan, graph.name, None, None, None)
+
+    peaks: dict[bool, MemoryPlan] = {}
+    for fused in (streaming, not streaming):  # the model is loaded afresh: passes rewrite in place
+        graph = build_target_graph(load_model(path), streaming=fused,
+                                   calibration=CalibrationOptions(placeholder_if_missing=True))
+        peaks[fused] = plan_memory(graph, alignment=alignment)
+    return ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)

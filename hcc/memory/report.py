@@ -1,0 +1,71 @@
+"""Reports of a memory plan: the text table of `hcc plan` and its JSON."""
+
+from __future__ import annotations
+
+from hcc.memory.model_plan import ModelPlans
+from hcc.memory.sizes import format_bytes
+
+
+def plan_json(result: ModelPlans, sram_budget: int, flash_budget: int) -> dict:
+    plan = result.plan
+    out = {
+        "peak_bytes": plan.peak_bytes,
+        "lower_bound_bytes": plan.lower_bound_bytes,
+        "budget_bytes": sram_budget,
+        "fits": plan.peak_bytes <= sram_budget,
+        "peak_op": plan.peak_op,
+        "flash_bytes": plan.flash_bytes,
+        "flash_budget_bytes": flash_budget,
+        "flash_fits": plan.flash_bytes <= flash_budget,
+        "streaming": result.streaming,
+        "streaming_peak_bytes": result.streaming_peak,
+        "unfused_peak_bytes": result.unfused_peak,
+    }
+    out.update({k: v for k, v in plan.to_json().items() if k not in out})
+    return out
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+
+
+def verdict(plan, sram_budget: int) -> str:
+    need = plan.peak_bytes
+    if need <= sram_budget:
+        return f"fits: {need:,} of {sram_budget:,} bytes of SRAM ({percent(need, sram_budget)})"
+    return f"does not fit: {need:,} bytes of SRAM needed, {sram_budget:,} available, over by {need - sram_budget:,} at op {plan.peak_op}"
+
+
+def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
+    plan = result.plan
+    names = [op["name"] for op in plan.ops]
+    rows = [("tensor", "kind", "bytes", "first use", "last use", "offset")]
+    for t in plan.tensors:
+        rows.append((t.name, t.kind, f"{t.bytes:,}", f"{t.first} {names[t.first]}", f"{t.last} {names[t.last]}", f"{t.offset:,}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = {2, 5}
+    lines = [f"memory plan of @{result.graph_name}: {len(plan.ops)} ops, {len(plan.tensors)} arena tensors, alignment {plan.alignment}", ""]
+    for r in rows:
+        lines.append("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    optimal = plan.peak_bytes == plan.lower_bound_bytes or plan.exact_proven
+    lines += [
+        "",
+        f"arena peak:   {format_bytes(plan.peak_bytes)} at op {plan.peak_op} ({plan.peak_op_kind}, step {plan.peak_step})",
+        f"lower bound:  {format_bytes(plan.lower_bound_bytes)}: bytes live at the busiest step",
+        f"placement:    {plan.algorithm}{' (optimal)' if optimal else ''}; no reuse would need {format_bytes(plan.naive_bytes)}",
+    ]
+    if result.streaming is None:
+        lines.append("streaming:    planned as built (a build directory's final IR)")
+    else:
+        saved = result.unfused_peak - result.streaming_peak
+        lines.append(
+            f"streaming:    with fusion {result.streaming_peak:,} B, without {result.unfused_peak:,} B "
+            f"(saves {saved:,} B, {percent(saved, result.unfused_peak)}); this plan: {'with' if result.streaming else 'without'}"
+        )
+    lines += [
+        f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena",
+        f"SRAM arena:   {plan.peak_bytes:,} of {sram_budget:,} B ({percent(plan.peak_bytes, sram_budget)})",
+        f"flash:        {plan.flash_bytes:,} of {flash_budget:,} B of weights ({percent(plan.flash_bytes, flash_budget)})",
+        verdict(plan, sram_budget),
+    ]
+    return "\n".join(lines) + "\n"

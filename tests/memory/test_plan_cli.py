@@ -1,0 +1,158 @@
+"""`hcc plan`: sizes, JSON, budgets and exit codes, build directories, the HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+
+import pytest
+from click.testing import CliRunner
+
+from hcc.cli import main
+from hcc.ir.printer import print_graph
+from hcc.memory.sizes import parse_size
+from hcc.pipeline import build_target_graph
+from memory_example import build_example
+from chromium_render import dump_dom, screenshot
+
+STREAMED_PEAK, UNFUSED_PEAK = 119968, 384160
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "example.hir"
+    path.write_text(print_graph(build_example()))
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["plan", *map(str, args)])
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("520k", 532480), ("520K", 532480), ("520KiB", 532480), ("520kb", 532480), ("0.5M", 524288),
+    ("4M", 4194304), ("4MB", 4194304), ("4MiB", 4194304), ("65536", 65536), ("100B", 100), (" 2k ", 2048),
+])
+def test_sizes(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "k", "abc", "-1", "1.5", "0.1k", "12 apples", "5iB", "1e3"])
+def test_bad_sizes(text):
+    with pytest.raises(ValueError):
+        parse_size(text)
+
+
+def test_bad_size_is_a_usage_error(model):
+    result = run(model, "--sram", "lots")
+    assert result.exit_code == 2 and "--sram" in result.output
+    assert run(model, "--flash", "4X").exit_code == 2
+
+
+def test_text_report(model):
+    result = run(model)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for header in ("tensor", "bytes", "first use", "last use", "offset"):
+        assert header in out
+    assert re.search(r"^pool1\s+activation\s+76,832\s+0 conv1\s+1 conv2\s+\d", out, re.M)
+    assert f"with fusion {STREAMED_PEAK:,} B, without {UNFUSED_PEAK:,} B" in out
+    assert "arena peak:   119,968 B (117.2 KiB) at op conv2 (FusedConv2d, step 1)" in out
+    assert out.rstrip().splitlines()[-1] == "fits: 119,968 of 532,480 bytes of SRAM (22.5%)"
+
+
+def test_json_keys_and_figures(model):
+    result = run(model, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    for key in ("peak_bytes", "lower_bound_bytes", "budget_bytes", "fits", "peak_op", "flash_bytes", "tensors"):
+        assert key in data
+    assert (data["peak_bytes"], data["lower_bound_bytes"], data["budget_bytes"], data["fits"]) == (STREAMED_PEAK, STREAMED_PEAK, 532480, True)
+    assert data["unfused_peak_bytes"] == UNFUSED_PEAK and data["peak_op"] == "conv2"
+    assert all({"name", "bytes", "first", "last", "offset"} <= set(t) for t in data["tensors"])
+    no_stream = json.loads(run(model, "--json", "--no-streaming").output)
+    assert no_stream["peak_bytes"] == UNFUSED_PEAK and no_stream["streaming_peak_bytes"] == STREAMED_PEAK
+
+
+def test_over_budget_exits_3_with_the_exact_message(model):
+    result = run(model, "--sram", "100k", "--json")
+    assert result.exit_code == 3
+    line = f"error: needs {STREAMED_PEAK} bytes of SRAM, budget 102400, over by {STREAMED_PEAK - 102400} at op conv2"
+    assert result.output.rstrip().splitlines()[-1] == line  # stdout and stderr, in order
+    assert result.stderr.strip() == line
+    assert json.loads(result.stdout)["fits"] is False  # the JSON still comes first, on stdout
+    text = run(model, "--sram", "100k")
+    assert text.exit_code == 3 and "does not fit: 119,968 bytes of SRAM needed" in text.stdout
+
+
+def test_flash_over_budget_exits_3(model):
+    result = run(model, "--flash", "1k")
+    assert result.exit_code == 3
+    assert "error: needs 5672 bytes of flash for weights, budget 1024, over by 4648" in result.output
+
+
+def test_alignment_option(model):
+    data = json.loads(run(model, "--json", "--align", "64").output)
+    assert all(t["offset"] % 64 == 0 for t in data["tensors"])
+    assert run(model, "--align", "0").exit_code == 2
+
+
+def test_build_directory_is_planned_as_is(tmp_path, model):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "example.hir").write_text(print_graph(build_target_graph(build_example(), streaming=True)))
+    (build / "example.c").write_text("/* generated */\n")
+    data = json.loads(run(build, "--json").output)
+    assert data["peak_bytes"] == STREAMED_PEAK and data["unfused_peak_bytes"] is None
+    (build / "other.hir").write_text(print_graph(build_example()))
+    result = run(build)
+    assert result.exit_code == 2 and "exactly one .hir" in result.output
+
+
+def test_missing_model_is_a_user_error(tmp_path):
+    result = run(tmp_path / "nope.onnx")
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+def _png_is_not_blank(data: bytes) -> bool:
+    """Decode an 8-bit RGB/RGBA PNG just enough to see more than one colour."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        chunk = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    width, height, depth, colour = header[:4]
+    assert depth == 8 and colour in (2, 6)
+    raw = zlib.decompress(idat)
+    stride = width * (3 if colour == 2 else 4) + 1
+    rows = [raw[i * stride + 1 : (i + 1) * stride] for i in range(0, height, 25)]
+    return len({row[j : j + 3] for row in rows for j in range(0, len(row), 3 * 40)}) > 3
+
+
+def test_html_page_renders_in_chromium(tmp_path, model):
+    html = tmp_path / "plan.html"
+    result = run(model, "--html", html, "--json")
+    assert result.exit_code == 0
+    tensors = json.loads(result.output)["tensors"]
+    page = html.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # self-contained
+    assert "<script" not in page and "@import" not in page and "url(" not in page
+
+    dom = dump_dom(html, tmp_path / "profile")
+    svg = re.search(r'<svg id="arena".*?</svg>', dom, re.S)
+    assert svg, "the arena SVG is missing from the rendered DOM"
+    rects = re.findall(r'<rect class="tensor"[^>]*>\s*<title>([^<]*)</title>', svg.group(0))
+    assert len(rects) == len(tensors)
+    assert all(any(title.startswith(t["name"] + " (") for title in rects) for t in tensors)
+    assert "peak 119,968 B at conv2" in svg.group(0)
+
+    png = tmp_path / "plan.png"
+    screenshot(html, png, tmp_path / "profile2")
+    assert _png_is_not_blank(png.read_bytes())
