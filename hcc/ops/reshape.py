@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
-from hcc.ops.axes import norm_axis
 from hcc.ops.base import OpDef, register
 
 
@@ -50,7 +49,10 @@ class Flatten(OpDef):
 
     def target(self, op):
         x = op.inputs[0].type
-        axis = norm_axis(op, op.attrs["axis"], x.rank + 1) if x.rank else 0
+        axis = op.attrs["axis"]
+        if not -x.rank <= axis <= x.rank:
+            self.fail(op, f"axis {axis} is out of range for rank {x.rank}")
+        axis = axis + x.rank if axis < 0 else axis
         return (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
 
     def infer(self, op):
