@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ir.types import TensorType
 from hcc.ops.base import OpDef, register
 
 
+class ShapeView(OpDef):
+    """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
+
+    def target(self, op) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def infer(self, op):
+        return [op.inputs[0].type.with_shape(self.target(op))]
+
+    def eval(self, op, inputs):
+        return [inputs[0].reshape(self.target(op))]
+
+
 @register
-class Reshape(OpDef):
+class Reshape(ShapeView):
     name = "Reshape"
     attrs = {"allowzero": 0}
     num_inputs = (2, 2)
@@ -35,15 +47,9 @@ class Reshape(OpDef):
             self.fail(op, f"cannot reshape {list(x.shape)} ({x.numel} elements) to {spec}")
         return tuple(shape)
 
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]
-
 
 @register
-class Flatten(OpDef):
+class Flatten(ShapeView):
     name = "Flatten"
     attrs = {"axis": 1}
 
@@ -54,9 +60,3 @@ class Flatten(OpDef):
             self.fail(op, f"axis {axis} is out of range for rank {x.rank}")
         axis = axis + x.rank if axis < 0 else axis
         return (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
-
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]
