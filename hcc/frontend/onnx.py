@@ -200,6 +200,9 @@ class _NodeContext:
     def fail(self, message: str):
         raise ModelImportError(f"{self.importer.label}: node '{describe(self.node)}' ({self.node.op_type}): {message}")
 
+    def unsupported(self, message: str):
+        raise UnsupportedOpError(f"{self.node.op_type} '{describe(self.node)}': {message}")
+
     def const_input(self, index: int) -> np.ndarray | None:
         """The constant value of input `index`; None when absent; an error if not constant."""
         value = self.inputs[index] if index < len(self.inputs) else None
@@ -329,7 +332,7 @@ class _Importer:
         for key, val in attrs.items():
             if not _printable(val):
                 raise UnsupportedOpError(f"{self.label}: {where}: attribute '{key}' has a value hcc cannot represent")
-        probe = Op(opdef.name, ctx.inputs, [], attrs, node.name)
+        probe = Op(opdef.name, ctx.inputs, [], attrs, describe(node))  # errors name the node
         types = opdef.infer(probe)
         outputs = [n for n in node.output]
         while outputs and not outputs[-1]:

@@ -181,7 +181,8 @@ def parse_graph(text: str, verify: bool = True) -> Graph:
     if version != 1:
         raise IRParseError(f"line 1: unsupported hir version {version} (this hcc reads version 1)")
     resources = {}
-    if tree.children[2] is not None:
+    # `resources?` leaves no placeholder child when the section is absent.
+    if len(tree.children) > 2 and tree.children[2] is not None:
         for entry in tree.children[2].children:
             if entry is not None:
                 resources[json.loads(str(entry.children[0]))] = (json.loads(str(entry.children[1])), entry.meta.line)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
 from hcc.ops.base import OpDef, register
 
@@ -17,7 +16,7 @@ class BatchNormalization(OpDef):
 
     def from_onnx(self, attrs, node, ctx):
         if attrs.pop("training_mode", 0) or (len(node.output) > 1 and any(node.output[1:])):
-            raise UnsupportedOpError(f"BatchNormalization '{node.name}': training mode is not supported")
+            ctx.unsupported("training mode is not supported")
         attrs.pop("momentum", None)  # only used in training
         return attrs
 

@@ -24,7 +24,7 @@ class Conv(OpDef):
         kernel = tuple(attrs.pop("kernel_shape", w[2:]))
         if tuple(kernel) != tuple(w[2:]):
             ctx.fail(f"kernel_shape {list(kernel)} differs from the weight shape {list(w)}")
-        attrs = resolve_auto_pad(attrs, node, ctx.inputs[0].type.shape[2:], kernel)
+        attrs = resolve_auto_pad(attrs, ctx, ctx.inputs[0].type.shape[2:], kernel)
         return fill_spatial(attrs, len(kernel))
 
     def infer(self, op):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import IRVerifyError, UnsupportedOpError
+from hcc.errors import IRVerifyError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
 
@@ -175,10 +175,10 @@ class Identity(UnaryOp):
     def from_onnx(self, attrs, node, ctx):
         if node.op_type == "Dropout":
             if len(node.output) > 1 and node.output[1]:
-                raise UnsupportedOpError(f"Dropout '{node.name}': the mask output is not supported (inference only)")
-            training = ctx.const_input(2)
-            if training is not None and bool(training):
-                raise UnsupportedOpError(f"Dropout '{node.name}': training_mode=1 is not supported (inference only)")
+                ctx.unsupported("the mask output is not supported (inference only)")
+            training = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+            if training is not None and (training.const is None or bool(training.const)):
+                ctx.unsupported("training_mode must be a constant 0 (inference only)")
             del ctx.inputs[1:]
             attrs.pop("seed", None)
         return attrs

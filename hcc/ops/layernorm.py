@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import UnsupportedOpError
 from hcc.ops.axes import norm_axis
 from hcc.ops.base import OpDef, register
 
@@ -21,9 +20,9 @@ class LayerNormalization(OpDef):
 
     def from_onnx(self, attrs, node, ctx):
         if any(node.output[1:]):
-            raise UnsupportedOpError(f"LayerNormalization '{node.name}': only the first output is supported")
+            ctx.unsupported("only the first output is supported")
         if attrs.pop("stash_type", 1) != 1:
-            raise UnsupportedOpError(f"LayerNormalization '{node.name}': stash_type other than float is not supported")
+            ctx.unsupported("stash_type other than float is not supported")
         return attrs
 
     def infer(self, op):

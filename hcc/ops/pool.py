@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
 from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
@@ -16,10 +15,10 @@ class WindowPool(OpDef):
 
     def from_onnx(self, attrs, node, ctx):
         if len(node.output) > 1 and node.output[1]:
-            raise UnsupportedOpError(f"{node.op_type} '{node.name}': the Indices output is not supported")
+            ctx.unsupported("the Indices output is not supported")
         attrs.pop("storage_order", None)  # only affects the Indices output
         kernel = attrs["kernel_shape"]
-        attrs = resolve_auto_pad(attrs, node, ctx.inputs[0].type.shape[2:], kernel)
+        attrs = resolve_auto_pad(attrs, ctx, ctx.inputs[0].type.shape[2:], kernel)
         return fill_spatial(attrs, len(kernel))
 
     def infer(self, op):

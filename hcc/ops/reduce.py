@@ -60,7 +60,13 @@ class ReduceMean(Reduce):
     fn = staticmethod(np.mean)
 
 
+def _max(x, axis, keepdims):
+    # The maximum of nothing is the lowest value of the type (ONNX: -inf for floats).
+    lowest = False if x.dtype == bool else (-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+    return np.max(x, axis=axis, keepdims=keepdims, initial=lowest)
+
+
 @register
 class ReduceMax(Reduce):
     name = "ReduceMax"
-    fn = staticmethod(np.max)
+    fn = staticmethod(_max)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ir.types import TensorType
-from hcc.ops.axes import norm_axis
 from hcc.ops.base import OpDef, register
 
 
+class ShapeView(OpDef):
+    """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
+
+    def target(self, op) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def infer(self, op):
+        return [op.inputs[0].type.with_shape(self.target(op))]
+
+    def eval(self, op, inputs):
+        return [inputs[0].reshape(self.target(op))]
+
+
 @register
-class Reshape(OpDef):
+class Reshape(ShapeView):
     name = "Reshape"
     quant_output = "same_as_input"
     attrs = {"allowzero": 0}
@@ -37,26 +48,17 @@ class Reshape(OpDef):
             self.fail(op, f"cannot reshape {list(x.shape)} ({x.numel} elements) to {spec}")
         return tuple(shape)
 
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]
-
 
 @register
-class Flatten(OpDef):
+class Flatten(ShapeView):
     name = "Flatten"
     quant_output = "same_as_input"
     attrs = {"axis": 1}
 
     def target(self, op):
         x = op.inputs[0].type
-        axis = norm_axis(op, op.attrs["axis"], x.rank + 1) if x.rank else 0
+        axis = op.attrs["axis"]
+        if not -x.rank <= axis <= x.rank:
+            self.fail(op, f"axis {axis} is out of range for rank {x.rank}")
+        axis = axis + x.rank if axis < 0 else axis
         return (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
-
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from hcc.ops.axes import norm_axes, optional_const
-from hcc.ops.base import OpDef, register
+from hcc.ops.base import register
+from hcc.ops.reshape import ShapeView
 
 
 @register
-class Squeeze(OpDef):
+class Squeeze(ShapeView):
     name = "Squeeze"
     quant_output = "same_as_input"
     num_inputs = (1, 2)
@@ -23,15 +24,9 @@ class Squeeze(OpDef):
                 self.fail(op, f"cannot squeeze axis {a} of size {x.shape[a]}")
         return tuple(d for i, d in enumerate(x.shape) if i not in axes)
 
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]
-
 
 @register
-class Unsqueeze(OpDef):
+class Unsqueeze(ShapeView):
     name = "Unsqueeze"
     quant_output = "same_as_input"
     num_inputs = (2, 2)
@@ -43,9 +38,3 @@ class Unsqueeze(OpDef):
         axes = norm_axes(op, axes, rank)
         dims = iter(x.shape)
         return tuple(1 if i in axes else next(dims) for i in range(rank))
-
-    def infer(self, op):
-        return [op.inputs[0].type.with_shape(self.target(op))]
-
-    def eval(self, op, inputs):
-        return [inputs[0].reshape(self.target(op))]

@@ -11,11 +11,10 @@ import math
 
 import numpy as np
 
-from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef
 
 
-def resolve_auto_pad(attrs: dict, node, spatial: tuple[int, ...], kernel: tuple[int, ...]) -> dict:
+def resolve_auto_pad(attrs: dict, ctx, spatial: tuple[int, ...], kernel: tuple[int, ...]) -> dict:
     """Replace ONNX `auto_pad` by explicit `pads` (ONNX's SAME_UPPER/SAME_LOWER/VALID rules)."""
     mode = attrs.pop("auto_pad", "NOTSET")
     if isinstance(mode, bytes):
@@ -37,7 +36,7 @@ def resolve_auto_pad(attrs: dict, node, spatial: tuple[int, ...], kernel: tuple[
             end.append(big if mode == "SAME_UPPER" else small)
         attrs["pads"] = begin + end
     else:
-        raise UnsupportedOpError(f"{node.op_type} '{node.name}': auto_pad '{mode}' is not supported")
+        ctx.unsupported(f"auto_pad '{mode}' is not supported")
     return attrs
 
 

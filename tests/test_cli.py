@@ -1,0 +1,86 @@
+"""The command line: help, version, `hcc ir` round trips, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import onnx
+import pytest
+from click.testing import CliRunner
+from onnx import TensorProto, helper
+
+from hcc import __version__
+from hcc.cli import main
+from tests.frontend.models import conv_bn_relu_pool, make, scan_with_outer_scope
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_and_version():
+    result = run("--help")
+    assert result.exit_code == 0 and "ir" in result.output and "Exit codes" in result.output
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+@pytest.mark.parametrize("build", [conv_bn_relu_pool, scan_with_outer_scope])
+def test_ir_round_trip_through_files(tmp_path, build):
+    model = tmp_path / "m.onnx"
+    onnx.save(build(), str(model))
+    first = run("ir", str(model))
+    assert first.exit_code == 0, first.output
+    a = tmp_path / "a.hir"
+    a.write_text(first.output)
+    second = run("ir", str(a))
+    assert second.exit_code == 0, second.output
+    assert second.output == first.output
+    assert run("ir", str(a), "-o", str(tmp_path / "b.hir")).exit_code == 0
+    assert (tmp_path / "b.hir").read_text() == first.output
+    assert run("ir", "--json", str(model)).exit_code == 0
+
+
+def _user_errors(tmp_path):
+    good = tmp_path / "good.onnx"
+    onnx.save(conv_bn_relu_pool(), str(good))
+    (tmp_path / "truncated.onnx").write_bytes(good.read_bytes()[:200])
+    (tmp_path / "garbage.onnx").write_bytes(b"this is not protobuf \xff\xfe" * 20)
+    unsupported = make([helper.make_node("HardSwish", ["x"], ["y"], name="hs1")],
+                       [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                       [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    onnx.save(unsupported, str(tmp_path / "unsupported.onnx"))
+    (tmp_path / "broken.hir").write_text("hir 1\ngraph @main(%x: f32[2]) {\n  %y: f32[3] = Relu(%x)\n  return %y\n}\n")
+    return {
+        "truncated.onnx": "not a valid ONNX model",
+        "garbage.onnx": "not a valid ONNX model",
+        "missing.onnx": "no such file",
+        "unsupported.onnx": "unsupported op 'HardSwish' (node 'hs1')",
+        "broken.hir": "(line 3)",
+    }
+
+
+def test_user_errors_are_one_line_exit_2(tmp_path):
+    for name, fragment in _user_errors(tmp_path).items():
+        result = CliRunner().invoke(main, ["ir", str(tmp_path / name)])
+        assert result.exit_code == 2, (name, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (name, result.stderr)
+        assert fragment in lines[0], (name, lines[0])
+        assert "Traceback" not in result.output + result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    _user_errors(tmp_path)
+    result = CliRunner().invoke(main, ["--debug", "ir", str(tmp_path / "unsupported.onnx")])
+    assert result.exit_code != 0
+    assert result.exc_info is not None and type(result.exception).__name__ == "UnsupportedOpError"
+
+
+def test_subprocess_entry_point(tmp_path):
+    import subprocess
+    import sys
+
+    _user_errors(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "hcc.cli", "--debug", "ir", str(tmp_path / "garbage.onnx")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "hcc.cli", "ir", str(tmp_path / "garbage.onnx")], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
