@@ -10,6 +10,9 @@ from hcc.ops.base import OpDef, register
 class ShapeView(OpDef):
     """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
 
+    quant_output = "same_as_input"  # int8: the same bytes, the same parameters
+    alias_input = 0  # the planner gives the result the input's buffer: no copy
+
     def target(self, op) -> tuple[int, ...]:
         raise NotImplementedError
 
@@ -23,7 +26,6 @@ class ShapeView(OpDef):
 @register
 class Reshape(ShapeView):
     name = "Reshape"
-    quant_output = "same_as_input"
     attrs = {"allowzero": 0}
     num_inputs = (2, 2)
 
@@ -52,7 +54,6 @@ class Reshape(ShapeView):
 @register
 class Flatten(ShapeView):
     name = "Flatten"
-    quant_output = "same_as_input"
     attrs = {"axis": 1}
 
     def target(self, op):

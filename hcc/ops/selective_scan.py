@@ -53,6 +53,11 @@ class SelectiveScan(OpDef):
             self.fail(op, f"A {a} must be [{channels}, {b.shape[1]}] and Dskip {d} [{channels}]")
         return [TensorType((length, channels), u.dtype)]
 
+    def scratch_bytes(self, op) -> int:
+        """The recurrent state h: D x N int32 values, live only while the scan runs."""
+        channels, states = op.inputs[4].type.shape
+        return channels * states * 4
+
     def eval(self, op, inputs):
         u, dt, b, c, a, d = inputs
         if op.attrs["dt_softplus"]:

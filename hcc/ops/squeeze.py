@@ -10,7 +10,6 @@ from hcc.ops.reshape import ShapeView
 @register
 class Squeeze(ShapeView):
     name = "Squeeze"
-    quant_output = "same_as_input"
     num_inputs = (1, 2)
 
     def target(self, op):
@@ -28,7 +27,6 @@ class Squeeze(ShapeView):
 @register
 class Unsqueeze(ShapeView):
     name = "Unsqueeze"
-    quant_output = "same_as_input"
     num_inputs = (2, 2)
 
     def target(self, op):
