@@ -1,0 +1,72 @@
+/* Int8 selective scan (Mamba S6); the integers of docs/numerics.md, "Selective scan".
+ * Reference: hcc/kernels/selective_scan.py. */
+#include "hcc_runtime.h"
+#include "ssm_fixed_point.h"
+
+size_t hcc_scan_scratch_size(int D, int N)
+{
+    return (size_t)D * (size_t)N * sizeof(int32_t);
+}
+
+/* Right shifts of negative int32 values are arithmetic (implementation-defined in C99;
+ * arithmetic on GCC and Clang for every target we build). */
+void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C,
+                           int8_t *y, int32_t *h, int L, int D, int N, const hcc_scan_params_t *p)
+{
+    const int16_t *const dt_table = p->dt_table;
+    const uint16_t *const e_hi = p->exp2_hi;
+    const uint16_t *const e_lo = p->exp2_lo;
+    const int32_t sh_p = p->sh_p, k_in = p->k_in, h_max = p->h_max;
+    const int32_t z_u = p->z_u, z_b = p->z_b, z_c = p->z_c, z_out = p->z_out;
+    const int32_t m_y = p->m_y, s_y = p->s_y;
+    /* round_shift(v, k_in), halves away from zero, branch-free:
+     * (v + half + (v < 0 ? -1 : 0)) >> k_in, and v itself for k_in = 0. */
+    const int32_t half_in = k_in > 0 ? (int32_t)1 << (k_in - 1) : 0;
+    const int32_t neg_in = k_in > 0 ? -1 : 0;
+    int t, d, n;
+
+    for (n = 0; n < D * N; ++n) h[n] = 0;
+
+    for (t = 0; t < L; ++t) {
+        const int8_t *const u_row = u + (size_t)t * (size_t)D;
+        const int8_t *const r_row = dt_raw + (size_t)t * (size_t)D;
+        const int8_t *const b_row = B + (size_t)t * (size_t)N;
+        const int8_t *const c_row = C + (size_t)t * (size_t)N;
+        int8_t *const y_row = y + (size_t)t * (size_t)D;
+        const uint16_t *ap = p->a;
+        int32_t *hp = h;
+
+        for (d = 0; d < D; ++d) {
+            const int32_t u_c = (int32_t)u_row[d] - z_u;
+            const int32_t dt = dt_table[(int32_t)r_row[d] + 128];   /* Q(F_dt), < 2^14 */
+            const int32_t x = dt * u_c;                              /* |x| < 2^22 */
+            const int8_t *bp = b_row;
+            const int8_t *cp = c_row;
+            const int32_t *const h_end = hp + N;
+            int32_t acc = 0, q;
+
+            /* Per (t, d, n); about 45 lx106 instructions at -O2 (see the measurement in
+             * docs/numerics.md): 6 loads (a, h, B, C, two exp2 tables), 6 mull, 3
+             * variable shifts (ssr + sra each), the clamp's two compare-and-branches,
+             * one store. Every product fits in 31 bits. */
+            while (hp != h_end) {
+                const int32_t prod = (dt * (int32_t)*ap++) >> sh_p;   /* -log2(dA), Q16 */
+                const int32_t i = prod >> 16;
+                const int32_t e = ((int32_t)e_hi[(prod >> 8) & 0xFF] * (int32_t)e_lo[prod & 0xFF]
+                                   + 0x4000) >> 15;                   /* 2^(-f/65536), Q15 */
+                const int32_t da = i > 15 ? 0 : e >> i;               /* exp(dt A), Q15 */
+                const int32_t hv = *hp;
+                const int32_t v = x * ((int32_t)*bp++ - z_b);         /* |v| < 2^30 */
+                /* (h * dA + 2^14) >> 15 with h = H 2^15 + Lo, 0 <= Lo < 2^15. */
+                int32_t hn = (hv >> 15) * da + (((hv & 0x7FFF) * da + 0x4000) >> 15)
+                             + ((v + half_in + ((v >> 31) & neg_in)) >> k_in);
+                if (hn > h_max) hn = h_max;
+                if (hn < -h_max) hn = -h_max;
+                *hp++ = hn;
+                acc += ((int32_t)*cp++ - z_c) * hn;                   /* |acc| <= 255 N h_max */
+            }
+            q = z_out + hcc_ssm_requantize(acc, m_y, s_y) + hcc_ssm_requantize(u_c, p->m_d[d], p->s_d[d]);
+            y_row[d] = hcc_ssm_sat8(q, -128, 127);
+        }
+    }
+}
