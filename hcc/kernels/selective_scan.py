@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.quant.fixed_point import requantize, round_shift, saturate_int8
-from hcc.quant.ssm_constants import ScanParams
+from hcc.quant.ssm_constants import READOUT_BITS, ScanParams
 
 
 def _check_shapes(u, dt_raw, B, C, d_model: int, d_state: int) -> int:
@@ -58,7 +58,8 @@ def selective_scan_s8(u, dt_raw, B, C, params: ScanParams, *, return_state: bool
         h = ((h * dA + (1 << 14)) >> 15) + round_shift(x[:, None] * b_c[t][None, :], p.k_in)
         h = np.clip(h, -p.h_max, p.h_max)
         acc = h @ c_c[t]                                                   # [D], |acc| < 2^31
-        y[t] = saturate_int8(p.z_out + requantize(acc, p.m_y, p.s_y) + skip[t])
+        # both terms in 2^-8 output LSB, one rounding
+        y[t] = saturate_int8(p.z_out + round_shift(requantize(acc, p.m_y, p.s_y) + skip[t], READOUT_BITS))
     return (y, h) if return_state else y
 
 

@@ -20,9 +20,11 @@ A_LIMIT = (1 << 16) - 1    # max a[d, n]
 MAX_F = 24                 # largest fractional bits tried for F_dt and F_a
 MAX_SH_P = 31
 MAX_K_IN = 31
-# |requantize(u', m_D, s_D)| must stay below 2**24 so the C kernel may clamp the scan
-# term to +-2**30 without changing y (see hcc_ssm.h); |u'| <= 255, so |M_D| < 2**16.
-MAX_SKIP_MULTIPLIER = float(1 << 16)
+# The readout sums its two terms in units of 2**-READOUT_BITS output LSB and rounds once.
+READOUT_BITS = 8
+# |Dskip s_u / s_out| < 2**14 keeps the D-skip term below 255 * 2**22 of those units, so the
+# C kernel may clamp the scan term at 2**30 without changing y and the sum fits int32.
+MAX_SKIP_MULTIPLIER = float(1 << 14)
 LOG2E = 1.0 / math.log(2.0)
 
 
@@ -68,9 +70,9 @@ class ScanParams:
     z_b: int
     z_c: int
     z_out: int
-    m_y: int
+    m_y: int               # 2^8 s_C s_h / s_out  (readout in 2^-8 output LSB)
     s_y: int
-    m_d: np.ndarray        # [D]
+    m_d: np.ndarray        # [D] 2^8 Dskip[d] s_u / s_out
     s_d: np.ndarray        # [D]
     # Derived formats, for reports and tests (not used by the kernels):
     f_dt: int = 0
@@ -99,13 +101,14 @@ def dt_table_for(s_r: float, z_r: int) -> tuple[np.ndarray, int]:
 
 def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B: float, z_B: int,
                       s_C: float, z_C: int, s_out: float, z_out: int, h_absmax: float,
-                      *, h_max: int | None = None) -> ScanParams:
+                      *, h_max: int | None = None, k_in: int | None = None) -> ScanParams:
     """The scan's integer constants from the float model and its calibrated quantization.
 
     A [D, N] (< 0; A = -exp(A_log)), Dskip [D]; (s, z) of u, dt_raw (r, before softplus), B,
     C and the output; h_absmax = max |h| over the calibration state trajectory in real units
     (`hcc.kernels.selective_scan.scan_state_absmax`). `h_max` overrides the clamp bound (the
-    precision study's narrower-state variants); it may only be lowered.
+    precision study's narrower-state variants); it may only be lowered. `k_in` overrides the
+    calibrated input shift (the study's search for the best shift of a narrow state).
     """
     A = np.asarray(A, dtype=np.float64)
     Dskip = np.asarray(Dskip, dtype=np.float64)
@@ -139,22 +142,22 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
     a = np.minimum(_round(neg_a_log2 * 2.0**f_a), A_LIMIT).astype(np.int64)
 
     # Smallest k_in (finest state unit) whose calibrated range, with 2x headroom, fits h_max.
-    k_in = MAX_K_IN
-    for k in range(MAX_K_IN + 1):
-        s_h = 2.0 ** (k - f_dt) * s_u * s_B
-        if 2.0 * h_absmax / s_h <= h_max:
-            k_in = k
-            break
+    if k_in is None:
+        k_in = next((k for k in range(MAX_K_IN + 1)
+                     if 2.0 * h_absmax / (2.0 ** (k - f_dt) * s_u * s_B) <= h_max), MAX_K_IN)
+    if not 0 <= k_in <= MAX_K_IN:
+        raise ValueError(f"k_in {k_in} outside [0, {MAX_K_IN}]")
     s_h = 2.0 ** (k_in - f_dt) * s_u * s_B
 
-    m_y, s_y = quantize_multiplier(s_C * s_h / s_out)
+    guard = float(1 << READOUT_BITS)
+    m_y, s_y = quantize_multiplier(guard * s_C * s_h / s_out)
     m_d = np.zeros(A.shape[0], dtype=np.int64)
     s_d = np.ones(A.shape[0], dtype=np.int64)
     for d, skip in enumerate(Dskip):
         real = skip * s_u / s_out
         if abs(real) >= MAX_SKIP_MULTIPLIER:
-            raise ValueError(f"D-skip multiplier {real:.4g} of channel {d} is >= 2^16")
-        m_d[d], s_d[d] = quantize_multiplier(real)
+            raise ValueError(f"D-skip multiplier {real:.4g} of channel {d} is >= 2^14")
+        m_d[d], s_d[d] = quantize_multiplier(guard * real)
     e_hi, e_lo = exp2_tables()
     return ScanParams(dt_table=dt_table, a=a, sh_p=sh_p, exp2_hi=e_hi, exp2_lo=e_lo, k_in=k_in,
                       h_max=int(h_max), z_u=int(z_u), z_b=int(z_B), z_c=int(z_C), z_out=int(z_out),

@@ -33,13 +33,13 @@ typedef struct {
     const uint16_t *a;         /* [D * N] -A[d,n] * log2(e) in Q(F_a), row-major [d][n] */
     const uint16_t *exp2_hi;   /* [256] round(2^15 * 2^(-j/256)) */
     const uint16_t *exp2_lo;   /* [256] round(2^15 * 2^(-j/65536)) */
-    const int32_t *m_d;        /* [D] D-skip multipliers: Dskip[d] * s_u / s_out, |.| < 2^16 */
+    const int32_t *m_d;        /* [D] D-skip multipliers 2^8 Dskip[d] s_u / s_out, |.| < 2^22 */
     const int32_t *s_d;        /* [D] their shifts */
     int32_t sh_p;              /* F_dt + F_a - 16, in [0, 31] */
     int32_t k_in;              /* input-term shift, in [0, 31] */
     int32_t h_max;             /* state clamp, 1 <= h_max <= (2^31 - 1) / (255 * N) */
     int32_t z_u, z_b, z_c, z_out;  /* zero points of u, B, C, y */
-    int32_t m_y, s_y;          /* readout multiplier s_C * s_h / s_out */
+    int32_t m_y, s_y;          /* readout multiplier 2^8 s_C s_h / s_out (terms in 2^-8 LSB) */
 } hcc_scan_params_t;
 
 /* Bytes of the int32 state h[D * N] that hcc_selective_scan_s8 needs from the caller. */
@@ -49,7 +49,7 @@ size_t hcc_scan_scratch_size(int D, int N);
  * readout and D-skip fused:
  *
  *   h[d,n] = exp(dt A[d,n]) h[d,n] + dt u[t,d] B[t,n],  dt = softplus(dt_raw[t,d])
- *   y[t,d] = sum_n C[t,n] h[d,n] + Dskip[d] u[t,d]
+ *   y[t,d] = sum_n C[t,n] h[d,n] + Dskip[d] u[t,d]   (one rounding)
  *
  * u, dt_raw, y: int8 [L, D]; B, C: int8 [L, N]; h: int32 scratch of
  * hcc_scan_scratch_size(D, N) bytes, zeroed here, holding the final state on return.

@@ -3,6 +3,10 @@
 #include "hcc_runtime.h"
 #include "ssm_fixed_point.h"
 
+/* Readout guard bits (READOUT_BITS in hcc/quant/ssm_constants.py). */
+#define HCC_SCAN_READOUT_BITS 8
+#define HCC_SCAN_READOUT_HALF (1 << (HCC_SCAN_READOUT_BITS - 1))
+
 size_t hcc_scan_scratch_size(int D, int N)
 {
     return (size_t)D * (size_t)N * sizeof(int32_t);
@@ -65,7 +69,10 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
                 *hp++ = hn;
                 acc += ((int32_t)*cp++ - z_c) * hn;                   /* |acc| <= 255 N h_max */
             }
-            q = z_out + hcc_ssm_requantize(acc, m_y, s_y) + hcc_ssm_requantize(u_c, p->m_d[d], p->s_d[d]);
+            /* Readout and D-skip in 2^-8 output LSB (|skip| < 255 * 2^22, scan term clamped
+             * at 2^30: the sum fits), then one rounding: round_shift(q, 8). */
+            q = hcc_ssm_requantize(acc, m_y, s_y) + hcc_ssm_requantize(u_c, p->m_d[d], p->s_d[d]);
+            q = z_out + ((q + HCC_SCAN_READOUT_HALF + (q >> 31)) >> HCC_SCAN_READOUT_BITS);
             y_row[d] = hcc_ssm_sat8(q, -128, 127);
         }
     }

@@ -8,9 +8,10 @@
 
 /* requantize(acc, m, s) = round_shift(acc * m, s) (docs/numerics.md), clamped to
  * [-2^30, 2^30]. Must equal hcc_requantize (runtime_c/src/requantize_s8.c, on another
- * branch; switch to it at merge) wherever that result lies in the clamp range. Callers add
- * at most a zero point and a term below 2^24 and then saturate to int8, so the clamp never
- * changes an output.
+ * branch; switch to it at merge) wherever that result lies in the clamp range. Callers
+ * saturate to int8 after adding at most a zero point and (the scan) a D-skip term below
+ * 255 * 2^22 in 2^-8 LSB, so the clamp never changes an output. (hcc_requantize itself
+ * cannot serve the scan's readout on lx106: it needs a 64-bit multiply.)
  *
  * 64-bit-free and exact: |acc| and |m| are split into 16-bit halves and the 62-bit
  * product is formed in two uint32 words, because the lx106 has no 32x32->64 multiply and

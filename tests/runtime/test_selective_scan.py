@@ -56,7 +56,7 @@ def random_raw_params(rng, D, N):
     what the builder produces): stresses every intermediate's bound."""
     e_hi, e_lo = exp2_tables()
     zp = lambda: int(rng.integers(-128, 128))  # noqa: E731
-    m_d, s_d = zip(*(quantize_multiplier(float(rng.choice([-1, 1]) * 10 ** rng.uniform(-9, 4.8))) for _ in range(D)))
+    m_d, s_d = zip(*(quantize_multiplier(float(rng.choice([-1, 1]) * 10 ** rng.uniform(-9, 6.6))) for _ in range(D)))
     m_y, s_y = quantize_multiplier(float(10 ** rng.uniform(-15, 8)))
     return ScanParams(dt_table=rng.integers(0, 1 << 14, size=256), a=rng.integers(0, 1 << 16, size=(D, N)),
                       sh_p=int(rng.integers(0, 32)), exp2_hi=e_hi, exp2_lo=e_lo, k_in=int(rng.integers(0, 32)),
