@@ -14,6 +14,10 @@ from hcc.quant.fixed_point import requantize, round_shift, saturate_int8
 from hcc.quant.ssm_constants import READOUT_BITS, ScanParams
 
 
+def _half(shift: int) -> int:
+    return (1 << (shift - 1)) if shift > 0 else 0
+
+
 def _check_shapes(u, dt_raw, B, C, d_model: int, d_state: int) -> int:
     L = u.shape[0]
     expected = {"u": (L, d_model), "dt_raw": (L, d_model), "B": (L, d_state), "C": (L, d_state)}
@@ -55,7 +59,8 @@ def selective_scan_s8(u, dt_raw, B, C, params: ScanParams, *, return_state: bool
         f = prod & 0xFFFF
         e = (e_hi[f >> 8] * e_lo[f & 0xFF] + (1 << 14)) >> 15              # 2^(-f/65536) in Q15
         dA = np.where(i > 15, 0, e >> np.minimum(i, 15))                   # exp(dt * A) in Q15
-        h = ((h * dA + (1 << 14)) >> 15) + round_shift(x[:, None] * b_c[t][None, :], p.k_in)
+        # both terms round half up (a floor shift after adding half), as the C does cheaply
+        h = ((h * dA + (1 << 14)) >> 15) + ((x[:, None] * b_c[t][None, :] + _half(p.k_in)) >> p.k_in)
         h = np.clip(h, -p.h_max, p.h_max)
         acc = h @ c_c[t]                                                   # [D], |acc| < 2^31
         # both terms in 2^-8 output LSB, one rounding

@@ -42,7 +42,8 @@ typedef struct {
     int32_t m_y, s_y;          /* readout multiplier 2^8 s_C s_h / s_out (terms in 2^-8 LSB) */
 } hcc_scan_params_t;
 
-/* Bytes of the int32 state h[D * N] that hcc_selective_scan_s8 needs from the caller. */
+/* Bytes of scratch that hcc_selective_scan_s8 needs from the caller: the int32 state
+ * h[D * N] followed by 2 * N int16 of per-token workspace. */
 size_t hcc_scan_scratch_size(int D, int N);
 
 /* Int8 selective scan (Mamba S6), one pass per token with discretisation, state update,
@@ -51,8 +52,8 @@ size_t hcc_scan_scratch_size(int D, int N);
  *   h[d,n] = exp(dt A[d,n]) h[d,n] + dt u[t,d] B[t,n],  dt = softplus(dt_raw[t,d])
  *   y[t,d] = sum_n C[t,n] h[d,n] + Dskip[d] u[t,d]   (one rounding)
  *
- * u, dt_raw, y: int8 [L, D]; B, C: int8 [L, N]; h: int32 scratch of
- * hcc_scan_scratch_size(D, N) bytes, zeroed here, holding the final state on return.
+ * u, dt_raw, y: int8 [L, D]; B, C: int8 [L, N]; h: scratch of hcc_scan_scratch_size(D, N)
+ * bytes (4-byte aligned), zeroed here; h[0 .. D*N-1] holds the final state on return.
  * No buffer may alias y or h. Uses only 32-bit multiplies, no division, no 64-bit
  * arithmetic, no libm (Xtensa lx106). */
 void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C,
