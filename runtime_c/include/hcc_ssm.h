@@ -1,7 +1,66 @@
-/* Declarations of the ssm kernels; included by hcc_runtime.h. */
+/* Declarations of the ssm kernels; included by hcc_runtime.h.
+ *
+ * Both kernels compute exactly the integers of docs/numerics.md (the numpy references
+ * hcc/kernels/dwconv1d_causal.py and hcc/kernels/selective_scan.py). Token sequences are
+ * channels-last: element (t, d) of an [L, D] tensor is at t * D + d. */
 #ifndef HCC_SSM_H
 #define HCC_SSM_H
 
 #include "hcc_runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Causal depthwise conv1d over tokens (Mamba's short conv before the scan).
+ *
+ *   acc[t,d] = bias[d] + sum_{k=0}^{K-1} (x[t-K+1+k, d] - z_in) * w[d*K + k]
+ *   y[t,d]   = clamp(saturate_int8(z_out + requantize(acc, mult[d], shift[d])), act_min, act_max)
+ *
+ * Positions before t = 0 read as z_in (contribute 0). x, y: int8 [L, D] (must not alias);
+ * w: int8 [D, K] symmetric per channel (PyTorch Conv1d weight [D, 1, K]); bias: int32 [D];
+ * mult/shift: per channel (quantize_multiplier). act_min/act_max: fused activation clamp
+ * (-128/127 for none, z_out/127 for ReLU). Requires |bias| + K * 255 * 128 < 2^31. */
+void hcc_dwconv1d_causal_s8(const int8_t *x, int8_t *y, int L, int D, int K,
+                            const int8_t *w, const int32_t *bias,
+                            const int32_t *mult, const int32_t *shift,
+                            int32_t z_in, int32_t z_out, int32_t act_min, int32_t act_max);
+
+/* Constants of one selective scan, built by hcc.quant.ssm_constants.build_scan_params.
+ * The tables are const (flash); the struct itself may be const too. */
+typedef struct {
+    const int16_t *dt_table;   /* [256] softplus(dt) in Q(F_dt), 0 <= T < 2^14, index dt_raw + 128 */
+    const uint16_t *a;         /* [D * N] -A[d,n] * log2(e) in Q(F_a), row-major [d][n] */
+    const uint16_t *exp2_hi;   /* [256] round(2^15 * 2^(-j/256)) */
+    const uint16_t *exp2_lo;   /* [256] round(2^15 * 2^(-j/65536)) */
+    const int32_t *m_d;        /* [D] D-skip multipliers 2^8 Dskip[d] s_u / s_out, |.| < 2^22 */
+    const int32_t *s_d;        /* [D] their shifts */
+    int32_t sh_p;              /* F_dt + F_a - 16, in [0, 31] */
+    int32_t k_in;              /* input-term shift, in [0, 31] */
+    int32_t h_max;             /* state clamp, 1 <= h_max <= (2^31 - 1) / (255 * N) */
+    int32_t z_u, z_b, z_c, z_out;  /* zero points of u, B, C, y */
+    int32_t m_y, s_y;          /* readout multiplier 2^8 s_C s_h / s_out (terms in 2^-8 LSB) */
+} hcc_scan_params_t;
+
+/* Bytes of scratch that hcc_selective_scan_s8 needs from the caller: the int32 state
+ * h[D * N] followed by 2 * N int16 of per-token workspace. */
+size_t hcc_scan_scratch_size(int D, int N);
+
+/* Int8 selective scan (Mamba S6), one pass per token with discretisation, state update,
+ * readout and D-skip fused:
+ *
+ *   h[d,n] = exp(dt A[d,n]) h[d,n] + dt u[t,d] B[t,n],  dt = softplus(dt_raw[t,d])
+ *   y[t,d] = sum_n C[t,n] h[d,n] + Dskip[d] u[t,d]   (one rounding)
+ *
+ * u, dt_raw, y: int8 [L, D]; B, C: int8 [L, N]; h: scratch of hcc_scan_scratch_size(D, N)
+ * bytes (4-byte aligned), zeroed here; h[0 .. D*N-1] holds the final state on return.
+ * No buffer may alias y or h. Uses only 32-bit multiplies, no division, no 64-bit
+ * arithmetic, no libm (Xtensa lx106). */
+void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C,
+                           int8_t *y, int32_t *h, int L, int D, int N, const hcc_scan_params_t *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
