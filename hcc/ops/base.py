@@ -77,10 +77,12 @@ class OpDef:
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters
 
+    moves_data: bool = False  # only copies/reorders elements: int8 semantics = float semantics
+
     def eval_int8(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
         """Bit-exact int8 semantics (the specification of the C kernel)."""
-        from hcc.errors import UnsupportedOpError
-
+        if self.moves_data:
+            return self.eval(op, inputs)
         raise UnsupportedOpError(f"{op.where()}: no int8 implementation for {self.name}")
 
     # -- memory (read by the static planner, hcc/memory) --------------------------------

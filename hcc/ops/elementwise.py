@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import IRVerifyError
+from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
+from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
+from hcc.quant.params import scale_zp
 
 
 def broadcast_shape(op, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
@@ -42,10 +44,37 @@ def _div(a, b):
     return a / b
 
 
+def _elementwise_layout(op) -> dict:
+    """rows x channels view of the output and how the second operand broadcasts (add_s8/mul_s8)."""
+    from hcc.kernels.add import broadcast_kind
+
+    a, b, y = op.inputs[0].type, op.inputs[1].type, op.outputs[0].type
+    if a.shape != y.shape:
+        raise UnsupportedOpError(f"{op.where()}: int8 {op.kind} needs the first operand to have the result's shape")
+    try:
+        kind = broadcast_kind(a.shape, b.shape)
+    except ValueError:
+        raise UnsupportedOpError(f"{op.where()}: int8 {op.kind} broadcasts only a same-shape, per-channel or scalar second operand") from None
+    channels = y.shape[-1] if y.rank else 1
+    return {"rows": y.numel // channels, "channels": channels, "broadcast": kind}
+
+
 @register
 class Add(BinaryOp):
     name = "Add"
     fn = staticmethod(np.add)
+
+    def int8_params(self, op) -> dict:
+        (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+        m_a, m_b, shift = quantize_multiplier_q15_pair(s_a / s_y, s_b / s_y)
+        return {**_elementwise_layout(op), "z_a": z_a, "z_b": z_b, "z_out": z_y, "m_a": m_a, "m_b": m_b,
+                "shift": shift, "act_min": -128, "act_max": 127}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.add import add
+
+        p = self.int8_params(op)
+        return [add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])]
 
 
 @register
@@ -58,6 +87,18 @@ class Sub(BinaryOp):
 class Mul(BinaryOp):
     name = "Mul"
     fn = staticmethod(np.multiply)
+
+    def int8_params(self, op) -> dict:
+        (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+        mult, shift = quantize_multiplier(s_a * s_b / s_y)
+        return {**_elementwise_layout(op), "z_a": z_a, "z_b": z_b, "z_out": z_y, "mult": mult, "shift": shift,
+                "act_min": -128, "act_max": 127}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.mul import mul
+
+        p = self.int8_params(op)
+        return [mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])]
 
 
 @register
@@ -91,10 +132,30 @@ class Greater(BinaryOp):
 
 
 class UnaryOp(OpDef):
-    """y = f(x), same shape and dtype."""
+    """y = f(x), same shape and dtype. In int8, a 256-entry lookup table when `lookup_table`."""
 
     inplace_input = 0
     fn = None
+    lookup_table = False
+
+    def int8_params(self, op) -> dict:
+        if not self.lookup_table:
+            raise UnsupportedOpError(f"{op.where()}: no int8 implementation for {self.name}")
+        from hcc.quant.lut import build_lut
+
+        (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        try:
+            table = build_lut(type(self).fn, s_x, z_x, s_y, z_y)
+        except ValueError as err:
+            raise UnsupportedOpError(f"{op.where()}: {err}") from None
+        return {"n": op.outputs[0].type.numel, "table": table}
+
+    def eval_int8(self, op, inputs):
+        if self.moves_data:
+            return self.eval(op, inputs)
+        from hcc.kernels.lut import lut
+
+        return [lut(inputs[0], self.int8_params(op)["table"])]
 
     def infer(self, op):
         return [op.inputs[0].type.with_dtype(op.inputs[0].type.dtype)]
@@ -119,28 +180,37 @@ class Relu(UnaryOp):
     quant_output = "same_as_input"
     fn = staticmethod(lambda x: np.maximum(x, 0))
 
+    def int8_params(self, op) -> dict:
+        # Same parameters in and out, so ReLU clamps at the zero point: a table of max(q, z).
+        _, z = scale_zp(op.inputs[0])
+        return {"n": op.outputs[0].type.numel, "table": np.maximum(np.arange(-128, 128), z).astype(np.int8)}
+
 
 @register
 class Sigmoid(UnaryOp):
     name = "Sigmoid"
+    lookup_table = True
     fn = staticmethod(_sigmoid)
 
 
 @register
 class Exp(UnaryOp):
     name = "Exp"
+    lookup_table = True
     fn = staticmethod(np.exp)
 
 
 @register
 class Softplus(UnaryOp):
     name = "Softplus"
+    lookup_table = True
     fn = staticmethod(_softplus)
 
 
 @register
 class Tanh(UnaryOp):
     name = "Tanh"
+    lookup_table = True
     fn = staticmethod(np.tanh)
 
 
@@ -159,6 +229,7 @@ class Log(UnaryOp):
 @register
 class Neg(UnaryOp):
     name = "Neg"
+    lookup_table = True
     fn = staticmethod(np.negative)
 
 
@@ -168,6 +239,7 @@ class Identity(UnaryOp):
 
     name = "Identity"
     quant_output = "same_as_input"
+    moves_data = True
     onnx_names = ("Identity", "Dropout")
     alias_input = 0  # a view of its input: no copy, no second buffer
     fn = staticmethod(lambda x: x)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
+from hcc.kernels.fully_connected import fully_connected
 from hcc.ops.base import OpDef, register
+from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
 
 
 @register
@@ -31,6 +33,24 @@ class FullyConnected(OpDef):
             self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
         return [TensorType(x.shape[:-1] + (w.shape[0],), x.dtype)]
 
+    def int8_params(self, op) -> dict:
+        """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share them)."""
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        _, z_in = scale_zp(x)
+        _, z_out = scale_zp(y)
+        mult, shift = channel_multipliers(op, x, w, y)
+        act_min, act_max = activation_range(op.attrs["relu"], z_out)
+        return {"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": w.type.shape[0],
+                "z_in": z_in, "z_out": z_out, "act_min": act_min, "act_max": act_max,
+                "weights": w.const, "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift}
+
+    def eval_int8(self, op, inputs):
+        p = self.int8_params(op)
+        x = inputs[0].reshape(p["rows"], p["k"])
+        y = fully_connected(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"],
+                            p["act_min"], p["act_max"])
+        return [y.reshape(op.outputs[0].type.shape)]
+
     def eval(self, op, inputs):
         x, w = inputs[0], inputs[1]
         b = inputs[2] if len(inputs) > 2 else None
@@ -40,3 +60,4 @@ class FullyConnected(OpDef):
         if op.attrs["relu"]:
             y = np.maximum(y, 0.0)
         return [y.astype(x.dtype)]
+

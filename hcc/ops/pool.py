@@ -40,6 +40,7 @@ class WindowPool(OpDef):
 class MaxPool(WindowPool):
     name = "MaxPool"
     quant_output = "same_as_input"
+    moves_data = True  # int8: the max of the codes (padding never wins), as in maxpool_s8.c
 
     def eval(self, op, inputs):
         x = inputs[0]

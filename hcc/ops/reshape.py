@@ -10,6 +10,7 @@ from hcc.ops.base import OpDef, register
 class ShapeView(OpDef):
     """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
 
+    moves_data = True
     quant_output = "same_as_input"  # int8: the same bytes, the same parameters
     alias_input = 0  # the planner gives the result the input's buffer: no copy
 

@@ -16,4 +16,5 @@ def silu(x):
 @register
 class Silu(UnaryOp):
     name = "Silu"
+    lookup_table = True
     fn = staticmethod(silu)

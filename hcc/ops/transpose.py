@@ -10,6 +10,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Transpose(OpDef):
     name = "Transpose"
+    moves_data = True
     quant_output = "same_as_input"
     attrs = {"perm": []}
 

@@ -44,5 +44,6 @@ void hcc_profile_hook(int op_index, int phase);
 /* Kernel declarations, one header per kernel family. */
 #include "hcc_kernels.h"   /* requantize, conv, pooling, fully connected, elementwise, LUT, softmax */
 #include "hcc_ssm.h"       /* causal depthwise conv1d and the selective scan */
+#include "hcc_norm.h"      /* layer normalization */
 
 #endif /* HCC_RUNTIME_H */

@@ -1,0 +1,48 @@
+/* Int8 layer normalization over the last axis; see hcc/kernels/layernorm.py (the spec). */
+#include "hcc_runtime.h"
+
+/* floor(sqrt(v)), bit by bit: exact, no libm. */
+static uint32_t isqrt_u32(uint32_t v) {
+    uint32_t root = 0, bit = 1u << 30;
+    while (bit > v) bit >>= 2;
+    while (bit) {
+        if (v >= root + bit) {
+            v -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    return root;
+}
+
+void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int32_t rows, int32_t channels,
+                      int8_t *output) {
+    int32_t r, i;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *x = input + (size_t)r * (size_t)channels;
+        int8_t *y = output + (size_t)r * (size_t)channels;
+        int32_t sum = 0, e, top = 0;
+        uint32_t sq = 0, w, scaled, root, q;
+        for (i = 0; i < channels; ++i) {
+            int32_t v = (int32_t)x[i] - p->z_x;
+            sum += v;
+            sq += (uint32_t)(v * v);
+        }
+        /* W = C * Q - S^2 + E; C * Q < 2^31 for C <= 128 and W >= E >= 1. */
+        w = (uint32_t)channels * sq - (uint32_t)(sum * sum) + (uint32_t)p->eps_term;
+        /* The even shift that puts W's top bit at bit 28 or 29: r lands in [2^14, 2^15). */
+        while (top < 31 && (w >> (top + 1)) != 0) ++top;
+        e = ((28 - top) % 2 == 0) ? 28 - top : 29 - top;
+        scaled = e >= 0 ? w << e : w >> -e;
+        root = isqrt_u32(scaled);
+        q = (1u << 29) / root;
+        for (i = 0; i < channels; ++i) {
+            int32_t d = channels * ((int32_t)x[i] - p->z_x) - sum;
+            int32_t n = hcc_round_shift(d * (int32_t)q, 17 - e / 2);
+            int32_t acc = n * p->gamma_q[i] + p->beta_q[i];
+            y[i] = hcc_saturate_s8(p->z_y + hcc_round_shift(acc, p->shift));
+        }
+    }
+}
