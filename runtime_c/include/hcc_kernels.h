@@ -77,15 +77,16 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
 /* The k_h == k_w == 3 specialisation (any stride, padding, dilation, groups), same numbers
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
- * dot product with the OHWI weights. scratch: hcc_conv2d_3x3_s8_scratch_size() bytes,
- * aligned for int16_t. */
+ * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
+ * out_c int32 accumulators in scratch and runs channels innermost.
+ * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. */
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p);
 void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                       int16_t *scratch, int8_t *output);
+                       void *scratch, int8_t *output);
 void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
                             const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                            const int32_t *shift, int16_t *scratch, int32_t row_begin,
+                            const int32_t *shift, void *scratch, int32_t row_begin,
                             int32_t row_end, int8_t *out_rows);
 
 /* ---- maxpool_s8.c / avgpool_s8.c ---------------------------------------------------------- */
@@ -165,8 +166,8 @@ typedef struct {
 } hcc_conv2d_pool_params_t;
 
 /* Bytes of scratch hcc_conv2d_pool_s8 needs: the k_h conv-output rows one pooling window
- * spans (none without pooling), plus the 3x3 patch buffer when the conv is 3x3; the first
- * part is at offset 0, the patch after it aligned to 4 bytes. */
+ * spans (none without pooling), rounded up to 4 bytes, plus hcc_conv2d_3x3_s8_scratch_size()
+ * when the conv is 3x3. */
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p);
 
 /* residual: int8 [Hc, Wc, Cout] (ignored without has_residual); scratch: 4-byte aligned,

@@ -14,7 +14,7 @@ static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && co
 static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
     const size_t row = (size_t)p->conv.out_w * (size_t)p->conv.out_c;
     const size_t ring = p->has_pool ? (size_t)p->pool.k_h * row : 0u;
-    return (ring + 3u) & ~(size_t)3u;  /* the int16 patch buffer after it stays aligned */
+    return (ring + 3u) & ~(size_t)3u;  /* the 3x3 kernel's scratch after it stays 4-byte aligned */
 }
 
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
@@ -24,11 +24,11 @@ size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
 /* Conv-output row `row` after the residual add and activation, written to dst. */
 static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                       const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                      const int32_t *shift, const int8_t *residual, int16_t *patch, int32_t row,
+                      const int32_t *shift, const int8_t *residual, void *conv_scratch, int32_t row,
                       int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     if (is_3x3(&p->conv)) {
-        hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, patch, row, row + 1,
+        hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
                                dst);
     } else {
         hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
@@ -45,12 +45,12 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         int8_t *output) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     int8_t *ring = (int8_t *)scratch;
-    int16_t *patch = (int16_t *)(void *)((unsigned char *)scratch + ring_bytes(p));
+    void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
     int32_t oy, row, i;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
     if (!p->has_pool) {
         for (row = 0; row < p->conv.out_h; ++row) {
-            block_row(p, input, weights, bias, mult, shift, residual, patch, row,
+            block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
                       output + row * row_size);
         }
         return;
@@ -70,7 +70,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {
-                block_row(p, input, weights, bias, mult, shift, residual, patch, row,
+                block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
                           ring + held * row_size);
             }
         }

@@ -20,7 +20,7 @@ int main(void) {
     out_size = (size_t)(p.out_h * p.out_w * p.out_c);
     output = (int8_t *)malloc(out_size);
     if (variant == 1) {
-        int16_t *scratch = (int16_t *)malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
+        void *scratch = malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
         hcc_conv2d_3x3_s8(&p, input, weights, bias, mult, shift, scratch, output);
     } else {
         hcc_conv2d_s8(&p, input, weights, bias, mult, shift, output);
