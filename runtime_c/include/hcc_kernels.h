@@ -1,7 +1,237 @@
-/* Declarations of the kernels kernels; included by hcc_runtime.h. */
+/* Declarations of the int8 kernels; included by hcc_runtime.h.
+ *
+ * Conventions (docs/numerics.md is the contract; hcc/kernels/<kernel>.py the reference):
+ * - activations int8, channels last (NHWC with batch 1 for images, [rows, channels] for
+ *   token sequences); weights int8 OHWI / [N, K], symmetric per output channel (z = 0);
+ *   bias int32; requantization by (multiplier, shift) pairs from quantize_multiplier().
+ * - act_min / act_max: the fused activation clamp applied after saturation to int8
+ *   (no activation: -128, 127; ReLU: z_out, 127).
+ * - Output sizes are given by the caller (the compiler knows them), so no kernel divides.
+ * - No kernel allocates; scratch comes from the caller, sized by *_scratch_size().
+ * - Preconditions (shapes consistent, accumulators within int32) are the caller's: the
+ *   kernels do not check them.
+ */
 #ifndef HCC_KERNELS_H
 #define HCC_KERNELS_H
 
 #include "hcc_runtime.h"
 
+#ifdef __cplusplus
+extern "C" {
 #endif
+
+/* ---- requantize_s8.c: fixed-point helpers shared by every kernel ----------------------- */
+
+/* round(acc * m / 2^s), halves away from zero, computed on the exact 64-bit product
+ * (without 64-bit multiply helpers). s in [1, 62] as quantize_multiplier() gives (s <= 0:
+ * no shift; s > 62: 0). Results beyond int32 saturate to INT32_MIN / INT32_MAX. */
+int32_t hcc_requantize(int32_t acc, int32_t m, int32_t s);
+
+/* round(x / 2^s), halves away from zero; s <= 0 returns x. */
+int32_t hcc_round_shift(int32_t x, int32_t s);
+
+/* x saturated to [-128, 127]. */
+int8_t hcc_saturate_s8(int32_t x);
+
+/* x saturated to int8, then clamped to [act_min, act_max]. */
+int8_t hcc_clamp_s8(int32_t x, int32_t act_min, int32_t act_max);
+
+/* The int8 output stage: clamp(saturate(z_out + hcc_requantize(acc, m, s)), act_min, act_max). */
+int8_t hcc_requantize_s8(int32_t acc, int32_t m, int32_t s, int32_t z_out, int32_t act_min,
+                         int32_t act_max);
+
+/* floor(n / d) for d > 0 when the quotient is known to be below 2^quotient_bits
+ * (quotient_bits in [1, 32]): shift-and-subtract, quotient_bits steps, no divide
+ * instruction or libgcc helper. */
+uint32_t hcc_udiv_u32(uint32_t n, uint32_t d, int32_t quotient_bits);
+
+/* ---- conv2d_s8.c / conv2d_3x3_s8.c: 2-D convolution --------------------------------------- */
+
+/* Geometry and quantization of one convolution. Input [in_h, in_w, in_c] (zero point z_in);
+ * weights OHWI [out_c, k_h, k_w, in_c / groups]; output [out_h, out_w, out_c]. Padding
+ * reads as z_in (contributes 0); pad_bottom / pad_right only set out_h / out_w:
+ * out_h = (in_h + pad_top + pad_bottom - dilation_h * (k_h - 1) - 1) / stride_h + 1.
+ * groups divides in_c and out_c (depthwise: groups == in_c). */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t dilation_h, dilation_w;
+    int32_t groups;
+    int32_t z_in, z_out;
+    int32_t act_min, act_max;
+} hcc_conv2d_params_t;
+
+/* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
+ * bias may be NULL (zero); mult / shift have out_c entries. */
+void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                   const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+
+/* Output rows [row_begin, row_end) of hcc_conv2d_s8; row row_begin is written at out_rows. */
+void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                        int32_t row_begin, int32_t row_end, int8_t *out_rows);
+
+/* The k_h == k_w == 3 specialisation (any stride, padding, dilation, groups), same numbers
+ * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
+ * is gathered once into scratch, padding included, so the inner loop is one contiguous
+ * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
+ * out_c int32 accumulators in scratch and runs channels innermost.
+ * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. */
+size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p);
+void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                       const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                       void *scratch, int8_t *output);
+void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                            const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                            const int32_t *shift, void *scratch, int32_t row_begin,
+                            int32_t row_end, int8_t *out_rows);
+
+/* ---- maxpool_s8.c / avgpool_s8.c ---------------------------------------------------------- */
+
+/* Input [in_h, in_w, c] -> output [out_h, out_w, c]; window k_h x k_w at
+ * (y * stride_h - pad_top, x * stride_w - pad_left). Padding never takes part. */
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+} hcc_pool_params_t;
+
+/* Max over the window's elements inside the input (an empty window gives -128). */
+void hcc_maxpool_s8(const hcc_pool_params_t *p, const int8_t *input, int8_t *output);
+
+/* One output row [out_w, c] of hcc_maxpool_s8 from the n_rows input rows (each [in_w, c],
+ * consecutive in memory) of its window that lie inside the input. */
+void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows,
+                        int8_t *out_row);
+
+/* Average over the window's elements inside the input (count_include_pad = 0):
+ * q = saturate(z_out + requantize(sum (x - z_in), mult[count], shift[count])), count the
+ * number of elements inside; mult / shift have k_h * k_w + 1 entries (index 0 unused),
+ * entry n from quantize_multiplier(s_in / (s_out * n)). */
+void hcc_avgpool_s8(const hcc_pool_params_t *p, const int8_t *input, int32_t z_in, int32_t z_out,
+                    const int32_t *mult, const int32_t *shift, int8_t *output);
+
+/* Global average pool [hw, c] -> [c]: (mult, shift) from quantize_multiplier(s_in / (s_out * hw)). */
+void hcc_global_avgpool_s8(const int8_t *input, int32_t hw, int32_t c, int32_t z_in, int32_t z_out,
+                           int32_t mult, int32_t shift, int8_t *output);
+
+/* ---- add_s8.c / mul_s8.c: elementwise with limited broadcast ------------------------------ */
+
+/* What the second operand b of a [rows, channels] elementwise op holds. */
+typedef enum {
+    HCC_BROADCAST_NONE = 0,     /* b is [rows, channels], like a */
+    HCC_BROADCAST_CHANNEL = 1,  /* b is [channels], repeated for every row */
+    HCC_BROADCAST_SCALAR = 2    /* b is one element */
+} hcc_broadcast_t;
+
+/* q = clamp(saturate(z_out + round_shift((a - z_a) * m_a + (b - z_b) * m_b, shift))),
+ * (m_a, m_b, shift) from quantize_multiplier_q15_pair(s_a / s_out, s_b / s_out). */
+typedef struct {
+    int32_t z_a, z_b, z_out;
+    int32_t m_a, m_b, shift;
+    int32_t act_min, act_max;
+} hcc_add_params_t;
+
+void hcc_add_s8(const hcc_add_params_t *p, const int8_t *a, const int8_t *b, int32_t rows,
+                int32_t channels, hcc_broadcast_t b_kind, int8_t *output);
+
+/* q = clamp(saturate(z_out + requantize((a - z_a) * (b - z_b), mult, shift))),
+ * (mult, shift) from quantize_multiplier(s_a * s_b / s_out). */
+typedef struct {
+    int32_t z_a, z_b, z_out;
+    int32_t mult, shift;
+    int32_t act_min, act_max;
+} hcc_mul_params_t;
+
+void hcc_mul_s8(const hcc_mul_params_t *p, const int8_t *a, const int8_t *b, int32_t rows,
+                int32_t channels, hcc_broadcast_t b_kind, int8_t *output);
+
+/* ---- conv2d_pool_s8.c: streaming conv [+ residual add] [+ activation] [+ maxpool] ---------- */
+
+/* conv (its act_min/act_max is the activation when there is no residual) -> int8 [Hc, Wc, Cout]
+ * -> if has_residual: hcc_add_s8(conv_out, residual, add) (add.act_min/act_max is the
+ * activation after the add) -> if has_pool: maxpool with pool (pool.in_h/in_w/c = Hc/Wc/Cout).
+ * Bit-exact with running those kernels one after the other. */
+typedef struct {
+    hcc_conv2d_params_t conv;
+    int32_t has_residual;
+    hcc_add_params_t add;
+    int32_t has_pool;
+    hcc_pool_params_t pool;
+} hcc_conv2d_pool_params_t;
+
+/* Bytes of scratch hcc_conv2d_pool_s8 needs: the k_h conv-output rows one pooling window
+ * spans (none without pooling), rounded up to 4 bytes, plus hcc_conv2d_3x3_s8_scratch_size()
+ * when the conv is 3x3. */
+size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p);
+
+/* residual: int8 [Hc, Wc, Cout] (ignored without has_residual); scratch: 4-byte aligned,
+ * hcc_conv2d_pool_s8_scratch_size() bytes; output: [out_h, out_w, Cout] of the last stage. */
+void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
+                        const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                        const int32_t *shift, const int8_t *residual, void *scratch,
+                        int8_t *output);
+
+/* ---- fully_connected_s8.c / matmul_s8.c ---------------------------------------------------- */
+
+/* input [rows, k] (z_in) x weights [n, k] (per output channel, z = 0) -> output [rows, n]. */
+typedef struct {
+    int32_t rows, k, n;
+    int32_t z_in, z_out;
+    int32_t act_min, act_max;
+} hcc_fc_params_t;
+
+/* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
+ * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens). */
+void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            int8_t *output);
+
+/* a [batch, m, k] (z_a) x b [batch, k, n] (z_b) -> output [batch, m, n], one multiplier from
+ * quantize_multiplier(s_a * s_b / s_out). */
+typedef struct {
+    int32_t batch, m, k, n;
+    int32_t z_a, z_b, z_out;
+    int32_t mult, shift;
+    int32_t act_min, act_max;
+} hcc_matmul_params_t;
+
+void hcc_matmul_s8(const hcc_matmul_params_t *p, const int8_t *a, const int8_t *b, int8_t *output);
+
+/* ---- lut_s8.c, softmax_s8.c, argmax_s8.c ------------------------------------------------- */
+
+/* output[i] = table[input[i] + 128] (table from hcc.quant.lut.build_lut). */
+void hcc_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output);
+
+/* Softmax over the last axis of [rows, n], output scale 1/256, zero point -128:
+ * e = exp_table[max - x], q = saturate(round(256 * e / sum e) - 128), the division exact
+ * (hcc_udiv_u32). exp_table from hcc.quant.lut.build_softmax_exp_table (entries <= 2^15);
+ * n * 2^15 must stay below 2^31. */
+void hcc_softmax_s8(const int8_t *input, int32_t rows, int32_t n, const uint16_t *exp_table,
+                    int8_t *output);
+
+/* Index of the largest element of each row of [rows, n] (the first one on ties). */
+void hcc_argmax_s8(const int8_t *input, int32_t rows, int32_t n, int32_t *output);
+
+/* ---- transpose_s8.c, concat_s8.c: data movement ------------------------------------------ */
+
+/* output = input transposed: output dim i is input dim perm[i]; rank in [1, 4]. */
+void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, const int32_t *perm,
+                      int8_t *output);
+
+/* Concatenation of n_inputs tensors viewed as [outer, inner_sizes[i]] along the second
+ * axis (any axis of the original shapes: outer = product of the dims before it). All
+ * inputs share the output's scale and zero point (a plain copy; n_inputs == 1 is a copy). */
+void hcc_concat_s8(const int8_t *const *inputs, const int32_t *inner_sizes, int32_t n_inputs,
+                   int32_t outer, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HCC_KERNELS_H */

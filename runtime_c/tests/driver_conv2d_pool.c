@@ -1,0 +1,43 @@
+/* Test driver: mode (0: run, 1: emit hcc_conv2d_pool_s8_scratch_size as int32), block params
+ * (conv params, has_residual, add params, has_pool, pool params), input, weights, bias
+ * (empty: NULL), mult, shift, residual -> the block's output. Scratch is allocated at exactly
+ * the size the kernel asks for, so AddressSanitizer sees any overrun. */
+#include "driver_params.h"
+
+int main(void) {
+    hcc_conv2d_pool_params_t p;
+    const int32_t *v;
+    const int8_t *input, *weights, *residual;
+    const int32_t *bias, *mult, *shift;
+    int8_t *output;
+    void *scratch;
+    size_t out_size, scratch_size;
+    int32_t mode;
+    tio_begin();
+    mode = tio_i32();
+    v = dp_ints(DP_CONV_COUNT + 1 + DP_ADD_COUNT + 1 + DP_POOL_COUNT);
+    p.conv = dp_conv(v);
+    p.has_residual = v[DP_CONV_COUNT];
+    p.add = dp_add(v + DP_CONV_COUNT + 1);
+    p.has_pool = v[DP_CONV_COUNT + 1 + DP_ADD_COUNT];
+    p.pool = dp_pool(v + DP_CONV_COUNT + 2 + DP_ADD_COUNT);
+    scratch_size = hcc_conv2d_pool_s8_scratch_size(&p);
+    if (mode == 1) {
+        const int32_t size = (int32_t)scratch_size;
+        tio_emit(&size, sizeof size);
+        return 0;
+    }
+    input = (const int8_t *)tio_next(NULL);
+    weights = (const int8_t *)tio_next(NULL);
+    bias = dp_optional_ints();
+    mult = (const int32_t *)tio_next(NULL);
+    shift = (const int32_t *)tio_next(NULL);
+    residual = (const int8_t *)tio_next(NULL);
+    out_size = p.has_pool ? (size_t)(p.pool.out_h * p.pool.out_w * p.conv.out_c)
+                          : (size_t)(p.conv.out_h * p.conv.out_w * p.conv.out_c);
+    output = (int8_t *)malloc(out_size);
+    scratch = malloc(scratch_size ? scratch_size : 1u);
+    hcc_conv2d_pool_s8(&p, input, weights, bias, mult, shift, residual, scratch, output);
+    tio_emit(output, out_size);
+    return 0;
+}

@@ -1,0 +1,105 @@
+"""hcc_conv2d_pool_s8 (streaming) == the composition conv2d -> add -> activation -> maxpool,
+with scratch of exactly the size it asks for (and less than the full conv output)."""
+
+import numpy as np
+import pytest
+
+from hcc.kernels.conv2d_pool import conv2d_pool
+from hcc.kernels.maxpool import maxpool
+from hcc.quant.fixed_point import quantize_multiplier_q15_pair
+from tests.runtime.cdriver import call_kernel
+from tests.runtime.kernel_args import add_params, conv_params, int8, ints, pool_params, random_act
+from tests.runtime.test_add import run_elementwise
+from tests.runtime.test_conv2d import random_conv_case, reference, run_c as run_conv2d_c
+
+
+def random_block(seed):
+    rng = np.random.default_rng(seed)
+    c = random_conv_case(rng, kernel=(3, 3) if rng.integers(2) else None)
+    conv_out = reference(c)
+    b = dict(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
+    if rng.integers(3):  # residual add, with the activation after it
+        c["act"] = (-128, 127)
+        s_c, s_r, s_y = rng.uniform(0.01, 0.1, 3)
+        m_c, m_r, sh = quantize_multiplier_q15_pair(s_c / s_y, s_r / s_y)
+        z_r, z_y = (int(v) for v in rng.integers(-128, 128, 2))
+        b.update(residual=int8(rng, conv_out.shape), z_res=z_r, m_conv=m_c, m_res=m_r, add_shift=sh, z_add=z_y,
+                 add_act=random_act(rng, z_y))
+    if rng.integers(4):
+        hc, wc = conv_out.shape[:2]
+        k = (int(rng.integers(1, min(hc, 3) + 1)), int(rng.integers(1, min(wc, 3) + 1)))
+        s = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+        b["pool"] = (k, s, tuple(int(rng.integers(0, kk)) for kk in k + k))
+    return b
+
+
+def block_reference(b):
+    c = b["conv"]
+    kw = dict(strides=c["strides"], pads=c["pads"], dilations=c["dilations"], groups=c["groups"])
+    if b["residual"] is not None:
+        kw.update(residual=b["residual"], **{k: b[k] for k in ("z_res", "m_conv", "m_res", "add_shift", "z_add", "add_act")})
+    if b["pool"] is not None:
+        kw.update(pool_kernel=b["pool"][0], pool_strides=b["pool"][1], pool_pads=b["pool"][2])
+    return conv2d_pool(c["x"], c["z_in"], c["w"], c["bias"], c["mult"], c["shift"], c["z_out"], c["act"], **kw)
+
+
+def block_params(b):
+    c = b["conv"]
+    conv = conv_params(c["x"].shape, c["w"].shape, c["z_in"], c["z_out"], c["act"], c["strides"], c["pads"],
+                       c["dilations"], c["groups"])
+    if b["residual"] is not None:
+        add = add_params(c["z_out"], b["z_res"], b["z_add"], b["m_conv"], b["m_res"], b["add_shift"], b["add_act"])
+    else:
+        add = add_params(0, 0, 0, 0, 0, 0)
+    pool = pool_params(b["conv_shape"], *b["pool"]) if b["pool"] else pool_params((1, 1, 1), (1, 1), (1, 1), (0,) * 4)
+    return np.concatenate([conv, ints(b["residual"] is not None), add, ints(b["pool"] is not None), pool])
+
+
+def run_block_c(b, expected_shape):
+    c = b["conv"]
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    args = [0, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual]
+    return call_kernel("conv2d_pool", args, np.int8, expected_shape)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_streaming_block_matches_composition(seed):
+    b = random_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+@pytest.mark.parametrize("seed", [s for s in range(30) if random_block(s)["residual"] is not None][:5])
+def test_streaming_block_matches_the_c_kernels_run_separately(seed):
+    b = random_block(seed)
+    c = b["conv"]
+    y = run_conv2d_c(c)
+    params = add_params(c["z_out"], b["z_res"], b["z_add"], b["m_conv"], b["m_res"], b["add_shift"], b["add_act"])
+    y = run_elementwise(0, params, y, b["residual"])
+    if b["pool"]:
+        p = pool_params(y.shape, *b["pool"])
+        y = call_kernel("maxpool", [p, y], np.int8, (p[3], p[4], y.shape[2]))
+    np.testing.assert_array_equal(run_block_c(b, y.shape), y)
+
+
+def test_scratch_holds_the_pooling_window_rows_only():
+    rng = np.random.default_rng(7)
+    x = int8(rng, (20, 16, 8))
+    w = int8(rng, (12, 3, 3, 8), -127, 127)
+    conv = conv_params(x.shape, w.shape, 0, 0, pads=(1, 1, 1, 1))
+    pool = pool_params((20, 16, 12), (3, 3), (2, 2), (1, 1, 1, 1))
+    params = np.concatenate([conv, ints(0), add_params(0, 0, 0, 0, 0, 0), ints(1), pool])
+    size = int(call_kernel("conv2d_pool", [1, params], np.int32, (1,))[0])
+    assert size == 3 * 16 * 12 + 9 * 8 * 2  # three conv rows + the 3x3 patch (int16)
+    assert size < 20 * 16 * 12
+
+
+def test_pool_window_reaching_past_the_conv_output():
+    """Row handling at the bottom edge: a window that covers only padding rows is not possible
+    with pads < kernel, but partial windows are; compare on a tall, thin case."""
+    rng = np.random.default_rng(11)
+    c = random_conv_case(rng, kernel=(1, 1))
+    b = dict(conv=c, conv_shape=reference(c).shape, residual=None, pool=((3, 1), (2, 1), (2, 0, 2, 0)))
+    expected = maxpool(reference(c), (3, 1), (2, 1), (2, 0, 2, 0))
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)

@@ -1,0 +1,28 @@
+"""hcc_fully_connected_s8 == hcc.kernels.fully_connected; the reference ~= float."""
+
+import numpy as np
+import pytest
+
+from hcc.kernels.fully_connected import fully_connected
+from tests.runtime.cdriver import call_kernel
+from tests.runtime.kernel_args import int8, ints, multipliers, random_act
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fully_connected_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    rows, k, n = int(rng.integers(1, 6)), int(rng.integers(1, 70)), int(rng.integers(1, 20))
+    x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
+    z_in, z_out = (int(v) for v in rng.integers(-128, 128, 2))
+    s_in, s_out, s_w = float(rng.uniform(0.01, 0.05)), float(rng.uniform(0.05, 0.5)), rng.uniform(0.002, 0.02, n)
+    bias = rng.integers(-20000, 20000, n).astype(np.int32) if rng.integers(4) else None
+    mult, shift = multipliers(s_in * s_w / s_out)
+    act = random_act(rng, z_out)
+    expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
+    args = [ints(rows, k, n, z_in, z_out, *act), x, w, bias if bias is not None else np.zeros(0, np.int32), mult, shift]
+    np.testing.assert_array_equal(call_kernel("fully_connected", args, np.int8, (rows, n)), expected)
+    real = (s_in * (x.astype(np.float64) - z_in)) @ (w * s_w[:, None]).T
+    if bias is not None:
+        real += bias * s_in * s_w
+    q = np.clip(np.clip(np.round(real / s_out) + z_out, -128, 127), *act)
+    assert np.max(np.abs(expected - q)) <= 1

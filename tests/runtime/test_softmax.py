@@ -1,0 +1,55 @@
+"""hcc_softmax_s8 == hcc.kernels.softmax (and the reference ~= float softmax within 1 LSB);
+hcc_argmax_s8 == hcc.kernels.argmax."""
+
+import numpy as np
+import pytest
+
+from hcc.kernels.argmax import argmax
+from hcc.kernels.softmax import OUTPUT_ZERO_POINT, softmax
+from hcc.quant.lut import build_softmax_exp_table
+from tests.runtime.cdriver import call_kernel
+
+
+def random_rows(rng):
+    rows, n = int(rng.integers(1, 6)), int(rng.integers(1, 80))
+    lo = int(rng.integers(-128, 128))
+    return rng.integers(lo, 128, (rows, n)).astype(np.int8)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_softmax_matches_reference_and_float(seed):
+    rng = np.random.default_rng(seed)
+    x = random_rows(rng)
+    s_x = float(rng.uniform(0.005, 0.3))
+    table = build_softmax_exp_table(s_x)
+    expected = softmax(x, table)
+    got = call_kernel("softmax", [0, x, x.shape[0], x.shape[1], table], np.int8, x.shape)
+    np.testing.assert_array_equal(got, expected)
+    z = s_x * x.astype(np.float64)
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    assert np.max(np.abs(expected - np.clip(256 * p + OUTPUT_ZERO_POINT, -128, 127))) <= 1
+
+
+def test_softmax_edges():
+    table = build_softmax_exp_table(0.1)
+    assert table[0] == 1 << 15
+    one = np.array([[5]], np.int8)  # a single element: probability 1 saturates at 127
+    assert softmax(one, table)[0, 0] == 127
+    assert call_kernel("softmax", [0, one, 1, 1, table], np.int8, (1, 1))[0, 0] == 127
+    flat = np.zeros((1, 4), np.int8)  # 1/4 = 64/256 exactly
+    np.testing.assert_array_equal(softmax(flat, table), [[64 - 128] * 4])
+    long_row = np.random.default_rng(0).integers(-128, 128, (2, 5000)).astype(np.int8)
+    np.testing.assert_array_equal(call_kernel("softmax", [0, long_row, 2, 5000, table], np.int8, (2, 5000)),
+                                  softmax(long_row, table))
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_argmax_first_max_wins(seed):
+    rng = np.random.default_rng(100 + seed)
+    x = random_rows(rng)
+    x[:, -1] = x.max(axis=-1)  # a tie with a later index
+    expected = argmax(x)
+    got = call_kernel("softmax", [1, x, x.shape[0], x.shape[1]], np.int32, (x.shape[0],))
+    np.testing.assert_array_equal(got, expected)
+    assert all(x[r, expected[r]] == x[r].max() and (x[r, :expected[r]] < x[r].max()).all() for r in range(len(x)))

@@ -1,0 +1,21 @@
+"""hcc_transpose_s8 == hcc.kernels.transpose, every permutation of ranks 1-4."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from hcc.kernels.transpose import transpose
+from tests.runtime.cdriver import call_kernel
+from tests.runtime.kernel_args import int8, ints
+
+PERMS = [p for rank in range(1, 5) for p in itertools.permutations(range(rank))]
+
+
+@pytest.mark.parametrize("perm", PERMS, ids=str)
+def test_transpose_matches_reference(perm):
+    rng = np.random.default_rng(len(PERMS) + sum(i * 10**k for k, i in enumerate(perm)))
+    x = int8(rng, tuple(int(v) for v in rng.integers(1, 6, len(perm))))
+    expected = transpose(x, perm)
+    got = call_kernel("movement", [0, x, ints(*x.shape), ints(*perm)], np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected)
