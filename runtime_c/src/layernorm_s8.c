@@ -37,7 +37,7 @@ void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int3
         e = ((28 - top) % 2 == 0) ? 28 - top : 29 - top;
         scaled = e >= 0 ? w << e : w >> -e;
         root = isqrt_u32(scaled);
-        q = (1u << 29) / root;
+        q = hcc_udiv_u32(1u << 29, root, 16); /* r >= 2^14, so q <= 2^15 */
         for (i = 0; i < channels; ++i) {
             int32_t d = channels * ((int32_t)x[i] - p->z_x) - sum;
             int32_t n = hcc_round_shift(d * (int32_t)q, 17 - e / 2);
