@@ -72,7 +72,8 @@ class OpDef:
     # -- int8 (read by hcc/passes/quantize.py, the int8 interpreter and the backend) -------
     # How the int8 output is quantized: "calibrated" (its own scale/zero point from the
     # calibration data) or "same_as_input" (data movement: reuse input 0's parameters).
-    quant_output: str = "calibrated"
+    quant_output: str = "calibrated"  # or "fixed": the kernel defines the output format (`fixed_quant`)
+    fixed_quant = None
     weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters

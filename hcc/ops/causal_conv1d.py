@@ -12,6 +12,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.ops.base import OpDef, register
+from hcc.quant.params import bias_or_zeros, channel_multipliers, scale_zp
 
 
 @register
@@ -27,6 +28,21 @@ class CausalConv1d(OpDef):
         if x.rank != 2 or w.rank != 2 or w.shape[0] != x.shape[1] or b.shape != (x.shape[1],):
             self.fail(op, f"expects x [L, D], w [D, K], b [D]; got {x}, {w}, {b}")
         return [x]
+
+    def int8_params(self, op) -> dict:
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        _, z_in = scale_zp(x)
+        _, z_out = scale_zp(y)
+        mult, shift = channel_multipliers(op, x, w, y)
+        return {"length": x.type.shape[0], "channels": x.type.shape[1], "kernel": w.type.shape[1],
+                "weights": w.const, "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift,
+                "z_in": z_in, "z_out": z_out, "act_min": -128, "act_max": 127}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
+
+        p = self.int8_params(op)
+        return [dwconv1d_causal_s8(inputs[0], p["weights"], p["bias"], p["mult"], p["shift"], p["z_in"], p["z_out"]).astype(np.int8)]
 
     def eval(self, op, inputs):
         x, w, b = (np.asarray(a, np.float64) for a in inputs)

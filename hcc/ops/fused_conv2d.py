@@ -18,10 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
+from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
 from hcc.ops.base import REQUIRED, OpDef, register
-from hcc.ops.layout import nchw_probe, channels_last, is_nhwc
+from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
+from hcc.quant.fixed_point import quantize_multiplier_q15_pair
+from hcc.quant.params import activation_range, bias_or_zeros, multipliers, scale_zp
 
 ACCUMULATOR_BYTES = 4  # int32 accumulators in the int8 kernel (float32 in a float one)
 
@@ -31,6 +34,14 @@ def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
     return tuple(
         (hw[i] + pads[i] + pads[i + 2] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1 for i in range(2)
     )
+
+
+def conv_geometry(x_hwc, w_oihw, attrs) -> dict:
+    """Shapes, strides, pads (top, left, bottom, right), dilations and groups of an NHWC conv."""
+    out_h, out_w = conv_output_hw(x_hwc[:2], w_oihw[2:], attrs["pads"], attrs["strides"], attrs["dilations"])
+    return {"in": tuple(x_hwc), "out": (out_h, out_w, w_oihw[0]), "kernel": tuple(w_oihw[2:]),
+            "strides": tuple(attrs["strides"]), "pads": tuple(attrs["pads"]), "dilations": tuple(attrs["dilations"]),
+            "groups": attrs["group"]}
 
 
 def _conv_op(op, inputs) -> Op:
@@ -122,6 +133,48 @@ class FusedConv2d(OpDef):
         if a["pool_kernel"]:
             y = get_op("MaxPool").eval(_pool_op(op, y), [y])[0]
         return [y]
+
+    def int8_params(self, op) -> dict:
+        """Integer constants of hcc_conv2d_pool_s8 (NHWC; weights packed OHWI)."""
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
+            raise UnsupportedOpError(f"{op.where()}: the int8 kernel needs an NHWC input of batch 1")
+        a = op.attrs
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        residual = op.inputs[3] if len(op.inputs) > 3 else None
+        s_x, z_x = scale_zp(x)
+        s_conv, z_conv = a["conv_quant"]
+        mult, shift = multipliers(s_x * np.asarray(w.type.quant.scale, np.float64) / s_conv)
+        relu = bool(a["relu"])
+        p = {"conv": conv_geometry(x.type.shape[1:], w.type.shape, a),
+             "z_in": z_x, "z_conv": int(z_conv), "weights": np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)),
+             "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift,
+             "conv_act": activation_range(relu and residual is None, int(z_conv)),
+             "has_residual": residual is not None, "has_pool": bool(a["pool_kernel"])}
+        if residual is not None:
+            s_res, z_res = scale_zp(residual)
+            s_add, z_add = a["add_quant"]
+            m_conv, m_res, add_shift = quantize_multiplier_q15_pair(s_conv / s_add, s_res / s_add)
+            p.update(z_res=z_res, z_add=int(z_add), m_conv=m_conv, m_res=m_res, add_shift=add_shift,
+                     add_act=activation_range(relu, int(z_add)))
+        if p["has_pool"]:
+            p.update(pool_kernel=tuple(a["pool_kernel"]), pool_strides=tuple(a["pool_strides"]), pool_pads=tuple(a["pool_pads"]))
+        return p
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.conv2d_pool import conv2d_pool
+
+        p = self.int8_params(op)
+        c = p["conv"]
+        kw = {}
+        if p["has_residual"]:
+            kw = dict(residual=inputs[3][0], z_res=p["z_res"], m_conv=p["m_conv"], m_res=p["m_res"],
+                      add_shift=p["add_shift"], z_add=p["z_add"], add_act=p["add_act"])
+        if p["has_pool"]:
+            kw.update(pool_kernel=p["pool_kernel"], pool_strides=p["pool_strides"], pool_pads=p["pool_pads"])
+        y = conv2d_pool(inputs[0][0], p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_conv"],
+                        p["conv_act"], strides=c["strides"], pads=c["pads"], dilations=c["dilations"],
+                        groups=c["groups"], **kw)
+        return [y[None].astype(np.int8)]
 
     def scratch_bytes(self, op) -> int:
         """The conv rows in flight: pool_kernel_h rows (1 without pooling) of C_out x W_conv.

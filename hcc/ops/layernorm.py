@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.errors import UnsupportedOpError
 from hcc.ops.axes import norm_axis
+from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
 
 
@@ -35,6 +37,28 @@ class LayerNormalization(OpDef):
                 except ValueError:
                     self.fail(op, f"scale/bias shape {list(v.type.shape)} does not fit {list(x.shape[axis:])}")
         return [x]
+
+    def int8_params(self, op):
+        """Integer constants of hcc_layernorm_s8 (hcc/kernels/layernorm.py)."""
+        from hcc.kernels.layernorm import layernorm_params
+
+        x = op.inputs[0].type
+        if norm_axis(op, op.attrs["axis"], x.rank) != x.rank - 1:
+            raise UnsupportedOpError(f"{op.where()}: int8 LayerNormalization normalizes the last axis only")
+        channels = x.shape[-1]
+        gamma = op.inputs[1].const if len(op.inputs) > 1 and op.inputs[1] is not None else np.ones(channels)
+        beta = op.inputs[2].const if len(op.inputs) > 2 and op.inputs[2] is not None else np.zeros(channels)
+        (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        try:
+            return layernorm_params(np.broadcast_to(gamma, (channels,)), np.broadcast_to(beta, (channels,)),
+                                    op.attrs["epsilon"], s_x, z_x, s_y, z_y)
+        except ValueError as err:
+            raise UnsupportedOpError(f"{op.where()}: {err}") from None
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.layernorm import layernorm_s8
+
+        return [layernorm_s8(inputs[0], self.int8_params(op))]
 
     def eval(self, op, inputs):
         x = inputs[0].astype(np.float64)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
+from hcc.quant.fixed_point import quantize_multiplier
+from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
 from hcc.ops.elementwise import broadcast_shape
 
@@ -30,6 +33,26 @@ class MatMul(OpDef):
         if b.rank == 1:
             shape = shape[:-1]
         return [TensorType(shape, a.dtype)]
+
+    def int8_params(self, op) -> dict:
+        """Both operands are activations (a constant right operand became FullyConnected)."""
+        a, b, y = op.inputs[0].type, op.inputs[1].type, op.outputs[0].type
+        if a.rank < 2 or a.shape[:-2] != b.shape[:-2] or b.rank != a.rank:
+            raise UnsupportedOpError(f"{op.where()}: int8 MatMul needs operands with equal batch dimensions")
+        (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+        mult, shift = quantize_multiplier(s_a * s_b / s_y)
+        batch = int(np.prod(a.shape[:-2]))
+        return {"batch": batch, "m": a.shape[-2], "k": a.shape[-1], "n": b.shape[-1], "z_a": z_a, "z_b": z_b,
+                "z_out": z_y, "mult": mult, "shift": shift, "act_min": -128, "act_max": 127}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.matmul import matmul
+
+        p = self.int8_params(op)
+        a = inputs[0].reshape(p["batch"], p["m"], p["k"])
+        b = inputs[1].reshape(p["batch"], p["k"], p["n"])
+        y = matmul(a, p["z_a"], b, p["z_b"], p["mult"], p["shift"], p["z_out"])
+        return [np.asarray(y, np.int8).reshape(op.outputs[0].type.shape)]
 
     def eval(self, op, inputs):
         a, b = inputs

@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
+from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
+from hcc.quant.params import scale_zp
 
 
 def softplus(x):
@@ -54,9 +56,29 @@ class SelectiveScan(OpDef):
         return [TensorType((length, channels), u.dtype)]
 
     def scratch_bytes(self, op) -> int:
-        """The recurrent state h: D x N int32 values, live only while the scan runs."""
+        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (2N)."""
         channels, states = op.inputs[4].type.shape
-        return channels * states * 4
+        return channels * states * 4 + 2 * states * 2
+
+    def int8_params(self, op):
+        """The scan's integer constants (hcc/quant/ssm_constants.py builds them from A, Dskip and the scales)."""
+        from hcc.quant.ssm_constants import build_scan_params
+
+        if not op.attrs["dt_softplus"]:
+            raise UnsupportedOpError(f"{op.where()}: the int8 scan folds softplus into dt; dt_softplus must be 1")
+        (s_u, z_u), (s_r, z_r), (s_b, z_b), (s_c, z_c) = (scale_zp(v) for v in op.inputs[:4])
+        s_y, z_y = scale_zp(op.outputs[0])
+        absmax = op.attrs["state_absmax"] or 1.0
+        try:
+            return build_scan_params(op.inputs[4].const, op.inputs[5].const, s_u, z_u, s_r, z_r, s_b, z_b, s_c, z_c,
+                                     s_y, z_y, absmax)
+        except ValueError as err:
+            raise UnsupportedOpError(f"{op.where()}: {err}") from None
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.selective_scan import selective_scan_s8
+
+        return [np.asarray(selective_scan_s8(*inputs[:4], self.int8_params(op)), np.int8)]
 
     def eval(self, op, inputs):
         u, dt, b, c, a, d = inputs

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.errors import UnsupportedOpError
+from hcc.ir.types import QuantParams
 from hcc.ops.axes import norm_axis
+from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
 
 
@@ -12,6 +15,23 @@ from hcc.ops.base import OpDef, register
 class Softmax(OpDef):
     name = "Softmax"
     attrs = {"axis": -1}
+    # int8 output is a probability in [0, 1): the kernel writes round(256 p) - 128.
+    quant_output = "fixed"
+    fixed_quant = QuantParams((1.0 / 256.0,), (-128,))
+
+    def int8_params(self, op) -> dict:
+        from hcc.quant.lut import build_softmax_exp_table
+
+        x = op.inputs[0].type
+        if norm_axis(op, op.attrs["axis"], x.rank) != x.rank - 1:
+            raise UnsupportedOpError(f"{op.where()}: int8 Softmax works along the last axis only")
+        s_x, _ = scale_zp(op.inputs[0])
+        return {"rows": x.numel // x.shape[-1], "n": x.shape[-1], "exp_table": build_softmax_exp_table(s_x)}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.softmax import softmax
+
+        return [np.asarray(softmax(inputs[0], self.int8_params(op)["exp_table"]), np.int8)]
 
     def infer(self, op):
         x = op.inputs[0].type

@@ -100,6 +100,8 @@ def quantize(graph: Graph, context: dict) -> None:
                 continue
             if op.opdef.quant_output == "same_as_input":
                 params = op.inputs[0].type.quant
+            elif op.opdef.quant_output == "fixed":
+                params = op.opdef.fixed_quant
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)
