@@ -10,7 +10,7 @@ order, on NCHW tensors:
 
 Why: the conv output at full resolution is never stored. The kernel computes it row by
 row and keeps only the conv rows the pooling window still needs, so a 98x98x16 conv
-followed by a 2x2 pool holds 2 rows (12.5 KiB of int32) instead of the whole map.
+followed by a 2x2 pool holds 2 int8 rows (3 KiB) instead of the whole map.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
 from hcc.quant.params import activation_range, bias_or_zeros, multipliers, scale_zp
 
-ACCUMULATOR_BYTES = 4  # int32 accumulators in the int8 kernel (float32 in a float one)
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -80,9 +79,8 @@ class FusedConv2d(OpDef):
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     num_inputs = (2, 4)  # x, w, [b], [residual]
-    # Without pooling, output row r is written after residual row r was read, so the
-    # output may overwrite a dying residual (the planner checks the sizes match).
-    inplace_input = 3
+    # No in-place reuse: when the residual is also the conv input (a residual block), writing
+    # output row r would destroy input rows that later output rows still read.
 
     def conv_type(self, op) -> TensorType:
         x, w = op.inputs[0].type, op.inputs[1].type
@@ -177,12 +175,18 @@ class FusedConv2d(OpDef):
         return [y[None].astype(np.int8)]
 
     def scratch_bytes(self, op) -> int:
-        """The conv rows in flight: pool_kernel_h rows (1 without pooling) of C_out x W_conv.
-
-        Assumes the kernel keeps a ring of conv-output rows as int32 accumulators, writes
-        each output row as soon as the pooling window below it is complete, and reads its
-        input straight from the input tensor (no im2col copy).
-        """
-        y = self.conv_type(nchw_probe(op, self.layout_activations) if is_nhwc(op) else op)
-        rows = op.attrs["pool_kernel"][0] if op.attrs["pool_kernel"] else 1
-        return rows * y.shape[1] * y.shape[3] * ACCUMULATOR_BYTES
+        """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
+        the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
+        3x3 kernel's workspace (a 9-tap int16 patch per group, or int32 accumulators per
+        channel when depthwise)."""
+        probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
+        y = self.conv_type(probe)
+        out_c, out_w = y.shape[1], y.shape[3]
+        ring = op.attrs["pool_kernel"][0] * out_w * out_c if op.attrs["pool_kernel"] else 0
+        ring = (ring + 3) & ~3
+        kh, kw = op.inputs[1].type.shape[2:]
+        in_c, groups = probe.inputs[0].type.shape[1], op.attrs["group"]
+        if (kh, kw) != (3, 3):
+            return ring
+        depthwise = groups == in_c and out_c == in_c
+        return ring + (out_c * 4 if depthwise else 9 * (in_c // groups) * 2)

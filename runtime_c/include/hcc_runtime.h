@@ -28,6 +28,13 @@ typedef enum {
     HCC_ERR_BLOB_CRC = 14          /* weights blob: payload CRC32 mismatch */
 } hcc_status_t;
 
+/* Alignment of generated constant arrays and arenas (a GNU C attribute where available). */
+#if defined(__GNUC__) || defined(__clang__)
+#define HCC_ALIGN(n) __attribute__((aligned(n)))
+#else
+#define HCC_ALIGN(n)
+#endif
+
 /* Optional per-op profiling: a harness that defines HCC_PROFILE and provides
  * hcc_profile_hook() is called before (phase 0) and after (phase 1) every op. */
 #ifdef HCC_PROFILE
