@@ -4,7 +4,10 @@
  * Otherwise, per output pixel (and group) the 3x3 input patch, minus z_in, is gathered once into an
  * int16 scratch buffer with padding written as 0. Every output channel is then one
  * contiguous dot product of length 9 * cin_g against its OHWI weights: no bounds checks and
- * no zero-point subtraction in the inner loop, and two channels share each patch load. */
+ * no zero-point subtraction in the inner loop, and two channels share each patch load.
+ *
+ * Measured on qemu lx106 (-O2, 25x25, pad 1; instructions from CCOUNT x 25): dense 16 -> 32
+ * 40.3M -> 21.9M (14.0 -> 7.6 per MAC), depthwise 32 10.2M -> 5.2M, vs hcc_conv2d_s8. */
 #include "hcc_kernels.h"
 
 static int32_t group_size(int32_t channels, int32_t groups) {
