@@ -78,6 +78,10 @@ class OpDef:
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters
 
+    def macs(self, op) -> int:
+        """Multiply-accumulates one execution of `op` performs (reports and benchmarks)."""
+        return 0
+
     moves_data: bool = False  # only copies/reorders elements: int8 semantics = float semantics
 
     def eval_int8(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:

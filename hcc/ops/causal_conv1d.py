@@ -23,6 +23,9 @@ class CausalConv1d(OpDef):
     onnx_names = ("hcc.CausalConv1d",)
     num_inputs = (3, 3)
 
+    def macs(self, op) -> int:
+        return op.inputs[0].type.numel * op.inputs[1].type.shape[1]
+
     def infer(self, op):
         x, w, b = (v.type for v in op.inputs)
         if x.rank != 2 or w.rank != 2 or w.shape[0] != x.shape[1] or b.shape != (x.shape[1],):

@@ -27,6 +27,10 @@ class Conv(OpDef):
         attrs = resolve_auto_pad(attrs, ctx, ctx.inputs[0].type.shape[2:], kernel)
         return fill_spatial(attrs, len(kernel))
 
+    def macs(self, op) -> int:
+        w = op.inputs[1].type.shape
+        return op.outputs[0].type.numel * int(np.prod(w[1:]))
+
     def infer(self, op):
         x, w = op.inputs[0].type, op.inputs[1].type
         group = op.attrs["group"]

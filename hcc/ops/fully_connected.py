@@ -24,6 +24,10 @@ class FullyConnected(OpDef):
     attrs = {"relu": 0}
     num_inputs = (2, 3)
 
+    def macs(self, op) -> int:
+        w = op.inputs[1].type.shape
+        return op.inputs[0].type.numel // w[1] * w[0] * w[1]
+
     def infer(self, op):
         x, w = op.inputs[0].type, op.inputs[1].type
         if w.rank != 2 or x.rank < 1 or x.shape[-1] != w.shape[1]:

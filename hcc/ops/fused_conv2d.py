@@ -132,6 +132,12 @@ class FusedConv2d(OpDef):
             y = get_op("MaxPool").eval(_pool_op(op, y), [y])[0]
         return [y]
 
+    def macs(self, op) -> int:
+        """Of the convolution (at full resolution, before pooling)."""
+        probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
+        w = op.inputs[1].type.shape
+        return self.conv_type(probe).numel * int(np.prod(w[1:]))
+
     def int8_params(self, op) -> dict:
         """Integer constants of hcc_conv2d_pool_s8 (NHWC; weights packed OHWI)."""
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:

@@ -17,6 +17,9 @@ class MatMul(OpDef):
     name = "MatMul"
     num_inputs = (2, 2)
 
+    def macs(self, op) -> int:
+        return op.outputs[0].type.numel * op.inputs[0].type.shape[-1]
+
     def infer(self, op):
         a, b = op.inputs[0].type, op.inputs[1].type
         if a.dtype != b.dtype:

@@ -44,6 +44,11 @@ class SelectiveScan(OpDef):
     attrs = {"dt_softplus": 0, "state_absmax": 0.0}  # state_absmax: calibrated max |h| (set by quantize)
     num_inputs = (6, 6)
 
+    def macs(self, op) -> int:
+        """Per token and channel: N for the decay, N for the input term, N for the readout, 1 for D."""
+        length, channels = op.inputs[0].type.shape
+        return length * channels * (3 * op.inputs[2].type.shape[1] + 1)
+
     def infer(self, op):
         u, dt, b, c, a, d = (v.type for v in op.inputs)
         if u.rank != 2 or dt.shape != u.shape:

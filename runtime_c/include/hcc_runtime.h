@@ -44,6 +44,11 @@ void hcc_profile_hook(int op_index, int phase);
 #define HCC_PROFILE_OP(index, phase) ((void)0)
 #endif
 
+/* Bilinear resize (half-pixel centres, Q8 fixed point) of a src_w x src_h window of an
+ * 8-bit image whose rows are src_stride bytes apart; spec: hcc/kernels/resize.py. */
+void hcc_resize_bilinear_u8(const uint8_t *src, int32_t src_w, int32_t src_h, int32_t src_stride,
+                            uint8_t *dst, int32_t dst_w, int32_t dst_h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,156 @@
+"""Render a quantized, planned graph into a self-contained C build directory.
+
+    NAME.h  NAME.c  NAME_weights.h  NAME_weights.c     the model (templates/*.j2)
+    runtime/include/*.h  runtime/src/*.c               runtime_c, copied
+    CMakeLists.txt  Makefile  idf_component.yml  Kconfig   builds (plain CMake, make, ESP-IDF)
+    NAME.hir  report.json  report.md                   the final IR, the plan, per-layer figures
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from hcc import __version__
+from hcc.backend.emitter import Emitter
+from hcc.backend.kernels import emit_op
+from hcc.data import model_labels, model_preprocessing
+from hcc.errors import HccError
+from hcc.ir.graph import Graph
+from hcc.ir.printer import print_graph
+from hcc.ir.types import DType
+from hcc.memory.planner import MemoryPlan, plan_memory
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+RUNTIME = ROOT / "runtime_c"
+ARENA_ALIGN = 16
+
+
+def jinja_env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=False)
+
+
+def graph_hash(graph: Graph) -> bytes:
+    """First 16 bytes of SHA-256 of the IR text: names the exact graph and weights."""
+    return hashlib.sha256(print_graph(graph).encode()).digest()[:16]
+
+
+def check_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", name):
+        raise HccError(f"model name '{name}' is not a C identifier (letters, digits, _; not starting with a digit)")
+    return name.lower()
+
+
+@dataclass
+class Generated:
+    directory: Path
+    name: str
+    plan: MemoryPlan
+    files: list[str]
+    report: dict
+
+
+def _pixel_table(graph: Graph) -> np.ndarray | None:
+    """uint8 pixel -> int8 input code, through the model's normalisation (grayscale models only)."""
+    from hcc.passes.quantize import quantize_tensor
+
+    value = graph.inputs[0]
+    if value.type.rank != 4 or value.type.shape[1] != 1:
+        return None
+    prep = model_preprocessing(graph)
+    pixels = np.arange(256, dtype=np.uint8)
+    return quantize_tensor(prep.apply(pixels[None])[0], value.type.quant)
+
+
+def _layer_rows(graph: Graph, emitter: Emitter) -> list[dict]:
+    rows = []
+    for i, op in enumerate(graph.ops):
+        params = sum(v.type.numel for v in op.inputs if v is not None and v.is_const and v.type.dtype != DType.int64)
+        rows.append({"index": i, "op": op.kind, "name": op.name, "output": op.outputs[0].name,
+                     "shape": list(op.outputs[0].type.shape), "params": int(params), "macs": int(op.opdef.macs(op)),
+                     "output_bytes": op.outputs[0].type.nbytes})
+    return rows
+
+
+def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None) -> Generated:
+    """Write the C build of a quantized graph into `out_dir` (which must exist and be empty)."""
+    name = check_name(name)
+    if graph.inputs[0].type.dtype != DType.int8 or len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise HccError("the C backend needs a quantized graph with one input and one output")
+    plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
+    emitter = Emitter(graph, plan, name)
+    for index, op in enumerate(graph.ops):
+        emit_op(emitter, index, op)
+    digest = graph_hash(graph)
+    x, y = graph.inputs[0], graph.outputs[0]
+    table = _pixel_table(graph)
+    preprocess_name = None
+    if table is not None:
+        preprocess_name = emitter.array("input_from_pixel", table, np.int8, comment="pixel value -> input code")
+    labels = model_labels(graph)
+    if len(labels) != y.type.numel:
+        labels = [str(i) for i in range(y.type.numel)]
+    shape = list(x.type.shape)
+    if len(shape) == 4:
+        dims = [("CHANNELS", shape[1]), ("HEIGHT", shape[2]), ("WIDTH", shape[3])]
+    else:
+        dims = [(f"DIM{i}", d) for i, d in enumerate(shape)]
+    flash = int(sum(a.values.size * np.dtype(a.ctype.replace("_t", "")).itemsize for a in emitter.arrays))
+    layers = _layer_rows(graph, emitter)
+    ctx = {
+        "name": name, "NAME": name.upper(), "version": __version__, "source": source or "(memory)",
+        "graph_hash": digest.hex(), "graph_hash_bytes": ", ".join(f"0x{b:02x}" for b in digest),
+        "graph_hash_hex": digest.hex(),
+        "input_shape": shape, "input_layout": "NCHW" if len(shape) == 4 else "", "input_dims": dims,
+        "input_size": x.type.numel, "input_scale": repr(float(x.type.quant.scale[0])), "input_zero_point": x.type.quant.zero_point[0],
+        "output_shape": list(y.type.shape), "output_size": y.type.numel,
+        "output_scale": repr(float(y.type.quant.scale[0])), "output_zero_point": y.type.quant.zero_point[0],
+        "labels": [json.dumps(label)[1:-1] for label in labels], "arena_size": max(plan.peak_bytes, ARENA_ALIGN),
+        "arena_align": ARENA_ALIGN, "num_ops": len(graph.ops), "macs": sum(r["macs"] for r in layers),
+        "params": emitter.params, "steps": emitter.steps, "arrays": emitter.arrays, "peak_op": plan.peak_op,
+        "flash_bytes": flash, "preprocess": table is not None, "pixel_table": preprocess_name,
+        "preprocess_note": "integer bilinear, half-pixel centres",
+    }
+    env = jinja_env()
+    out_dir = Path(out_dir)
+    files = {
+        f"{name}.h": env.get_template("model.h.j2").render(ctx),
+        f"{name}.c": env.get_template("model.c.j2").render(ctx),
+        f"{name}_weights.h": env.get_template("weights.h.j2").render(ctx),
+        f"{name}_weights.c": env.get_template("weights.c.j2").render(ctx),
+        "CMakeLists.txt": env.get_template("CMakeLists.txt.j2").render(ctx),
+        "Makefile": env.get_template("Makefile.j2").render(ctx),
+        "idf_component.yml": env.get_template("idf_component.yml.j2").render(ctx),
+        "Kconfig": env.get_template("Kconfig.j2").render(ctx),
+        f"{name}.hir": print_graph(graph),
+    }
+    report = {
+        "name": name, "hcc_version": __version__, "source": source, "graph_hash": digest.hex(),
+        "input": {"shape": shape, "scale": float(x.type.quant.scale[0]), "zero_point": int(x.type.quant.zero_point[0])},
+        "output": {"shape": list(y.type.shape), "scale": float(y.type.quant.scale[0]), "zero_point": int(y.type.quant.zero_point[0])},
+        "labels": labels, "macs": ctx["macs"], "flash_bytes": flash, "plan": plan.to_json(), "layers": layers,
+    }
+    files["report.json"] = json.dumps(report, indent=2) + "\n"
+    files["report.md"] = env.get_template("report.md.j2").render({**ctx, "report": report, "layers": layers, "plan": plan})
+    for rel, text in files.items():
+        (out_dir / rel).write_text(text)
+    for sub in ("include", "src"):
+        dst = out_dir / "runtime" / sub
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in sorted((RUNTIME / sub).iterdir()):
+            if f.suffix in (".c", ".h"):
+                shutil.copy2(f, dst / f.name)
+    port = RUNTIME / "port" / "esp32"
+    if port.is_dir():
+        shutil.copytree(port, out_dir / "runtime" / "port" / "esp32")
+    written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    return Generated(out_dir, name, plan, written, report)

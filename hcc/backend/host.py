@@ -1,0 +1,65 @@
+"""Build the generated C for the host and run it (hcc verify's c_bitexact, tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hcc.errors import ToolchainError
+
+RUNNER = Path(__file__).with_name("host_runner.c")
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+
+
+def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None = None, sanitize: bool = False,
+                      opt: str = "-O2") -> Path:
+    """Compile build_dir's model + runtime with the runner; returns the executable."""
+    cc = cc or os.environ.get("CC") or "cc"
+    if shutil.which(cc) is None:
+        raise ToolchainError(f"C compiler '{cc}' not found (install gcc or set CC)")
+    exe = work / f"{name}_runner"
+    sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", *sorted((build_dir / "runtime" / "src").glob("*.c")), RUNNER]
+    cmd = [cc, opt, *WARNINGS, *(SANITIZERS if sanitize else []), "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
+           f'-DRUNNER_HEADER="{name}.h"', f"-DRUNNER_PREFIX={name}",
+           f"-DRUNNER_INPUT_SIZE={name.upper()}_INPUT_SIZE", f"-DRUNNER_OUTPUT_SIZE={name.upper()}_OUTPUT_SIZE",
+           f"-DRUNNER_ARENA_SIZE={name.upper()}_ARENA_SIZE", f"-DRUNNER_ARENA_ALIGN={name.upper()}_ARENA_ALIGN",
+           *map(str, sources), "-o", str(exe)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:300])
+        raise ToolchainError(f"the generated C does not compile: {first}")
+    return exe
+
+
+def run_host(exe: Path, inputs: np.ndarray, output_size: int) -> np.ndarray:
+    """Run the runner on int8 inputs [N, input_size]; returns int8 outputs [N, output_size]."""
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
+    proc = subprocess.run([str(exe)], input=np.ascontiguousarray(inputs, np.int8).tobytes(), capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise ToolchainError(f"the generated C failed at run time (exit {proc.returncode}): "
+                             f"{proc.stderr.decode(errors='replace').strip().splitlines()[-1:] or ''}")
+    return np.frombuffer(proc.stdout, np.int8).reshape(len(inputs), output_size)
+
+
+def host_runner(graph, *, sanitize: bool = False, name: str = "model"):
+    """A function float inputs [N, ...] -> int8 outputs, running the C generated for `graph`."""
+    from hcc.backend.generate import generate
+    from hcc.interp.int8_interp import quantize_input
+
+    def run(x: np.ndarray) -> np.ndarray:
+        with tempfile.TemporaryDirectory(prefix="hcc-host-") as tmp:
+            tmp = Path(tmp)
+            build = tmp / "build"
+            build.mkdir()
+            generate(graph, build, name)
+            exe = build_host_runner(build, name, tmp, sanitize=sanitize)
+            q = np.stack([quantize_input(x[i:i + 1], graph.inputs[0].type.quant).reshape(-1) for i in range(len(x))])
+            return run_host(exe, q, graph.outputs[0].type.numel)
+
+    return run
