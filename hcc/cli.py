@@ -57,14 +57,10 @@ def main(ctx, debug):
 
 
 def _register_commands():
-    from hcc.commands import flash, ir, verify
+    from hcc.commands import compile, flash, ir, plan, verify
 
-    for command in (ir.ir_command, verify.verify_command, flash.flash_command):
+    for command in (ir.ir_command, plan.plan_command, compile.compile_command, verify.verify_command, flash.flash_command):
         main.add_command(command)
-
-    from hcc.commands.plan import plan_command
-
-    main.add_command(plan_command)
 
 
 _register_commands()

@@ -30,3 +30,19 @@ def make_calibration(calib, calib_method, percentile, calib_limit, progress=True
 
 def echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2))
+
+
+def size_option(value_name: str):
+    """click callback: '520k', '4M', plain bytes (k = 1024) -> int."""
+
+    def parse(ctx, param, value):
+        from hcc.memory.sizes import parse_size
+
+        if value is None:
+            return None
+        try:
+            return parse_size(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+
+    return parse

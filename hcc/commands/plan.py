@@ -6,19 +6,15 @@ import json
 
 import click
 
+from hcc.commands.common import size_option
 from hcc.memory.html import render_plan_html
 from hcc.memory.model_plan import plan_model_path
 from hcc.memory.planner import check_budget
 from hcc.memory.report import plan_json, plan_text
-from hcc.memory.sizes import parse_size
 from hcc.outputs import write_text_atomic
 
 
-def _size(ctx, param, value):
-    try:
-        return parse_size(value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
+_size = size_option("SIZE")
 
 
 @click.command("plan")
