@@ -195,8 +195,9 @@ class Student(nn.Module):
         h = F.relu(self.fc1(f))
         return self.fc2(h), h
 
-    def forward(self, x):
-        return self.forward_features(x)[0]
+    def forward(self, x, return_features: bool = False):
+        logits, hidden = self.forward_features(x)
+        return (logits, hidden) if return_features else logits
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,8 +233,9 @@ class VGG16Teacher(nn.Module):
         h = F.relu(self.fc2(f))
         return self.fc3(self.drop(h)), h
 
-    def forward(self, x):
-        return self.forward_features(x)[0]
+    def forward(self, x, return_features: bool = False):
+        logits, hidden = self.forward_features(x)
+        return (logits, hidden) if return_features else logits
 
 
 def build(arch, scan_impl="hop"):
