@@ -130,12 +130,15 @@ def split(ds: Dataset, fold: int, k: int = 10, seed: int = 0) -> tuple[Dataset, 
     return ds.subset(train_idx), ds.subset(test_idx), sorted(held)
 
 
-def augment(x: torch.Tensor, gen: torch.Generator | None = None, max_shift: int = 4) -> torch.Tensor:
-    """Random horizontal flip and a random shift of up to ``max_shift`` pixels (edge padding)."""
+def augment(x: torch.Tensor, gen: torch.Generator | None = None, max_shift: int = 4,
+            return_flip: bool = False):
+    """Random horizontal flip and a random shift of up to ``max_shift`` pixels (edge padding).
+    With ``return_flip`` also returns the boolean flip mask [N]."""
     n, _, h, w = x.shape
     flip = torch.rand(n, generator=gen) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
     padded = torch.nn.functional.pad(x, (max_shift,) * 4, mode="replicate")
     dy = torch.randint(0, 2 * max_shift + 1, (n,), generator=gen)
     dx = torch.randint(0, 2 * max_shift + 1, (n,), generator=gen)
-    return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+    out = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+    return (out, flip) if return_flip else out
