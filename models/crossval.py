@@ -1,6 +1,6 @@
 """Subject-independent 10-fold cross-validation of all four student variants (offline, resumable).
 
-    nohup python -m models.crossval --epochs 25 --teacher-epochs 12 > runs/crossval.log 2>&1 &
+    nohup python -m models.crossval --jobs 2 --epochs 40 --teacher-epochs 10 > runs/crossval.log 2>&1 &
 
 For each fold: train the VGG-16/4 teacher, then baseline, baseline_msa, baseline_mamba (CE) and hcmtmm
 (distilled from that fold's teacher). One CSV row per (arch, fold) is appended to ``models/results_10fold.csv``
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
+import multiprocessing as mp
 import statistics
 from pathlib import Path
 
@@ -33,13 +35,16 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def append_row(path: Path, row: dict) -> None:
-    new = not path.exists()
+    """Append one row under an exclusive lock (several worker processes share the file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", newline="") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
         w = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
-        if new:
+        if fh.tell() == 0:
             w.writeheader()
         w.writerow(row)
         fh.flush()
+        fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def summarise(path: Path) -> str:
@@ -53,25 +58,11 @@ def summarise(path: Path) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(DEFAULT_DATA))
-    ap.add_argument("--folds", type=int, default=10)
-    ap.add_argument("--only-folds", type=int, nargs="*", default=None)
-    ap.add_argument("--epochs", type=int, default=25, help="epochs for each student")
-    ap.add_argument("--teacher-epochs", type=int, default=12)
-    ap.add_argument("--csv", default=str(CSV_PATH))
-    ap.add_argument("--workdir", default=str(REPO / "runs" / "crossval"))
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--summary", action="store_true", help="only print the table from the CSV")
-    args = ap.parse_args(argv)
+def run_folds(args, folds) -> None:
     csv_path = Path(args.csv)
-    if args.summary:
-        print(summarise(csv_path))
-        return
     ds = load(args.data)
     done = {(r["arch"], int(r["fold"])) for r in read_rows(csv_path)}
-    for fold in args.only_folds if args.only_folds is not None else range(args.folds):
+    for fold in folds:
         fold_dir = Path(args.workdir) / f"fold{fold}"
         teacher_ckpt = fold_dir / "teacher.pt"
         for arch in ORDER:
@@ -86,6 +77,36 @@ def main(argv=None):
             if (arch, fold) not in done:
                 append_row(csv_path, res)
                 done.add((arch, fold))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--only-folds", type=int, nargs="*", default=None)
+    ap.add_argument("--epochs", type=int, default=40, help="epochs for each student")
+    ap.add_argument("--teacher-epochs", type=int, default=10)
+    ap.add_argument("--csv", default=str(CSV_PATH))
+    ap.add_argument("--workdir", default=str(REPO / "runs" / "crossval"))
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (folds dealt round-robin)")
+    ap.add_argument("--summary", action="store_true", help="only print the table from the CSV")
+    args = ap.parse_args(argv)
+    csv_path = Path(args.csv)
+    if args.summary:
+        print(summarise(csv_path))
+        return
+    folds = args.only_folds if args.only_folds is not None else list(range(args.folds))
+    jobs = max(1, min(args.jobs, len(folds)))
+    if jobs == 1:
+        run_folds(args, folds)
+    else:  # one process per share of the folds, each with --threads torch threads
+        ctx = mp.get_context("spawn")
+        procs = [ctx.Process(target=run_folds, args=(args, folds[j::jobs])) for j in range(jobs)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
     print(summarise(csv_path), flush=True)
 
 
