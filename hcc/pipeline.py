@@ -90,6 +90,10 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
     lower_float(graph, after_each=after_each)
     if quantize:
         quantize_graph(graph, calibration, after_each=after_each)
-    if streaming:  # after quantization: the fused op keeps the intermediates' int8 parameters
-        run_passes(graph, STREAMING, after_each=after_each)
-    return graph
+    return lower_kernels(graph, streaming=streaming, after_each=after_each)
+
+
+def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
+    """After quantization (fused ops keep the intermediates' int8 parameters): streaming
+    fusion, then one conv entry point for what is left."""
+    return run_passes(graph, (STREAMING if streaming else []) + ["lower-conv2d"], after_each=after_each)

@@ -8,7 +8,7 @@ from hcc.commands.common import calibration_options, echo_json, make_calibration
 from hcc.data import load_dataset, read_subjects
 from hcc.errors import VerificationError
 from hcc.frontend import load_model
-from hcc.pipeline import lower_float, quantize_graph
+from hcc.pipeline import lower_float, lower_kernels, quantize_graph
 from hcc.verify import split_graphs, verify
 
 
@@ -35,7 +35,7 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, calib, calib_m
     graph = load_model(model)
     lower_float(graph)
     calibration = make_calibration(calib, calib_method, percentile, calib_limit)
-    float_graph, int8_graph = split_graphs(graph, lambda g: quantize_graph(g, calibration))
+    float_graph, int8_graph = split_graphs(graph, lambda g: lower_kernels(quantize_graph(g, calibration)))
     dataset = load_dataset(data, float_graph, subjects=read_subjects(subjects) if subjects else None, limit=limit,
                            progress=calibration.progress)
     c_runner = None
