@@ -44,20 +44,40 @@ def operand(e: Emitter, value: Value) -> str:
 
 @emits("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
 def _view(e, index, op):
-    src, dst = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
-    if src == dst:
-        return [f"/* view: {op.outputs[0].name} shares the buffer of {op.inputs[0].name} */"]
-    return [f"memmove({dst}, {src}, {op.outputs[0].type.nbytes});"]
+    return _copy(e, op)
 
 
 @emits("Transpose")
 def _transpose(e, index, op):
-    shape = op.inputs[0].type.shape
+    shape, perm = list(op.inputs[0].type.shape), list(op.opdef.perm(op))
+    keep = [axis for axis, size in enumerate(shape) if size != 1]  # size-1 axes move nothing
+    if len(keep) < 2:
+        return _copy(e, op)
+    renumber = {axis: i for i, axis in enumerate(keep)}
+    shape, perm = [shape[a] for a in keep], [renumber[a] for a in perm if a in renumber]
     if len(shape) > 4:
-        raise UnsupportedOpError(f"{op.where()}: the C transpose handles rank <= 4")
+        raise UnsupportedOpError(f"{op.where()}: the C transpose handles up to 4 axes larger than 1")
     dims = e.array(op.name + "_dims", np.array(shape, np.int32))
-    perm = e.array(op.name + "_perm", np.array(op.opdef.perm(op), np.int32))
-    return [f"hcc_transpose_s8({e.ptr(op.inputs[0])}, {len(shape)}, {dims}, {perm}, {e.ptr(op.outputs[0])});"]
+    perm_name = e.array(op.name + "_perm", np.array(perm, np.int32))
+    return [f"hcc_transpose_s8({e.ptr(op.inputs[0])}, {len(shape)}, {dims}, {perm_name}, {e.ptr(op.outputs[0])});"]
+
+
+def _copy(e, op, byte_offset: int = 0):
+    src, dst = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
+    if src == dst and byte_offset == 0:
+        return [f"/* {op.outputs[0].name} is {op.inputs[0].name}: nothing to move */"]
+    return [f"memmove({dst}, {src} + {byte_offset}, {op.outputs[0].type.nbytes});"]
+
+
+@emits("Gather")
+def _gather(e, index, op):
+    """A constant scalar index on an axis with only size-1 axes before it: one contiguous block."""
+    x, idx = op.inputs[0].type, op.inputs[1]
+    axis = op.attrs["axis"] % x.rank
+    if idx.const is None or idx.const.size != 1 or int(np.prod(x.shape[:axis])) != 1:
+        raise UnsupportedOpError(f"{op.where()}: the C backend gathers one constant index on a leading axis only")
+    i = int(np.ravel(idx.const)[0]) % x.shape[axis]
+    return _copy(e, op, i * int(np.prod(x.shape[axis + 1:])))
 
 
 def _conv_fields(c: dict, z_in: int, z_out: int, act) -> dict:

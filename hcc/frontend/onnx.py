@@ -237,7 +237,7 @@ class _Importer:
             array = numpy_helper.to_array(tensor)
         except Exception as err:  # noqa: BLE001 - malformed tensor payloads
             self.fail(f"{where}: tensor '{tensor.name}' is malformed ({err})")
-        return np.ascontiguousarray(array, dtype=dtype.numpy)
+        return np.array(array, dtype=dtype.numpy, order="C")  # keeps 0-d scalars 0-d
 
     def subgraph_name(self, hint: str) -> str:
         name, i = hint, 1

@@ -119,7 +119,7 @@ class Graph:
     def add_const(self, name: str, array: np.ndarray, dtype: DType | None = None) -> Value:
         array = np.asarray(array)
         dtype = dtype or DType.from_numpy(array.dtype)
-        array = np.ascontiguousarray(array, dtype=dtype.numpy)
+        array = np.array(array, dtype=dtype.numpy, order="C")  # (ascontiguousarray would make scalars 1-d)
         value = Value(self._claim(name), TensorType(tuple(array.shape), dtype), const=array)
         self.constants.append(value)
         return value

@@ -13,6 +13,8 @@ from hcc.ops.base import OpDef, register
 class Gather(OpDef):
     name = "Gather"
     attrs = {"axis": 0}
+    quant_output = "same_as_input"
+    moves_data = True  # picks elements: the int8 codes move unchanged
     num_inputs = (2, 2)
 
     def infer(self, op):
