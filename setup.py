@@ -11,7 +11,7 @@ setup(
     extras_require={
         # torch is only needed to train/export the models in models/; pin the CPU wheel.
         "models": ["torch==2.13.0", "onnxscript>=0.5"],
-        "dev": ["onnxruntime>=1.17", "pytest>=7", "pytest-timeout>=2", "hypothesis>=6"],
+        "dev": ["onnxruntime>=1.17", "pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "filecheck>=1.0"],
         "flash": ["esptool>=5,<6"],
     },
     entry_points={"console_scripts": ["hcc=hcc.cli:main"]},

@@ -44,6 +44,8 @@ class Preprocessing:
 def model_preprocessing(graph: Graph) -> Preprocessing:
     """The preprocessing recorded in the model's metadata, or a plain default from its input shape."""
     shape = graph.inputs[0].type.shape
+    if len(shape) < 3:
+        raise DataError(f"the model's input {list(shape)} is not an image: give samples as an .npz with 'x'")
     default = Preprocessing(input_size=(int(shape[-2]), int(shape[-1])), color="grayscale" if shape[-3] == 1 else "rgb")
     raw = graph.metadata.get("preprocessing")
     if not raw:
@@ -116,14 +118,13 @@ def load_dataset(path: str | Path, graph: Graph, *, subjects: set[str] | None = 
                  prep: Preprocessing | None = None, progress: bool = False) -> Dataset:
     """Samples from an ImageFolder-style directory (labels from folder names) or an .npz (`x`, optional `y`)."""
     path = Path(path)
-    prep = prep or model_preprocessing(graph)
     expected = tuple(graph.inputs[0].type.shape[1:])
     if not path.exists():
         raise DataError(f"{path}: no such file or directory")
     if path.is_file():
         data = _load_npz(path, expected, limit)
     else:
-        data = _load_folder(path, prep, model_labels(graph), subjects, limit, progress)
+        data = _load_folder(path, prep or model_preprocessing(graph), model_labels(graph), subjects, limit, progress)
     if data.x.shape[1:] != expected:
         raise DataError(f"{path}: samples have shape {list(data.x.shape[1:])}, the model expects {list(expected)}")
     return data

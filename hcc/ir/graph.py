@@ -111,6 +111,17 @@ class Graph:
             name = f"{hint}.{next(self._counter)}"
         return name
 
+    def rename(self, value: Value, name: str) -> bool:
+        """Give `value` the name `name` if no other value has it. Returns whether it did."""
+        if value.name == name:
+            return True
+        if self._name_taken(name):
+            return False
+        self._names.discard(value.name)
+        self._names.add(name)
+        value.name = name
+        return True
+
     def add_input(self, name: str, type: TensorType) -> Value:
         value = Value(self._claim(name), type)
         self.inputs.append(value)

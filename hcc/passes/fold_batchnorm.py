@@ -15,7 +15,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph
 from hcc.passes import register_pass
-from hcc.passes.rewrite import producer
+from hcc.passes.rewrite import label, producer, replace_op
 
 
 def _bn_scale_shift(bn) -> tuple[np.ndarray, np.ndarray]:
@@ -47,11 +47,10 @@ def fold_batchnorm(graph: Graph) -> None:
         x = bn.inputs[0]
         bshape = (1, -1) + (1,) * (x.type.rank - 2)
         dtype = x.type.dtype
-        scale = graph.add_const(graph.unique_name(bn.outputs[0].name + ".scale"), k.reshape(bshape), dtype)
-        bias = graph.add_const(graph.unique_name(bn.outputs[0].name + ".shift"), shift.reshape(bshape), dtype)
-        index = graph.ops.index(bn)
-        mul = graph.make_op("Mul", [x, scale], name=bn.name + ".scale", index=index)
-        add = graph.make_op("Add", [mul.outputs[0], bias], name=bn.name + ".shift", index=index + 1)
-        graph.replace_all_uses(bn.outputs[0], add.outputs[0])
-        graph.remove_op(bn)
+        base = label(bn)
+        scale = graph.add_const(graph.unique_name(base + ".bn_scale"), k.reshape(bshape), dtype)
+        bias = graph.add_const(graph.unique_name(base + ".bn_shift"), shift.reshape(bshape), dtype)
+        mul = graph.make_op("Mul", [x, scale], name=bn.name, out_names=[graph.unique_name(base + ".scaled")],
+                            index=graph.ops.index(bn))
+        replace_op(graph, bn, "Add", [mul.outputs[0], bias])
     graph.prune_constants()

@@ -12,7 +12,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph
 from hcc.passes import register_pass
-from hcc.passes.rewrite import remove_dead_ops, sole_user
+from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 
 
 def _gemm_weights(op):
@@ -52,12 +52,14 @@ def _make_fc(graph: Graph, op, x, weights, bias, relu, index, name):
     inputs = [x, w]
     if bias is not None:
         inputs.append(graph.add_const(graph.unique_name(name + ".bias"), np.asarray(bias), dtype))
-    return graph.make_op("FullyConnected", inputs, {"relu": relu}, name=name, index=index)
+    return graph.make_op("FullyConnected", inputs, {"relu": relu}, name=op.name and name,
+                         out_names=[graph.unique_name(name)], index=index)
 
 
 @register_pass("fuse-linear")
 def fuse_linear(graph: Graph) -> None:
     """Turn Gemm / MatMul(x, W) [+ b] [+ relu] into FullyConnected; split FC + Split."""
+    renames = []
     for op in [o for o in graph.ops if o.kind in ("Gemm", "MatMul")]:
         if op.kind == "Gemm":
             found = _gemm_weights(op)
@@ -70,9 +72,12 @@ def fuse_linear(graph: Graph) -> None:
                 continue
             weights, bias = w.const.astype(np.float64).T, None
         out, bias, relu = _absorb_bias_relu(graph, op.outputs[0], bias)
-        fc = _make_fc(graph, op, op.inputs[0], weights, bias, relu, graph.ops.index(op), op.name)
+        fc = _make_fc(graph, op, op.inputs[0], weights, bias, relu, graph.ops.index(op), label(op))
+        renames.append((fc.outputs[0], out.name))  # before replace_all_uses, which may rename `out`
         graph.replace_all_uses(out, fc.outputs[0])
     remove_dead_ops(graph)
+    for value, name in renames:  # the fused result takes the name of the last op it absorbed
+        graph.rename(value, name)
     _split_fc(graph)
 
 
@@ -90,7 +95,7 @@ def _split_fc(graph: Graph) -> None:
         for i, part in enumerate(split.outputs):
             size = part.type.shape[-1]
             piece = _make_fc(graph, fc, fc.inputs[0], w[start:start + size], None if b is None else b[start:start + size],
-                             0, index, f"{fc.name}.part{i}")
+                             0, index, f"{label(fc)}.part{i}")
             graph.replace_all_uses(part, piece.outputs[0])
             start, index = start + size, index + 1
         graph.remove_op(split)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hcc.ir.graph import Graph
 from hcc.passes import register_pass
-from hcc.passes.rewrite import producer, remove_dead_ops
+from hcc.passes.rewrite import producer, remove_dead_ops, replace_op
 
 
 @register_pass("fuse-silu")
@@ -19,9 +19,6 @@ def fuse_silu(graph: Graph) -> None:
         for a, b in (mul.inputs, mul.inputs[::-1]):
             sig = producer(b, "Sigmoid")
             if sig is not None and sig.inputs[0] is a:
-                index = graph.ops.index(mul)
-                silu = graph.make_op("Silu", [a], name=mul.name, index=index)
-                graph.replace_all_uses(mul.outputs[0], silu.outputs[0])
-                graph.remove_op(mul)
+                replace_op(graph, mul, "Silu", [a])
                 break
     remove_dead_ops(graph)

@@ -24,7 +24,7 @@ import numpy as np
 from hcc.errors import PassError
 from hcc.ir.graph import Graph, Op, Value
 from hcc.passes import register_pass
-from hcc.passes.rewrite import producer, remove_dead_ops
+from hcc.passes.rewrite import label, producer, remove_dead_ops
 
 # (kind, operand patterns...). "$x" binds a variable; ops in _IGNORE_TAIL match on input 0 only.
 H_NEW = ("Add",
@@ -134,14 +134,15 @@ def _lower(graph: Graph, scan: Op) -> None:
     length = scan.outputs[1].type.shape[0]
     channels, states = a.type.shape[-2], a.type.shape[-1]
     index = graph.ops.index(scan)
-    name = scan.name or "selective_scan"
+    name = label(scan) if scan.name else scan.outputs[1].name
     u, index = _squeeze_to(graph, roles["$u"], (length, channels), index, name + ".u")
     dt, index = _squeeze_to(graph, roles["$dt"], (length, channels), index, name + ".dt")
     b, index = _squeeze_to(graph, roles["$B"], (length, states), index, name + ".B")
     c, index = _squeeze_to(graph, roles["$C"], (length, states), index, name + ".C")
     a2 = graph.add_const(graph.unique_name(name + ".A"), a.const.reshape(channels, states))
     d2 = graph.add_const(graph.unique_name(name + ".D"), d.const.reshape(channels))
-    sel = graph.make_op("SelectiveScan", [u, dt, b, c, a2, d2], {"dt_softplus": 0}, name=name, index=index)
+    sel = graph.make_op("SelectiveScan", [u, dt, b, c, a2, d2], {"dt_softplus": 0}, name=name,
+                        out_names=[graph.unique_name(name + ".scan")], index=index)
     _check_equivalent(graph, scan, sel, roles)
     y, _ = _squeeze_to(graph, sel.outputs[0], scan.outputs[1].type.shape, index + 1, name + ".y")
     graph.replace_all_uses(scan.outputs[1], y)

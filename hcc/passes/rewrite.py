@@ -51,3 +51,18 @@ def remove_dead_ops(graph: Graph) -> int:
                 changed = True
     graph.prune_constants()
     return removed
+
+
+def label(op: Op) -> str:
+    """A name to derive new names from: the op's node name, else its first result's name."""
+    return op.name or op.outputs[0].name
+
+
+def replace_op(graph: Graph, old: Op, kind: str, inputs, attrs=None) -> Op:
+    """Put a new op where `old` was, under the same node name and result name, reading `inputs`."""
+    index = graph.ops.index(old)
+    result = old.outputs[0]
+    graph.remove_op(old)  # frees the result name for the new op
+    new = graph.make_op(kind, inputs, attrs, name=old.name, out_names=[result.name], index=index)
+    graph.replace_all_uses(result, new.outputs[0])
+    return new

@@ -1,0 +1,40 @@
+"""hcc verify on the shipped model's held-out CK+ subjects (issue acceptance figures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hcc.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "ck48"
+
+
+@pytest.fixture(scope="module")
+def report():
+    if not DATA.is_dir():
+        pytest.fail(f"the CK+ data set is expected at {DATA} (it is present in CI)")
+    result = CliRunner().invoke(main, ["verify", str(ROOT / "models/hcmtmm.onnx"), "--data", str(DATA),
+                                       "--subjects", str(ROOT / "models/hcmtmm.holdout.txt"), "--per-layer", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_int8_matches_float_on_held_out_subjects(report):
+    assert report["samples"] >= 50
+    assert report["agreement"] >= 0.99
+    assert abs(report["int8_accuracy"] - report["float_accuracy"]) <= 0.01
+
+
+def test_generated_c_is_bit_exact(report):
+    assert report["c_bitexact"] == 1.0
+
+
+def test_per_layer_report_covers_every_quantized_tensor(report):
+    rows = {row["value"]: row for row in report["per_layer"]}
+    assert "logits" in rows and rows["logits"]["cosine"] > 0.99
+    assert all(row["snr_db"] > 10 for row in report["per_layer"]), [r for r in report["per_layer"] if r["snr_db"] <= 10]
