@@ -80,6 +80,12 @@ def _gather(e, index, op):
     return _copy(e, op, i * int(np.prod(x.shape[axis + 1:])))
 
 
+def _weight_arrays(e, op, p) -> str:
+    """The weights, bias, multipliers and shifts of a per-channel kernel, as C arguments."""
+    return ", ".join([e.array(op.name + "_w", p["weights"], np.int8), e.array(op.name + "_b", p["bias"], np.int32),
+                      e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
+
+
 def _conv_fields(c: dict, z_in: int, z_out: int, act) -> dict:
     (in_h, in_w, in_c), (out_h, out_w, out_c) = c["in"], c["out"]
     return {"in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w, "out_c": out_c,
@@ -106,13 +112,9 @@ def _fused_conv(e, index, op):
     params = e.struct("hcc_conv2d_pool_params_t", op.name, {
         "conv": _conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
         "add": add, "has_pool": int(p["has_pool"]), "pool": pool})
-    w = e.array(op.name + "_w", p["weights"], np.int8)
-    b = e.array(op.name + "_b", p["bias"], np.int32)
-    m = e.array(op.name + "_m", p["mult"], np.int32)
-    s = e.array(op.name + "_s", p["shift"], np.int32)
     residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
     scratch = e.scratch(index) if op.opdef.scratch_bytes(op) else "NULL"
-    return [f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {w}, {b}, {m}, {s}, {residual}, {scratch}, "
+    return [f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {residual}, {scratch}, "
             f"{e.ptr(op.outputs[0])});"]
 
 
@@ -120,11 +122,7 @@ def _fused_conv(e, index, op):
 def _fully_connected(e, index, op):
     p = op.opdef.int8_params(op)
     params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
-    w = e.array(op.name + "_w", p["weights"], np.int8)
-    b = e.array(op.name + "_b", p["bias"], np.int32)
-    m = e.array(op.name + "_m", p["mult"], np.int32)
-    s = e.array(op.name + "_s", p["shift"], np.int32)
-    return [f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {w}, {b}, {m}, {s}, {e.ptr(op.outputs[0])});"]
+    return [f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
 
 
 @emits("Add", "Mul")
@@ -149,12 +147,8 @@ def _lut(e, index, op):
 @emits("CausalConv1d")
 def _causal_conv1d(e, index, op):
     p = op.opdef.int8_params(op)
-    w = e.array(op.name + "_w", p["weights"], np.int8)
-    b = e.array(op.name + "_b", p["bias"], np.int32)
-    m = e.array(op.name + "_m", p["mult"], np.int32)
-    s = e.array(op.name + "_s", p["shift"], np.int32)
     return [f"hcc_dwconv1d_causal_s8({e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])}, {p['length']}, {p['channels']}, "
-            f"{p['kernel']}, {w}, {b}, {m}, {s}, {p['z_in']}, {p['z_out']}, {p['act_min']}, {p['act_max']});"]
+            f"{p['kernel']}, {_weight_arrays(e, op, p)}, {p['z_in']}, {p['z_out']}, {p['act_min']}, {p['act_max']});"]
 
 
 @emits("SelectiveScan")
