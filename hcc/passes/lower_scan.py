@@ -1,15 +1,19 @@
 """lower-scan: replace the ONNX Scan that computes a Mamba recurrence by one SelectiveScan.
 
-Recognised body (discretisation inside the body, as PyTorch's scan exports it; Add and
-Mul match in either operand order):
+Recognised forms (Add and Mul match in either operand order; batch 1, time-major scan
+inputs; A and Dskip constants of an enclosing graph; state h starts at zero):
 
+  discretisation inside the body (scan inputs u, dt, B, C):
     h' = exp(unsqueeze(dt) * A) * h + unsqueeze(dt * u) * unsqueeze(B)
     y  = reduce_sum(h' * unsqueeze(C)) + Dskip * u
+  discretisation outside (scan inputs dA, dBx, C, u; the enclosing graph computes, on
+  the whole sequence, dA = exp(unsqueeze(dt) * A) and dBx = unsqueeze(dt * u) * unsqueeze(B)):
+    h' = dA * h + dBx
+    y  = reduce_sum(h' * unsqueeze(C)) + Dskip * u
 
-with state h (zero initial value) and scan inputs u, dt, B, C (time-major, batch 1);
-A and Dskip are constants of an enclosing graph. The match is then checked numerically:
-the Scan and the SelectiveScan must agree on random inputs, so a body that looks right
-but computes something else is refused. A Softplus producing dt (through layout-only
+The match is then checked numerically: the original ops (the Scan, and for the second
+form the discretisation around it) and the SelectiveScan must agree on random u, dt, B,
+C, so a graph that looks right but computes something else is refused. A Softplus producing dt (through layout-only
 ops) is folded into the scan (dt_softplus = 1).
 
 Assumes: fold-constants ran (A, Dskip and the initial state are constants).
@@ -31,6 +35,9 @@ H_NEW = ("Add",
          ("Mul", ("Exp", ("Mul", ("Unsqueeze", "$dt"), "$A")), "$h"),
          ("Mul", ("Unsqueeze", ("Mul", "$dt", "$u")), ("Unsqueeze", "$B")))
 Y_OUT = ("Add", ("ReduceSum", ("Mul", "$h_new", ("Unsqueeze", "$C"))), ("Mul", "$D", "$u"))
+H_NEW_OUTSIDE = ("Add", ("Mul", "$dA", "$h"), "$dBx")
+DA_OUTSIDE = ("Exp", ("Mul", ("Unsqueeze", "$dt"), "$A"))
+DBX_OUTSIDE = ("Mul", ("Unsqueeze", ("Mul", "$dt", "$u")), ("Unsqueeze", "$B"))
 _COMMUTATIVE = {"Add", "Mul"}
 _IGNORE_TAIL = {"Unsqueeze", "ReduceSum"}  # their axes are checked by the numeric comparison
 LAYOUT_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten"}
@@ -83,17 +90,15 @@ def _squeeze_to(graph: Graph, value: Value, shape, index: int, name: str) -> tup
     return op.outputs[0], index + 1
 
 
-def _fold_softplus(graph: Graph, dt: Value) -> bool:
-    """If dt comes from Softplus through single-use layout ops, bypass the Softplus."""
-    chain_top, value = None, dt
+def _fold_softplus(graph: Graph, sel: Op) -> bool:
+    """If the scan's dt comes from a Softplus (through single-use layout ops), bypass the Softplus."""
+    reader, index, value = sel, 1, sel.inputs[1]
     while value.producer is not None and value.producer.kind in LAYOUT_OPS and len(graph.users(value)) == 1:
-        chain_top, value = value.producer, value.producer.inputs[0]
+        reader, index, value = value.producer, 0, value.producer.inputs[0]
     sp = producer(value, "Softplus")
-    if sp is None or len(graph.users(value)) != 1:
+    if sp is None or len(graph.users(value)) != 1 or graph.is_output(value):
         return False
-    if chain_top is None:
-        return False  # dt is the Softplus result itself: handled by the caller
-    chain_top.inputs[0] = sp.inputs[0]
+    reader.inputs[index] = sp.inputs[0]  # layout ops commute with an elementwise function
     return True
 
 
@@ -113,24 +118,9 @@ def _lower(graph: Graph, scan: Op) -> None:
     if graph.users(scan.outputs[0]) or graph.is_output(scan.outputs[0]):
         raise PassError(f"{scan.where()}: the final state of the scan is used; only the outputs y can be lowered")
 
-    match = _Match()
-    match.bind["$h"] = body.inputs[0]
-    match.bind["$h_new"] = body.outputs[0]
-    if not match.value(body.outputs[0], H_NEW):
-        _fail(scan, body, match, "the state update h' = exp(dt*A)*h + dt*u*B")
-    if not match.value(body.outputs[1], Y_OUT):
-        _fail(scan, body, match, "the readout y = sum(h'*C) + D*u")
-    params = {p: i for i, p in enumerate(body.inputs)}
-    roles = {}
-    for role in ("$u", "$dt", "$B", "$C"):
-        v = match.bind[role]
-        if v not in params or params[v] == 0:
-            raise PassError(f"{scan.where()}: not a selective scan: {role[1:]} is not one of the scanned inputs")
-        roles[role] = scan.inputs[params[v]]
-    a, d = match.bind["$A"], match.bind["$D"]
+    roles, a, d = _match_roles(scan, body)
     if a.const is None or d.const is None:
         raise PassError(f"{scan.where()}: not a selective scan: A and D must be constants")
-
     length = scan.outputs[1].type.shape[0]
     channels, states = a.type.shape[-2], a.type.shape[-1]
     index = graph.ops.index(scan)
@@ -147,17 +137,75 @@ def _lower(graph: Graph, scan: Op) -> None:
     y, _ = _squeeze_to(graph, sel.outputs[0], scan.outputs[1].type.shape, index + 1, name + ".y")
     graph.replace_all_uses(scan.outputs[1], y)
     graph.remove_op(scan)
-    if _fold_softplus(graph, roles["$dt"]):
+    remove_dead_ops(graph)  # the old discretisation, so the Softplus below has one reader left
+    if _fold_softplus(graph, sel):
         sel.attrs["dt_softplus"] = 1
 
 
+def _match_roles(scan: Op, body: Graph) -> tuple[dict[str, Value], Value, Value]:
+    """The enclosing-graph values playing u, dt, B, C, and the constants A and Dskip."""
+    params = {p: i for i, p in enumerate(body.inputs)}
+
+    def scanned(value: Value, role: str) -> Value:
+        if value not in params or params[value] == 0:
+            raise PassError(f"{scan.where()}: not a selective scan: {role} is not one of the scanned inputs")
+        return scan.inputs[params[value]]
+
+    inside = _Match()
+    inside.bind.update({"$h": body.inputs[0], "$h_new": body.outputs[0]})
+    if inside.value(body.outputs[0], H_NEW):
+        if not inside.value(body.outputs[1], Y_OUT):
+            _fail(scan, body, inside, "the readout y = sum(h'*C) + D*u")
+        roles = {r: scanned(inside.bind[r], r[1:]) for r in ("$u", "$dt", "$B", "$C")}
+        return roles, inside.bind["$A"], inside.bind["$D"]
+    outside = _Match()
+    outside.bind.update({"$h": body.inputs[0], "$h_new": body.outputs[0]})
+    if not outside.value(body.outputs[0], H_NEW_OUTSIDE) or not all(
+            params.get(outside.bind[r], 0) > 0 for r in ("$dA", "$dBx")):
+        _fail(scan, body, inside, "the state update h' = exp(dt*A)*h + dt*u*B")
+    if not outside.value(body.outputs[1], Y_OUT):
+        _fail(scan, body, outside, "the readout y = sum(h'*C) + D*u")
+    dA, dBx = (_before_layout(scanned(outside.bind[r], r[1:])) for r in ("$dA", "$dBx"))
+    outer = _Match()
+    if not outer.value(dA, DA_OUTSIDE) or not outer.value(dBx, DBX_OUTSIDE):
+        culprit = outer.failed_at
+        what = f"op {culprit.kind} '{culprit.name or culprit.outputs[0].name}'" if culprit else "the graph"
+        raise PassError(f"{scan.where()}: not a selective scan: {what} does not compute dA = exp(dt*A) "
+                        f"and dBx = dt*u*B for the scanned inputs")
+    roles = {"$u": outer.bind["$u"], "$dt": outer.bind["$dt"], "$B": outer.bind["$B"], "$C": scanned(outside.bind["$C"], "C")}
+    return roles, outer.bind["$A"], outside.bind["$D"]
+
+
+def _before_layout(value: Value) -> Value:
+    """Skip the (time-major) transposes and reshapes feeding a scan input."""
+    while value.producer is not None and value.producer.kind in LAYOUT_OPS:
+        value = value.producer.inputs[0]
+    return value
+
+
+def _evaluate_region(graph: Graph, seeds: dict[int, np.ndarray], target: Value) -> np.ndarray | None:
+    """`target` computed by this graph's ops from `seeds` (and constants), or None if it needs more."""
+    env = dict(seeds)
+    env.update({id(c): c.const for c in graph.constants})
+    for op in graph.ops:
+        if id(target) in env:
+            break
+        if all(id(o) in env for o in op.outputs) or not all(v is None or id(v) in env for v in op.inputs):
+            continue
+        args = [None if v is None else env[id(v)] for v in op.inputs]
+        outs = op.opdef.eval(op, args, env=env) if op.subgraphs() else op.opdef.eval(op, args)
+        env.update({id(o): r for o, r in zip(op.outputs, outs)})
+    return env.get(id(target))
+
+
 def _check_equivalent(graph: Graph, scan: Op, sel: Op, roles: dict[str, Value]) -> None:
-    """Both ops on the same random inputs must agree (guards against a look-alike body)."""
+    """The original ops and the SelectiveScan must agree on random u, dt, B, C."""
     rng = np.random.default_rng(0)
-    data = {id(v): rng.uniform(0.01, 0.5, v.type.shape).astype(np.float32) for v in scan.inputs[1:]}
-    outer = {id(c): c.const for c in graph.constants}
-    want = scan.opdef.eval(scan, [scan.inputs[0].const] + [data[id(v)] for v in scan.inputs[1:]], env=outer)[1]
-    operands = [data[id(roles[r])].reshape(v.type.shape) for r, v in zip(("$u", "$dt", "$B", "$C"), sel.inputs[:4])]
+    data = {r: rng.uniform(0.01, 0.5, v.type.shape).astype(np.float32) for r, v in roles.items()}
+    want = _evaluate_region(graph, {id(roles[r]): x for r, x in data.items()}, scan.outputs[1])
+    if want is None:
+        raise PassError(f"{scan.where()}: not a selective scan: its output depends on more than u, dt, B and C")
+    operands = [data[r].reshape(v.type.shape) for r, v in zip(("$u", "$dt", "$B", "$C"), sel.inputs[:4])]
     got = sel.opdef.eval(sel, operands + [sel.inputs[4].const, sel.inputs[5].const])[0].reshape(want.shape)
     if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
         raise PassError(f"{scan.where()}: not a selective scan: its body has the right form but computes "
