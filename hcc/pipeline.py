@@ -42,11 +42,17 @@ class CalibrationOptions:
 
 
 def default_calibration_file(graph: Graph) -> Path | None:
+    """MODEL.calib.npz beside the model, else the file named by the model's `calibration`
+    metadata (relative to the model's folder: models trained on one split can share one set)."""
     source = getattr(graph, "source_path", None)
     if source is None:
         return None
     source = Path(source)
-    return source.with_name(source.name.rsplit(".", 1)[0] + ".calib.npz")
+    beside = source.with_name(source.name.rsplit(".", 1)[0] + ".calib.npz")
+    named = graph.metadata.get("calibration")
+    if not beside.exists() and named and "/" not in named and "\\" not in named and not named.startswith("."):
+        return source.with_name(named)
+    return beside
 
 
 def load_calibration_samples(graph: Graph, options: CalibrationOptions) -> np.ndarray:
