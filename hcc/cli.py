@@ -57,9 +57,9 @@ def main(ctx, debug):
 
 
 def _register_commands():
-    from hcc.commands import compile, flash, ir, plan, verify
+    from hcc.commands import bench, compile, flash, ir, plan, verify
 
-    for command in (ir.ir_command, plan.plan_command, compile.compile_command, verify.verify_command, flash.flash_command):
+    for command in (ir.ir_command, plan.plan_command, compile.compile_command, verify.verify_command, flash.flash_command, bench.bench_command):
         main.add_command(command)
 
 

@@ -271,8 +271,8 @@ _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 def generate_main(name: str, input_bytes: bytes, arena_size: int | None = None) -> str:
     """C source of a harness main() for generated model `name` (see harness_main.c.in).
 
-    It embeds `input_bytes` as a const int8 array, calls `NAME_run(input, output, arena,
-    sizeof arena)` between two CCOUNT reads and prints output, per-op counts, total and
+    It embeds `input_bytes` as a const int8 array, calls `NAME_run(input, sizeof input,
+    output, NAME_OUTPUT_SIZE, arena, sizeof arena)` between two CCOUNT reads and prints output, per-op counts, total and
     status. The arena is NAME_ARENA_SIZE bytes unless `arena_size` is given. Functions and
     the header use `name` as given (`NAME_run`, "NAME.h"); size macros use it upper-cased.
     """

@@ -40,6 +40,45 @@ int8_t hcc_clamp_s8(int32_t x, int32_t act_min, int32_t act_max);
 int8_t hcc_requantize_s8(int32_t acc, int32_t m, int32_t s, int32_t z_out, int32_t act_min,
                          int32_t act_max);
 
+/* hcc_requantize_s8, inline for hot loops; the same numbers for every argument.
+ *
+ * Fast path, |acc| < 2^16 and s in [17, 47] (every conv / fully connected output stage of
+ * the models seen so far: s is 36..45): with a = |acc|, b = |m| = bh 2^16 + bl, the exact
+ * product is P = A 2^16 + B, A = a bh < 2^31, B = a bl < 2^32. Then
+ *   floor((P + 2^(s-1)) / 2^s) = floor((A + (B >> 16) + 2^(s-17)) / 2^(s-16))
+ * (the dropped B & 0xFFFF < 2^16 cannot carry into bit 16), and the sum is below
+ * 2^31 + 2^16 + 2^30 < 2^32. Two 32-bit multiplies instead of four, no call, and the
+ * magnitude < 2^31 needs no int32 saturation. A second path covers |acc| < 2^24 for
+ * s in [32, 47] with four multiplies; anything else takes hcc_requantize. */
+static inline int8_t hcc_requantize_s8_inline(int32_t acc, int32_t m, int32_t s, int32_t z_out,
+                                              int32_t act_min, int32_t act_max) {
+    const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
+    int32_t r, v;
+    if (a < 0x10000u && (uint32_t)(s - 17) <= 30u) {
+        const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        const uint32_t x = a * (b >> 16) + ((a * (b & 0xFFFFu)) >> 16) + ((uint32_t)1u << (s - 17));
+        const int32_t mag = (int32_t)(x >> (s - 16));
+        r = (acc < 0) != (m < 0) ? -mag : mag;
+    } else if (a < 0x1000000u && (uint32_t)(s - 32) <= 15u) {
+        /* |acc| < 2^24, s in [32, 47]: a = ah 2^16 + al (ah < 2^8), P = ah bh 2^32
+         * + (al bh + ah bl) 2^16 + al bl, and floor((P + 2^(s-1)) / 2^s) =
+         * (ah bh + ((al bh + ah bl + (al bl >> 16) + 2^(s-17)) >> 16)) >> (s - 32), the
+         * inner sum below 2^31 + 2^24 + 2^16 + 2^30 < 2^32. Four multiplies. */
+        const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        const uint32_t ah = a >> 16, al = a & 0xFFFFu, bh = b >> 16, bl = b & 0xFFFFu;
+        const uint32_t mid = al * bh + ah * bl + ((al * bl) >> 16) + ((uint32_t)1u << (s - 17));
+        const int32_t mag = (int32_t)((ah * bh + (mid >> 16)) >> (s - 32));
+        r = (acc < 0) != (m < 0) ? -mag : mag;
+    } else {
+        r = hcc_requantize(acc, m, s);
+    }
+    /* anything beyond +-256 saturates the same way; clamping first keeps z_out + r in range */
+    r = r < -256 ? -256 : (r > 256 ? 256 : r);
+    v = z_out + r;
+    v = v < -128 ? -128 : (v > 127 ? 127 : v);
+    return (int8_t)(v < act_min ? act_min : (v > act_max ? act_max : v));
+}
+
 /* floor(n / d) for d > 0 when the quotient is known to be below 2^quotient_bits
  * (quotient_bits in [1, 32]): shift-and-subtract, quotient_bits steps, no divide
  * instruction or libgcc helper. */

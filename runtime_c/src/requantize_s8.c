@@ -75,10 +75,7 @@ int8_t hcc_clamp_s8(int32_t x, int32_t act_min, int32_t act_max) {
 
 int8_t hcc_requantize_s8(int32_t acc, int32_t m, int32_t s, int32_t z_out, int32_t act_min,
                          int32_t act_max) {
-    int32_t r = hcc_requantize(acc, m, s);
-    /* anything beyond +-256 saturates the same way; clamping first keeps z_out + r in range */
-    r = r < -256 ? -256 : (r > 256 ? 256 : r);
-    return hcc_clamp_s8(z_out + r, act_min, act_max);
+    return hcc_requantize_s8_inline(acc, m, s, z_out, act_min, act_max);
 }
 
 uint32_t hcc_udiv_u32(uint32_t n, uint32_t d, int32_t quotient_bits) {

@@ -297,3 +297,40 @@ def test_naive_conv_baseline_count():
     assert macs == 49 * 49 * 32 * 9 * 16
     per_mac = run.total_instructions / macs
     assert 11.0 < per_mac < 12.2, per_mac       # docs/xtensa-sim.md: about 11.6 at -O2
+
+
+# --------------------------------------------------------------------------- a real model
+
+MODELS = REPO / "models"
+
+
+def test_generated_model_runs_bit_exact_on_xtensa(tmp_path):
+    """models/baseline.onnx through hcc's own pipeline and C backend: the generated C (with
+    the Xtensa-only asm inner loops of the fully connected and 3x3 conv kernels) on QEMU
+    gives the host build's output and run_int8's, byte for byte."""
+    from hcc.bench.run import bench_model, format_table
+    from hcc.pipeline import CalibrationOptions
+
+    result = bench_model(str(MODELS / "baseline.onnx"),
+                         CalibrationOptions(data=str(MODELS / "hcmtmm.calib.npz"), limit=16),
+                         host=False, naive=False, keep=tmp_path)
+    assert result["xtensa_equals_host"] and result["xtensa_equals_reference"]
+    assert result["bitexact_xtensa"] is True
+    ops = result["per_op"]
+    assert sum(op["macs"] for op in ops) == result["macs"] > 1_000_000
+    assert result["per_op_sum"] <= result["xtensa_instructions"]
+    assert all(op["instructions"] > 0 for op in ops if op["macs"])
+    assert result["est_ms_240mhz"] == round(result["xtensa_instructions"] / 240e3, 3)
+    assert "instructions" in format_table(result)
+
+
+def test_bench_command_without_simulator_exits_5(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hcc.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    res = CliRunner().invoke(main, ["bench", str(MODELS / "baseline.onnx"), "--calib",
+                                    str(MODELS / "hcmtmm.calib.npz"), "--calib-limit", "4", "--no-host"])
+    assert res.exit_code == 5, res.output
+    assert "gcc-xtensa-lx106" in res.output and len(res.output.strip().splitlines()) == 1

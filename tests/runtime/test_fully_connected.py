@@ -11,7 +11,17 @@ from tests.runtime.kernel_args import int8, ints, multipliers, random_act
 @pytest.mark.parametrize("seed", range(25))
 def test_fully_connected_matches_reference(seed):
     rng = np.random.default_rng(seed)
-    rows, k, n = int(rng.integers(1, 6)), int(rng.integers(1, 70)), int(rng.integers(1, 20))
+    _check(rng, int(rng.integers(1, 6)), int(rng.integers(1, 70)), int(rng.integers(1, 20)))
+
+
+@pytest.mark.parametrize("k,n", [(64, 4), (65, 5), (129, 8), (300, 7), (2, 3)])
+def test_fully_connected_chunked_and_blocked_paths(k, n):
+    """k over the kernel's 64-input chunk (converted per block of four outputs), odd tails,
+    n not a multiple of four: the blocked paths of fully_connected_s8.c."""
+    _check(np.random.default_rng(k * 31 + n), 2, k, n)
+
+
+def _check(rng, rows, k, n):
     x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
     z_in, z_out = (int(v) for v in rng.integers(-128, 128, 2))
     s_in, s_out, s_w = float(rng.uniform(0.01, 0.05)), float(rng.uniform(0.05, 0.5)), rng.uniform(0.002, 0.02, n)

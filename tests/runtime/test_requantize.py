@@ -80,3 +80,22 @@ def test_udiv(bits):
     n = q * d + rng.integers(0, d)  # remainder < d
     n = n.astype(np.uint32).view(np.int32)
     np.testing.assert_array_equal(_run(3, n, d, np.full_like(d, bits)), q)
+
+
+def test_requantize_s8_inline_fast_path_edges():
+    """hcc_requantize_s8 (= hcc_requantize_s8_inline) takes a two-multiply path for
+    |acc| < 2^16 and s in [17, 47] and a four-multiply one for |acc| < 2^24 and s in
+    [32, 47]: every shift, both sides of every limit, extreme m."""
+    acc_edge = [0, 1, -1, 2, -2, 255, -256, 32767, -32768, 65535, -65535, 65536, -65536, 65537,
+                -65537, 99999, -99999, (1 << 24) - 1, -(1 << 24) + 1, 1 << 24, -(1 << 24),
+                (1 << 24) + 1, 12345678, -12345678]
+    m_edge = [0, 1, -1, 65535, 65536, 1 << 30, (1 << 31) - 1, -(1 << 31), -(1 << 31) + 1,
+              1759218604, -1759218604, 1518500250]
+    rng = np.random.default_rng(4)
+    acc, m, s = np.meshgrid(acc_edge + list(rng.integers(-65536, 65537, 30))
+                            + list(rng.integers(-(1 << 24), (1 << 24) + 1, 30)), m_edge,
+                            np.arange(1, 63), indexing="ij")
+    acc, m, s = acc.ravel(), m.ravel(), s.ravel()
+    for z, lo, hi in [(0, -128, 127), (-7, -128, 127), (100, -128, 127), (-3, -3, 127)]:
+        got = _run(2, acc, m, s, z, lo, hi)
+        np.testing.assert_array_equal(got, requantize_s8(acc, m, s, z, lo, hi))

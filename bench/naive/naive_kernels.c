@@ -1,0 +1,41 @@
+/* Naive stand-ins for the hot kernels, for `hcc bench`'s speed baseline: the generated model
+ * is linked with these instead of runtime_c/src/conv2d_3x3_s8.c and fully_connected_s8.c.
+ * Plain nested loops over the same numbers (bias + sum (x - z_in) w, then the one
+ * requantization), so the outputs stay bit-exact while the cost is that of textbook C. */
+#include "hcc_kernels.h"
+
+size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
+    (void)p;
+    return 0u;
+}
+
+/* The 3x3 entry point of the streaming conv block, as the general nested-loop conv. */
+void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                            const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                            const int32_t *shift, void *scratch, int32_t row_begin,
+                            int32_t row_end, int8_t *out_rows) {
+    (void)scratch;
+    hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+}
+
+void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                       const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                       void *scratch, int8_t *output) {
+    hcc_conv2d_3x3_s8_rows(p, input, weights, bias, mult, shift, scratch, 0, p->out_h, output);
+}
+
+void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            int8_t *output) {
+    int32_t r, j, i;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *in = input + r * p->k;
+        for (j = 0; j < p->n; ++j) {
+            const int8_t *w = weights + j * p->k;
+            int32_t acc = bias ? bias[j] : 0;
+            for (i = 0; i < p->k; ++i) acc += (in[i] - p->z_in) * w[i];
+            output[j] = hcc_requantize_s8(acc, mult[j], shift[j], p->z_out, p->act_min, p->act_max);
+        }
+        output += p->n;
+    }
+}

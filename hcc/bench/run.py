@@ -1,0 +1,238 @@
+"""`hcc bench`: instruction counts on the Xtensa lx106 (QEMU), host timing, onnxruntime.
+
+bench_model() compiles a model into a temporary directory and measures it three ways:
+
+  xtensa  the generated C + runtime at -O2 with the bare-metal harness (hcc.bench.xtensa) on
+          one real input (the first calibration sample, quantized with the model's input
+          parameters): total and per-op instructions (CCOUNT x 25). The output must equal the
+          host build of the same harness and the int8 reference (hcc.interp.run_int8).
+  naive   the same model linked with the plain nested-loop kernels of bench/naive/ in place
+          of the optimised 3x3 convolution and fully connected kernels (same numbers).
+  host    the generated C at -O3, timed in-process (median of `runs` runs after warm-up),
+          against onnxruntime (one thread, sequential) on the float model and on
+          onnxruntime's own int8 static QDQ quantization of it.
+
+est_ms_240mhz = instructions / 240e6 * 1000 assumes one instruction per cycle at the
+ESP32's 240 MHz: a proxy (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hcc.bench.xtensa import REPO_ROOT, _require, run_model
+from hcc.errors import ToolchainError
+
+NAIVE_DIR = REPO_ROOT / "bench" / "naive"
+HOST_TEMPLATE = REPO_ROOT / "bench" / "host" / "timing_main.c.in"
+# runtime sources the naive build replaces with bench/naive/naive_kernels.c
+NAIVE_REPLACES = ("conv2d_3x3_s8.c", "fully_connected_s8.c")
+CLOCK_HZ = 240e6
+WARMUP_RUNS = 20
+ORT_CALIB_SAMPLES = 32
+
+
+def _c_bytes(data: bytes) -> str:
+    values = [b - 256 if b > 127 else b for b in data]
+    return ",\n".join("    " + ", ".join(str(v) for v in values[i:i + 16]) for i in range(0, len(values), 16))
+
+
+def _sources(build: Path, name: str, replace=(), extra=()) -> list[Path]:
+    runtime = sorted(p for p in (build / "runtime" / "src").glob("*.c") if p.name not in replace)
+    return [build / f"{name}.c", build / f"{name}_weights.c", *runtime, *extra]
+
+
+def _compile(model: str, calibration, build: Path, name: str):
+    from hcc.backend.generate import generate
+    from hcc.frontend import load_model
+    from hcc.memory.planner import plan_memory
+    from hcc.pipeline import build_target_graph, load_calibration_samples
+
+    graph = load_model(model)
+    samples = load_calibration_samples(graph, calibration)
+    build_target_graph(graph, calibration=calibration)
+    plan = plan_memory(graph)
+    report = generate(graph, build, name, source=str(model), plan=plan).report
+    return graph, samples, report
+
+
+def _xtensa(name, build, input_bytes, workdir, *, naive=False):
+    replace, extra = (NAIVE_REPLACES, [NAIVE_DIR / "naive_kernels.c"]) if naive else ((), [])
+    sources = _sources(build, name, replace, extra)
+    include = [build, build / "runtime" / "include", build / "runtime" / "src"]
+    xt = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "xt", opt="-O2")
+    host = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "host", target="host")
+    for run, where in ((xt, "Xtensa"), (host, "host harness")):
+        if run.exit_code != 0 or run.status != 0:
+            raise ToolchainError(f"the {where} run of {name} failed (status {run.status}, exit {run.exit_code})")
+    return xt, host
+
+
+def _host_time(name, build, input_bytes, runs, workdir) -> tuple[float, bytes]:
+    cc = _require(os.environ.get("CC", "cc"))
+    main_c = workdir / "timing_main.c"
+    macro = name.upper()
+    main_c.write_text(HOST_TEMPLATE.read_text().replace("@NAME@", name).replace("@MACRO@", macro)
+                      .replace("@RUNS@", str(runs)).replace("@WARMUP@", str(WARMUP_RUNS))
+                      .replace("@INPUT_BYTES@", _c_bytes(input_bytes)))
+    exe = workdir / "timing"
+    cmd = [cc, "-O3", "-std=c99", "-I", str(build), "-I", str(build / "runtime" / "include"),
+           *map(str, _sources(build, name)), str(main_c), "-o", str(exe)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
+        raise ToolchainError(f"host timing build failed: {first}")
+    proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise ToolchainError(f"host timing run failed (exit {proc.returncode})")
+    lines = proc.stdout.split()
+    times = [int(v) for v in lines[1:]]
+    return statistics.median(times) / 1e6, bytes.fromhex(lines[0])
+
+
+def _ort_session(path, ort):
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def _ort_time(sess, x, runs) -> float:
+    feed = {sess.get_inputs()[0].name: x}
+    for _ in range(WARMUP_RUNS):
+        sess.run(None, feed)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        sess.run(None, feed)
+        times.append(time.perf_counter_ns() - t0)
+    return statistics.median(times) / 1e6
+
+
+def _ort_int8(model, samples, x, runs, workdir):
+    """onnxruntime's own static QDQ int8 quantization of the float model, timed; or a reason."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    input_name = _ort_session(model, ort).get_inputs()[0].name
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter([{input_name: samples[i:i + 1].astype(np.float32)}
+                               for i in range(min(len(samples), ORT_CALIB_SAMPLES))])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    out = workdir / "ort_int8.onnx"
+    try:
+        quantize_static(str(model), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        return _ort_time(_ort_session(out, ort), x, runs), None
+    except Exception as err:  # onnxruntime's quantizer raises anything; report it, do not fail
+        return None, f"onnxruntime could not quantize or run the model: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {platform.system()} {platform.release()}, python {platform.python_version()}"
+
+
+def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, naive: bool = True,
+                name: str = "model", keep: str | Path | None = None) -> dict:
+    """Measure `model` (see the module docstring); returns the JSON-able result."""
+    from hcc.interp.int8_interp import quantize_input, run_int8
+
+    with tempfile.TemporaryDirectory(prefix="hcc-bench-") as tmp:
+        work = Path(keep) if keep else Path(tmp)
+        build = work / "build"
+        if build.exists():
+            shutil.rmtree(build)
+        build.mkdir(parents=True)
+        graph, samples, report = _compile(model, calibration, build, name)
+        x = samples[:1].astype(np.float32)
+        q = np.asarray(quantize_input(x, graph.inputs[0].type.quant), np.int8).reshape(-1)
+        reference = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)],
+                                        quantized_inputs=True)[0], np.int8).tobytes()
+        xt, xt_host = _xtensa(name, build, q.tobytes(), work / "opt")
+        macs = int(report["macs"])
+        total = xt.total_instructions
+        result = {
+            "model": str(model),
+            "macs": macs,
+            "xtensa_instructions": total,
+            "instructions_per_mac": round(total / macs, 3) if macs else None,
+            "est_ms_240mhz": round(total / CLOCK_HZ * 1000, 3),
+            "bitexact_xtensa": xt.output == xt_host.output == reference,
+            "xtensa_equals_host": xt.output == xt_host.output,
+            "xtensa_equals_reference": xt.output == reference,
+            "per_op": [{"index": layer["index"], "op": layer["op"], "name": layer["name"],
+                        "instructions": xt.op_instructions.get(layer["index"], 0),
+                        "macs": int(layer.get("macs", 0))} for layer in report["layers"]],
+            "per_op_sum": sum(xt.op_instructions.values()),
+        }
+        if naive:
+            nv, nv_host = _xtensa(name, build, q.tobytes(), work / "naive", naive=True)
+            result["naive_xtensa_instructions"] = nv.total_instructions
+            result["naive_bitexact"] = nv.output == nv_host.output == reference
+            result["speedup_vs_naive"] = round(nv.total_instructions / total, 3)
+        if host:
+            import onnxruntime as ort
+
+            host_ms, host_out = _host_time(name, build, q.tobytes(), runs, work)
+            result["host_bitexact"] = host_out == reference
+            result["host_ms"] = round(host_ms, 4)
+            result["ort_ms"] = round(_ort_time(_ort_session(model, ort), x, runs), 4)
+            ort_int8_ms, reason = _ort_int8(model, samples, x, runs, work)
+            result["ort_int8_ms"] = None if ort_int8_ms is None else round(ort_int8_ms, 4)
+            if reason:
+                result["ort_int8_reason"] = reason
+            result["ort_over_host"] = round(result["ort_ms"] / host_ms, 3)
+            result["ort_int8_over_host"] = None if ort_int8_ms is None else round(ort_int8_ms / host_ms, 3)
+            result["runs"] = runs
+            result["onnxruntime"] = ort.__version__
+            result["machine"] = _machine()
+        result["xtensa"] = ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
+                            "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25")
+        return result
+
+
+def format_table(result: dict) -> str:
+    """The per-op table and summary as text."""
+    lines = [f"{'#':>3}  {'op':<20} {'name':<24} {'instructions':>13} {'MACs':>9} {'instr/MAC':>9}"]
+    for op in result["per_op"]:
+        if op["instructions"] < 1000 and not op["macs"]:
+            continue  # no-op reshapes: the profile hook's own few dozen instructions
+        per = f"{op['instructions'] / op['macs']:.2f}" if op["macs"] else "-"
+        lines.append(f"{op['index']:>3}  {op['op']:<20} {op['name'][:24]:<24} {op['instructions']:>13,} "
+                     f"{op['macs']:>9,} {per:>9}")
+    lines.append("")
+    lines.append(f"Xtensa lx106: {result['xtensa_instructions']:,} instructions for {result['macs']:,} MACs "
+                 f"= {result['instructions_per_mac']} per MAC; est. {result['est_ms_240mhz']} ms at 240 MHz "
+                 f"(1 instruction / cycle); bit-exact (QEMU = host = int8 reference): {result['bitexact_xtensa']}")
+    if "naive_xtensa_instructions" in result:
+        lines.append(f"naive kernels: {result['naive_xtensa_instructions']:,} instructions "
+                     f"(x{result['speedup_vs_naive']} slower), bit-exact: {result['naive_bitexact']}")
+    if "host_ms" in result:
+        int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
+                else f"n/a ({result.get('ort_int8_reason')})")
+        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc -O3 "
+                     f"{result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
+    return "\n".join(lines)
