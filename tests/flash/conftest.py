@@ -14,16 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # rom_standin
 STRICT_C = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1"]
 
-# Runs hcc.cli.main in a fresh interpreter. While this branch has no `hcc ir` command yet
-# (another branch adds hcc/commands/ir.py), a placeholder module stands in for it so that
-# the CLI group imports; once the real module exists the placeholder is never used.
+# Runs hcc.cli.main in a fresh interpreter.
 _BOOT = """
-import sys, types, importlib.util
-if importlib.util.find_spec("hcc.commands.ir") is None:
-    import click
-    placeholder = types.ModuleType("hcc.commands.ir")
-    placeholder.ir_command = click.Command("ir", help="(not on this branch yet)")
-    sys.modules["hcc.commands.ir"] = placeholder
+import sys
 from hcc.cli import main
 main(args=sys.argv[1:], prog_name="hcc")
 """
