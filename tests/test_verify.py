@@ -38,3 +38,16 @@ def test_per_layer_report_covers_every_quantized_tensor(report):
     rows = {row["value"]: row for row in report["per_layer"]}
     assert "logits" in rows and rows["logits"]["cosine"] > 0.99
     assert all(row["snr_db"] > 10 for row in report["per_layer"]), [r for r in report["per_layer"] if r["snr_db"] <= 10]
+
+
+def test_preprocessing_and_labels_can_be_overridden(tmp_path):
+    # Same model, labels renamed: the folder names no longer match, so accuracy is unknown (null),
+    # while the wrong normalisation (mean 0) changes what the model sees; agreement is still reported.
+    runner = CliRunner()
+    args = ["verify", str(ROOT / "models/hcmtmm.onnx"), "--data", str(DATA), "--subjects",
+            str(ROOT / "models/hcmtmm.holdout.txt"), "--limit", "8", "--no-c", "--json"]
+    renamed = runner.invoke(main, args + ["--labels", "a,b,c,d,e,f,g"])
+    assert renamed.exit_code == 0, renamed.output
+    assert json.loads(renamed.stdout)["float_accuracy"] is None
+    wrong = runner.invoke(main, args + ["--labels", "a,b"])
+    assert wrong.exit_code == 2 and "--labels gives 2 names" in wrong.stderr

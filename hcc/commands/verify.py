@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import click
 
 from hcc.commands.common import calibration_options, echo_json, make_calibration
-from hcc.data import load_dataset, read_subjects
-from hcc.errors import VerificationError
+from hcc.data import load_dataset, model_preprocessing, read_subjects
+from hcc.errors import DataError, VerificationError
 from hcc.frontend import load_model
 from hcc.pipeline import lower_float, lower_kernels, quantize_graph
 from hcc.verify import split_graphs, verify
@@ -21,9 +24,15 @@ from hcc.verify import split_graphs, verify
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use at most N samples.")
 @click.option("--per-layer", is_flag=True, help="Also report SNR and cosine of every int8 tensor against float.")
 @click.option("--no-c", "no_c", is_flag=True, help="Skip building and running the generated C.")
+@click.option("--labels", help="Class names in output order, comma-separated (default: the model's metadata).")
+@click.option("--scale", type=float, help="Preprocessing: input = (pixel * scale - mean) / std (default: metadata).")
+@click.option("--mean", type=float, help="Preprocessing mean (default: the model's metadata).")
+@click.option("--std", type=float, help="Preprocessing std (default: the model's metadata).")
+@click.option("--color", type=click.Choice(["grayscale", "rgb"]), help="Convert images to this (default: metadata).")
 @calibration_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify_command(model, data, subjects, limit, per_layer, no_c, calib, calib_method, percentile, calib_limit, as_json):
+def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale, mean, std, color, calib, calib_method,
+                   percentile, calib_limit, as_json):
     """Check MODEL's int8 build against the float model on DATA.
 
     \b
@@ -36,8 +45,18 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, calib, calib_m
     lower_float(graph)
     calibration = make_calibration(calib, calib_method, percentile, calib_limit)
     float_graph, int8_graph = split_graphs(graph, lambda g: lower_kernels(quantize_graph(g, calibration)))
+    if labels:
+        names = [x.strip() for x in labels.split(",")]
+        if len(names) != float_graph.outputs[0].type.numel:
+            raise DataError(f"--labels gives {len(names)} names, the model has {float_graph.outputs[0].type.numel} outputs")
+        float_graph.metadata["labels"] = json.dumps(names)
+    prep = None
+    if any(v is not None for v in (scale, mean, std, color)):
+        base = model_preprocessing(float_graph)
+        prep = replace(base, scale=base.scale if scale is None else scale, mean=base.mean if mean is None else mean,
+                       std=base.std if std is None else std, color=color or base.color)
     dataset = load_dataset(data, float_graph, subjects=read_subjects(subjects) if subjects else None, limit=limit,
-                           progress=calibration.progress)
+                           prep=prep, progress=calibration.progress)
     c_runner = None
     if not no_c:
         from hcc.backend.host import host_runner
