@@ -41,8 +41,8 @@ def test_per_layer_report_covers_every_quantized_tensor(report):
 
 
 def test_preprocessing_and_labels_can_be_overridden(tmp_path):
-    # Same model, labels renamed: the folder names no longer match, so accuracy is unknown (null),
-    # while the wrong normalisation (mean 0) changes what the model sees; agreement is still reported.
+    # Labels renamed: the folder names no longer match any label, so accuracy is unknown (null);
+    # a label list of the wrong length is a user error.
     runner = CliRunner()
     args = ["verify", str(ROOT / "models/hcmtmm.onnx"), "--data", str(DATA), "--subjects",
             str(ROOT / "models/hcmtmm.holdout.txt"), "--limit", "8", "--no-c", "--json"]
