@@ -12,14 +12,19 @@ from hcc.pipeline import CalibrationOptions
 
 def calibration_options(fn):
     """--calib / --calib-method / --percentile / --calib-limit, gathered into `calibration`."""
-    fn = click.option("--calib", "calib", type=click.Path(exists=True),
-                      help="Calibration data: a folder of images (ImageFolder) or an .npz with 'x'. "
-                           "Default: MODEL.calib.npz beside the model.")(fn)
-    fn = click.option("--calib-method", type=click.Choice(["percentile", "minmax"]), default="percentile",
-                      show_default=True, help="How activation ranges are chosen from the calibration data.")(fn)
-    fn = click.option("--percentile", type=float, default=99.99, show_default=True,
-                      help="Percentile for --calib-method percentile.")(fn)
-    fn = click.option("--calib-limit", type=click.IntRange(min=1), default=None, help="Use at most N calibration samples.")(fn)
+    options = [
+        click.option("--calib", "calib", type=click.Path(exists=True), metavar="DATA",
+                     help="Calibration data: a folder of images (ImageFolder) or an .npz with 'x'. "
+                          "Default: MODEL.calib.npz beside the model (or the set its metadata names)."),
+        click.option("--calib-method", type=click.Choice(["percentile", "minmax"]), default="percentile",
+                     show_default=True, help="How activation ranges are chosen from the calibration data."),
+        click.option("--percentile", type=float, default=99.99, show_default=True,
+                     help="Percentile for --calib-method percentile."),
+        click.option("--calib-limit", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Use at most N calibration samples."),
+    ]
+    for option in reversed(options):  # decorators apply bottom-up; keep the help in this order
+        fn = option(fn)
     return fn
 
 

@@ -26,9 +26,9 @@ def default_name(model: str) -> str:
               help="Build directory to create (replaced atomically if hcc made it before).")
 @click.option("--name", help="C name prefix of the model (default: the model file's name).")
 @calibration_options
-@click.option("--sram", default="520k", show_default=True, callback=size_option("SIZE"),
+@click.option("--sram", default="520k", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
               help="Refuse (exit 3) a plan whose arena exceeds this.")
-@click.option("--flash", default="4M", show_default=True, callback=size_option("SIZE"),
+@click.option("--flash", default="4M", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
