@@ -34,7 +34,7 @@ demo: setup
 	@echo "== hcc compile models/hcmtmm.onnx -o $(DEMO_MODEL)"
 	$(VENV)/bin/hcc compile models/hcmtmm.onnx -o $(DEMO_MODEL)
 	@echo "== hcc plan $(DEMO_MODEL) (summary)"
-	$(VENV)/bin/hcc plan $(DEMO_MODEL) | tail -n 4
+	$(VENV)/bin/hcc plan $(DEMO_MODEL) | tail -n 8
 	@echo "== build examples/host against $(DEMO_MODEL)"
 	$(MAKE) --no-print-directory -C examples/host MODEL_DIR=$(CURDIR)/$(DEMO_MODEL) OUT=$(CURDIR)/build/host
 	@echo "== images -> 8-bit PGM (Pillow)"
