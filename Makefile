@@ -24,5 +24,23 @@ system-deps:
 test: setup
 	$(VPY) -m pytest -q $(PYTEST_ARGS) tests
 
+# The whole path on the host: ONNX -> C (hcc compile), its memory plan, the C host example
+# built against it, and the sample faces (plus ../shared/data/faces/photo1.jpg when present)
+# classified by that C program. Pillow only converts the images to PGM beforehand.
+DEMO_MODEL := build/hcmtmm
+DEMO_PHOTO := $(wildcard ../shared/data/faces/photo1.jpg)
+
+demo: setup
+	@echo "== hcc compile models/hcmtmm.onnx -o $(DEMO_MODEL)"
+	$(VENV)/bin/hcc compile models/hcmtmm.onnx -o $(DEMO_MODEL)
+	@echo "== hcc plan $(DEMO_MODEL) (summary)"
+	$(VENV)/bin/hcc plan $(DEMO_MODEL) | tail -n 8
+	@echo "== build examples/host against $(DEMO_MODEL)"
+	$(MAKE) --no-print-directory -C examples/host MODEL_DIR=$(CURDIR)/$(DEMO_MODEL) OUT=$(CURDIR)/build/host
+	@echo "== images -> 8-bit PGM (Pillow)"
+	$(VPY) scripts/to_pgm.py -o build/demo-images examples/faces/*.png $(DEMO_PHOTO)
+	@echo "== classify (C: hcmtmm_preprocess_u8 + hcmtmm_run)"
+	build/host/hcc_classify build/demo-images/*.pgm
+
 clean:
 	rm -rf $(VENV) build b .pytest_cache

@@ -29,6 +29,15 @@ class CArray:
     values: np.ndarray  # flat
     comment: str = ""
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The array's element type, little-endian (the layout of the weights-blob payload)."""
+        return np.dtype(self.ctype.replace("_t", "")).newbyteorder("<")
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size * self.dtype.itemsize)
+
     def rows(self, per_line: int = 16) -> list[str]:
         items = [c_int(v) for v in self.values]
         return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
@@ -48,6 +57,10 @@ class Emitter:
     name: str
     arrays: list[CArray] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # static const definitions in NAME.c
+    # Parameter structs that point into weight arrays: file-scope `static const` with embedded
+    # weights, but built inside run() when the weights come from a blob (their addresses are
+    # not constant expressions then). Each is (ctype, name, initializer).
+    weighted_params: list[tuple[str, str, str]] = field(default_factory=list)
     steps: list[CStep] = field(default_factory=list)
 
     def __post_init__(self):
@@ -74,9 +87,36 @@ class Emitter:
 
     def struct(self, ctype: str, hint: str, fields: dict) -> str:
         """A `static const` parameter struct in NAME.c; returns a pointer expression to it."""
-        name = f"{self.name}_{self._ident(hint)}_p{len(self.params)}"
-        self.params.append(f"static const {ctype} {name} = {self._init(fields)};")
+        name = f"{self.name}_{self._ident(hint)}_p{len(self.params) + len(self.weighted_params)}"
+        init = self._init(fields)
+        if self._uses_arrays(fields):
+            self.weighted_params.append((ctype, name, init))
+        else:
+            self.params.append(f"static const {ctype} {name} = {init};")
         return f"&{name}"
+
+    def _uses_arrays(self, fields: dict) -> bool:
+        names = {a.name for a in self.arrays}
+        return any(self._uses_arrays(v) if isinstance(v, dict) else (isinstance(v, str) and v in names)
+                   for v in fields.values())
+
+    def payload_layout(self, align: int = 16) -> tuple[list[int], int]:
+        """Offsets of the arrays in the weights-blob payload (each `align`-aligned, in order) and its size."""
+        offsets, end = [], 0
+        for a in self.arrays:
+            start = -(-end // align) * align
+            offsets.append(start)
+            end = start + a.nbytes
+        return offsets, end
+
+    def payload(self, align: int = 16) -> bytes:
+        """The arrays as one little-endian byte string laid out by payload_layout()."""
+        offsets, size = self.payload_layout(align)
+        out = bytearray(size)
+        for a, off in zip(self.arrays, offsets):
+            data = a.values.astype(a.dtype).tobytes()
+            out[off:off + len(data)] = data
+        return bytes(out)
 
     def _init(self, fields: dict) -> str:
         parts = []

@@ -19,8 +19,9 @@ import jinja2
 import numpy as np
 
 from hcc import __version__
-from hcc.backend.emitter import Emitter
+from hcc.backend.emitter import CArray, Emitter
 from hcc.backend.kernels import emit_op
+from hcc.deploy.blob import PAYLOAD_ALIGN, pack_blob
 from hcc.data import model_labels, model_preprocessing
 from hcc.errors import HccError
 from hcc.ir.graph import Graph
@@ -81,8 +82,12 @@ def _layer_rows(graph: Graph, emitter: Emitter) -> list[dict]:
     return rows
 
 
-def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None) -> Generated:
-    """Write the C build of a quantized graph into `out_dir` (which must exist and be empty)."""
+def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None,
+             blob: bool = False) -> Generated:
+    """Write the C build of a quantized graph into `out_dir` (which must exist and be empty).
+
+    With `blob`, also write NAME.blob: every array of NAME_weights.c in one weights blob
+    (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB)."""
     name = check_name(name)
     if graph.inputs[0].type.dtype != DType.int8 or len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise HccError("the C backend needs a quantized graph with one input and one output")
@@ -93,9 +98,10 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     digest = graph_hash(graph)
     x, y = graph.inputs[0], graph.outputs[0]
     table = _pixel_table(graph)
-    preprocess_name = None
-    if table is not None:
-        preprocess_name = emitter.array("input_from_pixel", table, np.int8, comment="pixel value -> input code")
+    # The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
+    # when the weights come from a blob), so NAME_preprocess_u8 needs no weights.
+    pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
+                                                    table.reshape(-1).astype(np.int64), "pixel value -> input code")
     labels = model_labels(graph)
     if len(labels) != y.type.numel:
         labels = [str(i) for i in range(y.type.numel)]
@@ -104,7 +110,8 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         dims = [("CHANNELS", shape[1]), ("HEIGHT", shape[2]), ("WIDTH", shape[3])]
     else:
         dims = [(f"DIM{i}", d) for i, d in enumerate(shape)]
-    flash = int(sum(a.values.size * np.dtype(a.ctype.replace("_t", "")).itemsize for a in emitter.arrays))
+    offsets, payload_size = emitter.payload_layout(PAYLOAD_ALIGN)
+    flash = sum(a.nbytes for a in emitter.arrays) + (pixel_table.nbytes if pixel_table is not None else 0)
     layers = _layer_rows(graph, emitter)
     ctx = {
         "name": name, "NAME": name.upper(), "version": __version__, "source": source or "(memory)",
@@ -117,7 +124,9 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "labels": [json.dumps(label)[1:-1] for label in labels], "arena_size": max(plan.peak_bytes, ARENA_ALIGN),
         "arena_align": ARENA_ALIGN, "num_ops": len(graph.ops), "macs": sum(r["macs"] for r in layers),
         "params": emitter.params, "steps": emitter.steps, "arrays": emitter.arrays, "peak_op": plan.peak_op,
-        "flash_bytes": flash, "preprocess": table is not None, "pixel_table": preprocess_name,
+        "flash_bytes": flash, "preprocess": table is not None, "pixel_table": pixel_table,
+        "weighted_params": emitter.weighted_params, "array_slots": list(zip(emitter.arrays, offsets)), "payload_size": payload_size,
+        "payload_align": PAYLOAD_ALIGN,
         "preprocess_note": "integer bilinear, half-pixel centres",
     }
     env = jinja_env()
@@ -137,12 +146,16 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "name": name, "hcc_version": __version__, "source": source, "graph_hash": digest.hex(),
         "input": {"shape": shape, "scale": float(x.type.quant.scale[0]), "zero_point": int(x.type.quant.zero_point[0])},
         "output": {"shape": list(y.type.shape), "scale": float(y.type.quant.scale[0]), "zero_point": int(y.type.quant.zero_point[0])},
-        "labels": labels, "macs": ctx["macs"], "flash_bytes": flash, "plan": plan.to_json(), "layers": layers,
+        "labels": labels, "macs": ctx["macs"], "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
     }
     files["report.json"] = json.dumps(report, indent=2) + "\n"
     files["report.md"] = env.get_template("report.md.j2").render({**ctx, "report": report, "layers": layers, "plan": plan})
     for rel, text in files.items():
         (out_dir / rel).write_text(text)
+    if blob:
+        payload = emitter.payload(PAYLOAD_ALIGN)
+        assert len(payload) == payload_size
+        (out_dir / f"{name}.blob").write_bytes(pack_blob(payload, digest))
     for sub in ("include", "src"):
         dst = out_dir / "runtime" / sub
         dst.mkdir(parents=True, exist_ok=True)

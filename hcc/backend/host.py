@@ -18,17 +18,21 @@ SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno
 
 
 def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None = None, sanitize: bool = False,
-                      opt: str = "-O2") -> Path:
-    """Compile build_dir's model + runtime with the runner; returns the executable."""
+                      opt: str = "-O2", from_blob: bool = False) -> Path:
+    """Compile build_dir's model + runtime with the runner; returns the executable.
+
+    from_blob: build the partition mode (-DHCC_WEIGHTS_FROM_BLOB); the runner then takes the
+    weights blob's path as its one argument (run_host(..., blob=PATH))."""
     cc = cc or os.environ.get("CC") or "cc"
     if shutil.which(cc) is None:
         raise ToolchainError(f"C compiler '{cc}' not found (install gcc or set CC)")
-    exe = work / f"{name}_runner"
+    exe = work / f"{name}_runner{'_blob' if from_blob else ''}"
     sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", *sorted((build_dir / "runtime" / "src").glob("*.c")), RUNNER]
     cmd = [cc, opt, *WARNINGS, *(SANITIZERS if sanitize else []), "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
            f'-DRUNNER_HEADER="{name}.h"', f"-DRUNNER_PREFIX={name}",
            f"-DRUNNER_INPUT_SIZE={name.upper()}_INPUT_SIZE", f"-DRUNNER_OUTPUT_SIZE={name.upper()}_OUTPUT_SIZE",
            f"-DRUNNER_ARENA_SIZE={name.upper()}_ARENA_SIZE", f"-DRUNNER_ARENA_ALIGN={name.upper()}_ARENA_ALIGN",
+           *(["-DHCC_WEIGHTS_FROM_BLOB"] if from_blob else []),
            *map(str, sources), "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -37,10 +41,12 @@ def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None 
     return exe
 
 
-def run_host(exe: Path, inputs: np.ndarray, output_size: int) -> np.ndarray:
-    """Run the runner on int8 inputs [N, input_size]; returns int8 outputs [N, output_size]."""
+def run_host(exe: Path, inputs: np.ndarray, output_size: int, *, blob: Path | None = None) -> np.ndarray:
+    """Run the runner on int8 inputs [N, input_size]; returns int8 outputs [N, output_size].
+    blob: the weights blob of a runner built with from_blob."""
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
-    proc = subprocess.run([str(exe)], input=np.ascontiguousarray(inputs, np.int8).tobytes(), capture_output=True, env=env)
+    args = [str(exe)] + ([str(blob)] if blob is not None else [])
+    proc = subprocess.run(args, input=np.ascontiguousarray(inputs, np.int8).tobytes(), capture_output=True, env=env)
     if proc.returncode != 0:
         raise ToolchainError(f"the generated C failed at run time (exit {proc.returncode}): "
                              f"{proc.stderr.decode(errors='replace').strip().splitlines()[-1:] or ''}")

@@ -31,10 +31,12 @@ def default_name(model: str) -> str:
 @click.option("--flash", default="4M", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
+@click.option("--blob", "write_blob", is_flag=True,
+              help="Also write NAME.blob, the weights for the partition mode (HCC_WEIGHTS_FROM_BLOB; `hcc flash`).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def compile_command(model, out_dir, name, calib, calib_method, percentile, calib_limit, sram, flash, no_streaming,
-                    force, as_json):
+                    write_blob, force, as_json):
     """Compile MODEL (.onnx or .hir) to int8 C in OUTPUT.
 
     \b
@@ -45,6 +47,7 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
       CMakeLists.txt, Makefile             plain CMake / make / ESP-IDF component
       idf_component.yml, Kconfig           ESP-IDF metadata
       NAME.hir, report.json, report.md     final IR, memory plan, per-layer table
+      NAME.blob                            with --blob: the weights as a blob (docs/blob-format.md)
     The output appears complete or not at all: hcc builds beside it and swaps it in.
     """
     out = Path(out_dir)
@@ -58,7 +61,7 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
     try:
         from hcc.backend.generate import generate
 
-        result = generate(graph, staging, name, source=str(model), plan=plan)
+        result = generate(graph, staging, name, source=str(model), plan=plan, blob=write_blob)
         publish_dir(staging, out)
     finally:
         if staging.exists():
@@ -68,6 +71,7 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
     if as_json:
         echo_json(summary)
     else:
-        click.echo(f"compiled {model} -> {out}/ ({result.name}.h, {result.name}.c, runtime, build files)")
+        blob_note = f", {result.name}.blob" if write_blob else ""
+        click.echo(f"compiled {model} -> {out}/ ({result.name}.h, {result.name}.c{blob_note}, runtime, build files)")
         click.echo(f"  arena {plan.peak_bytes:,} B (SRAM budget {sram:,}), weights {summary['flash_bytes']:,} B in flash, "
                    f"{summary['macs']:,} MACs per inference")
