@@ -43,7 +43,7 @@ class Preprocessing:
 
 def model_preprocessing(graph: Graph) -> Preprocessing:
     """The preprocessing recorded in the model's metadata, or a plain default from its input shape."""
-    shape = graph.inputs[0].type.shape
+    shape = (1, 1, 1) + tuple(graph.inputs[0].type.shape)  # inputs of rank < 3 (no image): any default
     default = Preprocessing(input_size=(int(shape[-2]), int(shape[-1])), color="grayscale" if shape[-3] == 1 else "rgb")
     raw = graph.metadata.get("preprocessing")
     if not raw:
