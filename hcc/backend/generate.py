@@ -22,7 +22,7 @@ from hcc import __version__
 from hcc.backend.emitter import Emitter
 from hcc.backend.kernels import emit_op
 from hcc.data import model_labels, model_preprocessing
-from hcc.errors import HccError
+from hcc.errors import HccError, UnsupportedOpError
 from hcc.ir.graph import Graph
 from hcc.ir.printer import print_graph
 from hcc.ir.types import DType
@@ -84,8 +84,12 @@ def _layer_rows(graph: Graph, emitter: Emitter) -> list[dict]:
 def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None) -> Generated:
     """Write the C build of a quantized graph into `out_dir` (which must exist and be empty)."""
     name = check_name(name)
-    if graph.inputs[0].type.dtype != DType.int8 or len(graph.inputs) != 1 or len(graph.outputs) != 1:
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or graph.inputs[0].type.dtype != DType.int8:
         raise HccError("the C backend needs a quantized graph with one input and one output")
+    y = graph.outputs[0]
+    if y.producer is None or y.type.quant is None or y.type.dtype != DType.int8:
+        what = "the input itself" if y is graph.inputs[0] else "a constant" if y.is_const else f"of type {y.type}"
+        raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs an int8 result computed by an op")
     plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
     emitter = Emitter(graph, plan, name)
     for index, op in enumerate(graph.ops):
