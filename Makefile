@@ -42,5 +42,9 @@ demo: setup
 	@echo "== classify (C: hcmtmm_preprocess_u8 + hcmtmm_run)"
 	build/host/hcc_classify build/demo-images/*.pgm
 
+# 10,000 mutated models through hcc ir/plan/compile; prints the count of each outcome.
+fuzz: setup
+	$(VPY) -W ignore -m tests.fuzz -n 10000
+
 clean:
 	rm -rf $(VENV) build b .pytest_cache

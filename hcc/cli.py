@@ -2,7 +2,9 @@
 
 Each subcommand lives in hcc/commands/<name>.py and is registered below. User errors
 (HccError) become one line `error: ...` on stderr and the error's exit code; with
-`--debug` the traceback is shown instead.
+`--debug` the traceback is shown instead. Any other exception reaching here is a bug in
+hcc: it becomes `error: internal error: <type>: <message> (rerun with --debug and report
+it)` and exit code 70 (EX_SOFTWARE), never a bare traceback. See docs/errors.md.
 """
 
 import sys
@@ -10,7 +12,7 @@ import sys
 import click
 
 from hcc import __version__
-from hcc.errors import HccError
+from hcc.errors import INTERNAL_ERROR_EXIT, HccError, internal_error_message
 
 
 class HccGroup(click.Group):
@@ -27,6 +29,13 @@ class HccGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise  # click's own usage errors (exit 2) and normal exits
+        except Exception as err:  # noqa: BLE001 - anything else is a bug in hcc; say so in one line
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {internal_error_message(err)}", err=True)
+            sys.exit(INTERNAL_ERROR_EXIT)
 
 
 EPILOG = """\b
@@ -36,6 +45,8 @@ Exit codes:
   3  the memory plan does not fit the budget
   4  verification mismatch (C output differs from the int8 reference)
   5  toolchain, device or flash error
+  70 internal error (a bug in hcc: rerun with --debug and report it)
+  130 interrupted (Ctrl-C)
 """
 
 

@@ -8,6 +8,7 @@ that names the file.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -136,13 +137,17 @@ def _load_npz(path: Path, expected, limit) -> Dataset:
             if "x" not in npz:
                 raise DataError(f"{path}: .npz has no array 'x' (inputs); keys are {sorted(npz.keys())}")
             x = np.asarray(npz["x"], dtype=np.float32)
-            y = np.asarray(npz["y"], dtype=np.int64) if "y" in npz else np.full(len(x), -1, np.int64)
+            y = np.asarray(npz["y"], dtype=np.int64) if "y" in npz else None
     except DataError:
         raise
-    except (OSError, ValueError) as err:
-        raise DataError(f"{path}: cannot read .npz ({err})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise DataError(f"{path}: cannot read .npz ({type(err).__name__}: {err})") from None
     if x.ndim == len(expected):  # a single sample
         x = x[None]
+    if y is None:
+        y = np.full(len(x) if x.ndim else 1, -1, np.int64)
+    if x.ndim == 0 or y.ndim != 1:
+        raise DataError(f"{path}: 'x' must be an array of samples and 'y' a list of labels (got shapes {list(x.shape)}, {list(y.shape)})")
     if len(x) == 0:
         raise DataError(f"{path}: contains no samples")
     if len(y) != len(x):

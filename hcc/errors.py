@@ -1,15 +1,40 @@
 """The one error hierarchy of hcc.
 
 Every user-facing failure is an HccError subclass; the CLI prints `error: <message>` on one
-line and exits with the class's exit code. Anything else escaping the library is a bug.
+line and exits with the class's exit code. Anything else escaping the library is a bug: the
+CLI reports it as an internal error (exit 70, see `internal_error_message`). docs/errors.md
+lists the classes and exit codes.
 """
+
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE (sysexits.h): an exception that is not an HccError
+
+
+def internal_error_message(err: BaseException) -> str:
+    """The one line the CLI prints for an unexpected exception (a bug in hcc)."""
+    text = one_line(" ".join(str(err).split()))
+    if len(text) > 300:
+        text = text[:297] + "..."
+    detail = f"{type(err).__name__}: {text}" if text else type(err).__name__
+    return f"internal error: {detail} (rerun with --debug and report it)"
+
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (newlines from names in a hostile model) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class HccError(Exception):
-    """Base of every error a user can cause. Exit code 2 (user error)."""
+    """Base of every error a user can cause. Exit code 2 (user error).
+
+    Its message is always one line: names taken from a model file may hold newlines or
+    other control characters, which are shown escaped."""
 
     exit_code = 2
     kind = "error"
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ModelImportError(HccError):
@@ -40,6 +65,14 @@ class PassError(HccError):
     """A pass met IR it cannot handle (e.g. a Scan body that is not a selective scan)."""
 
     kind = "pass"
+
+
+class QuantizationError(HccError, ValueError):
+    """A value cannot be given int8 parameters: a scale ratio or range out of what the
+    fixed-point kernels represent (absurd weights, NaN). Also a ValueError, for callers of
+    the numeric helpers in hcc/quant."""
+
+    kind = "quantization"
 
 
 class DataError(HccError):

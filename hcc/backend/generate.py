@@ -23,7 +23,7 @@ from hcc.backend.emitter import CArray, Emitter
 from hcc.backend.kernels import emit_op
 from hcc.deploy.blob import PAYLOAD_ALIGN, pack_blob
 from hcc.data import model_labels, model_preprocessing
-from hcc.errors import HccError
+from hcc.errors import HccError, UnsupportedOpError
 from hcc.ir.graph import Graph
 from hcc.ir.printer import print_graph
 from hcc.ir.types import DType
@@ -89,8 +89,12 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     With `blob`, also write NAME.blob: every array of NAME_weights.c in one weights blob
     (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB)."""
     name = check_name(name)
-    if graph.inputs[0].type.dtype != DType.int8 or len(graph.inputs) != 1 or len(graph.outputs) != 1:
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or graph.inputs[0].type.dtype != DType.int8:
         raise HccError("the C backend needs a quantized graph with one input and one output")
+    y = graph.outputs[0]
+    if y.producer is None or y.type.quant is None or y.type.dtype != DType.int8:
+        what = "the input itself" if y is graph.inputs[0] else "a constant" if y.is_const else f"of type {y.type}"
+        raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs an int8 result computed by an op")
     plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
     emitter = Emitter(graph, plan, name)
     for index, op in enumerate(graph.ops):

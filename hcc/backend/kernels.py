@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.backend.emitter import Emitter
-from hcc.errors import UnsupportedOpError
+from hcc.errors import QuantizationError, UnsupportedOpError
 from hcc.ir.graph import Op, Value
 
 EMITTERS = {}
@@ -32,7 +32,11 @@ def emit_op(e: Emitter, index: int, op: Op) -> None:
         fn = EMITTERS["__lut__"]
     if fn is None:
         raise UnsupportedOpError(f"{op.where()}: the C backend has no kernel for {op.kind}")
-    e.emit(index, op, fn(e, index, op))
+    try:
+        call = fn(e, index, op)
+    except QuantizationError as err:
+        raise QuantizationError(f"{op.where()}: {err}") from None
+    e.emit(index, op, call)
 
 
 def operand(e: Emitter, value: Value) -> str:

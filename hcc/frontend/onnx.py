@@ -7,6 +7,12 @@
 - graph attributes (a Scan body) are imported recursively; names of enclosing graphs stay
   visible in them, so a body reads outer values directly (captures).
 
+Malformed files are refused before anything large is allocated (`_check_model`): at most
+MAX_MODEL_BYTES of file, MAX_DIM per dimension, MAX_TENSOR_BYTES per tensor (declared or
+inferred), MAX_INITIALIZER_BYTES of weights in all, MAX_GRAPH_DEPTH nested subgraphs;
+raw_data must hold exactly what the dims say; external data must lie in the model's own
+directory. Each refusal is a one-line ModelImportError naming the tensor or node.
+
 Only static shapes are supported: a symbolic batch-like first input dimension is fixed to 1
 (and recorded in the graph metadata under `hcc.assumed_batch`); any other symbolic
 dimension is an error.
@@ -20,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from google.protobuf.message import Message
 from onnx import numpy_helper
 
 from hcc.errors import HccError, ModelImportError, UnsupportedOpError
@@ -28,13 +35,21 @@ from hcc.ir.types import DType, TensorType
 from hcc.ops import onnx_op
 
 OPSETS = range(13, 22)  # the default-domain opsets hcc reads
+MAX_MODEL_BYTES = 1 << 30  # the .onnx file itself
+MAX_DIM = 1 << 24  # any one dimension of any tensor
+MAX_TENSOR_BYTES = 256 << 20  # any one tensor (weights or activations)
+MAX_INITIALIZER_BYTES = 512 << 20  # all weights together (inline and external)
+MAX_GRAPH_DEPTH = 8  # subgraphs nested in subgraphs (a Scan body is depth 1)
 _BATCH_LIKE = re.compile(r"(?i)^(batch.*|.*_batch|n|b|bs|batch_size)$")
 _DEFAULT_DOMAINS = ("", "ai.onnx")
+_ATTR_KINDS = {"int": onnx.AttributeProto.INT, "ints": onnx.AttributeProto.INTS, "float": onnx.AttributeProto.FLOAT,
+               "string": onnx.AttributeProto.STRING, "graph": onnx.AttributeProto.GRAPH}
 
 
 def import_onnx(source) -> Graph:
     """Import an ONNX model (a path or a ModelProto) into a verified IR Graph."""
     model, label = _load(source)
+    _check_model(model, label)
     opset = _default_opset(model, label)
     model = onnx.ModelProto.FromString(model.SerializeToString())  # never mutate the caller's proto
     assumed = _fix_batch_dims(model.graph, label)
@@ -42,7 +57,8 @@ def import_onnx(source) -> Graph:
         model = onnx.shape_inference.infer_shapes(model, strict_mode=False)
     except Exception:  # noqa: BLE001 - ONNX's inference is a cross-check only; hcc infers itself
         pass
-    importer = _Importer(label, opset)
+    base_dir = None if isinstance(source, onnx.ModelProto) else Path(source).resolve().parent
+    importer = _Importer(label, opset, base_dir)
     graph = importer.import_graph(model.graph, None, "main", {}, None)
     for prop in model.metadata_props:
         graph.metadata[prop.key] = prop.value
@@ -61,13 +77,81 @@ def _load(source) -> tuple[onnx.ModelProto, str]:
     if not path.exists():
         raise HccError(f"{path}: no such file")
     try:
-        model = onnx.load(str(path))
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise ModelImportError(f"{path}: the file is {size:,} bytes; hcc reads models up to {MAX_MODEL_BYTES:,}")
+        data = path.read_bytes()
+    except OSError as err:
+        raise ModelImportError(f"{path}: cannot read: {err.strerror or err}") from None
+    try:
+        # External data is read by the importer, which keeps it inside the model's directory.
+        model = onnx.ModelProto.FromString(data)
     except Exception as err:  # noqa: BLE001 - protobuf raises several unrelated types
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelImportError(f"{path}: not a valid ONNX model ({reason})") from None
     if not model.HasField("graph") or not model.opset_import:
         raise ModelImportError(f"{path}: not a valid ONNX model (no graph or no opset)")
     return model, str(path)
+
+
+def _walk_graphs(graph: onnx.GraphProto, label: str, depth: int = 0):
+    """(graph, depth) for `graph` and every subgraph in it; refuses nesting deeper than MAX_GRAPH_DEPTH."""
+    if depth > MAX_GRAPH_DEPTH:
+        raise ModelImportError(f"{label}: graph '{graph.name}' is nested {depth} deep; hcc reads at most {MAX_GRAPH_DEPTH}")
+    yield graph, depth
+    for node in graph.node:
+        for attr in node.attribute:
+            for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                yield from _walk_graphs(sub, label, depth + 1)
+
+
+def _check_text(message, label: str) -> None:
+    """Every string field of the proto must be valid UTF-8 (protobuf hands back bytes otherwise)."""
+    for field, value in message.ListFields():
+        if field.type == field.TYPE_STRING:
+            for item in ([value] if isinstance(value, (str, bytes)) else value):
+                if not isinstance(item, str):
+                    raise ModelImportError(f"{label}: a {type(message).__name__}.{field.name} is not valid UTF-8 text ({item[:40]!r})")
+        elif field.type == field.TYPE_MESSAGE:
+            for item in ([value] if isinstance(value, Message) else value):
+                _check_text(item, label)
+
+
+def tensor_nbytes(tensor: onnx.TensorProto, where: str) -> int:
+    """The bytes `tensor`'s dims and element type say it holds, checked against the caps."""
+    dtype = ir_dtype(tensor.data_type, where)
+    numel = 1
+    for d in tensor.dims:
+        if not 0 <= d <= MAX_DIM:
+            raise ModelImportError(f"{where}: dimension {d} is out of range (0..{MAX_DIM})")
+        numel *= d
+    nbytes = numel * dtype.numpy.itemsize
+    if nbytes > MAX_TENSOR_BYTES:
+        raise ModelImportError(f"{where}: {list(tensor.dims)} is {nbytes:,} bytes; hcc reads tensors up to {MAX_TENSOR_BYTES:,}")
+    if tensor.data_location != onnx.TensorProto.EXTERNAL and tensor.HasField("raw_data") and len(tensor.raw_data) != nbytes:
+        raise ModelImportError(f"{where}: raw_data holds {len(tensor.raw_data):,} bytes, its dims {list(tensor.dims)} "
+                               f"and type say {nbytes:,}")
+    return nbytes
+
+
+def _check_model(model: onnx.ModelProto, label: str) -> None:
+    """Refuse, before allocating anything, what is malformed or too large (see the module docstring)."""
+    _check_text(model, label)
+    total = 0
+    for graph, _ in _walk_graphs(model.graph, label):
+        for tensor in graph.initializer:
+            total += tensor_nbytes(tensor, f"{label}: initializer '{tensor.name}'")
+        for node in graph.node:
+            for attr in node.attribute:
+                for tensor in ([attr.t] if attr.HasField("t") else []) + list(attr.tensors):
+                    total += tensor_nbytes(tensor, f"{label}: node '{describe(node)}' ({node.op_type}) attribute '{attr.name}'")
+        for vi in list(graph.input) + list(graph.output) + list(graph.value_info):
+            if vi.type.HasField("tensor_type"):
+                for d in vi.type.tensor_type.shape.dim:
+                    if d.HasField("dim_value") and not 0 <= d.dim_value <= MAX_DIM:
+                        raise ModelImportError(f"{label}: '{vi.name}' has dimension {d.dim_value}, out of range (0..{MAX_DIM})")
+    if total > MAX_INITIALIZER_BYTES:
+        raise ModelImportError(f"{label}: the weights take {total:,} bytes; hcc reads at most {MAX_INITIALIZER_BYTES:,}")
 
 
 def _default_opset(model: onnx.ModelProto, label: str) -> int:
@@ -223,21 +307,62 @@ class _NodeContext:
 
 
 class _Importer:
-    def __init__(self, label: str, opset: int):
+    def __init__(self, label: str, opset: int, base_dir: Path | None = None):
         self.label = label
         self.opset = opset
+        self.base_dir = base_dir  # external data must lie in here
         self.body_names: set[str] = set()
 
     def fail(self, message: str):
         raise ModelImportError(f"{self.label}: {message}")
 
     def tensor_array(self, tensor: onnx.TensorProto, where: str) -> np.ndarray:
-        dtype = ir_dtype(tensor.data_type, f"{where}: tensor '{tensor.name}'" if tensor.name else where)
+        what = f"{where}: tensor '{tensor.name}'" if tensor.name and tensor.name not in where else where
+        dtype = ir_dtype(tensor.data_type, what)
+        nbytes = tensor_nbytes(tensor, f"{self.label}: {what}")
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            raw = self.external_bytes(tensor, nbytes, what)
+            return np.frombuffer(raw, dtype=dtype.numpy.newbyteorder("<")).astype(dtype.numpy).reshape(tuple(tensor.dims))
         try:
             array = numpy_helper.to_array(tensor)
         except Exception as err:  # noqa: BLE001 - malformed tensor payloads
-            self.fail(f"{where}: tensor '{tensor.name}' is malformed ({err})")
+            reason = " ".join(str(err).split())[:200] or type(err).__name__
+            self.fail(f"{what} is malformed ({reason})")
+        if array.shape != tuple(tensor.dims):
+            self.fail(f"{what} holds {array.size} values, its dims {list(tensor.dims)} say {int(np.prod(tensor.dims))}")
         return np.array(array, dtype=dtype.numpy, order="C")  # keeps 0-d scalars 0-d
+
+    def external_bytes(self, tensor: onnx.TensorProto, nbytes: int, what: str) -> bytes:
+        """The bytes of an external-data tensor, read from a file in the model's directory."""
+        info = {entry.key: entry.value for entry in tensor.external_data}
+        location = info.get("location", "")
+        if self.base_dir is None:
+            self.fail(f"{what}: external data ('{location}') needs the model loaded from a file")
+        if not location:
+            self.fail(f"{what}: external data without a location")
+        rel = Path(location)
+        if rel.is_absolute() or ".." in rel.parts:
+            self.fail(f"{what}: external data location '{location}' leaves the model's directory")
+        path = self.base_dir / rel
+        if not path.resolve().is_relative_to(self.base_dir.resolve()):
+            self.fail(f"{what}: external data location '{location}' leaves the model's directory (through a link)")
+        try:
+            offset, length = int(info.get("offset", 0)), int(info.get("length", nbytes))
+        except ValueError:
+            self.fail(f"{what}: external data offset/length are not integers")
+        if offset < 0 or length != nbytes:
+            self.fail(f"{what}: external data offset {offset}, length {length}: the tensor needs {nbytes} bytes")
+        try:
+            with open(path, "rb") as f:
+                if not path.is_file():
+                    self.fail(f"{what}: external data '{location}' is not a file")
+                f.seek(offset)
+                raw = f.read(nbytes)
+        except OSError as err:
+            self.fail(f"{what}: cannot read external data '{location}': {err.strerror or err}")
+        if len(raw) != nbytes:
+            self.fail(f"{what}: external data '{location}' holds {len(raw)} bytes from offset {offset}, the tensor needs {nbytes}")
+        return raw
 
     def subgraph_name(self, hint: str) -> str:
         name, i = hint, 1
@@ -309,7 +434,10 @@ class _Importer:
             else:
                 raise UnsupportedOpError(f"{self.label}: node '{describe(node)}' ({node.op_type}): attribute '{attr.name}' of this kind is not supported")
         for attr in graphs:
-            types = opdef.body_input_types(attrs, inputs) if hasattr(opdef, "body_input_types") else None
+            try:
+                types = opdef.body_input_types(attrs, inputs) if hasattr(opdef, "body_input_types") else None
+            except HccError as err:
+                raise ModelImportError(f"{self.label}: node '{describe(node)}' ({node.op_type}): {err}") from None
             attrs[attr.name] = self.import_graph(attr.g, graph, self.subgraph_name(attr.name), scope, types)
         return attrs
 
@@ -326,8 +454,25 @@ class _Importer:
             inputs.pop()  # trailing absent optionals
         where = f"{opdef.name} '{describe(node)}'"
         ctx = _NodeContext(self, graph, node, inputs)
+        given = {attr.name for attr in node.attribute}
+        for key, kind in {**opdef.onnx_optional, **opdef.onnx_required}.items():
+            attr = next((a for a in node.attribute if a.name == key), None)
+            if attr is None:
+                if key in opdef.onnx_required:
+                    ctx.fail(f"missing required attribute '{key}'")
+                continue
+            if attr.type != _ATTR_KINDS[kind]:
+                ctx.fail(f"attribute '{key}' must be of kind {kind}")
+        if len(given) != len(node.attribute):
+            ctx.fail("an attribute is given twice")
+        if len(inputs) < opdef.num_inputs[0]:
+            ctx.fail(f"takes at least {opdef.num_inputs[0]} inputs, got {len(inputs)}")
+        for i, value in enumerate(inputs[:opdef.num_inputs[0]]):
+            if value is None:
+                ctx.fail(f"input {i} is required but absent")
         attrs = self.attributes(node, graph, scope, opdef, inputs)
         attrs = opdef.from_onnx(attrs, node, ctx)
+        opdef.check_inputs(ctx.inputs, where)  # `from_onnx` may have rewritten them (Dropout, Reduce*)
         attrs = opdef.normalize_attrs(attrs, where=where)
         for key, val in attrs.items():
             if not _printable(val):
@@ -341,6 +486,9 @@ class _Importer:
             ctx.fail(f"hcc gives {len(types)} results, the node names {len(outputs)}")
         values = []
         for name, type_ in zip(outputs, types):
+            if any(not 0 <= d <= MAX_DIM for d in type_.shape) or type_.nbytes > MAX_TENSOR_BYTES:
+                ctx.fail(f"result '{name}' would be {list(type_.shape)} ({type_.nbytes:,} bytes); hcc handles tensors "
+                         f"up to {MAX_TENSOR_BYTES:,} bytes and dimensions up to {MAX_DIM}")
             onnx_type = _static_type(known_types[name]) if name in known_types else None
             if onnx_type is not None and (onnx_type.shape != type_.shape or onnx_type.dtype != type_.dtype):
                 ctx.fail(f"hcc infers {type_} for '{name}', ONNX shape inference says {onnx_type}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import HccError
+from hcc.errors import HccError, QuantizationError
 from hcc.ir.graph import Graph
 from hcc.ir.types import DType, QuantParams
 
@@ -42,7 +42,10 @@ def run_int8(graph: Graph, inputs: list[np.ndarray], trace: dict[str, np.ndarray
     for const in graph.constants:
         env[id(const)] = const.const
     for op in graph.ops:
-        outs = op.opdef.eval_int8(op, [None if v is None else env[id(v)] for v in op.inputs])
+        try:
+            outs = op.opdef.eval_int8(op, [None if v is None else env[id(v)] for v in op.inputs])
+        except QuantizationError as err:
+            raise QuantizationError(f"{op.where()}: {err}") from None
         for value, array in zip(op.outputs, outs):
             array = np.asarray(array)
             if array.dtype != value.type.dtype.numpy or tuple(array.shape) != value.type.shape:

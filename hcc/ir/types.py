@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 
@@ -76,7 +78,7 @@ class TensorType:
 
     @property
     def numel(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+        return math.prod(int(d) for d in self.shape)  # exact: no int64 wrap-around on absurd shapes
 
     @property
     def nbytes(self) -> int:

@@ -50,10 +50,7 @@ def _verify_op(op: Op, defined: set[int], seen: set[int]) -> None:
     if not is_registered(op.kind):
         raise IRVerifyError(f"{op.where()}: unknown op '{op.kind}'")
     opdef = get_op(op.kind)
-    lo, hi = opdef.num_inputs
-    if not lo <= len(op.inputs) <= hi:
-        expected = str(lo) if lo == hi else f"{lo} to {hi}"
-        raise IRVerifyError(f"{op.where()}: takes {expected} inputs, got {len(op.inputs)}")
+    opdef.check_inputs(op.inputs, op.where())
     for i, value in enumerate(op.inputs):
         if value is not None and id(value) not in defined:
             raise IRVerifyError(f"{op.where()}: input {i} %{value.name} is used before it is defined")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hcc.errors import QuantizationError
 from hcc.quant.fixed_point import round_shift, saturate_int8
 
 MAX_CHANNELS = 128
@@ -43,7 +44,7 @@ def layernorm_params(gamma, beta, epsilon: float, s_x: float, z_x: int, s_y: flo
     beta = np.asarray(beta, np.float64)
     channels = gamma.size
     if channels > MAX_CHANNELS:
-        raise ValueError(f"int8 LayerNormalization supports at most {MAX_CHANNELS} channels, got {channels}")
+        raise QuantizationError(f"int8 LayerNormalization supports at most {MAX_CHANNELS} channels, got {channels}")
     eps_term = int(min(max(1, round(epsilon * channels * channels / (s_x * s_x))), 1 << 30))
     largest = max(float(np.abs(gamma).max()) / s_y, 1e-12)
     shift = 12 + int(math.floor(math.log2((2**15 - 1) / largest)))  # |g_i| < 2^15
@@ -54,7 +55,7 @@ def layernorm_params(gamma, beta, epsilon: float, s_x: float, z_x: int, s_y: flo
     gamma_q = np.round(gamma / s_y * 2.0 ** (shift - 12)).astype(np.int64)
     beta_q = np.clip(np.round(beta / s_y * 2.0**shift), -(2**31 - 1), 2**31 - 1).astype(np.int64)
     if np.abs(gamma_q).max() >= 2**15:
-        raise ValueError("LayerNormalization gamma does not fit the 16-bit fixed-point format")
+        raise QuantizationError("LayerNormalization gamma does not fit the 16-bit fixed-point format")
     return LayerNormParams(int(z_x), int(z_y), eps_term, gamma_q.astype(np.int32), beta_q.astype(np.int32), shift)
 
 

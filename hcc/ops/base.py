@@ -16,6 +16,20 @@ from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import TensorType
 
 REQUIRED = object()  # attribute default meaning "must be given"
+_KIND_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
+
+
+def _same_kind(value, default) -> bool:
+    """An attribute value matches the kind of its (non-REQUIRED) default: int, float, str or list."""
+    if type(default) not in _KIND_NAMES:
+        return True  # REQUIRED, graphs, ...: the op's own rules check them
+    if isinstance(default, bool) or isinstance(default, int):
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    return isinstance(value, (list, tuple))
 
 
 class OpDef:
@@ -26,6 +40,22 @@ class OpDef:
     attrs: dict[str, Any] = {}  # attribute name -> default value (or REQUIRED)
     num_inputs: tuple[int, int] = (1, 1)  # (min, max); absent optional inputs are None
     num_outputs: int = 1
+    # ONNX attributes the node must carry, name -> kind ("int", "ints", "float", "string",
+    # "graph"), checked by the importer before `from_onnx` reads them: a malformed model
+    # lacking one, or giving it as another kind, is an import error naming the node.
+    onnx_required: dict[str, str] = {}
+    onnx_optional: dict[str, str] = {}  # the same for attributes the node may omit
+
+    def check_inputs(self, inputs: list, where: str) -> None:
+        """Raise IRVerifyError unless `inputs` has an allowed count and no absent required
+        input (the first `num_inputs[0]` are required), so shape rules may index them."""
+        lo, hi = self.num_inputs
+        if not lo <= len(inputs) <= hi:
+            expected = str(lo) if lo == hi else f"{lo} to {hi}"
+            raise IRVerifyError(f"{where}: takes {expected} inputs, got {len(inputs)}")
+        for i, value in enumerate(inputs[:lo]):
+            if value is None:
+                raise IRVerifyError(f"{where}: input {i} is required but absent")
 
     # -- attributes -----------------------------------------------------------------
     def normalize_attrs(self, attrs: dict[str, Any], where: str = "") -> dict[str, Any]:
@@ -36,6 +66,9 @@ class OpDef:
                 raise UnsupportedOpError(f"{where or self.name}: attribute '{key}' is not supported by {self.name}")
         for key, default in self.attrs.items():
             if key in attrs:
+                if not _same_kind(attrs[key], default):
+                    raise IRVerifyError(f"{where or self.name}: attribute '{key}' must be {_KIND_NAMES[type(default)]}, "
+                                        f"got {attrs[key]!r:.60}")
                 out[key] = attrs[key]
             elif default is REQUIRED:
                 raise IRVerifyError(f"{where or self.name}: missing required attribute '{key}'")

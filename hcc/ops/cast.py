@@ -13,6 +13,7 @@ from hcc.ops.base import REQUIRED, OpDef, register
 class Cast(OpDef):
     name = "Cast"
     attrs = {"to": REQUIRED}
+    onnx_required = {"to": "int"}
 
     def from_onnx(self, attrs, node, ctx):
         attrs.pop("saturate", None)  # only meaningful for float8 targets, which hcc refuses

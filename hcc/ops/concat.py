@@ -12,6 +12,7 @@ from hcc.ops.base import REQUIRED, OpDef, register
 class Concat(OpDef):
     name = "Concat"
     attrs = {"axis": REQUIRED}
+    onnx_required = {"axis": "int"}
     num_inputs = (1, 1 << 16)
 
     def infer(self, op):

@@ -7,7 +7,7 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
-from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
+from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
 @register
@@ -17,6 +17,7 @@ class Conv(OpDef):
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}
+    onnx_optional = {**WINDOW_ATTR_KINDS, "group": "int"}
     num_inputs = (2, 3)
 
     def from_onnx(self, attrs, node, ctx):

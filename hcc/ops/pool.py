@@ -7,11 +7,13 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
-from hcc.ops.window import fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
+from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
 class WindowPool(OpDef):
     attrs = {"kernel_shape": REQUIRED, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "ceil_mode": 0}
+    onnx_required = {"kernel_shape": "ints"}
+    onnx_optional = {**WINDOW_ATTR_KINDS, "ceil_mode": "int"}
 
     def from_onnx(self, attrs, node, ctx):
         if len(node.output) > 1 and node.output[1]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.types import TensorType
+from hcc.errors import IRVerifyError
 from hcc.ops.axes import norm_axis
 from hcc.ops.base import REQUIRED, OpDef, register
 
@@ -22,6 +23,7 @@ _LISTS = ("scan_input_axes", "scan_input_directions", "scan_output_axes", "scan_
 class Scan(OpDef):
     name = "Scan"
     attrs = {"body": REQUIRED, "num_scan_inputs": REQUIRED, **{k: [] for k in _LISTS}}
+    onnx_required = {"body": "graph", "num_scan_inputs": "int"}
     num_inputs = (1, 1 << 16)
     num_outputs = -1  # variadic: as many as the body has outputs
 
@@ -36,7 +38,13 @@ class Scan(OpDef):
         """Types of the body's parameters, from the Scan's inputs (used by the importer)."""
         m = attrs["num_scan_inputs"]
         n = len(inputs) - m
+        if not 1 <= m <= len(inputs):
+            raise IRVerifyError(f"Scan: num_scan_inputs is {m}, but the node has {len(inputs)} inputs")
+        if any(v is None for v in inputs):
+            raise IRVerifyError("Scan: every input must be given (no absent optional inputs)")
         axes = attrs.get("scan_input_axes") or [0] * m
+        if not isinstance(axes, list) or len(axes) != m:
+            raise IRVerifyError(f"Scan: scan_input_axes must list {m} axes")
         types = [v.type for v in inputs[:n]]
         for v, axis in zip(inputs[n:], axes):
             t = v.type

@@ -13,6 +13,9 @@ import numpy as np
 
 from hcc.ops.base import OpDef
 
+# ONNX attribute kinds of Conv and the pools (checked by the importer before from_onnx).
+WINDOW_ATTR_KINDS = {"kernel_shape": "ints", "pads": "ints", "strides": "ints", "dilations": "ints", "auto_pad": "string"}
+
 
 def resolve_auto_pad(attrs: dict, ctx, spatial: tuple[int, ...], kernel: tuple[int, ...]) -> dict:
     """Replace ONNX `auto_pad` by explicit `pads` (ONNX's SAME_UPPER/SAME_LOWER/VALID rules)."""

@@ -57,8 +57,15 @@ def _new_const(graph: Graph, base: Value, suffix: str, array: np.ndarray, quant:
     return value
 
 
+def _not_finite(what: str) -> PassError:
+    return PassError(f"{what} holds NaN or infinite values, which int8 cannot represent")
+
+
 def _quantize_constants(graph: Graph, op: Op) -> None:
     opdef = op.opdef
+    for value in op.inputs:
+        if value is not None and value.is_const and value.type.dtype == DType.float32 and not np.isfinite(value.const).all():
+            raise _not_finite(f"{op.where()}: constant %{value.name}")
     for i, value in enumerate(op.inputs):
         if value is None or not value.is_const or value.type.dtype != DType.float32 or i in opdef.float_inputs:
             continue
@@ -89,7 +96,10 @@ def quantize(graph: Graph, context: dict) -> None:
     def activation_params(value: Value) -> QuantParams:
         if value.name not in calibration.ranges:
             raise PassError(f"no calibration range for %{value.name} (was the graph changed after calibration?)")
-        return per_tensor(*calibration.ranges[value.name])
+        lo, hi = calibration.ranges[value.name]
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise _not_finite(f"the calibrated range of %{value.name} (from the float model on the calibration data)")
+        return per_tensor(lo, hi)
 
     for value in graph.inputs:
         if value.type.dtype == DType.float32:

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from hcc.errors import QuantizationError
+
 INT8_MIN, INT8_MAX = -128, 127
 
 
@@ -30,7 +32,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     exceed 62) and zero give (0, 1): the product is then 0.
     """
     if not math.isfinite(real):
-        raise ValueError(f"multiplier must be finite, got {real}")
+        raise QuantizationError(f"multiplier must be finite, got {real}")
     if real < 0:
         m, s = quantize_multiplier(-real)
         return -m, s
@@ -45,7 +47,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if s > 62:
         return 0, 1
     if s < 1:
-        raise ValueError(f"multiplier {real} is too large (>= 2**30)")
+        raise QuantizationError(f"multiplier {real} is too large (>= 2**30)")
     return m, s
 
 
@@ -74,7 +76,7 @@ def quantize_multiplier_q15_pair(real_a: float, real_b: float) -> tuple[int, int
     """
     largest = max(real_a, real_b)
     if not largest > 0:
-        raise ValueError("at least one multiplier must be positive")
+        raise QuantizationError("at least one multiplier must be positive")
     s = 0
     while s < 46 and largest * (1 << (s + 1)) < (1 << 15):
         s += 1

@@ -6,6 +6,7 @@ from typing import Callable
 
 import numpy as np
 
+from hcc.errors import QuantizationError
 from hcc.quant.fixed_point import saturate_int8
 
 SOFTMAX_EXP_ONE = 1 << 15  # exp(0) in the softmax table
@@ -21,7 +22,7 @@ def build_lut(fn: Callable[[np.ndarray], np.ndarray], s_in: float, z_in: int, s_
     codes = np.arange(-128, 128, dtype=np.float64)
     y = np.asarray(fn(s_in * (codes - z_in)), dtype=np.float64)
     if np.isnan(y).any():
-        raise ValueError("lookup-table function returned NaN")
+        raise QuantizationError("lookup-table function returned NaN")
     q = z_out + round_half_away(np.clip(y / s_out, -1e6, 1e6))  # +-inf saturate
     return saturate_int8(q)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hcc.errors import QuantizationError
 from hcc.quant.fixed_point import quantize_multiplier
 
 DT_LIMIT = (1 << 14) - 1   # max T_dt: dt * a < 2**30 and dt * u' * B' < 2**30
@@ -96,7 +97,7 @@ def dt_table_for(s_r: float, z_r: int) -> tuple[np.ndarray, int]:
         table = _round(dt * 2.0**f)
         if table.max() <= DT_LIMIT:
             return table.astype(np.int64), f
-    raise ValueError(f"softplus(dt_raw) reaches {dt.max():.4g}: above the scan's dt range 2^14 - 1")
+    raise QuantizationError(f"softplus(dt_raw) reaches {dt.max():.4g}: above the scan's dt range 2^14 - 1")
 
 
 def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B: float, z_B: int,
@@ -113,15 +114,15 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
     A = np.asarray(A, dtype=np.float64)
     Dskip = np.asarray(Dskip, dtype=np.float64)
     if A.ndim != 2 or Dskip.shape != (A.shape[0],):
-        raise ValueError(f"A must be [D, N] and Dskip [D]; got {A.shape} and {Dskip.shape}")
+        raise QuantizationError(f"A must be [D, N] and Dskip [D]; got {A.shape} and {Dskip.shape}")
     if np.any(A > 0) or not np.all(np.isfinite(A)):
-        raise ValueError("A must be finite and <= 0 (A = -exp(A_log))")
+        raise QuantizationError("A must be finite and <= 0 (A = -exp(A_log))")
     n_state = A.shape[1]
     bound = scan_h_max(n_state)
     if h_max is None:
         h_max = bound
     if not 1 <= h_max <= bound:
-        raise ValueError(f"h_max {h_max} outside [1, {bound}]")
+        raise QuantizationError(f"h_max {h_max} outside [1, {bound}]")
 
     dt_table, f_dt = dt_table_for(s_r, z_r)
 
@@ -146,7 +147,7 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
         k_in = next((k for k in range(MAX_K_IN + 1)
                      if 2.0 * h_absmax / (2.0 ** (k - f_dt) * s_u * s_B) <= h_max), MAX_K_IN)
     if not 0 <= k_in <= MAX_K_IN:
-        raise ValueError(f"k_in {k_in} outside [0, {MAX_K_IN}]")
+        raise QuantizationError(f"k_in {k_in} outside [0, {MAX_K_IN}]")
     s_h = 2.0 ** (k_in - f_dt) * s_u * s_B
 
     guard = float(1 << READOUT_BITS)
@@ -156,7 +157,7 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
     for d, skip in enumerate(Dskip):
         real = skip * s_u / s_out
         if abs(real) >= MAX_SKIP_MULTIPLIER:
-            raise ValueError(f"D-skip multiplier {real:.4g} of channel {d} is >= 2^14")
+            raise QuantizationError(f"D-skip multiplier {real:.4g} of channel {d} is >= 2^14")
         m_d[d], s_d[d] = quantize_multiplier(guard * real)
     e_hi, e_lo = exp2_tables()
     return ScanParams(dt_table=dt_table, a=a, sh_p=sh_p, exp2_hi=e_hi, exp2_lo=e_lo, k_in=k_in,
