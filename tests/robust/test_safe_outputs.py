@@ -36,14 +36,22 @@ def staging(out: Path) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.tmp-*"))
 
 
+MARK = "/* the previous build */\n"
+
+
+def mark_previous(out: Path) -> dict[str, str]:
+    """Tag the build in `out` as the previous one (so a new build is told apart); its hashes."""
+    (out / "hcmtmm.c").write_text((out / "hcmtmm.c").read_text() + MARK)
+    return tree_hash(out)
+
+
 @pytest.fixture(scope="module")
 def old_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("safe") / "build"
     proc = hcc("compile", MODEL, "-o", out)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    (out / "hcmtmm.c").write_text((out / "hcmtmm.c").read_text() + "/* the previous build */\n")  # tell old from new
-    return out, tree_hash(out)
+    return out, {"before": mark_previous(out)}
 
 
 def _interrupt(out: Path, sig: int, moment) -> subprocess.Popen:
@@ -63,12 +71,16 @@ def _interrupt(out: Path, sig: int, moment) -> subprocess.Popen:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 @pytest.mark.parametrize("moment", [0.3, 1.5, "staging"])
 def test_killed_compile_leaves_the_old_build(old_build, sig, moment):
-    out, before = old_build
+    out, state = old_build
+    before = state["before"]
     proc = _interrupt(out, sig, moment)
-    if proc.returncode == 0:  # finished before the signal: the new build is complete instead
+    if not (out / "hcmtmm.c").read_text().endswith(MARK):
+        # The signal came after the new build was swapped in: then it must be whole (never a
+        # mix of old and new), and it becomes the previous build of the next cases.
         after = tree_hash(out)
         assert set(after) == set(before) and (out / ".hcc-build").exists()
-        pytest.skip("compile finished before the signal arrived")
+        state["before"] = mark_previous(out)
+        pytest.skip(f"the compile had published its build before the signal (exit {proc.returncode})")
     assert tree_hash(out) == before, f"signal {sig} at {moment}: the previous build changed"
     if sig == signal.SIGINT:
         # 130 from hcc's handler; -SIGINT when it lands while Python is still starting (nothing written yet)
@@ -79,7 +91,8 @@ def test_killed_compile_leaves_the_old_build(old_build, sig, moment):
 
 
 def test_failed_compile_leaves_the_old_build(old_build):
-    out, before = old_build
+    out, state = old_build
+    before = state["before"]
     proc = hcc("compile", MODEL, "-o", out, "--sram", "1k")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 3 and err.startswith("error: ") and err.count("\n") == 1
