@@ -136,40 +136,15 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
     const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
     int16_t *packed = (int16_t *)scratch;
     int16_t *patch = packed + 2 * n * pairs;
-    int32_t oy, ox, q, i, j;
-    if (row_begin == 0) {
-        for (q = 0; q < pairs; ++q) {
-            for (j = 0; j < 2; ++j) {
-                const int32_t c = 2 * q + j;
-                for (i = 0; i < n; ++i) packed[2 * n * q + 2 * i + j] = c < out_c ? (int16_t)weights[c * n + i] : 0;
-            }
-        }
-    }
+    int32_t oy, ox;
+    if (row_begin == 0) hcc_pack_pairs_s16(weights, out_c, n, packed);
     for (oy = row_begin; oy < row_end; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_top;
         for (ox = 0; ox < p->out_w; ox += 2) {
             const int32_t ox1 = ox + 1 < p->out_w ? ox + 1 : ox;
-            int8_t *out_a = out + ox * out_c, *out_b = out + ox1 * out_c;
             gather_pair(p, input, iy0, ox * p->stride_w - p->pad_left, ox1 * p->stride_w - p->pad_left, patch);
-            for (q = 0; q < pairs; ++q) {
-                const int32_t c = 2 * q;
-                const int32_t b0 = bias ? bias[c] : 0;
-                const int32_t b1 = bias && c + 1 < out_c ? bias[c + 1] : 0;
-                uint32_t acc[4];
-                acc[0] = (uint32_t)b0;
-                acc[1] = (uint32_t)b1;
-                acc[2] = (uint32_t)b0;
-                acc[3] = (uint32_t)b1;
-                hcc_dot2x2_s16(patch, n, packed + 2 * n * q, acc);
-                out_a[c] = hcc_requantize_s8_inline((int32_t)acc[0], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
-                out_b[c] = hcc_requantize_s8_inline((int32_t)acc[2], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
-                if (c + 1 < out_c) {
-                    out_a[c + 1] = hcc_requantize_s8_inline((int32_t)acc[1], mult[c + 1], shift[c + 1], p->z_out,
-                                                            p->act_min, p->act_max);
-                    out_b[c + 1] = hcc_requantize_s8_inline((int32_t)acc[3], mult[c + 1], shift[c + 1], p->z_out,
-                                                            p->act_min, p->act_max);
-                }
-            }
+            hcc_pairs_requantize(patch, n, packed, out_c, bias, mult, shift, p->z_out, p->act_min, p->act_max,
+                                 out + ox * out_c, out + ox1 * out_c);
         }
         out += p->out_w * out_c;
     }

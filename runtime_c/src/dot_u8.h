@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "hcc_kernels.h"
+
 /* acc[0..3] += sum_i xs[i] * (w_j[i] + 128) over n terms; w_j = w + j * stride. On Xtensa
  * the loop is written out (two terms per pass, n even): GCC spills and re-zero-extends
  * the xor'ed bytes, 11.5 instructions per term instead of 5. */
@@ -166,6 +168,37 @@ static inline void hcc_dot2x2_s16(const int16_t *xs, int32_t n, const int16_t *w
     acc[2] = b0;
     acc[3] = b1;
 #endif
+}
+
+
+/* The int8 weights [n_out, k] as int16 channel pairs: pair q at packed + 2 k q with
+ * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
+static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
+    int32_t c, i;
+    for (c = 0; c < ((n_out + 1) & ~1); ++c) {
+        for (i = 0; i < k; ++i) packed[2 * k * (c >> 1) + 2 * i + (c & 1)] = c < n_out ? (int16_t)weights[c * k + i] : 0;
+    }
+}
+
+/* Every channel pair of two inputs (xs as hcc_dot2x2_s16 reads it, k terms): bias, the dot
+ * product, then requantization to out_a[c] and out_b[c] for c < n_out (out_b may equal
+ * out_a: an odd last input paired with itself). */
+static inline void hcc_pairs_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                        int32_t z_out, int32_t act_min, int32_t act_max, int8_t *out_a,
+                                        int8_t *out_b) {
+    int32_t c, j;
+    for (c = 0; c < n_out; c += 2) {
+        const int32_t m = n_out - c < 2 ? 1 : 2;
+        uint32_t acc[4];
+        for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
+        hcc_dot2x2_s16(xs, k, packed + k * c, acc);
+        for (j = 0; j < m; ++j) {
+            out_a[c + j] = hcc_requantize_s8_inline((int32_t)acc[j], mult[c + j], shift[c + j], z_out, act_min, act_max);
+            out_b[c + j] = hcc_requantize_s8_inline((int32_t)acc[2 + j], mult[c + j], shift[c + j], z_out, act_min,
+                                                    act_max);
+        }
+    }
 }
 
 #endif

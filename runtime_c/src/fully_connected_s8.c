@@ -31,38 +31,17 @@ static void fc_pairs(const hcc_fc_params_t *p, const int8_t *input, const int8_t
                      const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
     int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
-    int32_t r, q, i, j;
-    for (q = 0; q < pairs; ++q) {
-        for (j = 0; j < 2; ++j) {
-            for (i = 0; i < k; ++i) packed[2 * k * q + 2 * i + j] = 2 * q + j < n ? (int16_t)weights[(2 * q + j) * k + i] : 0;
-        }
-    }
+    int32_t r, i;
+    hcc_pack_pairs_s16(weights, n, k, packed);
     for (r = 0; r < p->rows; r += 2) {
         const int32_t r1 = r + 1 < p->rows ? r + 1 : r;
         const int8_t *in_a = input + r * k, *in_b = input + r1 * k;
-        int8_t *out_a = output + r * n, *out_b = output + r1 * n;
         for (i = 0; i < k; ++i) {
             xs[2 * i] = (int16_t)(in_a[i] - z);
             xs[2 * i + 1] = (int16_t)(in_b[i] - z);
         }
-        for (q = 0; q < pairs; ++q) {
-            const int32_t c = 2 * q;
-            const int32_t b0 = bias ? bias[c] : 0, b1 = bias && c + 1 < n ? bias[c + 1] : 0;
-            uint32_t acc[4];
-            acc[0] = (uint32_t)b0;
-            acc[1] = (uint32_t)b1;
-            acc[2] = (uint32_t)b0;
-            acc[3] = (uint32_t)b1;
-            hcc_dot2x2_s16(xs, k, packed + 2 * k * q, acc);
-            out_a[c] = hcc_requantize_s8_inline((int32_t)acc[0], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
-            out_b[c] = hcc_requantize_s8_inline((int32_t)acc[2], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
-            if (c + 1 < n) {
-                out_a[c + 1] = hcc_requantize_s8_inline((int32_t)acc[1], mult[c + 1], shift[c + 1], p->z_out,
-                                                        p->act_min, p->act_max);
-                out_b[c + 1] = hcc_requantize_s8_inline((int32_t)acc[3], mult[c + 1], shift[c + 1], p->z_out,
-                                                        p->act_min, p->act_max);
-            }
-        }
+        hcc_pairs_requantize(xs, k, packed, n, bias, mult, shift, p->z_out, p->act_min, p->act_max, output + r * n,
+                             output + r1 * n);
     }
 }
 
