@@ -126,7 +126,9 @@ def _fused_conv(e, index, op):
 def _fully_connected(e, index, op):
     p = op.opdef.int8_params(op)
     params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
-    return [f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
+    scratch = e.scratch(index) if op.opdef.scratch_bytes(op) else "NULL"
+    return [f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {scratch}, "
+            f"{e.ptr(op.outputs[0])});"]
 
 
 @emits("Add", "Mul")

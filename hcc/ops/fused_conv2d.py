@@ -183,8 +183,9 @@ class FusedConv2d(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
-        3x3 kernel's workspace (a 9-tap int16 patch per group, or int32 accumulators per
-        channel when depthwise)."""
+        3x3 kernel's workspace (groups == 1: the weights as int16, out_c rounded up to even,
+        and a two-pixel int16 patch; grouped: a 9-tap int16 patch per group; depthwise: int32
+        accumulators per channel)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         out_c, out_w = y.shape[1], y.shape[3]
@@ -195,4 +196,8 @@ class FusedConv2d(OpDef):
         if (kh, kw) != (3, 3):
             return ring
         depthwise = groups == in_c and out_c == in_c
-        return ring + (out_c * 4 if depthwise else 9 * (in_c // groups) * 2)
+        if depthwise:
+            return ring + out_c * 4
+        if groups == 1:  # int16 weights, out_c rounded up to even, then a two-pixel int16 patch
+            return ring + ((out_c + 1) & ~1) * 9 * in_c * 2 + 2 * 9 * in_c * 2
+        return ring + 9 * (in_c // groups) * 2

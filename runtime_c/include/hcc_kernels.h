@@ -117,8 +117,11 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
  * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
- * out_c int32 accumulators in scratch and runs channels innermost.
- * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. */
+ * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
+ * weights to int16 in scratch and computes two pixels x two channels at a time.
+ * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
+ * must be called for row_begin == 0 first (that call unpacks the weights into scratch) and
+ * the scratch kept between calls. */
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p);
 void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
@@ -226,10 +229,13 @@ typedef struct {
 } hcc_fc_params_t;
 
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
- * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens). */
+ * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
+ * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
+ * rows >= 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two int16 rows. */
+size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                            int8_t *output);
+                            void *scratch, int8_t *output);
 
 /* a [batch, m, k] (z_a) x b [batch, k, n] (z_b) -> output [batch, m, n], one multiplier from
  * quantize_multiplier(s_a * s_b / s_out). */

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "hcc_kernels.h"
+
 /* acc[0..3] += sum_i xs[i] * (w_j[i] + 128) over n terms; w_j = w + j * stride. On Xtensa
  * the loop is written out (two terms per pass, n even): GCC spills and re-zero-extends
  * the xor'ed bytes, 11.5 instructions per term instead of 5. */
@@ -89,6 +91,114 @@ static inline uint32_t hcc_dot1_u8(const int16_t *xs, int32_t n, const uint8_t *
     int32_t i;
     for (i = 0; i < n; ++i) acc += (uint32_t)(xs[i] * (int32_t)(w[i] ^ 0x80u));
     return acc;
+}
+
+
+/* Two inputs (pixels or rows) x two output channels of int16 x int16: the inner loop of
+ * the 3x3 conv and of the fully connected kernel, whose int8 weights are unpacked to int16
+ * once per call. xs interleaves the two inputs term by term (xs[2i] the first, xs[2i + 1]
+ * the second), w the two channels (w[2i + j] channel j):
+ *   acc[j]     += sum_i xs[2i]     * w[2i + j]
+ *   acc[2 + j] += sum_i xs[2i + 1] * w[2i + j]      (j = 0, 1; i < n)
+ * in 32-bit wrap-around (the true sums fit int32 by the kernels' precondition). On Xtensa
+ * the loop is inline asm: per term 2 input loads, 2 weight loads, 4 mul16s, 4 adds (12 for
+ * 4 products), 3 loop instructions per 4 terms: 3.19 instructions per product. Two by two
+ * because lx106 under GCC leaves about 13 registers to an asm statement: 4 accumulators,
+ * 4 temporaries, 2 pointers and the end; two by four (8 accumulators) does not fit. */
+#if defined(__XTENSA__)
+#define HCC_DOT2X2_TERM(xo, wo)                                                   \
+    "l16ui %[x0], %[xs], " #xo "\n\t"                                             \
+    "l16ui %[x1], %[xs], " #xo "+2\n\t"                                           \
+    "l16ui %[w], %[wp], " #wo "\n\t"                                              \
+    "mul16s %[t], %[w], %[x0]\n\t"                                                \
+    "add %[a0], %[a0], %[t]\n\t"                                                  \
+    "mul16s %[w], %[w], %[x1]\n\t"                                                \
+    "add %[b0], %[b0], %[w]\n\t"                                                  \
+    "l16ui %[w], %[wp], " #wo "+2\n\t"                                            \
+    "mul16s %[t], %[w], %[x0]\n\t"                                                \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "mul16s %[w], %[w], %[x1]\n\t"                                                \
+    "add %[b1], %[b1], %[w]\n\t"
+#endif
+
+static inline void hcc_dot2x2_s16(const int16_t *xs, int32_t n, const int16_t *w, uint32_t *acc) {
+#if defined(__XTENSA__)
+    uint32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    const int16_t *end4 = xs + 2 * (n & ~(int32_t)3);
+    int32_t x0, x1, wv, t, i;
+    if (n >= 4) {
+        __asm__ volatile(
+            "1:\n\t"
+            HCC_DOT2X2_TERM(0, 0)
+            HCC_DOT2X2_TERM(4, 4)
+            HCC_DOT2X2_TERM(8, 8)
+            HCC_DOT2X2_TERM(12, 12)
+            "addi %[xs], %[xs], 16\n\t"
+            "addi %[wp], %[wp], 16\n\t"
+            "bne %[xs], %[end], 1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [xs] "+r"(xs), [wp] "+r"(w),
+              [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "=&r"(wv), [t] "=&r"(t)
+            : [end] "r"(end4)
+            : "memory");
+    }
+    for (i = 0; i < (n & 3); ++i, xs += 2, w += 2) {
+        __asm__ volatile(
+            HCC_DOT2X2_TERM(0, 0)
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1),
+              [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "=&r"(wv), [t] "=&r"(t)
+            : [xs] "r"(xs), [wp] "r"(w)
+            : "memory");
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = b0;
+    acc[3] = b1;
+#else
+    uint32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const int32_t x0 = xs[2 * i], x1 = xs[2 * i + 1], w0 = w[2 * i], w1 = w[2 * i + 1];
+        a0 += (uint32_t)(x0 * w0);
+        a1 += (uint32_t)(x0 * w1);
+        b0 += (uint32_t)(x1 * w0);
+        b1 += (uint32_t)(x1 * w1);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = b0;
+    acc[3] = b1;
+#endif
+}
+
+
+/* The int8 weights [n_out, k] as int16 channel pairs: pair q at packed + 2 k q with
+ * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
+static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
+    int32_t c, i;
+    for (c = 0; c < ((n_out + 1) & ~1); ++c) {
+        for (i = 0; i < k; ++i) packed[2 * k * (c >> 1) + 2 * i + (c & 1)] = c < n_out ? (int16_t)weights[c * k + i] : 0;
+    }
+}
+
+/* Every channel pair of two inputs (xs as hcc_dot2x2_s16 reads it, k terms): bias, the dot
+ * product, then requantization to out_a[c] and out_b[c] for c < n_out (out_b may equal
+ * out_a: an odd last input paired with itself). */
+static inline void hcc_pairs_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                        int32_t z_out, int32_t act_min, int32_t act_max, int8_t *out_a,
+                                        int8_t *out_b) {
+    int32_t c, j;
+    for (c = 0; c < n_out; c += 2) {
+        const int32_t m = n_out - c < 2 ? 1 : 2;
+        uint32_t acc[4];
+        for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
+        hcc_dot2x2_s16(xs, k, packed + k * c, acc);
+        for (j = 0; j < m; ++j) {
+            out_a[c + j] = hcc_requantize_s8_inline((int32_t)acc[j], mult[c + j], shift[c + j], z_out, act_min, act_max);
+            out_b[c + j] = hcc_requantize_s8_inline((int32_t)acc[2 + j], mult[c + j], shift[c + j], z_out, act_min,
+                                                    act_max);
+        }
+    }
 }
 
 #endif

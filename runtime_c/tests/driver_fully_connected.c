@@ -17,7 +17,8 @@ int main(void) {
     mult = (const int32_t *)tio_next(NULL);
     shift = (const int32_t *)tio_next(NULL);
     output = (int8_t *)malloc((size_t)(p.rows * p.n));
-    hcc_fully_connected_s8(&p, input, weights, bias, mult, shift, output);
+    hcc_fully_connected_s8(&p, input, weights, bias, mult, shift, malloc(hcc_fully_connected_s8_scratch_size(&p) + 4u),
+                           output);
     tio_emit(output, (size_t)(p.rows * p.n));
     return 0;
 }

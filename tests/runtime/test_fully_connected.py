@@ -21,6 +21,31 @@ def test_fully_connected_chunked_and_blocked_paths(k, n):
     _check(np.random.default_rng(k * 31 + n), 2, k, n)
 
 
+@pytest.mark.parametrize("rows,k,n", [(2, 20, 32), (3, 20, 32), (5, 2, 32), (144, 32, 8), (7, 1, 1), (4, 5, 3),
+                                      (3, 128, 32), (2, 129, 32), (2, 2880, 20)])
+def test_fully_connected_row_pair_path(rows, k, n):
+    """Two rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
+    ((n + 1) & ~1) * k * 2 <= 8192): odd row counts (the last row paired with itself), odd n
+    (a zero channel), k not a multiple of four (the asm tail), and just past the 8 KiB limit
+    (the one-row path)."""
+    _check(np.random.default_rng(rows * 1000 + k * 31 + n), rows, k, n)
+
+
+def test_fully_connected_scratch_size_matches_the_op():
+    from hcc.ir.graph import Value
+    from hcc.ir.types import TensorType
+    from hcc.ops import get_op
+    from types import SimpleNamespace
+
+    fc = get_op("FullyConnected")
+    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 128, 32), (2, 129, 32)]:
+        op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
+                                     SimpleNamespace(type=TensorType((n, k), "int8"))])
+        packed = ((n + 1) & ~1) * k * 2
+        expected = packed + 4 * k if rows >= 2 and packed <= 8192 else 0
+        assert fc.scratch_bytes(op) == expected
+
+
 def _check(rng, rows, k, n):
     x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
     z_in, z_out = (int(v) for v in rng.integers(-128, 128, 2))
