@@ -29,6 +29,10 @@ class CArray:
     values: np.ndarray  # flat
     comment: str = ""
 
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(self.ctype.replace("_t", "")).itemsize
+
     def rows(self, per_line: int = 16) -> list[str]:
         items = [c_int(v) for v in self.values]
         return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
@@ -49,6 +53,7 @@ class Emitter:
     arrays: list[CArray] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # static const definitions in NAME.c
     steps: list[CStep] = field(default_factory=list)
+    elem = "int8_t"  # C type of the activations (the float build's emitter says float)
 
     def __post_init__(self):
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}
@@ -91,13 +96,13 @@ class Emitter:
 
     # -- buffers ------------------------------------------------------------------------
     def ptr(self, value: Value) -> str:
-        """The C expression of an activation's int8 buffer."""
+        """The C expression of an activation's buffer (of `elem`)."""
         if any(v is value for v in self.graph.inputs):
-            return "(int8_t *)input"
+            return f"({self.elem} *)input"
         if any(v is value for v in self.graph.outputs):
             return "output"
         if value.name in self._offset:
-            return f"(int8_t *)(a + {self._offset[value.name]})"
+            return f"({self.elem} *)(a + {self._offset[value.name]})"
         op = value.producer
         if op is not None and op.opdef.alias_input is not None:  # a view of caller memory
             return self.ptr(op.inputs[op.opdef.alias_input])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ir.types import TensorType
+from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
@@ -184,7 +184,9 @@ class FusedConv2d(OpDef):
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
         3x3 kernel's workspace (a 9-tap int16 patch per group, or int32 accumulators per
-        channel when depthwise)."""
+        channel when depthwise). The float kernel (conv2d_pool_f32.c) needs none."""
+        if op.outputs[0].type.dtype == DType.float32:
+            return 0
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         out_c, out_w = y.shape[1], y.shape[3]
