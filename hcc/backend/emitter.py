@@ -13,6 +13,7 @@ from hcc.memory.planner import MemoryPlan
 
 CTYPES = {np.dtype("int8"): "int8_t", np.dtype("uint8"): "uint8_t", np.dtype("int16"): "int16_t",
           np.dtype("uint16"): "uint16_t", np.dtype("int32"): "int32_t"}
+NUMPY_OF_CTYPE = {c: d for d, c in CTYPES.items()} | {"float": np.dtype("float32")}
 RANGES = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-32768, 32767), "uint16_t": (0, 65535),
           "int32_t": (-(2**31), 2**31 - 1)}
 
@@ -32,7 +33,7 @@ class CArray:
     @property
     def dtype(self) -> np.dtype:
         """The array's element type, little-endian (the layout of the weights-blob payload)."""
-        return np.dtype(self.ctype.replace("_t", "")).newbyteorder("<")
+        return NUMPY_OF_CTYPE[self.ctype].newbyteorder("<")
 
     @property
     def nbytes(self) -> int:
@@ -62,6 +63,7 @@ class Emitter:
     # not constant expressions then). Each is (ctype, name, initializer).
     weighted_params: list[tuple[str, str, str]] = field(default_factory=list)
     steps: list[CStep] = field(default_factory=list)
+    elem = "int8_t"  # C type of the activations (the float build's emitter says float)
 
     def __post_init__(self):
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}
@@ -131,13 +133,13 @@ class Emitter:
 
     # -- buffers ------------------------------------------------------------------------
     def ptr(self, value: Value) -> str:
-        """The C expression of an activation's int8 buffer."""
+        """The C expression of an activation's buffer (of `elem`)."""
         if any(v is value for v in self.graph.inputs):
-            return "(int8_t *)input"
+            return f"({self.elem} *)input"
         if any(v is value for v in self.graph.outputs):
             return "output"
         if value.name in self._offset:
-            return f"(int8_t *)(a + {self._offset[value.name]})"
+            return f"({self.elem} *)(a + {self._offset[value.name]})"
         op = value.producer
         if op is not None and op.opdef.alias_input is not None:  # a view of caller memory
             return self.ptr(op.inputs[op.opdef.alias_input])

@@ -82,26 +82,62 @@ def _layer_rows(graph: Graph, emitter: Emitter) -> list[dict]:
     return rows
 
 
+def _normalisation(graph: Graph) -> dict | None:
+    """The float build's input normalisation, as C float literals (image models only)."""
+    from hcc.backend.float_kernels import c_float
+
+    if graph.inputs[0].type.rank != 4:
+        return None
+    prep = model_preprocessing(graph)
+    return {"color": prep.color, "resize": prep.resize, "scale": c_float(prep.scale), "mean": c_float(prep.mean),
+            "std": c_float(prep.std)}
+
+
+def _quant(value) -> tuple[str | None, int | None]:
+    """(scale, zero point) of an int8 build's input or output; (None, None) in a float build."""
+    q = value.type.quant
+    return (None, None) if q is None else (repr(float(q.scale[0])), int(q.zero_point[0]))
+
+
+def _belongs(stem: str, float_build: bool) -> bool:
+    """Whether runtime source `stem` goes into a build: kernels of the build's kind only (the
+    float kernels need libm; the int8 ones are dead weight in a float build), the rest always."""
+    if stem.endswith("_f32"):
+        return float_build
+    return not (float_build and stem.endswith(("_s8", "_u8")))
+
+
+def _float_or_none(text: str | None) -> float | None:
+    return None if text is None else float(text)
+
+
 def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None,
              blob: bool = False) -> Generated:
-    """Write the C build of a quantized graph into `out_dir` (which must exist and be empty).
+    """Write the C build of a quantized graph (or, for `--float`, of the lowered float graph)
+    into `out_dir` (which must exist and be empty).
 
     With `blob`, also write NAME.blob: every array of NAME_weights.c in one weights blob
-    (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB)."""
+    (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB); int8 builds only."""
+    from hcc.backend.float_kernels import FloatEmitter, emit_float_op
+
     name = check_name(name)
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1 or graph.inputs[0].type.dtype != DType.int8:
-        raise HccError("the C backend needs a quantized graph with one input and one output")
+    float_build = graph.inputs[0].type.dtype == DType.float32
+    elem = DType.float32 if float_build else DType.int8
+    if graph.inputs[0].type.dtype != elem or len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise HccError("the C backend needs a quantized (or float32) graph with one input and one output")
+    if blob and float_build:
+        raise HccError("--blob is for int8 builds (the weights partition holds int8 weights)")
     y = graph.outputs[0]
-    if y.producer is None or y.type.quant is None or y.type.dtype != DType.int8:
+    if y.producer is None or y.type.dtype != elem or (not float_build and y.type.quant is None):
         what = "the input itself" if y is graph.inputs[0] else "a constant" if y.is_const else f"of type {y.type}"
-        raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs an int8 result computed by an op")
+        raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs a result computed by an op")
     plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
-    emitter = Emitter(graph, plan, name)
+    emitter = (FloatEmitter if float_build else Emitter)(graph, plan, name)
     for index, op in enumerate(graph.ops):
-        emit_op(emitter, index, op)
+        (emit_float_op if float_build else emit_op)(emitter, index, op)
     digest = graph_hash(graph)
     x, y = graph.inputs[0], graph.outputs[0]
-    table = _pixel_table(graph)
+    table = None if float_build else _pixel_table(graph)
     # The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
     # when the weights come from a blob), so NAME_preprocess_u8 needs no weights.
     pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
@@ -122,9 +158,11 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "graph_hash": digest.hex(), "graph_hash_bytes": ", ".join(f"0x{b:02x}" for b in digest),
         "graph_hash_hex": digest.hex(),
         "input_shape": shape, "input_layout": "NCHW" if len(shape) == 4 else "", "input_dims": dims,
-        "input_size": x.type.numel, "input_scale": repr(float(x.type.quant.scale[0])), "input_zero_point": x.type.quant.zero_point[0],
+        "input_size": x.type.numel, "input_scale": _quant(x)[0], "input_zero_point": _quant(x)[1],
         "output_shape": list(y.type.shape), "output_size": y.type.numel,
-        "output_scale": repr(float(y.type.quant.scale[0])), "output_zero_point": y.type.quant.zero_point[0],
+        "output_scale": _quant(y)[0], "output_zero_point": _quant(y)[1],
+        "float_build": float_build, "elem": "float32" if float_build else "int8",
+        "normalisation": _normalisation(graph) if float_build else None,
         "labels": [json.dumps(label)[1:-1] for label in labels], "arena_size": max(plan.peak_bytes, ARENA_ALIGN),
         "arena_align": ARENA_ALIGN, "num_ops": len(graph.ops), "macs": sum(r["macs"] for r in layers),
         "params": emitter.params, "steps": emitter.steps, "arrays": emitter.arrays, "peak_op": plan.peak_op,
@@ -136,8 +174,8 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     env = jinja_env()
     out_dir = Path(out_dir)
     files = {
-        f"{name}.h": env.get_template("model.h.j2").render(ctx),
-        f"{name}.c": env.get_template("model.c.j2").render(ctx),
+        f"{name}.h": env.get_template("model_float.h.j2" if float_build else "model.h.j2").render(ctx),
+        f"{name}.c": env.get_template("model_float.c.j2" if float_build else "model.c.j2").render(ctx),
         f"{name}_weights.h": env.get_template("weights.h.j2").render(ctx),
         f"{name}_weights.c": env.get_template("weights.c.j2").render(ctx),
         "CMakeLists.txt": env.get_template("CMakeLists.txt.j2").render(ctx),
@@ -148,8 +186,9 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     }
     report = {
         "name": name, "hcc_version": __version__, "source": source, "graph_hash": digest.hex(),
-        "input": {"shape": shape, "scale": float(x.type.quant.scale[0]), "zero_point": int(x.type.quant.zero_point[0])},
-        "output": {"shape": list(y.type.shape), "scale": float(y.type.quant.scale[0]), "zero_point": int(y.type.quant.zero_point[0])},
+        "input": {"shape": shape, "dtype": ctx["elem"], "scale": _float_or_none(ctx["input_scale"]), "zero_point": ctx["input_zero_point"]},
+        "output": {"shape": list(y.type.shape), "dtype": ctx["elem"], "scale": _float_or_none(ctx["output_scale"]),
+                   "zero_point": ctx["output_zero_point"]},
         "labels": labels, "macs": ctx["macs"], "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
     }
     files["report.json"] = json.dumps(report, indent=2) + "\n"
@@ -164,7 +203,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         dst = out_dir / "runtime" / sub
         dst.mkdir(parents=True, exist_ok=True)
         for f in sorted((RUNTIME / sub).iterdir()):
-            if f.suffix in (".c", ".h"):
+            if f.suffix in (".c", ".h") and (sub == "include" or _belongs(f.stem, float_build)):
                 shutil.copy2(f, dst / f.name)
     port = RUNTIME / "port" / "esp32"
     if port.is_dir():

@@ -1,7 +1,8 @@
 /* Host runner for `hcc verify`: reads N inputs of RUNNER_INPUT_SIZE int8 from stdin, runs the
  * generated model on each with a heap arena of exactly RUNNER_ARENA_SIZE bytes (so a sanitizer
  * sees any overrun), and writes the N int8 outputs to stdout. Compiled with -DRUNNER_HEADER and
- * -DRUNNER_PREFIX by hcc/backend/host.py.
+ * -DRUNNER_PREFIX by hcc/backend/host.py; a float build adds -DRUNNER_ELEM=float (inputs and
+ * outputs are then float32, and the run() sizes count elements).
  *
  * Built with -DHCC_WEIGHTS_FROM_BLOB, it takes the weights blob's path as its argument, loads it
  * into a buffer of exactly its size and registers it (NAME_use_weights) before reading any
@@ -16,6 +17,9 @@
 #define CAT(a, b) CAT2(a, b)
 #define RUN CAT(RUNNER_PREFIX, _run)
 #define USE_WEIGHTS CAT(RUNNER_PREFIX, _use_weights)
+#ifndef RUNNER_ELEM
+#define RUNNER_ELEM int8_t
+#endif
 
 #ifdef HCC_WEIGHTS_FROM_BLOB
 static uint8_t *load_blob(const char *path, size_t *size) {
@@ -35,8 +39,8 @@ static uint8_t *load_blob(const char *path, size_t *size) {
 #endif
 
 int main(int argc, char **argv) {
-    static int8_t input[RUNNER_INPUT_SIZE];
-    static int8_t output[RUNNER_OUTPUT_SIZE];
+    static RUNNER_ELEM input[RUNNER_INPUT_SIZE];
+    static RUNNER_ELEM output[RUNNER_OUTPUT_SIZE];
     void *raw;
     void *arena;
     size_t n;
@@ -60,7 +64,7 @@ int main(int argc, char **argv) {
     /* Aligned inside an exactly sized region: the arena's end is the allocation's end. */
     arena = (char *)raw + (RUNNER_ARENA_ALIGN - ((size_t)raw + RUNNER_ARENA_SIZE) % RUNNER_ARENA_ALIGN) % RUNNER_ARENA_ALIGN;
     while ((n = fread(input, 1, sizeof input, stdin)) == sizeof input) {
-        hcc_status_t status = RUN(input, sizeof input, output, sizeof output, arena, RUNNER_ARENA_SIZE);
+        hcc_status_t status = RUN(input, RUNNER_INPUT_SIZE, output, RUNNER_OUTPUT_SIZE, arena, RUNNER_ARENA_SIZE);
         if (status != HCC_OK) {
             fprintf(stderr, "run failed with status %d\n", (int)status);
             return 4;

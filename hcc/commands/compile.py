@@ -31,13 +31,16 @@ def default_name(model: str) -> str:
 @click.option("--flash", default="4M", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
+@click.option("--float", "float_build", is_flag=True,
+              help="Emit a float32 build of the same graph (no quantization, no calibration data; "
+                   "run() takes and returns float, link with -lm). See docs/float-build.md.")
 @click.option("--blob", "write_blob", is_flag=True,
               help="Also write NAME.blob, the weights for the partition mode (HCC_WEIGHTS_FROM_BLOB; `hcc flash`).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def compile_command(model, out_dir, name, calib, calib_method, percentile, calib_limit, sram, flash, no_streaming,
-                    write_blob, force, as_json):
-    """Compile MODEL (.onnx or .hir) to int8 C in OUTPUT.
+                    float_build, write_blob, force, as_json):
+    """Compile MODEL (.onnx or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
 
     \b
     Runs import -> passes -> int8 quantization (calibrated on --calib, by
@@ -54,7 +57,10 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
     check_output_dir(out, force)
     name = name or default_name(model)
     graph = load_model(model)
-    build_target_graph(graph, streaming=not no_streaming, calibration=make_calibration(calib, calib_method, percentile, calib_limit))
+    if float_build and calib:
+        raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
+    build_target_graph(graph, quantize=not float_build, streaming=not no_streaming,
+                       calibration=make_calibration(calib, calib_method, percentile, calib_limit))
     plan = plan_memory(graph)
     check_budget(plan, sram, flash)
     staging = staging_dir(out)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ir.types import TensorType
+from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
@@ -185,7 +185,9 @@ class FusedConv2d(OpDef):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
         3x3 kernel's workspace (groups == 1: the weights as int16, out_c rounded up to even,
         and a two-pixel int16 patch; grouped: a 9-tap int16 patch per group; depthwise: int32
-        accumulators per channel)."""
+        accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
+        if op.outputs[0].type.dtype == DType.float32:
+            return 0
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         out_c, out_w = y.shape[1], y.shape[3]

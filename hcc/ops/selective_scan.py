@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ir.types import TensorType
+from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
 from hcc.quant.params import scale_zp
@@ -61,8 +61,11 @@ class SelectiveScan(OpDef):
         return [TensorType((length, channels), u.dtype)]
 
     def scratch_bytes(self, op) -> int:
-        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (2N)."""
+        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (2N);
+        in the float build, h alone (D x N float, hcc_selective_scan_f32_scratch_size)."""
         channels, states = op.inputs[4].type.shape
+        if op.outputs[0].type.dtype == DType.float32:
+            return channels * states * 4
         return channels * states * 4 + 2 * states * 2
 
     def int8_params(self, op):

@@ -30,7 +30,7 @@ def build_driver(kernel: str) -> Path:
     exe = _BUILD_DIR / f"driver_{kernel}"
     sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
     cmd = [os.environ.get("CC", "gcc"), *CFLAGS, "-I", str(RUNTIME / "include"),
-           str(RUNTIME / "tests" / f"driver_{kernel}.c"), *sources, "-o", str(exe)]
+           str(RUNTIME / "tests" / f"driver_{kernel}.c"), *sources, "-o", str(exe), "-lm"]  # -lm: the float kernels
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssertionError(f"building driver_{kernel} failed:\n{' '.join(cmd)}\n{proc.stderr}")

@@ -1,0 +1,164 @@
+/* Declarations of the float32 kernels (the `hcc compile --float` build); included by
+ * hcc_runtime.h.
+ *
+ * Conventions:
+ * - Semantics are the ops' float `eval` in hcc/ops/, computed in float32 (the
+ *   reference computes each op in float64 and rounds its result to float32; the kernels
+ *   agree within float32 rounding, not bit for bit).
+ * - Layouts as in the int8 build: channels last (NHWC, batch 1, for images; [rows,
+ *   channels] for token sequences); conv weights OHWI, fully connected weights [N, K].
+ * - The kernels use libm (expf, log1pf, sqrtf, tanhf): link the float build with -lm.
+ * - No kernel divides integers (lx106 has no divide instruction): the compiler passes
+ *   every quotient it needs (in_c / groups, ...) as a parameter.
+ * - No kernel allocates; the selective scan's state comes from the caller's arena.
+ * - Elementwise kernels (unary, add, mul, layer norm, softmax) may run in place
+ *   (output == first input); the others need distinct input and output buffers.
+ */
+#ifndef HCC_FLOAT_H
+#define HCC_FLOAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The float kernels depend on no int8 header (hcc_runtime.h includes this one last). */
+
+/* A pooling window over an [in_h, in_w, c] map giving [out_h, out_w, c]: window k_h x k_w
+ * at (y * stride_h - pad_top, x * stride_w - pad_left); padding never takes part. */
+typedef struct {
+    int32_t in_h, in_w, c, out_h, out_w;
+    int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left;
+} hcc_pool_f32_params_t;
+
+/* How the second operand of add / mul broadcasts over a [rows, channels] first operand. */
+typedef enum {
+    HCC_F32_SAME = 0,         /* b is [rows, channels], like a */
+    HCC_F32_PER_CHANNEL = 1,  /* b is [channels], repeated for every row */
+    HCC_F32_SCALAR = 2        /* b is one element */
+} hcc_broadcast_f32_t;
+
+/* ---- conv2d_pool_f32.c: conv [+ residual] [+ relu] [+ max pool], one NHWC block -------- */
+
+/* Conv input [in_h, in_w, in_c]; weights OHWI [out_c, k_h, k_w, in_c_per_group]; conv
+ * output [out_h, out_w, out_c] (never stored: each conv value is computed where the pool
+ * window needs it). groups split in_c and out_c evenly (in_c_per_group, out_c_per_group).
+ * Padding contributes 0 to the conv. Without has_pool, pool is 1x1 with stride 1 and no
+ * padding, over the conv output (pool.in_h = out_h, pool.c = out_c). */
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+    int32_t dilation_h, dilation_w;
+    int32_t groups, in_c_per_group, out_c_per_group;
+    int32_t relu;          /* max(v, 0) after the residual add */
+    int32_t has_residual;  /* add residual [out_h, out_w, out_c] to the conv output */
+    hcc_pool_f32_params_t pool;
+} hcc_conv2d_pool_f32_params_t;
+
+/* output[py, px, c] = max over the pool window of relu(conv(y, x, c) + bias[c] + residual[y, x, c]).
+ * bias may be NULL; residual is ignored without has_residual. output is
+ * [pool.out_h, pool.out_w, out_c] and must not overlap input or residual. */
+void hcc_conv2d_pool_f32(const hcc_conv2d_pool_f32_params_t *p, const float *input,
+                         const float *weights, const float *bias, const float *residual,
+                         float *output);
+
+/* ---- maxpool_f32.c --------------------------------------------------------------------- */
+
+/* Rows [*y_begin, *y_end) and columns [*x_begin, *x_end) of the input the window of output
+ * (oy, ox) covers (the part of it inside the input; possibly empty). */
+void hcc_pool_window(const hcc_pool_f32_params_t *p, int32_t oy, int32_t ox, int32_t *y_begin,
+                     int32_t *y_end, int32_t *x_begin, int32_t *x_end);
+
+/* Max over the window's elements inside the input (padding never wins; an empty window
+ * gives -INFINITY). */
+void hcc_maxpool_f32(const hcc_pool_f32_params_t *p, const float *input, float *output);
+
+/* ---- fully_connected_f32.c ------------------------------------------------------------- */
+
+/* y[r, j] = act(bias[j] + sum_i x[r, i] * w[j, i]) for x [rows, k], w [n, k]; bias may be
+ * NULL; relu != 0 applies max(., 0). */
+void hcc_fully_connected_f32(const float *x, int32_t rows, int32_t k, int32_t n,
+                             const float *weights, const float *bias, int32_t relu, float *y);
+
+/* ---- matmul_f32.c ---------------------------------------------------------------------- */
+
+/* y[b] = a[b] @ bmat[b] for b < batch; a [batch, m, k], bmat [batch, k, n], y [batch, m, n]. */
+void hcc_matmul_f32(const float *a, const float *bmat, int32_t batch, int32_t m, int32_t k,
+                    int32_t n, float *y);
+
+/* ---- layernorm_f32.c ------------------------------------------------------------------- */
+
+/* Over the last axis of x [rows, channels]: (x - mean) / sqrt(var + eps) * gamma + beta
+ * (biased variance; gamma / beta may be NULL: 1 / 0). */
+void hcc_layernorm_f32(const float *x, int32_t rows, int32_t channels, const float *gamma,
+                       const float *beta, float eps, float *y);
+
+/* ---- softmax_f32.c --------------------------------------------------------------------- */
+
+/* Along the last axis of x [rows, n]: exp(x - max) / sum. */
+void hcc_softmax_f32(const float *x, int32_t rows, int32_t n, float *y);
+
+/* ---- unary_f32.c ----------------------------------------------------------------------- */
+
+typedef enum {
+    HCC_UNARY_RELU = 0,
+    HCC_UNARY_SIGMOID = 1,   /* 1 / (1 + exp(-x)) */
+    HCC_UNARY_SILU = 2,      /* x * sigmoid(x) */
+    HCC_UNARY_SOFTPLUS = 3,  /* log(1 + exp(x)), without overflow */
+    HCC_UNARY_EXP = 4,
+    HCC_UNARY_TANH = 5,
+    HCC_UNARY_NEG = 6
+} hcc_unary_t;
+
+/* log(1 + exp(x)) without overflow (the scan folds it into dt). */
+float hcc_softplus_f32(float x);
+
+/* y[i] = f(x[i]) for i < n. */
+void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y);
+
+/* ---- binary_f32.c: add and mul --------------------------------------------------------- */
+
+/* y = a + b / a * b for a, y [rows, channels]; b broadcasts as hcc_broadcast_f32_t says
+ * (same shape, [channels] per row, or one scalar). */
+void hcc_add_f32(const float *a, const float *b, int32_t rows, int32_t channels,
+                 hcc_broadcast_f32_t broadcast, float *y);
+void hcc_mul_f32(const float *a, const float *b, int32_t rows, int32_t channels,
+                 hcc_broadcast_f32_t broadcast, float *y);
+
+/* ---- transpose_f32.c ------------------------------------------------------------------- */
+
+/* output = input [dims[0], ..., dims[rank-1]] with its axes permuted: output axis i is
+ * input axis perm[i]. rank in [1, 4]. */
+void hcc_transpose_f32(const float *input, int32_t rank, const int32_t *dims, const int32_t *perm,
+                       float *output);
+
+/* ---- dwconv1d_causal_f32.c ------------------------------------------------------------- */
+
+/* y[t, d] = bias[d] + sum_j w[d, j] * x[t - kernel + 1 + j, d] (x before t = 0 is 0);
+ * x, y [length, channels]; w [channels, kernel]; bias may be NULL. */
+void hcc_dwconv1d_causal_f32(const float *x, float *y, int32_t length, int32_t channels,
+                             int32_t kernel, const float *weights, const float *bias);
+
+/* ---- selective_scan_f32.c -------------------------------------------------------------- */
+
+/* Mamba's recurrence (hcc/ops/selective_scan.py), h_0 = 0:
+ *   delta = dt_softplus ? softplus(dt[t, d]) : dt[t, d]
+ *   h[d, n] = exp(delta * a[d, n]) * h[d, n] + delta * u[t, d] * b[t, n]
+ *   y[t, d] = sum_n h[d, n] * c[t, n] + d_skip[d] * u[t, d]
+ * u, dt, y [length, channels]; b, c [length, states]; a [channels, states]; d_skip
+ * [channels]; state: channels * states floats of scratch (hcc_selective_scan_f32_scratch_size). */
+void hcc_selective_scan_f32(const float *u, const float *dt, const float *b, const float *c,
+                            const float *a, const float *d_skip, int32_t length, int32_t channels,
+                            int32_t states, int32_t dt_softplus, float *state, float *y);
+size_t hcc_selective_scan_f32_scratch_size(int32_t channels, int32_t states);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HCC_FLOAT_H */

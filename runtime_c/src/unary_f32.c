@@ -1,0 +1,33 @@
+/* float32 elementwise functions (the int8 build's lookup tables, computed with libm). */
+#include <math.h>
+
+#include "hcc_float.h"
+
+float hcc_softplus_f32(float x) {
+    return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
+}
+
+static float apply(hcc_unary_t fn, float v) {
+    switch (fn) {
+    case HCC_UNARY_RELU:
+        return v > 0.0f ? v : 0.0f;
+    case HCC_UNARY_SIGMOID:
+        return 1.0f / (1.0f + expf(-v));
+    case HCC_UNARY_SILU:
+        return v / (1.0f + expf(-v));
+    case HCC_UNARY_SOFTPLUS:
+        return hcc_softplus_f32(v);
+    case HCC_UNARY_EXP:
+        return expf(v);
+    case HCC_UNARY_TANH:
+        return tanhf(v);
+    case HCC_UNARY_NEG:
+        return -v;
+    }
+    return v;
+}
+
+void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y) {
+    int32_t i;
+    for (i = 0; i < n; ++i) y[i] = apply(fn, x[i]);
+}
