@@ -14,6 +14,7 @@ from hcc.errors import ToolchainError
 
 RUNNER = Path(__file__).with_name("host_runner.c")
 WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+CHECKS = ["-DHCC_DEBUG_CHECKS"]  # the generated code also checks each kernel's scratch against the plan
 SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 
 
@@ -29,7 +30,7 @@ def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None 
         raise ToolchainError(f"C compiler '{cc}' not found (install gcc or set CC)")
     exe = work / f"{name}_runner{'_blob' if from_blob else ''}"
     sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", *sorted((build_dir / "runtime" / "src").glob("*.c")), RUNNER]
-    cmd = [cc, opt, *WARNINGS, *(SANITIZERS if sanitize else []), "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
+    cmd = [cc, opt, *WARNINGS, *CHECKS, *(SANITIZERS if sanitize else []), "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
            f'-DRUNNER_HEADER="{name}.h"', f"-DRUNNER_PREFIX={name}",
            f"-DRUNNER_INPUT_SIZE={name.upper()}_INPUT_SIZE", f"-DRUNNER_OUTPUT_SIZE={name.upper()}_OUTPUT_SIZE",
            f"-DRUNNER_ARENA_SIZE={name.upper()}_ARENA_SIZE", f"-DRUNNER_ARENA_ALIGN={name.upper()}_ARENA_ALIGN",
@@ -89,7 +90,7 @@ def float_runner(graph, *, sanitize: bool = False, name: str = "model", cc: str 
             generate(graph, build, name)
             exe.append(build_host_runner(build, name, work, cc=cc, sanitize=sanitize, float_build=True))
         x = np.asarray(x, np.float32).reshape(len(x), -1)
-        return run_host(exe[0], x, graph.outputs[0].type.numel, np.float32)
+        return run_host(exe[0], x, graph.outputs[0].type.numel, dtype=np.float32)
 
     run.work_dir = work
     return run

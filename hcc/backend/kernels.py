@@ -117,8 +117,10 @@ def _fused_conv(e, index, op):
         "conv": _conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
         "add": add, "has_pool": int(p["has_pool"]), "pool": pool})
     residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
-    scratch = e.scratch(index) if op.opdef.scratch_bytes(op) else "NULL"
-    return [f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {residual}, {scratch}, "
+    planned = op.opdef.scratch_bytes(op)
+    scratch = e.scratch(index) if planned else "NULL"
+    return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
+            f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {residual}, {scratch}, "
             f"{e.ptr(op.outputs[0])});"]
 
 
@@ -126,8 +128,10 @@ def _fused_conv(e, index, op):
 def _fully_connected(e, index, op):
     p = op.opdef.int8_params(op)
     params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
-    scratch = e.scratch(index) if op.opdef.scratch_bytes(op) else "NULL"
-    return [f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {scratch}, "
+    planned = op.opdef.scratch_bytes(op)
+    scratch = e.scratch(index) if planned else "NULL"
+    return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
+            f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {_weight_arrays(e, op, p)}, {scratch}, "
             f"{e.ptr(op.outputs[0])});"]
 
 
@@ -172,7 +176,8 @@ def _selective_scan(e, index, op):
         "sh_p": sp.sh_p, "k_in": sp.k_in, "h_max": sp.h_max, "z_u": sp.z_u, "z_b": sp.z_b, "z_c": sp.z_c,
         "z_out": sp.z_out, "m_y": sp.m_y, "s_y": sp.s_y})
     u, dt, b, c = (e.ptr(v) for v in op.inputs[:4])
-    return [f"hcc_selective_scan_s8({u}, {dt}, {b}, {c}, {e.ptr(op.outputs[0])}, (int32_t *){e.scratch(index)}, "
+    return [f"HCC_CHECK_SCRATCH(hcc_scan_scratch_size({channels}, {states}), {op.opdef.scratch_bytes(op)});",
+            f"hcc_selective_scan_s8({u}, {dt}, {b}, {c}, {e.ptr(op.outputs[0])}, (int32_t *){e.scratch(index)}, "
             f"{length}, {channels}, {states}, {params});"]
 
 

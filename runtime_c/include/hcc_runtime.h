@@ -21,6 +21,7 @@ typedef enum {
     HCC_ERR_ARENA_TOO_SMALL = 2,   /* arena_size < NAME_ARENA_SIZE */
     HCC_ERR_ARENA_MISALIGNED = 3,  /* arena not aligned to HCC_ARENA_ALIGN */
     HCC_ERR_BAD_SIZE = 4,          /* an input/output length does not match the model */
+    HCC_ERR_SCRATCH = 5,           /* (HCC_DEBUG_CHECKS) a kernel needs more scratch than the plan gave it: a compiler bug */
     HCC_ERR_BLOB_MAGIC = 10,       /* weights blob: wrong magic */
     HCC_ERR_BLOB_VERSION = 11,     /* weights blob: unsupported format version */
     HCC_ERR_BLOB_HASH = 12,        /* weights blob: built for another graph */
@@ -33,6 +34,16 @@ typedef enum {
 #define HCC_ALIGN(n) __attribute__((aligned(n)))
 #else
 #define HCC_ALIGN(n)
+#endif
+
+/* Generated code states each kernel's scratch as planned at compile time; built with
+ * -DHCC_DEBUG_CHECKS it also asks the kernel and returns HCC_ERR_SCRATCH if the plan is short
+ * (hcc's own tests and `hcc verify` build this way). */
+#ifdef HCC_DEBUG_CHECKS
+#define HCC_CHECK_SCRATCH(needed, planned) \
+    do { if ((size_t)(needed) > (size_t)(planned)) return HCC_ERR_SCRATCH; } while (0)
+#else
+#define HCC_CHECK_SCRATCH(needed, planned) ((void)0)
 #endif
 
 /* Optional per-op profiling: a harness that defines HCC_PROFILE and provides

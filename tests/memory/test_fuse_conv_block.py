@@ -145,13 +145,15 @@ def as_int8(g):
 
 def test_scratch_is_what_the_c_kernel_asks_for():
     # hcc_conv2d_pool_s8: the pool window's int8 conv rows (2 rows of 9 x 4) rounded up to
-    # 4 bytes, plus the 3x3 kernel's int16 patch of 9 taps x 3 input channels.
+    # 4 bytes, plus the dense 3x3 kernel's workspace: the weights as int16 (4 output channels,
+    # already even, x 9 taps x 3 input channels) and a two-pixel int16 patch (2 x 9 x 3).
+    workspace = 4 * 9 * 3 * 2 + 2 * 9 * 3 * 2
     g = as_int8(fused(conv_graph(cout=4, hw=(11, 9))))
     plan = plan_memory(g, alignment=1)
     scratch = [t for t in plan.tensors if t.kind == "scratch"]
-    assert [(t.name, t.bytes, t.first, t.last) for t in scratch] == [("conv:scratch", 2 * 9 * 4 + 9 * 3 * 2, 0, 0)]
+    assert [(t.name, t.bytes, t.first, t.last) for t in scratch] == [("conv:scratch", 2 * 9 * 4 + workspace, 0, 0)]
     no_pool = as_int8(fused(conv_graph(pool=False)))
-    assert no_pool.ops[0].opdef.scratch_bytes(no_pool.ops[0]) == 9 * 3 * 2
+    assert no_pool.ops[0].opdef.scratch_bytes(no_pool.ops[0]) == workspace
     # hcc_conv2d_pool_f32 (the --float build) computes each conv pixel where the pool needs it.
     float_graph = fused(conv_graph(cout=4, hw=(11, 9)))
     assert float_graph.ops[0].opdef.scratch_bytes(float_graph.ops[0]) == 0
