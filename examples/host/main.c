@@ -41,6 +41,7 @@ static const char *status_name(hcc_status_t st)
     case HCC_ERR_ARENA_TOO_SMALL: return "arena too small";
     case HCC_ERR_ARENA_MISALIGNED: return "misaligned arena or blob";
     case HCC_ERR_BAD_SIZE: return "bad size";
+    case HCC_ERR_SCRATCH: return "scratch short of what a kernel needs (compiler bug)";
     case HCC_ERR_BLOB_MAGIC: return "not a weights blob";
     case HCC_ERR_BLOB_VERSION: return "unsupported blob version";
     case HCC_ERR_BLOB_HASH: return "blob built for another graph";
