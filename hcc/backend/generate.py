@@ -111,6 +111,33 @@ def _float_or_none(text: str | None) -> float | None:
     return None if text is None else float(text)
 
 
+def emit_model(graph: Graph, plan: MemoryPlan, name: str) -> tuple[Emitter, CArray | None]:
+    """Emit every op (in memory); also the pixel -> input table of an int8 image model.
+
+    The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
+    when the weights come from a blob), so NAME_preprocess_u8 needs no weights."""
+    from hcc.backend.float_kernels import FloatEmitter, emit_float_op
+
+    float_build = graph.inputs[0].type.dtype == DType.float32
+    emitter = (FloatEmitter if float_build else Emitter)(graph, plan, name)
+    for index, op in enumerate(graph.ops):
+        (emit_float_op if float_build else emit_op)(emitter, index, op)
+    table = None if float_build else _pixel_table(graph)
+    pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
+                                                    table.reshape(-1).astype(np.int64), "pixel value -> input code")
+    return emitter, pixel_table
+
+
+def flash_bytes(emitter: Emitter, pixel_table: CArray | None) -> int:
+    """Bytes of const data the build puts in flash: weights, multipliers, tables."""
+    return sum(a.nbytes for a in emitter.arrays) + (pixel_table.nbytes if pixel_table is not None else 0)
+
+
+def emitted_flash_bytes(graph: Graph, plan: MemoryPlan) -> int:
+    """What `hcc compile` would put in flash for this (quantized or float) graph."""
+    return flash_bytes(*emit_model(graph, plan, "model"))
+
+
 def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None,
              blob: bool = False) -> Generated:
     """Write the C build of a quantized graph (or, for `--float`, of the lowered float graph)
@@ -118,8 +145,6 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
 
     With `blob`, also write NAME.blob: every array of NAME_weights.c in one weights blob
     (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB); int8 builds only."""
-    from hcc.backend.float_kernels import FloatEmitter, emit_float_op
-
     name = check_name(name)
     float_build = graph.inputs[0].type.dtype == DType.float32
     elem = DType.float32 if float_build else DType.int8
@@ -132,16 +157,10 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         what = "the input itself" if y is graph.inputs[0] else "a constant" if y.is_const else f"of type {y.type}"
         raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs a result computed by an op")
     plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
-    emitter = (FloatEmitter if float_build else Emitter)(graph, plan, name)
-    for index, op in enumerate(graph.ops):
-        (emit_float_op if float_build else emit_op)(emitter, index, op)
+    emitter, pixel_table = emit_model(graph, plan, name)
     digest = graph_hash(graph)
     x, y = graph.inputs[0], graph.outputs[0]
-    table = None if float_build else _pixel_table(graph)
-    # The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
-    # when the weights come from a blob), so NAME_preprocess_u8 needs no weights.
-    pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
-                                                    table.reshape(-1).astype(np.int64), "pixel value -> input code")
+    table = None if pixel_table is None else pixel_table.values
     labels = model_labels(graph)
     if len(labels) != y.type.numel:
         labels = [str(i) for i in range(y.type.numel)]
@@ -151,7 +170,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     else:
         dims = [(f"DIM{i}", d) for i, d in enumerate(shape)]
     offsets, payload_size = emitter.payload_layout(PAYLOAD_ALIGN)
-    flash = sum(a.nbytes for a in emitter.arrays) + (pixel_table.nbytes if pixel_table is not None else 0)
+    flash = flash_bytes(emitter, pixel_table)
     layers = _layer_rows(graph, emitter)
     ctx = {
         "name": name, "NAME": name.upper(), "version": __version__, "source": source or "(memory)",

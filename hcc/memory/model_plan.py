@@ -20,6 +20,19 @@ class ModelPlans:
     unfused_peak: int | None  # arena without it
 
 
+def with_emitted_flash(graph, plan: MemoryPlan) -> MemoryPlan:
+    """Count flash as the C build will: every const array the backend emits (weights,
+    multipliers, lookup tables), not just the IR's constants. Graphs with ops the backend
+    cannot emit keep the constants' size."""
+    from hcc.backend.generate import emitted_flash_bytes
+
+    try:
+        plan.flash_bytes = emitted_flash_bytes(graph, plan)
+    except HccError:
+        pass
+    return plan
+
+
 def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int = 16) -> ModelPlans:
     """Plan a .onnx/.hir model (through the default pipeline) or a build directory's IR."""
     path = Path(path)
@@ -29,12 +42,12 @@ def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int 
             found = ", ".join(p.name for p in hirs) or "none"
             raise HccError(f"{path}: a build directory holds exactly one .hir (the final IR); found {found}")
         graph = load_model(hirs[0])
-        plan = plan_memory(graph, alignment=alignment)
+        plan = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
         return ModelPlans(plan, graph.name, None, None, None)
 
     peaks: dict[bool, MemoryPlan] = {}
     for fused in (streaming, not streaming):  # the model is loaded afresh: passes rewrite in place
         graph = build_target_graph(load_model(path), streaming=fused,
                                    calibration=CalibrationOptions(placeholder_if_missing=True))
-        peaks[fused] = plan_memory(graph, alignment=alignment)
+        peaks[fused] = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
     return ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)

@@ -65,7 +65,7 @@ def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
     lines += [
         f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena",
         f"SRAM arena:   {plan.peak_bytes:,} of {sram_budget:,} B ({percent(plan.peak_bytes, sram_budget)})",
-        f"flash:        {plan.flash_bytes:,} of {flash_budget:,} B of weights ({percent(plan.flash_bytes, flash_budget)})",
+        f"flash:        {plan.flash_bytes:,} of {flash_budget:,} B of weights and tables ({percent(plan.flash_bytes, flash_budget)})",
         verdict(plan, sram_budget),
     ]
     return "\n".join(lines) + "\n"
