@@ -227,4 +227,4 @@ def test_crossval_csv_is_resumable_and_summarised(tmp_path):
     rows = read_rows(path)
     assert [(r["arch"], int(r["fold"])) for r in rows] == [("hcmtmm", 0), ("hcmtmm", 1)]
     assert path.read_text().count("arch,fold") == 1  # one header
-    assert "| hcmtmm | 2 | 85.00 ± 7.07 |" in summarise(path)
+    assert "| hcmtmm | 2 | 1 | 85.00 ± 7.07 | 95.16 |" in summarise(path)
