@@ -215,3 +215,16 @@ def test_shipped_calibration_set():
     assert calib["x"].shape == (100, 1, 98, 98) and calib["x"].dtype == np.float32
     assert calib["y"].shape == (100,) and calib["y"].dtype == np.int64
     assert calib["x"].min() >= -1.0 - 1e-6 and calib["x"].max() <= 1.0 + 1e-6
+
+
+def test_crossval_csv_is_resumable_and_summarised(tmp_path):
+    from models.crossval import append_row, read_rows, summarise
+
+    path = tmp_path / "results.csv"
+    for fold, acc in ((0, 0.8), (1, 0.9)):
+        append_row(path, {"arch": "hcmtmm", "fold": fold, "epochs": 1, "test_acc": acc, "train_acc": 1.0,
+                          "train_images": 10, "test_images": 2, "wall_s": 0.1, "threads": 1, "extra": "ignored"})
+    rows = read_rows(path)
+    assert [(r["arch"], int(r["fold"])) for r in rows] == [("hcmtmm", 0), ("hcmtmm", 1)]
+    assert path.read_text().count("arch,fold") == 1  # one header
+    assert "| hcmtmm | 2 | 1 | 85.00 ± 7.07 | 95.16 |" in summarise(path)
