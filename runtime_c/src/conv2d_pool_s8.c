@@ -87,11 +87,15 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
                 if (iy < 0 || iy >= c->in_h) {
                     for (j = 0; j < wp; ++j) dst[3 * j] = 0;
                 } else {
-                    const int8_t *src = input + iy * c->in_w - c->pad_left;
-                    for (j = 0; j < wp; ++j) {
-                        const int32_t ix = j - c->pad_left;
-                        dst[3 * j] = (int16_t)(ix >= 0 && ix < c->in_w ? src[j] - z : 0);
-                    }
+                    /* columns j < j0 and j >= j1 are padding (input column j - pad_left) */
+                    const int8_t *src = input + iy * c->in_w;
+                    const int32_t j0 = c->pad_left < wp ? c->pad_left : wp;
+                    const int32_t j1 = c->in_w + c->pad_left < wp ? c->in_w + c->pad_left : wp;
+                    int16_t *const d1 = dst + 3 * j1, *const d2 = dst + 3 * wp;
+                    int16_t *const d0 = dst + 3 * j0;
+                    for (; dst != d0; dst += 3) *dst = 0;
+                    for (; dst != d1; dst += 3) *dst = (int16_t)(*src++ - z);
+                    for (; dst != d2; dst += 3) *dst = 0;
                 }
             }
             for (k = 0; k < out_c; ++k) {
