@@ -180,6 +180,25 @@ class FusedConv2d(OpDef):
                         groups=c["groups"], **kw)
         return [y[None].astype(np.int8)]
 
+    @staticmethod
+    def _mono_pool(op, kernel, in_c, conv_h, conv_w) -> int:
+        """is_mono_pool() of runtime_c/src/conv2d_pool_s8.c: a 3x3 conv with one input channel,
+        stride_w 2, no group or dilation, no residual, then a 2x2 / stride 2 maxpool whose
+        windows all lie inside the conv output (pads top and left 0, floor). Returns the pool
+        output width when it applies, else 0."""
+        a = op.attrs
+        if tuple(kernel) != (3, 3) or in_c != 1 or a["group"] != 1 or tuple(a["dilations"]) != (1, 1):
+            return 0
+        if a["strides"][1] != 2:
+            return 0
+        if len(op.inputs) > 3 and op.inputs[3] is not None:
+            return 0
+        if not a["pool_kernel"] or tuple(a["pool_kernel"]) != (2, 2) or tuple(a["pool_strides"]) != (2, 2):
+            return 0
+        pt, pl, pb, pr = a["pool_pads"]
+        out_h, out_w = (conv_h + pt + pb - 2) // 2 + 1, (conv_w + pl + pr - 2) // 2 + 1
+        return out_w if pt == 0 and pl == 0 and 2 * out_h <= conv_h and 2 * out_w <= conv_w else 0
+
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
@@ -195,6 +214,10 @@ class FusedConv2d(OpDef):
         ring = (ring + 3) & ~3
         kh, kw = op.inputs[1].type.shape[2:]
         in_c, groups = probe.inputs[0].type.shape[1], op.attrs["group"]
+        pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
+        if pool_w:
+            # is_mono_pool: int32 window accumulators [out_c][pool_w], then int16 [4 pool_w + 1][3]
+            return out_c * pool_w * 4 + (((4 * pool_w + 1) * 3 * 2 + 3) & ~3)
         if (kh, kw) != (3, 3):
             return ring
         depthwise = groups == in_c and out_c == in_c

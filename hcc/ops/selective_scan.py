@@ -61,12 +61,13 @@ class SelectiveScan(OpDef):
         return [TensorType((length, channels), u.dtype)]
 
     def scratch_bytes(self, op) -> int:
-        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (2N);
+        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (4N:
+        B', C' and exp(dt A) per n, padded to 8-byte records);
         in the float build, h alone (D x N float, hcc_selective_scan_f32_scratch_size)."""
         channels, states = op.inputs[4].type.shape
         if op.outputs[0].type.dtype == DType.float32:
             return channels * states * 4
-        return channels * states * 4 + 2 * states * 2
+        return channels * states * 4 + 4 * states * 2
 
     def int8_params(self, op):
         """The scan's integer constants (hcc/quant/ssm_constants.py builds them from A, Dskip and the scales)."""

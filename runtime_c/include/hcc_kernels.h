@@ -30,6 +30,17 @@ int32_t hcc_requantize(int32_t acc, int32_t m, int32_t s);
 /* round(x / 2^s), halves away from zero; s <= 0 returns x. */
 int32_t hcc_round_shift(int32_t x, int32_t s);
 
+/* hcc_round_shift, inline for hot loops; the same numbers for every argument (for s in
+ * [1, 31] the rounded magnitude is below 2^31, so no saturation is ever needed). */
+static inline int32_t hcc_round_shift_inline(int32_t x, int32_t s) {
+    uint32_t mag;
+    if (s <= 0) return x;
+    if (s > 32) return 0;                     /* 2^31 + 2^(s-1) < 2^s */
+    mag = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;  /* <= 2^31 */
+    mag = s == 32 ? (uint32_t)(mag >= 0x80000000u) : (mag + ((uint32_t)1u << (s - 1))) >> s;
+    return x < 0 ? -(int32_t)mag : (int32_t)mag;
+}
+
 /* x saturated to [-128, 127]. */
 int8_t hcc_saturate_s8(int32_t x);
 

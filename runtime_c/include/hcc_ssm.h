@@ -43,7 +43,7 @@ typedef struct {
 } hcc_scan_params_t;
 
 /* Bytes of scratch that hcc_selective_scan_s8 needs from the caller: the int32 state
- * h[D * N] followed by 2 * N int16 of per-token workspace. */
+ * h[D * N] followed by 4 * N int16 of per-token workspace (B', C', exp(dt A) per n). */
 size_t hcc_scan_scratch_size(int D, int N);
 
 /* Int8 selective scan (Mamba S6), one pass per token with discretisation, state update,

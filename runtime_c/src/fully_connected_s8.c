@@ -33,6 +33,24 @@ static void fc_pairs(const hcc_fc_params_t *p, const int8_t *input, const int8_t
     int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
     int32_t r, i;
     hcc_pack_pairs_s16(weights, n, k, packed);
+    if (k == 2) {
+        /* two products per output (Mamba's dt_proj): the dot-product call and pairing cost
+         * more than the products, so each output is formed directly from the int16 weights */
+        const int32_t z_out = p->z_out, lo = p->act_min, hi = p->act_max;
+        for (r = 0; r < p->rows; ++r, input += 2, output += n) {
+            const int32_t x0 = input[0] - z, x1 = input[1] - z;
+            const int16_t *w = packed;
+            for (i = 0; i < n; i += 2, w += 4) {  /* w: w[i][0], w[i + 1][0], w[i][1], w[i + 1][1] */
+                output[i] = hcc_requantize_s8_inline((bias ? bias[i] : 0) + w[0] * x0 + w[2] * x1, mult[i], shift[i],
+                                                     z_out, lo, hi);
+                if (i + 1 < n) {
+                    output[i + 1] = hcc_requantize_s8_inline((bias ? bias[i + 1] : 0) + w[1] * x0 + w[3] * x1,
+                                                             mult[i + 1], shift[i + 1], z_out, lo, hi);
+                }
+            }
+        }
+        return;
+    }
     for (r = 0; r < p->rows; r += 2) {
         const int32_t r1 = r + 1 < p->rows ? r + 1 : r;
         const int8_t *in_a = input + r * k, *in_b = input + r1 * k;

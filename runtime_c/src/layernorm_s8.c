@@ -38,11 +38,15 @@ void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int3
         scaled = e >= 0 ? w << e : w >> -e;
         root = isqrt_u32(scaled);
         q = hcc_udiv_u32(1u << 29, root, 16); /* r >= 2^14, so q <= 2^15 */
-        for (i = 0; i < channels; ++i) {
-            int32_t d = channels * ((int32_t)x[i] - p->z_x) - sum;
-            int32_t n = hcc_round_shift(d * (int32_t)q, 17 - e / 2);
-            int32_t acc = n * p->gamma_q[i] + p->beta_q[i];
-            y[i] = hcc_saturate_s8(p->z_y + hcc_round_shift(acc, p->shift));
+        {   /* the two roundings inline, their shifts and the row's offset hoisted */
+            const int32_t s_n = 17 - e / 2, s_y = p->shift, z_y = p->z_y;
+            const int32_t off = channels * p->z_x + sum;  /* d = channels x - off */
+            for (i = 0; i < channels; ++i) {
+                const int32_t d = channels * (int32_t)x[i] - off;
+                const int32_t n = hcc_round_shift_inline(d * (int32_t)q, s_n);
+                const int32_t v = z_y + hcc_round_shift_inline(n * p->gamma_q[i] + p->beta_q[i], s_y);
+                y[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+            }
         }
     }
 }

@@ -51,17 +51,7 @@ int32_t hcc_requantize(int32_t acc, int32_t m, int32_t s) {
 }
 
 int32_t hcc_round_shift(int32_t x, int32_t s) {
-    uint32_t mag;
-    if (s <= 0) return x;
-    mag = magnitude_u32(x);  /* <= 2^31 */
-    if (s > 32) {
-        mag = 0u;            /* 2^31 + 2^(s-1) < 2^s */
-    } else if (s == 32) {
-        mag = mag >= 0x80000000u ? 1u : 0u;
-    } else {
-        mag = (mag + ((uint32_t)1u << (s - 1))) >> s;  /* <= 2^31 + 2^30: no wrap */
-    }
-    return signed_saturated(0u, mag, x < 0);
+    return hcc_round_shift_inline(x, s);
 }
 
 int8_t hcc_saturate_s8(int32_t x) {

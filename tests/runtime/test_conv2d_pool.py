@@ -8,7 +8,7 @@ from hcc.kernels.conv2d_pool import conv2d_pool
 from hcc.kernels.maxpool import maxpool
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
 from tests.runtime.cdriver import call_kernel
-from tests.runtime.kernel_args import add_params, conv_params, int8, ints, pool_params, random_act
+from tests.runtime.kernel_args import add_params, conv_params, int8, ints, multipliers, pool_params, random_act
 from tests.runtime.test_add import run_elementwise
 from tests.runtime.test_conv2d import random_conv_case, reference, run_c as run_conv2d_c
 
@@ -104,3 +104,35 @@ def test_pool_window_reaching_past_the_conv_output():
     b = dict(conv=c, conv_shape=reference(c).shape, residual=None, pool=((3, 1), (2, 1), (2, 0, 2, 0)))
     expected = maxpool(reference(c), (3, 1), (2, 1), (2, 0, 2, 0))
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+def mono_pool_block(seed):
+    """A block on is_mono_pool's path (conv2d_pool_s8.c): one input channel, 3x3, stride_w 2,
+    then a 2x2 / stride 2 maxpool inside the conv output; some channels with negative
+    multipliers (the max then comes from the min accumulator)."""
+    rng = np.random.default_rng(1000 + seed)
+    pads = tuple(int(rng.integers(0, 3)) for _ in range(4))
+    strides = (int(rng.integers(1, 3)), 2)
+    h, w = int(rng.integers(4, 14)), int(rng.integers(6, 20))
+    cout = int(rng.integers(1, 10))
+    z_in, z_out = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+    c = dict(x=int8(rng, (h, w, 1)), z_in=z_in, w=int8(rng, (cout, 3, 3, 1), -127, 127),
+             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if seed % 3 else None,
+             z_out=z_out, act=random_act(rng, z_out), strides=strides, pads=pads, dilations=(1, 1), groups=1)
+    c["mult"], c["shift"] = multipliers(rng.uniform(2e-5, 1e-3, cout))
+    c["mult"] = np.where(rng.integers(0, 3, cout) == 0, -c["mult"], c["mult"]).astype(np.int32)
+    conv_shape = reference(c).shape
+    pool_pads = (0, 0, int(rng.integers(0, 2)), int(rng.integers(0, 2)))
+    return dict(conv=c, conv_shape=conv_shape, residual=None, pool=((2, 2), (2, 2), pool_pads))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_single_channel_conv_pool_path(seed):
+    b = mono_pool_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+    hc, wc = b["conv_shape"][:2]
+    pw = expected.shape[1]
+    size = int(call_kernel("conv2d_pool", [1, block_params(b)], np.int32, (1,))[0])
+    if 2 * expected.shape[0] <= hc and 2 * pw <= wc:  # the fast path, and its scratch
+        assert size == b["conv"]["w"].shape[0] * pw * 4 + (((4 * pw + 1) * 6 + 3) & ~3)

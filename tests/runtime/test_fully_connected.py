@@ -22,12 +22,13 @@ def test_fully_connected_chunked_and_blocked_paths(k, n):
 
 
 @pytest.mark.parametrize("rows,k,n", [(2, 20, 32), (3, 20, 32), (5, 2, 32), (144, 32, 8), (7, 1, 1), (4, 5, 3),
-                                      (3, 128, 32), (2, 129, 32), (2, 2880, 20)])
+                                      (3, 128, 32), (2, 129, 32), (2, 2880, 20), (3, 2, 7),
+                                      (144, 2, 32)])
 def test_fully_connected_row_pair_path(rows, k, n):
     """Two rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
     ((n + 1) & ~1) * k * 2 <= 8192): odd row counts (the last row paired with itself), odd n
     (a zero channel), k not a multiple of four (the asm tail), and just past the 8 KiB limit
-    (the one-row path)."""
+    (the one-row path); k = 2 (the direct two-product path, odd n)."""
     _check(np.random.default_rng(rows * 1000 + k * 31 + n), rows, k, n)
 
 

@@ -20,7 +20,7 @@ def run_c(u, dt_raw, B, C, p: ScanParams):
             p.dt_table.astype(np.int16), p.a.astype(np.uint16), p.exp2_hi.astype(np.uint16),
             p.exp2_lo.astype(np.uint16), p.m_d.astype(np.int32), p.s_d.astype(np.int32),
             p.sh_p, p.k_in, p.h_max, p.z_u, p.z_b, p.z_c, p.z_out, p.m_y, p.s_y]
-    raw = call_kernel("selective_scan", args, np.uint8, (L * D + 4 * D * N + 4 * N,))
+    raw = call_kernel("selective_scan", args, np.uint8, (L * D + 4 * D * N + 8 * N,))
     y = raw[:L * D].view(np.int8).reshape(L, D)
     h = raw[L * D:L * D + 4 * D * N].view(np.int32).reshape(D, N)
     return y, h
