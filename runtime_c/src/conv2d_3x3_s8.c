@@ -100,7 +100,42 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int8_t *input, int
             for (kx = 0; kx < 3; ++kx) {
                 const int8_t *a = row + (ix0[0] + kx * dw) * cin, *b = row + (ix0[1] + kx * dw) * cin,
                              *c = row + (ix0[2] + kx * dw) * cin;
-                for (i = 0; i < cin; ++i) {
+                i = 0;
+#if defined(__XTENSA__)
+                if (cin >= 2) {
+                    /* two terms per pass; x - z as (u ^ 0x80) - (z + 128) with u the unsigned
+                     * byte (lx106 has no sign-extending byte load: l8ui + slli + srai) */
+                    const int16_t *end = patch + 3 * (cin & ~(int32_t)1);
+                    const uint32_t c80 = 0x80u;
+                    const int32_t z128 = z + 128;
+                    const int8_t *pa = a, *pb = b, *pc = c;
+                    int32_t t;
+                    __asm__ volatile(
+                        "1:\n\t"
+                        "l8ui %[t], %[pa], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 0\n\t"
+                        "l8ui %[t], %[pb], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 2\n\t"
+                        "l8ui %[t], %[pc], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 4\n\t"
+                        "l8ui %[t], %[pa], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 6\n\t"
+                        "l8ui %[t], %[pb], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 8\n\t"
+                        "l8ui %[t], %[pc], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
+                        "s16i %[t], %[pp], 10\n\t"
+                        "addi %[pa], %[pa], 2\n\t"
+                        "addi %[pb], %[pb], 2\n\t"
+                        "addi %[pc], %[pc], 2\n\t"
+                        "addi %[pp], %[pp], 12\n\t"
+                        "bne %[pp], %[end], 1b\n\t"
+                        : [pa] "+r"(pa), [pb] "+r"(pb), [pc] "+r"(pc), [pp] "+r"(patch), [t] "=&r"(t)
+                        : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
+                        : "memory");
+                    i = cin & ~(int32_t)1;
+                }
+#endif
+                for (; i < cin; ++i) {
                     patch[0] = (int16_t)(a[i] - z);
                     patch[1] = (int16_t)(b[i] - z);
                     patch[2] = (int16_t)(c[i] - z);
