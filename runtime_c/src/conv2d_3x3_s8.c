@@ -172,7 +172,9 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int8_t *input, int
 static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                        int32_t row_begin, int32_t row_end, int8_t *out) {
-    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
+    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, z_out = p->z_out;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const int clamp_ok = lo <= hi;
     int16_t *packed = (int16_t *)scratch;
     int16_t *patch = packed + 2 * n * pairs;
     int32_t oy, ox, q, c, j;
@@ -194,9 +196,34 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = acc[4 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
                 hcc_dot3x2_s16(patch, n, packed + n * c, acc);
                 for (j = 0; j < m; ++j) {
+                    const int32_t mj = mult[c + j], sj = shift[c + j];
+                    if (clamp_ok && (uint32_t)(sj - 17) <= 30u) {
+                        /* hcc_requantize_s8_inline's first path, its per-channel terms once for
+                         * the three pixels: |acc| < 2^16, s in [17, 47] */
+                        const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
+                        const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
+                        const int32_t sh = sj - 16;
+                        for (q = 0; q < 3; ++q) {
+                            const int32_t a = (int32_t)acc[2 * q + j];
+                            const uint32_t u = a < 0 ? 0u - (uint32_t)a : (uint32_t)a;
+                            int32_t r, v;
+                            if (u >= 0x10000u) {
+                                dst[q][c + j] = hcc_requantize_s8_inline(a, mj, sj, z_out, p->act_min, p->act_max);
+                                continue;
+                            }
+                            r = (int32_t)((u * bh + ((u * bl) >> 16) + round) >> sh);
+                            if ((a < 0) != (mj < 0)) r = -r;
+                            /* as hcc_requantize_s8_inline: clamp to +-256, add z_out, then one
+                             * clamp to [max(act_min, -128), min(act_max, 127)] (lo <= hi) */
+                            r = r < -256 ? -256 : (r > 256 ? 256 : r);
+                            v = z_out + r;
+                            dst[q][c + j] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+                        }
+                        continue;
+                    }
                     for (q = 0; q < 3; ++q) {
-                        dst[q][c + j] = hcc_requantize_s8_inline((int32_t)acc[2 * q + j], mult[c + j], shift[c + j],
-                                                                 p->z_out, p->act_min, p->act_max);
+                        dst[q][c + j] = hcc_requantize_s8_inline((int32_t)acc[2 * q + j], mj, sj, z_out, p->act_min,
+                                                                 p->act_max);
                     }
                 }
             }
