@@ -88,77 +88,95 @@ static void gather_patch(const hcc_conv2d_params_t *p, const int8_t *input, int3
     }
 }
 
+/* One tap of three pixels, cin terms: patch[3i + q] = (src_q[i] - z) & mask_q (mask_q 0 for
+ * a tap outside the input, whose src_q is then any readable cin bytes); returns the patch
+ * past them. On Xtensa two terms per pass in inline asm, x - z as (u ^ 0x80) - (z + 128)
+ * with u the unsigned byte (lx106 has no sign-extending byte load: l8ui + slli + srai),
+ * the masks applied only when some tap is outside. */
+#if defined(__XTENSA__)
+#define HCC_GATHER_ONE(src, off, po)                                                \
+    "l8ui %[t], %[" #src "], " #off "\n\t"                                          \
+    "xor %[t], %[t], %[c80]\n\t"                                                    \
+    "sub %[t], %[t], %[z]\n\t"                                                      \
+    "s16i %[t], %[pp], " #po "\n\t"
+#define HCC_GATHER_ONE_M(src, off, po, mk)                                          \
+    "l8ui %[t], %[" #src "], " #off "\n\t"                                          \
+    "xor %[t], %[t], %[c80]\n\t"                                                    \
+    "sub %[t], %[t], %[z]\n\t"                                                      \
+    "and %[t], %[t], %[" #mk "]\n\t"                                                \
+    "s16i %[t], %[pp], " #po "\n\t"
+#endif
+
+static int16_t *gather_tap3(const int8_t *a, const int8_t *b, const int8_t *c, int32_t ma, int32_t mb, int32_t mc,
+                            int32_t cin, int32_t z, int16_t *patch) {
+    int32_t i = 0;
+#if defined(__XTENSA__)
+    if (cin >= 2) {
+        const int16_t *end = patch + 3 * (cin & ~(int32_t)1);
+        const uint32_t c80 = 0x80u;
+        const int32_t z128 = z + 128;
+        int32_t t;
+        if ((ma & mb & mc) == -1) {
+            __asm__ volatile(
+                "1:\n\t"
+                HCC_GATHER_ONE(pa, 0, 0) HCC_GATHER_ONE(pb, 0, 2) HCC_GATHER_ONE(pc, 0, 4)
+                HCC_GATHER_ONE(pa, 1, 6) HCC_GATHER_ONE(pb, 1, 8) HCC_GATHER_ONE(pc, 1, 10)
+                "addi %[pa], %[pa], 2\n\t"
+                "addi %[pb], %[pb], 2\n\t"
+                "addi %[pc], %[pc], 2\n\t"
+                "addi %[pp], %[pp], 12\n\t"
+                "bne %[pp], %[end], 1b\n\t"
+                : [pa] "+r"(a), [pb] "+r"(b), [pc] "+r"(c), [pp] "+r"(patch), [t] "=&r"(t)
+                : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
+                : "memory");
+        } else {
+            __asm__ volatile(
+                "1:\n\t"
+                HCC_GATHER_ONE_M(pa, 0, 0, ma) HCC_GATHER_ONE_M(pb, 0, 2, mb) HCC_GATHER_ONE_M(pc, 0, 4, mc)
+                HCC_GATHER_ONE_M(pa, 1, 6, ma) HCC_GATHER_ONE_M(pb, 1, 8, mb) HCC_GATHER_ONE_M(pc, 1, 10, mc)
+                "addi %[pa], %[pa], 2\n\t"
+                "addi %[pb], %[pb], 2\n\t"
+                "addi %[pc], %[pc], 2\n\t"
+                "addi %[pp], %[pp], 12\n\t"
+                "bne %[pp], %[end], 1b\n\t"
+                : [pa] "+r"(a), [pb] "+r"(b), [pc] "+r"(c), [pp] "+r"(patch), [t] "=&r"(t)
+                : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128), [ma] "r"(ma), [mb] "r"(mb), [mc] "r"(mc)
+                : "memory");
+        }
+        i = cin & ~(int32_t)1;  /* a, b, c now point at term i: rebase for the C tail's a[i] */
+        a -= i;
+        b -= i;
+        c -= i;
+    }
+#endif
+    for (; i < cin; ++i) {
+        patch[0] = (int16_t)((a[i] - z) & ma);
+        patch[1] = (int16_t)((b[i] - z) & mb);
+        patch[2] = (int16_t)((c[i] - z) & mc);
+        patch += 3;
+    }
+    return patch;
+}
+
 /* The patches of output pixels (iy0, ix0[0..2]), minus z_in, interleaved term by term
  * (hcc_dot3x2_s16's layout); taps outside the input are 0. */
 static void gather_triple(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, const int32_t *ix0,
                           int16_t *patch) {
     const int32_t cin = p->in_c, z = p->z_in, dh = p->dilation_h, dw = p->dilation_w;
-    int32_t ky, kx, i;
-    if (iy0 >= 0 && iy0 + 2 * dh < p->in_h && ix0[0] >= 0 && ix0[2] + 2 * dw < p->in_w) {
-        for (ky = 0; ky < 3; ++ky) {
-            const int8_t *row = input + (iy0 + ky * dh) * p->in_w * cin;
-            for (kx = 0; kx < 3; ++kx) {
-                const int8_t *a = row + (ix0[0] + kx * dw) * cin, *b = row + (ix0[1] + kx * dw) * cin,
-                             *c = row + (ix0[2] + kx * dw) * cin;
-                i = 0;
-#if defined(__XTENSA__)
-                if (cin >= 2) {
-                    /* two terms per pass; x - z as (u ^ 0x80) - (z + 128) with u the unsigned
-                     * byte (lx106 has no sign-extending byte load: l8ui + slli + srai) */
-                    const int16_t *end = patch + 3 * (cin & ~(int32_t)1);
-                    const uint32_t c80 = 0x80u;
-                    const int32_t z128 = z + 128;
-                    const int8_t *pa = a, *pb = b, *pc = c;
-                    int32_t t;
-                    __asm__ volatile(
-                        "1:\n\t"
-                        "l8ui %[t], %[pa], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 0\n\t"
-                        "l8ui %[t], %[pb], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 2\n\t"
-                        "l8ui %[t], %[pc], 0\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 4\n\t"
-                        "l8ui %[t], %[pa], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 6\n\t"
-                        "l8ui %[t], %[pb], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 8\n\t"
-                        "l8ui %[t], %[pc], 1\n\t" "xor %[t], %[t], %[c80]\n\t" "sub %[t], %[t], %[z]\n\t"
-                        "s16i %[t], %[pp], 10\n\t"
-                        "addi %[pa], %[pa], 2\n\t"
-                        "addi %[pb], %[pb], 2\n\t"
-                        "addi %[pc], %[pc], 2\n\t"
-                        "addi %[pp], %[pp], 12\n\t"
-                        "bne %[pp], %[end], 1b\n\t"
-                        : [pa] "+r"(pa), [pb] "+r"(pb), [pc] "+r"(pc), [pp] "+r"(patch), [t] "=&r"(t)
-                        : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
-                        : "memory");
-                    i = cin & ~(int32_t)1;
-                }
-#endif
-                for (; i < cin; ++i) {
-                    patch[0] = (int16_t)(a[i] - z);
-                    patch[1] = (int16_t)(b[i] - z);
-                    patch[2] = (int16_t)(c[i] - z);
-                    patch += 3;
-                }
-            }
-        }
-        return;
-    }
+    int32_t ky, kx, q;
     for (ky = 0; ky < 3; ++ky) {
         const int32_t iy = iy0 + ky * dh;
         const int row_in = iy >= 0 && iy < p->in_h;
         for (kx = 0; kx < 3; ++kx) {
             const int8_t *src[3];
-            int32_t q;
+            int32_t mask[3];
             for (q = 0; q < 3; ++q) {
                 const int32_t x = ix0[q] + kx * dw;
-                src[q] = row_in && x >= 0 && x < p->in_w ? input + (iy * p->in_w + x) * cin : NULL;
+                const int in = row_in && x >= 0 && x < p->in_w;
+                src[q] = in ? input + (iy * p->in_w + x) * cin : input;
+                mask[q] = in ? -1 : 0;
             }
-            for (i = 0; i < cin; ++i) {
-                for (q = 0; q < 3; ++q) patch[q] = src[q] ? (int16_t)(src[q][i] - z) : 0;
-                patch += 3;
-            }
+            patch = gather_tap3(src[0], src[1], src[2], mask[0], mask[1], mask[2], cin, z, patch);
         }
     }
 }
