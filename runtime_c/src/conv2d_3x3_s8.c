@@ -181,25 +181,6 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int8_t *input, int
     }
 }
 
-/* hcc_requantize_s8_inline's first path (|acc| < 2^16, s in [17, 47]) with the channel's
- * terms precomputed (bh, bl: |m| >> 16, |m| & 0xFFFF; round = 2^(s-17); sh = s - 16) and
- * its clamps folded: the magnitude capped at 256 (the same as clamping +-mag to +-256),
- * then one clamp to [lo, hi] = [max(act_min, -128), min(act_max, 127)], lo <= hi. Other
- * accumulators go to hcc_requantize_s8_inline. */
-static inline int8_t requantize_fast(int32_t a, uint32_t bh, uint32_t bl, uint32_t round, int32_t sh, int32_t m,
-                                     int32_t s, int32_t z_out, int32_t lo, int32_t hi,
-                                     const hcc_conv2d_params_t *p) {
-    const uint32_t u = a < 0 ? 0u - (uint32_t)a : (uint32_t)a;
-    uint32_t mag;
-    int32_t r, v;
-    if (u >= 0x10000u) return hcc_requantize_s8_inline(a, m, s, z_out, p->act_min, p->act_max);
-    mag = (u * bh + ((u * bl) >> 16) + round) >> sh;
-    r = mag > 256u ? 256 : (int32_t)mag;
-    if ((a ^ m) < 0) r = -r;
-    v = z_out + r;
-    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
-}
-
 /* groups == 1: the OHWI int8 weights unpacked once (when row 0 is computed) into int16
  * channel pairs, pair q at wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past
  * out_c). Then per three output pixels the three patches are gathered once, interleaved,
@@ -240,9 +221,12 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                         const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
                         const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
                         const int32_t sh = sj - 16;
-                        dst[0][c + j] = requantize_fast((int32_t)acc[j], bh, bl, round, sh, mj, sj, z_out, lo, hi, p);
-                        dst[1][c + j] = requantize_fast((int32_t)acc[2 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi, p);
-                        dst[2][c + j] = requantize_fast((int32_t)acc[4 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi, p);
+                        dst[0][c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sh, mj, sj, z_out, lo,
+                                                               hi, p->act_min, p->act_max);
+                        dst[1][c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sh, mj, sj, z_out, lo,
+                                                               hi, p->act_min, p->act_max);
+                        dst[2][c + j] = hcc_requantize_fast_s8((int32_t)acc[4 + j], bh, bl, round, sh, mj, sj, z_out, lo,
+                                                               hi, p->act_min, p->act_max);
                         continue;
                     }
                     for (q = 0; q < 3; ++q) {

@@ -256,6 +256,25 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
     }
 }
 
+/* hcc_requantize_s8_inline's first path (|acc| < 2^16, s in [17, 47]) with the channel's
+ * terms precomputed (bh, bl: |m| >> 16, |m| & 0xFFFF; round = 2^(s-17); sh = s - 16) and
+ * its clamps folded: the magnitude capped at 256 (the same as clamping +-mag to +-256),
+ * then one clamp to [lo, hi] = [max(act_min, -128), min(act_max, 127)], lo <= hi. Other
+ * accumulators go to hcc_requantize_s8_inline. */
+static inline int8_t hcc_requantize_fast_s8(int32_t a, uint32_t bh, uint32_t bl, uint32_t round, int32_t sh,
+                                            int32_t m, int32_t s, int32_t z_out, int32_t lo, int32_t hi,
+                                            int32_t act_min, int32_t act_max) {
+    const uint32_t u = a < 0 ? 0u - (uint32_t)a : (uint32_t)a;
+    uint32_t mag;
+    int32_t r, v;
+    if (u >= 0x10000u) return hcc_requantize_s8_inline(a, m, s, z_out, act_min, act_max);
+    mag = (u * bh + ((u * bl) >> 16) + round) >> sh;
+    r = mag > 256u ? 256 : (int32_t)mag;
+    if ((a ^ m) < 0) r = -r;
+    v = z_out + r;
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
 /* Every channel pair of two inputs (xs as hcc_dot2x2_s16 reads it, k terms): bias, the dot
  * product, then requantization to out_a[c] and out_b[c] for c < n_out (out_b may equal
  * out_a: an odd last input paired with itself). */
@@ -263,6 +282,7 @@ static inline void hcc_pairs_requantize(const int16_t *xs, int32_t k, const int1
                                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
                                         int32_t z_out, int32_t act_min, int32_t act_max, int8_t *out_a,
                                         int8_t *out_b) {
+    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
     int32_t c, j;
     for (c = 0; c < n_out; c += 2) {
         const int32_t m = n_out - c < 2 ? 1 : 2;
@@ -270,6 +290,17 @@ static inline void hcc_pairs_requantize(const int16_t *xs, int32_t k, const int1
         for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
         hcc_dot2x2_s16(xs, k, packed + k * c, acc);
         for (j = 0; j < m; ++j) {
+            const int32_t mj = mult[c + j], sj = shift[c + j];
+            if (lo <= hi && (uint32_t)(sj - 17) <= 30u) {
+                /* the first path's per-channel terms once for both inputs */
+                const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
+                const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
+                out_a[c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sj - 16, mj, sj, z_out, lo, hi,
+                                                      act_min, act_max);
+                out_b[c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sj - 16, mj, sj, z_out, lo,
+                                                      hi, act_min, act_max);
+                continue;
+            }
             out_a[c + j] = hcc_requantize_s8_inline((int32_t)acc[j], mult[c + j], shift[c + j], z_out, act_min, act_max);
             out_b[c + j] = hcc_requantize_s8_inline((int32_t)acc[2 + j], mult[c + j], shift[c + j], z_out, act_min,
                                                     act_max);
