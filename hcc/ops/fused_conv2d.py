@@ -203,7 +203,7 @@ class FusedConv2d(OpDef):
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
         3x3 kernel's workspace (groups == 1: the weights as int16, out_c rounded up to even,
-        and a two-pixel int16 patch; grouped: a 9-tap int16 patch per group; depthwise: int32
+        and a three-pixel int16 patch; grouped: a 9-tap int16 patch per group; depthwise: int32
         accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
             return 0
@@ -223,6 +223,6 @@ class FusedConv2d(OpDef):
         depthwise = groups == in_c and out_c == in_c
         if depthwise:
             return ring + out_c * 4
-        if groups == 1:  # int16 weights, out_c rounded up to even, then a two-pixel int16 patch
-            return ring + ((out_c + 1) & ~1) * 9 * in_c * 2 + 2 * 9 * in_c * 2
+        if groups == 1:  # int16 weights, out_c rounded up to even, then a three-pixel int16 patch
+            return ring + ((out_c + 1) & ~1) * 9 * in_c * 2 + 3 * 9 * in_c * 2
         return ring + 9 * (in_c // groups) * 2

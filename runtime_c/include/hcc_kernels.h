@@ -129,7 +129,7 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
  * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
  * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
- * weights to int16 in scratch and computes two pixels x two channels at a time.
+ * weights to int16 in scratch and computes three pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
  * must be called for row_begin == 0 first (that call unpacks the weights into scratch) and
  * the scratch kept between calls. */

@@ -146,8 +146,8 @@ def as_int8(g):
 def test_scratch_is_what_the_c_kernel_asks_for():
     # hcc_conv2d_pool_s8: the pool window's int8 conv rows (2 rows of 9 x 4) rounded up to
     # 4 bytes, plus the dense 3x3 kernel's workspace: the weights as int16 (4 output channels,
-    # already even, x 9 taps x 3 input channels) and a two-pixel int16 patch (2 x 9 x 3).
-    workspace = 4 * 9 * 3 * 2 + 2 * 9 * 3 * 2
+    # already even, x 9 taps x 3 input channels) and a three-pixel int16 patch (3 x 9 x 3).
+    workspace = 4 * 9 * 3 * 2 + 3 * 9 * 3 * 2
     g = as_int8(fused(conv_graph(cout=4, hw=(11, 9))))
     plan = plan_memory(g, alignment=1)
     scratch = [t for t in plan.tensors if t.kind == "scratch"]
