@@ -83,11 +83,11 @@ class OpDef:
     # -- semantics ------------------------------------------------------------------
     def infer(self, op) -> list[TensorType]:
         """Output types from input types and attributes. Raise IRVerifyError on mismatch."""
-        raise NotImplementedError(f"{self.name}: no shape rule")
+        raise IRVerifyError(f"{op.where()}: {self.name} defines no shape rule")
 
     def eval(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
         """Float reference semantics (numpy)."""
-        raise NotImplementedError(f"{self.name}: no float semantics")
+        raise UnsupportedOpError(f"{op.where()}: {self.name} has no float semantics")
 
     # -- helpers for subclasses --------------------------------------------------------
     @staticmethod

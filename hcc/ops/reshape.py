@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 
 from hcc.ops.base import OpDef, register
 
 
-class ShapeView(OpDef):
+class ShapeView(OpDef, abc.ABC):
     """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
 
     moves_data = True
     quant_output = "same_as_input"  # int8: the same bytes, the same parameters
     alias_input = 0  # the planner gives the result the input's buffer: no copy
 
+    @abc.abstractmethod
     def target(self, op) -> tuple[int, ...]:
-        raise NotImplementedError
+        """The result's shape."""
 
     def infer(self, op):
         return [op.inputs[0].type.with_shape(self.target(op))]
