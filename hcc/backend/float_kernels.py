@@ -20,7 +20,6 @@ from hcc.ops.axes import norm_axis
 FLOAT_EMITTERS = {}
 UNARY = {"Relu": "HCC_UNARY_RELU", "Sigmoid": "HCC_UNARY_SIGMOID", "Silu": "HCC_UNARY_SILU",
          "Softplus": "HCC_UNARY_SOFTPLUS", "Exp": "HCC_UNARY_EXP", "Tanh": "HCC_UNARY_TANH", "Neg": "HCC_UNARY_NEG"}
-BROADCAST = {0: "HCC_F32_SAME", 1: "HCC_F32_PER_CHANNEL", 2: "HCC_F32_SCALAR"}
 
 
 def c_float(v) -> str:
@@ -150,7 +149,7 @@ def _maxpool(e, index, op):
         raise UnsupportedOpError(f"{op.where()}: the float C maxpool needs no dilation and floor mode")
     _, in_h, in_w, ch = op.inputs[0].type.shape
     _, out_h, out_w, _ = op.outputs[0].type.shape
-    params = e.struct("hcc_pool_f32_params_t", op.name,
+    params = e.struct("hcc_pool_params_t", op.name,
                       _pool_fields((in_h, in_w), ch, (out_h, out_w), a["kernel_shape"], a["strides"], a["pads"]))
     return [f"hcc_maxpool_f32({params}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
 
@@ -191,7 +190,7 @@ def _binary(e, index, op):
                                  "per-channel or scalar operand") from None
     channels = y.shape[-1] if y.rank else 1
     fn = "hcc_add_f32" if op.kind == "Add" else "hcc_mul_f32"
-    return [f"{fn}({_operand(e, a)}, {_operand(e, b)}, {y.numel // channels}, {channels}, {BROADCAST[kind]}, "
+    return [f"{fn}({_operand(e, a)}, {_operand(e, b)}, {y.numel // channels}, {channels}, {int8_kernels.BROADCAST[kind]}, "
             f"{e.ptr(op.outputs[0])});"]
 
 

@@ -20,25 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hcc_runtime.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The float kernels depend on no int8 header (hcc_runtime.h includes this one last). */
-
-/* A pooling window over an [in_h, in_w, c] map giving [out_h, out_w, c]: window k_h x k_w
- * at (y * stride_h - pad_top, x * stride_w - pad_left); padding never takes part. */
-typedef struct {
-    int32_t in_h, in_w, c, out_h, out_w;
-    int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left;
-} hcc_pool_f32_params_t;
-
-/* How the second operand of add / mul broadcasts over a [rows, channels] first operand. */
-typedef enum {
-    HCC_F32_SAME = 0,         /* b is [rows, channels], like a */
-    HCC_F32_PER_CHANNEL = 1,  /* b is [channels], repeated for every row */
-    HCC_F32_SCALAR = 2        /* b is one element */
-} hcc_broadcast_f32_t;
+/* Pooling windows (hcc_pool_params_t) and broadcasts (hcc_broadcast_t) are the int8
+ * kernels' types, defined in hcc_runtime.h. */
 
 /* ---- conv2d_pool_f32.c: conv [+ residual] [+ relu] [+ max pool], one NHWC block -------- */
 
@@ -57,7 +46,7 @@ typedef struct {
     int32_t groups, in_c_per_group, out_c_per_group;
     int32_t relu;          /* max(v, 0) after the residual add */
     int32_t has_residual;  /* add residual [out_h, out_w, out_c] to the conv output */
-    hcc_pool_f32_params_t pool;
+    hcc_pool_params_t pool;
 } hcc_conv2d_pool_f32_params_t;
 
 /* output[py, px, c] = max over the pool window of relu(conv(y, x, c) + bias[c] + residual[y, x, c]).
@@ -71,12 +60,12 @@ void hcc_conv2d_pool_f32(const hcc_conv2d_pool_f32_params_t *p, const float *inp
 
 /* Rows [*y_begin, *y_end) and columns [*x_begin, *x_end) of the input the window of output
  * (oy, ox) covers (the part of it inside the input; possibly empty). */
-void hcc_pool_window(const hcc_pool_f32_params_t *p, int32_t oy, int32_t ox, int32_t *y_begin,
+void hcc_pool_window(const hcc_pool_params_t *p, int32_t oy, int32_t ox, int32_t *y_begin,
                      int32_t *y_end, int32_t *x_begin, int32_t *x_end);
 
 /* Max over the window's elements inside the input (padding never wins; an empty window
  * gives -INFINITY). */
-void hcc_maxpool_f32(const hcc_pool_f32_params_t *p, const float *input, float *output);
+void hcc_maxpool_f32(const hcc_pool_params_t *p, const float *input, float *output);
 
 /* ---- fully_connected_f32.c ------------------------------------------------------------- */
 
@@ -123,12 +112,12 @@ void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y);
 
 /* ---- binary_f32.c: add and mul --------------------------------------------------------- */
 
-/* y = a + b / a * b for a, y [rows, channels]; b broadcasts as hcc_broadcast_f32_t says
+/* y = a + b / a * b for a, y [rows, channels]; b broadcasts as hcc_broadcast_t says
  * (same shape, [channels] per row, or one scalar). */
 void hcc_add_f32(const float *a, const float *b, int32_t rows, int32_t channels,
-                 hcc_broadcast_f32_t broadcast, float *y);
+                 hcc_broadcast_t broadcast, float *y);
 void hcc_mul_f32(const float *a, const float *b, int32_t rows, int32_t channels,
-                 hcc_broadcast_f32_t broadcast, float *y);
+                 hcc_broadcast_t broadcast, float *y);
 
 /* ---- transpose_f32.c ------------------------------------------------------------------- */
 

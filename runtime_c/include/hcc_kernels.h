@@ -144,15 +144,7 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
 
 /* ---- maxpool_s8.c / avgpool_s8.c ---------------------------------------------------------- */
 
-/* Input [in_h, in_w, c] -> output [out_h, out_w, c]; window k_h x k_w at
- * (y * stride_h - pad_top, x * stride_w - pad_left). Padding never takes part. */
-typedef struct {
-    int32_t in_h, in_w, c;
-    int32_t out_h, out_w;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_top, pad_left;
-} hcc_pool_params_t;
+/* hcc_pool_params_t: in hcc_runtime.h (shared with the float kernels). */
 
 /* Max over the window's elements inside the input (an empty window gives -128). */
 void hcc_maxpool_s8(const hcc_pool_params_t *p, const int8_t *input, int8_t *output);
@@ -175,12 +167,7 @@ void hcc_global_avgpool_s8(const int8_t *input, int32_t hw, int32_t c, int32_t z
 
 /* ---- add_s8.c / mul_s8.c: elementwise with limited broadcast ------------------------------ */
 
-/* What the second operand b of a [rows, channels] elementwise op holds. */
-typedef enum {
-    HCC_BROADCAST_NONE = 0,     /* b is [rows, channels], like a */
-    HCC_BROADCAST_CHANNEL = 1,  /* b is [channels], repeated for every row */
-    HCC_BROADCAST_SCALAR = 2    /* b is one element */
-} hcc_broadcast_t;
+/* hcc_broadcast_t: in hcc_runtime.h (shared with the float kernels). */
 
 /* q = clamp(saturate(z_out + round_shift((a - z_a) * m_a + (b - z_b) * m_b, shift))),
  * (m_a, m_b, shift) from quantize_multiplier_q15_pair(s_a / s_out, s_b / s_out). */

@@ -55,6 +55,25 @@ void hcc_profile_hook(int op_index, int phase);
 #define HCC_PROFILE_OP(index, phase) ((void)0)
 #endif
 
+/* Types shared by the int8 and float32 kernels. */
+
+/* Input [in_h, in_w, c] -> output [out_h, out_w, c]; window k_h x k_w at
+ * (y * stride_h - pad_top, x * stride_w - pad_left). Padding never takes part. */
+typedef struct {
+    int32_t in_h, in_w, c;
+    int32_t out_h, out_w;
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_left;
+} hcc_pool_params_t;
+
+/* What the second operand b of a [rows, channels] elementwise op holds. */
+typedef enum {
+    HCC_BROADCAST_NONE = 0,     /* b is [rows, channels], like a */
+    HCC_BROADCAST_CHANNEL = 1,  /* b is [channels], repeated for every row */
+    HCC_BROADCAST_SCALAR = 2    /* b is one element */
+} hcc_broadcast_t;
+
 /* Bilinear resize (half-pixel centres, Q8 fixed point) of a src_w x src_h window of an
  * 8-bit image whose rows are src_stride bytes apart; spec: hcc/kernels/resize.py. */
 void hcc_resize_bilinear_u8(const uint8_t *src, int32_t src_w, int32_t src_h, int32_t src_stride,

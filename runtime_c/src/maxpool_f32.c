@@ -3,7 +3,7 @@
 
 #include "hcc_float.h"
 
-void hcc_pool_window(const hcc_pool_f32_params_t *p, int32_t oy, int32_t ox, int32_t *y_begin,
+void hcc_pool_window(const hcc_pool_params_t *p, int32_t oy, int32_t ox, int32_t *y_begin,
                      int32_t *y_end, int32_t *x_begin, int32_t *x_end) {
     const int32_t iy0 = oy * p->stride_h - p->pad_top;
     const int32_t ix0 = ox * p->stride_w - p->pad_left;
@@ -13,7 +13,7 @@ void hcc_pool_window(const hcc_pool_f32_params_t *p, int32_t oy, int32_t ox, int
     *x_end = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
 }
 
-void hcc_maxpool_f32(const hcc_pool_f32_params_t *p, const float *input, float *output) {
+void hcc_maxpool_f32(const hcc_pool_params_t *p, const float *input, float *output) {
     int32_t oy, ox, iy, ix, ch, y0, y1, x0, x1;
     for (oy = 0; oy < p->out_h; ++oy) {
         for (ox = 0; ox < p->out_w; ++ox) {

@@ -52,7 +52,7 @@ int main(void) {
         break;
     }
     case MAXPOOL: {
-        hcc_pool_f32_params_t p;
+        hcc_pool_params_t p;
         params(&p, sizeof p);
         hcc_maxpool_f32(&p, f32(), y);
         break;
@@ -103,7 +103,7 @@ int main(void) {
         x = first(in_place, y, out_n);
         other = f32();
         a = tio_i32(), b = tio_i32(), c = tio_i32();
-        (kernel == ADD ? hcc_add_f32 : hcc_mul_f32)(x, other, a, b, (hcc_broadcast_f32_t)c, y);
+        (kernel == ADD ? hcc_add_f32 : hcc_mul_f32)(x, other, a, b, (hcc_broadcast_t)c, y);
         break;
     }
     case TRANSPOSE: {
