@@ -99,7 +99,16 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
     return lower_kernels(graph, streaming=streaming, after_each=after_each)
 
 
-def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
+def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
     fusion, then one conv entry point for what is left."""
-    return run_passes(graph, (STREAMING if streaming else []) + ["lower-conv2d"], after_each=after_each)
+    return (STREAMING if streaming else []) + ["lower-conv2d"]
+
+
+def default_passes(streaming: bool = True) -> list[str]:
+    """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs)."""
+    return float_passes() + ["quantize"] + kernel_passes(streaming)
+
+
+def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
+    return run_passes(graph, kernel_passes(streaming), after_each=after_each)

@@ -13,15 +13,14 @@ from hcc.ir.json_dump import graph_json
 from hcc.ir.printer import print_graph
 from hcc.outputs import write_text_atomic
 from hcc.passes import all_passes, run_passes
+from hcc.pipeline import default_passes, quantize_graph
 
 
 def _pass_list(text: str | None) -> list[str]:
     if not text:
         return []
     if text == "default":
-        from hcc.pipeline import STREAMING, float_passes
-
-        return float_passes() + ["quantize"] + STREAMING + ["lower-conv2d"]
+        return default_passes()
     names = [n.strip() for n in text.split(",") if n.strip()]
     known = all_passes()
     for name in names:
@@ -33,15 +32,10 @@ def _pass_list(text: str | None) -> list[str]:
 def _run(graph, names, calibration, print_after):
     """Run passes in order; `quantize` is calibrated on the graph as it is when it runs."""
     for name in names:
-        context = {}
         if name == "quantize":
-            from hcc.pipeline import load_calibration_samples
-            from hcc.quant.calibrate import calibrate
-
-            samples = load_calibration_samples(graph, calibration)
-            context["calibration"] = calibrate(graph, samples, calibration.method, calibration.percentile,
-                                               progress=calibration.progress)
-        run_passes(graph, [name], after_each=print_after, context=context)
+            quantize_graph(graph, calibration, after_each=print_after)
+        else:
+            run_passes(graph, [name], after_each=print_after)
 
 
 @click.command("ir")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.ops.selective_scan import selective_scan_float  # the float semantics, defined with the op
 from hcc.quant.fixed_point import requantize, round_shift, saturate_int8
 from hcc.quant.ssm_constants import READOUT_BITS, ScanParams
 
@@ -68,24 +69,7 @@ def selective_scan_s8(u, dt_raw, B, C, params: ScanParams, *, return_state: bool
     return (y, h) if return_state else y
 
 
-def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state: bool = False):
-    """Float scan: h_t = exp(dt_t A) h_{t-1} + dt_t u_t B_t, y_t = h_t C_t + Dskip u_t.
-
-    u, dt [L, D] (dt after softplus), B, C [L, N], A [D, N], Dskip [D]. float64.
-    """
-    u, dt, B, C, A, Dskip = (np.asarray(v, dtype=np.float64) for v in (u, dt, B, C, A, Dskip))
-    L = u.shape[0]
-    h = np.zeros(A.shape)
-    y = np.empty(u.shape)
-    habs = 0.0
-    for t in range(L):
-        h = np.exp(dt[t][:, None] * A) * h + (dt[t] * u[t])[:, None] * B[t][None, :]
-        habs = max(habs, float(np.abs(h).max(initial=0.0)))
-        y[t] = h @ C[t] + Dskip * u[t]
-    return (y, habs) if return_state else y
-
-
 def scan_state_absmax(u, dt, B, C, A) -> float:
     """max |h| over the float state trajectory (real units): calibrates the state format (k_in)."""
     zeros = np.zeros(np.asarray(A).shape[0])
-    return selective_scan_float(u, dt, B, C, A, zeros, return_state=True)[1]
+    return selective_scan_float(u, dt, B, C, A, zeros, return_state_absmax=True)[1]

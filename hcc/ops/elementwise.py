@@ -169,9 +169,8 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
 
 
-def _softplus(x):
-    x = x.astype(np.float64)
-    return np.logaddexp(0.0, x)
+def softplus(x):
+    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
 
 
 @register
@@ -204,7 +203,7 @@ class Exp(UnaryOp):
 class Softplus(UnaryOp):
     name = "Softplus"
     lookup_table = True
-    fn = staticmethod(_softplus)
+    fn = staticmethod(softplus)
 
 
 @register

@@ -16,11 +16,8 @@ import numpy as np
 from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
+from hcc.ops.elementwise import softplus
 from hcc.quant.params import scale_zp
-
-
-def softplus(x):
-    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
 
 
 def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):

@@ -21,6 +21,7 @@ from hcc.ir.graph import Graph, Op, Value
 from hcc.ir.types import DType, QuantParams, TensorType
 from hcc.passes import register_pass
 from hcc.quant.fixed_point import choose_scale_zero_point, symmetric_scale
+from hcc.quant.lut import round_half_away
 
 
 def per_tensor(lo: float, hi: float) -> QuantParams:
@@ -46,9 +47,7 @@ def quantize_bias(b: np.ndarray, input_scale: float, weight_scales: tuple[float,
 def quantize_tensor(x: np.ndarray, params: QuantParams) -> np.ndarray:
     """Float -> int8 with round half away from zero, saturating."""
     s, z = params.scale[0], params.zero_point[0]
-    scaled = np.asarray(x, np.float64) / s
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
-    return np.clip(rounded + z, -128, 127).astype(np.int8)
+    return np.clip(round_half_away(np.asarray(x, np.float64) / s) + z, -128, 127).astype(np.int8)
 
 
 def _new_const(graph: Graph, base: Value, suffix: str, array: np.ndarray, quant: QuantParams | None) -> Value:

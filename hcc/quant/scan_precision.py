@@ -22,7 +22,10 @@ import numpy as np
 
 from hcc.kernels.selective_scan import scan_state_absmax, selective_scan_float, selective_scan_s8
 from hcc.quant.fixed_point import choose_scale_zero_point
-from hcc.quant.ssm_constants import build_scan_params, softplus
+from hcc.ir.types import QuantParams
+from hcc.ops.elementwise import softplus
+from hcc.passes.quantize import quantize_tensor
+from hcc.quant.ssm_constants import build_scan_params
 
 INT16_STATE_MAX = (1 << 15) - 1
 
@@ -74,8 +77,7 @@ def percentile_qparams(x, pct: float = 99.99) -> tuple[float, int]:
 
 
 def quantize(x, s: float, z: int) -> np.ndarray:
-    q = np.sign(x / s) * np.floor(np.abs(x / s) + 0.5) + z
-    return np.clip(q, -128, 127).astype(np.int64)
+    return quantize_tensor(x, QuantParams((s,), (z,))).astype(np.int64)
 
 
 @dataclass(frozen=True)

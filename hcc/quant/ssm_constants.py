@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hcc.errors import QuantizationError
+from hcc.ops.elementwise import softplus
 from hcc.quant.fixed_point import quantize_multiplier
+from hcc.quant.lut import round_half_away
 
 DT_LIMIT = (1 << 14) - 1   # max T_dt: dt * a < 2**30 and dt * u' * B' < 2**30
 A_LIMIT = (1 << 16) - 1    # max a[d, n]
@@ -40,16 +42,6 @@ def exp2_tables() -> tuple[np.ndarray, np.ndarray]:
     hi = np.floor(32768.0 * np.exp2(-j / 256.0) + 0.5).astype(np.int64)
     lo = np.floor(32768.0 * np.exp2(-j / 65536.0) + 0.5).astype(np.int64)
     return hi, lo
-
-
-def _round(x):
-    """Round half away from zero (numpy's round is half-to-even)."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
-
-
-def softplus(x):
-    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -94,7 +86,7 @@ def dt_table_for(s_r: float, z_r: int) -> tuple[np.ndarray, int]:
     codes = np.arange(-128, 128, dtype=np.float64)
     dt = softplus(s_r * (codes - z_r))
     for f in range(MAX_F, -1, -1):
-        table = _round(dt * 2.0**f)
+        table = round_half_away(dt * 2.0**f)
         if table.max() <= DT_LIMIT:
             return table.astype(np.int64), f
     raise QuantizationError(f"softplus(dt_raw) reaches {dt.max():.4g}: above the scan's dt range 2^14 - 1")
@@ -131,7 +123,7 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
     neg_a_log2 = -A * LOG2E
     f_a = 0
     for f in range(min(MAX_F, MAX_SH_P + 16 - f_dt), -1, -1):
-        if _round(neg_a_log2 * 2.0**f).max() <= A_LIMIT:
+        if round_half_away(neg_a_log2 * 2.0**f).max() <= A_LIMIT:
             f_a = f
             break
     # dt_max * |A|_max * log2(e) >~ 2^14 would need sh_p < 0. Then F_a = 16 - F_dt and a
@@ -140,7 +132,7 @@ def build_scan_params(A, Dskip, s_u: float, z_u: int, s_r: float, z_r: int, s_B:
     # 16 codes on, as it does for the exact value; all other channels are exact.
     f_a = max(f_a, 16 - f_dt)
     sh_p = f_dt + f_a - 16
-    a = np.minimum(_round(neg_a_log2 * 2.0**f_a), A_LIMIT).astype(np.int64)
+    a = np.minimum(round_half_away(neg_a_log2 * 2.0**f_a), A_LIMIT).astype(np.int64)
 
     # Smallest k_in (finest state unit) whose calibrated range, with 2x headroom, fits h_max.
     if k_in is None:

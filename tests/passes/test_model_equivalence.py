@@ -11,7 +11,7 @@ import pytest
 from hcc.frontend import load_model
 from hcc.interp.float_interp import run_float
 from hcc.passes import run_passes
-from hcc.pipeline import STREAMING, float_passes
+from hcc.pipeline import float_passes, kernel_passes
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 NAMES = ["hcmtmm", "baseline", "baseline_msa"]
@@ -34,7 +34,7 @@ def test_each_pass_preserves_the_float_output(name, inputs):
     graph = load_model(path)
     np.testing.assert_allclose(logits(graph, inputs), reference, rtol=1e-4, atol=1e-5)  # the importer
     scale = float(np.abs(reference).max())
-    for name_ in float_passes() + STREAMING + ["lower-conv2d"]:
+    for name_ in float_passes() + kernel_passes():
         before = logits(graph, inputs)
         run_passes(graph, [name_])
         after = logits(graph, inputs)

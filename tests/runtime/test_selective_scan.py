@@ -9,7 +9,8 @@ import pytest
 
 from hcc.kernels.selective_scan import scan_state_absmax, selective_scan_float, selective_scan_s8
 from hcc.quant.fixed_point import choose_scale_zero_point, quantize_multiplier
-from hcc.quant.ssm_constants import ScanParams, build_scan_params, exp2_tables, scan_h_max, softplus
+from hcc.ops.elementwise import softplus
+from hcc.quant.ssm_constants import ScanParams, build_scan_params, exp2_tables, scan_h_max
 from tests.runtime.cdriver import call_kernel
 
 
