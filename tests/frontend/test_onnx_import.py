@@ -72,7 +72,7 @@ def test_opset13_forms():
 
 
 def test_torch_scan_export_matches_onnxruntime(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch  # models extra: installed by make test
     from torch._higher_order_ops.scan import scan
 
     class TinyMamba(torch.nn.Module):
