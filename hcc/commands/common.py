@@ -37,17 +37,13 @@ def echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2))
 
 
-def size_option(value_name: str):
+def size_callback(ctx, param, value):
     """click callback: '520k', '4M', plain bytes (k = 1024) -> int."""
+    from hcc.memory.sizes import parse_size
 
-    def parse(ctx, param, value):
-        from hcc.memory.sizes import parse_size
-
-        if value is None:
-            return None
-        try:
-            return parse_size(value)
-        except ValueError as err:
-            raise click.BadParameter(str(err)) from None
-
-    return parse
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None

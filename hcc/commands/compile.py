@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hcc.commands.common import calibration_options, echo_json, make_calibration, size_option
+from hcc.commands.common import calibration_options, echo_json, make_calibration, size_callback
 from hcc.frontend import load_model
 from hcc.memory.planner import check_budget, plan_memory
 from hcc.outputs import check_output_dir, publish_dir, staging_dir
@@ -26,9 +26,9 @@ def default_name(model: str) -> str:
               help="Build directory to create (replaced atomically if hcc made it before).")
 @click.option("--name", help="C name prefix of the model (default: the model file's name).")
 @calibration_options
-@click.option("--sram", default="520k", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
+@click.option("--sram", default="520k", show_default=True, callback=size_callback, metavar="SIZE",
               help="Refuse (exit 3) a plan whose arena exceeds this.")
-@click.option("--flash", default="4M", show_default=True, callback=size_option("SIZE"), metavar="SIZE",
+@click.option("--flash", default="4M", show_default=True, callback=size_callback, metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
 @click.option("--float", "float_build", is_flag=True,
