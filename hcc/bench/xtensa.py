@@ -47,7 +47,8 @@ QEMU_ARGS = ("-M", "sim", "-cpu", "lx106", "-nographic", "-monitor", "none",
 PACKAGES = {XTENSA_CC: "gcc-xtensa-lx106", QEMU: "qemu-system-misc", "cc": "gcc"}
 
 WARN_FLAGS = ("-std=c99", "-Wall", "-Wextra")
-XTENSA_FLAGS = ("-mlongcalls", "-ffreestanding", "-ffunction-sections", "-fdata-sections")
+# -g: line info for tools/xtensa_profile.py; GCC emits the same code with or without it.
+XTENSA_FLAGS = ("-g", "-mlongcalls", "-ffreestanding", "-ffunction-sections", "-fdata-sections")
 # Harness support files: always -O2 so their share of a count does not move with `opt`.
 # libc_min.c must not have its loops turned back into calls to memset/memcpy.
 XTENSA_SUPPORT = (("crt0.S", ()), ("semihost.c", ()), ("print.c", ()), ("profile.c", ()),
