@@ -15,8 +15,8 @@
  *
  * 64-bit-free and exact: |acc| and |m| are split into 16-bit halves and the 62-bit
  * product is formed in two uint32 words, because the lx106 has no 32x32->64 multiply and
- * its libgcc lacks __muldi3. s in [1, 62]. About 40 instructions; called per output, not
- * per multiply-accumulate. */
+ * its libgcc lacks __muldi3. s in [1, 62]. About 40 instructions (25 with s in [33, 47]);
+ * called per output, not per multiply-accumulate. */
 static inline int32_t hcc_ssm_requantize(int32_t acc, int32_t m, int32_t s)
 {
     const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
@@ -25,6 +25,17 @@ static inline int32_t hcc_ssm_requantize(int32_t acc, int32_t m, int32_t s)
     const uint32_t mid1 = a1 * b0, mid2 = a0 * b1;
     uint32_t lo = a0 * b0, hi = a1 * b1, t, mag;
 
+    if ((uint32_t)(s - 33) <= 14u) {
+        /* s in [33, 47] (the scan's readout): only the bits from 2^16 up matter. a1, b1 <=
+         * 2^15, so mid1, mid2 < 2^31 and their sum fits; adding (lo >> 16) and the rounding
+         * 2^(s-17) <= 2^30 may carry once into bit 32, caught by the unsigned compare. Then
+         * floor((a b + 2^(s-1)) / 2^32) = hi + (sum >> 16) + carry 2^16 (the dropped lo & 0xFFFF
+         * cannot carry), and the magnitude, below 2^31 / 2, needs no clamp. */
+        const uint32_t mids = mid1 + mid2;
+        const uint32_t sum = mids + (lo >> 16) + ((uint32_t)1 << (s - 17));
+        mag = (hi + (sum >> 16) + ((uint32_t)(sum < mids) << 16)) >> (s - 32);
+        return ((acc < 0) != (m < 0)) ? -(int32_t)mag : (int32_t)mag;
+    }
     t = lo + (mid1 << 16);
     hi += (mid1 >> 16) + (t < lo);
     lo = t;

@@ -99,3 +99,23 @@ def test_requantize_s8_inline_fast_path_edges():
     for z, lo, hi in [(0, -128, 127), (-7, -128, 127), (100, -128, 127), (-3, -3, 127)]:
         got = _run(2, acc, m, s, z, lo, hi)
         np.testing.assert_array_equal(got, requantize_s8(acc, m, s, z, lo, hi))
+
+
+def test_ssm_requantize_every_shift():
+    """hcc_ssm_requantize (the scan's readout, CausalConv1d): requantize clamped to +-2^30,
+    with its s in [33, 47] path over full-range accumulators and multipliers, both sides of
+    its limits, and the carry out of the middle sum (large a1 b0 + a0 b1)."""
+    rng = np.random.default_rng(5)
+    big = [(1 << 31) - 1, -(1 << 31), -(1 << 31) + 1, (1 << 31) - 65536, 0x7FFF_FFFF - 0x8000,
+           0x7FFF_0000, 0x0000_FFFF, 0x7FFF_FFFF ^ 0x0000_8000]
+    acc_edge = EDGE_ACC + big + list(rng.integers(-(1 << 31), 1 << 31, 40))
+    m_edge = EDGE_M + [(1 << 31) - 1 - 0x8000, 0x7FFF_FFFF, 0x4000_FFFF, 1136767076, -1136767076]
+    acc, m, s = np.meshgrid(acc_edge, m_edge, np.arange(1, 63), indexing="ij")
+    acc, m, s = acc.ravel(), m.ravel(), s.ravel()
+    clamp = 1 << 30
+    np.testing.assert_array_equal(_run(4, acc, m, s), np.clip(requantize(acc, m, s), -clamp, clamp))
+    n = 200_000
+    acc = rng.integers(-(1 << 31), 1 << 31, n)
+    m = rng.integers(-(1 << 31) + 1, 1 << 31, n)
+    s = rng.integers(30, 50, n)
+    np.testing.assert_array_equal(_run(4, acc, m, s), np.clip(requantize(acc, m, s), -clamp, clamp))
