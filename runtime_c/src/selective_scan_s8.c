@@ -76,13 +76,14 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
             int16_t *r;
             int32_t acc = 0, q;
 
-            /* exp(dt A) in Q15 (<= 2^15: stored as uint16) */
+            /* exp(dt A) in Q15 (<= 2^15: stored as uint16): the spec's 2^(-f/65536) in Q15,
+             * ((E_hi E_lo + 2^14) >> 15), then >> i, as one floor shift by 15 + i; i > 15
+             * gives 0 (the product is below 2^30 + 2^14, so >> 31 is 0 too). */
             for (r = rec; r != rec_end; r += 4) {
                 const int32_t prod = (dt * (int32_t)*ap++) >> sh_p;   /* -log2(dA), Q16 */
                 const int32_t i = prod >> 16;
-                const int32_t e = ((int32_t)e_hi[(prod >> 8) & 0xFF] * (int32_t)e_lo[prod & 0xFF]
-                                   + 0x4000) >> 15;                   /* 2^(-f/65536), Q15 */
-                ((uint16_t *)r)[2] = (uint16_t)(i > 15 ? 0 : e >> i);
+                const int32_t e = (int32_t)e_hi[(prod >> 8) & 0xFF] * (int32_t)e_lo[prod & 0xFF] + 0x4000;
+                ((uint16_t *)r)[2] = (uint16_t)(e >> (i > 16 ? 31 : 15 + i));
             }
             /* Every product fits in 31 bits. */
             for (r = rec; r != rec_end; r += 4) {

@@ -162,3 +162,22 @@ def test_builder_formats():
     assert p.exp2_hi[0] == p.exp2_lo[0] == 32768
     with pytest.raises(ValueError):
         build_scan_params(-A, np.ones(4), 0.02, 0, 0.05, 0, 0.02, 0, 0.02, 0, 0.05, 0, h_absmax=3.0)
+
+
+def test_exp_at_every_power_of_two():
+    """dA at -log2(dA) = i + f/65536 for i around 15/16/17 and the fractions whose table
+    product reaches 2^30 (f = 0): the C's one shift by min(15 + i, 31) equals the spec's
+    (e >> 15) >> i, zero from i = 16 on. Each probe is the last token, after ten that grow
+    the state (dt = 1, dA ~ 1), so the final state shows its dA."""
+    rng = np.random.default_rng(11)
+    # a = 128, sh_p = 0: -log2(dA) in Q16 is 128 dt, so dt = i 2^9 + g gives i and f = 128 g.
+    probes = [(i << 9) + g for i in (0, 1, 14, 15, 16, 17, 30, 31) for g in (0, 1, 2, 511)]
+    dt_table = np.ones(256, np.int64)       # code 0: dt = 1, dA just below 1
+    dt_table[1:1 + len(probes)] = probes
+    p = dataclasses.replace(random_raw_params(rng, 1, 4), sh_p=0, a=np.full((1, 4), 128, np.int64), k_in=0,
+                            dt_table=dt_table, h_max=scan_h_max(4))
+    for code in range(1, 1 + len(probes)):
+        dt_raw = np.array([[-128]] * 10 + [[code - 128]])
+        u, _, B, C = random_inputs(rng, 11, 1, 4)
+        u[-1] = p.z_u                           # no input term: the probe's state is h dA
+        assert_c_matches(u, dt_raw, B, C, p)
