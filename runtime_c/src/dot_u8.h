@@ -251,8 +251,18 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
  * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
 static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
     int32_t c, i;
-    for (c = 0; c < ((n_out + 1) & ~1); ++c) {
-        for (i = 0; i < k; ++i) packed[2 * k * (c >> 1) + 2 * i + (c & 1)] = c < n_out ? (int16_t)weights[c * k + i] : 0;
+    for (c = 0; c + 1 < n_out; c += 2, weights += 2 * k) {
+        const int8_t *const w1 = weights + k;
+        for (i = 0; i < k; ++i, packed += 2) {
+            packed[0] = weights[i];
+            packed[1] = w1[i];
+        }
+    }
+    if (c < n_out) {
+        for (i = 0; i < k; ++i, packed += 2) {
+            packed[0] = weights[i];
+            packed[1] = 0;
+        }
     }
 }
 
