@@ -24,12 +24,20 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
  * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path. */
 static int is_dense(const hcc_conv2d_params_t *p) { return p->groups == 1 && !is_depthwise(p); }
 
+/* dense_rows' input rows as int16 minus z_in with the padding as 0: columns -pad_left ..
+ * (out_w - 1) stride_w - pad_left + 2 dilation_w, in_c values each. */
+static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
+    return ((p->out_w - 1) * p->stride_w + 2 * p->dilation_w + 1) * p->in_c;
+}
+
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
     if (is_depthwise(p)) return (size_t)p->out_c * sizeof(int32_t);
     if (is_dense(p)) {
-        /* (out_c rounded up to even) x 9 in_c int16 weights, then a three-pixel int16 patch */
+        /* the input row held by each of three slots (int32), (out_c rounded up to even) x 9 in_c
+         * int16 weights, a three-pixel int16 patch, then the three slots: padded int16 rows */
         const size_t n = (size_t)(9 * p->in_c);
-        return ((size_t)((p->out_c + 1) & ~1) * n + 3u * n) * sizeof(int16_t);
+        return 3u * sizeof(int32_t) +
+               ((size_t)((p->out_c + 1) & ~1) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
     }
     return (size_t)(9 * group_size(p->in_c, p->groups)) * sizeof(int16_t);
 }
@@ -88,96 +96,133 @@ static void gather_patch(const hcc_conv2d_params_t *p, const int8_t *input, int3
     }
 }
 
-/* One tap of three pixels, cin terms: patch[3i + q] = (src_q[i] - z) & mask_q (mask_q 0 for
- * a tap outside the input, whose src_q is then any readable cin bytes); returns the patch
- * past them. On Xtensa two terms per pass in inline asm, x - z as (u ^ 0x80) - (z + 128)
- * with u the unsigned byte (lx106 has no sign-extending byte load: l8ui + slli + srai),
- * the masks applied only when some tap is outside. */
+/* dst[i] = src[i] - z for i < len (int8 -> int16). On Xtensa two per pass in inline asm,
+ * x - z as (u ^ 0x80) - (z + 128) from the unsigned byte u (lx106 has no sign-extending
+ * byte load: GCC's l8ui + slli + srai + sub is 8 per value with the loop, this is 5.5). */
+static void widen_minus_z(const int8_t *src, int32_t len, int32_t z, int16_t *dst) {
 #if defined(__XTENSA__)
-#define HCC_GATHER_ONE(src, off, po)                                                \
-    "l8ui %[t], %[" #src "], " #off "\n\t"                                          \
-    "xor %[t], %[t], %[c80]\n\t"                                                    \
-    "sub %[t], %[t], %[z]\n\t"                                                      \
-    "s16i %[t], %[pp], " #po "\n\t"
-#define HCC_GATHER_ONE_M(src, off, po, mk)                                          \
-    "l8ui %[t], %[" #src "], " #off "\n\t"                                          \
-    "xor %[t], %[t], %[c80]\n\t"                                                    \
-    "sub %[t], %[t], %[z]\n\t"                                                      \
-    "and %[t], %[t], %[" #mk "]\n\t"                                                \
-    "s16i %[t], %[pp], " #po "\n\t"
-#endif
-
-static int16_t *gather_tap3(const int8_t *a, const int8_t *b, const int8_t *c, int32_t ma, int32_t mb, int32_t mc,
-                            int32_t cin, int32_t z, int16_t *patch) {
-    int32_t i = 0;
-#if defined(__XTENSA__)
-    if (cin >= 2) {
-        const int16_t *end = patch + 3 * (cin & ~(int32_t)1);
+    if (len >= 2) {
+        const int16_t *end = dst + (len & ~(int32_t)1);
         const uint32_t c80 = 0x80u;
         const int32_t z128 = z + 128;
         int32_t t;
-        if ((ma & mb & mc) == -1) {
-            __asm__ volatile(
-                "1:\n\t"
-                HCC_GATHER_ONE(pa, 0, 0) HCC_GATHER_ONE(pb, 0, 2) HCC_GATHER_ONE(pc, 0, 4)
-                HCC_GATHER_ONE(pa, 1, 6) HCC_GATHER_ONE(pb, 1, 8) HCC_GATHER_ONE(pc, 1, 10)
-                "addi %[pa], %[pa], 2\n\t"
-                "addi %[pb], %[pb], 2\n\t"
-                "addi %[pc], %[pc], 2\n\t"
-                "addi %[pp], %[pp], 12\n\t"
-                "bne %[pp], %[end], 1b\n\t"
-                : [pa] "+r"(a), [pb] "+r"(b), [pc] "+r"(c), [pp] "+r"(patch), [t] "=&r"(t)
-                : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
-                : "memory");
-        } else {
-            __asm__ volatile(
-                "1:\n\t"
-                HCC_GATHER_ONE_M(pa, 0, 0, ma) HCC_GATHER_ONE_M(pb, 0, 2, mb) HCC_GATHER_ONE_M(pc, 0, 4, mc)
-                HCC_GATHER_ONE_M(pa, 1, 6, ma) HCC_GATHER_ONE_M(pb, 1, 8, mb) HCC_GATHER_ONE_M(pc, 1, 10, mc)
-                "addi %[pa], %[pa], 2\n\t"
-                "addi %[pb], %[pb], 2\n\t"
-                "addi %[pc], %[pc], 2\n\t"
-                "addi %[pp], %[pp], 12\n\t"
-                "bne %[pp], %[end], 1b\n\t"
-                : [pa] "+r"(a), [pb] "+r"(b), [pc] "+r"(c), [pp] "+r"(patch), [t] "=&r"(t)
-                : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128), [ma] "r"(ma), [mb] "r"(mb), [mc] "r"(mc)
-                : "memory");
-        }
-        i = cin & ~(int32_t)1;  /* a, b, c now point at term i: rebase for the C tail's a[i] */
-        a -= i;
-        b -= i;
-        c -= i;
+        __asm__ volatile(
+            "1:\n\t"
+            "l8ui %[t], %[ps], 0\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "sub %[t], %[t], %[z]\n\t"
+            "s16i %[t], %[pd], 0\n\t"
+            "l8ui %[t], %[ps], 1\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "sub %[t], %[t], %[z]\n\t"
+            "s16i %[t], %[pd], 2\n\t"
+            "addi %[ps], %[ps], 2\n\t"
+            "addi %[pd], %[pd], 4\n\t"
+            "bne %[pd], %[end], 1b\n\t"
+            : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
+            : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
+            : "memory");
+        len &= 1;
     }
 #endif
-    for (; i < cin; ++i) {
-        patch[0] = (int16_t)((a[i] - z) & ma);
-        patch[1] = (int16_t)((b[i] - z) & mb);
-        patch[2] = (int16_t)((c[i] - z) & mc);
+    for (; len > 0; --len) *dst++ = (int16_t)(*src++ - z);
+}
+
+/* Input row iy of the conv (any iy: outside the input it is all padding) into the padded
+ * int16 layout of padded_row_len. */
+static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy, int16_t *row) {
+    const int32_t cin = p->in_c, len = padded_row_len(p);
+    int32_t i = 0;
+    if (iy >= 0 && iy < p->in_h) {
+        const int32_t first = p->pad_left * cin;
+        const int32_t past = p->in_w * cin + first < len ? p->in_w * cin + first : len;
+        for (; i < first; ++i) row[i] = 0;
+        widen_minus_z(input + iy * p->in_w * cin, past - first, p->z_in, row + first);
+        i = past;
+    }
+    for (; i < len; ++i) row[i] = 0;
+}
+
+/* The padded rows of output row oy, kept in three slots that remember which input row they
+ * hold (tags): a row already in a slot is reused, so with stride_h 1 each input row is
+ * converted once for the three output rows that read it. A missing row goes to a slot
+ * holding none of this output row's rows. */
+static void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t *tags,
+                       int16_t *slots, const int16_t *rows[3]) {
+    const int32_t len = padded_row_len(p), iy0 = oy * p->stride_h - p->pad_top, dh = p->dilation_h;
+    int32_t q, slot;
+    for (q = 0; q < 3; ++q) {
+        rows[q] = NULL;
+        for (slot = 0; slot < 3; ++slot) {
+            if (tags[slot] == iy0 + q * dh) rows[q] = slots + slot * len;
+        }
+    }
+    for (q = 0; q < 3; ++q) {
+        if (rows[q] != NULL) continue;
+        for (slot = 0; slot < 3; ++slot) {  /* three slots, at most three rows in use: one is free */
+            const int32_t t = tags[slot];
+            if (t != iy0 && t != iy0 + dh && t != iy0 + 2 * dh) break;
+        }
+        tags[slot] = iy0 + q * dh;
+        rows[q] = slots + slot * len;
+        pad_row(p, input, tags[slot], slots + slot * len);
+    }
+}
+
+/* patch[3i + q] = src_q[i] for i < len: three pixels' runs of terms interleaved as
+ * hcc_dot3x2_s16 reads them. On Xtensa two terms per pass in inline asm (17 instructions
+ * for 6 values; GCC's loop takes 11 for 3). Returns the patch past them. */
+static int16_t *interleave3(const int16_t *a, const int16_t *b, const int16_t *c, int32_t len, int16_t *patch) {
+#if defined(__XTENSA__)
+    if (len >= 2) {
+        const int16_t *end = patch + 3 * (len & ~(int32_t)1);
+        int32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l16ui %[t], %[pa], 0\n\t"
+            "s16i %[t], %[pp], 0\n\t"
+            "l16ui %[t], %[pb], 0\n\t"
+            "s16i %[t], %[pp], 2\n\t"
+            "l16ui %[t], %[pc], 0\n\t"
+            "s16i %[t], %[pp], 4\n\t"
+            "l16ui %[t], %[pa], 2\n\t"
+            "s16i %[t], %[pp], 6\n\t"
+            "l16ui %[t], %[pb], 2\n\t"
+            "s16i %[t], %[pp], 8\n\t"
+            "l16ui %[t], %[pc], 2\n\t"
+            "s16i %[t], %[pp], 10\n\t"
+            "addi %[pa], %[pa], 4\n\t"
+            "addi %[pb], %[pb], 4\n\t"
+            "addi %[pc], %[pc], 4\n\t"
+            "addi %[pp], %[pp], 12\n\t"
+            "bne %[pp], %[end], 1b\n\t"
+            : [pa] "+r"(a), [pb] "+r"(b), [pc] "+r"(c), [pp] "+r"(patch), [t] "=&r"(t)
+            : [end] "r"(end)
+            : "memory");
+        len &= 1;
+    }
+#endif
+    for (; len > 0; --len) {
+        patch[0] = *a++;
+        patch[1] = *b++;
+        patch[2] = *c++;
         patch += 3;
     }
     return patch;
 }
 
-/* The patches of output pixels (iy0, ix0[0..2]), minus z_in, interleaved term by term
- * (hcc_dot3x2_s16's layout); taps outside the input are 0. */
-static void gather_triple(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, const int32_t *ix0,
+/* The patches of output pixels ox[0..2] of the current row (its padded input rows
+ * rows[ky]), interleaved term by term (hcc_dot3x2_s16's layout). With dilation_w 1 a
+ * pixel's three taps of one kernel row are one run of 3 in_c terms. */
+static void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const rows[3], const int32_t *ox,
                           int16_t *patch) {
-    const int32_t cin = p->in_c, z = p->z_in, dh = p->dilation_h, dw = p->dilation_w;
-    int32_t ky, kx, q;
+    const int32_t cin = p->in_c, step = p->dilation_w * cin;
+    const int32_t run = p->dilation_w == 1 ? 3 * cin : cin, runs = p->dilation_w == 1 ? 1 : 3;
+    int32_t ky, kx;
     for (ky = 0; ky < 3; ++ky) {
-        const int32_t iy = iy0 + ky * dh;
-        const int row_in = iy >= 0 && iy < p->in_h;
-        for (kx = 0; kx < 3; ++kx) {
-            const int8_t *src[3];
-            int32_t mask[3];
-            for (q = 0; q < 3; ++q) {
-                const int32_t x = ix0[q] + kx * dw;
-                const int in = row_in && x >= 0 && x < p->in_w;
-                src[q] = in ? input + (iy * p->in_w + x) * cin : input;
-                mask[q] = in ? -1 : 0;
-            }
-            patch = gather_tap3(src[0], src[1], src[2], mask[0], mask[1], mask[2], cin, z, patch);
-        }
+        const int16_t *a = rows[ky] + ox[0] * p->stride_w * cin, *b = rows[ky] + ox[1] * p->stride_w * cin,
+                      *c = rows[ky] + ox[2] * p->stride_w * cin;
+        for (kx = 0; kx < runs; ++kx, a += step, b += step, c += step) patch = interleave3(a, b, c, run, patch);
     }
 }
 
@@ -193,21 +238,26 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
     const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, z_out = p->z_out;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const int clamp_ok = lo <= hi;
-    int16_t *packed = (int16_t *)scratch;
+    int32_t *tags = (int32_t *)scratch;
+    int16_t *packed = (int16_t *)(tags + 3);
     int16_t *patch = packed + 2 * n * pairs;
+    int16_t *slots = patch + 3 * n;
     int32_t oy, ox, q, c, j;
-    if (row_begin == 0) hcc_pack_pairs_s16(weights, out_c, n, packed);
+    if (row_begin == 0) {
+        hcc_pack_pairs_s16(weights, out_c, n, packed);
+        for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
+    }
     for (oy = row_begin; oy < row_end; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        const int16_t *rows[3];
+        fetch_rows(p, input, oy, tags, slots, rows);
         for (ox = 0; ox < p->out_w; ox += 3) {
-            int32_t oxs[3], ix0[3];
+            int32_t oxs[3];
             int8_t *dst[3];
             for (q = 0; q < 3; ++q) {
                 oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
-                ix0[q] = oxs[q] * p->stride_w - p->pad_left;
                 dst[q] = out + oxs[q] * out_c;
             }
-            gather_triple(p, input, iy0, ix0, patch);
+            gather_triple(p, rows, oxs, patch);
             for (c = 0; c < out_c; c += 2) {
                 const int32_t m = out_c - c < 2 ? 1 : 2;
                 uint32_t acc[6];

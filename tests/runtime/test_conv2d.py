@@ -100,3 +100,17 @@ def test_accumulator_outside_int32_is_rejected():
     with pytest.raises(OverflowError):
         from hcc.kernels.requantize import requantize_s8
         requantize_s8(conv2d_acc(x, -128, np.ones((1, 1, 1, 1), np.int8), [2**31 - 1]), 1 << 30, 31, 0)
+
+
+@pytest.mark.parametrize("dilation_h", [3, 6])
+def test_conv2d_3x3_dense_dilation_multiple_of_three(dilation_h):
+    """dense_rows keeps padded input rows in three tagged slots; with a dilation that is a
+    multiple of 3 the rows of consecutive output rows collide in any iy mod 3 scheme."""
+    rng = np.random.default_rng(2000 + dilation_h)
+    c = random_conv_case(rng, kernel=(3, 3))
+    c.update(dilations=(dilation_h, 1), groups=1, pads=(1, 1, 2, 1), strides=(1, 1))
+    c["x"] = int8(rng, (2 * dilation_h + 5, 7, 3))
+    c["w"] = int8(rng, (5, 3, 3, 3), -127, 127)
+    c["bias"] = None
+    c["mult"], c["shift"] = multipliers(c["scales"][0] * rng.uniform(0.001, 0.02, 5) / c["scales"][2])
+    np.testing.assert_array_equal(run_c(c, variant=1), reference(c))
