@@ -17,13 +17,28 @@ static uint32_t isqrt_u32(uint32_t v) {
     return root;
 }
 
+/* floor(2^29 / r) for r in [2^14, 2^15] (so the quotient is below 2^16): restoring
+ * division with the divisor pre-shifted, 16 steps of compare / subtract. */
+static uint32_t div_2p29(uint32_t r) {
+    uint32_t rem = 1u << 29, d = r << 15, q = 0;
+    int32_t k;
+    for (k = 0; k < 16; ++k, d >>= 1) {
+        q <<= 1;
+        if (rem >= d) {
+            rem -= d;
+            q |= 1u;
+        }
+    }
+    return q;
+}
+
 void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int32_t rows, int32_t channels,
                       int8_t *output) {
     int32_t r, i;
     for (r = 0; r < rows; ++r) {
         const int8_t *x = input + (size_t)r * (size_t)channels;
         int8_t *y = output + (size_t)r * (size_t)channels;
-        int32_t sum = 0, e, top = 0;
+        int32_t sum = 0, e, top;
         uint32_t sq = 0, w, scaled, root, q;
         for (i = 0; i < channels; ++i) {
             int32_t v = (int32_t)x[i] - p->z_x;
@@ -32,12 +47,12 @@ void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int3
         }
         /* W = C * Q - S^2 + E; C * Q < 2^31 for C <= 128 and W >= E >= 1. */
         w = (uint32_t)channels * sq - (uint32_t)(sum * sum) + (uint32_t)p->eps_term;
-        /* The even shift that puts W's top bit at bit 28 or 29: r lands in [2^14, 2^15). */
-        while (top < 31 && (w >> (top + 1)) != 0) ++top;
+        /* The even shift that puts W's top bit at bit 28 or 29: r lands in [2^14, 2^15]. */
+        top = 31 - __builtin_clz(w);          /* W >= 1; one nsau on Xtensa */
         e = ((28 - top) % 2 == 0) ? 28 - top : 29 - top;
         scaled = e >= 0 ? w << e : w >> -e;
         root = isqrt_u32(scaled);
-        q = hcc_udiv_u32(1u << 29, root, 16); /* r >= 2^14, so q <= 2^15 */
+        q = div_2p29(root);
         {   /* the two roundings inline, their shifts and the row's offset hoisted */
             const int32_t s_n = 17 - e / 2, s_y = p->shift, z_y = p->z_y;
             const int32_t off = channels * p->z_x + sum;  /* d = channels x - off */
