@@ -235,6 +235,16 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
                             void *scratch, int8_t *output);
 
+/* The same outputs as hcc_fully_connected_s8 from weights and bias rearranged by the
+ * compiler (hcc/backend/kernels.py, fc_row_layout), no scratch; chosen for rows == 1 (any
+ * rows work). weights: n * k bytes, blocks of 4 output channels (the last n % 4 wide when
+ * n % 4 != 0), block b at weights + 4 b k holding for each i < k its m channels' weights
+ * side by side: weights[4 b k + m i + j] = w[4 b + j, i] + 128 (uint8). bias (never NULL):
+ * bias[j] - (z_in + 128) * sum_i w[j, i], wrapped to int32. */
+void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int8_t *output);
+
 /* a [batch, m, k] (z_a) x b [batch, k, n] (z_b) -> output [batch, m, n], one multiplier from
  * quantize_multiplier(s_a * s_b / s_out). */
 typedef struct {
