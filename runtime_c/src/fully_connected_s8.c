@@ -18,10 +18,134 @@ static size_t packed_bytes(const hcc_fc_params_t *p) {
     return (size_t)((p->n + 1) & ~1) * (size_t)p->k * sizeof(int16_t);
 }
 
-static int use_pairs(const hcc_fc_params_t *p) { return p->rows >= 2 && packed_bytes(p) <= HCC_FC_PACK_MAX; }
+static int use_pairs(const hcc_fc_params_t *p) {
+    return p->rows >= 2 && p->k != 2 && packed_bytes(p) <= HCC_FC_PACK_MAX;
+}
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
     return use_pairs(p) ? packed_bytes(p) + 2u * (size_t)p->k * sizeof(int16_t) : 0u;
+}
+
+/* ---- k == 2 (Mamba's dt_proj): two products per output, the requantization dominates ----
+ *
+ * Channel by channel, so that the channel's terms stay in registers over the rows. With
+ * v = x + 128 (the input byte u as u ^ 0x80) and the channel's weights and bias negated
+ * when m < 0 (acc' = sign(m) acc, whose sign is the result's),
+ *   acc' = c + w0 v0 + w1 v1,   c = bias' - (z_in + 128)(w0 + w1).
+ * Over v in [0, 255]^2, acc' spans at most 255 (|w0| + |w1|) <= 65280 < 2^16. When that span
+ * lies on one side of 0 (|bias| large against the weights, as in dt_proj: |acc| is 50K ..
+ * 430K, past hcc_requantize_fast_s8's 2^16), |acc'| = amin + e with e = +-acc' - amin in
+ * [0, 2^16) an affine function of v0, v1; with M = |m| = bh 2^16 + bl and
+ * amin M + 2^(s-1) = Q 2^s + R, R = rh 2^16 + rl, exactly
+ *   floor((|acc'| M + 2^(s-1)) / 2^s) = Q + ((e bh + rh + ((e bl + rl) >> 16)) >> (s - 16))
+ * (the dropped low 16 bits cannot carry into bit 16), in 32 bits for s in [32, 47]:
+ * e bh <= 65280 2^15 and rh < 2^31 keep the sum below 2^32. Two multiplies per output, no
+ * 64-bit product and no magnitude test; Q (capped at 257: past 256 the output saturates
+ * either way) and the sign go into the output's offset zq = z_out +- Q, and the second term
+ * is below 2^16, so z_out +- |r| needs no cap before the clamp. Otherwise (a span across 0,
+ * other shifts, |bias| >= 2^30, an empty clamp) hcc_requantize_s8_inline per output. */
+typedef struct {
+    uint32_t b, bh, bl, rh, rl;  /* b: e at v0 = v1 = 0 */
+    int32_t w0, w1, sh, zq;
+} fc_k2_terms_t;
+
+/* The terms above for a channel (weights and bias already those of acc', mag_m = |m|):
+ * 1 or -1, the sign of acc' (of the result), or 0 when the offset form does not apply. */
+static int fc_k2_offset_terms(int32_t w0, int32_t w1, int32_t bias, int32_t z_in, uint32_t mag_m, int32_t s,
+                              int32_t z_out, fc_k2_terms_t *t) {
+    int32_t c, lo, hi;
+    uint32_t amin, ah, al, mid, plo, phi, q;
+    int neg;
+    if ((uint32_t)(s - 32) > 15u || bias <= -0x40000000 || bias >= 0x40000000) return 0;
+    c = bias - (z_in + 128) * (w0 + w1);  /* the span of acc', exactly: |bias| < 2^30 */
+    lo = c + 255 * ((w0 < 0 ? w0 : 0) + (w1 < 0 ? w1 : 0));
+    hi = c + 255 * ((w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0));
+    if (lo <= 0 && hi >= 0) return 0;
+    neg = hi < 0;
+    amin = neg ? (uint32_t)-hi : (uint32_t)lo;
+    /* amin M + 2^(s-1) as phi 2^32 + plo, from 16-bit pieces (amin < 2^31, M <= 2^31) */
+    ah = amin >> 16;
+    al = amin & 0xFFFFu;
+    t->bh = mag_m >> 16;
+    t->bl = mag_m & 0xFFFFu;
+    mid = ah * t->bl + al * t->bh;
+    plo = al * t->bl;
+    phi = ah * t->bh + (mid >> 16) + ((plo + (mid << 16)) < plo);
+    plo += mid << 16;
+    if (s == 32) {
+        phi += (plo + 0x80000000u) < plo;
+        plo += 0x80000000u;
+    } else {
+        phi += (uint32_t)1u << (s - 33);
+    }
+    q = phi >> (s - 32);
+    q = q > 257u ? 257u : q;
+    t->rh = ((phi & (((uint32_t)1u << (s - 32)) - 1u)) << 16) | (plo >> 16);
+    t->rl = plo & 0xFFFFu;
+    t->sh = s - 16;
+    /* e = acc' - amin, or -acc' - amin */
+    t->b = neg ? (uint32_t)-c - amin : (uint32_t)c - amin;
+    t->w0 = neg ? -w0 : w0;
+    t->w1 = neg ? -w1 : w1;
+    t->zq = neg ? z_out - (int32_t)q : z_out + (int32_t)q;
+    return neg ? -1 : 1;
+}
+
+/* b + w0 v0 + w1 v1 for the input pair x (v = u ^ 0x80), in 32-bit wrap-around. */
+static inline uint32_t fc_k2_dot(uint32_t b, int32_t w0, int32_t w1, const uint8_t *x) {
+    uint32_t v0 = x[0], v1 = x[1];
+#if defined(__XTENSA__)
+    /* GCC zero-extends a xor'ed byte again (extui): 2 instructions more per output */
+    __asm__("xor %0, %0, %1" : "+r"(v0) : "r"(0x80u));
+    __asm__("xor %0, %0, %1" : "+r"(v1) : "r"(0x80u));
+#else
+    v0 ^= 0x80u;
+    v1 ^= 0x80u;
+#endif
+    return b + (uint32_t)(w0 * (int32_t)v0) + (uint32_t)(w1 * (int32_t)v1);
+}
+
+/* One channel over the rows in the offset form; neg: the result's sign is negative. */
+static inline void fc_k2_offset_rows(const uint8_t *x, const uint8_t *end, int8_t *out, int32_t n,
+                                     const fc_k2_terms_t *t, int32_t lo, int32_t hi, int neg) {
+    const uint32_t b = t->b, bh = t->bh, bl = t->bl, rh = t->rh, rl = t->rl;
+    const int32_t w0 = t->w0, w1 = t->w1, sh = t->sh, zq = t->zq;
+    for (; x != end; x += 2, out += n) {
+        const uint32_t e = fc_k2_dot(b, w0, w1, x);
+        const int32_t d = (int32_t)((e * bh + rh + ((e * bl + rl) >> 16)) >> sh);
+        const int32_t v = neg ? zq - d : zq + d;
+        *out = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+}
+
+static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, int8_t *output) {
+    const int32_t n = p->n, z_in = p->z_in, z_out = p->z_out, act_min = p->act_min, act_max = p->act_max;
+    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
+    const uint8_t *end = (const uint8_t *)input + 2 * p->rows;
+    int32_t j;
+    for (j = 0; j < n; ++j, weights += 2) {
+        const int32_t m = mult[j], s = shift[j], bj = bias ? bias[j] : 0;
+        const uint32_t bm = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        /* acc' = sign(m) acc */
+        const int32_t w0 = m < 0 ? -weights[0] : weights[0], w1 = m < 0 ? -weights[1] : weights[1];
+        const uint8_t *x = (const uint8_t *)input;
+        int8_t *out = output + j;
+        fc_k2_terms_t t;
+        const int form =
+            lo <= hi && bj != INT32_MIN ? fc_k2_offset_terms(w0, w1, m < 0 ? -bj : bj, z_in, bm, s, z_out, &t) : 0;
+        if (form > 0) {
+            fc_k2_offset_rows(x, end, out, n, &t, lo, hi, 0);
+        } else if (form < 0) {
+            fc_k2_offset_rows(x, end, out, n, &t, lo, hi, 1);
+        } else {
+            const int32_t w0j = weights[0], w1j = weights[1];
+            const uint32_t b = (uint32_t)bj - (uint32_t)((z_in + 128) * (w0j + w1j));
+            for (; x != end; x += 2, out += n) {
+                *out = hcc_requantize_s8_inline((int32_t)fc_k2_dot(b, w0j, w1j, x), m, s, z_out, act_min, act_max);
+            }
+        }
+    }
 }
 
 /* Weights [n, k] -> channel pair q at packed + 2 k q, packed[2 k q + 2 i + j] = w[2q + j][i]
@@ -33,24 +157,6 @@ static void fc_pairs(const hcc_fc_params_t *p, const int8_t *input, const int8_t
     int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
     int32_t r, i;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    if (k == 2) {
-        /* two products per output (Mamba's dt_proj): the dot-product call and pairing cost
-         * more than the products, so each output is formed directly from the int16 weights */
-        const int32_t z_out = p->z_out, lo = p->act_min, hi = p->act_max;
-        for (r = 0; r < p->rows; ++r, input += 2, output += n) {
-            const int32_t x0 = input[0] - z, x1 = input[1] - z;
-            const int16_t *w = packed;
-            for (i = 0; i < n; i += 2, w += 4) {  /* w: w[i][0], w[i + 1][0], w[i][1], w[i + 1][1] */
-                output[i] = hcc_requantize_s8_inline((bias ? bias[i] : 0) + w[0] * x0 + w[2] * x1, mult[i], shift[i],
-                                                     z_out, lo, hi);
-                if (i + 1 < n) {
-                    output[i + 1] = hcc_requantize_s8_inline((bias ? bias[i + 1] : 0) + w[1] * x0 + w[3] * x1,
-                                                             mult[i + 1], shift[i + 1], z_out, lo, hi);
-                }
-            }
-        }
-        return;
-    }
     for (r = 0; r < p->rows; r += 2) {
         const int32_t r1 = r + 1 < p->rows ? r + 1 : r;
         const int8_t *in_a = input + r * k, *in_b = input + r1 * k;
@@ -71,6 +177,10 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
     int16_t xs[HCC_FC_CHUNK];
     uint32_t acc[4];
     int32_t r, j, c, i;
+    if (p->k == 2) {
+        fc_k2(p, input, weights, bias, mult, shift, output);
+        return;
+    }
     if (use_pairs(p)) {
         fc_pairs(p, input, weights, bias, mult, shift, scratch, output);
         return;

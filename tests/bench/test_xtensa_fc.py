@@ -1,7 +1,7 @@
 """The fully connected kernel's Xtensa-only paths on QEMU (lx106, -O2), against the numpy
 spec: the inline asm of hcc_fully_connected_row_s8 (every block width 1..4, with and
-without the input sum, k below and past the eight terms per pass). The host tests
-(tests/runtime) only reach the portable C of it.
+without the input sum, k below and past the eight terms per pass) and the k = 2 path's
+requantization forms. The host tests (tests/runtime) only reach the portable C of these.
 Needs gcc-xtensa-lx106 and qemu-system-misc (scripts/install-system-deps.sh)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from hcc.backend.kernels import fc_row_layout
 from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, REPO_ROOT, run_on_xtensa
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.kernel_args import int8, multipliers
+from tests.runtime.test_fully_connected import k2_case
 
 SOURCES = [REPO_ROOT / "runtime_c" / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c")]
 ROW_SHAPES = [(1, 1, 1), (1, 3, 2), (1, 7, 3), (1, 8, 4), (1, 9, 5), (1, 17, 6), (1, 20, 7), (1, 15, 3),
@@ -57,7 +58,7 @@ class _Program:
         return run
 
 
-def test_fully_connected_row_path_on_xtensa(tmp_path):
+def test_fully_connected_row_and_k2_paths_on_xtensa(tmp_path):
     prog = _Program()
     for rows, k, n in ROW_SHAPES:
         rng = np.random.default_rng(rows * 7919 + k * 31 + n)
@@ -69,6 +70,12 @@ def test_fully_connected_row_path_on_xtensa(tmp_path):
         wb, folded = fc_row_layout(w, bias, z_in)
         prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded, mult, shift,
                   fully_connected(x, z_in, w, bias, mult, shift, z_out, *act), timed=(rows, k, n) == TIMED)
+    for seed in range(2):
+        rng, rows, n, z_in, w, bias, mult, shift = k2_case(seed, rows=144)
+        x = int8(rng, (rows, 2))
+        z_out = int(rng.integers(-128, 128))
+        prog.case("hcc_fully_connected_s8", (rows, 2, n, z_in, z_out, -128, 127), x, w, bias, mult, shift,
+                  fully_connected(x, z_in, w, bias, mult, shift, z_out))
     run = prog.run(tmp_path)
     expected = b"".join(e.astype(np.int8).tobytes() for e in prog.expected)
     assert len(run.output) == len(expected)

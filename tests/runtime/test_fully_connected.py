@@ -40,11 +40,11 @@ def test_fully_connected_scratch_size_matches_the_op():
     from types import SimpleNamespace
 
     fc = get_op("FullyConnected")
-    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 128, 32), (2, 129, 32)]:
+    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
         packed = ((n + 1) & ~1) * k * 2
-        expected = packed + 4 * k if rows >= 2 and packed <= 8192 else 0
+        expected = packed + 4 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
 
 
@@ -99,3 +99,70 @@ def _check(rng, rows, k, n, row_entry=False):
     q = np.clip(np.clip(np.round(real / s_out) + z_out, -128, 127), *act)
     assert np.max(np.abs(expected - q)) <= 1
 
+
+def k2_case(seed, rows=37):
+    """A k = 2 call whose channels cover every form of fc_k2: one-signed accumulators (the
+    offset form, either sign, multipliers of either sign and m = 0), accumulators across 0,
+    |bias| on both sides of 2^30, shifts below 32, 32, 46 and above (the general path),
+    outputs saturated by the offset's own Q (> 256) and in range."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for s in (20, 31, 32, 33, 38, 40, 42, 45, 46, 47, 48, 55):
+        for bias in (int(rng.integers(-400, 400)), int(rng.integers(60000, 500000)), -int(rng.integers(60000, 500000)),
+                     2**30 - 1 - int(rng.integers(0, 100)), -(2**30) + 1, 2**30, -(2**30) - 5, int(rng.integers(70000, 80000))):
+            scale = float(rng.uniform(20, 200)) / (abs(bias) + 65000)
+            if rng.integers(6) == 0:
+                scale *= float(rng.uniform(2, 50))  # the center saturates
+            cases.append((bias, min(int(round(scale * 2.0**s)), 2**31 - 1) * (-1 if rng.integers(4) == 0 else 1), s))
+    cases += [(123456, 0, 40), (-123456, 0, 40), (5, 1, 1), (-(2**31) + 70000, 2**30, 62), (2**31 - 70000, 2**31 - 1, 30),
+              (-(2**31) + 70000, 2**30, 40), (2**31 - 70000, -(2**30), 40), (-(2**31) + 70000, -(2**30), 44),
+              (300000, 2**31 - 1, 47), (-300000, -(2**31), 47), (300000, -(2**31), 46), (-300000, 2**31 - 1, 48),
+              (300000, -(2**31), 48)]
+    z_in = int(rng.integers(-128, 128))
+    # small weights (the last rows of w): one-signed, unsaturated, with exact halves (acc / 4,
+    # acc / 8); accumulators spanning [0, 255] and [-255, 0] exactly (amin = 0)
+    small = [(int(rng.integers(300, 400)), 2**30, 32), (-int(rng.integers(300, 400)), 2**30, 33),
+             (int(rng.integers(600, 700)), -(2**30), 33), (-int(rng.integers(300, 400)), 3 * 2**28, 34),
+             (z_in + 128, 2**30, 35), (-(z_in + 128), 2**30, 35)]
+    n = len(cases) + len(small)
+    bias = np.array([c[0] for c in cases + small], np.int32)
+    mult = np.array([c[1] for c in cases + small], np.int32)
+    shift = np.array([c[2] for c in cases + small], np.int32)
+    w = int8(rng, (n, 2), -128, 127)
+    w[::7] = np.array([127, 127], np.int8)
+    w[3::7] = np.array([-128, -128], np.int8)
+    w[5::11] = 0
+    w[-len(small):] = [(1, 0), (-1, 1), (1, 1), (0, -1), (1, 0), (0, -1)]
+    return rng, rows, n, z_in, w, bias, mult, shift
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fully_connected_k2_every_requantization_form(seed):
+    rng, rows, n, z_in, w, bias, mult, shift = k2_case(seed)
+    x = int8(rng, (rows, 2))
+    x[0], x[1] = (-128, -128), (127, 127)
+    z_out = int(rng.integers(-128, 128))
+    for act in ((-128, 127), (z_out, 127), (-20, 30), (z_out, z_out)):
+        expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
+        got = _call(rows, 2, n, z_in, z_out, act, x, w, bias, mult, shift, False)
+        np.testing.assert_array_equal(got, expected)
+        if act == (-128, 127):
+            assert len(set(expected.ravel().tolist())) > 100 and 0.05 < np.mean((expected == 127) | (expected == -128)) < 0.6
+
+
+@pytest.mark.parametrize("z_in", [-128, 0])
+def test_fully_connected_k2_bias_near_int32_min(z_in):
+    """bias at and just above INT32_MIN (INT32_MIN cannot be negated for m < 0; the span of
+    acc over all inputs would leave int32) with inputs >= z_in and weights >= 0, so every
+    actual accumulator fits."""
+    rng = np.random.default_rng(3)
+    rows = 16
+    x = rng.integers(z_in, 128, (rows, 2)).astype(np.int8)
+    bias = np.array([-(2**31), -(2**31), -(2**31) + 10, -(2**31) + 10, -(2**31) + 70000, -(2**30) - 1], np.int32)
+    n = len(bias)
+    w = rng.integers(0, 128, (n, 2)).astype(np.int8)
+    w[2:4] = 127
+    mult = np.array([2**30, -(2**30), 2**31 - 1, -(2**31 - 1), 2**30, 2**30], np.int32)
+    shift = np.array([40, 40, 47, 47, 40, 39], np.int32)
+    expected = fully_connected(x, z_in, w, bias, mult, shift, 3)
+    np.testing.assert_array_equal(_call(rows, 2, n, z_in, 3, (-128, 127), x, w, bias, mult, shift, False), expected)
