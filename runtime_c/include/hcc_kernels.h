@@ -229,7 +229,8 @@ typedef struct {
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
  * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
  * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
- * rows >= 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two int16 rows. */
+ * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two
+ * int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,

@@ -7,7 +7,9 @@
  *
  * With two rows or more and int16 weights of at most HCC_FC_PACK_MAX bytes, the weights are
  * first unpacked to int16 channel pairs in scratch (once per call) and two rows x two
- * channels share every load (hcc_dot2x2_s16, 3.2 instructions per product on lx106). */
+ * channels share every load (hcc_dot2x2_s16, 3.2 instructions per product on lx106).
+ * k == 2 has its own channel-major path (fc_k2). One row goes through
+ * hcc_fully_connected_row_s8 instead (the compiler's blocked weights, at the end). */
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 
