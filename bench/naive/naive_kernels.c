@@ -45,3 +45,22 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
         output += p->n;
     }
 }
+
+/* The blocked one-row layout (hcc_kernels.h): sum_i (w + 128) (x + 128) - 128 sum_i (x + 128)
+ * on the folded bias, in 32-bit wrap-around. */
+void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int8_t *output) {
+    int32_t r, j, i;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *in = input + r * p->k;
+        for (j = 0; j < p->n; ++j) {
+            const int32_t block = j & ~3, m = p->n - block < 4 ? p->n - block : 4;
+            const uint8_t *w = weights + block * p->k + (j - block);
+            uint32_t acc = (uint32_t)bias[j];
+            for (i = 0; i < p->k; ++i) acc += (uint32_t)(w[i * m] * (in[i] + 128)) - 128u * (uint32_t)(in[i] + 128);
+            output[j] = hcc_requantize_s8((int32_t)acc, mult[j], shift[j], p->z_out, p->act_min, p->act_max);
+        }
+        output += p->n;
+    }
+}

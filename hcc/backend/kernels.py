@@ -124,10 +124,26 @@ def _fused_conv(e, index, op):
             f"{e.ptr(op.outputs[0])});"]
 
 
+def fc_row_layout(weights, bias, z_in: int):
+    """hcc_fully_connected_row_s8's weights and bias (hcc_kernels.h): weights [n, k] int8 as
+    blocks of 4 channels (the last n % 4 wide), within a block each input's weights side by
+    side, stored as w + 128 (uint8, as many bytes as before); bias - (z_in + 128) sum_i w,
+    wrapped to int32."""
+    w = np.asarray(weights, np.int64)
+    blocked = np.concatenate([(w[j:j + 4] + 128).T.reshape(-1) for j in range(0, w.shape[0], 4)])
+    folded = np.asarray(bias, np.int64) - (z_in + 128) * w.sum(axis=1)
+    return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
 @emits("FullyConnected")
 def _fully_connected(e, index, op):
     p = op.opdef.int8_params(op)
     params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+    if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
+        weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
+        arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
+                            e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
+        return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(op.outputs[0])});"]
     planned = op.opdef.scratch_bytes(op)
     scratch = e.scratch(index) if planned else "NULL"
     return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",

@@ -229,11 +229,22 @@ typedef struct {
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
  * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
  * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
- * rows >= 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two int16 rows. */
+ * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two
+ * int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
                             void *scratch, int8_t *output);
+
+/* The same outputs as hcc_fully_connected_s8 from weights and bias rearranged by the
+ * compiler (hcc/backend/kernels.py, fc_row_layout), no scratch; chosen for rows == 1 (any
+ * rows work). weights: n * k bytes, blocks of 4 output channels (the last n % 4 wide when
+ * n % 4 != 0), block b at weights + 4 b k holding for each i < k its m channels' weights
+ * side by side: weights[4 b k + m i + j] = w[4 b + j, i] + 128 (uint8). bias (never NULL):
+ * bias[j] - (z_in + 128) * sum_i w[j, i], wrapped to int32. */
+void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                int8_t *output);
 
 /* a [batch, m, k] (z_a) x b [batch, k, n] (z_b) -> output [batch, m, n], one multiplier from
  * quantize_multiplier(s_a * s_b / s_out). */

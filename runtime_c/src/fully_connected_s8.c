@@ -7,7 +7,9 @@
  *
  * With two rows or more and int16 weights of at most HCC_FC_PACK_MAX bytes, the weights are
  * first unpacked to int16 channel pairs in scratch (once per call) and two rows x two
- * channels share every load (hcc_dot2x2_s16, 3.2 instructions per product on lx106). */
+ * channels share every load (hcc_dot2x2_s16, 3.2 instructions per product on lx106).
+ * k == 2 has its own channel-major path (fc_k2). One row goes through
+ * hcc_fully_connected_row_s8 instead (the compiler's blocked weights, at the end). */
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 
@@ -18,10 +20,134 @@ static size_t packed_bytes(const hcc_fc_params_t *p) {
     return (size_t)((p->n + 1) & ~1) * (size_t)p->k * sizeof(int16_t);
 }
 
-static int use_pairs(const hcc_fc_params_t *p) { return p->rows >= 2 && packed_bytes(p) <= HCC_FC_PACK_MAX; }
+static int use_pairs(const hcc_fc_params_t *p) {
+    return p->rows >= 2 && p->k != 2 && packed_bytes(p) <= HCC_FC_PACK_MAX;
+}
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
     return use_pairs(p) ? packed_bytes(p) + 2u * (size_t)p->k * sizeof(int16_t) : 0u;
+}
+
+/* ---- k == 2 (Mamba's dt_proj): two products per output, the requantization dominates ----
+ *
+ * Channel by channel, so that the channel's terms stay in registers over the rows. With
+ * v = x + 128 (the input byte u as u ^ 0x80) and the channel's weights and bias negated
+ * when m < 0 (acc' = sign(m) acc, whose sign is the result's),
+ *   acc' = c + w0 v0 + w1 v1,   c = bias' - (z_in + 128)(w0 + w1).
+ * Over v in [0, 255]^2, acc' spans at most 255 (|w0| + |w1|) <= 65280 < 2^16. When that span
+ * lies on one side of 0 (|bias| large against the weights, as in dt_proj: |acc| is 50K ..
+ * 430K, past hcc_requantize_fast_s8's 2^16), |acc'| = amin + e with e = +-acc' - amin in
+ * [0, 2^16) an affine function of v0, v1; with M = |m| = bh 2^16 + bl and
+ * amin M + 2^(s-1) = Q 2^s + R, R = rh 2^16 + rl, exactly
+ *   floor((|acc'| M + 2^(s-1)) / 2^s) = Q + ((e bh + rh + ((e bl + rl) >> 16)) >> (s - 16))
+ * (the dropped low 16 bits cannot carry into bit 16), in 32 bits for s in [32, 47]:
+ * e bh <= 65280 2^15 and rh < 2^31 keep the sum below 2^32. Two multiplies per output, no
+ * 64-bit product and no magnitude test; Q (capped at 257: past 256 the output saturates
+ * either way) and the sign go into the output's offset zq = z_out +- Q, and the second term
+ * is below 2^16, so z_out +- |r| needs no cap before the clamp. Otherwise (a span across 0,
+ * other shifts, |bias| >= 2^30, an empty clamp) hcc_requantize_s8_inline per output. */
+typedef struct {
+    uint32_t b, bh, bl, rh, rl;  /* b: e at v0 = v1 = 0 */
+    int32_t w0, w1, sh, zq;
+} fc_k2_terms_t;
+
+/* The terms above for a channel (weights and bias already those of acc', mag_m = |m|):
+ * 1 or -1, the sign of acc' (of the result), or 0 when the offset form does not apply. */
+static int fc_k2_offset_terms(int32_t w0, int32_t w1, int32_t bias, int32_t z_in, uint32_t mag_m, int32_t s,
+                              int32_t z_out, fc_k2_terms_t *t) {
+    int32_t c, lo, hi;
+    uint32_t amin, ah, al, mid, plo, phi, q;
+    int neg;
+    if ((uint32_t)(s - 32) > 15u || bias <= -0x40000000 || bias >= 0x40000000) return 0;
+    c = bias - (z_in + 128) * (w0 + w1);  /* the span of acc', exactly: |bias| < 2^30 */
+    lo = c + 255 * ((w0 < 0 ? w0 : 0) + (w1 < 0 ? w1 : 0));
+    hi = c + 255 * ((w0 > 0 ? w0 : 0) + (w1 > 0 ? w1 : 0));
+    if (lo <= 0 && hi >= 0) return 0;
+    neg = hi < 0;
+    amin = neg ? (uint32_t)-hi : (uint32_t)lo;
+    /* amin M + 2^(s-1) as phi 2^32 + plo, from 16-bit pieces (amin < 2^31, M <= 2^31) */
+    ah = amin >> 16;
+    al = amin & 0xFFFFu;
+    t->bh = mag_m >> 16;
+    t->bl = mag_m & 0xFFFFu;
+    mid = ah * t->bl + al * t->bh;
+    plo = al * t->bl;
+    phi = ah * t->bh + (mid >> 16) + ((plo + (mid << 16)) < plo);
+    plo += mid << 16;
+    if (s == 32) {
+        phi += (plo + 0x80000000u) < plo;
+        plo += 0x80000000u;
+    } else {
+        phi += (uint32_t)1u << (s - 33);
+    }
+    q = phi >> (s - 32);
+    q = q > 257u ? 257u : q;
+    t->rh = ((phi & (((uint32_t)1u << (s - 32)) - 1u)) << 16) | (plo >> 16);
+    t->rl = plo & 0xFFFFu;
+    t->sh = s - 16;
+    /* e = acc' - amin, or -acc' - amin */
+    t->b = neg ? (uint32_t)-c - amin : (uint32_t)c - amin;
+    t->w0 = neg ? -w0 : w0;
+    t->w1 = neg ? -w1 : w1;
+    t->zq = neg ? z_out - (int32_t)q : z_out + (int32_t)q;
+    return neg ? -1 : 1;
+}
+
+/* b + w0 v0 + w1 v1 for the input pair x (v = u ^ 0x80), in 32-bit wrap-around. */
+static inline uint32_t fc_k2_dot(uint32_t b, int32_t w0, int32_t w1, const uint8_t *x) {
+    uint32_t v0 = x[0], v1 = x[1];
+#if defined(__XTENSA__)
+    /* GCC zero-extends a xor'ed byte again (extui): 2 instructions more per output */
+    __asm__("xor %0, %0, %1" : "+r"(v0) : "r"(0x80u));
+    __asm__("xor %0, %0, %1" : "+r"(v1) : "r"(0x80u));
+#else
+    v0 ^= 0x80u;
+    v1 ^= 0x80u;
+#endif
+    return b + (uint32_t)(w0 * (int32_t)v0) + (uint32_t)(w1 * (int32_t)v1);
+}
+
+/* One channel over the rows in the offset form; neg: the result's sign is negative. */
+static inline void fc_k2_offset_rows(const uint8_t *x, const uint8_t *end, int8_t *out, int32_t n,
+                                     const fc_k2_terms_t *t, int32_t lo, int32_t hi, int neg) {
+    const uint32_t b = t->b, bh = t->bh, bl = t->bl, rh = t->rh, rl = t->rl;
+    const int32_t w0 = t->w0, w1 = t->w1, sh = t->sh, zq = t->zq;
+    for (; x != end; x += 2, out += n) {
+        const uint32_t e = fc_k2_dot(b, w0, w1, x);
+        const int32_t d = (int32_t)((e * bh + rh + ((e * bl + rl) >> 16)) >> sh);
+        const int32_t v = neg ? zq - d : zq + d;
+        *out = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+}
+
+static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, int8_t *output) {
+    const int32_t n = p->n, z_in = p->z_in, z_out = p->z_out, act_min = p->act_min, act_max = p->act_max;
+    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
+    const uint8_t *end = (const uint8_t *)input + 2 * p->rows;
+    int32_t j;
+    for (j = 0; j < n; ++j, weights += 2) {
+        const int32_t m = mult[j], s = shift[j], bj = bias ? bias[j] : 0;
+        const uint32_t bm = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        /* acc' = sign(m) acc */
+        const int32_t w0 = m < 0 ? -weights[0] : weights[0], w1 = m < 0 ? -weights[1] : weights[1];
+        const uint8_t *x = (const uint8_t *)input;
+        int8_t *out = output + j;
+        fc_k2_terms_t t;
+        const int form =
+            lo <= hi && bj != INT32_MIN ? fc_k2_offset_terms(w0, w1, m < 0 ? -bj : bj, z_in, bm, s, z_out, &t) : 0;
+        if (form > 0) {
+            fc_k2_offset_rows(x, end, out, n, &t, lo, hi, 0);
+        } else if (form < 0) {
+            fc_k2_offset_rows(x, end, out, n, &t, lo, hi, 1);
+        } else {
+            const int32_t w0j = weights[0], w1j = weights[1];
+            const uint32_t b = (uint32_t)bj - (uint32_t)((z_in + 128) * (w0j + w1j));
+            for (; x != end; x += 2, out += n) {
+                *out = hcc_requantize_s8_inline((int32_t)fc_k2_dot(b, w0j, w1j, x), m, s, z_out, act_min, act_max);
+            }
+        }
+    }
 }
 
 /* Weights [n, k] -> channel pair q at packed + 2 k q, packed[2 k q + 2 i + j] = w[2q + j][i]
@@ -33,24 +159,6 @@ static void fc_pairs(const hcc_fc_params_t *p, const int8_t *input, const int8_t
     int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
     int32_t r, i;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    if (k == 2) {
-        /* two products per output (Mamba's dt_proj): the dot-product call and pairing cost
-         * more than the products, so each output is formed directly from the int16 weights */
-        const int32_t z_out = p->z_out, lo = p->act_min, hi = p->act_max;
-        for (r = 0; r < p->rows; ++r, input += 2, output += n) {
-            const int32_t x0 = input[0] - z, x1 = input[1] - z;
-            const int16_t *w = packed;
-            for (i = 0; i < n; i += 2, w += 4) {  /* w: w[i][0], w[i + 1][0], w[i][1], w[i + 1][1] */
-                output[i] = hcc_requantize_s8_inline((bias ? bias[i] : 0) + w[0] * x0 + w[2] * x1, mult[i], shift[i],
-                                                     z_out, lo, hi);
-                if (i + 1 < n) {
-                    output[i + 1] = hcc_requantize_s8_inline((bias ? bias[i + 1] : 0) + w[1] * x0 + w[3] * x1,
-                                                             mult[i + 1], shift[i + 1], z_out, lo, hi);
-                }
-            }
-        }
-        return;
-    }
     for (r = 0; r < p->rows; r += 2) {
         const int32_t r1 = r + 1 < p->rows ? r + 1 : r;
         const int8_t *in_a = input + r * k, *in_b = input + r1 * k;
@@ -71,6 +179,10 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
     int16_t xs[HCC_FC_CHUNK];
     uint32_t acc[4];
     int32_t r, j, c, i;
+    if (p->k == 2) {
+        fc_k2(p, input, weights, bias, mult, shift, output);
+        return;
+    }
     if (use_pairs(p)) {
         fc_pairs(p, input, weights, bias, mult, shift, scratch, output);
         return;
@@ -102,5 +214,117 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
             }
         }
         output += n;
+    }
+}
+
+
+/* ---- one row at a time, weights blocked by the compiler (hcc_fully_connected_row_s8) ----
+ *
+ * With v = x + 128 (the input byte u as u ^ 0x80, in [0, 255]) and the weights stored as
+ * w + 128 (l8ui reads them as they are), exactly (in 32-bit wrap-around):
+ *   sum_i w (x - z) = sum_i (w + 128) v - 128 sum_i v - (z + 128) sum_i w,
+ * the last term folded into the bias by the compiler and sum_i v formed once per row, with
+ * the first block. A block of m <= 4 channels holds for each i its m weights side by side,
+ * so one pointer with offsets 0 .. m - 1 reads them: per term 2 instructions for v and 3
+ * per channel (l8ui, mul16u, add), 14 for 4 products. */
+#define HCC_ROW_UNROLL 8
+
+#if defined(__XTENSA__)
+#define HCC_ROW_P(j, off)                                                         \
+    "l8ui %[t], %[wp], " off "\n\t"                                               \
+    "mul16u %[t], %[t], %[x]\n\t"                                                 \
+    "add %[a" #j "], %[a" #j "], %[t]\n\t"
+#define HCC_ROW_P1(i, m) HCC_ROW_P(0, #i "*" #m)
+#define HCC_ROW_P2(i, m) HCC_ROW_P1(i, m) HCC_ROW_P(1, #i "*" #m "+1")
+#define HCC_ROW_P3(i, m) HCC_ROW_P2(i, m) HCC_ROW_P(2, #i "*" #m "+2")
+#define HCC_ROW_P4(i, m) HCC_ROW_P3(i, m) HCC_ROW_P(3, #i "*" #m "+3")
+#define HCC_ROW_SUM "add %[s], %[s], %[x]\n\t"
+/* term i of a block m wide; sum: HCC_ROW_SUM or nothing */
+#define HCC_ROW_TERM(i, m, sum)                                                   \
+    "l8ui %[x], %[xp], " #i "\n\t"                                                \
+    "xor %[x], %[x], %[c80]\n\t"                                                  \
+    sum HCC_ROW_P##m(i, m)
+#define HCC_ROW_OUTS                                                              \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [s] "+r"(s),      \
+    [xp] "+r"(xp), [wp] "+r"(wp), [x] "=&r"(xv), [t] "=&r"(tv)
+/* HCC_ROW_UNROLL terms per pass while they last, then one at a time */
+#define HCC_ROW_ASM(m, sum)                                                       \
+    do {                                                                          \
+        if (xp != end8) {                                                         \
+            __asm__ volatile(                                                     \
+                "1:\n\t"                                                          \
+                HCC_ROW_TERM(0, m, sum) HCC_ROW_TERM(1, m, sum)                   \
+                HCC_ROW_TERM(2, m, sum) HCC_ROW_TERM(3, m, sum)                   \
+                HCC_ROW_TERM(4, m, sum) HCC_ROW_TERM(5, m, sum)                   \
+                HCC_ROW_TERM(6, m, sum) HCC_ROW_TERM(7, m, sum)                   \
+                "addi %[xp], %[xp], 8\n\t"                                        \
+                "addi %[wp], %[wp], 8*" #m "\n\t"                                 \
+                "bne %[xp], %[end], 1b\n\t"                                       \
+                : HCC_ROW_OUTS                                                    \
+                : [end] "r"(end8), [c80] "r"(c80)                                 \
+                : "memory");                                                      \
+        }                                                                         \
+        while (xp != end) {                                                       \
+            __asm__ volatile(                                                     \
+                HCC_ROW_TERM(0, m, sum)                                           \
+                "addi %[xp], %[xp], 1\n\t"                                        \
+                "addi %[wp], %[wp], " #m "\n\t"                                   \
+                : HCC_ROW_OUTS                                                    \
+                : [c80] "r"(c80)                                                  \
+                : "memory");                                                      \
+        }                                                                         \
+    } while (0)
+#endif
+
+/* acc[j] += sum_i wb[m i + j] (x[i] + 128) for j < m (1..4), i < k; with *sum (not NULL)
+ * also *sum += sum_i (x[i] + 128). */
+static void row_block(const int8_t *x, int32_t k, const uint8_t *wb, int32_t m, uint32_t *sum, uint32_t *acc) {
+#if defined(__XTENSA__)
+    const uint8_t *xp = (const uint8_t *)x, *end = xp + k, *end8 = xp + (k & ~(int32_t)(HCC_ROW_UNROLL - 1));
+    const uint8_t *wp = wb;
+    const uint32_t c80 = 0x80u;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], s = sum ? *sum : 0u, xv, tv;
+    switch (m + (sum ? 4 : 0)) {
+        case 1: HCC_ROW_ASM(1, ); break;
+        case 2: HCC_ROW_ASM(2, ); break;
+        case 3: HCC_ROW_ASM(3, ); break;
+        case 4: HCC_ROW_ASM(4, ); break;
+        case 5: HCC_ROW_ASM(1, HCC_ROW_SUM); break;
+        case 6: HCC_ROW_ASM(2, HCC_ROW_SUM); break;
+        case 7: HCC_ROW_ASM(3, HCC_ROW_SUM); break;
+        default: HCC_ROW_ASM(4, HCC_ROW_SUM); break;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    if (sum) *sum = s;
+#else
+    uint32_t s = 0;
+    int32_t i, j;
+    for (i = 0; i < k; ++i, wb += m) {
+        const uint32_t v = (uint8_t)x[i] ^ 0x80u;
+        s += v;
+        for (j = 0; j < m; ++j) acc[j] += wb[j] * v;
+    }
+    if (sum) *sum += s;
+#endif
+}
+
+void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
+    const int32_t k = p->k, n = p->n;
+    int32_t r, j, i;
+    for (r = 0; r < p->rows; ++r, input += k, output += n) {
+        uint32_t sum = 0, acc[4];
+        for (j = 0; j < n; j += 4) {
+            const int32_t m = n - j < 4 ? n - j : 4;
+            for (i = 0; i < 4; ++i) acc[i] = i < m ? (uint32_t)bias[j + i] : 0u;
+            row_block(input, k, weights + j * k, m, j == 0 ? &sum : NULL, acc);
+            for (i = 0; i < m; ++i) {
+                output[j + i] = hcc_requantize_s8_inline((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i],
+                                                         p->z_out, p->act_min, p->act_max);
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
-/* Test driver: params (rows, k, n, z_in, z_out, act_min, act_max), input, weights, bias
- * (empty: NULL), mult, shift -> hcc_fully_connected_s8 output [rows, n]. */
+/* Test driver: params (rows, k, n, z_in, z_out, act_min, act_max, entry), input, weights,
+ * bias (empty: NULL), mult, shift -> output [rows, n] of hcc_fully_connected_s8 (entry 0)
+ * or of hcc_fully_connected_row_s8 (entry 1: weights and bias in its layout, see
+ * hcc_kernels.h). */
 #include "driver_params.h"
 
 int main(void) {
@@ -7,18 +9,24 @@ int main(void) {
     const int32_t *v, *bias, *mult, *shift;
     const int8_t *input, *weights;
     int8_t *output;
+    int32_t entry;
     tio_begin();
-    v = dp_ints(7);
+    v = dp_ints(8);
     p.rows = v[0]; p.k = v[1]; p.n = v[2];
     p.z_in = v[3]; p.z_out = v[4]; p.act_min = v[5]; p.act_max = v[6];
+    entry = v[7];
     input = (const int8_t *)tio_next(NULL);
     weights = (const int8_t *)tio_next(NULL);
     bias = dp_optional_ints();
     mult = (const int32_t *)tio_next(NULL);
     shift = (const int32_t *)tio_next(NULL);
     output = (int8_t *)malloc((size_t)(p.rows * p.n));
-    hcc_fully_connected_s8(&p, input, weights, bias, mult, shift, malloc(hcc_fully_connected_s8_scratch_size(&p) + 4u),
-                           output);
+    if (entry == 1) {
+        hcc_fully_connected_row_s8(&p, input, (const uint8_t *)weights, bias, mult, shift, output);
+    } else {
+        hcc_fully_connected_s8(&p, input, weights, bias, mult, shift,
+                               malloc(hcc_fully_connected_s8_scratch_size(&p) + 4u), output);
+    }
     tio_emit(output, (size_t)(p.rows * p.n));
     return 0;
 }

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from hcc.backend.kernels import fc_row_layout
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.cdriver import call_kernel
 from tests.runtime.kernel_args import int8, ints, multipliers, random_act
@@ -39,15 +40,51 @@ def test_fully_connected_scratch_size_matches_the_op():
     from types import SimpleNamespace
 
     fc = get_op("FullyConnected")
-    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 128, 32), (2, 129, 32)]:
+    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
         packed = ((n + 1) & ~1) * k * 2
-        expected = packed + 4 * k if rows >= 2 and packed <= 8192 else 0
+        expected = packed + 4 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
 
 
-def _check(rng, rows, k, n):
+@pytest.mark.parametrize("rows,k,n", [(1, 1, 1), (1, 3, 2), (1, 7, 3), (1, 8, 4), (1, 9, 5), (1, 17, 6), (1, 20, 7),
+                                      (1, 31, 9), (1, 64, 10), (1, 2880, 20), (1, 2881, 23), (1, 1000, 1),
+                                      (3, 13, 7), (2, 40, 8)])
+def test_fully_connected_row_entry_point(rows, k, n):
+    """hcc_fully_connected_row_s8 on the compiler's blocked layout (fc_row_layout): every tail
+    block width (n % 4 = 1, 2, 3, and n < 4: the tail is the first block, which sums the
+    inputs), k below, at and past multiples of the asm's eight terms per pass, several rows."""
+    for seed in range(3):  # with and without bias, random activations
+        _check(np.random.default_rng(rows * 7919 + k * 31 + n + seed * 100003), rows, k, n, row_entry=True)
+
+
+def test_fully_connected_row_folded_bias_wraps():
+    """z_in = 127 and weights of one sign: (z_in + 128) sum_i w pushes the folded bias past
+    int32 (it wraps), while every true accumulator fits; also -128 weights (stored as 0)."""
+    rng = np.random.default_rng(11)
+    rows, k, n = 1, 300, 6
+    x = rng.integers(100, 128, (rows, k)).astype(np.int8)
+    w = np.full((n, k), -127, np.int8)
+    w[1] = 127
+    w[2, ::2] = -128
+    bias = np.array([2**31 - 1 - 2_000_000, -(2**31) + 2_000_000, 2**31 - 3_000_000, 5, -5, 0], np.int32)
+    mult, shift = multipliers(np.full(n, 1e-6))
+    for z_out, act in ((0, (-128, 127)), (-20, (-20, 127))):
+        expected = fully_connected(x, 127, w, bias, mult, shift, z_out, *act)
+        np.testing.assert_array_equal(_call(rows, k, n, 127, z_out, act, x, w, bias, mult, shift, True), expected)
+    assert len(set(expected.ravel().tolist())) > 2
+
+
+def _call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, row_entry):
+    if row_entry:
+        w, bias = fc_row_layout(w, bias if bias is not None else np.zeros(n, np.int32), z_in)
+    args = [ints(rows, k, n, z_in, z_out, *act, int(row_entry)), x, w,
+            bias if bias is not None else np.zeros(0, np.int32), mult, shift]
+    return call_kernel("fully_connected", args, np.int8, (rows, n))
+
+
+def _check(rng, rows, k, n, row_entry=False):
     x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
     z_in, z_out = (int(v) for v in rng.integers(-128, 128, 2))
     s_in, s_out, s_w = float(rng.uniform(0.01, 0.05)), float(rng.uniform(0.05, 0.5)), rng.uniform(0.002, 0.02, n)
@@ -55,10 +92,77 @@ def _check(rng, rows, k, n):
     mult, shift = multipliers(s_in * s_w / s_out)
     act = random_act(rng, z_out)
     expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
-    args = [ints(rows, k, n, z_in, z_out, *act), x, w, bias if bias is not None else np.zeros(0, np.int32), mult, shift]
-    np.testing.assert_array_equal(call_kernel("fully_connected", args, np.int8, (rows, n)), expected)
+    np.testing.assert_array_equal(_call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, row_entry), expected)
     real = (s_in * (x.astype(np.float64) - z_in)) @ (w * s_w[:, None]).T
     if bias is not None:
         real += bias * s_in * s_w
     q = np.clip(np.clip(np.round(real / s_out) + z_out, -128, 127), *act)
     assert np.max(np.abs(expected - q)) <= 1
+
+
+def k2_case(seed, rows=37):
+    """A k = 2 call whose channels cover every form of fc_k2: one-signed accumulators (the
+    offset form, either sign, multipliers of either sign and m = 0), accumulators across 0,
+    |bias| on both sides of 2^30, shifts below 32, 32, 46 and above (the general path),
+    outputs saturated by the offset's own Q (> 256) and in range."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for s in (20, 31, 32, 33, 38, 40, 42, 45, 46, 47, 48, 55):
+        for bias in (int(rng.integers(-400, 400)), int(rng.integers(60000, 500000)), -int(rng.integers(60000, 500000)),
+                     2**30 - 1 - int(rng.integers(0, 100)), -(2**30) + 1, 2**30, -(2**30) - 5, int(rng.integers(70000, 80000))):
+            scale = float(rng.uniform(20, 200)) / (abs(bias) + 65000)
+            if rng.integers(6) == 0:
+                scale *= float(rng.uniform(2, 50))  # the center saturates
+            cases.append((bias, min(int(round(scale * 2.0**s)), 2**31 - 1) * (-1 if rng.integers(4) == 0 else 1), s))
+    cases += [(123456, 0, 40), (-123456, 0, 40), (5, 1, 1), (-(2**31) + 70000, 2**30, 62), (2**31 - 70000, 2**31 - 1, 30),
+              (-(2**31) + 70000, 2**30, 40), (2**31 - 70000, -(2**30), 40), (-(2**31) + 70000, -(2**30), 44),
+              (300000, 2**31 - 1, 47), (-300000, -(2**31), 47), (300000, -(2**31), 46), (-300000, 2**31 - 1, 48),
+              (300000, -(2**31), 48)]
+    z_in = int(rng.integers(-128, 128))
+    # small weights (the last rows of w): one-signed, unsaturated, with exact halves (acc / 4,
+    # acc / 8); accumulators spanning [0, 255] and [-255, 0] exactly (amin = 0)
+    small = [(int(rng.integers(300, 400)), 2**30, 32), (-int(rng.integers(300, 400)), 2**30, 33),
+             (int(rng.integers(600, 700)), -(2**30), 33), (-int(rng.integers(300, 400)), 3 * 2**28, 34),
+             (z_in + 128, 2**30, 35), (-(z_in + 128), 2**30, 35)]
+    n = len(cases) + len(small)
+    bias = np.array([c[0] for c in cases + small], np.int32)
+    mult = np.array([c[1] for c in cases + small], np.int32)
+    shift = np.array([c[2] for c in cases + small], np.int32)
+    w = int8(rng, (n, 2), -128, 127)
+    w[::7] = np.array([127, 127], np.int8)
+    w[3::7] = np.array([-128, -128], np.int8)
+    w[5::11] = 0
+    w[-len(small):] = [(1, 0), (-1, 1), (1, 1), (0, -1), (1, 0), (0, -1)]
+    return rng, rows, n, z_in, w, bias, mult, shift
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fully_connected_k2_every_requantization_form(seed):
+    rng, rows, n, z_in, w, bias, mult, shift = k2_case(seed)
+    x = int8(rng, (rows, 2))
+    x[0], x[1] = (-128, -128), (127, 127)
+    z_out = int(rng.integers(-128, 128))
+    for act in ((-128, 127), (z_out, 127), (-20, 30), (z_out, z_out)):
+        expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
+        got = _call(rows, 2, n, z_in, z_out, act, x, w, bias, mult, shift, False)
+        np.testing.assert_array_equal(got, expected)
+        if act == (-128, 127):
+            assert len(set(expected.ravel().tolist())) > 100 and 0.05 < np.mean((expected == 127) | (expected == -128)) < 0.6
+
+
+@pytest.mark.parametrize("z_in", [-128, 0])
+def test_fully_connected_k2_bias_near_int32_min(z_in):
+    """bias at and just above INT32_MIN (INT32_MIN cannot be negated for m < 0; the span of
+    acc over all inputs would leave int32) with inputs >= z_in and weights >= 0, so every
+    actual accumulator fits."""
+    rng = np.random.default_rng(3)
+    rows = 16
+    x = rng.integers(z_in, 128, (rows, 2)).astype(np.int8)
+    bias = np.array([-(2**31), -(2**31), -(2**31) + 10, -(2**31) + 10, -(2**31) + 70000, -(2**30) - 1], np.int32)
+    n = len(bias)
+    w = rng.integers(0, 128, (n, 2)).astype(np.int8)
+    w[2:4] = 127
+    mult = np.array([2**30, -(2**30), 2**31 - 1, -(2**31 - 1), 2**30, 2**30], np.int32)
+    shift = np.array([40, 40, 47, 47, 40, 39], np.int32)
+    expected = fully_connected(x, z_in, w, bias, mult, shift, 3)
+    np.testing.assert_array_equal(_call(rows, 2, n, z_in, 3, (-128, 127), x, w, bias, mult, shift, False), expected)
