@@ -96,38 +96,6 @@ static void gather_patch(const hcc_conv2d_params_t *p, const int8_t *input, int3
     }
 }
 
-/* dst[i] = src[i] - z for i < len (int8 -> int16). On Xtensa two per pass in inline asm,
- * x - z as (u ^ 0x80) - (z + 128) from the unsigned byte u (lx106 has no sign-extending
- * byte load: GCC's l8ui + slli + srai + sub is 8 per value with the loop, this is 5.5). */
-static void widen_minus_z(const int8_t *src, int32_t len, int32_t z, int16_t *dst) {
-#if defined(__XTENSA__)
-    if (len >= 2) {
-        const int16_t *end = dst + (len & ~(int32_t)1);
-        const uint32_t c80 = 0x80u;
-        const int32_t z128 = z + 128;
-        int32_t t;
-        __asm__ volatile(
-            "1:\n\t"
-            "l8ui %[t], %[ps], 0\n\t"
-            "xor %[t], %[t], %[c80]\n\t"
-            "sub %[t], %[t], %[z]\n\t"
-            "s16i %[t], %[pd], 0\n\t"
-            "l8ui %[t], %[ps], 1\n\t"
-            "xor %[t], %[t], %[c80]\n\t"
-            "sub %[t], %[t], %[z]\n\t"
-            "s16i %[t], %[pd], 2\n\t"
-            "addi %[ps], %[ps], 2\n\t"
-            "addi %[pd], %[pd], 4\n\t"
-            "bne %[pd], %[end], 1b\n\t"
-            : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
-            : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
-            : "memory");
-        len &= 1;
-    }
-#endif
-    for (; len > 0; --len) *dst++ = (int16_t)(*src++ - z);
-}
-
 /* Input row iy of the conv (any iy: outside the input it is all padding) into the padded
  * int16 layout of padded_row_len. */
 static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy, int16_t *row) {
@@ -137,7 +105,7 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t i
         const int32_t first = p->pad_left * cin;
         const int32_t past = p->in_w * cin + first < len ? p->in_w * cin + first : len;
         for (; i < first; ++i) row[i] = 0;
-        widen_minus_z(input + iy * p->in_w * cin, past - first, p->z_in, row + first);
+        hcc_widen_s16(input + iy * p->in_w * cin, past - first, p->z_in, row + first, 1);
         i = past;
     }
     for (; i < len; ++i) row[i] = 0;
@@ -235,14 +203,12 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const row
 static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                        int32_t row_begin, int32_t row_end, int8_t *out) {
-    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, z_out = p->z_out;
-    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
-    const int clamp_ok = lo <= hi;
+    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
     int32_t *tags = (int32_t *)scratch;
     int16_t *packed = (int16_t *)(tags + 3);
     int16_t *patch = packed + 2 * n * pairs;
     int16_t *slots = patch + 3 * n;
-    int32_t oy, ox, q, c, j;
+    int32_t oy, ox, q;
     if (row_begin == 0) {
         hcc_pack_pairs_s16(weights, out_c, n, packed);
         for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
@@ -258,33 +224,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 dst[q] = out + oxs[q] * out_c;
             }
             gather_triple(p, rows, oxs, patch);
-            for (c = 0; c < out_c; c += 2) {
-                const int32_t m = out_c - c < 2 ? 1 : 2;
-                uint32_t acc[6];
-                for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = acc[4 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
-                hcc_dot3x2_s16(patch, n, packed + n * c, acc);
-                for (j = 0; j < m; ++j) {
-                    const int32_t mj = mult[c + j], sj = shift[c + j];
-                    if (clamp_ok && (uint32_t)(sj - 17) <= 30u) {
-                        /* hcc_requantize_s8_inline's first path, its per-channel terms once for
-                         * the three pixels: |acc| < 2^16, s in [17, 47] */
-                        const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
-                        const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
-                        const int32_t sh = sj - 16;
-                        dst[0][c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sh, mj, sj, z_out, lo,
-                                                               hi, p->act_min, p->act_max);
-                        dst[1][c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sh, mj, sj, z_out, lo,
-                                                               hi, p->act_min, p->act_max);
-                        dst[2][c + j] = hcc_requantize_fast_s8((int32_t)acc[4 + j], bh, bl, round, sh, mj, sj, z_out, lo,
-                                                               hi, p->act_min, p->act_max);
-                        continue;
-                    }
-                    for (q = 0; q < 3; ++q) {
-                        dst[q][c + j] = hcc_requantize_s8_inline((int32_t)acc[2 * q + j], mj, sj, z_out, p->act_min,
-                                                                 p->act_max);
-                    }
-                }
-            }
+            hcc_triples_requantize(patch, n, packed, out_c, bias, mult, shift, p->z_out, p->act_min, p->act_max, dst);
         }
         out += p->out_w * out_c;
     }

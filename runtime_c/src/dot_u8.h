@@ -94,86 +94,10 @@ static inline uint32_t hcc_dot1_u8(const int16_t *xs, int32_t n, const uint8_t *
 }
 
 
-/* Two inputs (pixels or rows) x two output channels of int16 x int16: the inner loop of
- * the 3x3 conv and of the fully connected kernel, whose int8 weights are unpacked to int16
- * once per call. xs interleaves the two inputs term by term (xs[2i] the first, xs[2i + 1]
- * the second), w the two channels (w[2i + j] channel j):
- *   acc[j]     += sum_i xs[2i]     * w[2i + j]
- *   acc[2 + j] += sum_i xs[2i + 1] * w[2i + j]      (j = 0, 1; i < n)
- * in 32-bit wrap-around (the true sums fit int32 by the kernels' precondition). On Xtensa
- * the loop is inline asm: per term 2 input loads, 2 weight loads, 4 mul16s, 4 adds (12 for
- * 4 products), 3 loop instructions per 4 terms: 3.19 instructions per product. Two by two
- * because lx106 under GCC leaves about 13 registers to an asm statement: 4 accumulators,
- * 4 temporaries, 2 pointers and the end; two by four (8 accumulators) does not fit. */
-#if defined(__XTENSA__)
-#define HCC_DOT2X2_TERM(xo, wo)                                                   \
-    "l16ui %[x0], %[xs], " #xo "\n\t"                                             \
-    "l16ui %[x1], %[xs], " #xo "+2\n\t"                                           \
-    "l16ui %[w], %[wp], " #wo "\n\t"                                              \
-    "mul16s %[t], %[w], %[x0]\n\t"                                                \
-    "add %[a0], %[a0], %[t]\n\t"                                                  \
-    "mul16s %[w], %[w], %[x1]\n\t"                                                \
-    "add %[b0], %[b0], %[w]\n\t"                                                  \
-    "l16ui %[w], %[wp], " #wo "+2\n\t"                                            \
-    "mul16s %[t], %[w], %[x0]\n\t"                                                \
-    "add %[a1], %[a1], %[t]\n\t"                                                  \
-    "mul16s %[w], %[w], %[x1]\n\t"                                                \
-    "add %[b1], %[b1], %[w]\n\t"
-#endif
-
-static inline void hcc_dot2x2_s16(const int16_t *xs, int32_t n, const int16_t *w, uint32_t *acc) {
-#if defined(__XTENSA__)
-    uint32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
-    const int16_t *end4 = xs + 2 * (n & ~(int32_t)3);
-    int32_t x0, x1, wv, t, i;
-    if (n >= 4) {
-        __asm__ volatile(
-            "1:\n\t"
-            HCC_DOT2X2_TERM(0, 0)
-            HCC_DOT2X2_TERM(4, 4)
-            HCC_DOT2X2_TERM(8, 8)
-            HCC_DOT2X2_TERM(12, 12)
-            "addi %[xs], %[xs], 16\n\t"
-            "addi %[wp], %[wp], 16\n\t"
-            "bne %[xs], %[end], 1b\n\t"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [xs] "+r"(xs), [wp] "+r"(w),
-              [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "=&r"(wv), [t] "=&r"(t)
-            : [end] "r"(end4)
-            : "memory");
-    }
-    for (i = 0; i < (n & 3); ++i, xs += 2, w += 2) {
-        __asm__ volatile(
-            HCC_DOT2X2_TERM(0, 0)
-            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1),
-              [x0] "=&r"(x0), [x1] "=&r"(x1), [w] "=&r"(wv), [t] "=&r"(t)
-            : [xs] "r"(xs), [wp] "r"(w)
-            : "memory");
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = b0;
-    acc[3] = b1;
-#else
-    uint32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3];
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t x0 = xs[2 * i], x1 = xs[2 * i + 1], w0 = w[2 * i], w1 = w[2 * i + 1];
-        a0 += (uint32_t)(x0 * w0);
-        a1 += (uint32_t)(x0 * w1);
-        b0 += (uint32_t)(x1 * w0);
-        b1 += (uint32_t)(x1 * w1);
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = b0;
-    acc[3] = b1;
-#endif
-}
-
-
-/* Three inputs (pixels) x two output channels, the dense 3x3 conv's inner loop. xs
- * interleaves the three inputs term by term (xs[3i + p] input p), w the two channels as in
- * hcc_dot2x2_s16 (w[2i + j] channel j):
+/* Three inputs (pixels or rows) x two output channels of int16 x int16: the inner loop of
+ * the dense 3x3 conv and of the fully connected kernel, whose int8 weights are unpacked to
+ * int16 channel pairs once per call (hcc_pack_pairs_s16). xs interleaves the three inputs
+ * term by term (xs[3i + p] input p), w the two channels (w[2i + j] channel j):
  *   acc[2p + j] += sum_i xs[3i + p] * w[2i + j]      (p = 0, 1, 2; j = 0, 1; i < n)
  * in 32-bit wrap-around. On Xtensa per term 2 weight loads, 3 input loads, 6 mul16s, 6 adds
  * (17 for 6 products; each input is loaded into x, multiplied into t for channel 0 and in
@@ -285,37 +209,74 @@ static inline int8_t hcc_requantize_fast_s8(int32_t a, uint32_t bh, uint32_t bl,
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* Every channel pair of two inputs (xs as hcc_dot2x2_s16 reads it, k terms): bias, the dot
- * product, then requantization to out_a[c] and out_b[c] for c < n_out (out_b may equal
- * out_a: an odd last input paired with itself). */
-static inline void hcc_pairs_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
-                                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                                        int32_t z_out, int32_t act_min, int32_t act_max, int8_t *out_a,
-                                        int8_t *out_b) {
+/* Every channel pair of three inputs (xs as hcc_dot3x2_s16 reads it, k terms): bias, the
+ * dot product, then requantization to dst[q][c] for q < 3, c < n_out (the dst rows may
+ * coincide: a short last triple repeats its last input). The first path's per-channel terms
+ * (|acc| < 2^16, s in [17, 47]) are computed once for the three inputs. */
+static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                          const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                          int32_t z_out, int32_t act_min, int32_t act_max, int8_t *const dst[3]) {
     const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
-    int32_t c, j;
+    int32_t c, j, q;
     for (c = 0; c < n_out; c += 2) {
         const int32_t m = n_out - c < 2 ? 1 : 2;
-        uint32_t acc[4];
-        for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
-        hcc_dot2x2_s16(xs, k, packed + k * c, acc);
+        uint32_t acc[6];
+        for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = acc[4 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
+        hcc_dot3x2_s16(xs, k, packed + k * c, acc);
         for (j = 0; j < m; ++j) {
             const int32_t mj = mult[c + j], sj = shift[c + j];
             if (lo <= hi && (uint32_t)(sj - 17) <= 30u) {
-                /* the first path's per-channel terms once for both inputs */
                 const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
                 const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
-                out_a[c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sj - 16, mj, sj, z_out, lo, hi,
-                                                      act_min, act_max);
-                out_b[c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sj - 16, mj, sj, z_out, lo,
-                                                      hi, act_min, act_max);
+                const int32_t sh = sj - 16;
+                /* written out: GCC keeps a loop over q here and indexes acc through memory */
+                dst[0][c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
+                                                       act_min, act_max);
+                dst[1][c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
+                                                       act_min, act_max);
+                dst[2][c + j] = hcc_requantize_fast_s8((int32_t)acc[4 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
+                                                       act_min, act_max);
                 continue;
             }
-            out_a[c + j] = hcc_requantize_s8_inline((int32_t)acc[j], mult[c + j], shift[c + j], z_out, act_min, act_max);
-            out_b[c + j] = hcc_requantize_s8_inline((int32_t)acc[2 + j], mult[c + j], shift[c + j], z_out, act_min,
-                                                    act_max);
+            for (q = 0; q < 3; ++q) {
+                dst[q][c + j] = hcc_requantize_s8_inline((int32_t)acc[2 * q + j], mj, sj, z_out, act_min, act_max);
+            }
         }
     }
+}
+
+/* dst[step i] = src[i] - z for i < len (int8 -> int16, every step-th int16). On Xtensa two
+ * per pass in inline asm, x - z as (u ^ 0x80) - (z + 128) from the unsigned byte u: lx106
+ * has no sign-extending byte load, and GCC's l8ui + slli + srai + sub loop takes 8 per
+ * value where this takes 6. */
+static inline void hcc_widen_s16(const int8_t *src, int32_t len, int32_t z, int16_t *dst, int32_t step) {
+#if defined(__XTENSA__)
+    if (len >= 2) {
+        const int8_t *end = src + (len & ~(int32_t)1);
+        const uint32_t c80 = 0x80u;
+        const int32_t z128 = z + 128, bytes = 2 * step;
+        int32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l8ui %[t], %[ps], 0\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "sub %[t], %[t], %[z]\n\t"
+            "s16i %[t], %[pd], 0\n\t"
+            "add %[pd], %[pd], %[bytes]\n\t"
+            "l8ui %[t], %[ps], 1\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "sub %[t], %[t], %[z]\n\t"
+            "s16i %[t], %[pd], 0\n\t"
+            "add %[pd], %[pd], %[bytes]\n\t"
+            "addi %[ps], %[ps], 2\n\t"
+            "bne %[ps], %[end], 1b\n\t"
+            : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
+            : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128), [bytes] "r"(bytes)
+            : "memory");
+        len &= 1;
+    }
+#endif
+    for (; len > 0; --len, dst += step) *dst = (int16_t)(*src++ - z);
 }
 
 #endif

@@ -6,8 +6,8 @@
  * layers: 12.0 .. 17.5 -> 8.1 .. 10.2 instructions per MAC (docs/performance.md).
  *
  * With two rows or more and int16 weights of at most HCC_FC_PACK_MAX bytes, the weights are
- * first unpacked to int16 channel pairs in scratch (once per call) and two rows x two
- * channels share every load (hcc_dot2x2_s16, 3.2 instructions per product on lx106).
+ * first unpacked to int16 channel pairs in scratch (once per call) and three rows x two
+ * channels share every load (hcc_dot3x2_s16, 2.9 instructions per product on lx106).
  * k == 2 has its own channel-major path (fc_k2). One row goes through
  * hcc_fully_connected_row_s8 instead (the compiler's blocked weights, at the end). */
 #include "hcc_kernels.h"
@@ -20,12 +20,12 @@ static size_t packed_bytes(const hcc_fc_params_t *p) {
     return (size_t)((p->n + 1) & ~1) * (size_t)p->k * sizeof(int16_t);
 }
 
-static int use_pairs(const hcc_fc_params_t *p) {
+static int use_triples(const hcc_fc_params_t *p) {
     return p->rows >= 2 && p->k != 2 && packed_bytes(p) <= HCC_FC_PACK_MAX;
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
-    return use_pairs(p) ? packed_bytes(p) + 2u * (size_t)p->k * sizeof(int16_t) : 0u;
+    return use_triples(p) ? packed_bytes(p) + 3u * (size_t)p->k * sizeof(int16_t) : 0u;
 }
 
 /* ---- k == 2 (Mamba's dt_proj): two products per output, the requantization dominates ----
@@ -151,23 +151,22 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
 }
 
 /* Weights [n, k] -> channel pair q at packed + 2 k q, packed[2 k q + 2 i + j] = w[2q + j][i]
- * (0 past n); per pair of rows (an odd last row paired with itself, written once) the
- * inputs minus z_in interleaved, then one hcc_dot2x2_s16 per channel pair. */
-static void fc_pairs(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                     const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
+ * (0 past n); per three rows (a short last triple repeats its last row, written again with
+ * the same bytes) the inputs minus z_in interleaved, then hcc_triples_requantize. */
+static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                       const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
     int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
-    int32_t r, i;
+    int32_t r, q;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    for (r = 0; r < p->rows; r += 2) {
-        const int32_t r1 = r + 1 < p->rows ? r + 1 : r;
-        const int8_t *in_a = input + r * k, *in_b = input + r1 * k;
-        for (i = 0; i < k; ++i) {
-            xs[2 * i] = (int16_t)(in_a[i] - z);
-            xs[2 * i + 1] = (int16_t)(in_b[i] - z);
+    for (r = 0; r < p->rows; r += 3) {
+        int8_t *dst[3];
+        for (q = 0; q < 3; ++q) {
+            const int32_t row = r + q < p->rows ? r + q : p->rows - 1;
+            hcc_widen_s16(input + row * k, k, z, xs + q, 3);
+            dst[q] = output + row * n;
         }
-        hcc_pairs_requantize(xs, k, packed, n, bias, mult, shift, p->z_out, p->act_min, p->act_max, output + r * n,
-                             output + r1 * n);
+        hcc_triples_requantize(xs, k, packed, n, bias, mult, shift, p->z_out, p->act_min, p->act_max, dst);
     }
 }
 
@@ -183,8 +182,8 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
         fc_k2(p, input, weights, bias, mult, shift, output);
         return;
     }
-    if (use_pairs(p)) {
-        fc_pairs(p, input, weights, bias, mult, shift, scratch, output);
+    if (use_triples(p)) {
+        fc_triples(p, input, weights, bias, mult, shift, scratch, output);
         return;
     }
     for (r = 0; r < p->rows; ++r) {

@@ -24,12 +24,12 @@ def test_fully_connected_chunked_and_blocked_paths(k, n):
 
 @pytest.mark.parametrize("rows,k,n", [(2, 20, 32), (3, 20, 32), (5, 2, 32), (144, 32, 8), (7, 1, 1), (4, 5, 3),
                                       (3, 128, 32), (2, 129, 32), (2, 2880, 20), (3, 2, 7),
-                                      (144, 2, 32)])
-def test_fully_connected_row_pair_path(rows, k, n):
-    """Two rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
-    ((n + 1) & ~1) * k * 2 <= 8192): odd row counts (the last row paired with itself), odd n
-    (a zero channel), k not a multiple of four (the asm tail), and just past the 8 KiB limit
-    (the one-row path); k = 2 (the direct two-product path, odd n)."""
+                                      (144, 2, 32), (8, 9, 5), (10, 16, 2)])
+def test_fully_connected_row_triple_path(rows, k, n):
+    """Three rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
+    ((n + 1) & ~1) * k * 2 <= 8192): row counts 1 and 2 past a multiple of three (the last
+    row repeated), odd n (a zero channel), k not a multiple of eight (the asm tail), and just
+    past the 8 KiB limit (the one-row path); k = 2 (the direct two-product path, odd n)."""
     _check(np.random.default_rng(rows * 1000 + k * 31 + n), rows, k, n)
 
 
@@ -44,7 +44,7 @@ def test_fully_connected_scratch_size_matches_the_op():
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
         packed = ((n + 1) & ~1) * k * 2
-        expected = packed + 4 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
+        expected = packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
 
 
