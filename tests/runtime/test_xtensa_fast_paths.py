@@ -1,7 +1,8 @@
-"""The Xtensa inline asm of add_s8.c, mul_s8.c and dwconv1d_causal_s8.c, run under QEMU,
-equals the int8 reference: every (a, b) pair of int8 inputs for add and mul under parameter
-sets at the edges of the hoisted fast paths (and past them, where the kernels fall back),
-short tails, the broadcasts, and causal conv1d channels on and off the fast path."""
+"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c and conv2d_pool_s8.c
+(mono_pool_block), run under QEMU, equals the int8 reference: every (a, b) pair of int8
+inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
+them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
+and off the fast path, and single-channel conv + pool blocks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hcc.kernels.add import add
 from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from tests.runtime.test_add import ADD_CASES
+from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_mul import MUL_CASES
 from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
@@ -71,3 +73,21 @@ def test_causal_conv1d_fast_path_on_xtensa(tmp_path, act):
     got = prog.run(tmp_path, ["requantize_s8.c", "dwconv1d_causal_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"case {i}")
+
+
+def test_single_channel_conv_pool_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    for seed in range(24):
+        b = mono_pool_block(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
+                          prog.array(c["shift"], np.int32), "NULL", "scratch", "out"])
+        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
+                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        expected.append(ref)
+    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c",
+                              "maxpool_s8.c", "add_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")

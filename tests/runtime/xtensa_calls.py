@@ -34,7 +34,8 @@ class XtensaProgram:
         return name
 
     def call(self, stmt: str, nbytes: int) -> None:
-        """`stmt` writes nbytes to `out` (int8_t[PAIRS]); they are this call's result."""
+        """`stmt` writes nbytes to `out` (int8_t[PAIRS]); they are this call's result. It may
+        use `scratch` (PAIRS bytes, 16-byte aligned)."""
         assert nbytes <= PAIRS
         self.body.append(f"    {{\n        {stmt}\n        hcc_print_hex_lines(\"out\", out, {nbytes}u);\n    }}")
         self.sizes.append(nbytes)
@@ -42,7 +43,7 @@ class XtensaProgram:
     def run(self, workdir: Path, sources) -> list[np.ndarray]:
         src = Path(workdir) / "calls.c"
         src.write_text("\n".join([
-            '#include "hcc_runtime.h"', '#include "hcc_ssm.h"', '#include "semihost.h"',
+            '#include <string.h>', '#include "hcc_runtime.h"', '#include "hcc_ssm.h"', '#include "semihost.h"',
             # every (a, b) pair of int8 values: pair_a[i] = i mod 256, pair_b[i] = i / 256
             f"static int8_t pair_a[{PAIRS}], pair_b[{PAIRS}], out[{PAIRS}];",
             f"static unsigned char scratch[{PAIRS}] __attribute__((aligned(16)));",
