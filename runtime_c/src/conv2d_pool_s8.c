@@ -146,24 +146,55 @@ static void mono_windows(uint8_t *buf, int32_t pw, const int32_t *w) {
 #endif
 }
 
-/* Slot r of columns [0, n_cols): input row src (NULL: padding) at columns [j0, j1), pad elsewhere. */
+/* Byte u of column c, slot r: the input when c is in [j0, j1), else the padding. */
+static inline void mono_put(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_left, int32_t j0, int32_t j1,
+                            int32_t c, uint8_t pad) {
+    buf[(c >> 2) * MONO_BLOCK + 6 * (c & 3) + r] =
+        c >= j0 && c < j1 ? (uint8_t)((uint8_t)src[c - pad_left] ^ 0x80u) : pad;
+}
+
+/* Slot r of columns [0, n_cols): input row src (NULL: padding) at columns [j0, j1), pad
+ * elsewhere; the whole blocks inside [j0, j1) four bytes at a time. */
 static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_left, int32_t j0, int32_t j1,
                       int32_t n_cols, uint8_t pad) {
-    uint8_t *d = buf + r;
-    int32_t c, j;
+    int32_t c, c0, c1;
     if (!src) j0 = j1 = n_cols;
-    for (c = 0; c < n_cols; c += 4, d += MONO_BLOCK) {
-        if (c >= j0 && c + 4 <= j1) {
-            const int8_t *x = src + (c - pad_left);
-            d[0] = (uint8_t)((uint8_t)x[0] ^ 0x80u);
-            d[6] = (uint8_t)((uint8_t)x[1] ^ 0x80u);
-            d[12] = (uint8_t)((uint8_t)x[2] ^ 0x80u);
-            d[18] = (uint8_t)((uint8_t)x[3] ^ 0x80u);
-            continue;
+    c0 = (j0 + 3) & ~(int32_t)3;
+    c1 = j1 & ~(int32_t)3;
+    for (c = 0; c < c0 && c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
+    if (c1 > c0) {
+        const int8_t *x = src + (c0 - pad_left), *const x_end = src + (c1 - pad_left);
+        uint8_t *d = buf + (c0 >> 2) * MONO_BLOCK + r;
+#if defined(__XTENSA__)
+        const uint32_t c80 = 0x80u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l8ui %[t], %[x], 0\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 0\n\t"
+            "l8ui %[t], %[x], 1\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 6\n\t"
+            "l8ui %[t], %[x], 2\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 12\n\t"
+            "l8ui %[t], %[x], 3\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 18\n\t"
+            "addi %[x], %[x], 4\n\t"
+            "addi %[d], %[d], 28\n\t"
+            "bne %[x], %[xe], 1b\n\t"
+            : [x] "+r"(x), [d] "+r"(d), [t] "=&r"(t)
+            : [xe] "r"(x_end), [c80] "r"(c80)
+            : "memory");
+#else
+        for (; x != x_end; x += 4, d += MONO_BLOCK) {
+            for (c = 0; c < 4; ++c) d[6 * c] = (uint8_t)((uint8_t)x[c] ^ 0x80u);
         }
-        for (j = 0; j < 4 && c + j < n_cols; ++j)
-            d[6 * j] = c + j >= j0 && c + j < j1 ? (uint8_t)((uint8_t)src[c + j - pad_left] ^ 0x80u) : pad;
+#endif
     }
+    for (c = c1 > c0 ? c1 : c0; c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
 }
 
 /* From block *blk (its result at byte 24) and output *out, while the result + sb lies in
