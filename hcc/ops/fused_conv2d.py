@@ -216,8 +216,9 @@ class FusedConv2d(OpDef):
         in_c, groups = probe.inputs[0].type.shape[1], op.attrs["group"]
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
         if pool_w:
-            # is_mono_pool: int32 window accumulators [out_c][pool_w], then int16 [4 pool_w + 1][3]
-            return out_c * pool_w * 4 + (((4 * pool_w + 1) * 3 * 2 + 3) & ~3)
+            # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
+            # bytes, then the window's int32 result) and 8 bytes for the column after the last
+            return pool_w * 28 + 8
         if (kh, kw) != (3, 3):
             return ring
         depthwise = groups == in_c and out_c == in_c

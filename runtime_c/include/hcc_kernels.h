@@ -284,6 +284,91 @@ void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, co
 void hcc_concat_s8(const int8_t *const *inputs, const int32_t *inner_sizes, int32_t n_inputs,
                    int32_t outer, int8_t *output);
 
+/* ---- hoisted requantization: one (m, s) over a whole loop -------------------------------- */
+
+/* hcc_requantize_s8_inline for every |acc| <= bound, with everything that depends only on
+ * (m, s, z_out, act_min, act_max) computed once. Signed, without the magnitude and sign
+ * steps: m = bh 2^16 + bl with bl in [-2^15, 2^15) (|bh| <= 2^15), so that
+ *   acc m + 2^(s-1) + z_out 2^s = 2^16 (acc bh + c) + acc bl,  c = 2^(s-17) + z_out 2^(s-16),
+ *   z_out + floor((acc m + 2^(s-1)) / 2^s) = (acc bh + ((acc bl) >> 16) + c) >> (s - 16)
+ * (floor shifts: >> of a negative int32 is arithmetic on every compiler we build with, as
+ * in selective_scan_s8.c), two multiplies, no 64-bit product. That is round half up; it
+ * equals requantize's round half away from zero unless acc m / 2^s is a tie, which needs
+ * v2(acc m) = s - 1: impossible when the lowest set bit of m is below 2^(s-16), since
+ * 0 < |acc| < 2^16 has v2(acc) <= 15. |acc| <= bound <= 2^16 - 1 keeps acc bh and acc bl in
+ * int32, and bound (|bh| + 1) + |c| <= 2^31 - 1 keeps the sum there. Then saturating to int8
+ * and clamping to [act_min, act_max] is one clamp to [lo, hi]. */
+typedef struct {
+    int32_t bh, bl, c, sh;  /* sh = s - 16 */
+    int32_t lo, hi;         /* max(act_min, -128), min(act_max, 127) */
+} hcc_requant_hoisted_t;
+
+/* Fills q and returns 1 when hcc_requant_hoisted(q, acc) equals
+ * hcc_requantize_s8(acc, m, s, z_out, act_min, act_max) for every |acc| <= bound; else 0. */
+static inline int hcc_requant_hoist(hcc_requant_hoisted_t *q, int32_t m, int32_t s, int32_t z_out,
+                                    int32_t act_min, int32_t act_max, uint32_t bound) {
+    const uint32_t um = (uint32_t)m, lowbit = um & (0u - um);
+    uint32_t c1, cmag;
+    if (bound > 0xFFFFu || s < 17 || s > 47 || z_out < -128 || z_out > 127) return 0;
+    if (lowbit >= (uint32_t)1u << (s - 16)) return 0;  /* a tie is possible */
+    q->lo = act_min > -128 ? act_min : -128;
+    q->hi = act_max < 127 ? act_max : 127;
+    if (q->lo > q->hi) return 0;
+    q->bl = (int32_t)(um & 0x7FFFu) - (int32_t)(um & 0x8000u);
+    q->bh = (m >> 16) + (int32_t)((um >> 15) & 1u);
+    /* c = (2 z_out + 1) 2^(s-17), |2 z_out + 1| <= 255 */
+    c1 = z_out < 0 ? (uint32_t)(-2 * z_out - 1) : (uint32_t)(2 * z_out + 1);
+    if (c1 > (0x7FFFFFFFu >> (s - 17))) return 0;
+    cmag = c1 << (s - 17);
+    if (bound * (uint32_t)((q->bh < 0 ? -q->bh : q->bh) + 1) > 0x7FFFFFFFu - cmag) return 0;
+    q->c = z_out < 0 ? -(int32_t)cmag : (int32_t)cmag;
+    q->sh = s - 16;
+    return 1;
+}
+
+static inline int8_t hcc_requant_hoisted(const hcc_requant_hoisted_t *q, int32_t acc) {
+    const int32_t v = (acc * q->bh + ((acc * q->bl) >> 16) + q->c) >> q->sh;
+    return (int8_t)(v < q->lo ? q->lo : (v > q->hi ? q->hi : v));
+}
+
+/* The same on Xtensa, for inline asm loops (which keep q's fields in registers and set SAR
+ * to q->sh once, with ssr): %[t] = acc in, the clamped result out; clobbers %[u]. GCC keeps
+ * no value in SAR between instructions, so an asm statement may set it. */
+#define HCC_REQUANT_HOISTED_ASM                                                   \
+    "mull %[u], %[t], %[bl]\n\t"                                                  \
+    "mull %[t], %[t], %[bh]\n\t"                                                  \
+    "srai %[u], %[u], 16\n\t"                                                     \
+    "add %[t], %[t], %[u]\n\t"                                                    \
+    "add %[t], %[t], %[c]\n\t"                                                    \
+    "sra %[t], %[t]\n\t"                                                          \
+    HCC_CLAMP_ASM
+
+/* %[t] clamped to [%[lo], %[hi]] (two branches, usually not taken; local labels 8, 9). */
+#define HCC_CLAMP_ASM                                                             \
+    "bge %[t], %[lo], 8f\n\t"                                                     \
+    "mov %[t], %[lo]\n\t"                                                         \
+    "8:\n\t"                                                                      \
+    "bge %[hi], %[t], 9f\n\t"                                                     \
+    "mov %[t], %[hi]\n\t"                                                         \
+    "9:\n\t"
+
+/* The loop of an elementwise asm kernel: SAR = %[t], then four elements per pass, TERM(k)
+ * for byte offset k of %[pa], %[pb] and %[po] (advanced by 4), until %[pa] reaches %[end]. */
+#define HCC_BINARY_LOOP4_ASM(TERM)                                                \
+    "ssr %[t]\n\t"                                                                \
+    "1:\n\t"                                                                      \
+    TERM(0) TERM(1) TERM(2) TERM(3)                                               \
+    "addi %[pa], %[pa], 4\n\t"                                                    \
+    "addi %[pb], %[pb], 4\n\t"                                                    \
+    "addi %[po], %[po], 4\n\t"                                                    \
+    "bne %[pa], %[end], 1b\n\t"
+
+/* max |x - z| over int8 x for a zero point z in [-128, 127] (at most 255); 0xFFFF for any
+ * other z, which every bound built from it then exceeds. */
+static inline uint32_t hcc_s8_max_diff(int32_t z) {
+    return z < -128 || z > 127 ? 0xFFFFu : (uint32_t)(z < 0 ? 127 - z : z + 128);
+}
+
 #ifdef __cplusplus
 }
 #endif

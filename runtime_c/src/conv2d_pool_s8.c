@@ -23,11 +23,12 @@ static int is_mono_pool(const hcc_conv2d_pool_params_t *p) {
            2 * q->out_h <= c->out_h && 2 * q->out_w <= c->out_w;
 }
 
-/* mono_pool_block's scratch: int32 window accumulators [out_c][pool.out_w], then the three
- * input rows of one conv row as int16 [4 pool.out_w + 1][3] (padding included). */
+/* mono_pool_block's scratch: per pooling window a block of MONO_BLOCK bytes (the four input
+ * columns it starts as six interleaved rows of bytes, then its int32 result), and the
+ * column after the last window. */
+#define MONO_BLOCK 28
 static size_t mono_pool_bytes(const hcc_conv2d_pool_params_t *p) {
-    const size_t best = (size_t)p->conv.out_c * (size_t)p->pool.out_w * sizeof(int32_t);
-    return best + (((size_t)(4 * p->pool.out_w + 1) * 3u * sizeof(int16_t) + 3u) & ~(size_t)3u);
+    return (size_t)p->pool.out_w * MONO_BLOCK + 8u;
 }
 
 static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
@@ -60,72 +61,232 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
 }
 
 /* is_mono_pool: 9 multiplies per conv output, so the generic path's patch gathering and
- * per-output requantization dominate it. Here, per conv row, its three input rows are
- * converted once to int16 minus z_in, padding as 0, interleaved column by column (tap
- * (ky, kx) of the pixel at column j is x[3 (j + kx) + ky]: constant offsets, no bounds
- * checks), and per channel the nine weights stay in registers over the whole row. The four
- * accumulators (bias included) of a pooling window are reduced before one requantization.
- * Bit-exact with requantizing first: requantize (round half away from zero of acc m / 2^s),
- * the zero point and the clamps are nondecreasing in acc for m >= 0 and nonincreasing for
- * m < 0, so the max of the four outputs is the output of the max accumulator (of the min
- * one for m < 0: computed as the max of -acc, with the weights and bias negated). */
-static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *input, const int8_t *weights,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
-                            int8_t *output) {
-    const hcc_conv2d_params_t *c = &p->conv;
-    const int32_t out_c = c->out_c, pw = p->pool.out_w, z = c->z_in, wp = 4 * pw + 1;
-    int32_t *const best = (int32_t *)scratch;
-    int16_t *const rows = (int16_t *)(best + out_c * pw);
-    int32_t oy, py, ky, j, k, ox;
-    for (oy = 0; oy < p->pool.out_h; ++oy) {
-        int8_t *const out = output + oy * pw * out_c;
-        for (j = 0; j < out_c * pw; ++j) best[j] = INT32_MIN;
+ * per-output requantization dominate it. Here, per pooling-window row oy, the six input rows
+ * of its two conv rows are converted once to bytes u = x + 128 (padding: z_in + 128, so that
+ * u - (z_in + 128) = x - z_in), interleaved column by column: slot 3 py + ky of column c
+ * holds the row of tap ky for conv row 2 oy + py. Column c is byte (c / 4) MONO_BLOCK +
+ * 6 (c % 4) + slot: window ox reads the four columns of block ox and the first of block
+ * ox + 1 at constant offsets, and leaves its result in the block's last four bytes. Per
+ * channel the nine weights stay in registers over the row; the four conv outputs of a
+ * window are reduced before one requantization. Bit-exact with requantizing first:
+ * requantize (round half away from zero of acc m / 2^s), the zero point and the clamps are
+ * nondecreasing in acc for m >= 0 and nonincreasing for m < 0, so the max of the four
+ * outputs is the output of the max accumulator (of the min one for m < 0: the max of -acc,
+ * computed with the weights negated, and requantize(acc, m) = requantize(-acc, -m)). With
+ * S = sum w u and B = bias - (z_in + 128) sum w, acc = B + S. */
+
+/* Byte offset in a block of window column j (0..4; 4: the next block's first) and slot r. */
+#define MONO_AT(j, r) ((j) == 4 ? MONO_BLOCK + (r) : 6 * (j) + (r))
+
+#if defined(__XTENSA__)
+/* acc += u * w for the byte of window column j (0..3), slot r. */
+#define MONO_TAP(acc, j, r, w)                                                    \
+    "l8ui %[t], %[x], (" #j ")*6+(" #r ")\n\t"                                    \
+    "mull %[t], %[t], %[" #w "]\n\t"                                              \
+    "add %[" #acc "], %[" #acc "], %[t]\n\t"
+/* The same for column 2 (left pixel) or 4 (right pixel: the next block's column 0). */
+#define MONO_COL2(acc, r, w) MONO_TAP(acc, 2, r, w)
+#define MONO_COL4(acc, r, w)                                                      \
+    "l8ui %[t], %[x], 28+(" #r ")\n\t"                                            \
+    "mull %[t], %[t], %[" #w "]\n\t"                                              \
+    "add %[" #acc "], %[" #acc "], %[t]\n\t"
+/* One conv output of the window into register acc: columns j, j+1, j+2 (j = 0 or 2; the
+ * last through `last`), rows r .. r + 2 (r = 0 or 3); 26 instructions. */
+#define MONO_PIXEL(acc, j, r, last)                                               \
+    "l8ui %[t], %[x], (" #j ")*6+(" #r ")\n\t"                                    \
+    "mull %[" #acc "], %[t], %[w0]\n\t"                                           \
+    MONO_TAP(acc, j+1, r, w1) last(acc, r, w2)                                    \
+    MONO_TAP(acc, j, r+1, w3) MONO_TAP(acc, j+1, r+1, w4) last(acc, r+1, w5)      \
+    MONO_TAP(acc, j, r+2, w6) MONO_TAP(acc, j+1, r+2, w7) last(acc, r+2, w8)
+#define MONO_MAX                                                                  \
+    "bge %[m], %[v], 5f\n\t"                                                      \
+    "mov %[m], %[v]\n\t"                                                          \
+    "5:\n\t"
+#endif
+
+/* Every window of the row for one channel (w: its nine weights as w[ky 3 + kx], negated for
+ * m < 0): block ox's result = max over its four conv outputs of sum w u. Not inlined on
+ * Xtensa: the asm needs 14 registers, all GCC can give one outside any other live state. */
+#if defined(__XTENSA__)
+__attribute__((noinline))
+#endif
+static void mono_windows(uint8_t *buf, int32_t pw, const int32_t *w) {
+#if defined(__XTENSA__)
+    const uint8_t *const end = buf + pw * MONO_BLOCK;
+    int32_t m, v, t;
+    if (pw <= 0) return;
+    __asm__ volatile(
+        "1:\n\t"
+        MONO_PIXEL(m, 0, 0, MONO_COL2)
+        MONO_PIXEL(v, 2, 0, MONO_COL4) MONO_MAX
+        MONO_PIXEL(v, 0, 3, MONO_COL2) MONO_MAX
+        MONO_PIXEL(v, 2, 3, MONO_COL4) MONO_MAX
+        "s32i %[m], %[x], 24\n\t"
+        "addi %[x], %[x], 28\n\t"
+        "bne %[x], %[end], 1b\n\t"
+        : [x] "+r"(buf), [m] "=&r"(m), [v] "=&r"(v), [t] "=&r"(t)
+        : [end] "r"(end), [w0] "r"(w[0]), [w1] "r"(w[1]), [w2] "r"(w[2]), [w3] "r"(w[3]), [w4] "r"(w[4]),
+          [w5] "r"(w[5]), [w6] "r"(w[6]), [w7] "r"(w[7]), [w8] "r"(w[8])
+        : "memory");
+#else
+    int32_t ox, px, py, ky, kx;
+    for (ox = 0; ox < pw; ++ox, buf += MONO_BLOCK) {
+        int32_t best = INT32_MIN;
         for (py = 0; py < 2; ++py) {
-            for (ky = 0; ky < 3; ++ky) {
-                const int32_t iy = (2 * oy + py) * c->stride_h - c->pad_top + ky;
-                int16_t *dst = rows + ky;
-                if (iy < 0 || iy >= c->in_h) {
-                    for (j = 0; j < wp; ++j) dst[3 * j] = 0;
-                } else {
-                    /* columns j < j0 and j >= j1 are padding (input column j - pad_left) */
-                    const int8_t *src = input + iy * c->in_w;
-                    const int32_t j0 = c->pad_left < wp ? c->pad_left : wp;
-                    const int32_t j1 = c->in_w + c->pad_left < wp ? c->in_w + c->pad_left : wp;
-                    int16_t *const d1 = dst + 3 * j1, *const d2 = dst + 3 * wp;
-                    int16_t *const d0 = dst + 3 * j0;
-                    for (; dst != d0; dst += 3) *dst = 0;
-                    for (; dst != d1; dst += 3) *dst = (int16_t)(*src++ - z);
-                    for (; dst != d2; dst += 3) *dst = 0;
+            for (px = 0; px < 2; ++px) {
+                int32_t v = 0;
+                for (ky = 0; ky < 3; ++ky) {
+                    for (kx = 0; kx < 3; ++kx) v += w[3 * ky + kx] * buf[MONO_AT(2 * px + kx, 3 * py + ky)];
                 }
-            }
-            for (k = 0; k < out_c; ++k) {
-                const int8_t *const w = weights + 9 * k;
-                /* w[ky 3 + kx] multiplies x[3 kx + ky]; the bias is added at the requantization */
-                const int32_t neg = mult[k] < 0 ? -1 : 1;
-                const int32_t w0 = neg * w[0], w1 = neg * w[3], w2 = neg * w[6], w3 = neg * w[1], w4 = neg * w[4],
-                              w5 = neg * w[7], w6 = neg * w[2], w7 = neg * w[5], w8 = neg * w[8];
-                const int16_t *x = rows;
-                int32_t *acc = best + k * pw;
-                int32_t *const acc_end = acc + pw;
-                for (; acc != acc_end; ++acc, x += 12) {
-                    int32_t m = *acc, v;
-                    v = w0 * x[0] + w1 * x[1] + w2 * x[2] + w3 * x[3] + w4 * x[4] + w5 * x[5] + w6 * x[6] +
-                        w7 * x[7] + w8 * x[8];
-                    /* one pixel at a time: interleaving the two spills registers on lx106 */
-                    __asm__ __volatile__("" : "+r"(v) : : "memory");
-                    m = v > m ? v : m;
-                    v = w0 * x[6] + w1 * x[7] + w2 * x[8] + w3 * x[9] + w4 * x[10] + w5 * x[11] + w6 * x[12] +
-                        w7 * x[13] + w8 * x[14];
-                    *acc = v > m ? v : m;
-                }
+                best = v > best ? v : best;
             }
         }
+        *(int32_t *)(buf + 24) = best;
+    }
+#endif
+}
+
+/* Byte u of column c, slot r: the input when c is in [j0, j1), else the padding. */
+static inline void mono_put(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_left, int32_t j0, int32_t j1,
+                            int32_t c, uint8_t pad) {
+    buf[(c >> 2) * MONO_BLOCK + 6 * (c & 3) + r] =
+        c >= j0 && c < j1 ? (uint8_t)((uint8_t)src[c - pad_left] ^ 0x80u) : pad;
+}
+
+/* Slot r of columns [0, n_cols): input row src (NULL: padding) at columns [j0, j1), pad
+ * elsewhere; the whole blocks inside [j0, j1) four bytes at a time. */
+static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_left, int32_t j0, int32_t j1,
+                      int32_t n_cols, uint8_t pad) {
+    int32_t c, c0, c1;
+    if (!src) j0 = j1 = n_cols;
+    c0 = (j0 + 3) & ~(int32_t)3;
+    c1 = j1 & ~(int32_t)3;
+    for (c = 0; c < c0 && c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
+    if (c1 > c0) {
+        const int8_t *x = src + (c0 - pad_left), *const x_end = src + (c1 - pad_left);
+        uint8_t *d = buf + (c0 >> 2) * MONO_BLOCK + r;
+#if defined(__XTENSA__)
+        const uint32_t c80 = 0x80u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l8ui %[t], %[x], 0\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 0\n\t"
+            "l8ui %[t], %[x], 1\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 6\n\t"
+            "l8ui %[t], %[x], 2\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 12\n\t"
+            "l8ui %[t], %[x], 3\n\t"
+            "xor %[t], %[t], %[c80]\n\t"
+            "s8i %[t], %[d], 18\n\t"
+            "addi %[x], %[x], 4\n\t"
+            "addi %[d], %[d], 28\n\t"
+            "bne %[x], %[xe], 1b\n\t"
+            : [x] "+r"(x), [d] "+r"(d), [t] "=&r"(t)
+            : [xe] "r"(x_end), [c80] "r"(c80)
+            : "memory");
+#else
+        for (; x != x_end; x += 4, d += MONO_BLOCK) {
+            for (c = 0; c < 4; ++c) d[6 * c] = (uint8_t)((uint8_t)x[c] ^ 0x80u);
+        }
+#endif
+    }
+    for (c = c1 > c0 ? c1 : c0; c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
+}
+
+/* From block *blk (its result at byte 24) and output *out, while the result + sb lies in
+ * [-0xFFFF, 0xFFFF] (q's bound) and *blk != end: *out = hcc_requant_hoisted(q, result + sb),
+ * then *blk += MONO_BLOCK, *out += out_c. */
+#if defined(__XTENSA__)
+__attribute__((noinline))
+#endif
+static void mono_requant(const hcc_requant_hoisted_t *q, const uint8_t **blk, const uint8_t *end, int32_t sb,
+                         int32_t out_c, int8_t **out) {
+    const uint8_t *bp = *blk;
+    int8_t *yp = *out;
+#if defined(__XTENSA__)
+    const uint32_t lim = 0xFFFFu, span = 0x1FFFEu;
+    int32_t t = q->sh, u;
+    if (bp != end) {
+        __asm__ volatile(
+            "ssr %[t]\n\t"
+            "1:\n\t"
+            "l32i %[t], %[bp], 24\n\t"
+            "add %[t], %[t], %[sb]\n\t"
+            "add %[u], %[t], %[lim]\n\t"
+            "bltu %[span], %[u], 2f\n\t"
+            HCC_REQUANT_HOISTED_ASM
+            "s8i %[t], %[yp], 0\n\t"
+            "addi %[bp], %[bp], 28\n\t"
+            "add %[yp], %[yp], %[oc]\n\t"
+            "bne %[bp], %[end], 1b\n\t"
+            "2:\n\t"
+            : [bp] "+r"(bp), [yp] "+r"(yp), [t] "+&r"(t), [u] "=&r"(u)
+            : [end] "r"(end), [oc] "r"(out_c), [sb] "r"(sb), [lim] "r"(lim), [span] "r"(span), [bh] "r"(q->bh),
+              [bl] "r"(q->bl), [c] "r"(q->c), [lo] "r"(q->lo), [hi] "r"(q->hi)
+            : "memory");
+    }
+#else
+    for (; bp != end; bp += MONO_BLOCK, yp += out_c) {
+        const uint32_t v = (uint32_t) * (const int32_t *)(bp + 24) + (uint32_t)sb;
+        if (v + 0xFFFFu > 0x1FFFEu) break;
+        *yp = hcc_requant_hoisted(q, (int32_t)v);
+    }
+#endif
+    *blk = bp;
+    *out = yp;
+}
+
+static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *input, const int8_t *weights,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift, uint8_t *buf,
+                            int8_t *output) {
+    const hcc_conv2d_params_t *c = &p->conv;
+    const int32_t out_c = c->out_c, pw = p->pool.out_w, n_cols = 4 * pw + 1, zu = c->z_in + 128;
+    const int32_t j0 = c->pad_left < n_cols ? c->pad_left : n_cols;
+    const int32_t j1 = c->in_w + c->pad_left < n_cols ? c->in_w + c->pad_left : n_cols;
+    const uint8_t *const blk_end = buf + pw * MONO_BLOCK;
+    int32_t oy, r, k, i;
+    for (oy = 0; oy < p->pool.out_h; ++oy) {
+        int8_t *const out = output + oy * pw * out_c;
+        for (r = 0; r < 6; ++r) {
+            const int32_t py = r >= 3, iy = (2 * oy + py) * c->stride_h - c->pad_top + r - 3 * py;
+            mono_fill(buf, r, iy < 0 || iy >= c->in_h ? NULL : input + iy * c->in_w, c->pad_left, j0, j1, n_cols,
+                      (uint8_t)zu);
+        }
         for (k = 0; k < out_c; ++k) {
-            const int32_t m = mult[k], s = shift[k], neg = m < 0, b = bias ? bias[k] : 0;
-            for (ox = 0; ox < pw; ++ox) {
-                const int32_t v = best[k * pw + ox];
-                out[ox * out_c + k] = hcc_requantize_s8_inline(neg ? b - v : b + v, m, s, c->z_out, c->act_min,
-                                                               c->act_max);
+            const int32_t m = mult[k], neg = m < 0;
+            int32_t w[9], sum_w = 0;
+            uint32_t sb;
+            hcc_requant_hoisted_t q;
+            const uint8_t *blk;
+            int8_t *o;
+            int fast;
+            for (i = 0; i < 9; ++i) {
+                sum_w += weights[9 * k + i];
+                w[i] = neg ? -weights[9 * k + i] : weights[9 * k + i];
+            }
+            mono_windows(buf, pw, w);
+            /* acc' = best + (neg ? -B : B) = acc (neg ? -1 : 1), requantized with |m| */
+            sb = (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w);
+            sb = neg ? 0u - sb : sb;
+            fast = m != INT32_MIN &&
+                   hcc_requant_hoist(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu);
+            blk = buf;
+            o = out + k;
+            while (blk != blk_end) {
+                uint32_t v;
+                if (fast) {
+                    mono_requant(&q, &blk, blk_end, (int32_t)sb, out_c, &o);
+                    if (blk == blk_end) break;
+                }
+                /* beyond the fast path: the accumulator with its sign, requantized in full */
+                v = (uint32_t) * (const int32_t *)(blk + 24) + sb;
+                *o = hcc_requantize_s8((int32_t)(neg ? 0u - v : v), m, shift[k], c->z_out, c->act_min, c->act_max);
+                blk += MONO_BLOCK;
+                o += out_c;
             }
         }
     }
@@ -141,7 +302,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     int32_t oy, row, i;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
     if (is_mono_pool(p)) {
-        mono_pool_block(p, input, weights, bias, mult, shift, (int16_t *)scratch, output);
+        mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
         return;
     }
     if (!p->has_pool) {

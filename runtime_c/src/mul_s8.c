@@ -1,32 +1,64 @@
 /* int8 elementwise product, requantized with one multiplier (docs/numerics.md, mul). */
 #include "hcc_kernels.h"
 
+/* The product p = (a - z_a)(b - z_b) has |p| <= max|a - z_a| max|b - z_b| <= 255^2 < 2^16,
+ * so when hcc_requant_hoist accepts that bound every element is two subtractions, one
+ * multiply and hcc_requant_hoisted. */
+typedef struct {
+    int32_t z_a, z_b;
+    hcc_requant_hoisted_t q;
+} mul_fast_t;
+
+#if defined(__XTENSA__)
+/* One element at byte offset k: the bytes as a + 128 (l8ui, xor 0x80), minus z + 128, the
+ * product, then the requantization: 17 instructions. */
+#define MUL_TERM(k)                                                               \
+    "l8ui %[t], %[pa], " #k "\n\t"                                                \
+    "l8ui %[u], %[pb], " #k "\n\t"                                                \
+    "xor %[t], %[t], %[c80]\n\t"                                                  \
+    "xor %[u], %[u], %[c80]\n\t"                                                  \
+    "sub %[t], %[t], %[za]\n\t"                                                   \
+    "sub %[u], %[u], %[zb]\n\t"                                                   \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    HCC_REQUANT_HOISTED_ASM                                                       \
+    "s8i %[t], %[po], " #k "\n\t"
+#endif
+
+/* n elements of a, b (both advancing) into out; out may be a or b. */
+static void mul_run(const mul_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
+    int32_t i;
+#if defined(__XTENSA__)
+    if (n >= 4) {
+        const int8_t *const end = a + (n & ~(int32_t)3);
+        const int32_t c80 = 0x80, za = f->z_a + 128, zb = f->z_b + 128;
+        int32_t t = f->q.sh, u;
+        __asm__ volatile(
+            HCC_BINARY_LOOP4_ASM(MUL_TERM)
+            : [pa] "+r"(a), [pb] "+r"(b), [po] "+r"(out), [t] "+&r"(t), [u] "=&r"(u)
+            : [end] "r"(end), [c80] "r"(c80), [za] "r"(za), [zb] "r"(zb), [bh] "r"(f->q.bh), [bl] "r"(f->q.bl),
+              [c] "r"(f->q.c), [lo] "r"(f->q.lo), [hi] "r"(f->q.hi)
+            : "memory");
+        n &= 3;
+    }
+#endif
+    for (i = 0; i < n; ++i) out[i] = hcc_requant_hoisted(&f->q, (a[i] - f->z_a) * (b[i] - f->z_b));
+}
+
 void hcc_mul_s8(const hcc_mul_params_t *p, const int8_t *a, const int8_t *b, int32_t rows,
                 int32_t channels, hcc_broadcast_t b_kind, int8_t *output) {
-    const int32_t z_a = p->z_a, z_b = p->z_b, z_out = p->z_out, m = p->mult, s = p->shift;
-    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    mul_fast_t f;
     int32_t r, ch;
-    if ((uint32_t)(s - 17) <= 30u && lo <= hi) {
-        /* |(a - z_a)(b - z_b)| <= 2^16 - 511 < 2^16 always: hcc_requantize_s8_inline's fast
-         * path with the multiplier's halves, sign and rounding term hoisted; its clamps to
-         * +-256, int8 and [act_min, act_max] compose to one clamp to [lo, hi] (|z_out| <= 128,
-         * and |z_out + r| <= 2^30 cannot wrap). The sign of m is folded into the product. */
-        const uint32_t mb = m < 0 ? 0u - (uint32_t)m : (uint32_t)m, bh = mb >> 16, bl = mb & 0xFFFFu;
-        const uint32_t rnd = (uint32_t)1u << (s - 17);
-        const int32_t sh = s - 16, zb = m < 0 ? -z_b : z_b;
-        for (r = 0; r < rows; ++r) {
-            const int8_t *b_row = b_kind == HCC_BROADCAST_NONE ? b + r * channels : b;
-            const int32_t b_step = b_kind == HCC_BROADCAST_SCALAR ? 0 : 1;
-            for (ch = 0; ch < channels; ++ch) {
-                const int32_t bv = m < 0 ? -(int32_t)b_row[ch * b_step] : (int32_t)b_row[ch * b_step];
-                const int32_t prod = (a[ch] - z_a) * (bv - zb);  /* (a - z_a)(b - z_b) sign(m) */
-                const uint32_t mag_in = prod < 0 ? 0u - (uint32_t)prod : (uint32_t)prod;
-                const int32_t mag = (int32_t)((mag_in * bh + ((mag_in * bl) >> 16) + rnd) >> sh);
-                const int32_t v = z_out + (prod < 0 ? -mag : mag);
-                output[ch] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
-            }
-            a += channels;
-            output += channels;
+    f.z_a = p->z_a;
+    f.z_b = p->z_b;
+    if (hcc_requant_hoist(&f.q, p->mult, p->shift, p->z_out, p->act_min, p->act_max,
+                          hcc_s8_max_diff(p->z_a) * hcc_s8_max_diff(p->z_b))) {
+        if (b_kind == HCC_BROADCAST_NONE) {
+            mul_run(&f, a, b, rows * channels, output);
+        } else if (b_kind == HCC_BROADCAST_CHANNEL) {
+            for (r = 0; r < rows; ++r) mul_run(&f, a + r * channels, b, channels, output + r * channels);
+        } else {
+            const int32_t bv = b[0] - p->z_b;
+            for (ch = 0; ch < rows * channels; ++ch) output[ch] = hcc_requant_hoisted(&f.q, (a[ch] - p->z_a) * bv);
         }
         return;
     }
@@ -34,8 +66,8 @@ void hcc_mul_s8(const hcc_mul_params_t *p, const int8_t *a, const int8_t *b, int
         const int8_t *b_row = b_kind == HCC_BROADCAST_NONE ? b + r * channels : b;
         const int32_t b_step = b_kind == HCC_BROADCAST_SCALAR ? 0 : 1;
         for (ch = 0; ch < channels; ++ch) {
-            const int32_t prod = (a[ch] - z_a) * (b_row[ch * b_step] - z_b);
-            output[ch] = hcc_requantize_s8(prod, m, s, z_out, p->act_min, p->act_max);
+            const int32_t prod = (a[ch] - p->z_a) * (b_row[ch * b_step] - p->z_b);
+            output[ch] = hcc_requantize_s8(prod, p->mult, p->shift, p->z_out, p->act_min, p->act_max);
         }
         a += channels;
         output += channels;

@@ -7,9 +7,24 @@ from hcc.kernels.add import BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR,
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
 from tests.runtime.cdriver import call_kernel
 from tests.runtime.kernel_args import add_params, int8, random_act
+from tests.runtime.xtensa_calls import all_pairs
 
 B_SHAPES = {BROADCAST_NONE: lambda a: a.shape, BROADCAST_CHANNEL: lambda a: (a.shape[-1],),
             BROADCAST_SCALAR: lambda a: (1,)}
+
+# (z_a, z_b, z_out, m_a, m_b, shift, act_min, act_max)
+ADD_CASES = [
+    (-36, -5, -25, 21139, 28262, 15, -128, 127),         # the shipped model's node_add_2
+    (-3, -1, -12, 29280, 26335, 15, -12, 127),           # a residual add with ReLU
+    (0, 0, 0, 16384, 16384, 15, -128, 127),              # halves everywhere: ties both signs
+    (-128, 127, 5, 16384, 8192, 14, -128, 127),
+    (127, -128, -128, 32768, 32768, 16, -128, 127),      # the largest multipliers
+    (10, 20, 0, 20000, 30000, 30, -128, 127),            # the largest fast shift
+    (10, 20, 100, 20000, 30000, 30, -128, 127),          # ... rounding term too large: fallback
+    (3, 4, -7, 300, 200, 1, -50, 60),                    # the smallest shift, saturating
+    (3, 4, -7, 300, 200, 0, -128, 127),                  # shift 0: fallback
+    (0, 0, 0, 0, 20000, 15, -128, 127),                  # one input ignored
+]
 
 
 def random_operands(rng, kind):
@@ -48,3 +63,13 @@ def test_add_matches_reference(seed, kind):
 def test_unsupported_broadcast_is_rejected():
     with pytest.raises(ValueError):
         broadcast_kind((2, 3, 4), (3, 1))
+
+
+@pytest.mark.parametrize("params", ADD_CASES)
+def test_add_every_input_pair(params):
+    """The hoisted fast path (ties of both signs included) at its edges and the fallback past
+    them (the C code; the Xtensa asm: test_xtensa_fast_paths.py), on all 65536 (a, b) pairs."""
+    z_a, z_b, z_out, m_a, m_b, s, lo, hi = params
+    a, b = (v.reshape(256, 256) for v in all_pairs())
+    got = run_elementwise(0, add_params(z_a, z_b, z_out, m_a, m_b, s, (lo, hi)), a, b)
+    np.testing.assert_array_equal(got, add(a, z_a, b, z_b, m_a, m_b, s, z_out, lo, hi))

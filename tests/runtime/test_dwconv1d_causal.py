@@ -27,6 +27,21 @@ def random_case(rng, L, D, K, *, wide_multipliers=False):
     return x, w, bias, np.array(mult), np.array(shift), int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
 
 
+def fast_path_case(rng, L, D, *, big_bias=False, z_in=None):
+    """K = 4 with model-like multipliers (k4_channel's path), one channel at the smallest fast
+    shift and one whose multiplier allows a tie (the fallback); big_bias: most channels'
+    bias beyond the fast bound (the fallback)."""
+    x = rng.integers(-128, 128, size=(L, D))
+    w = rng.integers(-127, 128, size=(D, 4))
+    bias = rng.integers(-(1 << 20) if big_bias else -12000, (1 << 20) if big_bias else 12000, size=D)
+    mult = rng.integers(1 << 30, 1 << 31, size=D) * np.where(rng.integers(0, 4, D) == 0, -1, 1)
+    shift = rng.integers(36, 42, size=D)
+    shift[0] = 17                      # the smallest fast shift
+    mult[-1] = 1 << 30                 # a tie is possible: that channel falls back
+    zi = int(rng.integers(-128, 128)) if z_in is None else z_in
+    return x, w, bias, mult, shift, zi, int(rng.integers(-128, 128))
+
+
 @pytest.mark.parametrize("seed", range(16))
 def test_random(seed):
     rng = np.random.default_rng(seed)
@@ -67,3 +82,12 @@ def test_matches_pytorch_causal_conv():
     # multiplier exactly 1/2 (m = 2^30, s = 31): y = round_half_away(acc / 2), saturated
     got = dwconv1d_causal_s8(x, w, np.zeros(D), [1 << 30] * D, [31] * D, z_in, 0)
     np.testing.assert_array_equal(got, np.clip(np.sign(ref) * np.floor(np.abs(ref) / 2 + 0.5), -128, 127))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_k4_fast_path_and_fallback(seed):
+    rng = np.random.default_rng(40 + seed)
+    L, D = int(rng.integers(1, 120)), int(rng.integers(1, 40))
+    case = fast_path_case(rng, L, D, big_bias=seed == 5, z_in=[None, -128, 127][seed % 3])
+    act = (case[-1], 127) if seed % 2 else (-128, 127)
+    np.testing.assert_array_equal(run_c(*case, *act), dwconv1d_causal_s8(*case, *act))

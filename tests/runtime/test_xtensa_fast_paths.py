@@ -1,0 +1,93 @@
+"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c and conv2d_pool_s8.c
+(mono_pool_block), run under QEMU, equals the int8 reference: every (a, b) pair of int8
+inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
+them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
+and off the fast path, and single-channel conv + pool blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hcc.kernels.add import add
+from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
+from hcc.kernels.mul import mul
+from tests.runtime.test_add import ADD_CASES
+from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
+from tests.runtime.test_dwconv1d_causal import fast_path_case
+from tests.runtime.test_mul import MUL_CASES
+from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
+
+def _mul_call(prog, params, a, b, rows, channels, kind):
+    p = "hcc_mul_params_t p = {{{}, {}, {}, {}, {}, {}, {}}};".format(*params)
+    prog.call(f"{p} hcc_mul_s8(&p, {a}, {b}, {rows}, {channels}, (hcc_broadcast_t){kind}, out);", rows * channels)
+
+
+def _add_call(prog, params, a, b, rows, channels, kind):
+    p = "hcc_add_params_t p = {{{}, {}, {}, {}, {}, {}, {}, {}}};".format(*params)
+    prog.call(f"{p} hcc_add_s8(&p, {a}, {b}, {rows}, {channels}, (hcc_broadcast_t){kind}, out);", rows * channels)
+
+
+def test_elementwise_fast_paths_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    pa, pb = all_pairs()
+    for params in MUL_CASES:
+        _mul_call(prog, params, "pair_a", "pair_b", 1, pa.size, 0)
+        z_a, z_b, z_out, m, s, lo, hi = params
+        expected.append(mul(pa, z_a, pb, z_b, m, s, z_out, lo, hi))
+    for params in ADD_CASES:
+        _add_call(prog, params, "pair_a", "pair_b", 256, 256, 0)
+        z_a, z_b, z_out, m_a, m_b, s, lo, hi = params
+        expected.append(add(pa, z_a, pb, z_b, m_a, m_b, s, z_out, lo, hi))
+    rng = np.random.default_rng(3)
+    for n in range(1, 10):             # the asm's four-element steps and the C tail
+        a, b = rng.integers(-128, 128, n), rng.integers(-128, 128, n)
+        for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
+            call(prog, params, prog.array(a), prog.array(b), 1, n, 0)
+            expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]))
+    for kind, b_shape in ((1, (6,)), (2, (1,))):   # per channel, scalar
+        a, b = rng.integers(-128, 128, (3, 6)), rng.integers(-128, 128, b_shape)
+        for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
+            call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
+            expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
+    got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+@pytest.mark.parametrize("act", [(-128, 127), "relu"])
+def test_causal_conv1d_fast_path_on_xtensa(tmp_path, act):
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(11)
+    cases = [fast_path_case(rng, L, D) for L, D in ((144, 32), (1, 3), (2, 5), (3, 4), (4, 7), (49, 9), (50, 6))]
+    cases += [fast_path_case(rng, 60, 8, big_bias=True), fast_path_case(rng, 30, 5, z_in=-128),
+              fast_path_case(rng, 30, 5, z_in=127)]
+    for x, w, bias, mult, shift, z_in, z_out in cases:
+        lo, hi = (z_out, 127) if act == "relu" else act
+        L, D = x.shape
+        args = ", ".join([prog.array(x), "out", str(L), str(D), "4", prog.array(w), prog.array(bias, np.int32),
+                          prog.array(mult, np.int32), prog.array(shift, np.int32), str(z_in), str(z_out), str(lo),
+                          str(hi)])
+        prog.call(f"hcc_dwconv1d_causal_s8({args});", L * D)
+        expected.append(dwconv1d_causal_s8(x, w, bias, mult, shift, z_in, z_out, lo, hi))
+    got = prog.run(tmp_path, ["requantize_s8.c", "dwconv1d_causal_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"case {i}")
+
+
+def test_single_channel_conv_pool_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    for seed in range(24):
+        b = mono_pool_block(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
+                          prog.array(c["shift"], np.int32), "NULL", "scratch", "out"])
+        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
+                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        expected.append(ref)
+    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c",
+                              "maxpool_s8.c", "add_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
