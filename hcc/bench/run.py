@@ -8,9 +8,9 @@ bench_model() compiles a model into a temporary directory and measures it three 
           host build of the same harness and the int8 reference (hcc.interp.run_int8).
   naive   the same model linked with the plain nested-loop kernels of bench/naive/ in place
           of the optimised 3x3 convolution and fully connected kernels (same numbers).
-  host    the generated C at -O3, timed in-process (median of `runs` runs after warm-up),
-          against onnxruntime (one thread, sequential) on the float model and on
-          onnxruntime's own int8 static QDQ quantization of it.
+  host    the generated C at -O3 -march=native (HOST_CFLAGS), timed in-process (median of
+          `runs` runs after warm-up), against onnxruntime (one thread, sequential) on the
+          float model and on onnxruntime's own int8 static QDQ quantization of it.
 
 est_ms_240mhz = instructions / 240e6 * 1000 assumes one instruction per cycle at the
 ESP32's 240 MHz: a proxy (docs/performance.md).
@@ -77,6 +77,11 @@ def _xtensa(name, build, input_bytes, workdir, *, naive=False):
     return xt, host
 
 
+# onnxruntime picks its AVX2 / AVX-512 kernels at run time; the generated C gets the same
+# instruction set through -march=native (a plain -O3 build targets baseline x86-64, SSE2).
+HOST_CFLAGS = ("-O3", "-march=native")
+
+
 def _host_time(name, build, input_bytes, runs, workdir) -> tuple[float, bytes]:
     cc = _require(os.environ.get("CC", "cc"))
     main_c = workdir / "timing_main.c"
@@ -85,7 +90,7 @@ def _host_time(name, build, input_bytes, runs, workdir) -> tuple[float, bytes]:
                       .replace("@RUNS@", str(runs)).replace("@WARMUP@", str(WARMUP_RUNS))
                       .replace("@INPUT_BYTES@", _c_bytes(input_bytes)))
     exe = workdir / "timing"
-    cmd = [cc, "-O3", "-std=c99", "-I", str(build), "-I", str(build / "runtime" / "include"),
+    cmd = [cc, *HOST_CFLAGS, "-std=c99", "-I", str(build), "-I", str(build / "runtime" / "include"),
            *map(str, _sources(build, name)), str(main_c), "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -209,6 +214,7 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
             result["runs"] = runs
             result["onnxruntime"] = ort.__version__
             result["machine"] = _machine()
+            result["host_cflags"] = " ".join(HOST_CFLAGS)
         result["xtensa"] = ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
                             "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25")
         return result
@@ -233,6 +239,6 @@ def format_table(result: dict) -> str:
     if "host_ms" in result:
         int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
                 else f"n/a ({result.get('ort_int8_reason')})")
-        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc -O3 "
-                     f"{result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
+        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc "
+                     f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ def bench_command(model, calib, calib_method, percentile, calib_limit, runs, no_
     \b
     Compiles MODEL, runs it on one calibration sample under qemu-system-xtensa
     (bit-exact check against the host build and the int8 reference), the same
-    model with naive kernels, and (unless --no-host) the -O3 host build against
+    model with naive kernels, and (unless --no-host) the -O3 -march=native host build against
     onnxruntime float and int8. Needs gcc-xtensa-lx106 and qemu-system-misc
     (exit 5 when missing). See docs/performance.md.
     """

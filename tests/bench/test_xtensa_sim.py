@@ -334,3 +334,21 @@ def test_bench_command_without_simulator_exits_5(tmp_path, monkeypatch):
                                     str(MODELS / "hcmtmm.calib.npz"), "--calib-limit", "4", "--no-host"])
     assert res.exit_code == 5, res.output
     assert "gcc-xtensa-lx106" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_host_part_times_the_bit_exact_native_build(tmp_path):
+    """The host part: the -O3 -march=native build's output is the int8 reference's, and the
+    onnxruntime figures and ratios are reported (no speed threshold: timings are noisy)."""
+    from hcc.bench.run import HOST_CFLAGS, bench_model, format_table
+    from hcc.pipeline import CalibrationOptions
+
+    result = bench_model(str(MODELS / "baseline.onnx"),
+                         CalibrationOptions(data=str(MODELS / "hcmtmm.calib.npz"), limit=16),
+                         host=True, naive=False, runs=200, keep=tmp_path)
+    assert result["host_bitexact"] is True
+    assert result["host_cflags"] == " ".join(HOST_CFLAGS) == "-O3 -march=native"
+    assert result["host_ms"] > 0 and result["ort_ms"] > 0 and result["runs"] == 200
+    assert result["ort_over_host"] == round(result["ort_ms"] / result["host_ms"], 3)
+    if result["ort_int8_ms"] is None:
+        assert result["ort_int8_reason"]
+    assert "-O3 -march=native" in format_table(result)
