@@ -55,7 +55,7 @@ class FullyConnected(OpDef):
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
         rows = op.inputs[0].type.numel // k
         packed = ((n + 1) & ~1) * k * 2
-        return packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
+        return 24 * n + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
 
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)

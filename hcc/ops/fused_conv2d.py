@@ -224,8 +224,9 @@ class FusedConv2d(OpDef):
         depthwise = groups == in_c and out_c == in_c
         if depthwise:
             return ring + out_c * 4
-        if groups == 1:  # 3 row tags, int16 weights (out_c up to even), a three-pixel patch, 3 padded rows
+        if groups == 1:  # 3 row tags, 24-byte hoisted terms per channel, int16 weights (out_c up to
+            # even), a three-pixel patch, 3 padded rows
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
-            return ring + 3 * 4 + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
+            return ring + 3 * 4 + 24 * out_c + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2

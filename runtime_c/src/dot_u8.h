@@ -190,57 +190,51 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
     }
 }
 
-/* hcc_requantize_s8_inline's first path (|acc| < 2^16, s in [17, 47]) with the channel's
- * terms precomputed (bh, bl: |m| >> 16, |m| & 0xFFFF; round = 2^(s-17); sh = s - 16) and
- * its clamps folded: the magnitude capped at 256 (the same as clamping +-mag to +-256),
- * then one clamp to [lo, hi] = [max(act_min, -128), min(act_max, 127)], lo <= hi. Other
- * accumulators go to hcc_requantize_s8_inline. */
-static inline int8_t hcc_requantize_fast_s8(int32_t a, uint32_t bh, uint32_t bl, uint32_t round, int32_t sh,
-                                            int32_t m, int32_t s, int32_t z_out, int32_t lo, int32_t hi,
-                                            int32_t act_min, int32_t act_max) {
-    const uint32_t u = a < 0 ? 0u - (uint32_t)a : (uint32_t)a;
-    uint32_t mag;
-    int32_t r, v;
-    if (u >= 0x10000u) return hcc_requantize_s8_inline(a, m, s, z_out, act_min, act_max);
-    mag = (u * bh + ((u * bl) >> 16) + round) >> sh;
-    r = mag > 256u ? 256 : (int32_t)mag;
-    if ((a ^ m) < 0) r = -r;
-    v = z_out + r;
-    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+/* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
+ * to 2^15 (|m| < 2^31), 2^15 - 1 keeps hcc_requant_hoist's int32 check satisfiable. */
+#define HCC_HOIST_BOUND 0x7FFF
+
+/* hoisted[c] for each of n_out channels: hcc_requant_hoist's terms, or sh = 0 where it
+ * refuses (a possible tie, a shift outside [17, 47]); computed once per call. */
+static inline void hcc_hoist_channels(hcc_requant_hoisted_t *hoisted, const int32_t *mult, const int32_t *shift,
+                                      int32_t n_out, int32_t z_out, int32_t act_min, int32_t act_max) {
+    int32_t c;
+    for (c = 0; c < n_out; ++c) {
+        if (!hcc_requant_hoist(&hoisted[c], mult[c], shift[c], z_out, act_min, act_max, HCC_HOIST_BOUND)) {
+            hoisted[c].sh = 0;
+        }
+    }
+}
+
+/* One output of channel c: the hoisted terms when |acc| <= HCC_HOIST_BOUND, else
+ * hcc_requantize_s8_inline (the same numbers either way). */
+static inline int8_t hcc_channel_requantize(const hcc_requant_hoisted_t *q, int32_t acc, int32_t m, int32_t s,
+                                            int32_t z_out, int32_t act_min, int32_t act_max) {
+    if (q->sh != 0 && (uint32_t)(acc + HCC_HOIST_BOUND) <= 2u * HCC_HOIST_BOUND) return hcc_requant_hoisted(q, acc);
+    return hcc_requantize_s8_inline(acc, m, s, z_out, act_min, act_max);
 }
 
 /* Every channel pair of three inputs (xs as hcc_dot3x2_s16 reads it, k terms): bias, the
  * dot product, then requantization to dst[q][c] for q < 3, c < n_out (the dst rows may
- * coincide: a short last triple repeats its last input). The first path's per-channel terms
- * (|acc| < 2^16, s in [17, 47]) are computed once for the three inputs. */
+ * coincide: a short last triple repeats its last input), with the channels' hoisted terms
+ * (hcc_hoist_channels). */
 static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
-                                          const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                                          int32_t z_out, int32_t act_min, int32_t act_max, int8_t *const dst[3]) {
-    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
-    int32_t c, j, q;
+                                          const int32_t *bias, const hcc_requant_hoisted_t *hoisted,
+                                          const int32_t *mult, const int32_t *shift, int32_t z_out, int32_t act_min,
+                                          int32_t act_max, int8_t *const dst[3]) {
+    int32_t c, j;
     for (c = 0; c < n_out; c += 2) {
         const int32_t m = n_out - c < 2 ? 1 : 2;
         uint32_t acc[6];
         for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = acc[4 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
         hcc_dot3x2_s16(xs, k, packed + k * c, acc);
         for (j = 0; j < m; ++j) {
+            const hcc_requant_hoisted_t *const q = &hoisted[c + j];
             const int32_t mj = mult[c + j], sj = shift[c + j];
-            if (lo <= hi && (uint32_t)(sj - 17) <= 30u) {
-                const uint32_t b = mj < 0 ? 0u - (uint32_t)mj : (uint32_t)mj;
-                const uint32_t bh = b >> 16, bl = b & 0xFFFFu, round = (uint32_t)1u << (sj - 17);
-                const int32_t sh = sj - 16;
-                /* written out: GCC keeps a loop over q here and indexes acc through memory */
-                dst[0][c + j] = hcc_requantize_fast_s8((int32_t)acc[j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
-                                                       act_min, act_max);
-                dst[1][c + j] = hcc_requantize_fast_s8((int32_t)acc[2 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
-                                                       act_min, act_max);
-                dst[2][c + j] = hcc_requantize_fast_s8((int32_t)acc[4 + j], bh, bl, round, sh, mj, sj, z_out, lo, hi,
-                                                       act_min, act_max);
-                continue;
-            }
-            for (q = 0; q < 3; ++q) {
-                dst[q][c + j] = hcc_requantize_s8_inline((int32_t)acc[2 * q + j], mj, sj, z_out, act_min, act_max);
-            }
+            /* written out: GCC keeps a loop over the three here and indexes acc through memory */
+            dst[0][c + j] = hcc_channel_requantize(q, (int32_t)acc[j], mj, sj, z_out, act_min, act_max);
+            dst[1][c + j] = hcc_channel_requantize(q, (int32_t)acc[2 + j], mj, sj, z_out, act_min, act_max);
+            dst[2][c + j] = hcc_channel_requantize(q, (int32_t)acc[4 + j], mj, sj, z_out, act_min, act_max);
         }
     }
 }

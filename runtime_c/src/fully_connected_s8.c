@@ -25,7 +25,9 @@ static int use_triples(const hcc_fc_params_t *p) {
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
-    return use_triples(p) ? packed_bytes(p) + 3u * (size_t)p->k * sizeof(int16_t) : 0u;
+    return use_triples(p) ? (size_t)p->n * sizeof(hcc_requant_hoisted_t) + packed_bytes(p) +
+                                3u * (size_t)p->k * sizeof(int16_t)
+                          : 0u;
 }
 
 /* ---- k == 2 (Mamba's dt_proj): two products per output, the requantization dominates ----
@@ -36,8 +38,8 @@ size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
  *   acc' = c + w0 v0 + w1 v1,   c = bias' - (z_in + 128)(w0 + w1).
  * Over v in [0, 255]^2, acc' spans at most 255 (|w0| + |w1|) <= 65280 < 2^16. When that span
  * lies on one side of 0 (|bias| large against the weights, as in dt_proj: |acc| is 50K ..
- * 430K, past hcc_requantize_fast_s8's 2^16), |acc'| = amin + e with e = +-acc' - amin in
- * [0, 2^16) an affine function of v0, v1; with M = |m| = bh 2^16 + bl and
+ * 430K, past the 2^16 of hcc_requantize_s8_inline's two-multiply path), |acc'| = amin + e
+ * with e = +-acc' - amin in [0, 2^16) an affine function of v0, v1; with M = |m| = bh 2^16 + bl and
  * amin M + 2^(s-1) = Q 2^s + R, R = rh 2^16 + rl, exactly
  *   floor((|acc'| M + 2^(s-1)) / 2^s) = Q + ((e bh + rh + ((e bl + rl) >> 16)) >> (s - 16))
  * (the dropped low 16 bits cannot carry into bit 16), in 32 bits for s in [32, 47]:
@@ -156,9 +158,11 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
 static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                        const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
-    int16_t *packed = (int16_t *)scratch, *xs = packed + 2 * k * pairs;
+    hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)scratch;
+    int16_t *packed = (int16_t *)(hoisted + n), *xs = packed + 2 * k * pairs;
     int32_t r, q;
     hcc_pack_pairs_s16(weights, n, k, packed);
+    hcc_hoist_channels(hoisted, mult, shift, n, p->z_out, p->act_min, p->act_max);
     for (r = 0; r < p->rows; r += 3) {
         int8_t *dst[3];
         for (q = 0; q < 3; ++q) {
@@ -166,7 +170,7 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
             hcc_widen_s16(input + row * k, k, z, xs + q, 3);
             dst[q] = output + row * n;
         }
-        hcc_triples_requantize(xs, k, packed, n, bias, mult, shift, p->z_out, p->act_min, p->act_max, dst);
+        hcc_triples_requantize(xs, k, packed, n, bias, hoisted, mult, shift, p->z_out, p->act_min, p->act_max, dst);
     }
 }
 

@@ -44,7 +44,7 @@ def test_fully_connected_scratch_size_matches_the_op():
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
         packed = ((n + 1) & ~1) * k * 2
-        expected = packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
+        expected = 24 * n + packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
 
 
@@ -166,3 +166,21 @@ def test_fully_connected_k2_bias_near_int32_min(z_in):
     shift = np.array([40, 40, 47, 47, 40, 39], np.int32)
     expected = fully_connected(x, z_in, w, bias, mult, shift, 3)
     np.testing.assert_array_equal(_call(rows, 2, n, z_in, 3, (-128, 127), x, w, bias, mult, shift, False), expected)
+
+
+def test_triple_path_hoisted_requantization_and_its_fallbacks():
+    """Rows >= 2 requantize each channel with hoisted terms (hcc_hoist_channels) when
+    |acc| <= 2^15 - 1, else through hcc_requantize_s8_inline: channels whose multiplier
+    allows a tie (m = 2^30: exact halves), shifts outside [17, 47], negative and extreme
+    multipliers, and biases that put the accumulators on both sides of +-2^15."""
+    rng = np.random.default_rng(77)
+    rows, k, n = 7, 40, 12
+    x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
+    z_in, z_out = -5, 3
+    mult = np.array([1 << 30, 1 << 30, -(1 << 30), 1518500250, -1518500250, (1 << 31) - 1,
+                     1 << 30, 1759218604, 1759218604, -(1 << 31) + 1, 1 << 30, 1234567891], np.int32)
+    shift = np.array([31, 40, 38, 16, 45, 47, 17, 40, 36, 44, 48, 39], np.int32)
+    bias = np.array([0, 32767, -32768, 40000, -40000, 32000, -31000, 65535, -65536, 100, 5, 20000], np.int32)
+    for act in ((-128, 127), (z_out, 127), (-20, 40)):
+        expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
+        np.testing.assert_array_equal(_call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, False), expected)
