@@ -16,6 +16,9 @@ from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import TensorType
 
 REQUIRED = object()  # attribute default meaning "must be given"
+# sizeof(hcc_requant_hoisted_t) (runtime_c/include/hcc_kernels.h): the per-channel
+# requantization terms the dense 3x3 conv and the fully connected kernel keep in scratch.
+REQUANT_TERMS_BYTES = 24
 _KIND_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
 
 

@@ -21,7 +21,7 @@ from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
-from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.base import REQUANT_TERMS_BYTES, REQUIRED, OpDef, register
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
 from hcc.quant.params import activation_range, bias_or_zeros, multipliers, scale_zp
@@ -202,8 +202,9 @@ class FusedConv2d(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
-        3x3 kernel's workspace (groups == 1: three int32 row tags, the weights as int16, out_c
-        rounded up to even, a three-pixel int16 patch and three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
+        3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
+        terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
+        three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
         accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
             return 0
@@ -224,9 +225,9 @@ class FusedConv2d(OpDef):
         depthwise = groups == in_c and out_c == in_c
         if depthwise:
             return ring + out_c * 4
-        if groups == 1:  # 3 row tags, 24-byte hoisted terms per channel, int16 weights (out_c up to
-            # even), a three-pixel patch, 3 padded rows
+        if groups == 1:  # see the docstring; a padded row spans the columns the row's pixels read
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
-            return ring + 3 * 4 + 24 * out_c + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
+            terms = REQUANT_TERMS_BYTES * out_c
+            return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2

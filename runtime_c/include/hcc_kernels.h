@@ -131,8 +131,9 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
  * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
  * weights to int16 in scratch and computes three pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
- * must be called for row_begin == 0 first (that call unpacks the weights into scratch) and
- * the scratch kept between calls. */
+ * must be called for row_begin == 0 first (that call unpacks the weights and hoists the
+ * requantization terms into scratch) and the scratch kept between calls (it also caches
+ * the padded input rows). */
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p);
 void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
@@ -229,8 +230,8 @@ typedef struct {
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
  * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
  * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
- * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the int16 weights and two
- * int16 rows. */
+ * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the channels' hoisted
+ * requantization terms (hcc_requant_hoisted_t), the int16 weights and three int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
