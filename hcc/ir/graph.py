@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from hcc.ir.opdef import get_op
 from hcc.ir.types import DType, TensorType
 
 
@@ -51,8 +52,6 @@ class Op:
 
     @property
     def opdef(self):
-        from hcc.ops import get_op
-
         return get_op(self.kind)
 
     def subgraphs(self) -> list["Graph"]:
@@ -148,8 +147,6 @@ class Graph:
 
     def make_op(self, kind: str, inputs, attrs=None, name: str = "", out_names=None, index: int | None = None) -> Op:
         """Add an op whose output types come from the op's shape rule (hcc/ops)."""
-        from hcc.ops import get_op
-
         attrs = get_op(kind).normalize_attrs(dict(attrs or {}), where=kind)
         probe = Op(kind, inputs, [], attrs, name)
         types = get_op(kind).infer(probe)

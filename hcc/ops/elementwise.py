@@ -7,6 +7,7 @@ import numpy as np
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
+from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
 from hcc.quant.params import scale_zp
 
@@ -167,10 +168,6 @@ class UnaryOp(OpDef):
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
-
-
-def softplus(x):
-    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
 
 
 @register

@@ -16,21 +16,9 @@ import numpy as np
 from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
-from hcc.ops.elementwise import softplus
+from hcc.kernels.selective_scan import selective_scan_float
+from hcc.quant.activations import softplus
 from hcc.quant.params import scale_zp
-
-
-def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):
-    """Reference recurrence in float64. Optionally also the largest |h| reached (for calibration)."""
-    u, dt, B, C, A = (np.asarray(a, np.float64) for a in (u, dt, B, C, A))
-    h = np.zeros_like(A)
-    ys = np.empty_like(u)
-    absmax = 0.0
-    for t in range(u.shape[0]):
-        h = np.exp(dt[t][:, None] * A) * h + (dt[t] * u[t])[:, None] * B[t][None, :]
-        absmax = max(absmax, float(np.abs(h).max()))
-        ys[t] = h @ C[t] + Dskip * u[t]
-    return (ys, absmax) if return_state_absmax else ys
 
 
 @register
