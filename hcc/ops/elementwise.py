@@ -7,6 +7,7 @@ import numpy as np
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import BROADCAST, ViewEmission, float_operand, operand
 from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
 from hcc.quant.params import scale_zp
@@ -60,6 +61,36 @@ def _elementwise_layout(op) -> dict:
     return {"rows": y.numel // channels, "channels": channels, "broadcast": kind}
 
 
+def _emit_binary_s8(e, op, p: dict, ctype: str, fn: str, fields: tuple[str, ...]) -> list[str]:
+    """hcc_add_s8 / hcc_mul_s8: a parameter struct of `fields` of int8_params, then the call."""
+    params = e.struct(ctype, op.name, {k: p[k] for k in fields})
+    a, b = operand(e, op.inputs[0]), operand(e, op.inputs[1])
+    return [f"{fn}({params}, {a}, {b}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, {e.ptr(op.outputs[0])});"]
+
+
+def _emit_binary_f32(e, op, fn: str) -> list[str]:
+    """hcc_add_f32 / hcc_mul_f32 (both commute: the full-size operand goes first)."""
+    from hcc.kernels.add import broadcast_kind
+
+    a, b = op.inputs
+    y = op.outputs[0].type
+    if a.type.shape != y.shape and b.type.shape == y.shape:
+        a, b = b, a
+    try:
+        if a.type.shape != y.shape:
+            raise ValueError
+        kind = broadcast_kind(a.type.shape, b.type.shape)
+    except ValueError:
+        raise UnsupportedOpError(f"{op.where()}: the float C {op.kind} broadcasts only a same-shape, "
+                                 "per-channel or scalar operand") from None
+    channels = y.shape[-1] if y.rank else 1
+    return [f"{fn}({float_operand(e, a)}, {float_operand(e, b)}, {y.numel // channels}, {channels}, {BROADCAST[kind]}, "
+            f"{e.ptr(op.outputs[0])});"]
+
+
+_BROADCAST_RULE = "int8 and C: the other operand the result's shape, per channel (last axis) or a scalar"
+
+
 @register
 class Add(BinaryOp):
     name = "Add"
@@ -76,6 +107,17 @@ class Add(BinaryOp):
 
         p = self.int8_params(op)
         return [add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])]
+
+    c_kernels = ("hcc_add_s8",)
+    c_kernels_float = ("hcc_add_f32",)
+    constraints = _BROADCAST_RULE
+
+    def emit_c(self, e, index, op):
+        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "hcc_add_s8",
+                               ("z_a", "z_b", "z_out", "m_a", "m_b", "shift", "act_min", "act_max"))
+
+    def emit_c_float(self, e, index, op):
+        return _emit_binary_f32(e, op, "hcc_add_f32")
 
 
 @register
@@ -100,6 +142,17 @@ class Mul(BinaryOp):
 
         p = self.int8_params(op)
         return [mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])]
+
+    c_kernels = ("hcc_mul_s8",)
+    c_kernels_float = ("hcc_mul_f32",)
+    constraints = _BROADCAST_RULE
+
+    def emit_c(self, e, index, op):
+        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_mul_s8",
+                               ("z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max"))
+
+    def emit_c_float(self, e, index, op):
+        return _emit_binary_f32(e, op, "hcc_mul_f32")
 
 
 @register
@@ -133,11 +186,35 @@ class Greater(BinaryOp):
 
 
 class UnaryOp(OpDef):
-    """y = f(x), same shape and dtype. In int8, a 256-entry lookup table when `lookup_table`."""
+    """y = f(x), same shape and dtype. In int8, when `lookup_table`, a 256-entry table
+    T[q + 128] = quantize(fn(dequantize(q))) (hcc/quant/lut.py) run by hcc_lut_s8; in the
+    float build, when `float_unary` names its hcc_unary_kind_t, hcc_unary_f32."""
 
     inplace_input = 0
     fn = None
     lookup_table = False
+    float_unary: str | None = None  # e.g. "HCC_UNARY_SIGMOID" (runtime_c/include/hcc_float.h)
+
+    @property
+    def c_kernels(self):
+        return ("hcc_lut_s8",) if self.lookup_table else ()
+
+    @property
+    def c_kernels_float(self):
+        return ("hcc_unary_f32",) if self.float_unary else ()
+
+    def emit_c(self, e, index, op):
+        if not self.lookup_table:
+            return super().emit_c(e, index, op)
+        p = self.int8_params(op)
+        table = e.array(op.name + "_lut", p["table"], np.int8)
+        return [f"hcc_lut_s8({e.ptr(op.inputs[0])}, {p['n']}, {table}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        if not self.float_unary:
+            return super().emit_c_float(e, index, op)
+        return [f"hcc_unary_f32({self.float_unary}, {e.ptr(op.inputs[0])}, {op.outputs[0].type.numel}, "
+                f"{e.ptr(op.outputs[0])});"]
 
     def int8_params(self, op) -> dict:
         if not self.lookup_table:
@@ -174,6 +251,8 @@ def _sigmoid(x):
 class Relu(UnaryOp):
     name = "Relu"
     quant_output = "same_as_input"
+    lookup_table = True  # its own table (int8_params below), not build_lut's
+    float_unary = "HCC_UNARY_RELU"
     fn = staticmethod(lambda x: np.maximum(x, 0))
 
     def int8_params(self, op) -> dict:
@@ -186,6 +265,7 @@ class Relu(UnaryOp):
 class Sigmoid(UnaryOp):
     name = "Sigmoid"
     lookup_table = True
+    float_unary = "HCC_UNARY_SIGMOID"
     fn = staticmethod(_sigmoid)
 
 
@@ -193,6 +273,7 @@ class Sigmoid(UnaryOp):
 class Exp(UnaryOp):
     name = "Exp"
     lookup_table = True
+    float_unary = "HCC_UNARY_EXP"
     fn = staticmethod(np.exp)
 
 
@@ -200,6 +281,7 @@ class Exp(UnaryOp):
 class Softplus(UnaryOp):
     name = "Softplus"
     lookup_table = True
+    float_unary = "HCC_UNARY_SOFTPLUS"
     fn = staticmethod(softplus)
 
 
@@ -207,6 +289,7 @@ class Softplus(UnaryOp):
 class Tanh(UnaryOp):
     name = "Tanh"
     lookup_table = True
+    float_unary = "HCC_UNARY_TANH"
     fn = staticmethod(np.tanh)
 
 
@@ -226,11 +309,12 @@ class Log(UnaryOp):
 class Neg(UnaryOp):
     name = "Neg"
     lookup_table = True
+    float_unary = "HCC_UNARY_NEG"
     fn = staticmethod(np.negative)
 
 
 @register
-class Identity(UnaryOp):
+class Identity(ViewEmission, UnaryOp):
     """Identity; Dropout in inference mode imports to it (its mask output is refused)."""
 
     name = "Identity"

@@ -7,9 +7,10 @@ import abc
 import numpy as np
 
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import ViewEmission
 
 
-class ShapeView(OpDef, abc.ABC):
+class ShapeView(ViewEmission, OpDef, abc.ABC):
     """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
 
     moves_data = True

@@ -17,4 +17,5 @@ def silu(x):
 class Silu(UnaryOp):
     name = "Silu"
     lookup_table = True
+    float_unary = "HCC_UNARY_SILU"
     fn = staticmethod(silu)

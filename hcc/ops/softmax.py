@@ -9,6 +9,7 @@ from hcc.ir.types import QuantParams
 from hcc.ops.axes import norm_axis
 from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import last_axis
 
 
 @register
@@ -32,6 +33,19 @@ class Softmax(OpDef):
         from hcc.kernels.softmax import softmax
 
         return [np.asarray(softmax(inputs[0], self.int8_params(op)["exp_table"]), np.int8)]
+
+    c_kernels = ("hcc_softmax_s8",)
+    c_kernels_float = ("hcc_softmax_f32",)
+    constraints = "the last axis only; int8 output fixed at scale 1/256, zero point -128"
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        table = e.array(op.name + "_exp", p["exp_table"], np.uint16)
+        return [f"hcc_softmax_s8({e.ptr(op.inputs[0])}, {p['rows']}, {p['n']}, {table}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        rows, n = last_axis(op, op.attrs["axis"])
+        return [f"hcc_softmax_f32({e.ptr(op.inputs[0])}, {rows}, {n}, {e.ptr(op.outputs[0])});"]
 
     def infer(self, op):
         x = op.inputs[0].type
