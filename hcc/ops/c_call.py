@@ -48,7 +48,6 @@ class ViewEmission:
     the same C in both builds, usually nothing at all (the planner aliases the buffers)."""
 
     c_kernels = c_kernels_float = ("memmove",)
-    constraints = "a view: no copy when the planner aliases the buffers"
 
     def emit_c(self, e, index: int, op: Op) -> list[str]:
         return copy(e, op)

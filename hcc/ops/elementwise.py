@@ -123,6 +123,7 @@ class Add(BinaryOp):
 @register
 class Sub(BinaryOp):
     name = "Sub"
+    constraints = "numpy broadcasting"
     fn = staticmethod(np.subtract)
 
 
@@ -158,6 +159,7 @@ class Mul(BinaryOp):
 @register
 class Div(BinaryOp):
     name = "Div"
+    constraints = "numpy broadcasting; integer Div truncates toward zero"
     fn = staticmethod(_div)
 
 
@@ -166,6 +168,7 @@ class Pow(BinaryOp):
     """ONNX lets the exponent have its own dtype; the result has the base's dtype."""
 
     name = "Pow"
+    constraints = "numpy broadcasting; the result has the base's type"
 
     def infer(self, op):
         a, b = op.inputs[0].type, op.inputs[1].type
@@ -181,6 +184,7 @@ class Pow(BinaryOp):
 @register
 class Greater(BinaryOp):
     name = "Greater"
+    constraints = "numpy broadcasting"
     result_dtype = DType.bool
     fn = staticmethod(np.greater)
 
@@ -318,6 +322,7 @@ class Identity(ViewEmission, UnaryOp):
     """Identity; Dropout in inference mode imports to it (its mask output is refused)."""
 
     name = "Identity"
+    constraints = "Dropout: inference only (mask output and training_mode refused); a view: no copy"
     quant_output = "same_as_input"
     moves_data = True
     onnx_names = ("Identity", "Dropout")

@@ -30,6 +30,7 @@ def fc_row_layout(weights, bias, z_in: int):
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
+    constraints = "made by fuse-linear from Gemm and from MatMul with a constant right operand"
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)

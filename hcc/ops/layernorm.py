@@ -17,6 +17,7 @@ from hcc.ops.c_call import c_float, last_axis
 @register
 class LayerNormalization(OpDef):
     name = "LayerNormalization"
+    constraints = "axis, epsilon, optional scale and bias; only the first output. int8 and C: the last axis"
     float_inputs = (1, 2)  # gamma and beta fold into per-channel integer parameters
     attrs = {"axis": -1, "epsilon": 1e-5}
     num_inputs = (1, 3)
@@ -63,7 +64,6 @@ class LayerNormalization(OpDef):
 
     c_kernels = ("hcc_layernorm_s8",)
     c_kernels_float = ("hcc_layernorm_f32",)
-    constraints = "normalizes the last axis only; only the first output"
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)

@@ -16,6 +16,7 @@ from hcc.ops.elementwise import broadcast_shape
 @register
 class MatMul(OpDef):
     name = "MatMul"
+    constraints = "batched, numpy rules (1-d operands). C: both operands of equal rank >= 2 and equal batch dimensions; a constant right operand becomes FullyConnected (fuse-linear)"
     num_inputs = (2, 2)
 
     def macs(self, op) -> int:
@@ -60,7 +61,6 @@ class MatMul(OpDef):
 
     c_kernels = ("hcc_matmul_s8",)
     c_kernels_float = ("hcc_matmul_f32",)
-    constraints = "C: both operands of equal rank >= 2 and equal batch dimensions (a constant right operand becomes FullyConnected)"
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)

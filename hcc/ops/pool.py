@@ -43,6 +43,7 @@ class WindowPool(OpDef):
 @channels_last()
 class MaxPool(WindowPool):
     name = "MaxPool"
+    constraints = "ceil_mode, dilations; the Indices output refused. C: 2-D, NHWC, batch 1, no dilation, floor mode"
     quant_output = "same_as_input"
     moves_data = True  # int8: the max of the codes (padding never wins), as in maxpool_s8.c
 
@@ -57,7 +58,6 @@ class MaxPool(WindowPool):
 
     c_kernels = ("hcc_maxpool_s8",)
     c_kernels_float = ("hcc_maxpool_f32",)
-    constraints = "C: 2-D, NHWC, batch 1, no dilation, floor mode"
 
     def emit_c(self, e, index, op):
         a = op.attrs
@@ -85,6 +85,7 @@ class MaxPool(WindowPool):
 @channels_last()
 class AveragePool(WindowPool):
     name = "AveragePool"
+    constraints = "ceil_mode, count_include_pad, dilations"
     attrs = {**WindowPool.attrs, "count_include_pad": 0}
 
     def eval(self, op, inputs):

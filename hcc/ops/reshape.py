@@ -31,6 +31,7 @@ class ShapeView(ViewEmission, OpDef, abc.ABC):
 @register
 class Reshape(ShapeView):
     name = "Reshape"
+    constraints = "constant shape input; 0 and -1 rules, allowzero; a view: no copy"
     attrs = {"allowzero": 0}
     num_inputs = (2, 2)
 
@@ -59,6 +60,7 @@ class Reshape(ShapeView):
 @register
 class Flatten(ShapeView):
     name = "Flatten"
+    constraints = "a view: no copy"
     attrs = {"axis": 1}
 
     def target(self, op):

@@ -22,6 +22,7 @@ _LISTS = ("scan_input_axes", "scan_input_directions", "scan_output_axes", "scan_
 @register
 class Scan(OpDef):
     name = "Scan"
+    constraints = "compiles only as a Mamba selective scan: lowered to SelectiveScan (lower-scan); the float interpreter runs any body"
     attrs = {"body": REQUIRED, "num_scan_inputs": REQUIRED, **{k: [] for k in _LISTS}}
     onnx_required = {"body": "graph", "num_scan_inputs": "int"}
     num_inputs = (1, 1 << 16)

@@ -15,6 +15,7 @@ from hcc.ops.c_call import last_axis
 @register
 class Softmax(OpDef):
     name = "Softmax"
+    constraints = "one axis (opset 13 semantics). int8 and C: the last axis; int8 output at scale 1/256, zero point -128"
     attrs = {"axis": -1}
     # int8 output is a probability in [0, 1): the kernel writes round(256 p) - 128.
     quant_output = "fixed"
@@ -36,7 +37,6 @@ class Softmax(OpDef):
 
     c_kernels = ("hcc_softmax_s8",)
     c_kernels_float = ("hcc_softmax_f32",)
-    constraints = "the last axis only; int8 output fixed at scale 1/256, zero point -128"
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
