@@ -7,7 +7,7 @@ import numpy as np
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
-from hcc.ops.c_call import BROADCAST, ViewEmission, float_operand, operand
+from hcc.ops.c_call import BROADCAST, ViewEmission, c_float, float_operand, operand
 from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
 from hcc.quant.params import scale_zp
@@ -190,14 +190,22 @@ class Greater(BinaryOp):
 
 
 class UnaryOp(OpDef):
-    """y = f(x), same shape and dtype. In int8, when `lookup_table`, a 256-entry table
-    T[q + 128] = quantize(fn(dequantize(q))) (hcc/quant/lut.py) run by hcc_lut_s8; in the
-    float build, when `float_unary` names its hcc_unary_kind_t, hcc_unary_f32."""
+    """y = f(x), same shape and dtype: `fn`, or `function(op)` for an op with attributes.
+
+    int8, when `lookup_table`: a 256-entry table T[q + 128] = quantize(f(dequantize(q)))
+    (hcc/quant/lut.py), run by hcc_lut_s8. Float build, when `float_unary` names the op's
+    hcc_unary_t (runtime_c/include/hcc_float.h): hcc_unary_f32, or hcc_unary_param_f32 with
+    the attributes `float_unary_attrs` names as its parameters a and b."""
 
     inplace_input = 0
     fn = None
     lookup_table = False
-    float_unary: str | None = None  # e.g. "HCC_UNARY_SIGMOID" (runtime_c/include/hcc_float.h)
+    float_unary: str | None = None  # e.g. "HCC_UNARY_SIGMOID"
+    float_unary_attrs: tuple[str, ...] = ()  # e.g. ("alpha",): up to two float attributes
+
+    def function(self, op):
+        """The float function of `op` (its attributes bound): `fn` unless the op overrides it."""
+        return type(self).fn
 
     @property
     def c_kernels(self):
@@ -205,7 +213,9 @@ class UnaryOp(OpDef):
 
     @property
     def c_kernels_float(self):
-        return ("hcc_unary_f32",) if self.float_unary else ()
+        if not self.float_unary:
+            return ()
+        return ("hcc_unary_param_f32",) if self.float_unary_attrs else ("hcc_unary_f32",)
 
     def emit_c(self, e, index, op):
         if not self.lookup_table:
@@ -217,8 +227,12 @@ class UnaryOp(OpDef):
     def emit_c_float(self, e, index, op):
         if not self.float_unary:
             return super().emit_c_float(e, index, op)
-        return [f"hcc_unary_f32({self.float_unary}, {e.ptr(op.inputs[0])}, {op.outputs[0].type.numel}, "
-                f"{e.ptr(op.outputs[0])});"]
+        x, n, y = e.ptr(op.inputs[0]), op.outputs[0].type.numel, e.ptr(op.outputs[0])
+        if not self.float_unary_attrs:
+            return [f"hcc_unary_f32({self.float_unary}, {x}, {n}, {y});"]
+        a, b = (list(self.float_unary_attrs) + [None])[:2]
+        params = ", ".join(c_float(op.attrs[k] if k else 0.0) for k in (a, b))
+        return [f"hcc_unary_param_f32({self.float_unary}, {params}, {x}, {n}, {y});"]
 
     def int8_params(self, op) -> dict:
         if not self.lookup_table:
@@ -227,7 +241,7 @@ class UnaryOp(OpDef):
 
         (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
         try:
-            table = build_lut(type(self).fn, s_x, z_x, s_y, z_y)
+            table = build_lut(self.function(op), s_x, z_x, s_y, z_y)
         except ValueError as err:
             raise UnsupportedOpError(f"{op.where()}: {err}") from None
         return {"n": op.outputs[0].type.numel, "table": table}
@@ -244,7 +258,7 @@ class UnaryOp(OpDef):
 
     def eval(self, op, inputs):
         x = inputs[0]
-        return [np.asarray(type(self).fn(x), dtype=x.dtype)]
+        return [np.asarray(self.function(op)(x), dtype=x.dtype)]
 
 
 def _sigmoid(x):
