@@ -104,7 +104,7 @@ typedef enum {
     HCC_UNARY_NEG = 6,
     HCC_UNARY_LEAKY_RELU = 7,   /* x >= 0 ? x : a * x (hcc_unary_param_f32) */
     HCC_UNARY_HARD_SIGMOID = 8, /* max(0, min(1, a * x + b)) (hcc_unary_param_f32) */
-    HCC_UNARY_HARD_SWISH = 9    /* x * max(0, min(1, x / 6 + 1/2)) */
+    HCC_UNARY_HARD_SWISH = 9,   /* x * max(0, min(1, x / 6 + 1/2)) */
 } hcc_unary_t;
 
 /* log(1 + exp(x)) without overflow (the scan folds it into dt). */
