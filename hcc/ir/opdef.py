@@ -148,7 +148,9 @@ class OpDef:
     # values, dtype) (a const array in flash; returns its C name), e.struct(ctype, hint,
     # fields) (a static parameter struct; returns a pointer expression), e.scratch(index)
     # (the op's scratch buffer). The shared helpers are in hcc/ops/c_call.py. Both methods
-    # return the C statements of the call; ops without a kernel keep these defaults.
+    # return the C statements of the call. The backend calls emit_c only when c_kernels
+    # names a function (emit_c_float: c_kernels_float); an op naming none has no kernel,
+    # and the backend lists it, with every other such op, in one UnsupportedOpError.
     c_kernels: tuple[str, ...] = ()  # the runtime functions emit_c calls (docs/ops.md; checked by a test)
     c_kernels_float: tuple[str, ...] = ()  # the same for emit_c_float (the --float build)
 
@@ -164,7 +166,8 @@ class OpDef:
     # What the op accepts beyond its ONNX definition, in a few words ("NHWC, batch 1, no
     # dilation"); the importer's and kernels' own errors say the same at compile time.
     constraints: str = ""
-    # The default-domain opsets this op imports from, when narrower than those hcc reads.
+    # (lo, hi): the default-domain opsets this op imports from, when narrower than those hcc
+    # reads (the importer refuses the node otherwise).
     onnx_opsets: tuple[int, int] | None = None
 
 

@@ -34,7 +34,7 @@ def optional_float(e, op: Op, index: int, hint: str) -> str:
     return "NULL" if value is None else e.array(op.name + hint, value.const, np.float32)
 
 
-def copy(e, op: Op, byte_offset: int = 0) -> list[str]:
+def copy_bytes(e, op: Op, byte_offset: int = 0) -> list[str]:
     """Output = input's bytes from `byte_offset` (nothing when the planner made them one buffer).
     In a float build the pointers are float, so the offset counts elements; sizes are bytes."""
     src, dst = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
@@ -50,10 +50,10 @@ class ViewEmission:
     c_kernels = c_kernels_float = ("memmove",)
 
     def emit_c(self, e, index: int, op: Op) -> list[str]:
-        return copy(e, op)
+        return copy_bytes(e, op)
 
     def emit_c_float(self, e, index: int, op: Op) -> list[str]:
-        return copy(e, op)
+        return copy_bytes(e, op)
 
 
 def weight_arrays(e, op: Op, p: dict) -> str:

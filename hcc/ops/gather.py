@@ -8,7 +8,7 @@ from hcc.errors import UnsupportedOpError
 from hcc.ir.types import DType
 from hcc.ops.axes import norm_axis
 from hcc.ops.base import OpDef, register
-from hcc.ops.c_call import copy
+from hcc.ops.c_call import copy_bytes
 
 
 @register
@@ -36,7 +36,7 @@ class Gather(OpDef):
         if idx.const is None or idx.const.size != 1 or int(np.prod(x.shape[:axis])) != 1:
             raise UnsupportedOpError(f"{op.where()}: the C backend gathers one constant index on a leading axis only")
         i = int(np.ravel(idx.const)[0]) % x.shape[axis]
-        return copy(e, op, i * int(np.prod(x.shape[axis + 1:])))
+        return copy_bytes(e, op, i * int(np.prod(x.shape[axis + 1:])))
 
     emit_c_float = emit_c  # the same block: float pointers count elements
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
-from hcc.ops.c_call import copy
+from hcc.ops.c_call import copy_bytes
 
 
 @register
@@ -38,7 +38,7 @@ class Transpose(OpDef):
         shape, perm = list(op.inputs[0].type.shape), list(self.perm(op))
         keep = [axis for axis, size in enumerate(shape) if size != 1]  # size-1 axes move nothing
         if len(keep) < 2:
-            return copy(e, op)
+            return copy_bytes(e, op)
         renumber = {axis: i for i, axis in enumerate(keep)}
         shape, perm = [shape[a] for a in keep], [renumber[a] for a in perm if a in renumber]
         if len(shape) > 4:
