@@ -16,11 +16,11 @@ from hcc.passes import all_passes, run_passes
 from hcc.pipeline import default_passes, quantize_graph
 
 
-def _pass_list(text: str | None) -> list[str]:
+def _pass_list(text: str | None, graph=None) -> list[str]:
     if not text:
         return []
     if text == "default":
-        return default_passes()
+        return default_passes(graph=graph)
     names = [n.strip() for n in text.split(",") if n.strip()]
     known = all_passes()
     for name in names:
@@ -72,7 +72,7 @@ def ir_command(model, output, passes, print_after_all, list_passes, calib, calib
         click.echo(f"// ----- IR after pass '{name}' -----")
         click.echo(print_graph(g, elide_weights=elide_weights), nl=False)
 
-    _run(graph, _pass_list(passes), make_calibration(calib, calib_method, percentile, calib_limit),
+    _run(graph, _pass_list(passes, graph), make_calibration(calib, calib_method, percentile, calib_limit),
          show if print_after_all else None)
     text = json.dumps(graph_json(graph), indent=2) + "\n" if as_json else print_graph(graph, elide_weights=elide_weights)
     if output:

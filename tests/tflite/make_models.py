@@ -256,7 +256,57 @@ def convert(model: keras.Model, seed: int) -> bytes:
     return converter.convert()
 
 
+def convert_variant(model: keras.Model, variant: str, seed: int) -> bytes:
+    """Models hcc must refuse: float, dynamic-range (hybrid), 16x8 and float-I/O conversions."""
+    rng = np.random.default_rng(seed)
+
+    def representative():
+        for _ in range(16):
+            yield [rng.normal(0, 1, (1, *t.shape[1:])).astype(np.float32) for t in model.inputs]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if variant != "float":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant in ("int16x8", "float_io"):
+        converter.representative_dataset = representative
+    if variant == "int16x8":
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        converter.inference_input_type = converter.inference_output_type = tf.int16
+    return converter.convert()
+
+
+def while_loop_model() -> bytes:
+    """Two subgraphs (a WHILE body and condition), int8."""
+
+    class Loop(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([1, 8], tf.float32)])
+        def __call__(self, x):
+            i = tf.constant(0)
+            _, y = tf.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, tf.nn.relu(y * 0.5 + 0.1)), [i, x])
+            return y
+
+    module = Loop()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.__call__.get_concrete_function()], module)
+    return converter.convert()
+
+
+def make_bad() -> None:
+    bad = OUT.parent / "bad"
+    bad.mkdir(exist_ok=True)
+    keras.utils.set_random_seed(99)
+    (x,) = _inputs((6, 6, 2))  # the dense layer has >= 1024 weights, so dynamic-range quantization applies
+    model = _model([x], layers.Dense(16)(layers.Flatten()(layers.Conv2D(8, 3, activation="relu")(x))))
+    for variant in ("float", "dynamic_range", "int16x8", "float_io"):
+        (bad / f"{variant}.tflite").write_bytes(convert_variant(model, variant, 7))
+    (bad / "while_loop.tflite").write_bytes(while_loop_model())
+    good = (OUT / "conv_relu.tflite").read_bytes()
+    (bad / "truncated.tflite").write_bytes(good[: len(good) // 3])
+    print("bad models:", sorted(p.name for p in bad.glob("*.tflite")))
+
+
 def main(names: list[str]) -> None:
+    if names == ["bad"]:
+        return make_bad()
     OUT.mkdir(parents=True, exist_ok=True)
     for i, (name, build) in enumerate(MODELS.items()):
         if names and name not in names:
