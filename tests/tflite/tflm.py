@@ -1,33 +1,11 @@
-"""The tflite-micro Python runtime (TFLM's reference kernels) on int8 inputs, and the inputs
-that the comparisons use: random codes and edge cases."""
+"""The inputs the TFLM comparisons use (random codes and edge cases); the runtime itself is
+hcc/peers/tflm.py."""
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def tflm_available() -> bool:
-    try:
-        from tflite_micro.python.tflite_micro import runtime  # noqa: F401
-    except Exception:
-        return False
-    return True
-
-
-def run_tflm(path, samples: list[list[np.ndarray]], num_outputs: int = 1,
-             arena_size: int = 1 << 20) -> list[list[np.ndarray]]:
-    """Outputs of TFLM for each sample (a list of int8 arrays, one per model input)."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    interp = runtime.Interpreter.from_file(str(path), arena_size=arena_size)
-    results = []
-    for inputs in samples:
-        for i, x in enumerate(inputs):
-            interp.set_input(np.asarray(x, np.int8), i)
-        interp.invoke()
-        results.append([np.array(interp.get_output(k)) for k in range(num_outputs)])
-        interp.reset()
-    return results
+from hcc.peers.tflm import run_tflm, tflm_available  # noqa: F401 - re-exported for the tests
 
 
 def sample_inputs(shapes: list[tuple[int, ...]], count: int, seed: int = 0) -> list[list[np.ndarray]]:
