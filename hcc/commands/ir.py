@@ -50,7 +50,7 @@ def _run(graph, names, calibration, print_after):
 @click.option("--elide-weights", is_flag=True, help="Leave weight data out of the text (readable, but does not parse back).")
 def ir_command(model, output, passes, print_after_all, list_passes, calib, calib_method, percentile, calib_limit,
                as_json, elide_weights):
-    """Print MODEL (.onnx or .hir) as hcc's textual IR.
+    """Print MODEL (.onnx, .tflite or .hir) as hcc's textual IR.
 
     \b
     The text parses back: `hcc ir m.onnx > a.hir && hcc ir a.hir > b.hir`
