@@ -4,7 +4,8 @@
 
 void hcc_tflm_conv_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                       const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
-    const int32_t cin_g = p->in_c / p->groups, cout_g = p->out_c / p->groups;
+    const int32_t cin_g = (int32_t)hcc_udiv_u32((uint32_t)p->in_c, (uint32_t)p->groups, 32);
+    const int32_t cout_g = (int32_t)hcc_udiv_u32((uint32_t)p->out_c, (uint32_t)p->groups, 32);
     const int32_t tap = p->k_h * p->k_w * cin_g;
     int32_t oy, ox, g, j, ky, kx, i;
     for (oy = 0; oy < p->out_h; oy++) {

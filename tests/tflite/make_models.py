@@ -63,6 +63,15 @@ def dense():
     return _model([x], layers.Dense(12, activation="relu")(x))
 
 
+def dense_per_tensor():
+    """Per-tensor weights (converter._experimental_disable_per_channel_quantization_for_dense_layers):
+    TFLM then takes s_in * s_w in float32."""
+    (x,) = _inputs((24,))
+    model = _model([x], layers.Dense(9)(x))
+    model.name = "per_tensor_dense"
+    return model
+
+
 def dense_rows():
     (x,) = _inputs((5, 16))
     return _model([x], layers.Dense(7)(x))
@@ -237,7 +246,7 @@ MODELS = {f.__name__: f for f in [
     add, add_relu, add_broadcast, sub, mul, mul_broadcast, avgpool_valid, avgpool_same, maxpool_same,
     global_avgpool, mean_axis, softmax, softmax_rows, logistic, tanh, hard_swish, leaky_relu, relu6, relu, prelu,
     resize_bilinear, resize_bilinear_align, resize_nearest, concat, pad, transpose_conv,
-    reshape_strided_transpose, ds_cnn_mini, resnet_mini]}
+    reshape_strided_transpose, ds_cnn_mini, resnet_mini, dense_per_tensor]}
 
 
 def convert(model: keras.Model, seed: int) -> bytes:
@@ -253,6 +262,8 @@ def convert(model: keras.Model, seed: int) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    if model.name.startswith("per_tensor"):
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     return converter.convert()
 
 
