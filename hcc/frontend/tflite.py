@@ -22,6 +22,7 @@ from hcc.errors import ModelImportError, UnsupportedOpError
 from hcc.frontend.tflite_reader import TFLiteModel, TFLiteTensor, read_tflite
 from hcc.ir.graph import Graph, Value
 from hcc.ir.types import DType, QuantParams, TensorType
+from hcc.quant.tflite_numerics import same_padding
 
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 FULL_INT8_HINT = ("convert to full-int8 with a representative dataset: converter.optimizations = "
@@ -34,11 +35,6 @@ _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "floa
 _INDEX_INPUTS = {"RESHAPE": (1,), "MEAN": (1,), "PAD": (1,), "PADV2": (1,), "TRANSPOSE": (1,),
                  "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,)}
 
-
-def same_padding(in_size: int, out_size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """TFLite's SAME padding (ComputePaddingWithOffset): the odd pixel goes after."""
-    total = max((out_size - 1) * stride + (kernel - 1) * dilation + 1 - in_size, 0)
-    return total // 2, total - total // 2
 
 
 class _Importer:

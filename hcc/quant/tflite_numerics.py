@@ -252,6 +252,14 @@ def saturate(x, lo: int = -128, hi: int = 127) -> np.ndarray:
     return np.clip(_i64(x), lo, hi)
 
 
+# -- geometry (padding.h) -------------------------------------------------------------------
+
+def same_padding(in_size: int, out_size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TFLite's SAME padding (ComputePaddingWithOffset): (before, after), the odd pixel after."""
+    total = max((out_size - 1) * stride + (kernel - 1) * dilation + 1 - in_size, 0)
+    return total // 2, total - total // 2
+
+
 # -- fused activations (kernel_util.cc) ---------------------------------------------------
 
 FUSED_ACTIVATIONS = ("NONE", "RELU", "RELU_N1_TO_1", "RELU6")

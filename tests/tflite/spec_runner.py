@@ -13,14 +13,10 @@ import numpy as np
 from hcc.frontend.tflite_reader import TFLiteModel
 from hcc.kernels.conv2d import conv2d_acc
 from hcc.quant import tflite_numerics as tfl
+from hcc.quant.tflite_numerics import same_padding
 
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
 
-
-def same_padding(in_size: int, out_size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """TFLite's SAME padding (ComputePaddingWithOffset): the odd pixel goes after."""
-    total = max((out_size - 1) * stride + (kernel - 1) * dilation + 1 - in_size, 0)
-    return total // 2, total - total // 2
 
 
 def _pads(opts, in_hw, out_hw, kernel, strides, dilations=(1, 1)):
