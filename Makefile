@@ -13,7 +13,7 @@ $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	# The CPU wheel of torch is pinned: an unpinned torch pulls gigabytes of CUDA.
 	$(VPY) -m pip install -q torch==2.13.0
-	$(VPY) -m pip install -q -e '.[dev,models,flash]'
+	$(VPY) -m pip install -q -e '.[dev,models,flash,reference]'
 	touch $@
 
 setup: $(STAMP) system-deps

@@ -11,8 +11,8 @@ from hcc.commands.common import calibration_options, echo_json, make_calibration
 from hcc.data import load_dataset, model_preprocessing, read_subjects
 from hcc.errors import DataError, VerificationError
 from hcc.frontend import load_model
-from hcc.pipeline import lower_float, lower_kernels, quantize_graph
-from hcc.verify import split_graphs, verify
+from hcc.pipeline import build_target_graph, is_prequantized, lower_float, lower_kernels, quantize_graph
+from hcc.verify import load_int8_samples, split_graphs, verify, verify_prequantized
 
 
 @click.command("verify")
@@ -40,8 +40,16 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
     between float and int8) and c_bitexact (fraction of samples on which the
     compiled C gives exactly the int8 reference's output vector).
     Exit code 4 when the C does not match the reference bit for bit.
+    
+    A full-int8 .tflite has no float model: DATA is an .npz whose 'x' holds int8
+    input codes (or floats, quantized with the input's parameters), and the report
+    adds tflm_bitexact: the fraction of samples on which TFLM (the tflite-micro
+    package) gives exactly the int8 reference's output bytes. Exit 4 when the C
+    or TFLM differ.
     """
     graph = load_model(model)
+    if is_prequantized(graph):
+        return _verify_prequantized(model, graph, data, limit, no_c, as_json)
     lower_float(graph)
     calibration = make_calibration(calib, calib_method, percentile, calib_limit)
     float_graph, int8_graph = split_graphs(graph, lambda g: lower_kernels(quantize_graph(g, calibration)))
@@ -72,6 +80,31 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
                                 f"{round((1 - report.c_bitexact) * report.samples)} of {report.samples} samples")
 
 
+def _verify_prequantized(model, graph, data, limit, no_c, as_json) -> None:
+    from hcc.peers.tflm import tflm_available
+
+    build_target_graph(graph)
+    codes, labels = load_int8_samples(data, graph)
+    if limit:
+        codes, labels = codes[:limit], labels[:limit]
+    c_runner = None
+    if not no_c:
+        from hcc.backend.host import host_runner
+
+        c_runner = host_runner(graph)
+    report = verify_prequantized(model, graph, codes, labels, c_runner=c_runner, tflm=tflm_available())
+    if as_json:
+        echo_json(report.as_json())
+    else:
+        _print_report(report)
+        if report.tflm_bitexact is None:
+            click.echo("TFLM            not run: pip install tflite-micro (or 'hcc[reference]') to compare with it")
+    differ = [f"{what} differs from the int8 reference on {round((1 - x) * report.samples)} of {report.samples} samples"
+              for what, x in (("the generated C", report.c_bitexact), ("TFLM", report.tflm_bitexact)) if x is not None and x < 1.0]
+    if differ:
+        raise VerificationError("; ".join(differ))
+
+
 def _pct(x):
     return "n/a" if x is None else f"{100 * x:.2f}%"
 
@@ -83,6 +116,8 @@ def _print_report(report) -> None:
     click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
     if report.c_bitexact is not None:
         click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
+    if report.tflm_bitexact is not None:
+        click.echo(f"TFLM bit-exact  {_pct(report.tflm_bitexact)}  (TFLM output == int8 reference)")
     if report.per_layer:
         click.echo("")
         click.echo(f"{'value':40s} {'op':18s} {'SNR dB':>8s} {'cosine':>8s}")

@@ -18,6 +18,8 @@ class ModelPlans:
     streaming: bool | None  # None: a build directory's final IR, planned as is
     streaming_peak: int | None  # arena with streaming fusion
     unfused_peak: int | None  # arena without it
+    tflm: dict | None = None  # for a .tflite: TFLM's arena {"head", "tail", "total"} (hcc.peers.tflm)
+    tflm_note: str | None = None  # why the TFLM figures are missing
 
 
 def with_emitted_flash(graph, plan: MemoryPlan) -> MemoryPlan:
@@ -50,4 +52,15 @@ def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int 
         graph = build_target_graph(load_model(path), streaming=fused,
                                    calibration=CalibrationOptions(placeholder_if_missing=True))
         peaks[fused] = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
-    return ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
+    result = ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
+    if graph.metadata.get("hcc.quantized") == "tflite":
+        from hcc.peers.tflm import INSTALL_HINT, tflm_arena, tflm_available
+
+        if not tflm_available():
+            result.tflm_note = f"TFLM arena not measured: {INSTALL_HINT}"
+        else:
+            try:
+                result.tflm = tflm_arena(path, num_inputs=len(graph.inputs))
+            except HccError as err:
+                result.tflm_note = f"TFLM arena not measured: {err}"
+    return result
