@@ -11,7 +11,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
-from hcc.ops.base import REQUANT_TERMS_BYTES, OpDef, register
+from hcc.ops.base import channel_records_bytes, OpDef, register
 from hcc.ops.c_call import optional_float, weight_arrays
 from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
 
@@ -64,12 +64,12 @@ class FullyConnected(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c):
         with two rows or more, k != 2 and int16 weights (n rounded up to even) of at most
-        8 KiB, the channels' requantization terms, those weights and three interleaved int16
+        8 KiB, the channels' records (channel_records_bytes), those weights and three interleaved int16
         input rows; else nothing."""
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
         rows = op.inputs[0].type.numel // k
         packed = ((n + 1) & ~1) * k * 2
-        return REQUANT_TERMS_BYTES * n + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
+        return channel_records_bytes(n) + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
 
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)

@@ -21,7 +21,7 @@ from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
-from hcc.ops.base import REQUANT_TERMS_BYTES, REQUIRED, OpDef, register
+from hcc.ops.base import channel_records_bytes, REQUIRED, OpDef, register
 from hcc.ops.c_call import conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
@@ -229,7 +229,7 @@ class FusedConv2d(OpDef):
         if groups == 1:  # see the docstring; a padded row spans the columns the row's pixels read
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
-            terms = REQUANT_TERMS_BYTES * out_c
+            terms = channel_records_bytes(out_c)
             return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2
 

@@ -33,11 +33,11 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
     if (is_depthwise(p)) return (size_t)p->out_c * sizeof(int32_t);
     if (is_dense(p)) {
-        /* the input row held by each of three slots (int32), the channels' hoisted
-         * requantization terms, (out_c rounded up to even) x 9 in_c int16 weights, a three-pixel
-         * int16 patch, then the three slots: padded int16 rows */
+        /* the input row held by each of three slots (int32), the channels' records (hoisted
+         * requantization terms, bias, accumulators), (out_c rounded up to even) x 9 in_c int16
+         * weights, a three-pixel int16 patch, then the three slots: padded int16 rows */
         const size_t n = (size_t)(9 * p->in_c);
-        return 3u * sizeof(int32_t) + (size_t)p->out_c * sizeof(hcc_requant_hoisted_t) +
+        return 3u * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(p->out_c) +
                ((size_t)((p->out_c + 1) & ~1) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
     }
     return (size_t)(9 * group_size(p->in_c, p->groups)) * sizeof(int16_t);
@@ -206,14 +206,14 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                        int32_t row_begin, int32_t row_end, int8_t *out) {
     const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
     int32_t *tags = (int32_t *)scratch;
-    hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)(tags + 3);
-    int16_t *packed = (int16_t *)(hoisted + out_c);
+    hcc_channel_rec_t *recs = (hcc_channel_rec_t *)(tags + 3);
+    int16_t *packed = (int16_t *)((char *)recs + HCC_CHANNEL_RECS_BYTES(out_c));
     int16_t *patch = packed + 2 * n * pairs;
     int16_t *slots = patch + 3 * n;
     int32_t oy, ox, q;
     if (row_begin == 0) {
         hcc_pack_pairs_s16(weights, out_c, n, packed);
-        hcc_hoist_channels(hoisted, mult, shift, out_c, p->z_out, p->act_min, p->act_max);
+        hcc_hoist_channels(recs, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
         for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
     }
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -227,8 +227,8 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 dst[q] = out + oxs[q] * out_c;
             }
             gather_triple(p, rows, oxs, patch);
-            hcc_triples_requantize(patch, n, packed, out_c, bias, hoisted, mult, shift, p->z_out, p->act_min,
-                                   p->act_max, dst);
+            hcc_triples_requantize(patch, n, packed, out_c, recs, mult, shift, p->z_out, p->act_min, p->act_max,
+                                   dst);
         }
         out += p->out_w * out_c;
     }

@@ -25,8 +25,7 @@ static int use_triples(const hcc_fc_params_t *p) {
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
-    return use_triples(p) ? (size_t)p->n * sizeof(hcc_requant_hoisted_t) + packed_bytes(p) +
-                                3u * (size_t)p->k * sizeof(int16_t)
+    return use_triples(p) ? HCC_CHANNEL_RECS_BYTES(p->n) + packed_bytes(p) + 3u * (size_t)p->k * sizeof(int16_t)
                           : 0u;
 }
 
@@ -158,11 +157,11 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
 static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                        const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
-    hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)scratch;
-    int16_t *packed = (int16_t *)(hoisted + n), *xs = packed + 2 * k * pairs;
+    hcc_channel_rec_t *recs = (hcc_channel_rec_t *)scratch;
+    int16_t *packed = (int16_t *)((char *)scratch + HCC_CHANNEL_RECS_BYTES(n)), *xs = packed + 2 * k * pairs;
     int32_t r, q;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    hcc_hoist_channels(hoisted, mult, shift, n, p->z_out, p->act_min, p->act_max);
+    hcc_hoist_channels(recs, mult, shift, bias, n, p->z_out, p->act_min, p->act_max);
     for (r = 0; r < p->rows; r += 3) {
         int8_t *dst[3];
         for (q = 0; q < 3; ++q) {
@@ -170,7 +169,7 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
             hcc_widen_s16(input + row * k, k, z, xs + q, 3);
             dst[q] = output + row * n;
         }
-        hcc_triples_requantize(xs, k, packed, n, bias, hoisted, mult, shift, p->z_out, p->act_min, p->act_max, dst);
+        hcc_triples_requantize(xs, k, packed, n, recs, mult, shift, p->z_out, p->act_min, p->act_max, dst);
     }
 }
 

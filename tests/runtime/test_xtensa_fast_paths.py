@@ -1,8 +1,10 @@
-"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c and conv2d_pool_s8.c
-(mono_pool_block), run under QEMU, equals the int8 reference: every (a, b) pair of int8
+"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
+(mono_pool_block) and dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
+conv kernels), run under QEMU, equals the int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
-and off the fast path, and single-channel conv + pool blocks."""
+and off the fast path, single-channel conv + pool blocks, and fully connected / conv
+channels on every requantization path of the records."""
 
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ import numpy as np
 import pytest
 
 from hcc.kernels.add import add
+from hcc.kernels.conv2d import conv2d
+from hcc.kernels.fully_connected import fully_connected
 from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from tests.runtime.test_add import ADD_CASES
 from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
 from tests.runtime.test_dwconv1d_causal import fast_path_case
+from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
+from tests.runtime.kernel_args import conv_params, int8
 from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
 
 def _mul_call(prog, params, a, b, rows, channels, kind):
@@ -91,3 +97,37 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
                               "maxpool_s8.c", "add_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+
+
+def test_requant_records_on_xtensa(tmp_path):
+    """Fully connected (rows >= 2) and dense 3x3 conv outputs through hcc_requant_records'
+    asm: records_case's channels (hoisted, magnitude, C-path and refused channels), several
+    row counts (a short last triple), clamps with z_out at both ends, and conv geometries
+    with padding, stride and an odd out_c."""
+    prog, expected = XtensaProgram(), []
+    for seed, rows in ((0, 7), (1, 2), (2, 3), (3, 5)):
+        x, z_in, w, bias, mult, shift = records_case(seed, rows=rows, k=40 + seed)
+        k, n = x.shape[1], len(bias)
+        for z_out, act in ((3, (-128, 127)), (3, (3, 127)), (-100, (-20, 40)), (127, (-128, 127)), (-128, (-128, 127))):
+            args = ", ".join([prog.array(x), prog.array(w), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                              prog.array(shift, np.int32), "scratch", "out"])
+            prog.call(f"hcc_fc_params_t p = {{{rows}, {k}, {n}, {z_in}, {z_out}, {act[0]}, {act[1]}}}; "
+                      f"hcc_fully_connected_s8(&p, {args});", rows * n)
+            expected.append(fully_connected(x, z_in, w, bias, mult, shift, z_out, *act))
+    rng = np.random.default_rng(5)
+    for h, wd, cin, stride, pads in ((5, 7, 3, 1, (1, 1, 1, 1)), (6, 4, 2, 2, (0, 1, 1, 0)), (4, 8, 5, 1, (0, 0, 0, 0))):
+        _, z_in, _, bias, mult, shift = records_case(int(rng.integers(100)), rows=2, k=9 * cin)
+        cout = len(bias)
+        x, wt = int8(rng, (h, wd, cin)), int8(rng, (cout, 3, 3, cin), -127, 127)
+        z_out = int(rng.integers(-128, 128))
+        for act in ((-128, 127), (z_out, 127)):
+            params = conv_params((h, wd, cin), wt.shape, z_in, z_out, act, (stride, stride), pads)
+            ref = conv2d(x, z_in, wt, bias, mult, shift, z_out, *act, strides=(stride, stride), pads=pads)
+            args = ", ".join([prog.array(x), prog.array(wt), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                              prog.array(shift, np.int32), "scratch", "out"])
+            prog.call(f"hcc_conv2d_params_t p; memcpy(&p, {prog.array(params, np.int32)}, sizeof p); "
+                      f"hcc_conv2d_3x3_s8(&p, {args});", ref.size)
+            expected.append(ref)
+    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
