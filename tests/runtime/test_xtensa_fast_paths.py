@@ -1,10 +1,11 @@
 """The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
-(mono_pool_block) and dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
-conv kernels), run under QEMU, equals the int8 reference: every (a, b) pair of int8
+(mono_pool_block), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
+conv kernels) and selective_scan_s8.c, run under QEMU, equals the int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
-and off the fast path, single-channel conv + pool blocks, and fully connected / conv
-channels on every requantization path of the records."""
+and off the fast path, single-channel conv + pool blocks, fully connected / conv
+channels on every requantization path of the records, and selective scans with N = 4, 8, 16
+(the asm) and 3 (C) under built and raw parameters."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from hcc.kernels.conv2d import conv2d
 from hcc.kernels.fully_connected import fully_connected
 from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
+from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
 from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
+from tests.runtime.test_selective_scan import c_args, random_built_params, random_inputs, random_raw_params
 from tests.runtime.kernel_args import conv_params, int8
 from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
 
@@ -131,3 +134,32 @@ def test_requant_records_on_xtensa(tmp_path):
     got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_selective_scan_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(21)
+    cases = []
+    for N in (4, 8, 16, 3):
+        for make in (random_built_params, random_raw_params):
+            L, D = int(rng.integers(1, 40)), int(rng.integers(1, 20))
+            cases.append((random_inputs(rng, L, D, N), make(rng, D, N)))
+    L, D, N = 30, 5, 8   # saturated inputs and zero points at the far end: every bound
+    for fill in (-128, 127):
+        p = random_raw_params(rng, D, N)
+        p = type(p)(**{**p.__dict__, "z_u": -fill - 1, "z_b": -fill - 1, "z_c": -fill - 1, "k_in": 0})
+        cases.append((tuple(np.full(shape, fill, np.int64) for shape in ((L, D), (L, D), (L, N), (L, N))), p))
+    for (u, r, B, C), p in cases:
+        L, D = u.shape
+        N = B.shape[1]
+        args = c_args(u, r, B, C, p)
+        dt_table, dt_word, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:8])
+        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[8:]
+        params = (f"hcc_scan_params_t p = {{{dt_table}, {dt_word}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
+                  f"{z_u}, {z_b}, {z_c}, {z_out}, {m_y}, {s_o}}};")
+        prog.call(f"{params} hcc_selective_scan_s8({prog.array(u)}, {prog.array(r)}, {prog.array(B)}, {prog.array(C)}, "
+                  f"out, (int32_t *)scratch, {L}, {D}, {N}, &p);", L * D)
+        expected.append(selective_scan_s8(u, r, B, C, p))
+    got = prog.run(tmp_path, ["selective_scan_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"scan {i}")
