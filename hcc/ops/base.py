@@ -8,6 +8,6 @@ __all__ = ["OpDef", "REQUIRED", "register", "get_op", "channel_records_bytes"]
 
 def channel_records_bytes(n_out: int) -> int:
     """HCC_CHANNEL_RECS_BYTES (runtime_c/src/dot_u8.h): the per-channel records (requantization
-    terms, bias, three accumulators: 68 bytes) the dense 3x3 conv and the fully connected
+    terms, bias, three accumulators: 72 bytes) the dense 3x3 conv and the fully connected
     kernel keep in scratch, n_out rounded up to even, and a flag word."""
-    return 68 * ((n_out + 1) & ~1) + 4
+    return 72 * ((n_out + 1) & ~1) + 4

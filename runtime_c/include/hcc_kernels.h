@@ -256,7 +256,10 @@ typedef struct {
     int32_t act_min, act_max;
 } hcc_matmul_params_t;
 
-void hcc_matmul_s8(const hcc_matmul_params_t *p, const int8_t *a, const int8_t *b, int8_t *output);
+/* scratch: hcc_matmul_s8_scratch_size() bytes, 4-byte aligned (NULL: the plain loops, no
+ * scratch): b packed as int16 column pairs once per batch, three rows of a at a time. */
+size_t hcc_matmul_s8_scratch_size(const hcc_matmul_params_t *p);
+void hcc_matmul_s8(const hcc_matmul_params_t *p, const int8_t *a, const int8_t *b, void *scratch, int8_t *output);
 
 /* ---- lut_s8.c, softmax_s8.c, argmax_s8.c ------------------------------------------------- */
 

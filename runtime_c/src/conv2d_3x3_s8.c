@@ -227,8 +227,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 dst[q] = out + oxs[q] * out_c;
             }
             gather_triple(p, rows, oxs, patch);
-            hcc_triples_requantize(patch, n, packed, out_c, recs, mult, shift, p->z_out, p->act_min, p->act_max,
-                                   dst);
+            hcc_triples_requantize(patch, n, packed, out_c, recs, p->z_out, p->act_min, p->act_max, dst);
         }
         out += p->out_w * out_c;
     }

@@ -111,10 +111,11 @@ typedef struct {
     uint32_t mh, ml, rnd;     /* 44, 48, 52: |m| >> 16, |m| & 0xFFFF, 2^(s-17) (|acc| < 2^16) */
     int32_t z, msign;         /* 56, 60: z_out; m (its sign) */
     uint32_t cmark;           /* 64: the asm left this channel's outputs to C */
+    int32_t s;                /* 68: the shift (with msign, C's multiplier pair) */
 } hcc_channel_rec_t;
 
 /* the asm's offsets assume this size */
-typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 68 ? 1 : -1];
+typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1];
 
 /* Scratch bytes of the records of n_out channels: n_out rounded up to even (the zero channel
  * of an odd last pair has one too), then the word hcc_requant_records uses as its flag. */
@@ -254,6 +255,7 @@ static inline void hcc_hoist_channels(hcc_channel_rec_t *recs, const int32_t *mu
         r->rnd = r->q.sh != 0 ? (uint32_t)1u << (s - 17) : 0u;
         r->z = z_out;
         r->msign = m;
+        r->s = s;
     }
     if (n_out & 1) {
         recs[n_out].bias = 0;
@@ -322,9 +324,8 @@ static inline void hcc_hoist_channels(hcc_channel_rec_t *recs, const int32_t *mu
  * at recs + n_out: the zero channel's record after an odd n_out, else the word after the
  * records), and C writes those channels' outputs again (hcc_requantize_s8_inline). The
  * portable C computes the same integers the same ways. */
-static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, const int32_t *mult,
-                                       const int32_t *shift, int32_t z_out, int32_t act_min, int32_t act_max,
-                                       int8_t *const dst[3]) {
+static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, int32_t z_out, int32_t act_min,
+                                       int32_t act_max, int8_t *const dst[3]) {
     int32_t c, p;
 #if defined(__XTENSA__)
     hcc_channel_rec_t *r = recs, *const end = recs + n_out;
@@ -348,7 +349,7 @@ static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, c
             HCC_RECS_OUT(32, d1, 12, 22)
             HCC_RECS_OUT(36, d2, 13, 23)
             "40:\n\t"
-            "addi %[r], %[r], 68\n\t"
+            "addi %[r], %[r], 72\n\t"
             "addi %[d0], %[d0], 1\n\t"
             "addi %[d1], %[d1], 1\n\t"
             "addi %[d2], %[d2], 1\n\t"
@@ -374,7 +375,7 @@ static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, c
         if (!rc->cmark) continue;
         rc->cmark = 0;
         for (p = 0; p < 3; ++p) {
-            dst[p][c] = hcc_requantize_s8_inline((int32_t)rc->acc[p], mult[c], shift[c], z_out, act_min, act_max);
+            dst[p][c] = hcc_requantize_s8_inline((int32_t)rc->acc[p], rc->msign, rc->s, z_out, act_min, act_max);
         }
     }
 #else
@@ -385,7 +386,7 @@ static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, c
             const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
             int32_t v;
             if (rc->q.sh == 0 || a >= 0x10000u) {
-                v = hcc_requantize_s8_inline(acc, mult[c], shift[c], z_out, act_min, act_max);
+                v = hcc_requantize_s8_inline(acc, rc->msign, rc->s, z_out, act_min, act_max);
             } else if ((uint32_t)acc + rc->k < 0x10000u) {
                 v = hcc_requant_hoisted(&rc->q, acc);
             } else {
@@ -403,11 +404,11 @@ static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, c
  * the dot product into the records, then the requantization of all n_out channels to
  * dst[p][c] (hcc_requant_records). */
 static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
-                                          hcc_channel_rec_t *recs, const int32_t *mult, const int32_t *shift,
-                                          int32_t z_out, int32_t act_min, int32_t act_max, int8_t *const dst[3]) {
+                                          hcc_channel_rec_t *recs, int32_t z_out, int32_t act_min, int32_t act_max,
+                                          int8_t *const dst[3]) {
     int32_t c;
     for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
-    hcc_requant_records(recs, n_out, mult, shift, z_out, act_min, act_max, dst);
+    hcc_requant_records(recs, n_out, z_out, act_min, act_max, dst);
 }
 
 /* dst[step i] = src[i] - z for i < len (int8 -> int16, every step-th int16). On Xtensa two

@@ -169,7 +169,7 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
             hcc_widen_s16(input + row * k, k, z, xs + q, 3);
             dst[q] = output + row * n;
         }
-        hcc_triples_requantize(xs, k, packed, n, recs, mult, shift, p->z_out, p->act_min, p->act_max, dst);
+        hcc_triples_requantize(xs, k, packed, n, recs, p->z_out, p->act_min, p->act_max, dst);
     }
 }
 

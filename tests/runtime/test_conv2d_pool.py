@@ -91,10 +91,10 @@ def test_scratch_holds_the_pooling_window_rows_only():
     pool = pool_params((20, 16, 12), (3, 3), (2, 2), (1, 1, 1, 1))
     params = np.concatenate([conv, ints(0), add_params(0, 0, 0, 0, 0, 0), ints(1), pool])
     size = int(call_kernel("conv2d_pool", [1, params], np.int32, (1,))[0])
-    # three conv rows + the 3x3 kernel's row tags, per-channel records (68 bytes x 12 channels
+    # three conv rows + the 3x3 kernel's row tags, per-channel records (72 bytes x 12 channels
     # and a flag word), int16 weights (12 x 72), three-pixel patch (3 x 72) and three padded
     # int16 input rows (18 columns x 8 channels)
-    assert size == 3 * 16 * 12 + 3 * 4 + 68 * 12 + 4 + 12 * 72 * 2 + 3 * 72 * 2 + 3 * 18 * 8 * 2
+    assert size == 3 * 16 * 12 + 3 * 4 + 72 * 12 + 4 + 12 * 72 * 2 + 3 * 72 * 2 + 3 * 18 * 8 * 2
     assert 3 * 16 * 12 < 20 * 16 * 12
 
 

@@ -44,7 +44,7 @@ def test_fully_connected_scratch_size_matches_the_op():
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
         packed = ((n + 1) & ~1) * k * 2
-        records = 68 * ((n + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)
+        records = 72 * ((n + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)
         expected = records + packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
 

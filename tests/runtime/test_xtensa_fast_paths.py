@@ -1,11 +1,13 @@
 """The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
 (mono_pool_block), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
-conv kernels) and selective_scan_s8.c, run under QEMU, equals the int8 reference: every (a, b) pair of int8
+conv kernels), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
+int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
 and off the fast path, single-channel conv + pool blocks, fully connected / conv
-channels on every requantization path of the records, and selective scans with N = 4, 8, 16
-(the asm) and 3 (C) under built and raw parameters."""
+channels on every requantization path of the records, selective scans with N = 4, 8, 16
+(the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
+accumulators past 2^16, and softmax rows on both sides of the reciprocal path's limit."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ import pytest
 from hcc.kernels.add import add
 from hcc.kernels.conv2d import conv2d
 from hcc.kernels.fully_connected import fully_connected
+from hcc.kernels.matmul import matmul
+from hcc.kernels.softmax import softmax
+from hcc.quant.fixed_point import quantize_multiplier
+from hcc.quant.lut import build_softmax_exp_table
 from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
@@ -23,6 +29,7 @@ from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_p
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
+from tests.runtime.test_softmax import softmax_rows_at_the_edges
 from tests.runtime.test_selective_scan import c_args, random_built_params, random_inputs, random_raw_params
 from tests.runtime.kernel_args import conv_params, int8
 from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
@@ -59,7 +66,19 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
             call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
             expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
-    got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c"])
+    codes = np.tile(np.arange(-128, 128), 3)      # a scalar b over 768 elements: the table
+    for params in MUL_CASES:
+        for bv in (-128, 127, 41):
+            _mul_call(prog, params, prog.array(codes), prog.array([bv]), 3, 256, 2)
+            z_a, z_b, z_out, m, s, lo, hi = params
+            expected.append(mul(codes, z_a, np.array([bv]), z_b, m, s, z_out, lo, hi))
+    table = rng.integers(-128, 128, 256)
+    for n in (1, 3, 4, 5, 8, 9, 256, 259):          # hcc_lut_s8: the asm's four-element steps and the tail
+        x = rng.integers(-128, 128, n)
+        x[: min(n, 2)] = (-128, 127)[: min(n, 2)]
+        prog.call(f"hcc_lut_s8({prog.array(x)}, {n}, {prog.array(table)}, out);", n)
+        expected.append(table[x + 128])
+    got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c", "lut_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
 
@@ -163,3 +182,25 @@ def test_selective_scan_on_xtensa(tmp_path):
     got = prog.run(tmp_path, ["selective_scan_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"scan {i}")
+
+
+def test_attention_kernels_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(33)
+    for bsz, m, k, n in ((2, 144, 10, 144), (2, 144, 144, 10), (1, 7, 33, 5), (1, 4, 17, 41)):
+        a, b = int8(rng, (bsz, m, k)), int8(rng, (bsz, k, n))
+        a[:, 0, :] = 127
+        for z_a, z_b, scale, act in ((-128, -128, 1e-6, (-128, 127)), (5, -7, 3e-3, (-5, 127)),
+                                     (0, 0, 1.0 / (k * 200), (-128, 127))):
+            mult, shift = quantize_multiplier(scale)
+            p = f"hcc_matmul_params_t p = {{{bsz}, {m}, {k}, {n}, {z_a}, {z_b}, -5, {mult}, {shift}, {act[0]}, {act[1]}}};"
+            prog.call(f"{p} hcc_matmul_s8(&p, {prog.array(a)}, {prog.array(b)}, scratch, out);", bsz * m * n)
+            expected.append(matmul(a, z_a, b, z_b, mult, shift, -5, *act))
+    for x, s_x in softmax_rows_at_the_edges(rng)[:30]:
+        table = build_softmax_exp_table(s_x).astype(np.uint16)
+        prog.call(f"hcc_softmax_s8({prog.array(x)}, {x.shape[0]}, {x.shape[1]}, {prog.array(table, np.uint16)}, out);",
+                  x.size)
+        expected.append(softmax(x, table))
+    got = prog.run(tmp_path, ["requantize_s8.c", "matmul_s8.c", "softmax_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
