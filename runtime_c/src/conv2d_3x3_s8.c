@@ -13,7 +13,8 @@
 #include "dot_u8.h"
 
 static int32_t group_size(int32_t channels, int32_t groups) {
-    return (int32_t)hcc_udiv_u32((uint32_t)channels, (uint32_t)groups, 32);
+    /* called per row: the division (~250 lx106 instructions) only where there are groups */
+    return groups == 1 ? channels : (int32_t)hcc_udiv_u32((uint32_t)channels, (uint32_t)groups, 32);
 }
 
 static int is_depthwise(const hcc_conv2d_params_t *p) {

@@ -292,6 +292,29 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
     }
 }
 
+/* 2x2 max pooling with stride 2 and no padding over two conv rows (rows, in_w x c each) into
+ * out_w x c outputs: the bytes compared as x + 128 = u ^ 0x80 (unsigned), no sign extension;
+ * the same numbers as hcc_maxpool_s8_row. */
+static void pool2x2_row(const int8_t *rows, int32_t in_w, int32_t c, int32_t out_w, int8_t *out) {
+    const uint8_t *r0 = (const uint8_t *)rows, *r1 = r0 + in_w * c;
+    uint8_t *o = (uint8_t *)out;
+    int32_t ox, ch;
+    for (ox = 0; ox < out_w; ++ox, r0 += 2 * c, r1 += 2 * c, o += c) {
+        for (ch = 0; ch < c; ++ch) {
+            uint32_t a = r0[ch] ^ 0x80u, b = r0[ch + c] ^ 0x80u;
+            const uint32_t d = r1[ch] ^ 0x80u, e = r1[ch + c] ^ 0x80u;
+            a = a > b ? a : b;
+            b = d > e ? d : e;
+            o[ch] = (uint8_t)((a > b ? a : b) ^ 0x80u);
+        }
+    }
+}
+
+static int is_pool2x2(const hcc_pool_params_t *q) {
+    return q->k_h == 2 && q->k_w == 2 && q->stride_h == 2 && q->stride_w == 2 && q->pad_top == 0 && q->pad_left == 0 &&
+           2 * q->out_w <= q->in_w;
+}
+
 void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         const int8_t *weights, const int32_t *bias, const int32_t *mult,
                         const int32_t *shift, const int8_t *residual, void *scratch,
@@ -331,6 +354,10 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                           ring + held * row_size);
             }
         }
-        hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
+        if (n_rows == 2 && is_pool2x2(&p->pool)) {
+            pool2x2_row(ring, p->pool.in_w, p->conv.out_c, p->pool.out_w, output + oy * p->pool.out_w * p->conv.out_c);
+        } else {
+            hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
+        }
     }
 }
