@@ -46,6 +46,22 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
     }
 }
 
+/* A split layer as one naive call per part on its rows of weights. */
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs) {
+    int32_t j, c;
+    for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+        hcc_fc_params_t q = *p;
+        q.n = parts[4 * j];
+        q.z_out = parts[4 * j + 1];
+        q.act_min = parts[4 * j + 2];
+        q.act_max = parts[4 * j + 3];
+        hcc_fully_connected_s8(&q, input, weights + c * p->k, bias ? bias + c : NULL, mult + c, shift + c, scratch,
+                               outputs[j]);
+    }
+}
+
 /* The blocked one-row layout (hcc_kernels.h): sum_i (w + 128) (x + 128) - 128 sum_i (x + 128)
  * on the folded bias, in 32-bit wrap-around. */
 void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,

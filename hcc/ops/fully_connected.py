@@ -1,8 +1,12 @@
 """FullyConnected: y = act(x @ W^T + b) over the last axis, with constant weights.
 
     x [..., K], W [N, K] (constant), b [N] (constant or absent), relu 0/1   -> y [..., N]
+    splits [N_0, N_1, ..] (optional): the result split along its last axis, outputs [..., N_i]
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
+A split FullyConnected (fuse-linear's FC + Split) is one op with one output per part, each
+with its own int8 scale: every part is the FullyConnected of its rows of W (the same integers
+as one op per part), and the C kernel converts the shared input once for all of them.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
 from hcc.ops.base import channel_records_bytes, OpDef, register
-from hcc.ops.c_call import optional_float, weight_arrays
+from hcc.ops.c_call import weight_arrays
 from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
 
 
@@ -34,12 +38,17 @@ class FullyConnected(OpDef):
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"relu": 0}
+    attrs = {"relu": 0, "splits": []}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
         w = op.inputs[1].type.shape
         return op.inputs[0].type.numel // w[1] * w[0] * w[1]
+
+    @staticmethod
+    def splits(op) -> tuple[int, ...]:
+        """The output channels of each output ([N] when not split)."""
+        return tuple(int(n) for n in op.attrs["splits"]) or (op.inputs[1].type.shape[0],)
 
     def infer(self, op):
         x, w = op.inputs[0].type, op.inputs[1].type
@@ -48,59 +57,108 @@ class FullyConnected(OpDef):
         b = op.inputs[2] if len(op.inputs) > 2 else None
         if b is not None and b.type.shape != (w.shape[0],):
             self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
-        return [TensorType(x.shape[:-1] + (w.shape[0],), x.dtype)]
+        splits = self.splits(op)
+        if sum(splits) != w.shape[0] or min(splits) < 1:
+            self.fail(op, f"splits {list(splits)} do not add up to the {w.shape[0]} output channels")
+        if len(splits) > 1 and op.attrs["relu"]:
+            self.fail(op, "a split FullyConnected has no fused relu")
+        return [TensorType(x.shape[:-1] + (n,), x.dtype) for n in splits]
 
     def int8_params(self, op) -> dict:
-        """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share them)."""
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share
+        them); a split op has those of each part (its rows of W, its own output) in "parts"."""
+        x, w = op.inputs[0], op.inputs[1]
         _, z_in = scale_zp(x)
-        _, z_out = scale_zp(y)
-        mult, shift = channel_multipliers(op, x, w, y)
-        act_min, act_max = activation_range(op.attrs["relu"], z_out)
-        return {"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": w.type.shape[0],
-                "z_in": z_in, "z_out": z_out, "act_min": act_min, "act_max": act_max,
-                "weights": w.const, "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift}
+        bias = bias_or_zeros(op, 2, w.type.shape[0])
+        parts, start = [], 0
+        for y, n in zip(op.outputs, self.splits(op)):
+            _, z_out = scale_zp(y)
+            mult, shift = channel_multipliers(op, x, w, y)
+            act_min, act_max = activation_range(op.attrs["relu"], z_out)
+            parts.append({"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": n, "z_in": z_in,
+                          "z_out": z_out, "act_min": act_min, "act_max": act_max,
+                          "weights": w.const[start:start + n], "bias": bias[start:start + n],
+                          "mult": mult[start:start + n], "shift": shift[start:start + n]})
+            start += n
+        return {**parts[0], "parts": parts} if len(parts) > 1 else parts[0]
 
     def scratch_bytes(self, op) -> int:
-        """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c):
-        with two rows or more, k != 2 and int16 weights (n rounded up to even) of at most
-        8 KiB, the channels' records (channel_records_bytes), those weights and three interleaved int16
-        input rows; else nothing."""
+        """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c) for the
+        whole op (a split op on that path is one call over all of its channels): with two rows or
+        more, k != 2 and int16 weights (n rounded up to even) of at most 8 KiB, the channels'
+        records (channel_records_bytes), those weights and three interleaved int16 input rows;
+        else nothing (a split op then runs one call a part, none with scratch)."""
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
-        rows = op.inputs[0].type.numel // k
+        return self._scratch(op.inputs[0].type.numel // k, k, n)
+
+    @staticmethod
+    def _scratch(rows: int, k: int, n: int) -> int:
         packed = ((n + 1) & ~1) * k * 2
         return channel_records_bytes(n) + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
 
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)
-        x = inputs[0].reshape(p["rows"], p["k"])
-        y = fully_connected(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"],
-                            p["act_min"], p["act_max"])
-        return [y.reshape(op.outputs[0].type.shape)]
+        outs = []
+        for part, y in zip(p.get("parts", [p]), op.outputs):
+            x = inputs[0].reshape(part["rows"], part["k"])
+            q = fully_connected(x, part["z_in"], part["weights"], part["bias"], part["mult"], part["shift"],
+                                part["z_out"], part["act_min"], part["act_max"])
+            outs.append(q.reshape(y.type.shape))
+        return outs
 
-    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8")
+    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_fully_connected_parts_s8")
     c_kernels_float = ("hcc_fully_connected_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
+        if "parts" in p and self.scratch_bytes(op):
+            return self._emit_parts(e, index, op, p)
+        lines = []
+        for part, y in zip(p.get("parts", [p]), op.outputs):  # a split op off the triple path: a call a part
+            lines += self._emit_one(e, index, op, part, y)
+        return lines
+
+    def _emit_one(self, e, index, op, p, y):
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
         if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
                                 e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
-            return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(op.outputs[0])});"]
-        planned = self.scratch_bytes(op)
+            return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
+        planned = self._scratch(p["rows"], p["k"], p["n"])
         scratch = e.scratch(index) if planned else "NULL"
         return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
                 f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {scratch}, "
-                f"{e.ptr(op.outputs[0])});"]
+                f"{e.ptr(y)});"]
+
+    def _emit_parts(self, e, index, op, p):
+        """One hcc_fully_connected_parts_s8 call: every part's channels in one pass over the input."""
+        parts = p["parts"]
+        whole = {**p, "n": sum(part["n"] for part in parts), "weights": op.inputs[1].const,
+                 **{key: np.concatenate([part[key] for part in parts]) for key in ("bias", "mult", "shift")}}
+        params = e.struct("hcc_fc_params_t", op.name, {k: whole[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+        table = e.array(op.name + "_parts", [[part["n"], part["z_out"], part["act_min"], part["act_max"]] for part in parts],
+                        np.int32)
+        planned = self.scratch_bytes(op)
+        return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
+                "{",
+                f"    int8_t *const outs[{len(parts)}] = {{{', '.join(e.ptr(y) for y in op.outputs)}}};",
+                f"    hcc_fully_connected_parts_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, whole)}, "
+                f"{table}, {len(parts)}, {e.scratch(index)}, outs);",
+                "}"]
 
     def emit_c_float(self, e, index, op):
         x, w = op.inputs[0].type, op.inputs[1]
-        n, k = w.type.shape
-        weights = e.array(op.name + "_w", w.const, np.float32)
-        return [f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {n}, {weights}, "
-                f"{optional_float(e, op, 2, '_b')}, {int(bool(op.attrs['relu']))}, {e.ptr(op.outputs[0])});"]
+        k = w.type.shape[1]
+        lines, start = [], 0
+        for y, size in zip(op.outputs, self.splits(op)):
+            weights = e.array(op.name + "_w", w.const[start:start + size], np.float32)
+            bias = "NULL" if len(op.inputs) < 3 else e.array(op.name + "_b", op.inputs[2].const[start:start + size],
+                                                             np.float32)
+            lines.append(f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {size}, {weights}, "
+                         f"{bias}, {int(bool(op.attrs['relu']))}, {e.ptr(y)});")
+            start += size
+        return lines
 
     def eval(self, op, inputs):
         x, w = inputs[0], inputs[1]
@@ -110,5 +168,4 @@ class FullyConnected(OpDef):
             y = y + b
         if op.attrs["relu"]:
             y = np.maximum(y, 0.0)
-        return [y.astype(x.dtype)]
-
+        return [part.astype(x.dtype) for part in np.split(y, np.cumsum(self.splits(op))[:-1], axis=-1)]

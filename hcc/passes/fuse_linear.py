@@ -1,7 +1,8 @@
 """fuse-linear: Gemm and MatMul-by-a-constant (+ bias Add, + Relu) -> FullyConnected.
 
-Also splits a FullyConnected whose result is only Split along its last axis into one
-FullyConnected per part (each part then gets its own int8 scale, and no copy is needed).
+Also folds a Split along the last axis that is a FullyConnected's only user into the
+FullyConnected: one op with one output per part (`splits`), each part with its own int8
+scale, no copy, and the input converted once for all parts by the C kernel.
 Assumes: constant weights. Guarantees: float-exact (up to summation order); no Gemm
 with constant B and no MatMul with a constant 2-d right operand remain.
 """
@@ -84,19 +85,18 @@ def fuse_linear(graph: Graph) -> None:
 def _split_fc(graph: Graph) -> None:
     for fc in [o for o in graph.ops if o.kind == "FullyConnected"]:
         split = sole_user(graph, fc.outputs[0], "Split")
-        if split is None or fc.attrs["relu"]:
+        if split is None or fc.attrs["relu"] or fc.attrs["splits"]:
             continue
         rank = fc.outputs[0].type.rank
         if split.attrs["axis"] % rank != rank - 1:
             continue
-        w = fc.inputs[1].const.astype(np.float64)
-        b = fc.inputs[2].const.astype(np.float64) if len(fc.inputs) > 2 else None
-        start, index = 0, graph.ops.index(split)
-        for i, part in enumerate(split.outputs):
-            size = part.type.shape[-1]
-            piece = _make_fc(graph, fc, fc.inputs[0], w[start:start + size], None if b is None else b[start:start + size],
-                             0, index, f"{label(fc)}.part{i}")
-            graph.replace_all_uses(part, piece.outputs[0])
-            start, index = start + size, index + 1
+        sizes = [part.type.shape[-1] for part in split.outputs]
+        piece = graph.make_op("FullyConnected", list(fc.inputs), {"relu": 0, "splits": sizes}, name=fc.name,
+                              out_names=[graph.unique_name(part.name) for part in split.outputs],
+                              index=graph.ops.index(split))
+        for part, out in zip(split.outputs, piece.outputs):
+            graph.replace_all_uses(part, out)
         graph.remove_op(split)
+        for part, out in zip(split.outputs, piece.outputs):
+            graph.rename(out, part.name)  # the parts keep the names the Split gave them
     remove_dead_ops(graph)

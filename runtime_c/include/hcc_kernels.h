@@ -233,6 +233,15 @@ typedef struct {
  * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the channels' hoisted
  * requantization terms (hcc_requant_hoisted_t), the int16 weights and three int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
+
+/* hcc_fully_connected_s8 for a layer split along its outputs into n_parts parts (p->n channels
+ * in all, p->z_out and the clamp unused): part j has parts[4j] channels, its own z_out, act_min,
+ * act_max (parts[4j + 1 .. 3]) and output outputs[j] [rows, parts[4j]]; the same integers as
+ * one call per part on its rows of weights. Needs the triple path (rows >= 2, k != 2, int16
+ * weights <= 8 KiB) and hcc_fully_connected_s8_scratch_size(p) bytes of scratch. */
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
                             void *scratch, int8_t *output);

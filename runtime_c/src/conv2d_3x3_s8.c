@@ -215,6 +215,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
     if (row_begin == 0) {
         hcc_pack_pairs_s16(weights, out_c, n, packed);
         hcc_hoist_channels(recs, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
+        hcc_hoist_pad(recs, out_c);
         for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
     }
     for (oy = row_begin; oy < row_end; ++oy) {

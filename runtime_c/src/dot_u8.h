@@ -224,10 +224,10 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
  * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */
 #define HCC_HOIST_BOUND 0x8000
 
-/* recs[c] for each of n_out channels (and the zero channel after an odd n_out, which is
- * never requantized): the bias (0 without one) and how to requantize (hcc_channel_rec_t);
- * computed once per call. The magnitude terms are those of hcc_requantize_s8_inline's
- * first path (exact for |acc| < 2^16, s in [17, 47]). */
+/* recs[c] for each of n_out channels: the bias (0 without one) and how to requantize
+ * (hcc_channel_rec_t); computed once per call. The magnitude terms are those of
+ * hcc_requantize_s8_inline's first path (exact for |acc| < 2^16, s in [17, 47]). The zero
+ * channel after an odd total (never requantized) is hcc_hoist_pad's. */
 static inline void hcc_hoist_channels(hcc_channel_rec_t *recs, const int32_t *mult, const int32_t *shift,
                                       const int32_t *bias, int32_t n_out, int32_t z_out, int32_t act_min,
                                       int32_t act_max) {
@@ -257,6 +257,10 @@ static inline void hcc_hoist_channels(hcc_channel_rec_t *recs, const int32_t *mu
         r->msign = m;
         r->s = s;
     }
+}
+
+/* The zero channel's record after an odd n_out: bias 0 (its weights are 0 too). */
+static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
     if (n_out & 1) {
         recs[n_out].bias = 0;
         recs[n_out].q.sh = 0;

@@ -151,26 +151,47 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
     }
 }
 
-/* Weights [n, k] -> channel pair q at packed + 2 k q, packed[2 k q + 2 i + j] = w[2q + j][i]
- * (0 past n); per three rows (a short last triple repeats its last row, written again with
- * the same bytes) the inputs minus z_in interleaved, then hcc_triples_requantize. */
+/* The triple path, for a layer whose n output channels are n_parts consecutive parts (one part:
+ * the plain layer; several: fuse-linear's split FC, hcc/ops/fully_connected.py), part j with
+ * parts[4j] channels, its own z_out, act_min, act_max (parts[4j + 1 .. 3]) and output
+ * outputs[j] [rows, parts[4j]]. Weights [n, k] -> channel pair q at packed + 2 k q,
+ * packed[2 k q + 2 i + j] = w[2q + j][i] (0 past n); per three rows (a short last triple repeats
+ * its last row, written again with the same bytes) the inputs minus z_in interleaved once for
+ * every part, the dot products of all channel pairs, then each part's channels requantized
+ * into its own rows. hcc_requant_records keeps a flag in the word after its last record,
+ * which for all but the last part is the next part's first record: saved and put back. */
 static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                       const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
+                       const int32_t *mult, const int32_t *shift, const int32_t *parts, int32_t n_parts,
+                       void *scratch, int8_t *const *outputs) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
     hcc_channel_rec_t *recs = (hcc_channel_rec_t *)scratch;
     int16_t *packed = (int16_t *)((char *)scratch + HCC_CHANNEL_RECS_BYTES(n)), *xs = packed + 2 * k * pairs;
-    int32_t r, q;
+    int32_t r, q, j, c;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    hcc_hoist_channels(recs, mult, shift, bias, n, p->z_out, p->act_min, p->act_max);
-    for (r = 0; r < p->rows; r += 3) {
-        int8_t *dst[3];
-        for (q = 0; q < 3; ++q) {
-            const int32_t row = r + q < p->rows ? r + q : p->rows - 1;
-            hcc_widen_s16(input + row * k, k, z, xs + q, 3);
-            dst[q] = output + row * n;
-        }
-        hcc_triples_requantize(xs, k, packed, n, recs, p->z_out, p->act_min, p->act_max, dst);
+    for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+        hcc_hoist_channels(recs + c, mult + c, shift + c, bias ? bias + c : NULL, parts[4 * j], parts[4 * j + 1],
+                           parts[4 * j + 2], parts[4 * j + 3]);
     }
+    hcc_hoist_pad(recs, n);
+    for (r = 0; r < p->rows; r += 3) {
+        for (q = 0; q < 3; ++q) hcc_widen_s16(input + (r + q < p->rows ? r + q : p->rows - 1) * k, k, z, xs + q, 3);
+        for (c = 0; c < n; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+        for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+            const int32_t nj = parts[4 * j];
+            uint32_t *const after = (uint32_t *)(recs + c + nj);
+            const uint32_t saved = *after;
+            int8_t *dst[3];
+            for (q = 0; q < 3; ++q) dst[q] = outputs[j] + (r + q < p->rows ? r + q : p->rows - 1) * nj;
+            hcc_requant_records(recs + c, nj, parts[4 * j + 1], parts[4 * j + 2], parts[4 * j + 3], dst);
+            *after = saved;
+        }
+    }
+}
+
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs) {
+    fc_triples(p, input, weights, bias, mult, shift, parts, n_parts, scratch, outputs);
 }
 
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
@@ -186,7 +207,8 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
         return;
     }
     if (use_triples(p)) {
-        fc_triples(p, input, weights, bias, mult, shift, scratch, output);
+        const int32_t part[4] = {p->n, p->z_out, p->act_min, p->act_max};
+        fc_triples(p, input, weights, bias, mult, shift, part, 1, scratch, &output);
         return;
     }
     for (r = 0; r < p->rows; ++r) {

@@ -47,10 +47,7 @@ static void matmul_triples(const hcc_matmul_params_t *p, const int8_t *a, const 
     /* one multiplier: the first record's terms, copied to every column */
     hcc_hoist_channels(recs, &p->mult, &p->shift, NULL, 1, p->z_out, p->act_min, p->act_max);
     for (c = 1; c < n; ++c) recs[c] = recs[0];
-    if (n & 1) {
-        recs[n].bias = 0;
-        recs[n].q.sh = 0;
-    }
+    hcc_hoist_pad(recs, n);
     for (bt = 0; bt < p->batch; ++bt, a += m * k, b += k * n, output += m * n) {
         pack_columns(b, k, n, p->z_b, packed);
         for (r = 0; r < m; r += 3) {

@@ -198,3 +198,25 @@ def test_triple_path_requantization_forms(seed):
     for z_out, act in ((3, (-128, 127)), (3, (3, 127)), (-100, (-20, 40)), (127, (-128, 127)), (-128, (-128, 127))):
         expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
         np.testing.assert_array_equal(_call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, False), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fully_connected_parts(seed):
+    """hcc_fully_connected_parts_s8: every part equals hcc.kernels.fully_connected on its rows of
+    the weights, with its own z_out and clamp (odd part sizes: channel pairs across parts; a
+    part of one channel; records_case's channels, so every requantization path)."""
+    x, z_in, w, bias, mult, shift = records_case(seed, rows=5 + seed)
+    rows, k = x.shape
+    n = len(bias)
+    cuts = sorted(np.random.default_rng(seed).choice(np.arange(1, n), 3, replace=False))
+    sizes = np.diff([0, *cuts, n])
+    table, expected, start = [], [], 0
+    for j, size in enumerate(sizes):
+        z_out = (3, -100, 127, -128)[j]
+        act = ((-128, 127), (-20, 40), (-128, 127), (-128, 127))[j]
+        table += [int(size), z_out, *act]
+        sl = slice(start, start + size)
+        expected.append(fully_connected(x, z_in, w[sl], bias[sl], mult[sl], shift[sl], z_out, *act).ravel())
+        start += size
+    args = [ints(rows, k, n, z_in, 0, -128, 127, 2), x, w, bias, mult, shift, ints(*table)]
+    np.testing.assert_array_equal(call_kernel("fully_connected", args, np.int8, (rows * n,)), np.concatenate(expected))

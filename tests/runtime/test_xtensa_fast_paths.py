@@ -136,6 +136,23 @@ def test_requant_records_on_xtensa(tmp_path):
             prog.call(f"hcc_fc_params_t p = {{{rows}, {k}, {n}, {z_in}, {z_out}, {act[0]}, {act[1]}}}; "
                       f"hcc_fully_connected_s8(&p, {args});", rows * n)
             expected.append(fully_connected(x, z_in, w, bias, mult, shift, z_out, *act))
+    for seed in (7, 8):                           # hcc_fully_connected_parts_s8: four parts
+        x, z_in, w, bias, mult, shift = records_case(seed, rows=4, k=33)
+        k, n = x.shape[1], len(bias)
+        sizes = (1, 5, n - 9, 3)
+        table, outs, start, ref = [], [], 0, []
+        for j, size in enumerate(sizes):
+            z_out, act = (3, -100, 127, -128)[j], ((-128, 127), (-20, 40), (-128, 127), (-128, 127))[j]
+            table += [size, z_out, *act]
+            outs.append(f"out + {4 * start}")
+            sl = slice(start, start + size)
+            ref.append(fully_connected(x, z_in, w[sl], bias[sl], mult[sl], shift[sl], z_out, *act).ravel())
+            start += size
+        args = ", ".join([prog.array(x), prog.array(w), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                          prog.array(shift, np.int32), prog.array(table, np.int32), str(len(sizes)), "scratch", "outs"])
+        prog.call(f"hcc_fc_params_t p = {{4, {k}, {n}, {z_in}, 0, -128, 127}}; "
+                  f"int8_t *const outs[4] = {{{', '.join(outs)}}}; hcc_fully_connected_parts_s8(&p, {args});", 4 * n)
+        expected.append(np.concatenate(ref))
     rng = np.random.default_rng(5)
     for h, wd, cin, stride, pads in ((5, 7, 3, 1, (1, 1, 1, 1)), (6, 4, 2, 2, (0, 1, 1, 0)), (4, 8, 5, 1, (0, 0, 0, 0))):
         _, z_in, _, bias, mult, shift = records_case(int(rng.integers(100)), rows=2, k=9 * cin)
