@@ -22,8 +22,10 @@ from hcc.quant.params import scale_zp
 
 
 def scan_c_words(sp) -> dict:
-    """hcc_scan_params_t's packed words (runtime_c/include/hcc_ssm.h): each mantissa in the low
-    half, its exp_table row offset in bytes (rows of 2^(EXP_BITS + 2) uint16) in the high half."""
+    """hcc_scan_params_t's tables in the C layout (runtime_c/include/hcc_ssm.h): each mantissa
+    in the low half of a word, its exp_table row offset in bytes (rows of 2^(EXP_BITS + 2)
+    uint16) in the high half; the dt tables indexed by dt_raw's byte (code ^ 0x80), so the
+    kernel needs no sign extension."""
     from hcc.quant.ssm_constants import EXP_BITS
 
     if sp.exp_bits != EXP_BITS:
@@ -32,7 +34,9 @@ def scan_c_words(sp) -> dict:
     if sp.exp_table.shape[0] > 128:   # the words stay positive int32
         raise UnsupportedOpError(f"the scan's exp table has {sp.exp_table.shape[0]} rows: over the kernel's 128")
     pack = lambda mant, row: (np.asarray(mant, np.int64) | (np.asarray(row, np.int64) * row_bytes << 16))  # noqa: E731
-    return {"dt_word": pack(sp.dt_mant, sp.dt_row), "a_word": pack(sp.a_mant, sp.a_row).reshape(-1)}
+    by_byte = np.arange(256) ^ 0x80
+    return {"dt_table": np.asarray(sp.dt_table)[by_byte], "dt_word": pack(sp.dt_mant, sp.dt_row)[by_byte],
+            "a_word": pack(sp.a_mant, sp.a_row).reshape(-1)}
 
 
 @register
@@ -98,7 +102,7 @@ class SelectiveScan(OpDef):
         states = op.inputs[2].type.shape[1]
         words = scan_c_words(sp)
         params = e.struct("hcc_scan_params_t", op.name, {
-            "dt_table": e.array(op.name + "_dt", sp.dt_table, np.int16),
+            "dt_table": e.array(op.name + "_dt", words["dt_table"], np.int16),
             "dt_word": e.array(op.name + "_dtw", words["dt_word"], np.int32),
             "a_word": e.array(op.name + "_aw", words["a_word"], np.int32),
             "exp_table": e.array(op.name + "_exp", sp.exp_table, np.uint16),

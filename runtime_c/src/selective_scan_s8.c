@@ -83,10 +83,10 @@ static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, i
 typedef struct {
     const int8_t *y_end;        /* 0: y_row + D */
     int32_t u_off, r_off;       /* 4, 8: u_row - y_row, r_row - y_row in bytes */
-    const int32_t *dtw_mid;     /* 12: dt_word + 128 (indexed by dt_raw) */
-    const int16_t *dt_mid;      /* 16: dt_table + 128 */
+    const int32_t *dt_word;     /* 12: indexed by dt_raw's byte */
+    const int16_t *dt_table;    /* 16: likewise */
     const uint16_t *exp_table;  /* 20 */
-    const int32_t *m_d;         /* 24: advances with d */
+    int32_t m_d_off;            /* 24: m_d - 4 y_row in bytes: m_d[d] at m_d_off + 4 yp */
     int32_t z_u, k_in, m_y, bias_out, s_o;  /* 28 .. 44 */
     int32_t u_c;                /* 48: the current d's u - z_u */
 } scan_token_block_t;
@@ -98,16 +98,15 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
 #define HCC_SCAN_STATES16(o) HCC_SCAN_STATES8(o) HCC_SCAN_STATES8(o+32)
 
 /* Every d of one token, n unrolled (STATES: N of them; pb = 4 N, the byte offset of the
- * token block after the pairs): per d the dt code's word and dt, u' and x, SAR = k_in, the
- * N state updates (22 instructions each), then the readout with SAR = s_o. */
+ * token block after the pairs): per d the dt byte's word and dt, u' and x, SAR = k_in, the
+ * N state updates (22 instructions each), then the readout with SAR = s_o and the int8 clamp
+ * as one unsigned compare (usually). */
 #define HCC_SCAN_TOKEN_ASM(STATES, pb)                                            \
     __asm__ volatile(                                                             \
         "10:\n\t"                                                                 \
         "l32i %[t1], %[rp], " #pb "+8\n\t"                                        \
         "add %[t1], %[t1], %[yp]\n\t"                                             \
         "l8ui %[t1], %[t1], 0\n\t"                                                \
-        "slli %[t1], %[t1], 24\n\t"                                               \
-        "srai %[t1], %[t1], 24\n\t"                                               \
         "l32i %[t2], %[rp], " #pb "+12\n\t"                                       \
         "addx4 %[t2], %[t1], %[t2]\n\t"                                           \
         "l32i %[dw], %[t2], 0\n\t"                                                \
@@ -140,9 +139,8 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "srli %[base], %[base], 16\n\t"                                           \
         "add %[t1], %[t1], %[base]\n\t"                                           \
         "l32i %[base], %[rp], " #pb "+24\n\t"                                     \
+        "addx4 %[base], %[yp], %[base]\n\t"                                       \
         "l32i %[dw], %[base], 0\n\t"                                              \
-        "addi %[base], %[base], 4\n\t"                                            \
-        "s32i %[base], %[rp], " #pb "+24\n\t"                                     \
         "l32i %[t2], %[rp], " #pb "+48\n\t"                                       \
         "mull %[t2], %[t2], %[dw]\n\t"                                            \
         "add %[t1], %[t1], %[t2]\n\t"                                             \
@@ -151,13 +149,11 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "l32i %[t2], %[rp], " #pb "+44\n\t"                                       \
         "ssr %[t2]\n\t"                                                           \
         "sra %[t1], %[t1]\n\t"                                                    \
-        "movi %[t2], -128\n\t"                                                    \
-        "bge %[t1], %[t2], 11f\n\t"                                               \
-        "mov %[t1], %[t2]\n\t"                                                    \
-        "11:\n\t"                                                                 \
-        "movi %[t2], 127\n\t"                                                     \
-        "bge %[t2], %[t1], 12f\n\t"                                               \
-        "mov %[t1], %[t2]\n\t"                                                    \
+        "addi %[t2], %[t1], 128\n\t"                                              \
+        "bltui %[t2], 256, 12f\n\t"                                               \
+        "movi %[t1], 127\n\t"                                                     \
+        "bgez %[t2], 12f\n\t"                                                     \
+        "movi %[t1], -128\n\t"                                                    \
         "12:\n\t"                                                                 \
         "s8i %[t1], %[yp], 0\n\t"                                                 \
         "addi %[yp], %[yp], 1\n\t"                                                \
@@ -193,10 +189,10 @@ static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_ro
     blk->y_end = y_row + D;
     blk->u_off = (int32_t)((uintptr_t)u_row - (uintptr_t)y_row);
     blk->r_off = (int32_t)((uintptr_t)r_row - (uintptr_t)y_row);
-    blk->dtw_mid = p->dt_word + 128;
-    blk->dt_mid = p->dt_table + 128;
+    blk->dt_word = p->dt_word;
+    blk->dt_table = p->dt_table;
     blk->exp_table = p->exp_table;
-    blk->m_d = p->m_d;
+    blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y_row);
     blk->z_u = p->z_u;
     blk->k_in = p->k_in;
     blk->m_y = p->m_y;
@@ -245,10 +241,10 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
             rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - z_c);
         }
         for (d = 0; d < D; ++d, aw += N, hp += N) {
-            const int32_t code = (int32_t)r_row[d] + 128;
+            const uint8_t byte = (uint8_t)r_row[d];                     /* the tables' index */
             const int32_t u_c = (int32_t)u_row[d] - z_u;
-            const uint32_t dw = (uint32_t)p->dt_word[code];
-            const int32_t x = (int32_t)p->dt_table[code] * u_c;        /* |x| < 2^22 */
+            const uint32_t dw = (uint32_t)p->dt_word[byte];
+            const int32_t x = (int32_t)p->dt_table[byte] * u_c;        /* |x| < 2^22 */
             const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (dw >> 16) / 2u, dw, x, half, h_max, k_in);
             y_row[d] = scan_readout(acc, m_y, u_c, p->m_d[d], bias_out, s_o);
         }
