@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import click
 
+from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 from hcc.commands.common import calibration_options, echo_json, make_calibration, size_callback
 from hcc.frontend import load_model
 from hcc.memory.planner import check_budget, plan_memory
-from hcc.outputs import check_output_dir, publish_dir, staging_dir
+from hcc.outputs import check_output_dir, discard_staging, publish_dir, staging_dir
 from hcc.pipeline import build_target_graph
 
 
@@ -26,9 +26,9 @@ def default_name(model: str) -> str:
               help="Build directory to create (replaced atomically if hcc made it before).")
 @click.option("--name", help="C name prefix of the model (default: the model file's name).")
 @calibration_options
-@click.option("--sram", default="520k", show_default=True, callback=size_callback, metavar="SIZE",
-              help="Refuse (exit 3) a plan whose arena exceeds this.")
-@click.option("--flash", default="4M", show_default=True, callback=size_callback, metavar="SIZE",
+@click.option("--sram", default=DEFAULT_SRAM_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
+              help="Refuse (exit 3) a plan whose arena exceeds this (default: what an ESP32-CAM camera firmware leaves free).")
+@click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
 @click.option("--float", "float_build", is_flag=True,
@@ -54,7 +54,7 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
     The output appears complete or not at all: hcc builds beside it and swaps it in.
     """
     out = Path(out_dir)
-    check_output_dir(out, force)
+    check_output_dir(out_dir, force)
     name = name or default_name(model)
     graph = load_model(model)
     if float_build and calib:
@@ -70,8 +70,7 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
         result = generate(graph, staging, name, source=str(model), plan=plan, blob=write_blob)
         publish_dir(staging, out)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        discard_staging(staging)
     summary = {"output": str(out), "name": result.name, "arena_bytes": plan.peak_bytes, "flash_bytes": result.report["flash_bytes"],
                "macs": result.report["macs"], "graph_hash": result.report["graph_hash"], "files": result.files}
     if as_json:

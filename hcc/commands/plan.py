@@ -6,6 +6,7 @@ import json
 
 import click
 
+from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 from hcc.commands.common import size_callback
 from hcc.memory.html import render_plan_html
 from hcc.memory.model_plan import plan_model_path
@@ -16,8 +17,9 @@ from hcc.outputs import write_text_atomic
 
 @click.command("plan")
 @click.argument("model", type=click.Path())
-@click.option("--sram", default="520k", show_default=True, callback=size_callback, metavar="SIZE", help="SRAM for the activation arena (520k = the ESP32's 520 KiB).")
-@click.option("--flash", default="4M", show_default=True, callback=size_callback, metavar="SIZE", help="Flash for the weights (4M = ESP32-CAM).")
+@click.option("--sram", default=DEFAULT_SRAM_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
+              help="SRAM for the activation arena (default: what an ESP32-CAM camera firmware leaves free; docs/esp32.md).")
+@click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE", help="Flash for the weights (4M = ESP32-CAM).")
 @click.option("--align", "alignment", default=16, show_default=True, type=click.IntRange(min=1), help="Alignment of every buffer, in bytes.")
 @click.option("--no-streaming", is_flag=True, help="Plan without streaming conv fusion (fuse-conv-block).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
