@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -56,6 +56,7 @@ class Generated:
     plan: MemoryPlan
     files: list[str]
     report: dict
+    context: dict = field(default_factory=dict)  # what the templates were rendered with (hcc/backend/targets.py)
 
 
 def _pixel_table(graph: Graph) -> np.ndarray | None:
@@ -227,4 +228,4 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     if port.is_dir():
         shutil.copytree(port, out_dir / "runtime" / "port" / "esp32")
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
-    return Generated(out_dir, name, plan, written, report)
+    return Generated(out_dir, name, plan, written, report, ctx)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from hcc.commands.common import echo_json, size_callback
 from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
-from hcc.commands.common import size_callback
-from hcc.memory.html import render_plan_html
-from hcc.memory.model_plan import plan_model_path
-from hcc.memory.planner import check_budget
-from hcc.memory.report import plan_json, plan_text
 from hcc.outputs import write_text_atomic
 
 
@@ -33,11 +27,13 @@ def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path
     buffers the caller passes in and weights stay in flash, reported apart.
     Exits 3 when the arena or the weights do not fit their budget.
     """
-    result = plan_model_path(model, streaming=not no_streaming, alignment=alignment)
+    from hcc import api
+
+    result = api.plan(model, sram=sram, flash=flash, streaming=not no_streaming, alignment=alignment)
     if as_json:
-        click.echo(json.dumps(plan_json(result, sram, flash), indent=2))
+        echo_json(result.as_json())
     else:
-        click.echo(plan_text(result, sram, flash), nl=False)
+        click.echo(result.text(), nl=False)
     if html_path:
-        write_text_atomic(html_path, render_plan_html(result, sram, flash))
-    check_budget(result.plan, sram, flash)
+        write_text_atomic(html_path, result.html())
+    result.check()
