@@ -130,3 +130,17 @@ def test_make_test_runs_the_given_test_path():
     assert pytest_line("PYTEST_ARGS=-x tests/test_cli.py") == ["-x", "tests/test_cli.py"]
     assert pytest_line("TESTS=tests/memory") == ["tests/memory"]
     assert pytest_line("PYTEST_ARGS=-k version") == ["-k", "version", "tests"]
+
+
+def test_make_demo_installs_only_the_compiler():
+    """`make demo` needs no PyTorch, no test tools and no Debian packages but a C toolchain,
+    and says where hcc is (it is not on PATH by itself)."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(["make", "-n", "-B", "setup-demo"], cwd=root, capture_output=True, text=True, check=True).stdout
+    installs = [line for line in out.splitlines() if "pip install" in line]
+    assert installs == [".venv/bin/python -m pip install -q -e ."], installs
+    assert "install-system-deps.sh demo" in out and "torch" not in out
+    makefile = (root / "Makefile").read_text()
+    demo = makefile[makefile.index("\ndemo:"):].split("\n\n")[0]
+    assert demo.startswith("\ndemo: setup-demo\n")
+    assert ".venv/bin/hcc, or put it on PATH with: . $(VENV)/bin/activate" in demo.replace("$(VENV)/bin/hcc", ".venv/bin/hcc")
