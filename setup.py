@@ -8,7 +8,7 @@ the repository keeps them at the top level, where the design card puts them.
 
 import json
 import shutil
-import subprocess
+import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -20,16 +20,10 @@ DATA = (("templates", ()), ("runtime_c", ("tests",)), ("bench", ()))
 
 
 def git_revision() -> str:
-    try:
-        head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short=12", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
-        if head.returncode != 0:
-            return "unknown"
-        dirty = subprocess.run(["git", "-C", str(HERE), "diff", "--quiet", "HEAD", "--"],
-                               capture_output=True, timeout=10).returncode != 0
-        return head.stdout.strip() + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    sys.path.insert(0, str(HERE))  # hcc.resources reads git the same way at run time in a checkout
+    from hcc.resources import git_revision as revision
+
+    return revision()
 
 
 class build_py_with_data(build_py):

@@ -102,7 +102,7 @@ def main(ctx, debug):
     \b
     Typical use:
       hcc ir model.onnx                 # print the model as hcc IR
-      hcc plan model.onnx --sram 520k   # does it fit? (exit 3 if not)
+      hcc plan model.onnx --sram 100k   # does it fit? (exit 3 if not)
       hcc compile model.onnx -o build/  # int8 C sources + runtime + CMake
     """
     ctx.ensure_object(dict)
