@@ -12,6 +12,9 @@ from hcc.errors import HccError
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it into place."""
     path = Path(path)
+    blocking = _file_above(path)
+    if blocking is not None:
+        raise HccError(f"{path}: cannot write: {blocking} is a file, not a directory")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -24,6 +27,14 @@ def write_text_atomic(path: str | Path, text: str) -> None:
             raise
     except OSError as err:
         raise HccError(f"{path}: cannot write: {err.strerror or err}") from None
+
+
+def _file_above(path: Path) -> Path | None:
+    """The nearest existing folder above `path` when it is a file (so nothing can go there)."""
+    ancestor = Path(path).resolve().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    return None if ancestor.is_dir() else ancestor
 
 
 MARKER = ".hcc-build"  # marks a directory hcc created, which it may replace
@@ -55,11 +66,12 @@ def check_output_dir(path: str | Path, force: bool) -> None:
 
 def check_parent_writable(path: Path) -> None:
     """The nearest existing folder above `path` is a directory hcc may create entries in."""
+    blocking = _file_above(path)
+    if blocking is not None:
+        raise _refuse(path, f"cannot create it: {blocking} is a file, not a directory")
     ancestor = Path(path).resolve().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
+    while not ancestor.exists():
         ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise _refuse(path, f"cannot create it: {ancestor} is a file, not a directory")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise _refuse(path, f"cannot create it: no permission to write in {ancestor}")
 

@@ -86,3 +86,12 @@ def test_missing_parents_are_created_and_removed_when_the_compile_fails(workdir)
     assert result.exit_code == 0, result.output
     assert (workdir / "new" / "deeper" / "build" / "hcmtmm.c").is_file()
     assert entries(workdir / "new" / "deeper") == ["build"]  # no staging left beside it
+
+
+@pytest.mark.parametrize("args", [["plan", str(MODEL), "--html", "afile/plan.html"],
+                                  ["ir", str(MODEL), "-o", "afile/deeper/m.hir"]])
+def test_single_file_outputs_behind_a_file(workdir, args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {args[-1]}: cannot write: {workdir / 'afile'} is a file, not a directory"]
+    assert entries(workdir) == ["afile"]
