@@ -47,6 +47,29 @@ class UnsupportedOpError(HccError):
     """The model uses an operator (or an attribute value) hcc does not implement."""
 
     kind = "unsupported-op"
+    NAMES_PER_OP = 8  # node names listed per op type before "and N more"
+
+    @classmethod
+    def listing(cls, missing: list[tuple[str, str]], refused: list[str], missing_phrase: str) -> "UnsupportedOpError":
+        """One error for all that a model needs and hcc lacks, so a user sees the whole list at
+        once: `missing` (op type, node name) pairs, grouped by op type after `missing_phrase`
+        ("unsupported op"), then `refused`, the messages of ops hcc has that refuse a node."""
+        groups: dict[str, list[str]] = {}
+        for kind, name in missing:
+            groups.setdefault(kind, []).append(name)
+        parts = []
+        if groups:
+            listed = ", ".join(f"'{kind}' ({cls._nodes(names)})" for kind, names in groups.items())
+            parts.append(f"{missing_phrase}{'s' if len(groups) > 1 else ''} {listed}")
+        parts.extend(refused)
+        count = len(missing) + len(refused)
+        return cls(("" if count == 1 else f"{count} nodes are not supported: ") + "; ".join(parts))
+
+    @classmethod
+    def _nodes(cls, names: list[str]) -> str:
+        shown = ", ".join(f"'{name or '<unnamed>'}'" for name in names[:cls.NAMES_PER_OP])
+        more = f" and {len(names) - cls.NAMES_PER_OP} more" if len(names) > cls.NAMES_PER_OP else ""
+        return f"node {shown}" if len(names) == 1 else f"{len(names)} nodes: {shown}{more}"
 
 
 class IRParseError(HccError):

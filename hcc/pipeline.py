@@ -83,7 +83,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Calibrate the lowered float graph and quantize it to int8."""
-    from hcc.quant.calibrate import calibrate, placeholder_calibration
+    from hcc.interp.calibrate import calibrate, placeholder_calibration
 
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):

@@ -8,7 +8,6 @@ of samples whose int8 output vector from the compiled C equals the reference exa
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +112,6 @@ def verify(model_path, float_graph: Graph, int8_graph: Graph, data: Dataset, *, 
 
 def split_graphs(graph: Graph, quantize) -> tuple[Graph, Graph]:
     """(float copy, quantized) of a lowered float graph; `quantize(graph)` quantizes in place."""
-    float_graph = copy.deepcopy(graph)
+    float_graph = graph.clone()
     quantize(graph)
     return float_graph, graph

@@ -51,7 +51,7 @@ def _user_errors(tmp_path):
     onnx.save(conv_bn_relu_pool(), str(good))
     (tmp_path / "truncated.onnx").write_bytes(good.read_bytes()[:200])
     (tmp_path / "garbage.onnx").write_bytes(b"this is not protobuf \xff\xfe" * 20)
-    unsupported = make([helper.make_node("HardSwish", ["x"], ["y"], name="hs1")],
+    unsupported = make([helper.make_node("Det", ["x"], ["y"], name="det1")],
                        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
                        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
     onnx.save(unsupported, str(tmp_path / "unsupported.onnx"))
@@ -60,7 +60,7 @@ def _user_errors(tmp_path):
         "truncated.onnx": "not a valid ONNX model",
         "garbage.onnx": "not a valid ONNX model",
         "missing.onnx": "no such file",
-        "unsupported.onnx": "unsupported op 'HardSwish' (node 'hs1')",
+        "unsupported.onnx": "unsupported op 'Det' (node 'det1')",
         "broken.hir": "(line 3)",
     }
 

@@ -3,7 +3,7 @@
     PYTHONPATH=. python tools/scan_precision.py
 """
 
-from hcc.quant.scan_precision import table
+from hcc.tools.scan_precision import table
 
 if __name__ == "__main__":
     print(table())

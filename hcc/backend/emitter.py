@@ -1,4 +1,5 @@
-"""What emission functions build: constant arrays, parameter structs, and the run() body."""
+"""What the ops' C emission (hcc/ops: emit_c, emit_c_float) builds: constant arrays, parameter
+structs, and the run() body. FloatEmitter is the `--float` build's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from hcc.errors import HccError
 from hcc.ir.graph import Graph, Op, Value
 from hcc.memory.planner import MemoryPlan
+from hcc.ops.c_call import c_float
 
 CTYPES = {np.dtype("int8"): "int8_t", np.dtype("uint8"): "uint8_t", np.dtype("int16"): "int16_t",
           np.dtype("uint16"): "uint16_t", np.dtype("int32"): "int32_t"}
@@ -152,3 +154,32 @@ class Emitter:
 
     def emit(self, index: int, op: Op, lines: list[str]) -> None:
         self.steps.append(CStep(index, op, lines))
+
+
+class FloatArray(CArray):
+    """A `const float` array (values kept as float32)."""
+
+    @property
+    def itemsize(self) -> int:
+        return 4
+
+    def rows(self, per_line: int = 8) -> list[str]:
+        items = [c_float(v) for v in self.values]
+        return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+
+
+class FloatEmitter(Emitter):
+    """The Emitter of a float build: activations are float, float constants `const float`."""
+
+    elem = "float"
+
+    def array(self, hint: str, values, dtype=None, comment: str = "") -> str:
+        values = np.asarray(values if dtype is None else np.asarray(values).astype(dtype))
+        if not np.issubdtype(values.dtype, np.floating):
+            return super().array(hint, values, comment=comment)
+        name = f"{self.name}_{self._ident(hint)}_{len(self.arrays)}"
+        self.arrays.append(FloatArray(name, "float", values.astype(np.float32).reshape(-1), comment))
+        return name
+
+    def scratch(self, index: int) -> str:
+        return f"(float *){super().scratch(index)}"

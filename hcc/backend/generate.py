@@ -19,14 +19,15 @@ import jinja2
 import numpy as np
 
 from hcc import __version__
-from hcc.backend.emitter import CArray, Emitter
-from hcc.backend.kernels import emit_op
+from hcc.backend.emitter import CArray, Emitter, FloatEmitter
+from hcc.backend.kernels import emit_graph
 from hcc.deploy.blob import PAYLOAD_ALIGN, pack_blob
 from hcc.data import model_labels, model_preprocessing
 from hcc.errors import HccError, UnsupportedOpError
 from hcc.ir.graph import Graph
 from hcc.ir.printer import print_graph
 from hcc.ir.types import DType
+from hcc.ops.c_call import c_float
 from hcc.memory.planner import MemoryPlan, plan_memory
 from hcc.resources import data_dir
 
@@ -83,8 +84,6 @@ def _layer_rows(graph: Graph, emitter: Emitter) -> list[dict]:
 
 def _normalisation(graph: Graph) -> dict | None:
     """The float build's input normalisation, as C float literals (image models only)."""
-    from hcc.backend.float_kernels import c_float
-
     if graph.inputs[0].type.rank != 4:
         return None
     prep = model_preprocessing(graph)
@@ -115,12 +114,9 @@ def emit_model(graph: Graph, plan: MemoryPlan, name: str) -> tuple[Emitter, CArr
 
     The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
     when the weights come from a blob), so NAME_preprocess_u8 needs no weights."""
-    from hcc.backend.float_kernels import FloatEmitter, emit_float_op
-
     float_build = graph.inputs[0].type.dtype == DType.float32
     emitter = (FloatEmitter if float_build else Emitter)(graph, plan, name)
-    for index, op in enumerate(graph.ops):
-        (emit_float_op if float_build else emit_op)(emitter, index, op)
+    emit_graph(emitter, graph, float_build=float_build)
     table = None if float_build else _pixel_table(graph)
     pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
                                                     table.reshape(-1).astype(np.int64), "pixel value -> input code")

@@ -4,6 +4,9 @@
 - every other node is looked up in the op registry (hcc/ops); its OpDef translates the
   ONNX attributes (`from_onnx`), fills defaults (`normalize_attrs`) and gives the result
   types (`infer`), which are cross-checked against ONNX's own shape inference;
+- an unsupported node (unknown op, or one its OpDef refuses) does not stop the import: its
+  results get stand-ins (typed by ONNX's shape inference when it knows them) and the
+  import goes on, so that one UnsupportedOpError lists every unsupported node at the end;
 - graph attributes (a Scan body) are imported recursively; names of enclosing graphs stay
   visible in them, so a body reads outer values directly (captures).
 
@@ -47,7 +50,8 @@ _ATTR_KINDS = {"int": onnx.AttributeProto.INT, "ints": onnx.AttributeProto.INTS,
 
 
 def import_onnx(source) -> Graph:
-    """Import an ONNX model (a path or a ModelProto) into a verified IR Graph."""
+    """Import an ONNX model (a path or a ModelProto) into a verified IR Graph. A model with
+    unsupported nodes raises one UnsupportedOpError that lists them all."""
     model, label = _load(source)
     _check_model(model, label)
     opset = _default_opset(model, label)
@@ -60,6 +64,8 @@ def import_onnx(source) -> Graph:
     base_dir = None if isinstance(source, onnx.ModelProto) else Path(source).resolve().parent
     importer = _Importer(label, opset, base_dir)
     graph = importer.import_graph(model.graph, None, "main", {}, None)
+    if importer.missing or importer.refused:
+        raise UnsupportedOpError.listing(importer.missing, importer.refused, "unsupported op")
     for prop in model.metadata_props:
         graph.metadata[prop.key] = prop.value
     if assumed:
@@ -306,12 +312,26 @@ class _NodeContext:
         return ir_dtype(elem_type, f"node '{describe(self.node)}' ({self.node.op_type})")
 
 
+class _StandIn(Exception):
+    """A node is left out because it reads a result of an unsupported node (or its body
+    holds one): it gets stand-ins too, and the import goes on."""
+
+
+_UNTYPED = object()  # the stand-in for a result of an unsupported node ONNX gives no type
+
+
 class _Importer:
     def __init__(self, label: str, opset: int, base_dir: Path | None = None):
         self.label = label
         self.opset = opset
         self.base_dir = base_dir  # external data must lie in here
         self.body_names: set[str] = set()
+        self.missing: list[tuple[str, str]] = []  # (op type, node) of nodes whose op hcc lacks
+        self.refused: list[str] = []  # why each node an OpDef refuses is refused
+        self.stand_ins: set[int] = set()  # ids of the values standing in for results of those
+
+    def problems(self) -> int:
+        return len(self.missing) + len(self.refused)
 
     def fail(self, message: str):
         raise ModelImportError(f"{self.label}: {message}")
@@ -438,17 +458,50 @@ class _Importer:
                 types = opdef.body_input_types(attrs, inputs) if hasattr(opdef, "body_input_types") else None
             except HccError as err:
                 raise ModelImportError(f"{self.label}: node '{describe(node)}' ({node.op_type}): {err}") from None
+            before = self.problems()
             attrs[attr.name] = self.import_graph(attr.g, graph, self.subgraph_name(attr.name), scope, types)
+            if self.problems() > before:
+                raise _StandIn  # the body is incomplete: the node cannot be checked further
         return attrs
 
     def import_node(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap, known_types: dict) -> None:
-        if node.domain not in _DEFAULT_DOMAINS:
-            raise UnsupportedOpError(f"unsupported op '{node.domain}.{node.op_type}' (node '{describe(node)}')")
-        if node.op_type == "Constant":
-            return self.import_constant(node, graph, scope)
+        """Import one node; an unsupported one is recorded (see import_onnx) and stood in for."""
+        if node.domain not in _DEFAULT_DOMAINS or (node.op_type != "Constant" and onnx_op(node.op_type) is None):
+            self.missing.append((node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}",
+                                 describe(node)))
+            return self.stand_in(node, graph, scope, known_types)
+        reads_stand_in = any(id(scope.get(name)) in self.stand_ins for name in _node_deps(node))
+        if any(scope.get(name) is _UNTYPED for name in _node_deps(node)):
+            return self.stand_in(node, graph, scope, known_types)
+        try:
+            if node.op_type == "Constant":
+                return self.import_constant(node, graph, scope)
+            return self.import_op(node, graph, scope, known_types)
+        except UnsupportedOpError as err:
+            self.refused.append(str(err))
+        except _StandIn:
+            pass
+        except HccError:
+            if not reads_stand_in:
+                raise
+            # it read a stand-in: its error may come from the stand-in, so it is not reported
+        self.stand_in(node, graph, scope, known_types)
+
+    def stand_in(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap, known_types: dict) -> None:
+        """Values for the results of a node left out, so that the nodes after it are checked too."""
+        for name in node.output:
+            if name:
+                onnx_type = _static_type(known_types[name]) if name in known_types else None
+                value = _UNTYPED if onnx_type is None else graph.new_value(name, onnx_type)
+                self.stand_ins.add(id(value))
+                scope.maps[0][name] = value
+
+    def import_op(self, node: onnx.NodeProto, graph: Graph, scope: ChainMap, known_types: dict) -> None:
         opdef = onnx_op(node.op_type)
-        if opdef is None:
-            raise UnsupportedOpError(f"unsupported op '{node.op_type}' (node '{describe(node)}')")
+        if opdef.onnx_opsets and not opdef.onnx_opsets[0] <= self.opset <= opdef.onnx_opsets[1]:
+            lo, hi = opdef.onnx_opsets
+            raise UnsupportedOpError(f"{node.op_type} '{describe(node)}': hcc imports {node.op_type} from opsets "
+                                     f"{lo}-{hi}, the model uses opset {self.opset}")
         inputs = [scope[n] if n else None for n in node.input]
         while inputs and inputs[-1] is None:
             inputs.pop()  # trailing absent optionals

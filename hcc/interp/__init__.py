@@ -1,1 +1,2 @@
-"""Reference interpreters (numpy), driven by the operator definitions in hcc/ops."""
+"""Reference interpreters (numpy), driven by the operator definitions in hcc/ops, and
+calibration (the float interpreter run on sample data)."""

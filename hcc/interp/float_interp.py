@@ -25,10 +25,7 @@ def run_graph(graph: Graph, args: list[np.ndarray], outer: dict[int, np.ndarray]
     for op in graph.ops:
         opdef = op.opdef
         ins = [None if v is None else env[id(v)] for v in op.inputs]
-        if op.subgraphs():
-            outs = opdef.eval(op, ins, env=env)
-        else:
-            outs = opdef.eval(op, ins)
+        outs = opdef.eval(op, ins, run_body=body_runner(env)) if op.subgraphs() else opdef.eval(op, ins)
         if len(outs) != len(op.outputs):
             raise HccError(f"{op.where()}: evaluation gave {len(outs)} results, expected {len(op.outputs)}")
         for value, array in zip(op.outputs, outs):
@@ -37,6 +34,11 @@ def run_graph(graph: Graph, args: list[np.ndarray], outer: dict[int, np.ndarray]
         for value in graph.values():
             trace[value.name] = env[id(value)]
     return [env[id(v)] for v in graph.outputs]
+
+
+def body_runner(env: dict[int, np.ndarray]):
+    """The `run_body` an op with subgraphs (Scan) gets: runs a body with `env`'s values visible."""
+    return lambda body, args: run_graph(body, args, env)
 
 
 def _bind_inputs(graph: Graph, inputs) -> list[np.ndarray]:

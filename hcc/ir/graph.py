@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from hcc.ir.opdef import get_op
 from hcc.ir.types import DType, TensorType
 
 
@@ -51,8 +52,6 @@ class Op:
 
     @property
     def opdef(self):
-        from hcc.ops import get_op
-
         return get_op(self.kind)
 
     def subgraphs(self) -> list["Graph"]:
@@ -148,8 +147,6 @@ class Graph:
 
     def make_op(self, kind: str, inputs, attrs=None, name: str = "", out_names=None, index: int | None = None) -> Op:
         """Add an op whose output types come from the op's shape rule (hcc/ops)."""
-        from hcc.ops import get_op
-
         attrs = get_op(kind).normalize_attrs(dict(attrs or {}), where=kind)
         probe = Op(kind, inputs, [], attrs, name)
         types = get_op(kind).infer(probe)
@@ -198,6 +195,39 @@ class Graph:
         self.constants = [c for c in self.constants if id(c) in used]
         self._names = {v.name for v in self.values()}
 
+    def clone(self) -> "Graph":
+        """An independent copy: new values, ops and subgraphs (rewriting one leaves the other
+        as it was); constant arrays are shared, never copied, so passes must replace a
+        constant rather than write into its array. Captures of a subgraph map to the copies
+        of the enclosing values. Loops over the ops, so a graph of any depth copies (a
+        deepcopy follows producer -> input chains and overflows the stack at ~30 layers)."""
+        return self._clone_into(None, {})
+
+    def _clone_into(self, parent: "Graph | None", mapping: dict[int, Value]) -> "Graph":
+        copy = Graph(self.name, parent)
+        copy.metadata = dict(self.metadata)
+        copy.source_path = self.source_path
+        copy._names = set(self._names)
+        start = next(self._counter)  # both continue from here: the same fresh names
+        self._counter, copy._counter = itertools.count(start), itertools.count(start)
+
+        def value(v: Value | None) -> Value | None:
+            return None if v is None else mapping.get(id(v), v)  # unmapped: outside the copy
+
+        for originals, copies in ((self.inputs, copy.inputs), (self.constants, copy.constants)):
+            for old in originals:
+                copies.append(Value(old.name, old.type, const=old.const))
+                mapping[id(old)] = copies[-1]
+        for op in self.ops:
+            attrs = {k: v._clone_into(copy, mapping) if isinstance(v, Graph) else _copy_attr(v) for k, v in op.attrs.items()}
+            outputs = [Value(v.name, v.type, const=v.const) for v in op.outputs]
+            mapping.update((id(old), new) for old, new in zip(op.outputs, outputs))
+            new_op = Op(op.kind, [value(v) for v in op.inputs], outputs, attrs, op.name)
+            new_op.line = op.line
+            copy.ops.append(new_op)
+        copy.outputs = [value(v) for v in self.outputs]
+        return copy
+
     def walk_ops(self) -> Iterator[Op]:
         """Every op of this graph and of nested subgraphs, outer first."""
         for op in self.ops:
@@ -207,6 +237,11 @@ class Graph:
 
     def __repr__(self) -> str:
         return f"Graph(@{self.name}: {len(self.ops)} ops, {len(self.constants)} constants)"
+
+
+def _copy_attr(value):
+    """An attribute value's copy: lists are copied (ints, floats, strings are immutable)."""
+    return [_copy_attr(v) for v in value] if isinstance(value, list) else value
 
 
 def _op_uses(op: Op, value: Value) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 
 from hcc.errors import HccError, IRParseError
 from hcc.ir.graph import Graph, Value
+from hcc.ir.opdef import get_op, is_registered
 from hcc.ir.types import DType, QuantParams, TensorType
 
 _DTYPES = {d.value: d for d in DType}
@@ -149,8 +150,6 @@ class _Builder:
                     attrs[key] = self.attr(item.children[1], scopes, graph)
             elif isinstance(child, lark.Tree) and child.data == "loc":
                 loc = json.loads(str(child.children[0]))
-        from hcc.ops import get_op, is_registered
-
         if is_registered(str(kind_token)):
             try:
                 attrs = get_op(str(kind_token)).normalize_attrs(attrs, where=str(kind_token))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hcc.errors import HccError, IRVerifyError
 from hcc.ir.graph import Graph, Op
-from hcc.ops import get_op, is_registered
+from hcc.ir.opdef import get_op, is_registered
 
 
 def verify_graph(graph: Graph) -> None:

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ops.selective_scan import selective_scan_float  # the float semantics, defined with the op
 from hcc.quant.fixed_point import requantize, round_shift, saturate_int8
 from hcc.quant.ssm_constants import READOUT_BITS, ScanParams
+
+
+def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):
+    """Reference recurrence in float64. Optionally also the largest |h| reached (for calibration)."""
+    u, dt, B, C, A = (np.asarray(a, np.float64) for a in (u, dt, B, C, A))
+    h = np.zeros_like(A)
+    ys = np.empty_like(u)
+    absmax = 0.0
+    for t in range(u.shape[0]):
+        h = np.exp(dt[t][:, None] * A) * h + (dt[t] * u[t])[:, None] * B[t][None, :]
+        absmax = max(absmax, float(np.abs(h).max()))
+        ys[t] = h @ C[t] + Dskip * u[t]
+    return (ys, absmax) if return_state_absmax else ys
 
 
 def _half(shift: int) -> int:

@@ -11,6 +11,7 @@ from hcc.ops.base import OpDef, register
 @register
 class BatchNormalization(OpDef):
     name = "BatchNormalization"
+    constraints = "inference mode only; folded into the Conv or Gemm before it (fold-batchnorm)"
     attrs = {"epsilon": 1e-5}
     num_inputs = (5, 5)
 

@@ -12,6 +12,7 @@ from hcc.ops.base import REQUIRED, OpDef, register
 @register
 class Cast(OpDef):
     name = "Cast"
+    constraints = "float to int truncates"
     attrs = {"to": REQUIRED}
     onnx_required = {"to": "int"}
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import optional_float, weight_arrays
 from hcc.quant.params import bias_or_zeros, channel_multipliers, scale_zp
 
 
@@ -46,6 +47,22 @@ class CausalConv1d(OpDef):
 
         p = self.int8_params(op)
         return [dwconv1d_causal_s8(inputs[0], p["weights"], p["bias"], p["mult"], p["shift"], p["z_in"], p["z_out"]).astype(np.int8)]
+
+    c_kernels = ("hcc_dwconv1d_causal_s8",)
+    c_kernels_float = ("hcc_dwconv1d_causal_f32",)
+    constraints = "made by the causal-conv1d pass from Mamba's Transpose, Conv, Slice, Transpose"
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        return [f"hcc_dwconv1d_causal_s8({e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])}, {p['length']}, {p['channels']}, "
+                f"{p['kernel']}, {weight_arrays(e, op, p)}, {p['z_in']}, {p['z_out']}, {p['act_min']}, {p['act_max']});"]
+
+    def emit_c_float(self, e, index, op):
+        length, channels = op.inputs[0].type.shape
+        kernel = op.inputs[1].type.shape[1]
+        weights = e.array(op.name + "_w", op.inputs[1].const, np.float32)
+        return [f"hcc_dwconv1d_causal_f32({e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])}, {length}, {channels}, {kernel}, "
+                f"{weights}, {optional_float(e, op, 2, '_b')});"]
 
     def eval(self, op, inputs):
         x, w, b = (np.asarray(a, np.float64) for a in inputs)

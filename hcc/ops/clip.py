@@ -10,6 +10,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Clip(OpDef):
     name = "Clip"
+    constraints = "min and max optional constant scalar inputs"
     num_inputs = (1, 3)
 
     def infer(self, op):

@@ -15,6 +15,7 @@ from hcc.ops.base import OpDef, register
 @register
 class ConstantOfShape(OpDef):
     name = "ConstantOfShape"
+    constraints = "a constant shape input"
     attrs = {"value": 0.0, "dtype": "f32"}
 
     def from_onnx(self, attrs, node, ctx):

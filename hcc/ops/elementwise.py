@@ -7,6 +7,8 @@ import numpy as np
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import BROADCAST, ViewEmission, c_float, float_operand, operand
+from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
 from hcc.quant.params import scale_zp
 
@@ -59,6 +61,36 @@ def _elementwise_layout(op) -> dict:
     return {"rows": y.numel // channels, "channels": channels, "broadcast": kind}
 
 
+def _emit_binary_s8(e, op, p: dict, ctype: str, fn: str, fields: tuple[str, ...]) -> list[str]:
+    """hcc_add_s8 / hcc_mul_s8: a parameter struct of `fields` of int8_params, then the call."""
+    params = e.struct(ctype, op.name, {k: p[k] for k in fields})
+    a, b = operand(e, op.inputs[0]), operand(e, op.inputs[1])
+    return [f"{fn}({params}, {a}, {b}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, {e.ptr(op.outputs[0])});"]
+
+
+def _emit_binary_f32(e, op, fn: str) -> list[str]:
+    """hcc_add_f32 / hcc_mul_f32 (both commute: the full-size operand goes first)."""
+    from hcc.kernels.add import broadcast_kind
+
+    a, b = op.inputs
+    y = op.outputs[0].type
+    if a.type.shape != y.shape and b.type.shape == y.shape:
+        a, b = b, a
+    try:
+        if a.type.shape != y.shape:
+            raise ValueError
+        kind = broadcast_kind(a.type.shape, b.type.shape)
+    except ValueError:
+        raise UnsupportedOpError(f"{op.where()}: the float C {op.kind} broadcasts only a same-shape, "
+                                 "per-channel or scalar operand") from None
+    channels = y.shape[-1] if y.rank else 1
+    return [f"{fn}({float_operand(e, a)}, {float_operand(e, b)}, {y.numel // channels}, {channels}, {BROADCAST[kind]}, "
+            f"{e.ptr(op.outputs[0])});"]
+
+
+_BROADCAST_RULE = "int8 and C: the other operand the result's shape, per channel (last axis) or a scalar"
+
+
 @register
 class Add(BinaryOp):
     name = "Add"
@@ -76,10 +108,22 @@ class Add(BinaryOp):
         p = self.int8_params(op)
         return [add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])]
 
+    c_kernels = ("hcc_add_s8",)
+    c_kernels_float = ("hcc_add_f32",)
+    constraints = _BROADCAST_RULE
+
+    def emit_c(self, e, index, op):
+        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "hcc_add_s8",
+                               ("z_a", "z_b", "z_out", "m_a", "m_b", "shift", "act_min", "act_max"))
+
+    def emit_c_float(self, e, index, op):
+        return _emit_binary_f32(e, op, "hcc_add_f32")
+
 
 @register
 class Sub(BinaryOp):
     name = "Sub"
+    constraints = "numpy broadcasting"
     fn = staticmethod(np.subtract)
 
 
@@ -100,10 +144,22 @@ class Mul(BinaryOp):
         p = self.int8_params(op)
         return [mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])]
 
+    c_kernels = ("hcc_mul_s8",)
+    c_kernels_float = ("hcc_mul_f32",)
+    constraints = _BROADCAST_RULE
+
+    def emit_c(self, e, index, op):
+        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_mul_s8",
+                               ("z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max"))
+
+    def emit_c_float(self, e, index, op):
+        return _emit_binary_f32(e, op, "hcc_mul_f32")
+
 
 @register
 class Div(BinaryOp):
     name = "Div"
+    constraints = "numpy broadcasting; integer Div truncates toward zero"
     fn = staticmethod(_div)
 
 
@@ -112,6 +168,7 @@ class Pow(BinaryOp):
     """ONNX lets the exponent have its own dtype; the result has the base's dtype."""
 
     name = "Pow"
+    constraints = "numpy broadcasting; the result has the base's type"
 
     def infer(self, op):
         a, b = op.inputs[0].type, op.inputs[1].type
@@ -127,16 +184,55 @@ class Pow(BinaryOp):
 @register
 class Greater(BinaryOp):
     name = "Greater"
+    constraints = "numpy broadcasting"
     result_dtype = DType.bool
     fn = staticmethod(np.greater)
 
 
 class UnaryOp(OpDef):
-    """y = f(x), same shape and dtype. In int8, a 256-entry lookup table when `lookup_table`."""
+    """y = f(x), same shape and dtype: `fn`, or `function(op)` for an op with attributes.
+
+    int8, when `lookup_table`: a 256-entry table T[q + 128] = quantize(f(dequantize(q)))
+    (hcc/quant/lut.py), run by hcc_lut_s8. Float build, when `float_unary` names the op's
+    hcc_unary_t (runtime_c/include/hcc_float.h): hcc_unary_f32, or hcc_unary_param_f32 with
+    the attributes `float_unary_attrs` names as its parameters a and b."""
 
     inplace_input = 0
     fn = None
     lookup_table = False
+    float_unary: str | None = None  # e.g. "HCC_UNARY_SIGMOID"
+    float_unary_attrs: tuple[str, ...] = ()  # e.g. ("alpha",): up to two float attributes
+
+    def function(self, op):
+        """The float function of `op` (its attributes bound): `fn` unless the op overrides it."""
+        return type(self).fn
+
+    @property
+    def c_kernels(self):
+        return ("hcc_lut_s8",) if self.lookup_table else ()
+
+    @property
+    def c_kernels_float(self):
+        if not self.float_unary:
+            return ()
+        return ("hcc_unary_param_f32",) if self.float_unary_attrs else ("hcc_unary_f32",)
+
+    def emit_c(self, e, index, op):
+        if not self.lookup_table:
+            return super().emit_c(e, index, op)
+        p = self.int8_params(op)
+        table = e.array(op.name + "_lut", p["table"], np.int8)
+        return [f"hcc_lut_s8({e.ptr(op.inputs[0])}, {p['n']}, {table}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        if not self.float_unary:
+            return super().emit_c_float(e, index, op)
+        x, n, y = e.ptr(op.inputs[0]), op.outputs[0].type.numel, e.ptr(op.outputs[0])
+        if not self.float_unary_attrs:
+            return [f"hcc_unary_f32({self.float_unary}, {x}, {n}, {y});"]
+        a, b = (list(self.float_unary_attrs) + [None])[:2]
+        params = ", ".join(c_float(op.attrs[k] if k else 0.0) for k in (a, b))
+        return [f"hcc_unary_param_f32({self.float_unary}, {params}, {x}, {n}, {y});"]
 
     def int8_params(self, op) -> dict:
         if not self.lookup_table:
@@ -145,7 +241,7 @@ class UnaryOp(OpDef):
 
         (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
         try:
-            table = build_lut(type(self).fn, s_x, z_x, s_y, z_y)
+            table = build_lut(self.function(op), s_x, z_x, s_y, z_y)
         except ValueError as err:
             raise UnsupportedOpError(f"{op.where()}: {err}") from None
         return {"n": op.outputs[0].type.numel, "table": table}
@@ -162,21 +258,19 @@ class UnaryOp(OpDef):
 
     def eval(self, op, inputs):
         x = inputs[0]
-        return [np.asarray(type(self).fn(x), dtype=x.dtype)]
+        return [np.asarray(self.function(op)(x), dtype=x.dtype)]
 
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
 
 
-def softplus(x):
-    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
-
-
 @register
 class Relu(UnaryOp):
     name = "Relu"
     quant_output = "same_as_input"
+    lookup_table = True  # its own table (int8_params below), not build_lut's
+    float_unary = "HCC_UNARY_RELU"
     fn = staticmethod(lambda x: np.maximum(x, 0))
 
     def int8_params(self, op) -> dict:
@@ -189,6 +283,7 @@ class Relu(UnaryOp):
 class Sigmoid(UnaryOp):
     name = "Sigmoid"
     lookup_table = True
+    float_unary = "HCC_UNARY_SIGMOID"
     fn = staticmethod(_sigmoid)
 
 
@@ -196,6 +291,7 @@ class Sigmoid(UnaryOp):
 class Exp(UnaryOp):
     name = "Exp"
     lookup_table = True
+    float_unary = "HCC_UNARY_EXP"
     fn = staticmethod(np.exp)
 
 
@@ -203,6 +299,7 @@ class Exp(UnaryOp):
 class Softplus(UnaryOp):
     name = "Softplus"
     lookup_table = True
+    float_unary = "HCC_UNARY_SOFTPLUS"
     fn = staticmethod(softplus)
 
 
@@ -210,6 +307,7 @@ class Softplus(UnaryOp):
 class Tanh(UnaryOp):
     name = "Tanh"
     lookup_table = True
+    float_unary = "HCC_UNARY_TANH"
     fn = staticmethod(np.tanh)
 
 
@@ -229,14 +327,16 @@ class Log(UnaryOp):
 class Neg(UnaryOp):
     name = "Neg"
     lookup_table = True
+    float_unary = "HCC_UNARY_NEG"
     fn = staticmethod(np.negative)
 
 
 @register
-class Identity(UnaryOp):
+class Identity(ViewEmission, UnaryOp):
     """Identity; Dropout in inference mode imports to it (its mask output is refused)."""
 
     name = "Identity"
+    constraints = "Dropout: inference only (mask output and training_mode refused); a view: no copy"
     quant_output = "same_as_input"
     moves_data = True
     onnx_names = ("Identity", "Dropout")

@@ -12,12 +12,25 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
 from hcc.ops.base import REQUANT_TERMS_BYTES, OpDef, register
+from hcc.ops.c_call import optional_float, weight_arrays
 from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
+
+
+def fc_row_layout(weights, bias, z_in: int):
+    """hcc_fully_connected_row_s8's weights and bias (hcc_kernels.h): weights [n, k] int8 as
+    blocks of 4 channels (the last n % 4 wide), within a block each input's weights side by
+    side, stored as w + 128 (uint8, as many bytes as before); bias - (z_in + 128) sum_i w,
+    wrapped to int32."""
+    w = np.asarray(weights, np.int64)
+    blocked = np.concatenate([(w[j:j + 4] + 128).T.reshape(-1) for j in range(0, w.shape[0], 4)])
+    folded = np.asarray(bias, np.int64) - (z_in + 128) * w.sum(axis=1)
+    return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
+    constraints = "made by fuse-linear from Gemm and from MatMul with a constant right operand"
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
@@ -64,6 +77,30 @@ class FullyConnected(OpDef):
         y = fully_connected(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"],
                             p["act_min"], p["act_max"])
         return [y.reshape(op.outputs[0].type.shape)]
+
+    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8")
+    c_kernels_float = ("hcc_fully_connected_f32",)
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+        if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
+            weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
+            arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
+                                e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
+            return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(op.outputs[0])});"]
+        planned = self.scratch_bytes(op)
+        scratch = e.scratch(index) if planned else "NULL"
+        return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
+                f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {scratch}, "
+                f"{e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        x, w = op.inputs[0].type, op.inputs[1]
+        n, k = w.type.shape
+        weights = e.array(op.name + "_w", w.const, np.float32)
+        return [f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {n}, {weights}, "
+                f"{optional_float(e, op, 2, '_b')}, {int(bool(op.attrs['relu']))}, {e.ptr(op.outputs[0])});"]
 
     def eval(self, op, inputs):
         x, w = inputs[0], inputs[1]

@@ -22,10 +22,10 @@ from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
 from hcc.ops.base import REQUANT_TERMS_BYTES, REQUIRED, OpDef, register
+from hcc.ops.c_call import conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
 from hcc.quant.params import activation_range, bias_or_zeros, multipliers, scale_zp
-
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -231,3 +231,54 @@ class FusedConv2d(OpDef):
             terms = REQUANT_TERMS_BYTES * out_c
             return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2
+
+    c_kernels = ("hcc_conv2d_pool_s8",)
+    c_kernels_float = ("hcc_conv2d_pool_f32",)
+    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu] [+ MaxPool])"
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        c = p["conv"]
+        zero_add = {"z_a": 0, "z_b": 0, "z_out": 0, "m_a": 0, "m_b": 0, "shift": 0, "act_min": -128, "act_max": 127}
+        add = zero_add if not p["has_residual"] else {
+            "z_a": p["z_conv"], "z_b": p["z_res"], "z_out": p["z_add"], "m_a": p["m_conv"], "m_b": p["m_res"],
+            "shift": p["add_shift"], "act_min": p["add_act"][0], "act_max": p["add_act"][1]}
+        out_h, out_w = op.outputs[0].type.shape[1:3]
+        pool = {"in_h": c["out"][0], "in_w": c["out"][1], "c": c["out"][2], "out_h": out_h, "out_w": out_w,
+                "k_h": 1, "k_w": 1, "stride_h": 1, "stride_w": 1, "pad_top": 0, "pad_left": 0}
+        if p["has_pool"]:
+            pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
+                        stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
+        params = e.struct("hcc_conv2d_pool_params_t", op.name, {
+            "conv": conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
+            "add": add, "has_pool": int(p["has_pool"]), "pool": pool})
+        residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
+        planned = self.scratch_bytes(op)
+        scratch = e.scratch(index) if planned else "NULL"
+        return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
+                f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {residual}, {scratch}, "
+                f"{e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        require_nhwc_batch1(op)
+        a = op.attrs
+        w = op.inputs[1]
+        c = conv_geometry(op.inputs[0].type.shape[1:], w.type.shape, a)
+        (in_h, in_w, in_c), (out_h, out_w, out_c) = c["in"], c["out"]
+        groups = c["groups"]
+        pooled = op.outputs[0].type.shape[1:3]
+        if a["pool_kernel"]:
+            pool = pool_fields((out_h, out_w), out_c, pooled, a["pool_kernel"], a["pool_strides"], a["pool_pads"])
+        else:
+            pool = pool_fields((out_h, out_w), out_c, pooled, (1, 1), (1, 1), (0, 0))
+        params = e.struct("hcc_conv2d_pool_f32_params_t", op.name, {
+            "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w, "out_c": out_c,
+            "k_h": c["kernel"][0], "k_w": c["kernel"][1], "stride_h": c["strides"][0], "stride_w": c["strides"][1],
+            "pad_top": c["pads"][0], "pad_left": c["pads"][1], "dilation_h": c["dilations"][0],
+            "dilation_w": c["dilations"][1], "groups": groups, "in_c_per_group": in_c // groups,
+            "out_c_per_group": out_c // groups, "relu": int(bool(a["relu"])), "has_residual": int(len(op.inputs) > 3),
+            "pool": pool})
+        weights = e.array(op.name + "_w", np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)), np.float32)  # OHWI
+        bias = optional_float(e, op, 2, "_b")
+        residual = e.ptr(op.inputs[3]) if len(op.inputs) > 3 else "NULL"
+        return [f"hcc_conv2d_pool_f32({params}, {e.ptr(op.inputs[0])}, {weights}, {bias}, {residual}, {e.ptr(op.outputs[0])});"]

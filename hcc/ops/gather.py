@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.errors import UnsupportedOpError
 from hcc.ir.types import DType
 from hcc.ops.axes import norm_axis
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import copy_bytes
 
 
 @register
@@ -23,6 +25,20 @@ class Gather(OpDef):
             self.fail(op, f"indices must be i32 or i64, got {idx.dtype.value}")
         axis = norm_axis(op, op.attrs["axis"], x.rank)
         return [x.with_shape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])]
+
+    c_kernels = c_kernels_float = ("memmove",)
+    constraints = "C: one constant index on an axis with only size-1 axes before it"
+
+    def emit_c(self, e, index, op):
+        """A constant scalar index on an axis with only size-1 axes before it: one contiguous block."""
+        x, idx = op.inputs[0].type, op.inputs[1]
+        axis = op.attrs["axis"] % x.rank
+        if idx.const is None or idx.const.size != 1 or int(np.prod(x.shape[:axis])) != 1:
+            raise UnsupportedOpError(f"{op.where()}: the C backend gathers one constant index on a leading axis only")
+        i = int(np.ravel(idx.const)[0]) % x.shape[axis]
+        return copy_bytes(e, op, i * int(np.prod(x.shape[axis + 1:])))
+
+    emit_c_float = emit_c  # the same block: float pointers count elements
 
     def eval(self, op, inputs):
         x, idx = inputs

@@ -11,11 +11,13 @@ from hcc.errors import UnsupportedOpError
 from hcc.ops.axes import norm_axis
 from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import c_float, last_axis
 
 
 @register
 class LayerNormalization(OpDef):
     name = "LayerNormalization"
+    constraints = "axis, epsilon, optional scale and bias; only the first output. int8 and C: the last axis"
     float_inputs = (1, 2)  # gamma and beta fold into per-channel integer parameters
     attrs = {"axis": -1, "epsilon": 1e-5}
     num_inputs = (1, 3)
@@ -59,6 +61,31 @@ class LayerNormalization(OpDef):
         from hcc.kernels.layernorm import layernorm_s8
 
         return [layernorm_s8(inputs[0], self.int8_params(op))]
+
+    c_kernels = ("hcc_layernorm_s8",)
+    c_kernels_float = ("hcc_layernorm_f32",)
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        channels = op.inputs[0].type.shape[-1]
+        params = e.struct("hcc_layernorm_params_t", op.name, {
+            "z_x": p.z_x, "z_y": p.z_y, "eps_term": p.eps_term,
+            "gamma_q": e.array(op.name + "_g", p.gamma_q, np.int32), "beta_q": e.array(op.name + "_b", p.beta_q, np.int32),
+            "shift": p.shift})
+        rows = op.inputs[0].type.numel // channels
+        return [f"hcc_layernorm_s8({params}, {e.ptr(op.inputs[0])}, {rows}, {channels}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        rows, channels = last_axis(op, op.attrs["axis"])
+
+        def affine(i, hint):
+            value = op.inputs[i] if len(op.inputs) > i else None
+            if value is None:
+                return "NULL"
+            return e.array(op.name + hint, np.broadcast_to(value.const, (channels,)), np.float32)
+
+        return [f"hcc_layernorm_f32({e.ptr(op.inputs[0])}, {rows}, {channels}, {affine(1, '_g')}, {affine(2, '_b')}, "
+                f"{c_float(op.attrs['epsilon'])}, {e.ptr(op.outputs[0])});"]
 
     def eval(self, op, inputs):
         x = inputs[0].astype(np.float64)

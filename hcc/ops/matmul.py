@@ -9,12 +9,14 @@ from hcc.ir.types import TensorType
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import float_operand, operand
 from hcc.ops.elementwise import broadcast_shape
 
 
 @register
 class MatMul(OpDef):
     name = "MatMul"
+    constraints = "batched, numpy rules (1-d operands). C: both operands of equal rank >= 2 and equal batch dimensions; a constant right operand becomes FullyConnected (fuse-linear)"
     num_inputs = (2, 2)
 
     def macs(self, op) -> int:
@@ -56,6 +58,24 @@ class MatMul(OpDef):
         b = inputs[1].reshape(p["batch"], p["k"], p["n"])
         y = matmul(a, p["z_a"], b, p["z_b"], p["mult"], p["shift"], p["z_out"])
         return [np.asarray(y, np.int8).reshape(op.outputs[0].type.shape)]
+
+    c_kernels = ("hcc_matmul_s8",)
+    c_kernels_float = ("hcc_matmul_f32",)
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        params = e.struct("hcc_matmul_params_t", op.name,
+                          {k: p[k] for k in ("batch", "m", "k", "n", "z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max")})
+        a, b = operand(e, op.inputs[0]), operand(e, op.inputs[1])
+        return [f"hcc_matmul_s8({params}, {a}, {b}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        a, b = op.inputs[0].type, op.inputs[1].type
+        if a.rank < 2 or b.rank != a.rank or a.shape[:-2] != b.shape[:-2]:
+            raise UnsupportedOpError(f"{op.where()}: the float C MatMul needs operands with equal batch dimensions")
+        batch = int(np.prod(a.shape[:-2]))
+        x, y = float_operand(e, op.inputs[0]), float_operand(e, op.inputs[1])
+        return [f"hcc_matmul_f32({x}, {y}, {batch}, {a.shape[-2]}, {a.shape[-1]}, {b.shape[-1]}, {e.ptr(op.outputs[0])});"]
 
     def eval(self, op, inputs):
         a, b = inputs

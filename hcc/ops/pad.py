@@ -14,6 +14,7 @@ _NUMPY_MODE = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wr
 @register
 class Pad(OpDef):
     name = "Pad"
+    constraints = "constant pads (and axes) inputs; constant, reflect, edge, wrap; negative pads crop"
     attrs = {"mode": "constant"}
     num_inputs = (2, 4)
 

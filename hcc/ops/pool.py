@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
-from hcc.ops.layout import channels_last
 from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.c_call import pool_fields, require_nhwc_batch1
+from hcc.ops.layout import channels_last, is_nhwc
 from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
@@ -41,6 +43,7 @@ class WindowPool(OpDef):
 @channels_last()
 class MaxPool(WindowPool):
     name = "MaxPool"
+    constraints = "ceil_mode, dilations; the Indices output refused. C: 2-D, NHWC, batch 1, no dilation, floor mode"
     quant_output = "same_as_input"
     moves_data = True  # int8: the max of the codes (padding never wins), as in maxpool_s8.c
 
@@ -53,11 +56,36 @@ class MaxPool(WindowPool):
             y = view.copy() if y is None else np.maximum(y, view)
         return [y.astype(x.dtype)]
 
+    c_kernels = ("hcc_maxpool_s8",)
+    c_kernels_float = ("hcc_maxpool_f32",)
+
+    def emit_c(self, e, index, op):
+        a = op.attrs
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1 or a["ceil_mode"] or any(d != 1 for d in a["dilations"]):
+            raise UnsupportedOpError(f"{op.where()}: the C maxpool needs NHWC, batch 1, no dilation, floor mode")
+        return self._emit(e, op, "hcc_maxpool_s8")
+
+    def emit_c_float(self, e, index, op):
+        a = op.attrs
+        require_nhwc_batch1(op)
+        if a["ceil_mode"] or any(d != 1 for d in a["dilations"]):
+            raise UnsupportedOpError(f"{op.where()}: the float C maxpool needs no dilation and floor mode")
+        return self._emit(e, op, "hcc_maxpool_f32")
+
+    def _emit(self, e, op, fn):
+        a = op.attrs
+        _, in_h, in_w, ch = op.inputs[0].type.shape
+        _, out_h, out_w, _ = op.outputs[0].type.shape
+        params = e.struct("hcc_pool_params_t", op.name,
+                          pool_fields((in_h, in_w), ch, (out_h, out_w), a["kernel_shape"], a["strides"], a["pads"]))
+        return [f"{fn}({params}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
+
 
 @register
 @channels_last()
 class AveragePool(WindowPool):
     name = "AveragePool"
+    constraints = "ceil_mode, count_include_pad, dilations"
     attrs = {**WindowPool.attrs, "count_include_pad": 0}
 
     def eval(self, op, inputs):

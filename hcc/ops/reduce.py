@@ -15,6 +15,7 @@ from hcc.ops.base import OpDef, register
 
 class Reduce(OpDef):
     attrs = {"keepdims": 1, "noop_with_empty_axes": 0}
+    constraints = "axes a constant input (older opsets' attribute converted); keepdims, noop_with_empty_axes"
     num_inputs = (1, 2)
     fn = None
 

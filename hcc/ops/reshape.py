@@ -7,9 +7,10 @@ import abc
 import numpy as np
 
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import ViewEmission
 
 
-class ShapeView(OpDef, abc.ABC):
+class ShapeView(ViewEmission, OpDef, abc.ABC):
     """An op that only changes the shape (same data, same order): Reshape, Flatten, Squeeze..."""
 
     moves_data = True
@@ -30,6 +31,7 @@ class ShapeView(OpDef, abc.ABC):
 @register
 class Reshape(ShapeView):
     name = "Reshape"
+    constraints = "constant shape input; 0 and -1 rules, allowzero; a view: no copy"
     attrs = {"allowzero": 0}
     num_inputs = (2, 2)
 
@@ -58,6 +60,7 @@ class Reshape(ShapeView):
 @register
 class Flatten(ShapeView):
     name = "Flatten"
+    constraints = "a view: no copy"
     attrs = {"axis": 1}
 
     def target(self, op):

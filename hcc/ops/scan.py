@@ -22,6 +22,7 @@ _LISTS = ("scan_input_axes", "scan_input_directions", "scan_output_axes", "scan_
 @register
 class Scan(OpDef):
     name = "Scan"
+    constraints = "compiles only as a Mamba selective scan: lowered to SelectiveScan (lower-scan); the float interpreter runs any body"
     attrs = {"body": REQUIRED, "num_scan_inputs": REQUIRED, **{k: [] for k in _LISTS}}
     onnx_required = {"body": "graph", "num_scan_inputs": "int"}
     num_inputs = (1, 1 << 16)
@@ -88,9 +89,9 @@ class Scan(OpDef):
             results.append(out.type.with_shape(s[:axis] + (steps,) + s[axis:]))
         return results
 
-    def eval(self, op, inputs, env=None):
-        from hcc.interp.float_interp import run_graph
-
+    def eval(self, op, inputs, run_body=None):
+        if run_body is None:
+            self.fail(op, "a Scan runs its body through an interpreter (hcc/interp), which passes run_body")
         a = op.attrs
         n, m, k, in_axes, out_axes, steps = self._layout(op)
         in_dirs = a["scan_input_directions"] or [0] * m
@@ -99,7 +100,7 @@ class Scan(OpDef):
         per_step = [[] for _ in range(k)]
         for t in range(steps):
             slices = [np.take(x, steps - 1 - t if d else t, axis=ax) for x, ax, d in zip(inputs[n:], in_axes, in_dirs)]
-            outs = run_graph(a["body"], states + slices, env or {})
+            outs = run_body(a["body"], states + slices)
             states = outs[:n]
             for j in range(k):
                 per_step[j].append(outs[n + j])

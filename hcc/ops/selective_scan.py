@@ -16,21 +16,9 @@ import numpy as np
 from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ops.base import OpDef, register
-from hcc.ops.elementwise import softplus
+from hcc.kernels.selective_scan import selective_scan_float
+from hcc.quant.activations import softplus
 from hcc.quant.params import scale_zp
-
-
-def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):
-    """Reference recurrence in float64. Optionally also the largest |h| reached (for calibration)."""
-    u, dt, B, C, A = (np.asarray(a, np.float64) for a in (u, dt, B, C, A))
-    h = np.zeros_like(A)
-    ys = np.empty_like(u)
-    absmax = 0.0
-    for t in range(u.shape[0]):
-        h = np.exp(dt[t][:, None] * A) * h + (dt[t] * u[t])[:, None] * B[t][None, :]
-        absmax = max(absmax, float(np.abs(h).max()))
-        ys[t] = h @ C[t] + Dskip * u[t]
-    return (ys, absmax) if return_state_absmax else ys
 
 
 @register
@@ -85,6 +73,37 @@ class SelectiveScan(OpDef):
         from hcc.kernels.selective_scan import selective_scan_s8
 
         return [np.asarray(selective_scan_s8(*inputs[:4], self.int8_params(op)), np.int8)]
+
+    c_kernels = ("hcc_selective_scan_s8",)
+    c_kernels_float = ("hcc_selective_scan_f32",)
+    constraints = "made by the lower-scan pass from a Mamba Scan; int8: dt_softplus = 1"
+
+    def emit_c(self, e, index, op):
+        sp = self.int8_params(op)
+        length, channels = op.inputs[0].type.shape
+        states = op.inputs[2].type.shape[1]
+        params = e.struct("hcc_scan_params_t", op.name, {
+            "dt_table": e.array(op.name + "_dt", sp.dt_table, np.int16),
+            "a": e.array(op.name + "_a", sp.a, np.uint16),
+            "exp2_hi": e.array(op.name + "_exp2hi", sp.exp2_hi, np.uint16),
+            "exp2_lo": e.array(op.name + "_exp2lo", sp.exp2_lo, np.uint16),
+            "m_d": e.array(op.name + "_md", sp.m_d, np.int32),
+            "s_d": e.array(op.name + "_sd", sp.s_d, np.int32),
+            "sh_p": sp.sh_p, "k_in": sp.k_in, "h_max": sp.h_max, "z_u": sp.z_u, "z_b": sp.z_b, "z_c": sp.z_c,
+            "z_out": sp.z_out, "m_y": sp.m_y, "s_y": sp.s_y})
+        u, dt, b, c = (e.ptr(v) for v in op.inputs[:4])
+        return [f"HCC_CHECK_SCRATCH(hcc_scan_scratch_size({channels}, {states}), {self.scratch_bytes(op)});",
+                f"hcc_selective_scan_s8({u}, {dt}, {b}, {c}, {e.ptr(op.outputs[0])}, (int32_t *){e.scratch(index)}, "
+                f"{length}, {channels}, {states}, {params});"]
+
+    def emit_c_float(self, e, index, op):
+        length, channels = op.inputs[0].type.shape
+        states = op.inputs[2].type.shape[1]
+        u, dt, b, c = (e.ptr(v) for v in op.inputs[:4])
+        a = e.array(op.name + "_A", op.inputs[4].const, np.float32)
+        d = e.array(op.name + "_D", op.inputs[5].const, np.float32)
+        return [f"hcc_selective_scan_f32({u}, {dt}, {b}, {c}, {a}, {d}, {length}, {channels}, {states}, "
+                f"{int(bool(op.attrs['dt_softplus']))}, {e.scratch(index)}, {e.ptr(op.outputs[0])});"]
 
     def eval(self, op, inputs):
         u, dt, b, c, a, d = inputs

@@ -13,6 +13,7 @@ from hcc.ops.base import REQUIRED, OpDef, register
 @register
 class Shape(OpDef):
     name = "Shape"
+    constraints = "start and end"
     attrs = {"start": 0, "end": REQUIRED}
 
     def from_onnx(self, attrs, node, ctx):

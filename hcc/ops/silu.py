@@ -16,5 +16,7 @@ def silu(x):
 @register
 class Silu(UnaryOp):
     name = "Silu"
+    constraints = "made by the fuse-silu pass from x * Sigmoid(x)"
     lookup_table = True
+    float_unary = "HCC_UNARY_SILU"
     fn = staticmethod(silu)

@@ -12,6 +12,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Slice(OpDef):
     name = "Slice"
+    constraints = "constant starts, ends, axes, steps; negative and clamped indices"
     moves_data = True
     quant_output = "same_as_input"
     num_inputs = (3, 5)

@@ -9,11 +9,13 @@ from hcc.ir.types import QuantParams
 from hcc.ops.axes import norm_axis
 from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import last_axis
 
 
 @register
 class Softmax(OpDef):
     name = "Softmax"
+    constraints = "one axis (opset 13 semantics). int8 and C: the last axis; int8 output at scale 1/256, zero point -128"
     attrs = {"axis": -1}
     # int8 output is a probability in [0, 1): the kernel writes round(256 p) - 128.
     quant_output = "fixed"
@@ -32,6 +34,18 @@ class Softmax(OpDef):
         from hcc.kernels.softmax import softmax
 
         return [np.asarray(softmax(inputs[0], self.int8_params(op)["exp_table"]), np.int8)]
+
+    c_kernels = ("hcc_softmax_s8",)
+    c_kernels_float = ("hcc_softmax_f32",)
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        table = e.array(op.name + "_exp", p["exp_table"], np.uint16)
+        return [f"hcc_softmax_s8({e.ptr(op.inputs[0])}, {p['rows']}, {p['n']}, {table}, {e.ptr(op.outputs[0])});"]
+
+    def emit_c_float(self, e, index, op):
+        rows, n = last_axis(op, op.attrs["axis"])
+        return [f"hcc_softmax_f32({e.ptr(op.inputs[0])}, {rows}, {n}, {e.ptr(op.outputs[0])});"]
 
     def infer(self, op):
         x = op.inputs[0].type

@@ -17,6 +17,7 @@ from hcc.ops.base import REQUIRED, OpDef, register
 @register
 class Split(OpDef):
     name = "Split"
+    constraints = "`split` a constant input, or equal parts"
     moves_data = True
     quant_output = "same_as_input"
     attrs = {"axis": 0, "num_outputs": REQUIRED}

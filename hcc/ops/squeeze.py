@@ -10,6 +10,7 @@ from hcc.ops.reshape import ShapeView
 @register
 class Squeeze(ShapeView):
     name = "Squeeze"
+    constraints = "axes a constant input; a view: no copy"
     num_inputs = (1, 2)
 
     def target(self, op):
@@ -27,6 +28,7 @@ class Squeeze(ShapeView):
 @register
 class Unsqueeze(ShapeView):
     name = "Unsqueeze"
+    constraints = "axes a constant input; a view: no copy"
     num_inputs = (2, 2)
 
     def target(self, op):

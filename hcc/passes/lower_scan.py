@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.errors import PassError
+from hcc.interp.float_interp import body_runner
 from hcc.ir.graph import Graph, Op, Value
 from hcc.passes import register_pass
 from hcc.passes.rewrite import label, producer, remove_dead_ops
@@ -193,7 +194,7 @@ def _evaluate_region(graph: Graph, seeds: dict[int, np.ndarray], target: Value) 
         if all(id(o) in env for o in op.outputs) or not all(v is None or id(v) in env for v in op.inputs):
             continue
         args = [None if v is None else env[id(v)] for v in op.inputs]
-        outs = op.opdef.eval(op, args, env=env) if op.subgraphs() else op.opdef.eval(op, args)
+        outs = op.opdef.eval(op, args, run_body=body_runner(env)) if op.subgraphs() else op.opdef.eval(op, args)
         env.update({id(o): r for o, r in zip(op.outputs, outs)})
     return env.get(id(target))
 

@@ -1,6 +1,6 @@
 """quantize: int8 post-training quantization of a float graph (docs/numerics.md).
 
-Needs `context["calibration"]` (hcc.quant.calibrate.Calibration) for this graph.
+Needs `context["calibration"]` (hcc.interp.calibrate.Calibration) for this graph.
 Activations become int8 with per-tensor asymmetric parameters from the calibrated ranges,
 except where an op only moves data (its OpDef says `quant_output = "same_as_input"`),
 which reuses its input's parameters. Constant inputs become, per the consuming OpDef:

@@ -10,11 +10,16 @@ Assumes: nothing. Guarantees: float-exact; runs to a fixed point.
 from __future__ import annotations
 
 from hcc.ir.graph import Graph
+from hcc.ops.elementwise import UnaryOp
 from hcc.passes import register_pass
 from hcc.passes.rewrite import producer, remove_dead_ops
 
-UNARY = {"Relu", "Silu", "Sigmoid", "Exp", "Softplus", "Tanh", "Neg", "Identity", "Clip"}
 BINARY = {"Add", "Sub", "Mul", "Div"}
+
+
+def _unary(op) -> bool:
+    """Elementwise in its first input (every UnaryOp, and Clip with constant bounds)."""
+    return isinstance(op.opdef, UnaryOp) or op.kind == "Clip"
 
 
 def _perm(op) -> list[int]:
@@ -37,11 +42,11 @@ def _cancel(graph: Graph, op) -> bool:
 
 
 def _sink(graph: Graph, op) -> bool:
-    ins = [v for v in op.inputs[:1 if op.kind in UNARY else 2]]
+    ins = [v for v in op.inputs[:1 if _unary(op) else 2]]
     ts = [producer(v, "Transpose") for v in ins]
     if any(t is None for t in ts) or len({tuple(_perm(t)) for t in ts}) != 1:
         return False
-    if op.kind in UNARY and any(v is not None and not v.is_const for v in op.inputs[1:]):
+    if _unary(op) and any(v is not None and not v.is_const for v in op.inputs[1:]):
         return False
     if op.kind in BINARY and ts[0].inputs[0].type.shape != ts[1].inputs[0].type.shape:
         return False
@@ -66,6 +71,6 @@ def sink_transposes(graph: Graph) -> None:
                 continue
             if op.kind == "Transpose" and _cancel(graph, op):
                 changed = True
-            elif (op.kind in UNARY or op.kind in BINARY) and _sink(graph, op):
+            elif (_unary(op) or op.kind in BINARY) and _sink(graph, op):
                 changed = True
         remove_dead_ops(graph)

@@ -1,1 +1,1 @@
-"""Quantization: calibration, scale/zero-point math, fixed-point helpers, lookup tables."""
+"""Quantization numerics: scale/zero-point math, fixed-point helpers, lookup tables."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hcc.errors import QuantizationError
-from hcc.ops.elementwise import softplus
+from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.lut import round_half_away
 

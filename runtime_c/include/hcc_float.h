@@ -101,7 +101,10 @@ typedef enum {
     HCC_UNARY_SOFTPLUS = 3,  /* log(1 + exp(x)), without overflow */
     HCC_UNARY_EXP = 4,
     HCC_UNARY_TANH = 5,
-    HCC_UNARY_NEG = 6
+    HCC_UNARY_NEG = 6,
+    HCC_UNARY_LEAKY_RELU = 7,   /* x >= 0 ? x : a * x (hcc_unary_param_f32) */
+    HCC_UNARY_HARD_SIGMOID = 8, /* max(0, min(1, a * x + b)) (hcc_unary_param_f32) */
+    HCC_UNARY_HARD_SWISH = 9,   /* x * max(0, min(1, x / 6 + 1/2)) */
 } hcc_unary_t;
 
 /* log(1 + exp(x)) without overflow (the scan folds it into dt). */
@@ -109,6 +112,9 @@ float hcc_softplus_f32(float x);
 
 /* y[i] = f(x[i]) for i < n. */
 void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y);
+
+/* The same for the functions with parameters a and b (the op's attributes; b unused by some). */
+void hcc_unary_param_f32(hcc_unary_t fn, float a, float b, const float *x, int32_t n, float *y);
 
 /* ---- binary_f32.c: add and mul --------------------------------------------------------- */
 

@@ -238,7 +238,7 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
                             void *scratch, int8_t *output);
 
 /* The same outputs as hcc_fully_connected_s8 from weights and bias rearranged by the
- * compiler (hcc/backend/kernels.py, fc_row_layout), no scratch; chosen for rows == 1 (any
+ * compiler (hcc/ops/fully_connected.py, fc_row_layout), no scratch; chosen for rows == 1 (any
  * rows work). weights: n * k bytes, blocks of 4 output channels (the last n % 4 wide when
  * n % 4 != 0), block b at weights + 4 b k holding for each i < k its m channels' weights
  * side by side: weights[4 b k + m i + j] = w[4 b + j, i] + 128 (uint8). bias (never NULL):

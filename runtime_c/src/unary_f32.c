@@ -7,7 +7,11 @@ float hcc_softplus_f32(float x) {
     return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x));
 }
 
-static float apply(hcc_unary_t fn, float v) {
+static float clamp01(float v) {
+    return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+}
+
+static float apply(hcc_unary_t fn, float v, float a, float b) {
     switch (fn) {
     case HCC_UNARY_RELU:
         return v > 0.0f ? v : 0.0f;
@@ -23,11 +27,21 @@ static float apply(hcc_unary_t fn, float v) {
         return tanhf(v);
     case HCC_UNARY_NEG:
         return -v;
+    case HCC_UNARY_LEAKY_RELU:
+        return v >= 0.0f ? v : a * v;
+    case HCC_UNARY_HARD_SIGMOID:
+        return clamp01(a * v + b);
+    case HCC_UNARY_HARD_SWISH:
+        return v * clamp01(v / 6.0f + 0.5f);
     }
     return v;
 }
 
 void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y) {
+    hcc_unary_param_f32(fn, 0.0f, 0.0f, x, n, y);
+}
+
+void hcc_unary_param_f32(hcc_unary_t fn, float a, float b, const float *x, int32_t n, float *y) {
     int32_t i;
-    for (i = 0; i < n; ++i) y[i] = apply(fn, x[i]);
+    for (i = 0; i < n; ++i) y[i] = apply(fn, x[i], a, b);
 }

@@ -6,7 +6,7 @@
 #include "hcc_float.h"
 
 enum { CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE,
-       DWCONV1D_CAUSAL, SELECTIVE_SCAN };
+       DWCONV1D_CAUSAL, SELECTIVE_SCAN, UNARY_PARAM };
 
 static const float *f32(void) { return (const float *)tio_next(NULL); }
 
@@ -94,6 +94,15 @@ int main(void) {
         in_place = tio_i32();
         x = first(in_place, y, out_n);
         hcc_unary_f32((hcc_unary_t)tio_i32(), x, out_n, y);
+        break;
+    }
+    case UNARY_PARAM: { /* in_place, x, kind, then the parameters a and b as 2 floats */
+        const float *x, *ab;
+        in_place = tio_i32();
+        x = first(in_place, y, out_n);
+        a = tio_i32();
+        ab = f32();
+        hcc_unary_param_f32((hcc_unary_t)a, ab[0], ab[1], x, out_n, y);
         break;
     }
     case ADD:

@@ -12,8 +12,10 @@ from hcc.ops.fused_conv2d import conv_output_hw
 from tests.runtime.cdriver import call_kernel
 
 (CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE, DWCONV1D_CAUSAL,
- SELECTIVE_SCAN) = range(12)
-UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6}
+ SELECTIVE_SCAN, UNARY_PARAM) = range(13)
+UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6, "HardSwish": 9}
+# hcc_unary_param_f32's kinds: id and the attributes passed as its parameters a, b
+UNARY_PARAM_IDS = {"LeakyRelu": (7, ("alpha",)), "HardSigmoid": (8, ("alpha", "beta"))}
 NONE = np.zeros(0, np.float32)  # an empty blob: the driver passes NULL
 SEEDS = range(6)
 
@@ -139,6 +141,20 @@ def test_unary(kind):
     expected = reference(kind, [x])
     for in_place in (0, 1):
         close(run(UNARY, x.shape, in_place, x, UNARY_IDS[kind]), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", sorted(UNARY_PARAM_IDS))
+@pytest.mark.parametrize("seed", range(3))
+def test_unary_with_parameters(kind, seed):
+    kind_id, names = UNARY_PARAM_IDS[kind]
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rand(rng, 200, scale=4.0), np.array([0, -30, 30, -1e-3, 1e-3], np.float32)])
+    attrs = {name: float(rng.uniform(0.05, 0.9)) for name in names} if seed else {}  # seed 0: the defaults
+    expected = reference(kind, [x], **attrs)
+    given = get_op(kind).normalize_attrs(attrs)
+    ab = np.array([given[n] for n in names] + [0.0] * (2 - len(names)), np.float32)
+    for in_place in (0, 1):
+        close(run(UNARY_PARAM, x.shape, in_place, x, kind_id, ab), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["Add", "Mul"])

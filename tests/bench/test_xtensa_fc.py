@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.backend.kernels import fc_row_layout
+from hcc.ops.fully_connected import fc_row_layout
 from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, run_on_xtensa
 from hcc.resources import data_dir
 from hcc.kernels.fully_connected import fully_connected

@@ -113,8 +113,57 @@ def _single(op_type: str, opset: int = 18, **attrs) -> onnx.ModelProto:
 
 
 def test_unsupported_op_names_type_and_node():
-    with pytest.raises(UnsupportedOpError, match=r"unsupported op 'HardSwish' \(node 'the_node'\)"):
-        import_onnx(_single("HardSwish"))
+    with pytest.raises(UnsupportedOpError, match=r"unsupported op 'Det' \(node 'the_node'\)"):
+        import_onnx(_single("Det"))
+
+
+def test_every_unsupported_node_is_listed_in_one_error():
+    """Unknown ops (grouped by type, with their nodes), a custom domain and a node an OpDef
+    refuses, anywhere in the graph: one error lists them all; the supported nodes after
+    them, which read their results, are imported on stand-ins and add nothing."""
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Det", ["x"], ["d1"], name="det_a"),
+             helper.make_node("Relu", ["d1"], ["r"], name="relu"),
+             helper.make_node("Det", ["r"], ["d2"], name="det_b"),
+             helper.make_node("Custom", ["d2"], ["c"], name="custom", domain="my.ops"),
+             helper.make_node("Relu", ["c"], ["rc"], name="untyped"),  # ONNX cannot type c: skipped
+             helper.make_node("Dropout", ["r"], ["y", "mask"], name="drop"),  # r is typed: checked
+             helper.make_node("Mul", ["y", "x"], ["out"], name="mul")]
+    model = make(nodes, [helper.make_tensor_value_info("x", f, [3, 3])], [helper.make_tensor_value_info("out", f, [3, 3])])
+    model.opset_import.append(helper.make_opsetid("my.ops", 1))
+    with pytest.raises(UnsupportedOpError) as err:
+        import_onnx(model)
+    assert str(err.value) == ("4 nodes are not supported: unsupported ops 'Det' (2 nodes: 'det_a', 'det_b'), "
+                              "'my.ops.Custom' (node 'custom'); Dropout 'drop': the mask output is not supported "
+                              "(inference only)")
+
+
+def test_unsupported_nodes_inside_a_scan_body_are_listed():
+    model = scan_with_outer_scope()
+    body = model.graph.node[-1].attribute[0].g
+    body.node[0].op_type = "Det"
+    body.node[0].name = "in_body"
+    model.graph.node.append(helper.make_node("Det", [model.graph.output[0].name], ["z"], name="after"))
+    with pytest.raises(UnsupportedOpError, match=r"unsupported op 'Det' \(2 nodes: 'in_body', 'after'\)$"):
+        import_onnx(model)
+
+
+def test_a_malformed_node_is_still_an_import_error():
+    """Only unsupported nodes are collected: a node that is wrong on its own stops the import."""
+    model = _single("Relu")
+    model.graph.node.append(helper.make_node("Det", ["y"], ["z"], name="det"))
+    model.graph.node.insert(0, helper.make_node("Reshape", ["x"], ["bad"], name="one_input"))
+    with pytest.raises(ModelImportError, match="'one_input'"):
+        import_onnx(model)
+
+
+def test_per_op_opset_range_is_enforced(monkeypatch):
+    from hcc.ops import get_op
+
+    monkeypatch.setattr(type(get_op("Relu")), "onnx_opsets", (14, 21))
+    with pytest.raises(UnsupportedOpError, match="Relu 'the_node': hcc imports Relu from opsets 14-21, the model uses opset 13"):
+        import_onnx(_single("Relu", opset=13))
+    import_onnx(_single("Relu", opset=14))
 
 
 @pytest.mark.parametrize("opset", [12, 22])

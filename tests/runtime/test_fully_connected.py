@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hcc.backend.kernels import fc_row_layout
+from hcc.ops.fully_connected import fc_row_layout
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.cdriver import call_kernel
 from tests.runtime.kernel_args import int8, ints, multipliers, random_act

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hcc.quant.scan_precision import REGIMES, run_regime
+from hcc.tools.scan_precision import REGIMES, run_regime
 
 
 def test_int32_state_reaches_the_float_state_bound():

@@ -9,7 +9,7 @@ import pytest
 
 from hcc.kernels.selective_scan import scan_state_absmax, selective_scan_float, selective_scan_s8
 from hcc.quant.fixed_point import choose_scale_zero_point, quantize_multiplier
-from hcc.ops.elementwise import softplus
+from hcc.quant.activations import softplus
 from hcc.quant.ssm_constants import ScanParams, build_scan_params, exp2_tables, scan_h_max
 from tests.runtime.cdriver import call_kernel
 
@@ -134,7 +134,7 @@ def test_empty_and_single_token():
 
 def test_tracks_float_scan():
     """The int8 scan approximates the float scan it was calibrated on (a coarse sanity
-    check; the precision study in hcc/quant/scan_precision.py quantifies it)."""
+    check; the precision study in hcc/tools/scan_precision.py quantifies it)."""
     rng = np.random.default_rng(5)
     L, D, N = 80, 16, 8
     A = -np.tile(np.arange(1, N + 1, dtype=np.float64), (D, 1))

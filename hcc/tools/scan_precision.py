@@ -23,8 +23,8 @@ import numpy as np
 from hcc.kernels.selective_scan import scan_state_absmax, selective_scan_float, selective_scan_s8
 from hcc.quant.fixed_point import choose_scale_zero_point
 from hcc.ir.types import QuantParams
-from hcc.ops.elementwise import softplus
 from hcc.passes.quantize import quantize_tensor
+from hcc.quant.activations import softplus
 from hcc.quant.ssm_constants import build_scan_params
 
 INT16_STATE_MAX = (1 << 15) - 1

@@ -15,8 +15,8 @@ import numpy as np
 from hcc.errors import DataError
 from hcc.interp.float_interp import run_float_all
 from hcc.ir.graph import Graph
-from hcc.ops.elementwise import softplus
-from hcc.ops.selective_scan import selective_scan_float
+from hcc.kernels.selective_scan import selective_scan_float
+from hcc.quant.activations import softplus
 
 SAMPLES_PER_VALUE = 1 << 18  # values kept per tensor for the percentile (a uniform subsample)
 METHODS = ("minmax", "percentile")

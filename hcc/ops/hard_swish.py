@@ -1,0 +1,23 @@
+"""HardSwish: y = x * max(0, min(1, x / 6 + 1/2)) (ONNX, opset 14 on; MobileNetV3).
+
+int8: a lookup table (UnaryOp) run by hcc_lut_s8. Float build:
+hcc_unary_f32(HCC_UNARY_HARD_SWISH).
+"""
+
+from __future__ import annotations
+
+from hcc.ops.base import register
+from hcc.ops.elementwise import UnaryOp
+from hcc.ops.hard_sigmoid import hard_sigmoid
+
+
+def hard_swish(x):
+    return x * hard_sigmoid(x, 1.0 / 6.0, 0.5)
+
+
+@register
+class HardSwish(UnaryOp):
+    name = "HardSwish"
+    lookup_table = True
+    float_unary = "HCC_UNARY_HARD_SWISH"
+    fn = staticmethod(hard_swish)

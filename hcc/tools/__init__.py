@@ -1,0 +1,1 @@
+"""Developer tools built on the library (studies, generated documentation); the top layer."""
