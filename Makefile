@@ -24,10 +24,10 @@ $(VENV)/.demo-stamp: pyproject.toml setup.py | $(VPY)
 	$(VPY) -m pip install -q -e .
 	touch $@
 
-# The test suite: torch (CPU wheel, pinned) for the model tests, onnxruntime, pytest, ...
+# The test suite: torch (CPU wheel, pinned) for the model tests, onnxruntime and tflite-micro, pytest, ...
 $(VENV)/.test-stamp: pyproject.toml setup.py | $(VPY)
 	$(VPY) -m pip install -q torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(VPY) -m pip install -q -e '.[dev,models,flash]'
+	$(VPY) -m pip install -q -e '.[dev,models,flash,reference]'
 	touch $@
 
 setup: $(VENV)/.test-stamp system-deps

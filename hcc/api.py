@@ -264,17 +264,22 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
            calib_method: str = "percentile", percentile: float = 99.99, calib_limit: int | None = None,
            calib_raw: bool = False, progress: bool = False):
     """Compare the float model, the int8 reference and (with build_c) the compiled C on `data`
-    (a folder of images, an .npz with 'x' and 'y', or an array of samples).
+    (a folder of images, an .npz with 'x' and 'y', or an array of samples). A full-int8
+    .tflite has no float model: `data` is an .npz of int8 input codes (or floats), and the
+    report compares the int8 reference with the C and with TFLM (`tflm_bitexact`, when the
+    tflite-micro package is installed).
 
     Returns a hcc.verification.VerifyReport (`as_json()` is what `hcc verify --json` prints). A C
     output that differs from the int8 reference is reported (c_bitexact < 1), not raised;
     the CLI turns it into exit code 4."""
     from hcc.data import dataset_from_array, load_dataset, model_preprocessing, read_subjects
-    from hcc.pipeline import lower_float, lower_kernels, quantize_graph
+    from hcc.pipeline import is_prequantized, lower_float, lower_kernels, quantize_graph
     from hcc.verification import split_graphs, verify as run_verify
 
     source = model_source(model, example_input=example_input, metadata=metadata)
     graph = source.load()
+    if is_prequantized(graph):
+        return _verify_prequantized(source, graph, data, limit=limit, build_c=build_c)
     lower_float(graph)
     calibration = _calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress)
     float_graph, int8_graph = split_graphs(graph, lambda g: lower_kernels(quantize_graph(g, calibration)))
@@ -301,3 +306,21 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
         c_runner = host_runner(int8_graph)
     return run_verify(source.path if source.path is not None else source.label, float_graph, int8_graph, dataset,
                       per_layer=per_layer, c_runner=c_runner)
+
+
+def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, build_c):
+    """A full-int8 .tflite has no float model: its int8 reference against the C and TFLM."""
+    from hcc.peers.tflm import tflm_available
+    from hcc.pipeline import build_target_graph
+    from hcc.verification import load_int8_samples, verify_prequantized
+
+    build_target_graph(graph)
+    codes, labels = load_int8_samples(data, graph)
+    if limit:
+        codes, labels = codes[:limit], labels[:limit]
+    c_runner = None
+    if build_c:
+        from hcc.backend.host import host_runner
+
+        c_runner = host_runner(graph)
+    return verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, tflm=tflm_available())

@@ -3,7 +3,9 @@
     import (hcc/frontend) -> float passes -> [streaming fusion] -> layout -> calibrate + quantize
 
 `build_target_graph` turns an imported float graph into the graph the C backend and the
-memory planner consume.
+memory planner consume. A graph imported already quantized (a full-int8 .tflite: its
+metadata has `hcc.quantized`) skips the float passes, calibration and quantization: its
+scales are the file's, and it goes straight to the kernel passes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hcc.errors import DataError
+from hcc.errors import DataError, HccError
 from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
@@ -28,6 +30,11 @@ LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into
 
 def float_passes() -> list[str]:
     return CANONICALIZE + LAYOUT
+
+
+def is_prequantized(graph: Graph) -> bool:
+    """Imported with its own int8 scales (e.g. a full-int8 .tflite): no calibration, no float passes."""
+    return "hcc.quantized" in graph.metadata
 
 
 @dataclass
@@ -77,14 +84,19 @@ def _has_default_calibration(graph: Graph) -> bool:
 
 
 def lower_float(graph: Graph, *, after_each=None) -> Graph:
-    """The float part of the pipeline: canonicalise, lower, go channels-last."""
+    """The float part of the pipeline: canonicalise, lower, go channels-last (nothing for a
+    pre-quantized graph, which is channels-last already)."""
+    if is_prequantized(graph):
+        return graph
     return run_passes(graph, float_passes(), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
-    """Calibrate the lowered float graph and quantize it to int8."""
+    """Calibrate the lowered float graph and quantize it to int8 (a pre-quantized graph is left as it is)."""
     from hcc.interp.calibrate import calibrate, placeholder_calibration
 
+    if is_prequantized(graph):
+        return graph
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
@@ -97,6 +109,8 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
                        calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Run the default pipeline on `graph` (in place) and return it."""
+    if is_prequantized(graph) and not quantize:
+        raise HccError(f"the model is already int8 ({graph.metadata['hcc.quantized']}): a float build needs a float model")
     lower_float(graph, after_each=after_each)
     if quantize:
         quantize_graph(graph, calibration, after_each=after_each)
@@ -109,8 +123,10 @@ def kernel_passes(streaming: bool = True) -> list[str]:
     return (STREAMING if streaming else []) + ["lower-conv2d"]
 
 
-def default_passes(streaming: bool = True) -> list[str]:
-    """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs)."""
+def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:
+    """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs on `graph`)."""
+    if graph is not None and is_prequantized(graph):
+        return kernel_passes(streaming)
     return float_passes() + ["quantize"] + kernel_passes(streaming)
 
 

@@ -30,7 +30,7 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, float_build, write_blob, target, force,
                     as_json):
-    """Compile MODEL (.onnx or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
+    """Compile MODEL (.onnx, .tflite or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
 
     \b
     Runs import -> passes -> int8 quantization (calibrated on --calib, by

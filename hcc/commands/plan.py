@@ -19,7 +19,7 @@ from hcc.outputs import write_text_atomic
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML view of the plan.")
 def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path):
-    """Plan the memory of MODEL (.onnx, .hir, or a build directory from `hcc compile`).
+    """Plan the memory of MODEL (.onnx, .tflite, .hir, or a build directory from `hcc compile`).
 
     \b
     Sizes: 520k = 520KiB = 532480 bytes; 0.5M; 4M = 4MB (k = 1024).

@@ -22,6 +22,8 @@ def plan_json(result: ModelPlans, sram_budget: int, flash_budget: int) -> dict:
         "streaming_peak_bytes": result.streaming_peak,
         "unfused_peak_bytes": result.unfused_peak,
     }
+    if result.tflm is not None:
+        out["tflm_arena"] = {f"{k}_bytes": v for k, v in result.tflm.items()}
     out.update({k: v for k, v in plan.to_json().items() if k not in out})
     return out
 
@@ -77,6 +79,13 @@ def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
             f"streaming:    with fusion {result.streaming_peak:,} B, without {result.unfused_peak:,} B "
             f"(saves {saved:,} B, {percent(saved, result.unfused_peak)}); this plan: {'with' if result.streaming else 'without'}"
         )
+    if result.tflm is not None:
+        t = result.tflm
+        lines.append(f"TFLM arena:   head {t['head']:,} B (activations with inputs and outputs), tail {t['tail']:,} B "
+                     f"(persistent), total {t['total']:,} B; hcc: arena + io = {plan.peak_bytes + plan.io_bytes:,} B "
+                     f"vs TFLM head, weights and multipliers in flash")
+    elif result.tflm_note:
+        lines.append(result.tflm_note)
     lines += [
         f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena",
         f"SRAM arena:   {plan.peak_bytes:,} of {sram_budget:,} B ({percent(plan.peak_bytes, sram_budget)})",
