@@ -250,7 +250,7 @@ def plan(model, *, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, streami
         plans = plan_model_path(model, streaming=streaming, alignment=alignment)
     else:
         source = model_source(model, example_input=example_input, metadata=metadata)
-        plans = plan_model(source.load, streaming=streaming, alignment=alignment)
+        plans = plan_model(source.load, streaming=streaming, alignment=alignment, path=source.path)
     data = plan_json(plans, sram, flash)
     return PlanResult(**{k: data[k] for k in PlanResult.__dataclass_fields__ if k != "model_plans"}, model_plans=plans)
 
