@@ -94,12 +94,12 @@ def test_compile_plan_and_build_outside_the_checkout(installed):
     _run([hcc, "compile", "hcmtmm.onnx", "-o", "build-float", "--float"], cwd=work, env=env)
     _run([hcc, "compile", "hcmtmm.onnx", "-o", "build-blob", "--blob"], cwd=work, env=env)
     assert (work / "build-blob" / "hcmtmm.blob").stat().st_size > 0
-    _run([hcc, "compile", "hcmtmm.onnx", "-o", "arduino", "--target", "arduino"], cwd=work, env=env)
-    assert (work / "arduino" / "library.properties").is_file()
     report = _run([hcc, "plan", "hcmtmm.onnx", "--html", "plan.html"], cwd=work, env=env)
     assert report.splitlines()[-1].startswith("fits: SRAM 24,704 of 102,400 B")
     assert "<svg" in (work / "plan.html").read_text()
-    for build in ("build", "build-float"):
-        _run(["cmake", "-S", build, "-B", f"b-{build}"], cwd=work, env=env)
-        _run(["cmake", "--build", f"b-{build}", "-j", "2"], cwd=work, env=env)
-        assert (work / f"b-{build}" / "libhcmtmm.a").is_file()
+    assert "#define HCMTMM_FLOAT_BUILD 1" in (work / "build-float" / "hcmtmm.h").read_text()
+    # the issue's own check: cmake -S build -B b && cmake --build b (the int8 build; the
+    # float and library layouts are built in tests/backend and tests/packaging)
+    _run(["cmake", "-S", "build", "-B", "b"], cwd=work, env=env)
+    _run(["cmake", "--build", "b", "-j", "2"], cwd=work, env=env)
+    assert (work / "b" / "libhcmtmm.a").is_file()
