@@ -4,7 +4,8 @@
     python -m models.zoo.build --only kws_gru      # some of them (the other manifest entries stay)
     python -m models.zoo.build --reuse-weights     # export from build/zoo-cache/*.pt instead of training
 
-Per network: ``DATA.calib.npz`` (100 samples) and ``DATA.eval.npz`` (200, or all held-out CK+ images) in the
+Per network: ``DATA.calib.npz`` (100 samples) and ``DATA.eval.npz`` (200; 100 for the U-Net; all held-out CK+
+images) in the
 layout the PyTorch model takes (shared by networks that read the same data), then ``NAME.ts13.onnx`` and
 ``NAME.ts17.onnx`` (TorchScript exporter, ``dynamo=False``) and ``NAME.dynamo21.onnx`` (``dynamo=True``; opset
 18 if 21 fails). A later export whose nodes and weights equal an earlier one's (TorchScript at opset 17 usually
@@ -35,6 +36,7 @@ from models.zoo.torch_models import NET_BY_NAME, NETS, ZooNet
 ZOO = manifest.ZOO_DIR
 CACHE = ZOO.parents[1] / "build" / "zoo-cache"
 N_CALIB, N_EVAL = 100, 200
+EVAL_N = {"seg64": 100}       # its TFLM reference outputs are 64x64x3 per sample: keep the files small
 EXPORTS = [("torchscript", 13), ("torchscript", 17), ("dynamo", 21)]
 DYNAMO_FALLBACK_OPSET = 18
 
@@ -113,10 +115,28 @@ def export(model: nn.Module, example: torch.Tensor, path: Path, exporter: str, o
         torch.onnx.export(model, (example,), str(path), dynamo=True, external_data=False, verbose=False, **kw)
 
 
+def _explicit_attributes(node: onnx.NodeProto, opset: int) -> list[bytes]:
+    """The node's attributes, less those set to the schema's default (opset 15's BatchNormalization
+    writes training_mode=0, its default), serialized for comparison."""
+    try:
+        defaults = onnx.defs.get_schema(node.op_type, opset, node.domain).attributes
+    except onnx.defs.SchemaError:
+        defaults = {}
+    kept = []
+    for a in node.attribute:
+        d = defaults.get(a.name)
+        if d is not None and d.default_value.type == a.type and \
+                onnx.helper.get_attribute_value(d.default_value) == onnx.helper.get_attribute_value(a):
+            continue
+        kept.append(a.SerializeToString())
+    return kept
+
+
 def same_graph(a: onnx.ModelProto, b: onnx.ModelProto) -> bool:
-    """Equal node lists (op types, attributes, wiring) and equal initializers."""
+    """Equal node lists (op types, wiring, attributes other than defaults) and equal initializers."""
     def nodes(m):
-        return [(n.op_type, n.domain, list(n.input), list(n.output), [a.SerializeToString() for a in n.attribute])
+        opset = manifest.onnx_opset(m)
+        return [(n.op_type, n.domain, list(n.input), list(n.output), _explicit_attributes(n, opset))
                 for n in m.graph.node]
 
     def weights(m):
@@ -152,12 +172,13 @@ def build_net(net: ZooNet, reuse: bool, log) -> tuple[list[dict], dict]:
         torch.save(model.state_dict(), ckpt)
 
     data_files = {}
-    for split, n in (("calib", N_CALIB), ("eval", N_EVAL)):
+    n_eval = EVAL_N.get(net.dataset, N_EVAL)
+    for split, n in (("calib", N_CALIB), ("eval", n_eval)):
         x, y, _ = split_data(net, split, n)
         f = ZOO / f"{net.dataset}.{split}.npz"
         np.savez_compressed(f, x=x, y=y.astype(np.int64))
         data_files[split] = f.name
-    x_eval, y_eval, mask_eval = split_data(net, "eval", N_EVAL)
+    x_eval, y_eval, mask_eval = split_data(net, "eval", n_eval)
 
     wrapped = Exported(model, net.task == "classifier").eval()
     example = torch.from_numpy(x_eval[:1])
@@ -193,8 +214,8 @@ def build_net(net: ZooNet, reuse: bool, log) -> tuple[list[dict], dict]:
                 if same is not None:     # redundant: keep the manifest entry, not a second copy of the file
                     path.unlink()
                     entry.update(file=None, same_graph_as=same["file"], macs=same["macs"],
-                                 notes=f"same nodes, attributes and weights as {same['file']} (only the opset "
-                                       "number differs); not stored to keep the zoo small")
+                                 notes=f"same nodes, wiring, attributes (defaults aside) and weights as "
+                                       f"{same['file']}; not stored to keep the zoo small")
                     entries.append(entry)
                     log(f"  {path.name}: same graph as {same['file']}, not stored")
                     break
@@ -246,7 +267,7 @@ def main(argv=None) -> int:
         timings[net.name] = timing
     old = manifest.load().get("wall_s", {}).get("pytorch", {})
     wall = manifest.load().get("wall_s", {})
-    wall["pytorch"] = {**{k: v for k, v in old.items() if k not in names}, **timings}
+    wall["pytorch"] = {**old, **{k: {**old.get(k, {}), **v} for k, v in timings.items()}}
     manifest.replace(lambda e: e["source"] == "pytorch" and e["exporter"] in ("torchscript", "dynamo")
                      and e["network"] in names, entries, wall_s=wall)
     print(f"done in {time.time() - t0:.0f} s; {sum(1 for e in entries if e['file'])} files, "

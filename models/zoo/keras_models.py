@@ -7,7 +7,7 @@ Run with the TensorFlow venv, after ``python -m models.zoo.build`` (main venv):
     /work/devtf/bin/python models/zoo/keras_models.py --no-onnx2tf     # Keras models only
 
 1. Keras 3 builds (channels-last) of the MLPerf Tiny DS-CNN, ResNet-8, FC autoencoder, MobileNet alpha 0.25
-   (``keras.applications.MobileNet``) and the FER mini-Xception, trained briefly on the same data as the PyTorch
+   (``keras.applications.MobileNet``), the FER mini-Xception and the GRU / LSTM keyword spotters, trained briefly on the same data as the PyTorch
    networks (one thread, fixed seeds), exported with tf2onnx (opset 13, ``tf2onnx.convert.from_function``: its
    ``from_keras`` does not take Keras 3 models) to ``NAME_keras.tf2onnx13.onnx``.
 2. Their full-int8 twins (``TFLiteConverter.from_keras_model``, ``Optimize.DEFAULT``, ``TFLITE_BUILTINS_INT8``,
@@ -51,7 +51,7 @@ from models.zoo import manifest, onnxfiles, opstats, synth  # noqa: E402
 
 ZOO = manifest.ZOO_DIR
 WORK = REPO / "build" / "zoo-tf"
-N_CALIB, N_EVAL = 100, 200
+N_CALIB = 100
 TFLM_RUN = Path(__file__).resolve().parent / "tflm_run.py"
 
 
@@ -119,6 +119,24 @@ def fer_mini_xception(batch_size=None):
     return keras.Model(inp, out, name="fer_mini_xception")
 
 
+def _recurrent(cell, batch_size):
+    """1 layer of 64 units, the last step -> FC 12. The batch-1 export twin is unrolled (49 steps of plain
+    ops): the TFLite converter cannot quantize the TensorList loop of a rolled Keras LSTM/GRU to full int8,
+    and tf2onnx would write that loop as an ONNX Loop. Rolled and unrolled layers share the same weights."""
+    inp = keras.Input((49, 10), batch_size=batch_size, name="input")
+    x = cell(64, unroll=batch_size is not None)(inp)
+    return keras.Model(inp, layers.Dense(12, activation="softmax")(x))
+
+
+def kws_gru(batch_size=None):
+    """Keras GRU (reset_after=True, PyTorch's formulation) keyword spotter."""
+    return _recurrent(layers.GRU, batch_size)
+
+
+def kws_lstm(batch_size=None):
+    return _recurrent(layers.LSTM, batch_size)
+
+
 @dataclass(frozen=True)
 class KerasNet:
     network: str           # the PyTorch network it mirrors (models.zoo.torch_models name)
@@ -131,6 +149,7 @@ class KerasNet:
     epochs: int
     lr: float
     reference: str
+    layout: str = "last"   # the data's layout: 'last' = channels-last of the PyTorch data, 'first' = as is
 
     @property
     def name(self):
@@ -143,11 +162,15 @@ KERAS_NETS = [
     KerasNet("ic_resnet8", ic_resnet8, "cnn", "classifier", "shapes32", synth.SHAPE_LABELS, 3000, 5, 2e-3,
              "MLPerf Tiny IC ResNet-8 (resnet_v1_eembc), Keras reference"),
     KerasNet("ad_autoencoder", ad_autoencoder, "mlp", "regression", "machine_sound", (), 3000, 30, 1e-3,
-             "MLPerf Tiny AD FC autoencoder, Keras reference"),
+             "MLPerf Tiny AD FC autoencoder, Keras reference", "first"),
     KerasNet("vww_mobilenet_v1", vww_mobilenet_v1, "separable", "classifier", "vww96", ("no_person", "person"),
              2000, 8, 4e-3, "keras.applications.MobileNet alpha 0.25 (MLPerf Tiny VWW)"),
     KerasNet("fer_mini_xception", fer_mini_xception, "separable", "classifier", "ck48", synth.CK48_CLASSES,
              0, 12, 2e-3, "mini-Xception (Arriaga et al. 2017), Keras original"),
+    KerasNet("kws_gru", kws_gru, "recurrent", "classifier", "kws_seq", synth.KWS_LABELS, 2000, 15, 5e-3,
+             "GRU KWS (Hello Edge), Keras GRU unrolled for export", "first"),
+    KerasNet("kws_lstm", kws_lstm, "recurrent", "classifier", "kws_seq", synth.KWS_LABELS, 2000, 15, 5e-3,
+             "LSTM KWS (Hello Edge), Keras LSTM unrolled for export", "first"),
 ]
 
 
@@ -167,17 +190,17 @@ def channels_last_data(dataset: str, split: str, n: int):
 
 
 def data_file(dataset: str, split: str, layout: str) -> str:
-    """Write (once per run) the split of ``dataset`` in ``layout`` ('first' = the PyTorch file, 'last' = the
-    channels-last file ``DATASET_nhwc``); returns the file name."""
+    """The split of ``dataset`` in ``layout``: 'first' = the PyTorch build's file, 'last' = its samples
+    channels-last in ``DATASET_nhwc.SPLIT.npz`` (written once per run); returns the file name."""
+    first = f"{dataset}.{split}.npz"
+    if not (ZOO / first).exists():
+        raise FileNotFoundError(f"{first}: run python -m models.zoo.build first")
     if layout == "first":
-        name = f"{dataset}.{split}.npz"
-        if not (ZOO / name).exists():
-            raise FileNotFoundError(f"{name}: run python -m models.zoo.build first")
-        return name
+        return first
     name = f"{dataset}_nhwc.{split}.npz"
     if name not in _written:
-        x, y, _ = channels_last_data(dataset, split, N_CALIB if split == "calib" else N_EVAL)
-        np.savez_compressed(ZOO / name, x=x, y=y)
+        with np.load(ZOO / first) as f:
+            np.savez_compressed(ZOO / name, x=synth.to_channels_last(f["x"]), y=f["y"])
         _written.add(name)
     return name
 
@@ -200,7 +223,7 @@ def metrics(task: str, prefix: str, out: np.ndarray, x: np.ndarray, y: np.ndarra
 # ---------------------------------------------------------------------------------------- Keras train/export
 def train_keras(net: KerasNet, log) -> keras.Model:
     keras.utils.set_random_seed(_seed(net.name))
-    x, y, _ = channels_last_data(net.dataset, "train", net.train_n)
+    x, y, _ = (channels_last_data if net.layout == "last" else synth.split_data)(net.dataset, "train", net.train_n)
     if net.dataset == "ck48":                    # flipped copies: faces are left-right symmetric
         x, y = np.concatenate([x, x[:, :, ::-1]]), np.concatenate([y, y])
     model = net.build()
@@ -284,8 +307,7 @@ def build_keras(net: KerasNet, log) -> list[dict]:
     model = train_keras(net, log)
     train_s = time.time() - t0
     params = int(model.count_params())
-    calib_f, eval_f = (data_file(net.dataset, s, "first" if net.dataset == "machine_sound" else "last")
-                       for s in ("calib", "eval"))
+    calib_f, eval_f = (data_file(net.dataset, s, net.layout) for s in ("calib", "eval"))
     calib = np.load(ZOO / calib_f)["x"]
     ev = np.load(ZOO / eval_f)
     x_eval, y_eval = ev["x"], ev["y"]
@@ -296,7 +318,7 @@ def build_keras(net: KerasNet, log) -> list[dict]:
     tfl_path = ZOO / f"{net.name}.int8.tflite"
     base = {"network": net.network, "family": net.family, "task": net.task, "source": "keras",
             "calib": calib_f, "eval": eval_f, "dataset": net.dataset, "input_shape": [1, *x_eval.shape[1:]],
-            "input_layout": "NHWC" if x_eval.ndim == 4 else "NC",
+            "input_layout": {4: "NHWC", 3: "NTC"}.get(x_eval.ndim, "NC"),
             "labels": list(net.labels) if net.task == "classifier" else None, "params": params,
             "reference": net.reference, "train_s": round(train_s, 1)}
     onnx_entry = {"name": f"{net.name}.tf2onnx13", **base, "exporter": "tf2onnx", "opset": 13,

@@ -66,8 +66,9 @@ def markdown_table(data: dict) -> str:
             note = f"same graph as {e['same_graph_as']}, not stored"
         else:
             note = f"twin: {e['tflite']}" if e.get("tflite") else ""
+        kib = f"{e['bytes'] / 1024:.0f}" if e["file"] else ""
         rows.append(f"| {e['network']} | {e['source']} | {e['exporter']} | {e.get('opset') or ''} | "
-                    f"{e['file'] or '-'} | {e.get('bytes', 0) / 1024:.0f} | {e['params']:,} | "
+                    f"{e['file'] or '-'} | {kib} | {e['params']:,} | "
                     f"{(e.get('macs') or 0):,} | {_metric(e, 'float')} | {tflm} | {_metric(e, 'tflm_int8')} | {note} |")
     return "\n".join(rows)
 
