@@ -39,11 +39,12 @@ def is_prequantized(graph: Graph) -> bool:
 
 @dataclass
 class CalibrationOptions:
-    data: str | Path | None = None  # folder of images, .npz, or None for MODEL.calib.npz
+    data: str | Path | np.ndarray | None = None  # folder of images, .npz, samples, or None for MODEL.calib.npz
     method: str = "percentile"
     percentile: float = 99.99
     limit: int | None = None
     progress: bool = False
+    raw: bool = False  # use .npz inputs whose range does not match the model's preprocessing
     # Planning only needs sizes, not scales: without data, quantize with placeholder ranges.
     placeholder_if_missing: bool = False
 
@@ -63,15 +64,18 @@ def default_calibration_file(graph: Graph) -> Path | None:
 
 
 def load_calibration_samples(graph: Graph, options: CalibrationOptions) -> np.ndarray:
-    from hcc.data import load_dataset
+    from hcc.data import dataset_from_array, load_dataset
 
+    if options.data is not None and not isinstance(options.data, (str, Path)):
+        return dataset_from_array(options.data, graph, label="the calibration array", limit=options.limit,
+                                  raw=options.raw).x
     path = options.data
     if path is None:
         path = default_calibration_file(graph)
         if path is None or not path.exists():
             looked = f" (looked for {path})" if path else ""
             raise DataError(f"no calibration data: pass --calib DIR|FILE.npz{looked}")
-    return load_dataset(path, graph, limit=options.limit, progress=options.progress).x
+    return load_dataset(path, graph, limit=options.limit, progress=options.progress, raw=options.raw).x
 
 
 def _has_default_calibration(graph: Graph) -> bool:

@@ -47,13 +47,19 @@ def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int 
         plan = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
         return ModelPlans(plan, graph.name, None, None, None)
 
+    return plan_model(lambda: load_model(path), streaming=streaming, alignment=alignment, path=path)
+
+
+def plan_model(load, *, streaming: bool = True, alignment: int = 16, path: Path | None = None) -> ModelPlans:
+    """Plan the graph `load()` returns (a fresh one per call: passes rewrite in place) through
+    the default pipeline, with and without streaming fusion. `path`: the model file, which
+    TFLM reads for its own arena figures when the model is a .tflite."""
     peaks: dict[bool, MemoryPlan] = {}
-    for fused in (streaming, not streaming):  # the model is loaded afresh: passes rewrite in place
-        graph = build_target_graph(load_model(path), streaming=fused,
-                                   calibration=CalibrationOptions(placeholder_if_missing=True))
+    for fused in (streaming, not streaming):
+        graph = build_target_graph(load(), streaming=fused, calibration=CalibrationOptions(placeholder_if_missing=True))
         peaks[fused] = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
     result = ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
-    if graph.metadata.get("hcc.quantized") == "tflite":
+    if graph.metadata.get("hcc.quantized") == "tflite" and path is not None:
         from hcc.peers.tflm import INSTALL_HINT, tflm_arena, tflm_available
 
         if not tflm_available():

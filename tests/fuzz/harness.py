@@ -73,7 +73,8 @@ def run_model(path: Path, work: Path, deep: bool = True) -> str:
         graph = load_model(path)  # hcc compile --calib tiny.npz
         out = work / "build"
         check_output_dir(out, force=False)
-        build_target_graph(graph, calibration=CalibrationOptions(data=_calibration_file(graph, work)))
+        # random samples, not pictures through the model's preprocessing: raw, as with --calib-raw
+        build_target_graph(graph, calibration=CalibrationOptions(data=_calibration_file(graph, work), raw=True))
         plan = plan_memory(graph)
         check_budget(plan, SRAM, FLASH)
         from hcc.backend.generate import generate
