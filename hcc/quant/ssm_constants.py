@@ -24,10 +24,12 @@ MAX_K_IN = 31
 # its leading one) indexes a table by its top EXP_BITS + 2 bits, one table row per binary
 # exponent of the product: EXP_BITS bits after the leading one (one more in the upper half).
 EXP_BITS = 5
-# -log2(dA) below this gives dA = 2^15 exactly, above EXP_ZERO dA = 0 (round(2^15 2^-p)):
-# dt and |A| log2(e) are clipped so that the table has no rows of constants only.
-EXP_ONE = 2.0**-19
-EXP_ZERO = 20.0
+# |A| log2(e) below ALPHA_ONE gives -log2(dA) < 2^-19 for every dt < 2^14, dA = 2^15 exactly
+# (it becomes 0); above ALPHA_ZERO, -log2(dA) > 20 for every dt >= 2^-24, dA = 0 (it is lowered
+# to that bound). Both hold whatever the calibration, so the table's size depends on A alone.
+ALPHA_ONE = 2.0**-33
+ALPHA_ZERO = 20.0 * 2.0**24
+DT_ROWS = 14               # T_dt in [1, 2^14): bit lengths 1 .. 14, one row offset each
 # The state bound: |h| <= H_STATE_MAX, so h * dA (dA <= 2^15) is one 32-bit product.
 H_STATE_MAX = (1 << 16) - 1
 # The readout sums its two terms in int32 units of 2^-s_o output LSB: s_o <= READOUT_MAX_SHIFT
@@ -123,43 +125,26 @@ def _a_normalised(alpha: float, mb: int):
 def exp_index_terms(dt_table, f_dt: int, A, bits: int = EXP_BITS):
     """The exp(dt A) table and its indexing terms (docs/numerics.md, "Selective scan").
 
-    dt = T_dt / 2^F_dt = dt_mant 2^-E_dt exactly (dt_mant in [2^14, 2^15)); alpha = |A| log2(e)
-    ~= a_mant 2^-E_a (a_mant in [2^15, 2^16), rounded). Their product P = dt_mant a_mant lies in
-    [2^29, 2^31) and -log2(dA) = P 2^-(E_dt + E_a); row E_dt + E_a - v_min of the table holds
-    round(2^15 2^(-(j + 1/2) 2^(29-bits) 2^-(E_dt + E_a))) at j = P >> (29 - bits), j in
-    [2^bits, 2^(bits+2)); j = 0 (dt = 0 or alpha = 0) holds 2^15. Where
-    -log2(dA) < 2^-19 for every pairing (a too small dt or alpha: dA = 2^15 exactly) the
-    factor becomes 0, and a dt or alpha so large that -log2(dA) > 20 whenever the other is
-    nonzero is lowered to that bound (dA = 0 either way), so no row holds constants only.
+    dt = T_dt / 2^F_dt = dt_mant 2^-E_dt exactly (dt_mant in [2^14, 2^15), E_dt = F_dt + 15 -
+    bitlen(T_dt)); alpha = |A| log2(e) ~= a_mant 2^-E_a (a_mant in [2^15, 2^16), rounded). Their
+    product P = dt_mant a_mant lies in [2^29, 2^31) and -log2(dA) = P 2^-(E_dt + E_a); row
+    (14 - bitlen(T_dt)) + (E_a - min E_a) of the table holds round(2^15 2^(-(j + 1/2)
+    2^(29-bits) 2^-(E_dt + E_a))) at j = P >> (29 - bits), j in [2^bits, 2^(bits+2)); j = 0
+    (dt = 0 or alpha = 0) holds 2^15. The rows cover every bit length of T_dt (14) whether it
+    occurs or not, and alpha is clipped to [ALPHA_ONE, ALPHA_ZERO] (no change to any dA), so the
+    table's size depends on A alone, not on the calibration.
     """
-    dt = np.asarray(dt_table, np.float64) / 2.0**f_dt
+    t = np.asarray(dt_table, np.int64)
     alpha = np.maximum(-np.asarray(A, np.float64) * LOG2E, 0.0)
-    if dt.max() <= 0 or alpha.max() <= 0:
-        dt_eff, alpha_eff = np.zeros_like(dt), np.zeros_like(alpha)
-    else:
-        dt_eff = np.where(dt * alpha.max() < EXP_ONE, 0.0, dt)
-        alpha_eff = np.where(alpha * dt.max() < EXP_ONE, 0.0, alpha)
-        if (alpha_eff > 0).any() and (dt_eff > 0).any():
-            alpha_eff = np.minimum(alpha_eff, EXP_ZERO / dt_eff[dt_eff > 0].min())
-            a_pos = alpha_eff[alpha_eff > 0]
-            # dt stays exact: only codes whose dt is past the bound are lowered, to a value
-            # still past it (the bound itself, as T_dt rounded up)
-            cap = math.ceil(EXP_ZERO / a_pos.min() * 2.0**f_dt) / 2.0**f_dt
-            dt_eff = np.minimum(dt_eff, cap)
-    t_eff = np.round(dt_eff * 2.0**f_dt)
-    dt_mant, dt_shift = _normalised(t_eff, _dt_normalised, 14)
-    dt_exp = np.where(dt_mant > 0, f_dt + dt_shift, 0)
-    a_mant, a_exp = _normalised(alpha_eff, _a_normalised, 15)
-    e_dt = dt_exp[dt_mant > 0]
+    alpha = np.where(alpha < ALPHA_ONE, 0.0, np.minimum(alpha, ALPHA_ZERO))
+    dt_mant, dt_shift = _normalised(t, _dt_normalised, 14)
+    dt_row = np.where(dt_mant > 0, dt_shift - 1, 0).astype(np.int64)      # 14 - bitlen(T_dt)
+    a_mant, a_exp = _normalised(alpha, _a_normalised, 15)
     e_a = a_exp[a_mant > 0]
-    if e_dt.size == 0 or e_a.size == 0:
-        lo_dt = hi_dt = lo_a = hi_a = 0
-    else:
-        lo_dt, hi_dt, lo_a, hi_a = int(e_dt.min()), int(e_dt.max()), int(e_a.min()), int(e_a.max())
-    dt_row = np.where(dt_mant > 0, dt_exp - lo_dt, 0).astype(np.int64)
+    lo_a, hi_a = (int(e_a.min()), int(e_a.max())) if e_a.size else (0, 0)
     a_row = np.where(a_mant > 0, a_exp - lo_a, 0).astype(np.int64)
-    rows = (hi_dt - lo_dt) + (hi_a - lo_a) + 1
-    v = lo_dt + lo_a + np.arange(rows, dtype=np.float64)[:, None]
+    rows = DT_ROWS + (hi_a - lo_a)
+    v = (f_dt + 1) + lo_a + np.arange(rows, dtype=np.float64)[:, None]    # E_dt + E_a of each row
     j = np.arange(1 << (bits + 2), dtype=np.float64)[None, :]
     p = (j + 0.5) * 2.0 ** (29 - bits) * 2.0**-v
     table = np.clip(round_half_away(32768.0 * np.exp2(-p)), 0, 32768).astype(np.int64)

@@ -347,14 +347,15 @@ static inline int8_t hcc_requant_hoisted(const hcc_requant_hoisted_t *q, int32_t
 /* The same on Xtensa, for inline asm loops (which keep q's fields in registers and set SAR
  * to q->sh once, with ssr): %[t] = acc in, the clamped result out; clobbers %[u]. GCC keeps
  * no value in SAR between instructions, so an asm statement may set it. */
-#define HCC_REQUANT_HOISTED_ASM                                                   \
+#define HCC_REQUANT_HOISTED_ASM HCC_REQUANT_HOISTED_TERMS_ASM HCC_CLAMP_ASM
+/* ... its six instructions before the clamp */
+#define HCC_REQUANT_HOISTED_TERMS_ASM                                             \
     "mull %[u], %[t], %[bl]\n\t"                                                  \
     "mull %[t], %[t], %[bh]\n\t"                                                  \
     "srai %[u], %[u], 16\n\t"                                                     \
     "add %[t], %[t], %[u]\n\t"                                                    \
     "add %[t], %[t], %[c]\n\t"                                                    \
-    "sra %[t], %[t]\n\t"                                                          \
-    HCC_CLAMP_ASM
+    "sra %[t], %[t]\n\t"
 
 /* %[t] clamped to [%[lo], %[hi]] (two branches, usually not taken; local labels 8, 9). */
 #define HCC_CLAMP_ASM                                                             \

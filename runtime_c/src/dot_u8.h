@@ -276,12 +276,7 @@ static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
     "l32i %[t], %[r], " #ao "\n\t"                                                \
     "add %[u], %[t], %[k]\n\t"                                                    \
     "bgeui %[u], 65536, " #sl "f\n\t"                                             \
-    "mull %[u], %[t], %[bl]\n\t"                                                  \
-    "mull %[t], %[t], %[bh]\n\t"                                                  \
-    "srai %[u], %[u], 16\n\t"                                                     \
-    "add %[t], %[t], %[u]\n\t"                                                    \
-    "add %[t], %[t], %[c]\n\t"                                                    \
-    "sra %[t], %[t]\n\t"                                                          \
+    HCC_REQUANT_HOISTED_TERMS_ASM                                                 \
     #bk ":\n\t"                                                                   \
     HCC_CLAMP_ASM                                                                 \
     "s8i %[t], %[" #dp "], 0\n\t"

@@ -173,7 +173,7 @@ def test_builder_formats():
     nz = p.dt_mant > 0
     assert ((p.dt_mant[nz] >= 1 << 14) & (p.dt_mant[nz] < 1 << 15)).all()
     assert ((p.a_mant >= 1 << 15) & (p.a_mant < 1 << 16)).all()
-    assert p.exp_table.shape == (p.dt_row.max() + p.a_row.max() + 1, 1 << (EXP_BITS + 2))
+    assert p.exp_table.shape == (14 + p.a_row.max(), 1 << (EXP_BITS + 2))   # every T_dt bit length, and A
     assert (p.exp_table[:, 0] == 32768).all() and p.exp_table.max() <= 32768
     assert 0 < p.m_y < 1 << 15 and 0 <= p.s_o <= READOUT_MAX_SHIFT
     with pytest.raises(ValueError):
