@@ -374,4 +374,7 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 }
 #endif
 
+#include "hcc_expand.h"     /* Expand (broadcast copy, both builds) */
+#include "hcc_recurrent.h"  /* GRU and LSTM (int8 and float) */
+
 #endif /* HCC_KERNELS_H */
