@@ -45,21 +45,31 @@ def _active(t: int, seq_lens, batch: int) -> np.ndarray:
     return (t < np.asarray(seq_lens).reshape(batch, 1))
 
 
-def gru_float(x, w, r, b=None, h0=None, seq_lens=None, *, linear_before_reset: int = 0,
-              directions=(False,)):
-    """ONNX GRU. `directions`: reverse flag per direction. Returns (Y, Y_h, RecurrentStats)."""
+def _layer(x, w, b, gates: int):
+    """(x in float64, T, batch, hidden, rows, Y's zeros, one state's zeros, the per-direction
+    biases [D, 2 * rows])."""
     x = np.asarray(x, np.float64)
     seq_len, batch, _ = x.shape
     num_dir, rows, _ = np.shape(w)
-    hidden = rows // 3
-    y = np.zeros((seq_len, num_dir, batch, hidden))
-    y_h = np.zeros((num_dir, batch, hidden))
-    absmax = np.zeros((num_dir, 3))
+    hidden = rows // gates
+    biases = np.zeros((num_dir, 2 * rows)) if b is None else np.asarray(b, np.float64)
+    return x, seq_len, batch, hidden, rows, np.zeros((seq_len, num_dir, batch, hidden)), \
+        np.zeros((num_dir, batch, hidden)), biases
+
+
+def _initial(state, d: int, batch: int, hidden: int) -> np.ndarray:
+    return np.zeros((batch, hidden)) if state is None else np.array(state[d], np.float64)
+
+
+def gru_float(x, w, r, b=None, h0=None, seq_lens=None, *, linear_before_reset: int = 0,
+              directions=(False,)):
+    """ONNX GRU. `directions`: reverse flag per direction. Returns (Y, Y_h, RecurrentStats)."""
+    x, seq_len, batch, hidden, rows, y, y_h, biases = _layer(x, w, b, 3)
+    absmax = np.zeros((len(directions), 3))
     for d, reverse in enumerate(directions):
         wd, rd = np.asarray(w[d], np.float64), np.asarray(r[d], np.float64)
-        bd = np.zeros(2 * rows) if b is None else np.asarray(b[d], np.float64)
-        wb, rb = bd[:rows], bd[rows:]
-        h = np.zeros((batch, hidden)) if h0 is None else np.array(h0[d], np.float64)
+        wb, rb = biases[d, :rows], biases[d, rows:]
+        h = _initial(h0, d, batch, hidden)
         wz, wr, wn = np.split(wd, 3)
         rz, rr, rn = np.split(rd, 3)
         (wbz, wbr, wbn), (rbz, rbr, rbn) = np.split(wb, 3), np.split(rb, 3)
@@ -79,26 +89,19 @@ def gru_float(x, w, r, b=None, h0=None, seq_lens=None, *, linear_before_reset: i
             for g, p in enumerate((pz, pr, pn)):
                 absmax[d, g] = max(absmax[d, g], float(np.max(np.abs(np.where(active, p, 0.0)), initial=0.0)))
         y_h[d] = h
-    return y, y_h, RecurrentStats(absmax, np.zeros(num_dir))
+    return y, y_h, RecurrentStats(absmax, np.zeros(len(directions)))
 
 
 def lstm_float(x, w, r, b=None, h0=None, c0=None, p=None, seq_lens=None, *, directions=(False,)):
     """ONNX LSTM (peepholes P [D, 3H] in order i, o, f). Returns (Y, Y_h, Y_c, RecurrentStats)."""
-    x = np.asarray(x, np.float64)
-    seq_len, batch, _ = x.shape
-    num_dir, rows, _ = np.shape(w)
-    hidden = rows // 4
-    y = np.zeros((seq_len, num_dir, batch, hidden))
-    y_h = np.zeros((num_dir, batch, hidden))
-    y_c = np.zeros((num_dir, batch, hidden))
-    gate_absmax, cell_absmax = np.zeros((num_dir, 4)), np.zeros(num_dir)
+    x, seq_len, batch, hidden, rows, y, y_h, biases = _layer(x, w, b, 4)
+    y_c = np.zeros_like(y_h)
+    gate_absmax, cell_absmax = np.zeros((len(directions), 4)), np.zeros(len(directions))
     for d, reverse in enumerate(directions):
         wd, rd = np.asarray(w[d], np.float64), np.asarray(r[d], np.float64)
-        bd = np.zeros(2 * rows) if b is None else np.asarray(b[d], np.float64)
-        bias = bd[:rows] + bd[rows:]
+        bias = biases[d, :rows] + biases[d, rows:]
         pi, po, pf = np.split(np.zeros(3 * hidden) if p is None else np.asarray(p[d], np.float64), 3)
-        h = np.zeros((batch, hidden)) if h0 is None else np.array(h0[d], np.float64)
-        c = np.zeros((batch, hidden)) if c0 is None else np.array(c0[d], np.float64)
+        h, c = _initial(h0, d, batch, hidden), _initial(c0, d, batch, hidden)
         for t in _steps(seq_len, reverse):
             gates = x[t] @ wd.T + h @ rd.T + bias
             a_i, a_o, a_f, a_c = np.split(gates, 4, axis=1)
@@ -133,8 +136,8 @@ def interp_lookup(table: np.ndarray, q, shift: int = 0) -> np.ndarray:
 
 
 def mul_q15(r, v) -> np.ndarray:
-    """floor((r v + 2^14) / 2^15): a Q15 factor times an int32 value, rounded half up (the C
-    kernel forms it with two 32-bit products)."""
+    """floor((r v + 2^14) / 2^15): a Q15 factor 0 <= r <= 2^15 times a value |v| <= 2^29,
+    rounded half up (the C kernel forms it with two 32-bit products)."""
     return (np.asarray(r, np.int64) * np.asarray(v, np.int64) + (1 << 14)) >> 15
 
 
@@ -174,7 +177,7 @@ def gru_s8(x, p: RecurrentParams, h0=None) -> tuple[np.ndarray, np.ndarray]:
                 rh = p.z_h + round_shift(rg * (h - p.z_h), 15)
                 pn = px[n_rows] + partial(dp.offset_h[n_rows] + dp.r[n_rows] @ rh, dp.mult_h[n_rows], dp.shift_h[n_rows])
             n = interp_lookup(dp.tables[2], saturate_int16(pn))
-            keep = partial((Q15_ONE - z) * n, p.m_out, p.s_out)  # (1 - z) n in units 2^-15 s_h
+            keep = partial(mul_q15(Q15_ONE - z, n), p.m_out, p.s_out)  # (1 - z) n in units 2^-15 s_h
             h = saturate_int8(p.z_h + round_shift(keep + z * (h - p.z_h), 15)).astype(np.int64)
             y[t, d] = h
         y_h[d] = h
@@ -201,7 +204,7 @@ def lstm_s8(x, p: RecurrentParams, h0=None, c0=None) -> tuple[np.ndarray, np.nda
             i, o, f, g = (interp_lookup(dp.tables[k], pre[k * hidden:(k + 1) * hidden]) for k in range(4))
             c = saturate_int16(round_shift(f * c + round_shift(i * g, p.cell_exp), 15))
             tc = interp_lookup(p.cell_table, c, p.cell_table_shift)
-            h = saturate_int8(p.z_h + requantize(o * tc, p.m_out, p.s_out)).astype(np.int64)
+            h = saturate_int8(p.z_h + requantize(mul_q15(o, tc), p.m_out, p.s_out)).astype(np.int64)
             y[t, d] = h
         y_h[d] = h
         if p.y_c is not None:

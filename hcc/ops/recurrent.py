@@ -28,11 +28,49 @@ from hcc.ir.types import TensorType
 from hcc.kernels.recurrent import gru_float, gru_s8, lstm_float, lstm_s8
 from hcc.ops.base import REQUIRED, OpDef, register
 from hcc.ops.c_call import operand, optional_ptr
+from hcc.ops.fully_connected import fc_row_layout
 from hcc.quant.params import scale_zp
 from hcc.quant.recurrent_constants import build_recurrent_params
 
 DIRECTIONS = {"forward": (False,), "reverse": (True,), "bidirectional": (False, True)}
 DEFAULT_ACTIVATIONS = {"GRU": ("sigmoid", "tanh"), "LSTM": ("sigmoid", "tanh", "tanh")}
+
+
+# hcc_rnn_direction_s8_t's arrays and their C types
+C_DIRECTION_ARRAYS = {"w": np.uint8, "r": np.uint8, "offset_x": np.int32, "offset_h": np.int32, "bias": np.int32,
+                      "bias_n": np.int32, "mult_x": np.int32, "shift_x": np.int32, "mult_h": np.int32,
+                      "shift_h": np.int32, "tables": np.int16}
+
+
+def unit_blocks(weights: np.ndarray, hidden: int, gates) -> np.ndarray:
+    """[rows, k] int8 -> per unit j, for each input i, the rows g * hidden + j (g in `gates`)
+    side by side, stored as w + 128 (uint8): hcc_row_block_u8's blocks, one per unit."""
+    w = np.asarray(weights, np.int64) + 128
+    return np.concatenate([w[[g * hidden + j for g in gates]].T.reshape(-1) for j in range(hidden)]).astype(np.uint8)
+
+
+def _wrap32(v) -> np.ndarray:
+    return (np.asarray(v, np.int64) + 2**31) % 2**32 - 2**31
+
+
+def c_direction_arrays(dp, p) -> dict[str, np.ndarray]:
+    """One direction's arrays as runtime_c/include/hcc_recurrent.h lays them out: the weights
+    in unit blocks (the GRU with linear_before_reset = 0: blocks of z and r, then the n rows in
+    blocks of four units, as the fully connected row kernel's), the offsets less 128 sum w,
+    which go with weights read as w + 128 (-(z + 128) sum w: the kernel's sums wrap around in
+    32 bits, so the offsets are wrapped to int32)."""
+    hidden = p.hidden
+    gates = dp.tables.shape[0]
+    if p.cell == "GRU" and not p.linear_before_reset:
+        n = slice(2 * hidden, 3 * hidden)
+        w = np.concatenate([unit_blocks(dp.w, hidden, (0, 1)), fc_row_layout(dp.w[n], np.zeros(hidden), 0)[0]])
+        r = np.concatenate([unit_blocks(dp.r, hidden, (0, 1)), fc_row_layout(dp.r[n], np.zeros(hidden), 0)[0]])
+    else:
+        w, r = unit_blocks(dp.w, hidden, range(gates)), unit_blocks(dp.r, hidden, range(gates))
+    return {"w": w, "r": r, "offset_x": _wrap32(dp.offset_x - 128 * np.asarray(dp.w, np.int64).sum(axis=1)),
+            "offset_h": _wrap32(dp.offset_h - 128 * np.asarray(dp.r, np.int64).sum(axis=1)), "bias": dp.bias, "bias_n": dp.bias_n,
+            "mult_x": dp.mult_x, "shift_x": dp.shift_x, "mult_h": dp.mult_h, "shift_h": dp.shift_h,
+            "tables": dp.tables}
 
 
 def _optional(op, index: int):
@@ -189,14 +227,11 @@ class Recurrent(OpDef):
             raise UnsupportedOpError(f"{op.where()}: {err}") from None
 
     # -- C ----------------------------------------------------------------------------------
-    def direction_fields(self, e, op, d: int, dp) -> dict:
+    def direction_fields(self, e, op, d: int, dp, p) -> dict:
         name = f"{op.name}_d{d}"
-        return {"w": e.array(name + "_w", dp.w, np.int8), "r": e.array(name + "_r", dp.r, np.int8),
-                "offset_x": e.array(name + "_ox", dp.offset_x, np.int32), "offset_h": e.array(name + "_oh", dp.offset_h, np.int32),
-                "bias": e.array(name + "_b", dp.bias, np.int32), "bias_n": e.array(name + "_bn", dp.bias_n, np.int32),
-                "mult_x": e.array(name + "_mx", dp.mult_x, np.int32), "shift_x": e.array(name + "_sx", dp.shift_x, np.int32),
-                "mult_h": e.array(name + "_mh", dp.mult_h, np.int32), "shift_h": e.array(name + "_sh", dp.shift_h, np.int32),
-                "tables": e.array(name + "_tables", dp.tables, np.int16), "reverse": int(dp.reverse)}
+        arrays = c_direction_arrays(dp, p)
+        fields = {key: e.array(f"{name}_{key}", arrays[key], dtype) for key, dtype in C_DIRECTION_ARRAYS.items()}
+        return {**fields, "reverse": int(dp.reverse)}
 
     def common_fields(self, e, op, p) -> dict:
         seq_len, _, size, hidden, num_dir = self.dims(op)
@@ -206,8 +241,24 @@ class Recurrent(OpDef):
         if p.h0 is not None:
             fields.update({"h0_z_in": p.h0.z_in, "h0_m": p.h0.m, "h0_s": p.h0.s})
         for d, dp in enumerate(p.directions):
-            fields[f"dir{d}"] = self.direction_fields(e, op, d, dp)
+            fields[f"dir{d}"] = self.direction_fields(e, op, d, dp, p)
         return fields
+
+    def cell_fields(self, e, op, p) -> dict:
+        """The fields of hcc_rnn_s8_params_t only this cell reads."""
+        return {}
+
+    def scratch_args(self, op) -> str:
+        return str(op.attrs["hidden_size"])
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        params = e.struct("hcc_rnn_s8_params_t", op.name, {**self.common_fields(e, op, p), **self.cell_fields(e, op, p)})
+        args = [params, e.ptr(op.inputs[0]), *self.states(e, op), *(optional_ptr(e, v) for v in op.outputs),
+                e.scratch(index)]
+        kernel = self.c_kernels[0]
+        return [f"HCC_CHECK_SCRATCH({kernel}_scratch_size({self.scratch_args(op)}), {self.scratch_bytes(op)});",
+                f"{kernel}({', '.join(args)});"]
 
     def states(self, e, op) -> list[str]:
         return ["NULL" if self.state_quant(op, i) is None else operand(e, op.inputs[i]) for i in self.state_inputs]
@@ -270,24 +321,22 @@ class GRU(Recurrent):
         return [y.reshape(op.outputs[0].type.shape), y_h.reshape(op.outputs[1].type.shape)]
 
     def scratch_bytes(self, op) -> int:
-        """int8: h and the next h (int8 [H] each), and r * h (linear_before_reset = 0) for the
-        n gate's GEMV (hcc_gru_s8_scratch_size); float: h, the next h and r * h (3H floats)."""
+        """int8: h and the next h (int8 [H] each), with linear_before_reset = 0 also r * h for
+        the n gate's GEMV and z (int16 [H]) (hcc_gru_s8_scratch_size); float: h, the next h
+        and r (3H floats)."""
         hidden = op.attrs["hidden_size"]
         if op.outputs[0].type.dtype.value == "f32":
             return 3 * hidden * 4
-        return (2 if op.attrs["linear_before_reset"] else 3) * hidden
+        return (2 if op.attrs["linear_before_reset"] else 5) * hidden
 
     c_kernels = ("hcc_gru_s8",)
     c_kernels_float = ("hcc_gru_f32",)
 
-    def emit_c(self, e, index, op):
-        p = self.int8_params(op)
-        fields = self.common_fields(e, op, p)
-        fields["linear_before_reset"] = p.linear_before_reset
-        params = e.struct("hcc_rnn_s8_params_t", op.name, fields)
-        y, y_h = (optional_ptr(e, v) for v in op.outputs)
-        return [f"HCC_CHECK_SCRATCH(hcc_gru_s8_scratch_size({p.hidden}, {p.linear_before_reset}), {self.scratch_bytes(op)});",
-                f"hcc_gru_s8({params}, {e.ptr(op.inputs[0])}, {self.states(e, op)[0]}, {y}, {y_h}, {e.scratch(index)});"]
+    def cell_fields(self, e, op, p) -> dict:
+        return {"linear_before_reset": p.linear_before_reset}
+
+    def scratch_args(self, op) -> str:
+        return f"{op.attrs['hidden_size']}, {op.attrs['linear_before_reset']}"
 
 
 @register
@@ -335,17 +384,11 @@ class LSTM(Recurrent):
     c_kernels = ("hcc_lstm_s8",)
     c_kernels_float = ("hcc_lstm_f32",)
 
-    def emit_c(self, e, index, op):
-        p = self.int8_params(op)
-        fields = self.common_fields(e, op, p)
-        fields.update({"cell_exp": p.cell_exp, "cell_table_shift": p.cell_table_shift,
-                       "cell_table": e.array(op.name + "_tanh_c", p.cell_table, np.int16),
-                       "has_c0": int(p.c0 is not None), "yc_z_out": p.y_c.z_out, "yc_m": p.y_c.m, "yc_s": p.y_c.s})
+    def cell_fields(self, e, op, p) -> dict:
+        fields = {"cell_exp": p.cell_exp, "cell_table_shift": p.cell_table_shift,
+                  "cell_table": e.array(op.name + "_tanh_c", p.cell_table, np.int16),
+                  "has_c0": int(p.c0 is not None), "yc_z_out": p.y_c.z_out, "yc_m": p.y_c.m, "yc_s": p.y_c.s}
         if p.c0 is not None:
             fields.update({"c0_z_in": p.c0.z_in, "c0_m": p.c0.m, "c0_s": p.c0.s})
-        params = e.struct("hcc_rnn_s8_params_t", op.name, fields)
-        h0, c0 = self.states(e, op)
-        y, y_h, y_c = (optional_ptr(e, v) for v in op.outputs)
-        return [f"HCC_CHECK_SCRATCH(hcc_lstm_s8_scratch_size({p.hidden}), {self.scratch_bytes(op)});",
-                f"hcc_lstm_s8({params}, {e.ptr(op.inputs[0])}, {h0}, {c0}, {y}, {y_h}, {y_c}, {e.scratch(index)});"]
+        return fields
 

@@ -104,7 +104,7 @@ class RecurrentParams:
     z_x: int
     z_h: int  # h is int8 with Y's parameters
     linear_before_reset: int  # GRU
-    m_out: int  # GRU: 2^-15 / s_h, the update's (1 - z) n term; LSTM: 2^-30 / s_h, o tanh(c)
+    m_out: int  # GRU: 1 / s_h, the update's Q15 (1 - z) n into units 2^-15 s_h; LSTM: 2^-15 / s_h, Q15 o tanh(c)
     s_out: int
     directions: list[Direction]
     h0: Requant | None = None  # initial_h (int8) -> h; None: h = z_h (zero)
@@ -169,7 +169,7 @@ def build_recurrent_params(cell: str, *, w: np.ndarray, s_w, r: np.ndarray, s_r,
             bias=_in_units(gate_bias, unit), bias_n=_in_units(bias_n, unit[_gate_rows(2, hidden)]),
             mult_x=mult_x, shift_x=shift_x, mult_h=mult_h, shift_h=shift_h, tables=tables,
             gate_exps=tuple(exps), reverse=bool(reverse[d])))
-    m_out, s_out = _multiplier(2.0 ** (-15 if cell == "GRU" else -30) / s_h, f"{cell} output multiplier")
+    m_out, s_out = _multiplier((1.0 if cell == "GRU" else 2.0 ** -15) / s_h, f"{cell} output multiplier")
     cell_exp = table_exp = 0
     if cell == "LSTM":
         absmax = 1.0 if cell_absmax is None else float(np.max(cell_absmax))

@@ -22,12 +22,17 @@ extern "C" {
 
 #define HCC_RNN_TABLE_SIZE 257  /* interpolated activation tables: 256 segments */
 
-/* One direction of an int8 layer. */
+/* One direction of an int8 layer. The weights (per-row scales) are stored as w + 128 in
+ * blocks of rows side by side, as hcc_row_block_u8 (runtime_c/src/dot_u8.h) reads them
+ * (hcc/ops/recurrent.py, c_direction_arrays): for each unit j, the G rows g * hidden + j
+ * (every input's G weights together); for a GRU with linear_before_reset = 0, per unit only
+ * z and r, then the n rows in blocks of four units. Offsets and multipliers are per row, in
+ * ONNX row order. */
 typedef struct {
-    const int8_t *w;        /* [rows, input_size], per-row scales */
-    const int8_t *r;        /* [rows, hidden], per-row scales */
-    const int32_t *offset_x;  /* [rows] -z_x * sum_k w[row, k]: the GEMV reads raw codes */
-    const int32_t *offset_h;  /* [rows] -z_h * sum_k r[row, k] */
+    const uint8_t *w;         /* rows * input_size bytes, blocked */
+    const uint8_t *r;         /* rows * hidden bytes, blocked */
+    const int32_t *offset_x;  /* [rows] -(z_x + 128) * sum_k w[row, k] (wrapped to int32) */
+    const int32_t *offset_h;  /* [rows] -(z_h + 128) * sum_k r[row, k] (wrapped to int32) */
     const int32_t *bias;      /* [rows] Wb + Rb in pre-activation units (GRU, linear_before_reset: n's Wb) */
     const int32_t *bias_n;    /* [hidden] GRU, linear_before_reset: n's Rb (inside r * (Rn h + Rbn)) */
     const int32_t *mult_x, *shift_x;  /* [rows] input GEMV -> the gate's pre-activation format */
@@ -40,7 +45,7 @@ typedef struct {
 typedef struct {
     int32_t seq_len, input_size, hidden_size, num_directions;
     int32_t z_x, z_h;                /* zero points of x and of h (= y, y_h) */
-    int32_t m_out, s_out;            /* GRU: 2^-15 / s_h; LSTM: 2^-30 / s_h */
+    int32_t m_out, s_out;            /* GRU: 1 / s_h; LSTM: 2^-15 / s_h (of Q15 products) */
     int32_t has_h0, h0_z_in, h0_m, h0_s;   /* h = saturate(z_h + requantize(h0 - h0_z_in)) */
     int32_t linear_before_reset;     /* GRU */
     int32_t cell_exp;                /* LSTM: c is int16 in Q(15 - cell_exp) */
@@ -51,8 +56,8 @@ typedef struct {
     hcc_rnn_direction_s8_t dir0, dir1;  /* dir1: bidirectional only */
 } hcc_rnn_s8_params_t;
 
-/* Scratch: h and the next h (int8 [hidden] each), plus r * h for the n gate's GEMV when
- * linear_before_reset = 0. */
+/* Scratch: h and the next h (int8 [hidden] each); with linear_before_reset = 0 also r * h
+ * for the n gate's GEMV and z (int16 [hidden]). */
 size_t hcc_gru_s8_scratch_size(int32_t hidden, int32_t linear_before_reset);
 void hcc_gru_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
                 int8_t *y_h, void *scratch);

@@ -6,21 +6,15 @@
 #define HCC_RNN_FIXED_POINT_H
 
 #include "hcc_kernels.h"
+#include "dot_u8.h"
 
 #define HCC_RNN_Q15_ONE 32768
 #define HCC_RNN_PARTIAL_BOUND ((int32_t)1 << 29)  /* PARTIAL_BOUND in recurrent_constants.py */
 
-/* sum_k w[k] x[k] over n int8 pairs (|sum| < 2^31 is the compiler's check on the bias). */
-static inline int32_t hcc_rnn_dot(const int8_t *w, const int8_t *x, int32_t n) {
-    int32_t acc = 0, k;
-    for (k = 0; k < n; ++k) acc += (int32_t)w[k] * (int32_t)x[k];
-    return acc;
-}
-
 /* partial(): requantize(acc, m, s) clamped to +-2^29, so that two such terms (or one and a
  * Q15 product) add up inside int32. */
 static inline int32_t hcc_rnn_partial(int32_t acc, int32_t m, int32_t s) {
-    const int32_t v = hcc_requantize(acc, m, s);
+    const int32_t v = hcc_requantize_inline(acc, m, s);
     return v < -HCC_RNN_PARTIAL_BOUND ? -HCC_RNN_PARTIAL_BOUND : (v > HCC_RNN_PARTIAL_BOUND ? HCC_RNN_PARTIAL_BOUND : v);
 }
 
@@ -43,8 +37,8 @@ static inline int32_t hcc_rnn_lookup(const int16_t *table, int32_t q, int32_t sh
     return lo + ((((int32_t)table[(u >> 8) + 1] - lo) * (int32_t)(u & 255u) + 128) >> 8);
 }
 
-/* mul_q15(): floor((r v + 2^14) / 2^15) for a Q15 factor 0 <= r < 2^15 and |v| <= 2^29,
- * with two 32-bit products: v = vh 2^15 + vl, 0 <= vl < 2^15. */
+/* mul_q15(): floor((r v + 2^14) / 2^15) for a Q15 factor 0 <= r <= 2^15 and |v| <= 2^29,
+ * with two 32-bit products: v = vh 2^15 + vl, 0 <= vl < 2^15 (r vh <= 2^29, r vl < 2^30). */
 static inline int32_t hcc_rnn_mul_q15(int32_t r, int32_t v) {
     const int32_t vh = v >> 15, vl = v - vh * HCC_RNN_Q15_ONE;
     return r * vh + ((r * vl + (1 << 14)) >> 15);
@@ -61,24 +55,20 @@ static inline void hcc_rnn_initial_h(const hcc_rnn_s8_params_t *p, const int8_t 
     }
 }
 
-/* The input GEMV of row `row`, in the gate's pre-activation units, bias included. */
-static inline int32_t hcc_rnn_input_term(const hcc_rnn_direction_s8_t *dp, int32_t row, const int8_t *x,
-                                         int32_t input_size) {
-    const int32_t acc = dp->offset_x[row] + hcc_rnn_dot(dp->w + (size_t)row * (size_t)input_size, x, input_size);
-    return hcc_rnn_partial(acc, dp->mult_x[row], dp->shift_x[row]) + dp->bias[row];
-}
-
-/* The recurrent GEMV of row `row` over v (h, or r * h), in the gate's pre-activation units. */
-static inline int32_t hcc_rnn_recurrent_term(const hcc_rnn_direction_s8_t *dp, int32_t row, const int8_t *v,
-                                             int32_t hidden) {
-    const int32_t acc = dp->offset_h[row] + hcc_rnn_dot(dp->r + (size_t)row * (size_t)hidden, v, hidden);
-    return hcc_rnn_partial(acc, dp->mult_h[row], dp->shift_h[row]);
-}
-
-/* One gate's int16 pre-activation: both GEMVs and the bias (each term within +-2^29). */
-static inline int32_t hcc_rnn_preactivation(const hcc_rnn_direction_s8_t *dp, int32_t row, const int8_t *x,
-                                            int32_t input_size, const int8_t *v, int32_t hidden) {
-    return hcc_rnn_sat16(hcc_rnn_input_term(dp, row, x, input_size) + hcc_rnn_recurrent_term(dp, row, v, hidden));
+/* The GEMV terms of m rows (m <= 4, side by side in the blocked weights wb) over an int8
+ * vector v of k codes, each requantized to its gate's pre-activation units: out[g] =
+ * partial(offset[g] + sum_i w[g, i] v[i] - ..., mult[g], shift[g]) with the offsets already
+ * -(z + 128) sum_i w (hcc_row_block_u8), rows[g] the rows' ONNX indices. *sum is sum_i (v[i]
+ * + 128): formed by the call that is passed first = 1, then reused. */
+static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, int32_t m, const int32_t *rows,
+                                 const int32_t *offset, const int32_t *mult, const int32_t *shift, int32_t first,
+                                 uint32_t *sum, int32_t *out) {
+    uint32_t acc[4];
+    int32_t g;
+    for (g = 0; g < 4; ++g) acc[g] = g < m ? (uint32_t)offset[rows[g]] : 0u;
+    if (first) *sum = 0;
+    hcc_row_block_u8(v, k, wb, m, first ? sum : NULL, acc);
+    for (g = 0; g < m; ++g) out[g] = hcc_rnn_partial((int32_t)(acc[g] - (*sum << 7)), mult[rows[g]], shift[rows[g]]);
 }
 
 #endif

@@ -16,8 +16,8 @@ static void *blob_or_null(void) {
 }
 
 static void read_direction(hcc_rnn_direction_s8_t *d) {
-    d->w = (const int8_t *)tio_next(NULL);
-    d->r = (const int8_t *)tio_next(NULL);
+    d->w = (const uint8_t *)tio_next(NULL);
+    d->r = (const uint8_t *)tio_next(NULL);
     d->offset_x = (const int32_t *)tio_next(NULL);
     d->offset_h = (const int32_t *)tio_next(NULL);
     d->bias = (const int32_t *)tio_next(NULL);

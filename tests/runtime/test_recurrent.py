@@ -13,17 +13,17 @@ import pytest
 from hcc.kernels.recurrent import gru_float, gru_s8, interp_lookup, lstm_float, lstm_s8, mul_q15
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.recurrent_constants import PARTIAL_BOUND, build_interp_table, build_recurrent_params
+from hcc.ops.recurrent import C_DIRECTION_ARRAYS, c_direction_arrays
 from hcc.passes.quantize import quantize_weights
 from tests.runtime.cdriver import call_kernel
 
 GRU_S8, LSTM_S8, GRU_F32, LSTM_F32 = range(4)
 
 
-def direction_args(dp):
-    return [dp.w.astype(np.int8), dp.r.astype(np.int8), dp.offset_x.astype(np.int32), dp.offset_h.astype(np.int32),
-            dp.bias.astype(np.int32), dp.bias_n.astype(np.int32),
-            dp.mult_x.astype(np.int32), dp.shift_x.astype(np.int32), dp.mult_h.astype(np.int32),
-            dp.shift_h.astype(np.int32), dp.tables.astype(np.int16), int(dp.reverse)]
+def direction_args(dp, p):
+    """One direction's arrays in the C layout the compiler emits (c_direction_arrays)."""
+    arrays = c_direction_arrays(dp, p)
+    return [arrays[key].astype(dtype) for key, dtype in C_DIRECTION_ARRAYS.items()] + [int(dp.reverse)]
 
 
 def run_c_s8(p, x, h0=None, c0=None, want=(1, 1, 1)):
@@ -36,7 +36,7 @@ def run_c_s8(p, x, h0=None, c0=None, want=(1, 1, 1)):
             int(c0q is not None), *((0, 0, 0) if c0q is None else (c0q.z_in, c0q.m, c0q.s)),
             *((0, 0, 1) if ycq is None else (ycq.z_out, ycq.m, ycq.s))]
     for dp in p.directions:
-        args += direction_args(dp)
+        args += direction_args(dp, p)
     empty = np.zeros(0, np.int8)
     args += [x.astype(np.int8), empty if h0 is None else h0.astype(np.int8), empty if c0 is None else c0.astype(np.int8),
              *want]
@@ -63,7 +63,7 @@ def zp(rng) -> int:
 
 
 def built_params(rng, cell, *, seq_len=7, size=3, hidden=5, directions=(False,), lbr=1, weight_scale=0.5,
-                 s_x=None, s_h=None, absmax=None, cell_absmax=None, with_states=False, bias=True):
+                 s_x=None, s_h=None, z_x=None, z_h=None, absmax=None, cell_absmax=None, with_states=False, bias=True):
     """Constants from build_recurrent_params on random float weights and scales (the compiler's path)."""
     gates = 3 if cell == "GRU" else 4
     num_dir, rows = len(directions), gates * hidden
@@ -78,8 +78,9 @@ def built_params(rng, cell, *, seq_len=7, size=3, hidden=5, directions=(False,),
         cell_absmax = 10 ** rng.uniform(-1, 1.5, num_dir)
     state = (10 ** rng.uniform(-3, 0), zp(rng)) if with_states else None
     return build_recurrent_params(
-        cell, w=wq, s_w=wp.scale, r=rq, s_r=rp.scale, bias=b, s_x=s_x or 10 ** rng.uniform(-2.5, -0.5), z_x=zp(rng),
-        s_h=s_h or 10 ** rng.uniform(-3, -1), z_h=zp(rng), gate_absmax=absmax, cell_absmax=cell_absmax,
+        cell, w=wq, s_w=wp.scale, r=rq, s_r=rp.scale, bias=b, s_x=s_x or 10 ** rng.uniform(-2.5, -0.5),
+        z_x=zp(rng) if z_x is None else z_x, s_h=s_h or 10 ** rng.uniform(-3, -1), z_h=zp(rng) if z_h is None else z_h,
+        gate_absmax=absmax, cell_absmax=cell_absmax,
         linear_before_reset=lbr, reverse=list(directions), h0=state,
         c0=(10 ** rng.uniform(-3, 0), zp(rng)) if with_states and cell == "LSTM" else None,
         y_c=(10 ** rng.uniform(-2, 0), zp(rng)) if cell == "LSTM" else None)
@@ -129,9 +130,7 @@ def test_saturation(cell, regime):
 def test_extreme_zero_points(z):
     rng = np.random.default_rng(7)
     for cell in ("GRU", "LSTM"):
-        p = built_params(rng, cell, lbr=0)
-        p = dataclasses.replace(p, z_x=z, z_h=z)
-        assert_c_matches(p, codes(rng, 5, 3))
+        assert_c_matches(built_params(rng, cell, lbr=0, z_x=z, z_h=z), codes(rng, 5, 3))
 
 
 def raw_params(rng, cell, *, lbr):
