@@ -233,3 +233,33 @@ def test_c_needs_batch_1_and_full_sequences():
     graph = build_target_graph(import_onnx(model), quantize=False)
     with pytest.raises(UnsupportedOpError, match="kernels run batch 1"):
         graph.ops[0].opdef.check_c(graph.ops[0])
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def keywords():
+    from hcc.tools.recurrent_precision import keyword_data
+
+    calib, _ = keyword_data("calib", 100)
+    x, labels = keyword_data("eval", 200)
+    return calib, x, labels
+
+
+@pytest.mark.parametrize("name", ["kws_gru", "kws_lstm"])
+def test_trained_keyword_spotter(name, keywords):
+    """The precision study's keyword spotters (tests/ops/data, trained by make_kws_recurrent.py):
+    the C bit-exact on held-out sequences, int8 top-1 agreement with float >= 99% over 200, and
+    the kernel's h_T within 0.5 dB of the int8-h bound (what any kernel keeping h in int8
+    reaches), above an all-int8-gates design."""
+    from hcc.tools.recurrent_precision import measure
+
+    calib, x, labels = keywords
+    check_model(onnx.load(str(DATA / f"{name}.onnx")), x[:24], calib=calib, sanitize=False)
+    rows = {row.what: row for row in measure(DATA / f"{name}.onnx", calib, x, labels)}
+    model, kernel = rows["int8 model (= C)"], rows["layer: int8 kernel"]
+    assert model.agreement >= 0.99 and model.snr_db > 35
+    assert model.accuracy >= rows["float model"].accuracy - 0.01
+    assert kernel.snr_db > rows["layer: int8 h bound"].snr_db - 0.5
+    assert kernel.snr_db > rows["layer: int8 gates"].snr_db + 1.0
