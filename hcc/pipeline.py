@@ -25,7 +25,8 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-s
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
-LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
+LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
+          "simplify-layout", "dce"]
 
 
 def float_passes() -> list[str]:
