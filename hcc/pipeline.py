@@ -101,8 +101,9 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, then one conv entry point for what is left."""
-    return (STREAMING if streaming else []) + ["lower-conv2d"]
+    fusion, one conv entry point for what is left, then the remaining activations fused
+    into the conv and fully connected ops before them."""
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"]
 
 
 def default_passes(streaming: bool = True) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ir.graph import Graph
+from hcc.ops.clamp import NO_CLAMP, RELU, has_clamp
 from hcc.passes import register_pass
 from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 
@@ -32,8 +33,8 @@ def _gemm_weights(op):
 
 
 def _absorb_bias_relu(graph: Graph, out, bias):
-    """Follow a single-use Add of a [N] constant and a single-use Relu."""
-    relu = 0
+    """Follow a single-use Add of a [N] constant and a single-use Relu (its clamp)."""
+    clamp = NO_CLAMP
     add = sole_user(graph, out, "Add")
     if bias is None and add is not None:
         other = add.inputs[1] if add.inputs[0] is out else add.inputs[0]
@@ -42,17 +43,17 @@ def _absorb_bias_relu(graph: Graph, out, bias):
             bias, out = other.const.reshape(n).astype(np.float64), add.outputs[0]
     r = sole_user(graph, out, "Relu")
     if r is not None:
-        relu, out = 1, r.outputs[0]
-    return out, bias, relu
+        clamp, out = RELU, r.outputs[0]
+    return out, bias, clamp
 
 
-def _make_fc(graph: Graph, op, x, weights, bias, relu, index, name):
+def _make_fc(graph: Graph, op, x, weights, bias, clamp, index, name):
     dtype = x.type.dtype
     w = graph.add_const(graph.unique_name(name + ".weight"), weights, dtype)
     inputs = [x, w]
     if bias is not None:
         inputs.append(graph.add_const(graph.unique_name(name + ".bias"), np.asarray(bias), dtype))
-    return graph.make_op("FullyConnected", inputs, {"relu": relu}, name=op.name and name,
+    return graph.make_op("FullyConnected", inputs, {"clamp": clamp}, name=op.name and name,
                          out_names=[graph.unique_name(name)], index=index)
 
 
@@ -71,8 +72,8 @@ def fuse_linear(graph: Graph) -> None:
             if w.const is None or w.type.rank != 2 or op.inputs[0].type.rank < 1:
                 continue
             weights, bias = w.const.astype(np.float64).T, None
-        out, bias, relu = _absorb_bias_relu(graph, op.outputs[0], bias)
-        fc = _make_fc(graph, op, op.inputs[0], weights, bias, relu, graph.ops.index(op), label(op))
+        out, bias, clamp = _absorb_bias_relu(graph, op.outputs[0], bias)
+        fc = _make_fc(graph, op, op.inputs[0], weights, bias, clamp, graph.ops.index(op), label(op))
         renames.append((fc.outputs[0], out.name))  # before replace_all_uses, which may rename `out`
         graph.replace_all_uses(out, fc.outputs[0])
     remove_dead_ops(graph)
@@ -84,7 +85,7 @@ def fuse_linear(graph: Graph) -> None:
 def _split_fc(graph: Graph) -> None:
     for fc in [o for o in graph.ops if o.kind == "FullyConnected"]:
         split = sole_user(graph, fc.outputs[0], "Split")
-        if split is None or fc.attrs["relu"]:
+        if split is None or has_clamp(fc.attrs["clamp"]):
             continue
         rank = fc.outputs[0].type.rank
         if split.attrs["axis"] % rank != rank - 1:
@@ -95,7 +96,7 @@ def _split_fc(graph: Graph) -> None:
         for i, part in enumerate(split.outputs):
             size = part.type.shape[-1]
             piece = _make_fc(graph, fc, fc.inputs[0], w[start:start + size], None if b is None else b[start:start + size],
-                             0, index, f"{label(fc)}.part{i}")
+                             NO_CLAMP, index, f"{label(fc)}.part{i}")
             graph.replace_all_uses(part, piece.outputs[0])
             start, index = start + size, index + 1
         graph.remove_op(split)

@@ -33,6 +33,8 @@ static float apply(hcc_unary_t fn, float v, float a, float b) {
         return clamp01(a * v + b);
     case HCC_UNARY_HARD_SWISH:
         return v * clamp01(v / 6.0f + 0.5f);
+    case HCC_UNARY_CLIP:
+        return v < a ? a : (v > b ? b : v);
     }
     return v;
 }

@@ -58,11 +58,12 @@ int main(void) {
         break;
     }
     case FULLY_CONNECTED: {
-        const float *x = f32(), *w, *bias;
+        const float *x = f32(), *w, *bias, *act;
         a = tio_i32(), b = tio_i32(), c = tio_i32();
         w = f32();
         bias = f32_or_null();
-        hcc_fully_connected_f32(x, a, b, c, w, bias, tio_i32(), y);
+        act = f32();  /* [act_min, act_max] */
+        hcc_fully_connected_f32(x, a, b, c, w, bias, act[0], act[1], y);
         break;
     }
     case MATMUL: {
