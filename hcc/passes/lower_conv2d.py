@@ -17,7 +17,7 @@ from hcc.ir.graph import Graph
 from hcc.ir.types import TensorType
 from hcc.ops.layout import is_nhwc
 from hcc.passes import register_pass
-from hcc.passes.rewrite import label
+from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 
 
 def _fused_attrs(conv, row: bool) -> dict:
@@ -33,6 +33,15 @@ def _fused_attrs(conv, row: bool) -> dict:
     if out.type.quant is not None:
         attrs["conv_quant"] = [out.type.quant.scale[0], out.type.quant.zero_point[0]]
     return attrs
+
+
+def _view_source(graph: Graph, x):
+    """The input of the Reshape that made `x` when nothing else reads `x` (the conv, already
+    removed, read it): one view instead of two."""
+    made = x.producer
+    if made is not None and made.kind == "Reshape" and not graph.users(x) and not graph.is_output(x):
+        return made.inputs[0]
+    return x
 
 
 def _reshape(graph: Graph, x, shape, name: str, index: int, out_name: str | None = None):
@@ -56,7 +65,7 @@ def lower_conv2d(graph: Graph) -> None:
         inputs = list(conv.inputs)
         if row:
             (n, length, c), w = inputs[0].type.shape, inputs[1]
-            inputs[0] = _reshape(graph, inputs[0], (n, 1, length, c), f"{label(conv)}.row", index)
+            inputs[0] = _reshape(graph, _view_source(graph, inputs[0]), (n, 1, length, c), f"{label(conv)}.row", index)
             index += 1
             weights = graph.add_const(graph.unique_name(w.name + ".row"), w.const.reshape(w.type.shape[:2] + (1,) + w.type.shape[2:]))
             weights.type = TensorType(weights.type.shape, weights.type.dtype, w.type.quant)
@@ -68,4 +77,6 @@ def lower_conv2d(graph: Graph) -> None:
         if row:
             result = _reshape(graph, result, out.type.shape, f"{label(conv)}.unrow", index + 1, out.name)
         graph.replace_all_uses(out, result)
-    graph.prune_constants()
+        if row and (nxt := sole_user(graph, result, "Reshape")) is not None:
+            nxt.inputs[0] = fused.outputs[0]  # a reshape of the result: one view instead of two
+    remove_dead_ops(graph)

@@ -374,4 +374,7 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 }
 #endif
 
+/* Kernel families with headers of their own that use the types above. */
+#include "hcc_conv_transpose.h" /* transposed convolution, int8 and float32 */
+
 #endif /* HCC_KERNELS_H */
