@@ -12,7 +12,8 @@ Clip the calibrated one, so a ReLU6 gets its [0, 6] scale; for a Relu its input'
 Relu fused here gives the numbers fuse-conv-block gives) and clamps to the bounds' codes
 in it (hcc/quant/params.py clamp_codes). Guarantees: float-exact; int8 one rounding
 instead of two (the fused graph is the specification); no Relu or Clip whose input such an
-op produced for it alone remains.
+op produced for it alone remains; a Reshape left reading a Reshape reads its source
+instead (or goes, when it gives the source's shape back).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from hcc.ir.graph import Graph, Op, Value
 from hcc.ops.clamp import activation_bounds
 from hcc.passes import register_pass
-from hcc.passes.rewrite import sole_user
+from hcc.passes.rewrite import remove_dead_ops, sole_user
 
 PRODUCERS = {"FusedConv2d", "FullyConnected", "TransposedConv"}
 VIEWS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}
@@ -72,3 +73,10 @@ def fuse_activation(graph: Graph) -> None:
         graph.remove_op(act)
         graph.replace_all_uses(act.outputs[0], out)
         graph.rename(out, name)
+        reader = sole_user(graph, out, "Reshape")
+        if reader is not None and chain[-1].kind == "Reshape":  # two views in a row: one, or none
+            source = chain[-1].inputs[0]
+            reader.inputs[0] = source
+            if reader.outputs[0].type.shape == source.type.shape and not graph.is_output(reader.outputs[0]):
+                graph.replace_all_uses(reader.outputs[0], source)
+    remove_dead_ops(graph)

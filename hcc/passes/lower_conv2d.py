@@ -65,8 +65,11 @@ def lower_conv2d(graph: Graph) -> None:
         inputs = list(conv.inputs)
         if row:
             (n, length, c), w = inputs[0].type.shape, inputs[1]
-            inputs[0] = _reshape(graph, _view_source(graph, inputs[0]), (n, 1, length, c), f"{label(conv)}.row", index)
-            index += 1
+            source = _view_source(graph, inputs[0])
+            if source.type.shape != (n, 1, length, c):  # (else the row of the conv before: no view needed)
+                source = _reshape(graph, source, (n, 1, length, c), f"{label(conv)}.row", index)
+                index += 1
+            inputs[0] = source
             weights = graph.add_const(graph.unique_name(w.name + ".row"), w.const.reshape(w.type.shape[:2] + (1,) + w.type.shape[2:]))
             weights.type = TensorType(weights.type.shape, weights.type.dtype, w.type.quant)
             inputs[1] = weights
