@@ -173,7 +173,8 @@ def _ohwi(w: np.ndarray) -> np.ndarray:
 class TransposedConv(OpDef):
     name = "TransposedConv"
     onnx_names = ("hcc.TransposedConv",)  # made by lower-conv-transpose, never imported
-    constraints = "1-D and 2-D; NHWC, batch 1 (made by lower-conv-transpose from ConvTranspose with constant weights)"
+    constraints = ("1-D and 2-D; NHWC, batch 1 (made by lower-conv-transpose from ConvTranspose with constant "
+                   "weights); clamp: the fused Relu / Clip")
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "output_padding": REQUIRED,
              "clamp": NO_CLAMP}
     weight_inputs = {1: 0}

@@ -32,7 +32,8 @@ def fc_row_layout(weights, bias, z_in: int):
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
-    constraints = "made by fuse-linear from Gemm and from MatMul with a constant right operand"
+    constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
+                   "clamp: the fused Relu / Clip")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)

@@ -236,7 +236,7 @@ class FusedConv2d(OpDef):
 
     c_kernels = ("hcc_conv2d_pool_s8",)
     c_kernels_float = ("hcc_conv2d_pool_f32",)
-    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool])"
+    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; fuse-activation)"
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)

@@ -191,3 +191,32 @@ def test_consecutive_batchnorms_fold_into_one_op():
     nodes += [n1, n2, helper.make_node("Relu", ["b2"], ["y"], name="relu")]
     result = check(model(nodes, [weights("w", 5, 7), weights("b", 5)] + i1 + i2, (1, 7)), (1, 7))
     assert result.kinds() == ["FullyConnected"]
+
+
+REFUSED = {  # model -> (input shape, the one-line error)
+    "transposed_conv_cropped_to_nothing": (
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[2, 2], pads=[3, 3, 3, 3])],
+        [weights("w", 2, 3, 2, 2)], (1, 2, 2, 2), "ConvTranspose 'up': the output would be empty"),
+    "conv_window_beyond_input_and_pads": (
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 0, 0, 0])],
+        [weights("w", 3, 2, 5, 5)], (1, 2, 3, 3), "Conv 'conv': window of 5 (dilation 1) does not fit"),
+    "transposed_conv_3d": (
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up3d", strides=[2, 2, 2])],
+        [weights("w", 2, 3, 2, 2, 2)], (1, 2, 2, 2, 2), "no kernel for op 'ConvTranspose' (node 'up3d')"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_refused_cleanly(case, tmp_path):
+    """One line `error: ...` and exit 2 (docs/errors.md), never a traceback."""
+    from click.testing import CliRunner
+
+    from hcc.cli import main
+
+    nodes, inits, shape, message = REFUSED[case]
+    (tmp_path / "m.onnx").write_bytes(model(nodes, inits, shape).SerializeToString())
+    np.savez(tmp_path / "m.calib.npz", x=np.zeros((2,) + shape[1:], np.float32))
+    result = CliRunner().invoke(main, ["compile", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().startswith("error: ") and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
