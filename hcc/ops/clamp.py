@@ -34,9 +34,17 @@ def activation_bounds(op) -> tuple[float, float] | None:
         v = op.inputs[i] if i < len(op.inputs) else None
         if v is not None and (v.const is None or v.const.size != 1):
             return None
-        bounds.append(unbounded if v is None else float(np.ravel(v.const)[0]))
+        bounds.append(unbounded if v is None else _real(v))
     lo, hi = bounds
     return (lo, hi) if lo <= hi and not (math.isnan(lo) or math.isnan(hi)) else None
+
+
+def _real(value) -> float:
+    """A scalar bound's real value: the number, or for an int8 code (a .tflite model's bounds
+    come quantized in their tensor's parameters) scale * (code - zero point)."""
+    q = value.type.quant
+    x = float(np.ravel(value.const)[0])
+    return x if q is None else float(q.scale[0] * (x - q.zero_point[0]))
 
 
 def apply_clamp(y: np.ndarray, bounds) -> np.ndarray:
