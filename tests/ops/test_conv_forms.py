@@ -220,3 +220,26 @@ def test_refused_cleanly(case, tmp_path):
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().startswith("error: ") and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_batchnorm_written_as_mul_and_add_folds():
+    """tf2onnx writes BatchNorm as Mul + Add by per-channel constants, and a bias as an Add:
+    after a conv ([1, C, 1, 1] constants) and a Gemm ([C]) they fold as a BatchNorm does."""
+    nodes = [helper.make_node("Conv", ["x", "c.w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Mul", ["c", "c.k"], ["ck"], name="bn.mul"),
+             helper.make_node("Add", ["c.s", "ck"], ["cs"], name="bn.add"),  # the constant first
+             helper.make_node("Relu", ["cs"], ["r"], name="relu"),
+             helper.make_node("Conv", ["r", "c2.w"], ["c2"], name="conv2"),
+             helper.make_node("Add", ["c2", "c2.b"], ["c2b"], name="bias"),
+             helper.make_node("Flatten", ["c2b"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "fc.w"], ["g"], name="fc", transB=1),
+             helper.make_node("Mul", ["g", "fc.k"], ["gk"], name="fc.mul"),
+             helper.make_node("Add", ["gk", "fc.s"], ["gs"], name="fc.add"),
+             relu6("gs", "y", "r6")]
+    inits = [weights("c.w", 4, 2, 3, 3), const("c.k", RNG.uniform(0.5, 2, (1, 4, 1, 1))),
+             const("c.s", RNG.uniform(-0.5, 0.5, (1, 4, 1, 1))), weights("c2.w", 3, 4, 1, 1),
+             const("c2.b", RNG.uniform(-0.5, 0.5, (3, 1, 1))), weights("fc.w", 5, 3 * 5 * 5),
+             const("fc.k", RNG.uniform(0.5, 2, 5)), const("fc.s", RNG.uniform(-0.5, 0.5, 5))] + BOUNDS
+    result = check(model(nodes, inits, (1, 2, 5, 5)), (1, 2, 5, 5))
+    assert [k for k in result.kinds() if k not in ("Transpose", "Reshape")] == ["FusedConv2d", "FusedConv2d", "FullyConnected"]
+    assert ops_of(result, "FullyConnected")[0].attrs["clamp"] == [0.0, 6.0]
