@@ -246,17 +246,8 @@ class TransposedConv(OpDef):
     def emit_c_float(self, e, index, op):
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             raise UnsupportedOpError(f"{op.where()}: the float C kernel needs a channels-last input of batch 1")
-        c = _geometry(op)
-        (in_h, in_w, in_c), (out_h, out_w, out_c) = c["in"], c["out"]
-        groups = c["groups"]
-        params = e.struct("hcc_conv_transpose2d_f32_params_t", op.name, {
-            "in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w, "out_c": out_c,
-            "k_h": c["kernel"][0], "k_w": c["kernel"][1], "stride_h": c["strides"][0], "stride_w": c["strides"][1],
-            "pad_top": c["pads"][0], "pad_left": c["pads"][1], "dilation_h": c["dilations"][0],
-            "dilation_w": c["dilations"][1], "groups": groups, "in_c_per_group": in_c // groups,
-            "out_c_per_group": out_c // groups, "act_min": c_float_bound(op.attrs["clamp"][0]),
-            "act_max": c_float_bound(op.attrs["clamp"][1])})
+        params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(_geometry(op), 0, 0, (0, 0)))  # geometry only
+        lo, hi = (c_float_bound(v) for v in op.attrs["clamp"])
         weights = e.array(op.name + "_w", _ohwi(op.inputs[1].const), np.float32)
-        return [f"hcc_conv_transpose2d_f32({params}, {e.ptr(op.inputs[0])}, {weights}, {optional_float(e, op, 2, '_b')}, "
-                f"{e.ptr(op.outputs[0])});"]
-
+        return [f"hcc_conv_transpose2d_f32({params}, {lo}, {hi}, {e.ptr(op.inputs[0])}, {weights}, "
+                f"{optional_float(e, op, 2, '_b')}, {e.ptr(op.outputs[0])});"]

@@ -58,21 +58,10 @@ void hcc_conv_transpose2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, 
                              const int32_t *bias, const int32_t *mult, const int32_t *shift,
                              void *scratch, int8_t *output);
 
-/* float32: the same geometry (groups split in_c and out_c into in_c_per_group and
- * out_c_per_group), the result clamped to [act_min, act_max] (-INFINITY / INFINITY:
- * unbounded); bias may be NULL; output must not overlap input. No scratch. */
-typedef struct {
-    int32_t in_h, in_w, in_c;
-    int32_t out_h, out_w, out_c;
-    int32_t k_h, k_w;
-    int32_t stride_h, stride_w;
-    int32_t pad_top, pad_left;
-    int32_t dilation_h, dilation_w;
-    int32_t groups, in_c_per_group, out_c_per_group;
-    float act_min, act_max;
-} hcc_conv_transpose2d_f32_params_t;
-
-void hcc_conv_transpose2d_f32(const hcc_conv_transpose2d_f32_params_t *p, const float *input,
+/* float32: the geometry of p (its zero points and integer clamp unused), the result clamped
+ * to [act_min, act_max] (-INFINITY / INFINITY: unbounded); bias may be NULL; output must
+ * not overlap input. No scratch. */
+void hcc_conv_transpose2d_f32(const hcc_conv2d_params_t *p, float act_min, float act_max, const float *input,
                               const float *weights, const float *bias, float *output);
 
 #ifdef __cplusplus

@@ -6,7 +6,7 @@
 #include "hcc_float.h"
 
 enum { CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE,
-       DWCONV1D_CAUSAL, SELECTIVE_SCAN, UNARY_PARAM };
+       DWCONV1D_CAUSAL, SELECTIVE_SCAN, UNARY_PARAM, CONV_TRANSPOSE };
 
 static const float *f32(void) { return (const float *)tio_next(NULL); }
 
@@ -95,6 +95,16 @@ int main(void) {
         in_place = tio_i32();
         x = first(in_place, y, out_n);
         hcc_unary_f32((hcc_unary_t)tio_i32(), x, out_n, y);
+        break;
+    }
+    case CONV_TRANSPOSE: { /* hcc_conv2d_params_t, [act_min, act_max], x, weights, bias */
+        hcc_conv2d_params_t p;
+        const float *act, *x, *w;
+        params(&p, sizeof p);
+        act = f32();
+        x = f32();
+        w = f32();
+        hcc_conv_transpose2d_f32(&p, act[0], act[1], x, w, f32_or_null(), y);
         break;
     }
     case UNARY_PARAM: { /* in_place, x, kind, then the parameters a and b as 2 floats */

@@ -15,7 +15,7 @@ from hcc.ops.fused_conv2d import conv_output_hw
 from tests.runtime.cdriver import call_kernel
 
 (CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE, DWCONV1D_CAUSAL,
- SELECTIVE_SCAN, UNARY_PARAM) = range(13)
+ SELECTIVE_SCAN, UNARY_PARAM, CONV_TRANSPOSE) = range(14)
 UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6, "HardSwish": 9}
 # hcc_unary_param_f32's kinds: id and the attributes passed as its parameters a, b
 UNARY_PARAM_IDS = {"LeakyRelu": (7, ("alpha",)), "HardSigmoid": (8, ("alpha", "beta"))}
@@ -81,6 +81,29 @@ def test_conv2d_pool(seed):
     params = np.frombuffer(params, np.uint8)
     got = run(CONV2D_POOL, expected.shape, params, x[0].transpose(1, 2, 0), wt.transpose(0, 2, 3, 1),
               NONE if bias is None else bias, NONE if residual is None else residual[0].transpose(1, 2, 0))
+    close(got, expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_conv_transpose(seed):
+    """hcc_conv_transpose2d_f32 against TransposedConv's eval (weights [M, C/g, KH, KW])."""
+    rng = np.random.default_rng(seed)
+    groups = int(rng.choice([1, 2, 3]))
+    in_c, out_c = groups * int(rng.integers(1, 4)), groups * int(rng.integers(1, 4))
+    kernel = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    strides, dilations = (int(rng.integers(1, 4)), int(rng.integers(1, 3))), (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
+    h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    pads = [int(rng.integers(0, 2)), int(rng.integers(0, 2)), 0, int(rng.integers(0, 2))]
+    out_pad = [int(rng.integers(0, max(strides[0], dilations[0]))), 0]
+    x, wt = rand(rng, 1, in_c, h, w), rand(rng, out_c, in_c // groups, *kernel)
+    bias = rand(rng, out_c) if seed % 2 else None
+    clamp = CLAMPS[seed % len(CLAMPS)]
+    expected = reference("TransposedConv", [x, wt, bias], group=groups, pads=pads, strides=list(strides),
+                         dilations=list(dilations), output_padding=out_pad, clamp=clamp)[0].transpose(1, 2, 0)
+    params = np.array([h, w, in_c, *expected.shape[:2], out_c, *kernel, *strides, pads[0], pads[1], *dilations,
+                       groups, 0, 0, 0, 0], np.int32)  # zero points and integer clamp: unused
+    got = run(CONV_TRANSPOSE, expected.shape, params, np.array(clamp, np.float32), x[0].transpose(1, 2, 0),
+              wt.transpose(0, 2, 3, 1), NONE if bias is None else bias)
     close(got, expected, rtol=1e-4)
 
 
