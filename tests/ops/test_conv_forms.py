@@ -13,6 +13,9 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from hcc.frontend.onnx import import_onnx
+from hcc.interp.float_interp import run_float
+from hcc.pipeline import build_target_graph
 from tests.frontend.models import make, weights
 from tests.ops.harness import check_model
 
@@ -111,16 +114,19 @@ def test_relu6_takes_its_own_scale():
     assert result.int8_out.min() == -128 and result.int8_out.max() == 127  # both ends of the clamp reached
 
 
-@pytest.mark.parametrize("bounds", [(None, 0.4), (-0.5, None), (-0.3, 0.8)])
-def test_clip_with_any_constant_bounds_fuses(bounds):
-    lo, hi = bounds
-    names = ["c", "lo" if lo is not None else "", "hi" if hi is not None else ""]
-    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv1d", pads=[1, 1]),
-             helper.make_node("Clip", names, ["y"], name="clip")]
-    inits = [weights("w", 5, 3, 3)] + [const(n, v) for n, v in (("lo", lo), ("hi", hi)) if v is not None]
+def test_clip_with_any_constant_bounds_fuses():
+    """Clip(max only), Clip(min only), Clip(min, max) after three 1-D convs, summed."""
+    nodes, inits, outs = [], [const("lo", -0.5), const("hi", 0.4), const("lo2", -0.3), const("hi2", 0.8)], []
+    for i, names in enumerate([["", "hi"], ["lo", ""], ["lo2", "hi2"]]):
+        nodes += [helper.make_node("Conv", ["x", f"w{i}"], [f"c{i}"], name=f"conv{i}", pads=[1, 1]),
+                  helper.make_node("Clip", [f"c{i}"] + names, [f"y{i}"], name=f"clip{i}")]
+        inits.append(weights(f"w{i}", 5, 3, 3))
+    nodes += [helper.make_node("Add", ["y0", "y1"], ["y01"], name="sum01"),
+              helper.make_node("Add", ["y01", "y2"], ["y"], name="sum")]
     result = check(model(nodes, inits, (1, 3, 12)), (1, 3, 12))
-    (conv,) = ops_of(result, "FusedConv2d")
-    assert conv.attrs["clamp"] == [-math.inf if lo is None else np.float32(lo), math.inf if hi is None else np.float32(hi)]
+    f32 = lambda v: float(np.float32(v))  # noqa: E731 (the bounds are float32 constants)
+    assert [c.attrs["clamp"] for c in ops_of(result, "FusedConv2d")] == [[-math.inf, f32(0.4)], [f32(-0.5), math.inf],
+                                                                          [f32(-0.3), f32(0.8)]]
     assert "Clip" not in result.kinds()
 
 
@@ -185,12 +191,18 @@ def test_batchnorm_on_signals_and_features():
 
 
 def test_consecutive_batchnorms_fold_into_one_op():
+    """Two BatchNorms after a Gemm both fold (the second reads the folded Gemm), then the Relu."""
     nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["g"], name="fc", transB=1)]
     n1, i1 = bn("g", "b1", "bn1", 5)
     n2, i2 = bn("b1", "b2", "bn2", 5)
     nodes += [n1, n2, helper.make_node("Relu", ["b2"], ["y"], name="relu")]
-    result = check(model(nodes, [weights("w", 5, 7), weights("b", 5)] + i1 + i2, (1, 7)), (1, 7))
-    assert result.kinds() == ["FullyConnected"]
+    m = model(nodes, [weights("w", 5, 7), weights("b", 5)] + i1 + i2, (1, 7))
+    graph = build_target_graph(import_onnx(m), quantize=False)
+    assert [op.kind for op in graph.ops] == ["FullyConnected"] and graph.ops[0].attrs["clamp"] == [0.0, math.inf]
+    xs = np.random.default_rng(0).standard_normal((4, 7)).astype(np.float32)
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    for x in xs:
+        np.testing.assert_allclose(run_float(graph, [x[None]])["y"], sess.run(None, {"x": x[None]})[0], rtol=1e-5, atol=1e-6)
 
 
 REFUSED = {  # model -> (input shape, the one-line error)
