@@ -24,6 +24,13 @@ def broadcast_kind(a_shape, b_shape) -> int:
     raise ValueError(f"unsupported broadcast {b_shape} -> {a_shape}")
 
 
+def broadcast_b(a, b) -> np.ndarray:
+    """b as a's shape, for one of broadcast_kind's broadcasts (as hcc_add_s8 reads it)."""
+    if broadcast_kind(np.shape(a), np.shape(b)) == BROADCAST_NONE:
+        return np.asarray(b)
+    return np.broadcast_to(np.reshape(b, -1), np.shape(a))  # [C] along the last axis, or one element
+
+
 def add(a, z_a: int, b, z_b: int, m_a: int, m_b: int, shift: int, z_out: int,
         act_min: int = -128, act_max: int = 127) -> np.ndarray:
     """q = clamp(saturate(z_out + round_shift((a - z_a) * m_a + (b - z_b) * m_b, shift))), a and b

@@ -37,13 +37,18 @@ class Clip(UnaryOp):
         return [x]
 
     def bounds(self, op) -> tuple[float, float]:
-        """(min, max) as floats, +-FLOAT32_MAX where absent; constant bounds only."""
+        """(min, max) as real numbers, +-FLOAT32_MAX where absent; constant bounds only. An
+        int8 bound (a .tflite's fused RELU6: TFLM's clamp codes) is dequantized: with the
+        input's parameters on the output, the table then clamps the codes exactly there."""
         out = []
         for index, absent in ((1, -FLOAT32_MAX), (2, FLOAT32_MAX)):
             v = op.inputs[index] if index < len(op.inputs) else None
             if v is not None and not v.is_const:
                 raise UnsupportedOpError(f"{op.where()}: int8 and C Clip need constant bounds")
-            out.append(absent if v is None else float(np.asarray(v.const).reshape(())))
+            value = absent if v is None else float(np.asarray(v.const).reshape(()))
+            if v is not None and v.type.dtype == DType.int8 and v.type.quant is not None:
+                value = v.type.quant.scale[0] * (value - v.type.quant.zero_point[0])
+            out.append(value)
         return out[0], out[1]
 
     def function(self, op):
