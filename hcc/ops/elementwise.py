@@ -77,9 +77,9 @@ def binary_layout(op, commutes: bool, fast: bool = True) -> dict:
     from hcc.kernels.broadcast import broadcast_plan
 
     a, b, y = op.inputs[0].type.shape, op.inputs[1].type.shape, op.outputs[0].type.shape
-    for swap in (False, True) if commutes else (False,):
+    for swap in ((False, True) if commutes else (False,)) if fast else ():
         layout = _fast_layout(b, a, y) if swap else _fast_layout(a, b, y)
-        if fast and layout is not None:
+        if layout is not None:
             return {**layout, "kernel": "fast", "swap": swap}
     try:
         return {"kernel": "general", "plan": broadcast_plan(a, b)}
@@ -115,9 +115,9 @@ def _swapped(p: dict) -> dict:
     return {names.get(k, k): v for k, v in p.items()}
 
 
-def emit_binary_s8(e, op, p: dict, ctype: str, fn: str, general_fn: str, fields: tuple[str, ...]) -> list[str]:
-    """A parameter struct of `fields` of int8_params, then hcc_add_s8 / hcc_mul_s8 (the fast
-    broadcasts, operands swapped when the layout says so) or the general kernel `general_fn`."""
+def emit_binary_s8(e, op, p: dict, ctype: str, fn: str | None, general_fn: str, fields: tuple[str, ...]) -> list[str]:
+    """A parameter struct of `fields` of int8_params, then `fn` (hcc_add_s8 / hcc_mul_s8: the
+    fast broadcasts, operands swapped when the layout says so) or the general kernel `general_fn`."""
     a, b = op.inputs
     if p["kernel"] == "fast" and p["swap"]:
         a, b, p = b, a, _swapped(p)
@@ -191,7 +191,7 @@ class Sub(BinaryOp):
     c_kernels_float = ("hcc_binary_f32",)
 
     def emit_c(self, e, index, op):
-        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "", "hcc_add_broadcast_s8",
+        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", None, "hcc_add_broadcast_s8",
                                PAIR_FIELDS)
 
     def emit_c_float(self, e, index, op):

@@ -56,7 +56,7 @@ class _Extremum(BinaryOp):
         return [y.reshape(op.outputs[0].type.shape)]
 
     def emit_c(self, e, index, op):
-        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "", self.c_fn, PAIR_FIELDS)
+        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", None, self.c_fn, PAIR_FIELDS)
 
     def emit_c_float(self, e, index, op):
         self._two(op)
