@@ -95,11 +95,21 @@ def _check_multipliers(op, *multipliers: int) -> None:
                                  f"(multipliers {list(multipliers)})")
 
 
+def _all_zero(value) -> bool:
+    """A constant int8 operand holding only real zeros (every code its zero point)."""
+    return value.is_const and bool(np.all(np.asarray(value.const, np.int64) == scale_zp(value)[1]))
+
+
 def pair_params(op, negate_b: bool = False) -> dict:
     """The constants of the kernels that bring both operands to the output's grid (Add, Sub,
     Max, Min): hcc_add_params_t. Sub negates b's multiplier."""
     (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
-    m_a, m_b, shift = quantize_multiplier_q15_pair(s_a / s_y, s_b / s_y)
+    # A constant of zeros (Max(x, 0)) is quantized with scale 1; its term is 0 whatever its
+    # multiplier, which must then not take the shared shift's precision from the other.
+    real_a, real_b = (0.0 if _all_zero(v) else s / s_y for v, s in zip(op.inputs, (s_a, s_b)))
+    if real_a == real_b == 0.0:
+        real_a = s_a / s_y
+    m_a, m_b, shift = quantize_multiplier_q15_pair(real_a, real_b)
     _check_multipliers(op, m_a, m_b)
     return {"z_a": z_a, "z_b": z_b, "z_out": z_y, "m_a": m_a, "m_b": -m_b if negate_b else m_b,
             "shift": shift, "act_min": -128, "act_max": 127}
