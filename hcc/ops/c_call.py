@@ -110,6 +110,15 @@ def last_axis(op: Op, axis: int) -> tuple[int, int]:
     return x.numel // x.shape[-1], x.shape[-1]
 
 
+def c_float_bound(v) -> str:
+    """A clamp bound as a float32 C expression: c_float, or INFINITY / -INFINITY (math.h,
+    included by hcc_float.h) for an unbounded side."""
+    v = float(v)
+    if np.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    return c_float(v)
+
+
 def c_float(v) -> str:
     """A float32 value as a C float literal that reads back to the same float."""
     v = np.float32(v)
