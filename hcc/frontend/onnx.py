@@ -4,6 +4,9 @@
 - every other node is looked up in the op registry (hcc/ops); its OpDef translates the
   ONNX attributes (`from_onnx`), fills defaults (`normalize_attrs`) and gives the result
   types (`infer`), which are cross-checked against ONNX's own shape inference;
+- shape arithmetic (integer results from constants and static shapes: Shape, and pads or
+  slice bounds built from them) is evaluated at once into constants, because the shape
+  rules of the nodes that read it need its values;
 - an unsupported node (unknown op, or one its OpDef refuses) does not stop the import: its
   results get stand-ins (typed by ONNX's shape inference when it knows them) and the
   import goes on, so that one UnsupportedOpError lists every unsupported node at the end;
@@ -329,6 +332,7 @@ class _Importer:
         self.missing: list[tuple[str, str]] = []  # (op type, node) of nodes whose op hcc lacks
         self.refused: list[str] = []  # why each node an OpDef refuses is refused
         self.stand_ins: set[int] = set()  # ids of the values standing in for results of those
+        self.output_names: set[str] = set()  # outputs of the graph and its bodies: never folded away
 
     def problems(self) -> int:
         return len(self.missing) + len(self.refused)
@@ -397,6 +401,7 @@ class _Importer:
         graph = Graph(name, parent)
         scope = ChainMap({}, outer)
         known_types = {vi.name: vi for vi in list(gproto.value_info) + list(gproto.output) + list(gproto.input)}
+        self.output_names |= {vi.name for vi in gproto.output}
         initializers = {t.name for t in gproto.initializer}
         if gproto.sparse_initializer:
             raise UnsupportedOpError(f"{self.label}: sparse initializers are not supported")
@@ -537,6 +542,8 @@ class _Importer:
             outputs.pop()
         if len(types) != len(outputs) or not all(outputs):
             ctx.fail(f"hcc gives {len(types)} results, the node names {len(outputs)}")
+        if self.fold_shape_arithmetic(opdef, probe, ctx.inputs, outputs, types, graph, scope):
+            return
         values = []
         for name, type_ in zip(outputs, types):
             if any(not 0 <= d <= MAX_DIM for d in type_.shape) or type_.nbytes > MAX_TENSOR_BYTES:
@@ -549,6 +556,26 @@ class _Importer:
             scope.maps[0][name] = value
             values.append(value)
         graph.add_op(opdef.name, ctx.inputs, values, attrs, node.name)
+
+
+    def fold_shape_arithmetic(self, opdef, probe: Op, inputs, outputs, types, graph: Graph, scope: ChainMap) -> bool:
+        """Evaluate now, as constants, nodes that compute integer tensors from constants and
+        static shapes (Shape and the arithmetic on its result, pads built from constants):
+        the shape rules of the nodes reading them (Reshape, Slice, Pad...) need their values.
+        Float computations are left to the fold-constants pass; graph outputs stay ops."""
+        static = opdef.name == "Shape" or all(v is None or v.is_const for v in inputs)
+        if not static or probe.subgraphs() or any(name in self.output_names for name in outputs):
+            return False
+        if any(t.dtype not in _INTEGER_DTYPES for t in types) or sum(t.nbytes for t in types) > _FOLD_LIMIT:
+            return False
+        results = opdef.eval(probe, [None if v is None else v.const for v in inputs])
+        for name, type_, array in zip(outputs, types, results):
+            scope.maps[0][name] = graph.add_const(name, np.asarray(array).astype(type_.dtype.numpy).reshape(type_.shape))
+        return True
+
+
+_INTEGER_DTYPES = {DType.int8, DType.uint8, DType.int16, DType.int32, DType.int64, DType.bool}
+_FOLD_LIMIT = 1 << 16  # bytes: shape arithmetic is small; anything bigger waits for fold-constants
 
 
 def _printable(value) -> bool:
