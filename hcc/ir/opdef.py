@@ -143,6 +143,17 @@ class OpDef:
         """Bytes of working memory the kernel needs while `op` runs (freed after it)."""
         return 0
 
+    # -- layout (read by the sink-transposes pass) -----------------------------------------
+    def through_transpose(self, op, perm: list[int]):
+        """How `op` would read its activation inputs before a Transpose(perm): when each
+        non-constant input of `op` is Transpose(perm)(x_i), return (attrs, constants,
+        out_perms) such that Kind(x_i...) {attrs}, with input j replaced by the array
+        constants[j] (None: absent), gives results whose Transpose(out_perms[k]) are the
+        old results (out_perms[k] None: the result itself). None: the op cannot move the
+        transpose below itself (the default). Data movement and reductions along axes use it
+        to let the layout transposes around NHWC convs meet and cancel."""
+        return None
+
     # -- C emission (called by hcc/backend/kernels.py) -------------------------------------
     # `e` is the backend's Emitter: e.ptr(value) (an activation's buffer), e.array(hint,
     # values, dtype) (a const array in flash; returns its C name), e.struct(ctype, hint,
