@@ -114,6 +114,10 @@ class OpDef:
     # calibration data) or "same_as_input" (data movement: reuse input 0's parameters).
     quant_output: str = "calibrated"  # or "fixed": the kernel defines the output format (`fixed_quant`)
     fixed_quant = None
+    # The op copies the inputs on its output's grid and requantizes the others (Concat): the
+    # quantize pass gives an input the op's calibrated range when nothing else reads it
+    # (through same-as-input ops such as MaxPool), so that the input is a plain copy.
+    inputs_on_output_grid: bool = False
     weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters

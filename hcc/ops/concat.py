@@ -12,12 +12,14 @@ from hcc.quant.params import scale_zp
 
 @register
 class Concat(OpDef):
-    """int8: the output has its own calibrated parameters; an input whose scale or zero point
-    differs from them is requantized onto the output's grid through a 256-entry table as it is
-    copied (hcc.kernels.concat.requantize_table), the others are plain copies."""
+    """int8: the output has its own calibrated parameters, which the quantize pass also gives
+    every input nothing else reads (inputs_on_output_grid): those are plain copies. An input
+    on another grid (read elsewhere too, a graph input, a constant) is requantized onto the
+    output's through a 256-entry table as it is copied (hcc.kernels.concat.requantize_table)."""
 
     name = "Concat"
-    constraints = "int8: inputs with other parameters than the output requantized by a table"
+    constraints = "int8: inputs read elsewhere too keep their parameters and are requantized by a table"
+    inputs_on_output_grid = True
     attrs = {"axis": REQUIRED}
     onnx_required = {"axis": "int"}
     num_inputs = (1, 1 << 16)

@@ -3,7 +3,8 @@
 Needs `context["calibration"]` (hcc.interp.calibrate.Calibration) for this graph.
 Activations become int8 with per-tensor asymmetric parameters from the calibrated ranges,
 except where an op only moves data (its OpDef says `quant_output = "same_as_input"`),
-which reuses its input's parameters. Constant inputs become, per the consuming OpDef:
+which reuses its input's parameters, and where an op wants its inputs on its output's grid
+(Concat), an input nothing else reads takes the op's range. Constant inputs become, per the consuming OpDef:
 int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
 s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
 compile time (`float_inputs`); otherwise an int8 per-tensor constant. SelectiveScan ops
@@ -85,17 +86,51 @@ def _quantize_constants(graph: Graph, op: Op) -> None:
         op.inputs[i] = _new_const(graph, value, ".q", q, params)
 
 
+def shared_grid_ranges(graph: Graph, ranges: dict, exclusive: bool = True) -> dict:
+    """`ranges` with each input of an op that wants its inputs on its output's grid
+    (OpDef.inputs_on_output_grid: Concat) given that op's calibrated range, where the input is
+    produced by a calibrated op and nothing else reads it on the way (through same-as-input
+    ops); `exclusive=False` ignores the other readers (TFLite's rule; a study variant).
+    Outer ops first, so that nested concats agree. docs/numerics.md has the measurements."""
+    ranges = dict(ranges)
+    for op in reversed(graph.ops):
+        if not op.opdef.inputs_on_output_grid or op.outputs[0].name not in ranges:
+            continue
+        for value in op.inputs:
+            source = _grid_source(graph, value, exclusive)
+            if source is not None:
+                ranges[source.name] = ranges[op.outputs[0].name]
+    return ranges
+
+
+def _grid_source(graph: Graph, value: Value | None, exclusive: bool) -> Value | None:
+    """The calibrated value whose parameters `value` carries, or None (a constant, a graph
+    input, a fixed-format result, or, when `exclusive`, a chain something else reads)."""
+    while value is not None and not value.is_const and value.producer is not None:
+        if exclusive and (len(graph.users(value)) != 1 or graph.is_output(value)):
+            return None
+        kind = value.producer.opdef.quant_output
+        if kind != "same_as_input":
+            return value if kind == "calibrated" else None
+        value = value.producer.inputs[0]
+    return None
+
+
 @register_pass("quantize")
 def quantize(graph: Graph, context: dict) -> None:
     """Int8 post-training quantization from calibrated ranges."""
     calibration = context.get("calibration")
     if calibration is None:
         raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
+    ranges = calibration.ranges
+    grid = context.get("concat_grid", "shared")  # "own", "all": variants of hcc/tools/concat_grid.py
+    if grid != "own":
+        ranges = shared_grid_ranges(graph, ranges, exclusive=grid == "shared")
 
     def activation_params(value: Value) -> QuantParams:
-        if value.name not in calibration.ranges:
+        if value.name not in ranges:
             raise PassError(f"no calibration range for %{value.name} (was the graph changed after calibration?)")
-        lo, hi = calibration.ranges[value.name]
+        lo, hi = ranges[value.name]
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise _not_finite(f"the calibrated range of %{value.name} (from the float model on the calibration data)")
         return per_tensor(lo, hi)
