@@ -115,8 +115,8 @@ class OpDef:
     quant_output: str = "calibrated"  # or "fixed": the kernel defines the output format (`fixed_quant`)
     fixed_quant = None
     # The op copies the inputs on its output's grid and requantizes the others (Concat): the
-    # quantize pass gives an input the op's calibrated range when nothing else reads it
-    # (through same-as-input ops such as MaxPool), so that the input is a plain copy.
+    # quantize pass puts an input nothing else reads (through same-as-input ops such as
+    # MaxPool) on one grid with the op's output, so that the input is a plain copy.
     inputs_on_output_grid: bool = False
     weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])

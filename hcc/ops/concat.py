@@ -12,8 +12,8 @@ from hcc.quant.params import scale_zp
 
 @register
 class Concat(OpDef):
-    """int8: the output has its own calibrated parameters, which the quantize pass also gives
-    every input nothing else reads (inputs_on_output_grid): those are plain copies. An input
+    """int8: the quantize pass puts the output and every input nothing else reads on one grid
+    (inputs_on_output_grid; the union of their ranges): those inputs are plain copies. An input
     on another grid (read elsewhere too, a graph input, a constant) is requantized onto the
     output's through a 256-entry table as it is copied (hcc.kernels.concat.requantize_table)."""
 

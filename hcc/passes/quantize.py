@@ -4,7 +4,7 @@ Needs `context["calibration"]` (hcc.interp.calibrate.Calibration) for this graph
 Activations become int8 with per-tensor asymmetric parameters from the calibrated ranges,
 except where an op only moves data (its OpDef says `quant_output = "same_as_input"`),
 which reuses its input's parameters, and where an op wants its inputs on its output's grid
-(Concat), an input nothing else reads takes the op's range. Constant inputs become, per the consuming OpDef:
+(Concat), the inputs nothing else reads share one range with its output. Constant inputs become, per the consuming OpDef:
 int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
 s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
 compile time (`float_inputs`); otherwise an int8 per-tensor constant. SelectiveScan ops
@@ -87,19 +87,33 @@ def _quantize_constants(graph: Graph, op: Op) -> None:
 
 
 def shared_grid_ranges(graph: Graph, ranges: dict, exclusive: bool = True) -> dict:
-    """`ranges` with each input of an op that wants its inputs on its output's grid
-    (OpDef.inputs_on_output_grid: Concat) given that op's calibrated range, where the input is
+    """`ranges` with the inputs of an op that wants them on its output's grid
+    (OpDef.inputs_on_output_grid: Concat) put on one grid with its output, where an input is
     produced by a calibrated op and nothing else reads it on the way (through same-as-input
-    ops); `exclusive=False` ignores the other readers (TFLite's rule; a study variant).
-    Outer ops first, so that nested concats agree. docs/numerics.md has the measurements."""
+    ops); `exclusive=False` ignores the other readers (TFLite's rule; a study variant). The
+    shared range is the union of the members' calibrated ranges (so no value is clipped more
+    than before), over groups joined through nested concats. docs/numerics.md has the
+    measurements."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    for op in graph.ops:
+        if op.opdef.inputs_on_output_grid and op.outputs[0].name in ranges:
+            for source in (_grid_source(graph, v, exclusive) for v in op.inputs):
+                if source is not None and source.name in ranges:
+                    parent[root(source.name)] = root(op.outputs[0].name)
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(root(name), []).append(name)
     ranges = dict(ranges)
-    for op in reversed(graph.ops):
-        if not op.opdef.inputs_on_output_grid or op.outputs[0].name not in ranges:
-            continue
-        for value in op.inputs:
-            source = _grid_source(graph, value, exclusive)
-            if source is not None:
-                ranges[source.name] = ranges[op.outputs[0].name]
+    for members in groups.values():
+        shared = (min(ranges[m][0] for m in members), max(ranges[m][1] for m in members))
+        for m in members:
+            ranges[m] = shared
     return ranges
 
 

@@ -5,9 +5,9 @@ evaluation data (64 others), scored by the SNR of the dequantized int8 output ag
 float output, and the number of inputs the Concats requantize by a table:
 
 - own: every input keeps its own calibrated parameters and is requantized by a table;
-- shared (hcc's rule): an input nothing else reads takes the Concat's range (a copy), the
-  others keep theirs (a table);
-- all (TFLite's rule): every calibrated input takes the Concat's range, read elsewhere or not.
+- shared (hcc's rule): the inputs nothing else reads share one grid with the Concat's output
+  (the union of their ranges: copies), the others keep theirs (tables);
+- all (TFLite's rule): every calibrated input shares that grid, read elsewhere or not.
 
 Models: the given ONNX files, and two built here: two convs of similar output range and of
 ranges 10x apart, concatenated. Run `PYTHONPATH=. python tools/concat_grid.py`.
