@@ -3,17 +3,10 @@
 
 void hcc_avgpool_f32(const hcc_avgpool_params_t *p, const float *input, float *output) {
     const hcc_pool_params_t *g = &p->pool;
-    int32_t oy, ox, iy, ix, ch, y0, y1, x0, x1, cy0, cy1, cx0, cx1;
+    int32_t oy, ox, iy, ix, ch, y0, y1, x0, x1;
     for (oy = 0; oy < g->out_h; ++oy) {
-        const int32_t wy = oy * g->stride_h - g->pad_top;
-        hcc_clip_window(wy, g->k_h, 0, g->in_h, &y0, &y1);
-        hcc_clip_window(wy, g->k_h, -p->count_top, g->in_h + p->count_bottom, &cy0, &cy1);
         for (ox = 0; ox < g->out_w; ++ox) {
-            const int32_t wx = ox * g->stride_w - g->pad_left;
-            int32_t count;
-            hcc_clip_window(wx, g->k_w, 0, g->in_w, &x0, &x1);
-            hcc_clip_window(wx, g->k_w, -p->count_left, g->in_w + p->count_right, &cx0, &cx1);
-            count = (cy1 - cy0) * (cx1 - cx0);
+            const int32_t count = hcc_avgpool_window(p, oy, ox, &y0, &y1, &x0, &x1);
             for (ch = 0; ch < g->c; ++ch) {
                 float sum = 0.0f;
                 for (iy = y0; iy < y1; ++iy) {
