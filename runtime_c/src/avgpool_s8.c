@@ -15,7 +15,7 @@ void hcc_avgpool_s8(const hcc_avgpool_params_t *p, const int8_t *input, const in
                     const int8_t *in = input + (iy * g->in_w + x0) * g->c + ch;
                     for (ix = x0; ix < x1; ++ix, in += g->c) sum += *in - p->z_in;
                 }
-                *output++ = hcc_requantize_s8(sum, m, s, p->z_out, -128, 127);
+                *output++ = hcc_requantize_s8_inline(sum, m, s, p->z_out, -128, 127);
             }
         }
     }

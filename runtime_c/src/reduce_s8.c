@@ -9,7 +9,7 @@ void hcc_mean_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, i
             const int8_t *in = input + i;
             int32_t sum = 0;
             for (k = 0; k < n; ++k, in += inner) sum += *in;
-            *output++ = hcc_requantize_s8(sum - n * z_in, mult, shift, z_out, -128, 127);
+            *output++ = hcc_requantize_s8_inline(sum - n * z_in, mult, shift, z_out, -128, 127);
         }
     }
 }
