@@ -137,7 +137,7 @@ def quantize(graph: Graph, context: dict) -> None:
     if calibration is None:
         raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
     ranges = calibration.ranges
-    grid = context.get("concat_grid", "shared")  # "own", "all": variants of hcc/tools/concat_grid.py
+    grid = context.get("concat_grid", "shared")  # "own", "all": variants measured by tools/concat_grid.py
     if grid != "own":
         ranges = shared_grid_ranges(graph, ranges, exclusive=grid == "shared")
 
