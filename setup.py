@@ -1,18 +1,46 @@
-from setuptools import find_packages, setup
+"""setuptools build of hcc; the metadata is in pyproject.toml.
 
-setup(
-    name="hcc",
-    version="0.1.0",
-    description="A compiler from ONNX to plain C for microcontrollers (int8, static memory plan, selective-scan kernels)",
-    python_requires=">=3.10",
-    packages=find_packages(include=["hcc", "hcc.*"]),
-    package_data={"hcc": ["ir/grammar.lark"]},
-    install_requires=["numpy>=1.24", "onnx>=1.15", "jinja2>=3.1", "click>=8.1", "lark>=1.1", "tqdm>=4.60", "pillow>=9"],
-    extras_require={
-        # torch is only needed to train/export the models in models/; pin the CPU wheel.
-        "models": ["torch==2.13.0", "onnxscript>=0.5"],
-        "dev": ["onnxruntime>=1.17", "pytest>=7", "pytest-timeout>=2", "hypothesis>=6", "filecheck>=1.0"],
-        "flash": ["esptool>=5,<6"],
-    },
-    entry_points={"console_scripts": ["hcc=hcc.cli:main"]},
-)
+One step is added to `build_py`: the top-level data folders (templates/, runtime_c/ minus
+its C test drivers, bench/) are copied into the wheel as hcc/_data/, with the git commit
+the wheel was built from. hcc reads them through importlib.resources (hcc/resources.py);
+the repository keeps them at the top level, where the design card puts them.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+# (folder, names left out of the wheel): the runtime's C test drivers are for the test suite.
+DATA = (("templates", ()), ("runtime_c", ("tests",)), ("bench", ()))
+
+
+def git_revision() -> str:
+    sys.path.insert(0, str(HERE))  # hcc.resources reads git the same way at run time in a checkout
+    from hcc.resources import git_revision as revision
+
+    return revision()
+
+
+class build_py_with_data(build_py):
+    def run(self):
+        if not getattr(self, "editable_mode", False):
+            # build_py copies changed files but never deletes: start clean so a file removed
+            # from the sources cannot linger in the next wheel.
+            shutil.rmtree(Path(self.build_lib) / "hcc", ignore_errors=True)
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return  # an editable install reads the top-level folders of the checkout
+        target = Path(self.build_lib) / "hcc" / "_data"
+        for folder, left_out in DATA:
+            shutil.copytree(HERE / folder, target / folder,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.o", *left_out))
+        (target / "build-info.json").write_text(json.dumps({"git": git_revision()}) + "\n")
+
+
+# build/ is where `make demo` writes its model; setuptools' scratch goes under .tmp/.
+setup(cmdclass={"build_py": build_py_with_data}, options={"build": {"build_base": ".tmp/setuptools-build"}})

@@ -15,8 +15,40 @@ from hcc import __version__
 from hcc.errors import INTERNAL_ERROR_EXIT, HccError, internal_error_message
 
 
+# click >= 8.2 raises this (a UsageError, exit 2) to print the help of a bare group.
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def usage_error_line(err: click.ClickException) -> str:
+    """click's usage error (four lines: Usage, Try, blank, Error) as the one line hcc promises."""
+    text = " ".join(err.format_message().split())
+    text = text[:1].lower() + text[1:]
+    ctx = getattr(err, "ctx", None)
+    if isinstance(err, click.UsageError) and ctx is not None:
+        text = f"{text.rstrip('.')} (see '{ctx.command_path} --help')"
+    return text
+
+
 class HccGroup(click.Group):
     """A click group that turns HccError into a one-line message and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's own errors (unknown option, bad value, missing argument) as one line
+        `error: ...` and exit 2, like every other user error (docs/errors.md)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NO_ARGS_IS_HELP as err:  # bare `hcc` / `hcc COMMAND`: the help text itself
+            err.show()
+            sys.exit(err.exit_code)
+        except click.ClickException as err:
+            click.echo(f"error: {usage_error_line(err)}", err=True)
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("error: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx):
         try:
@@ -38,6 +70,15 @@ class HccGroup(click.Group):
             sys.exit(INTERNAL_ERROR_EXIT)
 
 
+def _print_version(ctx, param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    from hcc.resources import git_revision
+
+    click.echo(f"hcc {__version__} (git {git_revision()})")
+    ctx.exit()
+
+
 EPILOG = """\b
 Exit codes:
   0  success
@@ -51,7 +92,8 @@ Exit codes:
 
 
 @click.group(cls=HccGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="hcc")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print hcc's version and the git commit it was built from, and exit.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors (for reporting bugs).")
 @click.pass_context
 def main(ctx, debug):
@@ -60,7 +102,7 @@ def main(ctx, debug):
     \b
     Typical use:
       hcc ir model.onnx                 # print the model as hcc IR
-      hcc plan model.onnx --sram 520k   # does it fit? (exit 3 if not)
+      hcc plan model.onnx --sram 100k   # does it fit? (exit 3 if not)
       hcc compile model.onnx -o build/  # int8 C sources + runtime + CMake
     """
     ctx.ensure_object(dict)

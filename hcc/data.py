@@ -35,6 +35,14 @@ class Preprocessing:
     def channels(self) -> int:
         return 1 if self.color == "grayscale" else 3
 
+    def input_range(self) -> tuple[float, float]:
+        """The inputs pixels 0..255 become: what calibration data must look like."""
+        ends = [(p * self.scale - self.mean) / self.std for p in (0.0, 255.0)]
+        return min(ends), max(ends)
+
+    def describe(self) -> str:
+        return f"(pixel * {self.scale:.6g} - {self.mean:g}) / {self.std:g}"
+
     def apply(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 [H, W] or [H, W, C] pixels of the right size -> float32 [C, H, W]."""
         x = pixels.astype(np.float32) * np.float32(self.scale)
@@ -113,17 +121,52 @@ class Dataset:
     x: np.ndarray  # float32 [N, C, H, W]
     y: np.ndarray  # int64 [N], -1 where unknown
     names: list[str]
+    stored_dtype: str = "float32"  # the dtype of 'x' in an .npz, before conversion
+
+
+RAW_HINT = "or pass --calib-raw to use the values as they are"
+
+
+def check_npz_inputs(path, x: np.ndarray, stored_dtype: str, prep: Preprocessing | None, *, raw: bool) -> None:
+    """Refuse inputs that would calibrate a silently wrong model: NaN/inf, and (when the
+    model declares its preprocessing) values on another scale than that preprocessing
+    gives: raw 0..255 pixels, pixels / 255 for a model normalised to [-1, 1], and so on."""
+    finite = np.isfinite(x)
+    if not finite.all():
+        bad = np.argwhere(~finite)[0]
+        count = int(x.size - finite.sum())
+        raise DataError(f"{path}: 'x' holds {count:,} NaN or infinite value{'s' if count > 1 else ''} (the first in sample "
+                        f"{bad[0]}); calibration and verification need finite inputs: fix or drop those samples")
+    if raw or prep is None:
+        return
+    lo, hi = prep.input_range()
+    width = hi - lo
+    dmin, dmax = float(x.min()), float(x.max())
+    expected = (f"the model's preprocessing {prep.describe()} gives inputs in [{lo:.3g}, {hi:.3g}]; save 'x' after that "
+                f"preprocessing (float32), or give the images as a folder (hcc preprocesses them), {RAW_HINT}")
+    kind = f"{stored_dtype} " if stored_dtype != "float32" else ""
+    if dmax > hi + width or dmin < lo - width:
+        looks = " (raw 0..255 pixels?)" if dmin >= -0.5 and dmax <= 255.5 and dmax > 2 else ""
+        raise DataError(f"{path}: 'x' holds {kind}values in [{dmin:.4g}, {dmax:.4g}]{looks}, but {expected}")
+    if lo < -0.25 * width and dmin >= 0.0 and dmax <= 1.0:
+        raise DataError(f"{path}: 'x' holds {kind}values in [{dmin:.4g}, {dmax:.4g}] (pixels / 255 without the mean and std?), "
+                        f"but {expected}")
 
 
 def load_dataset(path: str | Path, graph: Graph, *, subjects: set[str] | None = None, limit: int | None = None,
-                 prep: Preprocessing | None = None, progress: bool = False) -> Dataset:
-    """Samples from an ImageFolder-style directory (labels from folder names) or an .npz (`x`, optional `y`)."""
+                 prep: Preprocessing | None = None, progress: bool = False, raw: bool = False) -> Dataset:
+    """Samples from an ImageFolder-style directory (labels from folder names) or an .npz (`x`, optional `y`).
+
+    An .npz holds inputs as they enter the model, so they are checked against the model's
+    declared preprocessing (check_npz_inputs); `raw` skips the range check (NaN/inf never pass)."""
     path = Path(path)
     expected = tuple(graph.inputs[0].type.shape[1:])
     if not path.exists():
         raise DataError(f"{path}: no such file or directory")
     if path.is_file():
         data = _load_npz(path, expected, limit)
+        declared = prep or (model_preprocessing(graph) if graph.metadata.get("preprocessing") else None)
+        check_npz_inputs(path, data.x, data.stored_dtype, declared, raw=raw)
     else:
         data = _load_folder(path, prep or model_preprocessing(graph), model_labels(graph), subjects, limit, progress)
     if data.x.shape[1:] != expected:
@@ -136,25 +179,67 @@ def _load_npz(path: Path, expected, limit) -> Dataset:
         with np.load(path, allow_pickle=False) as npz:
             if "x" not in npz:
                 raise DataError(f"{path}: .npz has no array 'x' (inputs); keys are {sorted(npz.keys())}")
-            x = np.asarray(npz["x"], dtype=np.float32)
-            y = np.asarray(npz["y"], dtype=np.int64) if "y" in npz else None
+            stored = npz["x"]
+            y = npz["y"] if "y" in npz else None
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"{path}: cannot read .npz ({type(err).__name__}: {err})") from None
+    return _samples(path, stored, y, expected, limit)
+
+
+def _samples(label, stored, y, expected, limit) -> Dataset:
+    """Inputs `stored` (and labels `y`) checked for shape and layout: one sample or [N, ...]."""
+    stored = np.asarray(stored)
+    if not (np.issubdtype(stored.dtype, np.number) or stored.dtype == np.bool_):
+        raise DataError(f"{label}: 'x' holds {stored.dtype} values, not numbers")
+    x = np.asarray(stored, dtype=np.float32)
+    try:
+        y = None if y is None else np.asarray(y, dtype=np.int64)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{label}: 'y' is not a list of integer labels ({err})") from None
+    _check_layout(label, x, expected)
     if x.ndim == len(expected):  # a single sample
         x = x[None]
     if y is None:
         y = np.full(len(x) if x.ndim else 1, -1, np.int64)
     if x.ndim == 0 or y.ndim != 1:
-        raise DataError(f"{path}: 'x' must be an array of samples and 'y' a list of labels (got shapes {list(x.shape)}, {list(y.shape)})")
+        raise DataError(f"{label}: 'x' must be an array of samples and 'y' a list of labels (got shapes {list(x.shape)}, {list(y.shape)})")
     if len(x) == 0:
-        raise DataError(f"{path}: contains no samples")
+        raise DataError(f"{label}: contains no samples")
     if len(y) != len(x):
-        raise DataError(f"{path}: 'y' has {len(y)} labels for {len(x)} samples")
+        raise DataError(f"{label}: 'y' has {len(y)} labels for {len(x)} samples")
     if limit:
         x, y = x[:limit], y[:limit]
-    return Dataset(x, y, [f"{path.name}[{i}]" for i in range(len(x))])
+    name = Path(str(label)).name
+    return Dataset(x, y, [f"{name}[{i}]" for i in range(len(x))], str(stored.dtype))
+
+
+def dataset_from_array(x, graph: Graph, *, y=None, label: str = "the input array", limit: int | None = None,
+                       raw: bool = False) -> Dataset:
+    """Samples given as an array (the Python API's calib= / data=), checked as an .npz is."""
+    expected = tuple(graph.inputs[0].type.shape[1:])
+    data = _samples(label, x, y, expected, limit)
+    if data.x.shape[1:] != expected:
+        raise DataError(f"{label}: samples have shape {list(data.x.shape[1:])}, the model expects {list(expected)}")
+    declared = model_preprocessing(graph) if graph.metadata.get("preprocessing") else None
+    check_npz_inputs(label, data.x, data.stored_dtype, declared, raw=raw)
+    return data
+
+
+def _check_layout(path: Path, x: np.ndarray, expected: tuple) -> None:
+    """Name the two common layout slips instead of a bare shape mismatch: images saved
+    without their channel axis (N, H, W) and channels-last (N, H, W, C)."""
+    if len(expected) != 3:
+        return
+    c, h, w = expected
+    shape = list(x.shape)
+    if c == 1 and x.ndim == 3 and tuple(x.shape[1:]) == (h, w) and x.shape[0] != 1:
+        raise DataError(f"{path}: 'x' has shape {shape}: {shape[0]} samples without the channel axis; the model takes "
+                        f"[N, 1, {h}, {w}] (add the axis with x[:, None] before saving)")
+    if x.ndim == 4 and tuple(x.shape[1:]) == (h, w, c) and c != h:
+        raise DataError(f"{path}: 'x' has shape {shape}, channels last; the model takes [N, {c}, {h}, {w}] "
+                        f"(transpose with x.transpose(0, 3, 1, 2) before saving)")
 
 
 def _load_folder(path: Path, prep, labels, subjects, limit, progress) -> Dataset:

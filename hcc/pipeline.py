@@ -3,7 +3,9 @@
     import (hcc/frontend) -> float passes -> [streaming fusion] -> layout -> calibrate + quantize
 
 `build_target_graph` turns an imported float graph into the graph the C backend and the
-memory planner consume.
+memory planner consume. A graph imported already quantized (a full-int8 .tflite: its
+metadata has `hcc.quantized`) skips the float passes, calibration and quantization: its
+scales are the file's, and it goes straight to the kernel passes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hcc.errors import DataError
+from hcc.errors import DataError, HccError
 from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
@@ -30,13 +32,19 @@ def float_passes() -> list[str]:
     return CANONICALIZE + LAYOUT
 
 
+def is_prequantized(graph: Graph) -> bool:
+    """Imported with its own int8 scales (e.g. a full-int8 .tflite): no calibration, no float passes."""
+    return "hcc.quantized" in graph.metadata
+
+
 @dataclass
 class CalibrationOptions:
-    data: str | Path | None = None  # folder of images, .npz, or None for MODEL.calib.npz
+    data: str | Path | np.ndarray | None = None  # folder of images, .npz, samples, or None for MODEL.calib.npz
     method: str = "percentile"
     percentile: float = 99.99
     limit: int | None = None
     progress: bool = False
+    raw: bool = False  # use .npz inputs whose range does not match the model's preprocessing
     # Planning only needs sizes, not scales: without data, quantize with placeholder ranges.
     placeholder_if_missing: bool = False
 
@@ -56,15 +64,18 @@ def default_calibration_file(graph: Graph) -> Path | None:
 
 
 def load_calibration_samples(graph: Graph, options: CalibrationOptions) -> np.ndarray:
-    from hcc.data import load_dataset
+    from hcc.data import dataset_from_array, load_dataset
 
+    if options.data is not None and not isinstance(options.data, (str, Path)):
+        return dataset_from_array(options.data, graph, label="the calibration array", limit=options.limit,
+                                  raw=options.raw).x
     path = options.data
     if path is None:
         path = default_calibration_file(graph)
         if path is None or not path.exists():
             looked = f" (looked for {path})" if path else ""
             raise DataError(f"no calibration data: pass --calib DIR|FILE.npz{looked}")
-    return load_dataset(path, graph, limit=options.limit, progress=options.progress).x
+    return load_dataset(path, graph, limit=options.limit, progress=options.progress, raw=options.raw).x
 
 
 def _has_default_calibration(graph: Graph) -> bool:
@@ -73,14 +84,19 @@ def _has_default_calibration(graph: Graph) -> bool:
 
 
 def lower_float(graph: Graph, *, after_each=None) -> Graph:
-    """The float part of the pipeline: canonicalise, lower, go channels-last."""
+    """The float part of the pipeline: canonicalise, lower, go channels-last (nothing for a
+    pre-quantized graph, which is channels-last already)."""
+    if is_prequantized(graph):
+        return graph
     return run_passes(graph, float_passes(), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
-    """Calibrate the lowered float graph and quantize it to int8."""
+    """Calibrate the lowered float graph and quantize it to int8 (a pre-quantized graph is left as it is)."""
     from hcc.interp.calibrate import calibrate, placeholder_calibration
 
+    if is_prequantized(graph):
+        return graph
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
@@ -93,6 +109,8 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
                        calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Run the default pipeline on `graph` (in place) and return it."""
+    if is_prequantized(graph) and not quantize:
+        raise HccError(f"the model is already int8 ({graph.metadata['hcc.quantized']}): a float build needs a float model")
     lower_float(graph, after_each=after_each)
     if quantize:
         quantize_graph(graph, calibration, after_each=after_each)
@@ -105,8 +123,10 @@ def kernel_passes(streaming: bool = True) -> list[str]:
     return (STREAMING if streaming else []) + ["lower-conv2d"]
 
 
-def default_passes(streaming: bool = True) -> list[str]:
-    """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs)."""
+def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:
+    """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs on `graph`)."""
+    if graph is not None and is_prequantized(graph):
+        return kernel_passes(streaming)
     return float_passes() + ["quantize"] + kernel_passes(streaming)
 
 

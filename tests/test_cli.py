@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from pathlib import Path
+
 import onnx
 import pytest
 from click.testing import CliRunner
@@ -20,7 +24,10 @@ def test_help_and_version():
     result = run("--help")
     assert result.exit_code == 0 and "ir" in result.output and "Exit codes" in result.output
     result = run("--version")
-    assert result.exit_code == 0 and __version__ in result.output
+    assert result.exit_code == 0
+    # `hcc 0.1.0 (git 1a2b3c4d5e6f)`: the commit of this checkout (or of the wheel's build)
+    assert re.fullmatch(rf"hcc {re.escape(__version__)} \(git ([0-9a-f]{{12}}(-dirty)?|unknown)\)\n", result.output)
+    assert "unknown" not in result.output  # the tests run from a git checkout
 
 
 @pytest.mark.parametrize("build", [conv_bn_relu_pool, scan_with_outer_scope])
@@ -84,3 +91,56 @@ def test_subprocess_entry_point(tmp_path):
     assert proc.returncode != 0 and "Traceback" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "hcc.cli", "ir", str(tmp_path / "garbage.onnx")], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, fragment, command", [
+    (["compile", "--frobnicate"], "no such option '--frobnicate'", "compile"),
+    (["compile", "m.onnx"], "missing option '-o' / '--output'", "compile"),
+    (["plan"], "missing argument 'MODEL'", "plan"),
+    (["plan", "m.onnx", "--sram", "lots"], "invalid value for '--sram': 'lots' is not a size", "plan"),
+    (["plan", "m.onnx", "--align", "0"], "invalid value for '--align'", "plan"),
+    (["transmogrify"], "no such command 'transmogrify'", None),
+])
+def test_usage_errors_are_one_line_with_a_help_hint(args, fragment, command):
+    """click's four-line Usage/Try/Error form becomes `error: ... (see 'hcc CMD --help')`."""
+    result = CliRunner().invoke(main, args, prog_name="hcc")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert fragment in lines[0]
+    assert lines[0].endswith(f"(see 'hcc{' ' + command if command else ''} --help')")
+    assert "Usage:" not in result.output
+
+
+def test_help_still_prints_help():
+    result = CliRunner().invoke(main, ["plan", "--help"], prog_name="hcc")
+    assert result.exit_code == 0 and result.output.startswith("Usage: hcc plan")
+
+
+def test_make_test_runs_the_given_test_path():
+    """`make test PYTEST_ARGS=path` (or TESTS=path) runs that path alone, not the whole suite."""
+    root = Path(__file__).resolve().parents[1]
+
+    def pytest_line(*args):
+        out = subprocess.run(["make", "-n", "-B", "test", *args], cwd=root, capture_output=True, text=True,
+                             check=True).stdout
+        return next(line for line in out.splitlines() if "-m pytest" in line).split()[4:]
+
+    assert pytest_line() == ["tests"]
+    assert pytest_line("PYTEST_ARGS=-x tests/test_cli.py") == ["-x", "tests/test_cli.py"]
+    assert pytest_line("TESTS=tests/memory") == ["tests/memory"]
+    assert pytest_line("PYTEST_ARGS=-k version") == ["-k", "version", "tests"]
+
+
+def test_make_demo_installs_only_the_compiler():
+    """`make demo` needs no PyTorch, no test tools and no Debian packages but a C toolchain,
+    and says where hcc is (it is not on PATH by itself)."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(["make", "-n", "-B", "setup-demo"], cwd=root, capture_output=True, text=True, check=True).stdout
+    installs = [line for line in out.splitlines() if "pip install" in line]
+    assert installs == [".venv/bin/python -m pip install -q -e ."], installs
+    assert "install-system-deps.sh demo" in out and "torch" not in out
+    makefile = (root / "Makefile").read_text()
+    demo = makefile[makefile.index("\ndemo:"):].split("\n\n")[0]
+    assert demo.startswith("\ndemo: setup-demo\n")
+    assert ".venv/bin/hcc, or put it on PATH with: . $(VENV)/bin/activate" in demo.replace("$(VENV)/bin/hcc", ".venv/bin/hcc")

@@ -50,4 +50,4 @@ def test_preprocessing_and_labels_can_be_overridden(tmp_path):
     assert renamed.exit_code == 0, renamed.output
     assert json.loads(renamed.stdout)["float_accuracy"] is None
     wrong = runner.invoke(main, args + ["--labels", "a,b"])
-    assert wrong.exit_code == 2 and "--labels gives 2 names" in wrong.stderr
+    assert wrong.exit_code == 2 and "labels gives 2 names" in wrong.stderr

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -29,15 +29,13 @@ from hcc.ir.printer import print_graph
 from hcc.ir.types import DType
 from hcc.ops.c_call import c_float
 from hcc.memory.planner import MemoryPlan, plan_memory
+from hcc.resources import data_dir
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
-RUNTIME = ROOT / "runtime_c"
 ARENA_ALIGN = 16
 
 
 def jinja_env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))), undefined=jinja2.StrictUndefined,
                               keep_trailing_newline=True, trim_blocks=False)
 
 
@@ -59,6 +57,7 @@ class Generated:
     plan: MemoryPlan
     files: list[str]
     report: dict
+    context: dict = field(default_factory=dict)  # what the templates were rendered with (hcc/backend/targets.py)
 
 
 def _pixel_table(graph: Graph) -> np.ndarray | None:
@@ -214,14 +213,15 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         payload = emitter.payload(PAYLOAD_ALIGN)
         assert len(payload) == payload_size
         (out_dir / f"{name}.blob").write_bytes(pack_blob(payload, digest))
+    runtime = data_dir("runtime_c")
     for sub in ("include", "src"):
         dst = out_dir / "runtime" / sub
         dst.mkdir(parents=True, exist_ok=True)
-        for f in sorted((RUNTIME / sub).iterdir()):
+        for f in sorted((runtime / sub).iterdir()):
             if f.suffix in (".c", ".h") and (sub == "include" or _belongs(f.stem, float_build)):
                 shutil.copy2(f, dst / f.name)
-    port = RUNTIME / "port" / "esp32"
+    port = runtime / "port" / "esp32"
     if port.is_dir():
         shutil.copytree(port, out_dir / "runtime" / "port" / "esp32")
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
-    return Generated(out_dir, name, plan, written, report)
+    return Generated(out_dir, name, plan, written, report, ctx)

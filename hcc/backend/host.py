@@ -57,7 +57,8 @@ def run_host(exe: Path, inputs: np.ndarray, output_size: int, *, blob: Path | No
 
 
 def host_runner(graph, *, sanitize: bool = False, name: str = "model"):
-    """A function float inputs [N, ...] -> int8 outputs, running the C generated for `graph`."""
+    """A function inputs [N, ...] -> int8 outputs, running the C generated for `graph`: float
+    inputs are quantized as NAME_quantize_input does; int8 inputs are the codes themselves."""
     from hcc.backend.generate import generate
     from hcc.interp.int8_interp import quantize_input
 
@@ -68,7 +69,10 @@ def host_runner(graph, *, sanitize: bool = False, name: str = "model"):
             build.mkdir()
             generate(graph, build, name)
             exe = build_host_runner(build, name, tmp, sanitize=sanitize)
-            q = np.stack([quantize_input(x[i:i + 1], graph.inputs[0].type.quant).reshape(-1) for i in range(len(x))])
+            if x.dtype == np.int8:
+                q = x.reshape(len(x), -1)
+            else:
+                q = np.stack([quantize_input(x[i:i + 1], graph.inputs[0].type.quant).reshape(-1) for i in range(len(x))])
             return run_host(exe, q, graph.outputs[0].type.numel)
 
     return run

@@ -29,11 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hcc.bench.xtensa import REPO_ROOT, _require, run_model
+from hcc.bench.xtensa import _require, run_model
 from hcc.errors import ToolchainError
+from hcc.resources import data_dir
 
-NAIVE_DIR = REPO_ROOT / "bench" / "naive"
-HOST_TEMPLATE = REPO_ROOT / "bench" / "host" / "timing_main.c.in"
+NAIVE_DIR = data_dir("bench") / "naive"
+HOST_TEMPLATE = data_dir("bench") / "host" / "timing_main.c.in"
 # runtime sources the naive build replaces with bench/naive/naive_kernels.c
 NAIVE_REPLACES = ("conv2d_3x3_s8.c", "fully_connected_s8.c")
 CLOCK_HZ = 240e6

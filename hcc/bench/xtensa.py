@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from hcc.errors import BudgetError, ToolchainError
+from hcc.resources import data_dir
 
 INSTRUCTIONS_PER_CCOUNT = 25
 DATA_RAM_BYTES = 512 * 1024
 DEFAULT_STACK_BYTES = 16 * 1024
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-HARNESS_DIR = REPO_ROOT / "bench" / "xtensa"
-RUNTIME_INCLUDE = REPO_ROOT / "runtime_c" / "include"
+HARNESS_DIR = data_dir("bench") / "xtensa"
+RUNTIME_INCLUDE = data_dir("runtime_c") / "include"
 
 XTENSA_CC = "xtensa-lx106-elf-gcc"
 QEMU = "qemu-system-xtensa"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hcc.commands.common import calibration_options, echo_json, make_calibration
+from hcc.commands.common import calibration_options, echo_json
 
 
 @click.command("bench")
@@ -15,7 +15,7 @@ from hcc.commands.common import calibration_options, echo_json, make_calibration
 @click.option("--no-host", is_flag=True, help="Skip host timing and onnxruntime.")
 @click.option("--keep", type=click.Path(file_okay=False), help="Keep the build and the ELF images here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def bench_command(model, calib, calib_method, percentile, calib_limit, runs, no_host, keep, as_json):
+def bench_command(model, calibration, runs, no_host, keep, as_json):
     """Measure MODEL: instructions on the Xtensa lx106 (QEMU), host time, onnxruntime.
 
     \b
@@ -27,7 +27,7 @@ def bench_command(model, calib, calib_method, percentile, calib_limit, runs, no_
     """
     from hcc.bench.run import bench_model, format_table
 
-    result = bench_model(model, make_calibration(calib, calib_method, percentile, calib_limit),
+    result = bench_model(model, calibration,
                          runs=runs, host=not no_host, keep=keep)
     if as_json:
         echo_json(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -11,7 +12,8 @@ from hcc.pipeline import CalibrationOptions
 
 
 def calibration_options(fn):
-    """--calib / --calib-method / --percentile / --calib-limit, gathered into `calibration`."""
+    """--calib / --calib-method / --percentile / --calib-limit / --calib-raw, handed to the
+    command as one `calibration` argument (a CalibrationOptions)."""
     options = [
         click.option("--calib", "calib", type=click.Path(exists=True), metavar="DATA",
                      help="Calibration data: a folder of images (ImageFolder) or an .npz with 'x'. "
@@ -22,15 +24,25 @@ def calibration_options(fn):
                      help="Percentile for --calib-method percentile."),
         click.option("--calib-limit", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Use at most N calibration samples."),
+        click.option("--calib-raw", is_flag=True,
+                     help="Use .npz inputs as they are, even when their range or dtype does not match the "
+                          "model's declared preprocessing (NaN and inf are refused all the same)."),
     ]
+
+    @functools.wraps(fn)
+    def command(*args, calib, calib_method, percentile, calib_limit, calib_raw, **kwargs):
+        return fn(*args, calibration=make_calibration(calib, calib_method, percentile, calib_limit, raw=calib_raw),
+                  **kwargs)
+
     for option in reversed(options):  # decorators apply bottom-up; keep the help in this order
-        fn = option(fn)
-    return fn
+        command = option(command)
+    return command
 
 
-def make_calibration(calib, calib_method, percentile, calib_limit, progress=True) -> CalibrationOptions:
+def make_calibration(calib, calib_method="percentile", percentile=99.99, calib_limit=None, progress=True,
+                     raw=False) -> CalibrationOptions:
     return CalibrationOptions(data=calib, method=calib_method, percentile=percentile, limit=calib_limit,
-                              progress=progress and sys.stderr.isatty())
+                              progress=progress and sys.stderr.isatty(), raw=raw)
 
 
 def echo_json(obj) -> None:

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-from pathlib import Path
-
 import click
 
-from hcc.commands.common import calibration_options, echo_json, make_calibration, size_callback
-from hcc.frontend import load_model
-from hcc.memory.planner import check_budget, plan_memory
-from hcc.outputs import check_output_dir, publish_dir, staging_dir
-from hcc.pipeline import build_target_graph
-
-
-def default_name(model: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(model).name.split(".")[0]) or "model"
-    return stem if not stem[0].isdigit() else "m_" + stem
+from hcc.commands.common import calibration_options, echo_json, size_callback
+from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 
 
 @click.command("compile")
@@ -26,9 +14,9 @@ def default_name(model: str) -> str:
               help="Build directory to create (replaced atomically if hcc made it before).")
 @click.option("--name", help="C name prefix of the model (default: the model file's name).")
 @calibration_options
-@click.option("--sram", default="520k", show_default=True, callback=size_callback, metavar="SIZE",
-              help="Refuse (exit 3) a plan whose arena exceeds this.")
-@click.option("--flash", default="4M", show_default=True, callback=size_callback, metavar="SIZE",
+@click.option("--sram", default=DEFAULT_SRAM_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
+              help="Refuse (exit 3) a plan whose arena exceeds this (default: what an ESP32-CAM camera firmware leaves free).")
+@click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
 @click.option("--float", "float_build", is_flag=True,
@@ -36,11 +24,13 @@ def default_name(model: str) -> str:
                    "run() takes and returns float, link with -lm). See docs/float-build.md.")
 @click.option("--blob", "write_blob", is_flag=True,
               help="Also write NAME.blob, the weights for the partition mode (HCC_WEIGHTS_FROM_BLOB; `hcc flash`).")
+@click.option("--target", type=click.Choice(["cmake", "arduino", "platformio"]), default="cmake", show_default=True,
+              help="cmake: CMake + make + ESP-IDF component; arduino / platformio: a library for those tools.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def compile_command(model, out_dir, name, calib, calib_method, percentile, calib_limit, sram, flash, no_streaming,
-                    float_build, write_blob, force, as_json):
-    """Compile MODEL (.onnx or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
+def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, float_build, write_blob, target, force,
+                    as_json):
+    """Compile MODEL (.onnx, .tflite or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
 
     \b
     Runs import -> passes -> int8 quantization (calibrated on --calib, by
@@ -51,33 +41,21 @@ def compile_command(model, out_dir, name, calib, calib_method, percentile, calib
       idf_component.yml, Kconfig           ESP-IDF metadata
       NAME.hir, report.json, report.md     final IR, memory plan, per-layer table
       NAME.blob                            with --blob: the weights as a blob (docs/blob-format.md)
+    --target arduino writes an Arduino library instead (library.properties, src/,
+    an ESP32-CAM example sketch), --target platformio a PlatformIO library (library.json).
     The output appears complete or not at all: hcc builds beside it and swaps it in.
     """
-    out = Path(out_dir)
-    check_output_dir(out, force)
-    name = name or default_name(model)
-    graph = load_model(model)
-    if float_build and calib:
-        raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
-    build_target_graph(graph, quantize=not float_build, streaming=not no_streaming,
-                       calibration=make_calibration(calib, calib_method, percentile, calib_limit))
-    plan = plan_memory(graph)
-    check_budget(plan, sram, flash)
-    staging = staging_dir(out)
-    try:
-        from hcc.backend.generate import generate
+    from hcc import api
 
-        result = generate(graph, staging, name, source=str(model), plan=plan, blob=write_blob)
-        publish_dir(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    summary = {"output": str(out), "name": result.name, "arena_bytes": plan.peak_bytes, "flash_bytes": result.report["flash_bytes"],
-               "macs": result.report["macs"], "graph_hash": result.report["graph_hash"], "files": result.files}
+    if float_build and calibration.data is not None:
+        raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
+    result = api.compile(model, out_dir, calib=calibration, sram=sram, flash=flash, name=name, target=target,
+                         float_build=float_build, blob=write_blob, streaming=not no_streaming, force=force)
     if as_json:
-        echo_json(summary)
-    else:
-        blob_note = f", {result.name}.blob" if write_blob else ""
-        click.echo(f"compiled {model} -> {out}/ ({result.name}.h, {result.name}.c{blob_note}, runtime, build files)")
-        click.echo(f"  arena {plan.peak_bytes:,} B (SRAM budget {sram:,}), weights {summary['flash_bytes']:,} B in flash, "
-                   f"{summary['macs']:,} MACs per inference")
+        echo_json(result.as_json())
+        return
+    what = {"cmake": "runtime, build files", "arduino": "Arduino library", "platformio": "PlatformIO library"}[target]
+    blob_note = f", {result.name}.blob" if write_blob else ""
+    click.echo(f"compiled {model} -> {out_dir}/ ({result.name}.h, {result.name}.c{blob_note}, {what})")
+    click.echo(f"  arena {result.arena_bytes:,} B (SRAM budget {sram:,}), weights {result.flash_bytes:,} B in flash, "
+               f"{result.macs:,} MACs per inference")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from hcc.commands.common import calibration_options, make_calibration
+from hcc.commands.common import calibration_options
 from hcc.errors import HccError
 from hcc.frontend import load_model
 from hcc.ir.json_dump import graph_json
@@ -16,11 +16,11 @@ from hcc.passes import all_passes, run_passes
 from hcc.pipeline import default_passes, quantize_graph
 
 
-def _pass_list(text: str | None) -> list[str]:
+def _pass_list(text: str | None, graph=None) -> list[str]:
     if not text:
         return []
     if text == "default":
-        return default_passes()
+        return default_passes(graph=graph)
     names = [n.strip() for n in text.split(",") if n.strip()]
     known = all_passes()
     for name in names:
@@ -48,9 +48,8 @@ def _run(graph, names, calibration, print_after):
 @calibration_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON description (structure and types, no weight data).")
 @click.option("--elide-weights", is_flag=True, help="Leave weight data out of the text (readable, but does not parse back).")
-def ir_command(model, output, passes, print_after_all, list_passes, calib, calib_method, percentile, calib_limit,
-               as_json, elide_weights):
-    """Print MODEL (.onnx or .hir) as hcc's textual IR.
+def ir_command(model, output, passes, print_after_all, list_passes, calibration, as_json, elide_weights):
+    """Print MODEL (.onnx, .tflite or .hir) as hcc's textual IR.
 
     \b
     The text parses back: `hcc ir m.onnx > a.hir && hcc ir a.hir > b.hir`
@@ -72,7 +71,7 @@ def ir_command(model, output, passes, print_after_all, list_passes, calib, calib
         click.echo(f"// ----- IR after pass '{name}' -----")
         click.echo(print_graph(g, elide_weights=elide_weights), nl=False)
 
-    _run(graph, _pass_list(passes), make_calibration(calib, calib_method, percentile, calib_limit),
+    _run(graph, _pass_list(passes, graph), calibration,
          show if print_after_all else None)
     text = json.dumps(graph_json(graph), indent=2) + "\n" if as_json else print_graph(graph, elide_weights=elide_weights)
     if output:

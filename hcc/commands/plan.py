@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from hcc.commands.common import size_callback
-from hcc.memory.html import render_plan_html
-from hcc.memory.model_plan import plan_model_path
-from hcc.memory.planner import check_budget
-from hcc.memory.report import plan_json, plan_text
+from hcc.commands.common import echo_json, size_callback
+from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 from hcc.outputs import write_text_atomic
 
 
 @click.command("plan")
 @click.argument("model", type=click.Path())
-@click.option("--sram", default="520k", show_default=True, callback=size_callback, metavar="SIZE", help="SRAM for the activation arena (520k = the ESP32's 520 KiB).")
-@click.option("--flash", default="4M", show_default=True, callback=size_callback, metavar="SIZE", help="Flash for the weights (4M = ESP32-CAM).")
+@click.option("--sram", default=DEFAULT_SRAM_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
+              help="SRAM for the activation arena (default: what an ESP32-CAM camera firmware leaves free; docs/esp32.md).")
+@click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE", help="Flash for the weights (4M = ESP32-CAM).")
 @click.option("--align", "alignment", default=16, show_default=True, type=click.IntRange(min=1), help="Alignment of every buffer, in bytes.")
 @click.option("--no-streaming", is_flag=True, help="Plan without streaming conv fusion (fuse-conv-block).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML view of the plan.")
 def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path):
-    """Plan the memory of MODEL (.onnx, .hir, or a build directory from `hcc compile`).
+    """Plan the memory of MODEL (.onnx, .tflite, .hir, or a build directory from `hcc compile`).
 
     \b
     Sizes: 520k = 520KiB = 532480 bytes; 0.5M; 4M = 4MB (k = 1024).
@@ -31,11 +27,13 @@ def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path
     buffers the caller passes in and weights stay in flash, reported apart.
     Exits 3 when the arena or the weights do not fit their budget.
     """
-    result = plan_model_path(model, streaming=not no_streaming, alignment=alignment)
+    from hcc import api
+
+    result = api.plan(model, sram=sram, flash=flash, streaming=not no_streaming, alignment=alignment)
     if as_json:
-        click.echo(json.dumps(plan_json(result, sram, flash), indent=2))
+        echo_json(result.as_json())
     else:
-        click.echo(plan_text(result, sram, flash), nl=False)
+        click.echo(result.text(), nl=False)
     if html_path:
-        write_text_atomic(html_path, render_plan_html(result, sram, flash))
-    check_budget(result.plan, sram, flash)
+        write_text_atomic(html_path, result.html())
+    result.check()

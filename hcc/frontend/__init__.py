@@ -9,13 +9,31 @@ from hcc.ir.graph import Graph
 
 
 def load_model(path: str | Path) -> Graph:
-    """Load `.onnx` (imported) or `.hir` (parsed and verified) into a Graph."""
+    """Load `.onnx` or `.tflite` (imported) or `.hir` (parsed and verified) into a Graph.
+    The suffix picks the format; a TFLite flatbuffer ('TFL3' at byte 4) is recognised
+    whatever its suffix."""
     path = Path(path)
     if not path.exists():
         raise HccError(f"{path}: no such file")
     if path.is_dir():
-        raise HccError(f"{path}: is a directory, expected a .onnx or .hir file")
+        raise HccError(f"{path}: is a directory, expected a .onnx, .tflite or .hir file")
     suffix = path.suffix.lower()
+    if suffix != ".hir":
+        from hcc.frontend.tflite_reader import looks_like_tflite
+
+        try:
+            with open(path, "rb") as f:
+                head = f.read(8)
+        except OSError as err:
+            raise ModelImportError(f"{path}: cannot read: {err.strerror or err}") from None
+        if looks_like_tflite(head):
+            suffix = ".tflite"
+    if suffix == ".tflite":
+        from hcc.frontend.tflite import import_tflite
+
+        graph = import_tflite(path)
+        graph.source_path = path
+        return graph
     if suffix == ".hir":
         from hcc.ir.parser import parse_graph
 
@@ -35,4 +53,4 @@ def load_model(path: str | Path) -> Graph:
         graph = import_onnx(path)
         graph.source_path = path
         return graph
-    raise HccError(f"{path}: unknown model format '{suffix}' (expected .onnx or .hir)")
+    raise HccError(f"{path}: unknown model format '{suffix}' (expected .onnx, .tflite or .hir)")

@@ -6,15 +6,13 @@ from templates/plan.html.j2. Geometry is computed here so the template stays mar
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 
 from hcc.memory.model_plan import ModelPlans
 from hcc.memory.report import percent, verdict
 from hcc.memory.sizes import format_bytes
+from hcc.resources import data_dir
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 COLOURS = {"activation": "#4e79a7", "inplace": "#76b7b2", "alias": "#f28e2b", "scratch": "#e15759"}
 
 WIDTH, HEIGHT = 1100, 440  # plot area of the timeline, in px
@@ -67,15 +65,15 @@ def _timeline(plan) -> dict:
 
 
 def render_plan_html(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))), autoescape=True, undefined=jinja2.StrictUndefined)
     plan = result.plan
     return env.get_template("plan.html.j2").render(
         result=result,
         plan=plan,
         svg=_timeline(plan),
         colours=COLOURS,
-        verdict=verdict(plan, sram_budget),
-        fits=plan.peak_bytes <= sram_budget,
+        verdict=verdict(plan, sram_budget, flash_budget),
+        fits=plan.peak_bytes <= sram_budget and plan.flash_bytes <= flash_budget,
         sram_budget=sram_budget,
         flash_budget=flash_budget,
         sram_percent=percent(plan.peak_bytes, sram_budget),

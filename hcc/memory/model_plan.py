@@ -18,6 +18,8 @@ class ModelPlans:
     streaming: bool | None  # None: a build directory's final IR, planned as is
     streaming_peak: int | None  # arena with streaming fusion
     unfused_peak: int | None  # arena without it
+    tflm: dict | None = None  # for a .tflite: TFLM's arena {"head", "tail", "total"} (hcc.peers.tflm)
+    tflm_note: str | None = None  # why the TFLM figures are missing
 
 
 def with_emitted_flash(graph, plan: MemoryPlan) -> MemoryPlan:
@@ -45,9 +47,26 @@ def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int 
         plan = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
         return ModelPlans(plan, graph.name, None, None, None)
 
+    return plan_model(lambda: load_model(path), streaming=streaming, alignment=alignment, path=path)
+
+
+def plan_model(load, *, streaming: bool = True, alignment: int = 16, path: Path | None = None) -> ModelPlans:
+    """Plan the graph `load()` returns (a fresh one per call: passes rewrite in place) through
+    the default pipeline, with and without streaming fusion. `path`: the model file, which
+    TFLM reads for its own arena figures when the model is a .tflite."""
     peaks: dict[bool, MemoryPlan] = {}
-    for fused in (streaming, not streaming):  # the model is loaded afresh: passes rewrite in place
-        graph = build_target_graph(load_model(path), streaming=fused,
-                                   calibration=CalibrationOptions(placeholder_if_missing=True))
+    for fused in (streaming, not streaming):
+        graph = build_target_graph(load(), streaming=fused, calibration=CalibrationOptions(placeholder_if_missing=True))
         peaks[fused] = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
-    return ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
+    result = ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
+    if graph.metadata.get("hcc.quantized") == "tflite" and path is not None:
+        from hcc.peers.tflm import INSTALL_HINT, tflm_arena, tflm_available
+
+        if not tflm_available():
+            result.tflm_note = f"TFLM arena not measured: {INSTALL_HINT}"
+        else:
+            try:
+                result.tflm = tflm_arena(path, num_inputs=len(graph.inputs))
+            except HccError as err:
+                result.tflm_note = f"TFLM arena not measured: {err}"
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hcc.memory.model_plan import ModelPlans
+from hcc.memory.budget import firmware_note
 from hcc.memory.sizes import format_bytes
 
 
@@ -21,19 +22,35 @@ def plan_json(result: ModelPlans, sram_budget: int, flash_budget: int) -> dict:
         "streaming_peak_bytes": result.streaming_peak,
         "unfused_peak_bytes": result.unfused_peak,
     }
+    if result.tflm is not None:
+        out["tflm_arena"] = {f"{k}_bytes": v for k, v in result.tflm.items()}
     out.update({k: v for k, v in plan.to_json().items() if k not in out})
     return out
 
 
 def percent(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+    """`part` as a percentage of `whole` to 0.1%, rounded away from the budget line: what
+    fits rounds down and what does not rounds up, so 1 byte over never reads 100.0%."""
+    if not whole:
+        return "-"
+    tenths = 1000 * part // whole if part <= whole else -(-1000 * part // whole)
+    return f"{tenths // 10}.{tenths % 10}%"
 
 
-def verdict(plan, sram_budget: int) -> str:
-    need = plan.peak_bytes
-    if need <= sram_budget:
-        return f"fits: {need:,} of {sram_budget:,} bytes of SRAM ({percent(need, sram_budget)})"
-    return f"does not fit: {need:,} bytes of SRAM needed, {sram_budget:,} available, over by {need - sram_budget:,} at op {plan.peak_op}"
+def verdict(plan, sram_budget: int, flash_budget: int | None = None) -> str:
+    """One line with the verdict for every budget checked (the last line of `hcc plan`)."""
+    checks = [("SRAM", plan.peak_bytes, sram_budget, f" at op {plan.peak_op}")]
+    if flash_budget is not None:
+        checks.append(("flash", plan.flash_bytes, flash_budget, ""))
+    parts, over = [], []
+    for what, need, budget, where in checks:
+        if need <= budget:
+            parts.append(f"{what} {need:,} of {budget:,} B ({percent(need, budget)})")
+        else:
+            over.append(what)
+            parts.append(f"{what} needs {need:,} B, budget {budget:,}, over by {need - budget:,}{where}")
+    head = "fits" if not over else f"does not fit ({' and '.join(over)})"
+    return f"{head}: {'; '.join(parts)}"
 
 
 def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
@@ -62,10 +79,18 @@ def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
             f"streaming:    with fusion {result.streaming_peak:,} B, without {result.unfused_peak:,} B "
             f"(saves {saved:,} B, {percent(saved, result.unfused_peak)}); this plan: {'with' if result.streaming else 'without'}"
         )
+    if result.tflm is not None:
+        t = result.tflm
+        lines.append(f"TFLM arena:   head {t['head']:,} B (activations with inputs and outputs), tail {t['tail']:,} B "
+                     f"(persistent), total {t['total']:,} B; hcc: arena + io = {plan.peak_bytes + plan.io_bytes:,} B "
+                     f"vs TFLM head, weights and multipliers in flash")
+    elif result.tflm_note:
+        lines.append(result.tflm_note)
     lines += [
         f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena",
         f"SRAM arena:   {plan.peak_bytes:,} of {sram_budget:,} B ({percent(plan.peak_bytes, sram_budget)})",
         f"flash:        {plan.flash_bytes:,} of {flash_budget:,} B of weights and tables ({percent(plan.flash_bytes, flash_budget)})",
-        verdict(plan, sram_budget),
+        firmware_note(),
+        verdict(plan, sram_budget, flash_budget),
     ]
     return "\n".join(lines) + "\n"

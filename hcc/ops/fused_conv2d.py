@@ -147,7 +147,8 @@ class FusedConv2d(OpDef):
         residual = op.inputs[3] if len(op.inputs) > 3 else None
         s_x, z_x = scale_zp(x)
         s_conv, z_conv = a["conv_quant"]
-        mult, shift = multipliers(s_x * np.asarray(w.type.quant.scale, np.float64) / s_conv)
+        w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))  # per tensor: all alike
+        mult, shift = multipliers(s_x * w_scales / s_conv)
         relu = bool(a["relu"])
         p = {"conv": conv_geometry(x.type.shape[1:], w.type.shape, a),
              "z_in": z_x, "z_conv": int(z_conv), "weights": np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)),

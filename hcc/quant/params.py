@@ -28,10 +28,11 @@ def multipliers(reals) -> tuple[np.ndarray, np.ndarray]:
 
 
 def channel_multipliers(op: Op, x: Value, w: Value, y: Value) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output-channel (m, s) for s_x * s_w[c] / s_y."""
+    """Per-output-channel (m, s) for s_x * s_w[c] / s_y (per-tensor weights: one scale for every channel)."""
     s_x, _ = scale_zp(x)
     s_y, _ = scale_zp(y)
-    return multipliers(s_x * np.asarray(w.type.quant.scale, np.float64) / s_y)
+    scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))
+    return multipliers(s_x * scales / s_y)
 
 
 def activation_range(relu: bool, z_out: int) -> tuple[int, int]:

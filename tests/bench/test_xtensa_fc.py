@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from hcc.ops.fully_connected import fc_row_layout
-from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, REPO_ROOT, run_on_xtensa
+from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, run_on_xtensa
+from hcc.resources import data_dir
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.kernel_args import int8, multipliers
 from tests.runtime.test_fully_connected import k2_case
 
-SOURCES = [REPO_ROOT / "runtime_c" / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c")]
+SOURCES = [data_dir("runtime_c") / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c")]
 ROW_SHAPES = [(1, 1, 1), (1, 3, 2), (1, 7, 3), (1, 8, 4), (1, 9, 5), (1, 17, 6), (1, 20, 7), (1, 15, 3),
               (1, 16, 2), (1, 31, 9), (1, 64, 10), (1, 45, 23), (1, 1000, 1), (2, 13, 7), (1, 2880, 20)]
 TIMED = (1, 2880, 20)

@@ -73,7 +73,8 @@ def run_model(path: Path, work: Path, deep: bool = True) -> str:
         graph = load_model(path)  # hcc compile --calib tiny.npz
         out = work / "build"
         check_output_dir(out, force=False)
-        build_target_graph(graph, calibration=CalibrationOptions(data=_calibration_file(graph, work)))
+        # random samples, not pictures through the model's preprocessing: raw, as with --calib-raw
+        build_target_graph(graph, calibration=CalibrationOptions(data=_calibration_file(graph, work), raw=True))
         plan = plan_memory(graph)
         check_budget(plan, SRAM, FLASH)
         from hcc.backend.generate import generate
@@ -91,6 +92,7 @@ def run_model(path: Path, work: Path, deep: bool = True) -> str:
 
 def _worker(conn, seed: int, time_limit: float, mem_limit: int, save_dir: str, deep_every: int):
     from tests.fuzz.mutate import mutant
+    from tests.fuzz.seeds import seed_file_name
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     try:
@@ -107,7 +109,7 @@ def _worker(conn, seed: int, time_limit: float, mem_limit: int, save_dir: str, d
         detail = ""
         with tempfile.TemporaryDirectory(prefix="hcc-fuzz-") as work:
             work = Path(work)
-            path = work / "model.onnx"
+            path = work / seed_file_name(name)
             path.write_bytes(data)
             signal.setitimer(signal.ITIMER_REAL, time_limit)
             try:
@@ -137,7 +139,9 @@ def _vm_size() -> int:
 
 def save(save_dir: Path, index: int, name: str, data: bytes, what: str, outcome: str, detail: str) -> Path:
     save_dir.mkdir(parents=True, exist_ok=True)
-    path = save_dir / f"case{index:06d}-{name}.onnx"
+    from tests.fuzz.seeds import seed_file_name
+
+    path = save_dir / f"case{index:06d}-{name}{Path(seed_file_name(name)).suffix}"
     path.write_bytes(data)
     path.with_suffix(".txt").write_text(f"case {index} from seed model {name}\nmutations: {what}\noutcome: {outcome}\n\n{detail}")
     return path
@@ -234,5 +238,6 @@ def replay(path: str | Path) -> str:
     """Run one saved mutant in this process (tracebacks propagate: for debugging)."""
     with tempfile.TemporaryDirectory(prefix="hcc-replay-") as work:
         work = Path(work)
-        (work / "model.onnx").write_bytes(Path(path).read_bytes())
-        return run_model(work / "model.onnx", work)
+        model = work / ("model.tflite" if Path(path).suffix == ".tflite" else "model.onnx")
+        model.write_bytes(Path(path).read_bytes())
+        return run_model(model, work)

@@ -10,10 +10,11 @@ import numpy as np
 import onnx
 from onnx import AttributeProto, TensorProto
 
-from tests.fuzz.seeds import SEEDS, seed_bytes
+from tests.fuzz.seeds import SEEDS, TFLITE_SEEDS, seed_bytes
 
 # hcmtmm is big (350 kB) and slow to compile: mutate it less often than the small seeds.
-SEED_WEIGHTS = {"conv_bn_relu_pool": 3, "linear_softmax": 3, "selective_scan": 3, "hcmtmm": 1}
+SEED_WEIGHTS = {"conv_bn_relu_pool": 3, "linear_softmax": 3, "selective_scan": 3, "hcmtmm": 1,
+                "tflite_conv_relu": 1, "tflite_dense_rows": 1, "tflite_logistic": 1}
 OP_TYPES = ["Conv", "Relu", "Add", "Mul", "MatMul", "Gemm", "Softmax", "Reshape", "Transpose", "MaxPool", "Flatten",
             "Scan", "Exp", "ReduceSum", "Unsqueeze", "Squeeze", "Concat", "Split", "Gather", "Slice", "Constant",
             "BatchNormalization", "LayerNormalization", "Softplus", "Sigmoid", "Pad", "Cast", "Where", "Identity",
@@ -230,7 +231,11 @@ def mutant(seed: int, index: int) -> tuple[str, bytes, str]:
     name = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     data = seed_bytes(name)
     done = []
-    if rng.random() < 0.3:
+    if name in TFLITE_SEEDS:  # a flatbuffer: bit flips, truncation, set bytes, splices (1 to 3 rounds)
+        for _ in range(int(rng.integers(1, 4))):
+            data, what = b_mutate(rng, data)
+            done.append(what)
+    elif rng.random() < 0.3:
         data, what = b_mutate(rng, data)
         done.append(what)
     else:

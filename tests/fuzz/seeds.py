@@ -104,14 +104,28 @@ def selective_scan(t: int = 6, d: int = 4, n: int = 3) -> onnx.ModelProto:
                 [helper.make_tensor_value_info("out", TensorProto.FLOAT, [t, 2])], inits)
 
 
+TFLITE_MODELS = ROOT / "tests" / "tflite" / "models"
+# Full-int8 .tflite seeds (tests/tflite/make_models.py): mutated at the byte level only.
+TFLITE_SEEDS = {"tflite_conv_relu": TFLITE_MODELS / "conv_relu.tflite",
+                "tflite_dense_rows": TFLITE_MODELS / "dense_rows.tflite",
+                "tflite_logistic": TFLITE_MODELS / "logistic.tflite"}
+
 SEEDS = {
     "conv_bn_relu_pool": conv_bn_relu_pool,
     "linear_softmax": linear_softmax,
     "selective_scan": selective_scan,
     "hcmtmm": lambda: onnx.load(str(HCMTMM)),
+    **{name: (lambda path=path: path) for name, path in TFLITE_SEEDS.items()},
 }
 
 
 @lru_cache(maxsize=None)
 def seed_bytes(name: str) -> bytes:
+    if name in TFLITE_SEEDS:
+        return TFLITE_SEEDS[name].read_bytes()
     return SEEDS[name]().SerializeToString()
+
+
+def seed_file_name(name: str) -> str:
+    """What the mutant is saved as: the suffix tells hcc the format, as a user's file would."""
+    return "model.tflite" if name in TFLITE_SEEDS else "model.onnx"

@@ -10,13 +10,14 @@ import pytest
 
 from tests.fuzz.harness import is_failure, run_campaign, run_model
 from tests.fuzz.mutate import mutant
-from tests.fuzz.seeds import SEEDS, seed_bytes
+from tests.fuzz.seeds import SEEDS, seed_bytes, seed_file_name
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_seed_models_compile(tmp_path, name):
-    (tmp_path / "model.onnx").write_bytes(seed_bytes(name))
-    assert run_model(tmp_path / "model.onnx", tmp_path) == "ok"
+    path = tmp_path / seed_file_name(name)
+    path.write_bytes(seed_bytes(name))
+    assert run_model(path, tmp_path) == "ok"
 
 
 def test_mutants_are_reproducible():
@@ -34,12 +35,13 @@ def test_300_mutants_never_crash(tmp_path):
     assert result.counts["ok"] > 0 and len(result.counts) > 3  # the mutants reach every stage
 
 
-REGRESSIONS = sorted((Path(__file__).parent / "regressions").glob("*.onnx"))
+REGRESSIONS = sorted(p for p in (Path(__file__).parent / "regressions").iterdir() if p.suffix in (".onnx", ".tflite"))
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=[p.stem for p in REGRESSIONS])
 def test_mutants_that_once_crashed(tmp_path, path):
     """Mutants the fuzzer found crashing hcc (the .txt beside each says what it was); now each
     ends in an HccError or compiles."""
-    (tmp_path / "model.onnx").write_bytes(path.read_bytes())
-    assert not is_failure(run_model(tmp_path / "model.onnx", tmp_path))
+    model = tmp_path / f"model{path.suffix}"
+    model.write_bytes(path.read_bytes())
+    assert not is_failure(run_model(model, tmp_path))

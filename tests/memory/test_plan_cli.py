@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from hcc.cli import main
 from hcc.ir.printer import print_graph
+from hcc.memory.report import percent
 from hcc.memory.sizes import parse_size
 from hcc.pipeline import build_target_graph
 from memory_example import build_example
@@ -72,7 +73,11 @@ def test_text_report(model, figures):
     assert re.search(r"^pool1\.nhwc\s+activation\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
     assert f"with fusion {STREAMED_PEAK:,} B, without {UNFUSED_PEAK:,} B" in out
     assert f"arena peak:   {STREAMED_PEAK:,} B" in out
-    assert out.rstrip().splitlines()[-1] == f"fits: {STREAMED_PEAK:,} of 532,480 bytes of SRAM ({100 * STREAMED_PEAK / 532480:.1f}%)"
+    flash = figures[2]
+    # the default budget: what an ESP32-CAM camera firmware leaves free (hcc/memory/budget.py)
+    assert "uses about 420 KiB of the 520 KiB SRAM; about 100 KiB stays free" in out
+    assert out.rstrip().splitlines()[-1] == (f"fits: SRAM {STREAMED_PEAK:,} of 102,400 B ({100 * STREAMED_PEAK // 102400}."
+                                             f"{1000 * STREAMED_PEAK // 102400 % 10}%); flash {flash:,} of 4,194,304 B (0.0%)")
 
 
 def test_json_keys_and_figures(model, figures):
@@ -82,7 +87,7 @@ def test_json_keys_and_figures(model, figures):
     data = json.loads(result.output)
     for key in ("peak_bytes", "lower_bound_bytes", "budget_bytes", "fits", "peak_op", "flash_bytes", "tensors"):
         assert key in data
-    assert (data["peak_bytes"], data["lower_bound_bytes"], data["budget_bytes"], data["fits"]) == (STREAMED_PEAK, STREAMED_PEAK, 532480, True)
+    assert (data["peak_bytes"], data["lower_bound_bytes"], data["budget_bytes"], data["fits"]) == (STREAMED_PEAK, STREAMED_PEAK, 102400, True)
     assert data["unfused_peak_bytes"] == UNFUSED_PEAK
     assert all({"name", "bytes", "first", "last", "offset"} <= set(t) for t in data["tensors"])
     no_stream = json.loads(run(model, "--json", "--no-streaming").output)
@@ -100,7 +105,9 @@ def test_over_budget_exits_3_with_the_exact_message(model, figures):
     assert result.stderr.strip() == line
     assert json.loads(result.stdout)["fits"] is False  # the JSON still comes first, on stdout
     text = run(model, "--sram", str(budget))
-    assert text.exit_code == 3 and f"does not fit: {STREAMED_PEAK:,} bytes of SRAM needed" in text.stdout
+    assert text.exit_code == 3
+    assert text.stdout.rstrip().splitlines()[-1].startswith(
+        f"does not fit (SRAM): SRAM needs {STREAMED_PEAK:,} B, budget {budget:,}, over by 1,000 at op {peak_op}; flash ")
 
 
 def test_flash_over_budget_exits_3(model, figures):
@@ -108,6 +115,20 @@ def test_flash_over_budget_exits_3(model, figures):
     result = run(model, "--flash", str(flash - 10))
     assert result.exit_code == 3
     assert f"error: needs {flash} bytes of flash for weights, budget {flash - 10}, over by 10" in result.output
+    # the last line of the report says which budget failed, not that SRAM fits
+    assert result.stdout.rstrip().splitlines()[-1] == (
+        f"does not fit (flash): SRAM {figures[0]:,} of 102,400 B ({percent(figures[0], 102400)}); "
+        f"flash needs {flash:,} B, budget {flash - 10:,}, over by 10")
+
+
+def test_one_byte_over_never_reads_100_percent(model, figures):
+    peak = figures[0]
+    over = run(model, "--sram", str(peak - 1))
+    assert over.exit_code == 3
+    assert f"SRAM arena:   {peak:,} of {peak - 1:,} B (100.1%)" in over.stdout
+    exact = run(model, "--sram", str(peak))
+    assert exact.exit_code == 0 and f"({percent(peak, peak)})" in exact.stdout and percent(peak, peak) == "100.0%"
+    assert percent(999, 1000) == "99.9%" and percent(9999, 10000) == "99.9%" and percent(10001, 10000) == "100.1%"
 
 
 def test_alignment_option(model):
@@ -123,7 +144,7 @@ def test_build_directory_is_planned_as_is(tmp_path, model):
     build.mkdir()
     (build / "example.hir").write_text(print_graph(build_target_graph(build_example(), quantize=False, streaming=True)))
     (build / "example.c").write_text("/* generated */\n")
-    data = json.loads(run(build, "--json").output)
+    data = json.loads(run(build, "--json", "--sram", "520k").stdout)  # a float plan: past the default budget
     float_plan = plan_memory(build_target_graph(build_example(), quantize=False, streaming=True))
     assert data["peak_bytes"] == float_plan.peak_bytes and data["unfused_peak_bytes"] is None
     (build / "other.hir").write_text(print_graph(build_example()))

@@ -55,7 +55,7 @@ def test_empty_folder(model, tmp_path):
     ({"x": np.zeros((0, 1, 12, 12), np.float32)}, "contains no samples"),
     ({"x": np.float32(3.0)}, "'x' must be an array of samples"),
     ({"x": np.zeros((2, 1, 12, 12), np.float32), "y": np.zeros(3, np.int64)}, "'y' has 3 labels for 2 samples"),
-    ({"x": np.array(["a", "b"])}, "cannot read .npz"),
+    ({"x": np.array(["a", "b"])}, "'x' holds <U1 values, not numbers"),
 ])
 def test_bad_npz(model, tmp_path, arrays, fragment):
     path = tmp_path / "calib.npz"
@@ -80,3 +80,88 @@ def test_verify_with_bad_data_and_subjects(model, tmp_path):
     result = CliRunner().invoke(main, ["verify", str(model), "--no-c", "--calib", str(good), "--data", str(tmp_path),
                                        "--subjects", str(tmp_path / "subjects.txt")])
     assert result.exit_code == 2 and "subjects.txt: no subject ids in the file" in result.stderr
+
+
+# Calibration data that does not match the model's declared preprocessing: a silently wrong
+# model before (uint8 pixels gave INPUT_SCALE 1.0f and one answer for every face).
+MINUS_ONE_ONE = {"input_size": [12, 12], "color": "grayscale", "scale": 1 / 255, "mean": 0.5, "std": 0.5}
+ZERO_ONE = {"input_size": [12, 12], "color": "grayscale", "scale": 1 / 255, "mean": 0.0, "std": 1.0}
+
+
+def _model_with(tmp_path, preprocessing):
+    import json
+
+    proto = conv_bn_relu_pool()
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = "preprocessing", json.dumps(preprocessing)
+    path = tmp_path / "prep.onnx"
+    path.write_bytes(proto.SerializeToString())
+    return path
+
+
+PIXELS = np.random.default_rng(1).integers(0, 256, (6, 1, 12, 12)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("prep, x, fragments", [
+    (MINUS_ONE_ONE, PIXELS, ["'x' holds uint8 values in [0, 255]", "gives inputs in [-1, 1]", "--calib-raw"]),
+    (ZERO_ONE, PIXELS, ["uint8 values in [0, 255]", "gives inputs in [0, 1]"]),
+    (MINUS_ONE_ONE, PIXELS.astype(np.float32), ["values in [0, 255] (raw 0..255 pixels?)", "(pixel * 0.00392157 - 0.5) / 0.5"]),
+    (MINUS_ONE_ONE, PIXELS.astype(np.float32) / 255, ["(pixels / 255 without the mean and std?)", "gives inputs in [-1, 1]"]),
+])
+def test_calibration_on_another_scale_than_the_preprocessing(tmp_path, prep, x, fragments):
+    model = _model_with(tmp_path, prep)
+    path = tmp_path / "calib.npz"
+    np.savez(path, x=x)
+    line = _compile_with(model, path, tmp_path)
+    assert str(path) in line, line
+    for fragment in fragments:
+        assert fragment in line, line
+    # --calib-raw: the user says the values are meant as they are
+    result = CliRunner().invoke(main, ["compile", str(model), "-o", str(tmp_path / "out"), "--calib", str(path), "--calib-raw"])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("prep", [MINUS_ONE_ONE, ZERO_ONE])
+def test_calibration_in_the_declared_range_is_accepted(tmp_path, prep):
+    model = _model_with(tmp_path, prep)
+    path = tmp_path / "calib.npz"
+    np.savez(path, x=((PIXELS.astype(np.float32) * prep["scale"] - prep["mean"]) / prep["std"]))
+    result = CliRunner().invoke(main, ["compile", str(model), "-o", str(tmp_path / "out"), "--calib", str(path)])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("x, fragment", [
+    (np.zeros((6, 12, 12), np.float32), "'x' has shape [6, 12, 12]: 6 samples without the channel axis; the model takes "
+                                        "[N, 1, 12, 12] (add the axis with x[:, None] before saving)"),
+    (np.zeros((6, 12, 12, 1), np.float32), "'x' has shape [6, 12, 12, 1], channels last; the model takes [N, 1, 12, 12] "
+                                           "(transpose with x.transpose(0, 3, 1, 2) before saving)"),
+])
+def test_layout_slips_are_named(model, tmp_path, x, fragment):
+    path = tmp_path / "calib.npz"
+    np.savez(path, x=x)
+    line = _compile_with(model, path, tmp_path)
+    assert str(path) in line and fragment in line, line
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("raw", [False, True], ids=["", "calib-raw"])
+def test_nan_and_inf_blame_the_file(model, tmp_path, bad, raw):
+    x = np.zeros((4, 1, 12, 12), np.float32)
+    x[2, 0, 3, 4] = bad
+    path = tmp_path / "calib.npz"
+    np.savez(path, x=x)
+    args = ["compile", str(model), "-o", str(tmp_path / "out"), "--calib", str(path), *(["--calib-raw"] if raw else [])]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {path}: 'x' holds 1 NaN or infinite value (the first in sample 2); calibration "
+                             f"and verification need finite inputs: fix or drop those samples\n")  # no RuntimeWarning
+
+
+def test_verification_data_is_checked_too(tmp_path):
+    model = _model_with(tmp_path, MINUS_ONE_ONE)
+    good = tmp_path / "good.npz"
+    np.savez(good, x=(PIXELS.astype(np.float32) / 127.5 - 1))
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=PIXELS)
+    result = CliRunner().invoke(main, ["verify", str(model), "--no-c", "--calib", str(good), "--data", str(bad)])
+    assert result.exit_code == 2 and f"{bad}: 'x' holds uint8 values in [0, 255]" in result.stderr

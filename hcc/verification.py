@@ -23,8 +23,9 @@ class VerifyReport:
     samples: int
     float_accuracy: float | None
     int8_accuracy: float | None
-    agreement: float
+    agreement: float | None
     c_bitexact: float | None = None
+    tflm_bitexact: float | None = None  # a .tflite: TFLM's output bytes == the int8 reference's
     per_layer: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -32,6 +33,8 @@ class VerifyReport:
                "agreement": self.agreement}
         if self.c_bitexact is not None:
             out["c_bitexact"] = self.c_bitexact
+        if self.tflm_bitexact is not None:
+            out["tflm_bitexact"] = self.tflm_bitexact
         if self.per_layer:
             out["per_layer"] = self.per_layer
         return out
@@ -107,6 +110,56 @@ def verify(model_path, float_graph: Graph, int8_graph: Graph, data: Dataset, *, 
         report.c_bitexact = float(np.mean(same))
     if per_layer:
         report.per_layer = compare_layers(float_graph, int8_graph, x)
+    return report
+
+
+def load_int8_samples(path, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """(codes int8 [N, *input shape], labels int64 [N], -1 = unknown) from an .npz with 'x' (and 'y')
+    for a pre-quantized model: int8 'x' are the input codes as they are; float 'x' are quantized
+    with the model input's scale and zero point (round half away from zero, saturated)."""
+    from hcc.errors import DataError
+    from hcc.interp.int8_interp import quantize_input
+
+    if not str(path).endswith(".npz"):
+        raise DataError(f"{path}: a pre-quantized model takes its samples as an .npz with 'x' (and 'y')")
+    try:
+        with np.load(path) as npz:
+            x, y = npz["x"], npz["y"] if "y" in npz.files else None
+    except (OSError, ValueError, KeyError) as err:
+        raise DataError(f"{path}: cannot read 'x' from the .npz ({err})") from None
+    shape = graph.inputs[0].type.shape
+    per_sample = int(np.prod(shape))
+    if x.size == 0 or x.size % per_sample:
+        raise DataError(f"{path}: 'x' {list(x.shape)} does not hold whole samples of the model's input {list(shape)}")
+    x = x.reshape((-1,) + shape[1:]) if shape and shape[0] == 1 else x.reshape((-1,) + shape)
+    if x.dtype != np.int8:
+        if not np.issubdtype(x.dtype, np.floating):
+            raise DataError(f"{path}: 'x' must be int8 codes or floats, got {x.dtype}")
+        x = np.stack([quantize_input(x[i:i + 1], graph.inputs[0].type.quant).reshape(x.shape[1:]) for i in range(len(x))])
+    labels = np.full(len(x), -1, np.int64) if y is None else np.asarray(y, np.int64).reshape(-1)
+    if len(labels) != len(x):
+        raise DataError(f"{path}: 'y' has {len(labels)} labels for {len(x)} samples")
+    return x.astype(np.int8), labels
+
+
+def verify_prequantized(model_path, graph: Graph, codes: np.ndarray, labels: np.ndarray, *, c_runner=None,
+                        tflm: bool = True) -> VerifyReport:
+    """A model imported with its own int8 scales (a .tflite): the int8 reference against the
+    compiled C (`c_bitexact`) and against TFLM itself (`tflm_bitexact`), on the same int8 inputs.
+    There is no float model to compare with."""
+    from hcc.peers.tflm import run_tflm
+
+    n = len(codes)
+    shape = graph.inputs[0].type.shape
+    reference = [run_int8(graph, [codes[i].reshape(shape)], quantized_inputs=True)[0] for i in range(n)]
+    pred = np.stack([np.ravel(r) for r in reference]).argmax(1)
+    report = VerifyReport(samples=n, float_accuracy=None, int8_accuracy=_accuracy(pred, labels), agreement=None)
+    if c_runner is not None:
+        c_outputs = c_runner(codes)
+        report.c_bitexact = float(np.mean([np.array_equal(np.ravel(c), np.ravel(r)) for c, r in zip(c_outputs, reference)]))
+    if tflm:
+        outputs = run_tflm(model_path, [[codes[i].reshape(shape)] for i in range(n)], len(graph.outputs))
+        report.tflm_bitexact = float(np.mean([np.array_equal(np.ravel(t[0]), np.ravel(r)) for t, r in zip(outputs, reference)]))
     return report
 
 
