@@ -20,12 +20,13 @@ from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
 # Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "drop-noop-casts", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
-                "lower-scan", "causal-conv1d", "fuse-linear"]
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
+                "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
-LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
+LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
+          "simplify-layout", "dce"]
 
 
 def float_passes() -> list[str]:

@@ -7,8 +7,9 @@ which reuses its input's parameters, and where an op wants its inputs on its out
 (Concat), the inputs nothing else reads share one range with its output. Constant inputs become, per the consuming OpDef:
 int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
 s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
-compile time (`float_inputs`); otherwise an int8 per-tensor constant. SelectiveScan ops
-get the calibrated state bound as `state_absmax`.
+compile time (`float_inputs`); otherwise an int8 per-tensor constant. Ops with internal
+fixed-point quantities (OpDef.calibrated_attrs: a scan's state, a GRU's gates) get their
+calibrated bounds in those attributes.
 Assumes: the float pipeline ran (no Scan, NHWC). Guarantees: every activation is int8
 with QuantParams; the graph is ready for the int8 interpreter and the backend.
 """
@@ -119,14 +120,17 @@ def shared_grid_ranges(graph: Graph, ranges: dict, exclusive: bool = True) -> di
 
 def _grid_source(graph: Graph, value: Value | None, exclusive: bool) -> Value | None:
     """The calibrated value whose parameters `value` carries, or None (a constant, a graph
-    input, a fixed-format result, or, when `exclusive`, a chain something else reads)."""
+    input, a fixed-format or same-as-result0 result, or, when `exclusive`, a chain something
+    else reads)."""
     while value is not None and not value.is_const and value.producer is not None:
         if exclusive and (len(graph.users(value)) != 1 or graph.is_output(value)):
             return None
-        kind = value.producer.opdef.quant_output
-        if kind != "same_as_input":
-            return value if kind == "calibrated" else None
-        value = value.producer.inputs[0]
+        op = value.producer
+        rules = op.opdef.quant_output
+        rule = rules if isinstance(rules, str) else rules[next(k for k, v in enumerate(op.outputs) if v is value)]
+        if rule != "same_as_input":
+            return value if rule == "calibrated" else None
+        value = op.inputs[0]
     return None
 
 
@@ -153,17 +157,32 @@ def quantize(graph: Graph, context: dict) -> None:
         if value.type.dtype == DType.float32:
             value.type = TensorType(value.type.shape, DType.int8, activation_params(value))
     for op in graph.ops:
-        for value in op.outputs:
+        rules = op.opdef.quant_output
+        for k, value in enumerate(op.outputs):
             if value.type.dtype != DType.float32:
                 continue
-            if op.opdef.quant_output == "same_as_input":
+            rule = rules if isinstance(rules, str) else rules[k]
+            if rule == "same_as_input":
                 params = op.inputs[0].type.quant
-            elif op.opdef.quant_output == "fixed":
+            elif rule == "same_as_result0":
+                params = op.outputs[0].type.quant
+            elif rule == "fixed":
                 params = op.opdef.fixed_quant
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)
         _quantize_constants(graph, op)
-        if op.kind == "SelectiveScan":
-            op.attrs["state_absmax"] = float(calibration.state_absmax.get(op.name, 0.0))
+        _store_internal_bounds(op, calibration.internals.get(op.name, {}))
     graph.prune_constants()
+
+
+def _store_internal_bounds(op: Op, bounds: dict) -> None:
+    """The calibrated bounds of an op's internal quantities into its attributes (a float
+    attribute gets a float, a list attribute a list of floats)."""
+    for name in op.opdef.calibrated_attrs:
+        if name not in bounds:
+            continue
+        value = np.asarray(bounds[name], np.float64)
+        if not np.isfinite(value).all():
+            raise _not_finite(f"{op.where()}: the calibrated bound '{name}'")
+        op.attrs[name] = [float(v) for v in value.reshape(-1)] if isinstance(op.attrs[name], list) else float(value)
