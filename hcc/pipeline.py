@@ -20,7 +20,7 @@ from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
 # Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
                 "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
