@@ -1,6 +1,7 @@
-"""FullyConnected: y = act(x @ W^T + b) over the last axis, with constant weights.
+"""FullyConnected: y = clamp(x @ W^T + b) over the last axis, with constant weights.
 
-    x [..., K], W [N, K] (constant), b [N] (constant or absent), relu 0/1   -> y [..., N]
+    x [..., K], W [N, K] (constant), b [N] (constant or absent)   -> y [..., N]
+    clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py; ReLU [0, inf], none [-inf, inf])
     splits [N_0, N_1, ..] (optional): the result split along its last axis, outputs [..., N_i]
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
@@ -16,8 +17,9 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
 from hcc.ops.base import channel_records_bytes, OpDef, register
-from hcc.ops.c_call import weight_arrays
-from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
+from hcc.ops.c_call import c_float_bound, optional_float, weight_arrays
+from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp, has_clamp
+from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
 
 
 def fc_row_layout(weights, bias, z_in: int):
@@ -34,11 +36,12 @@ def fc_row_layout(weights, bias, z_in: int):
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
-    constraints = "made by fuse-linear from Gemm and from MatMul with a constant right operand"
+    constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
+                   "clamp: the fused Relu / Clip")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"relu": 0, "splits": []}
+    attrs = {"clamp": NO_CLAMP, "splits": []}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
@@ -57,11 +60,12 @@ class FullyConnected(OpDef):
         b = op.inputs[2] if len(op.inputs) > 2 else None
         if b is not None and b.type.shape != (w.shape[0],):
             self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
+        check_clamp(self, op)
         splits = self.splits(op)
         if sum(splits) != w.shape[0] or min(splits) < 1:
             self.fail(op, f"splits {list(splits)} do not add up to the {w.shape[0]} output channels")
-        if len(splits) > 1 and op.attrs["relu"]:
-            self.fail(op, "a split FullyConnected has no fused relu")
+        if len(splits) > 1 and has_clamp(op.attrs["clamp"]):
+            self.fail(op, "a split FullyConnected has no fused activation clamp")
         return [TensorType(x.shape[:-1] + (n,), x.dtype) for n in splits]
 
     def int8_params(self, op) -> dict:
@@ -72,9 +76,9 @@ class FullyConnected(OpDef):
         bias = bias_or_zeros(op, 2, w.type.shape[0])
         parts, start = [], 0
         for y, n in zip(op.outputs, self.splits(op)):
-            _, z_out = scale_zp(y)
+            s_out, z_out = scale_zp(y)
             mult, shift = channel_multipliers(op, x, w, y)
-            act_min, act_max = activation_range(op.attrs["relu"], z_out)
+            act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
             parts.append({"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": n, "z_in": z_in,
                           "z_out": z_out, "act_min": act_min, "act_max": act_max,
                           "weights": w.const[start:start + n], "bias": bias[start:start + n],
@@ -150,13 +154,14 @@ class FullyConnected(OpDef):
     def emit_c_float(self, e, index, op):
         x, w = op.inputs[0].type, op.inputs[1]
         k = w.type.shape[1]
+        lo, hi = (c_float_bound(v) for v in op.attrs["clamp"])
         lines, start = [], 0
         for y, size in zip(op.outputs, self.splits(op)):
             weights = e.array(op.name + "_w", w.const[start:start + size], np.float32)
             bias = "NULL" if len(op.inputs) < 3 else e.array(op.name + "_b", op.inputs[2].const[start:start + size],
                                                              np.float32)
             lines.append(f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {size}, {weights}, "
-                         f"{bias}, {int(bool(op.attrs['relu']))}, {e.ptr(y)});")
+                         f"{bias}, {lo}, {hi}, {e.ptr(y)});")
             start += size
         return lines
 
@@ -166,6 +171,5 @@ class FullyConnected(OpDef):
         y = x.astype(np.float64) @ w.astype(np.float64).T
         if b is not None:
             y = y + b
-        if op.attrs["relu"]:
-            y = np.maximum(y, 0.0)
+        y = apply_clamp(y, op.attrs["clamp"])
         return [part.astype(x.dtype) for part in np.split(y, np.cumsum(self.splits(op))[:-1], axis=-1)]

@@ -17,6 +17,7 @@
 #ifndef HCC_FLOAT_H
 #define HCC_FLOAT_H
 
+#include <math.h> /* INFINITY: the unbounded side of a fused activation clamp */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ extern "C" {
 /* Pooling windows (hcc_pool_params_t) and broadcasts (hcc_broadcast_t) are the int8
  * kernels' types, defined in hcc_runtime.h. */
 
-/* ---- conv2d_pool_f32.c: conv [+ residual] [+ relu] [+ max pool], one NHWC block -------- */
+/* ---- conv2d_pool_f32.c: conv [+ residual] [+ clamp] [+ max pool], one NHWC block ------- */
 
 /* Conv input [in_h, in_w, in_c]; weights OHWI [out_c, k_h, k_w, in_c_per_group]; conv
  * output [out_h, out_w, out_c] (never stored: each conv value is computed where the pool
@@ -44,12 +45,13 @@ typedef struct {
     int32_t pad_top, pad_left;
     int32_t dilation_h, dilation_w;
     int32_t groups, in_c_per_group, out_c_per_group;
-    int32_t relu;          /* max(v, 0) after the residual add */
+    float act_min, act_max; /* the fused activation after the residual add: clamp to
+                              * [act_min, act_max] (ReLU: 0, INFINITY; none: -INFINITY, INFINITY) */
     int32_t has_residual;  /* add residual [out_h, out_w, out_c] to the conv output */
     hcc_pool_params_t pool;
 } hcc_conv2d_pool_f32_params_t;
 
-/* output[py, px, c] = max over the pool window of relu(conv(y, x, c) + bias[c] + residual[y, x, c]).
+/* output[py, px, c] = max over the pool window of clamp(conv(y, x, c) + bias[c] + residual[y, x, c]).
  * bias may be NULL; residual is ignored without has_residual. output is
  * [pool.out_h, pool.out_w, out_c] and must not overlap input or residual. */
 void hcc_conv2d_pool_f32(const hcc_conv2d_pool_f32_params_t *p, const float *input,
@@ -69,10 +71,11 @@ void hcc_maxpool_f32(const hcc_pool_params_t *p, const float *input, float *outp
 
 /* ---- fully_connected_f32.c ------------------------------------------------------------- */
 
-/* y[r, j] = act(bias[j] + sum_i x[r, i] * w[j, i]) for x [rows, k], w [n, k]; bias may be
- * NULL; relu != 0 applies max(., 0). */
+/* y[r, j] = clamp(bias[j] + sum_i x[r, i] * w[j, i], act_min, act_max) for x [rows, k],
+ * w [n, k]; bias may be NULL; -INFINITY / INFINITY: that side unbounded. */
 void hcc_fully_connected_f32(const float *x, int32_t rows, int32_t k, int32_t n,
-                             const float *weights, const float *bias, int32_t relu, float *y);
+                             const float *weights, const float *bias, float act_min, float act_max,
+                             float *y);
 
 /* ---- matmul_f32.c ---------------------------------------------------------------------- */
 
@@ -92,6 +95,9 @@ void hcc_layernorm_f32(const float *x, int32_t rows, int32_t channels, const flo
 /* Along the last axis of x [rows, n]: exp(x - max) / sum. */
 void hcc_softmax_f32(const float *x, int32_t rows, int32_t n, float *y);
 
+/* The same along the middle axis of x [outer, n, inner] (a softmax over any axis). */
+void hcc_softmax_axis_f32(const float *x, int32_t outer, int32_t n, int32_t inner, float *y);
+
 /* ---- unary_f32.c ----------------------------------------------------------------------- */
 
 typedef enum {
@@ -105,6 +111,8 @@ typedef enum {
     HCC_UNARY_LEAKY_RELU = 7,   /* x >= 0 ? x : a * x (hcc_unary_param_f32) */
     HCC_UNARY_HARD_SIGMOID = 8, /* max(0, min(1, a * x + b)) (hcc_unary_param_f32) */
     HCC_UNARY_HARD_SWISH = 9,   /* x * max(0, min(1, x / 6 + 1/2)) */
+    HCC_UNARY_CLIP = 10,        /* min(max(x, a), b) (hcc_unary_param_f32) */
+    HCC_UNARY_ABS = 11,
 } hcc_unary_t;
 
 /* log(1 + exp(x)) without overflow (the scan folds it into dt). */
@@ -116,7 +124,7 @@ void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y);
 /* The same for the functions with parameters a and b (the op's attributes; b unused by some). */
 void hcc_unary_param_f32(hcc_unary_t fn, float a, float b, const float *x, int32_t n, float *y);
 
-/* ---- binary_f32.c: add and mul --------------------------------------------------------- */
+/* ---- binary_f32.c: add, mul; any binary op under any broadcast ------------------------- */
 
 /* y = a + b / a * b for a, y [rows, channels]; b broadcasts as hcc_broadcast_t says
  * (same shape, [channels] per row, or one scalar). */
@@ -124,6 +132,24 @@ void hcc_add_f32(const float *a, const float *b, int32_t rows, int32_t channels,
                  hcc_broadcast_t broadcast, float *y);
 void hcc_mul_f32(const float *a, const float *b, int32_t rows, int32_t channels,
                  hcc_broadcast_t broadcast, float *y);
+
+/* y = a op b under any broadcast (hcc_broadcast_shape_t, hcc_runtime.h); y may be a when a
+ * has the result's shape. */
+typedef enum {
+    HCC_BINARY_ADD = 0,
+    HCC_BINARY_SUB = 1,
+    HCC_BINARY_MUL = 2,
+    HCC_BINARY_DIV = 3,
+    HCC_BINARY_MAX = 4,
+    HCC_BINARY_MIN = 5
+} hcc_binary_t;
+
+void hcc_binary_f32(hcc_binary_t fn, const hcc_broadcast_shape_t *shape, const float *a, const float *b, float *y);
+
+/* ---- prelu_f32.c ----------------------------------------------------------------------- */
+
+/* y = x >= 0 ? x : slope * x, the slope broadcast as shape's b (x: a, the result's shape). */
+void hcc_prelu_f32(const hcc_broadcast_shape_t *shape, const float *x, const float *slope, float *y);
 
 /* ---- transpose_f32.c ------------------------------------------------------------------- */
 

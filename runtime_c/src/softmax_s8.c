@@ -1,4 +1,4 @@
-/* int8 softmax over the last axis (docs/numerics.md, softmax): integer only, no libm.
+/* int8 softmax over one axis (docs/numerics.md, softmax): integer only, no libm.
  *
  * q + 128 = floor((512 e + S) / (2 S)) = floor(256 e / S + 1/2) exactly. When S < 2^24 (rows up
  * to 512 elements always) from one multiply by a reciprocal of S's top 16 bits and one exact
@@ -34,60 +34,70 @@
     "s8i %[q], %[po], " #k "\n\t"
 #endif
 
-/* max over the row of x + 128, and S = sum T[max - x] (the exponentials) */
-static uint32_t row_sum(const int8_t *in, int32_t n, const uint16_t *exp_table, int32_t *x_max) {
-    int32_t i, m = -128;
+/* One softmax of n elements `stride` apart. */
+static void softmax_row(const int8_t *input, int32_t n, int32_t stride, const uint16_t *exp_table,
+                        int8_t *output) {
+    int32_t i, x_max = -128;
     uint32_t sum = 0u;
-    for (i = 0; i < n; ++i) m = in[i] > m ? in[i] : m;
-    for (i = 0; i < n; ++i) sum += exp_table[m - in[i]];
-    *x_max = m;
-    return sum;
+    for (i = 0; i < n; ++i) x_max = input[i * stride] > x_max ? input[i * stride] : x_max;
+    for (i = 0; i < n; ++i) sum += exp_table[x_max - input[i * stride]];
+    /* sum >= exp_table[0] = 2^15 > 0 */
+    if (sum < (1u << 24)) {
+        const int32_t es = 16 - __builtin_clz(sum);  /* bitlen(sum) - 16, in [0, 8] */
+        const uint32_t recip = hcc_udiv_u32(0x80000000u, sum >> es, 17);
+        const int32_t sh = 23 + es;
+        i = 0;
+#if defined(__XTENSA__)
+        if (stride == 1 && n >= 2) {
+            const int8_t *pi = input, *const end = input + (n & ~(int32_t)1);
+            int8_t *po = output;
+            int32_t e, q, t;
+            __asm__ volatile(
+                "ssr %[sh]\n\t"
+                "4:\n\t"
+                SOFTMAX_TERM(0) SOFTMAX_TERM(1)
+                "addi %[pi], %[pi], 2\n\t"
+                "addi %[po], %[po], 2\n\t"
+                "bne %[pi], %[end], 4b\n\t"
+                : [pi] "+r"(pi), [po] "+r"(po), [e] "=&r"(e), [q] "=&r"(q), [t] "=&r"(t)
+                : [end] "r"(end), [c80] "r"(0x80), [xm] "r"(x_max + 128), [tab] "r"(exp_table), [r] "r"(recip),
+                  [s] "r"(sum), [s2] "r"(2u * sum), [sh] "r"(sh)
+                : "memory");
+            i = n & ~(int32_t)1;
+        }
+#endif
+        for (; i < n; ++i) {
+            const uint32_t e = exp_table[x_max - input[i * stride]];
+            int32_t q = (int32_t)((e * recip) >> sh);
+            if ((int32_t)(512u * e - sum - 2u * sum * (uint32_t)q) >= 0) q += 1;
+            output[i * stride] = (int8_t)(q - 128 > 127 ? 127 : q - 128);
+        }
+        return;
+    }
+    /* a quotient <= 256: 9 shift-subtract steps */
+    for (i = 0; i < n; ++i) {
+        const uint32_t e = exp_table[x_max - input[i * stride]];
+        const int32_t q = (int32_t)hcc_udiv_u32(512u * e + sum, 2u * sum, 9);
+        output[i * stride] = hcc_saturate_s8(q - 128);
+    }
 }
 
 void hcc_softmax_s8(const int8_t *input, int32_t rows, int32_t n, const uint16_t *exp_table,
                     int8_t *output) {
-    int32_t r, i;
-    for (r = 0; r < rows; ++r, input += n, output += n) {
-        int32_t x_max;
-        const uint32_t sum = row_sum(input, n, exp_table, &x_max);
-        /* sum >= exp_table[0] = 2^15 > 0 */
-        if (sum < (1u << 24)) {
-            const int32_t es = 16 - __builtin_clz(sum);  /* bitlen(sum) - 16, in [0, 8] */
-            const uint32_t recip = hcc_udiv_u32(0x80000000u, sum >> es, 17);
-            const int32_t sh = 23 + es;
-            i = 0;
-#if defined(__XTENSA__)
-            if (n >= 2) {
-                const int8_t *pi = input, *const end = input + (n & ~(int32_t)1);
-                int8_t *po = output;
-                int32_t e, q, t;
-                __asm__ volatile(
-                    "ssr %[sh]\n\t"
-                    "4:\n\t"
-                    SOFTMAX_TERM(0) SOFTMAX_TERM(1)
-                    "addi %[pi], %[pi], 2\n\t"
-                    "addi %[po], %[po], 2\n\t"
-                    "bne %[pi], %[end], 4b\n\t"
-                    : [pi] "+r"(pi), [po] "+r"(po), [e] "=&r"(e), [q] "=&r"(q), [t] "=&r"(t)
-                    : [end] "r"(end), [c80] "r"(0x80), [xm] "r"(x_max + 128), [tab] "r"(exp_table), [r] "r"(recip),
-                      [s] "r"(sum), [s2] "r"(2u * sum), [sh] "r"(sh)
-                    : "memory");
-                i = n & ~(int32_t)1;
-            }
-#endif
-            for (; i < n; ++i) {
-                const uint32_t e = exp_table[x_max - input[i]];
-                int32_t q = (int32_t)((e * recip) >> sh);
-                if ((int32_t)(512u * e - sum - 2u * sum * (uint32_t)q) >= 0) q += 1;
-                output[i] = (int8_t)(q - 128 > 127 ? 127 : q - 128);
-            }
-            continue;
-        }
-        /* a quotient <= 256: 9 shift-subtract steps */
-        for (i = 0; i < n; ++i) {
-            const uint32_t e = exp_table[x_max - input[i]];
-            const int32_t q = (int32_t)hcc_udiv_u32(512u * e + sum, 2u * sum, 9);
-            output[i] = hcc_saturate_s8(q - 128);
-        }
+    int32_t r;
+    for (r = 0; r < rows; ++r) {
+        softmax_row(input, n, 1, exp_table, output);
+        input += n;
+        output += n;
+    }
+}
+
+void hcc_softmax_axis_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, const uint16_t *exp_table,
+                         int8_t *output) {
+    int32_t o, j;
+    for (o = 0; o < outer; ++o) {
+        for (j = 0; j < inner; ++j) softmax_row(input + j, n, inner, exp_table, output + j);
+        input += n * inner;
+        output += n * inner;
     }
 }
