@@ -39,8 +39,13 @@ static void softmax_row(const int8_t *input, int32_t n, int32_t stride, const ui
                         int8_t *output) {
     int32_t i, x_max = -128;
     uint32_t sum = 0u;
-    for (i = 0; i < n; ++i) x_max = input[i * stride] > x_max ? input[i * stride] : x_max;
-    for (i = 0; i < n; ++i) sum += exp_table[x_max - input[i * stride]];
+    if (stride == 1) {  /* the usual last-axis row: no index multiply for GCC to keep */
+        for (i = 0; i < n; ++i) x_max = input[i] > x_max ? input[i] : x_max;
+        for (i = 0; i < n; ++i) sum += exp_table[x_max - input[i]];
+    } else {
+        for (i = 0; i < n; ++i) x_max = input[i * stride] > x_max ? input[i * stride] : x_max;
+        for (i = 0; i < n; ++i) sum += exp_table[x_max - input[i * stride]];
+    }
     /* sum >= exp_table[0] = 2^15 > 0 */
     if (sum < (1u << 24)) {
         const int32_t es = 16 - __builtin_clz(sum);  /* bitlen(sum) - 16, in [0, 8] */
