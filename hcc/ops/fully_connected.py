@@ -93,10 +93,11 @@ class FullyConnected(OpDef):
         records (channel_records_bytes), those weights and three interleaved int16 input rows;
         else nothing (a split op then runs one call a part, none with scratch)."""
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
-        return self._scratch(op.inputs[0].type.numel // k, k, n)
+        return self.rows_scratch(op.inputs[0].type.numel // k, k, n)
 
     @staticmethod
-    def _scratch(rows: int, k: int, n: int) -> int:
+    def rows_scratch(rows: int, k: int, n: int) -> int:
+        """hcc_fully_connected_s8_scratch_size() of a [rows, k] x [n, k] call."""
         packed = ((n + 1) & ~1) * k * 2
         return channel_records_bytes(n) + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
 
@@ -119,17 +120,20 @@ class FullyConnected(OpDef):
             return self._emit_parts(e, index, op, p)
         lines = []
         for part, y in zip(p.get("parts", [p]), op.outputs):  # a split op off the triple path: a call a part
-            lines += self._emit_one(e, index, op, part, y)
+            lines += self.emit_rows(e, index, op, part, y)
         return lines
 
-    def _emit_one(self, e, index, op, p, y):
+    def emit_rows(self, e, index, op, p, y):
+        """The C call of one fully connected layer with the constants `p` (int8_params' keys) from
+        op's input to y: hcc_fully_connected_row_s8 for one row, else hcc_fully_connected_s8 with
+        rows_scratch() bytes of op's scratch. FusedConv2d's pointwise convs use it too."""
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
         if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
                                 e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
             return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
-        planned = self._scratch(p["rows"], p["k"], p["n"])
+        planned = self.rows_scratch(p["rows"], p["k"], p["n"])
         scratch = e.scratch(index) if planned else "NULL"
         return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
                 f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {scratch}, "

@@ -167,6 +167,22 @@ class FusedConv2d(OpDef):
             p.update(pool_kernel=tuple(a["pool_kernel"]), pool_strides=tuple(a["pool_strides"]), pool_pads=tuple(a["pool_pads"]))
         return p
 
+    @staticmethod
+    def pointwise_rows(p: dict) -> dict | None:
+        """A 1x1 conv with stride 1, no padding, one group, no residual and no pooling is a fully
+        connected layer over its pixels (NHWC: [H W, C_in] x [C_out, C_in]^T, the same
+        accumulators, per-channel multipliers, zero points and clamp, so the same integers):
+        its int8 constants in FullyConnected.int8_params' form, else None. The backend then
+        runs the fully connected kernels (three pixels x two channels per load on lx106)."""
+        c = p["conv"]
+        if (c["kernel"] != (1, 1) or c["strides"] != (1, 1) or any(c["pads"]) or c["groups"] != 1
+                or p["has_residual"] or p["has_pool"]):
+            return None
+        (out_h, out_w, out_c), in_c = c["out"], c["in"][2]
+        return {"rows": out_h * out_w, "k": in_c, "n": out_c, "z_in": p["z_in"], "z_out": p["z_conv"],
+                "act_min": p["conv_act"][0], "act_max": p["conv_act"][1], "weights": p["weights"].reshape(out_c, in_c),
+                "bias": p["bias"], "mult": p["mult"], "shift": p["shift"]}
+
     def eval_int8(self, op, inputs):
         from hcc.kernels.conv2d_pool import conv2d_pool
 
@@ -211,6 +227,9 @@ class FusedConv2d(OpDef):
         accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
             return 0
+        rows = self.pointwise_rows(self.int8_params(op)) if is_nhwc(op) and op.inputs[0].type.shape[0] == 1 else None
+        if rows is not None:
+            return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         out_c, out_w = y.shape[1], y.shape[3]
@@ -235,12 +254,17 @@ class FusedConv2d(OpDef):
             return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2
 
-    c_kernels = ("hcc_conv2d_pool_s8",)
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_fully_connected_s8", "hcc_fully_connected_row_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
-    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; fuse-activation)"
+    constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
+                   "fuse-activation); int8: a plain 1x1 stride-1 conv runs the fully connected kernels")
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
+        rows = self.pointwise_rows(p)
+        if rows is not None:
+            return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
+                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
         c = p["conv"]
         zero_add = {"z_a": 0, "z_b": 0, "z_out": 0, "m_a": 0, "m_b": 0, "shift": 0, "act_min": -128, "act_max": 127}
         add = zero_add if not p["has_residual"] else {
