@@ -223,8 +223,11 @@ class FusedConv2d(OpDef):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
         3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
         terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
-        three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
-        accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
+        three padded int16 input rows; grouped: a 9-tap int16 patch per group); depthwise, any
+        kernel: one channel's padded input plane as bytes (the rows and columns the output reads) and
+        a row of int32 sums.
+        A pointwise conv run as a fully connected layer: that kernel's scratch. The float kernel
+        (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
             return 0
         rows = self.pointwise_rows(self.int8_params(op)) if is_nhwc(op) and op.inputs[0].type.shape[0] == 1 else None
@@ -242,11 +245,13 @@ class FusedConv2d(OpDef):
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
             # bytes, then the window's int32 result) and 8 bytes for the column after the last
             return pool_w * 28 + 8
+        if groups == in_c and out_c == in_c:  # depthwise (hcc_dwconv2d_s8_scratch_size): one channel's input rows
+            (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
+            span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
+            rows = (y.shape[2] - 1) * stride_h + (kh - 1) * dilation_h + 1
+            return ring + ((rows * span + 3) & ~3) + 4 * out_w
         if (kh, kw) != (3, 3):
             return ring
-        depthwise = groups == in_c and out_c == in_c
-        if depthwise:
-            return ring + out_c * 4
         if groups == 1:  # see the docstring; a padded row spans the columns the row's pixels read
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c

@@ -157,11 +157,19 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
                         int32_t row_begin, int32_t row_end, int8_t *out_rows);
 
+/* Depthwise (groups == in_c == out_c), any kernel, stride, padding, dilation: rows
+ * [row_begin, row_end) of hcc_conv2d_s8, channel by channel over each output row
+ * (dwconv2d_s8.c). scratch: hcc_dwconv2d_s8_scratch_size() bytes (one channel's input rows). */
+size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p);
+void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                          int32_t row_begin, int32_t row_end, int8_t *out_rows);
+
 /* The k_h == k_w == 3 specialisation (any stride, padding, dilation, groups), same numbers
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
- * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
- * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
+ * dot product with the OHWI weights; depthwise (groups == in_c == out_c) runs
+ * hcc_dwconv2d_s8_rows; groups == 1 unpacks the
  * weights to int16 in scratch and computes three pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
  * must be called for row_begin == 0 first (that call unpacks the weights and hoists the

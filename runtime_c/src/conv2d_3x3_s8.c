@@ -1,6 +1,6 @@
 /* int8 3x3 convolution, the hot path: same numbers as hcc_conv2d_s8, restructured.
  *
- * Depthwise convolutions accumulate every channel of a pixel at once (depthwise_rows).
+ * Depthwise convolutions go to hcc_dwconv2d_s8_rows (dwconv2d_s8.c).
  * Otherwise, per output pixel (and group) the 3x3 input patch, minus z_in, is gathered once into an
  * int16 scratch buffer with padding written as 0. Every output channel is then one
  * contiguous dot product of length 9 * cin_g against its OHWI weights: no bounds checks and
@@ -32,7 +32,7 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
 }
 
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
-    if (is_depthwise(p)) return (size_t)p->out_c * sizeof(int32_t);
+    if (is_depthwise(p)) return hcc_dwconv2d_s8_scratch_size(p);
     if (is_dense(p)) {
         /* the input row held by each of three slots (int32), the channels' records (hoisted
          * requantization terms, bias, accumulators), (out_c rounded up to even) x 9 in_c int16
@@ -42,42 +42,6 @@ size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
                ((size_t)((p->out_c + 1) & ~1) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
     }
     return (size_t)(9 * group_size(p->in_c, p->groups)) * sizeof(int16_t);
-}
-
-/* Depthwise (one output channel per input channel): a 9-element patch per channel would
- * cost more to gather than to use, so accumulate all channels of a pixel at once instead,
- * channels innermost and contiguous, over only the taps inside the input (the valid tap
- * range is computed once per pixel). acc: out_c int32 of scratch. */
-static void depthwise_rows(const hcc_conv2d_params_t *p, const int8_t *input,
-                           const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                           const int32_t *shift, int32_t *acc, int32_t row_begin,
-                           int32_t row_end, int8_t *out) {
-    const int32_t channels = p->out_c;
-    int32_t oy, ox, ky, kx, c;
-    for (oy = row_begin; oy < row_end; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;
-        for (ox = 0; ox < p->out_w; ++ox) {
-            const int32_t ix0 = ox * p->stride_w - p->pad_left;
-            for (c = 0; c < channels; ++c) acc[c] = bias ? bias[c] : 0;
-            for (ky = 0; ky < 3; ++ky) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                if (iy < 0 || iy >= p->in_h) continue;
-                for (kx = 0; kx < 3; ++kx) {
-                    const int32_t ix = ix0 + kx * p->dilation_w;
-                    const int8_t *in, *w;
-                    if (ix < 0 || ix >= p->in_w) continue;
-                    in = input + (iy * p->in_w + ix) * channels;
-                    w = weights + ky * 3 + kx;  /* OHWI [C, 3, 3, 1]: tap of channel c at 9c */
-                    for (c = 0; c < channels; ++c) acc[c] += (in[c] - p->z_in) * w[9 * c];
-                }
-            }
-            for (c = 0; c < channels; ++c) {
-                out[c] = hcc_requantize_s8_inline(acc[c], mult[c], shift[c], p->z_out, p->act_min,
-                                           p->act_max);
-            }
-            out += channels;
-        }
-    }
 }
 
 static void gather_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0,
@@ -246,8 +210,7 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
     int8_t *out = out_rows;
     int32_t oy, ox, g, c;
     if (is_depthwise(p)) {
-        depthwise_rows(p, input, weights, bias, mult, shift, (int32_t *)scratch,
-                       row_begin, row_end, out_rows);
+        hcc_dwconv2d_s8_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;
     }
     if (is_dense(p)) {

@@ -10,6 +10,9 @@
 #include "hcc_kernels.h"
 
 static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && conv->k_w == 3; }
+static int is_depthwise(const hcc_conv2d_params_t *conv) {
+    return conv->groups == conv->in_c && conv->groups == conv->out_c;
+}
 
 /* The single-input-channel 3x3 conv with stride_w 2, then a 2x2 / stride 2 maxpool whose
  * windows all lie inside the conv output, without residual (the first layer of an image
@@ -39,6 +42,7 @@ static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
 
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
     if (is_mono_pool(p)) return mono_pool_bytes(p);
+    if (is_depthwise(&p->conv)) return ring_bytes(p) + hcc_dwconv2d_s8_scratch_size(&p->conv);
     return ring_bytes(p) + (is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u);
 }
 
@@ -51,6 +55,8 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     if (is_3x3(&p->conv)) {
         hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
                                dst);
+    } else if (is_depthwise(&p->conv)) {
+        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
     } else {
         hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
     }
@@ -326,6 +332,10 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
     if (is_mono_pool(p)) {
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
+        return;
+    }
+    if (!p->has_pool && !p->has_residual && is_depthwise(&p->conv)) {  /* all rows in one call */
+        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, 0, p->conv.out_h, output);
         return;
     }
     if (!p->has_pool) {

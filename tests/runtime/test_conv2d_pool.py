@@ -148,3 +148,37 @@ def test_single_channel_conv_pool_path(seed):
     size = int(call_kernel("conv2d_pool", [1, block_params(b)], np.int32, (1,))[0])
     if 2 * expected.shape[0] <= hc and 2 * pw <= wc:  # the fast path, and its scratch
         assert size == pw * 28 + 8
+
+
+def random_depthwise_block(seed):
+    """A depthwise block (groups == in_c == out_c: hcc_dwconv2d_s8_rows) of any kernel size,
+    stride, dilation and padding (up to past the kernel span), channel counts from 1, with
+    accumulators on both sides of the hoisted requantization's 2^16 bound."""
+    rng = np.random.default_rng(7000 + seed)
+    b = random_block(7000 + seed)
+    c = b["conv"]
+    ch = int(rng.integers(1, 13))
+    kh, kw = [(3, 3), (5, 5), (3, 3), (1, 1), (3, 1), (2, 4), (7, 7)][seed % 7]
+    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
+    pads = tuple(int(rng.integers(0, (2 if seed % 5 == 0 else 1) * spans[i % 2])) for i in range(4))
+    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
+    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    wide = seed % 3 == 0  # large products: |acc| past 2^16
+    c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, kh, kw, 1), -127 if wide else -20, 127 if wide else 20),
+             bias=rng.integers(-5000, 5000, ch).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), int(rng.integers(1, 3))), pads=pads, dilations=dil, groups=ch)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
+    if seed % 4 == 1:  # a pooled depthwise block
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(28))
+def test_depthwise_block_matches_reference(seed):
+    b = random_depthwise_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
