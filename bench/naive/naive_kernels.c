@@ -18,6 +18,19 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
     hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
 }
 
+size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
+    (void)p;
+    return 0u;
+}
+
+/* The dense (groups 1) entry point, likewise. */
+void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                              int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    (void)scratch;
+    hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+}
+
 void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
                        void *scratch, int8_t *output) {

@@ -22,6 +22,9 @@ from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp, has_clamp
 from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
 
 
+PACK_MAX = 8192  # HCC_FC_PACK_MAX (fully_connected_s8.c): int16 weights per chunk of the triple path
+
+
 def fc_row_layout(weights, bias, z_in: int):
     """hcc_fully_connected_row_s8's weights and bias (hcc_kernels.h): weights [n, k] int8 as
     blocks of 4 channels (the last n % 4 wide), within a block each input's weights side by
@@ -88,18 +91,21 @@ class FullyConnected(OpDef):
 
     def scratch_bytes(self, op) -> int:
         """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c) for the
-        whole op (a split op on that path is one call over all of its channels): with two rows or
-        more, k != 2 and int16 weights (n rounded up to even) of at most 8 KiB, the channels'
-        records (channel_records_bytes), those weights and three interleaved int16 input rows;
-        else nothing (a split op then runs one call a part, none with scratch)."""
+        whole op (rows_scratch). A split op whose int16 weights fit one chunk is one call over all
+        of its channels; otherwise it runs one call a part, each needing no more than this."""
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
         return self.rows_scratch(op.inputs[0].type.numel // k, k, n)
 
     @staticmethod
     def rows_scratch(rows: int, k: int, n: int) -> int:
-        """hcc_fully_connected_s8_scratch_size() of a [rows, k] x [n, k] call."""
-        packed = ((n + 1) & ~1) * k * 2
-        return channel_records_bytes(n) + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
+        """hcc_fully_connected_s8_scratch_size() of a [rows, k] x [n, k] call: with rows >= 2,
+        k != 2 and 4 k <= 8192, for a chunk of channels (all n when their int16 weights take at
+        most 8 KiB, else the most pairs that do) their records, int16 weights and three int16
+        input rows; else nothing."""
+        if rows < 2 or k == 2 or 4 * k > PACK_MAX:
+            return 0
+        chunk = n if ((n + 1) & ~1) * k * 2 <= PACK_MAX else PACK_MAX // (4 * k) * 2
+        return channel_records_bytes(chunk) + ((chunk + 1) & ~1) * k * 2 + 3 * k * 2
 
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)
@@ -116,7 +122,8 @@ class FullyConnected(OpDef):
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
-        if "parts" in p and self.scratch_bytes(op):
+        k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
+        if "parts" in p and self.scratch_bytes(op) and ((n + 1) & ~1) * k * 2 <= PACK_MAX:  # one chunk
             return self._emit_parts(e, index, op, p)
         lines = []
         for part, y in zip(p.get("parts", [p]), op.outputs):  # a split op off the triple path: a call a part

@@ -221,9 +221,10 @@ class FusedConv2d(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
-        3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
-        terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
-        three padded int16 input rows; grouped: a 9-tap int16 patch per group); depthwise, any
+        conv kernel's workspace (groups == 1, 3x3 or k_h <= 16 with int16 weights of at most
+        16 KiB: k_h int32 row tags, the channels' requantization records, the weights as int16 with out_c rounded up to even, a
+        three-pixel int16 patch and k_h padded int16 input rows; grouped 3x3: a 9-tap int16
+        patch per group; other grouped convs: none); depthwise, any
         kernel: one channel's padded input plane as bytes (the rows and columns the output reads) and
         a row of int32 sums.
         A pointwise conv run as a fully connected layer: that kernel's scratch. The float kernel
@@ -250,13 +251,14 @@ class FusedConv2d(OpDef):
             span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
             rows = (y.shape[2] - 1) * stride_h + (kh - 1) * dilation_h + 1
             return ring + ((rows * span + 3) & ~3) + 4 * out_w
+        n = kh * kw * in_c
+        packed = ((out_c + 1) & ~1) * n * 2
+        if groups == 1 and ((kh, kw) == (3, 3) or (kh <= 16 and packed <= 16384)):  # is_dense (conv2d_3x3_s8.c)
+            stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
+            row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c  # the columns a row reads
+            return ring + kh * 4 + channel_records_bytes(out_c) + packed + (3 * n + kh * row) * 2
         if (kh, kw) != (3, 3):
             return ring
-        if groups == 1:  # see the docstring; a padded row spans the columns the row's pixels read
-            stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
-            row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
-            terms = channel_records_bytes(out_c)
-            return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_fully_connected_s8", "hcc_fully_connected_row_s8")

@@ -165,6 +165,16 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                           int32_t row_begin, int32_t row_end, int8_t *out_rows);
 
+/* groups == 1 (not depthwise), k_h <= 16, any k_w, stride, padding, dilation: rows
+ * [row_begin, row_end) of hcc_conv2d_s8, three pixels x two channels per int16 dot product
+ * (the 3x3 kernel's dense path, conv2d_3x3_s8.c). scratch: hcc_conv2d_dense_s8_scratch_size()
+ * bytes (0: the conv is not of that kind), 4-byte aligned; call for row_begin == 0 first and
+ * keep the scratch between calls, as for hcc_conv2d_3x3_s8_rows. */
+size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p);
+void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                              int32_t row_begin, int32_t row_end, int8_t *out_rows);
+
 /* The k_h == k_w == 3 specialisation (any stride, padding, dilation, groups), same numbers
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
@@ -260,15 +270,17 @@ typedef struct {
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
  * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
  * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
- * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the channels' hoisted
- * requantization terms (hcc_requant_hoisted_t), the int16 weights and three int16 rows. */
+ * rows >= 2, k != 2 and 4 k <= 8192, for a chunk of channels (all n when (n rounded up to
+ * even) * k * 2 <= 8192, else the most pairs whose int16 weights fit 8192 bytes) their
+ * records (hoisted requantization terms), their int16 weights and three int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
 
 /* hcc_fully_connected_s8 for a layer split along its outputs into n_parts parts (p->n channels
  * in all, p->z_out and the clamp unused): part j has parts[4j] channels, its own z_out, act_min,
  * act_max (parts[4j + 1 .. 3]) and output outputs[j] [rows, parts[4j]]; the same integers as
- * one call per part on its rows of weights. Needs the triple path (rows >= 2, k != 2, int16
- * weights <= 8 KiB) and hcc_fully_connected_s8_scratch_size(p) bytes of scratch. */
+ * one call per part on its rows of weights. Needs the triple path with every channel in one
+ * chunk (rows >= 2, k != 2, all int16 weights <= 8 KiB) and hcc_fully_connected_s8_scratch_size(p)
+ * bytes of scratch. */
 void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                                   const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
                                   int32_t n_parts, void *scratch, int8_t *const *outputs);

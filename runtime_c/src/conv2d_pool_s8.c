@@ -13,6 +13,8 @@ static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && co
 static int is_depthwise(const hcc_conv2d_params_t *conv) {
     return conv->groups == conv->in_c && conv->groups == conv->out_c;
 }
+/* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
+static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
 
 /* The single-input-channel 3x3 conv with stride_w 2, then a 2x2 / stride 2 maxpool whose
  * windows all lie inside the conv output, without residual (the first layer of an image
@@ -43,6 +45,7 @@ static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
     if (is_mono_pool(p)) return mono_pool_bytes(p);
     if (is_depthwise(&p->conv)) return ring_bytes(p) + hcc_dwconv2d_s8_scratch_size(&p->conv);
+    if (is_dense(&p->conv)) return ring_bytes(p) + hcc_conv2d_dense_s8_scratch_size(&p->conv);
     return ring_bytes(p) + (is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u);
 }
 
@@ -52,11 +55,13 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                       const int32_t *shift, const int8_t *residual, void *conv_scratch, int32_t row,
                       int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
-    if (is_3x3(&p->conv)) {
+    if (is_depthwise(&p->conv)) {
+        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
+    } else if (is_dense(&p->conv)) {
+        hcc_conv2d_dense_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
+    } else if (is_3x3(&p->conv)) {
         hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
                                dst);
-    } else if (is_depthwise(&p->conv)) {
-        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
     } else {
         hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
     }

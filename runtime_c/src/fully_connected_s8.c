@@ -5,9 +5,10 @@
  * weights as w + 128, see dot_u8.h). Measured on qemu lx106 -O2, HCMTMM's fully connected
  * layers: 12.0 .. 17.5 -> 8.1 .. 10.2 instructions per MAC (docs/performance.md).
  *
- * With two rows or more and int16 weights of at most HCC_FC_PACK_MAX bytes, the weights are
- * first unpacked to int16 channel pairs in scratch (once per call) and three rows x two
- * channels share every load (hcc_dot3x2_s16, 2.9 instructions per product on lx106).
+ * With two rows or more, the weights are first unpacked to int16 channel pairs in scratch
+ * (once per call, or once per chunk of channels whose int16 weights take at most
+ * HCC_FC_PACK_MAX bytes) and three rows x two channels share every load (hcc_dot3x2_s16, 2.9
+ * instructions per product on lx106).
  * k == 2 has its own channel-major path (fc_k2). One row goes through
  * hcc_fully_connected_row_s8 instead (the compiler's blocked weights, at the end). */
 #include "hcc_kernels.h"
@@ -20,12 +21,21 @@ static size_t packed_bytes(const hcc_fc_params_t *p) {
     return (size_t)((p->n + 1) & ~1) * (size_t)p->k * sizeof(int16_t);
 }
 
+/* The triple path takes any n whose channel pairs fit one at least (4 k <= HCC_FC_PACK_MAX):
+ * when all the int16 weights do not fit, hcc_fully_connected_s8 runs it over chunks of
+ * chunk_channels() channels, each packed and hoisted once, the rows once per chunk. */
 static int use_triples(const hcc_fc_params_t *p) {
-    return p->rows >= 2 && p->k != 2 && packed_bytes(p) <= HCC_FC_PACK_MAX;
+    return p->rows >= 2 && p->k != 2 && 4 * p->k <= HCC_FC_PACK_MAX;
+}
+
+static int32_t chunk_channels(const hcc_fc_params_t *p) {
+    return packed_bytes(p) <= HCC_FC_PACK_MAX ? p->n : (int32_t)(HCC_FC_PACK_MAX / (4 * p->k)) * 2;
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
-    return use_triples(p) ? HCC_CHANNEL_RECS_BYTES(p->n) + packed_bytes(p) + 3u * (size_t)p->k * sizeof(int16_t)
+    const int32_t nc = chunk_channels(p);
+    return use_triples(p) ? HCC_CHANNEL_RECS_BYTES(nc) + (size_t)((nc + 1) & ~1) * (size_t)p->k * sizeof(int16_t) +
+                                3u * (size_t)p->k * sizeof(int16_t)
                           : 0u;
 }
 
@@ -235,7 +245,7 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
  * which for all but the last part is the next part's first record: saved and put back. */
 static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                        const int32_t *mult, const int32_t *shift, const int32_t *parts, int32_t n_parts,
-                       void *scratch, int8_t *const *outputs) {
+                       int32_t out_stride, void *scratch, int8_t *const *outputs) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
     hcc_channel_rec_t *recs = (hcc_channel_rec_t *)scratch;
     int16_t *packed = (int16_t *)((char *)scratch + HCC_CHANNEL_RECS_BYTES(n)), *xs = packed + 2 * k * pairs;
@@ -254,7 +264,7 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
             uint32_t *const after = (uint32_t *)(recs + c + nj);
             const uint32_t saved = *after;
             int8_t *dst[3];
-            for (q = 0; q < 3; ++q) dst[q] = outputs[j] + (r + q < p->rows ? r + q : p->rows - 1) * nj;
+            for (q = 0; q < 3; ++q) dst[q] = outputs[j] + (r + q < p->rows ? r + q : p->rows - 1) * (out_stride ? out_stride : nj);
             hcc_requant_records(recs + c, nj, parts[4 * j + 1], parts[4 * j + 2], parts[4 * j + 3], dst);
             *after = saved;
         }
@@ -264,7 +274,7 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
 void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                                   const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
                                   int32_t n_parts, void *scratch, int8_t *const *outputs) {
-    fc_triples(p, input, weights, bias, mult, shift, parts, n_parts, scratch, outputs);
+    fc_triples(p, input, weights, bias, mult, shift, parts, n_parts, 0, scratch, outputs);
 }
 
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
@@ -279,9 +289,16 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
         fc_k2(p, input, weights, bias, mult, shift, output);
         return;
     }
-    if (use_triples(p)) {
-        const int32_t part[4] = {p->n, p->z_out, p->act_min, p->act_max};
-        fc_triples(p, input, weights, bias, mult, shift, part, 1, scratch, &output);
+    if (use_triples(p)) {  /* over chunks of channels whose int16 weights fit the scratch */
+        const int32_t chunk = chunk_channels(p);
+        hcc_fc_params_t q = *p;
+        for (c = 0; c < n; c += chunk) {
+            const int32_t part[4] = {n - c < chunk ? n - c : chunk, p->z_out, p->act_min, p->act_max};
+            int8_t *out = output + c;
+            q.n = part[0];
+            fc_triples(&q, input, weights + c * k, bias ? bias + c : NULL, mult + c, shift + c, part, 1, n, scratch,
+                       &out);
+        }
         return;
     }
     for (r = 0; r < p->rows; ++r) {

@@ -182,3 +182,43 @@ def test_depthwise_block_matches_reference(seed):
     b = random_depthwise_block(seed)
     expected = block_reference(b)
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+def random_dense_block(seed):
+    """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
+    kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
+    strides, dilations, pads up to past the kernel span, odd channel counts, with and
+    without residual and pooling (random_block's choices)."""
+    rng = np.random.default_rng(9000 + seed)
+    b = random_block(9000 + seed)
+    c = b["conv"]
+    kh, kw = [(1, 1), (2, 4), (5, 5), (10, 4), (9, 1), (1, 7), (3, 3), (17, 1), (4, 2)][seed % 9]
+    cin, cout = int(rng.integers(1, 9)), int(rng.integers(1, 12))
+    if seed % 9 == 2 and seed >= 9:
+        cin, cout = 24, 16  # 5x5 x 24 x 16: int16 weights past 16 KiB, the generic loop
+    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
+    pads = tuple(int(rng.integers(0, (2 if seed % 4 == 0 else 1) * spans[i % 2])) for i in range(4))
+    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
+    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    c.update(x=int8(rng, (h, w, cin)), w=int8(rng, (cout, kh, kw, cin), -127, 127),
+             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), int(rng.integers(1, 3))), pads=pads, dilations=dil, groups=1)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, cout) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape)
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        hc, wc = conv_out.shape[:2]
+        k = (int(rng.integers(1, min(hc, 3) + 1)), int(rng.integers(1, min(wc, 3) + 1)))
+        b["pool"] = (k, (1, 2), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_dense_block_of_any_kernel_matches_reference(seed):
+    b = random_dense_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)

@@ -24,12 +24,14 @@ def test_fully_connected_chunked_and_blocked_paths(k, n):
 
 @pytest.mark.parametrize("rows,k,n", [(2, 20, 32), (3, 20, 32), (5, 2, 32), (144, 32, 8), (7, 1, 1), (4, 5, 3),
                                       (3, 128, 32), (2, 129, 32), (2, 2880, 20), (3, 2, 7),
-                                      (144, 2, 32), (8, 9, 5), (10, 16, 2)])
+                                      (144, 2, 32), (8, 9, 5), (10, 16, 2), (7, 64, 97), (5, 300, 33),
+                                      (4, 2048, 3), (4, 2049, 3)])
 def test_fully_connected_row_triple_path(rows, k, n):
-    """Three rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
-    ((n + 1) & ~1) * k * 2 <= 8192): row counts 1 and 2 past a multiple of three (the last
-    row repeated), odd n (a zero channel), k not a multiple of eight (the asm tail), and just
-    past the 8 KiB limit (the one-row path); k = 2 (the direct two-product path, odd n)."""
+    """Three rows x two channels on int16 weights unpacked into scratch (rows >= 2): row
+    counts 1 and 2 past a multiple of three (the last row repeated), odd n (a zero channel),
+    k not a multiple of eight (the asm tail); past the 8 KiB of int16 weights, chunks of
+    channel pairs (the last chunk shorter, odd), down to one pair per chunk (k = 2048), and
+    past that the four-channel row path (k = 2049); k = 2 (the direct two-product path)."""
     _check(np.random.default_rng(rows * 1000 + k * 31 + n), rows, k, n)
 
 
@@ -40,12 +42,15 @@ def test_fully_connected_scratch_size_matches_the_op():
     from types import SimpleNamespace
 
     fc = get_op("FullyConnected")
-    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32)]:
+    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32),
+                       (9, 2048, 5), (9, 2049, 5)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))])
-        packed = ((n + 1) & ~1) * k * 2
-        records = 72 * ((n + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)
-        expected = records + packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
+        # past 8 KiB of int16 weights the triple path runs over chunks of the most channel pairs that fit
+        chunk = n if ((n + 1) & ~1) * k * 2 <= 8192 else 8192 // (4 * k) * 2
+        records = 72 * ((chunk + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)
+        triple = rows >= 2 and k != 2 and 4 * k <= 8192  # k = 2: fc_k2, none
+        expected = records + ((chunk + 1) & ~1) * k * 2 + 6 * k if triple else 0
         assert fc.scratch_bytes(op) == expected
 
 
