@@ -150,6 +150,17 @@ def test_single_channel_conv_pool_path(seed):
         assert size == pw * 28 + 8
 
 
+def random_geometry(rng, kh, kw, wide_pads):
+    """Dilations (1 or 2), pads (up to twice the kernel span with wide_pads) and an input size
+    (1..13, at least what one output needs) for a kh x kw kernel."""
+    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
+    pads = tuple(int(rng.integers(0, (2 if wide_pads else 1) * spans[i % 2])) for i in range(4))
+    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
+    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    return dil, pads, h, w
+
+
 def random_depthwise_block(seed):
     """A depthwise block (groups == in_c == out_c: hcc_dwconv2d_s8_rows) of any kernel size,
     stride, dilation and padding (up to past the kernel span), channel counts from 1, with
@@ -159,11 +170,7 @@ def random_depthwise_block(seed):
     c = b["conv"]
     ch = int(rng.integers(1, 13))
     kh, kw = [(3, 3), (5, 5), (3, 3), (1, 1), (3, 1), (2, 4), (7, 7)][seed % 7]
-    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
-    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
-    pads = tuple(int(rng.integers(0, (2 if seed % 5 == 0 else 1) * spans[i % 2])) for i in range(4))
-    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
-    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 5 == 0)
     s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
     wide = seed % 3 == 0  # large products: |acc| past 2^16
     c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, kh, kw, 1), -127 if wide else -20, 127 if wide else 20),
@@ -196,11 +203,7 @@ def random_dense_block(seed):
     cin, cout = int(rng.integers(1, 9)), int(rng.integers(1, 12))
     if seed % 9 == 2 and seed >= 9:
         cin, cout = 24, 16  # 5x5 x 24 x 16: int16 weights past 16 KiB, the generic loop
-    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
-    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
-    pads = tuple(int(rng.integers(0, (2 if seed % 4 == 0 else 1) * spans[i % 2])) for i in range(4))
-    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
-    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 4 == 0)
     s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
     c.update(x=int8(rng, (h, w, cin)), w=int8(rng, (cout, kh, kw, cin), -127, 127),
              bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
