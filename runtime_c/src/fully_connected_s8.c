@@ -29,7 +29,9 @@ static int use_triples(const hcc_fc_params_t *p) {
 }
 
 static int32_t chunk_channels(const hcc_fc_params_t *p) {
-    return packed_bytes(p) <= HCC_FC_PACK_MAX ? p->n : (int32_t)(HCC_FC_PACK_MAX / (4 * p->k)) * 2;
+    /* no divide instruction on the lx106 (and no libgcc helper linked): hcc_udiv_u32 */
+    return packed_bytes(p) <= HCC_FC_PACK_MAX ? p->n
+                                              : (int32_t)hcc_udiv_u32(HCC_FC_PACK_MAX, 4u * (uint32_t)p->k, 13) * 2;
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
