@@ -98,6 +98,8 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
     if is_prequantized(graph):
         return graph
+    if graph.given_quant is not None:  # a QDQ model: the file's scales, no calibration
+        return run_passes(graph, ["quantize"], after_each=after_each, context={"given_quant": graph.given_quant})
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
