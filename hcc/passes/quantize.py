@@ -176,6 +176,8 @@ def quantize(graph: Graph, context: dict) -> None:
             rule = rules if isinstance(rules, str) else rules[k]
             if rule == "same_as_input":
                 params = op.inputs[0].type.quant
+                if given is not None:
+                    given.check_same(value, params)
             elif rule == "same_as_result0":
                 params = op.outputs[0].type.quant
             elif rule == "fixed":

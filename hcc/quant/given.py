@@ -58,6 +58,17 @@ class GivenQuant:
         raise PassError(f"%{value.name} has no QuantizeLinear in the QDQ model (its scale is unknown); hcc imports "
                         "QDQ models where every op's float result is quantized")
 
+    def check_same(self, value, params: QuantParams) -> None:
+        """A data-moving op (MaxPool, Reshape, ...) keeps its input's parameters in hcc; a file
+        that requantizes its result to other parameters is refused rather than miscomputed."""
+        for name in self._candidates(value):
+            if name in self.activations:
+                if self.activations[name] != params:
+                    raise PassError(f"%{value.name} ({value.producer.kind if value.producer else 'input'}) is "
+                                    "requantized to other parameters than its input's in the QDQ model; hcc keeps a "
+                                    "data-moving op's input parameters")
+                return
+
     def _constant(self, op, index: int, value) -> tuple[np.ndarray, QuantParams]:
         for name in self._candidates(value, op, index):
             if name in self.constants:
