@@ -1,19 +1,24 @@
-"""QDQ ONNX (QuantizeLinear / DequantizeLinear around each op, as onnxruntime's
-`quantize_static` writes it in QDQ format) -> a float ONNX model plus the file's quantization.
+"""Pre-quantized ONNX (onnxruntime's `quantize_static`) -> a float ONNX model plus the file's
+quantization (hcc.quant.given.GivenQuant).
 
-The file has already chosen every scale. `strip_qdq` removes the QuantizeLinear ->
-DequantizeLinear pairs on activations and the DequantizeLinear of constant weights and
-biases, and returns the float model the ordinary ONNX importer reads, with a `GivenQuant`:
-the activation parameters by tensor name and the constants' integer codes by initializer
-name. The quantize pass then takes these instead of calibrated ranges (docs/qdq.md), so the
-compiled model computes on exactly the file's int8 grid, without calibration data.
+Two formats, both with int8 activations and int8 weights:
+- QDQ: QuantizeLinear -> DequantizeLinear around each float op, DequantizeLinear of the
+  constant weights and biases. The pairs are removed; each activation tensor takes its
+  QuantizeLinear's parameters, each constant its integer codes.
+- QOperator: QLinearConv, QLinearMatMul, QGemm, QLinearAdd, QLinearGlobalAveragePool nodes
+  on int8 tensors (data-moving ops such as MaxPool, Flatten and Reshape between them). Each
+  becomes its float op (Conv, MatMul, Gemm, Add, GlobalAveragePool) on the same tensor names;
+  its output parameters become the tensor's, its weights and bias the constants' codes.
 
-Accepted: int8 activations, per tensor (any zero point); int8 weights, symmetric (zero
-point 0), per tensor or per output channel; int32 biases (zero point 0). Everything else is
-one `error:` line naming the node: uint8 or 16-bit activations, asymmetric weights, a
-QuantizeLinear whose output is read by anything but DequantizeLinear, a DequantizeLinear of
-a computed tensor with no QuantizeLinear before it, QOperator-format ops (QLinearConv,
-QLinearMatMul, QGemm: not yet).
+The ordinary ONNX importer then reads the float model, and the quantize pass takes the file's
+parameters instead of calibrated ranges (docs/qdq.md), so the compiled model computes on
+exactly the file's int8 grid, without calibration data.
+
+Accepted: int8 activations, per tensor (any zero point); int8 weights, symmetric (zero point
+0), per tensor or per output channel; int32 biases (zero point 0). Everything else is one
+`error:` line naming the node: uint8 or 16-bit activations, asymmetric weights, a
+QuantizeLinear whose output is read by an op that is not quantized, a DequantizeLinear of a
+tensor nothing quantized (an int8 graph input), other QOperator / integer ops.
 """
 
 from __future__ import annotations
@@ -27,14 +32,28 @@ from hcc.ir.types import QuantParams
 from hcc.quant.given import GivenQuant
 
 QDQ_OPS = ("QuantizeLinear", "DequantizeLinear")
-# QOperator format (onnxruntime's QuantFormat.QOperator, com.microsoft contrib ops): refused by name.
-QOPERATOR_OPS = ("QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool",
-                 "QLinearAveragePool", "QLinearConcat", "QLinearLeakyRelu", "QLinearSigmoid", "QLinearSoftmax",
-                 "MatMulInteger", "ConvInteger", "DynamicQuantizeLinear")
+# QOperator ops -> (float op, [(x, scale, zero point) input positions of the int8 operands],
+# bias position or None, (scale, zero point) positions of the output). An operand that is a
+# constant initializer is a weight.
+QOPERATOR = {
+    "QLinearConv": ("Conv", [(0, 1, 2), (3, 4, 5)], 8, (6, 7)),
+    "QLinearMatMul": ("MatMul", [(0, 1, 2), (3, 4, 5)], None, (6, 7)),
+    "QGemm": ("Gemm", [(0, 1, 2), (3, 4, 5)], 6, (7, 8)),
+    "QLinearAdd": ("Add", [(0, 1, 2), (3, 4, 5)], None, (6, 7)),
+    "QLinearGlobalAveragePool": ("GlobalAveragePool", [(0, 1, 2)], None, (3, 4)),
+}
+# Integer ops hcc does not import (refused by name).
+INTEGER_OPS = ("QLinearMul", "QLinearAveragePool", "QLinearConcat", "QLinearLeakyRelu", "QLinearSigmoid",
+               "QLinearSoftmax", "QLinearReduceMean", "QLinearWhere", "QAttention", "MatMulInteger", "ConvInteger",
+               "DynamicQuantizeLinear", "MatMulIntegerToFloat", "DynamicQuantizeMatMul")
+# Ops onnxruntime runs on int8 tensors directly in the QOperator format: no rounding, the
+# output keeps the input's parameters.
+MOVES = ("MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Identity")
 
 
 def is_qdq(model: onnx.ModelProto) -> bool:
-    return any(n.op_type in QDQ_OPS + QOPERATOR_OPS for n in model.graph.node)
+    """Does the model carry its own quantization (QDQ or QOperator nodes)?"""
+    return any(n.op_type in QDQ_OPS or n.op_type in QOPERATOR or n.op_type in INTEGER_OPS for n in model.graph.node)
 
 
 def _params(scale: np.ndarray, zero: np.ndarray | None, axis: int | None) -> QuantParams:
@@ -45,121 +64,214 @@ def _params(scale: np.ndarray, zero: np.ndarray | None, axis: int | None) -> Qua
     return QuantParams(tuple(float(s) for s in scale), tuple(int(z) for z in zero), axis)
 
 
-def strip_qdq(model: onnx.ModelProto, label: str) -> tuple[onnx.ModelProto, GivenQuant]:
-    """(the float model without Q/DQ nodes, the file's quantization). Does not mutate `model`."""
-    graph = model.graph
-    qop = sorted({n.op_type for n in graph.node if n.op_type in QOPERATOR_OPS})
-    if qop:
-        raise UnsupportedOpError(f"{label}: QOperator-format node{'s' if len(qop) > 1 else ''} {', '.join(qop)}; hcc "
-                                 "imports QDQ models: quantize with quantize_static(..., quant_format=QuantFormat.QDQ)")
-    inits = {t.name: t for t in graph.initializer}
-    arrays: dict[str, np.ndarray] = {}
+class _Stripper:
+    def __init__(self, model: onnx.ModelProto, label: str):
+        self.model, self.label = model, label
+        self.inits = {t.name: t for t in model.graph.initializer}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.given = GivenQuant()
+        self.rename: dict[str, str] = {}  # an int8 tensor or a DequantizeLinear output -> its float tensor
+        self.new_inits: list[onnx.TensorProto] = []
+        self.kept: list[onnx.NodeProto] = []
+        self.int8: set[str] = set()  # int8 tensors some node of the file produces
 
-    def const(name: str) -> np.ndarray | None:
-        if name not in inits:
+    def const(self, name: str) -> np.ndarray | None:
+        if name not in self.inits:
             return None
-        if name not in arrays:
-            arrays[name] = numpy_helper.to_array(inits[name])
-        return arrays[name]
+        if name not in self.arrays:
+            self.arrays[name] = numpy_helper.to_array(self.inits[name])
+        return self.arrays[name]
 
-    def where(node) -> str:
-        return f"{label}: node '{node.name or node.output[0]}' ({node.op_type})"
+    def where(self, node) -> str:
+        return f"{self.label}: node '{node.name or node.output[0]}' ({node.op_type})"
 
-    def node_params(node) -> QuantParams:
-        scale = const(node.input[1])
-        zero = const(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-        if scale is None or (len(node.input) > 2 and node.input[2] and zero is None):
-            raise ModelImportError(f"{where(node)}: the scale and zero point must be constants")
-        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
-        return _params(scale, zero, axis if np.asarray(scale).size > 1 else None)
+    def params(self, node, scale: int, zero: int | None, axis: int | None = None) -> QuantParams:
+        s = self.const(node.input[scale]) if scale < len(node.input) else None
+        has_zero = zero is not None and zero < len(node.input) and node.input[zero]
+        z = self.const(node.input[zero]) if has_zero else None
+        if s is None or (has_zero and z is None):
+            raise ModelImportError(f"{self.where(node)}: the scales and zero points must be constants")
+        if np.asarray(s).size > 1 and axis is None:
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        return _params(s, z, axis if np.asarray(s).size > 1 else None)
 
-    def zero_type(node) -> int:
-        if len(node.input) > 2 and node.input[2]:
-            return inits[node.input[2]].data_type
-        return onnx.TensorProto.UINT8  # ONNX's default when the zero point is left out
+    def check_int8_activation(self, node, zero: int | None) -> None:
+        named = zero is not None and zero < len(node.input) and node.input[zero]
+        if named and node.input[zero] not in self.inits:
+            raise ModelImportError(f"{self.where(node)}: the zero point '{node.input[zero]}' must be a constant")
+        kind = self.inits[node.input[zero]].data_type if named else onnx.TensorProto.UINT8  # ONNX's default
+        if kind != onnx.TensorProto.INT8:
+            name = onnx.TensorProto.DataType.Name(kind).lower()
+            raise UnsupportedOpError(f"{self.where(node)}: {name} activations; hcc needs int8 activations (quantize with "
+                                     "activation_type=QuantType.QInt8)")
 
-    given = GivenQuant()
-    readers: dict[str, list] = {}
-    for node in graph.node:
-        for name in node.input:
-            readers.setdefault(name, []).append(node)
-    outputs = {o.name for o in graph.output}
-    rename: dict[str, str] = {}  # a DequantizeLinear's output -> the float tensor it stands for
-    new_inits: list[onnx.TensorProto] = []
-    kept = []
-    for node in graph.node:
-        if node.op_type == "DequantizeLinear" and const(node.input[0]) is not None:
-            codes, params = const(node.input[0]), node_params(node)
-            if codes.dtype == np.int8:
-                if any(params.zero_point):
-                    raise UnsupportedOpError(f"{where(node)}: weights '{node.input[0]}' have a nonzero zero point; hcc "
-                                             "needs symmetric int8 weights (quantize_static's default for QInt8 weights)")
-            elif codes.dtype != np.int32:
-                raise UnsupportedOpError(f"{where(node)}: constant '{node.input[0]}' is {codes.dtype}; hcc imports int8 "
-                                         "weights and int32 biases (quantize with weight_type=QuantType.QInt8)")
-            scale = np.asarray(params.scale, np.float64)
-            zero = np.asarray(params.zero_point, np.float64)
-            if params.axis is not None:
-                shape = [1] * codes.ndim
-                shape[params.axis] = -1
-                scale, zero = scale.reshape(shape), zero.reshape(shape)
-            real = ((codes.astype(np.float64) - zero) * scale).astype(np.float32)
-            new_inits.append(numpy_helper.from_array(real, node.output[0]))
-            given.constants[node.output[0]] = (codes, params)
-            continue
-        if node.op_type == "QuantizeLinear":
-            if zero_type(node) != onnx.TensorProto.INT8:
-                kind = onnx.TensorProto.DataType.Name(zero_type(node)).lower()
-                raise UnsupportedOpError(f"{where(node)}: {kind} activations; hcc needs int8 activations (quantize with "
-                                         "activation_type=QuantType.QInt8)")
-            params = node_params(node)
-            if params.axis is not None:
-                raise UnsupportedOpError(f"{where(node)}: per-channel activation quantization; hcc needs one scale per "
-                                         "activation tensor")
-            others = [r for r in readers.get(node.output[0], []) if r.op_type != "DequantizeLinear"]
-            if others or node.output[0] in outputs:
-                raise UnsupportedOpError(f"{where(node)}: its int8 output is read by "
-                                         f"{others[0].op_type if others else 'the graph output'}; hcc imports QDQ "
-                                         "models whose QuantizeLinear outputs feed only DequantizeLinear")
-            source = rename.get(node.input[0], node.input[0])
-            old = given.activations.get(source)
-            if old is not None and old != params:
-                raise UnsupportedOpError(f"{where(node)}: tensor '{source}' is quantized twice with different "
-                                         "parameters; hcc keeps one scale per tensor")
-            given.activations[source] = params
-            for dq in readers.get(node.output[0], []):
-                if node_params(dq) != params:
-                    raise UnsupportedOpError(f"{where(dq)}: dequantizes with other parameters than its QuantizeLinear")
-                rename[dq.output[0]] = source
-            continue
-        if node.op_type == "DequantizeLinear":
-            producer_is_q = any(n.op_type == "QuantizeLinear" and node.input[0] in n.output for n in graph.node)
-            if not producer_is_q:
-                raise UnsupportedOpError(f"{where(node)}: dequantizes '{node.input[0]}', which is neither a constant "
-                                         "nor a QuantizeLinear output (an int8 graph input?); hcc needs float inputs "
-                                         "quantized by QuantizeLinear")
-            continue  # bound through `rename` by its QuantizeLinear
-        kept.append(node)
+    def source(self, name: str) -> str:
+        return self.rename.get(name, name)
 
-    out = onnx.ModelProto()
-    out.CopyFrom(model)
-    g = out.graph
-    del g.node[:]
-    for node in kept:
-        copy = onnx.NodeProto()
-        copy.CopyFrom(node)
-        for i, name in enumerate(copy.input):
-            copy.input[i] = rename.get(name, name)
-        g.node.append(copy)
-    used = {n for node in kept for n in node.input} | {o.name for o in g.output}
-    initializers = [t for t in g.initializer if t.name in used and t.name not in given.constants]
-    del g.initializer[:]
-    g.initializer.extend(initializers + [t for t in new_inits if t.name in used])
-    for o in g.output:
-        o.name = rename.get(o.name, o.name)
-    del g.value_info[:]  # names changed; the importer infers shapes itself
-    missing = [o.name for o in g.output if o.name not in given.activations]
-    if missing:
-        raise UnsupportedOpError(f"{label}: output '{missing[0]}' has no QuantizeLinear before it; hcc needs int8 "
-                                 "outputs (quantize the whole graph)")
-    return out, given
+    def set_activation(self, node, name: str, params: QuantParams) -> None:
+        if params.axis is not None:
+            raise UnsupportedOpError(f"{self.where(node)}: per-channel activation quantization; hcc needs one scale per "
+                                     "activation tensor")
+        old = self.given.activations.get(name)
+        if old is not None and old != params:
+            raise UnsupportedOpError(f"{self.where(node)}: tensor '{name}' is quantized twice with different parameters; "
+                                     "hcc keeps one scale per tensor")
+        self.given.activations[name] = params
+
+    def add_constant(self, node, name: str, codes: np.ndarray, params: QuantParams, out_name: str) -> str:
+        """A float initializer `out_name` holding the dequantized codes; records the codes."""
+        if codes.dtype == np.int8:
+            if any(params.zero_point):
+                raise UnsupportedOpError(f"{self.where(node)}: weights '{name}' have a nonzero zero point; hcc needs "
+                                         "symmetric int8 weights (quantize_static's default for QInt8 weights)")
+        elif codes.dtype != np.int32:
+            raise UnsupportedOpError(f"{self.where(node)}: constant '{name}' is {codes.dtype}; hcc imports int8 weights "
+                                     "and int32 biases (quantize with weight_type=QuantType.QInt8)")
+        scale = np.asarray(params.scale, np.float64)
+        if params.axis is not None:
+            shape = [1] * codes.ndim
+            shape[params.axis] = -1
+            scale = scale.reshape(shape)
+        real = (codes.astype(np.float64) * scale).astype(np.float32)
+        self.new_inits.append(numpy_helper.from_array(real, out_name))
+        self.given.constants[out_name] = (codes, params)
+        return out_name
+
+    # -- the two formats ------------------------------------------------------------------
+    def dequantize(self, node) -> None:
+        codes = self.const(node.input[0])
+        if codes is not None:
+            self.add_constant(node, node.input[0], codes, self.params(node, 1, 2), node.output[0])
+            return
+        if node.input[0] not in self.int8:
+            raise UnsupportedOpError(f"{self.where(node)}: dequantizes '{node.input[0]}', which nothing in the model "
+                                     "quantizes (an int8 graph input?); hcc needs float inputs quantized by QuantizeLinear")
+        source = self.source(node.input[0])
+        params = self.params(node, 1, 2)
+        known = self.given.activations.get(source)
+        if known is not None and known != params:
+            raise UnsupportedOpError(f"{self.where(node)}: dequantizes with other parameters than the tensor was "
+                                     "quantized with")
+        if known is None:
+            self.set_activation(node, source, params)
+        self.rename[node.output[0]] = source
+
+    def quantize(self, node) -> None:
+        self.check_int8_activation(node, 2)
+        source = self.source(node.input[0])
+        self.set_activation(node, source, self.params(node, 1, 2))
+        self.rename[node.output[0]] = source
+        self.int8.add(node.output[0])
+
+    def qoperator(self, node) -> None:
+        float_op, operands, bias, (out_scale, out_zero) = QOPERATOR[node.op_type]
+        if node.op_type == "QLinearGlobalAveragePool" and any(a.name == "channels_last" and a.i for a in node.attribute):
+            raise UnsupportedOpError(f"{self.where(node)}: channels_last = 1; hcc imports the NCHW form")
+        self.check_int8_activation(node, out_zero)
+        inputs = []
+        for k, (x, scale, zero) in enumerate(operands):
+            codes = self.const(node.input[x])
+            if codes is not None:  # a weight: per output channel along Conv's axis 0, Gemm's N, MatMul's last axis
+                axis = 0 if float_op == "Conv" else (0 if self._trans_b(node) else codes.ndim - 1)
+                params = self.params(node, scale, zero, axis)
+                inputs.append(self.add_constant(node, node.input[x], codes, params, node.input[x] + "_dequantized"))
+                continue
+            if node.input[x] not in self.int8:
+                raise UnsupportedOpError(f"{self.where(node)}: operand '{node.input[x]}' is not produced by a quantized "
+                                         "op of the model")
+            self.check_int8_activation(node, zero)
+            source = self.source(node.input[x])
+            params = self.params(node, scale, zero)
+            known = self.given.activations.get(source)
+            if known is not None and known != params:
+                raise UnsupportedOpError(f"{self.where(node)}: reads '{node.input[x]}' with other parameters than it "
+                                         "was quantized with")
+            self.set_activation(node, source, params)
+            inputs.append(source)
+        if bias is not None and bias < len(node.input) and node.input[bias]:
+            codes = self.const(node.input[bias])
+            if codes is None:
+                raise ModelImportError(f"{self.where(node)}: the bias must be a constant")
+            weight_params = self.given.constants[inputs[1]][1]
+            x_scale = self.given.activations[inputs[0]].scale[0]
+            scales = np.asarray(weight_params.scale, np.float64) * x_scale
+            params = _params(scales, None, 0)
+            inputs.append(self.add_constant(node, node.input[bias], codes.reshape(-1), params,
+                                            node.input[bias] + "_dequantized"))
+        out = node.output[0]
+        self.set_activation(node, out, self.params(node, out_scale, out_zero))
+        self.int8.add(out)
+        attrs = [a for a in node.attribute if not (float_op == "GlobalAveragePool" and a.name == "channels_last")]
+        if float_op == "Gemm" and not any(a.name == "beta" for a in attrs) and bias is not None and len(inputs) == 3:
+            attrs.append(onnx.helper.make_attribute("beta", 1.0))
+        self.kept.append(onnx.helper.make_node(float_op, inputs, [out], name=node.name, domain=""))
+        self.kept[-1].attribute.extend(attrs)
+
+    @staticmethod
+    def _trans_b(node) -> bool:
+        return any(a.name == "transB" and a.i for a in node.attribute)
+
+    def run(self) -> tuple[onnx.ModelProto, GivenQuant]:
+        graph = self.model.graph
+        refused = sorted({n.op_type for n in graph.node if n.op_type in INTEGER_OPS})
+        if refused:
+            raise UnsupportedOpError(f"{self.label}: integer op{'s' if len(refused) > 1 else ''} {', '.join(refused)}; "
+                                     "hcc imports QDQ models and the QOperator ops " + ", ".join(QOPERATOR))
+        readers: dict[str, list] = {}
+        for node in graph.node:
+            for name in node.input:
+                readers.setdefault(name, []).append(node)
+        outputs = {o.name for o in graph.output}
+        for node in graph.node:
+            if node.op_type == "QuantizeLinear":
+                self.quantize(node)
+            elif node.op_type == "DequantizeLinear":
+                self.dequantize(node)
+            elif node.op_type in QOPERATOR:
+                self.qoperator(node)
+            else:
+                int8_in = [n for n in node.input if n in self.int8]
+                if int8_in and node.op_type not in MOVES:
+                    raise UnsupportedOpError(f"{self.where(node)}: reads the int8 tensor '{int8_in[0]}' directly; hcc "
+                                             f"imports ops on int8 tensors only as {', '.join(sorted(QOPERATOR))} or the "
+                                             f"data-moving {', '.join(MOVES)}")
+                if int8_in:
+                    self.int8.update(node.output)  # the input's parameters (the quantize pass's same_as_input)
+                copy = onnx.NodeProto()
+                copy.CopyFrom(node)
+                for i, name in enumerate(copy.input):
+                    copy.input[i] = self.source(name)
+                self.kept.append(copy)
+        leaked = sorted(o for o in outputs if o in self.int8)
+        if leaked:
+            raise UnsupportedOpError(f"{self.label}: graph output '{leaked[0]}' is int8; hcc imports models whose outputs "
+                                     "are dequantized (DequantizeLinear) floats")
+        return self.finish()
+
+    def finish(self) -> tuple[onnx.ModelProto, GivenQuant]:
+        out = onnx.ModelProto()
+        out.CopyFrom(self.model)
+        g = out.graph
+        del g.node[:]
+        g.node.extend(self.kept)
+        used = {n for node in self.kept for n in node.input} | {self.source(o.name) for o in g.output}
+        initializers = [t for t in g.initializer if t.name in used]
+        del g.initializer[:]
+        g.initializer.extend(initializers + [t for t in self.new_inits if t.name in used])
+        for o in g.output:
+            o.name = self.source(o.name)
+        del g.value_info[:]  # names changed; the importer infers shapes itself
+        kept_opsets = [o for o in out.opset_import if o.domain in ("", "ai.onnx")]
+        del out.opset_import[:]
+        out.opset_import.extend(kept_opsets)
+        missing = [o.name for o in g.output if o.name not in self.given.activations]
+        if missing:
+            raise UnsupportedOpError(f"{self.label}: output '{missing[0]}' has no QuantizeLinear before it; hcc needs int8 "
+                                     "outputs (quantize the whole graph)")
+        return out, self.given
+
+
+def strip_qdq(model: onnx.ModelProto, label: str) -> tuple[onnx.ModelProto, GivenQuant]:
+    """(the float model without Q/DQ and QOperator nodes, the file's quantization). Does not
+    mutate `model`."""
+    return _Stripper(model, label).run()

@@ -1,4 +1,5 @@
-"""Make the small QDQ ONNX test models in tests/qdq/models/ (run once; CI reads the files).
+"""Make the small QDQ ONNX test models in tests/qdq/models/ (run once; CI reads the files):
+NAME.qdq.onnx in the QDQ format, NAME.qop.onnx in the QOperator format.
 
 Each model is a small float network exported from PyTorch (TorchScript exporter, opset 13)
 and quantized by onnxruntime's own `quantize_static` in QDQ format: int8 activations per
@@ -81,12 +82,26 @@ class DepthwiseNet(torch.nn.Module):
         return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class MatMulNet(torch.nn.Module):
+    """Bias-free Linear layers (exported as MatMul: QLinearMatMul in the QOperator format) and ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.l2 = torch.nn.Linear(24, 16, bias=False), torch.nn.Linear(16, 6, bias=False)
+
+    def forward(self, x):
+        return self.l2(torch.relu(self.l1(x)))
+
+
 MODELS = {
     "conv_relu_fc": (ConvReluFc, (1, 3, 16, 16)),
     "residual_add": (ResidualAdd, (1, 2, 12, 12)),
     "mlp": (Mlp, (1, 40)),
     "depthwise": (DepthwiseNet, (1, 1, 20, 20)),
+    "matmul": (MatMulNet, (1, 24)),
 }
+# Also written in onnxruntime's QOperator format (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, ...).
+QOPERATOR_MODELS = ("conv_relu_fc", "residual_add", "mlp", "matmul")
 
 
 class _Reader(CalibrationDataReader):
@@ -113,11 +128,13 @@ def main() -> None:
         model = float_model(cls(), shape)
         float_path = HERE / f"{name}.float.onnx"
         onnx.save(model, float_path)
-        quantize_static(str(float_path), str(HERE / f"{name}.qdq.onnx"), _Reader("x", shape),
-                        quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8,
-                        weight_type=QuantType.QInt8)
+        formats = [("qdq", QuantFormat.QDQ)] + ([("qop", QuantFormat.QOperator)] if name in QOPERATOR_MODELS else [])
+        for suffix, quant_format in formats:
+            out = HERE / f"{name}.{suffix}.onnx"
+            quantize_static(str(float_path), str(out), _Reader("x", shape), quant_format=quant_format, per_channel=True,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+            print(out.name, out.stat().st_size, "bytes")
         float_path.unlink()
-        print(name, (HERE / f"{name}.qdq.onnx").stat().st_size, "bytes")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         for name in NAMES:
-            path = MODELS / f"{name}.qdq.onnx"
+            path = MODELS / f"{name}.onnx"
             graph = load_model(path)
             build_target_graph(graph)
             data = Path(tmp) / f"{name}.npz"

@@ -144,7 +144,8 @@ def test_hcc_rounding_differs_from_onnxruntime_on_ties():
     assert np.all((acc[differ] % 4) == 2)  # exactly the ties
 
 
-@pytest.mark.parametrize("name", ["conv_relu_fc", "residual_add", "mlp", "depthwise"])
+@pytest.mark.parametrize("name", ["conv_relu_fc.qdq", "residual_add.qdq", "mlp.qdq", "depthwise.qdq", "matmul.qdq",
+                                  "residual_add.qop", "matmul.qop"])
 def test_whole_models_follow_the_specification(name):
     """Op by op with ort_numerics, each QDQ test model gives onnxruntime's output codes exactly
     (edge cases and random inputs), where hcc's own numerics differ on some (docs/qdq.md)."""
@@ -152,7 +153,7 @@ def test_whole_models_follow_the_specification(name):
     from tests.qdq.spec_runner import ort_graph, run_ort_spec
     from tests.qdq.test_qdq import MODELS, _samples
 
-    path = MODELS / f"{name}.qdq.onnx"
+    path = MODELS / f"{name}.onnx"
     graph = ort_graph(path)
     x = graph.inputs[0]
     codes = [c.reshape(x.type.shape) for c in _samples(x.type.shape[1:], x.type.quant.zero_point[0], 95, seed=1)]

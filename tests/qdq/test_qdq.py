@@ -19,7 +19,9 @@ from hcc.frontend import load_model
 from hcc.pipeline import build_target_graph
 
 MODELS = Path(__file__).parent / "models"
-NAMES = ["conv_relu_fc", "residual_add", "mlp", "depthwise"]
+# QDQ format (.qdq) and QOperator format (.qop) files of the models of make_models.py
+NAMES = ["conv_relu_fc.qdq", "residual_add.qdq", "mlp.qdq", "depthwise.qdq", "matmul.qdq",
+         "conv_relu_fc.qop", "residual_add.qop", "mlp.qop", "matmul.qop"]
 
 
 def _run(*args):
@@ -64,7 +66,7 @@ def test_import_keeps_the_files_scales_and_codes():
 def test_verify_c_and_onnxruntime(name, tmp_path):
     """hcc verify: the C equals the reference on every sample; ort_bitexact is reported (and
     printed in docs/qdq.md): onnxruntime rounds ties to even, hcc away from zero."""
-    path = MODELS / f"{name}.qdq.onnx"
+    path = MODELS / f"{name}.onnx"
     graph = load_model(path)
     build_target_graph(graph)
     codes = _samples(graph.inputs[0].type.shape[1:], graph.inputs[0].type.quant.zero_point[0], 45)
@@ -74,6 +76,21 @@ def test_verify_c_and_onnxruntime(name, tmp_path):
     assert report["samples"] == 50 and report["c_bitexact"] == 1.0
     assert 0.9 <= report["ort_bitexact"] <= 1.0
     assert result.exit_code == (0 if report["ort_bitexact"] == 1.0 else 4)
+
+
+@pytest.mark.parametrize("name", ["conv_relu_fc", "residual_add", "mlp", "matmul"])
+def test_both_formats_import_alike(name):
+    """quantize_static with the same calibration writes the same scales in both formats:
+    hcc's int8 graphs compute the same codes."""
+    from hcc.interp.int8_interp import run_int8
+
+    graphs = [build_target_graph(load_model(MODELS / f"{name}.{fmt}.onnx")) for fmt in ("qdq", "qop")]
+    x = graphs[0].inputs[0]
+    assert x.type.quant == graphs[1].inputs[0].type.quant
+    assert graphs[0].outputs[0].type.quant == graphs[1].outputs[0].type.quant
+    for codes in _samples(x.type.shape[1:], x.type.quant.zero_point[0], 5):
+        a, b = (run_int8(g, [codes.reshape(x.type.shape)], quantized_inputs=True)[0] for g in graphs)
+        assert np.array_equal(a, b)
 
 
 def test_compile_needs_no_calibration(tmp_path):
@@ -104,7 +121,11 @@ def _asymmetric_weights(model):
     _set_initializer(model, "l1.weight_zero_point", np.full(32, 3, np.int8))
 
 
-def _qoperator(model):
+def _integer_op(model):
+    model.graph.node.append(helper.make_node("MatMulInteger", ["a", "b"], ["q"]))
+
+
+def _dangling_qoperator(model):
     model.graph.node.append(helper.make_node("QLinearMatMul", ["a", "b", "c", "d", "e", "f", "g", "h"], ["q"]))
 
 
@@ -116,8 +137,9 @@ def _q_without_dq(model):
 @pytest.mark.parametrize("change, message", [
     (_uint8_activations, "uint8 activations; hcc needs int8 activations"),
     (_asymmetric_weights, "nonzero zero point; hcc needs symmetric int8 weights"),
-    (_qoperator, "QOperator-format node QLinearMatMul"),
-    (_q_without_dq, "read by the graph output"),
+    (_integer_op, "integer op MatMulInteger; hcc imports QDQ models and the QOperator ops"),
+    (_dangling_qoperator, "the zero point 'h' must be a constant"),
+    (_q_without_dq, "is int8; hcc imports models whose outputs are dequantized"),
 ])
 def test_unsupported_qdq_forms_are_one_error_line(tmp_path, change, message):
     result = _run("compile", _mutated(tmp_path, change), "-o", tmp_path / "out")
