@@ -278,11 +278,18 @@ def train(arch, fold=0, recipe: Recipe | None = None, data=None, out=None, teach
         t_logits = t_hidden = None
         if t_model is not None:
             hit = cache.get(epoch)
-            if hit is None:
+            if hit is not None:
+                t_logits, t_hidden = hit
+            elif not distributed:
                 t_logits, t_hidden = teacher_outputs(t_model, views, device, with_hidden)
                 cache.put(epoch, t_logits, t_hidden)
-            else:
-                t_logits, t_hidden = hit
+            else:  # this rank's share of the epoch only (nothing is cached under torchrun)
+                lo, hi = teacher_outputs(t_model, views[order], device, with_hidden)
+                t_logits = lo.new_zeros(len(views), lo.shape[1])
+                t_logits[order] = lo
+                if hi is not None:
+                    t_hidden = hi.new_zeros(len(views), hi.shape[1])
+                    t_hidden[order] = hi
         torch.manual_seed(seed * 1_000_003 + epoch)  # dropout masks: resumable too
         net.train()
         total, seen = 0.0, 0

@@ -168,6 +168,31 @@ def test_one_epoch_smoke_training(tmp_path, arch):
         assert len(list((tmp_path / "cache").glob("*/e0000.pt"))) == 1
 
 
+def test_torchrun_data_parallel_smoke(tmp_path):
+    """Two gloo processes (as ``torchrun --nproc_per_node 2``) train one distilled epoch; rank 0 writes."""
+    import os
+    import subprocess
+    import sys
+
+    from models import train as mtrain
+
+    root = _tiny_image_folder(tmp_path / "ck", per_class=4)
+    teacher = tmp_path / "teacher.pt"
+    mtrain.main(["--arch", "teacher", "--data", str(root), "--epochs", "1", "--folds", "4", "--out", str(teacher),
+                 "--batch-size", "8", "--quiet", "--teacher-input-pool", "2"])
+    out = tmp_path / "ddp" / "hcmtmm.pt"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "models.train", "--arch", "hcmtmm", "--data", str(root), "--epochs", "1",
+                           "--folds", "4", "--batch-size", "4", "--aug", "strong", "--teacher", str(teacher),
+                           "--out", str(out), "--quiet"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(out.with_suffix(".json").read_text())
+    assert res["world_size"] == 2 and res["epochs"] == 1
+    build("hcmtmm").load_state_dict(torch.load(out, weights_only=True)["model"])
+
+
 def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
     """A run killed after epoch 2 of 3 and resumed ends with exactly the uninterrupted run's weights."""
     from models.train import Recipe, train
