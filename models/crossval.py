@@ -168,7 +168,21 @@ def _mean_sd(values):
     return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
-def summarise(path: Path, protocol: str) -> str:
+def _paired_row(label, d):
+    md, sdd = _mean_sd(d)
+    wins, ties = sum(x > 1e-9 for x in d), sum(abs(x) <= 1e-9 for x in d)
+    p = sign_flip_p(d)
+    verdict = ("yes, better" if md > 0 else "yes, worse") if p < 0.05 else "no"
+    return f"| {label} | {len(d)} | {md:+.2f} ± {sdd:.2f} | {wins} / {ties} / {len(d) - wins - ties} | {p:.3f} | {verdict} |"
+
+
+PAIRED_HEADER = ["| comparison | folds | mean diff ± std | better / same / worse | p | beyond noise (p < 0.05)? |",
+                 "|---|---:|---:|---:|---:|---|"]
+
+
+def summarise(path: Path, protocol: str, reference: Path | None = None) -> str:
+    """The model-card tables of one results file; ``reference``: another run's results file (same protocol
+    and folds) to compare every variant with, fold by fold."""
     rows = read_rows(path)
     by = {(r["arch"], int(r["fold"])): r for r in rows}
     lines = ["| variant | folds | epochs | float % (mean ± std) | int8 % (mean ± std) | int8 − float, worst fold "
@@ -182,7 +196,7 @@ def summarise(path: Path, protocol: str) -> str:
         m, sd = _mean_sd(fl)
         epochs = "/".join(sorted({r["epochs"] for r in sel}))
         wall = statistics.mean(float(r["wall_s"]) for r in sel)
-        paper = f"{PAPER_TABLE_II[arch]:.2f}" if arch in PAPER_TABLE_II and protocol == "image" else "–"
+        paper = f"{PAPER_TABLE_II[arch]:.2f}" if arch in PAPER_TABLE_II else "–"
         if arch == "teacher" or not sel[0].get("int8_acc"):
             lines.append(f"| {arch} | {len(sel)} | {epochs} | {m:.2f} ± {sd:.2f} | – | – | – | {wall:.0f} | {paper} |")
             continue
@@ -197,20 +211,21 @@ def summarise(path: Path, protocol: str) -> str:
     pairs = [("baseline", "baseline_msa"), ("baseline_msa", "baseline_mamba"), ("baseline_mamba", "hcmtmm"),
              ("baseline", "hcmtmm")]
     lines += ["", "Paired per-fold comparison (float accuracy, points; p: exact two-sided sign-flip test over "
-              "the folds both variants finished):", "",
-              "| comparison | folds | mean diff ± std | better / same / worse | p | beyond noise (p < 0.05)? |",
-              "|---|---:|---:|---:|---:|---|"]
+              "the folds both variants finished):", ""] + PAIRED_HEADER
     for a, b in pairs:
         common = sorted(f for (arch, f) in by if arch == a and (b, f) in by)
-        if len(common) < 2:
-            continue
-        d = [100 * (float(by[(b, f)]["test_acc"]) - float(by[(a, f)]["test_acc"])) for f in common]
-        md, sdd = _mean_sd(d)
-        wins, ties = sum(x > 1e-9 for x in d), sum(abs(x) <= 1e-9 for x in d)
-        p = sign_flip_p(d)
-        verdict = ("yes, better" if md > 0 else "yes, worse") if p < 0.05 else "no"
-        lines.append(f"| {b} − {a} | {len(common)} | {md:+.2f} ± {sdd:.2f} | {wins} / {ties} / {len(d) - wins - ties} "
-                     f"| {p:.3f} | {verdict} |")
+        if len(common) >= 2:
+            lines.append(_paired_row(f"{b} − {a}", [100 * (float(by[(b, f)]["test_acc"]) - float(by[(a, f)]["test_acc"]))
+                                                   for f in common]))
+    if reference is not None:
+        ref = {(r["arch"], int(r["fold"])): r for r in read_rows(reference)}
+        lines += ["", f"Against `{reference.name}`, per variant (this run − that run, float, same folds):", ""]
+        lines += PAIRED_HEADER
+        for arch in ORDER:
+            common = sorted(f for (a, f) in by if a == arch and (arch, f) in ref)
+            if len(common) >= 2:
+                lines.append(_paired_row(arch, [100 * (float(by[(arch, f)]["test_acc"]) - float(ref[(arch, f)]["test_acc"]))
+                                                for f in common]))
     return "\n".join(lines)
 
 
@@ -236,12 +251,14 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (folds dealt round-robin)")
     ap.add_argument("--summary", action="store_true", help="only print the tables from the CSV")
+    ap.add_argument("--reference", default=None,
+                    help="with --summary: a results file of another recipe to compare with, fold by fold")
     ap.add_argument("--update-readme", action="store_true",
                     help="with --summary: also write them into models/README.md (between the cv-<protocol> markers)")
     args = ap.parse_args(argv)
     args.csv = args.csv or str(csv_path(args.protocol))
     if args.summary:
-        table = summarise(Path(args.csv), args.protocol)
+        table = summarise(Path(args.csv), args.protocol, Path(args.reference) if args.reference else None)
         print(table)
         if args.update_readme:
             update_readme(table, args.protocol)

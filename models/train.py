@@ -80,7 +80,7 @@ class Recipe:
 FIRST = Recipe()
 TEACHER = replace(FIRST, epochs=100, lr=1e-3, weight_decay=0.05, warmup=5, label_smoothing=0.1, aug="strong",
                   mixup=0.5, ema=0.998, teacher={"width_div": 4, "input_pool": 2})
-STUDENT = replace(TEACHER, epochs=150, lr=2e-3, mixup=0.0, teacher={})
+STUDENT = replace(TEACHER, epochs=100, lr=2e-3, mixup=0.0, teacher={})
 RECIPES = {"first": FIRST, "first_teacher": replace(FIRST, epochs=10), "student": STUDENT, "teacher": TEACHER}
 
 

@@ -28,7 +28,7 @@ CSV_PATH = REPO / "models" / "results_tuning.csv"
 FIELDS = ["experiment", "arch", "fold", "protocol", "test_acc", "train_acc", "test_images", "epochs", "wall_s",
           "recipe"]
 
-STRONG = replace(STUDENT, mixup=0.5)  # the first strong student recipe tried (with mixup)
+STRONG = replace(STUDENT, epochs=150, mixup=0.5)  # the first strong student recipe tried (with mixup)
 
 # name -> (arch, recipe, teacher experiment or None)
 EXPERIMENTS: dict[str, tuple[str, Recipe, str | None]] = {
@@ -38,11 +38,11 @@ EXPERIMENTS: dict[str, tuple[str, Recipe, str | None]] = {
     "t_pool2_wide": ("teacher", replace(TEACHER, teacher={"width_div": 2, "input_pool": 2}), None),
     "s_first": ("baseline_mamba", FIRST, None),
     "s_strong": ("baseline_mamba", STRONG, None),
-    "s_strong_nomix": ("baseline_mamba", STUDENT, None),
+    "s_strong_nomix": ("baseline_mamba", replace(STRONG, mixup=0.0), None),
     "s_strong_drop": ("baseline_mamba", replace(STUDENT, dropout=0.3), None),
     "kd_strong": ("hcmtmm", STRONG, "t_pool2"),
     "kd_a2": ("hcmtmm", replace(STUDENT, alpha=2.0, beta=0.0), "t_pool2"),
-    "kd_nomix": ("hcmtmm", STUDENT, "t_pool2"),
+    "kd_nomix": ("hcmtmm", replace(STRONG, mixup=0.0), "t_pool2"),
 }
 
 
