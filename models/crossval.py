@@ -229,9 +229,9 @@ def summarise(path: Path, protocol: str, reference: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def update_readme(table: str, protocol: str, readme: Path = README) -> None:
-    """Replace the text between the cv-<protocol> markers of the model card with ``table``."""
-    begin, end = f"<!-- cv-{protocol} -->", f"<!-- /cv-{protocol} -->"
+def update_readme(table: str, marker: str, readme: Path = README) -> None:
+    """Replace the text between the ``<!-- marker -->`` and ``<!-- /marker -->`` lines of the model card."""
+    begin, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
     text = readme.read_text()
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
@@ -261,7 +261,7 @@ def main(argv=None):
         table = summarise(Path(args.csv), args.protocol, Path(args.reference) if args.reference else None)
         print(table)
         if args.update_readme:
-            update_readme(table, args.protocol)
+            update_readme(table, f"cv-{args.protocol}")
         return
     folds = args.only_folds if args.only_folds is not None else list(range(args.folds))
     jobs = max(1, min(args.jobs, len(folds)))

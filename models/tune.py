@@ -19,7 +19,7 @@ import statistics
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from models.crossval import append_row, read_rows
+from models.crossval import append_row, read_rows, update_readme
 from models.data import DEFAULT_DATA, load
 from models.train import FIRST, STUDENT, TEACHER, Recipe, train
 
@@ -30,19 +30,21 @@ FIELDS = ["experiment", "arch", "fold", "protocol", "test_acc", "train_acc", "te
 
 STRONG = replace(STUDENT, epochs=150, mixup=0.5)  # the first strong student recipe tried (with mixup)
 
-# name -> (arch, recipe, teacher experiment or None)
-EXPERIMENTS: dict[str, tuple[str, Recipe, str | None]] = {
-    "t_first": ("teacher", replace(FIRST, epochs=10), None),
-    "t_pool2": ("teacher", TEACHER, None),
-    "t_pool1": ("teacher", replace(TEACHER, teacher={"width_div": 4, "input_pool": 1}), None),
-    "t_pool2_wide": ("teacher", replace(TEACHER, teacher={"width_div": 2, "input_pool": 2}), None),
-    "s_first": ("baseline_mamba", FIRST, None),
-    "s_strong": ("baseline_mamba", STRONG, None),
-    "s_strong_nomix": ("baseline_mamba", replace(STRONG, mixup=0.0), None),
-    "s_strong_drop": ("baseline_mamba", replace(STUDENT, dropout=0.3), None),
-    "kd_strong": ("hcmtmm", STRONG, "t_pool2"),
-    "kd_a2": ("hcmtmm", replace(STUDENT, alpha=2.0, beta=0.0), "t_pool2"),
-    "kd_nomix": ("hcmtmm", replace(STRONG, mixup=0.0), "t_pool2"),
+# name -> (arch, recipe, teacher experiment or None, what it is)
+EXPERIMENTS: dict[str, tuple[str, Recipe, str | None, str]] = {
+    "t_first": ("teacher", replace(FIRST, epochs=10), None, "first teacher: 98x98, flip+shift, Adam, 10 epochs"),
+    "t_pool2": ("teacher", TEACHER, None, "= RECIPES teacher: input_pool 2, strong aug + mixup, 100 epochs"),
+    "t_pool1": ("teacher", replace(TEACHER, teacher={"width_div": 4, "input_pool": 1}), None,
+                "t_pool2 at 98x98 input (4x the MACs)"),
+    "t_pool2_wide": ("teacher", replace(TEACHER, teacher={"width_div": 2, "input_pool": 2}), None,
+                     "t_pool2 at twice the width (VGG-16/2)"),
+    "s_first": ("baseline_mamba", FIRST, None, "first recipe, 60 epochs"),
+    "s_strong": ("baseline_mamba", STRONG, None, "strong aug + mixup, AdamW, LS, EMA, 150 epochs"),
+    "s_strong_nomix": ("baseline_mamba", replace(STRONG, mixup=0.0), None, "s_strong without mixup"),
+    "s_strong_drop": ("baseline_mamba", replace(STUDENT, dropout=0.3), None, "RECIPES student + dropout 0.3"),
+    "kd_strong": ("hcmtmm", STRONG, "t_pool2", "s_strong + distillation from t_pool2"),
+    "kd_a2": ("hcmtmm", replace(STUDENT, alpha=2.0, beta=0.0), "t_pool2", "RECIPES student, KD alpha 2, beta 0"),
+    "kd_nomix": ("hcmtmm", replace(STRONG, mixup=0.0), "t_pool2", "s_strong_nomix + distillation from t_pool2"),
 }
 
 
@@ -53,7 +55,7 @@ def run(names, folds, data, protocol, threads):
         for name in names:
             if (name, fold, protocol) in done:
                 continue
-            arch, recipe, teacher_exp = EXPERIMENTS[name]
+            arch, recipe, teacher_exp, _ = EXPERIMENTS[name]
             work = REPO / "runs" / "tune" / protocol
             teacher = None
             if teacher_exp is not None:
@@ -75,7 +77,7 @@ def run(names, folds, data, protocol, threads):
 
 def summary() -> str:
     rows = read_rows(CSV_PATH)
-    lines = ["| experiment | arch | protocol | folds | inner-val accuracy % (per fold) | mean | train % | s/run |",
+    lines = ["| experiment | what | arch | protocol | inner-val accuracy % (fold: acc) | mean | train % | s/run |",
              "|---|---|---|---|---|---:|---:|---:|"]
     seen = []
     for r in rows:
@@ -88,7 +90,8 @@ def summary() -> str:
         per = ", ".join(f"{r['fold']}: {a:.1f}" for r, a in zip(sel, accs))
         train_acc = statistics.mean(100 * float(r["train_acc"]) for r in sel)
         wall = statistics.mean(float(r["wall_s"]) for r in sel)
-        lines.append(f"| {name} | {sel[0]['arch']} | {protocol} | {len(sel)} | {per} | {statistics.mean(accs):.2f} "
+        what = EXPERIMENTS[name][3] if name in EXPERIMENTS else ""
+        lines.append(f"| {name} | {what} | {sel[0]['arch']} | {protocol} | {per} | {statistics.mean(accs):.2f} "
                      f"| {train_acc:.1f} | {wall:.0f} |")
     return "\n".join(lines)
 
@@ -101,9 +104,14 @@ def main(argv=None):
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--summary", action="store_true", help="print the table of results_tuning.csv")
+    ap.add_argument("--update-readme", action="store_true",
+                    help="with --summary: also write it into models/README.md (between the tune-table markers)")
     args = ap.parse_args(argv)
     if args.summary:
-        print(summary())
+        table = summary()
+        print(table)
+        if args.update_readme:
+            update_readme(table, "tune-table")
         return
     run(args.experiments, args.folds, args.data, args.protocol, args.threads)
 
