@@ -45,6 +45,10 @@ EXPERIMENTS: dict[str, tuple[str, Recipe, str | None, str]] = {
     "kd_strong": ("hcmtmm", STRONG, "t_pool2", "s_strong + distillation from t_pool2"),
     "kd_a2": ("hcmtmm", replace(STUDENT, alpha=2.0, beta=0.0), "t_pool2", "RECIPES student, KD alpha 2, beta 0"),
     "kd_nomix": ("hcmtmm", replace(STRONG, mixup=0.0), "t_pool2", "s_strong_nomix + distillation from t_pool2"),
+    "s_student": ("baseline_mamba", STUDENT, None, "= RECIPES student (s_strong_nomix at 100 epochs)"),
+    "kd_t4": ("hcmtmm", STUDENT, "t_pool2", "s_student + distillation, T 4, alpha 0.5, beta 0.5"),
+    "kd_t1": ("hcmtmm", replace(STUDENT, temperature=1.0, alpha=1.0), "t_pool2",
+              "s_student + distillation, T 1, alpha 1, beta 0.5"),
 }
 
 
