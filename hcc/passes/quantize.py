@@ -182,6 +182,8 @@ def quantize(graph: Graph, context: dict) -> None:
                 params = op.outputs[0].type.quant
             elif rule == "fixed":
                 params = op.opdef.fixed_quant
+                if given is not None:
+                    given.check_fixed(op, value, params)
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)

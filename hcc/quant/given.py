@@ -69,6 +69,20 @@ class GivenQuant:
                                     "data-moving op's input parameters")
                 return
 
+    def check_fixed(self, op, value, params: QuantParams) -> None:
+        """An op whose int8 kernel has a fixed output format (Softmax: 1/256, -128) cannot take
+        other parameters from the file."""
+        for name in self._candidates(value):
+            if name in self.activations:
+                got = self.activations[name]
+                if got != params:
+                    raise PassError(f"{op.where()}: the QDQ model quantizes the {op.kind} result with scale "
+                                    f"{got.scale[0]:.9g}, zero point {got.zero_point[0]}; hcc's int8 {op.kind} gives "
+                                    f"scale {params.scale[0]:.9g}, zero point {params.zero_point[0]} (quantize_static "
+                                    "can be told: extra_options={'TensorQuantOverrides': {'<tensor>': [{'scale': ..., "
+                                    "'zero_point': ...}]}})")
+                return
+
     def _constant(self, op, index: int, value) -> tuple[np.ndarray, QuantParams]:
         for name in self._candidates(value, op, index):
             if name in self.constants:

@@ -11,6 +11,10 @@ own numerics) it requantizes in IEEE float32, rounding to nearest *even*:
   (MLAS clamps the float before rounding; the bounds are integers, so it is the same);
 - QLinearAdd: `y = RNE(float32(float32(s_a / s_c) * (a - z_a)) + float32(float32(s_b / s_c) * (b - z_b))) + z_c`;
 - QLinearGlobalAveragePool: `y = RNE(float32(float32(sum(x - z_x)) * float32(s_x / (s_y * N)))) + z_y`;
+- QLinearAveragePool with a window over the whole input (no padding): as the global pool;
+- QLinearSoftmax (int8, last axis): a table of 256 uint32 exponentials (x_scale only; the
+  zero point cancels), `y = RNE(float32(float32(T) * floor(1 / s_y)) / float32(sum T)) + z_y`
+  (`qlinear_softmax`: its own algorithm, unlike hcc's and TFLite's softmax);
 - QuantizeLinear: `q = RNE(float32(x / s)) + z`, saturated.
 
 RNE is round half to even (numpy's `rint`). TFLite's fixed-point rounding and hcc's
@@ -63,3 +67,26 @@ def qlinear_global_average_pool(x: np.ndarray, s_x: float, z_x: int, s_y: float,
     n = int(np.prod([x.shape[a] for a in axes]))
     acc = (x - z_x).sum(axis=tuple(axes), keepdims=True)
     return requantize(acc, F32(F32(s_x) / (F32(s_y) * F32(n))), z_y)
+
+
+def softmax_table(s_x: float, length: int) -> np.ndarray:
+    """QLinearSoftmax's 256 uint32 exponentials, indexed by the uint8 `127 - max + x` (int8
+    input): `uint32(exp((i - 255 + b) * s_x))` for i = 0..255 stored at `(i - 128) & 255`, where
+    `b = max(0, ln((2^32 - 1) / length) - 3) / s_x` keeps a row's sum below 2^32 (float64)."""
+    shift = max(0.0, np.log((2.0 ** 32 - 1) / length) - 3) / float(F32(s_x))
+    i = np.arange(256, dtype=np.float64)
+    values = np.exp((i - 255 + shift) * float(F32(s_x))).astype(np.uint32)
+    table = np.zeros(256, np.uint32)
+    table[(np.arange(256) - 128) & 255] = values
+    return table
+
+
+def qlinear_softmax(x: np.ndarray, s_x: float, s_y: float, z_y: int) -> np.ndarray:
+    """QLinearSoftmax over the last axis of int8 `x` (onnxruntime's contrib kernel)."""
+    x = np.asarray(x, np.int64)
+    table = softmax_table(s_x, x.shape[-1])
+    t = table[(127 - x.max(axis=-1, keepdims=True) + x) & 255]
+    total = t.astype(np.int64).sum(axis=-1, keepdims=True)  # below 2^32 by the table's shift
+    y_scale = F32(np.floor(F32(1.0) / F32(s_y)))
+    q = rne(((t.astype(F32) * y_scale).astype(F32) / total.astype(F32)).astype(F32))
+    return np.clip(q + z_y, -128, 127).astype(np.int8)

@@ -3,8 +3,8 @@ instead of hcc's, op by op: the evidence that the specification covers what onnx
 computes on whole models, not only on single ops (tests/qdq/test_ort_spec.py).
 
 The graph is hcc's own (imported with the file's scales, built without streaming fusion so
-each conv stands alone); ops that round (conv, fully connected, add, global average pool)
-take the specification's integers, ops that only move or select data (transpose, reshape,
+each conv stands alone); ops that round (conv, fully connected, add, global average pool,
+softmax over the last axis) take the specification's integers, ops that only move or select data (transpose, reshape,
 max pool) hcc's, which involve no rounding. Anything else is refused.
 """
 
@@ -54,10 +54,19 @@ def _eval(op, inputs):
     if op.kind == "Add":
         (s_a, z_a), (s_b, z_b) = _qp(op.inputs[0]), _qp(op.inputs[1])
         return ort.qlinear_add(inputs[0], s_a, z_a, inputs[1], s_b, z_b, s_y, z_y)
-    if op.kind == "GlobalAveragePool":
+    if op.kind == "GlobalAveragePool" or (op.kind == "AveragePool" and _whole_window(op)):
         s_x, z_x = _qp(op.inputs[0])
         return ort.qlinear_global_average_pool(inputs[0], s_x, z_x, s_y, z_y).reshape(y.type.shape)
+    if op.kind == "Softmax" and op.attrs["axis"] in (-1, op.inputs[0].type.rank - 1):
+        return ort.qlinear_softmax(inputs[0], _qp(op.inputs[0])[0], s_y, z_y)
     raise NotImplementedError(f"{op.where()}: no onnxruntime specification for {op.kind}")
+
+
+def _whole_window(op) -> bool:
+    """An NHWC average pool whose one window is the whole unpadded input (a global pool)."""
+    a = op.attrs
+    return (a.get("layout") == "NHWC" and tuple(a["kernel_shape"]) == tuple(op.inputs[0].type.shape[1:3])
+            and not any(a["pads"]))
 
 
 def run_ort_spec(graph: Graph, codes: np.ndarray) -> np.ndarray:

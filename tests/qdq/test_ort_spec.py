@@ -122,6 +122,19 @@ def test_qlinear_global_average_pool_matches_onnxruntime(hw, scales):
     assert np.array_equal(want.reshape(32, 8), _codes(y, s_y, z_y).reshape(32, 8))
 
 
+@pytest.mark.parametrize("s_x, z_x, s_y, length", [(0.1, 3, 1 / 256, 12), (0.05, -10, 1 / 256, 10), (0.2, 0, 0.004, 35),
+                                                   (0.02, 5, 1 / 255, 4), (0.3, -128, 1 / 256, 2)])
+def test_qlinear_softmax_matches_onnxruntime(s_x, z_x, s_y, length):
+    rng = np.random.default_rng(length)
+    x = rng.integers(-128, 128, (256, length))
+    x[:8] = [np.full(length, v) for v in (-128, 127, 0, z_x, -128, 127, 1, -1)]  # flat rows
+    nodes = _qdq("x", "sx", "zx") + [h.make_node("Softmax", ["x_d"], ["p"], axis=-1), *_qdq("p", "sy", "zy")]
+    sess = _session(nodes, _scalars(sx=s_x, zx=z_x, sy=s_y, zy=-128), [h.make_tensor_value_info("x", T.FLOAT, list(x.shape))],
+                    [h.make_tensor_value_info("p_d", T.FLOAT, list(x.shape))])
+    y = sess.run(None, {"x": (F32(s_x) * (x - z_x).astype(F32)).astype(F32)})[0]
+    assert np.array_equal(spec.qlinear_softmax(x, s_x, s_y, -128), _codes(y, s_y, -128))
+
+
 def test_quantize_linear_rounds_half_to_even():
     sess = _session(_qdq("x", "sx", "zx"), _scalars(sx=0.5, zx=0), [h.make_tensor_value_info("x", T.FLOAT, [8])],
                     [h.make_tensor_value_info("x_q", T.INT8, [8])])
@@ -145,7 +158,7 @@ def test_hcc_rounding_differs_from_onnxruntime_on_ties():
 
 
 @pytest.mark.parametrize("name", ["conv_relu_fc.qdq", "residual_add.qdq", "mlp.qdq", "depthwise.qdq", "matmul.qdq",
-                                  "residual_add.qop", "matmul.qop"])
+                                  "residual_add.qop", "matmul.qop", "zoo_kws_dscnn.qdq", "zoo_ic_resnet8.qdq"])
 def test_whole_models_follow_the_specification(name):
     """Op by op with ort_numerics, each QDQ test model gives onnxruntime's output codes exactly
     (edge cases and random inputs), where hcc's own numerics differ on some (docs/qdq.md)."""

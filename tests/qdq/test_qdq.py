@@ -20,8 +20,9 @@ from hcc.pipeline import build_target_graph
 
 MODELS = Path(__file__).parent / "models"
 # QDQ format (.qdq) and QOperator format (.qop) files of the models of make_models.py
+# (make_models.py), and zoo networks quantized in the QDQ format (make_zoo_models.py)
 NAMES = ["conv_relu_fc.qdq", "residual_add.qdq", "mlp.qdq", "depthwise.qdq", "matmul.qdq",
-         "conv_relu_fc.qop", "residual_add.qop", "mlp.qop", "matmul.qop"]
+         "conv_relu_fc.qop", "residual_add.qop", "mlp.qop", "matmul.qop", "zoo_kws_dscnn.qdq", "zoo_ic_resnet8.qdq"]
 
 
 def _run(*args):
@@ -100,7 +101,7 @@ def test_compile_needs_no_calibration(tmp_path):
 
 
 def _mutated(tmp_path, change) -> Path:
-    model = onnx.load(MODELS / "mlp.qdq.onnx")
+    model = onnx.load(MODELS / ("zoo_kws_dscnn.qdq.onnx" if change is _softmax_at_1_255 else "mlp.qdq.onnx"))
     change(model)
     path = tmp_path / "bad.onnx"
     onnx.save(model, path)
@@ -129,6 +130,10 @@ def _dangling_qoperator(model):
     model.graph.node.append(helper.make_node("QLinearMatMul", ["a", "b", "c", "d", "e", "f", "g", "h"], ["q"]))
 
 
+def _softmax_at_1_255(model):
+    _set_initializer(model, "output_scale", np.array(1 / 255, np.float32))
+
+
 def _q_without_dq(model):
     node = next(n for n in model.graph.node if n.op_type == "QuantizeLinear" and n.input[0] == "x")
     model.graph.output.append(helper.make_tensor_value_info(node.output[0], onnx.TensorProto.INT8, None))
@@ -140,6 +145,8 @@ def _q_without_dq(model):
     (_integer_op, "integer op MatMulInteger; hcc imports QDQ models and the QOperator ops"),
     (_dangling_qoperator, "the zero point 'h' must be a constant"),
     (_q_without_dq, "is int8; hcc imports models whose outputs are dequantized"),
+    (_softmax_at_1_255, "the QDQ model quantizes the Softmax result with scale 0.00392156886, zero point -128; hcc's "
+                        "int8 Softmax gives scale 0.00390625"),
 ])
 def test_unsupported_qdq_forms_are_one_error_line(tmp_path, change, message):
     result = _run("compile", _mutated(tmp_path, change), "-o", tmp_path / "out")
