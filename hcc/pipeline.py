@@ -25,6 +25,9 @@ CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fo
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
+# A QDQ model quantizes the result of a conv and of the Mul / Add after it (an exporter's
+# batch norm) separately; folding them into one op would compute on other scales than the file's.
+KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm",)
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
@@ -89,7 +92,10 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
     pre-quantized graph, which is channels-last already)."""
     if is_prequantized(graph):
         return graph
-    return run_passes(graph, float_passes(), after_each=after_each)
+    passes = float_passes()
+    if graph.given_quant is not None:
+        passes = [p for p in passes if p not in KEEPS_QUANTIZED_OPS_APART]
+    return run_passes(graph, passes, after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:

@@ -15,7 +15,8 @@ parameters instead of calibrated ranges (docs/qdq.md), so the compiled model com
 exactly the file's int8 grid, without calibration data.
 
 Accepted: int8 activations, per tensor (any zero point); int8 weights, symmetric (zero point
-0), per tensor or per output channel; int32 biases (zero point 0). Everything else is one
+0), per tensor or per output channel; int32 biases (zero point 0); other int8 constants (the
+operand of a Mul or Add) per tensor, any zero point. Everything else is one
 `error:` line naming the node: uint8 or 16-bit activations, asymmetric weights, a
 QuantizeLinear whose output is read by an op that is not quantized, a DequantizeLinear of a
 tensor nothing quantized (an int8 graph input), other QOperator / integer ops.
@@ -120,19 +121,15 @@ class _Stripper:
 
     def add_constant(self, node, name: str, codes: np.ndarray, params: QuantParams, out_name: str) -> str:
         """A float initializer `out_name` holding the dequantized codes; records the codes."""
-        if codes.dtype == np.int8:
-            if any(params.zero_point):
-                raise UnsupportedOpError(f"{self.where(node)}: weights '{name}' have a nonzero zero point; hcc needs "
-                                         "symmetric int8 weights (quantize_static's default for QInt8 weights)")
-        elif codes.dtype != np.int32:
+        if codes.dtype not in (np.int8, np.int32):
             raise UnsupportedOpError(f"{self.where(node)}: constant '{name}' is {codes.dtype}; hcc imports int8 weights "
                                      "and int32 biases (quantize with weight_type=QuantType.QInt8)")
-        scale = np.asarray(params.scale, np.float64)
+        scale, zero = np.asarray(params.scale, np.float64), np.asarray(params.zero_point, np.float64)
         if params.axis is not None:
             shape = [1] * codes.ndim
             shape[params.axis] = -1
-            scale = scale.reshape(shape)
-        real = (codes.astype(np.float64) * scale).astype(np.float32)
+            scale, zero = scale.reshape(shape), zero.reshape(shape)
+        real = ((codes.astype(np.float64) - zero) * scale).astype(np.float32)
         self.new_inits.append(numpy_helper.from_array(real, out_name))
         self.given.constants[out_name] = (codes, params)
         return out_name
@@ -242,11 +239,30 @@ class _Stripper:
                 for i, name in enumerate(copy.input):
                     copy.input[i] = self.source(name)
                 self.kept.append(copy)
+        self.inputs_through_moves(readers)
         leaked = sorted(o for o in outputs if o in self.int8)
         if leaked:
             raise UnsupportedOpError(f"{self.label}: graph output '{leaked[0]}' is int8; hcc imports models whose outputs "
                                      "are dequantized (DequantizeLinear) floats")
         return self.finish()
+
+    def inputs_through_moves(self, readers: dict) -> None:
+        """A float graph input that only data-moving ops (a Reshape, a Transpose) separate from
+        its QuantizeLinear takes that QuantizeLinear's parameters: moving values changes none,
+        so quantizing before or after the moves gives the same codes."""
+        for vi in self.model.graph.input:
+            name = vi.name
+            if name in self.inits or name in self.given.activations:
+                continue
+            node = None
+            current = name
+            while len(readers.get(current, [])) == 1:
+                node = readers[current][0]
+                if node.op_type not in MOVES or node.input[0] != current:
+                    break
+                current = node.output[0]
+            if node is not None and node.op_type == "QuantizeLinear" and node.input[0] == current:
+                self.given.activations[name] = self.given.activations[self.source(current)]
 
     def finish(self) -> tuple[onnx.ModelProto, GivenQuant]:
         out = onnx.ModelProto()

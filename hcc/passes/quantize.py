@@ -79,6 +79,9 @@ def _quantize_constants(graph: Graph, op: Op, given=None) -> None:
             op.inputs[i] = _new_const(graph, value, ".q", q, params)
         elif i in opdef.bias_inputs:
             continue  # after the weights, below
+        elif given is not None:
+            q, params = given.operand(op, i, value)
+            op.inputs[i] = _new_const(graph, value, ".q", q, params)
         else:
             params = per_tensor(float(value.const.min()), float(value.const.max()))
             op.inputs[i] = _new_const(graph, value, ".q", quantize_tensor(value.const, params), params)

@@ -96,6 +96,9 @@ class GivenQuant:
         of the file's, so the codes are recovered from its float values (each the file's
         scale times an integer code: exact, the codes being at most 127 in magnitude)."""
         _, params = self._constant(op, index, value)
+        if any(params.zero_point):
+            raise PassError(f"{op.where()}: weights %{value.name} have a nonzero zero point in the QDQ model; hcc needs "
+                            "symmetric int8 weights (quantize_static's default for QInt8 weights)")
         channels = value.type.shape[axis]
         scales = np.asarray(params.scale, np.float64)
         if scales.size == 1:
@@ -110,6 +113,20 @@ class GivenQuant:
         if np.abs(real - codes).max(initial=0.0) > 1e-3 or np.abs(codes).max(initial=0) > 127:
             raise PassError(f"{op.where()}: weights %{value.name} are not the file's int8 codes times its scales")
         return codes.astype(np.int8), QuantParams(tuple(float(s) for s in scales), (0,) * channels, axis)
+
+    def operand(self, op, index: int, value) -> tuple[np.ndarray, QuantParams]:
+        """An int8 constant operand that is not a weight (a Mul's scale, an Add's shift): the
+        file's per-tensor parameters, the codes recovered from the (possibly reshaped or
+        transposed) float values and checked to lie on the file's grid."""
+        codes, params = self._constant(op, index, value)
+        if codes.dtype != np.int8 or params.axis is not None:
+            raise PassError(f"{op.where()}: constant %{value.name} must be int8 with one scale in the QDQ model")
+        real = np.asarray(value.const, np.float64) / params.scale[0] + params.zero_point[0]
+        q = np.round(real)
+        if np.abs(real - q).max(initial=0.0) > 1e-3 or q.min(initial=0) < -128 or q.max(initial=0) > 127:
+            raise PassError(f"{op.where()}: constant %{value.name} is no longer the QDQ model's int8 codes (a pass "
+                            "changed it); hcc cannot keep the file's quantization for it")
+        return q.astype(np.int8), params
 
     def bias(self, op, index: int, value, input_scale: float, weight_scales) -> tuple[np.ndarray, QuantParams]:
         """The file's int32 bias codes. onnxruntime adds them to the accumulator as they are,

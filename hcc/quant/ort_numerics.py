@@ -10,6 +10,7 @@ own numerics) it requantizes in IEEE float32, rounding to nearest *even*:
 - `y = RNE(float32(float32(acc) * M))`, clamped to the int8 range after adding `z_y`
   (MLAS clamps the float before rounding; the bounds are integers, so it is the same);
 - QLinearAdd: `y = RNE(float32(float32(s_a / s_c) * (a - z_a)) + float32(float32(s_b / s_c) * (b - z_b))) + z_c`;
+- QLinearMul: `y = RNE(float32(float32(s_a (a - z_a)) * float32(s_b (b - z_b))) / s_c) + z_c`;
 - QLinearGlobalAveragePool: `y = RNE(float32(float32(sum(x - z_x)) * float32(s_x / (s_y * N)))) + z_y`;
 - QLinearAveragePool with a window over the whole input (no padding): as the global pool;
 - QLinearSoftmax (int8, last axis): a table of 256 uint32 exponentials (x_scale only; the
@@ -60,6 +61,14 @@ def qlinear_add(a: np.ndarray, s_a: float, z_a: int, b: np.ndarray, s_b: float, 
     return np.clip(rne((va + vb).astype(F32)) + z_c, -128, 127).astype(np.int8)
 
 
+def qlinear_mul(a: np.ndarray, s_a: float, z_a: int, b: np.ndarray, s_b: float, z_b: int, s_c: float, z_c: int) -> np.ndarray:
+    """QLinearMul (numpy broadcasting): the float32 product of the two dequantized operands
+    divided by the output scale, RNE."""
+    va = (F32(s_a) * (np.asarray(a, np.int32) - z_a).astype(F32)).astype(F32)
+    vb = (F32(s_b) * (np.asarray(b, np.int32) - z_b).astype(F32)).astype(F32)
+    return np.clip(rne(((va * vb).astype(F32) / F32(s_c)).astype(F32)) + z_c, -128, 127).astype(np.int8)
+
+
 def qlinear_global_average_pool(x: np.ndarray, s_x: float, z_x: int, s_y: float, z_y: int, axes=(1, 2)) -> np.ndarray:
     """QLinearGlobalAveragePool over `axes` (NHWC: H and W): the exact integer sum of x - z_x,
     times the float32 s_x / (s_y * N), RNE."""
@@ -72,8 +81,8 @@ def qlinear_global_average_pool(x: np.ndarray, s_x: float, z_x: int, s_y: float,
 def softmax_table(s_x: float, length: int) -> np.ndarray:
     """QLinearSoftmax's 256 uint32 exponentials, indexed by the uint8 `127 - max + x` (int8
     input): `uint32(exp((i - 255 + b) * s_x))` for i = 0..255 stored at `(i - 128) & 255`, where
-    `b = max(0, ln((2^32 - 1) / length) - 3) / s_x` keeps a row's sum below 2^32 (float64)."""
-    shift = max(0.0, np.log((2.0 ** 32 - 1) / length) - 3) / float(F32(s_x))
+    `b = max(0, ln(floor((2^32 - 1) / length)) - 3) / s_x` keeps a row's sum below 2^32 (float64)."""
+    shift = max(0.0, np.log(float((2 ** 32 - 1) // length)) - 3) / float(F32(s_x))  # an integer quotient, as in C
     i = np.arange(256, dtype=np.float64)
     values = np.exp((i - 255 + shift) * float(F32(s_x))).astype(np.uint32)
     table = np.zeros(256, np.uint32)

@@ -40,7 +40,8 @@ def main() -> None:
             samples = [c.reshape(x.type.shape) for c in codes]
             theirs = run_ort_codes(path, samples, x.type.quant, graph.outputs[0].type.quant)
             same = np.mean([np.array_equal(np.ravel(run_ort_spec(spec, c)), np.ravel(t)) for c, t in zip(samples, theirs)])
-            print(f"| {name} | {report.samples} | {report.c_bitexact:.4f} | {report.ort_bitexact:.4f} | {same:.4f} |")
+            print(f"| {name} | {report.samples} | {report.c_bitexact:.4f} | {report.ort_bitexact:.4f} | {same:.4f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

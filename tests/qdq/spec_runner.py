@@ -3,7 +3,7 @@ instead of hcc's, op by op: the evidence that the specification covers what onnx
 computes on whole models, not only on single ops (tests/qdq/test_ort_spec.py).
 
 The graph is hcc's own (imported with the file's scales, built without streaming fusion so
-each conv stands alone); ops that round (conv, fully connected, add, global average pool,
+each conv stands alone); ops that round (conv, fully connected, add, mul, global average pool,
 softmax over the last axis) take the specification's integers, ops that only move or select data (transpose, reshape,
 max pool) hcc's, which involve no rounding. Anything else is refused.
 """
@@ -51,9 +51,10 @@ def _eval(op, inputs):
         s_x = op.inputs[0].type.quant.scale[0]
         s_w = np.broadcast_to(np.asarray(op.inputs[1].type.quant.scale, np.float32), (acc.shape[-1],))
         return ort.requantize(acc, ort.multiplier(s_x, s_w, s_y), z_y, *act).reshape(y.type.shape)
-    if op.kind == "Add":
+    if op.kind in ("Add", "Mul"):
         (s_a, z_a), (s_b, z_b) = _qp(op.inputs[0]), _qp(op.inputs[1])
-        return ort.qlinear_add(inputs[0], s_a, z_a, inputs[1], s_b, z_b, s_y, z_y)
+        fn = ort.qlinear_add if op.kind == "Add" else ort.qlinear_mul
+        return fn(inputs[0], s_a, z_a, inputs[1], s_b, z_b, s_y, z_y).reshape(y.type.shape)
     if op.kind == "GlobalAveragePool" or (op.kind == "AveragePool" and _whole_window(op)):
         s_x, z_x = _qp(op.inputs[0])
         return ort.qlinear_global_average_pool(inputs[0], s_x, z_x, s_y, z_y).reshape(y.type.shape)
