@@ -1,6 +1,6 @@
 """hcc/quant/ort_numerics.py is onnxruntime's int8 arithmetic: single-op QDQ models, fused by
-onnxruntime's CPU execution provider into QLinearConv, QGemm, QLinearMatMul, QLinearAdd and
-QLinearGlobalAveragePool, give exactly the specification's integers, on scales chosen to make
+onnxruntime's CPU execution provider into QLinearConv, QGemm, QLinearMatMul, QLinearAdd,
+QLinearMul, QLinearGlobalAveragePool, QLinearAveragePool and QLinearSoftmax, give exactly the specification's integers, on scales chosen to make
 rounding ties frequent (where round-half-even and hcc's round-half-away differ) and on random
 ones. The last test shows hcc's own requantization differs from onnxruntime on those ties."""
 
@@ -96,38 +96,30 @@ def test_requantization_matches_onnxruntime(kind, case):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_qlinear_add_matches_onnxruntime_on_every_input_pair(seed):
+@pytest.mark.parametrize("op", ["Add", "Mul"])
+def test_qlinear_add_and_mul_match_onnxruntime_on_every_input_pair(op, seed):
     rng = np.random.default_rng(seed)
     s_a, s_b, s_c = (F32(v) for v in ((0.5, 0.25, 1.0) if seed == 0 else rng.uniform(0.005, 0.1, 3)))
     z_a, z_b, z_c = (int(v) for v in rng.integers(-128, 128, 3))
     a, b = (m.ravel() for m in np.meshgrid(CODES, CODES, indexing="ij"))
-    nodes = _qdq("a", "sa", "za") + _qdq("b", "sb", "zb") + [h.make_node("Add", ["a_d", "b_d"], ["y"]), *_qdq("y", "sc", "zc")]
+    nodes = _qdq("a", "sa", "za") + _qdq("b", "sb", "zb") + [h.make_node(op, ["a_d", "b_d"], ["y"]), *_qdq("y", "sc", "zc")]
     sess = _session(nodes, _scalars(sa=s_a, za=z_a, sb=s_b, zb=z_b, sc=s_c, zc=z_c),
                     [h.make_tensor_value_info(n, T.FLOAT, [a.size]) for n in "ab"], [h.make_tensor_value_info("y_d", T.FLOAT, [a.size])])
     y = sess.run(None, {"a": (s_a * (a - z_a).astype(F32)).astype(F32), "b": (s_b * (b - z_b).astype(F32)).astype(F32)})[0]
-    assert np.array_equal(spec.qlinear_add(a, s_a, z_a, b, s_b, z_b, s_c, z_c), _codes(y, s_c, z_c))
+    fn = spec.qlinear_add if op == "Add" else spec.qlinear_mul
+    assert np.array_equal(fn(a, s_a, z_a, b, s_b, z_b, s_c, z_c), _codes(y, s_c, z_c))
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_qlinear_mul_matches_onnxruntime_on_every_input_pair(seed):
-    rng = np.random.default_rng(seed)
-    s_a, s_b, s_c = (F32(v) for v in ((0.5, 0.25, 1.0) if seed == 0 else rng.uniform(0.005, 0.1, 3)))
-    z_a, z_b, z_c = (int(v) for v in rng.integers(-128, 128, 3))
-    a, b = (m.ravel() for m in np.meshgrid(CODES, CODES, indexing="ij"))
-    nodes = _qdq("a", "sa", "za") + _qdq("b", "sb", "zb") + [h.make_node("Mul", ["a_d", "b_d"], ["y"]), *_qdq("y", "sc", "zc")]
-    sess = _session(nodes, _scalars(sa=s_a, za=z_a, sb=s_b, zb=z_b, sc=s_c, zc=z_c),
-                    [h.make_tensor_value_info(n, T.FLOAT, [a.size]) for n in "ab"], [h.make_tensor_value_info("y_d", T.FLOAT, [a.size])])
-    y = sess.run(None, {"a": (s_a * (a - z_a).astype(F32)).astype(F32), "b": (s_b * (b - z_b).astype(F32)).astype(F32)})[0]
-    assert np.array_equal(spec.qlinear_mul(a, s_a, z_a, b, s_b, z_b, s_c, z_c), _codes(y, s_c, z_c))
-
-
+@pytest.mark.parametrize("op", ["GlobalAveragePool", "AveragePool"])
 @pytest.mark.parametrize("hw, scales", [((2, 2), (0.5, 0.5)), ((2, 2), (0.5, 0.375)), ((7, 7), (0.031, 0.017))])
-def test_qlinear_global_average_pool_matches_onnxruntime(hw, scales):
+def test_qlinear_global_average_pool_matches_onnxruntime(op, hw, scales):
+    """Also an AveragePool whose window is the whole input (no padding)."""
     rng = np.random.default_rng(hw[0])
     s_x, s_y = (F32(s) for s in scales)
     z_x, z_y = (int(v) for v in rng.integers(-128, 128, 2))
     x = rng.integers(-128, 128, (32, 8, *hw))
-    nodes = _qdq("x", "sx", "zx") + [h.make_node("GlobalAveragePool", ["x_d"], ["p"]), *_qdq("p", "sy", "zy")]
+    window = {"kernel_shape": list(hw)} if op == "AveragePool" else {}
+    nodes = _qdq("x", "sx", "zx") + [h.make_node(op, ["x_d"], ["p"], **window), *_qdq("p", "sy", "zy")]
     sess = _session(nodes, _scalars(sx=s_x, zx=z_x, sy=s_y, zy=z_y), [h.make_tensor_value_info("x", T.FLOAT, list(x.shape))],
                     [h.make_tensor_value_info("p_d", T.FLOAT, [32, 8, 1, 1])])
     y = sess.run(None, {"x": (s_x * (x - z_x).astype(F32)).astype(F32)})[0]

@@ -26,6 +26,13 @@ NAMES = ["conv_relu_fc.qdq", "residual_add.qdq", "mlp.qdq", "depthwise.qdq", "ma
          "zoo_kws_dscnn_keras.qdq", "zoo_ic_resnet8_keras.qdq"]
 
 
+# ort_bitexact on the 50 inputs of test_verify_c_and_onnxruntime, measured (onnxruntime 1.32,
+# x86-64) and kept as floors: hcc's own rounding meets onnxruntime's on nearly every input of
+# conv / fully connected / pool models; the Keras exports' batch norms (int8 Mul and Add,
+# which onnxruntime computes in float32) part more often (docs/qdq.md).
+ORT_BITEXACT_FLOOR = {"zoo_kws_dscnn.qdq": 0.96, "zoo_kws_dscnn_keras.qdq": 0.2, "zoo_ic_resnet8_keras.qdq": 0.6}
+
+
 def _run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
@@ -76,7 +83,7 @@ def test_verify_c_and_onnxruntime(name, tmp_path):
     result = _run("verify", path, "--data", tmp_path / "d.npz", "--json")
     report = json.loads(result.stdout)
     assert report["samples"] == 50 and report["c_bitexact"] == 1.0
-    assert 0.0 <= report["ort_bitexact"] <= 1.0
+    assert report["ort_bitexact"] >= ORT_BITEXACT_FLOOR.get(name, 1.0)
     assert result.exit_code == (0 if report["ort_bitexact"] == 1.0 else 4)
 
 
