@@ -32,8 +32,13 @@ LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into
           "simplify-layout", "dce"]
 
 
-def float_passes() -> list[str]:
-    return CANONICALIZE + LAYOUT
+def float_passes(graph: Graph | None = None) -> list[str]:
+    """The float passes; a graph with a QDQ file's own scales skips those that would merge ops
+    the file quantizes separately."""
+    passes = CANONICALIZE + LAYOUT
+    if graph is not None and graph.given_quant is not None:
+        passes = [p for p in passes if p not in KEEPS_QUANTIZED_OPS_APART]
+    return passes
 
 
 def is_prequantized(graph: Graph) -> bool:
@@ -92,10 +97,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
     pre-quantized graph, which is channels-last already)."""
     if is_prequantized(graph):
         return graph
-    passes = float_passes()
-    if graph.given_quant is not None:
-        passes = [p for p in passes if p not in KEEPS_QUANTIZED_OPS_APART]
-    return run_passes(graph, passes, after_each=after_each)
+    return run_passes(graph, float_passes(graph), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
@@ -137,7 +139,7 @@ def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[s
     """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs on `graph`)."""
     if graph is not None and is_prequantized(graph):
         return kernel_passes(streaming)
-    return float_passes() + ["quantize"] + kernel_passes(streaming)
+    return float_passes(graph) + ["quantize"] + kernel_passes(streaming)
 
 
 def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
