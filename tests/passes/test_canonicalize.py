@@ -1,0 +1,184 @@
+"""Float equivalence of the canonicalisation passes that make exporters' graphs one graph.
+
+Each pass must leave the float results as they were (up to float32 rounding of folded
+constants) and must actually rewrite what it claims to: random graphs of the pattern
+(hypothesis), and the FileCheck cases (positive and negative ones) on random inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hcc.interp.float_interp import run_float
+from hcc.ir.graph import Graph
+from hcc.ir.parser import parse_graph
+from hcc.ir.types import DType, TensorType
+from hcc.passes import run_passes
+
+ROOT = Path(__file__).resolve().parents[2]
+FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm"]
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outputs(graph: Graph, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    results = run_float(graph, inputs)
+    return [results[v.name] for v in graph.outputs]
+
+
+def assert_same_results(before: Graph, after: Graph, inputs: list[np.ndarray]) -> None:
+    for a, b in zip(outputs(before, inputs), outputs(after, inputs)):
+        scale = max(1.0, float(np.abs(a[np.isfinite(a)]).max(initial=0.0)))  # a MaxPool may give -inf
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5 * scale)
+
+
+def random_inputs(graph: Graph, rng) -> list[np.ndarray]:
+    return [rng.standard_normal(v.type.shape).astype(np.float32) for v in graph.inputs]
+
+
+def const(graph: Graph, name: str, array) -> object:
+    return graph.add_const(graph.unique_name(name), np.asarray(array, np.float32))
+
+
+def kinds(graph: Graph) -> list[str]:
+    return [op.kind for op in graph.ops]
+
+
+# -- fold-channel-affine --------------------------------------------------------------------
+
+AFFINE_SHAPES = ["1C11", "C11", "scalar", "one"]
+
+
+@st.composite
+def conv_affine_cases(draw):
+    cin = draw(st.integers(1, 3))
+    depthwise = draw(st.booleans())
+    group, cout = (cin, cin * draw(st.integers(1, 2))) if depthwise else (1, draw(st.integers(1, 4)))
+    k = draw(st.integers(1, 3))
+    conv = {"group": group, "strides": [draw(st.integers(1, 2))] * 2, "pads": [draw(st.integers(0, 1))] * 4,
+            "dilations": [1, 1], "layout": "NCHW"}
+    steps = draw(st.lists(st.tuples(st.sampled_from(["Mul", "Add"]), st.sampled_from(AFFINE_SHAPES), st.booleans()),
+                          min_size=1, max_size=3))
+    return cin, cout, k, conv, draw(st.booleans()), draw(st.booleans()), steps, draw(st.integers(0, 2**16))
+
+
+def _affine_constant(kind: str, channels: int, layout_axis_last: bool, rng) -> np.ndarray:
+    values = {"1C11": rng.uniform(0.5, 2.0, channels).reshape(1, channels, 1, 1),
+              "C11": rng.uniform(0.5, 2.0, channels).reshape(channels, 1, 1),
+              "scalar": np.array(rng.uniform(-2.0, 2.0)),
+              "one": rng.uniform(-2.0, 2.0, 1)}[kind]
+    if layout_axis_last and values.ndim >= 3:  # after an NCHW->NHWC transpose the channels are last
+        values = values.reshape(channels)
+    return values
+
+
+@SETTINGS
+@given(conv_affine_cases())
+def test_fold_channel_affine_after_conv(case):
+    cin, cout, k, attrs, bias, transposed, steps, seed = case
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.add_input("x", TensorType((1, cin, 5, 6), DType.float32))
+    inputs = [x, const(g, "w", rng.standard_normal((cout, cin // attrs["group"], k, k)))]
+    if bias:
+        inputs.append(const(g, "b", rng.standard_normal(cout)))
+    y = g.make_op("Conv", inputs, attrs, name="conv").outputs[0]
+    if transposed:
+        y = g.make_op("Transpose", [y], {"perm": [0, 2, 3, 1]}).outputs[0]
+    for i, (kind, shape, const_first) in enumerate(steps):
+        c = const(g, f"c{i}", _affine_constant(shape, cout, transposed, rng))
+        y = g.make_op(kind, [c, y] if const_first else [y, c], name=f"s{i}").outputs[0]
+    g.outputs = [g.make_op("Relu", [y]).outputs[0]]
+    before = g.clone()
+    run_passes(g, ["fold-channel-affine"])
+    assert kinds(g) == ["Conv"] + (["Transpose"] if transposed else []) + ["Relu"]
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
+@SETTINGS
+@given(st.booleans(), st.sampled_from([None, "N", "1N"]), st.floats(0.25, 2.0), st.floats(0.25, 2.0),
+       st.lists(st.tuples(st.sampled_from(["Mul", "Add"]), st.booleans()), min_size=1, max_size=3),
+       st.integers(0, 2**16))
+def test_fold_channel_affine_after_gemm(trans_b, c_shape, alpha, beta, steps, seed):
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.add_input("x", TensorType((3, 5), DType.float32))
+    w = rng.standard_normal((4, 5) if trans_b else (5, 4))
+    inputs = [x, const(g, "w", w)]
+    if c_shape is not None:
+        inputs.append(const(g, "c", rng.standard_normal(4 if c_shape == "N" else (1, 4))))
+    y = g.make_op("Gemm", inputs, {"trans_b": int(trans_b), "alpha": alpha, "beta": beta}).outputs[0]
+    for i, (kind, per_channel) in enumerate(steps):
+        y = g.make_op(kind, [y, const(g, f"k{i}", rng.uniform(0.5, 2.0, 4 if per_channel else 1))]).outputs[0]
+    g.outputs = [y]
+    before = g.clone()
+    run_passes(g, ["fold-channel-affine"])
+    assert kinds(g) == ["Gemm"]
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
+def test_fold_channel_affine_leaves_a_matmul_bias_to_fuse_linear():
+    rng = np.random.default_rng(0)
+    g = Graph()
+    x = g.add_input("x", TensorType((2, 3), DType.float32))
+    y = g.make_op("MatMul", [x, const(g, "w", rng.standard_normal((3, 4)))]).outputs[0]
+    y = g.make_op("Mul", [y, const(g, "k", rng.uniform(0.5, 2, 4))]).outputs[0]
+    g.outputs = [g.make_op("Add", [y, const(g, "a", rng.standard_normal(4))]).outputs[0]]
+    before = g.clone()
+    run_passes(g, ["fold-channel-affine"])
+    assert kinds(g) == ["MatMul", "Add"]
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
+# -- fold-pad ---------------------------------------------------------------------------------
+
+POOL_CASES = [("Conv", "none", 0.0), ("AveragePool", "none", 0.0), ("MaxPool", "none", -np.inf),
+              ("MaxPool", "none", 0.0), ("MaxPool", "relu", 0.0), ("MaxPool", "relu", -1.0), ("MaxPool", "relu", 1.0)]
+
+
+@pytest.mark.parametrize("target,before_op,fill", POOL_CASES)
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 2), min_size=4, max_size=4), st.lists(st.integers(0, 1), min_size=4, max_size=4),
+       st.integers(1, 3), st.integers(1, 2), st.sampled_from([0, 1]), st.integers(0, 2**16))
+def test_fold_pad_is_exact(target, before_op, fill, pad, own_pads, k, stride, count_pad, seed):
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.add_input("x", TensorType((1, 2, 5, 6), DType.float32))
+    if before_op == "relu":
+        x = g.make_op("Relu", [x]).outputs[0]
+    own_pads = [min(p, k - 1) for p in own_pads]  # a pool's own pads stay inside its kernel
+    pads = g.add_const("pads", np.array([0, 0] + pad[:2] + [0, 0] + pad[2:], np.int64))
+    padded = g.make_op("Pad", [x, pads, const(g, "fill", np.array(fill))], {"mode": "constant"}).outputs[0]
+    window = {"pads": own_pads, "strides": [stride] * 2, "dilations": [1, 1], "layout": "NCHW"}
+    if target == "Conv":
+        y = g.make_op("Conv", [padded, const(g, "w", rng.standard_normal((3, 2, k, k)))], {**window, "group": 1})
+    else:
+        extra = {"count_include_pad": count_pad} if target == "AveragePool" else {}
+        y = g.make_op(target, [padded], {**window, "kernel_shape": [k, k], "ceil_mode": 0, **extra})
+    g.outputs = [y.outputs[0]]
+    before = g.clone()
+    run_passes(g, ["fold-pad"])
+    total = [a + b for a, b in zip(own_pads, pad)]
+    expected = {"Conv": True,
+                "AveragePool": bool(count_pad) or not any(own_pads),
+                "MaxPool": max(total) < k and (fill == -np.inf or (before_op == "relu" and fill <= 0))}[target]
+    assert ("Pad" not in kinds(g)) == expected, kinds(g)
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
+# -- the FileCheck cases, float-exact on random inputs ---------------------------------------------
+
+@pytest.mark.parametrize("case", FILECHECK_CASES)
+def test_filecheck_cases_keep_the_float_results(case):
+    text = (ROOT / "tests" / "ir" / "passes" / f"{case}.hir").read_text()
+    passes = [p.strip() for p in text.split("// PASSES:")[1].splitlines()[0].split(",")]
+    graph = parse_graph(text)
+    before = graph.clone()
+    run_passes(graph, passes)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        assert_same_results(before, graph, random_inputs(graph, rng))
