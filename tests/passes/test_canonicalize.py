@@ -2,11 +2,13 @@
 
 Each pass must leave the float results as they were (up to float32 rounding of folded
 constants) and must actually rewrite what it claims to: random graphs of the pattern
-(hypothesis), and the FileCheck cases (positive and negative ones) on random inputs.
+(hypothesis), the FileCheck cases (positive and negative ones) on random inputs, and
+canonical-order on re-written copies of real models.
 """
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hcc.frontend import load_model
 from hcc.interp.float_interp import run_float
 from hcc.ir.graph import Graph
 from hcc.ir.parser import parse_graph
 from hcc.ir.types import DType, TensorType
 from hcc.passes import run_passes
+from hcc.pipeline import CANONICALIZE
 
 ROOT = Path(__file__).resolve().parents[2]
-FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm"]
+FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm", "canonical_order"]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -182,3 +186,55 @@ def test_filecheck_cases_keep_the_float_results(case):
     rng = np.random.default_rng(1)
     for _ in range(3):
         assert_same_results(before, graph, random_inputs(graph, rng))
+
+
+# -- canonical-order: the order depends on the graph, not on how it was written -------------------
+
+def _rewritten(graph: Graph, seed: int) -> Graph:
+    """The same graph written differently: another topological order, commutative operands
+    swapped, values renamed."""
+    g = graph.clone()
+    rnd = random.Random(seed)
+    for op in g.ops:
+        if op.kind in ("Add", "Mul") and len(op.inputs) == 2:
+            op.inputs.reverse()
+    defined = {id(v) for v in g.inputs} | {id(v) for v in g.constants}
+    pending, order = list(g.ops), []
+    while pending:
+        ready = [op for op in pending if all(v is None or id(v) in defined for v in op.inputs)]
+        op = rnd.choice(ready)
+        pending.remove(op)
+        order.append(op)
+        defined.update(id(v) for v in op.outputs)
+    g.ops = order
+    for i, op in enumerate(g.ops):
+        for v in op.outputs:
+            if not g.is_output(v):
+                g.rename(v, f"renamed{seed}_{i}")
+    return g
+
+
+def _schedule(graph: Graph) -> list[tuple]:
+    position = {}
+    listing = []
+    for i, op in enumerate(graph.ops):
+        ins = tuple(sorted(position.get(id(v), -1) for v in op.inputs if v is not None and not v.is_const))
+        listing.append((op.kind, ins, tuple(v.type.shape for v in op.outputs)))
+        for v in op.outputs:
+            position[id(v)] = i
+    return listing
+
+
+@pytest.mark.parametrize("model", ["zoo/fer_mini_xception.ts13.onnx", "baseline_msa.onnx"])
+def test_canonical_order_ignores_how_the_graph_was_written(model):
+    graph = load_model(ROOT / "models" / model)
+    run_passes(graph, [p for p in CANONICALIZE if p != "canonical-order"])
+    reference = graph.clone()
+    run_passes(reference, ["canonical-order"])
+    for seed in range(3):
+        variant = _rewritten(graph, seed)
+        assert _schedule(variant) != _schedule(reference) or seed  # the rewriting does change the order
+        run_passes(variant, ["canonical-order"])
+        assert _schedule(variant) == _schedule(reference)
+    x = np.random.default_rng(0).standard_normal(graph.inputs[0].type.shape).astype(np.float32)
+    assert_same_results(graph, reference, [x])
