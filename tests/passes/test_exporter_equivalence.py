@@ -1,9 +1,10 @@
 """One graph whatever the exporter (issue 15 item 3).
 
-The zoo holds each network as PyTorch exported by TorchScript (opset 13) and by dynamo
-(opset 21), and as the Keras reference exported by tf2onnx (opset 13: NHWC input,
-BatchNorm as Mul/Add, explicit Pads, ReLU6 as Clip, Squeeze/Reshape chains, a 1x1 conv as
-classifier). After hcc's float passes every export of a network must be the same graph:
+The zoo holds each network as PyTorch exported by TorchScript (opset 13, and 17 where that
+differs) and by dynamo (opset 21), and five of them also as the Keras reference exported by
+tf2onnx (opset 13: NHWC input, BatchNorm as Mul/Add, explicit Pads, ReLU6 as Clip,
+Squeeze/Reshape chains, a 1x1 conv as classifier). After hcc's float passes every export
+of a network must be the same graph:
 the same ops in the same order with the same wiring and the same shapes (weights and
 paddings may differ: the networks were trained separately, and TF's 'same' padding puts
 the odd pixel at the end where PyTorch pads both sides); after quantization and the kernel
@@ -32,8 +33,12 @@ from hcc.pipeline import CalibrationOptions, build_target_graph, lower_float
 
 ZOO = Path(__file__).resolve().parents[2] / "models" / "zoo"
 ALIGNMENT = 16
-EXPORTS = ("ts13", "dynamo21", "keras.tf2onnx13")
-NETWORKS = ("kws_dscnn", "ic_resnet8", "fer_mini_xception", "ad_autoencoder", "vww_mobilenet_v1")
+THREE_WAYS = ("ts13", "dynamo21", "keras.tf2onnx13")
+NETWORKS = {name: THREE_WAYS for name in ("kws_dscnn", "ic_resnet8", "fer_mini_xception", "ad_autoencoder",
+                                          "vww_mobilenet_v1")}
+# PyTorch only: the two exporters (TorchScript opset 13, and 17 where it differs; dynamo opset 21).
+NETWORKS.update({"mobilenet_v2_035": ("ts13", "dynamo21"), "kws_tcresnet": ("ts13", "dynamo21"),
+                 "mobilenet_v3_small": ("ts13", "ts17", "dynamo21")})
 # Keras' MobileNet (keras.applications) uses ReLU6, the PyTorch definition in the zoo ReLU.
 ARCHITECTURE = {"vww_mobilenet_v1": [("Clip", "Relu"), ("relu6", "relu")]}
 # Spellings of one exporter that canonicalisation removes.
@@ -109,7 +114,7 @@ def lowered():
     def get(network: str) -> dict:
         if network not in cache:
             cache[network] = {}
-            for export in EXPORTS:
+            for export in NETWORKS[network]:
                 path = model_file(network, export)
                 float_graph = lower_float(load_model(path))
                 placeholder = CalibrationOptions(placeholder_if_missing=True)  # structure and sizes only
@@ -120,12 +125,24 @@ def lowered():
     return get
 
 
-@pytest.mark.parametrize("network", NETWORKS)
+def _with(marks: dict[str, pytest.MarkDecorator]) -> list:
+    return [pytest.param(n, marks=marks[n]) if n in marks else n for n in NETWORKS]
+
+
+# Waiting for passes of other branches; strict, so the marker goes when they land.
+HARD_SWISH = pytest.mark.xfail(strict=True, reason="TorchScript opset 13 writes HardSwish as x * HardSigmoid(x), and "
+                               "the squeeze-excite gate's broadcast Mul keeps transposes: fuse-hard-swish and "
+                               "sink-transposes through broadcasting ops (branch ops-elementwise)")
+CLIP_NOT_FUSED = pytest.mark.xfail(strict=True, reason="the int8 pipeline on main fuses Relu but not Clip (ReLU6) "
+                                   "into the conv before it: branch ops-conv's clamp fusion does")
+
+
+@pytest.mark.parametrize("network", _with({"mobilenet_v3_small": HARD_SWISH}))
 def test_float_graphs_are_one_graph(network, lowered):
     graphs = lowered(network)
     rename = ARCHITECTURE.get(network, ())
     reference = listing(graphs["ts13"][0], rename)[1]
-    for export in EXPORTS:
+    for export in NETWORKS[network]:
         graph = graphs[export][0]
         adapter = _input_adapter(graph)
         body = [op for op in graph.ops if id(op) not in adapter]
@@ -136,17 +153,12 @@ def test_float_graphs_are_one_graph(network, lowered):
         assert rows == reference, f"{export}: wiring or shapes differ from ts13"
 
 
-CLIP_NOT_FUSED = pytest.mark.xfail(strict=True, reason="the int8 pipeline on main fuses Relu but not Clip (ReLU6) "
-                                   "into the conv before it: branch ops-conv's clamp fusion does")
-
-
-@pytest.mark.parametrize("network", [n if n != "vww_mobilenet_v1" else pytest.param(n, marks=CLIP_NOT_FUSED)
-                                     for n in NETWORKS])
+@pytest.mark.parametrize("network", _with({"mobilenet_v3_small": HARD_SWISH, "vww_mobilenet_v1": CLIP_NOT_FUSED}))
 def test_int8_graphs_have_the_same_fusions_and_arena(network, lowered):
     graphs = lowered(network)
     rename = ARCHITECTURE.get(network, ())
     adapter, reference = listing(graphs["ts13"][1], rename)
-    for export in EXPORTS:
+    for export in NETWORKS[network]:
         adapter_e, rows = listing(graphs[export][1], rename)
         assert [r[0] for r in rows] == [r[0] for r in reference], f"{export}: fused ops differ from ts13"
         assert rows == reference, f"{export}: wiring or shapes differ from ts13"
@@ -161,8 +173,7 @@ def _eval_input(network: str, export: str) -> np.ndarray:
     return np.load(ZOO / entry["eval"])["x"][:2].astype(np.float32)
 
 
-@pytest.mark.parametrize("network", NETWORKS)
-@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("network,export", [(n, e) for n, exports in NETWORKS.items() for e in exports])
 def test_canonical_float_graph_computes_what_the_export_does(network, export, lowered):
     graph = lowered(network)[export][0]
     session = ort.InferenceSession(str(model_file(network, export)), providers=["CPUExecutionProvider"])
