@@ -25,7 +25,8 @@ from hcc.passes import run_passes
 from hcc.pipeline import CANONICALIZE
 
 ROOT = Path(__file__).resolve().parents[2]
-FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm", "canonical_order"]
+FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm", "canonical_order",
+                   "canonicalize_clip"]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -172,6 +173,33 @@ def test_fold_pad_is_exact(target, before_op, fill, pad, own_pads, k, stride, co
                 "MaxPool": max(total) < k and (fill == -np.inf or (before_op == "relu" and fill <= 0))}[target]
     assert ("Pad" not in kinds(g)) == expected, kinds(g)
     assert_same_results(before, g, random_inputs(g, rng))
+
+
+# -- canonicalize-clip ------------------------------------------------------------------------
+
+BOUNDS = st.sampled_from([None, -np.inf, -1.0, 0.0, 2.0, 6.0, np.inf])
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.just(("Relu", None, None)), st.tuples(st.just("Clip"), BOUNDS, BOUNDS)),
+                min_size=1, max_size=3), st.integers(0, 2**16))
+def test_canonicalize_clip_merges_a_chain_into_one_clamp(chain, seed):
+    g = Graph()
+    y = g.add_input("x", TensorType((2, 5), DType.float32))
+    lo, hi = -np.inf, np.inf
+    for kind, a, b in chain:
+        bounds = [None if v is None else const(g, "bound", np.array(v)) for v in (a, b)]
+        y = g.make_op(kind, [y] + (bounds if b is not None else bounds[:1] if a is not None else [])).outputs[0]
+        a, b = (0.0, np.inf) if kind == "Relu" else (-np.inf if a is None else a, np.inf if b is None else b)
+        lo, hi = max(lo, a), min(hi, b)
+    g.outputs = [g.make_op("Neg", [y]).outputs[0]]
+    before = g.clone()
+    run_passes(g, ["canonicalize-clip"])
+    inputs = [np.random.default_rng(seed).uniform(-10, 10, (2, 5)).astype(np.float32)]
+    assert_same_results(before, g, inputs)
+    if lo <= hi:  # every prefix overlaps too: the chain is one clamp, or none
+        expected = [] if (lo, hi) == (-np.inf, np.inf) else ["Relu"] if (lo, hi) == (0.0, np.inf) else ["Clip"]
+        assert kinds(g) == expected + ["Neg"]
 
 
 # -- the FileCheck cases, float-exact on random inputs ---------------------------------------------
