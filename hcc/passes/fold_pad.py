@@ -6,6 +6,7 @@
     MaxPool(Pad(x, p, v))                        ->  MaxPool(x) {pads += p}
                                                      (when v is at most every value x can take: v = -inf,
                                                       or x = Relu(.) / Clip(., lo, .) with v <= 0 / v <= lo)
+    Conv(Transpose(Pad(x, p)))                   ->  Conv(Transpose(x)) {pads += p, permuted}   (the three)
 
 Keras ZeroPadding2D (before MobileNet's stride-2 depthwise convolutions, ResNet stems)
 arrives through tf2onnx as a Pad; PyTorch writes the same padding into the Conv. A Conv and
@@ -15,9 +16,10 @@ holds a real value, and every window must hold one (dilation 1, each side's tota
 smaller than the kernel, floor mode).
 
 Assumes: nothing. Folds only a constant-mode Pad with constant, non-negative widths on the
-spatial axes alone (not batch or channels), read by the Conv/pool alone, into an op without
-auto_pad whose layout the Pad's axes match. Guarantees: exact (the same values are read);
-no Pad is left where one of the rules above applies.
+spatial axes alone (not batch or channels), read by the Conv/pool alone (directly or through
+one Transpose read only by it, as tf2onnx leaves a Keras Pad in NHWC before an NCHW op), into
+an op without auto_pad. Guarantees: exact (the same values are read); no Pad is left where
+one of the rules above applies.
 """
 
 from __future__ import annotations
@@ -44,13 +46,16 @@ def _pad_value(pad: Op) -> float | None:
     return float(np.asarray(v.const).reshape(())) if v.is_const and v.type.numel == 1 else None
 
 
-def _spatial_widths(pad: Op, target: Op) -> list[int] | None:
-    """[begin..., end...] over the target's spatial axes, or None when the Pad touches another axis."""
+def _spatial_widths(pad: Op, target: Op, perm: list[int] | None) -> list[int] | None:
+    """[begin..., end...] over the target's spatial axes (its input being the padded value,
+    transposed by perm if given), or None when the Pad crops or touches another axis."""
     if pad.attrs["mode"] != "constant" or not pad.inputs[1].is_const:
         return None
     if len(pad.inputs) > 3 and pad.inputs[3] is not None and not pad.inputs[3].is_const:
         return None
     widths = pad.opdef.widths(pad)
+    if perm is not None:
+        widths = [widths[axis] for axis in perm]  # axis i of the transposed value is axis perm[i] of the Pad's
     spatial = _spatial_axes(target)
     if any(a < 0 or b < 0 for a, b in widths):
         return None  # a crop
@@ -80,11 +85,12 @@ def _max_pool_allows(pool: Op, pads: list[int], fill: float, x) -> bool:
     return fill == -np.inf or fill <= _lower_bound(x)
 
 
-def _fold(graph: Graph, pad: Op, target: Op) -> bool:
+def _fold(graph: Graph, pad: Op, transpose: Op | None, target: Op) -> bool:
     a = target.attrs
-    if a.get("auto_pad", "NOTSET") != "NOTSET" or target.inputs[0] is not pad.outputs[0]:
+    if a.get("auto_pad", "NOTSET") != "NOTSET":
         return False
-    extra = _spatial_widths(pad, target)
+    perm = None if transpose is None else list(transpose.attrs["perm"]) or list(range(pad.outputs[0].type.rank))[::-1]
+    extra = _spatial_widths(pad, target, perm)
     fill = _pad_value(pad)
     if extra is None or fill is None:
         return False
@@ -99,6 +105,12 @@ def _fold(graph: Graph, pad: Op, target: Op) -> bool:
         if a["ceil_mode"] or (not a["count_include_pad"] and any(a["pads"])):
             return False
         a["count_include_pad"] = 1
+    if transpose is not None:  # the same transpose, of the unpadded value, under the same name
+        name = transpose.outputs[0].name
+        index = graph.ops.index(transpose)
+        graph.remove_op(transpose)
+        x = graph.make_op("Transpose", [x], {"perm": perm}, name=transpose.name, out_names=[name],
+                          index=index).outputs[0]
     a["pads"] = pads
     target.inputs[0] = x
     return True
@@ -108,7 +120,9 @@ def _fold(graph: Graph, pad: Op, target: Op) -> bool:
 def fold_pad(graph: Graph) -> None:
     """Fold explicit spatial zero Pads into the Conv/AveragePool (and safe MaxPool) pads after them."""
     for pad in [op for op in graph.ops if op.kind == "Pad"]:
-        target = sole_user(graph, pad.outputs[0])
-        if target is not None and target.kind in TARGETS:
-            _fold(graph, pad, target)
+        target, transpose = sole_user(graph, pad.outputs[0]), None
+        if target is not None and target.kind == "Transpose":  # tf2onnx: Pad in NHWC, then to NCHW
+            target, transpose = sole_user(graph, target.outputs[0]), target
+        if target is not None and target.kind in TARGETS and target.inputs[0] is (transpose or pad).outputs[0]:
+            _fold(graph, pad, transpose, target)
     remove_dead_ops(graph)
