@@ -61,7 +61,6 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
         raise DataError("no calibration samples")
     from tqdm import tqdm
 
-    rng = np.random.default_rng(0)
     stats: dict[str, _Stats] = {}
     scans = [op for op in graph.ops if op.kind == "SelectiveScan"]
     result = Calibration(samples=len(samples))
@@ -71,7 +70,12 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
         for value in graph.values():
             if value.is_const or value.type.dtype.value != "f32":
                 continue
-            stats.setdefault(value.name, _Stats(rng)).add(trace[value.name], per_sample)
+            if value.name not in stats:
+                # One generator per tensor, seeded alike: which elements a tensor keeps depends
+                # on the tensor alone, not on how many tensors the graph lists before it (the
+                # same network from two exporters gets the same ranges).
+                stats[value.name] = _Stats(np.random.default_rng(0))
+            stats[value.name].add(trace[value.name], per_sample)
         for op in scans:
             u, dt, b, c = (trace[v.name] for v in op.inputs[:4])
             dt = softplus(dt) if op.attrs["dt_softplus"] else dt
