@@ -26,7 +26,7 @@ from hcc.passes import run_passes
 CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
                 "lower-scan", "causal-conv1d",
                 "fold-channel-affine", "fold-pad", "canonicalize-global-pool", "conv-to-gemm", "canonicalize-clip",
-                "simplify-layout", "fuse-linear", "canonical-order"]
+                "sink-views", "simplify-layout", "fuse-linear", "canonical-order"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]

@@ -26,7 +26,7 @@ from hcc.pipeline import CANONICALIZE
 
 ROOT = Path(__file__).resolve().parents[2]
 FILECHECK_CASES = ["fold_channel_affine", "fold_pad", "canonicalize_global_pool", "conv_to_gemm", "canonical_order",
-                   "canonicalize_clip"]
+                   "sink_views", "canonicalize_clip"]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
