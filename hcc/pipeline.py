@@ -23,14 +23,15 @@ from hcc.passes import run_passes
 # every exporter's spelling of a network becomes one graph (tf2onnx's BatchNorm as Mul/Add,
 # explicit Pads, ReduceMean pooling, 1x1 classifier convs, clamps, Squeeze/Flatten chains,
 # the order ops are listed in) before anything optimises it.
-CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
-                "lower-scan", "causal-conv1d",
+CANONICALIZE = ["fold-constants", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu", "fuse-hard-swish",
+                "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d",
                 "fold-channel-affine", "fold-pad", "canonicalize-global-pool", "conv-to-gemm", "canonicalize-clip",
                 "sink-views", "simplify-layout", "fuse-linear", "canonical-order"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
-LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
+LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
+          "simplify-layout", "dce"]
 
 
 def float_passes() -> list[str]:

@@ -26,7 +26,6 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from hcc.errors import HccError
 from hcc.frontend import load_model
 from hcc.interp.float_interp import run_float
 from hcc.memory.planner import plan_memory
@@ -146,15 +145,12 @@ def _with(marks: dict[str, pytest.MarkDecorator]) -> list:
     return [pytest.param(n, marks=marks[n]) if n in marks else n for n in NETWORKS]
 
 
-# Waiting for passes of other branches; strict, so the marker goes when they land.
-HARD_SWISH = pytest.mark.xfail(strict=True, reason="TorchScript opset 13 writes HardSwish as x * HardSigmoid(x), and "
-                               "the squeeze-excite gate's broadcast Mul keeps transposes: fuse-hard-swish and "
-                               "sink-transposes through broadcasting ops (branch ops-elementwise)")
+# Waiting for a pass of another branch; strict, so the marker goes when it lands.
 CLIP_NOT_FUSED = pytest.mark.xfail(strict=True, reason="the int8 pipeline on main fuses Relu but not Clip (ReLU6) "
                                    "into the conv before it: branch ops-conv's clamp fusion does")
 
 
-@pytest.mark.parametrize("network", _with({"mobilenet_v3_small": HARD_SWISH}))
+@pytest.mark.parametrize("network", NETWORKS)
 def test_float_graphs_are_one_graph(network, lowered):
     graphs = lowered(network)
     rename = ARCHITECTURE.get(network, ())
@@ -170,7 +166,7 @@ def test_float_graphs_are_one_graph(network, lowered):
         assert rows == reference, f"{export}: wiring or shapes differ from ts13"
 
 
-@pytest.mark.parametrize("network", _with({"mobilenet_v3_small": HARD_SWISH, "vww_mobilenet_v1": CLIP_NOT_FUSED}))
+@pytest.mark.parametrize("network", _with({"vww_mobilenet_v1": CLIP_NOT_FUSED}))
 def test_int8_graphs_have_the_same_fusions_and_arena(network, lowered):
     graphs = lowered(network)
     rename = ARCHITECTURE.get(network, ())
@@ -204,32 +200,24 @@ def test_canonical_float_graph_computes_what_the_export_does(network, export, lo
 
 TWIN = Path(__file__).resolve().parent / "models"
 TWIN_EXPORTS = {"ts13": "NCHW", "dynamo21": "NCHW", "tf2onnx": "NHWC", "tf2onnx_raw": "NHWC"}
-PAD_AS_SHAPE_ARITHMETIC = pytest.mark.xfail(strict=True, reason="TorchScript writes F.pad's pads as shape "
-                                            "arithmetic (Shape, Gather, Concat...): branch ops-pool-move folds it at "
-                                            "import")
 
 
 @pytest.fixture(scope="module")
 def twin():
-    """export -> (float graph, int8 graph, arena) for the twin files hcc can read."""
+    """export -> (float graph, int8 graph, arena)."""
     graphs = {}
     for export in TWIN_EXPORTS:
-        try:
-            model = load_model(TWIN / f"twin.{export}.onnx")
-        except HccError:
-            continue
+        model = load_model(TWIN / f"twin.{export}.onnx")
         int8 = build_target_graph(model.clone(), calibration=CalibrationOptions(placeholder_if_missing=True))
         graphs[export] = (lower_float(model), int8, plan_memory(int8, alignment=ALIGNMENT).peak_bytes)
     return graphs
 
 
-@pytest.mark.parametrize("export", [e if e != "ts13" else pytest.param(e, marks=PAD_AS_SHAPE_ARITHMETIC)
-                                    for e in TWIN_EXPORTS])
+@pytest.mark.parametrize("export", TWIN_EXPORTS)
 def test_twin_is_one_graph_and_computes_the_keras_outputs(export, twin):
     """tf2onnx with and without its optimizers (raw: Transpose sandwiches, NHWC Pad, ReduceMean,
     Identity outputs), TorchScript and dynamo: one float graph, one int8 graph, one arena, and
     the Keras model's numbers (the weights are the same)."""
-    assert export in twin, f"twin.{export}.onnx does not import"
     reference = twin["tf2onnx"]
     float_graph, int8, _ = twin[export]
     assert listing(float_graph)[1] == listing(reference[0])[1]
