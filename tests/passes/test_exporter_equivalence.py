@@ -38,7 +38,8 @@ NETWORKS = {name: THREE_WAYS for name in ("kws_dscnn", "ic_resnet8", "fer_mini_x
                                           "vww_mobilenet_v1")}
 # PyTorch only: the two exporters (TorchScript opset 13, and 17 where it differs; dynamo opset 21).
 NETWORKS.update({"mobilenet_v2_035": ("ts13", "dynamo21"), "kws_tcresnet": ("ts13", "dynamo21"),
-                 "mobilenet_v3_small": ("ts13", "ts17", "dynamo21")})
+                 "mobilenet_v3_small": ("ts13", "ts17", "dynamo21"), "kws_gru": ("ts13", "dynamo21"),
+                 "kws_lstm": ("ts13", "dynamo21")})
 # Keras' MobileNet (keras.applications) uses ReLU6, the PyTorch definition in the zoo ReLU.
 ARCHITECTURE = {"vww_mobilenet_v1": [("Clip", "Relu"), ("relu6", "relu")]}
 # Spellings of one exporter that canonicalisation removes.
