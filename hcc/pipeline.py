@@ -23,8 +23,8 @@ from hcc.passes import run_passes
 # every exporter's spelling of a network becomes one graph (tf2onnx's BatchNorm as Mul/Add,
 # explicit Pads, ReduceMean pooling, 1x1 classifier convs, clamps, Squeeze/Flatten chains,
 # the order ops are listed in) before anything optimises it.
-CANONICALIZE = ["fold-constants", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu", "fuse-hard-swish",
-                "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d",
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic",
+                "fuse-silu", "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d",
                 "fold-channel-affine", "fold-pad", "canonicalize-global-pool", "conv-to-gemm", "canonicalize-clip",
                 "sink-views", "simplify-layout", "fuse-linear", "canonical-order"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
@@ -125,8 +125,9 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, then one conv entry point for what is left."""
-    return (STREAMING if streaming else []) + ["lower-conv2d"]
+    fusion, one conv entry point for what is left, then the remaining activations fused
+    into the conv and fully connected ops before them."""
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"]
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:
