@@ -2,15 +2,16 @@
 
     Conv(x, W, b) * k          ->  Conv(x, W * k[m], b * k)       (k one value per output channel m, or one value)
     Transpose(Conv(x, W, b)) * k  ->  Transpose(Conv(x, W * k[m], b * k))   (k along the channel's new axis)
-    Conv(x, W, b) + a          ->  Conv(x, W, b + a)
+    Conv(x, W, b) + a          ->  Conv(x, W, b + a)              (also TransposedConv: weights output-channel first)
     Gemm(x, B, C) * k / + a    ->  the same on B's output columns and on C (then beta = 1)
     MatMul(x, W) * k           ->  MatMul(x, W * k)               (W a constant matrix; a bias Add is fuse-linear's)
+    (MatMul(x, W) + b) * k / + a  ->  MatMul(x, W * k) + (b * k) / + (b + a)   (nn.Linear as dynamo writes it)
 
 This is how tf2onnx writes a Keras BatchNormalization (Mul then Add by per-channel
-constants), a bias (BiasAdd as a separate Add) or a scale; fold-batchnorm leaves a
-BatchNormalization it cannot fold in the same Mul + Add form. After this pass a Keras conv
-block is the Conv [+ Relu] a PyTorch export gives. Either operand order; repeated to a
-fixed point, so Mul then Add (or several of each) all fold.
+constants), a bias (BiasAdd as a separate Add) or a scale; fold-batchnorm folds a
+BatchNormalization op itself. After this pass a Keras conv block is the Conv [+ Relu] a
+PyTorch export gives. Either operand order; repeated to a fixed point, so Mul then Add (or
+several of each) all fold.
 
 Assumes: nothing. Folds only when the layer's weights (and bias) are constants, its result
 is read by the Mul/Add alone (directly or through Transposes each read only by the next)
@@ -29,10 +30,29 @@ from hcc.passes import register_pass
 from hcc.passes.rewrite import remove_dead_ops, sole_user
 
 
-def _channel_axis(layer: Op) -> int | None:
+CONV_KINDS = ("Conv", "TransposedConv")  # output channels on the weights' axis 0
+
+
+def _biased_matmul(graph: Graph, add: Op) -> tuple[Op, int] | None:
+    """(the MatMul, the bias's operand index) when `add` is Add(MatMul(x, W), b) with W a
+    constant matrix, b a constant per output column and the MatMul read by the Add alone."""
+    out = add.outputs[0]
+    for i in (0, 1):
+        mm, b = add.inputs[i].producer, add.inputs[1 - i]
+        if (mm is not None and mm.kind == "MatMul" and sole_user(graph, mm.outputs[0]) is add
+                and mm.inputs[1].is_const and mm.inputs[1].type.rank == 2 and out.type.rank >= 2
+                and b is not None and b.is_const and out.type.shape == mm.outputs[0].type.shape
+                and _per_channel(b, out, out.type.rank - 1) is not None):
+            return mm, 1 - i
+    return None
+
+
+def _channel_axis(graph: Graph, layer: Op) -> int | None:
     """The output axis that indexes the layer's output channels, or None if the layer is not foldable."""
     rank = layer.outputs[0].type.rank
-    if layer.kind == "Conv":
+    if layer.kind == "Add":
+        return rank - 1 if _biased_matmul(graph, layer) is not None else None
+    if layer.kind in CONV_KINDS:
         w, b = layer.inputs[1], layer.inputs[2] if len(layer.inputs) > 2 else None
         if not w.is_const or (b is not None and not b.is_const) or rank < 3:
             return None
@@ -61,8 +81,11 @@ def _per_channel(const: Value, out: Value, axis: int) -> np.ndarray | None:
     return np.broadcast_to(const.const.astype(np.float64).reshape(-1), (channels,))
 
 
-def _bias(layer: Op, channels: int) -> np.ndarray:
+def _bias(graph: Graph, layer: Op, channels: int) -> np.ndarray:
     """The layer's additive term as [C] float64 (zeros when absent)."""
+    if layer.kind == "Add":
+        bias = layer.inputs[_biased_matmul(graph, layer)[1]]
+        return _per_channel(bias, layer.outputs[0], layer.outputs[0].type.rank - 1).copy()
     if layer.kind == "MatMul" or len(layer.inputs) < 3 or layer.inputs[2] is None:
         return np.zeros(channels)
     b = layer.inputs[2].const.astype(np.float64)
@@ -73,7 +96,7 @@ def _bias(layer: Op, channels: int) -> np.ndarray:
 
 def _scaled_weights(layer: Op, k: np.ndarray) -> np.ndarray:
     w = layer.inputs[1].const.astype(np.float64)
-    if layer.kind == "Conv":
+    if layer.kind in CONV_KINDS:
         return w * k.reshape((-1,) + (1,) * (w.ndim - 1))  # output channels are W's axis 0, grouped or not
     if layer.kind == "Gemm" and layer.attrs["trans_b"]:
         return w * k[:, None]
@@ -94,7 +117,7 @@ def _through_transposes(graph: Graph, layer: Op, axis: int) -> tuple[Value, int,
 
 
 def _fold(graph: Graph, layer: Op) -> bool:
-    axis = _channel_axis(layer)
+    axis = _channel_axis(graph, layer)
     if axis is None:
         return False
     out, axis, step = _through_transposes(graph, layer, axis)
@@ -109,15 +132,20 @@ def _fold(graph: Graph, layer: Op) -> bool:
     if step.kind == "Add" and layer.kind == "MatMul":
         return False  # no bias slot: fuse-linear takes MatMul + Add as a FullyConnected
     channels, dtype = out.type.shape[axis], layer.inputs[1].type.dtype
-    bias = _bias(layer, channels)
-    inputs = list(layer.inputs)
+    bias = _bias(graph, layer, channels)
+    weighted = _biased_matmul(graph, layer)[0] if layer.kind == "Add" else layer  # the op holding W
     if step.kind == "Mul":
-        scaled = _scaled_weights(layer, values)
-        inputs[1] = graph.add_const(graph.unique_name(inputs[1].name + ".scaled"), scaled, dtype)
+        w = weighted.inputs[1]
+        scaled = graph.add_const(graph.unique_name(w.name + ".scaled"), _scaled_weights(weighted, values), dtype)
+        weighted.inputs = [weighted.inputs[0], scaled] + list(weighted.inputs[2:])
         bias = bias * values
     else:
         bias = bias + values
-    if layer.kind != "MatMul":
+    inputs = list(layer.inputs)
+    if layer.kind == "Add":
+        slot = _biased_matmul(graph, layer)[1]
+        inputs[slot] = graph.add_const(graph.unique_name(f"{step.outputs[0].name}.bias"), bias, dtype)
+    elif layer.kind != "MatMul":
         inputs += [None] * (3 - len(inputs))
         inputs[2] = graph.add_const(graph.unique_name(f"{step.outputs[0].name}.bias"), bias, dtype)
         if layer.kind == "Gemm":
@@ -132,10 +160,12 @@ def _fold(graph: Graph, layer: Op) -> bool:
 
 @register_pass("fold-channel-affine")
 def fold_channel_affine(graph: Graph) -> None:
-    """Fold per-channel Mul/Add by constants into the Conv/Gemm/MatMul before them."""
+    """Fold per-channel Mul/Add by constants into the Conv/TransposedConv/Gemm/MatMul [+ bias] before them."""
     changed = True
     while changed:
         changed = False
-        for layer in [op for op in graph.ops if op.kind in ("Conv", "Gemm", "MatMul")]:
+        for layer in [op for op in graph.ops if op.kind in CONV_KINDS + ("Gemm", "MatMul", "Add")]:
+            if layer not in graph.ops:
+                continue
             changed |= _fold(graph, layer)
     remove_dead_ops(graph)
