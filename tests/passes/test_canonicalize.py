@@ -139,6 +139,39 @@ def test_fold_channel_affine_leaves_a_matmul_bias_to_fuse_linear():
     assert_same_results(before, g, random_inputs(g, rng))
 
 
+@pytest.mark.parametrize("bias_first", [False, True])
+@pytest.mark.parametrize("steps", [["Mul"], ["Add"], ["Mul", "Add"], ["Add", "Mul", "Add"]])
+def test_fold_channel_affine_into_a_linear_layer_with_its_bias(steps, bias_first):
+    """nn.Linear as dynamo writes it (MatMul + bias Add), then BatchNorm1d as Mul/Add: one MatMul + Add."""
+    rng = np.random.default_rng(len(steps))
+    g = Graph()
+    x = g.add_input("x", TensorType((2, 3), DType.float32))
+    y = g.make_op("MatMul", [x, const(g, "w", rng.standard_normal((3, 4)))]).outputs[0]
+    b = const(g, "b", rng.standard_normal(4))
+    y = g.make_op("Add", [b, y] if bias_first else [y, b]).outputs[0]
+    for i, kind in enumerate(steps):
+        y = g.make_op(kind, [y, const(g, f"k{i}", rng.uniform(0.5, 2, (1, 4)))]).outputs[0]
+    g.outputs = [y]
+    before = g.clone()
+    run_passes(g, ["fold-channel-affine"])
+    assert kinds(g) == ["MatMul", "Add"]
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
+def test_fold_channel_affine_after_a_transposed_conv():
+    rng = np.random.default_rng(1)
+    g = Graph()
+    x = g.add_input("x", TensorType((1, 2, 3, 3), DType.float32))
+    attrs = {"group": 1, "strides": [2, 2], "pads": [0, 0, 0, 0], "dilations": [1, 1], "output_padding": [0, 0]}
+    y = g.make_op("TransposedConv", [x, const(g, "w", rng.standard_normal((3, 2, 2, 2)))], attrs).outputs[0]
+    y = g.make_op("Mul", [y, const(g, "k", rng.uniform(0.5, 2, (1, 3, 1, 1)))]).outputs[0]
+    g.outputs = [g.make_op("Add", [y, const(g, "a", rng.standard_normal((3, 1, 1)))]).outputs[0]]
+    before = g.clone()
+    run_passes(g, ["fold-channel-affine"])
+    assert kinds(g) == ["TransposedConv"]
+    assert_same_results(before, g, random_inputs(g, rng))
+
+
 # -- fold-pad ---------------------------------------------------------------------------------
 
 POOL_CASES = [("Conv", "none", 0.0), ("AveragePool", "none", 0.0), ("MaxPool", "none", -np.inf),
