@@ -24,25 +24,15 @@ import math
 import numpy as np
 
 from hcc.ir.graph import Graph, Op
+from hcc.ops.clamp import activation_bounds
 from hcc.passes import register_pass
 from hcc.passes.rewrite import label, remove_dead_ops, replace_op, sole_user
 
 
 def _bounds(op: Op) -> tuple[float, float] | None:
     """(lo, hi) of a clamp op (-inf / inf where unbounded), or None when it is not one with constant bounds."""
-    if op.kind == "Relu":
-        return 0.0, math.inf
-    x = op.inputs[0]
-    if x.type.dtype.numpy.kind != "f":
-        return None
-    if op.kind == "Clip":
-        bounds = []
-        for i, absent in ((1, -math.inf), (2, math.inf)):
-            v = op.inputs[i] if i < len(op.inputs) else None
-            if v is not None and (not v.is_const or v.type.numel != 1):
-                return None
-            bounds.append(absent if v is None else float(np.asarray(v.const).reshape(())))
-        return bounds[0], bounds[1]
+    if op.kind in ("Relu", "Clip"):
+        return activation_bounds(op) if op.inputs[0].type.dtype.numpy.kind == "f" else None
     if op.kind in ("Max", "Min") and len(op.inputs) == 2:
         a, b = op.inputs
         c = b if b.is_const else a if a.is_const else None
