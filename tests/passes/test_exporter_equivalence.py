@@ -81,9 +81,9 @@ def assert_same_arena(graphs: dict, reference: str) -> None:
 
 
 def _activation(attrs) -> str:
-    """The fused activation, whichever way the op spells it (relu = 0/1, or clamp = [lo, hi])."""
+    """The fused activation, by its clamp = [lo, hi]."""
     inf = float("inf")
-    bounds = list(attrs["clamp"]) if "clamp" in attrs else ([0.0, inf] if attrs.get("relu") else [-inf, inf])
+    bounds = list(attrs["clamp"])
     return {(-inf, inf): "", (0.0, inf): "+relu", (0.0, 6.0): "+relu6"}.get(tuple(bounds), f"+clamp{bounds}")
 
 
@@ -142,15 +142,6 @@ def lowered():
     return get
 
 
-def _with(marks: dict[str, pytest.MarkDecorator]) -> list:
-    return [pytest.param(n, marks=marks[n]) if n in marks else n for n in NETWORKS]
-
-
-# Waiting for a pass of another branch; strict, so the marker goes when it lands.
-CLIP_NOT_FUSED = pytest.mark.xfail(strict=True, reason="the int8 pipeline on main fuses Relu but not Clip (ReLU6) "
-                                   "into the conv before it: branch ops-conv's clamp fusion does")
-
-
 @pytest.mark.parametrize("network", NETWORKS)
 def test_float_graphs_are_one_graph(network, lowered):
     graphs = lowered(network)
@@ -167,7 +158,7 @@ def test_float_graphs_are_one_graph(network, lowered):
         assert rows == reference, f"{export}: wiring or shapes differ from ts13"
 
 
-@pytest.mark.parametrize("network", _with({"vww_mobilenet_v1": CLIP_NOT_FUSED}))
+@pytest.mark.parametrize("network", NETWORKS)
 def test_int8_graphs_have_the_same_fusions_and_arena(network, lowered):
     graphs = lowered(network)
     rename = ARCHITECTURE.get(network, ())
