@@ -19,9 +19,14 @@ from hcc.errors import DataError, HccError
 from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
-# Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
-                "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
+# Float-preserving canonicalisation and lowering, in order. From fold-channel-affine on,
+# every exporter's spelling of a network becomes one graph (tf2onnx's BatchNorm as Mul/Add,
+# explicit Pads, ReduceMean pooling, 1x1 classifier convs, clamps, Squeeze/Flatten chains,
+# the order ops are listed in) before anything optimises it.
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic",
+                "fuse-silu", "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d",
+                "fold-channel-affine", "fold-pad", "canonicalize-global-pool", "conv-to-gemm", "canonicalize-clip",
+                "sink-views", "simplify-layout", "fuse-linear", "canonical-order"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]

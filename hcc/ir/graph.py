@@ -57,6 +57,19 @@ class Op:
     def subgraphs(self) -> list["Graph"]:
         return [a for a in self.attrs.values() if isinstance(a, Graph)]
 
+    def reads(self) -> list[Value]:
+        """Values this op reads: its inputs, then every value used inside its subgraphs
+        (their outputs and their ops' inputs, captures of enclosing graphs among them)."""
+        values = [v for v in self.inputs if v is not None]
+        stack = list(self.subgraphs())
+        while stack:
+            sub = stack.pop()
+            values.extend(sub.outputs)
+            for inner in sub.ops:
+                values.extend(v for v in inner.inputs if v is not None)
+                stack.extend(inner.subgraphs())
+        return values
+
     def where(self) -> str:
         """A short description for error messages: op type, node name, source line."""
         parts = [self.kind]

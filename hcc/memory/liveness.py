@@ -68,19 +68,6 @@ def op_label(op: Op, index: int) -> str:
     return op.name or f"{op.kind}#{index}"
 
 
-def _reads(op: Op) -> list[Value]:
-    """Values `op` reads: its inputs, and values used anywhere inside its subgraphs."""
-    values = [v for v in op.inputs if v is not None]
-    stack = list(op.subgraphs())
-    while stack:
-        sub = stack.pop()
-        values.extend(sub.outputs)
-        for inner in sub.ops:
-            values.extend(v for v in inner.inputs if v is not None)
-            stack.extend(inner.subgraphs())
-    return values
-
-
 def _constants_bytes(graph: Graph) -> int:
     total = sum(c.type.nbytes for c in graph.constants)
     for op in graph.ops:
@@ -95,7 +82,7 @@ def analyze_liveness(graph: Graph) -> Liveness:
     io_values = {id(v): v for v in list(graph.inputs) + list(graph.outputs) if not v.is_const}
     last_use: dict[int, int] = {}
     for i, op in enumerate(ops):
-        for v in _reads(op):
+        for v in op.reads():
             last_use[id(v)] = i
 
     buffers: list[Buffer] = []

@@ -153,7 +153,7 @@ class AveragePool(WindowPool):
 
 
 @register
-@channels_last()
+@channels_last(ranks=(3, 4))  # rank 3: after a channels-last Conv1d (TC-ResNet) no Transpose before the pool
 class GlobalAveragePool(MeanOverAxes, OpDef):
     name = "GlobalAveragePool"
     constraints = "int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout"
