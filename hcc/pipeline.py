@@ -32,7 +32,7 @@ CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fo
 STREAMING = ["fuse-conv-block"]
 # A QDQ model quantizes the result of a conv and of the Mul / Add after it (an exporter's
 # batch norm) separately; folding them into one op would compute on other scales than the file's.
-KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm",)
+KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
