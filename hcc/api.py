@@ -278,7 +278,7 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
 
     source = model_source(model, example_input=example_input, metadata=metadata)
     graph = source.load()
-    if is_prequantized(graph):
+    if is_prequantized(graph) or graph.given_quant is not None:
         return _verify_prequantized(source, graph, data, limit=limit, build_c=build_c)
     lower_float(graph)
     calibration = _calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress)
@@ -309,7 +309,9 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
 
 
 def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, build_c):
-    """A full-int8 .tflite has no float model: its int8 reference against the C and TFLM."""
+    """A full-int8 .tflite or a QDQ .onnx keeps its file's scales: its int8 reference against
+    the C and against TFLM (a .tflite) or onnxruntime (a QDQ model)."""
+    from hcc.peers.onnxruntime import ort_available
     from hcc.peers.tflm import tflm_available
     from hcc.pipeline import build_target_graph
     from hcc.verification import load_int8_samples, verify_prequantized
@@ -323,4 +325,6 @@ def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, buil
         from hcc.backend.host import host_runner
 
         c_runner = host_runner(graph)
-    return verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, tflm=tflm_available())
+    qdq = graph.given_quant is not None
+    peer = {"ort": ort_available() and source.path is not None} if qdq else {"tflm": tflm_available()}
+    return verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, **peer)

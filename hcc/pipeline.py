@@ -30,12 +30,20 @@ CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fo
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
+# A QDQ model quantizes the result of a conv and of the Mul / Add after it (an exporter's
+# batch norm) separately; folding them into one op would compute on other scales than the file's.
+KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
 
-def float_passes() -> list[str]:
-    return CANONICALIZE + LAYOUT
+def float_passes(graph: Graph | None = None) -> list[str]:
+    """The float passes; a graph with a QDQ file's own scales skips those that would merge ops
+    the file quantizes separately."""
+    passes = CANONICALIZE + LAYOUT
+    if graph is not None and graph.given_quant is not None:
+        passes = [p for p in passes if p not in KEEPS_QUANTIZED_OPS_APART]
+    return passes
 
 
 def is_prequantized(graph: Graph) -> bool:
@@ -94,7 +102,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
     pre-quantized graph, which is channels-last already)."""
     if is_prequantized(graph):
         return graph
-    return run_passes(graph, float_passes(), after_each=after_each)
+    return run_passes(graph, float_passes(graph), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
@@ -103,6 +111,8 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
     if is_prequantized(graph):
         return graph
+    if graph.given_quant is not None:  # a QDQ model: the file's scales, no calibration
+        return run_passes(graph, ["quantize"], after_each=after_each, context={"given_quant": graph.given_quant})
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
@@ -134,7 +144,7 @@ def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[s
     """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs on `graph`)."""
     if graph is not None and is_prequantized(graph):
         return kernel_passes(streaming)
-    return float_passes() + ["quantize"] + kernel_passes(streaming)
+    return float_passes(graph) + ["quantize"] + kernel_passes(streaming)
 
 
 def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:

@@ -26,6 +26,7 @@ class VerifyReport:
     agreement: float | None
     c_bitexact: float | None = None
     tflm_bitexact: float | None = None  # a .tflite: TFLM's output bytes == the int8 reference's
+    ort_bitexact: float | None = None  # a QDQ .onnx: onnxruntime's output codes == the int8 reference's
     per_layer: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -35,6 +36,8 @@ class VerifyReport:
             out["c_bitexact"] = self.c_bitexact
         if self.tflm_bitexact is not None:
             out["tflm_bitexact"] = self.tflm_bitexact
+        if self.ort_bitexact is not None:
+            out["ort_bitexact"] = self.ort_bitexact
         if self.per_layer:
             out["per_layer"] = self.per_layer
         return out
@@ -143,12 +146,11 @@ def load_int8_samples(path, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
 
 
 def verify_prequantized(model_path, graph: Graph, codes: np.ndarray, labels: np.ndarray, *, c_runner=None,
-                        tflm: bool = True) -> VerifyReport:
-    """A model imported with its own int8 scales (a .tflite): the int8 reference against the
-    compiled C (`c_bitexact`) and against TFLM itself (`tflm_bitexact`), on the same int8 inputs.
-    There is no float model to compare with."""
-    from hcc.peers.tflm import run_tflm
-
+                        tflm: bool = False, ort: bool = False) -> VerifyReport:
+    """A model imported with its own int8 scales (a .tflite, a QDQ .onnx): the int8 reference
+    against the compiled C (`c_bitexact`) and against the runtime the file was made for, on the
+    same int8 inputs: TFLM (`tflm_bitexact`) or onnxruntime's CPU provider (`ort_bitexact`).
+    The float model is not compared with."""
     n = len(codes)
     shape = graph.inputs[0].type.shape
     reference = [run_int8(graph, [codes[i].reshape(shape)], quantized_inputs=True)[0] for i in range(n)]
@@ -157,7 +159,15 @@ def verify_prequantized(model_path, graph: Graph, codes: np.ndarray, labels: np.
     if c_runner is not None:
         c_outputs = c_runner(codes)
         report.c_bitexact = float(np.mean([np.array_equal(np.ravel(c), np.ravel(r)) for c, r in zip(c_outputs, reference)]))
+    if ort:
+        from hcc.peers.onnxruntime import run_ort_codes
+
+        outputs = run_ort_codes(model_path, [codes[i].reshape(shape) for i in range(n)], graph.inputs[0].type.quant,
+                                graph.outputs[0].type.quant)
+        report.ort_bitexact = float(np.mean([np.array_equal(np.ravel(o), np.ravel(r)) for o, r in zip(outputs, reference)]))
     if tflm:
+        from hcc.peers.tflm import run_tflm
+
         outputs = run_tflm(model_path, [[codes[i].reshape(shape)] for i in range(n)], len(graph.outputs))
         report.tflm_bitexact = float(np.mean([np.array_equal(np.ravel(t[0]), np.ravel(r)) for t, r in zip(outputs, reference)]))
     return report

@@ -95,6 +95,7 @@ class Graph:
         self.ops: list[Op] = []
         self.metadata: dict[str, str] = {}
         self.source_path = None  # the file the graph was loaded from (not part of the IR)
+        self.given_quant = None  # a QDQ file's own scales (hcc.frontend.qdq.GivenQuant), used instead of calibration
         self._names: set[str] = set()
         self._counter = itertools.count()
 
@@ -220,6 +221,7 @@ class Graph:
         copy = Graph(self.name, parent)
         copy.metadata = dict(self.metadata)
         copy.source_path = self.source_path
+        copy.given_quant = self.given_quant
         copy._names = set(self._names)
         start = next(self._counter)  # both continue from here: the same fresh names
         self._counter, copy._counter = itertools.count(start), itertools.count(start)
