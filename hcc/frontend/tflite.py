@@ -30,6 +30,7 @@ FULL_INT8_HINT = ("convert to full-int8 with a representative dataset: converter
                   "[tf.lite.Optimize.DEFAULT], converter.representative_dataset = ..., "
                   "converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8], "
                   "converter.inference_input_type = converter.inference_output_type = tf.int8")
+TFLITE = {"numerics": "tflite"}  # the attribute that gives an op TFLM's arithmetic (hcc/ops/base.py)
 _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "float32": DType.float32,
            "uint8": DType.uint8, "int16": DType.int16, "bool": DType.bool}
 # Index tensors that ops read as plain integers (shapes, axes, paddings, permutations).
@@ -242,7 +243,8 @@ def _conv(im: _Importer, op, name: str) -> None:
     inputs = [im.value(op.inputs[0]), im.const(w, weights, wq), _bias(im, op, 2, weights.shape[0], wq, x.scale[0])]
     if inputs[2] is None:
         inputs.pop()
-    y = im.op("Conv", inputs, {"group": group, "pads": pads, "strides": strides, "dilations": dilations, "layout": "NHWC"},
+    y = im.op("Conv", inputs, {"group": group, "pads": pads, "strides": strides, "dilations": dilations, "layout": "NHWC",
+                               **TFLITE},
               out, name, im.result_name(op, o.get("fused_activation_function", 0)))
     im.finish(y, op.outputs[0], o.get("fused_activation_function", 0), name)
 
@@ -268,7 +270,7 @@ def _fully_connected(im: _Importer, op, name: str) -> None:
     relu = int(ACTIVATIONS.get(act) == "RELU")
     rows_out = rows_shape + (n,)
     reshaped = rows_out != tuple(out.shape)
-    y = im.op("FullyConnected", inputs, {"clamp": RELU if relu else NO_CLAMP},
+    y = im.op("FullyConnected", inputs, {"clamp": RELU if relu else NO_CLAMP, **TFLITE},
               TFLiteTensor(-1, "", rows_out, out.dtype, None, out.scale, out.zero_point),
               name, None if reshaped else im.result_name(op, 0 if relu else act))
     if reshaped:
@@ -281,7 +283,7 @@ def _binary(kind: str):
     def convert(im: _Importer, op, name: str) -> None:
         _, out = _tensors(im, op)
         act = op.options.get("fused_activation_function", 0)
-        y = im.op(kind, [im.value(op.inputs[0]), im.value(op.inputs[1])], {}, out, name, im.result_name(op, act))
+        y = im.op(kind, [im.value(op.inputs[0]), im.value(op.inputs[1])], dict(TFLITE), out, name, im.result_name(op, act))
         im.finish(y, op.outputs[0], op.options.get("fused_activation_function", 0), name)
     return convert
 
@@ -294,7 +296,7 @@ def _pool(kind: str):
         attrs = {"kernel_shape": kernel, "strides": strides, "dilations": [1, 1],
                  "pads": _window_pads(o, x.shape[1:3], out.shape[1:3], kernel, strides), "layout": "NHWC"}
         if kind == "AveragePool":
-            attrs["count_include_pad"] = 0
+            attrs.update(count_include_pad=0, **TFLITE)
         y = im.op(kind, [im.value(op.inputs[0])], attrs, out, name, im.result_name(op, o.get("fused_activation_function", 0)))
         im.finish(y, op.outputs[0], o.get("fused_activation_function", 0), name)
     return convert
@@ -303,7 +305,7 @@ def _pool(kind: str):
 def _unary(kind: str):
     def convert(im: _Importer, op, name: str) -> None:
         _, out = _tensors(im, op)
-        im.values[op.outputs[0]] = im.op(kind, [im.value(op.inputs[0])], {}, out, name, out.name)
+        im.values[op.outputs[0]] = im.op(kind, [im.value(op.inputs[0])], dict(TFLITE), out, name, out.name)
     return convert
 
 
@@ -319,7 +321,7 @@ def _softmax(im: _Importer, op, name: str) -> None:
     if beta != 1.0:
         raise UnsupportedOpError(f"{im.path}: SOFTMAX '{name}' has beta {beta}; hcc supports beta = 1")
     _, out = _tensors(im, op)
-    im.values[op.outputs[0]] = im.op("Softmax", [im.value(op.inputs[0])], {"axis": -1}, out, name, out.name)
+    im.values[op.outputs[0]] = im.op("Softmax", [im.value(op.inputs[0])], {"axis": -1, **TFLITE}, out, name, out.name)
 
 
 def _index_data(im: _Importer, op, position: int) -> np.ndarray:
@@ -334,7 +336,7 @@ def _mean(im: _Importer, op, name: str) -> None:
     axes = _index_data(im, op, 1).reshape(-1)
     keep = int(bool(op.options.get("keep_dims", False)))
     im.values[op.outputs[0]] = im.op("ReduceMean", [im.value(op.inputs[0]), im.index_const(name + ".axes", axes)],
-                                     {"keepdims": keep}, out, name, out.name)
+                                     {"keepdims": keep, **TFLITE}, out, name, out.name)
 
 
 def _reshape(im: _Importer, op, name: str) -> None:
