@@ -35,7 +35,7 @@ _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "floa
            "uint8": DType.uint8, "int16": DType.int16, "bool": DType.bool}
 # Index tensors that ops read as plain integers (shapes, axes, paddings, permutations).
 _INDEX_INPUTS = {"RESHAPE": (1,), "MEAN": (1,), "PAD": (1,), "PADV2": (1,), "TRANSPOSE": (1,),
-                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,)}
+                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,), "SPLIT_V": (1, 2)}
 
 
 
@@ -129,6 +129,26 @@ class _Importer:
                                    f"declares {list(declared)} for '{out_tensor.name}'")
         out.type = TensorType(out.type.shape, _DTYPES[out_tensor.dtype], self.qparams(out_tensor))
         return out
+
+    def split(self, x: Value, axis: int, sizes, out_tensors, name: str, out_names) -> list[Value]:
+        """A Split of `x` into parts of `sizes` along `axis`, each part checked against its
+        tensor and keeping the input's quantization (TFLM copies the codes)."""
+        split = self.index_const(name + ".split", sizes)
+        op = self.graph.make_op("Split", [x, split], {"axis": axis, "num_outputs": len(sizes)},
+                                name=self.graph.unique_name(name), out_names=[self.graph.unique_name(n) for n in out_names])
+        for value, t in zip(op.outputs, out_tensors):
+            if value.type.shape != tuple(t.shape):
+                raise ModelImportError(f"{self.path}: op '{name}' (Split) gives shape {list(value.type.shape)}, the file "
+                                       f"declares {list(t.shape)} for '{t.name}'")
+            self.check_same_quant(x, t, name)
+        return op.outputs
+
+    def check_same_quant(self, x: Value, t: TFLiteTensor, name: str) -> None:
+        """Ops that move codes (TFLM copies bytes) need the output quantized as the input."""
+        q = self.qparams(t)
+        if q is not None and x.type.quant is not None and (q.scale, q.zero_point) != (x.type.quant.scale, x.type.quant.zero_point):
+            raise UnsupportedOpError(f"{self.path}: op '{name}' changes the quantization of the codes it moves "
+                                     f"('{t.name}'); TFLM copies them as they are")
 
     def finish(self, top, out_index: int, activation: int, name: str) -> None:
         """Bind the op's result, inserting the fused activation as the IR op that follows."""
@@ -399,6 +419,36 @@ def _strided_slice(im: _Importer, op, name: str) -> None:
     im.values[op.outputs[0]] = y
 
 
+def _split(im: _Importer, op, name: str) -> None:
+    """SPLIT (axis, x; num_splits equal parts) and SPLIT_V (x, size_splits, axis)."""
+    outs = [im.model.tensors[i] for i in op.outputs]
+    if op.opcode == "SPLIT":
+        axis, x = int(_index_data(im, op, 0).reshape(-1)[0]), im.value(op.inputs[1])
+        sizes = [x.type.shape[axis] // len(outs)] * len(outs)
+    else:
+        x, axis = im.value(op.inputs[0]), int(_index_data(im, op, 2).reshape(-1)[0])
+        sizes = [int(s) for s in _index_data(im, op, 1).reshape(-1)]
+        if -1 in sizes:  # one part takes the rest
+            sizes[sizes.index(-1)] = x.type.shape[axis] - (sum(sizes) + 1)
+    parts = im.split(x, axis % x.type.rank, sizes, outs, name, [t.name for t in outs])
+    for i, part in zip(op.outputs, parts):
+        im.values[i] = part
+
+
+def _unpack(im: _Importer, op, name: str) -> None:
+    """UNPACK: `num` parts of size 1 along `axis`, each reshaped without that axis."""
+    x = im.value(op.inputs[0])
+    axis = op.options.get("axis", 0) % x.type.rank
+    outs = [im.model.tensors[i] for i in op.outputs]
+    kept = tuple(d for a, d in enumerate(x.type.shape) if a != axis)
+    parts = im.split(x, axis, [1] * len(outs), [TFLiteTensor(-1, t.name, x.type.shape[:axis] + (1,) + kept[axis:], t.dtype,
+                                                              None, t.scale, t.zero_point) for t in outs],
+                     name, [f"{t.name}.part" for t in outs])
+    for i, t, part in zip(op.outputs, outs, parts):
+        im.values[i] = im.op("Reshape", [part, im.index_const(f"{name}.{t.name}.shape", t.shape)], {}, t,
+                             f"{name}.{len(im.values)}", t.name)
+
+
 _IMPORTERS = {
     "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected,
     "ADD": _binary("Add"), "SUB": _binary("Sub"), "MUL": _binary("Mul"),
@@ -406,6 +456,7 @@ _IMPORTERS = {
     "MEAN": _mean, "SOFTMAX": _softmax, "LOGISTIC": _unary("Sigmoid"), "TANH": _unary("Tanh"),
     "RELU": _unary("Relu"), "RELU6": _relu6,
     "RESHAPE": _reshape, "SQUEEZE": _reshape, "EXPAND_DIMS": _reshape, "TRANSPOSE": _transpose,
+    "SPLIT": _split, "SPLIT_V": _split, "UNPACK": _unpack,
     "CONCATENATION": _concat, "PAD": _pad, "PADV2": _pad, "STRIDED_SLICE": _strided_slice,
 }
 

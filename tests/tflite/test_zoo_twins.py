@@ -19,8 +19,7 @@ ZOO = sorted((Path(__file__).resolve().parents[2] / "models" / "zoo").glob("*.tf
 SAMPLES = 8
 # Twins whose ops the importer does not take yet (issue 16): strict, so a twin that starts
 # importing fails here until it is moved out of this list.
-NOT_YET = {"kws_gru_keras.int8": "SPLIT, UNPACK", "kws_lstm_keras.int8": "SPLIT, UNPACK",
-           "unet_tiny.onnx2tf.int8": "its up-sampling and activation ops"}
+NOT_YET = {"unet_tiny.onnx2tf.int8": "its up-sampling and activation ops"}
 
 
 def _param(path):
