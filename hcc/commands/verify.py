@@ -69,6 +69,8 @@ def _print_report(report) -> None:
     click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
     if report.c_bitexact is not None:
         click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
+    if report.c_skipped is not None:
+        click.echo(f"C bit-exact     not built: {report.c_skipped}")
     if report.tflm_bitexact is not None:
         click.echo(f"TFLM bit-exact  {_pct(report.tflm_bitexact)}  (TFLM output == int8 reference)")
     if report.per_layer:
