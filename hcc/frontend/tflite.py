@@ -159,7 +159,7 @@ class _Importer:
         elif act == "RELU":
             out = self.op("Relu", [top], {}, t, name + ".relu", t.name)
         elif act in ("RELU6", "RELU_N1_TO_1"):
-            out = self.op("Clip", [top, *self.clip_bounds(name, act, t)], {}, t, name + "." + act.lower(), t.name)
+            out = self.op("Clip", [top, *self.clip_bounds(name, act, t)], dict(TFLITE), t, name + "." + act.lower(), t.name)
         else:
             raise UnsupportedOpError(f"{self.path}: op '{name}': fused {act} is not supported")
         self.values[out_index] = out
@@ -329,11 +329,34 @@ def _unary(kind: str):
     return convert
 
 
+def _leaky_relu(im: _Importer, op, name: str) -> None:
+    _, out = _tensors(im, op)
+    alpha = float(op.options.get("alpha", 0.2))
+    im.values[op.outputs[0]] = im.op("LeakyRelu", [im.value(op.inputs[0])], {"alpha": alpha, **TFLITE}, out, name, out.name)
+
+
+def _prelu(im: _Importer, op, name: str) -> None:
+    """PRELU: the alpha stays int8 with its own parameters (TFLM multiplies the codes)."""
+    (x, alpha), out = _tensors(im, op)
+    if alpha.data is None or alpha.dtype != "int8" or not alpha.quantized or len(alpha.scale) != 1:
+        raise UnsupportedOpError(f"{im.path}: PRELU '{name}' needs a constant int8 alpha quantized per tensor")
+    im.values[op.outputs[0]] = im.op("PRelu", [im.value(op.inputs[0]), im.value(op.inputs[1])], dict(TFLITE), out,
+                                     name, out.name)
+
+
+def _quantize(im: _Importer, op, name: str) -> None:
+    """QUANTIZE int8 -> int8 (a requantization); a float input is the model's float input (refused earlier)."""
+    (x, *_), out = _tensors(im, op)
+    if x.dtype != "int8" or out.dtype != "int8":
+        raise UnsupportedOpError(f"{im.path}: QUANTIZE '{name}' from {x.dtype} to {out.dtype}; hcc imports int8 -> int8")
+    im.values[op.outputs[0]] = im.op("Requantize", [im.value(op.inputs[0])], dict(TFLITE), out, name, out.name)
+
+
 def _relu6(im: _Importer, op, name: str) -> None:
     """RELU6 clamps the input's codes (TFLM's Relu6Quantized reads only the input's parameters)."""
     (x, *_), out = _tensors(im, op)
     bounds = im.clip_bounds(name, "RELU6", x)
-    im.values[op.outputs[0]] = im.op("Clip", [im.value(op.inputs[0]), *bounds], {}, out, name, out.name)
+    im.values[op.outputs[0]] = im.op("Clip", [im.value(op.inputs[0]), *bounds], dict(TFLITE), out, name, out.name)
 
 
 def _softmax(im: _Importer, op, name: str) -> None:
@@ -454,7 +477,8 @@ _IMPORTERS = {
     "ADD": _binary("Add"), "SUB": _binary("Sub"), "MUL": _binary("Mul"),
     "AVERAGE_POOL_2D": _pool("AveragePool"), "MAX_POOL_2D": _pool("MaxPool"),
     "MEAN": _mean, "SOFTMAX": _softmax, "LOGISTIC": _unary("Sigmoid"), "TANH": _unary("Tanh"),
-    "RELU": _unary("Relu"), "RELU6": _relu6,
+    "RELU": _unary("Relu"), "RELU6": _relu6, "HARD_SWISH": _unary("HardSwish"), "LEAKY_RELU": _leaky_relu,
+    "QUANTIZE": _quantize, "PRELU": _prelu,
     "RESHAPE": _reshape, "SQUEEZE": _reshape, "EXPAND_DIMS": _reshape, "TRANSPOSE": _transpose,
     "SPLIT": _split, "SPLIT_V": _split, "UNPACK": _unpack,
     "CONCATENATION": _concat, "PAD": _pad, "PADV2": _pad, "STRIDED_SLICE": _strided_slice,

@@ -90,6 +90,19 @@ void hcc_tflm_mean_s8(const int8_t *input, int32_t outer, int32_t count, int32_t
 void hcc_tflm_softmax_s8(const int8_t *input, int32_t rows, int32_t n, const int32_t *exp_table,
                          int32_t diff_min, int8_t *output);
 
+/* ---- tflm_prelu_s8.c ----------------------------------------------------------------------- */
+
+/* d = x - z_in; q = saturate(z_out + (d >= 0 ? mbqm(d, m_pos, s_pos) : mbqm(d (alpha - z_alpha), m_neg, s_neg)))
+ * (tflite_numerics.prelu_int8), alpha indexed through shape's b strides (a is x, the result's
+ * shape). output may be x. */
+typedef struct {
+    int32_t z_in, z_alpha, z_out;
+    int32_t m_pos, s_pos, m_neg, s_neg;
+} hcc_tflm_prelu_params_t;
+
+void hcc_tflm_prelu_s8(const hcc_tflm_prelu_params_t *p, const hcc_broadcast_shape_t *shape, const int8_t *x,
+                       const int8_t *alpha, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif
