@@ -344,6 +344,22 @@ def _prelu(im: _Importer, op, name: str) -> None:
                                      name, out.name)
 
 
+def _resize(mode: str):
+    def convert(im: _Importer, op, name: str) -> None:
+        """RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR (NHWC): the flags as a coordinate mode, the
+        output size from the file; TFLM's index and rounding rules through numerics "tflite"."""
+        (x, *_), out = _tensors(im, op)
+        o = op.options
+        align, half = bool(o.get("align_corners", False)), bool(o.get("half_pixel_centers", False))
+        coordinates = "align_corners" if align else "half_pixel" if half else "asymmetric"
+        im.check_same_quant(im.value(op.inputs[0]), out, name)
+        attrs = {"mode": mode, "coordinate_transformation_mode": coordinates,
+                 "nearest_mode": "round_prefer_ceil" if align else "floor",
+                 "scales": [float(o_ / i_) for o_, i_ in zip(out.shape, x.shape)], "sizes": list(out.shape), **TFLITE}
+        im.values[op.outputs[0]] = im.op("Resize", [im.value(op.inputs[0])], attrs, out, name, out.name)
+    return convert
+
+
 def _quantize(im: _Importer, op, name: str) -> None:
     """QUANTIZE int8 -> int8 (a requantization); a float input is the model's float input (refused earlier)."""
     (x, *_), out = _tensors(im, op)
@@ -479,6 +495,7 @@ _IMPORTERS = {
     "MEAN": _mean, "SOFTMAX": _softmax, "LOGISTIC": _unary("Sigmoid"), "TANH": _unary("Tanh"),
     "RELU": _unary("Relu"), "RELU6": _relu6, "HARD_SWISH": _unary("HardSwish"), "LEAKY_RELU": _leaky_relu,
     "QUANTIZE": _quantize, "PRELU": _prelu,
+    "RESIZE_BILINEAR": _resize("linear"), "RESIZE_NEAREST_NEIGHBOR": _resize("nearest"),
     "RESHAPE": _reshape, "SQUEEZE": _reshape, "EXPAND_DIMS": _reshape, "TRANSPOSE": _transpose,
     "SPLIT": _split, "SPLIT_V": _split, "UNPACK": _unpack,
     "CONCATENATION": _concat, "PAD": _pad, "PADV2": _pad, "STRIDED_SLICE": _strided_slice,

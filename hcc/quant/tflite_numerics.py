@@ -571,6 +571,12 @@ def _interpolation_indices(out_size: int, in_size: int, align_corners: bool, hal
     return scaled, lower, upper
 
 
+def bilinear_taps(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool):
+    """(lower, upper, Q10 weight of upper) per output index of one axis of ResizeBilinearInteger."""
+    scaled, lower, upper = _interpolation_indices(out_size, in_size, align_corners, half_pixel_centers)
+    return lower, upper, scaled - (1 << 10) * lower
+
+
 def resize_bilinear_int8(x, out_hw, align_corners: bool, half_pixel_centers: bool) -> np.ndarray:
     """ResizeBilinearInteger (reference_ops), x [H, W, C] raw codes (input and output share
     their quantization): 10-bit fixed-point positions, products summed in int64, then
