@@ -35,7 +35,8 @@ _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "floa
            "uint8": DType.uint8, "int16": DType.int16, "bool": DType.bool}
 # Index tensors that ops read as plain integers (shapes, axes, paddings, permutations).
 _INDEX_INPUTS = {"RESHAPE": (1,), "MEAN": (1,), "PAD": (1,), "PADV2": (1,), "TRANSPOSE": (1,),
-                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,), "SPLIT_V": (1, 2)}
+                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,), "SPLIT_V": (1, 2),
+                 "TRANSPOSE_CONV": (0,), "RESIZE_BILINEAR": (1,), "RESIZE_NEAREST_NEIGHBOR": (1,)}
 
 
 
@@ -269,6 +270,35 @@ def _conv(im: _Importer, op, name: str) -> None:
     im.finish(y, op.outputs[0], o.get("fused_activation_function", 0), name)
 
 
+def _transpose_conv(im: _Importer, op, name: str) -> None:
+    """TRANSPOSE_CONV (output_shape, weights OHWI, x[, bias]) -> TransposedConv: weights
+    [O, I, KH, KW]; SAME puts the odd pixel of the crop at the end (TFLite's padding), the
+    output size from the file's output shape."""
+    (_, w, x, *_), out = _tensors(im, op)
+    o = op.options
+    if w.data is None:
+        raise ModelImportError(f"{im.path}: TRANSPOSE_CONV '{name}' has non-constant weights")
+    wq = _weights_quant(im, w, 0)
+    weights = np.ascontiguousarray(np.transpose(w.data, (0, 3, 1, 2)))
+    strides = [o.get("stride_h", 1), o.get("stride_w", 1)]
+    begin, end, extra = [], [], []
+    for axis, (size_in, size_out, k, s) in enumerate(zip(x.shape[1:3], out.shape[1:3], weights.shape[2:], strides)):
+        full = s * (size_in - 1) + k
+        top = same_padding(size_out, size_in, k, s)[0] if o.get("padding", 0) == 0 else 0
+        bottom = full - top - size_out
+        begin.append(top)
+        end.append(max(bottom, 0))
+        extra.append(max(-bottom, 0))
+    inputs = [im.value(op.inputs[2]), im.const(w, weights, wq), _bias(im, op, 3, weights.shape[0], wq, x.scale[0])]
+    if inputs[2] is None:
+        inputs.pop()
+    act = o.get("fused_activation_function", 0)
+    y = im.op("TransposedConv", inputs, {"group": 1, "pads": begin + end, "strides": strides, "dilations": [1, 1],
+                                         "output_padding": extra, "layout": "NHWC", **TFLITE},
+              out, name, im.result_name(op, act))
+    im.finish(y, op.outputs[0], act, name)
+
+
 def _fully_connected(im: _Importer, op, name: str) -> None:
     (x, w, *_), out = _tensors(im, op)
     o = op.options
@@ -489,7 +519,7 @@ def _unpack(im: _Importer, op, name: str) -> None:
 
 
 _IMPORTERS = {
-    "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected,
+    "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected, "TRANSPOSE_CONV": _transpose_conv,
     "ADD": _binary("Add"), "SUB": _binary("Sub"), "MUL": _binary("Mul"),
     "AVERAGE_POOL_2D": _pool("AveragePool"), "MAX_POOL_2D": _pool("MaxPool"),
     "MEAN": _mean, "SOFTMAX": _softmax, "LOGISTIC": _unary("Sigmoid"), "TANH": _unary("Tanh"),
