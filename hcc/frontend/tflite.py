@@ -158,7 +158,7 @@ class _Importer:
         if act == "NONE":
             out = top
         elif act == "RELU":
-            out = self.op("Relu", [top], {}, t, name + ".relu", t.name)
+            out = self.op("Relu", [top], dict(TFLITE), t, name + ".relu", t.name)
         elif act in ("RELU6", "RELU_N1_TO_1"):
             out = self.op("Clip", [top, *self.clip_bounds(name, act, t)], dict(TFLITE), t, name + "." + act.lower(), t.name)
         else:
