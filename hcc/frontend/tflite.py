@@ -35,7 +35,7 @@ _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "floa
            "uint8": DType.uint8, "int16": DType.int16, "bool": DType.bool}
 # Index tensors that ops read as plain integers (shapes, axes, paddings, permutations).
 _INDEX_INPUTS = {"RESHAPE": (1,), "MEAN": (1,), "PAD": (1,), "PADV2": (1,), "TRANSPOSE": (1,),
-                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,), "SPLIT_V": (1, 2),
+                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,),
                  "TRANSPOSE_CONV": (0,), "RESIZE_BILINEAR": (1,), "RESIZE_NEAREST_NEIGHBOR": (1,)}
 
 
@@ -489,16 +489,11 @@ def _strided_slice(im: _Importer, op, name: str) -> None:
 
 
 def _split(im: _Importer, op, name: str) -> None:
-    """SPLIT (axis, x; num_splits equal parts) and SPLIT_V (x, size_splits, axis)."""
+    """SPLIT (axis, x): num_splits equal parts. (SPLIT_V is not imported: TensorFlow 2.21's
+    converter leaves it in float, so no int8 test model exists.)"""
     outs = [im.model.tensors[i] for i in op.outputs]
-    if op.opcode == "SPLIT":
-        axis, x = int(_index_data(im, op, 0).reshape(-1)[0]), im.value(op.inputs[1])
-        sizes = [x.type.shape[axis] // len(outs)] * len(outs)
-    else:
-        x, axis = im.value(op.inputs[0]), int(_index_data(im, op, 2).reshape(-1)[0])
-        sizes = [int(s) for s in _index_data(im, op, 1).reshape(-1)]
-        if -1 in sizes:  # one part takes the rest
-            sizes[sizes.index(-1)] = x.type.shape[axis] - (sum(sizes) + 1)
+    axis, x = int(_index_data(im, op, 0).reshape(-1)[0]), im.value(op.inputs[1])
+    sizes = [x.type.shape[axis] // len(outs)] * len(outs)
     parts = im.split(x, axis % x.type.rank, sizes, outs, name, [t.name for t in outs])
     for i, part in zip(op.outputs, parts):
         im.values[i] = part
@@ -527,7 +522,7 @@ _IMPORTERS = {
     "QUANTIZE": _quantize, "PRELU": _prelu,
     "RESIZE_BILINEAR": _resize("linear"), "RESIZE_NEAREST_NEIGHBOR": _resize("nearest"),
     "RESHAPE": _reshape, "SQUEEZE": _reshape, "EXPAND_DIMS": _reshape, "TRANSPOSE": _transpose,
-    "SPLIT": _split, "SPLIT_V": _split, "UNPACK": _unpack,
+    "SPLIT": _split, "UNPACK": _unpack,
     "CONCATENATION": _concat, "PAD": _pad, "PADV2": _pad, "STRIDED_SLICE": _strided_slice,
 }
 

@@ -241,12 +241,35 @@ def resnet_mini():
     return _model([x], layers.Dense(4)(y))
 
 
+def split():
+    """SPLIT into three equal parts, recombined (the C API has one output)."""
+    (x,) = _inputs((12,))
+    parts = layers.Lambda(lambda t: tf.split(t, 3, axis=-1))(x)
+    return _model([x], layers.Add()([layers.Multiply()([parts[0], parts[1]]), parts[2]]))
+
+
+def unpack():
+    """UNPACK along the time axis of a sequence, two steps added (as Keras unrolls RNNs)."""
+    (x,) = _inputs((4, 6))
+    steps = layers.Lambda(lambda t: tf.unstack(t, axis=1))(x)
+    return _model([x], layers.Add()([steps[0], steps[3]]))
+
+
+def requantize():
+    """The input concatenated into two differently scaled results: the converter requantizes it for one
+    of them (QUANTIZE int8 -> int8)."""
+    (x,) = _inputs((8,))
+    wide = layers.Concatenate()([x, layers.Lambda(lambda t: t * 5.0 + 1.0)(x)])
+    narrow = layers.Concatenate()([x, layers.Lambda(lambda t: t * 0.1)(x)])
+    return _model([x], layers.Add()([wide, narrow]))
+
+
 MODELS = {f.__name__: f for f in [
     conv_relu, conv_strided_valid, conv_dilated_same, depthwise_relu6, depthwise_multiplier, dense, dense_rows,
     add, add_relu, add_broadcast, sub, mul, mul_broadcast, avgpool_valid, avgpool_same, maxpool_same,
     global_avgpool, mean_axis, softmax, softmax_rows, logistic, tanh, hard_swish, leaky_relu, relu6, relu, prelu,
     resize_bilinear, resize_bilinear_align, resize_nearest, concat, pad, transpose_conv,
-    reshape_strided_transpose, ds_cnn_mini, resnet_mini, dense_per_tensor]}
+    reshape_strided_transpose, ds_cnn_mini, resnet_mini, dense_per_tensor, split, unpack, requantize]}
 
 
 def convert(model: keras.Model, seed: int) -> bytes:

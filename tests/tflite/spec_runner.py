@@ -60,16 +60,10 @@ def run_spec(model: TFLiteModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
         x = val(op.inputs[0]) if op.inputs else None
         s_in, z_in = (ins[0].scale[0], ins[0].zero_point[0]) if ins and ins[0].quantized else (None, None)
         s_out, z_out = (out.scale[0], out.zero_point[0]) if out.quantized else (None, None)
-        if name in ("SPLIT", "SPLIT_V", "UNPACK"):  # the codes as they are, several outputs
+        if name in ("SPLIT", "UNPACK"):  # the codes as they are, several outputs
             if name == "SPLIT":
                 data, axis = val(op.inputs[1]), int(np.ravel(val(op.inputs[0]))[0])
                 parts = np.split(data, len(op.outputs), axis=axis)
-            elif name == "SPLIT_V":
-                data, axis = x, int(np.ravel(val(op.inputs[2]))[0])
-                sizes = [int(s) for s in np.ravel(val(op.inputs[1]))]
-                if -1 in sizes:
-                    sizes[sizes.index(-1)] = data.shape[axis] - (sum(sizes) + 1)
-                parts = np.split(data, np.cumsum(sizes)[:-1], axis=axis)
             else:
                 parts = [np.take(x, i, axis=o.get("axis", 0)) for i in range(x.shape[o.get("axis", 0)])]
             for i, part in zip(op.outputs, parts):
