@@ -381,7 +381,8 @@ def _resize(mode: str):
         (x, *_), out = _tensors(im, op)
         o = op.options
         align, half = bool(o.get("align_corners", False)), bool(o.get("half_pixel_centers", False))
-        coordinates = "align_corners" if align else "half_pixel" if half else "asymmetric"
+        half_pixel = "half_pixel" if mode == "linear" else "tf_half_pixel_for_nn"  # TensorFlow's rule, in ONNX's names
+        coordinates = "align_corners" if align else half_pixel if half else "asymmetric"
         im.check_same_quant(im.value(op.inputs[0]), out, name)
         attrs = {"mode": mode, "coordinate_transformation_mode": coordinates,
                  "nearest_mode": "round_prefer_ceil" if align else "floor",

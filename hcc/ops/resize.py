@@ -14,8 +14,8 @@ adjacent resized axes.
 numerics "tflite" (a .tflite's RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR, NHWC, the resized
 axes 1 and 2): TFLM's index and fixed-point rules (hcc/quant/tflite_numerics.py), with the
 coordinate mode standing for TFLite's flags: asymmetric (neither), align_corners, or
-half_pixel (half_pixel_centers; for nearest that is ONNX's tf_half_pixel_for_nn, so the
-float semantics of such an op are not ONNX's: it exists only in imported int8 graphs).
+half_pixel_centers (half_pixel for bilinear, tf_half_pixel_for_nn for nearest, the ONNX
+modes with the same float semantics).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from hcc.quant.params import scale_zp
 
 _MODES = ("nearest", "linear", "cubic")
 _COORDINATES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
-                "tf_crop_and_resize")
+                "tf_crop_and_resize", "tf_half_pixel_for_nn")
 _NEAREST = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
@@ -170,12 +170,13 @@ class Resize(OpDef):
     # -- int8 and C -----------------------------------------------------------------------------
     def tflite_flags(self, op) -> tuple[bool, bool]:
         """(align_corners, half_pixel_centers) of TFLite's resize ops, from the coordinate mode."""
-        flags = {"asymmetric": (False, False), "align_corners": (True, False), "half_pixel": (False, True)}
+        flags = {"asymmetric": (False, False), "align_corners": (True, False), "half_pixel": (False, True),
+                 "tf_half_pixel_for_nn": (False, True)}
         mode = op.attrs["coordinate_transformation_mode"]
         shape = op.inputs[0].type.shape
         if mode not in flags or len(shape) != 4 or any(a not in (1, 2) for a in self.resized_axes(op)):
             raise UnsupportedOpError(f"{op.where()}: TFLite numerics resize axes 1 and 2 of NHWC with the asymmetric, "
-                                     "align_corners or half_pixel rule")
+                                     "align_corners, half_pixel or tf_half_pixel_for_nn rule")
         return flags[mode]
 
     def tflite_bilinear(self, op) -> dict:

@@ -338,9 +338,20 @@ def make_bad() -> None:
     print("bad models:", sorted(p.name for p in bad.glob("*.tflite")))
 
 
+def make_unsupported() -> None:
+    """bad/unsupported_ops.tflite: int8 ops hcc does not import (REDUCE_MAX, SQUARED_DIFFERENCE)."""
+    keras.utils.set_random_seed(98)
+    (x,) = _inputs((6, 5))
+    peak = layers.Lambda(lambda t: tf.reduce_max(t, axis=1))(x)
+    model = _model([x], layers.Lambda(lambda t: tf.math.squared_difference(t, 0.5))(peak))
+    (OUT.parent / "bad" / "unsupported_ops.tflite").write_bytes(convert(model, seed=97))
+
+
 def main(names: list[str]) -> None:
     if names == ["bad"]:
         return make_bad()
+    if names == ["unsupported"]:
+        return make_unsupported()
     OUT.mkdir(parents=True, exist_ok=True)
     for i, (name, build) in enumerate(MODELS.items()):
         if names and name not in names:
