@@ -62,3 +62,23 @@ def test_zoo_twin_c_equals_reference_equals_tflm(name):
     if not tflm_available():
         pytest.skip("tflite-micro is not installed (pip install '.[reference]')")
     assert np.array_equal(np.stack([t[0].reshape(-1) for t in run_tflm(path, samples)]), reference)
+
+
+@needs_tflm
+def test_hcc_numerics_on_the_same_graph_differ_from_tflm():
+    """The attribute is what carries TFLM's arithmetic: the autoencoder's graph with every op
+    switched to hcc's own rounding (single rounding, hcc's multipliers) no longer gives TFLM's
+    bytes on random inputs, while with "tflite" it does."""
+    path = ZOO_DIR / "ad_autoencoder_keras.int8.tflite"
+    graph = build_target_graph(load_model(path))
+    samples = sample_inputs([graph.inputs[0].type.shape], 16, seed=3)
+    want = [t[0] for t in run_tflm(path, samples)]
+
+    def same(g):
+        return [np.array_equal(run_int8(g, s, quantized_inputs=True)[0], w) for s, w in zip(samples, want)]
+
+    assert all(same(graph))
+    for op in graph.ops:
+        if "numerics" in op.attrs:
+            op.attrs["numerics"] = "hcc"
+    assert not all(same(graph))
