@@ -1,19 +1,13 @@
 """What an operator file imports: the OpDef interface and @register (defined at the bottom
 of hcc, in hcc/ir/opdef.py, so the IR never imports hcc.ops), plus sizes the ops share."""
 
-from hcc.ir.opdef import REQUIRED, OpDef, get_op, register
+from hcc.ir.opdef import NUMERICS, REQUIRED, OpDef, get_op, register
 
 __all__ = ["OpDef", "REQUIRED", "register", "get_op", "REQUANT_TERMS_BYTES", "NUMERICS", "tflite_numerics"]
 
 # sizeof(hcc_requant_hoisted_t) (runtime_c/include/hcc_kernels.h): the per-channel
 # requantization terms the dense 3x3 conv and the fully connected kernel keep in scratch.
 REQUANT_TERMS_BYTES = 24
-
-# The `numerics` attribute of the ops with integer arithmetic: "hcc" (hcc's own, single
-# rounding; what calibration and quantize produce) or "tflite" (TFLite Micro's reference
-# kernels bit for bit: a full-int8 .tflite's ops, hcc/frontend/tflite.py). The op's
-# int8_params derives its constants for the one or the other (hcc/quant/tflite_numerics.py).
-NUMERICS = {"numerics": "hcc"}
 
 
 def tflite_numerics(op) -> bool:
