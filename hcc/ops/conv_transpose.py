@@ -174,7 +174,7 @@ class TransposedConv(OpDef):
     name = "TransposedConv"
     onnx_names = ("hcc.TransposedConv",)  # made by lower-conv-transpose, never imported
     constraints = ("1-D and 2-D; NHWC, batch 1 (made by lower-conv-transpose from ConvTranspose with constant "
-                   "weights); clamp: the fused Relu / Clip")
+                   "weights); clamp: the fused Relu / Clip; numerics \"tflite\": 2-D (hcc_tflm_conv_transpose2d_s8)")
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "output_padding": REQUIRED,
              "clamp": NO_CLAMP, **NUMERICS}
     weight_inputs = {1: 0}

@@ -47,7 +47,7 @@ def _tflite_multipliers(x, w, y) -> tuple[np.ndarray, np.ndarray]:
 class FullyConnected(OpDef):
     name = "FullyConnected"
     constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
-                   "clamp: the fused Relu / Clip")
+                   "clamp: the fused Relu / Clip; numerics \"tflite\": hcc_tflm_fully_connected_s8")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)

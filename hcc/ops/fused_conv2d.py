@@ -264,7 +264,8 @@ class FusedConv2d(OpDef):
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_tflm_conv_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
-    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; fuse-activation)"
+    constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
+                   "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8)")
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)

@@ -33,7 +33,7 @@ def reduce_view(op, axes) -> tuple[int, int, int]:
 class MeanOverAxes:
     """int8 and C of a mean over `reduced_axes(op)`: one multiplier s_in / (s_out * n)."""
 
-    c_kernels = ("hcc_mean_s8", "hcc_tflm_mean_s8")
+    c_kernels = ("hcc_mean_s8",)
     c_kernels_float = ("hcc_mean_f32",)
 
     def int8_params(self, op) -> dict:
@@ -137,6 +137,7 @@ class ReduceMean(MeanOverAxes, Reduce):
     constraints = f"{Reduce.constraints}. {_ADJACENT}: hcc_mean_s8 (numerics \"tflite\": hcc_tflm_mean_s8)"
     fn = staticmethod(np.mean)
     attrs = {**Reduce.attrs, **NUMERICS}
+    c_kernels = ("hcc_mean_s8", "hcc_tflm_mean_s8")
 
 
 def _max(x, axis, keepdims):
