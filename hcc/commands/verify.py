@@ -34,10 +34,10 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
     Exit code 4 when the C does not match the reference bit for bit.
     
     A full-int8 .tflite has no float model: DATA is an .npz whose 'x' holds int8
-    input codes (or floats, quantized with the input's parameters), and the report
-    adds tflm_bitexact: the fraction of samples on which TFLM (the tflite-micro
-    package) gives exactly the int8 reference's output bytes. Exit 4 when the C
-    or TFLM differ.
+    input codes (or floats, quantized with the input's parameters); a model with
+    several inputs takes one array per input name. The report adds tflm_bitexact:
+    the fraction of samples on which TFLM (the tflite-micro package) gives exactly
+    the int8 reference's output bytes. Exit 4 when the C or TFLM differ.
     """
     from hcc import api
 
