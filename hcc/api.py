@@ -319,12 +319,17 @@ def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, buil
     build_target_graph(graph)
     codes, labels = load_int8_samples(data, graph)
     if limit:
-        codes, labels = codes[:limit], labels[:limit]
+        codes, labels = [c[:limit] for c in codes], labels[:limit]
     c_runner = None
     if build_c:
         from hcc.backend.host import host_runner
 
-        c_runner = host_runner(graph)
+        if len(graph.inputs) == 1 and len(graph.outputs) == 1:
+            c_runner = host_runner(graph)
     qdq = graph.given_quant is not None
     peer = {"ort": ort_available() and source.path is not None} if qdq else {"tflm": tflm_available()}
-    return verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, **peer)
+    report = verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, **peer)
+    if build_c and c_runner is None:  # the C API (NAME_run) has one input and one output
+        report.c_skipped = (f"the C backend builds models with one input and one output; this one has "
+                            f"{len(graph.inputs)} and {len(graph.outputs)}")
+    return report

@@ -34,10 +34,10 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
     Exit code 4 when the C does not match the reference bit for bit.
     
     A full-int8 .tflite has no float model: DATA is an .npz whose 'x' holds int8
-    input codes (or floats, quantized with the input's parameters), and the report
-    adds tflm_bitexact: the fraction of samples on which TFLM (the tflite-micro
-    package) gives exactly the int8 reference's output bytes. Exit 4 when the C
-    or TFLM differ.
+    input codes (or floats, quantized with the input's parameters); a model with
+    several inputs takes one array per input name. The report adds tflm_bitexact:
+    the fraction of samples on which TFLM (the tflite-micro package) gives exactly
+    the int8 reference's output bytes. Exit 4 when the C or TFLM differ.
 
     A QDQ .onnx (QuantizeLinear/DequantizeLinear, onnxruntime's quantize_static)
     keeps its own scales likewise: DATA as for a .tflite, and the report adds
@@ -75,6 +75,8 @@ def _print_report(report) -> None:
     click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
     if report.c_bitexact is not None:
         click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
+    if report.c_skipped is not None:
+        click.echo(f"C bit-exact     not built: {report.c_skipped}")
     if report.tflm_bitexact is not None:
         click.echo(f"TFLM bit-exact  {_pct(report.tflm_bitexact)}  (TFLM output == int8 reference)")
     if report.ort_bitexact is not None:

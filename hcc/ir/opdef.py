@@ -21,6 +21,14 @@ from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import TensorType
 
 REQUIRED = object()  # attribute default meaning "must be given"
+# The `numerics` attribute of the ops with integer arithmetic: "hcc" (hcc's own, single
+# rounding; what calibration and quantize produce) or "tflite" (TFLite Micro's reference
+# kernels bit for bit: a full-int8 .tflite's ops, hcc/frontend/tflite.py). The op's
+# int8_params derives its constants for the one or the other (hcc/quant/tflite_numerics.py).
+NUMERICS = {"numerics": "hcc"}
+# Attributes the printer leaves out at these values (the parser fills defaults back in), so
+# that the text of a graph with hcc's own numerics reads as it did before the attribute.
+QUIET_DEFAULTS = dict(NUMERICS)
 _KIND_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
 
 

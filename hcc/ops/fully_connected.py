@@ -2,6 +2,7 @@
 
     x [..., K], W [N, K] (constant), b [N] (constant or absent)   -> y [..., N]
     clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py; ReLU [0, inf], none [-inf, inf])
+    numerics = "hcc" | "tflite": whose requantization (hcc/ops/base.py NUMERICS)
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
 """
@@ -12,7 +13,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
-from hcc.ops.base import REQUANT_TERMS_BYTES, OpDef, register
+from hcc.ops.base import NUMERICS, REQUANT_TERMS_BYTES, OpDef, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, optional_float, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
@@ -29,15 +30,28 @@ def fc_row_layout(weights, bias, z_in: int):
     return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
+def _tflite_multipliers(x, w, y) -> tuple[np.ndarray, np.ndarray]:
+    """TFLM's (m, s) per output channel: per-channel weights as Conv's, per-tensor ones
+    through GetQuantizedConvolutionMultipler (the input-weight product in float32)."""
+    from hcc.quant import tflite_numerics as tfl
+
+    (s_x, _), (s_y, _) = scale_zp(x), scale_zp(y)
+    n = w.type.shape[0]
+    if len(w.type.quant.scale) > 1:
+        return tfl.conv_multipliers(s_x, w.type.quant.scale, s_y)
+    m, s = tfl.fully_connected_multiplier(s_x, w.type.quant.scale[0], s_y)
+    return np.full(n, m, np.int64), np.full(n, s, np.int64)
+
+
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
     constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
-                   "clamp: the fused Relu / Clip")
+                   "clamp: the fused Relu / Clip; numerics \"tflite\": hcc_tflm_fully_connected_s8")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"clamp": NO_CLAMP}
+    attrs = {"clamp": NO_CLAMP, **NUMERICS}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
@@ -59,7 +73,10 @@ class FullyConnected(OpDef):
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         _, z_in = scale_zp(x)
         s_out, z_out = scale_zp(y)
-        mult, shift = channel_multipliers(op, x, w, y)
+        if tflite_numerics(op):
+            mult, shift = _tflite_multipliers(x, w, y)
+        else:
+            mult, shift = channel_multipliers(op, x, w, y)
         act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
         return {"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": w.type.shape[0],
                 "z_in": z_in, "z_out": z_out, "act_min": act_min, "act_max": act_max,
@@ -69,7 +86,9 @@ class FullyConnected(OpDef):
         """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c):
         with two rows or more, k != 2 and int16 weights (n rounded up to even) of at most
         8 KiB, the channels' requantization terms, those weights and three interleaved int16
-        input rows; else nothing."""
+        input rows; else nothing. TFLite numerics (hcc_tflm_fully_connected_s8): nothing."""
+        if tflite_numerics(op):
+            return 0
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
         rows = op.inputs[0].type.numel // k
         packed = ((n + 1) & ~1) * k * 2
@@ -78,16 +97,25 @@ class FullyConnected(OpDef):
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)
         x = inputs[0].reshape(p["rows"], p["k"])
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import requantize_output
+
+            acc = (x.astype(np.int64) - p["z_in"]) @ p["weights"].astype(np.int64).T + p["bias"].astype(np.int64)
+            y = requantize_output(acc, p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"])
+            return [y.reshape(op.outputs[0].type.shape)]
         y = fully_connected(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"],
                             p["act_min"], p["act_max"])
         return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8")
+    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_tflm_fully_connected_s8")
     c_kernels_float = ("hcc_fully_connected_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+        if tflite_numerics(op):
+            return [f"hcc_tflm_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
+                    f"{e.ptr(op.outputs[0])});"]
         if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),

@@ -22,7 +22,7 @@ from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
-from hcc.ops.base import REQUANT_TERMS_BYTES, REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUANT_TERMS_BYTES, REQUIRED, OpDef, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
@@ -77,6 +77,8 @@ class FusedConv2d(OpDef):
         # clamp applies in the last of them (the residual sum if any, else the conv result).
         "conv_quant": [],
         "add_quant": [],
+        # "tflite": TFLM's requantization (hcc_tflm_conv_s8); such a conv fuses only its clamp
+        **NUMERICS,
     }
     layout_activations = (0, 3)
     weight_inputs = {1: 0}
@@ -148,6 +150,8 @@ class FusedConv2d(OpDef):
         a = op.attrs
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         residual = op.inputs[3] if len(op.inputs) > 3 else None
+        if tflite_numerics(op):
+            return self._tflite_params(op)
         s_x, z_x = scale_zp(x)
         s_conv, z_conv = a["conv_quant"]
         w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))  # per tensor: all alike
@@ -167,11 +171,34 @@ class FusedConv2d(OpDef):
             p.update(pool_kernel=tuple(a["pool_kernel"]), pool_strides=tuple(a["pool_strides"]), pool_pads=tuple(a["pool_pads"]))
         return p
 
+    def _tflite_params(self, op) -> dict:
+        """hcc_tflm_conv_s8's constants: TFLM's per-channel multipliers (conv_multipliers), the
+        clamp's codes in the output's parameters; no residual, no pooling."""
+        from hcc.quant.tflite_numerics import conv_multipliers
+
+        a = op.attrs
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        if len(op.inputs) > 3 or a["pool_kernel"]:
+            raise UnsupportedOpError(f"{op.where()}: a conv with TFLite numerics fuses no residual or pooling")
+        (s_x, z_x), (s_y, z_y) = scale_zp(x), scale_zp(y)
+        w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))
+        mult, shift = conv_multipliers(s_x, w_scales, s_y)
+        return {"conv": conv_geometry(x.type.shape[1:], w.type.shape, a), "z_in": z_x, "z_out": z_y,
+                "weights": np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)), "bias": bias_or_zeros(op, 2, w.type.shape[0]),
+                "mult": mult, "shift": shift, "act": clamp_codes(a["clamp"], s_y, z_y)}
+
     def eval_int8(self, op, inputs):
         from hcc.kernels.conv2d_pool import conv2d_pool
 
         p = self.int8_params(op)
         c = p["conv"]
+        if tflite_numerics(op):
+            from hcc.kernels.conv2d import conv2d_acc
+            from hcc.quant.tflite_numerics import requantize_output
+
+            acc = conv2d_acc(inputs[0][0], p["z_in"], p["weights"], p["bias"], c["strides"], c["pads"], c["dilations"],
+                             c["groups"])
+            return [requantize_output(acc, p["mult"], p["shift"], p["z_out"], *p["act"])[None]]
         kw = {}
         if p["has_residual"]:
             kw = dict(residual=inputs[3][0], z_res=p["z_res"], m_conv=p["m_conv"], m_res=p["m_res"],
@@ -209,7 +236,7 @@ class FusedConv2d(OpDef):
         terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
         three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
         accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
-        if op.outputs[0].type.dtype == DType.float32:
+        if op.outputs[0].type.dtype == DType.float32 or tflite_numerics(op):
             return 0
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
@@ -235,13 +262,17 @@ class FusedConv2d(OpDef):
             return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2
 
-    c_kernels = ("hcc_conv2d_pool_s8",)
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_tflm_conv_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
-    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; fuse-activation)"
+    constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
+                   "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8)")
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
         c = p["conv"]
+        if tflite_numerics(op):
+            params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(c, p["z_in"], p["z_out"], p["act"]))
+            return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
         zero_add = {"z_a": 0, "z_b": 0, "z_out": 0, "m_a": 0, "m_b": 0, "shift": 0, "act_min": -128, "act_max": 127}
         add = zero_add if not p["has_residual"] else {
             "z_a": p["z_conv"], "z_b": p["z_res"], "z_out": p["z_add"], "m_a": p["m_conv"], "m_b": p["m_res"],

@@ -18,7 +18,7 @@ from hcc.ir.graph import Graph, Op, Value
 from hcc.ops.clamp import activation_bounds
 from hcc.passes import register_pass
 
-_CONV_ATTRS = {"group", "pads", "strides", "dilations", "kernel_shape", "auto_pad", "layout"}
+_CONV_ATTRS = {"group", "pads", "strides", "dilations", "kernel_shape", "auto_pad", "layout", "numerics"}
 _POOL_ATTRS = {"kernel_shape", "pads", "strides", "dilations", "ceil_mode", "auto_pad", "storage_order", "layout"}
 
 
@@ -35,6 +35,8 @@ def _conv_attrs(op: Op) -> dict | None:
     a = op.attrs
     x, w = op.inputs[0], op.inputs[1]
     if set(a) - _CONV_ATTRS or a.get("auto_pad", "NOTSET") != "NOTSET":
+        return None
+    if a.get("numerics", "hcc") != "hcc":  # TFLite's kernels round each op apart: lower-conv2d takes it
         return None
     if x.type.rank != 4 or w.type.rank != 4:
         return None

@@ -399,5 +399,6 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 /* The broadcasting elementwise kernels (add, sub, mul, max, min, prelu) use the types above. */
 #include "hcc_elementwise.h"
 #include "hcc_conv_transpose.h" /* transposed convolution, int8 and float32 (hcc_conv2d_params_t) */
+#include "hcc_tflm.h"           /* TFLite Micro's arithmetic, for ops with numerics = "tflite" (hcc_tflm.h; resize: hcc_movement.h) */
 
 #endif /* HCC_KERNELS_H */

@@ -42,7 +42,7 @@ def test_fully_connected_scratch_size_matches_the_op():
     fc = get_op("FullyConnected")
     for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
-                                     SimpleNamespace(type=TensorType((n, k), "int8"))])
+                                     SimpleNamespace(type=TensorType((n, k), "int8"))], attrs={"numerics": "hcc"})
         packed = ((n + 1) & ~1) * k * 2
         expected = 24 * n + packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
         assert fc.scratch_bytes(op) == expected
