@@ -1,0 +1,363 @@
+"""`python -m models.zoo.check` (`make zoo`): hcc on every ONNX file of the model zoo, as one table.
+
+For each ONNX file in `zoo.json`, through the Python API (hcc.plan / hcc.compile / hcc.verify):
+
+  plan     `hcc plan MODEL`: the arena (peak of the memory plan) and its lower bound, flash
+  compile  `hcc compile MODEL --calib CALIB --sram 512k`: seconds, MACs, flash; the arena must be plan's
+  verify   `hcc verify MODEL --data EVAL --calib CALIB`: c_bitexact (the generated C against the int8
+           reference), and int8-vs-float top-1 agreement (classifiers) or the output SNR in dB
+           (regression and segmentation outputs, whose top-1 means nothing)
+
+A model passes when all three run and it meets the targets: c_bitexact 1.0 and agreement >= 0.99, or
+SNR >= 30 dB. The command prints the table (Markdown) or `--json`, and exits 1 while any model fails or
+misses a target (2 on a usage error). `--xtensa` adds the smallest network of each family run on the
+Xtensa lx106 under QEMU (hcc.bench): instructions, bit-exact against the host build and the int8 reference.
+`--write-doc docs/zoo.md` rewrites the generated blocks of that page. See docs/zoo.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from models.zoo.manifest import ZOO_DIR, load
+
+TARGET_AGREEMENT = 0.99
+TARGET_SNR_DB = 30.0
+# The zoo's SRAM budget: an ESP32-class part (520 KiB). Each row's arena is what the model needs.
+ZOO_SRAM = "512k"
+# Families run on the Xtensa lx106, each by its network with the fewest MACs (TorchScript opset 13 export).
+XTENSA_FAMILIES = ("cnn", "separable", "recurrent", "unet", "mlp")
+
+
+def onnx_entries(manifest: dict | None = None) -> list[dict]:
+    """The manifest entries that are ONNX files, in manifest order."""
+    return [e for e in (manifest or load())["models"] if (e.get("file") or "").endswith(".onnx")]
+
+
+def select(entries: list[dict], names: list[str]) -> list[dict]:
+    """Entries matching any of `names` (an entry name, a file name or a network name); ValueError for a
+    name that matches nothing."""
+    if not names:
+        return entries
+    unknown = [n for n in names if not any(n in (e["name"], e["file"], e["network"]) for e in entries)]
+    if unknown:
+        raise ValueError(f"not in the zoo: {', '.join(unknown)} (names are like kws_dscnn.ts13 or kws_dscnn)")
+    return [e for e in entries if any(n in (e["name"], e["file"], e["network"]) for n in names)]
+
+
+def xtensa_entries(entries: list[dict]) -> list[dict]:
+    """Per family, the TorchScript opset-13 export of the network with the fewest MACs (then params)."""
+    out = []
+    for family in XTENSA_FAMILIES:
+        ts13 = [e for e in entries if e["family"] == family and e["exporter"] == "torchscript" and e["opset"] == 13]
+        if ts13:
+            out.append(min(ts13, key=lambda e: (e["macs"], e["params"], e["name"])))
+    return out
+
+
+@dataclass
+class ZooRow:
+    """One model's results; `error` (with the `stage` it stopped at) when a step raised."""
+
+    name: str
+    network: str
+    family: str
+    task: str
+    source: str
+    exporter: str
+    opset: int | None
+    file: str
+    params: int  # trainable parameters in the framework (manifest)
+    macs: int  # counted on the ONNX graph (manifest, models/zoo/opstats.py)
+    arena_bytes: int | None = None  # hcc plan
+    lower_bound_bytes: int | None = None
+    flash_bytes: int | None = None  # hcc compile (hcc plan until it compiles)
+    hcc_macs: int | None = None  # what hcc compile counts
+    compile_s: float | None = None
+    samples: int | None = None
+    c_bitexact: float | None = None
+    agreement: float | None = None
+    output_snr_db: float | None = None
+    float_accuracy: float | None = None
+    int8_accuracy: float | None = None
+    stage: str | None = None  # plan / compile / verify: where it stopped
+    error: str | None = None
+    wall_s: float | None = None
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_entry(cls, e: dict) -> "ZooRow":
+        return cls(e["name"], e["network"], e["family"], e["task"], e["source"], e["exporter"], e.get("opset"),
+                   e["file"], e["params"], e["macs"])
+
+    @property
+    def classifier(self) -> bool:
+        return self.task == "classifier"
+
+    def misses(self) -> list[str]:
+        """The targets a verified model misses (empty when it passes)."""
+        if self.error:
+            return [f"error ({self.stage}): {self.error}"]
+        out = []
+        if self.c_bitexact != 1.0:
+            out.append(f"c_bitexact {self.c_bitexact} < 1")
+        if self.classifier and not self.agreement >= TARGET_AGREEMENT:
+            out.append(f"agreement {self.agreement:.3f} < {TARGET_AGREEMENT}")
+        if not self.classifier and not self.output_snr_db >= TARGET_SNR_DB:
+            out.append(f"SNR {self.output_snr_db:.1f} dB < {TARGET_SNR_DB:g} dB")
+        return out
+
+    @property
+    def passed(self) -> bool:
+        return not self.misses()
+
+    def as_json(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if k != "exception"}
+        out["passed"] = self.passed
+        return out
+
+
+def _one_line(err: BaseException) -> str:
+    from hcc.errors import HccError
+
+    text = " ".join(str(err).split())
+    return text if isinstance(err, HccError) else f"internal error: {type(err).__name__}: {text}"
+
+
+def check(entry: dict, *, limit: int | None = None, sram=ZOO_SRAM, build_c: bool = True,
+          workdir: str | Path | None = None) -> ZooRow:
+    """Plan, compile and verify one manifest entry (`limit`: the first N evaluation samples)."""
+    import hcc
+
+    row = ZooRow.from_entry(entry)
+    model, calib, data = (ZOO_DIR / entry[k] for k in ("file", "calib", "eval"))
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hcc-zoo-", dir=workdir) as tmp:
+        try:
+            row.stage = "plan"
+            plan = hcc.plan(model, sram=sram)
+            row.arena_bytes, row.lower_bound_bytes, row.flash_bytes = (plan.peak_bytes, plan.lower_bound_bytes,
+                                                                      plan.flash_bytes)
+            row.stage = "compile"
+            t0 = time.perf_counter()
+            built = hcc.compile(model, Path(tmp) / "build", calib=calib, sram=sram)
+            row.compile_s = round(time.perf_counter() - t0, 2)
+            row.hcc_macs, row.flash_bytes = built.macs, built.flash_bytes
+            if built.arena_bytes != plan.peak_bytes:
+                raise AssertionError(f"the build's arena is {built.arena_bytes} B, hcc plan said {plan.peak_bytes} B")
+            row.stage = "verify"
+            report = hcc.verify(model, data, calib=calib, limit=limit, build_c=build_c)
+            row.samples, row.c_bitexact, row.agreement = report.samples, report.c_bitexact, report.agreement
+            row.output_snr_db = None if report.output_snr_db is None else round(report.output_snr_db, 2)
+            row.float_accuracy, row.int8_accuracy = report.float_accuracy, report.int8_accuracy
+            row.stage = None
+        except Exception as err:  # noqa: BLE001 - the table reports every model, whatever stops it
+            row.error, row.exception = _one_line(err), err
+    row.wall_s = round(time.perf_counter() - start, 2)
+    return row
+
+
+@dataclass
+class XtensaRow:
+    name: str
+    family: str
+    macs: int | None = None
+    instructions: int | None = None
+    instructions_per_mac: float | None = None
+    est_ms_240mhz: float | None = None
+    bitexact: bool | None = None  # QEMU == host build of the same harness == int8 reference
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and self.bitexact is True
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+def check_xtensa(entry: dict) -> XtensaRow:
+    """The model compiled and run on the Xtensa lx106 under QEMU on its first calibration sample."""
+    from hcc.bench.run import bench_model
+    from hcc.pipeline import CalibrationOptions
+
+    row = XtensaRow(entry["name"], entry["family"])
+    try:
+        result = bench_model(str(ZOO_DIR / entry["file"]), CalibrationOptions(data=ZOO_DIR / entry["calib"]),
+                             host=False, naive=False, name="model")
+        row.macs, row.instructions = result["macs"], result["xtensa_instructions"]
+        row.instructions_per_mac, row.est_ms_240mhz = result["instructions_per_mac"], result["est_ms_240mhz"]
+        row.bitexact = result["bitexact_xtensa"]
+    except Exception as err:  # noqa: BLE001 - reported in the table
+        row.error = _one_line(err)
+    return row
+
+
+# ----- output -------------------------------------------------------------------------------
+
+def _n(value) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def metric(row: ZooRow) -> str:
+    if row.classifier:
+        return "" if row.agreement is None else f"{row.agreement:.3f}"
+    return "" if row.output_snr_db is None else f"{row.output_snr_db:.1f} dB"
+
+
+def result_text(row: ZooRow, width: int = 150) -> str:
+    misses = row.misses()
+    if not misses:
+        return "pass"
+    text = "; ".join(misses) if not row.error else misses[0]
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+TABLE_HEAD = ("| model | source / exporter / opset | params | MACs | arena B | lower bound B | flash B | c_bitexact "
+              "| agreement or SNR | compile s | result |")
+
+
+def table(rows: list[ZooRow]) -> str:
+    """The zoo table in Markdown."""
+    lines = [TABLE_HEAD, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        origin = " / ".join(str(x) for x in (r.source, r.exporter, r.opset) if x is not None)
+        bitexact = "" if r.c_bitexact is None else f"{r.c_bitexact:.3f}"
+        seconds = "" if r.compile_s is None else f"{r.compile_s:.1f}"
+        lines.append(f"| {r.name} | {origin} | {_n(r.params)} | {_n(r.macs)} | {_n(r.arena_bytes)} | "
+                     f"{_n(r.lower_bound_bytes)} | {_n(r.flash_bytes)} | {bitexact} | {metric(r)} | {seconds} | "
+                     f"{result_text(r).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def xtensa_table(rows: list[XtensaRow]) -> str:
+    lines = ["| model | family | MACs | lx106 instructions | instructions / MAC | est. ms at 240 MHz | bit-exact |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        exact = f"error: {r.error[:120]}" if r.error else ("yes" if r.bitexact else "NO")
+        per_mac = "" if r.instructions_per_mac is None else f"{r.instructions_per_mac:.2f}"
+        ms = "" if r.est_ms_240mhz is None else f"{r.est_ms_240mhz:,.1f}"
+        lines.append(f"| {r.name} | {r.family} | {_n(r.macs)} | {_n(r.instructions)} | {per_mac} | {ms} | {exact} |")
+    return "\n".join(lines)
+
+
+def summary(rows: list[ZooRow]) -> str:
+    failed = [r for r in rows if not r.passed]
+    return (f"{len(rows) - len(failed)} of {len(rows)} models pass (c_bitexact 1.0, agreement >= {TARGET_AGREEMENT} "
+            f"or SNR >= {TARGET_SNR_DB:g} dB)" + (f"; failing: {', '.join(r.name for r in failed)}" if failed else ""))
+
+
+def machine() -> str:
+    from hcc.bench.run import machine_description
+
+    return machine_description()
+
+
+# docs/zoo.md: the blocks between these markers are written by --write-doc.
+BLOCKS = ("zoo-table", "zoo-xtensa")
+
+
+def _block(name: str) -> re.Pattern:
+    return re.compile(rf"(<!-- BEGIN {name} .*?-->\n)(.*?)(<!-- END {name} -->)", re.S)
+
+
+def read_doc_block(text: str, name: str) -> str:
+    match = _block(name).search(text)
+    if not match:
+        raise ValueError(f"no block '{name}' (<!-- BEGIN {name} ... --> ... <!-- END {name} -->)")
+    return match.group(2)
+
+
+def write_doc_block(text: str, name: str, body: str) -> str:
+    read_doc_block(text, name)
+    return _block(name).sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(3), text, count=1)
+
+
+def doc_table_rows(text: str) -> dict[str, dict[str, str]]:
+    """The zoo table of docs/zoo.md as {model: {column: cell}}."""
+    lines = [ln for ln in read_doc_block(text, "zoo-table").splitlines() if ln.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(head, cells))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.zoo.check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="models by entry name (kws_dscnn.ts13), file or network (kws_dscnn)")
+    parser.add_argument("--limit", type=int, help="verify on the first N evaluation samples only")
+    parser.add_argument("--xtensa", action="store_true",
+                        help="also run the smallest network of each family on the Xtensa lx106 (QEMU)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--write-doc", metavar="PATH", help="rewrite the generated blocks of PATH (docs/zoo.md)")
+    args = parser.parse_args(argv)
+    entries = onnx_entries()
+    try:
+        chosen = select(entries, args.only)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.write_doc and (args.only or args.limit):
+        print("error: --write-doc records the whole zoo: drop --only and --limit", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    rows = []
+    bar = tqdm(chosen, unit="model", file=sys.stderr, disable=True if args.no_progress else None, dynamic_ncols=True)
+    for entry in bar:
+        bar.set_postfix_str(entry["name"])
+        rows.append(check(entry, limit=args.limit))
+    zoo_s = time.perf_counter() - start
+    xt_rows = []
+    if args.xtensa:
+        targets = [e for e in xtensa_entries(entries) if e in chosen]
+        bar = tqdm(targets, unit="model", file=sys.stderr, disable=True if args.no_progress else None, desc="xtensa")
+        for entry in bar:
+            bar.set_postfix_str(entry["name"])
+            xt_rows.append(check_xtensa(entry))
+    wall_s = time.perf_counter() - start
+    ok = all(r.passed for r in rows) and all(r.passed for r in xt_rows)
+    if args.json:
+        print(json.dumps({"models": [r.as_json() for r in rows], "xtensa": [r.as_json() for r in xt_rows],
+                          "passed": ok, "zoo_s": round(zoo_s, 1), "wall_s": round(wall_s, 1), "machine": machine(),
+                          "sram_budget": ZOO_SRAM, "limit": args.limit}, indent=1))
+    else:
+        print(table(rows))
+        if xt_rows:
+            print()
+            print(xtensa_table(xt_rows))
+        print()
+        print(summary(rows))
+        print(f"{len(rows)} models in {zoo_s:.0f} s" + (f", Xtensa runs {wall_s - zoo_s:.0f} s" if xt_rows else "")
+              + f" ({machine()})")
+    if args.write_doc:
+        _write_doc(Path(args.write_doc), rows, xt_rows, zoo_s, wall_s - zoo_s)
+    return 0 if ok else 1
+
+
+def _write_doc(path: Path, rows, xt_rows, zoo_s: float, xtensa_s: float) -> None:
+    text = path.read_text()
+    stamp = (f"Printed by `make zoo` on {date.today().isoformat()}, {machine()}: {len(rows)} models in "
+             f"{zoo_s:.0f} s. {summary(rows)}.\n\n")
+    text = write_doc_block(text, "zoo-table", stamp + table(rows))
+    if xt_rows:
+        text = write_doc_block(text, "zoo-xtensa", f"Printed by `make zoo` on {date.today().isoformat()} "
+                               f"({xtensa_s:.0f} s).\n\n" + xtensa_table(xt_rows))
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
