@@ -1,5 +1,5 @@
-/* Test driver: variant (0: hcc_conv2d_s8, 1: hcc_conv2d_3x3_s8), conv params, input,
- * weights, bias (empty: NULL), mult, shift -> output [out_h, out_w, out_c]. */
+/* Test driver: variant (0: hcc_conv2d_s8, 1: hcc_conv2d_3x3_s8, 2: hcc_conv_transpose2d_s8),
+ * conv params, input, weights, bias (empty: NULL), mult, shift -> output [out_h, out_w, out_c]. */
 #include "driver_params.h"
 
 int main(void) {
@@ -22,6 +22,9 @@ int main(void) {
     if (variant == 1) {
         void *scratch = malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
         hcc_conv2d_3x3_s8(&p, input, weights, bias, mult, shift, scratch, output);
+    } else if (variant == 2) {
+        void *scratch = malloc(hcc_conv_transpose2d_s8_scratch_size(&p));  /* exactly: ASan sees overruns */
+        hcc_conv_transpose2d_s8(&p, input, weights, bias, mult, shift, scratch, output);
     } else {
         hcc_conv2d_s8(&p, input, weights, bias, mult, shift, output);
     }
