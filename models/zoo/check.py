@@ -12,7 +12,9 @@ A model passes when all three run and it meets the targets: c_bitexact 1.0 and a
 SNR >= 30 dB. The command prints the table (Markdown) or `--json`, and exits 1 while any model fails or
 misses a target (2 on a usage error). `--xtensa` adds the smallest network of each family run on the
 Xtensa lx106 under QEMU (hcc.bench): instructions, bit-exact against the host build and the int8 reference.
-`--write-doc docs/zoo.md` rewrites the generated blocks of that page. See docs/zoo.md.
+`--write-doc docs/zoo.md` rewrites the generated blocks of that page; `--from-json FILE...` prints or writes
+the results that earlier `--json` runs saved (say, the zoo and an `--xtensa-only` run) without running
+anything. See docs/zoo.md.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ class ZooRow:
         return cls(e["name"], e["network"], e["family"], e["task"], e["source"], e["exporter"], e.get("opset"),
                    e["file"], e["params"], e["macs"])
 
+    @classmethod
+    def from_json(cls, data: dict) -> "ZooRow":
+        return cls(**{k: v for k, v in data.items() if k != "passed"})
+
     @property
     def classifier(self) -> bool:
         return self.task == "classifier"
@@ -175,6 +181,10 @@ class XtensaRow:
     est_ms_240mhz: float | None = None
     bitexact: bool | None = None  # QEMU == host build of the same harness == int8 reference
     error: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "XtensaRow":
+        return cls(**{k: v for k, v in data.items() if k != "passed"})
 
     @property
     def passed(self) -> bool:
@@ -261,6 +271,30 @@ def machine() -> str:
     return machine_description()
 
 
+def versions() -> str:
+    """hcc (and its git commit, when run from a checkout), onnx, onnxruntime, numpy and the host C compiler."""
+    import os
+    import subprocess
+
+    import numpy
+    import onnx
+    import onnxruntime
+
+    import hcc
+
+    def run(*cmd: str) -> str:
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=20, cwd=Path(hcc.__file__).parent)
+            return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else ""
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = run("git", "rev-parse", "--short", "HEAD")
+    cc = run(os.environ.get("CC") or "cc", "--version")
+    return (f"hcc {hcc.__version__}" + (f" ({commit})" if commit else "") + f", onnx {onnx.__version__}, "
+            f"onnxruntime {onnxruntime.__version__}, numpy {numpy.__version__}" + (f", {cc}" if cc else ""))
+
+
 # docs/zoo.md: the blocks between these markers are written by --write-doc.
 BLOCKS = ("zoo-table", "zoo-xtensa")
 
@@ -299,7 +333,10 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, help="verify on the first N evaluation samples only")
     parser.add_argument("--xtensa", action="store_true",
                         help="also run the smallest network of each family on the Xtensa lx106 (QEMU)")
+    parser.add_argument("--xtensa-only", action="store_true", help="the Xtensa runs alone, not the zoo table")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--from-json", nargs="+", metavar="FILE", default=[],
+                        help="print (or --write-doc) the results saved by earlier --json runs instead of running")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--write-doc", metavar="PATH", help="rewrite the generated blocks of PATH (docs/zoo.md)")
     args = parser.parse_args(argv)
@@ -309,54 +346,87 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if args.write_doc and (args.only or args.limit):
+    if args.write_doc and not args.from_json and (args.only or args.limit):
         print("error: --write-doc records the whole zoo: drop --only and --limit", file=sys.stderr)
         return 2
-    from tqdm import tqdm
-
-    start = time.perf_counter()
-    rows = []
-    bar = tqdm(chosen, unit="model", file=sys.stderr, disable=True if args.no_progress else None, dynamic_ncols=True)
-    for entry in bar:
-        bar.set_postfix_str(entry["name"])
-        rows.append(check(entry, limit=args.limit))
-    zoo_s = time.perf_counter() - start
-    xt_rows = []
-    if args.xtensa:
-        targets = [e for e in xtensa_entries(entries) if e in chosen]
-        bar = tqdm(targets, unit="model", file=sys.stderr, disable=True if args.no_progress else None, desc="xtensa")
-        for entry in bar:
-            bar.set_postfix_str(entry["name"])
-            xt_rows.append(check_xtensa(entry))
-    wall_s = time.perf_counter() - start
+    if args.from_json:
+        try:
+            runs = [json.loads(Path(f).read_text()) for f in args.from_json]
+        except (OSError, ValueError) as err:
+            print(f"error: --from-json: {err}", file=sys.stderr)
+            return 2
+    else:
+        runs = [_run(args, entries, chosen)]
+    model_runs = [r for r in runs if r["models"]]
+    xtensa_runs = [r for r in runs if r["xtensa"]]
+    rows = [ZooRow.from_json(m) for r in model_runs for m in r["models"]]
+    xt_rows = [XtensaRow.from_json(x) for r in xtensa_runs for x in r["xtensa"]]
     ok = all(r.passed for r in rows) and all(r.passed for r in xt_rows)
     if args.json:
-        print(json.dumps({"models": [r.as_json() for r in rows], "xtensa": [r.as_json() for r in xt_rows],
-                          "passed": ok, "zoo_s": round(zoo_s, 1), "wall_s": round(wall_s, 1), "machine": machine(),
-                          "sram_budget": ZOO_SRAM, "limit": args.limit}, indent=1))
+        print(json.dumps(runs[0] if len(runs) == 1 else {"runs": runs}, indent=1))
     else:
-        print(table(rows))
+        if rows:
+            print(table(rows))
+            print()
+            print(summary(rows))
         if xt_rows:
             print()
             print(xtensa_table(xt_rows))
-        print()
-        print(summary(rows))
-        print(f"{len(rows)} models in {zoo_s:.0f} s" + (f", Xtensa runs {wall_s - zoo_s:.0f} s" if xt_rows else "")
-              + f" ({machine()})")
+        for r in runs:
+            print(_stamp(r))
     if args.write_doc:
-        _write_doc(Path(args.write_doc), rows, xt_rows, zoo_s, wall_s - zoo_s)
+        if model_runs and not any(r["limit"] for r in model_runs) and {x.name for x in rows} >= {e["name"] for e in entries}:
+            _write_doc(Path(args.write_doc), "zoo-table", model_runs[-1], table(rows) + "\n\n" + summary(rows) + ".")
+        elif model_runs:
+            print("error: --write-doc records the whole zoo: the table lacks models or was run with --limit",
+                  file=sys.stderr)
+            return 2
+        if xt_rows:
+            _write_doc(Path(args.write_doc), "zoo-xtensa", xtensa_runs[-1], xtensa_table(xt_rows))
     return 0 if ok else 1
 
 
-def _write_doc(path: Path, rows, xt_rows, zoo_s: float, xtensa_s: float) -> None:
-    text = path.read_text()
-    stamp = (f"Printed by `make zoo` on {date.today().isoformat()}, {machine()}: {len(rows)} models in "
-             f"{zoo_s:.0f} s. {summary(rows)}.\n\n")
-    text = write_doc_block(text, "zoo-table", stamp + table(rows))
-    if xt_rows:
-        text = write_doc_block(text, "zoo-xtensa", f"Printed by `make zoo` on {date.today().isoformat()} "
-                               f"({xtensa_s:.0f} s).\n\n" + xtensa_table(xt_rows))
-    path.write_text(text)
+def _run(args, entries: list[dict], chosen: list[dict]) -> dict:
+    """Run the checks that the arguments ask for; the --json record."""
+    from tqdm import tqdm
+
+    progress = {"file": sys.stderr, "disable": True if args.no_progress else None, "dynamic_ncols": True}
+    start = time.perf_counter()
+    rows = []
+    if not args.xtensa_only:
+        bar = tqdm(chosen, unit="model", **progress)
+        for entry in bar:
+            bar.set_postfix_str(entry["name"])
+            rows.append(check(entry, limit=args.limit))
+    zoo_s = time.perf_counter() - start
+    xt_rows = []
+    if args.xtensa or args.xtensa_only:
+        bar = tqdm([e for e in xtensa_entries(entries) if e in chosen], unit="model", desc="xtensa", **progress)
+        for entry in bar:
+            bar.set_postfix_str(entry["name"])
+            xt_rows.append(check_xtensa(entry))
+    return {"models": [r.as_json() for r in rows], "xtensa": [r.as_json() for r in xt_rows],
+            "passed": all(r.passed for r in rows) and all(r.passed for r in xt_rows),
+            "date": date.today().isoformat(), "zoo_s": round(zoo_s, 1),
+            "xtensa_s": round(time.perf_counter() - start - zoo_s, 1), "machine": machine(), "versions": versions(),
+            "sram_budget": ZOO_SRAM, "limit": args.limit}
+
+
+def _stamp(run: dict) -> str:
+    """When, where and with what a --json record was made."""
+    what = []
+    if run["models"]:
+        what.append(f"{len(run['models'])} models in {run['zoo_s']:.0f} s"
+                    + (f" (first {run['limit']} evaluation samples)" if run.get("limit") else ""))
+    if run["xtensa"]:
+        what.append(f"{len(run['xtensa'])} Xtensa runs in {run.get('xtensa_s', 0):.0f} s")
+    versions_text = f"; {run['versions']}" if run.get("versions") else ""
+    return (f"Printed by `make zoo` on {run.get('date', 'an unrecorded date')} ({run['machine']}{versions_text}): "
+            f"{', '.join(what)}.")
+
+
+def _write_doc(path: Path, block: str, run: dict, body: str) -> None:
+    path.write_text(write_doc_block(path.read_text(), block, _stamp(run) + "\n\n" + body))
 
 
 if __name__ == "__main__":
