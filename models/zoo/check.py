@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from models.zoo.manifest import ZOO_DIR, load
 
 TARGET_AGREEMENT = 0.99
@@ -90,6 +92,7 @@ class ZooRow:
     output_snr_db: float | None = None
     float_accuracy: float | None = None
     int8_accuracy: float | None = None
+    noise: str | None = None  # for a model under its accuracy target: where the per-layer SNR falls
     stage: str | None = None  # plan / compile / verify: where it stopped
     error: str | None = None
     wall_s: float | None = None
@@ -164,11 +167,36 @@ def check(entry: dict, *, limit: int | None = None, sram=ZOO_SRAM, build_c: bool
             row.samples, row.c_bitexact, row.agreement = report.samples, report.c_bitexact, report.agreement
             row.output_snr_db = None if report.output_snr_db is None else round(report.output_snr_db, 2)
             row.float_accuracy, row.int8_accuracy = report.float_accuracy, report.int8_accuracy
+            if row.c_bitexact == 1.0 and row.misses():
+                row.stage = "per-layer"
+                row.noise = noise_profile(hcc.verify(model, data, calib=calib, limit=min(limit or DIAGNOSE_SAMPLES,
+                                                                                          DIAGNOSE_SAMPLES),
+                                                     build_c=False, per_layer=True).per_layer)
             row.stage = None
         except Exception as err:  # noqa: BLE001 - the table reports every model, whatever stops it
             row.error, row.exception = _one_line(err), err
     row.wall_s = round(time.perf_counter() - start, 2)
     return row
+
+
+DIAGNOSE_SAMPLES = 50  # evaluation samples of the per-layer comparison of a model under its target
+
+
+def noise_profile(per_layer: list[dict]) -> str:
+    """Where int8 loses the signal, from hcc verify --per-layer (graph order): the input's SNR, the layer
+    with the largest single drop against the previous row, and the lowest SNR (the op and tensor names)."""
+    rows = [r for r in per_layer if np.isfinite(r["snr_db"])]
+    if len(rows) < 2:
+        return ""
+    drop = max(range(1, len(rows)), key=lambda i: rows[i - 1]["snr_db"] - rows[i]["snr_db"])
+    low = min(rows, key=lambda r: r["snr_db"])
+
+    def name(r):
+        return f"{r['op']} {r['value']}"
+
+    return (f"per-layer SNR: input {rows[0]['snr_db']:.1f} dB, largest step {name(rows[drop])} "
+            f"({rows[drop - 1]['snr_db'] - rows[drop]['snr_db']:.1f} dB), lowest {name(low)} ({low['snr_db']:.1f} dB), "
+            f"over {len(rows)} tensors")
 
 
 @dataclass
@@ -228,7 +256,8 @@ def result_text(row: ZooRow, width: int = 150) -> str:
     if not misses:
         return "pass"
     text = "; ".join(misses) if not row.error else misses[0]
-    return text if len(text) <= width else text[:width - 3] + "..."
+    text = text if len(text) <= width else text[:width - 3] + "..."
+    return text + (f" ({row.noise})" if row.noise else "")
 
 
 TABLE_HEAD = ("| model | source / exporter / opset | params | MACs | arena B | lower bound B | flash B | c_bitexact "
