@@ -6,7 +6,8 @@ The subset covers every family (cnn, separable, recurrent, unet, mlp) and every 
 dynamo, tf2onnx) at least once, with the ops that set the families apart: Conv1d (TC-ResNet), tf2onnx's
 NHWC graph (Keras DS-CNN), HardSwish and squeeze-excite (MobileNetV3, dynamo), GRU, Keras' unrolled LSTM,
 ConvTranspose/Resize/Concat/PReLU (U-Net), BatchNorm after Linear (autoencoder). The whole zoo is
-`make zoo`; CI_COST below records what each model costs here.
+`make zoo` (about 15 minutes on 2 busy cores); this module with tests/models/test_newuser_keras.py took
+150 s wall (48 s CPU) on the shared 2-core machine at load 9 (docs/zoo.md, "In CI").
 """
 
 from __future__ import annotations
