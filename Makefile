@@ -12,7 +12,7 @@ TESTS  ?= $(if $(filter tests%,$(PYTEST_ARGS)),,tests)
 # directly, fetch the CPU wheel with: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
 
-.PHONY: all setup setup-demo system-deps test demo fuzz zoo-models clean
+.PHONY: all setup setup-demo system-deps test demo fuzz zoo zoo-models clean
 
 all: test
 
@@ -63,6 +63,13 @@ demo: setup-demo
 # 10,000 mutated models through hcc ir/plan/compile; prints the count of each outcome.
 fuzz: setup
 	$(VPY) -W ignore -m tests.fuzz -n 10000
+
+# hcc on every ONNX file of the model zoo: plan, compile, verify (C bit-exact, agreement or SNR), one table
+# (docs/zoo.md). ZOO_ARGS="--json", "--only kws_gru", "--xtensa", "--write-doc docs/zoo.md".
+ZOO_ARGS ?=
+
+zoo: setup
+	nice -n 10 $(VPY) -m models.zoo.check $(ZOO_ARGS)
 
 # Regenerate the model zoo (models/zoo, see its README): PyTorch training and ONNX exports with the project
 # venv, then the Keras builds, the full-int8 .tflite twins and the TFLite Micro figures with a TensorFlow venv

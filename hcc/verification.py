@@ -1,8 +1,10 @@
 """Verification: float model vs int8 reference vs generated C, on real data.
 
 Reports `samples`, `float_accuracy`, `int8_accuracy`, `agreement` (fraction of identical
-top-1 predictions between float and int8) and, when the C is built, `c_bitexact` (fraction
-of samples whose int8 output vector from the compiled C equals the reference exactly).
+top-1 predictions between float and int8), `output_snr_db` (the dequantized int8 output
+against the float output over all samples: the figure for regression and dense outputs,
+whose top-1 means nothing) and, when the C is built, `c_bitexact` (fraction of samples whose
+int8 output vector from the compiled C equals the reference exactly).
 `per_layer` compares every int8 tensor (dequantized) with the float tensor of the same name.
 """
 
@@ -24,6 +26,7 @@ class VerifyReport:
     float_accuracy: float | None
     int8_accuracy: float | None
     agreement: float | None
+    output_snr_db: float | None = None  # int8 output (dequantized) vs float, over all samples
     c_bitexact: float | None = None
     tflm_bitexact: float | None = None  # a .tflite: TFLM's output bytes == the int8 reference's
     ort_bitexact: float | None = None  # a QDQ .onnx: onnxruntime's output codes == the int8 reference's
@@ -33,6 +36,8 @@ class VerifyReport:
     def as_json(self) -> dict:
         out = {"samples": self.samples, "float_accuracy": self.float_accuracy, "int8_accuracy": self.int8_accuracy,
                "agreement": self.agreement}
+        if self.output_snr_db is not None:
+            out["output_snr_db"] = self.output_snr_db
         if self.c_bitexact is not None:
             out["c_bitexact"] = self.c_bitexact
         if self.tflm_bitexact is not None:
@@ -49,6 +54,13 @@ class VerifyReport:
 def _accuracy(pred: np.ndarray, labels: np.ndarray) -> float | None:
     known = labels >= 0
     return float(np.mean(pred[known] == labels[known])) if known.any() else None
+
+
+def snr_db(reference: np.ndarray, approx: np.ndarray) -> float:
+    """Signal-to-noise ratio (dB) of `approx` against `reference`; inf when they are equal."""
+    reference = np.ravel(reference).astype(np.float64)
+    noise = float(np.sum((reference - np.ravel(approx).astype(np.float64)) ** 2))
+    return float("inf") if noise == 0 else float(10 * np.log10(float(np.sum(reference ** 2)) / noise))
 
 
 def float_reference_logits(model_path, float_graph: Graph, x: np.ndarray) -> np.ndarray:
@@ -86,9 +98,7 @@ def compare_layers(float_graph: Graph, int8_graph: Graph, x: np.ndarray) -> list
         if value.name not in totals:
             continue
         f, q = (np.concatenate(parts) for parts in totals[value.name])
-        noise = np.sum((f - q) ** 2)
-        signal = np.sum(f ** 2)
-        snr = float(10 * np.log10(signal / noise)) if noise > 0 else float("inf")
+        snr = snr_db(f, q)
         cos = float(np.dot(f, q) / (np.linalg.norm(f) * np.linalg.norm(q))) if np.linalg.norm(f) and np.linalg.norm(q) else 1.0
         op = producers.get(value.name)
         rows.append({"value": value.name, "op": op.kind if op else "input", "snr_db": snr, "cosine": cos})
@@ -109,6 +119,7 @@ def verify(model_path, float_graph: Graph, int8_graph: Graph, data: Dataset, *, 
         float_accuracy=_accuracy(float_pred, data.y),
         int8_accuracy=_accuracy(int8_pred, data.y),
         agreement=float(np.mean(float_pred == int8_pred)),
+        output_snr_db=snr_db(float_logits, int8_logits),
     )
     if c_runner is not None:
         c_outputs = c_runner(x)

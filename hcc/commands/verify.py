@@ -29,8 +29,10 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
 
     \b
     Reports: samples, float_accuracy, int8_accuracy, agreement (identical top-1
-    between float and int8) and c_bitexact (fraction of samples on which the
-    compiled C gives exactly the int8 reference's output vector).
+    between float and int8), output_snr_db (int8 output against float, in dB:
+    the figure for regression and segmentation outputs) and c_bitexact
+    (fraction of samples on which the compiled C gives exactly the int8
+    reference's output vector).
     Exit code 4 when the C does not match the reference bit for bit.
     
     A full-int8 .tflite has no float model: DATA is an .npz whose 'x' holds int8
@@ -73,6 +75,8 @@ def _print_report(report) -> None:
     click.echo(f"float accuracy  {_pct(report.float_accuracy)}")
     click.echo(f"int8 accuracy   {_pct(report.int8_accuracy)}")
     click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
+    if report.output_snr_db is not None:
+        click.echo(f"output SNR      {report.output_snr_db:.2f} dB  (int8 output vs float, all samples)")
     if report.c_bitexact is not None:
         click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
     if report.c_skipped is not None:
