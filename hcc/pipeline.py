@@ -25,6 +25,8 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-s
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
+# After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
+MEMORY = ["inplace-conv"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
 
 
@@ -107,8 +109,13 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
-                       calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
-    """Run the default pipeline on `graph` (in place) and return it."""
+                       calibration: CalibrationOptions | None = None, after_each=None, io_in_arena: bool = True) -> Graph:
+    """Run the default pipeline on `graph` (in place) and return it. io_in_arena: the build
+    keeps its input and output inside the arena (recorded in the graph's metadata, which the
+    planner and the C backend read)."""
+    from hcc.memory.planner import set_io_in_arena
+
+    set_io_in_arena(graph, io_in_arena)
     if is_prequantized(graph) and not quantize:
         raise HccError(f"the model is already int8 ({graph.metadata['hcc.quantized']}): a float build needs a float model")
     lower_float(graph, after_each=after_each)
@@ -119,8 +126,8 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, then one conv entry point for what is left."""
-    return (STREAMING if streaming else []) + ["lower-conv2d"]
+    fusion, then one conv entry point for what is left, then the memory passes."""
+    return (STREAMING if streaming else []) + ["lower-conv2d"] + MEMORY
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:

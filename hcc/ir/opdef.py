@@ -139,6 +139,16 @@ class OpDef:
     # broadcast input smaller than the output is never reused.
     inplace_input: int | None = None
 
+    def overlap_inputs(self, op) -> list[tuple[int, int]]:
+        """Inputs the output may partly overwrite, as (input index, lag in bytes), best first.
+        A kernel that writes its output in increasing address order and, once it writes the
+        output byte at p (from the output's start), never again reads an input byte below
+        p - lag (from that input's start) can have its output start `lag` bytes below the
+        input: the planner does so when the input dies at this op (a row-streaming conv
+        overwriting the input rows it has finished with). Empty: the output needs bytes of
+        its own."""
+        return []
+
     def scratch_bytes(self, op) -> int:
         """Bytes of working memory the kernel needs while `op` runs (freed after it)."""
         return 0

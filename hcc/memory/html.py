@@ -13,7 +13,8 @@ from hcc.memory.report import percent, verdict
 from hcc.memory.sizes import format_bytes
 from hcc.resources import data_dir
 
-COLOURS = {"activation": "#4e79a7", "inplace": "#76b7b2", "alias": "#f28e2b", "scratch": "#e15759"}
+COLOURS = {"activation": "#4e79a7", "inplace": "#76b7b2", "alias": "#f28e2b", "scratch": "#e15759", "input": "#59a14f",
+           "output": "#b07aa1"}
 
 WIDTH, HEIGHT = 1100, 440  # plot area of the timeline, in px
 LEFT, TOP, BOTTOM = 90, 20, 150  # margins: offset axis, peak label, op names

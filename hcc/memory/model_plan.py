@@ -35,7 +35,7 @@ def with_emitted_flash(graph, plan: MemoryPlan) -> MemoryPlan:
     return plan
 
 
-def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int = 16) -> ModelPlans:
+def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int = 16, io_in_arena: bool = True) -> ModelPlans:
     """Plan a .onnx/.hir model (through the default pipeline) or a build directory's IR."""
     path = Path(path)
     if path.is_dir():
@@ -47,16 +47,19 @@ def plan_model_path(path: str | Path, *, streaming: bool = True, alignment: int 
         plan = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
         return ModelPlans(plan, graph.name, None, None, None)
 
-    return plan_model(lambda: load_model(path), streaming=streaming, alignment=alignment, path=path)
+    return plan_model(lambda: load_model(path), streaming=streaming, alignment=alignment, path=path,
+                      io_in_arena=io_in_arena)
 
 
-def plan_model(load, *, streaming: bool = True, alignment: int = 16, path: Path | None = None) -> ModelPlans:
+def plan_model(load, *, streaming: bool = True, alignment: int = 16, path: Path | None = None,
+               io_in_arena: bool = True) -> ModelPlans:
     """Plan the graph `load()` returns (a fresh one per call: passes rewrite in place) through
     the default pipeline, with and without streaming fusion. `path`: the model file, which
     TFLM reads for its own arena figures when the model is a .tflite."""
     peaks: dict[bool, MemoryPlan] = {}
     for fused in (streaming, not streaming):
-        graph = build_target_graph(load(), streaming=fused, calibration=CalibrationOptions(placeholder_if_missing=True))
+        graph = build_target_graph(load(), streaming=fused, io_in_arena=io_in_arena,
+                                   calibration=CalibrationOptions(placeholder_if_missing=True))
         peaks[fused] = with_emitted_flash(graph, plan_memory(graph, alignment=alignment))
     result = ModelPlans(peaks[streaming], graph.name, streaming, peaks[True].peak_bytes, peaks[False].peak_bytes)
     if graph.metadata.get("hcc.quantized") == "tflite" and path is not None:

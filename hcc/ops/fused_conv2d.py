@@ -15,6 +15,8 @@ followed by a 2x2 pool holds 2 int8 rows (3 KiB) instead of the whole map.
 
 from __future__ import annotations
 
+from math import inf
+
 import numpy as np
 
 from hcc.ir.types import DType, TensorType
@@ -74,13 +76,17 @@ class FusedConv2d(OpDef):
         # intermediates the unfused graph stored (fusion keeps their rounding exactly).
         "conv_quant": [],
         "add_quant": [],
+        # 1: the output may overwrite the rows of x (or of the residual) the kernel is done
+        # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
+        "overlap": 0,
     }
     layout_activations = (0, 3)
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     num_inputs = (2, 4)  # x, w, [b], [residual]
-    # No in-place reuse: when the residual is also the conv input (a residual block), writing
-    # output row r would destroy input rows that later output rows still read.
+    # No plain in-place reuse: when the residual is also the conv input (a residual block),
+    # writing output row r would destroy input rows that later output rows still read. The
+    # output may start a computed lag below its input instead (overlap_inputs).
 
     def conv_type(self, op) -> TensorType:
         x, w = op.inputs[0].type, op.inputs[1].type
@@ -131,6 +137,108 @@ class FusedConv2d(OpDef):
         if a["pool_kernel"]:
             y = get_op("MaxPool").eval(_pool_op(op, y), [y])[0]
         return [y]
+
+    def kernel_path(self, op) -> str:
+        """Which path of hcc_conv2d_pool_s8 runs the op (runtime_c/src/conv2d_pool_s8.c,
+        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (3x3, groups 1), "depthwise" (3x3),
+        "grouped" (other 3x3) or "generic" (hcc_conv2d_s8_rows)."""
+        probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
+        y = self.conv_type(probe)
+        kernel = tuple(op.inputs[1].type.shape[2:])
+        in_c, out_c, groups = probe.inputs[0].type.shape[1], y.shape[1], op.attrs["group"]
+        if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
+            return "mono"
+        if kernel != (3, 3):
+            return "generic"
+        if groups == in_c and out_c == in_c:
+            return "depthwise"
+        return "dense" if groups == 1 else "grouped"
+
+    def uses_window(self, op) -> bool:
+        """In-place streaming (hcc_conv2d_pool_params_t.window): with `overlap`, the paths
+        that read the input while writing the output read it from a window of rows in
+        scratch instead. The mono and dense paths copy their rows into scratch anyway."""
+        return bool(op.attrs["overlap"]) and op.outputs[0].type.dtype == DType.int8 \
+            and self.kernel_path(op) not in ("mono", "dense")
+
+    def _read_schedule(self, op) -> list[tuple[float, float]]:
+        """Per output row r of the int8 kernel with `overlap`: the lowest input row and the
+        lowest residual row it reads from the arena between writing row r - 1 and writing
+        row r (every read of that stretch precedes row r's writes, except the residual
+        without pooling: that row is read right after its conv row is written, so it is
+        counted with the row after). inf: none."""
+        a = op.attrs
+        x = op.inputs[0].type
+        in_h = x.shape[1]
+        conv_h = conv_output_hw(x.shape[1:3], op.inputs[1].type.shape[2:], a["pads"], a["strides"], a["dilations"])[0]
+        stride, pad, dilation = a["strides"][0], a["pads"][0], a["dilations"][0]
+        k_h = op.inputs[1].type.shape[2]
+        path = self.kernel_path(op)
+
+        def rows(c):  # the input rows conv row c reads (the window path copies the whole span)
+            top = c * stride - pad
+            if path in ("mono", "dense"):
+                return {top + k * dilation for k in range(k_h)} & set(range(in_h))
+            return set(range(max(top, 0), min(top + (k_h - 1) * dilation + 1, in_h)))
+
+        if path == "mono":  # per pooled row, its two conv rows' six input rows, nothing kept
+            out_h = op.outputs[0].type.shape[1]
+            return [(min(rows(2 * r) | rows(2 * r + 1), default=inf), inf) for r in range(out_h)]
+        if a["pool_kernel"]:
+            (pk, _), (ps, _), (pp, _) = a["pool_kernel"], a["pool_strides"], a["pool_pads"][::2]
+            out_h = op.outputs[0].type.shape[1]
+            computed, end = [], 0
+            for r in range(out_h):
+                begin = max(r * ps - pp, 0)
+                stop = min(r * ps - pp + pk, conv_h)
+                new = list(range(max(end, begin), stop)) if stop > begin else []
+                end = stop if stop > begin else end
+                computed.append(new)
+        else:
+            computed = [[r] for r in range(conv_h)]
+        schedule, held = [], set()
+        for r, convs in enumerate(computed):
+            low = inf
+            for c in convs:
+                need = rows(c)
+                low = min(low, min(need - held, default=inf))  # the rows not kept from the last conv row
+                held = need
+            residual = (min(convs, default=inf) if a["pool_kernel"] else (r - 1 if r else inf))
+            schedule.append((low, residual))
+        if not a["pool_kernel"]:
+            schedule.append((inf, conv_h - 1))  # the last row's residual, after its conv row
+        return schedule
+
+    def overlap_inputs(self, op) -> list[tuple[int, int]]:
+        """With `overlap` (the pass inplace-conv) and int8: the output may start `lag` bytes
+        below x (or the residual). The kernel writes output rows in order; reading the rows
+        of _read_schedule before writing row r, it is done with every input byte below
+        first_row x in_row, where first_row is the lowest row read for a later output row:
+        so lag = max over r of (r + 1) x out_row - first_row x in_row (at least 0)."""
+        if not self.uses_window(op) and not (op.attrs["overlap"] and op.outputs[0].type.dtype == DType.int8):
+            return []
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
+            return []
+        y = op.outputs[0].type
+        out_rows, out_row = y.shape[1], y.nbytes // y.shape[1]
+        schedule = self._read_schedule(op)
+
+        def lag(column: int, in_row: int) -> int:
+            worst, later = 0, inf
+            for r in range(len(schedule) - 1, -1, -1):  # later = lowest row read after row r is written
+                if r < out_rows and later != inf:
+                    worst = max(worst, (r + 1) * out_row - int(later) * in_row)
+                elif r < out_rows:
+                    worst = max(worst, 0)
+                later = min(later, schedule[r][column])
+            return worst
+
+        x = op.inputs[0].type
+        found = [(0, lag(0, x.nbytes // x.shape[1]))]
+        if len(op.inputs) > 3 and op.inputs[3] is not None:
+            res = op.inputs[3].type
+            found.append((3, lag(1, res.nbytes // res.shape[1])))
+        return found
 
     def macs(self, op) -> int:
         """Of the convolution (at full resolution, before pooling)."""
@@ -206,7 +314,8 @@ class FusedConv2d(OpDef):
         3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
         terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
         three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
-        accumulators per channel). The float kernel (conv2d_pool_f32.c) needs none."""
+        accumulators per channel), plus with the window of in-place streaming the input rows
+        one conv row reads. The float kernel (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
             return 0
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
@@ -221,17 +330,22 @@ class FusedConv2d(OpDef):
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
             # bytes, then the window's int32 result) and 8 bytes for the column after the last
             return pool_w * 28 + 8
-        if (kh, kw) != (3, 3):
-            return ring
-        depthwise = groups == in_c and out_c == in_c
-        if depthwise:
-            return ring + out_c * 4
-        if groups == 1:  # see the docstring; a padded row spans the columns the row's pixels read
+        window = 0
+        if self.uses_window(op):  # window_rows(): the input rows one conv row reads
+            in_h, in_w = probe.inputs[0].type.shape[2:]
+            span = (kh - 1) * op.attrs["dilations"][0] + 1
+            window = min(span, in_h) * in_w * in_c
+        path = self.kernel_path(op)
+        if path == "generic":
+            return ring + window
+        if path == "depthwise":
+            return ring + out_c * 4 + window
+        if path == "dense":  # see the docstring; a padded row spans the columns the row's pixels read
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
             terms = REQUANT_TERMS_BYTES * out_c
             return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
-        return ring + 9 * (in_c // groups) * 2
+        return ring + 9 * (in_c // groups) * 2 + window
 
     c_kernels = ("hcc_conv2d_pool_s8",)
     c_kernels_float = ("hcc_conv2d_pool_f32",)
@@ -252,7 +366,7 @@ class FusedConv2d(OpDef):
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
         params = e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
-            "add": add, "has_pool": int(p["has_pool"]), "pool": pool})
+            "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"

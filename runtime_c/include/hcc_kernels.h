@@ -204,11 +204,17 @@ typedef struct {
     hcc_add_params_t add;
     int32_t has_pool;
     hcc_pool_params_t pool;
+    /* 1: in-place streaming. Every input row the conv reads is first copied into a window of
+     * rows in scratch (rows shared with the previous conv row stay), so the output may
+     * overwrite input rows as soon as no later conv row needs them. Only for convs the
+     * 3x3 dense and single-channel paths do not take (those keep copies of their rows anyway);
+     * see FusedConv2d.overlap_inputs. */
+    int32_t window;
 } hcc_conv2d_pool_params_t;
 
 /* Bytes of scratch hcc_conv2d_pool_s8 needs: the k_h conv-output rows one pooling window
  * spans (none without pooling), rounded up to 4 bytes, plus hcc_conv2d_3x3_s8_scratch_size()
- * when the conv is 3x3. */
+ * when the conv is 3x3, plus with `window` the input rows one conv row reads. */
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p);
 
 /* residual: int8 [Hc, Wc, Cout] (ignored without has_residual); scratch: 4-byte aligned,

@@ -37,22 +37,74 @@ static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
     return (ring + 3u) & ~(size_t)3u;  /* the 3x3 kernel's scratch after it stays 4-byte aligned */
 }
 
+/* The input rows one conv row reads (the window of in-place streaming). */
+static int32_t window_rows(const hcc_conv2d_params_t *c) {
+    const int32_t span = (c->k_h - 1) * c->dilation_h + 1;
+    return span < c->in_h ? span : c->in_h;
+}
+
+static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
+    return is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
+}
+
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
     if (is_mono_pool(p)) return mono_pool_bytes(p);
-    return ring_bytes(p) + (is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u);
+    return ring_bytes(p) + conv_scratch_bytes(p) +
+           (p->window ? (size_t)window_rows(&p->conv) * (size_t)p->conv.in_w * (size_t)p->conv.in_c : 0u);
+}
+
+/* In-place streaming: the input rows [first, first + count) held in `rows`. */
+typedef struct {
+    int8_t *rows;
+    int32_t first, count;
+} window_t;
+
+/* Bring the input rows conv row `row` reads into the window (keeping those it already holds:
+ * windows only move down) and describe them as a conv of one output row: `sub` reads the
+ * window as its whole input, with the rows cut off above counted as padding. */
+static const int8_t *window_fill(const hcc_conv2d_params_t *c, const int8_t *input, window_t *w, int32_t row,
+                                 hcc_conv2d_params_t *sub) {
+    const int32_t row_bytes = c->in_w * c->in_c, iy0 = row * c->stride_h - c->pad_top;
+    const int32_t lo = iy0 < 0 ? 0 : iy0;
+    int32_t hi = iy0 + (c->k_h - 1) * c->dilation_h + 1, i;
+    if (hi > c->in_h) hi = c->in_h;
+    if (hi < lo) hi = lo;
+    if (lo < w->first || lo > w->first + w->count) {
+        w->first = lo;
+        w->count = 0;
+    } else if (lo > w->first) {
+        const int32_t drop = lo - w->first;
+        w->count -= drop;
+        for (i = 0; i < w->count * row_bytes; ++i) w->rows[i] = w->rows[i + drop * row_bytes];
+        w->first = lo;
+    }
+    for (i = w->count * row_bytes; i < (hi - lo) * row_bytes; ++i) w->rows[i] = input[lo * row_bytes + i];
+    if (hi - lo > w->count) w->count = hi - lo;
+    *sub = *c;
+    sub->in_h = hi - lo;
+    sub->pad_top = lo - iy0;
+    sub->out_h = 1;
+    return w->rows;
 }
 
 /* Conv-output row `row` after the residual add and activation, written to dst. */
 static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                       const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                      const int32_t *shift, const int8_t *residual, void *conv_scratch, int32_t row,
-                      int8_t *dst) {
+                      const int32_t *shift, const int8_t *residual, void *conv_scratch, window_t *window,
+                      int32_t row, int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
-    if (is_3x3(&p->conv)) {
-        hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
-                               dst);
+    const hcc_conv2d_params_t *conv = &p->conv;
+    hcc_conv2d_params_t sub;
+    int32_t at = row;
+    if (p->window) {
+        input = window_fill(conv, input, window, row, &sub);
+        conv = &sub;
+        at = 0;
+    }
+    if (is_3x3(conv)) {
+        hcc_conv2d_3x3_s8_rows(conv, input, weights, bias, mult, shift, conv_scratch, at, at + 1, dst);
     } else {
-        hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
+        hcc_conv2d_s8_rows(conv, input, weights, bias, mult, shift, at, at + 1, dst);
     }
     if (p->has_residual) {
         /* in place: hcc_add_s8 reads each element before writing it */
@@ -299,15 +351,19 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     int8_t *ring = (int8_t *)scratch;
     void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
+    window_t window;
     int32_t oy, row, i;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
+    window.rows = (int8_t *)conv_scratch + conv_scratch_bytes(p);
+    window.first = 0;
+    window.count = 0;
     if (is_mono_pool(p)) {
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
         return;
     }
     if (!p->has_pool) {
         for (row = 0; row < p->conv.out_h; ++row) {
-            block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
+            block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, &window, row,
                       output + row * row_size);
         }
         return;
@@ -327,7 +383,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {
-                block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
+                block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, &window, row,
                           ring + held * row_size);
             }
         }

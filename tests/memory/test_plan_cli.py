@@ -69,8 +69,9 @@ def test_text_report(model, figures):
     for header in ("tensor", "bytes", "first use", "last use", "offset"):
         assert header in out
     # pool1 is the 49x49x8 int8 map after the first fused conv: 19,208 bytes.
-    # (after the NHWC layout pass; step 0 is the input's layout change)
-    assert re.search(r"^pool1\.nhwc\s+activation\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
+    # (after the NHWC layout pass; step 0 is the input's layout change); it overwrites the
+    # input rows conv1 is done with (inplace-conv): kind overlap
+    assert re.search(r"^pool1\.nhwc\s+overlap\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
     assert f"with fusion {STREAMED_PEAK:,} B, without {UNFUSED_PEAK:,} B" in out
     assert f"arena peak:   {STREAMED_PEAK:,} B" in out
     flash = figures[2]
