@@ -139,6 +139,11 @@ class OpDef:
     # broadcast input smaller than the output is never reused.
     inplace_input: int | None = None
 
+    def inplace_input_of(self, op) -> int | None:
+        """inplace_input for this op (an op whose in-place form depends on its attributes
+        overrides it)."""
+        return self.inplace_input
+
     def overlap_inputs(self, op) -> list[tuple[int, int]]:
         """Inputs the output may partly overwrite, as (input index, lag in bytes), best first.
         A kernel that writes its output in increasing address order and, once it writes the

@@ -37,8 +37,8 @@ class Buffer:
     kind: str  # "activation", "scratch", "input" or "output"
     members: list[str] = field(default_factory=list)
     pinned: bool = False  # holds a graph output: nothing may overwrite it in place
-    # (buffer, lag): this buffer starts `lag` bytes below that one, which dies as this one is
-    # written (OpDef.overlap_inputs); the planner places them as one piece
+    # (buffer, lag): this buffer may overlap that one, which dies as this one is written
+    # (OpDef.overlap_inputs), if it starts at least `lag` bytes below it
     anchor: tuple[int, int] | None = None
 
 
@@ -70,9 +70,9 @@ class Liveness:
         return len(self.ops)
 
     def links(self, alignment: int) -> list[tuple[int, int, int]]:
-        """Placement links (placement.Link) of the overlapping buffers, lags rounded up to
-        the alignment so that offsets stay aligned."""
-        return [(b.anchor[0], i, -(-(-b.anchor[1] // alignment) * alignment))
+        """Placement links (placement.Link: input buffer, output buffer, lag) of the outputs
+        that may overlap their input, lags rounded up to the alignment."""
+        return [(b.anchor[0], i, -(-b.anchor[1] // alignment) * alignment)
                 for i, b in enumerate(self.buffers) if b.anchor is not None]
 
 
@@ -213,8 +213,9 @@ def _shared_buffer(op, k, out, step, opdef, buffer_of, buffers) -> tuple[int, st
         src = op.inputs[opdef.alias_input]
         if src is not None and id(src) in buffer_of and out.type.nbytes <= src.type.nbytes:
             return buffer_of[id(src)], "alias"
-    if opdef.inplace_input is not None and opdef.inplace_input < len(op.inputs):
-        src = op.inputs[opdef.inplace_input]
+    inplace = opdef.inplace_input_of(op)
+    if inplace is not None and inplace < len(op.inputs):
+        src = op.inputs[inplace]
         if src is not None and id(src) in buffer_of and out.type.nbytes == src.type.nbytes:
             b = buffer_of[id(src)]
             # Every tensor in that buffer must be dead after this op, or we would clobber it.

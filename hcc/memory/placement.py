@@ -5,12 +5,13 @@ blocks live at a common step never share a byte, minimising the arena size (the 
 end). Every size is already a multiple of the alignment and every offset is an end of
 another block (or 0), so offsets stay aligned.
 
-Links: `(a, b, delta)` fixes offset[b] = offset[a] + delta. The planner links an op's
-output to the input it may partly overwrite (an in-place conv whose output starts `lag`
-bytes below its input, hcc/memory/liveness.py): linked blocks form a *unit* that is placed
-as one rigid piece, and the two blocks of a link may share bytes at the one step where
-both live. Units are chains (a block is overwritten by at most one op and overwrites at
-most one input), so members of a unit that are not linked are never live together.
+Links: `(a, b, lag)` lets block b (an op's output) overlap block a (that op's input, which
+dies at the step where b is born) provided b starts at least `lag` bytes below a:
+offset[b] <= offset[a] - lag, or else the two are apart as usual (hcc/memory/liveness.py:
+a row-streaming conv overwrites the input rows it is done with). Every pair of blocks live
+together thus forbids a range of offsets to each other: [o_j - a + 1, o_j + b) for block i
+with a = size_i, b = size_j normally, a = lag (b the output) or b = lag (i the output's
+input) for a link. Lowest fit, best fit and the exact search work on these ranges.
 
 Strategies (plan_memory keeps the best):
 - greedy_by_size: TFLite Micro's; largest first, each at the lowest offset that fits.
@@ -52,79 +53,17 @@ def align_up(n: int, alignment: int) -> int:
     return -(-n // alignment) * alignment
 
 
-# ----- units: blocks placed together ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    members: tuple[tuple[int, int], ...]  # (block index, offset from the unit's base); offsets >= 0
-
-    def extent(self, blocks: list[Block], step: int | None = None) -> int:
-        """Bytes the unit spans (only its members live at `step`, when given)."""
-        live = [(r, blocks[i].size) for i, r in self.members
-                if blocks[i].size and (step is None or blocks[i].first <= step <= blocks[i].last)]
-        if not live:
-            return 0
-        return max(r + s for r, s in live) - min(r for r, _ in live)
-
-
-def make_units(blocks: list[Block], links: list[Link] = ()) -> list[Unit]:
-    """The rigid units of `blocks` under `links` (a block without links is a unit alone)."""
-    parent = list(range(len(blocks)))
-    rel = [0] * len(blocks)  # offset from the root of its set
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    def offset_to_root(i: int) -> int:
-        total = 0
-        while parent[i] != i:
-            total += rel[i]
-            i = parent[i]
-        return total
-
-    for a, b, delta in links:
-        ra, rb = find(a), find(b)
-        oa, ob = offset_to_root(a), offset_to_root(b)
-        if ra == rb:
-            if ob - oa != delta:
-                raise ValueError(f"links of blocks {a} and {b} disagree")
-            continue
-        parent[rb] = ra
-        rel[rb] = oa + delta - ob  # offset(rb) - offset(ra)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for i in range(len(blocks)):
-        groups.setdefault(find(i), []).append((i, offset_to_root(i)))
-    units = []
-    for members in groups.values():
-        low = min(r for _, r in members)
-        units.append(Unit(tuple((i, r - low) for i, r in members)))
-    return sorted(units, key=lambda u: u.members[0][0])
-
-
-def _unit_of(units: list[Unit], n: int) -> list[int]:
-    owner = [0] * n
-    for k, u in enumerate(units):
-        for i, _ in u.members:
-            owner[i] = k
-    return owner
-
-
 def live_bytes(blocks: list[Block], steps: int, links: list[Link] = ()) -> list[int]:
-    """Bytes live at each step 0..steps-1 (a unit counts the span of its live members)."""
+    """Bytes live at each step 0..steps-1; at the step of a link, the two blocks need only
+    max(lag + size of the input, size of the output) together."""
     live = [0] * steps
-    if not links:
-        for b in blocks:
-            for s in range(b.first, b.last + 1):
-                live[s] += b.size
-        return live
-    for u in make_units(blocks, links):
-        first = min(blocks[i].first for i, _ in u.members)
-        last = max(blocks[i].last for i, _ in u.members)
-        for s in range(first, last + 1):
-            live[s] += u.extent(blocks, s)
+    for b in blocks:
+        for s in range(b.first, b.last + 1):
+            live[s] += b.size
+    for a, b, lag in links:
+        src, dst = blocks[a], blocks[b]
+        if src.size and dst.size and src.last == dst.first:
+            live[dst.first] -= src.size + dst.size - max(lag + src.size, dst.size)
     return live
 
 
@@ -138,26 +77,25 @@ def arena_size(blocks: list[Block], offsets: list[int]) -> int:
     return max((o + b.size for b, o in zip(blocks, offsets)), default=0)
 
 
-def _conflicts(blocks: list[Block], owner: list[int] | None = None) -> list[list[int]]:
-    """For each block, the blocks of other units live with it (empty blocks conflict with nothing)."""
-    return [[j for j, other in enumerate(blocks)
-             if j != i and b.size and other.size and b.overlaps(other) and (owner is None or owner[i] != owner[j])]
+def _conflicts(blocks: list[Block], links: list[Link] = ()) -> list[list[tuple[int, int, int]]]:
+    """For each block i, (j, a, b) for every block j live with it: i may not start in
+    [o_j - a + 1, o_j + b) (empty blocks conflict with nothing)."""
+    special = {}
+    for src, dst, lag in links:
+        special[(dst, src)] = (lag, blocks[src].size)  # the output: at most o_src - lag, or above src
+        special[(src, dst)] = (blocks[src].size, lag)  # the input: at least o_dst + lag, or below dst
+    return [[(j, *special.get((i, j), (b.size, other.size))) for j, other in enumerate(blocks)
+             if j != i and b.size and other.size and b.overlaps(other)]
             for i, b in enumerate(blocks)]
 
 
-def _forbidden(unit: Unit, blocks, conflicts, offsets) -> list[tuple[int, int]]:
-    """Bases [lo, hi) at which some member of `unit` would overlap a placed block, sorted."""
-    spans = []
-    for i, r in unit.members:
-        s = blocks[i].size
-        for j in conflicts[i]:
-            if offsets[j] is not None:
-                spans.append((offsets[j] - r - s + 1, offsets[j] + blocks[j].size - r))
-    return sorted(spans)
+def _forbidden(i: int, conflicts, offsets) -> list[tuple[int, int]]:
+    """Offsets [lo, hi) at which block i would clash with a placed block, sorted."""
+    return sorted((offsets[j] - a + 1, offsets[j] + b) for j, a, b in conflicts[i] if offsets[j] is not None)
 
 
 def _free_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
-    """The free bases >= 0 between forbidden spans, as [lo, hi) (hi None: unbounded)."""
+    """The free offsets >= 0 between forbidden spans, as [lo, hi) (hi None: unbounded)."""
     free, base = [], 0
     for lo, hi in spans:
         if lo > base:
@@ -167,93 +105,73 @@ def _free_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
     return free
 
 
-def _lowest_fit(unit: Unit, blocks, conflicts, offsets) -> int:
-    return _free_spans(_forbidden(unit, blocks, conflicts, offsets))[0][0]
+def _lowest_fit(i: int, conflicts, offsets) -> int:
+    return _free_spans(_forbidden(i, conflicts, offsets))[0][0]
 
 
-def _best_fit(unit: Unit, blocks, conflicts, offsets) -> int:
-    """The start of the tightest free range of bases (the smallest gap that holds the unit),
-    or the top when no bounded range exists."""
-    free = _free_spans(_forbidden(unit, blocks, conflicts, offsets))
+def _best_fit(i: int, conflicts, offsets) -> int:
+    """The start of the tightest free range of offsets (the smallest gap that holds the
+    block), or the top when no bounded range exists."""
+    free = _free_spans(_forbidden(i, conflicts, offsets))
     bounded = [(hi - lo, lo) for lo, hi in free if hi is not None]
     return min(bounded)[1] if bounded else free[-1][0]
 
 
-def _place(blocks: list[Block], units: list[Unit], order: list[int], fit, conflicts) -> list[int]:
-    offsets: list[int | None] = [None] * len(blocks)
-    for k in order:
-        base = fit(units[k], blocks, conflicts, offsets)
-        for i, r in units[k].members:
-            offsets[i] = base + r
-    return offsets
-
-
 class Problem:
-    """Blocks, links and what every strategy derives from them once."""
+    """Blocks, links and the conflicts every strategy derives from them."""
 
     def __init__(self, blocks: list[Block], links: list[Link] = ()):
         self.blocks = blocks
         self.links = list(links)
-        self.units = make_units(blocks, self.links)
-        self.owner = _unit_of(self.units, len(blocks))
-        self.conflicts = _conflicts(blocks, self.owner)
+        self.conflicts = _conflicts(blocks, self.links)
 
     def place(self, order: list[int], fit=_lowest_fit) -> list[int]:
-        return _place(self.blocks, self.units, order, fit, self.conflicts)
+        offsets: list[int | None] = [None] * len(self.blocks)
+        for i in order:
+            offsets[i] = fit(i, self.conflicts, offsets)
+        return offsets
 
     def size(self, offsets) -> int:
         return arena_size(self.blocks, offsets)
 
-    def unit_size(self, k: int) -> int:
-        return self.units[k].extent(self.blocks)
 
-    def unit_span(self, k: int) -> tuple[int, int]:
-        members = [self.blocks[i] for i, _ in self.units[k].members]
-        return min(b.first for b in members), max(b.last for b in members)
-
-
-def _by_size(p: Problem) -> list[int]:
-    def key(k):
-        first, last = p.unit_span(k)
-        return (-p.unit_size(k), -(last - first), first, k)
-
-    return sorted(range(len(p.units)), key=key)
+def place_in_order(blocks: list[Block], order: list[int], links: list[Link] = (), fit=_lowest_fit) -> list[int]:
+    return Problem(blocks, links).place(order, fit)
 
 
 def greedy_by_size(blocks: list[Block], links: list[Link] = ()) -> list[int]:
-    p = Problem(blocks, links)
-    return p.place(_by_size(p))
+    order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, -(blocks[i].last - blocks[i].first), blocks[i].first, i))
+    return place_in_order(blocks, order, links)
 
 
 def greedy_by_breadth(blocks: list[Block], links: list[Link] = ()) -> list[int]:
-    p = Problem(blocks, links)
     steps = max((b.last for b in blocks), default=-1) + 1
-    live = live_bytes(blocks, steps, p.links)
+    live = live_bytes(blocks, steps, links)
     order: list[int] = []
     seen: set[int] = set()
     for step in sorted(range(steps), key=lambda s: (-live[s], s)):
-        here = [k for k in range(len(p.units)) if k not in seen and p.unit_span(k)[0] <= step <= p.unit_span(k)[1]]
-        for k in sorted(here, key=lambda k: (-p.unit_size(k), k)):
-            order.append(k)
-            seen.add(k)
-    order.extend(k for k in range(len(p.units)) if k not in seen)
-    return p.place(order, fit=_best_fit)
+        here = [i for i, b in enumerate(blocks) if b.first <= step <= b.last and i not in seen]
+        for i in sorted(here, key=lambda i: (-blocks[i].size, i)):
+            order.append(i)
+            seen.add(i)
+    order.extend(i for i in range(len(blocks)) if i not in seen)
+    return place_in_order(blocks, order, links, fit=_best_fit)
 
 
 def greedy_by_conflict(blocks: list[Block], links: list[Link] = ()) -> list[int]:
-    p = Problem(blocks, links)
+    """Largest first; among equals, the block live at the busier steps first; best fit."""
     steps = max((b.last for b in blocks), default=-1) + 1
-    live = live_bytes(blocks, steps, p.links)
+    live = live_bytes(blocks, steps, links)
 
-    def key(k):
-        first, last = p.unit_span(k)
-        return (-p.unit_size(k), -max(live[first:last + 1]), first, k)
+    def key(i):
+        b = blocks[i]
+        return (-b.size, -max(live[b.first:b.last + 1], default=0), b.first, i)
 
-    return p.place(sorted(range(len(p.units)), key=key), fit=_best_fit)
+    return place_in_order(blocks, sorted(range(len(blocks)), key=key), links, fit=_best_fit)
 
 
 def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
-    """Exact when no three blocks are live together and no blocks are linked; None otherwise."""
+    """Exact when no three blocks are live together and none are linked; None otherwise."""
     if links:
         return None
     steps = max((b.last for b in blocks), default=-1) + 1
@@ -274,7 +192,7 @@ def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
         stack = [root]
         while stack:  # triangle-free interval graphs are forests: 2-colourable
             i = stack.pop()
-            for j in conflicts[i]:
+            for j, _, _ in conflicts[i]:
                 if colour[j] is None and blocks[j].size and blocks[i].size:
                     colour[j] = 1 - colour[i]
                     stack.append(j)
@@ -283,20 +201,19 @@ def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
 
 def improve(blocks: list[Block], links: list[Link], start: list[int], floor: int, tries: int = 400,
             seed: int = 0) -> list[int]:
-    """Local search from the order that gave `start`'s offsets: move one unit to another
-    place in the order, keep the move when the arena does not grow (lowest fit, so plans
-    only change where the order does). Deterministic (seeded); stops at `floor`."""
+    """Local search from the order that rebuilds `start` (blocks by increasing offset, each at
+    the lowest fit, as in the exact search): move one block to another place in the order,
+    keep the move when the arena does not grow. Deterministic (seeded); stops at `floor`."""
     p = Problem(blocks, links)
-    if len(p.units) < 2:
+    n = len(blocks)
+    if n < 2:
         return start
-    # the order that rebuilds `start`: units by increasing base, as in the exact search
-    order = sorted(range(len(p.units)), key=lambda k: (min(start[i] - r for i, r in p.units[k].members), k))
+    order = sorted(range(n), key=lambda i: (start[i], i))
     best = p.place(order)
     best_size = p.size(best)
     if p.size(start) < best_size:
         best, best_size = start, p.size(start)
     rng = random.Random(seed)
-    n = len(order)
     for _ in range(tries):
         if best_size <= floor:
             break
@@ -320,12 +237,11 @@ class ExactResult:
     proven: bool  # the search finished: the result (or `upper`) is optimal
 
 
-def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactResult:
-    """Branch and bound for an arena smaller than `upper` (see the module docstring).
-    Unlinked blocks only: the canonical-order argument is for single blocks."""
+def exact(blocks: list[Block], upper: int, node_limit: int = 200_000, links: list[Link] = ()) -> ExactResult:
+    """Branch and bound for an arena smaller than `upper` (see the module docstring)."""
     n = len(blocks)
-    p = Problem(blocks)
-    floor = lower_bound(blocks)
+    p = Problem(blocks, links)
+    floor = lower_bound(blocks, links)
     best = {"size": upper, "offsets": None}
     offsets: list[int | None] = [0 if b.size == 0 else None for b in blocks]
     nodes = 0
@@ -342,7 +258,7 @@ def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactRe
             aborted = True
             return
         for i in remaining:
-            offset = _lowest_fit(p.units[i], blocks, p.conflicts, offsets)
+            offset = _lowest_fit(i, p.conflicts, offsets)
             if offset < last_offset or (offset == last_offset and i < last_index):
                 continue  # not in canonical (offset, index) order
             rest = [j for j in remaining if j != i]
@@ -361,19 +277,11 @@ def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactRe
 
 
 def overlapping_pairs(blocks: list[Block], offsets: list[int], links: list[Link] = ()) -> list[tuple[int, int]]:
-    """Pairs of blocks live together whose byte ranges intersect (empty for a valid plan).
-    The two blocks of a link may overlap where they meet (the planner checked that the op
-    between them overwrites only dead bytes), but their offsets must keep the link's delta."""
-    linked = {(min(a, b), max(a, b)) for a, b, _ in links}
+    """Pairs of blocks live together whose byte ranges clash (empty for a valid plan): a
+    link's output may overlap its input only from at least `lag` bytes below it."""
     bad = []
-    for a, b, delta in links:
-        if offsets[b] - offsets[a] != delta:
-            bad.append((min(a, b), max(a, b)))
-    for i, a in enumerate(blocks):
-        for j in range(i + 1, len(blocks)):
-            b = blocks[j]
-            if (i, j) in linked:
-                continue
-            if a.size and b.size and a.overlaps(b) and offsets[i] < offsets[j] + b.size and offsets[j] < offsets[i] + a.size:
+    for i, row in enumerate(_conflicts(blocks, links)):
+        for j, a, b in row:
+            if j > i and offsets[j] - a < offsets[i] < offsets[j] + b:
                 bad.append((i, j))
     return bad

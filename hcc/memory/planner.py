@@ -137,8 +137,8 @@ def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUF
     best = min(sizes, key=lambda name: sizes[name])
     floor = placement.lower_bound(blocks, links)
     proven = None
-    if not links and sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > floor:
-        found = placement.exact(blocks, upper=sizes[best])
+    if sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > floor:
+        found = placement.exact(blocks, upper=sizes[best], links=links)
         proven = found.proven
         if found.offsets is not None:
             results["exact"] = found.offsets

@@ -281,6 +281,11 @@ void hcc_argmax_s8(const int8_t *input, int32_t rows, int32_t n, int32_t *output
 
 /* ---- transpose_s8.c, concat_s8.c: data movement ------------------------------------------ */
 
+/* transpose_inplace_s8.c: data [rows, cols] becomes its transpose [cols, rows] in place;
+ * visited: hcc_transpose_inplace_s8_scratch_size() bytes (one bit per element). */
+size_t hcc_transpose_inplace_s8_scratch_size(int32_t rows, int32_t cols);
+void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *visited);
+
 /* output = input transposed: output dim i is input dim perm[i]; rank in [1, 4]. */
 void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, const int32_t *perm,
                       int8_t *output);
