@@ -58,6 +58,63 @@ def _pool_op(op, x) -> Op:
     return Op("MaxPool", [x], [], attrs, op.name)
 
 
+def read_schedule(path: str, in_h: int, conv_h: int, out_h: int, k_h: int, stride: int, pad: int, dilation: int,
+                  pool: tuple[int, int, int] | None) -> list[tuple[float, float]]:
+    """What hcc_conv2d_pool_s8 reads from the arena, in its row order (in-place streaming):
+    per output row r, the lowest input row and the lowest residual row read between
+    writing row r - 1 and writing row r. Every read of that stretch comes before row r's
+    writes, except the residual without pooling: its row is read after its conv row is
+    written to the output, so it is counted with the next row (an extra last entry holds
+    the last row's). inf: none. path: FusedConv2d.kernel_path; pool: (k_h, stride_h,
+    pad_top) of the max pooling, or None. The mono path reads its six rows per pooled row
+    anew; the dense path keeps the rows of the previous conv row in its slots; the window
+    path copies the whole span of rows a conv row reads and keeps what the next one shares."""
+
+    def rows(c):
+        top = c * stride - pad
+        if path in ("mono", "dense"):
+            return {top + k * dilation for k in range(k_h)} & set(range(in_h))
+        return set(range(max(top, 0), min(top + (k_h - 1) * dilation + 1, in_h)))
+
+    if path == "mono":
+        return [(min(rows(2 * r) | rows(2 * r + 1), default=inf), inf) for r in range(out_h)]
+    if pool is not None:  # the conv rows each pooled row computes (the ring keeps the others)
+        pk, ps, pp = pool
+        computed, end = [], 0
+        for r in range(out_h):
+            begin, stop = max(r * ps - pp, 0), min(r * ps - pp + pk, conv_h)
+            computed.append(list(range(max(end, begin), stop)) if stop > begin else [])
+            end = stop if stop > begin else end
+    else:
+        computed = [[r] for r in range(conv_h)]
+    schedule, held = [], set()
+    for r, convs in enumerate(computed):
+        low = inf
+        for c in convs:
+            need = rows(c)
+            low = min(low, min(need - held, default=inf))
+            held = need
+        residual = min(convs, default=inf) if pool is not None else (r - 1 if r else inf)
+        schedule.append((low, residual))
+    if pool is None:
+        schedule.append((inf, conv_h - 1))
+    return schedule
+
+
+def overlap_lag(schedule, column: int, out_rows: int, out_row: int, in_row: int) -> int:
+    """How far below an input (column 0: x, 1: the residual; rows of in_row bytes) the output
+    (out_rows rows of out_row bytes) may start: while row r is written, bytes up to
+    (r + 1) x out_row of the output are written and the input bytes from first x in_row on
+    are still to be read, first the lowest row read after row r. So the lag is the largest
+    (r + 1) x out_row - first x in_row, and at least 0."""
+    worst, later = 0, inf
+    for r in range(len(schedule) - 1, -1, -1):
+        if r < out_rows and later != inf:
+            worst = max(worst, (r + 1) * out_row - int(later) * in_row)
+        later = min(later, schedule[r][column])
+    return worst
+
+
 @register
 @channels_last(activations=(0, 3))
 class FusedConv2d(OpDef):
@@ -79,6 +136,9 @@ class FusedConv2d(OpDef):
         # 1: the output may overwrite the rows of x (or of the residual) the kernel is done
         # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
         "overlap": 0,
+        # 3x3, groups 1, int8: output-channel pairs whose weights are widened to int16 in
+        # scratch at a time (0: all; set by the pass conv-scratch, hcc_conv2d_params_t)
+        "weight_pairs": 0,
     }
     layout_activations = (0, 3)
     weight_inputs = {1: 0}
@@ -154,6 +214,12 @@ class FusedConv2d(OpDef):
             return "depthwise"
         return "dense" if groups == 1 else "grouped"
 
+    def pairs_at_once(self, op) -> int:
+        """pairs_at_once() of conv2d_3x3_s8.c: the channel pairs the dense path widens at once."""
+        pairs = (op.inputs[1].type.shape[0] + 1) // 2
+        wanted = op.attrs["weight_pairs"]
+        return wanted if 0 < wanted < pairs else pairs
+
     def uses_window(self, op) -> bool:
         """In-place streaming (hcc_conv2d_pool_params_t.window): with `overlap`, the paths
         that read the input while writing the output read it from a window of rows in
@@ -161,83 +227,24 @@ class FusedConv2d(OpDef):
         return bool(op.attrs["overlap"]) and op.outputs[0].type.dtype == DType.int8 \
             and self.kernel_path(op) not in ("mono", "dense")
 
-    def _read_schedule(self, op) -> list[tuple[float, float]]:
-        """Per output row r of the int8 kernel with `overlap`: the lowest input row and the
-        lowest residual row it reads from the arena between writing row r - 1 and writing
-        row r (every read of that stretch precedes row r's writes, except the residual
-        without pooling: that row is read right after its conv row is written, so it is
-        counted with the row after). inf: none."""
-        a = op.attrs
-        x = op.inputs[0].type
-        in_h = x.shape[1]
-        conv_h = conv_output_hw(x.shape[1:3], op.inputs[1].type.shape[2:], a["pads"], a["strides"], a["dilations"])[0]
-        stride, pad, dilation = a["strides"][0], a["pads"][0], a["dilations"][0]
-        k_h = op.inputs[1].type.shape[2]
-        path = self.kernel_path(op)
-
-        def rows(c):  # the input rows conv row c reads (the window path copies the whole span)
-            top = c * stride - pad
-            if path in ("mono", "dense"):
-                return {top + k * dilation for k in range(k_h)} & set(range(in_h))
-            return set(range(max(top, 0), min(top + (k_h - 1) * dilation + 1, in_h)))
-
-        if path == "mono":  # per pooled row, its two conv rows' six input rows, nothing kept
-            out_h = op.outputs[0].type.shape[1]
-            return [(min(rows(2 * r) | rows(2 * r + 1), default=inf), inf) for r in range(out_h)]
-        if a["pool_kernel"]:
-            (pk, _), (ps, _), (pp, _) = a["pool_kernel"], a["pool_strides"], a["pool_pads"][::2]
-            out_h = op.outputs[0].type.shape[1]
-            computed, end = [], 0
-            for r in range(out_h):
-                begin = max(r * ps - pp, 0)
-                stop = min(r * ps - pp + pk, conv_h)
-                new = list(range(max(end, begin), stop)) if stop > begin else []
-                end = stop if stop > begin else end
-                computed.append(new)
-        else:
-            computed = [[r] for r in range(conv_h)]
-        schedule, held = [], set()
-        for r, convs in enumerate(computed):
-            low = inf
-            for c in convs:
-                need = rows(c)
-                low = min(low, min(need - held, default=inf))  # the rows not kept from the last conv row
-                held = need
-            residual = (min(convs, default=inf) if a["pool_kernel"] else (r - 1 if r else inf))
-            schedule.append((low, residual))
-        if not a["pool_kernel"]:
-            schedule.append((inf, conv_h - 1))  # the last row's residual, after its conv row
-        return schedule
-
     def overlap_inputs(self, op) -> list[tuple[int, int]]:
         """With `overlap` (the pass inplace-conv) and int8: the output may start `lag` bytes
-        below x (or the residual). The kernel writes output rows in order; reading the rows
-        of _read_schedule before writing row r, it is done with every input byte below
-        first_row x in_row, where first_row is the lowest row read for a later output row:
-        so lag = max over r of (r + 1) x out_row - first_row x in_row (at least 0)."""
-        if not self.uses_window(op) and not (op.attrs["overlap"] and op.outputs[0].type.dtype == DType.int8):
+        below x (or the residual): overlap_lag() of the kernel's read_schedule()."""
+        if not (op.attrs["overlap"] and op.outputs[0].type.dtype == DType.int8):
             return []
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return []
-        y = op.outputs[0].type
-        out_rows, out_row = y.shape[1], y.nbytes // y.shape[1]
-        schedule = self._read_schedule(op)
-
-        def lag(column: int, in_row: int) -> int:
-            worst, later = 0, inf
-            for r in range(len(schedule) - 1, -1, -1):  # later = lowest row read after row r is written
-                if r < out_rows and later != inf:
-                    worst = max(worst, (r + 1) * out_row - int(later) * in_row)
-                elif r < out_rows:
-                    worst = max(worst, 0)
-                later = min(later, schedule[r][column])
-            return worst
-
-        x = op.inputs[0].type
-        found = [(0, lag(0, x.nbytes // x.shape[1]))]
+        a = op.attrs
+        x, y = op.inputs[0].type, op.outputs[0].type
+        conv_h = conv_output_hw(x.shape[1:3], op.inputs[1].type.shape[2:], a["pads"], a["strides"], a["dilations"])[0]
+        pool = (a["pool_kernel"][0], a["pool_strides"][0], a["pool_pads"][0]) if a["pool_kernel"] else None
+        schedule = read_schedule(self.kernel_path(op), x.shape[1], conv_h, y.shape[1], op.inputs[1].type.shape[2],
+                                 a["strides"][0], a["pads"][0], a["dilations"][0], pool)
+        out_row = y.nbytes // y.shape[1]
+        found = [(0, overlap_lag(schedule, 0, y.shape[1], out_row, x.nbytes // x.shape[1]))]
         if len(op.inputs) > 3 and op.inputs[3] is not None:
             res = op.inputs[3].type
-            found.append((3, lag(1, res.nbytes // res.shape[1])))
+            found.append((3, overlap_lag(schedule, 1, y.shape[1], out_row, res.nbytes // res.shape[1])))
         return found
 
     def macs(self, op) -> int:
@@ -313,7 +320,7 @@ class FusedConv2d(OpDef):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
         3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
         terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
-        three padded int16 input rows; grouped: a 9-tap int16 patch per group; depthwise: int32
+        three padded int16 input rows, of weight_pairs channel pairs when set; grouped: a 9-tap int16 patch per group; depthwise: int32
         accumulators per channel), plus with the window of in-place streaming the input rows
         one conv row reads. The float kernel (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32:
@@ -344,7 +351,7 @@ class FusedConv2d(OpDef):
             stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
             row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
             terms = REQUANT_TERMS_BYTES * out_c
-            return ring + 3 * 4 + terms + (((out_c + 1) & ~1) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
+            return ring + 3 * 4 + terms + (2 * self.pairs_at_once(op) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
         return ring + 9 * (in_c // groups) * 2 + window
 
     c_kernels = ("hcc_conv2d_pool_s8",)
@@ -365,7 +372,8 @@ class FusedConv2d(OpDef):
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
         params = e.struct("hcc_conv2d_pool_params_t", op.name, {
-            "conv": conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
+            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs["weight_pairs"]},
+            "has_residual": int(p["has_residual"]),
             "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)

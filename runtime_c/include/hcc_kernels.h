@@ -112,6 +112,10 @@ typedef struct {
     int32_t groups;
     int32_t z_in, z_out;
     int32_t act_min, act_max;
+    /* 3x3, groups 1: how many output-channel pairs have their weights widened to int16 in
+     * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
+     * patches gathered once per group of pairs (see conv2d_3x3_s8.c). */
+    int32_t weight_pairs;
 } hcc_conv2d_params_t;
 
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
@@ -129,7 +133,8 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
  * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
  * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
- * weights to int16 in scratch and computes three pixels x two channels at a time.
+ * weights to int16 in scratch (weight_pairs channel pairs at a time) and computes three
+ * pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
  * must be called for row_begin == 0 first (that call unpacks the weights and hoists the
  * requantization terms into scratch) and the scratch kept between calls (it also caches

@@ -25,9 +25,10 @@ static inline hcc_conv2d_params_t dp_conv(const int32_t *v) {
     p.groups = v[14];
     p.z_in = v[15]; p.z_out = v[16];
     p.act_min = v[17]; p.act_max = v[18];
+    p.weight_pairs = v[19];
     return p;
 }
-#define DP_CONV_COUNT 19
+#define DP_CONV_COUNT 20
 
 static inline hcc_pool_params_t dp_pool(const int32_t *v) {
     hcc_pool_params_t p;

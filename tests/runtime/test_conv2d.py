@@ -114,3 +114,20 @@ def test_conv2d_3x3_dense_dilation_multiple_of_three(dilation_h):
     c["bias"] = None
     c["mult"], c["shift"] = multipliers(c["scales"][0] * rng.uniform(0.001, 0.02, 5) / c["scales"][2])
     np.testing.assert_array_equal(run_c(c, variant=1), reference(c))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_conv2d_3x3_dense_weights_widened_in_groups(seed):
+    """weight_pairs g: the dense path widens g channel pairs at a time (per row), gathering
+    the patches once per group; the numbers are those of the whole-weights path."""
+    rng = np.random.default_rng(3000 + seed)
+    c = random_conv_case(rng, kernel=(3, 3))
+    cin, cout = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+    c.update(groups=1)
+    c["x"] = int8(rng, (c["x"].shape[0], c["x"].shape[1], cin))
+    c["w"] = int8(rng, (cout, 3, 3, cin), -127, 127)
+    c["bias"] = None if rng.integers(2) else rng.integers(-2000, 2000, cout).astype(np.int32)
+    c["mult"], c["shift"] = multipliers(c["scales"][0] * rng.uniform(0.001, 0.02, cout) / c["scales"][2])
+    expected = reference(c)
+    for g in (1, 2, 3, (cout + 1) // 2, cout + 5):
+        np.testing.assert_array_equal(run_c(c, variant=1 + g), expected)
