@@ -12,7 +12,7 @@ TESTS  ?= $(if $(filter tests%,$(PYTEST_ARGS)),,tests)
 # directly, fetch the CPU wheel with: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
 
-.PHONY: all setup setup-demo system-deps test demo fuzz clean
+.PHONY: all setup setup-demo system-deps test demo fuzz zoo-models clean
 
 all: test
 
@@ -63,6 +63,15 @@ demo: setup-demo
 # 10,000 mutated models through hcc ir/plan/compile; prints the count of each outcome.
 fuzz: setup
 	$(VPY) -W ignore -m tests.fuzz -n 10000
+
+# Regenerate the model zoo (models/zoo, see its README): PyTorch training and ONNX exports with the project
+# venv, then the Keras builds, the full-int8 .tflite twins and the TFLite Micro figures with a TensorFlow venv
+# (TF_PYTHON: tensorflow-cpu, keras 3, tf2onnx, tflite-micro, onnx2tf). `make test` needs neither.
+TF_PYTHON ?= /work/devtf/bin/python
+
+zoo-models: setup
+	nice -n 10 $(VPY) -m models.zoo.build
+	nice -n 10 $(TF_PYTHON) models/zoo/keras_models.py
 
 clean:
 	rm -rf $(VENV) build b .tmp/setuptools-build .pytest_cache

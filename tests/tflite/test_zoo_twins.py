@@ -17,9 +17,19 @@ from tests.tflite.tflm import run_tflm, sample_inputs, tflm_available
 
 ZOO = sorted((Path(__file__).resolve().parents[2] / "models" / "zoo").glob("*.tflite"))
 SAMPLES = 8
+# Twins whose ops the importer does not take yet (issue 16): strict, so a twin that starts
+# importing fails here until it is moved out of this list.
+NOT_YET = {"kws_gru_keras.int8": "SPLIT, UNPACK", "kws_lstm_keras.int8": "SPLIT, UNPACK",
+           "unet_tiny.onnx2tf.int8": "its up-sampling and activation ops"}
 
 
-@pytest.mark.parametrize("path", ZOO, ids=[p.stem for p in ZOO])
+def _param(path):
+    reason = NOT_YET.get(path.stem)
+    marks = [pytest.mark.xfail(reason=f"importer lacks {reason}", strict=True)] if reason else []
+    return pytest.param(path, id=path.stem, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in ZOO])
 def test_zoo_twin(path):
     graph = load_model(path)
     assert graph.metadata["hcc.quantized"] == "tflite"
