@@ -26,7 +26,7 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-s
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
-MEMORY = ["inplace-transpose", "inplace-conv", "conv-scratch"]
+MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "conv-scratch"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
 
 

@@ -43,6 +43,10 @@ class OpDef:
     name: str = ""
     onnx_names: tuple[str, ...] = ()  # ONNX op types importing to this op (default: (name,))
     attrs: dict[str, Any] = {}  # attribute name -> default value (or REQUIRED)
+    # Attributes a pass may add to record a decision that changes no numbers (where bytes
+    # live, how a kernel uses its scratch): absent, and not printed, until a pass sets them;
+    # read with `op.attrs.get(name, default)`. name -> default.
+    annotations: dict[str, Any] = {}
     num_inputs: tuple[int, int] = (1, 1)  # (min, max); absent optional inputs are None
     num_outputs: int = 1
     # ONNX attributes the node must carry, name -> kind ("int", "ints", "float", "string",
@@ -67,7 +71,12 @@ class OpDef:
         """Fill defaults, reject unknown or missing attributes. Returns a new dict."""
         out = {}
         for key in attrs:
-            if key not in self.attrs:
+            if key in self.annotations and key not in self.attrs:
+                if not _same_kind(attrs[key], self.annotations[key]):
+                    raise IRVerifyError(f"{where or self.name}: attribute '{key}' must be "
+                                        f"{_KIND_NAMES[type(self.annotations[key])]}, got {attrs[key]!r:.60}")
+                out[key] = attrs[key]
+            elif key not in self.attrs:
                 raise UnsupportedOpError(f"{where or self.name}: attribute '{key}' is not supported by {self.name}")
         for key, default in self.attrs.items():
             if key in attrs:

@@ -81,7 +81,7 @@ def op_label(op: Op, index: int) -> str:
     return op.name or f"{op.kind}#{index}"
 
 
-def _reads(op: Op) -> list[Value]:
+def op_reads(op: Op) -> list[Value]:
     """Values `op` reads: its inputs, and values used anywhere inside its subgraphs."""
     values = [v for v in op.inputs if v is not None]
     stack = list(op.subgraphs())
@@ -110,7 +110,7 @@ def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
     end = max(len(ops) - 1, 0)
     last_use: dict[int, int] = {}
     for i, op in enumerate(ops):
-        for v in _reads(op):
+        for v in op_reads(op):
             last_use[id(v)] = i
     if io_in_arena:
         for v in graph.outputs:

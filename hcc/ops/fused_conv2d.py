@@ -133,11 +133,14 @@ class FusedConv2d(OpDef):
         # intermediates the unfused graph stored (fusion keeps their rounding exactly).
         "conv_quant": [],
         "add_quant": [],
+    }
+    annotations = {
         # 1: the output may overwrite the rows of x (or of the residual) the kernel is done
         # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
         "overlap": 0,
         # 3x3, groups 1, int8: output-channel pairs whose weights are widened to int16 in
-        # scratch at a time (0: all; set by the pass conv-scratch, hcc_conv2d_params_t)
+        # scratch at a time (0: all; -1: none, the one-pixel path; set by the pass
+        # conv-scratch, hcc_conv2d_params_t)
         "weight_pairs": 0,
     }
     layout_activations = (0, 3)
@@ -200,8 +203,8 @@ class FusedConv2d(OpDef):
 
     def kernel_path(self, op) -> str:
         """Which path of hcc_conv2d_pool_s8 runs the op (runtime_c/src/conv2d_pool_s8.c,
-        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (3x3, groups 1), "depthwise" (3x3),
-        "grouped" (other 3x3) or "generic" (hcc_conv2d_s8_rows)."""
+        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (3x3, groups 1, weight_pairs >= 0),
+        "depthwise" (3x3), "grouped" (other 3x3) or "generic" (hcc_conv2d_s8_rows)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         kernel = tuple(op.inputs[1].type.shape[2:])
@@ -212,25 +215,25 @@ class FusedConv2d(OpDef):
             return "generic"
         if groups == in_c and out_c == in_c:
             return "depthwise"
-        return "dense" if groups == 1 else "grouped"
+        return "dense" if groups == 1 and op.attrs.get("weight_pairs", 0) >= 0 else "grouped"
 
     def pairs_at_once(self, op) -> int:
         """pairs_at_once() of conv2d_3x3_s8.c: the channel pairs the dense path widens at once."""
         pairs = (op.inputs[1].type.shape[0] + 1) // 2
-        wanted = op.attrs["weight_pairs"]
+        wanted = op.attrs.get("weight_pairs", 0)
         return wanted if 0 < wanted < pairs else pairs
 
     def uses_window(self, op) -> bool:
         """In-place streaming (hcc_conv2d_pool_params_t.window): with `overlap`, the paths
         that read the input while writing the output read it from a window of rows in
         scratch instead. The mono and dense paths copy their rows into scratch anyway."""
-        return bool(op.attrs["overlap"]) and op.outputs[0].type.dtype == DType.int8 \
+        return bool(op.attrs.get("overlap", 0)) and op.outputs[0].type.dtype == DType.int8 \
             and self.kernel_path(op) not in ("mono", "dense")
 
     def overlap_inputs(self, op) -> list[tuple[int, int]]:
         """With `overlap` (the pass inplace-conv) and int8: the output may start `lag` bytes
         below x (or the residual): overlap_lag() of the kernel's read_schedule()."""
-        if not (op.attrs["overlap"] and op.outputs[0].type.dtype == DType.int8):
+        if not (op.attrs.get("overlap", 0) and op.outputs[0].type.dtype == DType.int8):
             return []
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return []
@@ -372,7 +375,7 @@ class FusedConv2d(OpDef):
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
         params = e.struct("hcc_conv2d_pool_params_t", op.name, {
-            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs["weight_pairs"]},
+            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs.get("weight_pairs", 0)},
             "has_residual": int(p["has_residual"]),
             "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"

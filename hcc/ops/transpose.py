@@ -18,7 +18,8 @@ class Transpose(OpDef):
     # in_place = 1 (the pass inplace-transpose): a 2-D block transpose (a rotation of the axes
     # larger than 1, e.g. NCHW <-> NHWC with batch 1) may permute its input's bytes where they
     # are, following cycles, instead of writing a second copy of the tensor.
-    attrs = {"perm": [], "in_place": 0}
+    attrs = {"perm": []}
+    annotations = {"in_place": 0}
 
     def perm(self, op):
         rank = op.inputs[0].type.rank
@@ -46,7 +47,7 @@ class Transpose(OpDef):
         return None
 
     def in_place(self, op) -> bool:
-        return bool(op.attrs["in_place"]) and op.inputs[0].type.dtype == DType.int8 and self.matrix(op) is not None
+        return bool(op.attrs.get("in_place", 0)) and op.inputs[0].type.dtype == DType.int8 and self.matrix(op) is not None
 
     def inplace_input_of(self, op) -> int | None:
         return 0 if self.in_place(op) else None

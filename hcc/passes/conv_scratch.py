@@ -6,12 +6,14 @@ all the weights once per call costs 4 x out_c x 9 x in_c bytes of scratch (73,72
 64 -> 64 conv of ResNet-8, most of its peak). With weight_pairs = G it widens G output-channel
 pairs at a time (for every row) and gathers the input patches once per group: the scratch
 holds 2G channels' weights, at the price of re-gathering the patches (about +50% / G on the
-conv's instructions; docs/memory-planning.md).
+conv's instructions; docs/memory-planning.md). With weight_pairs = -1 it takes the one-pixel
+path of grouped convs instead, which reads the int8 weights as they are: no weights in
+scratch at all, about twice the dense path's instructions per MAC.
 
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
-numbers unchanged; the arena equals the one with every dense conv at one pair per group (the
-least scratch), and each dense conv widens as many pairs at once as fit under that arena:
-all of them (weight_pairs = 0, as before) wherever its step has room.
+numbers unchanged; the arena equals the one with every dense conv on the one-pixel path (the
+least scratch), and each dense conv takes the fastest form that fits under that arena:
+all pairs at once (weight_pairs = 0, as before) wherever its step has room.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hcc.memory.planner import plan_memory
 from hcc.passes import register_pass
 
 ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
+LEAN = -1  # no widened weights: the one-pixel 3x3 path
 
 
 def _align(n: int) -> int:
@@ -36,7 +39,7 @@ def conv_scratch(graph: Graph) -> None:
     if not dense:
         return
     for op in dense:
-        op.attrs["weight_pairs"] = 1
+        op.attrs["weight_pairs"] = LEAN
     base = plan_memory(graph, alignment=ALIGN)
     floor = base.peak_bytes
     steps = {id(op): i for i, op in enumerate(graph.ops)}
@@ -52,23 +55,24 @@ def conv_scratch(graph: Graph) -> None:
     for _ in range(len(dense)):
         plan = plan_memory(graph, alignment=ALIGN)
         if plan.peak_bytes <= floor:
-            return
-        at_peak = graph.ops[plan.peak_step]
-        if at_peak not in dense or at_peak.attrs["weight_pairs"] == 1:
             break
-        current = at_peak.opdef.pairs_at_once(at_peak)
-        at_peak.attrs["weight_pairs"] = max(current // 2, 1)
+        at_peak = graph.ops[plan.peak_step]
+        if at_peak not in dense or at_peak.attrs.get("weight_pairs", 0) == LEAN:
+            break
+        choices = _choices((at_peak.inputs[1].type.shape[0] + 1) // 2)
+        at_peak.attrs["weight_pairs"] = choices[choices.index(at_peak.attrs.get("weight_pairs", 0)) + 1]
     if plan_memory(graph, alignment=ALIGN).peak_bytes > floor:
         for op in dense:
-            op.attrs["weight_pairs"] = 1
+            op.attrs["weight_pairs"] = LEAN
+    for op in dense:  # the default (all pairs at once) is left unsaid
+        if op.attrs.get("weight_pairs") == 0:
+            del op.attrs["weight_pairs"]
 
 
 def _choices(pairs: int) -> list[int]:
-    """All pairs at once (0), then halving down to one pair."""
+    """Fastest first: all pairs at once (0), halving down to one pair, then none (LEAN)."""
     out, g = [0], pairs // 2
     while g >= 1:
         out.append(g)
         g //= 2
-    if out[-1] != 1:
-        out.append(1)
-    return out
+    return out + [LEAN]

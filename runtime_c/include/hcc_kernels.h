@@ -114,7 +114,8 @@ typedef struct {
     int32_t act_min, act_max;
     /* 3x3, groups 1: how many output-channel pairs have their weights widened to int16 in
      * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
-     * patches gathered once per group of pairs (see conv2d_3x3_s8.c). */
+     * patches gathered once per group of pairs (see conv2d_3x3_s8.c). Negative: none; the
+     * one-pixel path of grouped convs, which reads the int8 weights as they are. */
     int32_t weight_pairs;
 } hcc_conv2d_params_t;
 

@@ -21,8 +21,11 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
 }
 
 /* groups == 1 (and not depthwise): the weights unpacked to int16 in channel pairs, two
- * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path. */
-static int is_dense(const hcc_conv2d_params_t *p) { return p->groups == 1 && !is_depthwise(p); }
+ * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path, and so
+ * does groups == 1 with weight_pairs < 0: no int16 weights in scratch at all. */
+static int is_dense(const hcc_conv2d_params_t *p) {
+    return p->groups == 1 && !is_depthwise(p) && p->weight_pairs >= 0;
+}
 
 /* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
 static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {

@@ -1,5 +1,5 @@
 /* Test driver: variant (0: hcc_conv2d_s8, 1: hcc_conv2d_3x3_s8, 1 + g: hcc_conv2d_3x3_s8 with
- * weight_pairs = g), conv params, input,
+ * weight_pairs = g, -1: with weight_pairs = -1), conv params, input,
  * weights, bias (empty: NULL), mult, shift -> output [out_h, out_w, out_c]. */
 #include "driver_params.h"
 
@@ -20,9 +20,10 @@ int main(void) {
     shift = (const int32_t *)tio_next(NULL);
     out_size = (size_t)(p.out_h * p.out_w * p.out_c);
     output = (int8_t *)malloc(out_size);
-    if (variant >= 1) {
+    if (variant != 0) {
         void *scratch;
         if (variant > 1) p.weight_pairs = variant - 1;
+        if (variant < 0) p.weight_pairs = -1;
         scratch = malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
         hcc_conv2d_3x3_s8(&p, input, weights, bias, mult, shift, scratch, output);
     } else {

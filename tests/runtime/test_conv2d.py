@@ -119,7 +119,8 @@ def test_conv2d_3x3_dense_dilation_multiple_of_three(dilation_h):
 @pytest.mark.parametrize("seed", range(8))
 def test_conv2d_3x3_dense_weights_widened_in_groups(seed):
     """weight_pairs g: the dense path widens g channel pairs at a time (per row), gathering
-    the patches once per group; the numbers are those of the whole-weights path."""
+    the patches once per group; -1 takes the one-pixel path with the int8 weights as they
+    are. The numbers are those of the whole-weights path."""
     rng = np.random.default_rng(3000 + seed)
     c = random_conv_case(rng, kernel=(3, 3))
     cin, cout = int(rng.integers(1, 6)), int(rng.integers(1, 12))
@@ -131,3 +132,4 @@ def test_conv2d_3x3_dense_weights_widened_in_groups(seed):
     expected = reference(c)
     for g in (1, 2, 3, (cout + 1) // 2, cout + 5):
         np.testing.assert_array_equal(run_c(c, variant=1 + g), expected)
+    np.testing.assert_array_equal(run_c(c, variant=-1), expected)
