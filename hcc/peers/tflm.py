@@ -29,7 +29,7 @@ def tflm_available() -> bool:
     return True
 
 
-def _interpreter(path, arena_size: int):
+def interpreter(path, arena_size: int = DEFAULT_ARENA):
     from tflite_micro.python.tflite_micro import runtime
 
     try:
@@ -43,7 +43,7 @@ def run_tflm(path, samples: list[list[np.ndarray]], num_outputs: int = 1,
     """TFLM's int8 outputs for each sample (a list of int8 arrays, one per model input)."""
     if not tflm_available():
         raise HccError(f"TFLM is not available: {INSTALL_HINT}")
-    interp = _interpreter(path, arena_size)
+    interp = interpreter(path, arena_size)
     results = []
     for inputs in samples:
         for i, x in enumerate(inputs):
