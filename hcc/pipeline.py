@@ -27,7 +27,8 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-s
 STREAMING = ["fuse-conv-block"]
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
 MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "conv-scratch"]
-LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "simplify-layout", "dce"]
+LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
+          "simplify-layout", "dce"]
 
 
 def float_passes() -> list[str]:

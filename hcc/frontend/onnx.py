@@ -7,6 +7,10 @@
 - an unsupported node (unknown op, or one its OpDef refuses) does not stop the import: its
   results get stand-ins (typed by ONNX's shape inference when it knows them) and the
   import goes on, so that one UnsupportedOpError lists every unsupported node at the end;
+- shape computations (integer results of constants, or of static types only: Shape) are
+  folded into constants as they are read, so that operands hcc needs constant are;
+- a result a node leaves unnamed gets a value nothing reads when its op allows it
+  (`OpDef.optional_results`: GRU's Y when only Y_h is wanted);
 - graph attributes (a Scan body) are imported recursively; names of enclosing graphs stay
   visible in them, so a body reads outer values directly (captures).
 
@@ -535,8 +539,13 @@ class _Importer:
         outputs = [n for n in node.output]
         while outputs and not outputs[-1]:
             outputs.pop()
-        if len(types) != len(outputs) or not all(outputs):
-            ctx.fail(f"hcc gives {len(types)} results, the node names {len(outputs)}")
+        # Results a node leaves unnamed (GRU's Y when only Y_h is wanted) get values nothing
+        # reads, where the op allows it (OpDef.optional_results); the planner gives them no memory.
+        unnamed = [i for i in range(len(types)) if i >= len(outputs) or not outputs[i]]
+        if len(types) < len(outputs) or any(i not in opdef.optional_results for i in unnamed):
+            ctx.fail(f"hcc gives {len(types)} results, the node names {len([n for n in outputs if n])}")
+        outputs = [graph.unique_name(f"{describe(node)}.unused{i}") if i in unnamed else name
+                   for i, name in enumerate(outputs + [""] * (len(types) - len(outputs)))]
         values = []
         for name, type_ in zip(outputs, types):
             if any(not 0 <= d <= MAX_DIM for d in type_.shape) or type_.nbytes > MAX_TENSOR_BYTES:
@@ -548,7 +557,29 @@ class _Importer:
             value = graph.new_value(name, type_)
             scope.maps[0][name] = value
             values.append(value)
-        graph.add_op(opdef.name, ctx.inputs, values, attrs, node.name)
+        op = graph.add_op(opdef.name, ctx.inputs, values, attrs, node.name)
+        if _computes_shape(op):
+            _fold_at_import(op, graph, scope)
+
+
+def _computes_shape(op: Op) -> bool:
+    """An op computing integers from constants or from static types only (Shape): a shape
+    computation, which hcc's static shapes make a constant. Folded as the model is read, so
+    that the operands hcc needs constant (a Reshape's or an Expand's shape) are constants
+    when the op reading them is imported, as in a model exported with its shapes folded."""
+    if op.subgraphs() or not all(v.type.dtype in (DType.int64, DType.int32) for v in op.outputs):
+        return False
+    if sum(v.type.nbytes for v in op.outputs) > 1 << 16:
+        return False
+    return op.opdef.reads_types_only or all(v is None or v.is_const for v in op.inputs)
+
+
+def _fold_at_import(op: Op, graph: Graph, scope: ChainMap) -> None:
+    results = op.opdef.eval(op, [None if v is None or not v.is_const else v.const for v in op.inputs])
+    graph.remove_op(op)
+    for value, array in zip(op.outputs, results):
+        array = np.asarray(array).astype(value.type.dtype.numpy).reshape(value.type.shape)
+        scope.maps[0][value.name] = graph.add_const(value.name, array)
 
 
 def _printable(value) -> bool:

@@ -2,8 +2,11 @@
 
 Methods: `minmax` (the observed extremes) and `percentile` (the p-th and (100-p)-th
 percentiles of the observed values, default p = 99.99, which ignores rare outliers).
-For each SelectiveScan op it also records the largest |h| the recurrent state reaches,
-which fixes the state's fixed-point format (docs/numerics.md).
+For each op with internal quantities its int8 kernel keeps in fixed point (OpDef.
+calibrated_attrs: the SelectiveScan's state h, a GRU's gate pre-activations, an LSTM's
+cell state) it also records the largest |value| they reach, through the op's
+`internal_absmax`; the quantize pass stores these bounds in the op's attributes, and the
+op derives its fixed-point formats from them (docs/numerics.md).
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import numpy as np
 from hcc.errors import DataError
 from hcc.interp.float_interp import run_float_all
 from hcc.ir.graph import Graph
-from hcc.kernels.selective_scan import selective_scan_float
-from hcc.quant.activations import softplus
 
 SAMPLES_PER_VALUE = 1 << 18  # values kept per tensor for the percentile (a uniform subsample)
 METHODS = ("minmax", "percentile")
@@ -25,7 +26,8 @@ METHODS = ("minmax", "percentile")
 @dataclass
 class Calibration:
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # value name -> (lo, hi)
-    state_absmax: dict[str, float] = field(default_factory=dict)  # SelectiveScan op name -> max |h|
+    # op name -> {attribute in OpDef.calibrated_attrs: largest |value| (a float or an array)}
+    internals: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     samples: int = 0
 
 
@@ -63,7 +65,7 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
 
     rng = np.random.default_rng(0)
     stats: dict[str, _Stats] = {}
-    scans = [op for op in graph.ops if op.kind == "SelectiveScan"]
+    stateful = [op for op in graph.ops if op.opdef.calibrated_attrs]
     result = Calibration(samples=len(samples))
     per_sample = max(1, SAMPLES_PER_VALUE // len(samples))
     for x in tqdm(samples, desc="calibrating", unit="sample", disable=not progress, leave=False):
@@ -72,17 +74,18 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
             if value.is_const or value.type.dtype.value != "f32":
                 continue
             stats.setdefault(value.name, _Stats(rng)).add(trace[value.name], per_sample)
-        for op in scans:
-            u, dt, b, c = (trace[v.name] for v in op.inputs[:4])
-            dt = softplus(dt) if op.attrs["dt_softplus"] else dt
-            _, absmax = selective_scan_float(u, dt, b, c, op.inputs[4].const, op.inputs[5].const, return_state_absmax=True)
-            result.state_absmax[op.name] = max(result.state_absmax.get(op.name, 0.0), absmax)
+        for op in stateful:
+            inputs = [None if v is None else (v.const if v.is_const else trace[v.name]) for v in op.inputs]
+            seen = result.internals.setdefault(op.name, {})
+            for name, absmax in op.opdef.internal_absmax(op, inputs).items():
+                absmax = np.asarray(absmax, np.float64)
+                seen[name] = np.maximum(seen[name], absmax) if name in seen else absmax
     result.ranges = {name: s.range(method, percentile) for name, s in stats.items()}
     return result
 
 
 def placeholder_calibration(graph: Graph) -> Calibration:
-    """Ranges of [-1, 1] everywhere: gives the right int8 types and sizes (for memory planning) without data."""
+    """Ranges of [-1, 1] everywhere: gives the right int8 types and sizes (for memory planning)
+    without data. Internal bounds stay unset: ops read their attributes' defaults as 1."""
     names = [v.name for v in graph.values() if not v.is_const and v.type.dtype.value == "f32"]
-    return Calibration(ranges={n: (-1.0, 1.0) for n in names},
-                       state_absmax={op.name: 1.0 for op in graph.ops if op.kind == "SelectiveScan"})
+    return Calibration(ranges={n: (-1.0, 1.0) for n in names})

@@ -49,6 +49,13 @@ class OpDef:
     annotations: dict[str, Any] = {}
     num_inputs: tuple[int, int] = (1, 1)  # (min, max); absent optional inputs are None
     num_outputs: int = 1
+    # Results a node may leave unnamed and the kernel may skip: the importer gives an unnamed
+    # one a value nothing reads, the planner gives such a value no memory, and the C call
+    # gets NULL for it (c_call.optional_ptr).
+    optional_results: tuple[int, ...] = ()
+    # The results depend on the input types only, never their values (Shape): with static
+    # shapes they are constants, folded as the model is imported.
+    reads_types_only: bool = False
     # ONNX attributes the node must carry, name -> kind ("int", "ints", "float", "string",
     # "graph"), checked by the importer before `from_onnx` reads them: a malformed model
     # lacking one, or giving it as another kind, is an import error naming the node.
@@ -121,8 +128,21 @@ class OpDef:
     # -- int8 (read by hcc/passes/quantize.py, the int8 interpreter and the backend) -------
     # How the int8 output is quantized: "calibrated" (its own scale/zero point from the
     # calibration data) or "same_as_input" (data movement: reuse input 0's parameters).
-    quant_output: str = "calibrated"  # or "fixed": the kernel defines the output format (`fixed_quant`)
+    # "fixed": the kernel defines the output format (`fixed_quant`). An op with several
+    # results may give one rule per result, and "same_as_result0" for a result that shares the
+    # first one's parameters (GRU's Y_h, which is Y's last step).
+    quant_output: str | tuple[str, ...] = "calibrated"
     fixed_quant = None
+    # Internal quantities whose range the int8 kernel needs (a recurrent state, gate
+    # pre-activations): attribute names, filled by the quantize pass with the largest |value|
+    # calibration saw, which `internal_absmax` reports per calibration sample.
+    calibrated_attrs: tuple[str, ...] = ()
+
+    def internal_absmax(self, op, inputs: list[np.ndarray | None]) -> dict[str, Any]:
+        """For one calibration sample (the float inputs of `op`): for each name in
+        `calibrated_attrs`, the largest |value| of that internal quantity, a float or an array
+        (one per group: gate, direction...). Calibration keeps the maximum over the samples."""
+        return {}
     weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters

@@ -15,6 +15,8 @@ inclusive: while an op runs, its inputs and its outputs are all live.
 - An in-place op (OpDef.inplace_input: elementwise) writes its output over the input's
   buffer when that buffer dies at this op and the output has exactly the input's size.
 - Scratch (OpDef.scratch_bytes) is a buffer live only during its op.
+- A result nothing reads that its op may skip (OpDef.optional_results: GRU's Y when only
+  Y_h is used) has no buffer.
 - Ops inside subgraphs are not scheduled on their own: an op carrying a subgraph is one
   step; values of the enclosing graph read inside the subgraph count as read by it.
 """
@@ -145,6 +147,8 @@ def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
         for k, out in enumerate(op.outputs):
             if id(out) in caller_owned:
                 continue
+            if k in opdef.optional_results and id(out) not in last_use:
+                continue  # nothing reads it: the kernel is passed NULL and skips it
             if k == 0 and opdef.alias_input is not None and _input_id(op, opdef.alias_input) in outside:
                 if id(out) in output_ids:  # the graph's output must be arena bytes: a copy of flash data
                     buffers.append(Buffer(out.name, out.type.nbytes, i, i, "output"))

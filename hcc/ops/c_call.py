@@ -23,6 +23,14 @@ def operand(e, value: Value) -> str:
     return e.ptr(value)
 
 
+def optional_ptr(e, value: Value) -> str:
+    """An optional result's buffer, or NULL when nothing reads it (OpDef.optional_results:
+    the planner gave it no memory and the kernel skips it)."""
+    if e.graph.is_output(value) or e.graph.users(value):
+        return e.ptr(value)
+    return "NULL"
+
+
 def float_operand(e, value: Value) -> str:
     """An activation pointer, or a constant operand emitted as a float array."""
     return e.array(value.name, value.const, np.float32) if value.is_const else e.ptr(value)

@@ -27,6 +27,7 @@ class SelectiveScan(OpDef):
     float_inputs = (4, 5)  # A and Dskip become fixed-point tables (docs/numerics.md)
     onnx_names = ("hcc.SelectiveScan",)  # not an ONNX op: produced by a pass
     attrs = {"dt_softplus": 0, "state_absmax": 0.0}  # state_absmax: calibrated max |h| (set by quantize)
+    calibrated_attrs = ("state_absmax",)
     num_inputs = (6, 6)
 
     def macs(self, op) -> int:
@@ -110,3 +111,10 @@ class SelectiveScan(OpDef):
         if op.attrs["dt_softplus"]:
             dt = softplus(dt)
         return [selective_scan_float(u, dt, b, c, a, d).astype(u.dtype)]
+
+    def internal_absmax(self, op, inputs):
+        """The largest |h| of the float recurrence: it fixes the int32 state's unit (k_in)."""
+        u, dt, b, c, a, d = inputs
+        if op.attrs["dt_softplus"]:
+            dt = softplus(dt)
+        return {"state_absmax": selective_scan_float(u, dt, b, c, a, d, return_state_absmax=True)[1]}

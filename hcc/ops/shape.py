@@ -15,6 +15,7 @@ class Shape(OpDef):
     name = "Shape"
     constraints = "start and end"
     attrs = {"start": 0, "end": REQUIRED}
+    reads_types_only = True  # a constant under static shapes: the importer folds it
 
     def from_onnx(self, attrs, node, ctx):
         attrs.setdefault("end", ctx.inputs[0].type.rank)

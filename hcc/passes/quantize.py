@@ -6,8 +6,9 @@ except where an op only moves data (its OpDef says `quant_output = "same_as_inpu
 which reuses its input's parameters. Constant inputs become, per the consuming OpDef:
 int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
 s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
-compile time (`float_inputs`); otherwise an int8 per-tensor constant. SelectiveScan ops
-get the calibrated state bound as `state_absmax`.
+compile time (`float_inputs`); otherwise an int8 per-tensor constant. Ops with internal
+fixed-point quantities (OpDef.calibrated_attrs: a scan's state, a GRU's gates) get their
+calibrated bounds in those attributes.
 Assumes: the float pipeline ran (no Scan, NHWC). Guarantees: every activation is int8
 with QuantParams; the graph is ready for the int8 interpreter and the backend.
 """
@@ -104,17 +105,32 @@ def quantize(graph: Graph, context: dict) -> None:
         if value.type.dtype == DType.float32:
             value.type = TensorType(value.type.shape, DType.int8, activation_params(value))
     for op in graph.ops:
-        for value in op.outputs:
+        rules = op.opdef.quant_output
+        for k, value in enumerate(op.outputs):
             if value.type.dtype != DType.float32:
                 continue
-            if op.opdef.quant_output == "same_as_input":
+            rule = rules if isinstance(rules, str) else rules[k]
+            if rule == "same_as_input":
                 params = op.inputs[0].type.quant
-            elif op.opdef.quant_output == "fixed":
+            elif rule == "same_as_result0":
+                params = op.outputs[0].type.quant
+            elif rule == "fixed":
                 params = op.opdef.fixed_quant
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)
         _quantize_constants(graph, op)
-        if op.kind == "SelectiveScan":
-            op.attrs["state_absmax"] = float(calibration.state_absmax.get(op.name, 0.0))
+        _store_internal_bounds(op, calibration.internals.get(op.name, {}))
     graph.prune_constants()
+
+
+def _store_internal_bounds(op: Op, bounds: dict) -> None:
+    """The calibrated bounds of an op's internal quantities into its attributes (a float
+    attribute gets a float, a list attribute a list of floats)."""
+    for name in op.opdef.calibrated_attrs:
+        if name not in bounds:
+            continue
+        value = np.asarray(bounds[name], np.float64)
+        if not np.isfinite(value).all():
+            raise _not_finite(f"{op.where()}: the calibrated bound '{name}'")
+        op.attrs[name] = [float(v) for v in value.reshape(-1)] if isinstance(op.attrs[name], list) else float(value)

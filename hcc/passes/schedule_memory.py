@@ -63,7 +63,9 @@ class _Model:
             alias = op.opdef.alias_input
             for k, out in enumerate(op.outputs):
                 src = op.inputs[alias] if k == 0 and alias is not None and alias < len(op.inputs) else None
-                if src is not None and id(src) in self.buffer_of:
+                if k in op.opdef.optional_results and id(out) not in outputs and not graph.users(out):
+                    outside.add(id(out))  # unread: the kernel skips it (no memory)
+                elif src is not None and id(src) in self.buffer_of:
                     b = self.buffer_of[id(src)]
                     self.buffer_of[id(out)] = b
                     self.size[b] = max(self.size[b], _align(out.type.nbytes))

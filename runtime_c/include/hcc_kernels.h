@@ -51,6 +51,39 @@ int8_t hcc_clamp_s8(int32_t x, int32_t act_min, int32_t act_max);
 int8_t hcc_requantize_s8(int32_t acc, int32_t m, int32_t s, int32_t z_out, int32_t act_min,
                          int32_t act_max);
 
+/* The two fast paths of hcc_requantize_inline: floor((a b + 2^(s-1)) / 2^s) for magnitudes
+ * a = |acc|, b = |m| (< 2^31), exact in 32-bit arithmetic (derivations: the comment of
+ * hcc_requantize_s8_inline). mag16: a < 2^16, s in [17, 47], two multiplies. mag24:
+ * a < 2^24, s in [32, 47], four multiplies, a magnitude below 2^23. */
+static inline int32_t hcc_requantize_mag16(uint32_t a, uint32_t b, int32_t s) {
+    const uint32_t x = a * (b >> 16) + ((a * (b & 0xFFFFu)) >> 16) + ((uint32_t)1u << (s - 17));
+    return (int32_t)(x >> (s - 16));
+}
+
+static inline int32_t hcc_requantize_mag24(uint32_t a, uint32_t b, int32_t s) {
+    const uint32_t ah = a >> 16, al = a & 0xFFFFu, bh = b >> 16, bl = b & 0xFFFFu;
+    const uint32_t mid = al * bh + ah * bl + ((al * bl) >> 16) + ((uint32_t)1u << (s - 17));
+    return (int32_t)((ah * bh + (mid >> 16)) >> (s - 32));
+}
+
+/* hcc_requantize, inline for hot loops; the same numbers for every argument: the fast
+ * paths above where they apply, else the call. (hcc_requantize_s8_inline below writes the
+ * same two paths out: built on these helpers it changes GCC's inlining in the conv kernels,
+ * +25 lx106 instructions on HCMTMM, so its measured figures would no longer hold.) */
+static inline int32_t hcc_requantize_inline(int32_t acc, int32_t m, int32_t s) {
+    const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
+    const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+    int32_t mag;
+    if (a < 0x10000u && (uint32_t)(s - 17) <= 30u) {
+        mag = hcc_requantize_mag16(a, b, s);
+    } else if (a < 0x1000000u && (uint32_t)(s - 32) <= 15u) {
+        mag = hcc_requantize_mag24(a, b, s);
+    } else {
+        return hcc_requantize(acc, m, s);
+    }
+    return (acc < 0) != (m < 0) ? -mag : mag;
+}
+
 /* hcc_requantize_s8, inline for hot loops; the same numbers for every argument.
  *
  * Fast path, |acc| < 2^16 and s in [17, 47] (every conv / fully connected output stage of
@@ -390,5 +423,8 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 #ifdef __cplusplus
 }
 #endif
+
+#include "hcc_expand.h"     /* Expand (broadcast copy, both builds) */
+#include "hcc_recurrent.h"  /* GRU and LSTM (int8 and float) */
 
 #endif /* HCC_KERNELS_H */

@@ -190,6 +190,97 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
     }
 }
 
+#define HCC_ROW_UNROLL 8
+
+#if defined(__XTENSA__)
+#define HCC_ROW_P(j, off)                                                         \
+    "l8ui %[t], %[wp], " off "\n\t"                                               \
+    "mul16u %[t], %[t], %[x]\n\t"                                                 \
+    "add %[a" #j "], %[a" #j "], %[t]\n\t"
+#define HCC_ROW_P1(i, m) HCC_ROW_P(0, #i "*" #m)
+#define HCC_ROW_P2(i, m) HCC_ROW_P1(i, m) HCC_ROW_P(1, #i "*" #m "+1")
+#define HCC_ROW_P3(i, m) HCC_ROW_P2(i, m) HCC_ROW_P(2, #i "*" #m "+2")
+#define HCC_ROW_P4(i, m) HCC_ROW_P3(i, m) HCC_ROW_P(3, #i "*" #m "+3")
+#define HCC_ROW_SUM "add %[s], %[s], %[x]\n\t"
+/* term i of a block m wide; sum: HCC_ROW_SUM or nothing */
+#define HCC_ROW_TERM(i, m, sum)                                                   \
+    "l8ui %[x], %[xp], " #i "\n\t"                                                \
+    "xor %[x], %[x], %[c80]\n\t"                                                  \
+    sum HCC_ROW_P##m(i, m)
+#define HCC_ROW_OUTS                                                              \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [s] "+r"(s),      \
+    [xp] "+r"(xp), [wp] "+r"(wp), [x] "=&r"(xv), [t] "=&r"(tv)
+/* HCC_ROW_UNROLL terms per pass while they last, then one at a time */
+#define HCC_ROW_ASM(m, sum)                                                       \
+    do {                                                                          \
+        if (xp != end8) {                                                         \
+            __asm__ volatile(                                                     \
+                "1:\n\t"                                                          \
+                HCC_ROW_TERM(0, m, sum) HCC_ROW_TERM(1, m, sum)                   \
+                HCC_ROW_TERM(2, m, sum) HCC_ROW_TERM(3, m, sum)                   \
+                HCC_ROW_TERM(4, m, sum) HCC_ROW_TERM(5, m, sum)                   \
+                HCC_ROW_TERM(6, m, sum) HCC_ROW_TERM(7, m, sum)                   \
+                "addi %[xp], %[xp], 8\n\t"                                        \
+                "addi %[wp], %[wp], 8*" #m "\n\t"                                 \
+                "bne %[xp], %[end], 1b\n\t"                                       \
+                : HCC_ROW_OUTS                                                    \
+                : [end] "r"(end8), [c80] "r"(c80)                                 \
+                : "memory");                                                      \
+        }                                                                         \
+        while (xp != end) {                                                       \
+            __asm__ volatile(                                                     \
+                HCC_ROW_TERM(0, m, sum)                                           \
+                "addi %[xp], %[xp], 1\n\t"                                        \
+                "addi %[wp], %[wp], " #m "\n\t"                                   \
+                : HCC_ROW_OUTS                                                    \
+                : [c80] "r"(c80)                                                  \
+                : "memory");                                                      \
+        }                                                                         \
+    } while (0)
+#endif
+
+/* acc[j] += sum_i wb[m i + j] (x[i] + 128) for j < m (1..4), i < k; with *sum (not NULL)
+ * also *sum += sum_i (x[i] + 128). One block of the compiler's blocked weights (the fully
+ * connected row kernel's, the recurrent kernels'): for each input i its m channels'
+ * weights side by side, stored as w + 128, so that with v = x + 128
+ *   sum_i w (x - z) = sum_i (w + 128) v - 128 sum_i v - (z + 128) sum_i w
+ * (exact in 32-bit wrap-around), the last term a compile-time constant. On Xtensa per term
+ * 2 instructions for v (l8ui, xor; one more for the sum) and 3 per channel (l8ui, mul16u,
+ * add): 14 for 4 products. */
+static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *wb, int32_t m, uint32_t *sum,
+                                    uint32_t *acc) {
+#if defined(__XTENSA__)
+    const uint8_t *xp = (const uint8_t *)x, *end = xp + k, *end8 = xp + (k & ~(int32_t)(HCC_ROW_UNROLL - 1));
+    const uint8_t *wp = wb;
+    const uint32_t c80 = 0x80u;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], s = sum ? *sum : 0u, xv, tv;
+    switch (m + (sum ? 4 : 0)) {
+        case 1: HCC_ROW_ASM(1, ); break;
+        case 2: HCC_ROW_ASM(2, ); break;
+        case 3: HCC_ROW_ASM(3, ); break;
+        case 4: HCC_ROW_ASM(4, ); break;
+        case 5: HCC_ROW_ASM(1, HCC_ROW_SUM); break;
+        case 6: HCC_ROW_ASM(2, HCC_ROW_SUM); break;
+        case 7: HCC_ROW_ASM(3, HCC_ROW_SUM); break;
+        default: HCC_ROW_ASM(4, HCC_ROW_SUM); break;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    if (sum) *sum = s;
+#else
+    uint32_t s = 0;
+    int32_t i, j;
+    for (i = 0; i < k; ++i, wb += m) {
+        const uint32_t v = (uint8_t)x[i] ^ 0x80u;
+        s += v;
+        for (j = 0; j < m; ++j) acc[j] += wb[j] * v;
+    }
+    if (sum) *sum += s;
+#endif
+}
+
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
  * to 2^15 (|m| < 2^31), 2^15 - 1 keeps hcc_requant_hoist's int32 check satisfiable. */
 #define HCC_HOIST_BOUND 0x7FFF

@@ -1,0 +1,109 @@
+/* Int8 GRU (docs/numerics.md, "Recurrent layers"; reference: hcc/kernels/recurrent.py, gru_s8).
+ * The GEMVs run on the compiler's blocked weights (hcc_recurrent.h), a unit's gate rows side
+ * by side, so that one pass over x (or h) gives every gate of the unit. */
+#include <string.h>
+
+#include "rnn_fixed_point.h"
+
+size_t hcc_gru_s8_scratch_size(int32_t hidden, int32_t linear_before_reset) {
+    /* h, the next h; with linear_before_reset = 0 also r * h and z (int16) */
+    return (size_t)hidden * (linear_before_reset ? 2u : 5u);
+}
+
+/* h' = (1 - z) n + z h for one unit: in units of 2^-15 s_h, rounded once to h's grid. */
+static inline int8_t gru_update(const hcc_rnn_s8_params_t *p, int32_t z, int32_t n, int32_t h) {
+    const int32_t keep = hcc_rnn_partial(hcc_rnn_mul_q15(HCC_RNN_Q15_ONE - z, n), p->m_out, p->s_out);
+    return hcc_saturate_s8(p->z_h + hcc_round_shift_inline(keep + z * (h - p->z_h), 15));
+}
+
+/* One step, linear_before_reset = 1: n = tanh(Wn x + Wbn + r (Rn h + Rbn)). Blocks of
+ * [z, r, n] per unit in both w and r. */
+static void gru_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                         const int8_t *h, int8_t *h_next) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
+    const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+    uint32_t sum_x, sum_h;
+    int32_t j;
+    for (j = 0; j < hidden; ++j) {
+        const int32_t rows[4] = {j, hidden + j, 2 * hidden + j, 0};
+        int32_t px[3], ph[3], z, r, v;
+        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 3u * (size_t)input_size, 3, rows, dp->offset_x,
+                      dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
+        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 3u * (size_t)hidden, 3, rows, dp->offset_h, dp->mult_h,
+                      dp->shift_h, j == 0, &sum_h, ph);
+        z = hcc_rnn_lookup(t_z, hcc_rnn_sat16(px[0] + dp->bias[j] + ph[0]), 0);
+        r = hcc_rnn_lookup(t_r, hcc_rnn_sat16(px[1] + dp->bias[hidden + j] + ph[1]), 0);
+        v = ph[2] + dp->bias_n[j];
+        v = v < -HCC_RNN_PARTIAL_BOUND ? -HCC_RNN_PARTIAL_BOUND : (v > HCC_RNN_PARTIAL_BOUND ? HCC_RNN_PARTIAL_BOUND : v);
+        h_next[j] = gru_update(p, z, hcc_rnn_lookup(t_n, hcc_rnn_sat16(px[2] + dp->bias[2 * hidden + j] +
+                                                                      hcc_rnn_mul_q15(r, v)), 0), h[j]);
+    }
+}
+
+/* One step, linear_before_reset = 0: n = tanh(Wn x + Rn (r * h) + Wbn + Rbn), so every r
+ * first. Blocks of [z, r] per unit, then the n rows in blocks of four units. */
+static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                     const int8_t *h, int8_t *h_next, int8_t *rh, int16_t *zs) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size, z_h = p->z_h;
+    const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+    const uint8_t *const wn = dp->w + (size_t)hidden * 2u * (size_t)input_size;
+    const uint8_t *const rn = dp->r + (size_t)hidden * 2u * (size_t)hidden;
+    uint32_t sum_x, sum_h, sum_rh;
+    int32_t j, g;
+    for (j = 0; j < hidden; ++j) {
+        const int32_t rows[4] = {j, hidden + j, 0, 0};
+        int32_t px[2], ph[2], r;
+        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 2u * (size_t)input_size, 2, rows, dp->offset_x,
+                      dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
+        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 2u * (size_t)hidden, 2, rows, dp->offset_h, dp->mult_h,
+                      dp->shift_h, j == 0, &sum_h, ph);
+        zs[j] = (int16_t)hcc_rnn_lookup(t_z, hcc_rnn_sat16(px[0] + dp->bias[j] + ph[0]), 0);
+        r = hcc_rnn_lookup(t_r, hcc_rnn_sat16(px[1] + dp->bias[hidden + j] + ph[1]), 0);
+        rh[j] = (int8_t)(z_h + hcc_round_shift_inline(r * ((int32_t)h[j] - z_h), 15));
+    }
+    for (j = 0; j < hidden; j += 4) {
+        const int32_t m = hidden - j < 4 ? hidden - j : 4;
+        const int32_t rows[4] = {2 * hidden + j, 2 * hidden + j + 1, 2 * hidden + j + 2, 2 * hidden + j + 3};
+        int32_t px[4], ph[4];
+        hcc_rnn_terms(xt, input_size, wn + (size_t)j * (size_t)input_size, m, rows, dp->offset_x, dp->mult_x,
+                      dp->shift_x, 0, &sum_x, px);
+        hcc_rnn_terms(rh, hidden, rn + (size_t)j * (size_t)hidden, m, rows, dp->offset_h, dp->mult_h, dp->shift_h,
+                      j == 0, &sum_rh, ph);
+        for (g = 0; g < m; ++g) {
+            const int32_t n = hcc_rnn_lookup(t_n, hcc_rnn_sat16(px[g] + dp->bias[rows[g]] + ph[g]), 0);
+            h_next[j + g] = gru_update(p, zs[j + g], n, h[j + g]);
+        }
+    }
+}
+
+static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, int32_t d,
+                          const int8_t *x, const int8_t *h0, int8_t *y, int8_t *y_h, void *scratch) {
+    const int32_t seq_len = p->seq_len, input_size = p->input_size, hidden = p->hidden_size;
+    int16_t *const zs = (int16_t *)scratch;  /* linear_before_reset = 0 only */
+    int8_t *h = p->linear_before_reset ? (int8_t *)scratch : (int8_t *)(zs + hidden);
+    int8_t *h_next = h + hidden, *const rh = h + 2 * hidden;
+    int32_t step;
+
+    hcc_rnn_initial_h(p, h0, d, h);
+    for (step = 0; step < seq_len; ++step) {
+        const int32_t t = dp->reverse ? seq_len - 1 - step : step;
+        const int8_t *const xt = x + (size_t)t * (size_t)input_size;
+        int8_t *swap;
+        if (p->linear_before_reset) {
+            gru_step_lbr(p, dp, xt, h, h_next);
+        } else {
+            gru_step(p, dp, xt, h, h_next, rh, zs);
+        }
+        swap = h;
+        h = h_next;
+        h_next = swap;
+        if (y) memcpy(y + ((size_t)t * (size_t)p->num_directions + (size_t)d) * (size_t)hidden, h, (size_t)hidden);
+    }
+    if (y_h) memcpy(y_h + (size_t)d * (size_t)hidden, h, (size_t)hidden);
+}
+
+void hcc_gru_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
+                int8_t *y_h, void *scratch) {
+    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch);
+    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch);
+}

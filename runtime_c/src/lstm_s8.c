@@ -1,0 +1,65 @@
+/* Int8 LSTM (docs/numerics.md, "Recurrent layers"; reference: hcc/kernels/recurrent.py, lstm_s8).
+ * The GEMVs run on the compiler's blocked weights (hcc_recurrent.h): a unit's four gate rows
+ * side by side, so that one pass over x (or h) gives every gate of the unit. */
+#include <string.h>
+
+#include "rnn_fixed_point.h"
+
+size_t hcc_lstm_s8_scratch_size(int32_t hidden) {
+    return (size_t)hidden * (sizeof(int16_t) + 2u);
+}
+
+static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, int32_t d,
+                           const int8_t *x, const int8_t *h0, const int8_t *c0, int8_t *y, int8_t *y_h,
+                           int8_t *y_c, void *scratch) {
+    const int32_t seq_len = p->seq_len, input_size = p->input_size, hidden = p->hidden_size;
+    int16_t *const c = (int16_t *)scratch;
+    int8_t *h = (int8_t *)(c + hidden), *h_next = h + hidden;
+    int32_t step, j, g;
+
+    hcc_rnn_initial_h(p, h0, d, h);
+    for (j = 0; j < hidden; ++j) {
+        c[j] = (int16_t)(c0 && p->has_c0
+                             ? hcc_rnn_sat16(hcc_requantize((int32_t)c0[d * hidden + j] - p->c0_z_in, p->c0_m, p->c0_s))
+                             : 0);
+    }
+    for (step = 0; step < seq_len; ++step) {
+        const int32_t t = dp->reverse ? seq_len - 1 - step : step;
+        const int8_t *const xt = x + (size_t)t * (size_t)input_size;
+        uint32_t sum_x, sum_h;
+        int8_t *swap;
+        for (j = 0; j < hidden; ++j) {
+            const int32_t rows[4] = {j, hidden + j, 2 * hidden + j, 3 * hidden + j};
+            int32_t px[4], ph[4], act[4], cell;
+            hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 4u * (size_t)input_size, 4, rows, dp->offset_x,
+                          dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
+            hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 4u * (size_t)hidden, 4, rows, dp->offset_h, dp->mult_h,
+                          dp->shift_h, j == 0, &sum_h, ph);
+            for (g = 0; g < 4; ++g) {  /* i, o, f, g */
+                act[g] = hcc_rnn_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE,
+                                        hcc_rnn_sat16(px[g] + dp->bias[rows[g]] + ph[g]), 0);
+            }
+            /* c' = f c + i g in Q(15 - cell_exp) */
+            cell = hcc_rnn_sat16(hcc_round_shift_inline(act[2] * (int32_t)c[j] +
+                                                        hcc_round_shift_inline(act[0] * act[3], p->cell_exp), 15));
+            c[j] = (int16_t)cell;
+            h_next[j] = hcc_requantize_s8_inline(hcc_rnn_mul_q15(act[1], hcc_rnn_lookup(p->cell_table, cell, p->cell_table_shift)),
+                                                 p->m_out, p->s_out, p->z_h, -128, 127);
+        }
+        swap = h;
+        h = h_next;
+        h_next = swap;
+        if (y) memcpy(y + ((size_t)t * (size_t)p->num_directions + (size_t)d) * (size_t)hidden, h, (size_t)hidden);
+    }
+    if (y_h) memcpy(y_h + (size_t)d * (size_t)hidden, h, (size_t)hidden);
+    if (y_c) {
+        for (j = 0; j < hidden; ++j)
+            y_c[d * hidden + j] = hcc_requantize_s8(c[j], p->yc_m, p->yc_s, p->yc_z_out, -128, 127);
+    }
+}
+
+void hcc_lstm_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
+                 int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch) {
+    lstm_direction(p, &p->dir0, 0, x, h0, c0, y, y_h, y_c, scratch);
+    if (p->num_directions > 1) lstm_direction(p, &p->dir1, 1, x, h0, c0, y, y_h, y_c, scratch);
+}
