@@ -27,7 +27,8 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-s
 STREAMING = ["fuse-conv-block"]
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
 MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "conv-scratch"]
-LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
+LAYOUT = ["layout-nhwc", "sink-transposes", "fold-pad-into-conv", "simplify-layout", "fold-layout-into-linear",
+          "recurrent-final-state",
           "simplify-layout", "dce"]
 
 
