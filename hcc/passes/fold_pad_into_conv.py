@@ -47,6 +47,7 @@ def _conv_after(graph: Graph, pad: Op) -> tuple[Op | None, Op, list[int] | None]
 @register_pass("fold-pad-into-conv")
 def fold_pad_into_conv(graph: Graph) -> None:
     """Fold zero Pads of the spatial axes into the Conv that reads them."""
+    folded = False
     for pad in [op for op in graph.ops if op.kind == "Pad"]:
         if pad.attrs["mode"] != "constant" or not _zero_fill(pad) or not pad.inputs[1].is_const:
             continue
@@ -68,4 +69,6 @@ def fold_pad_into_conv(graph: Graph) -> None:
             transpose.outputs[0].type = transpose.opdef.infer(transpose)[0]
         else:
             conv.inputs[0] = source
-    remove_dead_ops(graph)
+        folded = True
+    if folded:
+        remove_dead_ops(graph)
