@@ -25,6 +25,8 @@ def plan_json(result: ModelPlans, sram_budget: int, flash_budget: int) -> dict:
     }
     if result.tflm is not None:
         out["tflm_arena"] = {f"{k}_bytes": v for k, v in result.tflm.items()}
+    out["memory_passes"] = [{"pass": name, "peak_bytes": p.peak_bytes, "lower_bound_bytes": p.lower_bound_bytes,
+                             "peak_op": p.peak_op} for name, p in result.stages]
     out.update({k: v for k, v in plan.to_json().items() if k not in out})
     return out
 
@@ -80,6 +82,9 @@ def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
             f"streaming:    with fusion {result.streaming_peak:,} B, without {result.unfused_peak:,} B "
             f"(saves {saved:,} B, {percent(saved, result.unfused_peak)}); this plan: {'with' if result.streaming else 'without'}"
         )
+    if result.stages:
+        steps = " -> ".join(f"{name} {p.peak_bytes:,}" for name, p in result.stages)
+        lines.append(f"memory passes: {steps} B (arena after each)")
     if result.tflm is not None:
         t = result.tflm
         lines.append(f"TFLM arena:   head {t['head']:,} B (activations with inputs and outputs), tail {t['tail']:,} B "

@@ -199,3 +199,21 @@ def test_html_page_renders_in_chromium(tmp_path, model):
     png = tmp_path / "plan.png"
     screenshot(html, png, tmp_path / "profile2")
     assert _png_is_not_blank(png.read_bytes())
+
+
+def test_html_and_json_show_the_plan_before_and_after_each_memory_pass(tmp_path, model):
+    from hcc.pipeline import MEMORY
+
+    html = tmp_path / "plan.html"
+    result = run(model, "--html", html, "--json")
+    assert result.exit_code == 0
+    stages = json.loads(result.output)["memory_passes"]
+    assert [s["pass"] for s in stages] == ["lower-conv2d", *MEMORY]
+    assert stages[-1]["peak_bytes"] == json.loads(result.output)["peak_bytes"]
+    assert all(s["peak_bytes"] >= s["lower_bound_bytes"] for s in stages)
+    page = html.read_text()
+    assert page.count('<svg id="stage-') == len(stages)
+    for s in stages:
+        assert f"<h3>after {s['pass']}: {s['peak_bytes']:,} B</h3>" in page
+    text = run(model).output
+    assert "memory passes: lower-conv2d " in text and f"conv-scratch {stages[-1]['peak_bytes']:,} B" in text
