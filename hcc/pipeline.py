@@ -20,8 +20,8 @@ from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
 # Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "fold-batchnorm", "fuse-silu", "canonicalize-softplus", "fold-constants",
-                "lower-scan", "causal-conv1d", "fuse-linear"]
+CANONICALIZE = ["fold-constants", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu", "fuse-hard-swish",
+                "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -29,18 +30,62 @@ def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None 
     if shutil.which(cc) is None:
         raise ToolchainError(f"C compiler '{cc}' not found (install gcc or set CC)")
     exe = work / f"{name}_runner{'_blob' if from_blob else ''}"
-    sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", *sorted((build_dir / "runtime" / "src").glob("*.c")), RUNNER]
-    cmd = [cc, opt, *WARNINGS, *CHECKS, *(SANITIZERS if sanitize else []), "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
+    flags = [opt, *WARNINGS, *CHECKS, *(SANITIZERS if sanitize else []), *(["-DHCC_WEIGHTS_FROM_BLOB"] if from_blob else [])]
+    runtime = _runtime_archive(cc, flags, build_dir / "runtime")
+    sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", RUNNER]
+    cmd = [cc, *flags, "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
            f'-DRUNNER_HEADER="{name}.h"', f"-DRUNNER_PREFIX={name}",
            f"-DRUNNER_INPUT_SIZE={name.upper()}_INPUT_SIZE", f"-DRUNNER_OUTPUT_SIZE={name.upper()}_OUTPUT_SIZE",
            f"-DRUNNER_ARENA_SIZE={name.upper()}_ARENA_SIZE", f"-DRUNNER_ARENA_ALIGN={name.upper()}_ARENA_ALIGN",
-           *(["-DHCC_WEIGHTS_FROM_BLOB"] if from_blob else []), *(["-DRUNNER_ELEM=float"] if float_build else []),
-           *map(str, sources), "-o", str(exe), *(["-lm"] if float_build else [])]
+           *(["-DRUNNER_ELEM=float"] if float_build else []),
+           *map(str, sources), *([str(runtime)] if runtime else []), "-o", str(exe), *(["-lm"] if float_build else [])]
+    _compile(cmd)
+    return exe
+
+
+def _compile(cmd: list[str]) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:300])
         raise ToolchainError(f"the generated C does not compile: {first}")
-    return exe
+
+
+def _runtime_archive(cc: str, flags: list[str], runtime: Path) -> Path | None:
+    """The build's runtime/src compiled with `flags` into a static library, kept in a cache
+    keyed by the compiler, the flags and the runtime's sources and headers: every model built
+    against the same runtime (verify, the tests) compiles it once instead of once per model.
+    The cache folder is $HCC_BUILD_CACHE, else the user's cache folder; None if there are no
+    runtime sources."""
+    files = sorted(p for sub in ("src", "include") for p in (runtime / sub).glob("*") if p.suffix in (".c", ".h"))
+    sources = [p for p in files if p.parent.name == "src" and p.suffix == ".c"]
+    if not sources:
+        return None
+    digest = hashlib.sha256("\0".join([_compiler_identity(cc), *flags]).encode())
+    for p in files:
+        digest.update(f"{p.parent.name}/{p.name}".encode() + b"\0" + p.read_bytes())
+    cache = Path(os.environ.get("HCC_BUILD_CACHE") or Path.home() / ".cache" / "hcc" / "runtime")
+    archive = cache / f"libhcc_runtime-{digest.hexdigest()[:24]}.a"
+    if archive.exists():
+        return archive
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hcc-runtime-", dir=cache) as tmp:
+        objects = []
+        for src in sources:
+            obj = Path(tmp) / (src.stem + ".o")
+            _compile([cc, *flags, "-I", str(runtime / "include"), "-c", str(src), "-o", str(obj)])
+            objects.append(str(obj))
+        staged = Path(tmp) / archive.name
+        proc = subprocess.run(["ar", "rcs", str(staged), *objects], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ToolchainError(f"ar could not archive the runtime: {proc.stderr.strip()[:300]}")
+        os.replace(staged, archive)  # atomic: concurrent builders each publish a complete archive
+    return archive
+
+
+def _compiler_identity(cc: str) -> str:
+    """The compiler's path and version line, so a changed toolchain never reuses old objects."""
+    proc = subprocess.run([cc, "--version"], capture_output=True, text=True)
+    return f"{shutil.which(cc)}|{proc.stdout.splitlines()[0] if proc.stdout else ''}"
 
 
 def run_host(exe: Path, inputs: np.ndarray, output_size: int, *, blob: Path | None = None, dtype=np.int8) -> np.ndarray:

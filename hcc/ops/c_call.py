@@ -16,6 +16,16 @@ from hcc.ops.layout import is_nhwc
 BROADCAST = {0: "HCC_BROADCAST_NONE", 1: "HCC_BROADCAST_CHANNEL", 2: "HCC_BROADCAST_SCALAR"}
 
 
+def broadcast_shape_struct(e, op: Op, plan) -> str:
+    """hcc_broadcast_shape_t (runtime_c/include/hcc_runtime.h) of a BroadcastPlan
+    (hcc/kernels/broadcast.py), as a static struct; returns a pointer expression."""
+    def ints(values) -> str:
+        return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+    return e.struct("hcc_broadcast_shape_t", op.name + "_shape", {
+        "rank": plan.rank, "dims": ints(plan.dims), "a_strides": ints(plan.a_strides), "b_strides": ints(plan.b_strides)})
+
+
 def operand(e, value: Value) -> str:
     """An activation pointer, or a constant operand emitted as an int8 array."""
     if value.is_const:

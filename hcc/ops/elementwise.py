@@ -7,7 +7,7 @@ import numpy as np
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.ops.base import OpDef, register
-from hcc.ops.c_call import BROADCAST, ViewEmission, c_float, float_operand, operand
+from hcc.ops.c_call import BROADCAST, ViewEmission, broadcast_shape_struct, c_float, float_operand, operand
 from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
 from hcc.quant.params import scale_zp
@@ -46,49 +46,110 @@ def _div(a, b):
     return a / b
 
 
-def _elementwise_layout(op) -> dict:
-    """rows x channels view of the output and how the second operand broadcasts (add_s8/mul_s8)."""
-    from hcc.kernels.add import broadcast_kind
+def _fast_layout(a_shape, b_shape, y_shape) -> dict | None:
+    """hcc_add_s8 / hcc_mul_s8's view of a broadcast, or None: `a` the result's shape, `b` the
+    same, per channel (a trailing block of the result repeated for every row) or a scalar."""
+    from hcc.kernels.add import BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, broadcast_kind
+    from hcc.kernels.broadcast import broadcast_plan
 
-    a, b, y = op.inputs[0].type, op.inputs[1].type, op.outputs[0].type
-    if a.shape != y.shape:
-        raise UnsupportedOpError(f"{op.where()}: int8 {op.kind} needs the first operand to have the result's shape")
+    numel = int(np.prod(y_shape))
+    if tuple(a_shape) == tuple(y_shape):
+        try:
+            kind = broadcast_kind(a_shape, b_shape)
+            channels = y_shape[-1] if len(y_shape) else 1
+            return {"rows": numel // channels, "channels": channels, "broadcast": kind}
+        except ValueError:
+            pass
+    if int(np.prod(a_shape)) != numel:
+        return None
+    plan = broadcast_plan(a_shape, b_shape)  # a is contiguous in it: only b's strides matter
+    if plan.rank == 1:
+        return {"rows": 1, "channels": plan.dims[0], "broadcast": BROADCAST_NONE if plan.b_strides[0] else BROADCAST_SCALAR}
+    if plan.rank == 2 and plan.b_strides == (0, 1):
+        return {"rows": plan.dims[0], "channels": plan.dims[1], "broadcast": BROADCAST_CHANNEL}
+    return None
+
+
+def binary_layout(op, commutes: bool, fast: bool = True) -> dict:
+    """How the C walks a binary op's broadcast: {"kernel": "fast", rows, channels, broadcast,
+    swap} for hcc_add_s8 / hcc_mul_s8 (with `commutes`, the operands may be swapped so that
+    the full one comes first), else {"kernel": "general", "plan": BroadcastPlan}."""
+    from hcc.kernels.broadcast import broadcast_plan
+
+    a, b, y = op.inputs[0].type.shape, op.inputs[1].type.shape, op.outputs[0].type.shape
+    for swap in ((False, True) if commutes else (False,)) if fast else ():
+        layout = _fast_layout(b, a, y) if swap else _fast_layout(a, b, y)
+        if layout is not None:
+            return {**layout, "kernel": "fast", "swap": swap}
     try:
-        kind = broadcast_kind(a.shape, b.shape)
-    except ValueError:
-        raise UnsupportedOpError(f"{op.where()}: int8 {op.kind} broadcasts only a same-shape, per-channel or scalar second operand") from None
-    channels = y.shape[-1] if y.rank else 1
-    return {"rows": y.numel // channels, "channels": channels, "broadcast": kind}
+        return {"kernel": "general", "plan": broadcast_plan(a, b)}
+    except ValueError as err:
+        raise UnsupportedOpError(f"{op.where()}: {err}") from None
 
 
-def _emit_binary_s8(e, op, p: dict, ctype: str, fn: str, fields: tuple[str, ...]) -> list[str]:
-    """hcc_add_s8 / hcc_mul_s8: a parameter struct of `fields` of int8_params, then the call."""
-    params = e.struct(ctype, op.name, {k: p[k] for k in fields})
-    a, b = operand(e, op.inputs[0]), operand(e, op.inputs[1])
-    return [f"{fn}({params}, {a}, {b}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, {e.ptr(op.outputs[0])});"]
+def _check_multipliers(op, *multipliers: int) -> None:
+    """The int8 kernels form (x - z) m in int32: |m| < 2^22 keeps it there (two scales that far
+    apart mean a broken calibration, not a model to compile)."""
+    if any(abs(m) >= 1 << 22 for m in multipliers):
+        raise UnsupportedOpError(f"{op.where()}: the operands' scales are too far apart from the output's "
+                                 f"(multipliers {list(multipliers)})")
 
 
-def _emit_binary_f32(e, op, fn: str) -> list[str]:
-    """hcc_add_f32 / hcc_mul_f32 (both commute: the full-size operand goes first)."""
-    from hcc.kernels.add import broadcast_kind
+def _all_zero(value) -> bool:
+    """A constant int8 operand holding only real zeros (every code its zero point)."""
+    return value.is_const and bool(np.all(np.asarray(value.const, np.int64) == scale_zp(value)[1]))
 
+
+def pair_params(op, negate_b: bool = False) -> dict:
+    """The constants of the kernels that bring both operands to the output's grid (Add, Sub,
+    Max, Min): hcc_add_params_t. Sub negates b's multiplier."""
+    (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+    # A constant of zeros (Max(x, 0)) is quantized with scale 1; its term is 0 whatever its
+    # multiplier, which must then not take the shared shift's precision from the other.
+    real_a, real_b = (0.0 if _all_zero(v) else s / s_y for v, s in zip(op.inputs, (s_a, s_b)))
+    if real_a == real_b == 0.0:
+        real_a = s_a / s_y
+    m_a, m_b, shift = quantize_multiplier_q15_pair(real_a, real_b)
+    _check_multipliers(op, m_a, m_b)
+    return {"z_a": z_a, "z_b": z_b, "z_out": z_y, "m_a": m_a, "m_b": -m_b if negate_b else m_b,
+            "shift": shift, "act_min": -128, "act_max": 127}
+
+
+PAIR_FIELDS = ("z_a", "z_b", "z_out", "m_a", "m_b", "shift", "act_min", "act_max")
+MUL_FIELDS = ("z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max")
+
+
+def _swapped(p: dict) -> dict:
+    """The parameters with the operands' roles exchanged (a commuting op called as f(b, a))."""
+    names = {"z_a": "z_b", "z_b": "z_a", "m_a": "m_b", "m_b": "m_a"}
+    return {names.get(k, k): v for k, v in p.items()}
+
+
+def emit_binary_s8(e, op, p: dict, ctype: str, fn: str | None, general_fn: str, fields: tuple[str, ...]) -> list[str]:
+    """A parameter struct of `fields` of int8_params, then `fn` (hcc_add_s8 / hcc_mul_s8: the
+    fast broadcasts, operands swapped when the layout says so) or the general kernel `general_fn`."""
     a, b = op.inputs
-    y = op.outputs[0].type
-    if a.type.shape != y.shape and b.type.shape == y.shape:
-        a, b = b, a
-    try:
-        if a.type.shape != y.shape:
-            raise ValueError
-        kind = broadcast_kind(a.type.shape, b.type.shape)
-    except ValueError:
-        raise UnsupportedOpError(f"{op.where()}: the float C {op.kind} broadcasts only a same-shape, "
-                                 "per-channel or scalar operand") from None
-    channels = y.shape[-1] if y.rank else 1
-    return [f"{fn}({float_operand(e, a)}, {float_operand(e, b)}, {y.numel // channels}, {channels}, {BROADCAST[kind]}, "
-            f"{e.ptr(op.outputs[0])});"]
+    if p["kernel"] == "fast" and p["swap"]:
+        a, b, p = b, a, _swapped(p)
+    params = e.struct(ctype, op.name, {k: p[k] for k in fields})
+    a, b, y = operand(e, a), operand(e, b), e.ptr(op.outputs[0])
+    if p["kernel"] == "fast":
+        return [f"{fn}({params}, {a}, {b}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, {y});"]
+    return [f"{general_fn}({params}, {broadcast_shape_struct(e, op, p['plan'])}, {a}, {b}, {y});"]
 
 
-_BROADCAST_RULE = "int8 and C: the other operand the result's shape, per channel (last axis) or a scalar"
+def emit_binary_f32(e, op, fast_fn: str | None, binary_kind: str) -> list[str]:
+    """hcc_add_f32 / hcc_mul_f32 on their fast broadcasts (`fast_fn`; both commute: the
+    full-size operand goes first), else hcc_binary_f32(`binary_kind`) on any broadcast."""
+    p = binary_layout(op, commutes=True, fast=fast_fn is not None)
+    a, b = op.inputs[::-1] if p["kernel"] == "fast" and p["swap"] else op.inputs
+    a, b, y = float_operand(e, a), float_operand(e, b), e.ptr(op.outputs[0])
+    if p["kernel"] == "fast":
+        return [f"{fast_fn}({a}, {b}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, {y});"]
+    return [f"hcc_binary_f32({binary_kind}, {broadcast_shape_struct(e, op, p['plan'])}, {a}, {b}, {y});"]
+
+
+_BROADCAST_RULE = "numpy broadcasting of both operands, activations or constants, up to 5 merged axes"
 
 
 @register
@@ -97,34 +158,54 @@ class Add(BinaryOp):
     fn = staticmethod(np.add)
 
     def int8_params(self, op) -> dict:
-        (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
-        m_a, m_b, shift = quantize_multiplier_q15_pair(s_a / s_y, s_b / s_y)
-        return {**_elementwise_layout(op), "z_a": z_a, "z_b": z_b, "z_out": z_y, "m_a": m_a, "m_b": m_b,
-                "shift": shift, "act_min": -128, "act_max": 127}
+        return {**binary_layout(op, commutes=True), **pair_params(op)}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.add import add
 
         p = self.int8_params(op)
-        return [add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])]
+        y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
+        return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_add_s8",)
-    c_kernels_float = ("hcc_add_f32",)
+    c_kernels = ("hcc_add_s8", "hcc_add_broadcast_s8")
+    c_kernels_float = ("hcc_add_f32", "hcc_binary_f32")
     constraints = _BROADCAST_RULE
 
     def emit_c(self, e, index, op):
-        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "hcc_add_s8",
-                               ("z_a", "z_b", "z_out", "m_a", "m_b", "shift", "act_min", "act_max"))
+        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "hcc_add_s8", "hcc_add_broadcast_s8",
+                               PAIR_FIELDS)
 
     def emit_c_float(self, e, index, op):
-        return _emit_binary_f32(e, op, "hcc_add_f32")
+        return emit_binary_f32(e, op, "hcc_add_f32", "HCC_BINARY_ADD")
 
 
 @register
 class Sub(BinaryOp):
+    """int8: Add's kernel with b's multiplier negated."""
+
     name = "Sub"
-    constraints = "numpy broadcasting"
+    constraints = _BROADCAST_RULE
     fn = staticmethod(np.subtract)
+
+    def int8_params(self, op) -> dict:
+        return {**binary_layout(op, commutes=False, fast=False), **pair_params(op, negate_b=True)}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.add import add
+
+        p = self.int8_params(op)
+        y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
+        return [y.reshape(op.outputs[0].type.shape)]
+
+    c_kernels = ("hcc_add_broadcast_s8",)
+    c_kernels_float = ("hcc_binary_f32",)
+
+    def emit_c(self, e, index, op):
+        return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", None, "hcc_add_broadcast_s8",
+                               PAIR_FIELDS)
+
+    def emit_c_float(self, e, index, op):
+        return emit_binary_f32(e, op, None, "HCC_BINARY_SUB")
 
 
 @register
@@ -135,32 +216,41 @@ class Mul(BinaryOp):
     def int8_params(self, op) -> dict:
         (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
         mult, shift = quantize_multiplier(s_a * s_b / s_y)
-        return {**_elementwise_layout(op), "z_a": z_a, "z_b": z_b, "z_out": z_y, "mult": mult, "shift": shift,
-                "act_min": -128, "act_max": 127}
+        return {**binary_layout(op, commutes=True), "z_a": z_a, "z_b": z_b, "z_out": z_y, "mult": mult,
+                "shift": shift, "act_min": -128, "act_max": 127}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.mul import mul
 
         p = self.int8_params(op)
-        return [mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])]
+        y = mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])
+        return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_mul_s8",)
-    c_kernels_float = ("hcc_mul_f32",)
+    c_kernels = ("hcc_mul_s8", "hcc_mul_broadcast_s8")
+    c_kernels_float = ("hcc_mul_f32", "hcc_binary_f32")
     constraints = _BROADCAST_RULE
 
     def emit_c(self, e, index, op):
-        return _emit_binary_s8(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_mul_s8",
-                               ("z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max"))
+        return emit_binary_s8(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_mul_s8", "hcc_mul_broadcast_s8",
+                               MUL_FIELDS)
 
     def emit_c_float(self, e, index, op):
-        return _emit_binary_f32(e, op, "hcc_mul_f32")
+        return emit_binary_f32(e, op, "hcc_mul_f32", "HCC_BINARY_MUL")
 
 
 @register
 class Div(BinaryOp):
+    """int8: a constant divisor becomes a Mul by its reciprocal (canonicalize-arithmetic);
+    the quotient of two activations has no int8 kernel (no model of the zoo needs one)."""
+
     name = "Div"
-    constraints = "numpy broadcasting; integer Div truncates toward zero"
+    constraints = ("numpy broadcasting; integer Div truncates toward zero. int8: a constant divisor only "
+                   "(made a Mul by its reciprocal by canonicalize-arithmetic)")
     fn = staticmethod(_div)
+    c_kernels_float = ("hcc_binary_f32",)
+
+    def emit_c_float(self, e, index, op):
+        return emit_binary_f32(e, op, None, "HCC_BINARY_DIV")
 
 
 @register
@@ -329,6 +419,14 @@ class Neg(UnaryOp):
     lookup_table = True
     float_unary = "HCC_UNARY_NEG"
     fn = staticmethod(np.negative)
+
+
+@register
+class Abs(UnaryOp):
+    name = "Abs"
+    lookup_table = True
+    float_unary = "HCC_UNARY_ABS"
+    fn = staticmethod(np.abs)
 
 
 @register

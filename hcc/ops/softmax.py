@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.errors import UnsupportedOpError
 from hcc.ir.types import QuantParams
 from hcc.ops.axes import norm_axis
 from hcc.quant.params import scale_zp
 from hcc.ops.base import OpDef, register
-from hcc.ops.c_call import last_axis
+
+
+def _around_axis(op) -> tuple[int, int, int]:
+    """(outer, n, inner): the input as [outer, n, inner] with the softmax axis in the middle."""
+    x = op.inputs[0].type
+    axis = norm_axis(op, op.attrs["axis"], x.rank)
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    return outer, x.shape[axis], int(np.prod(x.shape[axis + 1:], dtype=np.int64))
 
 
 @register
 class Softmax(OpDef):
     name = "Softmax"
-    constraints = "one axis (opset 13 semantics). int8 and C: the last axis; int8 output at scale 1/256, zero point -128"
+    constraints = ("one axis (opset 13 semantics). int8 output at scale 1/256, zero point -128; sink-transposes "
+                   "moves an NCHW softmax to the channels-last axis")
     attrs = {"axis": -1}
     # int8 output is a probability in [0, 1): the kernel writes round(256 p) - 128.
     quant_output = "fixed"
@@ -24,28 +31,33 @@ class Softmax(OpDef):
     def int8_params(self, op) -> dict:
         from hcc.quant.lut import build_softmax_exp_table
 
-        x = op.inputs[0].type
-        if norm_axis(op, op.attrs["axis"], x.rank) != x.rank - 1:
-            raise UnsupportedOpError(f"{op.where()}: int8 Softmax works along the last axis only")
+        outer, n, inner = _around_axis(op)
         s_x, _ = scale_zp(op.inputs[0])
-        return {"rows": x.numel // x.shape[-1], "n": x.shape[-1], "exp_table": build_softmax_exp_table(s_x)}
+        return {"outer": outer, "n": n, "inner": inner, "exp_table": build_softmax_exp_table(s_x)}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.softmax import softmax
 
-        return [np.asarray(softmax(inputs[0], self.int8_params(op)["exp_table"]), np.int8)]
+        axis = norm_axis(op, op.attrs["axis"], op.inputs[0].type.rank)
+        return [np.asarray(softmax(inputs[0], self.int8_params(op)["exp_table"], axis), np.int8)]
 
-    c_kernels = ("hcc_softmax_s8",)
-    c_kernels_float = ("hcc_softmax_f32",)
+    c_kernels = ("hcc_softmax_s8", "hcc_softmax_axis_s8")
+    c_kernels_float = ("hcc_softmax_f32", "hcc_softmax_axis_f32")
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
         table = e.array(op.name + "_exp", p["exp_table"], np.uint16)
-        return [f"hcc_softmax_s8({e.ptr(op.inputs[0])}, {p['rows']}, {p['n']}, {table}, {e.ptr(op.outputs[0])});"]
+        x, y = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
+        if p["inner"] == 1:
+            return [f"hcc_softmax_s8({x}, {p['outer']}, {p['n']}, {table}, {y});"]
+        return [f"hcc_softmax_axis_s8({x}, {p['outer']}, {p['n']}, {p['inner']}, {table}, {y});"]
 
     def emit_c_float(self, e, index, op):
-        rows, n = last_axis(op, op.attrs["axis"])
-        return [f"hcc_softmax_f32({e.ptr(op.inputs[0])}, {rows}, {n}, {e.ptr(op.outputs[0])});"]
+        outer, n, inner = _around_axis(op)
+        x, y = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
+        if inner == 1:
+            return [f"hcc_softmax_f32({x}, {outer}, {n}, {y});"]
+        return [f"hcc_softmax_axis_f32({x}, {outer}, {n}, {inner}, {y});"]
 
     def infer(self, op):
         x = op.inputs[0].type

@@ -1,20 +1,33 @@
 """sink-transposes: move Transposes after elementwise ops and cancel inverse pairs.
 
     Relu(Transpose_p(x))                    -> Transpose_p(Relu(x))          (any unary elementwise op)
-    Add(Transpose_p(a), Transpose_p(b))     -> Transpose_p(Add(a, b))        (binary, same permutation)
+    Add(Transpose_p(a), Transpose_p(b))     -> Transpose_p(Add(a, b))        (binary, same permutation and
+                                                                              rank; any broadcast)
+    Mul(Transpose_p(a), c)                  -> Transpose_p(Mul(a, c'))       (c a constant: c' = c, padded to
+                                                                              the rank, permuted by p^-1)
+    Mul(Transpose_p(a), g)                  -> Transpose_p(Mul(a, Transpose_p^-1(g)))
+                                                (g an activation of the same rank smaller than the result:
+                                                 the squeeze-excite gate; transposing it is cheap or free)
+    PRelu(Transpose_p(x), slope)            -> Transpose_p(PRelu(x, slope'))  (a constant slope, as c)
+    Softmax(Transpose_p(x), axis=k)         -> Transpose_p(Softmax(x, axis=p[k]))
     Transpose_q(Transpose_p(x))             -> Transpose_{p.q}(x), or x when p.q is the identity
 
-Assumes: nothing. Guarantees: float-exact; runs to a fixed point.
+Binary ops are Add, Sub, Mul, Div, Max and Min (two inputs) and PRelu; each side keeps its
+position, so Sub and Div are rewritten as they are. Assumes: nothing. Guarantees:
+float-exact; runs to a fixed point.
 """
 
 from __future__ import annotations
 
-from hcc.ir.graph import Graph
+import numpy as np
+
+from hcc.ir.graph import Graph, Op, Value
 from hcc.ops.elementwise import UnaryOp
 from hcc.passes import register_pass
-from hcc.passes.rewrite import producer, remove_dead_ops
+from hcc.passes.rewrite import label, producer, remove_dead_ops
 
-BINARY = {"Add", "Sub", "Mul", "Div"}
+BINARY = {"Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"}
+AXIS_OPS = {"Softmax"}  # elementwise but for one axis attribute
 
 
 def _unary(op) -> bool:
@@ -41,22 +54,68 @@ def _cancel(graph: Graph, op) -> bool:
     return True
 
 
-def _sink(graph: Graph, op) -> bool:
-    ins = [v for v in op.inputs[:1 if _unary(op) else 2]]
-    ts = [producer(v, "Transpose") for v in ins]
-    if any(t is None for t in ts) or len({tuple(_perm(t)) for t in ts}) != 1:
-        return False
-    if _unary(op) and any(v is not None and not v.is_const for v in op.inputs[1:]):
-        return False
-    if op.kind in BINARY and ts[0].inputs[0].type.shape != ts[1].inputs[0].type.shape:
-        return False
-    perm = _perm(ts[0])
+def _rebuild(graph: Graph, op: Op, inputs: list, attrs: dict, perm: list[int]) -> None:
+    """`op` on `inputs` (untransposed), followed by Transpose_perm, in op's place."""
     index = graph.ops.index(op)
-    new_inputs = [t.inputs[0] for t in ts] + list(op.inputs[len(ts):])
-    inner = graph.make_op(op.kind, new_inputs, dict(op.attrs), name=op.name, index=index)
+    inner = graph.make_op(op.kind, inputs, attrs, name=op.name, index=index)
     outer = graph.make_op("Transpose", [inner.outputs[0]], {"perm": perm}, name=op.name + ".t", index=index + 1)
     graph.replace_all_uses(op.outputs[0], outer.outputs[0])
     graph.remove_op(op)
+
+
+def _sink_unary(graph: Graph, op) -> bool:
+    t = producer(op.inputs[0], "Transpose")
+    if t is None or any(v is not None and not v.is_const for v in op.inputs[1:]):
+        return False
+    _rebuild(graph, op, [t.inputs[0]] + list(op.inputs[1:]), dict(op.attrs), _perm(t))
+    return True
+
+
+def _sink_axis(graph: Graph, op) -> bool:
+    t = producer(op.inputs[0], "Transpose")
+    if t is None:
+        return False
+    perm, rank = _perm(t), op.inputs[0].type.rank
+    axis = op.attrs["axis"] + rank if op.attrs["axis"] < 0 else op.attrs["axis"]
+    _rebuild(graph, op, [t.inputs[0]], {**op.attrs, "axis": perm[axis]}, perm)
+    return True
+
+
+def _untransposed(graph: Graph, op: Op, value: Value, perm: list[int], index: int) -> Value | None:
+    """The operand `value` of a binary op whose other operand is Transpose_perm(x): a constant
+    padded to the result's rank and permuted by perm^-1, or Transpose_perm^-1(value) for an
+    activation of that rank smaller than the result; None when sinking would not pay."""
+    rank = op.outputs[0].type.rank
+    inverse = [int(i) for i in np.argsort(perm)]
+    if value.is_const:
+        full = np.asarray(value.const).reshape((1,) * (rank - value.type.rank) + value.type.shape)
+        return graph.add_const(graph.unique_name(value.name + ".t"), np.transpose(full, inverse))
+    if value.type.rank != rank or value.type.numel >= op.outputs[0].type.numel:
+        return None
+    back = graph.make_op("Transpose", [value], {"perm": inverse}, name=f"{label(op)}.in{index}.t",
+                         index=graph.ops.index(op))
+    return back.outputs[0]
+
+
+def _sink_binary(graph: Graph, op) -> bool:
+    if len(op.inputs) != 2:
+        return False
+    ts = [producer(v, "Transpose") for v in op.inputs]
+    rank = op.outputs[0].type.rank
+    if ts[0] is not None and ts[1] is not None:
+        if _perm(ts[0]) != _perm(ts[1]) or op.inputs[0].type.rank != op.inputs[1].type.rank:
+            return False
+        _rebuild(graph, op, [t.inputs[0] for t in ts], dict(op.attrs), _perm(ts[0]))
+        return True
+    side = 0 if ts[0] is not None else 1
+    if ts[side] is None or (op.kind == "PRelu" and side == 1) or op.inputs[side].type.rank != rank:
+        return False
+    perm = _perm(ts[side])
+    other = _untransposed(graph, op, op.inputs[1 - side], perm, 1 - side)
+    if other is None:
+        return False
+    inputs = [ts[side].inputs[0], other] if side == 0 else [other, ts[side].inputs[0]]
+    _rebuild(graph, op, inputs, dict(op.attrs), perm)
     return True
 
 
@@ -69,8 +128,12 @@ def sink_transposes(graph: Graph) -> None:
         for op in list(graph.ops):
             if op not in graph.ops:
                 continue
-            if op.kind == "Transpose" and _cancel(graph, op):
-                changed = True
-            elif (_unary(op) or op.kind in BINARY) and _sink(graph, op):
-                changed = True
+            if op.kind == "Transpose":
+                changed |= _cancel(graph, op)
+            elif _unary(op):
+                changed |= _sink_unary(graph, op)
+            elif op.kind in BINARY:
+                changed |= _sink_binary(graph, op)
+            elif op.kind in AXIS_OPS:
+                changed |= _sink_axis(graph, op)
         remove_dead_ops(graph)

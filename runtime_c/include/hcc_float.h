@@ -92,6 +92,9 @@ void hcc_layernorm_f32(const float *x, int32_t rows, int32_t channels, const flo
 /* Along the last axis of x [rows, n]: exp(x - max) / sum. */
 void hcc_softmax_f32(const float *x, int32_t rows, int32_t n, float *y);
 
+/* The same along the middle axis of x [outer, n, inner] (a softmax over any axis). */
+void hcc_softmax_axis_f32(const float *x, int32_t outer, int32_t n, int32_t inner, float *y);
+
 /* ---- unary_f32.c ----------------------------------------------------------------------- */
 
 typedef enum {
@@ -105,6 +108,8 @@ typedef enum {
     HCC_UNARY_LEAKY_RELU = 7,   /* x >= 0 ? x : a * x (hcc_unary_param_f32) */
     HCC_UNARY_HARD_SIGMOID = 8, /* max(0, min(1, a * x + b)) (hcc_unary_param_f32) */
     HCC_UNARY_HARD_SWISH = 9,   /* x * max(0, min(1, x / 6 + 1/2)) */
+    HCC_UNARY_CLIP = 10,        /* min(max(x, a), b) (hcc_unary_param_f32) */
+    HCC_UNARY_ABS = 11,
 } hcc_unary_t;
 
 /* log(1 + exp(x)) without overflow (the scan folds it into dt). */
@@ -116,7 +121,7 @@ void hcc_unary_f32(hcc_unary_t fn, const float *x, int32_t n, float *y);
 /* The same for the functions with parameters a and b (the op's attributes; b unused by some). */
 void hcc_unary_param_f32(hcc_unary_t fn, float a, float b, const float *x, int32_t n, float *y);
 
-/* ---- binary_f32.c: add and mul --------------------------------------------------------- */
+/* ---- binary_f32.c: add, mul; any binary op under any broadcast ------------------------- */
 
 /* y = a + b / a * b for a, y [rows, channels]; b broadcasts as hcc_broadcast_t says
  * (same shape, [channels] per row, or one scalar). */
@@ -124,6 +129,24 @@ void hcc_add_f32(const float *a, const float *b, int32_t rows, int32_t channels,
                  hcc_broadcast_t broadcast, float *y);
 void hcc_mul_f32(const float *a, const float *b, int32_t rows, int32_t channels,
                  hcc_broadcast_t broadcast, float *y);
+
+/* y = a op b under any broadcast (hcc_broadcast_shape_t, hcc_runtime.h); y may be a when a
+ * has the result's shape. */
+typedef enum {
+    HCC_BINARY_ADD = 0,
+    HCC_BINARY_SUB = 1,
+    HCC_BINARY_MUL = 2,
+    HCC_BINARY_DIV = 3,
+    HCC_BINARY_MAX = 4,
+    HCC_BINARY_MIN = 5
+} hcc_binary_t;
+
+void hcc_binary_f32(hcc_binary_t fn, const hcc_broadcast_shape_t *shape, const float *a, const float *b, float *y);
+
+/* ---- prelu_f32.c ----------------------------------------------------------------------- */
+
+/* y = x >= 0 ? x : slope * x, the slope broadcast as shape's b (x: a, the result's shape). */
+void hcc_prelu_f32(const hcc_broadcast_shape_t *shape, const float *x, const float *slope, float *y);
 
 /* ---- transpose_f32.c ------------------------------------------------------------------- */
 

@@ -315,6 +315,10 @@ void hcc_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *
 void hcc_softmax_s8(const int8_t *input, int32_t rows, int32_t n, const uint16_t *exp_table,
                     int8_t *output);
 
+/* The same along the middle axis of [outer, n, inner] (a softmax over any axis). */
+void hcc_softmax_axis_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, const uint16_t *exp_table,
+                         int8_t *output);
+
 /* Index of the largest element of each row of [rows, n] (the first one on ties). */
 void hcc_argmax_s8(const int8_t *input, int32_t rows, int32_t n, int32_t *output);
 
@@ -426,5 +430,7 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 
 #include "hcc_expand.h"     /* Expand (broadcast copy, both builds) */
 #include "hcc_recurrent.h"  /* GRU and LSTM (int8 and float) */
+/* The broadcasting elementwise kernels (add, sub, mul, max, min, prelu) use the types above. */
+#include "hcc_elementwise.h"
 
 #endif /* HCC_KERNELS_H */

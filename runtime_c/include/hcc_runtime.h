@@ -74,6 +74,29 @@ typedef enum {
     HCC_BROADCAST_SCALAR = 2    /* b is one element */
 } hcc_broadcast_t;
 
+/* Any numpy broadcast of two operands a and b, as the compiler merged it
+ * (hcc/kernels/broadcast.py: broadcast_plan): the result is dims[0] x ... x dims[rank-1]
+ * (row-major, rank in [1, HCC_BROADCAST_MAX_RANK], every dim >= 1), and its element
+ * [i0, ..., i_{rank-1}] reads a at sum i_k a_strides[k] and b at sum i_k b_strides[k]
+ * (element strides, 0 along an axis the operand is broadcast on). */
+#define HCC_BROADCAST_MAX_RANK 5
+typedef struct {
+    int32_t rank;
+    int32_t dims[HCC_BROADCAST_MAX_RANK];
+    int32_t a_strides[HCC_BROADCAST_MAX_RANK];
+    int32_t b_strides[HCC_BROADCAST_MAX_RANK];
+} hcc_broadcast_shape_t;
+
+/* One row of a broadcast: n result elements from y_offset on, reading a from a_offset in
+ * steps of a_step and b from b_offset in steps of b_step (offsets in elements; ctx is the
+ * kernel's own: its operand pointers and constants). */
+typedef void (*hcc_broadcast_row_fn)(const void *ctx, int32_t a_offset, int32_t a_step, int32_t b_offset,
+                                     int32_t b_step, int32_t y_offset, int32_t n);
+
+/* Calls row once for each index of the outer axes, in row-major order, over the innermost
+ * axis (broadcast.c; shared by the int8 and float kernels). */
+void hcc_broadcast_rows(const hcc_broadcast_shape_t *shape, hcc_broadcast_row_fn row, const void *ctx);
+
 /* Bilinear resize (half-pixel centres, Q8 fixed point) of a src_w x src_h window of an
  * 8-bit image whose rows are src_stride bytes apart; spec: hcc/kernels/resize.py. */
 void hcc_resize_bilinear_u8(const uint8_t *src, int32_t src_w, int32_t src_h, int32_t src_stride,

@@ -33,6 +33,11 @@ static float apply(hcc_unary_t fn, float v, float a, float b) {
         return clamp01(a * v + b);
     case HCC_UNARY_HARD_SWISH:
         return v * clamp01(v / 6.0f + 0.5f);
+    case HCC_UNARY_CLIP: /* max first, then min, as ONNX (a > b gives b) */
+        v = v < a ? a : v;
+        return v > b ? b : v;
+    case HCC_UNARY_ABS:
+        return v < 0.0f ? -v : v;
     }
     return v;
 }

@@ -13,7 +13,7 @@ from tests.runtime.cdriver import call_kernel
 
 (CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE, DWCONV1D_CAUSAL,
  SELECTIVE_SCAN, UNARY_PARAM) = range(13)
-UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6, "HardSwish": 9}
+UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6, "HardSwish": 9, "Abs": 11}
 # hcc_unary_param_f32's kinds: id and the attributes passed as its parameters a, b
 UNARY_PARAM_IDS = {"LeakyRelu": (7, ("alpha",)), "HardSigmoid": (8, ("alpha", "beta"))}
 NONE = np.zeros(0, np.float32)  # an empty blob: the driver passes NULL
@@ -141,6 +141,18 @@ def test_unary(kind):
     expected = reference(kind, [x])
     for in_place in (0, 1):
         close(run(UNARY, x.shape, in_place, x, UNARY_IDS[kind]), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bounds", [(0.0, 6.0), (-1.5, 0.25), (2.0, -1.0)])
+def test_clip(bounds):
+    """hcc_unary_param_f32(HCC_UNARY_CLIP, min, max): Clip's bounds are inputs, not attributes
+    (min > max gives max, as ONNX's max-then-min does)."""
+    rng = np.random.default_rng(4)
+    x = rand(rng, 100, scale=4.0)
+    lo, hi = (np.array(v, np.float32) for v in bounds)
+    expected = reference("Clip", [x, lo, hi])
+    for in_place in (0, 1):
+        close(run(UNARY_PARAM, x.shape, in_place, x, 10, np.array(bounds, np.float32)), expected, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("kind", sorted(UNARY_PARAM_IDS))

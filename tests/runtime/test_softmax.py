@@ -53,3 +53,22 @@ def test_argmax_first_max_wins(seed):
     got = call_kernel("softmax", [1, x, x.shape[0], x.shape[1]], np.int32, (x.shape[0],))
     np.testing.assert_array_equal(got, expected)
     assert all(x[r, expected[r]] == x[r].max() and (x[r, :expected[r]] < x[r].max()).all() for r in range(len(x)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_softmax_along_any_axis(seed):
+    """hcc_softmax_axis_s8 on [outer, n, inner] == the reference along the middle axis; the float
+    kernel == numpy."""
+    rng = np.random.default_rng(200 + seed)
+    outer, n, inner = (int(v) for v in rng.integers(1, 7, 3))
+    x = rng.integers(int(rng.integers(-128, 128)), 128, (outer, n, inner)).astype(np.int8)
+    table = build_softmax_exp_table(float(rng.uniform(0.005, 0.3)))
+    expected = softmax(x, table, axis=1)
+    got = call_kernel("softmax", [2, x, outer, n, inner, table], np.int8, x.shape)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(expected, np.moveaxis(softmax(np.moveaxis(x, 1, -1), table), -1, 1))
+    xf = rng.standard_normal((outer, n, inner)).astype(np.float32) * 3
+    p = np.exp(xf - xf.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    got = call_kernel("softmax", [3, xf, outer, n, inner], np.float32, xf.shape)
+    np.testing.assert_allclose(got, p, rtol=1e-5, atol=1e-7)
