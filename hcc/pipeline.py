@@ -26,7 +26,7 @@ CANONICALIZE = ["fold-constants", "fold-batchnorm", "canonicalize-arithmetic", "
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
-MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "conv-scratch"]
+MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "stream-convs", "conv-scratch"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "fold-pad-into-conv", "simplify-layout", "fold-layout-into-linear",
           "recurrent-final-state",
           "simplify-layout", "dce"]

@@ -173,14 +173,25 @@ class OpDef:
         overrides it)."""
         return self.inplace_input
 
-    def overlap_inputs(self, op) -> list[tuple[int, int]]:
-        """Inputs the output may partly overwrite, as (input index, lag in bytes), best first.
-        A kernel that writes its output in increasing address order and, once it writes the
-        output byte at p (from the output's start), never again reads an input byte below
-        p - lag (from that input's start) can have its output start `lag` bytes below the
-        input: the planner does so when the input dies at this op (a row-streaming conv
-        overwriting the input rows it has finished with). Empty: the output needs bytes of
-        its own."""
+    def overlap_inputs(self, op) -> list[tuple[Any, int]]:
+        """Values the output may partly overwrite, as (value, lag in bytes), best first: the
+        op's inputs, or what it reads through a producer it computes row by row
+        (streamed_inputs). A kernel that writes its output in increasing address order and,
+        once it writes the output byte at p (from the output's start), never again reads a
+        byte of that value below p - lag (from the value's start) can have its output start
+        `lag` bytes below it: the planner does so when the value dies at this op (a
+        row-streaming conv overwriting the input rows it has finished with). Empty: the
+        output needs bytes of its own."""
+        return []
+
+    def streamed(self, op) -> bool:
+        """The op reading this op's output computes it row by row inside its own kernel: the
+        output is never stored and this op emits no code."""
+        return False
+
+    def streamed_inputs(self, op) -> list:
+        """The values this op reads through producers it streams (see streamed); the
+        planner keeps them live until this op."""
         return []
 
     def scratch_bytes(self, op) -> int:

@@ -15,6 +15,9 @@ inclusive: while an op runs, its inputs and its outputs are all live.
 - An in-place op (OpDef.inplace_input: elementwise) writes its output over the input's
   buffer when that buffer dies at this op and the output has exactly the input's size.
 - Scratch (OpDef.scratch_bytes) is a buffer live only during its op.
+- An op streamed by its reader (OpDef.streamed: a conv whose rows the next conv computes
+  as it needs them) has no buffer and no scratch; what it reads stays live until its reader
+  (OpDef.streamed_inputs), whose scratch holds its working rows.
 - A result nothing reads that its op may skip (OpDef.optional_results: GRU's Y when only
   Y_h is used) has no buffer.
 - Ops inside subgraphs are not scheduled on their own: an op carrying a subgraph is one
@@ -112,8 +115,8 @@ def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
     end = max(len(ops) - 1, 0)
     last_use: dict[int, int] = {}
     for i, op in enumerate(ops):
-        for v in op_reads(op):
-            last_use[id(v)] = i
+        for v in op_reads(op) + op.opdef.streamed_inputs(op):
+            last_use[id(v)] = max(last_use.get(id(v), i), i)
     if io_in_arena:
         for v in graph.outputs:
             last_use[id(v)] = end  # the caller reads the output after the last op
@@ -144,6 +147,8 @@ def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
     for i, op in enumerate(ops):
         opdef = op.opdef
         label = op_label(op, i)
+        if opdef.streamed(op):
+            continue  # computed row by row inside the op that reads it: no bytes, no scratch here
         for k, out in enumerate(op.outputs):
             if id(out) in caller_owned:
                 continue
@@ -191,21 +196,21 @@ def _input_id(op: Op, index: int) -> int | None:
 
 
 def _overlap(op, step, opdef, buffer_of, buffers) -> tuple[int, int] | None:
-    """(input buffer, lag) when the output may start `lag` bytes below an input's buffer
-    that dies at this op. Every input held in that buffer must allow it; the lag is the
-    largest they ask for."""
-    allowed = dict(opdef.overlap_inputs(op))
-    for k in allowed:
-        src = op.inputs[k] if k < len(op.inputs) else None
-        if src is None or id(src) not in buffer_of:
+    """(input buffer, lag) when the output may start `lag` bytes below the buffer of a value
+    it reads that dies at this op. Every value it reads from that buffer must allow it; the
+    lag is the largest they ask for."""
+    allowed = {id(v): lag for v, lag in opdef.overlap_inputs(op)}
+    read = [v for v in list(op.inputs) + opdef.streamed_inputs(op) if v is not None]
+    for src, _ in opdef.overlap_inputs(op):
+        if id(src) not in buffer_of:
             continue
         b = buffer_of[id(src)]
         if buffers[b].last != step or buffers[b].pinned or buffers[b].kind == "scratch":
             continue
-        sharing = [j for j, v in enumerate(op.inputs) if v is not None and buffer_of.get(id(v)) == b]
-        if any(j not in allowed for j in sharing):
+        sharing = [v for v in read if buffer_of.get(id(v)) == b]
+        if any(id(v) not in allowed for v in sharing):
             continue
-        return b, max(allowed[j] for j in sharing)
+        return b, max(allowed[id(v)] for v in sharing)
     return None
 
 

@@ -22,6 +22,7 @@ from hcc.ir.graph import Graph
 from hcc.ir.types import DType
 from hcc.memory.planner import plan_memory
 from hcc.passes import register_pass
+from hcc.passes.stream_convs import widenable
 
 ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
 LEAN = -1  # no widened weights: the one-pixel 3x3 path
@@ -34,8 +35,7 @@ def _align(n: int) -> int:
 @register_pass("conv-scratch")
 def conv_scratch(graph: Graph) -> None:
     """Widen dense 3x3 conv weights a few channel pairs at a time where all at once would raise the arena."""
-    dense = [op for op in graph.ops if op.kind == "FusedConv2d" and op.outputs[0].type.dtype == DType.int8
-             and op.opdef.kernel_path(op) == "dense"]
+    dense = [op for op in graph.ops if widenable(op) and op.opdef.streamed_source(op) is None]
     if not dense:
         return
     for op in dense:
@@ -43,13 +43,17 @@ def conv_scratch(graph: Graph) -> None:
     base = plan_memory(graph, alignment=ALIGN)
     floor = base.peak_bytes
     steps = {id(op): i for i, op in enumerate(graph.ops)}
+    for op in graph.ops:  # a streamed conv's workspace is in its reader's scratch, at its step
+        first = op.opdef.streamed_source(op) if op.kind == "FusedConv2d" else None
+        if first is not None:
+            steps[id(first)] = steps[id(op)]
     for op in dense:
         live = base.ops[steps[id(op)]]["live_bytes"]
-        least = _align(op.opdef.scratch_bytes(op))
+        least = _align(_workspace(op))
         pairs = (op.inputs[1].type.shape[0] + 1) // 2
         for group in _choices(pairs):
             op.attrs["weight_pairs"] = group
-            if live - least + _align(op.opdef.scratch_bytes(op)) <= floor:
+            if live - least + _align(_workspace(op)) <= floor:
                 break
     # the placement, not only the bytes live per step, must still reach the floor
     for _ in range(len(dense)):
@@ -57,6 +61,8 @@ def conv_scratch(graph: Graph) -> None:
         if plan.peak_bytes <= floor:
             break
         at_peak = graph.ops[plan.peak_step]
+        at_peak = next((op for op in dense if steps[id(op)] == plan.peak_step and op is not at_peak), at_peak) \
+            if at_peak not in dense else at_peak
         if at_peak not in dense or at_peak.attrs.get("weight_pairs", 0) == LEAN:
             break
         choices = _choices((at_peak.inputs[1].type.shape[0] + 1) // 2)
@@ -67,6 +73,11 @@ def conv_scratch(graph: Graph) -> None:
     for op in dense:  # the default (all pairs at once) is left unsaid
         if op.attrs.get("weight_pairs") == 0:
             del op.attrs["weight_pairs"]
+
+
+def _workspace(op) -> int:
+    """The op's scratch; a streamed conv's workspace (held in its reader's scratch)."""
+    return op.opdef.scratch_parts(op)["workspace"] if op.opdef.streamed(op) else op.opdef.scratch_bytes(op)
 
 
 def _choices(pairs: int) -> list[int]:

@@ -115,8 +115,7 @@ class _Model:
             b = self.buffer_of[id(op.inputs[k])]
             if self._dies_at(b, i, done) and self.size[b] == self.size[out]:
                 return live - self.size[out]
-        for k, lag in self.overlap[i].items():
-            v = op.inputs[k] if k < len(op.inputs) else None
+        for v, lag in self.overlap[i]:
             if v is not None and id(v) in self.buffer_of:
                 b = self.buffer_of[id(v)]
                 if self._dies_at(b, i, done):
@@ -125,14 +124,14 @@ class _Model:
         return live
 
 
-def _possible_overlap(op: Op) -> dict[int, int]:
+def _possible_overlap(op: Op) -> list:
     """overlap_inputs as if the op were allowed to overlap (an op with an `overlap` attribute:
     inplace-conv sets it after this pass, for the convs whose input then dies at them)."""
     if "overlap" not in op.opdef.annotations or op.attrs.get("overlap"):
-        return dict(op.opdef.overlap_inputs(op))
+        return list(op.opdef.overlap_inputs(op))
     op.attrs["overlap"] = 1
     try:
-        return dict(op.opdef.overlap_inputs(op))
+        return list(op.opdef.overlap_inputs(op))
     finally:
         del op.attrs["overlap"]
 

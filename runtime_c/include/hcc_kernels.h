@@ -251,6 +251,12 @@ typedef struct {
     int32_t window;
 } hcc_conv2d_pool_params_t;
 
+/* A conv's weights, bias (may be NULL), multipliers and shifts (hcc_conv_chain_s8). */
+typedef struct {
+    const int8_t *weights;
+    const int32_t *bias, *mult, *shift;
+} hcc_conv_weights_t;
+
 /* Bytes of scratch hcc_conv2d_pool_s8 needs: the k_h conv-output rows one pooling window
  * spans (none without pooling), rounded up to 4 bytes, plus hcc_conv2d_3x3_s8_scratch_size()
  * when the conv is 3x3, plus with `window` the input rows one conv row reads. */
@@ -262,6 +268,19 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         const int8_t *weights, const int32_t *bias, const int32_t *mult,
                         const int32_t *shift, const int8_t *residual, void *scratch,
                         int8_t *output);
+
+/* Two convs streamed: `first` (no pooling, no residual; its input `input`) makes the rows of
+ * `second`'s input one at a time, into second's window of rows in scratch, when second needs
+ * them; the full map between them is never stored. second may add a residual and pool as in
+ * hcc_conv2d_pool_s8. The output may start below `input` or `residual` by the lag that
+ * FusedConv2d.overlap_inputs computes from this order of reads and writes (the input rows
+ * an output row needs are read before it is written). scratch:
+ * hcc_conv_chain_s8_scratch_size() bytes, 4-byte aligned.
+ * Neither conv may be on the single-channel path (is_mono_pool). */
+size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second);
+void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
+                       const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
+                       const int8_t *residual, void *scratch, int8_t *output);
 
 /* ---- fully_connected_s8.c / matmul_s8.c ---------------------------------------------------- */
 

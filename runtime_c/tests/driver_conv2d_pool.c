@@ -8,7 +8,6 @@
 
 int main(void) {
     hcc_conv2d_pool_params_t p;
-    const int32_t *v;
     const int8_t *input, *weights, *residual;
     const int32_t *bias, *mult, *shift;
     int8_t *output;
@@ -17,13 +16,7 @@ int main(void) {
     int32_t mode;
     tio_begin();
     mode = tio_i32();
-    v = dp_ints(DP_CONV_COUNT + 1 + DP_ADD_COUNT + 1 + DP_POOL_COUNT + 1);
-    p.conv = dp_conv(v);
-    p.has_residual = v[DP_CONV_COUNT];
-    p.add = dp_add(v + DP_CONV_COUNT + 1);
-    p.has_pool = v[DP_CONV_COUNT + 1 + DP_ADD_COUNT];
-    p.pool = dp_pool(v + DP_CONV_COUNT + 2 + DP_ADD_COUNT);
-    p.window = v[DP_CONV_COUNT + 2 + DP_ADD_COUNT + DP_POOL_COUNT];
+    p = dp_block(dp_ints(DP_BLOCK_COUNT));
     scratch_size = hcc_conv2d_pool_s8_scratch_size(&p);
     if (mode == 1) {
         const int32_t size = (int32_t)scratch_size;

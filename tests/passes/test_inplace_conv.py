@@ -82,10 +82,10 @@ def test_the_arena_shrinks_to_the_in_place_figure(samples):
     # row r (2x32 B): after row r the bytes from (r + 1) x 32 on are still to be read, so the
     # output starts max_r (r + 1) x 64 - (r + 1) x 32 = 64 B (r = 1 of 3 rows) below its input.
     expand = next(op for op in graph.ops if op.name == "expand")
-    (k, lag), *_ = expand.opdef.overlap_inputs(expand)
-    assert k == 0 and lag == 64
+    (value, lag), *_ = expand.opdef.overlap_inputs(expand)
+    assert value is expand.inputs[0] and lag == 64
     dw = next(op for op in graph.ops if op.name == "dw")
-    assert dw.opdef.uses_window(dw) and dw.opdef.overlap_inputs(dw)[0] == (0, 0)  # the window holds its rows
+    assert dw.opdef.uses_window(dw) and dw.opdef.overlap_inputs(dw)[0][1] == 0  # the window holds its rows
 
 
 class SeparableBlock:
