@@ -20,8 +20,8 @@ from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
 # Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu", "fuse-hard-swish",
-                "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
+                "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
@@ -128,8 +128,9 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, then one conv entry point for what is left, then the memory passes."""
-    return (STREAMING if streaming else []) + ["lower-conv2d"] + MEMORY
+    fusion, one conv entry point for what is left, the remaining activations fused into the
+    conv and fully connected ops before them, then the memory passes."""
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"] + MEMORY
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:

@@ -22,6 +22,7 @@ from hcc.errors import ModelImportError, UnsupportedOpError
 from hcc.frontend.tflite_reader import TFLiteModel, TFLiteTensor, read_tflite
 from hcc.ir.graph import Graph, Value
 from hcc.ir.types import DType, QuantParams, TensorType
+from hcc.ops.clamp import NO_CLAMP, RELU
 from hcc.quant.tflite_numerics import same_padding
 
 ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
@@ -267,7 +268,8 @@ def _fully_connected(im: _Importer, op, name: str) -> None:
     relu = int(ACTIVATIONS.get(act) == "RELU")
     rows_out = rows_shape + (n,)
     reshaped = rows_out != tuple(out.shape)
-    y = im.op("FullyConnected", inputs, {"relu": relu}, TFLiteTensor(-1, "", rows_out, out.dtype, None, out.scale, out.zero_point),
+    y = im.op("FullyConnected", inputs, {"clamp": RELU if relu else NO_CLAMP},
+              TFLiteTensor(-1, "", rows_out, out.dtype, None, out.scale, out.zero_point),
               name, None if reshaped else im.result_name(op, 0 if relu else act))
     if reshaped:
         y = im.op("Reshape", [y, im.index_const(name + ".out_shape", out.shape)], {}, out, name + ".reshape",

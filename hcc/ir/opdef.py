@@ -143,6 +143,10 @@ class OpDef:
         `calibrated_attrs`, the largest |value| of that internal quantity, a float or an array
         (one per group: gate, direction...). Calibration keeps the maximum over the samples."""
         return {}
+    # The op copies the inputs on its output's grid and requantizes the others (Concat): the
+    # quantize pass puts an input nothing else reads (through same-as-input ops such as
+    # MaxPool) on one grid with the op's output, so that the input is a plain copy.
+    inputs_on_output_grid: bool = False
     weight_inputs: dict[int, int] = {}  # constant input -> per-channel axis (int8, symmetric)
     bias_inputs: tuple[int, ...] = ()  # constant bias inputs (int32 at s_in * s_w[c])
     float_inputs: tuple[int, ...] = ()  # constants kept float: only used to build int8 parameters
@@ -197,6 +201,17 @@ class OpDef:
     def scratch_bytes(self, op) -> int:
         """Bytes of working memory the kernel needs while `op` runs (freed after it)."""
         return 0
+
+    # -- layout (read by the sink-transposes pass) -----------------------------------------
+    def through_transpose(self, op, perm: list[int]):
+        """How `op` would read its activation inputs before a Transpose(perm): when each
+        non-constant input of `op` is Transpose(perm)(x_i), return (attrs, constants,
+        out_perms) such that Kind(x_i...) {attrs}, with input j replaced by the array
+        constants[j] (None: absent), gives results whose Transpose(out_perms[k]) are the
+        old results (out_perms[k] None: the result itself). None: the op cannot move the
+        transpose below itself (the default). Data movement and reductions along axes use it
+        to let the layout transposes around NHWC convs meet and cancel."""
+        return None
 
     # -- C emission (called by hcc/backend/kernels.py) -------------------------------------
     # `e` is the backend's Emitter: e.ptr(value) (an activation's buffer), e.array(hint,

@@ -7,8 +7,15 @@ import numpy as np
 from hcc.kernels.requantize import requantize_s8
 
 
-def conv_output_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int, dilation: int = 1) -> int:
-    return (size + pad_begin + pad_end - dilation * (kernel - 1) - 1) // stride + 1
+def conv_output_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int, dilation: int = 1,
+                     ceil_mode: bool = False) -> int:
+    """Windows along one axis (ONNX's rule; pools may round up with ceil_mode, but a last
+    window that would start inside the end padding is dropped)."""
+    span = size + pad_begin + pad_end - dilation * (kernel - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad_begin:
+        out -= 1
+    return out
 
 
 def conv2d_acc(x, z_in: int, w, bias, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), groups: int = 1):

@@ -26,3 +26,8 @@ def optional_const(op, index: int):
     if index >= len(op.inputs) or op.inputs[index] is None:
         return None
     return OpDef.const_input(op, index)
+
+
+def permuted_axes(axes, perm) -> list[int]:
+    """The axes of x that axes of Transpose(perm)(x) are: through_transpose's axis rule."""
+    return [int(perm[a]) for a in axes]

@@ -11,7 +11,8 @@ from hcc.ops.base import OpDef, register
 @register
 class BatchNormalization(OpDef):
     name = "BatchNormalization"
-    constraints = "inference mode only; folded into the Conv or Gemm before it (fold-batchnorm)"
+    constraints = ("inference mode only; folded into the Conv, ConvTranspose, Gemm or MatMul [+ Add] before it, "
+                   "else a per-channel affine map: a depthwise 1x1 Conv (fold-batchnorm)")
     attrs = {"epsilon": 1e-5}
     num_inputs = (5, 5)
 

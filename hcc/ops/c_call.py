@@ -110,6 +110,15 @@ def last_axis(op: Op, axis: int) -> tuple[int, int]:
     return x.numel // x.shape[-1], x.shape[-1]
 
 
+def c_float_bound(v) -> str:
+    """A clamp bound as a float32 C expression: c_float, or INFINITY / -INFINITY (math.h,
+    included by hcc_float.h) for an unbounded side."""
+    v = float(v)
+    if np.isinf(v):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    return c_float(v)
+
+
 def c_float(v) -> str:
     """A float32 value as a C float literal that reads back to the same float."""
     v = np.float32(v)
@@ -119,3 +128,47 @@ def c_float(v) -> str:
     if not any(ch in text for ch in ".en"):
         text += ".0"
     return text + "f"
+
+
+def _c_list(values) -> str:
+    return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+
+def emit_remap(e, op: Op, src: Value, dst: Value, maps, fill=None) -> list[str]:
+    """hcc_remap (runtime_c/src/remap.c) copying `src` into `dst` along the per-axis index
+    maps of hcc.kernels.remap (-1: `fill`, one element in the build's type); both builds."""
+    from hcc.kernels.remap import RemapTooDeep, remap_plan
+
+    try:
+        plan = remap_plan(src.type.shape, maps)
+    except RemapTooDeep as err:
+        raise UnsupportedOpError(f"{op.where()}: {err}") from None
+    if plan["block"] == 0:
+        return [f"/* {dst.name} is empty: nothing to copy */"]
+    axes = [(1, 0, None)] * (4 - len(plan["axes"])) + list(plan["axes"])
+    tables, starts = [], []
+    for _, _, table in axes:
+        starts.append(-1 if table is None else sum(len(t) for t in tables))
+        if table is not None:
+            tables.append(np.asarray(table))
+    floats = e.elem == "float"
+    params = e.struct("hcc_remap_t", op.name, {
+        "count": _c_list(a[0] for a in axes), "stride": _c_list(a[1] for a in axes), "table": _c_list(starts),
+        "base": plan["base"], "block": plan["block"], "elem_bytes": 4 if floats else 1})
+    table_arg = e.array(op.name + "_map", np.concatenate(tables), np.int32) if tables else "NULL"
+    fill_arg = "NULL" if fill is None else e.array(op.name + "_fill", np.array([fill]), np.float32 if floats else np.int8)
+    return [f"hcc_remap({params}, {table_arg}, {e.ptr(src)}, {fill_arg}, {e.ptr(dst)});"]
+
+
+class RemapEmission:
+    """Mixin of the ops whose C is hcc_remap in both builds (Slice, Split, Pad): the op says
+    `remaps(op, float_build)` -> [(result, per-axis index maps, fill or None)], one per result."""
+
+    c_kernels = c_kernels_float = ("hcc_remap",)
+
+    def emit_c(self, e, index: int, op: Op) -> list[str]:
+        floats = e.elem == "float"
+        return [line for dst, maps, fill in self.remaps(op, floats) for line in emit_remap(e, op, op.inputs[0], dst, maps, fill)]
+
+    def emit_c_float(self, e, index: int, op: Op) -> list[str]:
+        return self.emit_c(e, index, op)

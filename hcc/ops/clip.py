@@ -21,7 +21,8 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)  # an absent bound in the float ke
 @register
 class Clip(UnaryOp):
     name = "Clip"
-    constraints = "min and max optional scalar inputs. int8 and C: constant bounds"
+    constraints = ("min and max optional scalar inputs. int8 and C: constant bounds; after a conv or fully "
+                   "connected op, its clamp (fuse-conv-block, fuse-activation), else a table")
     num_inputs = (1, 3)
     lookup_table = True
     float_inputs = (1, 2)  # the bounds stay float: they only shape the table

@@ -11,10 +11,11 @@ from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_
 
 
 @register
-@channels_last()
+@channels_last(ranks=(3, 4))
 class Conv(OpDef):
     name = "Conv"
-    constraints = "N-d, group, pads, strides, dilations; auto_pad resolved at import. C: 2-D through FusedConv2d (lower-conv2d), Mamba's causal depthwise 1-D through CausalConv1d"
+    constraints = ("N-d, group, pads, strides, dilations; auto_pad resolved at import. C: 2-D and 1-D (one row) "
+                   "through FusedConv2d (lower-conv2d), Mamba's causal depthwise 1-D through CausalConv1d")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}

@@ -1,6 +1,7 @@
-"""FullyConnected: y = act(x @ W^T + b) over the last axis, with constant weights.
+"""FullyConnected: y = clamp(x @ W^T + b) over the last axis, with constant weights.
 
-    x [..., K], W [N, K] (constant), b [N] (constant or absent), relu 0/1   -> y [..., N]
+    x [..., K], W [N, K] (constant), b [N] (constant or absent)   -> y [..., N]
+    clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py; ReLU [0, inf], none [-inf, inf])
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
 """
@@ -12,8 +13,9 @@ import numpy as np
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
 from hcc.ops.base import REQUANT_TERMS_BYTES, OpDef, register
-from hcc.ops.c_call import optional_float, weight_arrays
-from hcc.quant.params import activation_range, bias_or_zeros, channel_multipliers, scale_zp
+from hcc.ops.c_call import c_float_bound, optional_float, weight_arrays
+from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
+from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
 
 
 def fc_row_layout(weights, bias, z_in: int):
@@ -30,11 +32,12 @@ def fc_row_layout(weights, bias, z_in: int):
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
-    constraints = "made by fuse-linear from Gemm and from MatMul with a constant right operand"
+    constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
+                   "clamp: the fused Relu / Clip")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"relu": 0}
+    attrs = {"clamp": NO_CLAMP}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
@@ -48,15 +51,16 @@ class FullyConnected(OpDef):
         b = op.inputs[2] if len(op.inputs) > 2 else None
         if b is not None and b.type.shape != (w.shape[0],):
             self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
+        check_clamp(self, op)
         return [TensorType(x.shape[:-1] + (w.shape[0],), x.dtype)]
 
     def int8_params(self, op) -> dict:
         """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share them)."""
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         _, z_in = scale_zp(x)
-        _, z_out = scale_zp(y)
+        s_out, z_out = scale_zp(y)
         mult, shift = channel_multipliers(op, x, w, y)
-        act_min, act_max = activation_range(op.attrs["relu"], z_out)
+        act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
         return {"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": w.type.shape[0],
                 "z_in": z_in, "z_out": z_out, "act_min": act_min, "act_max": act_max,
                 "weights": w.const, "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift}
@@ -99,8 +103,9 @@ class FullyConnected(OpDef):
         x, w = op.inputs[0].type, op.inputs[1]
         n, k = w.type.shape
         weights = e.array(op.name + "_w", w.const, np.float32)
+        lo, hi = (c_float_bound(v) for v in op.attrs["clamp"])
         return [f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {n}, {weights}, "
-                f"{optional_float(e, op, 2, '_b')}, {int(bool(op.attrs['relu']))}, {e.ptr(op.outputs[0])});"]
+                f"{optional_float(e, op, 2, '_b')}, {lo}, {hi}, {e.ptr(op.outputs[0])});"]
 
     def eval(self, op, inputs):
         x, w = inputs[0], inputs[1]
@@ -108,7 +113,5 @@ class FullyConnected(OpDef):
         y = x.astype(np.float64) @ w.astype(np.float64).T
         if b is not None:
             y = y + b
-        if op.attrs["relu"]:
-            y = np.maximum(y, 0.0)
-        return [y.astype(x.dtype)]
+        return [apply_clamp(y, op.attrs["clamp"]).astype(x.dtype)]
 

@@ -1,11 +1,12 @@
-"""FusedConv2d: conv2d -> (+ residual) -> (relu) -> (maxpool), computed as one streaming op.
+"""FusedConv2d: conv2d -> (+ residual) -> (clamp) -> (maxpool), computed as one streaming op.
 
 Produced by the pass fuse-conv-block (hcc/passes/fuse_conv_block.py). Semantics, in
 order, on NCHW tensors:
 
     y = Conv(x, w, b; group, pads, strides, dilations)      # as ONNX Conv, 2-D
     y = y + residual            if the 4th input is present  (same shape as y)
-    y = max(y, 0)               if relu = 1
+    y = min(max(y, lo), hi)     clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py;
+                                ReLU [0, inf], ReLU6 [0, 6], none [-inf, inf])
     y = MaxPool(y; pool_kernel, pool_strides, pool_pads)     if pool_kernel != []
 
 Why: the conv output at full resolution is never stored. The kernel computes it row by
@@ -24,10 +25,11 @@ from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
 from hcc.ops.base import REQUANT_TERMS_BYTES, REQUIRED, OpDef, register
-from hcc.ops.c_call import conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
+from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
+from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.quant.params import activation_range, bias_or_zeros, multipliers, scale_zp
+from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -169,12 +171,13 @@ class FusedConv2d(OpDef):
         "pads": REQUIRED,
         "strides": REQUIRED,
         "dilations": REQUIRED,
-        "relu": 0,
+        "clamp": NO_CLAMP,
         "pool_kernel": [],
         "pool_strides": [],
         "pool_pads": [],
         # int8 only: [scale, zero point] of the conv result and of the residual sum, the
-        # intermediates the unfused graph stored (fusion keeps their rounding exactly).
+        # intermediates the unfused graph stored (fusion keeps their rounding exactly); the
+        # clamp applies in the last of them (the residual sum if any, else the conv result).
         "conv_quant": [],
         "add_quant": [],
     }
@@ -209,6 +212,7 @@ class FusedConv2d(OpDef):
         for key, n in (("pads", 4), ("strides", 2), ("dilations", 2)):
             if len(a[key]) != n:
                 self.fail(op, f"{key} needs {n} values, got {a[key]}")
+        check_clamp(self, op)
         b = op.inputs[2] if len(op.inputs) > 2 else None
         if b is not None and b.type.shape != (w.shape[0],):
             self.fail(op, f"bias shape {list(b.type.shape)} should be [{w.shape[0]}]")
@@ -235,7 +239,7 @@ class FusedConv2d(OpDef):
         return [y.with_shape(y.shape[:2] + (ho, wo))]
 
     def eval(self, op, inputs):
-        """Conv, then residual add, relu and max pooling, each rounded as the unfused ops round."""
+        """Conv, then residual add, clamp and max pooling, each rounded as the unfused ops round."""
         x, w = inputs[0], inputs[1]
         b = inputs[2] if len(inputs) > 2 else None
         residual = inputs[3] if len(inputs) > 3 else None
@@ -243,8 +247,7 @@ class FusedConv2d(OpDef):
         y = get_op("Conv").eval(_conv_op(op, [x, w, b]), [x, w, b])[0]
         if residual is not None:
             y = (y + residual).astype(x.dtype)
-        if a["relu"]:
-            y = np.maximum(y, 0).astype(x.dtype)
+        y = apply_clamp(y, a["clamp"]).astype(x.dtype)
         if a["pool_kernel"]:
             y = get_op("MaxPool").eval(_pool_op(op, y), [y])[0]
         return [y]
@@ -340,18 +343,17 @@ class FusedConv2d(OpDef):
         s_conv, z_conv = a["conv_quant"]
         w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))  # per tensor: all alike
         mult, shift = multipliers(s_x * w_scales / s_conv)
-        relu = bool(a["relu"])
         p = {"conv": conv_geometry(x.type.shape[1:], w.type.shape, a),
              "z_in": z_x, "z_conv": int(z_conv), "weights": np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)),
              "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift,
-             "conv_act": activation_range(relu and residual is None, int(z_conv)),
+             "conv_act": (-128, 127) if residual is not None else clamp_codes(a["clamp"], s_conv, int(z_conv)),
              "has_residual": residual is not None, "has_pool": bool(a["pool_kernel"])}
         if residual is not None:
             s_res, z_res = scale_zp(residual)
             s_add, z_add = a["add_quant"]
             m_conv, m_res, add_shift = quantize_multiplier_q15_pair(s_conv / s_add, s_res / s_add)
             p.update(z_res=z_res, z_add=int(z_add), m_conv=m_conv, m_res=m_res, add_shift=add_shift,
-                     add_act=activation_range(relu, int(z_add)))
+                     add_act=clamp_codes(a["clamp"], s_add, int(z_add)))
         if p["has_pool"]:
             p.update(pool_kernel=tuple(a["pool_kernel"]), pool_strides=tuple(a["pool_strides"]), pool_pads=tuple(a["pool_pads"]))
         return p
@@ -443,7 +445,7 @@ class FusedConv2d(OpDef):
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
-    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu] [+ MaxPool])"
+    constraints = "NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; fuse-activation)"
 
     def _params(self, e, op, p: dict) -> str:
         """The hcc_conv2d_pool_params_t of `op` (int8_params `p`) as a static struct."""
@@ -502,7 +504,8 @@ class FusedConv2d(OpDef):
             "k_h": c["kernel"][0], "k_w": c["kernel"][1], "stride_h": c["strides"][0], "stride_w": c["strides"][1],
             "pad_top": c["pads"][0], "pad_left": c["pads"][1], "dilation_h": c["dilations"][0],
             "dilation_w": c["dilations"][1], "groups": groups, "in_c_per_group": in_c // groups,
-            "out_c_per_group": out_c // groups, "relu": int(bool(a["relu"])), "has_residual": int(len(op.inputs) > 3),
+            "out_c_per_group": out_c // groups, "act_min": c_float_bound(a["clamp"][0]),
+            "act_max": c_float_bound(a["clamp"][1]), "has_residual": int(len(op.inputs) > 3),
             "pool": pool})
         weights = e.array(op.name + "_w", np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)), np.float32)  # OHWI
         bias = optional_float(e, op, 2, "_b")

@@ -11,7 +11,7 @@ from hcc.ops.base import OpDef, register
 @register
 class Gemm(OpDef):
     name = "Gemm"
-    constraints = "alpha, beta, trans_a, trans_b, broadcast C. C: lowered to FullyConnected (fuse-linear)"
+    constraints = "alpha, beta, trans_a, trans_b, broadcast C. C: constant B and C, lowered to FullyConnected (fuse-linear)"
     attrs = {"alpha": 1.0, "beta": 1.0, "trans_a": 0, "trans_b": 0}
     num_inputs = (2, 3)
 

@@ -16,7 +16,7 @@ from hcc.ops.elementwise import broadcast_shape
 @register
 class MatMul(OpDef):
     name = "MatMul"
-    constraints = "batched, numpy rules (1-d operands). C: both operands of equal rank >= 2 and equal batch dimensions; a constant right operand becomes FullyConnected (fuse-linear)"
+    constraints = "batched, numpy rules (1-d operands). C: both operands of equal rank >= 2 and equal batch dimensions; a constant right operand ([K], [K, N] or [1, ..., K, N]) becomes FullyConnected (fuse-linear)"
     num_inputs = (2, 2)
 
     def macs(self, op) -> int:

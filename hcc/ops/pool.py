@@ -7,8 +7,10 @@ import numpy as np
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
 from hcc.ops.base import REQUIRED, OpDef, register
-from hcc.ops.c_call import pool_fields, require_nhwc_batch1
+from hcc.ops.c_call import pool_fields
 from hcc.ops.layout import channels_last, is_nhwc
+from hcc.ops.reduce import MeanOverAxes
+from hcc.quant.params import scale_zp
 from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
@@ -32,6 +34,18 @@ class WindowPool(OpDef):
         spatial = output_spatial(op, x.shape[2:], op.attrs["kernel_shape"], op.attrs, bool(op.attrs["ceil_mode"]))
         return [TensorType(x.shape[:2] + spatial, x.dtype)]
 
+    def c_geometry(self, op) -> dict:
+        """hcc_pool_params_t of a 2-D NHWC pool of batch 1 (what the C kernels take)."""
+        a = op.attrs
+        x = op.inputs[0].type
+        if not is_nhwc(op) or x.rank != 4 or x.shape[0] != 1:
+            raise UnsupportedOpError(f"{op.where()}: the C {op.kind} needs a 2-D NHWC input of batch 1")
+        if any(d != 1 for d in a["dilations"]):
+            raise UnsupportedOpError(f"{op.where()}: the C {op.kind} has no dilation")
+        _, in_h, in_w, ch = x.shape
+        _, out_h, out_w, _ = op.outputs[0].type.shape
+        return pool_fields((in_h, in_w), ch, (out_h, out_w), a["kernel_shape"], a["strides"], a["pads"])
+
     def _windows(self, op, x, fill):
         a = op.attrs
         out = output_spatial(op, x.shape[2:], a["kernel_shape"], a, bool(a["ceil_mode"]))
@@ -43,7 +57,7 @@ class WindowPool(OpDef):
 @channels_last()
 class MaxPool(WindowPool):
     name = "MaxPool"
-    constraints = "ceil_mode, dilations; the Indices output refused. C: 2-D, NHWC, batch 1, no dilation, floor mode"
+    constraints = "ceil_mode, dilations; the Indices output refused. C: 2-D, NHWC, batch 1, no dilation"
     quant_output = "same_as_input"
     moves_data = True  # int8: the max of the codes (padding never wins), as in maxpool_s8.c
 
@@ -60,32 +74,20 @@ class MaxPool(WindowPool):
     c_kernels_float = ("hcc_maxpool_f32",)
 
     def emit_c(self, e, index, op):
-        a = op.attrs
-        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1 or a["ceil_mode"] or any(d != 1 for d in a["dilations"]):
-            raise UnsupportedOpError(f"{op.where()}: the C maxpool needs NHWC, batch 1, no dilation, floor mode")
-        return self._emit(e, op, "hcc_maxpool_s8")
+        params = e.struct("hcc_pool_params_t", op.name, self.c_geometry(op))
+        fn = "hcc_maxpool_f32" if e.elem == "float" else "hcc_maxpool_s8"
+        return [f"{fn}({params}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
 
     def emit_c_float(self, e, index, op):
-        a = op.attrs
-        require_nhwc_batch1(op)
-        if a["ceil_mode"] or any(d != 1 for d in a["dilations"]):
-            raise UnsupportedOpError(f"{op.where()}: the float C maxpool needs no dilation and floor mode")
-        return self._emit(e, op, "hcc_maxpool_f32")
-
-    def _emit(self, e, op, fn):
-        a = op.attrs
-        _, in_h, in_w, ch = op.inputs[0].type.shape
-        _, out_h, out_w, _ = op.outputs[0].type.shape
-        params = e.struct("hcc_pool_params_t", op.name,
-                          pool_fields((in_h, in_w), ch, (out_h, out_w), a["kernel_shape"], a["strides"], a["pads"]))
-        return [f"{fn}({params}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
+        return self.emit_c(e, index, op)
 
 
 @register
 @channels_last()
 class AveragePool(WindowPool):
     name = "AveragePool"
-    constraints = "ceil_mode, count_include_pad, dilations"
+    constraints = ("ceil_mode, count_include_pad, dilations. C: 2-D, NHWC, batch 1, no dilation "
+                   "(a window over the whole input: hcc_mean_s8)")
     attrs = {**WindowPool.attrs, "count_include_pad": 0}
 
     def eval(self, op, inputs):
@@ -106,11 +108,55 @@ class AveragePool(WindowPool):
         count = sum(counts)
         return [(total / np.maximum(count, 1)).astype(x.dtype)]
 
+    def int8_params(self, op) -> dict:
+        from hcc.kernels.avgpool import avgpool_multipliers
+
+        a = op.attrs
+        g = self.c_geometry(op)
+        (s_in, z_in), (s_out, z_out) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        counted = a["pads"] if a["count_include_pad"] else [0, 0, 0, 0]
+        mult, shift = avgpool_multipliers(s_in, s_out, g["k_h"] * g["k_w"])
+        whole = (g["out_h"], g["out_w"], g["k_h"], g["k_w"]) == (1, 1, g["in_h"], g["in_w"]) and not any(a["pads"])
+        return {"pool": g, "count_top": counted[0], "count_left": counted[1], "count_bottom": counted[2],
+                "count_right": counted[3], "z_in": z_in, "z_out": z_out, "mult": mult, "shift": shift, "whole": whole}
+
+    def eval_int8(self, op, inputs):
+        from hcc.kernels.avgpool import avgpool
+
+        p, a = self.int8_params(op), op.attrs
+        y = avgpool(inputs[0][0], a["kernel_shape"], a["strides"], a["pads"], p["z_in"], p["z_out"], p["mult"],
+                    p["shift"], ceil_mode=bool(a["ceil_mode"]), count_include_pad=bool(a["count_include_pad"]))
+        return [y[None]]
+
+    c_kernels = ("hcc_avgpool_s8", "hcc_mean_s8")
+    c_kernels_float = ("hcc_avgpool_f32",)
+
+    def emit_c(self, e, index, op):
+        p = self.int8_params(op)
+        x, y = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
+        g = p["pool"]
+        if p["whole"]:  # one window over everything: a mean, one multiplier
+            n = g["in_h"] * g["in_w"]
+            return [f"hcc_mean_s8({x}, 1, {n}, {g['c']}, {p['z_in']}, {p['z_out']}, {p['mult'][n]}, {p['shift'][n]}, {y});"]
+        params = e.struct("hcc_avgpool_params_t", op.name, {k: p[k] for k in (
+            "pool", "count_top", "count_left", "count_bottom", "count_right", "z_in", "z_out")})
+        mult, shift = e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)
+        return [f"hcc_avgpool_s8({params}, {x}, {mult}, {shift}, {y});"]
+
+    def emit_c_float(self, e, index, op):
+        a = op.attrs
+        counted = a["pads"] if a["count_include_pad"] else [0, 0, 0, 0]
+        params = e.struct("hcc_avgpool_params_t", op.name, {
+            "pool": self.c_geometry(op), "count_top": counted[0], "count_left": counted[1],
+            "count_bottom": counted[2], "count_right": counted[3], "z_in": 0, "z_out": 0})
+        return [f"hcc_avgpool_f32({params}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
+
 
 @register
 @channels_last()
-class GlobalAveragePool(OpDef):
+class GlobalAveragePool(MeanOverAxes, OpDef):
     name = "GlobalAveragePool"
+    constraints = "int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout"
 
     def infer(self, op):
         x = op.inputs[0].type
@@ -122,3 +168,7 @@ class GlobalAveragePool(OpDef):
         x = inputs[0]
         axes = tuple(range(2, x.ndim))
         return [x.astype(np.float64).mean(axis=axes, keepdims=True).astype(x.dtype)]
+
+    def reduced_axes(self, op) -> list[int]:
+        rank = op.inputs[0].type.rank
+        return list(range(1, rank - 1)) if is_nhwc(op) else list(range(2, rank))

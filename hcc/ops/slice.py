@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ops.axes import norm_axes, optional_const
+from hcc.ops.axes import norm_axes, optional_const, permuted_axes
 from hcc.ops.base import OpDef, register
+from hcc.ops.c_call import RemapEmission
 
 
 @register
-class Slice(OpDef):
+class Slice(RemapEmission, OpDef):
     name = "Slice"
-    constraints = "constant starts, ends, axes, steps; negative and clamped indices"
+    constraints = "constant starts, ends, axes, steps; negative and clamped indices. C: a copy along index maps (hcc_remap)"
     moves_data = True
     quant_output = "same_as_input"
     num_inputs = (3, 5)
@@ -44,3 +45,14 @@ class Slice(OpDef):
 
     def eval(self, op, inputs):
         return [np.ascontiguousarray(inputs[0][self.slices(op)])]
+
+    def remaps(self, op, float_build):
+        maps = [np.arange(n)[s] for s, n in zip(self.slices(op), op.inputs[0].type.shape)]
+        return [(op.outputs[0], maps, None)]
+
+    def through_transpose(self, op, perm):
+        axes = optional_const(op, 3)
+        axes = range(len(self.const_input(op, 1).reshape(-1))) if axes is None else axes.reshape(-1)
+        rank = op.inputs[0].type.rank
+        new = permuted_axes(norm_axes(op, axes, rank), perm)
+        return dict(op.attrs), {3: np.array(new, np.int64)}, [perm]

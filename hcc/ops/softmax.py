@@ -69,3 +69,7 @@ class Softmax(OpDef):
         axis = op.attrs["axis"]
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         return [(e / e.sum(axis=axis, keepdims=True)).astype(inputs[0].dtype)]
+
+    def through_transpose(self, op, perm):
+        axis = norm_axis(op, op.attrs["axis"], op.inputs[0].type.rank)
+        return {**op.attrs, "axis": int(perm[axis])}, {}, [perm]

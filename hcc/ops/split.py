@@ -12,12 +12,13 @@ import numpy as np
 
 from hcc.ops.axes import norm_axis, optional_const
 from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.c_call import RemapEmission
 
 
 @register
-class Split(OpDef):
+class Split(RemapEmission, OpDef):
     name = "Split"
-    constraints = "`split` a constant input, or equal parts"
+    constraints = "`split` a constant input, or equal parts. C: one copy per part (hcc_remap)"
     moves_data = True
     quant_output = "same_as_input"
     attrs = {"axis": 0, "num_outputs": REQUIRED}
@@ -54,3 +55,18 @@ class Split(OpDef):
     def eval(self, op, inputs):
         axis, sizes = self.sizes(op)
         return list(np.split(inputs[0], np.cumsum(sizes)[:-1], axis=axis))
+
+    def remaps(self, op, float_build):
+        axis, sizes = self.sizes(op)
+        shape = op.inputs[0].type.shape
+        out, start = [], 0
+        for value, size in zip(op.outputs, sizes):
+            maps = [np.arange(n) for n in shape]
+            maps[axis] = np.arange(start, start + size)
+            out.append((value, maps, None))
+            start += size
+        return out
+
+    def through_transpose(self, op, perm):
+        axis = norm_axis(op, op.attrs["axis"], op.inputs[0].type.rank)
+        return {**op.attrs, "axis": int(perm[axis])}, {}, [perm] * len(op.outputs)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from hcc.kernels.conv2d import conv_output_size
 from hcc.ops.base import OpDef
 
 # ONNX attribute kinds of Conv and the pools (checked by the importer before from_onnx).
@@ -59,13 +60,9 @@ def output_spatial(op, spatial, kernel, attrs, ceil_mode: bool = False) -> tuple
         OpDef.fail(op, f"pads/strides/dilations/kernel do not match {n} spatial dims")
     out = []
     for i, (size, k, s, d) in enumerate(zip(spatial, kernel, strides, dilations)):
-        span = size + pads[i] + pads[i + n] - (k - 1) * d - 1
-        if span < 0 or s < 1 or d < 1:
+        if size + pads[i] + pads[i + n] - (k - 1) * d - 1 < 0 or s < 1 or d < 1:
             OpDef.fail(op, f"window of {k} (dilation {d}) does not fit spatial size {size} with pads")
-        o = (math.ceil(span / s) if ceil_mode else span // s) + 1
-        if ceil_mode and (o - 1) * s >= size + pads[i]:
-            o -= 1  # the last window would start inside the end padding
-        out.append(o)
+        out.append(conv_output_size(size, k, s, pads[i], pads[i + n], d, ceil_mode))
     return tuple(out)
 
 

@@ -1,17 +1,22 @@
-"""fuse-conv-block: Conv -> [Add residual] -> [Relu] -> [MaxPool] becomes one FusedConv2d.
+"""fuse-conv-block: Conv -> [Add residual] -> [Relu / Clip] -> [MaxPool] becomes one FusedConv2d.
 
 Assumes: BatchNormalization is already folded into the Conv (a BN between them stops
 the match); 2-D convs with explicit pads/strides/dilations (no auto_pad).
 Guarantees: float results are unchanged (FusedConv2d rounds where the unfused ops did);
 only intermediates read by exactly one op, the next one of the chain, and that are not
 graph outputs, disappear. A residual Add is not fused when that would keep a shrinking
-conv's larger input live across the branch that computes the residual. That is what saves memory: the full-resolution conv output is
-never stored (see hcc/ops/fused_conv2d.py and docs/memory-planning.md).
+conv's larger input live across the branch that computes the residual. That is what saves
+memory: the full-resolution conv output is never stored (see hcc/ops/fused_conv2d.py and
+docs/memory-planning.md). The activation (a Relu, or a Clip with constant bounds such as
+ReLU6) becomes the op's clamp; after quantize, the stage it ends (the residual sum, else the
+conv) takes the activation's output quantization, so that a ReLU6 requantizes straight into
+its own [0, 6] scale (a Relu's is its input's: nothing changes).
 """
 
 from __future__ import annotations
 
 from hcc.ir.graph import Graph, Op, Value
+from hcc.ops.clamp import activation_bounds
 from hcc.passes import register_pass
 
 _CONV_ATTRS = {"group", "pads", "strides", "dilations", "kernel_shape", "auto_pad", "layout"}
@@ -107,10 +112,14 @@ def _fuse_from(graph: Graph, conv: Op) -> None:
             if out.type.quant is not None:
                 attrs["add_quant"] = [out.type.quant.scale[0], out.type.quant.zero_point[0]]
             nxt = _only_reader(graph, out)
-    if nxt is not None and nxt.kind == "Relu":
+    bounds = activation_bounds(nxt) if nxt is not None else None
+    if bounds is not None:
         chain.append(nxt)
-        attrs["relu"] = 1
+        attrs["clamp"] = list(bounds)
         out = nxt.outputs[0]
+        if out.type.quant is not None:  # the clamped stage is stored in the activation's format
+            attrs["add_quant" if residual is not None else "conv_quant"] = [out.type.quant.scale[0],
+                                                                            out.type.quant.zero_point[0]]
         nxt = _only_reader(graph, out)
     if nxt is not None and nxt.kind == "MaxPool" and _pool_attrs(nxt) is not None \
             and nxt.attrs.get("layout", "NCHW") == attrs["layout"]:

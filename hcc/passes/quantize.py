@@ -3,7 +3,8 @@
 Needs `context["calibration"]` (hcc.interp.calibrate.Calibration) for this graph.
 Activations become int8 with per-tensor asymmetric parameters from the calibrated ranges,
 except where an op only moves data (its OpDef says `quant_output = "same_as_input"`),
-which reuses its input's parameters. Constant inputs become, per the consuming OpDef:
+which reuses its input's parameters, and where an op wants its inputs on its output's grid
+(Concat), the inputs nothing else reads share one range with its output. Constant inputs become, per the consuming OpDef:
 int8 weights, symmetric per output channel (`weight_inputs`); int32 biases at
 s_in * s_w[c] (`bias_inputs`); kept float when only used to derive integer parameters at
 compile time (`float_inputs`); otherwise an int8 per-tensor constant. Ops with internal
@@ -86,17 +87,68 @@ def _quantize_constants(graph: Graph, op: Op) -> None:
         op.inputs[i] = _new_const(graph, value, ".q", q, params)
 
 
+def shared_grid_ranges(graph: Graph, ranges: dict, exclusive: bool = True) -> dict:
+    """`ranges` with the inputs of an op that wants them on its output's grid
+    (OpDef.inputs_on_output_grid: Concat) put on one grid with its output, where an input is
+    produced by a calibrated op and nothing else reads it on the way (through same-as-input
+    ops); `exclusive=False` ignores the other readers (TFLite's rule; a study variant). The
+    shared range is the union of the members' calibrated ranges (so no value is clipped more
+    than before), over groups joined through nested concats. docs/numerics.md has the
+    measurements."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    for op in graph.ops:
+        if op.opdef.inputs_on_output_grid and op.outputs[0].name in ranges:
+            for source in (_grid_source(graph, v, exclusive) for v in op.inputs):
+                if source is not None and source.name in ranges:
+                    parent[root(source.name)] = root(op.outputs[0].name)
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(root(name), []).append(name)
+    ranges = dict(ranges)
+    for members in groups.values():
+        shared = (min(ranges[m][0] for m in members), max(ranges[m][1] for m in members))
+        for m in members:
+            ranges[m] = shared
+    return ranges
+
+
+def _grid_source(graph: Graph, value: Value | None, exclusive: bool) -> Value | None:
+    """The calibrated value whose parameters `value` carries, or None (a constant, a graph
+    input, a fixed-format or same-as-result0 result, or, when `exclusive`, a chain something
+    else reads)."""
+    while value is not None and not value.is_const and value.producer is not None:
+        if exclusive and (len(graph.users(value)) != 1 or graph.is_output(value)):
+            return None
+        op = value.producer
+        rules = op.opdef.quant_output
+        rule = rules if isinstance(rules, str) else rules[next(k for k, v in enumerate(op.outputs) if v is value)]
+        if rule != "same_as_input":
+            return value if rule == "calibrated" else None
+        value = op.inputs[0]
+    return None
+
+
 @register_pass("quantize")
 def quantize(graph: Graph, context: dict) -> None:
     """Int8 post-training quantization from calibrated ranges."""
     calibration = context.get("calibration")
     if calibration is None:
         raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
+    ranges = calibration.ranges
+    grid = context.get("concat_grid", "shared")  # "own", "all": variants measured by tools/concat_grid.py
+    if grid != "own":
+        ranges = shared_grid_ranges(graph, ranges, exclusive=grid == "shared")
 
     def activation_params(value: Value) -> QuantParams:
-        if value.name not in calibration.ranges:
+        if value.name not in ranges:
             raise PassError(f"no calibration range for %{value.name} (was the graph changed after calibration?)")
-        lo, hi = calibration.ranges[value.name]
+        lo, hi = ranges[value.name]
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise _not_finite(f"the calibrated range of %{value.name} (from the float model on the calibration data)")
         return per_tensor(lo, hi)

@@ -9,8 +9,12 @@
                                                 (g an activation of the same rank smaller than the result:
                                                  the squeeze-excite gate; transposing it is cheap or free)
     PRelu(Transpose_p(x), slope)            -> Transpose_p(PRelu(x, slope'))  (a constant slope, as c)
-    Softmax(Transpose_p(x), axis=k)         -> Transpose_p(Softmax(x, axis=p[k]))
     Transpose_q(Transpose_p(x))             -> Transpose_{p.q}(x), or x when p.q is the identity
+    Softmax(Transpose_p(x), axis=k)         -> Transpose_p(Softmax(x, axis=p[k]))
+    Concat(Transpose_p(a), Transpose_p(b))  -> Transpose_p(Concat(a, b) {axis = p[axis]})
+                                               (any op whose OpDef.through_transpose says how:
+                                               Softmax, Concat, Split, Slice, Pad, Resize,
+                                               reductions)
 
 Binary ops are Add, Sub, Mul, Div, Max and Min (two inputs) and PRelu; each side keeps its
 position, so Sub and Div are rewritten as they are. Assumes: nothing. Guarantees:
@@ -27,7 +31,6 @@ from hcc.passes import register_pass
 from hcc.passes.rewrite import label, producer, remove_dead_ops
 
 BINARY = {"Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"}
-AXIS_OPS = {"Softmax"}  # elementwise but for one axis attribute
 
 
 def _unary(op) -> bool:
@@ -71,16 +74,6 @@ def _sink_unary(graph: Graph, op) -> bool:
     return True
 
 
-def _sink_axis(graph: Graph, op) -> bool:
-    t = producer(op.inputs[0], "Transpose")
-    if t is None:
-        return False
-    perm, rank = _perm(t), op.inputs[0].type.rank
-    axis = op.attrs["axis"] + rank if op.attrs["axis"] < 0 else op.attrs["axis"]
-    _rebuild(graph, op, [t.inputs[0]], {**op.attrs, "axis": perm[axis]}, perm)
-    return True
-
-
 def _untransposed(graph: Graph, op: Op, value: Value, perm: list[int], index: int) -> Value | None:
     """The operand `value` of a binary op whose other operand is Transpose_perm(x): a constant
     padded to the result's rank and permuted by perm^-1, or Transpose_perm^-1(value) for an
@@ -119,6 +112,36 @@ def _sink_binary(graph: Graph, op) -> bool:
     return True
 
 
+def _through(graph: Graph, op: Op) -> bool:
+    """Move one transpose below an op along axes (OpDef.through_transpose)."""
+    acts = [i for i, v in enumerate(op.inputs) if v is not None and not v.is_const]
+    ts = [producer(op.inputs[i], "Transpose") for i in acts]
+    if not acts or any(t is None for t in ts) or len({tuple(_perm(t)) for t in ts}) != 1:
+        return False
+    rewrite = op.opdef.through_transpose(op, _perm(ts[0]))
+    if rewrite is None:
+        return False
+    attrs, constants, out_perms = rewrite
+    inputs = list(op.inputs)
+    for i, t in zip(acts, ts):
+        inputs[i] = t.inputs[0]
+    for j, array in constants.items():
+        inputs += [None] * (j + 1 - len(inputs))
+        inputs[j] = None if array is None else graph.add_const(graph.unique_name(f"{label(op)}.in{j}"), array)
+    while inputs and inputs[-1] is None:
+        inputs.pop()
+    index = graph.ops.index(op)
+    inner = graph.make_op(op.kind, inputs, attrs, name=op.name, index=index,
+                          out_names=[graph.unique_name(v.name + ".t") for v in op.outputs])
+    for k, (old, new, perm) in enumerate(zip(op.outputs, inner.outputs, out_perms)):
+        if perm is not None:
+            index += 1
+            new = graph.make_op("Transpose", [new], {"perm": list(perm)}, name=f"{op.name}.t{k}", index=index).outputs[0]
+        graph.replace_all_uses(old, new)
+    graph.remove_op(op)
+    return True
+
+
 @register_pass("sink-transposes")
 def sink_transposes(graph: Graph) -> None:
     """Push transposes below elementwise ops and cancel inverse pairs."""
@@ -134,6 +157,6 @@ def sink_transposes(graph: Graph) -> None:
                 changed |= _sink_unary(graph, op)
             elif op.kind in BINARY:
                 changed |= _sink_binary(graph, op)
-            elif op.kind in AXIS_OPS:
-                changed |= _sink_axis(graph, op)
+            else:
+                changed |= _through(graph, op)
         remove_dead_ops(graph)

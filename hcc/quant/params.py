@@ -11,6 +11,7 @@ import numpy as np
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op, Value
 from hcc.quant.fixed_point import quantize_multiplier
+from hcc.quant.lut import round_half_away
 
 
 def scale_zp(value: Value) -> tuple[float, int]:
@@ -35,9 +36,13 @@ def channel_multipliers(op: Op, x: Value, w: Value, y: Value) -> tuple[np.ndarra
     return multipliers(s_x * scales / s_y)
 
 
-def activation_range(relu: bool, z_out: int) -> tuple[int, int]:
-    """Clamp bounds of the int8 output: ReLU clamps at the zero point (real 0)."""
-    return (max(-128, z_out), 127) if relu else (-128, 127)
+def clamp_codes(bounds, scale: float, z_out: int) -> tuple[int, int]:
+    """The int8 clamp [act_min, act_max] of a fused activation clamp(y, lo, hi) (real bounds;
+    +-inf: none) on an output of (scale, z_out): each bound quantized as the output is
+    (round half away from zero, saturated), so that clamping the codes equals quantizing the
+    clamped value. ReLU (lo = 0) clamps at the zero point."""
+    lo, hi = (int(np.clip(z_out + round_half_away(np.float64(b) / scale), -128, 127)) for b in bounds)
+    return lo, hi  # an infinite bound saturates to -128 / 127: no clamp
 
 
 def bias_or_zeros(op: Op, index: int, channels: int) -> np.ndarray:

@@ -17,6 +17,7 @@
 #ifndef HCC_FLOAT_H
 #define HCC_FLOAT_H
 
+#include <math.h> /* INFINITY: the unbounded side of a fused activation clamp */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@ extern "C" {
 /* Pooling windows (hcc_pool_params_t) and broadcasts (hcc_broadcast_t) are the int8
  * kernels' types, defined in hcc_runtime.h. */
 
-/* ---- conv2d_pool_f32.c: conv [+ residual] [+ relu] [+ max pool], one NHWC block -------- */
+/* ---- conv2d_pool_f32.c: conv [+ residual] [+ clamp] [+ max pool], one NHWC block ------- */
 
 /* Conv input [in_h, in_w, in_c]; weights OHWI [out_c, k_h, k_w, in_c_per_group]; conv
  * output [out_h, out_w, out_c] (never stored: each conv value is computed where the pool
@@ -44,12 +45,13 @@ typedef struct {
     int32_t pad_top, pad_left;
     int32_t dilation_h, dilation_w;
     int32_t groups, in_c_per_group, out_c_per_group;
-    int32_t relu;          /* max(v, 0) after the residual add */
+    float act_min, act_max; /* the fused activation after the residual add: clamp to
+                              * [act_min, act_max] (ReLU: 0, INFINITY; none: -INFINITY, INFINITY) */
     int32_t has_residual;  /* add residual [out_h, out_w, out_c] to the conv output */
     hcc_pool_params_t pool;
 } hcc_conv2d_pool_f32_params_t;
 
-/* output[py, px, c] = max over the pool window of relu(conv(y, x, c) + bias[c] + residual[y, x, c]).
+/* output[py, px, c] = max over the pool window of clamp(conv(y, x, c) + bias[c] + residual[y, x, c]).
  * bias may be NULL; residual is ignored without has_residual. output is
  * [pool.out_h, pool.out_w, out_c] and must not overlap input or residual. */
 void hcc_conv2d_pool_f32(const hcc_conv2d_pool_f32_params_t *p, const float *input,
@@ -69,10 +71,11 @@ void hcc_maxpool_f32(const hcc_pool_params_t *p, const float *input, float *outp
 
 /* ---- fully_connected_f32.c ------------------------------------------------------------- */
 
-/* y[r, j] = act(bias[j] + sum_i x[r, i] * w[j, i]) for x [rows, k], w [n, k]; bias may be
- * NULL; relu != 0 applies max(., 0). */
+/* y[r, j] = clamp(bias[j] + sum_i x[r, i] * w[j, i], act_min, act_max) for x [rows, k],
+ * w [n, k]; bias may be NULL; -INFINITY / INFINITY: that side unbounded. */
 void hcc_fully_connected_f32(const float *x, int32_t rows, int32_t k, int32_t n,
-                             const float *weights, const float *bias, int32_t relu, float *y);
+                             const float *weights, const float *bias, float act_min, float act_max,
+                             float *y);
 
 /* ---- matmul_f32.c ---------------------------------------------------------------------- */
 

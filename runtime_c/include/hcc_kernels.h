@@ -182,7 +182,7 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
                             const int32_t *shift, void *scratch, int32_t row_begin,
                             int32_t row_end, int8_t *out_rows);
 
-/* ---- maxpool_s8.c / avgpool_s8.c ---------------------------------------------------------- */
+/* ---- maxpool_s8.c (average pooling: hcc_pool.h) ------------------------------------------- */
 
 /* hcc_pool_params_t: in hcc_runtime.h (shared with the float kernels). */
 
@@ -193,17 +193,6 @@ void hcc_maxpool_s8(const hcc_pool_params_t *p, const int8_t *input, int8_t *out
  * consecutive in memory) of its window that lie inside the input. */
 void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows,
                         int8_t *out_row);
-
-/* Average over the window's elements inside the input (count_include_pad = 0):
- * q = saturate(z_out + requantize(sum (x - z_in), mult[count], shift[count])), count the
- * number of elements inside; mult / shift have k_h * k_w + 1 entries (index 0 unused),
- * entry n from quantize_multiplier(s_in / (s_out * n)). */
-void hcc_avgpool_s8(const hcc_pool_params_t *p, const int8_t *input, int32_t z_in, int32_t z_out,
-                    const int32_t *mult, const int32_t *shift, int8_t *output);
-
-/* Global average pool [hw, c] -> [c]: (mult, shift) from quantize_multiplier(s_in / (s_out * hw)). */
-void hcc_global_avgpool_s8(const int8_t *input, int32_t hw, int32_t c, int32_t z_in, int32_t z_out,
-                           int32_t mult, int32_t shift, int8_t *output);
 
 /* ---- add_s8.c / mul_s8.c: elementwise with limited broadcast ------------------------------ */
 
@@ -341,7 +330,7 @@ void hcc_softmax_axis_s8(const int8_t *input, int32_t outer, int32_t n, int32_t 
 /* Index of the largest element of each row of [rows, n] (the first one on ties). */
 void hcc_argmax_s8(const int8_t *input, int32_t rows, int32_t n, int32_t *output);
 
-/* ---- transpose_s8.c, concat_s8.c: data movement ------------------------------------------ */
+/* ---- transpose_s8.c (more data movement: hcc_movement.h) ---------------------------------- */
 
 /* transpose_inplace_s8.c: data [rows, cols] becomes its transpose [cols, rows] in place;
  * visited: hcc_transpose_inplace_s8_scratch_size() bytes (one bit per element). */
@@ -351,12 +340,6 @@ void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t 
 /* output = input transposed: output dim i is input dim perm[i]; rank in [1, 4]. */
 void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, const int32_t *perm,
                       int8_t *output);
-
-/* Concatenation of n_inputs tensors viewed as [outer, inner_sizes[i]] along the second
- * axis (any axis of the original shapes: outer = product of the dims before it). All
- * inputs share the output's scale and zero point (a plain copy; n_inputs == 1 is a copy). */
-void hcc_concat_s8(const int8_t *const *inputs, const int32_t *inner_sizes, int32_t n_inputs,
-                   int32_t outer, int8_t *output);
 
 /* ---- hoisted requantization: one (m, s) over a whole loop -------------------------------- */
 
@@ -451,5 +434,6 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 #include "hcc_recurrent.h"  /* GRU and LSTM (int8 and float) */
 /* The broadcasting elementwise kernels (add, sub, mul, max, min, prelu) use the types above. */
 #include "hcc_elementwise.h"
+#include "hcc_conv_transpose.h" /* transposed convolution, int8 and float32 (hcc_conv2d_params_t) */
 
 #endif /* HCC_KERNELS_H */

@@ -110,6 +110,8 @@ void hcc_resize_bilinear_u8(const uint8_t *src, int32_t src_w, int32_t src_h, in
 #include "hcc_kernels.h"   /* requantize, conv, pooling, fully connected, elementwise, LUT, softmax */
 #include "hcc_ssm.h"       /* causal depthwise conv1d and the selective scan */
 #include "hcc_norm.h"      /* layer normalization */
+#include "hcc_pool.h"      /* average pooling, mean and max reductions */
+#include "hcc_movement.h"  /* remap (slice, split, pad, nearest resize), concat, bilinear resize */
 #include "hcc_float.h"     /* float32 kernels of the --float build */
 
 #endif /* HCC_RUNTIME_H */

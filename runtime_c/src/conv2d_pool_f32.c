@@ -1,4 +1,4 @@
-/* float32 conv [+ residual] [+ relu] [+ max pool] on NHWC tensors, as one block.
+/* float32 conv [+ residual] [+ clamp] [+ max pool] on NHWC tensors, as one block.
  *
  * A direct convolution: for each pooled output pixel, every conv output pixel its window
  * covers is computed (all channels) and folded into the running max, so the conv output
@@ -8,7 +8,7 @@
 
 #include "hcc_float.h"
 
-/* Conv output pixel (cy, cx), all channels, + bias + residual, relu; max-merged into out. */
+/* Conv output pixel (cy, cx), all channels, + bias + residual, clamped; max-merged into out. */
 static void conv_pixel_max(const hcc_conv2d_pool_f32_params_t *p, const float *input,
                            const float *weights, const float *bias, const float *residual,
                            int32_t cy, int32_t cx, float *out) {
@@ -33,7 +33,8 @@ static void conv_pixel_max(const hcc_conv2d_pool_f32_params_t *p, const float *i
                 }
             }
             if (res != NULL) acc += res[oc];
-            if (p->relu && acc < 0.0f) acc = 0.0f;
+            if (acc < p->act_min) acc = p->act_min;
+            if (acc > p->act_max) acc = p->act_max;
             if (acc > out[oc]) out[oc] = acc;
         }
     }

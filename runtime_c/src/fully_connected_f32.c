@@ -1,8 +1,9 @@
-/* float32 fully connected layer: y = act(x @ W^T + b). */
+/* float32 fully connected layer: y = clamp(x @ W^T + b, act_min, act_max). */
 #include "hcc_float.h"
 
 void hcc_fully_connected_f32(const float *x, int32_t rows, int32_t k, int32_t n,
-                             const float *weights, const float *bias, int32_t relu, float *y) {
+                             const float *weights, const float *bias, float act_min, float act_max,
+                             float *y) {
     int32_t r, j, i;
     for (r = 0; r < rows; ++r) {
         const float *xr = x + r * k;
@@ -10,7 +11,9 @@ void hcc_fully_connected_f32(const float *x, int32_t rows, int32_t k, int32_t n,
             const float *w = weights + j * k;
             float acc = bias != NULL ? bias[j] : 0.0f;
             for (i = 0; i < k; ++i) acc += xr[i] * w[i];
-            y[r * n + j] = relu && acc < 0.0f ? 0.0f : acc;
+            if (acc < act_min) acc = act_min;
+            if (acc > act_max) acc = act_max;
+            y[r * n + j] = acc;
         }
     }
 }

@@ -6,7 +6,7 @@
 #include "hcc_float.h"
 
 enum { CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE,
-       DWCONV1D_CAUSAL, SELECTIVE_SCAN, UNARY_PARAM };
+       DWCONV1D_CAUSAL, SELECTIVE_SCAN, UNARY_PARAM, CONV_TRANSPOSE };
 
 static const float *f32(void) { return (const float *)tio_next(NULL); }
 
@@ -58,11 +58,12 @@ int main(void) {
         break;
     }
     case FULLY_CONNECTED: {
-        const float *x = f32(), *w, *bias;
+        const float *x = f32(), *w, *bias, *act;
         a = tio_i32(), b = tio_i32(), c = tio_i32();
         w = f32();
         bias = f32_or_null();
-        hcc_fully_connected_f32(x, a, b, c, w, bias, tio_i32(), y);
+        act = f32();  /* [act_min, act_max] */
+        hcc_fully_connected_f32(x, a, b, c, w, bias, act[0], act[1], y);
         break;
     }
     case MATMUL: {
@@ -94,6 +95,16 @@ int main(void) {
         in_place = tio_i32();
         x = first(in_place, y, out_n);
         hcc_unary_f32((hcc_unary_t)tio_i32(), x, out_n, y);
+        break;
+    }
+    case CONV_TRANSPOSE: { /* hcc_conv2d_params_t, [act_min, act_max], x, weights, bias */
+        hcc_conv2d_params_t p;
+        const float *act, *x, *w;
+        params(&p, sizeof p);
+        act = f32();
+        x = f32();
+        w = f32();
+        hcc_conv_transpose2d_f32(&p, act[0], act[1], x, w, f32_or_null(), y);
         break;
     }
     case UNARY_PARAM: { /* in_place, x, kind, then the parameters a and b as 2 floats */

@@ -1,6 +1,8 @@
 """Each float32 kernel (runtime_c/include/hcc_float.h) against its op's numpy `eval`, on
 random shapes, through runtime_c/tests/driver_float.c under ASan + UBSan (tests/runtime/cdriver.py)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -8,15 +10,17 @@ from hcc.ir.graph import Op, Value
 from hcc.ir.types import DType, TensorType
 from hcc.kernels.add import broadcast_kind
 from hcc.ops import get_op
+from hcc.ops.clamp import NO_CLAMP, RELU
 from hcc.ops.fused_conv2d import conv_output_hw
 from tests.runtime.cdriver import call_kernel
 
 (CONV2D_POOL, MAXPOOL, FULLY_CONNECTED, MATMUL, LAYERNORM, SOFTMAX, UNARY, ADD, MUL, TRANSPOSE, DWCONV1D_CAUSAL,
- SELECTIVE_SCAN, UNARY_PARAM) = range(13)
+ SELECTIVE_SCAN, UNARY_PARAM, CONV_TRANSPOSE) = range(14)
 UNARY_IDS = {"Relu": 0, "Sigmoid": 1, "Silu": 2, "Softplus": 3, "Exp": 4, "Tanh": 5, "Neg": 6, "HardSwish": 9, "Abs": 11}
 # hcc_unary_param_f32's kinds: id and the attributes passed as its parameters a, b
 UNARY_PARAM_IDS = {"LeakyRelu": (7, ("alpha",)), "HardSigmoid": (8, ("alpha", "beta"))}
 NONE = np.zeros(0, np.float32)  # an empty blob: the driver passes NULL
+CLAMPS = [NO_CLAMP, RELU, [-0.4, 0.5], [-math.inf, 0.3]]  # fused activations: none, ReLU, Clip, Clip(max)
 SEEDS = range(6)
 
 
@@ -61,7 +65,7 @@ def test_conv2d_pool(seed):
     conv_hw = conv_output_hw((h, w), kernel, pads, strides, dilations)
     residual = rand(rng, 1, out_c, *conv_hw) if seed % 3 == 0 else None
     attrs = {"group": groups, "pads": pads, "strides": list(strides), "dilations": list(dilations),
-             "relu": int(seed % 2 == 0)}
+             "clamp": CLAMPS[seed % len(CLAMPS)]}
     pool = None
     if seed % 4 != 1 and min(conv_hw) >= 2:
         pool = ((2, 2), (2, 2), [0, 0, 0, 0]) if seed % 2 else ((3, 2), (1, 2), [1, 0, 1, 1])
@@ -69,11 +73,37 @@ def test_conv2d_pool(seed):
     inputs = [x, wt, bias] + ([residual] if residual is not None else [])
     expected = reference("FusedConv2d", inputs, **attrs)[0].transpose(1, 2, 0)
     pool = pool or ((1, 1), (1, 1), [0, 0, 0, 0])
-    params = np.array([h, w, in_c, *conv_hw, out_c, *kernel, *strides, pads[0], pads[1], *dilations, groups,
-                       in_c // groups, out_c // groups, attrs["relu"], int(residual is not None),
-                       *pool_fields(conv_hw, out_c, expected.shape[:2], *pool)], np.int32)
+    params = b"".join([
+        np.array([h, w, in_c, *conv_hw, out_c, *kernel, *strides, pads[0], pads[1], *dilations, groups,
+                  in_c // groups, out_c // groups], np.int32).tobytes(),
+        np.array(attrs["clamp"], np.float32).tobytes(),  # act_min, act_max
+        np.array([int(residual is not None), *pool_fields(conv_hw, out_c, expected.shape[:2], *pool)], np.int32).tobytes()])
+    params = np.frombuffer(params, np.uint8)
     got = run(CONV2D_POOL, expected.shape, params, x[0].transpose(1, 2, 0), wt.transpose(0, 2, 3, 1),
               NONE if bias is None else bias, NONE if residual is None else residual[0].transpose(1, 2, 0))
+    close(got, expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_conv_transpose(seed):
+    """hcc_conv_transpose2d_f32 against TransposedConv's eval (weights [M, C/g, KH, KW])."""
+    rng = np.random.default_rng(seed)
+    groups = int(rng.choice([1, 2, 3]))
+    in_c, out_c = groups * int(rng.integers(1, 4)), groups * int(rng.integers(1, 4))
+    kernel = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    strides, dilations = (int(rng.integers(1, 4)), int(rng.integers(1, 3))), (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
+    h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    pads = [int(rng.integers(0, 2)), int(rng.integers(0, 2)), 0, int(rng.integers(0, 2))]
+    out_pad = [int(rng.integers(0, max(strides[0], dilations[0]))), 0]
+    x, wt = rand(rng, 1, in_c, h, w), rand(rng, out_c, in_c // groups, *kernel)
+    bias = rand(rng, out_c) if seed % 2 else None
+    clamp = CLAMPS[seed % len(CLAMPS)]
+    expected = reference("TransposedConv", [x, wt, bias], group=groups, pads=pads, strides=list(strides),
+                         dilations=list(dilations), output_padding=out_pad, clamp=clamp)[0].transpose(1, 2, 0)
+    params = np.array([h, w, in_c, *expected.shape[:2], out_c, *kernel, *strides, pads[0], pads[1], *dilations,
+                       groups, 0, 0, 0, 0], np.int32)  # zero points and integer clamp: unused
+    got = run(CONV_TRANSPOSE, expected.shape, params, np.array(clamp, np.float32), x[0].transpose(1, 2, 0),
+              wt.transpose(0, 2, 3, 1), NONE if bias is None else bias)
     close(got, expected, rtol=1e-4)
 
 
@@ -96,9 +126,10 @@ def test_fully_connected(seed):
     rows, k, n = int(rng.integers(1, 9)), int(rng.integers(1, 300)), int(rng.integers(1, 20))
     x, w = rand(rng, rows, k), rand(rng, n, k)
     bias = rand(rng, n) if seed % 2 else None
-    relu = seed % 3 == 0
-    expected = reference("FullyConnected", [x, w, bias], relu=int(relu))
-    got = run(FULLY_CONNECTED, expected.shape, x, rows, k, n, w, NONE if bias is None else bias, int(relu))
+    clamp = CLAMPS[seed % len(CLAMPS)]
+    expected = reference("FullyConnected", [x, w, bias], clamp=clamp)
+    got = run(FULLY_CONNECTED, expected.shape, x, rows, k, n, w, NONE if bias is None else bias,
+              np.array(clamp, np.float32))
     close(got, expected, rtol=1e-4, atol=1e-4)
 
 

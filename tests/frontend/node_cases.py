@@ -96,8 +96,9 @@ def classify(model: onnx.ModelProto) -> tuple[onnx.ModelProto | None, str | None
     return model, None
 
 
-def freeze_integer_inputs(case: NodeCase) -> NodeCase | None:
-    """The case with its integer graph inputs (axes, starts, shapes...) made initializers.
+def freeze_inputs(case: NodeCase, names=()) -> NodeCase | None:
+    """The case with its integer graph inputs (axes, starts, shapes...), and the inputs named
+    in `names` (float operands hcc needs constant: Resize's scales and roi), made initializers.
 
     hcc compiles a fixed model, so such operands must be constants; the node tests feed them
     as inputs. Freezing them keeps the test meaningful. None if the case has several data sets.
@@ -108,7 +109,7 @@ def freeze_integer_inputs(case: NodeCase) -> NodeCase | None:
     inputs, expected = case.data_sets[0]
     keep, arrays = [], []
     for vi, array in zip(list(model.graph.input), inputs):
-        if np.asarray(array).dtype.kind in "iu":
+        if np.asarray(array).dtype.kind in "iu" or vi.name in names:
             model.graph.initializer.append(onnx.numpy_helper.from_array(np.asarray(array), vi.name))
         else:
             keep.append(vi)

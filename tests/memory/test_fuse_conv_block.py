@@ -10,6 +10,7 @@ from hcc.ir.graph import Graph
 from hcc.ir.printer import print_graph
 from hcc.ir.types import DType, TensorType
 from hcc.memory import plan_memory
+from hcc.ops.clamp import NO_CLAMP, RELU
 from hcc.passes import run_passes
 from hcc.pipeline import build_target_graph
 from memory_example import POOL_2x2, build_example
@@ -56,7 +57,7 @@ def test_whole_block_becomes_one_op_keeping_the_output_name():
     assert kinds(g) == ["FusedConv2d"]
     op = g.ops[0]
     assert [v.name if v else None for v in op.inputs] == ["x", "w", "b", "r"]
-    assert op.attrs["relu"] == 1 and op.attrs["pool_kernel"] == [2, 2] and op.attrs["pool_strides"] == [2, 2]
+    assert op.attrs["clamp"] == RELU and op.attrs["pool_kernel"] == [2, 2] and op.attrs["pool_strides"] == [2, 2]
     assert g.outputs[0].name == "pool" and g.outputs[0].producer is op
     assert g.outputs[0].type.shape == (1, 4, 5, 4)
 
@@ -65,7 +66,7 @@ def test_whole_block_becomes_one_op_keeping_the_output_name():
 def test_partial_chains_fuse(residual, relu, pool):
     g = fused(conv_graph(residual=residual, relu=relu, pool=pool))
     assert kinds(g) == ["FusedConv2d"]
-    assert g.ops[0].attrs["relu"] == int(relu) and bool(g.ops[0].attrs["pool_kernel"]) == pool
+    assert g.ops[0].attrs["clamp"] == (RELU if relu else NO_CLAMP) and bool(g.ops[0].attrs["pool_kernel"]) == pool
 
 
 def test_lone_conv_is_left_alone():
@@ -169,10 +170,12 @@ def test_fused_graph_prints_and_parses_back():
 
 
 def test_pipeline_fuses_only_with_streaming():
-    # Without streaming the conv stays alone (as a FusedConv2d with nothing fused: the one
-    # conv kernel path) and relu and pool remain separate ops.
-    unfused_kinds = kinds(build_target_graph(quantize=False, graph=conv_graph(), streaming=False))
-    assert [k for k in unfused_kinds if k != "Transpose"] == ["FusedConv2d", "Relu", "MaxPool"]
+    # Without streaming the conv is not fused with its pool (a FusedConv2d without pooling:
+    # the one conv kernel path, whose clamp takes the relu: fuse-activation) and the pool
+    # remains a separate op.
+    unfused = build_target_graph(quantize=False, graph=conv_graph(), streaming=False)
+    assert [k for k in kinds(unfused) if k != "Transpose"] == ["FusedConv2d", "MaxPool"]
+    assert [op.attrs["clamp"] for op in unfused.ops if op.kind == "FusedConv2d"] == [RELU]
     # The NCHW graph boundary keeps its layout transposes; the compute is one fused op.
     fused_kinds = kinds(build_target_graph(quantize=False, graph=conv_graph(), streaming=True))
     assert [k for k in fused_kinds if k != "Transpose"] == ["FusedConv2d"]

@@ -23,10 +23,10 @@ def conv_params(x_shape, w_shape, z_in, z_out, act=(-128, 127), strides=(1, 1), 
                 weight_pairs)
 
 
-def pool_params(x_shape, kernel, strides, pads) -> np.ndarray:
+def pool_params(x_shape, kernel, strides, pads, ceil_mode=False) -> np.ndarray:
     h, w, c = x_shape
-    oh = conv_output_size(h, kernel[0], strides[0], pads[0], pads[2])
-    ow = conv_output_size(w, kernel[1], strides[1], pads[1], pads[3])
+    oh = conv_output_size(h, kernel[0], strides[0], pads[0], pads[2], ceil_mode=ceil_mode)
+    ow = conv_output_size(w, kernel[1], strides[1], pads[1], pads[3], ceil_mode=ceil_mode)
     return ints(h, w, c, oh, ow, *kernel, *strides, pads[0], pads[1])
 
 

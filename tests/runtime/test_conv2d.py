@@ -131,5 +131,20 @@ def test_conv2d_3x3_dense_weights_widened_in_groups(seed):
     c["mult"], c["shift"] = multipliers(c["scales"][0] * rng.uniform(0.001, 0.02, cout) / c["scales"][2])
     expected = reference(c)
     for g in (1, 2, 3, (cout + 1) // 2, cout + 5):
-        np.testing.assert_array_equal(run_c(c, variant=1 + g), expected)
+        np.testing.assert_array_equal(run_c(c, variant=2 + g), expected)
     np.testing.assert_array_equal(run_c(c, variant=-1), expected)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pads_beyond_the_kernel_span(seed):
+    """Padding up to three kernel spans on each side: whole output rows and columns see only
+    padding (bias only); both kernels agree with the reference (the 3x3 one's padded rows
+    included)."""
+    rng = np.random.default_rng(4000 + seed)
+    c = random_conv_case(rng, kernel=(3, 3) if seed % 2 else None)
+    kh, kw = c["w"].shape[1:3]
+    spans = (c["dilations"][0] * (kh - 1) + 1, c["dilations"][1] * (kw - 1) + 1)
+    c["pads"] = tuple(int(rng.integers(spans[i % 2], 3 * spans[i % 2] + 1)) for i in range(4))
+    expected = reference(c)
+    for variant in (0, 1) if (kh, kw) == (3, 3) else (0,):
+        np.testing.assert_array_equal(run_c(c, variant=variant), expected)
