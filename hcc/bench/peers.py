@@ -7,7 +7,10 @@ twin where there is one) and any model given:
                 default build keeps input and output in the arena)
   TFLM          the twin's arena head (non-persistent tensors incl. input and output), tail
                 and total, from the tflite-micro Python runtime's RecordingMicroAllocator
-                (hcc.peers.tflm.tflm_arena); ratio = hcc RAM / TFLM head
+                (hcc.peers.tflm.tflm_arena; this Python's tflite-micro, else $HCC_TFLM_PYTHON's);
+                ratio = hcc RAM / TFLM head. Without tflite-micro, the figures zoo.json
+                records for the twin (measured by models/zoo/build.py with the same
+                allocator), marked "zoo.json" in the TFLM from column
   hcc flash     weights and tables (const arrays), and the .text of the model's C and the
                 runtime kernels it calls, built for the Xtensa lx106 (xtensa-lx106-elf-gcc
                 -O2, unused functions dropped), against the .tflite file's size
@@ -47,18 +50,21 @@ class PeerModel:
     eval: Path | None = None
     twin: Path | None = None  # full-int8 .tflite
     label: str = ""
+    recorded: dict | None = None  # zoo.json's entry for the twin (its recorded TFLM arena figures)
 
 
 def zoo_models(zoo: Path) -> list[PeerModel]:
     """The zoo's ONNX files with their data and .tflite twins (zoo.json)."""
     manifest = json.loads((zoo / "zoo.json").read_text())
+    by_file = {m["file"]: m for m in manifest["models"] if m.get("file") and m.get("tflm_arena_head")}
     out = []
     for m in manifest["models"]:
         if not m.get("file") or not m["file"].endswith(".onnx"):
             continue
         twin = zoo / m["tflite"] if m.get("tflite") and (zoo / m["tflite"]).exists() else None
         out.append(PeerModel(zoo / m["file"], zoo / m["calib"] if m.get("calib") else None,
-                             zoo / m["eval"] if m.get("eval") else None, twin, m["name"]))
+                             zoo / m["eval"] if m.get("eval") else None, twin, m["name"],
+                             by_file.get(m["tflite"]) if twin else None))
     return out
 
 
@@ -85,27 +91,25 @@ def _xtensa_code_bytes(build: Path, name: str, work: Path) -> int | None:
     return sum(int(line.split()[1]) for line in sizes.splitlines() if line.startswith(".text"))
 
 
-def _tflm_figures(twin: Path, runs: int) -> dict:
-    from hcc.peers.tflm import interpreter, tflm_arena, tflm_available
+def _tflm_figures(twin: Path, runs: int, recorded: dict | None) -> dict:
+    """TFLM's arena and invoke() time for the twin, measured by tflite-micro (this Python's or
+    $HCC_TFLM_PYTHON's); without it, the arena figures zoo.json records for the twin
+    (measured by models/zoo/build.py with the same allocator), marked as such."""
+    from hcc.peers.tflm import tflm_arena, tflm_invoke_ms, tflm_python
 
-    if not tflm_available():
-        return {"tflm_note": "tflite-micro not installed"}
+    if tflm_python() is None:
+        if recorded:
+            return {"tflm_head": recorded["tflm_arena_head"], "tflm_tail": recorded["tflm_arena_tail"],
+                    "tflm_total": recorded["tflm_arena_total"], "tflm_source": "zoo.json",
+                    "tflite_bytes": twin.stat().st_size}
+        return {"tflm_note": "tflite-micro not installed", "tflite_bytes": twin.stat().st_size}
     try:
         arena = tflm_arena(twin)
+        ms = tflm_invoke_ms(twin, runs, WARMUP)
     except HccError as err:
-        return {"tflm_note": _first_line(err)}
-    interp = interpreter(twin)  # a generous arena: its size does not change the time
-    detail = interp.get_input_details(0)
-    x = np.random.default_rng(0).integers(-128, 128, detail["shape"]).astype(np.int8)
-    times = []
-    for i in range(WARMUP + runs):
-        interp.set_input(x, 0)
-        t0 = time.perf_counter_ns()
-        interp.invoke()
-        if i >= WARMUP:
-            times.append(time.perf_counter_ns() - t0)
+        return {"tflm_note": _first_line(err), "tflite_bytes": twin.stat().st_size}
     return {"tflm_head": arena["head"], "tflm_tail": arena["tail"], "tflm_total": arena["total"],
-            "tflm_ms": round(statistics.median(times) / 1e6, 4), "tflite_bytes": twin.stat().st_size}
+            "tflm_source": "measured", "tflm_ms": round(ms, 4), "tflite_bytes": twin.stat().st_size}
 
 
 def _ort_ms(model: Path, x: np.ndarray, runs: int) -> float | None:
@@ -129,7 +133,7 @@ def measure(model: PeerModel, runs: int = 50) -> dict:
     row = {"model": model.label or model.path.name, "file": model.path.name,
            "twin": model.twin.name if model.twin else None}
     if model.twin is not None:
-        row.update(_tflm_figures(model.twin, runs))
+        row.update(_tflm_figures(model.twin, runs, model.recorded))
     with tempfile.TemporaryDirectory(prefix="hcc-peers-") as tmp:
         work = Path(tmp)
         build = work / "build"
@@ -189,7 +193,8 @@ def versions() -> dict:
 COLUMNS = [("model", "model", "<"), ("hcc RAM", "ram", ">"), ("TFLM head", "tflm_head", ">"), ("ratio", "ratio", ">"),
            ("TFLM total", "tflm_total", ">"), ("hcc flash", "flash", ">"), (".tflite", "tflite_bytes", ">"),
            ("lx106 code", "xtensa_code", ">"), ("hcc ms", "hcc_ms", ">"), ("ORT ms", "ort_ms", ">"),
-           ("TFLM ms", "tflm_ms", ">"), ("exact", "bitexact", "<"), ("peak op", "peak_op", "<")]
+           ("TFLM ms", "tflm_ms", ">"), ("exact", "bitexact", "<"), ("peak op", "peak_op", "<"),
+           ("TFLM from", "tflm_source", "<")]
 
 
 def _cell(row: dict, key: str) -> str:
@@ -220,7 +225,7 @@ def summary(rows: list[dict]) -> dict:
 def format_table(rows: list[dict], markdown: bool = False) -> str:
     header = [c[0] for c in COLUMNS]
     body = [[_cell(r, key) if r.get("status") == "ok" or key in ("model", "tflm_head", "tflm_total", "tflite_bytes",
-                                                                    "tflm_ms") else "-" for _, key, _ in COLUMNS]
+                                                                    "tflm_ms", "tflm_source") else "-" for _, key, _ in COLUMNS]
             for r in rows]
     notes = [(r["model"], r["status"]) for r in rows if r.get("status") != "ok"]
     if markdown:
@@ -257,6 +262,7 @@ arena), beside the file's full-int8 `.tflite` twin run by TFLite Micro where the
 | hcc / ORT / TFLM ms | host latency, one thread, median of {runs} runs in one process after warm-up: hcc's C (-O3 -march=native), onnxruntime on the float ONNX model, the TFLM Python runtime's `invoke()` on the twin |
 | exact | hcc's C output equals the int8 reference on the first evaluation sample |
 | peak op | the op at hcc's peak (the end of its name) |
+| TFLM from | measured: by tflite-micro in this run (this Python's, or `$HCC_TFLM_PYTHON`'s); zoo.json: the figures models/zoo/zoo.json records for the twin (tflite-micro not available) |
 
 How the RAM is reached (each a pass or planner feature; docs/memory-planning.md): input and
 output in the arena, layout transposes in place, convs overwriting the input rows they are done

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hcc.peers.tflm import tflm_available
+from hcc.bench import peers
+from hcc.peers import tflm
+from hcc.peers.tflm import tflm_python
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "models" / "zoo" / "ad_autoencoder_keras.tf2onnx13.onnx"
 
 
-@pytest.mark.skipif(not tflm_available(), reason="tflite-micro (the reference extra) is not installed")
+@pytest.mark.skipif(tflm_python() is None, reason="tflite-micro (the reference extra, or $HCC_TFLM_PYTHON) is not installed")
 def test_peers_row_for_the_fc_autoencoder(tmp_path):
     page = tmp_path / "benchmarks.md"
     cmd = [sys.executable, "-m", "hcc.cli", "bench", "--peers", "--zoo", str(tmp_path / "none"), str(MODEL),
@@ -34,3 +36,17 @@ def test_peers_row_for_the_fc_autoencoder(tmp_path):
     text = page.read_text()
     assert "| ad_autoencoder_keras.tf2onnx13 | 768 | 768 | 1.00 |" in text
     assert result["versions"]["machine"] in text and "tflite_micro" in text
+    assert row["tflm_source"] == "measured"
+
+
+def test_without_tflm_the_row_takes_the_figures_zoo_json_records(monkeypatch):
+    """No tflite-micro anywhere: TFLM's arena figures are those the zoo recorded for the twin
+    (marked as such, no TFLM time); hcc's side is measured as always."""
+    monkeypatch.setattr(tflm, "tflm_python", lambda: None)
+    (model,) = [m for m in peers.zoo_models(REPO / "models" / "zoo") if m.path == MODEL]
+    assert model.twin.name == "ad_autoencoder_keras.int8.tflite" and model.recorded["tflm_arena_head"] == 768
+    row = peers.measure(model, runs=3)
+    assert row["tflm_source"] == "zoo.json" and "tflm_ms" not in row
+    assert (row["tflm_head"], row["tflm_total"]) == (768, 17_360) and row["ram"] == 768 and row["ratio"] == 1.0
+    assert row["bitexact"] is True
+    assert "| zoo.json |" in peers.format_table([row], markdown=True)
