@@ -43,7 +43,9 @@ test: setup
 
 # hcc beside TFLite Micro and onnxruntime on every zoo model: RAM, flash, code size, latency
 # (hcc bench --peers); rewrites docs/benchmarks.md. Takes a while (every model is compiled,
-# built for the host and the lx106, and timed three ways).
+# built for the host and the lx106, and timed three ways). TFLM's figures need tflite-micro:
+# in this venv (the `reference` extra) or in the Python that $HCC_TFLM_PYTHON names; without
+# it the table takes the arena figures models/zoo/zoo.json records (column "TFLM from").
 peers: setup
 	$(VPY) -m hcc.cli bench --peers --markdown docs/benchmarks.md
 

@@ -109,6 +109,7 @@ def _constants_bytes(graph: Graph) -> int:
 def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
     """The arena buffers of `graph` over its schedule (see the module docstring)."""
     ops = list(graph.ops)
+    io_in_arena = io_in_arena and bool(ops)  # no op runs: nothing is planned, the caller holds any io
     io_values = {id(v): v for v in list(graph.inputs) + list(graph.outputs) if not v.is_const}
     caller_owned = set() if io_in_arena else {id(v) for v in graph.inputs} | {id(v) for v in graph.outputs}
     output_ids = {id(v) for v in graph.outputs if not v.is_const}
