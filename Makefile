@@ -12,7 +12,7 @@ TESTS  ?= $(if $(filter tests%,$(PYTEST_ARGS)),,tests)
 # directly, fetch the CPU wheel with: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
 
-.PHONY: all setup setup-demo system-deps test demo fuzz zoo zoo-models clean
+.PHONY: all setup setup-demo system-deps test demo fuzz zoo zoo-models peers clean
 
 all: test
 
@@ -40,6 +40,14 @@ system-deps:
 
 test: setup
 	$(VPY) -m pytest -q $(PYTEST_ARGS) $(TESTS)
+
+# hcc beside TFLite Micro and onnxruntime on every zoo model: RAM, flash, code size, latency
+# (hcc bench --peers); rewrites docs/benchmarks.md. Takes a while (every model is compiled,
+# built for the host and the lx106, and timed three ways). TFLM's figures need tflite-micro:
+# in this venv (the `reference` extra) or in the Python that $HCC_TFLM_PYTHON names; without
+# it the table takes the arena figures models/zoo/zoo.json records (column "TFLM from").
+peers: setup
+	$(VPY) -m hcc.cli bench --peers --markdown docs/benchmarks.md
 
 # The whole path on the host: ONNX -> C (hcc compile), its memory plan, the C host example
 # built against it, and the sample faces (plus ../shared/data/faces/photo1.jpg when present)

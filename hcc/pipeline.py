@@ -33,6 +33,8 @@ STREAMING = ["fuse-conv-block"]
 # A QDQ model quantizes the result of a conv and of the Mul / Add after it (an exporter's
 # batch norm) separately; folding them into one op would compute on other scales than the file's.
 KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
+# After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
+MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "stream-convs", "conv-scratch"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
@@ -123,8 +125,13 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
-                       calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
-    """Run the default pipeline on `graph` (in place) and return it."""
+                       calibration: CalibrationOptions | None = None, after_each=None, io_in_arena: bool = True) -> Graph:
+    """Run the default pipeline on `graph` (in place) and return it. io_in_arena: the build
+    keeps its input and output inside the arena (recorded in the graph's metadata, which the
+    planner and the C backend read)."""
+    from hcc.memory.planner import set_io_in_arena
+
+    set_io_in_arena(graph, io_in_arena)
     if is_prequantized(graph) and not quantize:
         raise HccError(f"the model is already int8 ({graph.metadata['hcc.quantized']}): a float build needs a float model")
     lower_float(graph, after_each=after_each)
@@ -135,9 +142,9 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, one conv entry point for what is left, then the remaining activations fused
-    into the conv and fully connected ops before them."""
-    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"]
+    fusion, one conv entry point for what is left, the remaining activations fused into the
+    conv and fully connected ops before them, then the memory passes."""
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"] + MEMORY
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:

@@ -21,8 +21,17 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
 }
 
 /* groups == 1 (and not depthwise): the weights unpacked to int16 in channel pairs, two
- * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path. */
-static int is_dense(const hcc_conv2d_params_t *p) { return p->groups == 1 && !is_depthwise(p); }
+ * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path, and so
+ * does groups == 1 with weight_pairs < 0: no int16 weights in scratch at all. */
+static int is_dense(const hcc_conv2d_params_t *p) {
+    return p->groups == 1 && !is_depthwise(p) && p->weight_pairs >= 0;
+}
+
+/* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
+static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {
+    const int32_t pairs = (p->out_c + 1) >> 1;
+    return p->weight_pairs > 0 && p->weight_pairs < pairs ? p->weight_pairs : pairs;
+}
 
 /* dense_rows' input rows as int16 minus z_in with the padding as 0: columns -pad_left ..
  * (out_w - 1) stride_w - pad_left + 2 dilation_w, in_c values each. */
@@ -34,11 +43,11 @@ size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
     if (is_depthwise(p)) return (size_t)p->out_c * sizeof(int32_t);
     if (is_dense(p)) {
         /* the input row held by each of three slots (int32), the channels' hoisted
-         * requantization terms, (out_c rounded up to even) x 9 in_c int16 weights, a three-pixel
-         * int16 patch, then the three slots: padded int16 rows */
+         * requantization terms, 2 x pairs_at_once x 9 in_c int16 weights, a three-pixel int16
+         * patch, then the three slots: padded int16 rows */
         const size_t n = (size_t)(9 * p->in_c);
         return 3u * sizeof(int32_t) + (size_t)p->out_c * sizeof(hcc_requant_hoisted_t) +
-               ((size_t)((p->out_c + 1) & ~1) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
+               ((size_t)(2 * pairs_at_once(p)) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
     }
     return (size_t)(9 * group_size(p->in_c, p->groups)) * sizeof(int16_t);
 }
@@ -195,40 +204,46 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const row
     }
 }
 
-/* groups == 1: the OHWI int8 weights unpacked once (when row 0 is computed) into int16
- * channel pairs, pair q at wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past
- * out_c). Then per three output pixels the three patches are gathered once, interleaved,
- * and every channel pair is one hcc_dot3x2_s16 (6 accumulators, 2.9 instructions per
- * product on lx106) followed by up to six requantizations. Past the row's last pixel the
- * last one is repeated (and written again, the same bytes). */
+/* groups == 1: the OHWI int8 weights unpacked into int16 channel pairs, pair q at
+ * wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past out_c): all of them once, when
+ * row 0 is computed, or (weight_pairs) a group of pairs at a time, again for every row, so
+ * that the scratch holds a group's weights, never all of them. Then per three output pixels
+ * the three patches are gathered (once per group), interleaved, and every channel pair is
+ * one hcc_dot3x2_s16 (6 accumulators, 2.9 instructions per product on lx106) followed by up
+ * to six requantizations. Past the row's last pixel the last one is repeated (and written
+ * again, the same bytes). */
 static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                        int32_t row_begin, int32_t row_end, int8_t *out) {
-    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
+    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, group = pairs_at_once(p);
     int32_t *tags = (int32_t *)scratch;
     hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)(tags + 3);
     int16_t *packed = (int16_t *)(hoisted + out_c);
-    int16_t *patch = packed + 2 * n * pairs;
+    int16_t *patch = packed + 2 * n * group;
     int16_t *slots = patch + 3 * n;
-    int32_t oy, ox, q;
+    int32_t oy, ox, q, c0;
     if (row_begin == 0) {
-        hcc_pack_pairs_s16(weights, out_c, n, packed);
+        if (group == pairs) hcc_pack_pairs_s16(weights, out_c, n, packed);
         hcc_hoist_channels(hoisted, mult, shift, out_c, p->z_out, p->act_min, p->act_max);
         for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
     }
     for (oy = row_begin; oy < row_end; ++oy) {
         const int16_t *rows[3];
         fetch_rows(p, input, oy, tags, slots, rows);
-        for (ox = 0; ox < p->out_w; ox += 3) {
-            int32_t oxs[3];
-            int8_t *dst[3];
-            for (q = 0; q < 3; ++q) {
-                oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
-                dst[q] = out + oxs[q] * out_c;
+        for (c0 = 0; c0 < out_c; c0 += 2 * group) {
+            const int32_t channels = out_c - c0 < 2 * group ? out_c - c0 : 2 * group;
+            if (group < pairs) hcc_pack_pairs_s16(weights + c0 * n, channels, n, packed);
+            for (ox = 0; ox < p->out_w; ox += 3) {
+                int32_t oxs[3];
+                int8_t *dst[3];
+                for (q = 0; q < 3; ++q) {
+                    oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
+                    dst[q] = out + oxs[q] * out_c + c0;
+                }
+                gather_triple(p, rows, oxs, patch);
+                hcc_triples_requantize(patch, n, packed, channels, bias ? bias + c0 : NULL, hoisted + c0, mult + c0,
+                                       shift + c0, p->z_out, p->act_min, p->act_max, dst);
             }
-            gather_triple(p, rows, oxs, patch);
-            hcc_triples_requantize(patch, n, packed, out_c, bias, hoisted, mult, shift, p->z_out, p->act_min,
-                                   p->act_max, dst);
         }
         out += p->out_w * out_c;
     }

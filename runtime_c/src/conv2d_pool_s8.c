@@ -37,22 +37,93 @@ static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
     return (ring + 3u) & ~(size_t)3u;  /* the 3x3 kernel's scratch after it stays 4-byte aligned */
 }
 
+/* The input rows one conv row reads (the window of in-place streaming). */
+static int32_t window_rows(const hcc_conv2d_params_t *c) {
+    const int32_t span = (c->k_h - 1) * c->dilation_h + 1;
+    return span < c->in_h ? span : c->in_h;
+}
+
+static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
+    return is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
+}
+
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
     if (is_mono_pool(p)) return mono_pool_bytes(p);
-    return ring_bytes(p) + (is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u);
+    return ring_bytes(p) + conv_scratch_bytes(p) +
+           (p->window ? (size_t)window_rows(&p->conv) * (size_t)p->conv.in_w * (size_t)p->conv.in_c : 0u);
+}
+
+/* In-place streaming: the input rows [first, first + count) held in `rows`. */
+typedef struct {
+    int8_t *rows;
+    int32_t first, count;
+} window_t;
+
+/* Where a conv's input rows come from: the input tensor, or (a chain) the conv `p` with no
+ * pooling, which computes each row from its own input when it is needed. */
+typedef struct {
+    const hcc_conv2d_pool_params_t *p;  /* NULL: copy rows of `input` */
+    const int8_t *input;
+    const hcc_conv_weights_t *w;
+    void *conv_scratch;
+} row_source_t;
+
+static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
+
+/* Bring the input rows conv row `row` reads into the window (keeping those it already holds:
+ * windows only move down; the missing ones copied from the input or computed by the source
+ * conv) and describe them as a conv of one output row: `sub` reads the window as its whole
+ * input, with the rows cut off above counted as padding. */
+static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_t *src, window_t *w, int32_t row,
+                                 hcc_conv2d_params_t *sub) {
+    const int32_t row_bytes = c->in_w * c->in_c, iy0 = row * c->stride_h - c->pad_top;
+    const int32_t lo = iy0 < 0 ? 0 : iy0;
+    int32_t hi = iy0 + (c->k_h - 1) * c->dilation_h + 1, i;
+    if (hi > c->in_h) hi = c->in_h;
+    if (hi < lo) hi = lo;
+    if (lo < w->first || lo > w->first + w->count) {
+        w->first = lo;
+        w->count = 0;
+    } else if (lo > w->first) {
+        const int32_t drop = lo - w->first;
+        w->count -= drop;
+        for (i = 0; i < w->count * row_bytes; ++i) w->rows[i] = w->rows[i + drop * row_bytes];
+        w->first = lo;
+    }
+    if (src->p == NULL) {
+        for (i = w->count * row_bytes; i < (hi - lo) * row_bytes; ++i) w->rows[i] = src->input[lo * row_bytes + i];
+    } else {
+        for (i = lo + w->count; i < hi; ++i) {
+            const row_source_t direct = {NULL, src->input, NULL, NULL};
+            block_row(src->p, &direct, src->w, NULL, src->conv_scratch, NULL, i, w->rows + (i - lo) * row_bytes);
+        }
+    }
+    if (hi - lo > w->count) w->count = hi - lo;
+    *sub = *c;
+    sub->in_h = hi - lo;
+    sub->pad_top = lo - iy0;
+    sub->out_h = 1;
+    return w->rows;
 }
 
 /* Conv-output row `row` after the residual add and activation, written to dst. */
-static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
-                      const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                      const int32_t *shift, const int8_t *residual, void *conv_scratch, int32_t row,
-                      int8_t *dst) {
+static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
-    if (is_3x3(&p->conv)) {
-        hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
-                               dst);
+    const hcc_conv2d_params_t *conv = &p->conv;
+    const int8_t *input = src->input;
+    hcc_conv2d_params_t sub;
+    int32_t at = row;
+    if (window != NULL) {
+        input = window_fill(conv, src, window, row, &sub);
+        conv = &sub;
+        at = 0;
+    }
+    if (is_3x3(conv)) {
+        hcc_conv2d_3x3_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else {
-        hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
+        hcc_conv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
     }
     if (p->has_residual) {
         /* in place: hcc_add_s8 reads each element before writing it */
@@ -292,23 +363,21 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
     }
 }
 
-void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
-                        const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                        const int32_t *shift, const int8_t *residual, void *scratch,
-                        int8_t *output) {
+/* The rows of block p (after the mono path's check): from src, through a window when `window`. */
+static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *scratch, int window_on, int8_t *output) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     int8_t *ring = (int8_t *)scratch;
     void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
+    window_t window, *win = window_on ? &window : NULL;
     int32_t oy, row, i;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
-    if (is_mono_pool(p)) {
-        mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
-        return;
-    }
+    window.rows = (int8_t *)conv_scratch + conv_scratch_bytes(p);
+    window.first = 0;
+    window.count = 0;
     if (!p->has_pool) {
         for (row = 0; row < p->conv.out_h; ++row) {
-            block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
-                      output + row * row_size);
+            block_row(p, src, w, residual, conv_scratch, win, row, output + row * row_size);
         }
         return;
     }
@@ -327,10 +396,42 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {
-                block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
-                          ring + held * row_size);
+                block_row(p, src, w, residual, conv_scratch, win, row, ring + held * row_size);
             }
         }
         hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
     }
+}
+
+void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
+                        const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                        const int32_t *shift, const int8_t *residual, void *scratch,
+                        int8_t *output) {
+    const hcc_conv_weights_t w = {weights, bias, mult, shift};
+    const row_source_t src = {NULL, input, NULL, NULL};
+    if (is_mono_pool(p)) {
+        mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
+        return;
+    }
+    run_block(p, &src, &w, residual, scratch, p->window, output);
+}
+
+/* The chain's scratch: the second block's (its window of the first's output rows always on),
+ * then the first conv's own workspace. */
+static size_t second_bytes(const hcc_conv2d_pool_params_t *second) {
+    return ring_bytes(second) + conv_scratch_bytes(second) +
+           (size_t)window_rows(&second->conv) * (size_t)second->conv.in_w * (size_t)second->conv.in_c;
+}
+
+size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second) {
+    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;  /* the first's workspace: int32-aligned */
+    return head + conv_scratch_bytes(first);
+}
+
+void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
+                       const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
+                       const int8_t *residual, void *scratch, int8_t *output) {
+    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;
+    const row_source_t src = {first, input, w1, (unsigned char *)scratch + head};
+    run_block(second, &src, w2, residual, scratch, 1, output);
 }
