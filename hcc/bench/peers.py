@@ -182,10 +182,10 @@ def versions() -> dict:
         except (OSError, IndexError):
             out[tool] = "not installed"
     from hcc import __version__
-    from hcc.bench.run import _machine
+    from hcc.bench.run import machine_description
 
     out["hcc"] = __version__
-    out["machine"] = _machine()
+    out["machine"] = machine_description()
     out["date"] = date.today().isoformat()
     return out
 
