@@ -12,7 +12,7 @@ TESTS  ?= $(if $(filter tests%,$(PYTEST_ARGS)),,tests)
 # directly, fetch the CPU wheel with: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
 
-.PHONY: all setup setup-demo system-deps test demo fuzz zoo-models clean
+.PHONY: all setup setup-demo system-deps test demo fuzz zoo zoo-models peers clean
 
 all: test
 
@@ -41,6 +41,14 @@ system-deps:
 test: setup
 	$(VPY) -m pytest -q $(PYTEST_ARGS) $(TESTS)
 
+# hcc beside TFLite Micro and onnxruntime on every zoo model: RAM, flash, code size, latency
+# (hcc bench --peers); rewrites docs/benchmarks.md. Takes a while (every model is compiled,
+# built for the host and the lx106, and timed three ways). TFLM's figures need tflite-micro:
+# in this venv (the `reference` extra) or in the Python that $HCC_TFLM_PYTHON names; without
+# it the table takes the arena figures models/zoo/zoo.json records (column "TFLM from").
+peers: setup
+	$(VPY) -m hcc.cli bench --peers --markdown docs/benchmarks.md
+
 # The whole path on the host: ONNX -> C (hcc compile), its memory plan, the C host example
 # built against it, and the sample faces (plus ../shared/data/faces/photo1.jpg when present)
 # classified by that C program. Pillow only converts the images to PGM beforehand.
@@ -63,6 +71,13 @@ demo: setup-demo
 # 10,000 mutated models through hcc ir/plan/compile; prints the count of each outcome.
 fuzz: setup
 	$(VPY) -W ignore -m tests.fuzz -n 10000
+
+# hcc on every ONNX file of the model zoo: plan, compile, verify (C bit-exact, agreement or SNR), one table
+# (docs/zoo.md). ZOO_ARGS="--json", "--only kws_gru", "--xtensa", "--write-doc docs/zoo.md".
+ZOO_ARGS ?=
+
+zoo: setup
+	nice -n 10 $(VPY) -m models.zoo.check $(ZOO_ARGS)
 
 # Regenerate the model zoo (models/zoo, see its README): PyTorch training and ONNX exports with the project
 # venv, then the Keras builds, the full-int8 .tflite twins and the TFLite Micro figures with a TensorFlow venv

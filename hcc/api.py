@@ -146,15 +146,19 @@ class CompileResult:
     macs: int
     graph_hash: str
     files: list[str]
+    ram_bytes: int = 0  # arena + input + output (the arena alone when io_in_arena)
+    io_bytes: int = 0
+    io_in_arena: bool = False
 
     def as_json(self) -> dict:
         return {"output": str(self.output), "name": self.name, "target": self.target, "arena_bytes": self.arena_bytes,
+                "ram_bytes": self.ram_bytes, "io_bytes": self.io_bytes, "io_in_arena": self.io_in_arena,
                 "flash_bytes": self.flash_bytes, "macs": self.macs, "graph_hash": self.graph_hash, "files": self.files}
 
 
 def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, name: str | None = None,
             target: str = "cmake", float_build: bool = False, blob: bool = False, streaming: bool = True,
-            force: bool = False, example_input=None, metadata: dict | None = None, calib_method: str = "percentile",
+            io_in_arena: bool = True, force: bool = False, example_input=None, metadata: dict | None = None, calib_method: str = "percentile",
             percentile: float = 99.99, calib_limit: int | None = None, calib_raw: bool = False,
             progress: bool = False) -> CompileResult:
     """Compile `model` to C in the directory `output` (created or replaced as a whole).
@@ -162,7 +166,10 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     calib: a folder of images, an .npz with 'x', or an array of samples (default: MODEL.calib.npz
     beside a model file). sram / flash: budgets in bytes or as text ('100k', '4M'); a plan over
     either raises BudgetError (exit code 3). target: 'cmake' (CMake, make and ESP-IDF
-    component), 'arduino' (an Arduino library) or 'platformio' (a PlatformIO library)."""
+    component), 'arduino' (an Arduino library) or 'platformio' (a PlatformIO library).
+    io_in_arena (default): the input and output live inside the arena (NAME_input(arena) /
+    NAME_output(arena)), the input's bytes reused once it is dead, and the model's RAM is the
+    arena alone; False: they are the caller's buffers, outside the arena."""
     from hcc.backend.generate import generate
     from hcc.backend.targets import write_target
     from hcc.memory.planner import check_budget, plan_memory
@@ -177,7 +184,7 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     check_output_dir(output, force)
     source = model_source(model, example_input=example_input, metadata=metadata)
     graph = source.load()
-    build_target_graph(graph, quantize=not float_build, streaming=streaming,
+    build_target_graph(graph, quantize=not float_build, streaming=streaming, io_in_arena=io_in_arena,
                        calibration=_calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress))
     plan = plan_memory(graph)
     check_budget(plan, sram, flash)
@@ -190,7 +197,7 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     finally:
         discard_staging(staging)
     return CompileResult(out, result.name, target, plan.peak_bytes, result.report["flash_bytes"], result.report["macs"],
-                         result.report["graph_hash"], files)
+                         result.report["graph_hash"], files, plan.ram_bytes, plan.io_bytes, plan.io_in_arena)
 
 
 # ----- plan ---------------------------------------------------------------------------------
@@ -211,6 +218,9 @@ class PlanResult:
     streaming: bool | None
     streaming_peak_bytes: int | None
     unfused_peak_bytes: int | None
+    ram_bytes: int  # arena + input + output (the arena alone when io_in_arena)
+    io_bytes: int
+    io_in_arena: bool
     tensors: list[dict]
     model_plans: Any = field(repr=False, compare=False)  # hcc.memory.model_plan.ModelPlans
 
@@ -239,9 +249,10 @@ class PlanResult:
 
 
 def plan(model, *, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, streaming: bool = True, alignment: int = 16,
-         example_input=None, metadata: dict | None = None) -> PlanResult:
-    """Plan the memory of `model` (also a build directory from compile). Does not raise when
-    the plan is over budget: `fits` / `flash_fits` say so, and `check()` raises."""
+         io_in_arena: bool = True, example_input=None, metadata: dict | None = None) -> PlanResult:
+    """Plan the memory of `model` (also a build directory from compile, planned as it was
+    built). Does not raise when the plan is over budget: `fits` / `flash_fits` say so, and
+    `check()` raises. io_in_arena: the input and output inside the arena (as compile does)."""
     from hcc.memory.model_plan import plan_model, plan_model_path
     from hcc.memory.report import plan_json
 
@@ -250,7 +261,8 @@ def plan(model, *, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, streami
         plans = plan_model_path(model, streaming=streaming, alignment=alignment)
     else:
         source = model_source(model, example_input=example_input, metadata=metadata)
-        plans = plan_model(source.load, streaming=streaming, alignment=alignment, path=source.path)
+        plans = plan_model(source.load, streaming=streaming, alignment=alignment, path=source.path,
+                           io_in_arena=io_in_arena)
     data = plan_json(plans, sram, flash)
     return PlanResult(**{k: data[k] for k in PlanResult.__dataclass_fields__ if k != "model_plans"}, model_plans=plans)
 
@@ -278,7 +290,7 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
 
     source = model_source(model, example_input=example_input, metadata=metadata)
     graph = source.load()
-    if is_prequantized(graph):
+    if is_prequantized(graph) or graph.given_quant is not None:
         return _verify_prequantized(source, graph, data, limit=limit, build_c=build_c)
     lower_float(graph)
     calibration = _calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress)
@@ -309,7 +321,9 @@ def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = F
 
 
 def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, build_c):
-    """A full-int8 .tflite has no float model: its int8 reference against the C and TFLM."""
+    """A full-int8 .tflite or a QDQ .onnx keeps its file's scales: its int8 reference against
+    the C and against TFLM (a .tflite) or onnxruntime (a QDQ model)."""
+    from hcc.peers.onnxruntime import ort_available
     from hcc.peers.tflm import tflm_available
     from hcc.pipeline import build_target_graph
     from hcc.verification import load_int8_samples, verify_prequantized
@@ -317,10 +331,17 @@ def _verify_prequantized(source: ModelSource, graph: Graph, data, *, limit, buil
     build_target_graph(graph)
     codes, labels = load_int8_samples(data, graph)
     if limit:
-        codes, labels = codes[:limit], labels[:limit]
+        codes, labels = [c[:limit] for c in codes], labels[:limit]
     c_runner = None
     if build_c:
         from hcc.backend.host import host_runner
 
-        c_runner = host_runner(graph)
-    return verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, tflm=tflm_available())
+        if len(graph.inputs) == 1 and len(graph.outputs) == 1:
+            c_runner = host_runner(graph)
+    qdq = graph.given_quant is not None
+    peer = {"ort": ort_available() and source.path is not None} if qdq else {"tflm": tflm_available()}
+    report = verify_prequantized(source.path, graph, codes, labels, c_runner=c_runner, **peer)
+    if build_c and c_runner is None:  # the C API (NAME_run) has one input and one output
+        report.c_skipped = (f"the C backend builds models with one input and one output; this one has "
+                            f"{len(graph.inputs)} and {len(graph.outputs)}")
+    return report

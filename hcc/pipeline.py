@@ -19,18 +19,33 @@ from hcc.errors import DataError, HccError
 from hcc.ir.graph import Graph
 from hcc.passes import run_passes
 
-# Float-preserving canonicalisation and lowering, in order.
-CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic", "fuse-silu",
-                "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d", "fuse-linear"]
+# Float-preserving canonicalisation and lowering, in order. From fold-channel-affine on,
+# every exporter's spelling of a network becomes one graph (tf2onnx's BatchNorm as Mul/Add,
+# explicit Pads, ReduceMean pooling, 1x1 classifier convs, clamps, Squeeze/Flatten chains,
+# the order ops are listed in) before anything optimises it.
+CANONICALIZE = ["fold-constants", "drop-noop-casts", "lower-conv-transpose", "fold-batchnorm", "canonicalize-arithmetic",
+                "fuse-silu", "fuse-hard-swish", "canonicalize-softplus", "fold-constants", "lower-scan", "causal-conv1d",
+                "fold-channel-affine", "fold-pad", "canonicalize-global-pool", "conv-to-gemm", "canonicalize-clip",
+                "sink-views", "simplify-layout", "fuse-linear", "canonical-order"]
 # With streaming, conv blocks (Conv [+ Add] [+ Relu] [+ MaxPool]) become FusedConv2d ops
 # that never store the full-resolution conv output (the biggest activation of a CNN).
 STREAMING = ["fuse-conv-block"]
+# A QDQ model quantizes the result of a conv and of the Mul / Add after it (an exporter's
+# batch norm) separately; folding them into one op would compute on other scales than the file's.
+KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
+# After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
+MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "stream-convs", "conv-scratch"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
 
-def float_passes() -> list[str]:
-    return CANONICALIZE + LAYOUT
+def float_passes(graph: Graph | None = None) -> list[str]:
+    """The float passes; a graph with a QDQ file's own scales skips those that would merge ops
+    the file quantizes separately."""
+    passes = CANONICALIZE + LAYOUT
+    if graph is not None and graph.given_quant is not None:
+        passes = [p for p in passes if p not in KEEPS_QUANTIZED_OPS_APART]
+    return passes
 
 
 def is_prequantized(graph: Graph) -> bool:
@@ -89,7 +104,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
     pre-quantized graph, which is channels-last already)."""
     if is_prequantized(graph):
         return graph
-    return run_passes(graph, float_passes(), after_each=after_each)
+    return run_passes(graph, float_passes(graph), after_each=after_each)
 
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
@@ -98,6 +113,8 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
     if is_prequantized(graph):
         return graph
+    if graph.given_quant is not None:  # a QDQ model: the file's scales, no calibration
+        return run_passes(graph, ["quantize"], after_each=after_each, context={"given_quant": graph.given_quant})
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
@@ -108,8 +125,13 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
-                       calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
-    """Run the default pipeline on `graph` (in place) and return it."""
+                       calibration: CalibrationOptions | None = None, after_each=None, io_in_arena: bool = True) -> Graph:
+    """Run the default pipeline on `graph` (in place) and return it. io_in_arena: the build
+    keeps its input and output inside the arena (recorded in the graph's metadata, which the
+    planner and the C backend read)."""
+    from hcc.memory.planner import set_io_in_arena
+
+    set_io_in_arena(graph, io_in_arena)
     if is_prequantized(graph) and not quantize:
         raise HccError(f"the model is already int8 ({graph.metadata['hcc.quantized']}): a float build needs a float model")
     lower_float(graph, after_each=after_each)
@@ -120,16 +142,16 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
 
 def kernel_passes(streaming: bool = True) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
-    fusion, one conv entry point for what is left, then the remaining activations fused
-    into the conv and fully connected ops before them."""
-    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"]
+    fusion, one conv entry point for what is left, the remaining activations fused into the
+    conv and fully connected ops before them, then the memory passes."""
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"] + MEMORY
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:
     """The whole pipeline as pass names, in order (what `hcc ir --passes default` runs on `graph`)."""
     if graph is not None and is_prequantized(graph):
         return kernel_passes(streaming)
-    return float_passes() + ["quantize"] + kernel_passes(streaming)
+    return float_passes(graph) + ["quantize"] + kernel_passes(streaming)
 
 
 def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:

@@ -3,13 +3,23 @@
 Preprocessing (recorded in the ONNX metadata as ``PREPROCESSING``): grayscale, bilinear resize to 98x98
 (PIL), then ``x = (pixel * scale - mean) / std`` with scale = 1/255, mean = std = 0.5, layout NCHW.
 
-Protocol: subject-independent k-fold CV. Subject ids (``S###``, the file-name prefix) are sorted, shuffled with a
-fixed seed and dealt round-robin into k folds; fold i's subjects are the test set, all others train.
+Protocols (``split(..., protocol=...)``):
+
+* ``subject`` (subject-independent k-fold CV): subject ids (``S###``, the file-name prefix) are sorted, shuffled
+  with a fixed seed and dealt round-robin into k folds; fold i's subjects are the test set, all others train.
+* ``image`` (stratified k-fold over images, the leaky split many CK+ papers report): within each class the images
+  (sorted by name) are shuffled with a fixed seed and dealt round-robin into k folds, so frames of one subject
+  and sequence can sit on both sides of the split.
+
+Augmentation: ``augment`` (flip + shift, the first recipe) and ``augment_views`` (one random affine view per
+image -- flip, rotation, scale, translation -- plus brightness/contrast and cutout, drawn from a seeded
+generator so that a view can be regenerated exactly, e.g. to look its teacher outputs up in a cache).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,11 +132,38 @@ def subject_folds(subjects, k: int = 10, seed: int = 0) -> list[list[str]]:
     return [sorted(uniq[i::k]) for i in range(k)]
 
 
-def split(ds: Dataset, fold: int, k: int = 10, seed: int = 0) -> tuple[Dataset, Dataset, list[str]]:
-    """(train, test, held-out subjects) for one fold; no subject appears in both."""
-    held = set(subject_folds(ds.subjects, k, seed)[fold])
-    train_idx = [i for i, s in enumerate(ds.subjects) if s not in held]
-    test_idx = [i for i, s in enumerate(ds.subjects) if s in held]
+def image_folds(names, labels, k: int = 10, seed: int = 0) -> list[list[str]]:
+    """Stratified k-fold over images: per class, the sorted names are seeded-shuffled and dealt round-robin
+    (continuing the deal across classes, so fold sizes differ by at most one)."""
+    folds: list[list[str]] = [[] for _ in range(k)]
+    rng = random.Random(seed)
+    turn = 0
+    for label in sorted(set(labels)):
+        members = sorted(n for n, y in zip(names, labels) if y == label)
+        rng.shuffle(members)
+        for name in members:
+            folds[turn % k].append(name)
+            turn += 1
+    return [sorted(f) for f in folds]
+
+
+PROTOCOLS = ("subject", "image")
+
+
+def split(ds: Dataset, fold: int, k: int = 10, seed: int = 0,
+          protocol: str = "subject") -> tuple[Dataset, Dataset, list[str]]:
+    """(train, test, held out) for one fold. ``subject``: held out = subject ids, no subject on both sides;
+    ``image``: held out = image names (``class/file``) of a stratified fold."""
+    if protocol == "subject":
+        held = set(subject_folds(ds.subjects, k, seed)[fold])
+        keys = ds.subjects
+    elif protocol == "image":
+        held = set(image_folds(ds.names, ds.y.tolist(), k, seed)[fold])
+        keys = ds.names
+    else:
+        raise ValueError(f"unknown protocol {protocol!r} (expected one of {PROTOCOLS})")
+    train_idx = [i for i, s in enumerate(keys) if s not in held]
+    test_idx = [i for i, s in enumerate(keys) if s in held]
     return ds.subset(train_idx), ds.subset(test_idx), sorted(held)
 
 
@@ -142,3 +179,59 @@ def augment(x: torch.Tensor, gen: torch.Generator | None = None, max_shift: int 
     dx = torch.randint(0, 2 * max_shift + 1, (n,), generator=gen)
     out = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
     return (out, flip) if return_flip else out
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges of the random view (``augment_views``). Inputs are normalised to [-1, 1]."""
+
+    flip: bool = True
+    rotate_deg: float = 10.0  # uniform in [-rotate_deg, rotate_deg]
+    scale: tuple[float, float] = (0.9, 1.1)  # zoom factor (> 1 crops in)
+    shift: float = 0.08  # translation, fraction of the image side, each axis
+    brightness: float = 0.2  # additive, in normalised units (0.2 = 10% of the pixel range)
+    contrast: float = 0.2  # multiplicative, uniform in [1 - contrast, 1 + contrast]
+    cutout: float = 0.5  # probability of one zeroed (mid-grey) square
+    cutout_size: float = 0.25  # its side, fraction of the image side
+
+
+def augment_views(x: torch.Tensor, gen: torch.Generator, cfg: AugmentConfig = AugmentConfig()) -> torch.Tensor:
+    """One random view of every image in ``x`` [N,1,H,W], batched (bilinear affine resampling with border
+    replication). The view depends only on ``x`` and the generator's state."""
+    n, _, h, w = x.shape
+    u = lambda: torch.rand(n, generator=gen)  # noqa: E731
+    sign = torch.where(u() < 0.5, -1.0, 1.0) if cfg.flip else torch.ones(n)
+    angle = (2 * u() - 1) * math.radians(cfg.rotate_deg)
+    zoom = cfg.scale[0] + (cfg.scale[1] - cfg.scale[0]) * u()
+    tx, ty = (2 * u() - 1) * 2 * cfg.shift, (2 * u() - 1) * 2 * cfg.shift  # grid units: the side is 2
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    theta = torch.stack([torch.stack([cos * sign, -sin, tx], -1), torch.stack([sin * sign, cos, ty], -1)], 1)
+    grid = torch.nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    out = torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    contrast = 1 + (2 * u() - 1) * cfg.contrast
+    bright = (2 * u() - 1) * cfg.brightness
+    out = (out * contrast[:, None, None, None] + bright[:, None, None, None]).clamp(-1.0, 1.0)
+    keep = u() < cfg.cutout
+    side = max(1, round(cfg.cutout_size * h))
+    cy = (u() * h).long()
+    cx = (u() * w).long()
+    rows = torch.arange(h)[None, :, None]
+    cols = torch.arange(w)[None, None, :]
+    box = ((rows - cy[:, None, None]).abs() <= side // 2) & ((cols - cx[:, None, None]).abs() <= side // 2)
+    box &= keep[:, None, None]
+    return out.masked_fill(box[:, None], 0.0)
+
+
+def mixup_pairs(n: int, gen: torch.Generator, alpha: float, prob: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mixup partners and weights for one epoch: ``(partner [N], lam [N])``; image i becomes
+    ``lam_i * x_i + (1 - lam_i) * x_partner(i)``. lam ~ Beta(alpha, alpha) folded to >= 0.5 (the image keeps
+    its own label as the larger share), and 1 for a sample left unmixed (probability 1 - prob)."""
+    partner = torch.randperm(n, generator=gen)
+    if alpha <= 0 or prob <= 0:
+        return partner, torch.ones(n)
+    g1 = torch._standard_gamma(torch.full((n,), alpha), generator=gen)
+    g2 = torch._standard_gamma(torch.full((n,), alpha), generator=gen)
+    lam = g1 / (g1 + g2)
+    lam = torch.maximum(lam, 1 - lam)
+    mixed = torch.rand(n, generator=gen) < prob
+    return partner, torch.where(mixed, lam, torch.ones(n))

@@ -86,8 +86,13 @@ def check_budgets(arch: str, params: int, macs: int) -> list[str]:
     return problems
 
 
-def format_table(arch: str, markdown: bool = False) -> str:
-    model = build(arch)
+POOLED_TEACHER = {"input_pool": 2}  # the teacher of the 10-fold runs (models.train.RECIPES["teacher"])
+
+
+def format_table(arch: str, markdown: bool = False, teacher_config: dict | None = None) -> str:
+    model = build(arch, teacher_config=teacher_config)
+    if teacher_config:
+        arch = f"{arch} {teacher_config}"
     rows = layer_table(model)
     total_p = sum(p.numel() for p in model.parameters())
     total_m = sum(r["macs"] for r in rows)
@@ -117,6 +122,9 @@ def main(argv=None):
         print()
         params, macs = totals(arch)
         problems += check_budgets(arch, params, macs)
+    if not args.arch or "teacher" in args.arch:
+        print(format_table("teacher", args.markdown, POOLED_TEACHER))
+        print()
     print("budget:", f"students <= {MAC_BUDGET:,} MACs, params within +-5% of", PARAM_BUDGETS)
     for p in problems:
         print("OVER BUDGET:", p)

@@ -136,6 +136,8 @@ class Emitter:
     # -- buffers ------------------------------------------------------------------------
     def ptr(self, value: Value) -> str:
         """The C expression of an activation's buffer (of `elem`)."""
+        if self.plan.io_in_arena and value.name in self._offset:  # the input and output are arena bytes too
+            return f"({self.elem} *)(a + {self._offset[value.name]})"
         if any(v is value for v in self.graph.inputs):
             return f"({self.elem} *)input"
         if any(v is value for v in self.graph.outputs):

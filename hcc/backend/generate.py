@@ -184,6 +184,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "weighted_params": emitter.weighted_params, "array_slots": list(zip(emitter.arrays, offsets)), "payload_size": payload_size,
         "payload_align": PAYLOAD_ALIGN,
         "preprocess_note": "integer bilinear, half-pixel centres",
+        "io_in_arena": plan.io_in_arena, "input_offset": plan.input_offset, "output_offset": plan.output_offset,
     }
     env = jinja_env()
     out_dir = Path(out_dir)
@@ -203,7 +204,8 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "input": {"shape": shape, "dtype": ctx["elem"], "scale": _float_or_none(ctx["input_scale"]), "zero_point": ctx["input_zero_point"]},
         "output": {"shape": list(y.type.shape), "dtype": ctx["elem"], "scale": _float_or_none(ctx["output_scale"]),
                    "zero_point": ctx["output_zero_point"]},
-        "labels": labels, "macs": ctx["macs"], "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
+        "labels": labels, "macs": ctx["macs"], "ram_bytes": plan.ram_bytes, "arena_bytes": ctx["arena_size"],
+        "io_bytes": plan.io_bytes, "io_in_arena": plan.io_in_arena, "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
     }
     files["report.json"] = json.dumps(report, indent=2) + "\n"
     files["report.md"] = env.get_template("report.md.j2").render({**ctx, "report": report, "layers": layers, "plan": plan})

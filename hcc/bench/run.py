@@ -149,7 +149,8 @@ def _ort_int8(model, samples, x, runs, workdir):
         return None, f"onnxruntime could not quantize or run the model: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
 
 
-def _machine() -> str:
+def machine_description() -> str:
+    """The host CPU, OS and Python, for figures that depend on the machine."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -214,7 +215,7 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
             result["ort_int8_over_host"] = None if ort_int8_ms is None else round(ort_int8_ms / host_ms, 3)
             result["runs"] = runs
             result["onnxruntime"] = ort.__version__
-            result["machine"] = _machine()
+            result["machine"] = machine_description()
             result["host_cflags"] = " ".join(HOST_CFLAGS)
         result["xtensa"] = ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
                             "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25")

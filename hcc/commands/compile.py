@@ -19,6 +19,10 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 @click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE",
               help="Refuse (exit 3) weights larger than this.")
 @click.option("--no-streaming", is_flag=True, help="Do not fuse conv blocks into streaming kernels.")
+@click.option("--io-in-arena/--io-outside-arena", default=True, show_default=True,
+              help="Keep the input and output inside the arena (NAME_input(arena), NAME_output(arena)); the input's "
+                   "bytes are reused once it is dead, and the model's RAM is the arena alone (docs/c-api.md). "
+                   "--io-outside-arena: they are the caller's buffers, beside the arena.")
 @click.option("--float", "float_build", is_flag=True,
               help="Emit a float32 build of the same graph (no quantization, no calibration data; "
                    "run() takes and returns float, link with -lm). See docs/float-build.md.")
@@ -28,8 +32,8 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
               help="cmake: CMake + make + ESP-IDF component; arduino / platformio: a library for those tools.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, float_build, write_blob, target, force,
-                    as_json):
+def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, io_in_arena, float_build, write_blob,
+                    target, force, as_json):
     """Compile MODEL (.onnx, .tflite or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
 
     \b
@@ -50,12 +54,14 @@ def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming
     if float_build and calibration.data is not None:
         raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
     result = api.compile(model, out_dir, calib=calibration, sram=sram, flash=flash, name=name, target=target,
-                         float_build=float_build, blob=write_blob, streaming=not no_streaming, force=force)
+                         float_build=float_build, blob=write_blob, streaming=not no_streaming,
+                         io_in_arena=io_in_arena, force=force)
     if as_json:
         echo_json(result.as_json())
         return
     what = {"cmake": "runtime, build files", "arduino": "Arduino library", "platformio": "PlatformIO library"}[target]
     blob_note = f", {result.name}.blob" if write_blob else ""
     click.echo(f"compiled {model} -> {out_dir}/ ({result.name}.h, {result.name}.c{blob_note}, {what})")
-    click.echo(f"  arena {result.arena_bytes:,} B (SRAM budget {sram:,}), weights {result.flash_bytes:,} B in flash, "
-               f"{result.macs:,} MACs per inference")
+    io = "input and output inside" if result.io_in_arena else f"+ input and output {result.io_bytes:,} B"
+    click.echo(f"  RAM {result.ram_bytes:,} B (arena {result.arena_bytes:,} B, SRAM budget {sram:,}; {io}), "
+               f"weights {result.flash_bytes:,} B in flash, {result.macs:,} MACs per inference")

@@ -16,20 +16,24 @@ from hcc.outputs import write_text_atomic
 @click.option("--flash", default=DEFAULT_FLASH_TEXT, show_default=True, callback=size_callback, metavar="SIZE", help="Flash for the weights (4M = ESP32-CAM).")
 @click.option("--align", "alignment", default=16, show_default=True, type=click.IntRange(min=1), help="Alignment of every buffer, in bytes.")
 @click.option("--no-streaming", is_flag=True, help="Plan without streaming conv fusion (fuse-conv-block).")
+@click.option("--io-in-arena/--io-outside-arena", default=True, show_default=True,
+              help="Plan the input and output inside the arena (as hcc compile does by default) or beside it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML view of the plan.")
-def plan_command(model, sram, flash, alignment, no_streaming, as_json, html_path):
+def plan_command(model, sram, flash, alignment, no_streaming, io_in_arena, as_json, html_path):
     """Plan the memory of MODEL (.onnx, .tflite, .hir, or a build directory from `hcc compile`).
 
     \b
     Sizes: 520k = 520KiB = 532480 bytes; 0.5M; 4M = 4MB (k = 1024).
     The arena holds activations and kernel scratch; graph inputs and outputs are
-    buffers the caller passes in and weights stay in flash, reported apart.
+    buffers the caller passes in (inside the arena with --io-in-arena) and weights
+    stay in flash. RAM = arena + input + output is the model's SRAM figure.
     Exits 3 when the arena or the weights do not fit their budget.
     """
     from hcc import api
 
-    result = api.plan(model, sram=sram, flash=flash, streaming=not no_streaming, alignment=alignment)
+    result = api.plan(model, sram=sram, flash=flash, streaming=not no_streaming, alignment=alignment,
+                      io_in_arena=io_in_arena)
     if as_json:
         echo_json(result.as_json())
     else:

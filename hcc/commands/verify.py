@@ -29,15 +29,22 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
 
     \b
     Reports: samples, float_accuracy, int8_accuracy, agreement (identical top-1
-    between float and int8) and c_bitexact (fraction of samples on which the
-    compiled C gives exactly the int8 reference's output vector).
+    between float and int8), output_snr_db (int8 output against float, in dB:
+    the figure for regression and segmentation outputs) and c_bitexact
+    (fraction of samples on which the compiled C gives exactly the int8
+    reference's output vector).
     Exit code 4 when the C does not match the reference bit for bit.
     
     A full-int8 .tflite has no float model: DATA is an .npz whose 'x' holds int8
-    input codes (or floats, quantized with the input's parameters), and the report
-    adds tflm_bitexact: the fraction of samples on which TFLM (the tflite-micro
-    package) gives exactly the int8 reference's output bytes. Exit 4 when the C
-    or TFLM differ.
+    input codes (or floats, quantized with the input's parameters); a model with
+    several inputs takes one array per input name. The report adds tflm_bitexact:
+    the fraction of samples on which TFLM (the tflite-micro package) gives exactly
+    the int8 reference's output bytes. Exit 4 when the C or TFLM differ.
+
+    A QDQ .onnx (QuantizeLinear/DequantizeLinear, onnxruntime's quantize_static)
+    keeps its own scales likewise: DATA as for a .tflite, and the report adds
+    ort_bitexact, the fraction of samples on which onnxruntime's CPU provider
+    gives exactly the int8 reference's output codes (exit 4 below 1).
     """
     from hcc import api
 
@@ -49,10 +56,11 @@ def verify_command(model, data, subjects, limit, per_layer, no_c, labels, scale,
         echo_json(report.as_json())
     else:
         _print_report(report)
-        if report.agreement is None and report.tflm_bitexact is None:  # a pre-quantized model, TFLM missing
-            click.echo("TFLM            not run: pip install tflite-micro (or 'hcc[reference]') to compare with it")
+        if report.agreement is None and report.tflm_bitexact is None and report.ort_bitexact is None:
+            click.echo("runtime         not run: pip install tflite-micro (a .tflite) or onnxruntime (a QDQ .onnx) to compare with it")
     differ = [f"{what} differs from the int8 reference on {round((1 - x) * report.samples)} of {report.samples} samples"
-              for what, x in (("the generated C", report.c_bitexact), ("TFLM", report.tflm_bitexact))
+              for what, x in (("the generated C", report.c_bitexact), ("TFLM", report.tflm_bitexact),
+                              ("onnxruntime", report.ort_bitexact))
               if x is not None and x < 1.0]
     if differ:
         raise VerificationError("; ".join(differ))
@@ -67,10 +75,16 @@ def _print_report(report) -> None:
     click.echo(f"float accuracy  {_pct(report.float_accuracy)}")
     click.echo(f"int8 accuracy   {_pct(report.int8_accuracy)}")
     click.echo(f"agreement       {_pct(report.agreement)}  (identical top-1, float vs int8)")
+    if report.output_snr_db is not None:
+        click.echo(f"output SNR      {report.output_snr_db:.2f} dB  (int8 output vs float, all samples)")
     if report.c_bitexact is not None:
         click.echo(f"C bit-exact     {_pct(report.c_bitexact)}  (C output == int8 reference)")
+    if report.c_skipped is not None:
+        click.echo(f"C bit-exact     not built: {report.c_skipped}")
     if report.tflm_bitexact is not None:
         click.echo(f"TFLM bit-exact  {_pct(report.tflm_bitexact)}  (TFLM output == int8 reference)")
+    if report.ort_bitexact is not None:
+        click.echo(f"ORT bit-exact   {_pct(report.ort_bitexact)}  (onnxruntime CPU output == int8 reference)")
     if report.per_layer:
         click.echo("")
         click.echo(f"{'value':40s} {'op':18s} {'SNR dB':>8s} {'cosine':>8s}")

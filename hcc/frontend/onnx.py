@@ -37,6 +37,7 @@ from google.protobuf.message import Message
 from onnx import numpy_helper
 
 from hcc.errors import HccError, ModelImportError, UnsupportedOpError
+from hcc.frontend.qdq import is_qdq, strip_qdq
 from hcc.ir.graph import Graph, Op, Value
 from hcc.ir.types import DType, TensorType
 from hcc.ops import onnx_op
@@ -60,6 +61,9 @@ def import_onnx(source) -> Graph:
     _check_model(model, label)
     opset = _default_opset(model, label)
     model = onnx.ModelProto.FromString(model.SerializeToString())  # never mutate the caller's proto
+    given = None
+    if is_qdq(model):  # QuantizeLinear/DequantizeLinear: import the float graph, keep the file's scales
+        model, given = strip_qdq(model, label)
     assumed = _fix_batch_dims(model.graph, label)
     try:
         model = onnx.shape_inference.infer_shapes(model, strict_mode=False)
@@ -74,6 +78,10 @@ def import_onnx(source) -> Graph:
         graph.metadata[prop.key] = prop.value
     if assumed:
         graph.metadata["hcc.assumed_batch"] = ", ".join(assumed)
+    if given is not None:
+        given.record_ops(graph)
+        graph.given_quant = given
+        graph.metadata["hcc.given_quant"] = "qdq"
     from hcc.ir.verifier import verify_graph
 
     verify_graph(graph)

@@ -30,11 +30,13 @@ FULL_INT8_HINT = ("convert to full-int8 with a representative dataset: converter
                   "[tf.lite.Optimize.DEFAULT], converter.representative_dataset = ..., "
                   "converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8], "
                   "converter.inference_input_type = converter.inference_output_type = tf.int8")
+TFLITE = {"numerics": "tflite"}  # the attribute that gives an op TFLM's arithmetic (hcc/ops/base.py)
 _DTYPES = {"int8": DType.int8, "int32": DType.int32, "int64": DType.int64, "float32": DType.float32,
            "uint8": DType.uint8, "int16": DType.int16, "bool": DType.bool}
 # Index tensors that ops read as plain integers (shapes, axes, paddings, permutations).
 _INDEX_INPUTS = {"RESHAPE": (1,), "MEAN": (1,), "PAD": (1,), "PADV2": (1,), "TRANSPOSE": (1,),
-                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,)}
+                 "STRIDED_SLICE": (1, 2, 3), "SQUEEZE": (), "EXPAND_DIMS": (1,), "SPLIT": (0,),
+                 "TRANSPOSE_CONV": (0,), "RESIZE_BILINEAR": (1,), "RESIZE_NEAREST_NEIGHBOR": (1,)}
 
 
 
@@ -129,6 +131,26 @@ class _Importer:
         out.type = TensorType(out.type.shape, _DTYPES[out_tensor.dtype], self.qparams(out_tensor))
         return out
 
+    def split(self, x: Value, axis: int, sizes, out_tensors, name: str, out_names) -> list[Value]:
+        """A Split of `x` into parts of `sizes` along `axis`, each part checked against its
+        tensor and keeping the input's quantization (TFLM copies the codes)."""
+        split = self.index_const(name + ".split", sizes)
+        op = self.graph.make_op("Split", [x, split], {"axis": axis, "num_outputs": len(sizes)},
+                                name=self.graph.unique_name(name), out_names=[self.graph.unique_name(n) for n in out_names])
+        for value, t in zip(op.outputs, out_tensors):
+            if value.type.shape != tuple(t.shape):
+                raise ModelImportError(f"{self.path}: op '{name}' (Split) gives shape {list(value.type.shape)}, the file "
+                                       f"declares {list(t.shape)} for '{t.name}'")
+            self.check_same_quant(x, t, name)
+        return op.outputs
+
+    def check_same_quant(self, x: Value, t: TFLiteTensor, name: str) -> None:
+        """Ops that move codes (TFLM copies bytes) need the output quantized as the input."""
+        q = self.qparams(t)
+        if q is not None and x.type.quant is not None and (q.scale, q.zero_point) != (x.type.quant.scale, x.type.quant.zero_point):
+            raise UnsupportedOpError(f"{self.path}: op '{name}' changes the quantization of the codes it moves "
+                                     f"('{t.name}'); TFLM copies them as they are")
+
     def finish(self, top, out_index: int, activation: int, name: str) -> None:
         """Bind the op's result, inserting the fused activation as the IR op that follows."""
         t = self.model.tensors[out_index]
@@ -136,9 +158,9 @@ class _Importer:
         if act == "NONE":
             out = top
         elif act == "RELU":
-            out = self.op("Relu", [top], {}, t, name + ".relu", t.name)
+            out = self.op("Relu", [top], dict(TFLITE), t, name + ".relu", t.name)
         elif act in ("RELU6", "RELU_N1_TO_1"):
-            out = self.op("Clip", [top, *self.clip_bounds(name, act, t)], {}, t, name + "." + act.lower(), t.name)
+            out = self.op("Clip", [top, *self.clip_bounds(name, act, t)], dict(TFLITE), t, name + "." + act.lower(), t.name)
         else:
             raise UnsupportedOpError(f"{self.path}: op '{name}': fused {act} is not supported")
         self.values[out_index] = out
@@ -242,9 +264,39 @@ def _conv(im: _Importer, op, name: str) -> None:
     inputs = [im.value(op.inputs[0]), im.const(w, weights, wq), _bias(im, op, 2, weights.shape[0], wq, x.scale[0])]
     if inputs[2] is None:
         inputs.pop()
-    y = im.op("Conv", inputs, {"group": group, "pads": pads, "strides": strides, "dilations": dilations, "layout": "NHWC"},
+    y = im.op("Conv", inputs, {"group": group, "pads": pads, "strides": strides, "dilations": dilations, "layout": "NHWC",
+                               **TFLITE},
               out, name, im.result_name(op, o.get("fused_activation_function", 0)))
     im.finish(y, op.outputs[0], o.get("fused_activation_function", 0), name)
+
+
+def _transpose_conv(im: _Importer, op, name: str) -> None:
+    """TRANSPOSE_CONV (output_shape, weights OHWI, x[, bias]) -> TransposedConv: weights
+    [O, I, KH, KW]; SAME puts the odd pixel of the crop at the end (TFLite's padding), the
+    output size from the file's output shape."""
+    (_, w, x, *_), out = _tensors(im, op)
+    o = op.options
+    if w.data is None:
+        raise ModelImportError(f"{im.path}: TRANSPOSE_CONV '{name}' has non-constant weights")
+    wq = _weights_quant(im, w, 0)
+    weights = np.ascontiguousarray(np.transpose(w.data, (0, 3, 1, 2)))
+    strides = [o.get("stride_h", 1), o.get("stride_w", 1)]
+    begin, end, extra = [], [], []
+    for axis, (size_in, size_out, k, s) in enumerate(zip(x.shape[1:3], out.shape[1:3], weights.shape[2:], strides)):
+        full = s * (size_in - 1) + k
+        top = same_padding(size_out, size_in, k, s)[0] if o.get("padding", 0) == 0 else 0
+        bottom = full - top - size_out
+        begin.append(top)
+        end.append(max(bottom, 0))
+        extra.append(max(-bottom, 0))
+    inputs = [im.value(op.inputs[2]), im.const(w, weights, wq), _bias(im, op, 3, weights.shape[0], wq, x.scale[0])]
+    if inputs[2] is None:
+        inputs.pop()
+    act = o.get("fused_activation_function", 0)
+    y = im.op("TransposedConv", inputs, {"group": 1, "pads": begin + end, "strides": strides, "dilations": [1, 1],
+                                         "output_padding": extra, "layout": "NHWC", **TFLITE},
+              out, name, im.result_name(op, act))
+    im.finish(y, op.outputs[0], act, name)
 
 
 def _fully_connected(im: _Importer, op, name: str) -> None:
@@ -268,7 +320,7 @@ def _fully_connected(im: _Importer, op, name: str) -> None:
     relu = int(ACTIVATIONS.get(act) == "RELU")
     rows_out = rows_shape + (n,)
     reshaped = rows_out != tuple(out.shape)
-    y = im.op("FullyConnected", inputs, {"clamp": RELU if relu else NO_CLAMP},
+    y = im.op("FullyConnected", inputs, {"clamp": RELU if relu else NO_CLAMP, **TFLITE},
               TFLiteTensor(-1, "", rows_out, out.dtype, None, out.scale, out.zero_point),
               name, None if reshaped else im.result_name(op, 0 if relu else act))
     if reshaped:
@@ -281,7 +333,7 @@ def _binary(kind: str):
     def convert(im: _Importer, op, name: str) -> None:
         _, out = _tensors(im, op)
         act = op.options.get("fused_activation_function", 0)
-        y = im.op(kind, [im.value(op.inputs[0]), im.value(op.inputs[1])], {}, out, name, im.result_name(op, act))
+        y = im.op(kind, [im.value(op.inputs[0]), im.value(op.inputs[1])], dict(TFLITE), out, name, im.result_name(op, act))
         im.finish(y, op.outputs[0], op.options.get("fused_activation_function", 0), name)
     return convert
 
@@ -294,7 +346,7 @@ def _pool(kind: str):
         attrs = {"kernel_shape": kernel, "strides": strides, "dilations": [1, 1],
                  "pads": _window_pads(o, x.shape[1:3], out.shape[1:3], kernel, strides), "layout": "NHWC"}
         if kind == "AveragePool":
-            attrs["count_include_pad"] = 0
+            attrs.update(count_include_pad=0, **TFLITE)
         y = im.op(kind, [im.value(op.inputs[0])], attrs, out, name, im.result_name(op, o.get("fused_activation_function", 0)))
         im.finish(y, op.outputs[0], o.get("fused_activation_function", 0), name)
     return convert
@@ -303,15 +355,55 @@ def _pool(kind: str):
 def _unary(kind: str):
     def convert(im: _Importer, op, name: str) -> None:
         _, out = _tensors(im, op)
-        im.values[op.outputs[0]] = im.op(kind, [im.value(op.inputs[0])], {}, out, name, out.name)
+        im.values[op.outputs[0]] = im.op(kind, [im.value(op.inputs[0])], dict(TFLITE), out, name, out.name)
     return convert
+
+
+def _leaky_relu(im: _Importer, op, name: str) -> None:
+    _, out = _tensors(im, op)
+    alpha = float(op.options.get("alpha", 0.2))
+    im.values[op.outputs[0]] = im.op("LeakyRelu", [im.value(op.inputs[0])], {"alpha": alpha, **TFLITE}, out, name, out.name)
+
+
+def _prelu(im: _Importer, op, name: str) -> None:
+    """PRELU: the alpha stays int8 with its own parameters (TFLM multiplies the codes)."""
+    (x, alpha), out = _tensors(im, op)
+    if alpha.data is None or alpha.dtype != "int8" or not alpha.quantized or len(alpha.scale) != 1:
+        raise UnsupportedOpError(f"{im.path}: PRELU '{name}' needs a constant int8 alpha quantized per tensor")
+    im.values[op.outputs[0]] = im.op("PRelu", [im.value(op.inputs[0]), im.value(op.inputs[1])], dict(TFLITE), out,
+                                     name, out.name)
+
+
+def _resize(mode: str):
+    def convert(im: _Importer, op, name: str) -> None:
+        """RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR (NHWC): the flags as a coordinate mode, the
+        output size from the file; TFLM's index and rounding rules through numerics "tflite"."""
+        (x, *_), out = _tensors(im, op)
+        o = op.options
+        align, half = bool(o.get("align_corners", False)), bool(o.get("half_pixel_centers", False))
+        half_pixel = "half_pixel" if mode == "linear" else "tf_half_pixel_for_nn"  # TensorFlow's rule, in ONNX's names
+        coordinates = "align_corners" if align else half_pixel if half else "asymmetric"
+        im.check_same_quant(im.value(op.inputs[0]), out, name)
+        attrs = {"mode": mode, "coordinate_transformation_mode": coordinates,
+                 "nearest_mode": "round_prefer_ceil" if align else "floor",
+                 "scales": [float(o_ / i_) for o_, i_ in zip(out.shape, x.shape)], "sizes": list(out.shape), **TFLITE}
+        im.values[op.outputs[0]] = im.op("Resize", [im.value(op.inputs[0])], attrs, out, name, out.name)
+    return convert
+
+
+def _quantize(im: _Importer, op, name: str) -> None:
+    """QUANTIZE int8 -> int8 (a requantization); a float input is the model's float input (refused earlier)."""
+    (x, *_), out = _tensors(im, op)
+    if x.dtype != "int8" or out.dtype != "int8":
+        raise UnsupportedOpError(f"{im.path}: QUANTIZE '{name}' from {x.dtype} to {out.dtype}; hcc imports int8 -> int8")
+    im.values[op.outputs[0]] = im.op("Requantize", [im.value(op.inputs[0])], dict(TFLITE), out, name, out.name)
 
 
 def _relu6(im: _Importer, op, name: str) -> None:
     """RELU6 clamps the input's codes (TFLM's Relu6Quantized reads only the input's parameters)."""
     (x, *_), out = _tensors(im, op)
     bounds = im.clip_bounds(name, "RELU6", x)
-    im.values[op.outputs[0]] = im.op("Clip", [im.value(op.inputs[0]), *bounds], {}, out, name, out.name)
+    im.values[op.outputs[0]] = im.op("Clip", [im.value(op.inputs[0]), *bounds], dict(TFLITE), out, name, out.name)
 
 
 def _softmax(im: _Importer, op, name: str) -> None:
@@ -319,7 +411,7 @@ def _softmax(im: _Importer, op, name: str) -> None:
     if beta != 1.0:
         raise UnsupportedOpError(f"{im.path}: SOFTMAX '{name}' has beta {beta}; hcc supports beta = 1")
     _, out = _tensors(im, op)
-    im.values[op.outputs[0]] = im.op("Softmax", [im.value(op.inputs[0])], {"axis": -1}, out, name, out.name)
+    im.values[op.outputs[0]] = im.op("Softmax", [im.value(op.inputs[0])], {"axis": -1, **TFLITE}, out, name, out.name)
 
 
 def _index_data(im: _Importer, op, position: int) -> np.ndarray:
@@ -334,7 +426,7 @@ def _mean(im: _Importer, op, name: str) -> None:
     axes = _index_data(im, op, 1).reshape(-1)
     keep = int(bool(op.options.get("keep_dims", False)))
     im.values[op.outputs[0]] = im.op("ReduceMean", [im.value(op.inputs[0]), im.index_const(name + ".axes", axes)],
-                                     {"keepdims": keep}, out, name, out.name)
+                                     {"keepdims": keep, **TFLITE}, out, name, out.name)
 
 
 def _reshape(im: _Importer, op, name: str) -> None:
@@ -397,13 +489,41 @@ def _strided_slice(im: _Importer, op, name: str) -> None:
     im.values[op.outputs[0]] = y
 
 
+def _split(im: _Importer, op, name: str) -> None:
+    """SPLIT (axis, x): num_splits equal parts. (SPLIT_V is not imported: TensorFlow 2.21's
+    converter leaves it in float, so no int8 test model exists.)"""
+    outs = [im.model.tensors[i] for i in op.outputs]
+    axis, x = int(_index_data(im, op, 0).reshape(-1)[0]), im.value(op.inputs[1])
+    sizes = [x.type.shape[axis] // len(outs)] * len(outs)
+    parts = im.split(x, axis % x.type.rank, sizes, outs, name, [t.name for t in outs])
+    for i, part in zip(op.outputs, parts):
+        im.values[i] = part
+
+
+def _unpack(im: _Importer, op, name: str) -> None:
+    """UNPACK: `num` parts of size 1 along `axis`, each reshaped without that axis."""
+    x = im.value(op.inputs[0])
+    axis = op.options.get("axis", 0) % x.type.rank
+    outs = [im.model.tensors[i] for i in op.outputs]
+    kept = tuple(d for a, d in enumerate(x.type.shape) if a != axis)
+    parts = im.split(x, axis, [1] * len(outs), [TFLiteTensor(-1, t.name, x.type.shape[:axis] + (1,) + kept[axis:], t.dtype,
+                                                              None, t.scale, t.zero_point) for t in outs],
+                     name, [f"{t.name}.part" for t in outs])
+    for i, t, part in zip(op.outputs, outs, parts):
+        im.values[i] = im.op("Reshape", [part, im.index_const(f"{name}.{t.name}.shape", t.shape)], {}, t,
+                             f"{name}.{len(im.values)}", t.name)
+
+
 _IMPORTERS = {
-    "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected,
+    "CONV_2D": _conv, "DEPTHWISE_CONV_2D": _conv, "FULLY_CONNECTED": _fully_connected, "TRANSPOSE_CONV": _transpose_conv,
     "ADD": _binary("Add"), "SUB": _binary("Sub"), "MUL": _binary("Mul"),
     "AVERAGE_POOL_2D": _pool("AveragePool"), "MAX_POOL_2D": _pool("MaxPool"),
     "MEAN": _mean, "SOFTMAX": _softmax, "LOGISTIC": _unary("Sigmoid"), "TANH": _unary("Tanh"),
-    "RELU": _unary("Relu"), "RELU6": _relu6,
+    "RELU": _unary("Relu"), "RELU6": _relu6, "HARD_SWISH": _unary("HardSwish"), "LEAKY_RELU": _leaky_relu,
+    "QUANTIZE": _quantize, "PRELU": _prelu,
+    "RESIZE_BILINEAR": _resize("linear"), "RESIZE_NEAREST_NEIGHBOR": _resize("nearest"),
     "RESHAPE": _reshape, "SQUEEZE": _reshape, "EXPAND_DIMS": _reshape, "TRANSPOSE": _transpose,
+    "SPLIT": _split, "UNPACK": _unpack,
     "CONCATENATION": _concat, "PAD": _pad, "PADV2": _pad, "STRIDED_SLICE": _strided_slice,
 }
 

@@ -63,7 +63,6 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
         raise DataError("no calibration samples")
     from tqdm import tqdm
 
-    rng = np.random.default_rng(0)
     stats: dict[str, _Stats] = {}
     stateful = [op for op in graph.ops if op.opdef.calibrated_attrs]
     result = Calibration(samples=len(samples))
@@ -73,7 +72,12 @@ def calibrate(graph: Graph, samples: np.ndarray, method: str = "percentile", per
         for value in graph.values():
             if value.is_const or value.type.dtype.value != "f32":
                 continue
-            stats.setdefault(value.name, _Stats(rng)).add(trace[value.name], per_sample)
+            if value.name not in stats:
+                # One generator per tensor, seeded alike: which elements a tensor keeps depends
+                # on the tensor alone, not on how many tensors the graph lists before it (the
+                # same network from two exporters gets the same ranges).
+                stats[value.name] = _Stats(np.random.default_rng(0))
+            stats[value.name].add(trace[value.name], per_sample)
         for op in stateful:
             inputs = [None if v is None else (v.const if v.is_const else trace[v.name]) for v in op.inputs]
             seen = result.internals.setdefault(op.name, {})

@@ -57,6 +57,19 @@ class Op:
     def subgraphs(self) -> list["Graph"]:
         return [a for a in self.attrs.values() if isinstance(a, Graph)]
 
+    def reads(self) -> list[Value]:
+        """Values this op reads: its inputs, then every value used inside its subgraphs
+        (their outputs and their ops' inputs, captures of enclosing graphs among them)."""
+        values = [v for v in self.inputs if v is not None]
+        stack = list(self.subgraphs())
+        while stack:
+            sub = stack.pop()
+            values.extend(sub.outputs)
+            for inner in sub.ops:
+                values.extend(v for v in inner.inputs if v is not None)
+                stack.extend(inner.subgraphs())
+        return values
+
     def where(self) -> str:
         """A short description for error messages: op type, node name, source line."""
         parts = [self.kind]
@@ -82,6 +95,7 @@ class Graph:
         self.ops: list[Op] = []
         self.metadata: dict[str, str] = {}
         self.source_path = None  # the file the graph was loaded from (not part of the IR)
+        self.given_quant = None  # a QDQ file's own scales (hcc.frontend.qdq.GivenQuant), used instead of calibration
         self._names: set[str] = set()
         self._counter = itertools.count()
 
@@ -207,6 +221,7 @@ class Graph:
         copy = Graph(self.name, parent)
         copy.metadata = dict(self.metadata)
         copy.source_path = self.source_path
+        copy.given_quant = self.given_quant
         copy._names = set(self._names)
         start = next(self._counter)  # both continue from here: the same fresh names
         self._counter, copy._counter = itertools.count(start), itertools.count(start)

@@ -21,6 +21,14 @@ from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import TensorType
 
 REQUIRED = object()  # attribute default meaning "must be given"
+# The `numerics` attribute of the ops with integer arithmetic: "hcc" (hcc's own, single
+# rounding; what calibration and quantize produce) or "tflite" (TFLite Micro's reference
+# kernels bit for bit: a full-int8 .tflite's ops, hcc/frontend/tflite.py). The op's
+# int8_params derives its constants for the one or the other (hcc/quant/tflite_numerics.py).
+NUMERICS = {"numerics": "hcc"}
+# Attributes the printer leaves out at these values (the parser fills defaults back in), so
+# that the text of a graph with hcc's own numerics reads as it did before the attribute.
+QUIET_DEFAULTS = dict(NUMERICS)
 _KIND_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
 
 
@@ -43,6 +51,10 @@ class OpDef:
     name: str = ""
     onnx_names: tuple[str, ...] = ()  # ONNX op types importing to this op (default: (name,))
     attrs: dict[str, Any] = {}  # attribute name -> default value (or REQUIRED)
+    # Attributes a pass may add to record a decision that changes no numbers (where bytes
+    # live, how a kernel uses its scratch): absent, and not printed, until a pass sets them;
+    # read with `op.attrs.get(name, default)`. name -> default.
+    annotations: dict[str, Any] = {}
     num_inputs: tuple[int, int] = (1, 1)  # (min, max); absent optional inputs are None
     num_outputs: int = 1
     # Results a node may leave unnamed and the kernel may skip: the importer gives an unnamed
@@ -74,7 +86,12 @@ class OpDef:
         """Fill defaults, reject unknown or missing attributes. Returns a new dict."""
         out = {}
         for key in attrs:
-            if key not in self.attrs:
+            if key in self.annotations and key not in self.attrs:
+                if not _same_kind(attrs[key], self.annotations[key]):
+                    raise IRVerifyError(f"{where or self.name}: attribute '{key}' must be "
+                                        f"{_KIND_NAMES[type(self.annotations[key])]}, got {attrs[key]!r:.60}")
+                out[key] = attrs[key]
+            elif key not in self.attrs:
                 raise UnsupportedOpError(f"{where or self.name}: attribute '{key}' is not supported by {self.name}")
         for key, default in self.attrs.items():
             if key in attrs:
@@ -162,6 +179,32 @@ class OpDef:
     # ops). The planner reuses it only when the output has exactly the input's size, so a
     # broadcast input smaller than the output is never reused.
     inplace_input: int | None = None
+
+    def inplace_input_of(self, op) -> int | None:
+        """inplace_input for this op (an op whose in-place form depends on its attributes
+        overrides it)."""
+        return self.inplace_input
+
+    def overlap_inputs(self, op) -> list[tuple[Any, int]]:
+        """Values the output may partly overwrite, as (value, lag in bytes), best first: the
+        op's inputs, or what it reads through a producer it computes row by row
+        (streamed_inputs). A kernel that writes its output in increasing address order and,
+        once it writes the output byte at p (from the output's start), never again reads a
+        byte of that value below p - lag (from the value's start) can have its output start
+        `lag` bytes below it: the planner does so when the value dies at this op (a
+        row-streaming conv overwriting the input rows it has finished with). Empty: the
+        output needs bytes of its own."""
+        return []
+
+    def streamed(self, op) -> bool:
+        """The op reading this op's output computes it row by row inside its own kernel: the
+        output is never stored and this op emits no code."""
+        return False
+
+    def streamed_inputs(self, op) -> list:
+        """The values this op reads through producers it streams (see streamed); the
+        planner keeps them live until this op."""
+        return []
 
     def scratch_bytes(self, op) -> int:
         """Bytes of working memory the kernel needs while `op` runs (freed after it)."""

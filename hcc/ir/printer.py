@@ -26,6 +26,7 @@ import re
 
 import numpy as np
 
+from hcc.ir.opdef import QUIET_DEFAULTS
 from hcc.ir.graph import Graph, Op, Value
 from hcc.ir.types import DType, QuantParams, TensorType
 
@@ -109,8 +110,10 @@ class _Printer:
         operands = ", ".join("none" if v is None else format_name(v.name) for v in op.inputs)
         text = f"{indent}{results} = {op.kind}({operands})"
         if op.attrs:
-            items = [f"{k} = {_format_attr(op.attrs[k], indent + '  ', self)}" for k in sorted(op.attrs)]
-            text += " {" + ", ".join(items) + "}"
+            items = [f"{k} = {_format_attr(op.attrs[k], indent + '  ', self)}" for k in sorted(op.attrs)
+                     if not (k in QUIET_DEFAULTS and op.attrs[k] == QUIET_DEFAULTS[k])]
+            if items:
+                text += " {" + ", ".join(items) + "}"
         if op.name:
             text += f" loc {json.dumps(op.name)}"
         return text

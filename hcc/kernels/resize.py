@@ -62,6 +62,8 @@ def source_coordinates(mode: str, out_size: int, in_size: int, scale: float, roi
         return np.full(out_size, -0.5) if out_width == 1 else (y + 0.5) / scale - 0.5
     if mode == "half_pixel":
         return (y + 0.5) / scale - 0.5
+    if mode == "tf_half_pixel_for_nn":  # ONNX opset 11-12; TensorFlow's nearest with half_pixel_centers
+        return (y + 0.5) / scale
     if mode == "half_pixel_symmetric":
         offset = in_size / 2 * (1 - out_size / out_width)
         return offset + (y + 0.5) / scale - 0.5

@@ -13,15 +13,19 @@ from hcc.memory.report import percent, verdict
 from hcc.memory.sizes import format_bytes
 from hcc.resources import data_dir
 
-COLOURS = {"activation": "#4e79a7", "inplace": "#76b7b2", "alias": "#f28e2b", "scratch": "#e15759"}
+COLOURS = {"activation": "#4e79a7", "inplace": "#76b7b2", "overlap": "#9c755f", "alias": "#f28e2b", "scratch": "#e15759",
+           "input": "#59a14f",
+           "output": "#b07aa1"}
 
 WIDTH, HEIGHT = 1100, 440  # plot area of the timeline, in px
 LEFT, TOP, BOTTOM = 90, 20, 150  # margins: offset axis, peak label, op names
 
 
-def _timeline(plan) -> dict:
+def _timeline(plan, top_bytes: int | None = None) -> dict:
+    """SVG geometry of `plan`'s arena over its steps (`top_bytes`: the y scale, shared by
+    the timelines drawn to be compared)."""
     steps = max(len(plan.ops), 1)
-    top_bytes = max(plan.peak_bytes, plan.lower_bound_bytes, 1)
+    top_bytes = top_bytes or max(plan.peak_bytes, plan.lower_bound_bytes, 1)
     col = WIDTH / steps
     scale = HEIGHT / top_bytes
 
@@ -67,10 +71,13 @@ def _timeline(plan) -> dict:
 def render_plan_html(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))), autoescape=True, undefined=jinja2.StrictUndefined)
     plan = result.plan
+    top = max([plan.peak_bytes, plan.lower_bound_bytes, 1] + [p.peak_bytes for _, p in result.stages])
+    stages = [{"name": name, "plan": p, "svg": _timeline(p, top)} for name, p in result.stages]
     return env.get_template("plan.html.j2").render(
         result=result,
         plan=plan,
         svg=_timeline(plan),
+        stages=stages,
         colours=COLOURS,
         verdict=verdict(plan, sram_budget, flash_budget),
         fits=plan.peak_bytes <= sram_budget and plan.flash_bytes <= flash_budget,

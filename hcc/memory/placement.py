@@ -5,10 +5,20 @@ blocks live at a common step never share a byte, minimising the arena size (the 
 end). Every size is already a multiple of the alignment and every offset is an end of
 another block (or 0), so offsets stay aligned.
 
+Links: `(a, b, lag)` lets block b (an op's output) overlap block a (that op's input, which
+dies at the step where b is born) provided b starts at least `lag` bytes below a:
+offset[b] <= offset[a] - lag, or else the two are apart as usual (hcc/memory/liveness.py:
+a row-streaming conv overwrites the input rows it is done with). Every pair of blocks live
+together thus forbids a range of offsets to each other: [o_j - a + 1, o_j + b) for block i
+with a = size_i, b = size_j normally, a = lag (b the output) or b = lag (i the output's
+input) for a link. Lowest fit, best fit and the exact search work on these ranges.
+
 Strategies (plan_memory keeps the best):
 - greedy_by_size: TFLite Micro's; largest first, each at the lowest offset that fits.
 - greedy_by_breadth: Pisarchyk & Lee 2020; visit steps by decreasing live bytes, place
   their blocks largest first into the tightest gap that fits (best fit).
+- greedy_by_conflict: largest first like greedy_by_size, but a block that is live with more
+  bytes comes first among equals, and each goes into the tightest gap (best fit).
 - two_sided: when at most two blocks are ever live together (chains), the conflict
   graph is a forest; blocks of one colour go at the bottom, of the other at the top, and
   the arena equals the lower bound.
@@ -16,10 +26,13 @@ Strategies (plan_memory keeps the best):
   pushed down until no block can move lower; placing its blocks by increasing offset at
   the lowest fitting offset rebuilds it, so searching such orders (offsets
   non-decreasing) is exhaustive.
+- improve: local search from the best greedy order (swap two places in the order, keep the
+  swap when the arena shrinks), for problems where the greedy plans miss the bound.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 
@@ -33,74 +46,107 @@ class Block:
         return self.first <= other.last and other.first <= self.last
 
 
+Link = tuple[int, int, int]  # (a, b, delta): offset[b] = offset[a] + delta
+
+
 def align_up(n: int, alignment: int) -> int:
     return -(-n // alignment) * alignment
 
 
-def live_bytes(blocks: list[Block], steps: int) -> list[int]:
-    """Bytes live at each step 0..steps-1."""
+def live_bytes(blocks: list[Block], steps: int, links: list[Link] = ()) -> list[int]:
+    """Bytes live at each step 0..steps-1; at the step of a link, the two blocks need only
+    max(lag + size of the input, size of the output) together."""
     live = [0] * steps
     for b in blocks:
         for s in range(b.first, b.last + 1):
             live[s] += b.size
+    for a, b, lag in links:
+        src, dst = blocks[a], blocks[b]
+        if src.size and dst.size and src.last == dst.first:
+            live[dst.first] -= src.size + dst.size - max(lag + src.size, dst.size)
     return live
 
 
-def lower_bound(blocks: list[Block]) -> int:
+def lower_bound(blocks: list[Block], links: list[Link] = ()) -> int:
     """No placement can use less than the bytes live at the busiest step."""
     steps = max((b.last for b in blocks), default=-1) + 1
-    return max(live_bytes(blocks, steps), default=0)
+    return max(live_bytes(blocks, steps, links), default=0)
 
 
 def arena_size(blocks: list[Block], offsets: list[int]) -> int:
     return max((o + b.size for b, o in zip(blocks, offsets)), default=0)
 
 
-def _conflicts(blocks: list[Block]) -> list[list[int]]:
-    """For each block, the blocks live with it (empty blocks conflict with nothing)."""
-    return [[j for j, other in enumerate(blocks) if j != i and b.size and other.size and b.overlaps(other)] for i, b in enumerate(blocks)]
+def _conflicts(blocks: list[Block], links: list[Link] = ()) -> list[list[tuple[int, int, int]]]:
+    """For each block i, (j, a, b) for every block j live with it: i may not start in
+    [o_j - a + 1, o_j + b) (empty blocks conflict with nothing)."""
+    special = {}
+    for src, dst, lag in links:
+        special[(dst, src)] = (lag, blocks[src].size)  # the output: at most o_src - lag, or above src
+        special[(src, dst)] = (blocks[src].size, lag)  # the input: at least o_dst + lag, or below dst
+    return [[(j, *special.get((i, j), (b.size, other.size))) for j, other in enumerate(blocks)
+             if j != i and b.size and other.size and b.overlaps(other)]
+            for i, b in enumerate(blocks)]
 
 
-def _occupied(i: int, conflicts, offsets, blocks) -> list[tuple[int, int]]:
-    return sorted((offsets[j], offsets[j] + blocks[j].size) for j in conflicts[i] if offsets[j] is not None)
+def _forbidden(i: int, conflicts, offsets) -> list[tuple[int, int]]:
+    """Offsets [lo, hi) at which block i would clash with a placed block, sorted."""
+    return sorted((offsets[j] - a + 1, offsets[j] + b) for j, a, b in conflicts[i] if offsets[j] is not None)
 
 
-def _lowest_fit(size: int, taken: list[tuple[int, int]]) -> int:
-    offset = 0
-    for start, end in taken:
-        if offset + size <= start:
-            break
-        offset = max(offset, end)
-    return offset
+def _free_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """The free offsets >= 0 between forbidden spans, as [lo, hi) (hi None: unbounded)."""
+    free, base = [], 0
+    for lo, hi in spans:
+        if lo > base:
+            free.append((base, lo))
+        base = max(base, hi)
+    free.append((base, None))
+    return free
 
 
-def _best_fit(size: int, taken: list[tuple[int, int]]) -> int:
-    """The start of the smallest gap that holds `size`, or the top when none does."""
-    best, best_gap, offset = None, None, 0
-    for start, end in taken:
-        gap = start - offset
-        if gap >= size and (best_gap is None or gap < best_gap):
-            best, best_gap = offset, gap
-        offset = max(offset, end)
-    return offset if best is None else best
+def _lowest_fit(i: int, conflicts, offsets) -> int:
+    return _free_spans(_forbidden(i, conflicts, offsets))[0][0]
 
 
-def place_in_order(blocks: list[Block], order: list[int], fit=_lowest_fit) -> list[int]:
-    conflicts = _conflicts(blocks)
-    offsets: list[int | None] = [None] * len(blocks)
-    for i in order:
-        offsets[i] = fit(blocks[i].size, _occupied(i, conflicts, offsets, blocks))
-    return offsets
+def _best_fit(i: int, conflicts, offsets) -> int:
+    """The start of the tightest free range of offsets (the smallest gap that holds the
+    block), or the top when no bounded range exists."""
+    free = _free_spans(_forbidden(i, conflicts, offsets))
+    bounded = [(hi - lo, lo) for lo, hi in free if hi is not None]
+    return min(bounded)[1] if bounded else free[-1][0]
 
 
-def greedy_by_size(blocks: list[Block]) -> list[int]:
+class Problem:
+    """Blocks, links and the conflicts every strategy derives from them."""
+
+    def __init__(self, blocks: list[Block], links: list[Link] = ()):
+        self.blocks = blocks
+        self.links = list(links)
+        self.conflicts = _conflicts(blocks, self.links)
+
+    def place(self, order: list[int], fit=_lowest_fit) -> list[int]:
+        offsets: list[int | None] = [None] * len(self.blocks)
+        for i in order:
+            offsets[i] = fit(i, self.conflicts, offsets)
+        return offsets
+
+    def size(self, offsets) -> int:
+        return arena_size(self.blocks, offsets)
+
+
+def place_in_order(blocks: list[Block], order: list[int], links: list[Link] = (), fit=_lowest_fit) -> list[int]:
+    return Problem(blocks, links).place(order, fit)
+
+
+def greedy_by_size(blocks: list[Block], links: list[Link] = ()) -> list[int]:
     order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, -(blocks[i].last - blocks[i].first), blocks[i].first, i))
-    return place_in_order(blocks, order)
+    return place_in_order(blocks, order, links)
 
 
-def greedy_by_breadth(blocks: list[Block]) -> list[int]:
+def greedy_by_breadth(blocks: list[Block], links: list[Link] = ()) -> list[int]:
     steps = max((b.last for b in blocks), default=-1) + 1
-    live = live_bytes(blocks, steps)
+    live = live_bytes(blocks, steps, links)
     order: list[int] = []
     seen: set[int] = set()
     for step in sorted(range(steps), key=lambda s: (-live[s], s)):
@@ -109,11 +155,25 @@ def greedy_by_breadth(blocks: list[Block]) -> list[int]:
             order.append(i)
             seen.add(i)
     order.extend(i for i in range(len(blocks)) if i not in seen)
-    return place_in_order(blocks, order, fit=_best_fit)
+    return place_in_order(blocks, order, links, fit=_best_fit)
 
 
-def two_sided(blocks: list[Block]) -> list[int] | None:
-    """Exact when no three blocks are live together; None otherwise."""
+def greedy_by_conflict(blocks: list[Block], links: list[Link] = ()) -> list[int]:
+    """Largest first; among equals, the block live at the busier steps first; best fit."""
+    steps = max((b.last for b in blocks), default=-1) + 1
+    live = live_bytes(blocks, steps, links)
+
+    def key(i):
+        b = blocks[i]
+        return (-b.size, -max(live[b.first:b.last + 1], default=0), b.first, i)
+
+    return place_in_order(blocks, sorted(range(len(blocks)), key=key), links, fit=_best_fit)
+
+
+def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
+    """Exact when no three blocks are live together and none are linked; None otherwise."""
+    if links:
+        return None
     steps = max((b.last for b in blocks), default=-1) + 1
     count = [0] * steps
     for b in blocks:
@@ -132,11 +192,43 @@ def two_sided(blocks: list[Block]) -> list[int] | None:
         stack = [root]
         while stack:  # triangle-free interval graphs are forests: 2-colourable
             i = stack.pop()
-            for j in conflicts[i]:
+            for j, _, _ in conflicts[i]:
                 if colour[j] is None and blocks[j].size and blocks[i].size:
                     colour[j] = 1 - colour[i]
                     stack.append(j)
     return [0 if colour[i] == 0 or not b.size else top - b.size for i, b in enumerate(blocks)]
+
+
+def improve(blocks: list[Block], links: list[Link], start: list[int], floor: int, tries: int = 400,
+            seed: int = 0) -> list[int]:
+    """Local search from the order that rebuilds `start` (blocks by increasing offset, each at
+    the lowest fit, as in the exact search): move one block to another place in the order,
+    keep the move when the arena does not grow. Deterministic (seeded); stops at `floor`."""
+    p = Problem(blocks, links)
+    n = len(blocks)
+    if n < 2:
+        return start
+    order = sorted(range(n), key=lambda i: (start[i], i))
+    best = p.place(order)
+    best_size = p.size(best)
+    if p.size(start) < best_size:
+        best, best_size = start, p.size(start)
+    rng = random.Random(seed)
+    for _ in range(tries):
+        if best_size <= floor:
+            break
+        i, j = rng.randrange(n), rng.randrange(n)
+        if i == j:
+            continue
+        trial = list(order)
+        trial.insert(j, trial.pop(i))
+        offsets = p.place(trial)
+        size = p.size(offsets)
+        if size <= best_size:
+            order = trial
+            if size < best_size:
+                best, best_size = offsets, size
+    return best
 
 
 @dataclass
@@ -145,11 +237,11 @@ class ExactResult:
     proven: bool  # the search finished: the result (or `upper`) is optimal
 
 
-def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactResult:
+def exact(blocks: list[Block], upper: int, node_limit: int = 200_000, links: list[Link] = ()) -> ExactResult:
     """Branch and bound for an arena smaller than `upper` (see the module docstring)."""
     n = len(blocks)
-    conflicts = _conflicts(blocks)
-    floor = lower_bound(blocks)
+    p = Problem(blocks, links)
+    floor = lower_bound(blocks, links)
     best = {"size": upper, "offsets": None}
     offsets: list[int | None] = [0 if b.size == 0 else None for b in blocks]
     nodes = 0
@@ -166,7 +258,7 @@ def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactRe
             aborted = True
             return
         for i in remaining:
-            offset = _lowest_fit(blocks[i].size, _occupied(i, conflicts, offsets, blocks))
+            offset = _lowest_fit(i, p.conflicts, offsets)
             if offset < last_offset or (offset == last_offset and i < last_index):
                 continue  # not in canonical (offset, index) order
             rest = [j for j in remaining if j != i]
@@ -184,12 +276,12 @@ def exact(blocks: list[Block], upper: int, node_limit: int = 200_000) -> ExactRe
     return ExactResult(best["offsets"], proven=not aborted)
 
 
-def overlapping_pairs(blocks: list[Block], offsets: list[int]) -> list[tuple[int, int]]:
-    """Pairs of blocks live together whose byte ranges intersect (empty for a valid plan)."""
+def overlapping_pairs(blocks: list[Block], offsets: list[int], links: list[Link] = ()) -> list[tuple[int, int]]:
+    """Pairs of blocks live together whose byte ranges clash (empty for a valid plan): a
+    link's output may overlap its input only from at least `lag` bytes below it."""
     bad = []
-    for i, a in enumerate(blocks):
-        for j in range(i + 1, len(blocks)):
-            b = blocks[j]
-            if a.size and b.size and a.overlaps(b) and offsets[i] < offsets[j] + b.size and offsets[j] < offsets[i] + a.size:
+    for i, row in enumerate(_conflicts(blocks, links)):
+        for j, a, b in row:
+            if j > i and offsets[j] - a < offsets[i] < offsets[j] + b:
                 bad.append((i, j))
     return bad

@@ -25,7 +25,7 @@ class PlannedTensor:
     first: int  # step (index in `ops`) that produces it
     last: int  # last step that reads it
     offset: int  # byte offset of its buffer in the arena
-    kind: str  # "activation", "scratch", "alias" (a view) or "inplace" (overwrites its input)
+    kind: str  # "activation", "scratch", "alias" (a view), "inplace" (overwrites its input), "input", "output"
     buffer: str  # the buffer it lives in (its own name unless it shares one)
     op: str  # the op that produces it (for scratch: the op that uses it)
 
@@ -39,38 +39,70 @@ class MemoryPlan:
     peak_op_kind: str
     peak_step: int
     flash_bytes: int  # constants (weights), which stay in flash
-    io_bytes: int  # graph inputs and outputs: caller-owned, not in the arena
+    io_bytes: int  # graph inputs and outputs (caller-owned buffers unless io_in_arena)
     naive_bytes: int  # every buffer in its own place (no reuse)
     alignment: int
     algorithm: str  # the strategy that gave this plan
     candidates: dict[str, int]  # arena size each strategy reached
     exact_proven: bool | None  # exact search finished (None: not tried, too many buffers)
     ops: list[dict] = field(default_factory=list)  # {index, name, kind, live_bytes}
+    io_in_arena: bool = False  # the input and output live inside the arena
+    input_offset: int | None = None  # where, when io_in_arena
+    output_offset: int | None = None
+
+    @property
+    def ram_bytes(self) -> int:
+        """The model's RAM: the arena, plus the caller's input and output buffers unless they
+        are inside it. This is the figure to compare with TFLM's arena head."""
+        return self.peak_bytes + (0 if self.io_in_arena else self.io_bytes)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "ram_bytes": self.ram_bytes}
 
 
-def plan_memory(graph: Graph, alignment: int = 16, exact_max_buffers: int = EXACT_MAX_BUFFERS) -> MemoryPlan:
-    """Plan the activation arena of `graph`'s top-level schedule."""
+IO_IN_ARENA_KEY = "hcc.io_in_arena"  # graph metadata: "1" when the build keeps input and output in the arena
+
+
+def io_in_arena_of(graph: Graph) -> bool:
+    return graph.metadata.get(IO_IN_ARENA_KEY) == "1"
+
+
+def set_io_in_arena(graph: Graph, inside: bool) -> None:
+    """Record the choice in the graph (so the .hir of a build plans as it was built)."""
+    if inside:
+        graph.metadata[IO_IN_ARENA_KEY] = "1"
+    else:
+        graph.metadata.pop(IO_IN_ARENA_KEY, None)
+
+
+def plan_memory(graph: Graph, alignment: int = 16, exact_max_buffers: int = EXACT_MAX_BUFFERS,
+                io_in_arena: bool | None = None) -> MemoryPlan:
+    """Plan the activation arena of `graph`'s top-level schedule. io_in_arena: the graph's
+    input and output get arena buffers too (None: as the graph's metadata says)."""
     if alignment < 1:
         raise HccError(f"alignment must be a positive number of bytes, got {alignment}")
-    life = analyze_liveness(graph)
+    if io_in_arena is None:
+        io_in_arena = io_in_arena_of(graph)
+    life = analyze_liveness(graph, io_in_arena=io_in_arena)
     blocks = [Block(align_up(b.bytes, alignment), b.first, b.last) for b in life.buffers]
-    offsets, algorithm, candidates, proven = choose_placement(blocks, exact_max_buffers)
-    bad = placement.overlapping_pairs(blocks, offsets)
+    links = life.links(alignment)
+    offsets, algorithm, candidates, proven = choose_placement(blocks, exact_max_buffers, links)
+    bad = placement.overlapping_pairs(blocks, offsets, links)
     if bad:  # a planner bug must not become memory corruption on the device
         i, j = bad[0]
         raise AssertionError(f"memory plan overlaps {life.buffers[i].name} and {life.buffers[j].name}")
 
     peak = placement.arena_size(blocks, offsets)
-    live = placement.live_bytes(blocks, life.steps)
+    live = placement.live_bytes(blocks, life.steps, links)
     peak_step = _peak_step(blocks, offsets, live, peak)
     tensors = [
         PlannedTensor(t.name, t.bytes, t.first, t.last, offsets[t.buffer], t.kind, life.buffers[t.buffer].name, t.op)
         for t in life.tensors
     ]
     peak_label = op_label(life.ops[peak_step], peak_step) if life.ops else ""
+    offset_of = {t.name: t.offset for t in tensors}
+    input_offset = offset_of.get(graph.inputs[0].name) if io_in_arena and graph.inputs else None
+    output_offset = offset_of.get(graph.outputs[0].name) if io_in_arena and graph.outputs else None
     return MemoryPlan(
         tensors=tensors,
         peak_bytes=peak,
@@ -86,25 +118,39 @@ def plan_memory(graph: Graph, alignment: int = 16, exact_max_buffers: int = EXAC
         candidates=candidates,
         exact_proven=proven,
         ops=[{"index": i, "name": op_label(op, i), "kind": op.kind, "live_bytes": live[i]} for i, op in enumerate(life.ops)],
+        io_in_arena=io_in_arena,
+        input_offset=input_offset,
+        output_offset=output_offset,
     )
 
 
-def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUFFERS):
+def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUFFERS, links=()):
     """(offsets, strategy name, {strategy: arena size}, exact search proven or None)."""
-    results = {"greedy-by-size": placement.greedy_by_size(blocks), "greedy-by-breadth": placement.greedy_by_breadth(blocks)}
-    sided = placement.two_sided(blocks)
+    links = list(links)
+    results = {"greedy-by-size": placement.greedy_by_size(blocks, links),
+               "greedy-by-breadth": placement.greedy_by_breadth(blocks, links),
+               "greedy-by-conflict": placement.greedy_by_conflict(blocks, links)}
+    sided = placement.two_sided(blocks, links)
     if sided is not None:
         results["two-sided"] = sided
     sizes = {name: placement.arena_size(blocks, offs) for name, offs in results.items()}
     best = min(sizes, key=lambda name: sizes[name])
+    floor = placement.lower_bound(blocks, links)
     proven = None
-    if sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > placement.lower_bound(blocks):
-        found = placement.exact(blocks, upper=sizes[best])
+    if sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > floor:
+        found = placement.exact(blocks, upper=sizes[best], links=links)
         proven = found.proven
         if found.offsets is not None:
             results["exact"] = found.offsets
             sizes["exact"] = placement.arena_size(blocks, found.offsets)
             best = "exact"
+    if sizes[best] > floor and not proven:
+        improved = placement.improve(blocks, links, results[best], floor)
+        size = placement.arena_size(blocks, improved)
+        sizes["improve"] = size
+        if size < sizes[best]:
+            results["improve"] = improved
+            best = "improve"
     return results[best], best, sizes, proven
 
 

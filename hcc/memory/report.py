@@ -21,9 +21,12 @@ def plan_json(result: ModelPlans, sram_budget: int, flash_budget: int) -> dict:
         "streaming": result.streaming,
         "streaming_peak_bytes": result.streaming_peak,
         "unfused_peak_bytes": result.unfused_peak,
+        "ram_bytes": plan.ram_bytes,
     }
     if result.tflm is not None:
         out["tflm_arena"] = {f"{k}_bytes": v for k, v in result.tflm.items()}
+    out["memory_passes"] = [{"pass": name, "peak_bytes": p.peak_bytes, "lower_bound_bytes": p.lower_bound_bytes,
+                             "peak_op": p.peak_op} for name, p in result.stages]
     out.update({k: v for k, v in plan.to_json().items() if k not in out})
     return out
 
@@ -79,15 +82,21 @@ def plan_text(result: ModelPlans, sram_budget: int, flash_budget: int) -> str:
             f"streaming:    with fusion {result.streaming_peak:,} B, without {result.unfused_peak:,} B "
             f"(saves {saved:,} B, {percent(saved, result.unfused_peak)}); this plan: {'with' if result.streaming else 'without'}"
         )
+    if result.stages:
+        steps = " -> ".join(f"{name} {p.peak_bytes:,}" for name, p in result.stages)
+        lines.append(f"memory passes: {steps} B (arena after each)")
     if result.tflm is not None:
         t = result.tflm
         lines.append(f"TFLM arena:   head {t['head']:,} B (activations with inputs and outputs), tail {t['tail']:,} B "
-                     f"(persistent), total {t['total']:,} B; hcc: arena + io = {plan.peak_bytes + plan.io_bytes:,} B "
-                     f"vs TFLM head, weights and multipliers in flash")
+                     f"(persistent), total {t['total']:,} B; hcc RAM {plan.ram_bytes:,} B = {plan.ram_bytes / t['head']:.2f}x "
+                     f"the head (weights and multipliers in flash)")
     elif result.tflm_note:
         lines.append(result.tflm_note)
     lines += [
-        f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena",
+        (f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, inside the arena (--io-in-arena)" if plan.io_in_arena
+         else f"io buffers:   {format_bytes(plan.io_bytes)}: inputs/outputs, owned by the caller of _run, not in the arena"),
+        f"RAM:          {format_bytes(plan.ram_bytes)} = "
+        + ("the arena (input and output inside it)" if plan.io_in_arena else f"arena {plan.peak_bytes:,} + input and output {plan.io_bytes:,}"),
         f"SRAM arena:   {plan.peak_bytes:,} of {sram_budget:,} B ({percent(plan.peak_bytes, sram_budget)})",
         f"flash:        {plan.flash_bytes:,} of {flash_budget:,} B of weights and tables ({percent(plan.flash_bytes, flash_budget)})",
         firmware_note(),

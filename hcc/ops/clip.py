@@ -11,7 +11,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import DType
-from hcc.ops.base import register
+from hcc.ops.base import NUMERICS, register
 from hcc.ops.c_call import c_float
 from hcc.ops.elementwise import UnaryOp
 
@@ -28,6 +28,18 @@ class Clip(UnaryOp):
     float_inputs = (1, 2)  # the bounds stay float: they only shape the table
     float_unary = "HCC_UNARY_CLIP"
     c_kernels_float = ("hcc_unary_param_f32",)
+    attrs = {**NUMERICS}  # "tflite": int8 bounds are TFLM's clamp codes, applied to the input codes as they are
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        """TFLM's Relu6 / RELU_N1_TO_1 and fused clamps: the input codes clamped to the bounds'
+        codes, no requantization (TFLM reads only the input's parameters)."""
+        codes = []
+        for index, absent in ((1, -128), (2, 127)):
+            v = op.inputs[index] if index < len(op.inputs) else None
+            if v is not None and (not v.is_const or v.type.dtype != DType.int8):
+                raise UnsupportedOpError(f"{op.where()}: a Clip with TFLite numerics needs constant int8 bounds")
+            codes.append(absent if v is None else int(np.asarray(v.const).reshape(())))
+        return np.clip(np.arange(-128, 128), *codes).astype(np.int8)
 
     def infer(self, op):
         x = op.inputs[0].type

@@ -6,7 +6,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.ops.layout import channels_last
-from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, register
 from hcc.ops.window import WINDOW_ATTR_KINDS, fill_spatial, output_spatial, pad_spatial, resolve_auto_pad, windows
 
 
@@ -18,7 +18,7 @@ class Conv(OpDef):
                    "through FusedConv2d (lower-conv2d), Mamba's causal depthwise 1-D through CausalConv1d")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
-    attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED}
+    attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, **NUMERICS}
     onnx_optional = {**WINDOW_ATTR_KINDS, "group": "int"}
     num_inputs = (2, 3)
 

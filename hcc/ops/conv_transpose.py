@@ -24,7 +24,7 @@ import numpy as np
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import DType, TensorType
 from hcc.kernels.conv_transpose import conv_transpose2d
-from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc
@@ -174,9 +174,9 @@ class TransposedConv(OpDef):
     name = "TransposedConv"
     onnx_names = ("hcc.TransposedConv",)  # made by lower-conv-transpose, never imported
     constraints = ("1-D and 2-D; NHWC, batch 1 (made by lower-conv-transpose from ConvTranspose with constant "
-                   "weights); clamp: the fused Relu / Clip")
+                   "weights); clamp: the fused Relu / Clip; numerics \"tflite\": 2-D (hcc_tflm_conv_transpose2d_s8)")
     attrs = {"group": 1, "pads": REQUIRED, "strides": REQUIRED, "dilations": REQUIRED, "output_padding": REQUIRED,
-             "clamp": NO_CLAMP}
+             "clamp": NO_CLAMP, **NUMERICS}
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     num_inputs = (2, 3)
@@ -213,8 +213,13 @@ class TransposedConv(OpDef):
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             raise UnsupportedOpError(f"{op.where()}: the int8 kernel needs a channels-last input of batch 1")
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        (_, z_in), (s_out, z_out) = scale_zp(x), scale_zp(y)
-        mult, shift = channel_multipliers(op, x, w, y)
+        (s_in, z_in), (s_out, z_out) = scale_zp(x), scale_zp(y)
+        if tflite_numerics(op):  # TFLM's TransposeConv: per-channel QuantizeMultiplier, double rounding
+            from hcc.quant.tflite_numerics import conv_multipliers
+
+            mult, shift = conv_multipliers(s_in, np.broadcast_to(w.type.quant.scale, (w.type.shape[0],)), s_out)
+        else:
+            mult, shift = channel_multipliers(op, x, w, y)
         return {"conv": _geometry(op), "z_in": z_in, "z_out": z_out, "act": clamp_codes(op.attrs["clamp"], s_out, z_out),
                 "weights": _ohwi(w.const), "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift}
 
@@ -222,6 +227,13 @@ class TransposedConv(OpDef):
         p = self.int8_params(op)
         c = p["conv"]
         x = inputs[0][0].reshape(c["in"])
+        if tflite_numerics(op):
+            from hcc.kernels.conv_transpose import conv_transpose2d_acc
+            from hcc.quant.tflite_numerics import requantize_output
+
+            acc = conv_transpose2d_acc(x, p["z_in"], p["weights"], p["bias"], c["out"][:2], c["strides"], c["pads"],
+                                       c["dilations"], c["groups"])
+            return [requantize_output(acc, p["mult"], p["shift"], p["z_out"], *p["act"]).reshape(op.outputs[0].type.shape)]
         y = conv_transpose2d(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"], c["out"][:2],
                              *p["act"], strides=c["strides"], pads=c["pads"], dilations=c["dilations"],
                              groups=c["groups"])
@@ -232,13 +244,16 @@ class TransposedConv(OpDef):
         (the float kernel accumulates in its output and needs none)."""
         return 0 if op.outputs[0].type.dtype == DType.float32 else 4 * op.outputs[0].type.shape[-1]
 
-    c_kernels = ("hcc_conv_transpose2d_s8",)
+    c_kernels = ("hcc_conv_transpose2d_s8", "hcc_tflm_conv_transpose2d_s8")
     c_kernels_float = ("hcc_conv_transpose2d_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
         params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
         planned = self.scratch_bytes(op)
+        if tflite_numerics(op):  # out_c int32 accumulators, as hcc_conv_transpose2d_s8's
+            return [f"hcc_tflm_conv_transpose2d_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
+                    f"(int32_t *){e.scratch(index)}, {e.ptr(op.outputs[0])});"]
         return [f"HCC_CHECK_SCRATCH(hcc_conv_transpose2d_s8_scratch_size({params}), {planned});",
                 f"hcc_conv_transpose2d_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.scratch(index)}, "
                 f"{e.ptr(op.outputs[0])});"]

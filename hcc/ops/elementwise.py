@@ -6,7 +6,7 @@ import numpy as np
 
 from hcc.errors import IRVerifyError, UnsupportedOpError
 from hcc.ir.types import DType, TensorType
-from hcc.ops.base import OpDef, register
+from hcc.ops.base import NUMERICS, OpDef, register, tflite_numerics
 from hcc.ops.c_call import BROADCAST, ViewEmission, broadcast_shape_struct, c_float, float_operand, operand
 from hcc.quant.activations import softplus
 from hcc.quant.fixed_point import quantize_multiplier, quantize_multiplier_q15_pair
@@ -121,7 +121,7 @@ MUL_FIELDS = ("z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max")
 
 def _swapped(p: dict) -> dict:
     """The parameters with the operands' roles exchanged (a commuting op called as f(b, a))."""
-    names = {"z_a": "z_b", "z_b": "z_a", "m_a": "m_b", "m_b": "m_a"}
+    names = {"z_a": "z_b", "z_b": "z_a", "m_a": "m_b", "m_b": "m_a", "shift_a": "shift_b", "shift_b": "shift_a"}
     return {names.get(k, k): v for k, v in p.items()}
 
 
@@ -150,28 +150,87 @@ def emit_binary_f32(e, op, fast_fn: str | None, binary_kind: str) -> list[str]:
 
 
 _BROADCAST_RULE = "numpy broadcasting of both operands, activations or constants, up to 5 merged axes"
+_TFLITE_RULE = ("; numerics \"tflite\" (TFLM's arithmetic): C for equal shapes, a per-channel or scalar second "
+                "operand, or a constant operand of any broadcast (stored expanded)")
+TFLM_ADD_FIELDS = ("z_a", "z_b", "z_out", "left_shift", "m_a", "shift_a", "m_b", "shift_b", "m_out", "shift_out",
+                   "act_min", "act_max", "subtract")
+
+
+def tflite_layout(op, commutes: bool) -> dict:
+    """binary_layout for the TFLM kernels, which have only the fast broadcasts: otherwise a
+    constant operand is stored expanded to the result's shape ("expand": its index)."""
+    p = binary_layout(op, commutes)
+    if p["kernel"] == "fast":
+        return p
+    y = op.outputs[0].type.shape
+    for i, v in enumerate(op.inputs):
+        other = op.inputs[1 - i]
+        if v.is_const and other.type.shape == y:
+            return {"kernel": "fast", "swap": False, "rows": 1, "channels": int(np.prod(y)), "broadcast": 0, "expand": i}
+    raise UnsupportedOpError(f"{op.where()}: TFLite numerics in C need equal shapes, a per-channel or scalar second "
+                             "operand, or a constant to expand")
+
+
+def tflite_add_params(op, subtract: bool) -> dict:
+    """hcc_tflm_add_params_t (Add and Sub: add_params / sub_params of tflite_numerics)."""
+    from hcc.quant import tflite_numerics as tfl
+
+    (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+    p = (tfl.sub_params if subtract else tfl.add_params)(s_a, s_b, s_y)
+    return {**tflite_layout(op, commutes=not subtract), **p, "z_a": z_a, "z_b": z_b, "z_out": z_y,
+            "act_min": -128, "act_max": 127, "subtract": int(subtract)}
+
+
+def emit_tflite_binary(e, op, p: dict, ctype: str, fn: str, fields: tuple[str, ...]) -> list[str]:
+    """`fn` (hcc_tflm_add_s8 / hcc_tflm_mul_s8) on the layout of tflite_layout."""
+    a, b = op.inputs
+    ops = [operand(e, a), operand(e, b)]
+    if "expand" in p:
+        i = p["expand"]
+        v = op.inputs[i]
+        ops[i] = e.array(v.name + "_expanded", np.broadcast_to(v.const, op.outputs[0].type.shape), np.int8)
+    if p["swap"]:
+        ops, p = ops[::-1], _swapped(p)
+    params = e.struct(ctype, op.name, {k: p[k] for k in fields})
+    return [f"{fn}({params}, {ops[0]}, {ops[1]}, {p['rows']}, {p['channels']}, {BROADCAST[p['broadcast']]}, "
+            f"{e.ptr(op.outputs[0])});"]
+
+
+def eval_tflite_add(op, inputs, p: dict) -> list[np.ndarray]:
+    from hcc.quant.tflite_numerics import add_int8
+
+    y = add_int8(inputs[0], p["z_a"], inputs[1], p["z_b"], p, p["z_out"], subtract=bool(p["subtract"]))
+    return [y.reshape(op.outputs[0].type.shape)]
 
 
 @register
 class Add(BinaryOp):
     name = "Add"
     fn = staticmethod(np.add)
+    attrs = {**NUMERICS}
 
     def int8_params(self, op) -> dict:
+        if tflite_numerics(op):
+            return tflite_add_params(op, subtract=False)
         return {**binary_layout(op, commutes=True), **pair_params(op)}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.add import add
 
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            return eval_tflite_add(op, inputs, p)
         y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
         return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_add_s8", "hcc_add_broadcast_s8")
+    c_kernels = ("hcc_add_s8", "hcc_add_broadcast_s8", "hcc_tflm_add_s8")
     c_kernels_float = ("hcc_add_f32", "hcc_binary_f32")
-    constraints = _BROADCAST_RULE
+    constraints = _BROADCAST_RULE + _TFLITE_RULE
 
     def emit_c(self, e, index, op):
+        if tflite_numerics(op):
+            return emit_tflite_binary(e, op, self.int8_params(op), "hcc_tflm_add_params_t", "hcc_tflm_add_s8",
+                                      TFLM_ADD_FIELDS)
         return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", "hcc_add_s8", "hcc_add_broadcast_s8",
                                PAIR_FIELDS)
 
@@ -184,23 +243,31 @@ class Sub(BinaryOp):
     """int8: Add's kernel with b's multiplier negated."""
 
     name = "Sub"
-    constraints = _BROADCAST_RULE
+    constraints = _BROADCAST_RULE + _TFLITE_RULE
     fn = staticmethod(np.subtract)
+    attrs = {**NUMERICS}
 
     def int8_params(self, op) -> dict:
+        if tflite_numerics(op):
+            return tflite_add_params(op, subtract=True)
         return {**binary_layout(op, commutes=False, fast=False), **pair_params(op, negate_b=True)}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.add import add
 
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            return eval_tflite_add(op, inputs, p)
         y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
         return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_add_broadcast_s8",)
+    c_kernels = ("hcc_add_broadcast_s8", "hcc_tflm_add_s8")
     c_kernels_float = ("hcc_binary_f32",)
 
     def emit_c(self, e, index, op):
+        if tflite_numerics(op):
+            return emit_tflite_binary(e, op, self.int8_params(op), "hcc_tflm_add_params_t", "hcc_tflm_add_s8",
+                                      TFLM_ADD_FIELDS)
         return emit_binary_s8(e, op, self.int8_params(op), "hcc_add_params_t", None, "hcc_add_broadcast_s8",
                                PAIR_FIELDS)
 
@@ -212,9 +279,16 @@ class Sub(BinaryOp):
 class Mul(BinaryOp):
     name = "Mul"
     fn = staticmethod(np.multiply)
+    attrs = {**NUMERICS}
 
     def int8_params(self, op) -> dict:
         (s_a, z_a), (s_b, z_b), (s_y, z_y) = (scale_zp(v) for v in (*op.inputs, op.outputs[0]))
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import mul_multiplier
+
+            mult, shift = mul_multiplier(s_a, s_b, s_y)
+            return {**tflite_layout(op, commutes=True), "z_a": z_a, "z_b": z_b, "z_out": z_y, "mult": mult,
+                    "shift": shift, "act_min": -128, "act_max": 127}
         mult, shift = quantize_multiplier(s_a * s_b / s_y)
         return {**binary_layout(op, commutes=True), "z_a": z_a, "z_b": z_b, "z_out": z_y, "mult": mult,
                 "shift": shift, "act_min": -128, "act_max": 127}
@@ -223,14 +297,21 @@ class Mul(BinaryOp):
         from hcc.kernels.mul import mul
 
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import mul_int8
+
+            y = mul_int8(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])
+            return [y.reshape(op.outputs[0].type.shape)]
         y = mul(inputs[0], p["z_a"], inputs[1], p["z_b"], p["mult"], p["shift"], p["z_out"])
         return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_mul_s8", "hcc_mul_broadcast_s8")
+    c_kernels = ("hcc_mul_s8", "hcc_mul_broadcast_s8", "hcc_tflm_mul_s8")
     c_kernels_float = ("hcc_mul_f32", "hcc_binary_f32")
-    constraints = _BROADCAST_RULE
+    constraints = _BROADCAST_RULE + _TFLITE_RULE
 
     def emit_c(self, e, index, op):
+        if tflite_numerics(op):
+            return emit_tflite_binary(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_tflm_mul_s8", MUL_FIELDS)
         return emit_binary_s8(e, op, self.int8_params(op), "hcc_mul_params_t", "hcc_mul_s8", "hcc_mul_broadcast_s8",
                                MUL_FIELDS)
 
@@ -324,12 +405,19 @@ class UnaryOp(OpDef):
         params = ", ".join(c_float(op.attrs[k] if k else 0.0) for k in (a, b))
         return [f"hcc_unary_param_f32({self.float_unary}, {params}, {x}, {n}, {y});"]
 
+    def tflite_table(self, op, s_x: float, z_x: int, s_y: float, z_y: int) -> np.ndarray:
+        """The table of TFLM's int8 kernel for the 256 input codes (numerics "tflite";
+        hcc/quant/tflite_numerics.py), for the ops that declare NUMERICS."""
+        raise UnsupportedOpError(f"{op.where()}: {self.name} has no TFLite numerics")
+
     def int8_params(self, op) -> dict:
         if not self.lookup_table:
             raise UnsupportedOpError(f"{op.where()}: no int8 implementation for {self.name}")
         from hcc.quant.lut import build_lut
 
         (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        if tflite_numerics(op):
+            return {"n": op.outputs[0].type.numel, "table": self.tflite_table(op, s_x, z_x, s_y, z_y)}
         try:
             table = build_lut(self.function(op), s_x, z_x, s_y, z_y)
         except ValueError as err:
@@ -362,8 +450,16 @@ class Relu(UnaryOp):
     lookup_table = True  # its own table (int8_params below), not build_lut's
     float_unary = "HCC_UNARY_RELU"
     fn = staticmethod(lambda x: np.maximum(x, 0))
+    attrs = {**NUMERICS}
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        from hcc.quant.tflite_numerics import relu_table
+
+        return relu_table(s_x, z_x, s_y, z_y)
 
     def int8_params(self, op) -> dict:
+        if tflite_numerics(op):  # TFLM requantizes to the output's parameters, which may differ
+            return super().int8_params(op)
         # Same parameters in and out, so ReLU clamps at the zero point: a table of max(q, z).
         _, z = scale_zp(op.inputs[0])
         return {"n": op.outputs[0].type.numel, "table": np.maximum(np.arange(-128, 128), z).astype(np.int8)}
@@ -375,6 +471,12 @@ class Sigmoid(UnaryOp):
     lookup_table = True
     float_unary = "HCC_UNARY_SIGMOID"
     fn = staticmethod(_sigmoid)
+    attrs = {**NUMERICS}
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        from hcc.quant.tflite_numerics import logistic_table
+
+        return logistic_table(s_x, z_x)  # TFLM requires the output at 1/256, -128
 
 
 @register
@@ -399,6 +501,12 @@ class Tanh(UnaryOp):
     lookup_table = True
     float_unary = "HCC_UNARY_TANH"
     fn = staticmethod(np.tanh)
+    attrs = {**NUMERICS}
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        from hcc.quant.tflite_numerics import tanh_table
+
+        return tanh_table(s_x, z_x)  # TFLM requires the output at 1/128, 0
 
 
 @register

@@ -3,6 +3,7 @@
     x [..., K], W [N, K] (constant), b [N] (constant or absent)   -> y [..., N]
     clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py; ReLU [0, inf], none [-inf, inf])
     splits [N_0, N_1, ..] (optional): the result split along its last axis, outputs [..., N_i]
+    numerics = "hcc" | "tflite": whose requantization (hcc/ops/base.py NUMERICS)
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
 A split FullyConnected (fuse-linear's FC + Split) is one op with one output per part, each
@@ -16,7 +17,7 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
-from hcc.ops.base import channel_records_bytes, OpDef, register
+from hcc.ops.base import channel_records_bytes, NUMERICS, OpDef, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, optional_float, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp, has_clamp
 from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
@@ -36,15 +37,28 @@ def fc_row_layout(weights, bias, z_in: int):
     return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
+def _tflite_multipliers(x, w, y) -> tuple[np.ndarray, np.ndarray]:
+    """TFLM's (m, s) per output channel: per-channel weights as Conv's, per-tensor ones
+    through GetQuantizedConvolutionMultipler (the input-weight product in float32)."""
+    from hcc.quant import tflite_numerics as tfl
+
+    (s_x, _), (s_y, _) = scale_zp(x), scale_zp(y)
+    n = w.type.shape[0]
+    if len(w.type.quant.scale) > 1:
+        return tfl.conv_multipliers(s_x, w.type.quant.scale, s_y)
+    m, s = tfl.fully_connected_multiplier(s_x, w.type.quant.scale[0], s_y)
+    return np.full(n, m, np.int64), np.full(n, s, np.int64)
+
+
 @register
 class FullyConnected(OpDef):
     name = "FullyConnected"
     constraints = ("made by fuse-linear from Gemm and from MatMul with a constant right operand; "
-                   "clamp: the fused Relu / Clip")
+                   "clamp: the fused Relu / Clip; numerics \"tflite\": hcc_tflm_fully_connected_s8")
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"clamp": NO_CLAMP, "splits": []}
+    attrs = {"clamp": NO_CLAMP, "splits": [], **NUMERICS}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
@@ -80,7 +94,10 @@ class FullyConnected(OpDef):
         parts, start = [], 0
         for y, n in zip(op.outputs, self.splits(op)):
             s_out, z_out = scale_zp(y)
-            mult, shift = channel_multipliers(op, x, w, y)
+            if tflite_numerics(op):
+                mult, shift = _tflite_multipliers(x, w, y)
+            else:
+                mult, shift = channel_multipliers(op, x, w, y)
             act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
             parts.append({"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": n, "z_in": z_in,
                           "z_out": z_out, "act_min": act_min, "act_max": act_max,
@@ -92,7 +109,10 @@ class FullyConnected(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c) for the
         whole op (rows_scratch). A split op whose int16 weights fit one chunk is one call over all
-        of its channels; otherwise it runs one call a part, each needing no more than this."""
+        of its channels; otherwise it runs one call a part, each needing no more than this. TFLite
+        numerics (hcc_tflm_fully_connected_s8): nothing."""
+        if tflite_numerics(op):
+            return 0
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
         return self.rows_scratch(op.inputs[0].type.numel // k, k, n)
 
@@ -112,12 +132,21 @@ class FullyConnected(OpDef):
         outs = []
         for part, y in zip(p.get("parts", [p]), op.outputs):
             x = inputs[0].reshape(part["rows"], part["k"])
+            if tflite_numerics(op):
+                from hcc.quant.tflite_numerics import requantize_output
+
+                acc = (x.astype(np.int64) - part["z_in"]) @ part["weights"].astype(np.int64).T \
+                    + part["bias"].astype(np.int64)
+                q = requantize_output(acc, part["mult"], part["shift"], part["z_out"], part["act_min"], part["act_max"])
+                outs.append(q.reshape(y.type.shape))
+                continue
             q = fully_connected(x, part["z_in"], part["weights"], part["bias"], part["mult"], part["shift"],
                                 part["z_out"], part["act_min"], part["act_max"])
             outs.append(q.reshape(y.type.shape))
         return outs
 
-    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_fully_connected_parts_s8")
+    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_fully_connected_parts_s8",
+                 "hcc_tflm_fully_connected_s8")
     c_kernels_float = ("hcc_fully_connected_f32",)
 
     def emit_c(self, e, index, op):
@@ -135,6 +164,9 @@ class FullyConnected(OpDef):
         op's input to y: hcc_fully_connected_row_s8 for one row, else hcc_fully_connected_s8 with
         rows_scratch() bytes of op's scratch. FusedConv2d's pointwise convs use it too."""
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+        if tflite_numerics(op):
+            return [f"hcc_tflm_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
+                    f"{e.ptr(y)});"]
         if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),

@@ -16,13 +16,15 @@ followed by a 2x2 pool holds 2 int8 rows (3 KiB) instead of the whole map.
 
 from __future__ import annotations
 
+from math import inf
+
 import numpy as np
 
 from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
-from hcc.ops.base import channel_records_bytes, REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, channel_records_bytes, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
@@ -58,6 +60,107 @@ def _pool_op(op, x) -> Op:
     return Op("MaxPool", [x], [], attrs, op.name)
 
 
+def _rows_read(path: str, in_h: int, k_h: int, stride: int, pad: int, dilation: int):
+    """rows(c): the input rows conv row c reads (the window path copies the whole span)."""
+
+    def rows(c):
+        top = c * stride - pad
+        if path in ("mono", "dense"):
+            return {top + k * dilation for k in range(k_h)} & set(range(in_h))
+        return set(range(max(top, 0), min(top + (k_h - 1) * dilation + 1, in_h)))
+
+    return rows
+
+
+def _conv_rows_per_output(conv_h: int, out_h: int, pool) -> list[list[int]]:
+    """The conv rows computed before each output row is written (with pooling, the ring keeps
+    the rows the next window shares)."""
+    if pool is None:
+        return [[r] for r in range(conv_h)]
+    pk, ps, pp = pool
+    computed, end = [], 0
+    for r in range(out_h):
+        begin, stop = max(r * ps - pp, 0), min(r * ps - pp + pk, conv_h)
+        computed.append(list(range(max(end, begin), stop)) if stop > begin else [])
+        end = stop if stop > begin else end
+    return computed
+
+
+def _with_residual(lows: list[float], computed: list[list[int]], pool, conv_h: int) -> list[tuple[float, float]]:
+    """Add the residual column: with pooling its rows are read as their conv rows are
+    computed; without, each row is read right after its conv row is written to the output,
+    so it counts with the next row (an extra last entry holds the last row's)."""
+    schedule = [(low, min(convs, default=inf) if pool is not None else (r - 1 if r else inf))
+                for r, (low, convs) in enumerate(zip(lows, computed))]
+    if pool is None:
+        schedule.append((inf, conv_h - 1))
+    return schedule
+
+
+def read_schedule(path: str, in_h: int, conv_h: int, out_h: int, k_h: int, stride: int, pad: int, dilation: int,
+                  pool: tuple[int, int, int] | None) -> list[tuple[float, float]]:
+    """What hcc_conv2d_pool_s8 reads from the arena, in its row order (in-place streaming):
+    per output row r, the lowest input row and the lowest residual row read between
+    writing row r - 1 and writing row r. Every read of that stretch comes before row r's
+    writes, except the residual without pooling (see _with_residual). inf: none. path:
+    FusedConv2d.kernel_path; pool: (k_h, stride_h, pad_top) of the max pooling, or None. The
+    mono path reads its six rows per pooled row anew; the dense path keeps the rows of the
+    previous conv row in its slots; the window path copies the whole span of rows a conv row
+    reads and keeps what the next one shares."""
+    rows = _rows_read(path, in_h, k_h, stride, pad, dilation)
+    if path == "mono":
+        return [(min(rows(2 * r) | rows(2 * r + 1), default=inf), inf) for r in range(out_h)]
+    computed = _conv_rows_per_output(conv_h, out_h, pool)
+    lows, held = [], set()
+    for convs in computed:
+        low = inf
+        for c in convs:
+            need = rows(c)
+            low = min(low, min(need - held, default=inf))
+            held = need
+        lows.append(low)
+    return _with_residual(lows, computed, pool, conv_h)
+
+
+def chain_schedule(first: tuple, second: tuple) -> list[tuple[float, float]]:
+    """read_schedule of hcc_conv_chain_s8, in rows of the first conv's input: `second` (the
+    FusedConv2d._geometry tuples) takes its input rows through its window, each new one
+    computed by `first` from the input, which the dense path reads through its slots and the
+    other paths read anew (into the window, not the output: before the output row that
+    needs it)."""
+    f_path, f_in_h, _, _, f_k, f_stride, f_pad, f_dil, _ = first
+    s_path, s_in_h, s_conv_h, s_out_h, s_k, s_stride, s_pad, s_dil, s_pool = second
+    x_rows = _rows_read(f_path, f_in_h, f_k, f_stride, f_pad, f_dil)
+    y_rows = _rows_read("window", s_in_h, s_k, s_stride, s_pad, s_dil)
+    computed = _conv_rows_per_output(s_conv_h, s_out_h, s_pool)
+    lows, held_y, held_x = [], set(), set()
+    for convs in computed:
+        low = inf
+        for c in convs:
+            need_y = y_rows(c)
+            for k in sorted(need_y - held_y):
+                need_x = x_rows(k)
+                low = min(low, min(need_x - held_x if f_path == "dense" else need_x, default=inf))
+                held_x = need_x
+            held_y = need_y
+        lows.append(low)
+    return _with_residual(lows, computed, s_pool, s_conv_h)
+
+
+def overlap_lag(schedule, column: int, out_rows: int, out_row: int, in_row: int) -> int:
+    """How far below an input (column 0: x, 1: the residual; rows of in_row bytes) the output
+    (out_rows rows of out_row bytes) may start: while row r is written, bytes up to
+    (r + 1) x out_row of the output are written and the input bytes from first x in_row on
+    are still to be read, first the lowest row read after row r. So the lag is the largest
+    (r + 1) x out_row - first x in_row, and at least 0."""
+    worst, later = 0, inf
+    for r in range(len(schedule) - 1, -1, -1):
+        if r < out_rows and later != inf:
+            worst = max(worst, (r + 1) * out_row - int(later) * in_row)
+        later = min(later, schedule[r][column])
+    return worst
+
+
 @register
 @channels_last(activations=(0, 3))
 class FusedConv2d(OpDef):
@@ -77,13 +180,31 @@ class FusedConv2d(OpDef):
         # clamp applies in the last of them (the residual sum if any, else the conv result).
         "conv_quant": [],
         "add_quant": [],
+        # "tflite": TFLM's requantization (hcc_tflm_conv_s8); such a conv fuses only its clamp
+        **NUMERICS,
+    }
+    annotations = {
+        # 1: the output may overwrite the rows of x (or of the residual) the kernel is done
+        # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
+        "overlap": 0,
+        # the dense path (groups 1, int8): output-channel pairs whose weights are widened to
+        # int16 in scratch at a time (0: all; -1: none, the lean path: 3x3 the one-pixel path,
+        # other kernels hcc_conv2d_s8_rows). -1 also keeps a depthwise conv off
+        # hcc_dwconv2d_s8_rows and a pointwise conv off the fully connected kernel (their
+        # scratch). Set by the pass conv-scratch (hcc_conv2d_params_t)
+        "weight_pairs": 0,
+        # 1: the conv that reads this one's output (its only reader) computes its rows one at
+        # a time as it needs them (hcc_conv_chain_s8): the output is never stored (the pass
+        # stream-convs)
+        "stream": 0,
     }
     layout_activations = (0, 3)
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     num_inputs = (2, 4)  # x, w, [b], [residual]
-    # No in-place reuse: when the residual is also the conv input (a residual block), writing
-    # output row r would destroy input rows that later output rows still read.
+    # No plain in-place reuse: when the residual is also the conv input (a residual block),
+    # writing output row r would destroy input rows that later output rows still read. The
+    # output may start a computed lag below its input instead (overlap_inputs).
 
     def conv_type(self, op) -> TensorType:
         x, w = op.inputs[0].type, op.inputs[1].type
@@ -135,6 +256,114 @@ class FusedConv2d(OpDef):
             y = get_op("MaxPool").eval(_pool_op(op, y), [y])[0]
         return [y]
 
+    def kernel_path(self, op) -> str:
+        """Which kernel runs the int8 op: "fc" (a pointwise conv as a fully connected layer,
+        pointwise_rows: only without overlap or streaming, whose read order that kernel does
+        not follow), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
+        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
+        k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
+        any kernel, weight_pairs >= 0), "grouped" (other 3x3) or "generic"
+        (hcc_conv2d_s8_rows)."""
+        probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
+        y = self.conv_type(probe)
+        kernel = tuple(op.inputs[1].type.shape[2:])
+        in_c, out_c, groups = probe.inputs[0].type.shape[1], y.shape[1], op.attrs["group"]
+        lean = op.attrs.get("weight_pairs", 0) < 0
+        if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
+            return "mono"
+        if self._runs_as_fc(op, kernel, lean):
+            return "fc"
+        if groups == in_c and out_c == in_c:
+            return "generic" if lean else "depthwise"
+        n = kernel[0] * kernel[1] * in_c
+        if groups == 1 and not lean and (kernel == (3, 3) or (kernel[0] <= 16 and ((out_c + 1) & ~1) * n * 2 <= 16384)):
+            return "dense"
+        return "grouped" if kernel == (3, 3) else "generic"
+
+    def _runs_as_fc(self, op, kernel, lean) -> bool:
+        a = op.attrs
+        if lean or a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None:
+            return False
+        if kernel != (1, 1) or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op):
+            return False
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
+            return False
+        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1 and len(op.inputs) <= 3 \
+            and not a["pool_kernel"]
+
+    @staticmethod
+    def pointwise_rows(p: dict) -> dict:
+        """A 1x1 conv with stride 1, no padding, one group, no residual and no pooling is a fully
+        connected layer over its pixels (NHWC: [H W, C_in] x [C_out, C_in]^T, the same
+        accumulators, per-channel multipliers, zero points and clamp, so the same integers):
+        its int8 constants (int8_params `p`) in FullyConnected.int8_params' form. The backend
+        then runs the fully connected kernels (three pixels x two channels per load on lx106)."""
+        c = p["conv"]
+        (out_h, out_w, out_c), in_c = c["out"], c["in"][2]
+        return {"rows": out_h * out_w, "k": in_c, "n": out_c, "z_in": p["z_in"], "z_out": p["z_conv"],
+                "act_min": p["conv_act"][0], "act_max": p["conv_act"][1], "weights": p["weights"].reshape(out_c, in_c),
+                "bias": p["bias"], "mult": p["mult"], "shift": p["shift"]}
+
+    def pairs_at_once(self, op) -> int:
+        """pairs_at_once() of conv2d_3x3_s8.c: the channel pairs the dense path widens at once."""
+        pairs = (op.inputs[1].type.shape[0] + 1) // 2
+        wanted = op.attrs.get("weight_pairs", 0)
+        return wanted if 0 < wanted < pairs else pairs
+
+    def uses_window(self, op) -> bool:
+        """In-place streaming (hcc_conv2d_pool_params_t.window): with `overlap`, the paths
+        that read the input while writing the output read it from a window of rows in
+        scratch instead. The mono and dense paths copy their rows into scratch anyway."""
+        return bool(op.attrs.get("overlap", 0)) and op.outputs[0].type.dtype == DType.int8 \
+            and self.kernel_path(op) not in ("mono", "dense")
+
+    def streamed(self, op) -> bool:
+        return bool(op.attrs.get("stream")) and op.outputs[0].type.dtype == DType.int8
+
+    def streamed_source(self, op):
+        """The conv this one streams (its input's producer, marked `stream`), or None."""
+        producer = op.inputs[0].producer
+        if producer is not None and producer.kind == "FusedConv2d" and producer.attrs.get("stream"):
+            return producer
+        return None
+
+    def streamed_inputs(self, op) -> list:
+        first = self.streamed_source(op)
+        return [first.inputs[0]] if first is not None else []
+
+    def _geometry(self, op) -> tuple:
+        a = op.attrs
+        x = op.inputs[0].type
+        conv_h = conv_output_hw(x.shape[1:3], op.inputs[1].type.shape[2:], a["pads"], a["strides"], a["dilations"])[0]
+        pool = (a["pool_kernel"][0], a["pool_strides"][0], a["pool_pads"][0]) if a["pool_kernel"] else None
+        return (self.kernel_path(op), x.shape[1], conv_h, op.outputs[0].type.shape[1], op.inputs[1].type.shape[2],
+                a["strides"][0], a["pads"][0], a["dilations"][0], pool)
+
+    def overlap_inputs(self, op) -> list:
+        """With `overlap` (the pass inplace-conv) and int8: the output may start `lag` bytes
+        below x (or the residual; or, streaming the conv before it, that conv's input):
+        overlap_lag() of the kernel's read_schedule()."""
+        if not (op.attrs.get("overlap", 0) and op.outputs[0].type.dtype == DType.int8) or tflite_numerics(op):
+            return []  # hcc_tflm_conv_s8 reads its whole input: no overlap
+        if self.kernel_path(op) == "fc":
+            return []  # never with overlap (kernel_path); its read order is not read_schedule's
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
+            return []
+        y = op.outputs[0].type
+        out_row = y.nbytes // y.shape[1]
+        first = self.streamed_source(op)
+        if first is None:
+            schedule = read_schedule(*self._geometry(op))
+            source = op.inputs[0]
+        else:
+            schedule = chain_schedule(self._geometry(first), self._geometry(op))
+            source = first.inputs[0]
+        found = [(source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1]))]
+        if len(op.inputs) > 3 and op.inputs[3] is not None:
+            res = op.inputs[3]
+            found.append((res, overlap_lag(schedule, 1, y.shape[1], out_row, res.type.nbytes // res.type.shape[1])))
+        return found
+
     def macs(self, op) -> int:
         """Of the convolution (at full resolution, before pooling)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
@@ -148,6 +377,8 @@ class FusedConv2d(OpDef):
         a = op.attrs
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         residual = op.inputs[3] if len(op.inputs) > 3 else None
+        if tflite_numerics(op):
+            return self._tflite_params(op)
         s_x, z_x = scale_zp(x)
         s_conv, z_conv = a["conv_quant"]
         w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))  # per tensor: all alike
@@ -167,27 +398,34 @@ class FusedConv2d(OpDef):
             p.update(pool_kernel=tuple(a["pool_kernel"]), pool_strides=tuple(a["pool_strides"]), pool_pads=tuple(a["pool_pads"]))
         return p
 
-    @staticmethod
-    def pointwise_rows(p: dict) -> dict | None:
-        """A 1x1 conv with stride 1, no padding, one group, no residual and no pooling is a fully
-        connected layer over its pixels (NHWC: [H W, C_in] x [C_out, C_in]^T, the same
-        accumulators, per-channel multipliers, zero points and clamp, so the same integers):
-        its int8 constants in FullyConnected.int8_params' form, else None. The backend then
-        runs the fully connected kernels (three pixels x two channels per load on lx106)."""
-        c = p["conv"]
-        if (c["kernel"] != (1, 1) or c["strides"] != (1, 1) or any(c["pads"]) or c["groups"] != 1
-                or p["has_residual"] or p["has_pool"]):
-            return None
-        (out_h, out_w, out_c), in_c = c["out"], c["in"][2]
-        return {"rows": out_h * out_w, "k": in_c, "n": out_c, "z_in": p["z_in"], "z_out": p["z_conv"],
-                "act_min": p["conv_act"][0], "act_max": p["conv_act"][1], "weights": p["weights"].reshape(out_c, in_c),
-                "bias": p["bias"], "mult": p["mult"], "shift": p["shift"]}
+    def _tflite_params(self, op) -> dict:
+        """hcc_tflm_conv_s8's constants: TFLM's per-channel multipliers (conv_multipliers), the
+        clamp's codes in the output's parameters; no residual, no pooling."""
+        from hcc.quant.tflite_numerics import conv_multipliers
+
+        a = op.attrs
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        if len(op.inputs) > 3 or a["pool_kernel"]:
+            raise UnsupportedOpError(f"{op.where()}: a conv with TFLite numerics fuses no residual or pooling")
+        (s_x, z_x), (s_y, z_y) = scale_zp(x), scale_zp(y)
+        w_scales = np.broadcast_to(np.asarray(w.type.quant.scale, np.float64), (w.type.shape[0],))
+        mult, shift = conv_multipliers(s_x, w_scales, s_y)
+        return {"conv": conv_geometry(x.type.shape[1:], w.type.shape, a), "z_in": z_x, "z_out": z_y,
+                "weights": np.ascontiguousarray(w.const.transpose(0, 2, 3, 1)), "bias": bias_or_zeros(op, 2, w.type.shape[0]),
+                "mult": mult, "shift": shift, "act": clamp_codes(a["clamp"], s_y, z_y)}
 
     def eval_int8(self, op, inputs):
         from hcc.kernels.conv2d_pool import conv2d_pool
 
         p = self.int8_params(op)
         c = p["conv"]
+        if tflite_numerics(op):
+            from hcc.kernels.conv2d import conv2d_acc
+            from hcc.quant.tflite_numerics import requantize_output
+
+            acc = conv2d_acc(inputs[0][0], p["z_in"], p["weights"], p["bias"], c["strides"], c["pads"], c["dilations"],
+                             c["groups"])
+            return [requantize_output(acc, p["mult"], p["shift"], p["z_out"], *p["act"])[None]]
         kw = {}
         if p["has_residual"]:
             kw = dict(residual=inputs[3][0], z_res=p["z_res"], m_conv=p["m_conv"], m_res=p["m_res"],
@@ -218,60 +456,72 @@ class FusedConv2d(OpDef):
         out_h, out_w = (conv_h + pt + pb - 2) // 2 + 1, (conv_w + pl + pr - 2) // 2 + 1
         return out_w if pt == 0 and pl == 0 and 2 * out_h <= conv_h and 2 * out_w <= conv_w else 0
 
-    def scratch_bytes(self, op) -> int:
-        """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
-        the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
-        conv kernel's workspace (groups == 1, 3x3 or k_h <= 16 with int16 weights of at most
-        16 KiB: k_h int32 row tags, the channels' requantization records, the weights as int16 with out_c rounded up to even, a
-        three-pixel int16 patch and k_h padded int16 input rows; grouped 3x3: a 9-tap int16
-        patch per group; other grouped convs: none); depthwise, any
-        kernel: one channel's padded input plane as bytes (the rows and columns the output reads) and
-        a row of int32 sums.
-        A pointwise conv run as a fully connected layer: that kernel's scratch. The float kernel
-        (conv2d_pool_f32.c) needs none."""
-        if op.outputs[0].type.dtype == DType.float32:
-            return 0
-        rows = self.pointwise_rows(self.int8_params(op)) if is_nhwc(op) and op.inputs[0].type.shape[0] == 1 else None
-        if rows is not None:
-            return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
+    def scratch_parts(self, op) -> dict:
+        """The pieces of hcc_conv2d_pool_s8's scratch (runtime_c/src/conv2d_pool_s8.c): the
+        pooling ring (rounded up to 4 bytes), the 3x3 workspace (conv_scratch_bytes) and the
+        window of input rows one conv row reads; or the mono path's blocks."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         out_c, out_w = y.shape[1], y.shape[3]
         ring = op.attrs["pool_kernel"][0] * out_w * out_c if op.attrs["pool_kernel"] else 0
-        ring = (ring + 3) & ~3
         kh, kw = op.inputs[1].type.shape[2:]
         in_c, groups = probe.inputs[0].type.shape[1], op.attrs["group"]
+        in_h, in_w = probe.inputs[0].type.shape[2:]
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
-        if pool_w:
-            # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
-            # bytes, then the window's int32 result) and 8 bytes for the column after the last
-            return pool_w * 28 + 8
-        if groups == in_c and out_c == in_c:  # depthwise (hcc_dwconv2d_s8_scratch_size): one channel's input rows
-            (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
+        path = self.kernel_path(op)
+        (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
+        if path in ("generic", "fc"):
+            workspace = 0
+        elif path == "depthwise":  # hcc_dwconv2d_s8_scratch_size: one channel's padded rows, a row of sums
             span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
             rows = (y.shape[2] - 1) * stride_h + (kh - 1) * dilation_h + 1
-            return ring + ((rows * span + 3) & ~3) + 4 * out_w
-        n = kh * kw * in_c
-        packed = ((out_c + 1) & ~1) * n * 2
-        if groups == 1 and ((kh, kw) == (3, 3) or (kh <= 16 and packed <= 16384)):  # is_dense (conv2d_3x3_s8.c)
-            stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
-            row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c  # the columns a row reads
-            return ring + kh * 4 + channel_records_bytes(out_c) + packed + (3 * n + kh * row) * 2
-        if (kh, kw) != (3, 3):
-            return ring
-        return ring + 9 * (in_c // groups) * 2
+            workspace = ((rows * span + 3) & ~3) + 4 * out_w
+        elif path == "dense":  # see scratch_bytes; a padded row spans the columns the row's pixels read
+            row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c
+            n, channels = kh * kw * in_c, 2 * self.pairs_at_once(op)
+            workspace = kh * 4 + channel_records_bytes(channels) + (channels * n + 3 * n + kh * row) * 2
+        else:
+            workspace = 9 * (in_c // groups) * 2
+        return {"mono": pool_w * 28 + 8 if pool_w else 0, "ring": (ring + 3) & ~3, "workspace": workspace,
+                "window": min((kh - 1) * op.attrs["dilations"][0] + 1, in_h) * in_w * in_c}
 
-    c_kernels = ("hcc_conv2d_pool_s8", "hcc_fully_connected_s8", "hcc_fully_connected_row_s8")
+    def scratch_bytes(self, op) -> int:
+        """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
+        the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
+        kernel path's workspace (dense: k_h int32 row tags, the records of the channels widened
+        at once (all, or weight_pairs pairs), their weights as int16, a three-pixel int16 patch
+        and k_h padded int16 input rows; grouped 3x3: a 9-tap int16 patch per group;
+        depthwise: one channel's padded input plane as bytes and a row of int32 sums; generic:
+        none), plus with the window
+        of in-place streaming the input rows one conv row reads. A conv streaming the conv
+        before it (hcc_conv_chain_s8_scratch_size) always has the window, then (4-byte
+        aligned) that conv's workspace; the streamed conv itself needs none. The float kernel
+        (conv2d_pool_f32.c) needs none."""
+        if op.outputs[0].type.dtype == DType.float32 or tflite_numerics(op) or self.streamed(op):
+            return 0
+        if self.kernel_path(op) == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
+            rows = self.pointwise_rows(self.int8_params(op))
+            return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
+        parts = self.scratch_parts(op)
+        if parts["mono"]:
+            # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
+            # bytes, then the window's int32 result) and 8 bytes for the column after the last
+            return parts["mono"]
+        first = self.streamed_source(op)
+        if first is not None:
+            head = parts["ring"] + parts["workspace"] + parts["window"]
+            return ((head + 3) & ~3) + self.scratch_parts(first)["workspace"]
+        return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
+
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
+                 "hcc_fully_connected_row_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
-                   "fuse-activation); int8: a plain 1x1 stride-1 conv runs the fully connected kernels")
+                   "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
+                   "stride-1 conv runs the fully connected kernels (not when it overlaps its input or streams)")
 
-    def emit_c(self, e, index, op):
-        p = self.int8_params(op)
-        rows = self.pointwise_rows(p)
-        if rows is not None:
-            return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
-                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
+    def _params(self, e, op, p: dict) -> str:
+        """The hcc_conv2d_pool_params_t of `op` (int8_params `p`) as a static struct."""
         c = p["conv"]
         zero_add = {"z_a": 0, "z_b": 0, "z_out": 0, "m_a": 0, "m_b": 0, "shift": 0, "act_min": -128, "act_max": 127}
         add = zero_add if not p["has_residual"] else {
@@ -283,12 +533,36 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
-        params = e.struct("hcc_conv2d_pool_params_t", op.name, {
-            "conv": conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "has_residual": int(p["has_residual"]),
-            "add": add, "has_pool": int(p["has_pool"]), "pool": pool})
+        return e.struct("hcc_conv2d_pool_params_t", op.name, {
+            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs.get("weight_pairs", 0)},
+            "has_residual": int(p["has_residual"]),
+            "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
+
+    def emit_c(self, e, index, op):
+        if self.streamed(op):
+            return [f"/* {op.outputs[0].name}: computed row by row inside the next conv (hcc_conv_chain_s8) */"]
+        p = self.int8_params(op)
+        if tflite_numerics(op):
+            params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
+            return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
+        if self.kernel_path(op) == "fc":
+            rows = self.pointwise_rows(p)
+            return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
+                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
+        params = self._params(e, op, p)
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"
+        first = self.streamed_source(op)
+        if first is not None:
+            q = self.int8_params(first)
+            first_params = self._params(e, first, q)
+            weights = [e.struct("hcc_conv_weights_t", conv.name + "_weights",
+                                dict(zip(("weights", "bias", "mult", "shift"), weight_arrays(e, conv, params_).split(", "))))
+                       for conv, params_ in ((first, q), (op, p))]
+            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_s8_scratch_size({first_params}, {params}), {planned});",
+                    f"hcc_conv_chain_s8({first_params}, {params}, {e.ptr(first.inputs[0])}, {weights[0]}, {weights[1]}, "
+                    f"{residual}, {scratch}, {e.ptr(op.outputs[0])});"]
         return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
                 f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {residual}, {scratch}, "
                 f"{e.ptr(op.outputs[0])});"]

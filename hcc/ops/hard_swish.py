@@ -6,7 +6,7 @@ hcc_unary_f32(HCC_UNARY_HARD_SWISH).
 
 from __future__ import annotations
 
-from hcc.ops.base import register
+from hcc.ops.base import NUMERICS, register
 from hcc.ops.elementwise import UnaryOp
 from hcc.ops.hard_sigmoid import hard_sigmoid
 
@@ -21,3 +21,9 @@ class HardSwish(UnaryOp):
     lookup_table = True
     float_unary = "HCC_UNARY_HARD_SWISH"
     fn = staticmethod(hard_swish)
+    attrs = {**NUMERICS}
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        from hcc.quant.tflite_numerics import hard_swish_table
+
+        return hard_swish_table(s_x, z_x, s_y, z_y)

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ops.base import register
+from hcc.ops.base import NUMERICS, register
 from hcc.ops.elementwise import UnaryOp
 
 
 @register
 class LeakyRelu(UnaryOp):
     name = "LeakyRelu"
-    attrs = {"alpha": 0.01}
+    attrs = {"alpha": 0.01, **NUMERICS}
     onnx_optional = {"alpha": "float"}
     lookup_table = True
     float_unary = "HCC_UNARY_LEAKY_RELU"
     float_unary_attrs = ("alpha",)
+
+    def tflite_table(self, op, s_x, z_x, s_y, z_y):
+        from hcc.quant.tflite_numerics import leaky_relu_table
+
+        return leaky_relu_table(s_x, z_x, s_y, z_y, op.attrs["alpha"])
 
     def function(self, op):
         alpha = op.attrs["alpha"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
-from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, register, tflite_numerics
 from hcc.ops.c_call import pool_fields
 from hcc.ops.layout import channels_last, is_nhwc
 from hcc.ops.reduce import MeanOverAxes
@@ -88,7 +88,7 @@ class AveragePool(WindowPool):
     name = "AveragePool"
     constraints = ("ceil_mode, count_include_pad, dilations. C: 2-D, NHWC, batch 1, no dilation "
                    "(a window over the whole input: hcc_mean_s8)")
-    attrs = {**WindowPool.attrs, "count_include_pad": 0}
+    attrs = {**WindowPool.attrs, "count_include_pad": 0, **NUMERICS}
 
     def eval(self, op, inputs):
         x = inputs[0]
@@ -113,6 +113,10 @@ class AveragePool(WindowPool):
 
         a = op.attrs
         g = self.c_geometry(op)
+        if tflite_numerics(op):  # TFLM averages the raw codes (input and output share their parameters)
+            if a["count_include_pad"] or a["ceil_mode"]:
+                raise UnsupportedOpError(f"{op.where()}: TFLite numerics count only the window's inputs, floor mode")
+            return {"pool": g, "act_min": -128, "act_max": 127}
         (s_in, z_in), (s_out, z_out) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
         counted = a["pads"] if a["count_include_pad"] else [0, 0, 0, 0]
         mult, shift = avgpool_multipliers(s_in, s_out, g["k_h"] * g["k_w"])
@@ -124,17 +128,27 @@ class AveragePool(WindowPool):
         from hcc.kernels.avgpool import avgpool
 
         p, a = self.int8_params(op), op.attrs
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import avgpool_int8_sized
+
+            g = p["pool"]
+            y = avgpool_int8_sized(inputs[0][0], (g["k_h"], g["k_w"]), (g["stride_h"], g["stride_w"]),
+                                   (g["pad_top"], g["pad_left"]), (g["out_h"], g["out_w"]), p["act_min"], p["act_max"])
+            return [y[None]]
         y = avgpool(inputs[0][0], a["kernel_shape"], a["strides"], a["pads"], p["z_in"], p["z_out"], p["mult"],
                     p["shift"], ceil_mode=bool(a["ceil_mode"]), count_include_pad=bool(a["count_include_pad"]))
         return [y[None]]
 
-    c_kernels = ("hcc_avgpool_s8", "hcc_mean_s8")
+    c_kernels = ("hcc_avgpool_s8", "hcc_mean_s8", "hcc_tflm_avgpool_s8")
     c_kernels_float = ("hcc_avgpool_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
         x, y = e.ptr(op.inputs[0]), e.ptr(op.outputs[0])
         g = p["pool"]
+        if tflite_numerics(op):
+            params = e.struct("hcc_pool_params_t", op.name, g)
+            return [f"hcc_tflm_avgpool_s8({params}, {x}, {p['act_min']}, {p['act_max']}, {y});"]
         if p["whole"]:  # one window over everything: a mean, one multiplier
             n = g["in_h"] * g["in_w"]
             return [f"hcc_mean_s8({x}, 1, {n}, {g['c']}, {p['z_in']}, {p['z_out']}, {p['mult'][n]}, {p['shift'][n]}, {y});"]
@@ -153,7 +167,7 @@ class AveragePool(WindowPool):
 
 
 @register
-@channels_last()
+@channels_last(ranks=(3, 4))  # rank 3: after a channels-last Conv1d (TC-ResNet) no Transpose before the pool
 class GlobalAveragePool(MeanOverAxes, OpDef):
     name = "GlobalAveragePool"
     constraints = "int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout"

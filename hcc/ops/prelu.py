@@ -12,7 +12,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ir.types import DType
-from hcc.ops.base import OpDef, register
+from hcc.ops.base import NUMERICS, OpDef, register, tflite_numerics
 from hcc.ops.c_call import broadcast_shape_struct
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.params import multipliers, scale_zp
@@ -24,7 +24,9 @@ class PRelu(OpDef):
     num_inputs = (2, 2)
     inplace_input = 0
     float_inputs = (1,)  # the slope stays float: it only makes the multipliers
-    constraints = "the slope broadcasts to x. int8 and C: a constant slope, up to 5 merged axes"
+    constraints = ("the slope broadcasts to x. int8 and C: a constant slope, up to 5 merged axes; numerics "
+                   "\"tflite\": an int8 slope with its own scale and zero point (TFLite's alpha)")
+    attrs = {**NUMERICS}
 
     def infer(self, op):
         x, slope = op.inputs[0].type, op.inputs[1].type
@@ -55,6 +57,13 @@ class PRelu(OpDef):
         if not slope.is_const:
             raise UnsupportedOpError(f"{op.where()}: int8 PRelu needs a constant slope")
         (s_x, z_x), (s_y, z_y) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        if tflite_numerics(op):  # TFLM: the int8 alpha times x, then one multiplier
+            from hcc.quant.tflite_numerics import prelu_multipliers
+
+            s_a, z_a = scale_zp(slope)
+            m_pos, s_pos, m_neg, s_neg = prelu_multipliers(s_x, s_a, s_y)
+            return {"plan": self._plan(op), "z_in": z_x, "z_alpha": z_a, "z_out": z_y, "m_pos": m_pos, "s_pos": s_pos,
+                    "m_neg": m_neg, "s_neg": s_neg, "s_alpha": s_a}
         m_pos, s_pos = quantize_multiplier(s_x / s_y)
         m_neg, s_neg = multipliers(s_x * np.asarray(slope.const, np.float64) / s_y)
         return {"plan": self._plan(op), "z_in": z_x, "z_out": z_y, "m_pos": m_pos, "s_pos": s_pos,
@@ -65,13 +74,24 @@ class PRelu(OpDef):
         from hcc.kernels.prelu import prelu
 
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import prelu_int8
+
+            (s_x, _), (s_y, _) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+            return [prelu_int8(inputs[0], p["z_in"], inputs[1], p["z_alpha"], s_x, p["s_alpha"], s_y, p["z_out"])]
         return [prelu(inputs[0], p["z_in"], p["z_out"], p["m_pos"], p["s_pos"], p["m_neg"], p["s_neg"])]
 
-    c_kernels = ("hcc_prelu_s8",)
+    c_kernels = ("hcc_prelu_s8", "hcc_tflm_prelu_s8")
     c_kernels_float = ("hcc_prelu_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            params = e.struct("hcc_tflm_prelu_params_t", op.name,
+                              {k: p[k] for k in ("z_in", "z_alpha", "z_out", "m_pos", "s_pos", "m_neg", "s_neg")})
+            alpha = e.array(op.inputs[1].name, op.inputs[1].const, np.int8)
+            return [f"hcc_tflm_prelu_s8({params}, {broadcast_shape_struct(e, op, p['plan'])}, {e.ptr(op.inputs[0])}, "
+                    f"{alpha}, {e.ptr(op.outputs[0])});"]
         params = e.struct("hcc_prelu_params_t", op.name,
                           {k: p[k] for k in ("z_in", "z_out", "m_pos", "s_pos", "act_min", "act_max")})
         m_neg, s_neg = e.array(op.name + "_m", p["m_neg"], np.int32), e.array(op.name + "_s", p["s_neg"], np.int32)

@@ -14,7 +14,7 @@ import numpy as np
 
 from hcc.errors import UnsupportedOpError
 from hcc.ops.axes import norm_axes, optional_const, permuted_axes
-from hcc.ops.base import OpDef, register
+from hcc.ops.base import NUMERICS, OpDef, register, tflite_numerics
 from hcc.quant.params import scale_zp
 
 _ADJACENT = "int8 and C: the reduced axes adjacent (size-1 axes aside)"
@@ -41,6 +41,11 @@ class MeanOverAxes:
 
         outer, n, inner = reduce_view(op, self.reduced_axes(op))
         (s_in, z_in), (s_out, z_out) = scale_zp(op.inputs[0]), scale_zp(op.outputs[0])
+        if tflite_numerics(op):  # QuantizedMeanOrSum: the count divided into the multiplier in integers
+            from hcc.quant.tflite_numerics import mean_multiplier
+
+            mult, shift = mean_multiplier(s_in, s_out, n)
+            return {"outer": outer, "n": n, "inner": inner, "z_in": z_in, "z_out": z_out, "mult": mult, "shift": shift}
         mult, shift = quantize_multiplier(s_in / (s_out * n))
         return {"outer": outer, "n": n, "inner": inner, "z_in": z_in, "z_out": z_out, "mult": mult, "shift": shift}
 
@@ -48,12 +53,19 @@ class MeanOverAxes:
         from hcc.kernels.reduce import mean
 
         p = self.int8_params(op)
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import multiply_by_quantized_multiplier, saturate, wrap32
+
+            total = wrap32(inputs[0].astype(np.int64).reshape(p["outer"], p["n"], p["inner"]).sum(axis=1) - p["z_in"] * p["n"])
+            y = saturate(multiply_by_quantized_multiplier(total, p["mult"], p["shift"]) + p["z_out"]).astype(np.int8)
+            return [y.reshape(op.outputs[0].type.shape)]
         y = mean(inputs[0], (p["outer"], p["n"], p["inner"]), p["z_in"], p["z_out"], p["mult"], p["shift"])
         return [y.reshape(op.outputs[0].type.shape)]
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
-        return [f"hcc_mean_s8({e.ptr(op.inputs[0])}, {p['outer']}, {p['n']}, {p['inner']}, {p['z_in']}, {p['z_out']}, "
+        kernel = "hcc_tflm_mean_s8" if tflite_numerics(op) else "hcc_mean_s8"
+        return [f"{kernel}({e.ptr(op.inputs[0])}, {p['outer']}, {p['n']}, {p['inner']}, {p['z_in']}, {p['z_out']}, "
                 f"{p['mult']}, {p['shift']}, {e.ptr(op.outputs[0])});"]
 
     def emit_c_float(self, e, index, op):
@@ -122,8 +134,10 @@ class ReduceSum(Reduce):
 @register
 class ReduceMean(MeanOverAxes, Reduce):
     name = "ReduceMean"
-    constraints = f"{Reduce.constraints}. {_ADJACENT}: hcc_mean_s8"
+    constraints = f"{Reduce.constraints}. {_ADJACENT}: hcc_mean_s8 (numerics \"tflite\": hcc_tflm_mean_s8)"
     fn = staticmethod(np.mean)
+    attrs = {**Reduce.attrs, **NUMERICS}
+    c_kernels = ("hcc_mean_s8", "hcc_tflm_mean_s8")
 
 
 def _max(x, axis, keepdims):

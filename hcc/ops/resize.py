@@ -10,6 +10,12 @@ int8 keeps the input's scale and zero point (every output is a convex combinatio
 inputs): nearest is a copy along index maps (hcc_remap, as Slice and Pad), linear the
 fixed-point bilinear kernel of docs/numerics.md (hcc_resize_linear_s8) over at most two
 adjacent resized axes.
+
+numerics "tflite" (a .tflite's RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR, NHWC, the resized
+axes 1 and 2): TFLM's index and fixed-point rules (hcc/quant/tflite_numerics.py), with the
+coordinate mode standing for TFLite's flags: asymmetric (neither), align_corners, or
+half_pixel_centers (half_pixel for bilinear, tf_half_pixel_for_nn for nearest, the ONNX
+modes with the same float semantics).
 """
 
 from __future__ import annotations
@@ -19,13 +25,13 @@ import math
 import numpy as np
 
 from hcc.errors import UnsupportedOpError
-from hcc.ops.base import REQUIRED, OpDef, register
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, register, tflite_numerics
 from hcc.ops.c_call import emit_remap
 from hcc.quant.params import scale_zp
 
 _MODES = ("nearest", "linear", "cubic")
 _COORDINATES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
-                "tf_crop_and_resize")
+                "tf_crop_and_resize", "tf_half_pixel_for_nn")
 _NEAREST = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 
@@ -44,7 +50,7 @@ class Resize(OpDef):
                    "resized axes, the input's scale and zero point; cubic float only")
     attrs = {"mode": "nearest", "coordinate_transformation_mode": "half_pixel", "nearest_mode": "round_prefer_floor",
              "cubic_coeff_a": -0.75, "exclude_outside": 0, "extrapolation_value": 0.0,
-             "scales": REQUIRED, "sizes": REQUIRED, "roi": []}
+             "scales": REQUIRED, "sizes": REQUIRED, "roi": [], **NUMERICS}
     onnx_optional = {"mode": "string", "coordinate_transformation_mode": "string", "nearest_mode": "string",
                      "cubic_coeff_a": "float", "exclude_outside": "int", "extrapolation_value": "float",
                      "antialias": "int", "axes": "ints", "keep_aspect_ratio_policy": "string"}
@@ -162,11 +168,39 @@ class Resize(OpDef):
         return {**a, "scales": _permute(a["scales"], perm), "sizes": _permute(a["sizes"], perm), "roi": roi}, {}, [perm]
 
     # -- int8 and C -----------------------------------------------------------------------------
+    def tflite_flags(self, op) -> tuple[bool, bool]:
+        """(align_corners, half_pixel_centers) of TFLite's resize ops, from the coordinate mode."""
+        flags = {"asymmetric": (False, False), "align_corners": (True, False), "half_pixel": (False, True),
+                 "tf_half_pixel_for_nn": (False, True)}
+        mode = op.attrs["coordinate_transformation_mode"]
+        shape = op.inputs[0].type.shape
+        if mode not in flags or len(shape) != 4 or any(a not in (1, 2) for a in self.resized_axes(op)):
+            raise UnsupportedOpError(f"{op.where()}: TFLite numerics resize axes 1 and 2 of NHWC with the asymmetric, "
+                                     "align_corners, half_pixel or tf_half_pixel_for_nn rule")
+        return flags[mode]
+
+    def tflite_bilinear(self, op) -> dict:
+        """hcc_tflm_resize_bilinear_s8's layout and tables (tflite_numerics.bilinear_taps)."""
+        from hcc.quant.tflite_numerics import bilinear_taps
+
+        flags = self.tflite_flags(op)
+        n, h, w, c = op.inputs[0].type.shape
+        oh, ow = op.attrs["sizes"][1:3]
+        return {"outer": n, "in_h": h, "in_w": w, "out_h": oh, "out_w": ow, "block": c, "z": 0,
+                "rows": bilinear_taps(oh, h, *flags), "cols": bilinear_taps(ow, w, *flags)}
+
     def nearest_maps(self, op) -> list[np.ndarray]:
         """Per axis, the input index each output index reads (-1: the extrapolation value)."""
         from hcc.kernels.resize import nearest_indices
 
         maps = [np.arange(n) for n in op.inputs[0].type.shape]
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import resize_nearest_indices
+
+            flags = self.tflite_flags(op)
+            for axis in (1, 2):
+                maps[axis] = resize_nearest_indices(op.attrs["sizes"][axis], maps[axis].size, *flags)
+            return maps
         for axis in self.resized_axes(op):
             indices, coeffs, outside = self.taps(op, axis)
             maps[axis] = nearest_indices(indices, coeffs)
@@ -213,13 +247,18 @@ class Resize(OpDef):
             return [remap_reference(inputs[0], self.nearest_maps(op), self.extrapolation_code(op))]
         if mode != "linear":
             raise UnsupportedOpError(f"{op.where()}: int8 Resize has no {mode} mode")
+        if tflite_numerics(op):
+            from hcc.quant.tflite_numerics import resize_bilinear_int8
+
+            p = self.tflite_flags(op)
+            return [np.stack([resize_bilinear_int8(x, op.attrs["sizes"][1:3], *p) for x in inputs[0]])]
         p = self.linear_layout(op)
         x = inputs[0].reshape(p["outer"], p["in_h"], p["in_w"], p["block"])
         _, z = scale_zp(op.inputs[0])
         y = resize_linear_s8(x, z, p["rows"][:3], p["cols"][:3])
         return [y.reshape(op.outputs[0].type.shape)]
 
-    c_kernels = ("hcc_remap", "hcc_resize_linear_s8")
+    c_kernels = ("hcc_remap", "hcc_resize_linear_s8", "hcc_tflm_resize_bilinear_s8")
     c_kernels_float = ("hcc_remap", "hcc_resize_linear_f32")
 
     def emit_c(self, e, index, op):
@@ -233,6 +272,12 @@ class Resize(OpDef):
             return emit_remap(e, op, op.inputs[0], op.outputs[0], maps, fill)
         if mode != "linear":
             raise UnsupportedOpError(f"{op.where()}: the C Resize has nearest and linear modes, not {mode}")
+        if tflite_numerics(op) and not floats:
+            p = self.tflite_bilinear(op)
+            params = e.struct("hcc_resize_params_t", op.name, {k: p[k] for k in ("outer", "in_h", "in_w", "out_h", "out_w", "block", "z")})
+            tables = [e.array(f"{op.name}_{hint}{i}", t, np.int32) for hint, taps in (("y", p["rows"]), ("x", p["cols"]))
+                      for i, t in enumerate(taps)]
+            return [f"hcc_tflm_resize_bilinear_s8({params}, {', '.join(tables)}, {e.ptr(op.inputs[0])}, {e.ptr(op.outputs[0])});"]
         p = self.linear_layout(op)
         z = 0 if floats else scale_zp(op.inputs[0])[1]
         params = e.struct("hcc_resize_params_t", op.name, {k: p[k] for k in ("outer", "in_h", "in_w", "out_h", "out_w", "block")} | {"z": z})

@@ -13,14 +13,12 @@
   channels-last like any conv. [N, C] goes through it as [N, C, 1] (Reshapes around).
   Rank 5 and up: Mul + Add by per-channel constants.
 
-A BatchNorm as tf2onnx writes it, Mul and/or Add by constants that broadcast along the
-channel axis only, folds the same way into a conv or linear layer before it; so does a lone
-Add (a bias) into a conv.
+A BatchNorm as tf2onnx writes it (Mul and/or Add by per-channel constants) and a lone bias
+Add are fold-channel-affine's, which also looks through NCHW<->NHWC Transposes.
 
 Assumes: BN statistics and the folded op's weights are constants. Guarantees: no
-BatchNormalization with constant statistics remains, nor such a Mul / Add after a conv or
-linear layer it alone reads; float results agree with the unfolded
-graph to rounding (~1e-6 relative).
+BatchNormalization with constant statistics remains; float results agree with the
+unfolded graph to rounding (~1e-6 relative).
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph, Op, Value
 from hcc.passes import register_pass
-from hcc.passes.rewrite import label, producer, replace_op, sole_user
+from hcc.passes.rewrite import label, producer, replace_op
 
 CONV_KINDS = ("Conv", "TransposedConv")  # output channels on the weights' axis 0
 
@@ -148,55 +146,6 @@ def _fold_target(graph: Graph, x: Value):
     return None
 
 
-def _channel_vector(value: Value | None, like: Value) -> np.ndarray | None:
-    """A constant broadcasting along `like`'s channel axis (1) only, as [C]; else None."""
-    rank, channels = like.type.rank, like.type.shape[1]
-    if value is None or not value.is_const or value.type.rank > rank:
-        return None
-    shape = (1,) * (rank - value.type.rank) + value.type.shape
-    if any(d != 1 for i, d in enumerate(shape) if i != 1) or shape[1] not in (1, channels):
-        return None
-    return np.broadcast_to(value.const.astype(np.float64).reshape(-1), (channels,)).copy()
-
-
-def _constant_operand(op: Op) -> tuple[int, np.ndarray] | None:
-    """(index of the activation, the other operand as [C]) of a Mul / Add by a per-channel
-    constant, or None."""
-    for i in (0, 1):
-        x, c = op.inputs[i], op.inputs[1 - i]
-        if x.const is None and x.type.rank >= 2 and op.outputs[0].type.shape == x.type.shape:
-            vector = _channel_vector(c, x)
-            if vector is not None:
-                return i, vector
-    return None
-
-
-def _fold_affine_ops(graph: Graph) -> None:
-    """Mul and/or Add by per-channel constants after a conv or linear layer (a BatchNorm as
-    tf2onnx writes it, a separate bias): folded like a BatchNorm. A lone Add folds into a
-    conv's bias only (fuse-linear takes a linear layer's)."""
-    for op in [o for o in graph.ops if o.kind in ("Mul", "Add")]:
-        found = _constant_operand(op) if op in graph.ops else None
-        if found is None:
-            continue
-        i, vector = found
-        if op.kind == "Add" and getattr(producer(op.inputs[i]), "kind", None) not in CONV_KINDS:
-            continue
-        fold = _fold_target(graph, op.inputs[i])
-        if fold is None:
-            continue
-        k, shift, last = (vector, np.zeros_like(vector), op) if op.kind == "Mul" else (np.ones_like(vector), vector, op)
-        add = sole_user(graph, op.outputs[0], "Add") if op.kind == "Mul" else None
-        bias = _constant_operand(add) if add is not None else None
-        if bias is not None and add.inputs[bias[0]] is op.outputs[0]:
-            shift, last = bias[1], add
-        fold(k, shift)  # (a MatMul's shift comes as an Add that op.inputs[i] now reads)
-        graph.replace_all_uses(last.outputs[0], op.inputs[i])
-        graph.remove_op(last)
-        if last is not op:
-            graph.remove_op(op)
-
-
 @register_pass("fold-batchnorm")
 def fold_batchnorm(graph: Graph) -> None:
     """Fold BatchNormalization into the Conv or linear layer before it (or a per-channel affine map)."""
@@ -211,5 +160,4 @@ def fold_batchnorm(graph: Graph) -> None:
         fold(k, shift)
         graph.replace_all_uses(bn.outputs[0], bn.inputs[0])
         graph.remove_op(bn)
-    _fold_affine_ops(graph)
     graph.prune_constants()

@@ -4,12 +4,13 @@ Assumes: BatchNormalization is already folded into the Conv (a BN between them s
 the match); 2-D convs with explicit pads/strides/dilations (no auto_pad).
 Guarantees: float results are unchanged (FusedConv2d rounds where the unfused ops did);
 only intermediates read by exactly one op, the next one of the chain, and that are not
-graph outputs, disappear. That is what saves memory: the full-resolution conv output is
-never stored (see hcc/ops/fused_conv2d.py and docs/memory-planning.md). The activation (a
-Relu, or a Clip with constant bounds such as ReLU6) becomes the op's clamp; after quantize,
-the stage it ends (the residual sum, else the conv) takes the activation's output
-quantization, so that a ReLU6 requantizes straight into its own [0, 6] scale (a Relu's is
-its input's: nothing changes).
+graph outputs, disappear. A residual Add is not fused when that would keep a shrinking
+conv's larger input live across the branch that computes the residual. That is what saves
+memory: the full-resolution conv output is never stored (see hcc/ops/fused_conv2d.py and
+docs/memory-planning.md). The activation (a Relu, or a Clip with constant bounds such as
+ReLU6) becomes the op's clamp; after quantize, the stage it ends (the residual sum, else the
+conv) takes the activation's output quantization, so that a ReLU6 requantizes straight into
+its own [0, 6] scale (a Relu's is its input's: nothing changes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hcc.ir.graph import Graph, Op, Value
 from hcc.ops.clamp import activation_bounds
 from hcc.passes import register_pass
 
-_CONV_ATTRS = {"group", "pads", "strides", "dilations", "kernel_shape", "auto_pad", "layout"}
+_CONV_ATTRS = {"group", "pads", "strides", "dilations", "kernel_shape", "auto_pad", "layout", "numerics"}
 _POOL_ATTRS = {"kernel_shape", "pads", "strides", "dilations", "ceil_mode", "auto_pad", "storage_order", "layout"}
 
 
@@ -35,6 +36,8 @@ def _conv_attrs(op: Op) -> dict | None:
     a = op.attrs
     x, w = op.inputs[0], op.inputs[1]
     if set(a) - _CONV_ATTRS or a.get("auto_pad", "NOTSET") != "NOTSET":
+        return None
+    if a.get("numerics", "hcc") != "hcc":  # TFLite's kernels round each op apart: lower-conv2d takes it
         return None
     if x.type.rank != 4 or w.type.rank != 4:
         return None
@@ -72,6 +75,28 @@ def _only_reader(graph: Graph, value: Value) -> Op | None:
     return user
 
 
+def _holds_input_longer(graph: Graph, conv: Op, residual: Value) -> bool:
+    """The residual is computed from the conv's own input: fused, the conv would have to run
+    after that whole branch, its input live all along; unfused it can run first and keep only
+    its output until the Add. Worse fused when the conv shrinks its input, as a strided
+    shortcut conv does (mini-Xception: the 1x1 stride-2 shortcut beside the pooled main path)."""
+    if conv.inputs[0].type.nbytes <= conv.outputs[0].type.nbytes:
+        return False
+    x = conv.inputs[0]
+    while x.producer is not None and x.producer.opdef.moves_data and x.producer.inputs:  # a layout copy of it
+        x = x.producer.inputs[0]
+    seen, stack = set(), [residual]
+    while stack:
+        v = stack.pop()
+        if v is x:
+            return True
+        if id(v) in seen or v.producer is None:
+            continue
+        seen.add(id(v))
+        stack.extend(u for u in v.producer.inputs if u is not None and not u.is_const)
+    return False
+
+
 def _fuse_from(graph: Graph, conv: Op) -> None:
     attrs = _conv_attrs(conv)
     chain, residual = [conv], None
@@ -81,7 +106,8 @@ def _fuse_from(graph: Graph, conv: Op) -> None:
         attrs["conv_quant"] = [out.type.quant.scale[0], out.type.quant.zero_point[0]]
     if nxt is not None and nxt.kind == "Add":
         other = nxt.inputs[1] if nxt.inputs[0] is out else nxt.inputs[0]
-        if other.type.shape == out.type.shape and other.type.dtype == out.type.dtype:
+        if other.type.shape == out.type.shape and other.type.dtype == out.type.dtype \
+                and not _holds_input_longer(graph, conv, other):
             chain.append(nxt)
             residual = other
             out = nxt.outputs[0]

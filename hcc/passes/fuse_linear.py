@@ -17,6 +17,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph
 from hcc.ops.clamp import NO_CLAMP, RELU, has_clamp
+from hcc.ops.base import tflite_numerics
 from hcc.passes import register_pass
 from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 
@@ -121,7 +122,7 @@ def fuse_linear(graph: Graph) -> None:
 def _split_fc(graph: Graph) -> None:
     for fc in [o for o in graph.ops if o.kind == "FullyConnected"]:
         split = sole_user(graph, fc.outputs[0], "Split")
-        if split is None or has_clamp(fc.attrs["clamp"]) or fc.attrs["splits"]:
+        if split is None or has_clamp(fc.attrs["clamp"]) or fc.attrs["splits"] or tflite_numerics(fc):
             continue
         rank = fc.outputs[0].type.rank
         if split.attrs["axis"] % rank != rank - 1:

@@ -23,7 +23,7 @@ from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 def _fused_attrs(conv, row: bool) -> dict:
     """FusedConv2d attributes of `conv`; `row`: a 1-D conv as the 2-D conv of one row."""
     a = conv.attrs
-    attrs = {"group": a["group"], "layout": a["layout"]}
+    attrs = {"group": a["group"], "layout": a["layout"], "numerics": a["numerics"]}
     if row:
         attrs.update(pads=[0, a["pads"][0], 0, a["pads"][1]], strides=[1, a["strides"][0]],
                      dilations=[1, a["dilations"][0]])

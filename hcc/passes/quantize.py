@@ -62,7 +62,8 @@ def _not_finite(what: str) -> PassError:
     return PassError(f"{what} holds NaN or infinite values, which int8 cannot represent")
 
 
-def _quantize_constants(graph: Graph, op: Op) -> None:
+def _quantize_constants(graph: Graph, op: Op, given=None) -> None:
+    """`given` (hcc.quant.given.GivenQuant): a QDQ file's weight and bias codes, used as they are."""
     opdef = op.opdef
     for value in op.inputs:
         if value is not None and value.is_const and value.type.dtype == DType.float32 and not np.isfinite(value.const).all():
@@ -71,10 +72,16 @@ def _quantize_constants(graph: Graph, op: Op) -> None:
         if value is None or not value.is_const or value.type.dtype != DType.float32 or i in opdef.float_inputs:
             continue
         if i in opdef.weight_inputs:
-            q, params = quantize_weights(value.const, opdef.weight_inputs[i])
+            if given is not None:
+                q, params = given.weights(op, i, value, opdef.weight_inputs[i])
+            else:
+                q, params = quantize_weights(value.const, opdef.weight_inputs[i])
             op.inputs[i] = _new_const(graph, value, ".q", q, params)
         elif i in opdef.bias_inputs:
             continue  # after the weights, below
+        elif given is not None:
+            q, params = given.operand(op, i, value)
+            op.inputs[i] = _new_const(graph, value, ".q", q, params)
         else:
             params = per_tensor(float(value.const.min()), float(value.const.max()))
             op.inputs[i] = _new_const(graph, value, ".q", quantize_tensor(value.const, params), params)
@@ -83,7 +90,10 @@ def _quantize_constants(graph: Graph, op: Op) -> None:
         if value is None or not value.is_const or value.type.dtype != DType.float32:
             continue
         weights = op.inputs[min(opdef.weight_inputs)]
-        q, params = quantize_bias(value.const, op.inputs[0].type.quant.scale[0], weights.type.quant.scale)
+        if given is not None:
+            q, params = given.bias(op, i, value, op.inputs[0].type.quant.scale[0], weights.type.quant.scale)
+        else:
+            q, params = quantize_bias(value.const, op.inputs[0].type.quant.scale[0], weights.type.quant.scale)
         op.inputs[i] = _new_const(graph, value, ".q", q, params)
 
 
@@ -136,16 +146,21 @@ def _grid_source(graph: Graph, value: Value | None, exclusive: bool) -> Value | 
 
 @register_pass("quantize")
 def quantize(graph: Graph, context: dict) -> None:
-    """Int8 post-training quantization from calibrated ranges."""
+    """Int8 post-training quantization from calibrated ranges, or from the parameters a QDQ
+    model gives (`context["given_quant"]`, hcc.quant.given.GivenQuant: no calibration)."""
+    given = context.get("given_quant")
     calibration = context.get("calibration")
-    if calibration is None:
+    if calibration is None and given is None:
         raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
-    ranges = calibration.ranges
+    ranges = calibration.ranges if calibration is not None else {}
+    internals = calibration.internals if calibration is not None else {}
     grid = context.get("concat_grid", "shared")  # "own", "all": variants measured by tools/concat_grid.py
-    if grid != "own":
+    if grid != "own" and given is None:
         ranges = shared_grid_ranges(graph, ranges, exclusive=grid == "shared")
 
     def activation_params(value: Value) -> QuantParams:
+        if given is not None:
+            return given.activation(value)
         if value.name not in ranges:
             raise PassError(f"no calibration range for %{value.name} (was the graph changed after calibration?)")
         lo, hi = ranges[value.name]
@@ -164,15 +179,19 @@ def quantize(graph: Graph, context: dict) -> None:
             rule = rules if isinstance(rules, str) else rules[k]
             if rule == "same_as_input":
                 params = op.inputs[0].type.quant
+                if given is not None:
+                    given.check_same(value, params)
             elif rule == "same_as_result0":
                 params = op.outputs[0].type.quant
             elif rule == "fixed":
                 params = op.opdef.fixed_quant
+                if given is not None:
+                    given.check_fixed(op, value, params)
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)
-        _quantize_constants(graph, op)
-        _store_internal_bounds(op, calibration.internals.get(op.name, {}))
+        _quantize_constants(graph, op, given)
+        _store_internal_bounds(op, internals.get(op.name, {}))
     graph.prune_constants()
 
 

@@ -3,7 +3,8 @@
 A chain of single-use Reshape/Flatten/Squeeze/Unsqueeze/Transpose/Identity ops whose
 composite keeps every element at its memory position (found by pushing an index array
 through the chain) becomes one Reshape, which the planner treats as an alias (no copy);
-a Reshape to the same shape disappears. Guarantees: float-exact.
+a Reshape to the same shape disappears, also before a graph output (tf2onnx ends graphs
+with Identity ops), whose name then goes to the value it reshaped. Guarantees: float-exact.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def _keeps_memory_order(chain) -> bool:
     return bool(np.array_equal(np.ravel(index), np.arange(index.size)))
 
 
+def _can_be_output(graph: Graph, value) -> bool:
+    """Whether `value` can stand for a graph output (an exporter's trailing Identity ops)."""
+    return value.producer is not None and not graph.is_output(value)
+
+
 @register_pass("simplify-layout")
 def simplify_layout(graph: Graph) -> None:
     """Replace data-preserving chains of reshapes/transposes by one Reshape (or nothing)."""
@@ -55,8 +61,8 @@ def simplify_layout(graph: Graph) -> None:
         if len(chain) == 1 and op.kind == "Reshape":
             if start.type.shape != end.type.shape:
                 continue
-        if start.type.shape == end.type.shape and not graph.is_output(end):
-            graph.replace_all_uses(end, start)
+        if start.type.shape == end.type.shape and (not graph.is_output(end) or _can_be_output(graph, start)):
+            graph.replace_all_uses(end, start)  # a graph output's name moves to start
             continue
         index = graph.ops.index(chain[0])
         shape = graph.add_const(graph.unique_name(end.name + ".shape"), np.array(end.type.shape, np.int64))

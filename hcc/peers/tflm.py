@@ -3,11 +3,15 @@
 
 The arena figures come from TFLM's RecordingMicroAllocator (`print_allocations`), which
 writes from C++ straight to the process's file descriptors; they are read from a child
-Python process, so nothing of it leaks into hcc's own output.
+Python process, so nothing of it leaks into hcc's own output. That child may be another
+interpreter: $HCC_TFLM_PYTHON names one with tflite-micro installed (a separate environment
+where TFLM's wheel and hcc's dependencies do not go together), used when this one lacks it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import subprocess
 import sys
@@ -29,7 +33,25 @@ def tflm_available() -> bool:
     return True
 
 
-def _interpreter(path, arena_size: int):
+@functools.lru_cache(maxsize=None)
+def _imports_tflm(python: str) -> bool:
+    try:
+        return subprocess.run([python, "-c", "from tflite_micro.python.tflite_micro import runtime"],
+                              capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def tflm_python() -> str | None:
+    """The Python that runs TFLM in a child process: this one when it has tflite-micro, else
+    $HCC_TFLM_PYTHON when that one has it; None: TFLM is not available."""
+    if tflm_available():
+        return sys.executable
+    other = os.environ.get("HCC_TFLM_PYTHON")
+    return other if other and _imports_tflm(other) else None
+
+
+def interpreter(path, arena_size: int = DEFAULT_ARENA):
     from tflite_micro.python.tflite_micro import runtime
 
     try:
@@ -43,7 +65,7 @@ def run_tflm(path, samples: list[list[np.ndarray]], num_outputs: int = 1,
     """TFLM's int8 outputs for each sample (a list of int8 arrays, one per model input)."""
     if not tflm_available():
         raise HccError(f"TFLM is not available: {INSTALL_HINT}")
-    interp = _interpreter(path, arena_size)
+    interp = interpreter(path, arena_size)
     results = []
     for inputs in samples:
         for i, x in enumerate(inputs):
@@ -71,10 +93,11 @@ def tflm_arena(path, num_inputs: int = 1, arena_size: int = DEFAULT_ARENA) -> di
     """TFLM's arena after one invoke: {"head", "tail", "total"} in bytes (RecordingMicroAllocator).
     `head` holds the non-persistent tensors (activations, inputs, outputs, scratch), `tail` the
     persistent data (per-channel multipliers, node structs, eval tensors)."""
-    if not tflm_available():
+    python = tflm_python()
+    if python is None:
         raise HccError(f"TFLM is not available: {INSTALL_HINT}")
     try:
-        proc = subprocess.run([sys.executable, "-c", _CHILD, str(Path(path)), str(arena_size), str(num_inputs)],
+        proc = subprocess.run([python, "-c", _CHILD, str(Path(path)), str(arena_size), str(num_inputs)],
                               capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
         raise HccError(f"{path}: TFLM's allocation report timed out") from None
@@ -83,3 +106,36 @@ def tflm_arena(path, num_inputs: int = 1, arena_size: int = DEFAULT_ARENA) -> di
         reason = (proc.stderr.strip().splitlines() or ["no allocation report"])[-1]
         raise HccError(f"{path}: TFLM could not allocate the model ({reason})")
     return {k: int(v) for k, v in figures.items()}
+
+
+_TIMING_CHILD = """
+import statistics, sys, time
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+ip = runtime.Interpreter.from_file(sys.argv[1], arena_size=int(sys.argv[2]))
+runs, warmup = int(sys.argv[3]), int(sys.argv[4])
+d = ip.get_input_details(0)
+x = np.random.default_rng(0).integers(-128, 128, d["shape"]).astype(np.int8)
+times = []
+for i in range(warmup + runs):
+    ip.set_input(x, 0)
+    t0 = time.perf_counter_ns()
+    ip.invoke()
+    if i >= warmup:
+        times.append(time.perf_counter_ns() - t0)
+print(statistics.median(times))
+"""
+
+
+def tflm_invoke_ms(path, runs: int, warmup: int = 5, arena_size: int = DEFAULT_ARENA) -> float:
+    """Median milliseconds of TFLM's invoke() on one random int8 input, `runs` timed runs after
+    `warmup`, in one child process (tflm_python)."""
+    python = tflm_python()
+    if python is None:
+        raise HccError(f"TFLM is not available: {INSTALL_HINT}")
+    proc = subprocess.run([python, "-c", _TIMING_CHILD, str(Path(path)), str(arena_size), str(runs), str(warmup)],
+                          capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise HccError(f"{path}: TFLM cannot run this model ({reason})")
+    return float(proc.stdout.split()[-1]) / 1e6

@@ -452,10 +452,16 @@ def requantize_table(s_in: float, z_in: int, s_out: float, z_out: int) -> np.nda
     return saturate(multiply_by_quantized_multiplier(x, m, sh) + z_out).astype(np.int8)
 
 
-def prelu_int8(x, z_in: int, alpha, z_alpha: int, s_in: float, s_alpha: float, s_out: float, z_out: int) -> np.ndarray:
-    """PRelu int8 (BroadcastPrelu4DSlow): alpha broadcast against x."""
+def prelu_multipliers(s_in: float, s_alpha: float, s_out: float) -> tuple[int, int, int, int]:
+    """PRelu (prelu_common.cc), float64: (m, s) of x >= 0, s_in / s_out, then of x < 0, s_in s_alpha / s_out."""
     m1, sh1 = quantize_multiplier(float(s_in) / float(s_out))
     m2, sh2 = quantize_multiplier(float(s_in) * float(s_alpha) / float(s_out))
+    return m1, sh1, m2, sh2
+
+
+def prelu_int8(x, z_in: int, alpha, z_alpha: int, s_in: float, s_alpha: float, s_out: float, z_out: int) -> np.ndarray:
+    """PRelu int8 (BroadcastPrelu4DSlow): alpha broadcast against x."""
+    m1, sh1, m2, sh2 = prelu_multipliers(s_in, s_alpha, s_out)
     x, alpha = np.broadcast_arrays(_i64(x) - z_in, _i64(alpha) - z_alpha)
     positive = multiply_by_quantized_multiplier(x, m1, sh1)
     negative = multiply_by_quantized_multiplier(x * alpha, m2, sh2)
@@ -563,6 +569,12 @@ def _interpolation_indices(out_size: int, in_size: int, align_corners: bool, hal
     lower = np.maximum(_trunc_div_pow2(scaled, 10), 0)
     upper = np.minimum(_trunc_div_pow2(scaled + (1 << 10) - 1, 10), in_size - 1)
     return scaled, lower, upper
+
+
+def bilinear_taps(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool):
+    """(lower, upper, Q10 weight of upper) per output index of one axis of ResizeBilinearInteger."""
+    scaled, lower, upper = _interpolation_indices(out_size, in_size, align_corners, half_pixel_centers)
+    return lower, upper, scaled - (1 << 10) * lower
 
 
 def resize_bilinear_int8(x, out_hw, align_corners: bool, half_pixel_centers: bool) -> np.ndarray:

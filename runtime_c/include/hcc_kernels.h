@@ -145,6 +145,11 @@ typedef struct {
     int32_t groups;
     int32_t z_in, z_out;
     int32_t act_min, act_max;
+    /* 3x3, groups 1: how many output-channel pairs have their weights widened to int16 in
+     * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
+     * patches gathered once per group of pairs (see conv2d_3x3_s8.c). Negative: none; the
+     * one-pixel path of grouped convs, which reads the int8 weights as they are. */
+    int32_t weight_pairs;
 } hcc_conv2d_params_t;
 
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
@@ -179,8 +184,8 @@ void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
  * dot product with the OHWI weights; depthwise (groups == in_c == out_c) runs
- * hcc_dwconv2d_s8_rows; groups == 1 unpacks the
- * weights to int16 in scratch and computes three pixels x two channels at a time.
+ * hcc_dwconv2d_s8_rows; groups == 1 unpacks the weights to int16 in scratch (weight_pairs
+ * channel pairs at a time) and computes three pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
  * must be called for row_begin == 0 first (that call unpacks the weights and hoists the
  * requantization terms into scratch) and the scratch kept between calls (it also caches
@@ -244,11 +249,23 @@ typedef struct {
     hcc_add_params_t add;
     int32_t has_pool;
     hcc_pool_params_t pool;
+    /* 1: in-place streaming. Every input row the conv reads is first copied into a window of
+     * rows in scratch (rows shared with the previous conv row stay), so the output may
+     * overwrite input rows as soon as no later conv row needs them. Only for convs the
+     * 3x3 dense and single-channel paths do not take (those keep copies of their rows anyway);
+     * see FusedConv2d.overlap_inputs. */
+    int32_t window;
 } hcc_conv2d_pool_params_t;
+
+/* A conv's weights, bias (may be NULL), multipliers and shifts (hcc_conv_chain_s8). */
+typedef struct {
+    const int8_t *weights;
+    const int32_t *bias, *mult, *shift;
+} hcc_conv_weights_t;
 
 /* Bytes of scratch hcc_conv2d_pool_s8 needs: the k_h conv-output rows one pooling window
  * spans (none without pooling), rounded up to 4 bytes, plus hcc_conv2d_3x3_s8_scratch_size()
- * when the conv is 3x3. */
+ * when the conv is 3x3, plus with `window` the input rows one conv row reads. */
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p);
 
 /* residual: int8 [Hc, Wc, Cout] (ignored without has_residual); scratch: 4-byte aligned,
@@ -257,6 +274,19 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         const int8_t *weights, const int32_t *bias, const int32_t *mult,
                         const int32_t *shift, const int8_t *residual, void *scratch,
                         int8_t *output);
+
+/* Two convs streamed: `first` (no pooling, no residual; its input `input`) makes the rows of
+ * `second`'s input one at a time, into second's window of rows in scratch, when second needs
+ * them; the full map between them is never stored. second may add a residual and pool as in
+ * hcc_conv2d_pool_s8. The output may start below `input` or `residual` by the lag that
+ * FusedConv2d.overlap_inputs computes from this order of reads and writes (the input rows
+ * an output row needs are read before it is written). scratch:
+ * hcc_conv_chain_s8_scratch_size() bytes, 4-byte aligned.
+ * Neither conv may be on the single-channel path (is_mono_pool). */
+size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second);
+void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
+                       const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
+                       const int8_t *residual, void *scratch, int8_t *output);
 
 /* ---- fully_connected_s8.c / matmul_s8.c ---------------------------------------------------- */
 
@@ -332,6 +362,11 @@ void hcc_softmax_axis_s8(const int8_t *input, int32_t outer, int32_t n, int32_t 
 void hcc_argmax_s8(const int8_t *input, int32_t rows, int32_t n, int32_t *output);
 
 /* ---- transpose_s8.c (more data movement: hcc_movement.h) ---------------------------------- */
+
+/* transpose_inplace_s8.c: data [rows, cols] becomes its transpose [cols, rows] in place;
+ * visited: hcc_transpose_inplace_s8_scratch_size() bytes (one bit per element). */
+size_t hcc_transpose_inplace_s8_scratch_size(int32_t rows, int32_t cols);
+void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *visited);
 
 /* output = input transposed: output dim i is input dim perm[i]; rank in [1, 4]. */
 void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, const int32_t *perm,
@@ -432,5 +467,6 @@ static inline uint32_t hcc_s8_max_diff(int32_t z) {
 /* The broadcasting elementwise kernels (add, sub, mul, max, min, prelu) use the types above. */
 #include "hcc_elementwise.h"
 #include "hcc_conv_transpose.h" /* transposed convolution, int8 and float32 (hcc_conv2d_params_t) */
+#include "hcc_tflm.h"           /* TFLite Micro's arithmetic, for ops with numerics = "tflite" (hcc_tflm.h; resize: hcc_movement.h) */
 
 #endif /* HCC_KERNELS_H */

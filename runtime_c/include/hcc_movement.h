@@ -60,6 +60,16 @@ void hcc_resize_linear_f32(const hcc_resize_params_t *p, const int32_t *y0, cons
                            const float *wy, const int32_t *x0, const int32_t *x1, const float *wx,
                            const float *input, float *output);
 
+/* ---- tflm_resize_bilinear_s8.c: TFLite Micro's bilinear resize (the rest of its arithmetic: hcc_tflm.h) */
+
+/* input [outer, in_h, in_w, block] -> [outer, out_h, out_w, block] (hcc_resize_params_t, z unused):
+ * output row y reads input rows y0[y], y1[y] with the weight fy[y] of row y1 in Q10 (columns
+ * alike), q = (sum of the four products) / 2^20 rounded half away from zero
+ * (tflite_numerics.resize_bilinear_int8; input and output share their parameters). */
+void hcc_tflm_resize_bilinear_s8(const hcc_resize_params_t *p, const int32_t *y0, const int32_t *y1,
+                                 const int32_t *fy, const int32_t *x0, const int32_t *x1, const int32_t *fx,
+                                 const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -90,6 +90,28 @@ void hcc_tflm_mean_s8(const int8_t *input, int32_t outer, int32_t count, int32_t
 void hcc_tflm_softmax_s8(const int8_t *input, int32_t rows, int32_t n, const int32_t *exp_table,
                          int32_t diff_min, int8_t *output);
 
+/* ---- tflm_conv_transpose_s8.c ------------------------------------------------------------------ */
+
+/* TransposeConv (hcc_conv_transpose2d_s8's geometry and weights [out_c, k_h, k_w, in_c / groups])
+ * with the output stage clamp(mbqm(acc, mult[c], shift[c]) + z_out, act_min, act_max); acc:
+ * out_c int32 of scratch. bias may be NULL. */
+void hcc_tflm_conv_transpose2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t *acc,
+                                  int8_t *output);
+
+/* ---- tflm_prelu_s8.c ----------------------------------------------------------------------- */
+
+/* d = x - z_in; q = saturate(z_out + (d >= 0 ? mbqm(d, m_pos, s_pos) : mbqm(d (alpha - z_alpha), m_neg, s_neg)))
+ * (tflite_numerics.prelu_int8), alpha indexed through shape's b strides (a is x, the result's
+ * shape). output may be x. */
+typedef struct {
+    int32_t z_in, z_alpha, z_out;
+    int32_t m_pos, s_pos, m_neg, s_neg;
+} hcc_tflm_prelu_params_t;
+
+void hcc_tflm_prelu_s8(const hcc_tflm_prelu_params_t *p, const hcc_broadcast_shape_t *shape, const int8_t *x,
+                       const int8_t *alpha, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,14 +24,21 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
 /* groups == 1 (and not depthwise): the weights unpacked to int16 in channel pairs, three
  * pixels at a time (dense_rows; also the entry point hcc_conv2d_dense_s8_rows): every 3x3
  * conv, and other kernels of up to HCC_DENSE_MAX_KH rows whose unpacked weights take at most
- * HCC_DENSE_PACK_MAX bytes of scratch (so that no model needs more SRAM than before this
- * path took them). Grouped convolutions keep the one-pixel path. */
+ * HCC_DENSE_PACK_MAX bytes of scratch. Grouped convolutions keep the one-pixel path, and so
+ * does groups == 1 with weight_pairs < 0 (the pass conv-scratch: no int16 weights in scratch
+ * at all; other kernels than 3x3 then take hcc_conv2d_s8_rows). */
 #define HCC_DENSE_MAX_KH 16
 #define HCC_DENSE_PACK_MAX 16384
 static int is_dense(const hcc_conv2d_params_t *p) {
     const int32_t packed = ((p->out_c + 1) & ~1) * p->k_h * p->k_w * p->in_c * 2;
-    if (p->groups != 1 || is_depthwise(p)) return 0;
+    if (p->groups != 1 || is_depthwise(p) || p->weight_pairs < 0) return 0;
     return (p->k_h == 3 && p->k_w == 3) || (p->k_h <= HCC_DENSE_MAX_KH && packed <= HCC_DENSE_PACK_MAX);
+}
+
+/* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
+static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {
+    const int32_t pairs = (p->out_c + 1) >> 1;
+    return p->weight_pairs > 0 && p->weight_pairs < pairs ? p->weight_pairs : pairs;
 }
 
 /* dense_rows' input rows as int16 minus z_in with the padding as 0: columns -pad_left ..
@@ -41,14 +48,14 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
 }
 
 size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
-    /* the input row held by each of k_h slots (int32), the channels' records (hoisted
-     * requantization terms, bias, accumulators), (out_c rounded up to even) x n int16
-     * weights (n = k_h k_w in_c), a three-pixel int16 patch, then the k_h slots: padded
-     * int16 rows */
-    const size_t n = (size_t)(p->k_h * p->k_w * p->in_c);
+    /* the input row held by each of k_h slots (int32), the records (hoisted requantization
+     * terms, bias, accumulators) of the channels widened at once (2 x pairs_at_once), as many
+     * int16 weights x n (n = k_h k_w in_c), a three-pixel int16 patch, then the k_h slots:
+     * padded int16 rows */
+    const size_t n = (size_t)(p->k_h * p->k_w * p->in_c), channels = (size_t)(2 * pairs_at_once(p));
     if (!is_dense(p)) return 0u;
-    return (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(p->out_c) +
-           ((size_t)((p->out_c + 1) & ~1) * n + 3u * n + (size_t)p->k_h * (size_t)padded_row_len(p)) * sizeof(int16_t);
+    return (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(channels) +
+           (channels * n + 3u * n + (size_t)p->k_h * (size_t)padded_row_len(p)) * sizeof(int16_t);
 }
 
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
@@ -174,27 +181,31 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
     }
 }
 
-/* groups == 1: the OHWI int8 weights unpacked once (when row 0 is computed) into int16
- * channel pairs, pair q at wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past
- * out_c). Then per three output pixels the three patches are gathered once, interleaved,
- * and every channel pair is one hcc_dot3x2_s16 (6 accumulators, 2.9 instructions per
- * product on lx106) followed by up to six requantizations. Past the row's last pixel the
- * last one is repeated (and written again, the same bytes). */
+/* groups == 1: the OHWI int8 weights unpacked into int16 channel pairs, pair q at
+ * wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past out_c): all of them once, when
+ * row 0 is computed, or (weight_pairs) a group of pairs at a time, again for every row, so
+ * that the scratch holds a group's weights, never all of them. Then per three output pixels
+ * the three patches are gathered (once per group), interleaved, and every channel pair is
+ * one hcc_dot3x2_s16 (6 accumulators, 2.9 instructions per product on lx106) followed by up
+ * to six requantizations. Past the row's last pixel the last one is repeated (and written
+ * again, the same bytes). */
 static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                        int32_t row_begin, int32_t row_end, int8_t *out) {
-    const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1;
+    const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, group = pairs_at_once(p);
     int32_t *tags = (int32_t *)scratch;
     hcc_channel_rec_t *recs = (hcc_channel_rec_t *)(tags + p->k_h);
-    int16_t *packed = (int16_t *)((char *)recs + HCC_CHANNEL_RECS_BYTES(out_c));
-    int16_t *patch = packed + 2 * n * pairs;
+    int16_t *packed = (int16_t *)((char *)recs + HCC_CHANNEL_RECS_BYTES(2 * group));
+    int16_t *patch = packed + 2 * n * group;
     int16_t *slots = patch + 3 * n;
     const int is_3x3 = p->k_h == 3 && p->k_w == 3;  /* constant loop bounds for GCC to unroll */
-    int32_t oy, ox, q;
+    int32_t oy, ox, q, c0;
     if (row_begin == 0) {
-        hcc_pack_pairs_s16(weights, out_c, n, packed);
-        hcc_hoist_channels(recs, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
-        hcc_hoist_pad(recs, out_c);
+        if (group == pairs) {
+            hcc_pack_pairs_s16(weights, out_c, n, packed);
+            hcc_hoist_channels(recs, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
+            hcc_hoist_pad(recs, out_c);
+        }
         for (q = 0; q < p->k_h; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
     }
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -204,19 +215,28 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
         } else {
             fetch_rows(p, input, oy, tags, slots, rows, p->k_h);
         }
-        for (ox = 0; ox < p->out_w; ox += 3) {
-            int32_t oxs[3];
-            int8_t *dst[3];
-            for (q = 0; q < 3; ++q) {
-                oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
-                dst[q] = out + oxs[q] * out_c;
+        for (c0 = 0; c0 < out_c; c0 += 2 * group) {
+            const int32_t channels = out_c - c0 < 2 * group ? out_c - c0 : 2 * group;
+            if (group < pairs) {  /* this group's weights and records (the records end in a flag word) */
+                hcc_pack_pairs_s16(weights + c0 * n, channels, n, packed);
+                hcc_hoist_channels(recs, mult + c0, shift + c0, bias ? bias + c0 : NULL, channels, p->z_out, p->act_min,
+                                   p->act_max);
+                hcc_hoist_pad(recs, channels);
             }
-            if (is_3x3) {
-                gather_triple(p, rows, oxs, patch, 3, 3);
-            } else {
-                gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
+            for (ox = 0; ox < p->out_w; ox += 3) {
+                int32_t oxs[3];
+                int8_t *dst[3];
+                for (q = 0; q < 3; ++q) {
+                    oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
+                    dst[q] = out + oxs[q] * out_c + c0;
+                }
+                if (is_3x3) {
+                    gather_triple(p, rows, oxs, patch, 3, 3);
+                } else {
+                    gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
+                }
+                hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
             }
-            hcc_triples_requantize(patch, n, packed, out_c, recs, p->z_out, p->act_min, p->act_max, dst);
         }
         out += p->out_w * out_c;
     }

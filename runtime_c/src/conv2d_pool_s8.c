@@ -13,6 +13,9 @@ static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && co
 static int is_depthwise(const hcc_conv2d_params_t *conv) {
     return conv->groups == conv->in_c && conv->groups == conv->out_c;
 }
+/* hcc_dwconv2d_s8_rows' convs: depthwise, any kernel, unless weight_pairs < 0 (the pass
+ * conv-scratch: its padded plane would raise the arena), then hcc_conv2d_s8_rows */
+static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
 /* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
 static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
 
@@ -42,28 +45,100 @@ static size_t ring_bytes(const hcc_conv2d_pool_params_t *p) {
     return (ring + 3u) & ~(size_t)3u;  /* the 3x3 kernel's scratch after it stays 4-byte aligned */
 }
 
+/* The input rows one conv row reads (the window of in-place streaming). */
+static int32_t window_rows(const hcc_conv2d_params_t *c) {
+    const int32_t span = (c->k_h - 1) * c->dilation_h + 1;
+    return span < c->in_h ? span : c->in_h;
+}
+
+/* The workspace of the path block_row takes (FusedConv2d.kernel_path). */
+static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
+    if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
+    if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
+    return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
+}
+
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
     if (is_mono_pool(p)) return mono_pool_bytes(p);
-    if (is_depthwise(&p->conv)) return ring_bytes(p) + hcc_dwconv2d_s8_scratch_size(&p->conv);
-    if (is_dense(&p->conv)) return ring_bytes(p) + hcc_conv2d_dense_s8_scratch_size(&p->conv);
-    return ring_bytes(p) + (is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u);
+    return ring_bytes(p) + conv_scratch_bytes(p) +
+           (p->window ? (size_t)window_rows(&p->conv) * (size_t)p->conv.in_w * (size_t)p->conv.in_c : 0u);
+}
+
+/* In-place streaming: the input rows [first, first + count) held in `rows`. */
+typedef struct {
+    int8_t *rows;
+    int32_t first, count;
+} window_t;
+
+/* Where a conv's input rows come from: the input tensor, or (a chain) the conv `p` with no
+ * pooling, which computes each row from its own input when it is needed. */
+typedef struct {
+    const hcc_conv2d_pool_params_t *p;  /* NULL: copy rows of `input` */
+    const int8_t *input;
+    const hcc_conv_weights_t *w;
+    void *conv_scratch;
+} row_source_t;
+
+static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
+
+/* Bring the input rows conv row `row` reads into the window (keeping those it already holds:
+ * windows only move down; the missing ones copied from the input or computed by the source
+ * conv) and describe them as a conv of one output row: `sub` reads the window as its whole
+ * input, with the rows cut off above counted as padding. */
+static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_t *src, window_t *w, int32_t row,
+                                 hcc_conv2d_params_t *sub) {
+    const int32_t row_bytes = c->in_w * c->in_c, iy0 = row * c->stride_h - c->pad_top;
+    const int32_t lo = iy0 < 0 ? 0 : iy0;
+    int32_t hi = iy0 + (c->k_h - 1) * c->dilation_h + 1, i;
+    if (hi > c->in_h) hi = c->in_h;
+    if (hi < lo) hi = lo;
+    if (lo < w->first || lo > w->first + w->count) {
+        w->first = lo;
+        w->count = 0;
+    } else if (lo > w->first) {
+        const int32_t drop = lo - w->first;
+        w->count -= drop;
+        for (i = 0; i < w->count * row_bytes; ++i) w->rows[i] = w->rows[i + drop * row_bytes];
+        w->first = lo;
+    }
+    if (src->p == NULL) {
+        for (i = w->count * row_bytes; i < (hi - lo) * row_bytes; ++i) w->rows[i] = src->input[lo * row_bytes + i];
+    } else {
+        for (i = lo + w->count; i < hi; ++i) {
+            const row_source_t direct = {NULL, src->input, NULL, NULL};
+            block_row(src->p, &direct, src->w, NULL, src->conv_scratch, NULL, i, w->rows + (i - lo) * row_bytes);
+        }
+    }
+    if (hi - lo > w->count) w->count = hi - lo;
+    *sub = *c;
+    sub->in_h = hi - lo;
+    sub->pad_top = lo - iy0;
+    sub->out_h = 1;
+    return w->rows;
 }
 
 /* Conv-output row `row` after the residual add and activation, written to dst. */
-static void block_row(const hcc_conv2d_pool_params_t *p, const int8_t *input,
-                      const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                      const int32_t *shift, const int8_t *residual, void *conv_scratch, int32_t row,
-                      int8_t *dst) {
+static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
-    if (is_depthwise(&p->conv)) {
-        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
-    } else if (is_dense(&p->conv)) {
-        hcc_conv2d_dense_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1, dst);
-    } else if (is_3x3(&p->conv)) {
-        hcc_conv2d_3x3_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, row, row + 1,
-                               dst);
+    const hcc_conv2d_params_t *conv = &p->conv;
+    const int8_t *input = src->input;
+    hcc_conv2d_params_t sub;
+    int32_t at = row;
+    if (window != NULL) {
+        input = window_fill(conv, src, window, row, &sub);
+        conv = &sub;
+        at = 0;
+    }
+    if (is_fast_depthwise(conv)) {
+        hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (is_dense(conv)) {
+        hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (is_3x3(conv) && !is_depthwise(conv)) {
+        hcc_conv2d_3x3_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else {
-        hcc_conv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, row, row + 1, dst);
+        hcc_conv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
     }
     if (p->has_residual) {
         /* in place: hcc_add_s8 reads each element before writing it */
@@ -326,27 +401,21 @@ static int is_pool2x2(const hcc_pool_params_t *q) {
            2 * q->out_w <= q->in_w;
 }
 
-void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
-                        const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                        const int32_t *shift, const int8_t *residual, void *scratch,
-                        int8_t *output) {
+/* The rows of block p (after the mono path's check): from src, through a window when `window`. */
+static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
+                      const int8_t *residual, void *scratch, int window_on, int8_t *output) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     int8_t *ring = (int8_t *)scratch;
     void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
+    window_t window, *win = window_on ? &window : NULL;
     int32_t oy, row, i;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
-    if (is_mono_pool(p)) {
-        mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
-        return;
-    }
-    if (!p->has_pool && !p->has_residual && is_depthwise(&p->conv)) {  /* all rows in one call */
-        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, conv_scratch, 0, p->conv.out_h, output);
-        return;
-    }
+    window.rows = (int8_t *)conv_scratch + conv_scratch_bytes(p);
+    window.first = 0;
+    window.count = 0;
     if (!p->has_pool) {
         for (row = 0; row < p->conv.out_h; ++row) {
-            block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
-                      output + row * row_size);
+            block_row(p, src, w, residual, conv_scratch, win, row, output + row * row_size);
         }
         return;
     }
@@ -365,8 +434,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {
-                block_row(p, input, weights, bias, mult, shift, residual, conv_scratch, row,
-                          ring + held * row_size);
+                block_row(p, src, w, residual, conv_scratch, win, row, ring + held * row_size);
             }
         }
         if (n_rows == 2 && is_pool2x2(&p->pool)) {
@@ -375,4 +443,44 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
             hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
         }
     }
+}
+
+void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
+                        const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                        const int32_t *shift, const int8_t *residual, void *scratch,
+                        int8_t *output) {
+    const hcc_conv_weights_t w = {weights, bias, mult, shift};
+    const row_source_t src = {NULL, input, NULL, NULL};
+    if (is_mono_pool(p)) {
+        mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
+        return;
+    }
+    if (!p->has_pool && !p->has_residual && !p->window && is_fast_depthwise(&p->conv)) {
+        /* all rows in one call (channel by channel: it reads every input row before the last
+         * output row is written, so never with the window of in-place streaming) */
+        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, (unsigned char *)scratch + ring_bytes(p), 0,
+                             p->conv.out_h, output);
+        return;
+    }
+    run_block(p, &src, &w, residual, scratch, p->window, output);
+}
+
+/* The chain's scratch: the second block's (its window of the first's output rows always on),
+ * then the first conv's own workspace. */
+static size_t second_bytes(const hcc_conv2d_pool_params_t *second) {
+    return ring_bytes(second) + conv_scratch_bytes(second) +
+           (size_t)window_rows(&second->conv) * (size_t)second->conv.in_w * (size_t)second->conv.in_c;
+}
+
+size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second) {
+    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;  /* the first's workspace: int32-aligned */
+    return head + conv_scratch_bytes(first);
+}
+
+void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
+                       const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
+                       const int8_t *residual, void *scratch, int8_t *output) {
+    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;
+    const row_source_t src = {first, input, w1, (unsigned char *)scratch + head};
+    run_block(second, &src, w2, residual, scratch, 1, output);
 }

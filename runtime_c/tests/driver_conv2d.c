@@ -1,5 +1,7 @@
-/* Test driver: variant (0: hcc_conv2d_s8, 1: hcc_conv2d_3x3_s8, 2: hcc_conv_transpose2d_s8),
- * conv params, input, weights, bias (empty: NULL), mult, shift -> output [out_h, out_w, out_c]. */
+/* Test driver: variant (0: hcc_conv2d_s8, 1: hcc_conv2d_3x3_s8, 2: hcc_conv_transpose2d_s8,
+ * 2 + g: hcc_conv2d_3x3_s8 with weight_pairs = g >= 1, -1: with weight_pairs = -1), conv params,
+ * input, weights, bias (empty: NULL), mult, shift -> output [out_h, out_w, out_c]. Scratch is
+ * allocated at exactly the size asked for: ASan sees overruns. */
 #include "driver_params.h"
 
 int main(void) {
@@ -19,12 +21,15 @@ int main(void) {
     shift = (const int32_t *)tio_next(NULL);
     out_size = (size_t)(p.out_h * p.out_w * p.out_c);
     output = (int8_t *)malloc(out_size);
-    if (variant == 1) {
-        void *scratch = malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
-        hcc_conv2d_3x3_s8(&p, input, weights, bias, mult, shift, scratch, output);
-    } else if (variant == 2) {
-        void *scratch = malloc(hcc_conv_transpose2d_s8_scratch_size(&p));  /* exactly: ASan sees overruns */
+    if (variant == 2) {
+        void *scratch = malloc(hcc_conv_transpose2d_s8_scratch_size(&p));
         hcc_conv_transpose2d_s8(&p, input, weights, bias, mult, shift, scratch, output);
+    } else if (variant != 0) {
+        void *scratch;
+        if (variant > 2) p.weight_pairs = variant - 2;
+        if (variant < 0) p.weight_pairs = -1;
+        scratch = malloc(hcc_conv2d_3x3_s8_scratch_size(&p));
+        hcc_conv2d_3x3_s8(&p, input, weights, bias, mult, shift, scratch, output);
     } else {
         hcc_conv2d_s8(&p, input, weights, bias, mult, shift, output);
     }

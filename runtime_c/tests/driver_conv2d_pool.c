@@ -1,12 +1,13 @@
-/* Test driver: mode (0: run, 1: emit hcc_conv2d_pool_s8_scratch_size as int32), block params
- * (conv params, has_residual, add params, has_pool, pool params), input, weights, bias
+/* Test driver: mode (0: run, 1: emit hcc_conv2d_pool_s8_scratch_size as int32, 2: run in place:
+ * then after the tensors, which (0: x, 1: the residual) and lag, and the output starts lag
+ * bytes below that input in one buffer of max(lag + its size, the output's size)), block params
+ * (conv params, has_residual, add params, has_pool, pool params, window), input, weights, bias
  * (empty: NULL), mult, shift, residual -> the block's output. Scratch is allocated at exactly
  * the size the kernel asks for, so AddressSanitizer sees any overrun. */
 #include "driver_params.h"
 
 int main(void) {
     hcc_conv2d_pool_params_t p;
-    const int32_t *v;
     const int8_t *input, *weights, *residual;
     const int32_t *bias, *mult, *shift;
     int8_t *output;
@@ -15,12 +16,7 @@ int main(void) {
     int32_t mode;
     tio_begin();
     mode = tio_i32();
-    v = dp_ints(DP_CONV_COUNT + 1 + DP_ADD_COUNT + 1 + DP_POOL_COUNT);
-    p.conv = dp_conv(v);
-    p.has_residual = v[DP_CONV_COUNT];
-    p.add = dp_add(v + DP_CONV_COUNT + 1);
-    p.has_pool = v[DP_CONV_COUNT + 1 + DP_ADD_COUNT];
-    p.pool = dp_pool(v + DP_CONV_COUNT + 2 + DP_ADD_COUNT);
+    p = dp_block(dp_ints(DP_BLOCK_COUNT));
     scratch_size = hcc_conv2d_pool_s8_scratch_size(&p);
     if (mode == 1) {
         const int32_t size = (int32_t)scratch_size;
@@ -35,8 +31,22 @@ int main(void) {
     residual = (const int8_t *)tio_next(NULL);
     out_size = p.has_pool ? (size_t)(p.pool.out_h * p.pool.out_w * p.conv.out_c)
                           : (size_t)(p.conv.out_h * p.conv.out_w * p.conv.out_c);
-    output = (int8_t *)malloc(out_size);
     scratch = malloc(scratch_size ? scratch_size : 1u);
+    if (mode == 2) {
+        size_t in_size;
+        const int32_t which = tio_i32(), lag = tio_i32();
+        const int8_t *shared = which == 0 ? input : residual;
+        int8_t *buffer;
+        in_size = which == 0 ? (size_t)(p.conv.in_h * p.conv.in_w * p.conv.in_c)
+                             : (size_t)(p.conv.out_h * p.conv.out_w * p.conv.out_c);
+        buffer = (int8_t *)malloc((size_t)lag + in_size > out_size ? (size_t)lag + in_size : out_size);
+        memcpy(buffer + lag, shared, in_size);
+        hcc_conv2d_pool_s8(&p, which == 0 ? buffer + lag : input, weights, bias, mult, shift,
+                           which == 1 ? buffer + lag : residual, scratch, buffer);
+        tio_emit(buffer, out_size);
+        return 0;
+    }
+    output = (int8_t *)malloc(out_size);
     hcc_conv2d_pool_s8(&p, input, weights, bias, mult, shift, residual, scratch, output);
     tio_emit(output, out_size);
     return 0;

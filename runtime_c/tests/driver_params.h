@@ -25,9 +25,10 @@ static inline hcc_conv2d_params_t dp_conv(const int32_t *v) {
     p.groups = v[14];
     p.z_in = v[15]; p.z_out = v[16];
     p.act_min = v[17]; p.act_max = v[18];
+    p.weight_pairs = v[19];
     return p;
 }
-#define DP_CONV_COUNT 19
+#define DP_CONV_COUNT 20
 
 static inline hcc_pool_params_t dp_pool(const int32_t *v) {
     hcc_pool_params_t p;
@@ -48,6 +49,19 @@ static inline hcc_add_params_t dp_add(const int32_t *v) {
     return p;
 }
 #define DP_ADD_COUNT 8
+
+/* A conv block: conv params, has_residual, add params, has_pool, pool params, window. */
+static inline hcc_conv2d_pool_params_t dp_block(const int32_t *v) {
+    hcc_conv2d_pool_params_t p;
+    p.conv = dp_conv(v);
+    p.has_residual = v[DP_CONV_COUNT];
+    p.add = dp_add(v + DP_CONV_COUNT + 1);
+    p.has_pool = v[DP_CONV_COUNT + 1 + DP_ADD_COUNT];
+    p.pool = dp_pool(v + DP_CONV_COUNT + 2 + DP_ADD_COUNT);
+    p.window = v[DP_CONV_COUNT + 2 + DP_ADD_COUNT + DP_POOL_COUNT];
+    return p;
+}
+#define DP_BLOCK_COUNT (DP_CONV_COUNT + 1 + DP_ADD_COUNT + 1 + DP_POOL_COUNT + 1)
 
 /* An optional int32 array: an empty blob means NULL. */
 static inline const int32_t *dp_optional_ints(void) {

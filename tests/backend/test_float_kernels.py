@@ -101,7 +101,7 @@ def test_conv_transpose(seed):
     expected = reference("TransposedConv", [x, wt, bias], group=groups, pads=pads, strides=list(strides),
                          dilations=list(dilations), output_padding=out_pad, clamp=clamp)[0].transpose(1, 2, 0)
     params = np.array([h, w, in_c, *expected.shape[:2], out_c, *kernel, *strides, pads[0], pads[1], *dilations,
-                       groups, 0, 0, 0, 0], np.int32)  # zero points and integer clamp: unused
+                       groups, 0, 0, 0, 0, 0], np.int32)  # zero points, integer clamp, weight_pairs: unused
     got = run(CONV_TRANSPOSE, expected.shape, params, np.array(clamp, np.float32), x[0].transpose(1, 2, 0),
               wt.transpose(0, 2, 3, 1), NONE if bias is None else bias)
     close(got, expected, rtol=1e-4)

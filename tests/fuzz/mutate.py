@@ -14,6 +14,7 @@ from tests.fuzz.seeds import SEEDS, TFLITE_SEEDS, seed_bytes
 
 # hcmtmm is big (350 kB) and slow to compile: mutate it less often than the small seeds.
 SEED_WEIGHTS = {"conv_bn_relu_pool": 3, "linear_softmax": 3, "selective_scan": 3, "hcmtmm": 1,
+                "zoo_kws_dscnn_keras": 1, "zoo_kws_gru": 1, "zoo_kws_tcresnet": 1,
                 "tflite_conv_relu": 1, "tflite_dense_rows": 1, "tflite_logistic": 1}
 OP_TYPES = ["Conv", "Relu", "Add", "Mul", "MatMul", "Gemm", "Softmax", "Reshape", "Transpose", "MaxPool", "Flatten",
             "Scan", "Exp", "ReduceSum", "Unsqueeze", "Squeeze", "Concat", "Split", "Gather", "Slice", "Constant",

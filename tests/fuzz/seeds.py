@@ -110,11 +110,19 @@ TFLITE_SEEDS = {"tflite_conv_relu": TFLITE_MODELS / "conv_relu.tflite",
                 "tflite_dense_rows": TFLITE_MODELS / "dense_rows.tflite",
                 "tflite_logistic": TFLITE_MODELS / "logistic.tflite"}
 
+ZOO = ROOT / "models" / "zoo"
+# Model zoo networks (models/zoo): the small ones, one per exporter, so mutants start from real exporter graphs
+# (tf2onnx's NHWC Transposes, TorchScript's GRU, dynamo's Conv1d shapes).
+ZOO_SEEDS = {"zoo_kws_dscnn_keras": ZOO / "kws_dscnn_keras.tf2onnx13.onnx",
+             "zoo_kws_gru": ZOO / "kws_gru.ts13.onnx",
+             "zoo_kws_tcresnet": ZOO / "kws_tcresnet.dynamo21.onnx"}
+
 SEEDS = {
     "conv_bn_relu_pool": conv_bn_relu_pool,
     "linear_softmax": linear_softmax,
     "selective_scan": selective_scan,
     "hcmtmm": lambda: onnx.load(str(HCMTMM)),
+    **{name: (lambda path=path: onnx.load(str(path))) for name, path in ZOO_SEEDS.items()},
     **{name: (lambda path=path: path) for name, path in TFLITE_SEEDS.items()},
 }
 

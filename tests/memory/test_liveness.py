@@ -131,9 +131,24 @@ def test_offsets_respect_the_alignment(alignment):
 
 
 def test_representative_graph_figures():
-    """The figures docs/memory-planning.md quotes (float32 graph, alignment 16)."""
-    unfused = plan_memory(build_target_graph(build_example(), quantize=False, streaming=False))
-    fused = plan_memory(build_target_graph(build_example(), quantize=False, streaming=True))
+    """The figures docs/memory-planning.md quotes (float32 graph, alignment 16): with the
+    input and output beside the arena, and inside it (the default build)."""
+    def plan(streaming, io_in_arena):
+        return plan_memory(build_target_graph(build_example(), quantize=False, streaming=streaming), io_in_arena=io_in_arena)
+
+    unfused, fused = plan(False, False), plan(True, False)
     assert (unfused.peak_bytes, unfused.lower_bound_bytes, unfused.peak_op) == (384160, 384160, "pool1")
     assert (fused.peak_bytes, fused.lower_bound_bytes, fused.peak_op, fused.peak_op_kind) == (113696, 113696, "conv2", "FusedConv2d")
     assert fused.io_bytes == 98 * 98 * 4 + 10 * 4
+    assert fused.ram_bytes == 113696 + fused.io_bytes
+    # Inside the arena, the 38,416-byte input is live while conv1 reads it, beside conv1's
+    # pooled output; it is dead (its bytes reused) from conv2 on.
+    inside = plan(True, True)
+    assert (inside.peak_bytes, inside.lower_bound_bytes, inside.peak_op) == (115248, 115248, "conv1")
+    assert inside.ram_bytes == inside.peak_bytes < fused.ram_bytes
+    by = by_name(inside)
+    assert by["image"].kind == "input" and by["image"].offset == inside.input_offset
+    assert by["logits"].kind == "output" and by["logits"].offset == inside.output_offset
+    image = by["image"]
+    assert any(t.first > image.last and t.offset < image.offset + image.bytes and image.offset < t.offset + t.bytes
+               for t in inside.tensors)  # the input's bytes are reused

@@ -69,8 +69,9 @@ def test_text_report(model, figures):
     for header in ("tensor", "bytes", "first use", "last use", "offset"):
         assert header in out
     # pool1 is the 49x49x8 int8 map after the first fused conv: 19,208 bytes.
-    # (after the NHWC layout pass; step 0 is the input's layout change)
-    assert re.search(r"^pool1\.nhwc\s+activation\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
+    # (after the NHWC layout pass; step 0 is the input's layout change); it overwrites the
+    # input rows conv1 is done with (inplace-conv): kind overlap
+    assert re.search(r"^pool1\.nhwc\s+overlap\s+19,208\s+1 conv1\s+2 conv2\s+\d", out, re.M)
     assert f"with fusion {STREAMED_PEAK:,} B, without {UNFUSED_PEAK:,} B" in out
     assert f"arena peak:   {STREAMED_PEAK:,} B" in out
     flash = figures[2]
@@ -198,3 +199,21 @@ def test_html_page_renders_in_chromium(tmp_path, model):
     png = tmp_path / "plan.png"
     screenshot(html, png, tmp_path / "profile2")
     assert _png_is_not_blank(png.read_bytes())
+
+
+def test_html_and_json_show_the_plan_before_and_after_each_memory_pass(tmp_path, model):
+    from hcc.pipeline import MEMORY
+
+    html = tmp_path / "plan.html"
+    result = run(model, "--html", html, "--json")
+    assert result.exit_code == 0
+    stages = json.loads(result.output)["memory_passes"]
+    assert [s["pass"] for s in stages] == ["lower-conv2d", *MEMORY]
+    assert stages[-1]["peak_bytes"] == json.loads(result.output)["peak_bytes"]
+    assert all(s["peak_bytes"] >= s["lower_bound_bytes"] for s in stages)
+    page = html.read_text()
+    assert page.count('<svg id="stage-') == len(stages)
+    for s in stages:
+        assert f"<h3>after {s['pass']}: {s['peak_bytes']:,} B</h3>" in page
+    text = run(model).output
+    assert "memory passes: lower-conv2d " in text and f"conv-scratch {stages[-1]['peak_bytes']:,} B" in text

@@ -139,10 +139,12 @@ def test_division_of_activations_is_refused(exporter, tmp_path):
     np.testing.assert_allclose(float_runner(float_graph)(x).reshape(want.shape), want, rtol=1e-5, atol=1e-5)
 
 
-def test_max_with_zero_keeps_the_precision_of_the_other_operand():
-    """Max(x, 0) (how tf2onnx can write a ReLU): the zero constant is quantized with scale 1,
+@pytest.mark.parametrize("zero_shape", [(1,), (1, 256)])
+def test_max_with_zero_keeps_the_precision_of_the_other_operand(zero_shape):
+    """Max(x, 0) (how tf2onnx can write a ReLU): a zero constant is quantized with scale 1,
     which must not coarsen x's multiplier (they share one shift): the int8 result is within
-    half an output step of max(x, 0) over every input code."""
+    half an output step of max(x, 0) over every input code. A scalar zero is a clamp, which
+    canonicalize-clip writes as a Relu; a zero tensor stays a Max."""
     from onnx import TensorProto, helper, numpy_helper
 
     from hcc.interp.int8_interp import dequantize, run_int8
@@ -151,12 +153,15 @@ def test_max_with_zero_keeps_the_precision_of_the_other_operand():
     nodes = [helper.make_node("Max", ["x", "zero"], ["y"], name="max")]
     model = make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 256])],
                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256])],
-                 [numpy_helper.from_array(np.zeros(1, np.float32), "zero")])
+                 [numpy_helper.from_array(np.zeros(zero_shape, np.float32), "zero")])
     calib = np.linspace(-3.0, 5.0, 256, dtype=np.float32).reshape(1, 256)  # one sample: the range
     result = check_model(model, calib)
     op = result.int8_graph.ops[0]
-    p = op.opdef.int8_params(op)
-    assert p["m_b"] == 0 and p["m_a"] >= 1 << 14
+    if zero_shape == (1,):
+        assert op.kind == "Relu"
+    else:
+        p = op.opdef.int8_params(op)
+        assert op.kind == "Max" and p["m_b"] == 0 and p["m_a"] >= 1 << 14
     q_in, q_out = result.int8_graph.inputs[0].type.quant, result.int8_graph.outputs[0].type.quant
     codes = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
     got = dequantize(run_int8(result.int8_graph, [codes], quantized_inputs=True)[0], q_out)

@@ -14,12 +14,13 @@ def ints(*values) -> np.ndarray:
 
 
 def conv_params(x_shape, w_shape, z_in, z_out, act=(-128, 127), strides=(1, 1), pads=(0, 0, 0, 0),
-                dilations=(1, 1), groups=1) -> np.ndarray:
+                dilations=(1, 1), groups=1, weight_pairs=0) -> np.ndarray:
     h, w, cin = x_shape
     cout, kh, kw, _ = w_shape
     oh = conv_output_size(h, kh, strides[0], pads[0], pads[2], dilations[0])
     ow = conv_output_size(w, kw, strides[1], pads[1], pads[3], dilations[1])
-    return ints(h, w, cin, oh, ow, cout, kh, kw, *strides, pads[0], pads[1], *dilations, groups, z_in, z_out, *act)
+    return ints(h, w, cin, oh, ow, cout, kh, kw, *strides, pads[0], pads[1], *dilations, groups, z_in, z_out, *act,
+                weight_pairs)
 
 
 def pool_params(x_shape, kernel, strides, pads, ceil_mode=False) -> np.ndarray:

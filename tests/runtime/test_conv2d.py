@@ -116,6 +116,25 @@ def test_conv2d_3x3_dense_dilation_multiple_of_three(dilation_h):
     np.testing.assert_array_equal(run_c(c, variant=1), reference(c))
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_conv2d_3x3_dense_weights_widened_in_groups(seed):
+    """weight_pairs g: the dense path widens g channel pairs at a time (per row), gathering
+    the patches once per group; -1 takes the one-pixel path with the int8 weights as they
+    are. The numbers are those of the whole-weights path."""
+    rng = np.random.default_rng(3000 + seed)
+    c = random_conv_case(rng, kernel=(3, 3))
+    cin, cout = int(rng.integers(1, 6)), int(rng.integers(1, 12))
+    c.update(groups=1)
+    c["x"] = int8(rng, (c["x"].shape[0], c["x"].shape[1], cin))
+    c["w"] = int8(rng, (cout, 3, 3, cin), -127, 127)
+    c["bias"] = None if rng.integers(2) else rng.integers(-2000, 2000, cout).astype(np.int32)
+    c["mult"], c["shift"] = multipliers(c["scales"][0] * rng.uniform(0.001, 0.02, cout) / c["scales"][2])
+    expected = reference(c)
+    for g in (1, 2, 3, (cout + 1) // 2, cout + 5):
+        np.testing.assert_array_equal(run_c(c, variant=2 + g), expected)
+    np.testing.assert_array_equal(run_c(c, variant=-1), expected)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_pads_beyond_the_kernel_span(seed):
     """Padding up to three kernel spans on each side: whole output rows and columns see only

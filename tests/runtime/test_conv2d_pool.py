@@ -46,13 +46,14 @@ def block_reference(b):
 def block_params(b):
     c = b["conv"]
     conv = conv_params(c["x"].shape, c["w"].shape, c["z_in"], c["z_out"], c["act"], c["strides"], c["pads"],
-                       c["dilations"], c["groups"])
+                       c["dilations"], c["groups"], b.get("weight_pairs", 0))
     if b["residual"] is not None:
         add = add_params(c["z_out"], b["z_res"], b["z_add"], b["m_conv"], b["m_res"], b["add_shift"], b["add_act"])
     else:
         add = add_params(0, 0, 0, 0, 0, 0)
     pool = pool_params(b["conv_shape"], *b["pool"]) if b["pool"] else pool_params((1, 1, 1), (1, 1), (1, 1), (0,) * 4)
-    return np.concatenate([conv, ints(b["residual"] is not None), add, ints(b["pool"] is not None), pool])
+    return np.concatenate([conv, ints(b["residual"] is not None), add, ints(b["pool"] is not None), pool,
+                           ints(b.get("window", 0))])
 
 
 def run_block_c(b, expected_shape):
@@ -89,7 +90,7 @@ def test_scratch_holds_the_pooling_window_rows_only():
     w = int8(rng, (12, 3, 3, 8), -127, 127)
     conv = conv_params(x.shape, w.shape, 0, 0, pads=(1, 1, 1, 1))
     pool = pool_params((20, 16, 12), (3, 3), (2, 2), (1, 1, 1, 1))
-    params = np.concatenate([conv, ints(0), add_params(0, 0, 0, 0, 0, 0), ints(1), pool])
+    params = np.concatenate([conv, ints(0), add_params(0, 0, 0, 0, 0, 0), ints(1), pool, ints(0)])
     size = int(call_kernel("conv2d_pool", [1, params], np.int32, (1,))[0])
     # three conv rows + the 3x3 kernel's row tags, per-channel records (72 bytes x 12 channels
     # and a flag word), int16 weights (12 x 72), three-pixel patch (3 x 72) and three padded
@@ -225,3 +226,83 @@ def test_dense_block_of_any_kernel_matches_reference(seed):
     b = random_dense_block(seed)
     expected = block_reference(b)
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+def kernel_path(c) -> str:
+    """FusedConv2d.kernel_path of conv c (not mono, weight_pairs 0): depthwise of any kernel,
+    dense for groups 1 and 3x3 or k_h <= 16 with int16 weights of at most 16 KiB."""
+    cout, kh, kw, cin = c["w"].shape
+    if c["groups"] == cin == cout:
+        return "depthwise"
+    if c["groups"] == 1 and ((kh, kw) == (3, 3) or (kh <= 16 and ((cout + 1) & ~1) * kh * kw * cin * 2 <= 16384)):
+        return "dense"
+    return "grouped" if (kh, kw) == (3, 3) else "generic"
+
+
+def is_mono(b) -> bool:
+    """is_mono_pool() of conv2d_pool_s8.c."""
+    c = b["conv"]
+    if c["w"].shape[1:3] != (3, 3) or c["x"].shape[2] != 1 or c["groups"] != 1 or c["dilations"] != (1, 1):
+        return False
+    if c["strides"][1] != 2 or b["residual"] is not None or b["pool"] is None:
+        return False
+    (k, s, pads), (hc, wc) = b["pool"], b["conv_shape"][:2]
+    oh, ow = (hc + pads[0] + pads[2] - 2) // 2 + 1, (wc + pads[1] + pads[3] - 2) // 2 + 1
+    return k == (2, 2) and s == (2, 2) and pads[:2] == (0, 0) and 2 * oh <= hc and 2 * ow <= wc
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_in_place_with_the_planned_lag(seed):
+    """The output written over its input (or its residual), starting overlap_lag() bytes
+    below it, as the planner places an inplace-conv: the same numbers as apart. The window
+    (a copy of the rows a conv row reads) is on for the paths that read while they write."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    b = random_block(seed)
+    if is_mono(b):
+        b = random_block(seed + 100)
+    c = b["conv"]
+    expected = block_reference(b)
+    cin, cout = c["x"].shape[2], c["w"].shape[0]
+    path = kernel_path(c)
+    b["window"] = int(path not in ("dense", "mono"))
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    out_row = expected[0].size
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    for which in ([0, 1] if b["residual"] is not None else [0]):
+        shared = c["x"] if which == 0 else b["residual"]
+        lag = overlap_lag(schedule, which, expected.shape[0], out_row, shared[0].size)
+        args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, which, lag]
+        np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
+                                      err_msg=f"in place over input {which} with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
+    """The dense path of any kernel and the depthwise kernel honour weight_pairs (channel pairs
+    widened a group at a time; -1: the lean path, no workspace) and, written over their input at
+    the lag overlap_lag() computes from read_schedule of their path (the window on where
+    FusedConv2d.uses_window puts it), give the numbers of the reference."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    b = random_dense_block(seed) if seed % 2 == 0 else random_depthwise_block(seed)
+    c = b["conv"]
+    b["weight_pairs"] = [0, 1, 2, -1][seed // 2 % 4]
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+    path = kernel_path(c)
+    if b["weight_pairs"] < 0:
+        path = "grouped" if c["w"].shape[1:3] == (3, 3) and path == "dense" else "generic"
+    b["window"] = int(path not in ("dense", "mono"))
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
+    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, 0, lag]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
+                                  err_msg=f"{path} in place with lag {lag}")

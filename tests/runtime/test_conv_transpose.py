@@ -53,7 +53,7 @@ def reference(c):
 def run_c(c):
     (h, w, cin), (cout, kh, kw, _), (oh, ow) = c["x"].shape, c["w"].shape, c["out_hw"]
     params = ints(h, w, cin, oh, ow, cout, kh, kw, *c["strides"], c["pads"][0], c["pads"][1], *c["dilations"],
-                  c["groups"], c["z_in"], c["z_out"], *c["act"])
+                  c["groups"], c["z_in"], c["z_out"], *c["act"], 0)  # weight_pairs: unused here
     bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
     return call_kernel("conv2d", [2, params, c["x"], c["w"], bias, c["mult"], c["shift"]], np.int8, (oh, ow, cout))
 

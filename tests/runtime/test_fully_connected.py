@@ -45,7 +45,7 @@ def test_fully_connected_scratch_size_matches_the_op():
     for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32),
                        (9, 2048, 5), (9, 2049, 5)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
-                                     SimpleNamespace(type=TensorType((n, k), "int8"))])
+                                     SimpleNamespace(type=TensorType((n, k), "int8"))], attrs={"numerics": "hcc"})
         # past 8 KiB of int16 weights the triple path runs over chunks of the most channel pairs that fit
         chunk = n if ((n + 1) & ~1) * k * 2 <= 8192 else 8192 // (4 * k) * 2
         records = 72 * ((chunk + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)

@@ -241,12 +241,35 @@ def resnet_mini():
     return _model([x], layers.Dense(4)(y))
 
 
+def split():
+    """SPLIT into three equal parts, recombined (the C API has one output)."""
+    (x,) = _inputs((12,))
+    parts = layers.Lambda(lambda t: tf.split(t, 3, axis=-1))(x)
+    return _model([x], layers.Add()([layers.Multiply()([parts[0], parts[1]]), parts[2]]))
+
+
+def unpack():
+    """UNPACK along the time axis of a sequence, two steps added (as Keras unrolls RNNs)."""
+    (x,) = _inputs((4, 6))
+    steps = layers.Lambda(lambda t: tf.unstack(t, axis=1))(x)
+    return _model([x], layers.Add()([steps[0], steps[3]]))
+
+
+def requantize():
+    """The input concatenated into two differently scaled results: the converter requantizes it for one
+    of them (QUANTIZE int8 -> int8)."""
+    (x,) = _inputs((8,))
+    wide = layers.Concatenate()([x, layers.Lambda(lambda t: t * 5.0 + 1.0)(x)])
+    narrow = layers.Concatenate()([x, layers.Lambda(lambda t: t * 0.1)(x)])
+    return _model([x], layers.Add()([wide, narrow]))
+
+
 MODELS = {f.__name__: f for f in [
     conv_relu, conv_strided_valid, conv_dilated_same, depthwise_relu6, depthwise_multiplier, dense, dense_rows,
     add, add_relu, add_broadcast, sub, mul, mul_broadcast, avgpool_valid, avgpool_same, maxpool_same,
     global_avgpool, mean_axis, softmax, softmax_rows, logistic, tanh, hard_swish, leaky_relu, relu6, relu, prelu,
     resize_bilinear, resize_bilinear_align, resize_nearest, concat, pad, transpose_conv,
-    reshape_strided_transpose, ds_cnn_mini, resnet_mini, dense_per_tensor]}
+    reshape_strided_transpose, ds_cnn_mini, resnet_mini, dense_per_tensor, split, unpack, requantize]}
 
 
 def convert(model: keras.Model, seed: int) -> bytes:
@@ -315,9 +338,20 @@ def make_bad() -> None:
     print("bad models:", sorted(p.name for p in bad.glob("*.tflite")))
 
 
+def make_unsupported() -> None:
+    """bad/unsupported_ops.tflite: int8 ops hcc does not import (REDUCE_MAX, SQUARED_DIFFERENCE)."""
+    keras.utils.set_random_seed(98)
+    (x,) = _inputs((6, 5))
+    peak = layers.Lambda(lambda t: tf.reduce_max(t, axis=1))(x)
+    model = _model([x], layers.Lambda(lambda t: tf.math.squared_difference(t, 0.5))(peak))
+    (OUT.parent / "bad" / "unsupported_ops.tflite").write_bytes(convert(model, seed=97))
+
+
 def main(names: list[str]) -> None:
     if names == ["bad"]:
         return make_bad()
+    if names == ["unsupported"]:
+        return make_unsupported()
     OUT.mkdir(parents=True, exist_ok=True)
     for i, (name, build) in enumerate(MODELS.items()):
         if names and name not in names:

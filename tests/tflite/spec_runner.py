@@ -60,6 +60,15 @@ def run_spec(model: TFLiteModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
         x = val(op.inputs[0]) if op.inputs else None
         s_in, z_in = (ins[0].scale[0], ins[0].zero_point[0]) if ins and ins[0].quantized else (None, None)
         s_out, z_out = (out.scale[0], out.zero_point[0]) if out.quantized else (None, None)
+        if name in ("SPLIT", "UNPACK"):  # the codes as they are, several outputs
+            if name == "SPLIT":
+                data, axis = val(op.inputs[1]), int(np.ravel(val(op.inputs[0]))[0])
+                parts = np.split(data, len(op.outputs), axis=axis)
+            else:
+                parts = [np.take(x, i, axis=o.get("axis", 0)) for i in range(x.shape[o.get("axis", 0)])]
+            for i, part in zip(op.outputs, parts):
+                env[i] = np.asarray(part, np.int8).reshape(tensors[i].shape)
+            continue
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
             w = ins[1].data
             bias = val(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None

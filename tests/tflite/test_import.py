@@ -20,8 +20,6 @@ from hcc.ir.types import DType, TensorType
 from tests.tflite.tflm import run_tflm, sample_inputs, tflm_available
 
 MODELS = sorted((Path(__file__).parent / "models").glob("*.tflite"))
-NOT_YET = {"hard_swish", "leaky_relu", "prelu", "resize_bilinear", "resize_bilinear_align", "resize_nearest",
-           "transpose_conv"}  # IR ops hcc does not have yet: refused with their names
 
 
 def dequantized(graph):
@@ -43,10 +41,6 @@ def dequantized(graph):
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
 def test_import(path):
-    if path.stem in NOT_YET:
-        with pytest.raises(UnsupportedOpError, match="unsupported TFLite op"):
-            load_model(path)
-        return
     graph = load_model(path)
     assert graph.metadata["hcc.quantized"] == "tflite"
     assert all(v.type.dtype == DType.int8 and v.type.quant is not None for v in graph.inputs + graph.outputs)

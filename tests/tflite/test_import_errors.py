@@ -41,10 +41,10 @@ def test_refused_with_one_line(name):
 
 
 def test_unsupported_ops_are_all_named(tmp_path):
-    result = _run("compile", MODELS / "hard_swish.tflite", "-o", tmp_path / "out")
+    result = _run("compile", BAD / "unsupported_ops.tflite", "-o", tmp_path / "out")
     assert result.exit_code == 2
     line = _one_error_line(result)
-    assert "unsupported TFLite op HARD_SWISH" in line and "hcc imports" in line
+    assert "unsupported TFLite ops REDUCE_MAX, SQUARED_DIFFERENCE" in line and "hcc imports" in line
 
 
 def test_magic_bytes_win_over_the_suffix(tmp_path):

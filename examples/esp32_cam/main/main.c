@@ -20,8 +20,16 @@ static const char *TAG = "hcmtmm";
 
 /* Activations: one statically planned arena in internal RAM, aligned as the model asks. */
 static uint8_t arena[HCMTMM_ARENA_SIZE] HCC_ALIGN(HCMTMM_ARENA_ALIGN);
+#if HCMTMM_IO_IN_ARENA
+/* The input and the scores live inside the arena (hcc's default build): no RAM beyond it. */
+#define INPUT hcmtmm_input(arena)
+#define SCORES hcmtmm_output(arena)
+#else
 static int8_t input[HCMTMM_INPUT_SIZE];
 static int8_t scores[HCMTMM_OUTPUT_SIZE];
+#define INPUT input
+#define SCORES scores
+#endif
 static char line[256];
 
 static esp_err_t camera_start(void)
@@ -85,7 +93,7 @@ void app_main(void)
             vTaskDelay(pdMS_TO_TICKS(100));
             continue;
         }
-        st = hcmtmm_preprocess_u8(fb->buf, (int)fb->width, (int)fb->height, input);
+        st = hcmtmm_preprocess_u8(fb->buf, (int)fb->width, (int)fb->height, INPUT);
         esp_camera_fb_return(fb); /* the frame buffer is free again before inference */
         if (st != HCC_OK) {
             ESP_LOGE(TAG, "hcmtmm_preprocess_u8 failed: status %d", (int)st);
@@ -93,14 +101,14 @@ void app_main(void)
         }
 
         t0 = esp_timer_get_time();
-        st = hcmtmm_run(input, sizeof input, scores, sizeof scores, arena, sizeof arena);
+        st = hcmtmm_run(INPUT, HCMTMM_INPUT_SIZE, SCORES, HCMTMM_OUTPUT_SIZE, arena, sizeof arena);
         t1 = esp_timer_get_time();
         if (st != HCC_OK) {
             ESP_LOGE(TAG, "hcmtmm_run failed: status %d", (int)st);
             vTaskDelay(pdMS_TO_TICKS(1000));
             continue;
         }
-        format_scores(scores, HCMTMM_NUM_CLASSES, HCMTMM_OUTPUT_SCALE, HCMTMM_OUTPUT_ZERO_POINT, hcmtmm_labels, line,
+        format_scores(SCORES, HCMTMM_NUM_CLASSES, HCMTMM_OUTPUT_SCALE, HCMTMM_OUTPUT_ZERO_POINT, hcmtmm_labels, line,
                       sizeof line);
         printf("%s | %lld ms\n", line, (long long)((t1 - t0) / 1000));
     }

@@ -1,0 +1,116 @@
+"""conv-scratch: the dense 3x3 conv widens its weights to int16 in groups where widening all
+of them would raise the arena.
+
+The fast dense 3x3 path (conv2d_3x3_s8.c) multiplies int16 patches by int16 weights; widening
+all the weights once per call costs 4 x out_c x 9 x in_c bytes of scratch (73,728 B for one
+64 -> 64 conv of ResNet-8, most of its peak). With weight_pairs = G it widens G output-channel
+pairs at a time (for every row) and gathers the input patches once per group: the scratch
+holds 2G channels' weights, at the price of re-gathering the patches (about +50% / G on the
+conv's instructions; docs/memory-planning.md). With weight_pairs = -1 it takes the one-pixel
+path of grouped convs instead, which reads the int8 weights as they are: no weights in
+scratch at all, about twice the dense path's instructions per MAC.
+
+The other paths with a workspace that weight_pairs = -1 turns off take the same choice, all
+or nothing: a depthwise conv on hcc_dwconv2d_s8_rows (one channel's padded input plane in
+scratch; lean: hcc_conv2d_s8_rows) and a pointwise conv on the fully connected kernel (its
+int16 weight chunk; lean: hcc_conv2d_s8_rows).
+
+Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
+numbers unchanged; the arena equals the one with every dense conv on the one-pixel path (the
+least scratch), and each dense conv takes the fastest form that fits under that arena:
+all pairs at once (weight_pairs = 0, as before) wherever its step has room.
+"""
+
+from __future__ import annotations
+
+from hcc.ir.graph import Graph
+from hcc.ir.types import DType
+from hcc.memory.planner import plan_memory
+from hcc.ops.base import tflite_numerics
+from hcc.passes import register_pass
+from hcc.passes.stream_convs import widenable
+
+ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
+LEAN = -1  # no widened weights: the one-pixel 3x3 path
+
+
+def _align(n: int) -> int:
+    return -(-n // ALIGN) * ALIGN
+
+
+@register_pass("conv-scratch")
+def conv_scratch(graph: Graph) -> None:
+    """Widen dense 3x3 conv weights a few channel pairs at a time where all at once would raise the arena."""
+    dense = [op for op in graph.ops if _has_lean_form(op) and op.opdef.streamed_source(op) is None]
+    if not dense:
+        return
+    for op in dense:
+        op.attrs["weight_pairs"] = LEAN
+    base = plan_memory(graph, alignment=ALIGN)
+    floor = base.peak_bytes
+    steps = {id(op): i for i, op in enumerate(graph.ops)}
+    for op in graph.ops:  # a streamed conv's workspace is in its reader's scratch, at its step
+        first = op.opdef.streamed_source(op) if op.kind == "FusedConv2d" else None
+        if first is not None:
+            steps[id(first)] = steps[id(op)]
+    for op in dense:
+        live = base.ops[steps[id(op)]]["live_bytes"]
+        least = _align(_workspace(op))
+        for group in _choices_of(op):
+            op.attrs["weight_pairs"] = group
+            if live - least + _align(_workspace(op)) <= floor:
+                break
+    # the placement, not only the bytes live per step, must still reach the floor
+    for _ in range(len(dense)):
+        plan = plan_memory(graph, alignment=ALIGN)
+        if plan.peak_bytes <= floor:
+            break
+        at_peak = graph.ops[plan.peak_step]
+        at_peak = next((op for op in dense if steps[id(op)] == plan.peak_step and op is not at_peak), at_peak) \
+            if at_peak not in dense else at_peak
+        if at_peak not in dense or at_peak.attrs.get("weight_pairs", 0) == LEAN:
+            break
+        choices = _choices_of(at_peak)
+        at_peak.attrs["weight_pairs"] = choices[choices.index(at_peak.attrs.get("weight_pairs", 0)) + 1]
+    if plan_memory(graph, alignment=ALIGN).peak_bytes > floor:
+        for op in dense:
+            op.attrs["weight_pairs"] = LEAN
+    for op in dense:  # the default (all pairs at once) is left unsaid
+        if op.attrs.get("weight_pairs") == 0:
+            del op.attrs["weight_pairs"]
+
+
+def _workspace(op) -> int:
+    """The op's scratch; a streamed conv's workspace (held in its reader's scratch)."""
+    return op.opdef.scratch_parts(op)["workspace"] if op.opdef.streamed(op) else op.opdef.scratch_bytes(op)
+
+
+def _has_lean_form(op) -> bool:
+    """A dense conv (stream_convs.widenable), or a depthwise or pointwise conv on a path with a
+    workspace (FusedConv2d.kernel_path)."""
+    if widenable(op):
+        return True
+    if op.kind != "FusedConv2d" or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op) or op.opdef.streamed(op):
+        return False
+    saved = op.attrs.pop("weight_pairs", None)
+    try:
+        return op.opdef.kernel_path(op) in ("depthwise", "fc")
+    finally:
+        if saved is not None:
+            op.attrs["weight_pairs"] = saved
+
+
+def _choices_of(op) -> list[int]:
+    """weight_pairs to try, fastest first: a dense conv's groups of pairs, else all or none."""
+    if op.opdef.kernel_path(op) == "dense" or widenable(op):
+        return _choices((op.inputs[1].type.shape[0] + 1) // 2)
+    return [0, LEAN]
+
+
+def _choices(pairs: int) -> list[int]:
+    """Fastest first: all pairs at once (0), halving down to one pair, then none (LEAN)."""
+    out, g = [0], pairs // 2
+    while g >= 1:
+        out.append(g)
+        g //= 2
+    return out + [LEAN]

@@ -1,0 +1,113 @@
+"""hcc on the model zoo in CI: a subset of models/zoo compiled, planned and verified (C bit-exact against the
+int8 reference on the committed evaluation data; int8-vs-float agreement or output SNR), through the same
+code as `make zoo` (models/zoo/check.py), plus the table and docs/zoo.md plumbing of that command.
+
+The subset covers every family (cnn, separable, recurrent, unet, mlp) and every exporter (TorchScript,
+dynamo, tf2onnx) at least once, with the ops that set the families apart: Conv1d (TC-ResNet), tf2onnx's
+NHWC graph (Keras DS-CNN), HardSwish and squeeze-excite (MobileNetV3, dynamo), GRU, Keras' unrolled LSTM,
+ConvTranspose/Resize/Concat/PReLU (U-Net), BatchNorm after Linear (autoencoder). The whole zoo is
+`make zoo` (about 15 minutes on 2 busy cores); this module with tests/models/test_newuser_keras.py took
+150 s wall (48 s CPU) on the shared 2-core machine at load 9 (docs/zoo.md, "In CI").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.zoo import check
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# model -> (evaluation samples verified here, None for the whole set; floor on agreement or SNR in dB).
+# The floor is the zoo's target (check.TARGET_AGREEMENT / TARGET_SNR_DB) except where `make zoo` measures the
+# model below it today (docs/zoo.md): there it is a regression floor under the measured figure, so that CI
+# still covers the family; the miss is reported by `make zoo`, not hidden by this test.
+SUBSET = {
+    "kws_tcresnet.dynamo21": (None, check.TARGET_AGREEMENT),           # cnn: Conv1d, 1x1 stride-2 shortcuts
+    "ic_resnet8_keras.tf2onnx13": (100, check.TARGET_AGREEMENT),       # cnn: tf2onnx NHWC, residual adds
+    "kws_dscnn_keras.tf2onnx13": (None, check.TARGET_AGREEMENT),       # separable: depthwise, AveragePool
+    "mobilenet_v3_small.dynamo21": (100, check.TARGET_AGREEMENT),      # separable: HardSwish, squeeze-excite
+    "fer_mini_xception.dynamo21": (None, 0.95),   # separable: MaxPool 3x3/2; 0.981 here, 0.967 merged with main 05df810
+    "kws_gru.ts13": (None, check.TARGET_AGREEMENT),                    # recurrent: ONNX GRU
+    "kws_lstm.dynamo21": (None, check.TARGET_AGREEMENT),               # recurrent: ONNX LSTM
+    "unet_tiny.ts13": (20, 25.0),                                      # unet: measured 26.9 dB (target 30)
+    "ad_autoencoder_keras.tf2onnx13": (None, check.TARGET_SNR_DB),     # mlp: 640 -> 8 -> 640
+}
+ENTRIES = {e["name"]: e for e in check.onnx_entries()}
+# Under AddressSanitizer and UBSan (tests/ops/harness.py): the C of one small model per family, int8 and float.
+SANITIZED = ("kws_tcresnet.ts13", "kws_dscnn_keras.tf2onnx13", "kws_gru.ts13", "unet_tiny.dynamo21")
+
+
+def test_subset_covers_every_family_and_exporter():
+    chosen = [ENTRIES[name] for name in SUBSET]
+    assert {e["family"] for e in chosen} == {e["family"] for e in ENTRIES.values()}
+    assert {e["exporter"] for e in chosen} == {e["exporter"] for e in ENTRIES.values()}
+
+
+@pytest.mark.parametrize("name", list(SUBSET))
+def test_zoo_model_compiles_and_is_bit_exact(name, tmp_path):
+    limit, floor = SUBSET[name]
+    row = check.check(ENTRIES[name], limit=limit, workdir=tmp_path)
+    assert row.error is None, f"{row.stage}: {row.error}"
+    assert row.samples == (limit or row.samples) and row.samples >= 20
+    assert row.c_bitexact == 1.0
+    assert 0 < row.lower_bound_bytes <= row.arena_bytes and row.flash_bytes > 0
+    assert row.compile_s is not None and row.hcc_macs > 0
+    figure = row.agreement if row.classifier else row.output_snr_db
+    assert figure >= floor, f"{'agreement' if row.classifier else 'SNR dB'} {figure} < {floor}"
+
+
+@pytest.mark.parametrize("name", SANITIZED)
+def test_zoo_model_c_is_clean_under_sanitizers(name):
+    import numpy as np
+    import onnx
+
+    from models.zoo.manifest import ZOO_DIR
+    from tests.ops.harness import check_model
+
+    entry = ENTRIES[name]
+    with np.load(ZOO_DIR / entry["eval"]) as f:
+        samples = f["x"][:4]
+    with np.load(ZOO_DIR / entry["calib"]) as f:
+        calib = f["x"]
+    result = check_model(onnx.load(ZOO_DIR / entry["file"]), samples, calib=calib, float_rtol=1e-3, float_atol=1e-3)
+    assert result.int8_out.shape[0] == 4
+
+
+def test_a_failing_model_is_reported_with_its_stage_and_error(tmp_path):
+    # A model file that is not ONNX: the row says where it stopped, in hcc's one-line error.
+    bad = dict(ENTRIES["kws_gru.ts13"], name="broken", file="../../README.md")
+    row = check.check(bad, limit=2, workdir=tmp_path)
+    assert row.stage == "plan" and row.error and "\n" not in row.error
+    assert not row.passed and "error (plan)" in check.result_text(row)
+    assert "| broken |" in check.table([row]) and "0 of 1 models pass" in check.summary([row])
+
+
+def test_select_and_usage_errors():
+    entries = check.onnx_entries()
+    assert [e["name"] for e in check.select(entries, ["kws_gru.ts13"])] == ["kws_gru.ts13"]
+    assert len(check.select(entries, ["kws_gru"])) == sum(e["network"] == "kws_gru" for e in entries)
+    with pytest.raises(ValueError, match="not in the zoo: nope"):
+        check.select(entries, ["nope"])
+    assert check.main(["--only", "nope"]) == 2
+    assert check.main(["--only", "kws_gru", "--write-doc", "docs/zoo.md"]) == 2
+
+
+def test_doc_blocks_round_trip():
+    text = "a\n<!-- BEGIN zoo-table (generated) -->\nold\n<!-- END zoo-table -->\nb\n"
+    new = check.write_doc_block(text, "zoo-table", "| model | x |\n|---|---|\n| m1 | 3 |\n")
+    assert new.startswith("a\n<!-- BEGIN zoo-table (generated) -->\n| model") and new.endswith("<!-- END zoo-table -->\nb\n")
+    assert check.doc_table_rows(new) == {"m1": {"model": "m1", "x": "3"}}
+    with pytest.raises(ValueError):
+        check.read_doc_block(text, "zoo-xtensa")
+
+
+def test_docs_zoo_md_lists_every_zoo_model():
+    # docs/zoo.md is written by `python -m models.zoo.check --write-doc docs/zoo.md`; a model added to the
+    # manifest without rerunning it makes this fail.
+    rows = check.doc_table_rows((ROOT / "docs" / "zoo.md").read_text())
+    assert set(rows) == set(ENTRIES)
+    for name, row in rows.items():
+        assert row["c_bitexact"] or row["result"].startswith("error"), name

@@ -1,0 +1,74 @@
+"""conv-scratch: a dense 3x3 conv widens its weights a few channel pairs at a time, or not
+at all, only where widening all of them would raise the arena. Bit-exact either way (C under
+ASan/UBSan against the int8 reference); models from onnx.helper and from PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import TensorProto, helper
+
+from hcc.memory import plan_memory
+from tests.frontend.models import make, weights
+from tests.ops.harness import check_model
+
+
+def wide_conv(channels=32, side=6):
+    """A 3x3 conv whose int16 weights (channels^2 x 9 x 2 B) dwarf its activations."""
+    nodes = [helper.make_node("Conv", ["x", "c.w", "c.b"], ["a"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a"], ["r"], name="relu"),
+             helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits = [weights("c.w", channels, channels, 3, 3, scale=0.1), weights("c.b", channels),
+             weights("fc.w", 4, channels * side * side, scale=0.02), weights("fc.b", 4)]
+    return make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, channels, side, side])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+
+
+def test_no_weights_in_scratch_at_the_peak_and_bit_exact():
+    samples = np.random.default_rng(4).standard_normal((8, 32, 6, 6)).astype(np.float32)
+    result = check_model(wide_conv(), samples, float_build=False)
+    graph = result.int8_graph
+    conv = next(op for op in graph.ops if op.kind == "FusedConv2d")
+    assert conv.attrs.get("weight_pairs", 0) == -1 and conv.opdef.kernel_path(conv) == "grouped"
+    plan = plan_memory(graph)
+    scratch = next(t for t in plan.tensors if t.name == "conv:scratch").bytes
+    # the one-pixel path: a 9 x 32 int16 patch, and (the conv overwrites its input) the
+    # window of the three input rows a conv row reads (3 x 6 x 32 int8)
+    assert scratch == 9 * 32 * 2 + 3 * 6 * 32
+    for pairs in (1, 0):  # one pair of int16 weights at a time, or all 16 pairs
+        conv.attrs["weight_pairs"] = pairs
+        assert plan_memory(graph).peak_bytes - plan.peak_bytes >= (2 if pairs else 32) * 288 * 2
+
+
+def test_weights_widened_all_at_once_where_there_is_room():
+    """A big activation elsewhere sets the arena: the conv keeps its fastest form."""
+    nodes = [helper.make_node("Conv", ["x", "up.w", "up.b"], ["big"], name="up"),
+             helper.make_node("Relu", ["big"], ["bigr"], name="relu0"),
+             helper.make_node("MaxPool", ["bigr"], ["small"], name="pool", kernel_shape=[4, 4], strides=[4, 4]),
+             helper.make_node("Conv", ["small", "c.w", "c.b"], ["a"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Flatten", ["a"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits = [weights("up.w", 8, 2, 1, 1), weights("up.b", 8), weights("c.w", 8, 8, 3, 3), weights("c.b", 8),
+             weights("fc.w", 3, 8 * 10 * 10, scale=0.05), weights("fc.b", 3)]
+    model = make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 40, 40])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+    samples = np.random.default_rng(6).standard_normal((6, 2, 40, 40)).astype(np.float32)
+    graph = check_model(model, samples, float_build=False).int8_graph
+    conv = next(op for op in graph.ops if op.name == "conv")
+    assert conv.opdef.kernel_path(conv) == "dense" and conv.attrs.get("weight_pairs", 0) == 0
+
+
+def test_pytorch_conv_stack_bit_exact_with_less_widening(tmp_path):
+    import onnx
+    import torch
+
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Conv2d(16, 24, 3, padding=1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(24, 24, 3, padding=1, stride=2), torch.nn.ReLU(),
+                              torch.nn.Flatten(), torch.nn.Linear(24 * 3 * 3, 5)).eval()
+    path = tmp_path / "convs.onnx"
+    torch.onnx.export(net, torch.zeros(1, 16, 6, 6), str(path), dynamo=False, opset_version=13)
+    samples = np.random.default_rng(8).standard_normal((8, 16, 6, 6)).astype(np.float32)
+    graph = check_model(onnx.load(str(path)), samples, float_build=False).int8_graph
+    groups = [op.attrs.get("weight_pairs", 0) for op in graph.ops if op.kind == "FusedConv2d"]
+    assert groups != [0, 0], groups  # some conv gives up widened weights, and the C still matches

@@ -1,0 +1,70 @@
+"""stream-convs: conv -> conv computed row by row, the map between never stored. Bit-exact
+(C under ASan/UBSan against the int8 reference) and a smaller arena, on a ResNet identity
+block (onnx.helper) and a PyTorch depthwise-separable pair."""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import TensorProto, helper
+
+from hcc.frontend.onnx import import_onnx
+from hcc.memory import plan_memory
+from hcc.pipeline import CalibrationOptions, build_target_graph
+from tests.frontend.models import make, weights
+from tests.ops.harness import check_model
+
+
+def resnet_block(c=8, side=16):
+    """stem conv, then x -> conv -> relu -> conv + x -> relu, then a linear head."""
+    nodes = [helper.make_node("Conv", ["x", "stem.w", "stem.b"], ["s0"], name="stem", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["s0"], ["s"], name="stem_relu"),
+             helper.make_node("Conv", ["s", "c1.w", "c1.b"], ["a0"], name="conv1", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a0"], ["a"], name="relu1"),
+             helper.make_node("Conv", ["a", "c2.w", "c2.b"], ["b"], name="conv2", pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["b", "s"], ["r0"], name="add"),
+             helper.make_node("Relu", ["r0"], ["r"], name="relu2"),
+             helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits = [weights("stem.w", c, 3, 3, 3), weights("stem.b", c), weights("c1.w", c, c, 3, 3, scale=0.15),
+             weights("c1.b", c), weights("c2.w", c, c, 3, 3, scale=0.15), weights("c2.b", c),
+             weights("fc.w", 4, c * side * side, scale=0.02), weights("fc.b", 4)]
+    return make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, side, side])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+
+
+def test_resnet_block_streams_bit_exact_and_smaller():
+    samples = np.random.default_rng(11).standard_normal((8, 3, 16, 16)).astype(np.float32)
+    graph = check_model(resnet_block(), samples, float_build=False).int8_graph
+    conv1 = next(op for op in graph.ops if op.name == "conv1")
+    conv2 = next(op for op in graph.ops if op.kind == "FusedConv2d" and op.inputs[0] is conv1.outputs[0])
+    assert conv1.attrs.get("stream") == 1 and conv2.opdef.streamed_source(conv2) is conv1
+    plan = plan_memory(graph)
+    names = {t.name for t in plan.tensors}
+    assert conv1.outputs[0].name not in names  # the middle map has no bytes
+    # the block's output overwrites its input x (the residual): the busiest step holds x,
+    # the window of conv1's rows and the two convs' workspaces, not conv1's whole output
+    unstreamed = build_target_graph(import_onnx(resnet_block()), calibration=CalibrationOptions(data=samples))
+    for op in unstreamed.ops:
+        op.attrs.pop("stream", None)
+    assert plan.peak_bytes <= plan_memory(unstreamed).peak_bytes - 16 * 16 * 8 + 3 * 16 * 8 + 2048
+
+
+def test_pytorch_inverted_residual_expansion(tmp_path):
+    """MobileNetV2's expand -> depthwise: the 6x-expanded map is the largest; streamed, the
+    depthwise conv computes its rows from the block's input as it goes."""
+    import onnx
+    import torch
+
+    torch.manual_seed(4)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, 1, 1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(8, 48, 1), torch.nn.ReLU(),
+                              torch.nn.Conv2d(48, 48, 3, 2, 1, groups=48), torch.nn.ReLU(),
+                              torch.nn.Conv2d(48, 8, 1),
+                              torch.nn.Flatten(), torch.nn.Linear(8 * 6 * 6, 3)).eval()
+    path = tmp_path / "sep.onnx"
+    torch.onnx.export(net, torch.zeros(1, 3, 12, 12), str(path), dynamo=False, opset_version=13)
+    samples = np.random.default_rng(12).standard_normal((8, 3, 12, 12)).astype(np.float32)
+    graph = check_model(onnx.load(str(path)), samples, float_build=False).int8_graph
+    streamed = [op for op in graph.ops if op.attrs.get("stream")]
+    assert [op.inputs[1].type.shape[:2] for op in streamed] == [(48, 8)]  # the expansion
+    assert all(t.bytes != 12 * 12 * 48 for t in plan_memory(graph).tensors)
