@@ -1,4 +1,4 @@
-"""Print the selective scan's state-format precision table (docs/numerics.md, "Why a 32-bit state").
+"""Print the selective scan's precision study (docs/numerics.md, "The previous specification, and why this one").
 
     PYTHONPATH=. python tools/scan_precision.py
 """

@@ -18,6 +18,19 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
     hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
 }
 
+size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
+    (void)p;
+    return 0u;
+}
+
+/* The dense (groups 1) entry point, likewise. */
+void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                              int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    (void)scratch;
+    hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+}
+
 void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
                        void *scratch, int8_t *output) {
@@ -43,6 +56,22 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
             output[j] = hcc_requantize_s8(acc, mult[j], shift[j], p->z_out, p->act_min, p->act_max);
         }
         output += p->n;
+    }
+}
+
+/* A split layer as one naive call per part on its rows of weights. */
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs) {
+    int32_t j, c;
+    for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+        hcc_fc_params_t q = *p;
+        q.n = parts[4 * j];
+        q.z_out = parts[4 * j + 1];
+        q.act_min = parts[4 * j + 2];
+        q.act_max = parts[4 * j + 3];
+        hcc_fully_connected_s8(&q, input, weights + c * p->k, bias ? bias + c : NULL, mult + c, shift + c, scratch,
+                               outputs[j]);
     }
 }
 

@@ -16,6 +16,7 @@ from hcc.commands.common import calibration_options, echo_json
 @click.option("--runs", type=click.IntRange(min=1), default=None,
               help="Timed host runs (median reported), after warm-up [default: 200; 50 with --peers].")
 @click.option("--no-host", is_flag=True, help="Skip host timing and onnxruntime.")
+@click.option("--no-naive", is_flag=True, help="Skip the build with the naive kernels (half the QEMU time).")
 @click.option("--keep", type=click.Path(file_okay=False), help="Keep the build and the ELF images here.")
 @click.option("--peers", is_flag=True,
               help="One table for every zoo model (--zoo) and MODELS: hcc RAM / flash / latency beside TFLite "
@@ -25,13 +26,13 @@ from hcc.commands.common import calibration_options, echo_json
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
               help="With --peers: also write the table, versions and machine as Markdown to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def bench_command(models, calibration, runs, no_host, keep, peers, zoo, markdown_path, as_json):
+def bench_command(models, calibration, runs, no_host, no_naive, keep, peers, zoo, markdown_path, as_json):
     """Measure MODEL: instructions on the Xtensa lx106 (QEMU), host time, onnxruntime.
 
     \b
     Compiles MODEL, runs it on one calibration sample under qemu-system-xtensa
     (bit-exact check against the host build and the int8 reference), the same
-    model with naive kernels, and (unless --no-host) the -O3 -march=native host build against
+    model with naive kernels (unless --no-naive), and (unless --no-host) the -O3 -march=native host build against
     onnxruntime float and int8. Needs gcc-xtensa-lx106 and qemu-system-misc
     (exit 5 when missing). See docs/performance.md.
 
@@ -50,7 +51,7 @@ def bench_command(models, calibration, runs, no_host, keep, peers, zoo, markdown
         raise click.BadParameter(f"{runs} is smaller than the minimum valid value 200.", param_hint="'--runs'")
     from hcc.bench.run import bench_model, format_table
 
-    result = bench_model(models[0], calibration, runs=runs or 200, host=not no_host, keep=keep)
+    result = bench_model(models[0], calibration, runs=runs or 200, host=not no_host, naive=not no_naive, keep=keep)
     if as_json:
         echo_json(result)
     else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.quant.fixed_point import requantize, round_shift, saturate_int8
-from hcc.quant.ssm_constants import READOUT_BITS, ScanParams
+from hcc.quant.fixed_point import saturate_int8
+from hcc.quant.ssm_constants import ScanParams
 
 
 def selective_scan_float(u, dt, B, C, A, Dskip, *, return_state_absmax: bool = False):
@@ -40,6 +40,14 @@ def _check_shapes(u, dt_raw, B, C, d_model: int, d_state: int) -> int:
     return L
 
 
+def scan_exp(dt_code, p: ScanParams) -> np.ndarray:
+    """exp(dt A) in Q15 for the dt_raw codes + 128 of one token, [D] -> [D, N]: the product of
+    the normalised mantissas indexes its exponent's row of the table (docs/numerics.md)."""
+    prod = np.asarray(p.dt_mant, np.int64)[dt_code][:, None] * np.asarray(p.a_mant, np.int64)  # < 2^31
+    row = np.asarray(p.dt_row, np.int64)[dt_code][:, None] + np.asarray(p.a_row, np.int64)
+    return np.asarray(p.exp_table, np.int64)[row, prod >> (29 - p.exp_bits)]
+
+
 def selective_scan_s8(u, dt_raw, B, C, params: ScanParams, *, return_state: bool = False):
     """int8 u [L, D], dt_raw [L, D] (before softplus), B [L, N], C [L, N] -> int8 y [L, D].
 
@@ -54,30 +62,27 @@ def selective_scan_s8(u, dt_raw, B, C, params: ScanParams, *, return_state: bool
     C = np.asarray(C, dtype=np.int64)
     L = _check_shapes(u, dt_raw, B, C, D, N)
 
-    a = np.asarray(p.a, dtype=np.int64)
-    e_hi = np.asarray(p.exp2_hi, dtype=np.int64)
-    e_lo = np.asarray(p.exp2_lo, dtype=np.int64)
     u_c = u - p.z_u
     b_c = B - p.z_b
     c_c = C - p.z_c
-    skip = requantize(u_c, np.asarray(p.m_d, np.int64)[None, :], np.asarray(p.s_d, np.int64)[None, :])
+    skip = u_c * np.asarray(p.m_d, np.int64)[None, :]                      # |.| <= 2^29
+    bias_out = p.z_out * (1 << p.s_o) + _half(p.s_o)                      # z_out and the rounding
 
     h = np.zeros((D, N), dtype=np.int64)
     y = np.empty((L, D), dtype=np.int8)
     for t in range(L):
         dt = np.asarray(p.dt_table, dtype=np.int64)[dt_raw[t] + 128]      # [D], Q(F_dt)
-        x = dt * u_c[t]                                                    # [D]
-        prod = (dt[:, None] * a) >> p.sh_p                                 # [D, N], -log2(dA) in Q16
-        i = prod >> 16
-        f = prod & 0xFFFF
-        e = (e_hi[f >> 8] * e_lo[f & 0xFF] + (1 << 14)) >> 15              # 2^(-f/65536) in Q15
-        dA = np.where(i > 15, 0, e >> np.minimum(i, 15))                   # exp(dt * A) in Q15
-        # both terms round half up (a floor shift after adding half), as the C does cheaply
+        x = dt * u_c[t]                                                    # [D], |x| < 2^22
+        dA = scan_exp(dt_raw[t] + 128, p)                                  # [D, N], Q15
+        # both terms round half up (a floor shift after adding half), as the C does cheaply;
+        # |h| <= h_max < 2^16, so h * dA < 2^31 (in int64 here, also for the study's wide state)
         h = ((h * dA + (1 << 14)) >> 15) + ((x[:, None] * b_c[t][None, :] + _half(p.k_in)) >> p.k_in)
         h = np.clip(h, -p.h_max, p.h_max)
         acc = h @ c_c[t]                                                   # [D], |acc| < 2^31
-        # both terms in 2^-8 output LSB, one rounding
-        y[t] = saturate_int8(p.z_out + round_shift(requantize(acc, p.m_y, p.s_y) + skip[t], READOUT_BITS))
+        # scan term and D-skip in 2^-s_o output LSB, one rounding (half up): the scan term as
+        # floor(acc m_y / 2^16) from acc's 16-bit halves, each product within int32
+        scan = (acc >> 16) * p.m_y + (((acc & 0xFFFF) * p.m_y) >> 16)
+        y[t] = saturate_int8((scan + skip[t] + bias_out) >> p.s_o)
     return (y, h) if return_state else y
 
 

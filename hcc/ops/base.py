@@ -3,11 +3,14 @@ of hcc, in hcc/ir/opdef.py, so the IR never imports hcc.ops), plus sizes the ops
 
 from hcc.ir.opdef import NUMERICS, REQUIRED, OpDef, get_op, register
 
-__all__ = ["OpDef", "REQUIRED", "register", "get_op", "REQUANT_TERMS_BYTES", "NUMERICS", "tflite_numerics"]
+__all__ = ["OpDef", "REQUIRED", "register", "get_op", "channel_records_bytes", "NUMERICS", "tflite_numerics"]
 
-# sizeof(hcc_requant_hoisted_t) (runtime_c/include/hcc_kernels.h): the per-channel
-# requantization terms the dense 3x3 conv and the fully connected kernel keep in scratch.
-REQUANT_TERMS_BYTES = 24
+
+def channel_records_bytes(n_out: int) -> int:
+    """HCC_CHANNEL_RECS_BYTES (runtime_c/src/dot_u8.h): the per-channel records (requantization
+    terms, bias, three accumulators: 72 bytes) the dense conv and the fully connected
+    kernel keep in scratch, n_out rounded up to even, and a flag word."""
+    return 72 * ((n_out + 1) & ~1) + 4
 
 
 def tflite_numerics(op) -> bool:

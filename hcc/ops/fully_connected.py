@@ -2,9 +2,13 @@
 
     x [..., K], W [N, K] (constant), b [N] (constant or absent)   -> y [..., N]
     clamp = [lo, hi]: the fused activation (hcc/ops/clamp.py; ReLU [0, inf], none [-inf, inf])
+    splits [N_0, N_1, ..] (optional): the result split along its last axis, outputs [..., N_i]
     numerics = "hcc" | "tflite": whose requantization (hcc/ops/base.py NUMERICS)
 
 The lowering target of Gemm and of MatMul with a constant right operand (fuse-linear pass).
+A split FullyConnected (fuse-linear's FC + Split) is one op with one output per part, each
+with its own int8 scale: every part is the FullyConnected of its rows of W (the same integers
+as one op per part), and the C kernel converts the shared input once for all of them.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ import numpy as np
 
 from hcc.ir.types import TensorType
 from hcc.kernels.fully_connected import fully_connected
-from hcc.ops.base import NUMERICS, REQUANT_TERMS_BYTES, OpDef, register, tflite_numerics
+from hcc.ops.base import channel_records_bytes, NUMERICS, OpDef, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, optional_float, weight_arrays
-from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
+from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp, has_clamp
 from hcc.quant.params import bias_or_zeros, channel_multipliers, clamp_codes, scale_zp
+
+
+PACK_MAX = 8192  # HCC_FC_PACK_MAX (fully_connected_s8.c): int16 weights per chunk of the triple path
 
 
 def fc_row_layout(weights, bias, z_in: int):
@@ -51,12 +58,17 @@ class FullyConnected(OpDef):
     weight_inputs = {1: 0}
     bias_inputs = (2,)
     onnx_names = ("hcc.FullyConnected",)
-    attrs = {"clamp": NO_CLAMP, **NUMERICS}
+    attrs = {"clamp": NO_CLAMP, "splits": [], **NUMERICS}
     num_inputs = (2, 3)
 
     def macs(self, op) -> int:
         w = op.inputs[1].type.shape
         return op.inputs[0].type.numel // w[1] * w[0] * w[1]
+
+    @staticmethod
+    def splits(op) -> tuple[int, ...]:
+        """The output channels of each output ([N] when not split)."""
+        return tuple(int(n) for n in op.attrs["splits"]) or (op.inputs[1].type.shape[0],)
 
     def infer(self, op):
         x, w = op.inputs[0].type, op.inputs[1].type
@@ -66,74 +78,135 @@ class FullyConnected(OpDef):
         if b is not None and b.type.shape != (w.shape[0],):
             self.fail(op, f"bias {b.type} should be [{w.shape[0]}]")
         check_clamp(self, op)
-        return [TensorType(x.shape[:-1] + (w.shape[0],), x.dtype)]
+        splits = self.splits(op)
+        if sum(splits) != w.shape[0] or min(splits) < 1:
+            self.fail(op, f"splits {list(splits)} do not add up to the {w.shape[0]} output channels")
+        if len(splits) > 1 and has_clamp(op.attrs["clamp"]):
+            self.fail(op, "a split FullyConnected has no fused activation clamp")
+        return [TensorType(x.shape[:-1] + (n,), x.dtype) for n in splits]
 
     def int8_params(self, op) -> dict:
-        """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share them)."""
-        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        """Integer constants of hcc_fully_connected_s8 (the int8 interpreter and the backend share
+        them); a split op has those of each part (its rows of W, its own output) in "parts"."""
+        x, w = op.inputs[0], op.inputs[1]
         _, z_in = scale_zp(x)
-        s_out, z_out = scale_zp(y)
-        if tflite_numerics(op):
-            mult, shift = _tflite_multipliers(x, w, y)
-        else:
-            mult, shift = channel_multipliers(op, x, w, y)
-        act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
-        return {"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": w.type.shape[0],
-                "z_in": z_in, "z_out": z_out, "act_min": act_min, "act_max": act_max,
-                "weights": w.const, "bias": bias_or_zeros(op, 2, w.type.shape[0]), "mult": mult, "shift": shift}
+        bias = bias_or_zeros(op, 2, w.type.shape[0])
+        parts, start = [], 0
+        for y, n in zip(op.outputs, self.splits(op)):
+            s_out, z_out = scale_zp(y)
+            if tflite_numerics(op):
+                mult, shift = _tflite_multipliers(x, w, y)
+            else:
+                mult, shift = channel_multipliers(op, x, w, y)
+            act_min, act_max = clamp_codes(op.attrs["clamp"], s_out, z_out)
+            parts.append({"rows": int(np.prod(x.type.shape[:-1])), "k": w.type.shape[1], "n": n, "z_in": z_in,
+                          "z_out": z_out, "act_min": act_min, "act_max": act_max,
+                          "weights": w.const[start:start + n], "bias": bias[start:start + n],
+                          "mult": mult[start:start + n], "shift": shift[start:start + n]})
+            start += n
+        return {**parts[0], "parts": parts} if len(parts) > 1 else parts[0]
 
     def scratch_bytes(self, op) -> int:
-        """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c):
-        with two rows or more, k != 2 and int16 weights (n rounded up to even) of at most
-        8 KiB, the channels' requantization terms, those weights and three interleaved int16
-        input rows; else nothing. TFLite numerics (hcc_tflm_fully_connected_s8): nothing."""
+        """Exactly hcc_fully_connected_s8_scratch_size() (runtime_c/src/fully_connected_s8.c) for the
+        whole op (rows_scratch). A split op whose int16 weights fit one chunk is one call over all
+        of its channels; otherwise it runs one call a part, each needing no more than this. TFLite
+        numerics (hcc_tflm_fully_connected_s8): nothing."""
         if tflite_numerics(op):
             return 0
         k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
-        rows = op.inputs[0].type.numel // k
-        packed = ((n + 1) & ~1) * k * 2
-        return REQUANT_TERMS_BYTES * n + packed + 3 * k * 2 if rows >= 2 and k != 2 and packed <= 8192 else 0
+        return self.rows_scratch(op.inputs[0].type.numel // k, k, n)
+
+    @staticmethod
+    def rows_scratch(rows: int, k: int, n: int) -> int:
+        """hcc_fully_connected_s8_scratch_size() of a [rows, k] x [n, k] call: with rows >= 2,
+        k != 2 and 4 k <= 8192, for a chunk of channels (all n when their int16 weights take at
+        most 8 KiB, else the most pairs that do) their records, int16 weights and three int16
+        input rows; else nothing."""
+        if rows < 2 or k == 2 or 4 * k > PACK_MAX:
+            return 0
+        chunk = n if ((n + 1) & ~1) * k * 2 <= PACK_MAX else PACK_MAX // (4 * k) * 2
+        return channel_records_bytes(chunk) + ((chunk + 1) & ~1) * k * 2 + 3 * k * 2
 
     def eval_int8(self, op, inputs):
         p = self.int8_params(op)
-        x = inputs[0].reshape(p["rows"], p["k"])
-        if tflite_numerics(op):
-            from hcc.quant.tflite_numerics import requantize_output
+        outs = []
+        for part, y in zip(p.get("parts", [p]), op.outputs):
+            x = inputs[0].reshape(part["rows"], part["k"])
+            if tflite_numerics(op):
+                from hcc.quant.tflite_numerics import requantize_output
 
-            acc = (x.astype(np.int64) - p["z_in"]) @ p["weights"].astype(np.int64).T + p["bias"].astype(np.int64)
-            y = requantize_output(acc, p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"])
-            return [y.reshape(op.outputs[0].type.shape)]
-        y = fully_connected(x, p["z_in"], p["weights"], p["bias"], p["mult"], p["shift"], p["z_out"],
-                            p["act_min"], p["act_max"])
-        return [y.reshape(op.outputs[0].type.shape)]
+                acc = (x.astype(np.int64) - part["z_in"]) @ part["weights"].astype(np.int64).T \
+                    + part["bias"].astype(np.int64)
+                q = requantize_output(acc, part["mult"], part["shift"], part["z_out"], part["act_min"], part["act_max"])
+                outs.append(q.reshape(y.type.shape))
+                continue
+            q = fully_connected(x, part["z_in"], part["weights"], part["bias"], part["mult"], part["shift"],
+                                part["z_out"], part["act_min"], part["act_max"])
+            outs.append(q.reshape(y.type.shape))
+        return outs
 
-    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_tflm_fully_connected_s8")
+    c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_fully_connected_parts_s8",
+                 "hcc_tflm_fully_connected_s8")
     c_kernels_float = ("hcc_fully_connected_f32",)
 
     def emit_c(self, e, index, op):
         p = self.int8_params(op)
+        k, n = op.inputs[1].type.shape[1], op.inputs[1].type.shape[0]
+        if "parts" in p and self.scratch_bytes(op) and ((n + 1) & ~1) * k * 2 <= PACK_MAX:  # one chunk
+            return self._emit_parts(e, index, op, p)
+        lines = []
+        for part, y in zip(p.get("parts", [p]), op.outputs):  # a split op off the triple path: a call a part
+            lines += self.emit_rows(e, index, op, part, y)
+        return lines
+
+    def emit_rows(self, e, index, op, p, y):
+        """The C call of one fully connected layer with the constants `p` (int8_params' keys) from
+        op's input to y: hcc_fully_connected_row_s8 for one row, else hcc_fully_connected_s8 with
+        rows_scratch() bytes of op's scratch. FusedConv2d's pointwise convs use it too."""
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
         if tflite_numerics(op):
             return [f"hcc_tflm_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
-                    f"{e.ptr(op.outputs[0])});"]
+                    f"{e.ptr(y)});"]
         if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
                                 e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
-            return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(op.outputs[0])});"]
-        planned = self.scratch_bytes(op)
+            return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
+        planned = self.rows_scratch(p["rows"], p["k"], p["n"])
         scratch = e.scratch(index) if planned else "NULL"
         return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
                 f"hcc_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {scratch}, "
-                f"{e.ptr(op.outputs[0])});"]
+                f"{e.ptr(y)});"]
+
+    def _emit_parts(self, e, index, op, p):
+        """One hcc_fully_connected_parts_s8 call: every part's channels in one pass over the input."""
+        parts = p["parts"]
+        whole = {**p, "n": sum(part["n"] for part in parts), "weights": op.inputs[1].const,
+                 **{key: np.concatenate([part[key] for part in parts]) for key in ("bias", "mult", "shift")}}
+        params = e.struct("hcc_fc_params_t", op.name, {k: whole[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
+        table = e.array(op.name + "_parts", [[part["n"], part["z_out"], part["act_min"], part["act_max"]] for part in parts],
+                        np.int32)
+        planned = self.scratch_bytes(op)
+        return [f"HCC_CHECK_SCRATCH(hcc_fully_connected_s8_scratch_size({params}), {planned});",
+                "{",
+                f"    int8_t *const outs[{len(parts)}] = {{{', '.join(e.ptr(y) for y in op.outputs)}}};",
+                f"    hcc_fully_connected_parts_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, whole)}, "
+                f"{table}, {len(parts)}, {e.scratch(index)}, outs);",
+                "}"]
 
     def emit_c_float(self, e, index, op):
         x, w = op.inputs[0].type, op.inputs[1]
-        n, k = w.type.shape
-        weights = e.array(op.name + "_w", w.const, np.float32)
+        k = w.type.shape[1]
         lo, hi = (c_float_bound(v) for v in op.attrs["clamp"])
-        return [f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {n}, {weights}, "
-                f"{optional_float(e, op, 2, '_b')}, {lo}, {hi}, {e.ptr(op.outputs[0])});"]
+        lines, start = [], 0
+        for y, size in zip(op.outputs, self.splits(op)):
+            weights = e.array(op.name + "_w", w.const[start:start + size], np.float32)
+            bias = "NULL" if len(op.inputs) < 3 else e.array(op.name + "_b", op.inputs[2].const[start:start + size],
+                                                             np.float32)
+            lines.append(f"hcc_fully_connected_f32({e.ptr(op.inputs[0])}, {x.numel // k}, {k}, {size}, {weights}, "
+                         f"{bias}, {lo}, {hi}, {e.ptr(y)});")
+            start += size
+        return lines
 
     def eval(self, op, inputs):
         x, w = inputs[0], inputs[1]
@@ -141,5 +214,5 @@ class FullyConnected(OpDef):
         y = x.astype(np.float64) @ w.astype(np.float64).T
         if b is not None:
             y = y + b
-        return [apply_clamp(y, op.attrs["clamp"]).astype(x.dtype)]
-
+        y = apply_clamp(y, op.attrs["clamp"])
+        return [part.astype(x.dtype) for part in np.split(y, np.cumsum(self.splits(op))[:-1], axis=-1)]

@@ -24,7 +24,7 @@ from hcc.ir.types import DType, TensorType
 from hcc.errors import UnsupportedOpError
 from hcc.ir.graph import Op
 from hcc.ops import get_op
-from hcc.ops.base import NUMERICS, REQUANT_TERMS_BYTES, REQUIRED, OpDef, register, tflite_numerics
+from hcc.ops.base import NUMERICS, REQUIRED, OpDef, channel_records_bytes, register, tflite_numerics
 from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fields, require_nhwc_batch1, weight_arrays
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
@@ -187,9 +187,11 @@ class FusedConv2d(OpDef):
         # 1: the output may overwrite the rows of x (or of the residual) the kernel is done
         # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
         "overlap": 0,
-        # 3x3, groups 1, int8: output-channel pairs whose weights are widened to int16 in
-        # scratch at a time (0: all; -1: none, the one-pixel path; set by the pass
-        # conv-scratch, hcc_conv2d_params_t)
+        # the dense path (groups 1, int8): output-channel pairs whose weights are widened to
+        # int16 in scratch at a time (0: all; -1: none, the lean path: 3x3 the one-pixel path,
+        # other kernels hcc_conv2d_s8_rows). -1 also keeps a depthwise conv off
+        # hcc_dwconv2d_s8_rows and a pointwise conv off the fully connected kernel (their
+        # scratch). Set by the pass conv-scratch (hcc_conv2d_params_t)
         "weight_pairs": 0,
         # 1: the conv that reads this one's output (its only reader) computes its rows one at
         # a time as it needs them (hcc_conv_chain_s8): the output is never stored (the pass
@@ -255,20 +257,52 @@ class FusedConv2d(OpDef):
         return [y]
 
     def kernel_path(self, op) -> str:
-        """Which path of hcc_conv2d_pool_s8 runs the op (runtime_c/src/conv2d_pool_s8.c,
-        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (3x3, groups 1, weight_pairs >= 0),
-        "depthwise" (3x3), "grouped" (other 3x3) or "generic" (hcc_conv2d_s8_rows)."""
+        """Which kernel runs the int8 op: "fc" (a pointwise conv as a fully connected layer,
+        pointwise_rows: only without overlap or streaming, whose read order that kernel does
+        not follow), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
+        conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
+        k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
+        any kernel, weight_pairs >= 0), "grouped" (other 3x3) or "generic"
+        (hcc_conv2d_s8_rows)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         kernel = tuple(op.inputs[1].type.shape[2:])
         in_c, out_c, groups = probe.inputs[0].type.shape[1], y.shape[1], op.attrs["group"]
+        lean = op.attrs.get("weight_pairs", 0) < 0
         if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
             return "mono"
-        if kernel != (3, 3):
-            return "generic"
+        if self._runs_as_fc(op, kernel, lean):
+            return "fc"
         if groups == in_c and out_c == in_c:
-            return "depthwise"
-        return "dense" if groups == 1 and op.attrs.get("weight_pairs", 0) >= 0 else "grouped"
+            return "generic" if lean else "depthwise"
+        n = kernel[0] * kernel[1] * in_c
+        if groups == 1 and not lean and (kernel == (3, 3) or (kernel[0] <= 16 and ((out_c + 1) & ~1) * n * 2 <= 16384)):
+            return "dense"
+        return "grouped" if kernel == (3, 3) else "generic"
+
+    def _runs_as_fc(self, op, kernel, lean) -> bool:
+        a = op.attrs
+        if lean or a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None:
+            return False
+        if kernel != (1, 1) or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op):
+            return False
+        if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
+            return False
+        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1 and len(op.inputs) <= 3 \
+            and not a["pool_kernel"]
+
+    @staticmethod
+    def pointwise_rows(p: dict) -> dict:
+        """A 1x1 conv with stride 1, no padding, one group, no residual and no pooling is a fully
+        connected layer over its pixels (NHWC: [H W, C_in] x [C_out, C_in]^T, the same
+        accumulators, per-channel multipliers, zero points and clamp, so the same integers):
+        its int8 constants (int8_params `p`) in FullyConnected.int8_params' form. The backend
+        then runs the fully connected kernels (three pixels x two channels per load on lx106)."""
+        c = p["conv"]
+        (out_h, out_w, out_c), in_c = c["out"], c["in"][2]
+        return {"rows": out_h * out_w, "k": in_c, "n": out_c, "z_in": p["z_in"], "z_out": p["z_conv"],
+                "act_min": p["conv_act"][0], "act_max": p["conv_act"][1], "weights": p["weights"].reshape(out_c, in_c),
+                "bias": p["bias"], "mult": p["mult"], "shift": p["shift"]}
 
     def pairs_at_once(self, op) -> int:
         """pairs_at_once() of conv2d_3x3_s8.c: the channel pairs the dense path widens at once."""
@@ -311,6 +345,8 @@ class FusedConv2d(OpDef):
         overlap_lag() of the kernel's read_schedule()."""
         if not (op.attrs.get("overlap", 0) and op.outputs[0].type.dtype == DType.int8) or tflite_numerics(op):
             return []  # hcc_tflm_conv_s8 reads its whole input: no overlap
+        if self.kernel_path(op) == "fc":
+            return []  # never with overlap (kernel_path); its read order is not read_schedule's
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return []
         y = op.outputs[0].type
@@ -433,14 +469,17 @@ class FusedConv2d(OpDef):
         in_h, in_w = probe.inputs[0].type.shape[2:]
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
         path = self.kernel_path(op)
-        if path == "generic":
+        (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
+        if path in ("generic", "fc"):
             workspace = 0
-        elif path == "depthwise":
-            workspace = out_c * 4
+        elif path == "depthwise":  # hcc_dwconv2d_s8_scratch_size: one channel's padded rows, a row of sums
+            span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
+            rows = (y.shape[2] - 1) * stride_h + (kh - 1) * dilation_h + 1
+            workspace = ((rows * span + 3) & ~3) + 4 * out_w
         elif path == "dense":  # see scratch_bytes; a padded row spans the columns the row's pixels read
-            stride_w, dilation_w = op.attrs["strides"][1], op.attrs["dilations"][1]
-            row = ((out_w - 1) * stride_w + 2 * dilation_w + 1) * in_c
-            workspace = 3 * 4 + REQUANT_TERMS_BYTES * out_c + (2 * self.pairs_at_once(op) * 9 * in_c + 3 * 9 * in_c + 3 * row) * 2
+            row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c
+            n, channels = kh * kw * in_c, 2 * self.pairs_at_once(op)
+            workspace = kh * 4 + channel_records_bytes(channels) + (channels * n + 3 * n + kh * row) * 2
         else:
             workspace = 9 * (in_c // groups) * 2
         return {"mono": pool_w * 28 + 8 if pool_w else 0, "ring": (ring + 3) & ~3, "workspace": workspace,
@@ -449,16 +488,20 @@ class FusedConv2d(OpDef):
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
         the int8 conv-output rows one pooling window spans (rounded up to 4 bytes), plus the
-        3x3 kernel's workspace (groups == 1: three int32 row tags, the channels' requantization
-        terms, the weights as int16 with out_c rounded up to even, a three-pixel int16 patch and
-        three padded int16 input rows, of weight_pairs channel pairs when set; grouped: a 9-tap
-        int16 patch per group; depthwise: int32 accumulators per channel), plus with the window
+        kernel path's workspace (dense: k_h int32 row tags, the records of the channels widened
+        at once (all, or weight_pairs pairs), their weights as int16, a three-pixel int16 patch
+        and k_h padded int16 input rows; grouped 3x3: a 9-tap int16 patch per group;
+        depthwise: one channel's padded input plane as bytes and a row of int32 sums; generic:
+        none), plus with the window
         of in-place streaming the input rows one conv row reads. A conv streaming the conv
         before it (hcc_conv_chain_s8_scratch_size) always has the window, then (4-byte
         aligned) that conv's workspace; the streamed conv itself needs none. The float kernel
         (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32 or tflite_numerics(op) or self.streamed(op):
             return 0
+        if self.kernel_path(op) == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
+            rows = self.pointwise_rows(self.int8_params(op))
+            return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
         parts = self.scratch_parts(op)
         if parts["mono"]:
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
@@ -470,10 +513,12 @@ class FusedConv2d(OpDef):
             return ((head + 3) & ~3) + self.scratch_parts(first)["workspace"]
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
-    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_tflm_conv_s8")
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
+                 "hcc_fully_connected_row_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
-                   "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8)")
+                   "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
+                   "stride-1 conv runs the fully connected kernels (not when it overlaps its input or streams)")
 
     def _params(self, e, op, p: dict) -> str:
         """The hcc_conv2d_pool_params_t of `op` (int8_params `p`) as a static struct."""
@@ -500,6 +545,10 @@ class FusedConv2d(OpDef):
         if tflite_numerics(op):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
             return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
+        if self.kernel_path(op) == "fc":
+            rows = self.pointwise_rows(p)
+            return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
+                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
         params = self._params(e, op, p)
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)

@@ -8,7 +8,7 @@ from hcc.errors import UnsupportedOpError
 from hcc.ir.types import TensorType
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.params import scale_zp
-from hcc.ops.base import OpDef, register
+from hcc.ops.base import OpDef, channel_records_bytes, register
 from hcc.ops.c_call import float_operand, operand
 from hcc.ops.elementwise import broadcast_shape
 
@@ -59,6 +59,19 @@ class MatMul(OpDef):
         y = matmul(a, p["z_a"], b, p["z_b"], p["mult"], p["shift"], p["z_out"])
         return [np.asarray(y, np.int8).reshape(op.outputs[0].type.shape)]
 
+    def scratch_bytes(self, op) -> int:
+        """Exactly hcc_matmul_s8_scratch_size() (runtime_c/src/matmul_s8.c) for the int8 kernel: with
+        b's int16 column pairs (n rounded up to even) of at most 16 KiB, the columns' records
+        (channel_records_bytes), those pairs and three interleaved int16 rows of a; else
+        nothing. The float kernel needs none."""
+        from hcc.ir.types import DType
+
+        if op.outputs[0].type.dtype == DType.float32 or op.inputs[0].type.rank < 2:
+            return 0
+        k, n = op.inputs[1].type.shape[-2:]
+        packed = ((n + 1) & ~1) * k * 2
+        return channel_records_bytes(n) + packed + 3 * k * 2 if packed <= 16384 else 0
+
     c_kernels = ("hcc_matmul_s8",)
     c_kernels_float = ("hcc_matmul_f32",)
 
@@ -67,7 +80,10 @@ class MatMul(OpDef):
         params = e.struct("hcc_matmul_params_t", op.name,
                           {k: p[k] for k in ("batch", "m", "k", "n", "z_a", "z_b", "z_out", "mult", "shift", "act_min", "act_max")})
         a, b = operand(e, op.inputs[0]), operand(e, op.inputs[1])
-        return [f"hcc_matmul_s8({params}, {a}, {b}, {e.ptr(op.outputs[0])});"]
+        planned = self.scratch_bytes(op)
+        scratch = e.scratch(index) if planned else "NULL"
+        return [f"HCC_CHECK_SCRATCH(hcc_matmul_s8_scratch_size({params}), {planned});",
+                f"hcc_matmul_s8({params}, {a}, {b}, {scratch}, {e.ptr(op.outputs[0])});"]
 
     def emit_c_float(self, e, index, op):
         a, b = op.inputs[0].type, op.inputs[1].type

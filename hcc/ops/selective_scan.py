@@ -21,6 +21,24 @@ from hcc.quant.activations import softplus
 from hcc.quant.params import scale_zp
 
 
+def scan_c_words(sp) -> dict:
+    """hcc_scan_params_t's tables in the C layout (runtime_c/include/hcc_ssm.h): each mantissa
+    in the low half of a word, its exp_table row offset in bytes (rows of 2^(EXP_BITS + 2)
+    uint16) in the high half; the dt tables indexed by dt_raw's byte (code ^ 0x80), so the
+    kernel needs no sign extension."""
+    from hcc.quant.ssm_constants import EXP_BITS
+
+    if sp.exp_bits != EXP_BITS:
+        raise UnsupportedOpError(f"the C scan kernel takes {EXP_BITS}-bit exp tables, not {sp.exp_bits}")
+    row_bytes = 2 << (EXP_BITS + 2)
+    if sp.exp_table.shape[0] > 128:   # the words stay positive int32
+        raise UnsupportedOpError(f"the scan's exp table has {sp.exp_table.shape[0]} rows: over the kernel's 128")
+    pack = lambda mant, row: (np.asarray(mant, np.int64) | (np.asarray(row, np.int64) * row_bytes << 16))  # noqa: E731
+    by_byte = np.arange(256) ^ 0x80
+    return {"dt_table": np.asarray(sp.dt_table)[by_byte], "dt_word": pack(sp.dt_mant, sp.dt_row)[by_byte],
+            "a_word": pack(sp.a_mant, sp.a_row).reshape(-1)}
+
+
 @register
 class SelectiveScan(OpDef):
     name = "SelectiveScan"
@@ -47,13 +65,13 @@ class SelectiveScan(OpDef):
         return [TensorType((length, channels), u.dtype)]
 
     def scratch_bytes(self, op) -> int:
-        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (4N:
-        B', C' and exp(dt A) per n, padded to 8-byte records);
-        in the float build, h alone (D x N float, hcc_selective_scan_f32_scratch_size)."""
+        """The recurrent state h (D x N int32) and the kernel's per-token int16 workspace (2N:
+        B' and C' per n); in the float build, h alone (D x N float,
+        hcc_selective_scan_f32_scratch_size)."""
         channels, states = op.inputs[4].type.shape
         if op.outputs[0].type.dtype == DType.float32:
             return channels * states * 4
-        return channels * states * 4 + 4 * states * 2
+        return channels * states * 4 + 2 * states * 2
 
     def int8_params(self, op):
         """The scan's integer constants (hcc/quant/ssm_constants.py builds them from A, Dskip and the scales)."""
@@ -83,15 +101,15 @@ class SelectiveScan(OpDef):
         sp = self.int8_params(op)
         length, channels = op.inputs[0].type.shape
         states = op.inputs[2].type.shape[1]
+        words = scan_c_words(sp)
         params = e.struct("hcc_scan_params_t", op.name, {
-            "dt_table": e.array(op.name + "_dt", sp.dt_table, np.int16),
-            "a": e.array(op.name + "_a", sp.a, np.uint16),
-            "exp2_hi": e.array(op.name + "_exp2hi", sp.exp2_hi, np.uint16),
-            "exp2_lo": e.array(op.name + "_exp2lo", sp.exp2_lo, np.uint16),
+            "dt_table": e.array(op.name + "_dt", words["dt_table"], np.int16),
+            "dt_word": e.array(op.name + "_dtw", words["dt_word"], np.int32),
+            "a_word": e.array(op.name + "_aw", words["a_word"], np.int32),
+            "exp_table": e.array(op.name + "_exp", sp.exp_table, np.uint16),
             "m_d": e.array(op.name + "_md", sp.m_d, np.int32),
-            "s_d": e.array(op.name + "_sd", sp.s_d, np.int32),
-            "sh_p": sp.sh_p, "k_in": sp.k_in, "h_max": sp.h_max, "z_u": sp.z_u, "z_b": sp.z_b, "z_c": sp.z_c,
-            "z_out": sp.z_out, "m_y": sp.m_y, "s_y": sp.s_y})
+            "k_in": sp.k_in, "h_max": sp.h_max, "z_u": sp.z_u, "z_b": sp.z_b, "z_c": sp.z_c, "z_out": sp.z_out,
+            "m_y": sp.m_y, "s_o": sp.s_o})
         u, dt, b, c = (e.ptr(v) for v in op.inputs[:4])
         return [f"HCC_CHECK_SCRATCH(hcc_scan_scratch_size({channels}, {states}), {self.scratch_bytes(op)});",
                 f"hcc_selective_scan_s8({u}, {dt}, {b}, {c}, {e.ptr(op.outputs[0])}, (int32_t *){e.scratch(index)}, "

@@ -10,6 +10,11 @@ conv's instructions; docs/memory-planning.md). With weight_pairs = -1 it takes t
 path of grouped convs instead, which reads the int8 weights as they are: no weights in
 scratch at all, about twice the dense path's instructions per MAC.
 
+The other paths with a workspace that weight_pairs = -1 turns off take the same choice, all
+or nothing: a depthwise conv on hcc_dwconv2d_s8_rows (one channel's padded input plane in
+scratch; lean: hcc_conv2d_s8_rows) and a pointwise conv on the fully connected kernel (its
+int16 weight chunk; lean: hcc_conv2d_s8_rows).
+
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
 numbers unchanged; the arena equals the one with every dense conv on the one-pixel path (the
 least scratch), and each dense conv takes the fastest form that fits under that arena:
@@ -21,6 +26,7 @@ from __future__ import annotations
 from hcc.ir.graph import Graph
 from hcc.ir.types import DType
 from hcc.memory.planner import plan_memory
+from hcc.ops.base import tflite_numerics
 from hcc.passes import register_pass
 from hcc.passes.stream_convs import widenable
 
@@ -35,7 +41,7 @@ def _align(n: int) -> int:
 @register_pass("conv-scratch")
 def conv_scratch(graph: Graph) -> None:
     """Widen dense 3x3 conv weights a few channel pairs at a time where all at once would raise the arena."""
-    dense = [op for op in graph.ops if widenable(op) and op.opdef.streamed_source(op) is None]
+    dense = [op for op in graph.ops if _has_lean_form(op) and op.opdef.streamed_source(op) is None]
     if not dense:
         return
     for op in dense:
@@ -50,8 +56,7 @@ def conv_scratch(graph: Graph) -> None:
     for op in dense:
         live = base.ops[steps[id(op)]]["live_bytes"]
         least = _align(_workspace(op))
-        pairs = (op.inputs[1].type.shape[0] + 1) // 2
-        for group in _choices(pairs):
+        for group in _choices_of(op):
             op.attrs["weight_pairs"] = group
             if live - least + _align(_workspace(op)) <= floor:
                 break
@@ -65,7 +70,7 @@ def conv_scratch(graph: Graph) -> None:
             if at_peak not in dense else at_peak
         if at_peak not in dense or at_peak.attrs.get("weight_pairs", 0) == LEAN:
             break
-        choices = _choices((at_peak.inputs[1].type.shape[0] + 1) // 2)
+        choices = _choices_of(at_peak)
         at_peak.attrs["weight_pairs"] = choices[choices.index(at_peak.attrs.get("weight_pairs", 0)) + 1]
     if plan_memory(graph, alignment=ALIGN).peak_bytes > floor:
         for op in dense:
@@ -78,6 +83,28 @@ def conv_scratch(graph: Graph) -> None:
 def _workspace(op) -> int:
     """The op's scratch; a streamed conv's workspace (held in its reader's scratch)."""
     return op.opdef.scratch_parts(op)["workspace"] if op.opdef.streamed(op) else op.opdef.scratch_bytes(op)
+
+
+def _has_lean_form(op) -> bool:
+    """A dense conv (stream_convs.widenable), or a depthwise or pointwise conv on a path with a
+    workspace (FusedConv2d.kernel_path)."""
+    if widenable(op):
+        return True
+    if op.kind != "FusedConv2d" or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op) or op.opdef.streamed(op):
+        return False
+    saved = op.attrs.pop("weight_pairs", None)
+    try:
+        return op.opdef.kernel_path(op) in ("depthwise", "fc")
+    finally:
+        if saved is not None:
+            op.attrs["weight_pairs"] = saved
+
+
+def _choices_of(op) -> list[int]:
+    """weight_pairs to try, fastest first: a dense conv's groups of pairs, else all or none."""
+    if op.opdef.kernel_path(op) == "dense" or widenable(op):
+        return _choices((op.inputs[1].type.shape[0] + 1) // 2)
+    return [0, LEAN]
 
 
 def _choices(pairs: int) -> list[int]:

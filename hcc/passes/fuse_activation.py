@@ -35,8 +35,8 @@ def _producer_chain(graph: Graph, value: Value) -> list[Op] | None:
         value = value.producer.inputs[0]
         if sole_user(graph, value) is None:
             return None
-    if value.producer is None or value.producer.kind not in PRODUCERS:
-        return None
+    if value.producer is None or value.producer.kind not in PRODUCERS or len(value.producer.outputs) != 1:
+        return None  # a split FullyConnected (several results) takes no clamp
     return [value.producer] + chain[::-1]
 
 

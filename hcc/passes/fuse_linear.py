@@ -4,8 +4,9 @@ Every form exporters write: Gemm with alpha, beta, transB, transA (an explicit T
 of A), C of shape [], [1], [N], [1, N] (the bias) or [M, N] / [M, 1] (an Add after the
 FullyConnected); MatMul of any activation [..., K] (after Flatten, or tokens [B, T, K]) by a
 constant [K, N], [1, ..., K, N] or [K] (a Reshape drops the size-1 axis).
-Also splits a FullyConnected whose result is only Split along its last axis into one
-FullyConnected per part (each part then gets its own int8 scale, and no copy is needed).
+Also folds a Split along the last axis that is a FullyConnected's only user into the
+FullyConnected: one op with one output per part (`splits`), each part with its own int8
+scale, no copy, and the input converted once for all parts by the C kernel.
 Assumes: constant weights. Guarantees: float-exact (up to summation order); no Gemm
 with constant B and C and no MatMul by a constant matrix (or batch of one) remain.
 """
@@ -16,6 +17,7 @@ import numpy as np
 
 from hcc.ir.graph import Graph
 from hcc.ops.clamp import NO_CLAMP, RELU, has_clamp
+from hcc.ops.base import tflite_numerics
 from hcc.passes import register_pass
 from hcc.passes.rewrite import label, remove_dead_ops, sole_user
 
@@ -120,19 +122,18 @@ def fuse_linear(graph: Graph) -> None:
 def _split_fc(graph: Graph) -> None:
     for fc in [o for o in graph.ops if o.kind == "FullyConnected"]:
         split = sole_user(graph, fc.outputs[0], "Split")
-        if split is None or has_clamp(fc.attrs["clamp"]):
+        if split is None or has_clamp(fc.attrs["clamp"]) or fc.attrs["splits"] or tflite_numerics(fc):
             continue
         rank = fc.outputs[0].type.rank
         if split.attrs["axis"] % rank != rank - 1:
             continue
-        w = fc.inputs[1].const.astype(np.float64)
-        b = fc.inputs[2].const.astype(np.float64) if len(fc.inputs) > 2 else None
-        start, index = 0, graph.ops.index(split)
-        for i, part in enumerate(split.outputs):
-            size = part.type.shape[-1]
-            piece = _make_fc(graph, fc, fc.inputs[0], w[start:start + size], None if b is None else b[start:start + size],
-                             NO_CLAMP, index, f"{label(fc)}.part{i}")
-            graph.replace_all_uses(part, piece.outputs[0])
-            start, index = start + size, index + 1
+        sizes = [part.type.shape[-1] for part in split.outputs]
+        piece = graph.make_op("FullyConnected", list(fc.inputs), {"clamp": NO_CLAMP, "splits": sizes}, name=fc.name,
+                              out_names=[graph.unique_name(part.name) for part in split.outputs],
+                              index=graph.ops.index(split))
+        for part, out in zip(split.outputs, piece.outputs):
+            graph.replace_all_uses(part, out)
         graph.remove_op(split)
+        for part, out in zip(split.outputs, piece.outputs):
+            graph.rename(out, part.name)  # the parts keep the names the Split gave them
     remove_dead_ops(graph)

@@ -1,12 +1,15 @@
-"""Precision study of the int8 selective scan's state format (docs/numerics.md, "Why a 32-bit state").
+"""Precision study of the int8 selective scan's formats (docs/numerics.md, "Selective scan").
 
 A randomly initialised Mamba-like layer (S4D-real A = -(1..N), Mamba's dt initialisation,
 u/B/C ~ N(0, 1)) is calibrated on one sequence and evaluated on another. Each variant's
 int8 output is compared with the float64 scan of the unquantized inputs:
 
-- int32 state: the spec (build_scan_params + selective_scan_s8);
-- int16 state: the same integers with h clamped to +-32767, at the k_in of the calibration
-  rule and at the k_in that is best on the calibration sequence;
+- the spec (build_scan_params + selective_scan_s8): exp(dt A) from the mantissa-product
+  table, the state bounded by 2^16 - 1, the 32-bit readout;
+- the previous spec (hcc/tools/scan_previous_spec.py): two exp tables, an int32 state, the
+  64-bit-exact readout;
+- the spec with the previous int32 state bound (wide_state), with a finer exp table
+  (exp_bits = 7), and with an int16 state (h_max = 32767);
 - float32 state with int8 I/O: the upper bound of any integer state with these int8 tensors.
 
 Errors in LSB are against the best possible int8 output, round(y / s_out) + z_out, so the
@@ -25,7 +28,8 @@ from hcc.quant.fixed_point import choose_scale_zero_point
 from hcc.ir.types import QuantParams
 from hcc.passes.quantize import quantize_tensor
 from hcc.quant.activations import softplus
-from hcc.quant.ssm_constants import build_scan_params
+from hcc.quant.ssm_constants import EXP_BITS, build_scan_params
+from hcc.tools.scan_previous_spec import previous_scan
 
 INT16_STATE_MAX = (1 << 15) - 1
 
@@ -49,6 +53,7 @@ REGIMES = (
     Regime("slow: dt in [1e-4, 1e-2], L = 2048", dt_min=1e-4, dt_max=1e-2, L=2048),
     Regime("outlier channels: u[:, d] x e^U(-2,2), L = 1024", u_spread=2.0, L=1024),
     Regime("wide: dt in [1e-4, 1], abs(A) x e^U(-3,3), L = 1024", dt_min=1e-4, dt_max=1.0, a_spread=3.0, L=1024),
+    Regime("HCMTMM's shape: D = 32, N = 8, L = 144", D=32, N=8, L=144),
 )
 
 
@@ -88,6 +93,7 @@ class Result:
     mean_err_lsb: float    # mean of the same
     worst_channel_snr_db: float  # min over channels d of the SNR of y[:, d]
     k_in: int | None = None
+    table_bytes: int | None = None  # the exp table's size
 
 
 def _metrics(variant, q, y, s_out, z_out, **extra) -> Result:
@@ -120,23 +126,18 @@ def run_regime(regime: Regime, seed: int = 0) -> list[Result]:
     qin = [quantize(x, s, z) for x, (s, z) in zip(test, qp)]
 
     results = []
-    p32 = build()
-    results.append(_metrics("int32 (spec)", selective_scan_s8(*qin, p32), y, s_out, z_out, k_in=p32.k_in))
-
-    # int16 state: the k_in that is best on the calibration sequence (the search must not see
-    # the test sequence), from the one that keeps the calibrated range unclamped upwards.
-    qcal = [quantize(x, s, z) for x, (s, z) in zip(calib, qp)]
-    best = None
-    p16_fit = build(h_max=INT16_STATE_MAX)     # the spec's calibration rule with a 16-bit bound
-    results.append(_metrics("int16 (calibrated k_in)", selective_scan_s8(*qin, p16_fit), y, s_out, z_out,
-                            k_in=p16_fit.k_in))
-    k_fit = p16_fit.k_in
-    for k in range(max(0, k_fit - 3), min(31, k_fit + 6) + 1):
-        p16 = build(h_max=INT16_STATE_MAX, k_in=k)
-        snr = _metrics("", selective_scan_s8(*qcal, p16), y_calib, s_out, z_out).snr_db
-        if best is None or snr > best[0]:
-            best = (snr, p16)
-    results.append(_metrics("int16 (best k_in)", selective_scan_s8(*qin, best[1]), y, s_out, z_out, k_in=best[1].k_in))
+    spec = build()
+    results.append(_metrics("spec", selective_scan_s8(*qin, spec), y, s_out, z_out, k_in=spec.k_in,
+                            table_bytes=2 * spec.exp_table.size))
+    results.append(_metrics("previous spec", previous_scan(*qin, A, Dskip, s_u, z_u, s_r, z_r, s_B, z_B, s_C, z_C,
+                                                           s_out, z_out, h_absmax), y, s_out, z_out))
+    wide = build(wide_state=True)
+    results.append(_metrics("spec, int32 state", selective_scan_s8(*qin, wide), y, s_out, z_out, k_in=wide.k_in))
+    fine = build(exp_bits=EXP_BITS + 1)
+    results.append(_metrics(f"spec, {EXP_BITS + 1}-bit exp table", selective_scan_s8(*qin, fine), y, s_out, z_out,
+                            k_in=fine.k_in, table_bytes=2 * fine.exp_table.size))
+    p16 = build(h_max=INT16_STATE_MAX)
+    results.append(_metrics("spec, int16 state", selective_scan_s8(*qin, p16), y, s_out, z_out, k_in=p16.k_in))
 
     # float32 state, int8 in and out: dequantized inputs, exact softplus, float32 recurrence.
     f32 = np.float32
@@ -153,12 +154,13 @@ def run_regime(regime: Regime, seed: int = 0) -> list[Result]:
 
 
 def table(regimes=REGIMES, seed: int = 0) -> str:
-    lines = ["| data (D = 64, N = 16, L = 512 unless said) | state | SNR (dB) | worst channel SNR (dB) "
-             "| max / mean error (LSB) | k_in |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| data (D = 64, N = 16, L = 512 unless said) | variant | SNR (dB) | worst channel SNR (dB) "
+             "| max / mean error (LSB) | k_in | exp table (bytes) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for regime in regimes:
         for r in run_regime(regime, seed):
             k = "" if r.k_in is None else str(r.k_in)
+            size = "" if r.table_bytes is None else f"{r.table_bytes:,}"
             lines.append(f"| {regime.name} | {r.variant} | {r.snr_db:.2f} | {r.worst_channel_snr_db:.2f} "
-                         f"| {r.max_err_lsb:.0f} / {r.mean_err_lsb:.3f} | {k} |")
+                         f"| {r.max_err_lsb:.0f} / {r.mean_err_lsb:.3f} | {k} | {size} |")
     return "\n".join(lines)

@@ -162,13 +162,30 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
                         int32_t row_begin, int32_t row_end, int8_t *out_rows);
 
+/* Depthwise (groups == in_c == out_c), any kernel, stride, padding, dilation: rows
+ * [row_begin, row_end) of hcc_conv2d_s8, channel by channel over each output row
+ * (dwconv2d_s8.c). scratch: hcc_dwconv2d_s8_scratch_size() bytes (one channel's input rows). */
+size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p);
+void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                          int32_t row_begin, int32_t row_end, int8_t *out_rows);
+
+/* groups == 1 (not depthwise), k_h <= 16, any k_w, stride, padding, dilation: rows
+ * [row_begin, row_end) of hcc_conv2d_s8, three pixels x two channels per int16 dot product
+ * (the 3x3 kernel's dense path, conv2d_3x3_s8.c). scratch: hcc_conv2d_dense_s8_scratch_size()
+ * bytes (0: the conv is not of that kind), 4-byte aligned; call for row_begin == 0 first and
+ * keep the scratch between calls, as for hcc_conv2d_3x3_s8_rows. */
+size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p);
+void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                              int32_t row_begin, int32_t row_end, int8_t *out_rows);
+
 /* The k_h == k_w == 3 specialisation (any stride, padding, dilation, groups), same numbers
  * as hcc_conv2d_s8. Each output pixel's zero-point-corrected patch (9 * in_c / groups int16)
  * is gathered once into scratch, padding included, so the inner loop is one contiguous
- * dot product with the OHWI weights; depthwise (groups == in_c == out_c) instead keeps
- * out_c int32 accumulators in scratch and runs channels innermost; groups == 1 unpacks the
- * weights to int16 in scratch (weight_pairs channel pairs at a time) and computes three
- * pixels x two channels at a time.
+ * dot product with the OHWI weights; depthwise (groups == in_c == out_c) runs
+ * hcc_dwconv2d_s8_rows; groups == 1 unpacks the weights to int16 in scratch (weight_pairs
+ * channel pairs at a time) and computes three pixels x two channels at a time.
  * scratch: hcc_conv2d_3x3_s8_scratch_size() bytes, aligned for int32_t. The rows variant
  * must be called for row_begin == 0 first (that call unpacks the weights and hoists the
  * requantization terms into scratch) and the scratch kept between calls (it also caches
@@ -283,9 +300,20 @@ typedef struct {
 /* output[r, j] = requantize_s8(bias[j] + sum_i (in[r, i] - z_in) * w[j, i], mult[j], shift[j]);
  * bias may be NULL. Covers Gemm and MatMul with constant weights (rows = tokens).
  * scratch: hcc_fully_connected_s8_scratch_size() bytes, 4-byte aligned (NULL when 0): with
- * rows >= 2, k != 2 and (n rounded up to even) * k * 2 <= 8192, the channels' hoisted
- * requantization terms (hcc_requant_hoisted_t), the int16 weights and three int16 rows. */
+ * rows >= 2, k != 2 and 4 k <= 8192, for a chunk of channels (all n when (n rounded up to
+ * even) * k * 2 <= 8192, else the most pairs whose int16 weights fit 8192 bytes) their
+ * records (hoisted requantization terms), their int16 weights and three int16 rows. */
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p);
+
+/* hcc_fully_connected_s8 for a layer split along its outputs into n_parts parts (p->n channels
+ * in all, p->z_out and the clamp unused): part j has parts[4j] channels, its own z_out, act_min,
+ * act_max (parts[4j + 1 .. 3]) and output outputs[j] [rows, parts[4j]]; the same integers as
+ * one call per part on its rows of weights. Needs the triple path with every channel in one
+ * chunk (rows >= 2, k != 2, all int16 weights <= 8 KiB) and hcc_fully_connected_s8_scratch_size(p)
+ * bytes of scratch. */
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs);
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift,
                             void *scratch, int8_t *output);
@@ -309,7 +337,10 @@ typedef struct {
     int32_t act_min, act_max;
 } hcc_matmul_params_t;
 
-void hcc_matmul_s8(const hcc_matmul_params_t *p, const int8_t *a, const int8_t *b, int8_t *output);
+/* scratch: hcc_matmul_s8_scratch_size() bytes, 4-byte aligned (NULL: the plain loops, no
+ * scratch): b packed as int16 column pairs once per batch, three rows of a at a time. */
+size_t hcc_matmul_s8_scratch_size(const hcc_matmul_params_t *p);
+void hcc_matmul_s8(const hcc_matmul_params_t *p, const int8_t *a, const int8_t *b, void *scratch, int8_t *output);
 
 /* ---- lut_s8.c, softmax_s8.c, argmax_s8.c ------------------------------------------------- */
 
@@ -391,14 +422,15 @@ static inline int8_t hcc_requant_hoisted(const hcc_requant_hoisted_t *q, int32_t
 /* The same on Xtensa, for inline asm loops (which keep q's fields in registers and set SAR
  * to q->sh once, with ssr): %[t] = acc in, the clamped result out; clobbers %[u]. GCC keeps
  * no value in SAR between instructions, so an asm statement may set it. */
-#define HCC_REQUANT_HOISTED_ASM                                                   \
+#define HCC_REQUANT_HOISTED_ASM HCC_REQUANT_HOISTED_TERMS_ASM HCC_CLAMP_ASM
+/* ... its six instructions before the clamp */
+#define HCC_REQUANT_HOISTED_TERMS_ASM                                             \
     "mull %[u], %[t], %[bl]\n\t"                                                  \
     "mull %[t], %[t], %[bh]\n\t"                                                  \
     "srai %[u], %[u], 16\n\t"                                                     \
     "add %[t], %[t], %[u]\n\t"                                                    \
     "add %[t], %[t], %[c]\n\t"                                                    \
-    "sra %[t], %[t]\n\t"                                                          \
-    HCC_CLAMP_ASM
+    "sra %[t], %[t]\n\t"
 
 /* %[t] clamped to [%[lo], %[hi]] (two branches, usually not taken; local labels 8, 9). */
 #define HCC_CLAMP_ASM                                                             \

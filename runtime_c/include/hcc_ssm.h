@@ -26,24 +26,28 @@ void hcc_dwconv1d_causal_s8(const int8_t *x, int8_t *y, int L, int D, int K,
                             const int32_t *mult, const int32_t *shift,
                             int32_t z_in, int32_t z_out, int32_t act_min, int32_t act_max);
 
-/* Constants of one selective scan, built by hcc.quant.ssm_constants.build_scan_params.
- * The tables are const (flash); the struct itself may be const too. */
+/* Constants of one selective scan, built by hcc.quant.ssm_constants.build_scan_params
+ * (docs/numerics.md, "Selective scan"). The tables are const (flash); the struct may be too. */
+#define HCC_SCAN_EXP_BITS 5   /* EXP_BITS: exp_table rows have 2^(EXP_BITS + 2) entries */
 typedef struct {
-    const int16_t *dt_table;   /* [256] softplus(dt) in Q(F_dt), 0 <= T < 2^14, index dt_raw + 128 */
-    const uint16_t *a;         /* [D * N] -A[d,n] * log2(e) in Q(F_a), row-major [d][n] */
-    const uint16_t *exp2_hi;   /* [256] round(2^15 * 2^(-j/256)) */
-    const uint16_t *exp2_lo;   /* [256] round(2^15 * 2^(-j/65536)) */
-    const int32_t *m_d;        /* [D] D-skip multipliers 2^8 Dskip[d] s_u / s_out, |.| < 2^22 */
-    const int32_t *s_d;        /* [D] their shifts */
-    int32_t sh_p;              /* F_dt + F_a - 16, in [0, 31] */
+    /* dt_table and dt_word are indexed by dt_raw's byte, (uint8_t)dt_raw = code ^ 0x80 (the spec's
+     * tables are indexed by code = dt_raw + 128: hcc/ops/selective_scan.py reorders them) */
+    const int16_t *dt_table;   /* [256] softplus(dt) in Q(F_dt), 0 <= T < 2^14 */
+    const int32_t *dt_word;    /* [256] dt_mant | (dt_row << 24): dt_mant in [2^14, 2^15) or 0, and its
+                                * row offset in bytes (rows of 2^(EXP_BITS + 2) uint16) in the high half;
+                                * dt_row < 128, so the words are positive */
+    const int32_t *a_word;     /* [D * N] a_mant | (a_row << 24), a_mant in [2^15, 2^16) or 0, row-major [d][n] */
+    const uint16_t *exp_table; /* [rows][2^(EXP_BITS + 2)] exp(dt A) in Q15, <= 2^15 */
+    const int32_t *m_d;        /* [D] D-skip multipliers in 2^-s_o output LSB, 255 |m_d| <= 2^29 */
     int32_t k_in;              /* input-term shift, in [0, 31] */
-    int32_t h_max;             /* state clamp, 1 <= h_max <= (2^31 - 1) / (255 * N) */
+    int32_t h_max;             /* state clamp, 1 <= h_max <= min(2^16 - 1, (2^31 - 1) / (255 N)) */
     int32_t z_u, z_b, z_c, z_out;  /* zero points of u, B, C, y */
-    int32_t m_y, s_y;          /* readout multiplier 2^8 s_C s_h / s_out (terms in 2^-8 LSB) */
+    int32_t m_y;               /* readout multiplier in 2^-(16 + s_o) output LSB, 0 <= m_y < 2^15 */
+    int32_t s_o;               /* readout shift, in [0, 21] */
 } hcc_scan_params_t;
 
 /* Bytes of scratch that hcc_selective_scan_s8 needs from the caller: the int32 state
- * h[D * N] followed by 4 * N int16 of per-token workspace (B', C', exp(dt A) per n). */
+ * h[D * N] followed by N pairs of int16 (the token's B - z_B, C - z_C per n). */
 size_t hcc_scan_scratch_size(int D, int N);
 
 /* Int8 selective scan (Mamba S6), one pass per token with discretisation, state update,

@@ -1,6 +1,6 @@
 /* int8 3x3 convolution, the hot path: same numbers as hcc_conv2d_s8, restructured.
  *
- * Depthwise convolutions accumulate every channel of a pixel at once (depthwise_rows).
+ * Depthwise convolutions go to hcc_dwconv2d_s8_rows (dwconv2d_s8.c).
  * Otherwise, per output pixel (and group) the 3x3 input patch, minus z_in, is gathered once into an
  * int16 scratch buffer with padding written as 0. Every output channel is then one
  * contiguous dot product of length 9 * cin_g against its OHWI weights: no bounds checks and
@@ -13,18 +13,26 @@
 #include "dot_u8.h"
 
 static int32_t group_size(int32_t channels, int32_t groups) {
-    return (int32_t)hcc_udiv_u32((uint32_t)channels, (uint32_t)groups, 32);
+    /* called per row: the division (~250 lx106 instructions) only where there are groups */
+    return groups == 1 ? channels : (int32_t)hcc_udiv_u32((uint32_t)channels, (uint32_t)groups, 32);
 }
 
 static int is_depthwise(const hcc_conv2d_params_t *p) {
     return p->groups == p->in_c && p->groups == p->out_c;
 }
 
-/* groups == 1 (and not depthwise): the weights unpacked to int16 in channel pairs, two
- * three pixels at a time (dense_rows). Grouped convolutions keep the one-pixel path, and so
- * does groups == 1 with weight_pairs < 0: no int16 weights in scratch at all. */
+/* groups == 1 (and not depthwise): the weights unpacked to int16 in channel pairs, three
+ * pixels at a time (dense_rows; also the entry point hcc_conv2d_dense_s8_rows): every 3x3
+ * conv, and other kernels of up to HCC_DENSE_MAX_KH rows whose unpacked weights take at most
+ * HCC_DENSE_PACK_MAX bytes of scratch. Grouped convolutions keep the one-pixel path, and so
+ * does groups == 1 with weight_pairs < 0 (the pass conv-scratch: no int16 weights in scratch
+ * at all; other kernels than 3x3 then take hcc_conv2d_s8_rows). */
+#define HCC_DENSE_MAX_KH 16
+#define HCC_DENSE_PACK_MAX 16384
 static int is_dense(const hcc_conv2d_params_t *p) {
-    return p->groups == 1 && !is_depthwise(p) && p->weight_pairs >= 0;
+    const int32_t packed = ((p->out_c + 1) & ~1) * p->k_h * p->k_w * p->in_c * 2;
+    if (p->groups != 1 || is_depthwise(p) || p->weight_pairs < 0) return 0;
+    return (p->k_h == 3 && p->k_w == 3) || (p->k_h <= HCC_DENSE_MAX_KH && packed <= HCC_DENSE_PACK_MAX);
 }
 
 /* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
@@ -34,58 +42,26 @@ static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {
 }
 
 /* dense_rows' input rows as int16 minus z_in with the padding as 0: columns -pad_left ..
- * (out_w - 1) stride_w - pad_left + 2 dilation_w, in_c values each. */
+ * (out_w - 1) stride_w - pad_left + (k_w - 1) dilation_w, in_c values each. */
 static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
-    return ((p->out_w - 1) * p->stride_w + 2 * p->dilation_w + 1) * p->in_c;
+    return ((p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1) * p->in_c;
+}
+
+size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
+    /* the input row held by each of k_h slots (int32), the records (hoisted requantization
+     * terms, bias, accumulators) of the channels widened at once (2 x pairs_at_once), as many
+     * int16 weights x n (n = k_h k_w in_c), a three-pixel int16 patch, then the k_h slots:
+     * padded int16 rows */
+    const size_t n = (size_t)(p->k_h * p->k_w * p->in_c), channels = (size_t)(2 * pairs_at_once(p));
+    if (!is_dense(p)) return 0u;
+    return (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(channels) +
+           (channels * n + 3u * n + (size_t)p->k_h * (size_t)padded_row_len(p)) * sizeof(int16_t);
 }
 
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
-    if (is_depthwise(p)) return (size_t)p->out_c * sizeof(int32_t);
-    if (is_dense(p)) {
-        /* the input row held by each of three slots (int32), the channels' hoisted
-         * requantization terms, 2 x pairs_at_once x 9 in_c int16 weights, a three-pixel int16
-         * patch, then the three slots: padded int16 rows */
-        const size_t n = (size_t)(9 * p->in_c);
-        return 3u * sizeof(int32_t) + (size_t)p->out_c * sizeof(hcc_requant_hoisted_t) +
-               ((size_t)(2 * pairs_at_once(p)) * n + 3u * n + 3u * (size_t)padded_row_len(p)) * sizeof(int16_t);
-    }
+    if (is_depthwise(p)) return hcc_dwconv2d_s8_scratch_size(p);
+    if (is_dense(p)) return hcc_conv2d_dense_s8_scratch_size(p);
     return (size_t)(9 * group_size(p->in_c, p->groups)) * sizeof(int16_t);
-}
-
-/* Depthwise (one output channel per input channel): a 9-element patch per channel would
- * cost more to gather than to use, so accumulate all channels of a pixel at once instead,
- * channels innermost and contiguous, over only the taps inside the input (the valid tap
- * range is computed once per pixel). acc: out_c int32 of scratch. */
-static void depthwise_rows(const hcc_conv2d_params_t *p, const int8_t *input,
-                           const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                           const int32_t *shift, int32_t *acc, int32_t row_begin,
-                           int32_t row_end, int8_t *out) {
-    const int32_t channels = p->out_c;
-    int32_t oy, ox, ky, kx, c;
-    for (oy = row_begin; oy < row_end; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_top;
-        for (ox = 0; ox < p->out_w; ++ox) {
-            const int32_t ix0 = ox * p->stride_w - p->pad_left;
-            for (c = 0; c < channels; ++c) acc[c] = bias ? bias[c] : 0;
-            for (ky = 0; ky < 3; ++ky) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                if (iy < 0 || iy >= p->in_h) continue;
-                for (kx = 0; kx < 3; ++kx) {
-                    const int32_t ix = ix0 + kx * p->dilation_w;
-                    const int8_t *in, *w;
-                    if (ix < 0 || ix >= p->in_w) continue;
-                    in = input + (iy * p->in_w + ix) * channels;
-                    w = weights + ky * 3 + kx;  /* OHWI [C, 3, 3, 1]: tap of channel c at 9c */
-                    for (c = 0; c < channels; ++c) acc[c] += (in[c] - p->z_in) * w[9 * c];
-                }
-            }
-            for (c = 0; c < channels; ++c) {
-                out[c] = hcc_requantize_s8_inline(acc[c], mult[c], shift[c], p->z_out, p->act_min,
-                                           p->act_max);
-            }
-            out += channels;
-        }
-    }
 }
 
 static void gather_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0,
@@ -121,25 +97,26 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t i
     for (; i < len; ++i) row[i] = 0;
 }
 
-/* The padded rows of output row oy, kept in three slots that remember which input row they
+/* The padded rows of output row oy, kept in k_h slots that remember which input row they
  * hold (tags): a row already in a slot is reused, so with stride_h 1 each input row is
- * converted once for the three output rows that read it. A missing row goes to a slot
- * holding none of this output row's rows. */
-static void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t *tags,
-                       int16_t *slots, const int16_t *rows[3]) {
+ * converted once for the k_h output rows that read it. A missing row goes to a slot no
+ * row of this output row is in (k_h slots, k_h distinct rows: there is one). */
+static inline void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t *tags,
+                              int16_t *slots, const int16_t **rows, int32_t kh) {
     const int32_t len = padded_row_len(p), iy0 = oy * p->stride_h - p->pad_top, dh = p->dilation_h;
-    int32_t q, slot;
-    for (q = 0; q < 3; ++q) {
+    int32_t q, slot, r;
+    for (q = 0; q < kh; ++q) {
         rows[q] = NULL;
-        for (slot = 0; slot < 3; ++slot) {
+        for (slot = 0; slot < kh; ++slot) {
             if (tags[slot] == iy0 + q * dh) rows[q] = slots + slot * len;
         }
     }
-    for (q = 0; q < 3; ++q) {
+    for (q = 0; q < kh; ++q) {
         if (rows[q] != NULL) continue;
-        for (slot = 0; slot < 3; ++slot) {  /* three slots, at most three rows in use: one is free */
-            const int32_t t = tags[slot];
-            if (t != iy0 && t != iy0 + dh && t != iy0 + 2 * dh) break;
+        for (slot = 0; slot < kh; ++slot) {
+            for (r = 0; r < kh && tags[slot] != iy0 + r * dh; ++r) {
+            }
+            if (r == kh) break;  /* holds none of this output row's rows */
         }
         tags[slot] = iy0 + q * dh;
         rows[q] = slots + slot * len;
@@ -191,13 +168,13 @@ static int16_t *interleave3(const int16_t *a, const int16_t *b, const int16_t *c
 
 /* The patches of output pixels ox[0..2] of the current row (its padded input rows
  * rows[ky]), interleaved term by term (hcc_dot3x2_s16's layout). With dilation_w 1 a
- * pixel's three taps of one kernel row are one run of 3 in_c terms. */
-static void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const rows[3], const int32_t *ox,
-                          int16_t *patch) {
+ * pixel's k_w taps of one kernel row are one run of k_w in_c terms. */
+static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const *rows, const int32_t *ox,
+                                 int16_t *patch, int32_t kh, int32_t kw) {
     const int32_t cin = p->in_c, step = p->dilation_w * cin;
-    const int32_t run = p->dilation_w == 1 ? 3 * cin : cin, runs = p->dilation_w == 1 ? 1 : 3;
+    const int32_t run = p->dilation_w == 1 ? kw * cin : cin, runs = p->dilation_w == 1 ? 1 : kw;
     int32_t ky, kx;
-    for (ky = 0; ky < 3; ++ky) {
+    for (ky = 0; ky < kh; ++ky) {
         const int16_t *a = rows[ky] + ox[0] * p->stride_w * cin, *b = rows[ky] + ox[1] * p->stride_w * cin,
                       *c = rows[ky] + ox[2] * p->stride_w * cin;
         for (kx = 0; kx < runs; ++kx, a += step, b += step, c += step) patch = interleave3(a, b, c, run, patch);
@@ -215,24 +192,37 @@ static void gather_triple(const hcc_conv2d_params_t *p, const int16_t *const row
 static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                        const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                        int32_t row_begin, int32_t row_end, int8_t *out) {
-    const int32_t n = 9 * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, group = pairs_at_once(p);
+    const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, group = pairs_at_once(p);
     int32_t *tags = (int32_t *)scratch;
-    hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)(tags + 3);
-    int16_t *packed = (int16_t *)(hoisted + out_c);
+    hcc_channel_rec_t *recs = (hcc_channel_rec_t *)(tags + p->k_h);
+    int16_t *packed = (int16_t *)((char *)recs + HCC_CHANNEL_RECS_BYTES(2 * group));
     int16_t *patch = packed + 2 * n * group;
     int16_t *slots = patch + 3 * n;
+    const int is_3x3 = p->k_h == 3 && p->k_w == 3;  /* constant loop bounds for GCC to unroll */
     int32_t oy, ox, q, c0;
     if (row_begin == 0) {
-        if (group == pairs) hcc_pack_pairs_s16(weights, out_c, n, packed);
-        hcc_hoist_channels(hoisted, mult, shift, out_c, p->z_out, p->act_min, p->act_max);
-        for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
+        if (group == pairs) {
+            hcc_pack_pairs_s16(weights, out_c, n, packed);
+            hcc_hoist_channels(recs, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
+            hcc_hoist_pad(recs, out_c);
+        }
+        for (q = 0; q < p->k_h; ++q) tags[q] = INT32_MIN;  /* no row held (INT32_MIN is no row index) */
     }
     for (oy = row_begin; oy < row_end; ++oy) {
-        const int16_t *rows[3];
-        fetch_rows(p, input, oy, tags, slots, rows);
+        const int16_t *rows[HCC_DENSE_MAX_KH];
+        if (is_3x3) {
+            fetch_rows(p, input, oy, tags, slots, rows, 3);
+        } else {
+            fetch_rows(p, input, oy, tags, slots, rows, p->k_h);
+        }
         for (c0 = 0; c0 < out_c; c0 += 2 * group) {
             const int32_t channels = out_c - c0 < 2 * group ? out_c - c0 : 2 * group;
-            if (group < pairs) hcc_pack_pairs_s16(weights + c0 * n, channels, n, packed);
+            if (group < pairs) {  /* this group's weights and records (the records end in a flag word) */
+                hcc_pack_pairs_s16(weights + c0 * n, channels, n, packed);
+                hcc_hoist_channels(recs, mult + c0, shift + c0, bias ? bias + c0 : NULL, channels, p->z_out, p->act_min,
+                                   p->act_max);
+                hcc_hoist_pad(recs, channels);
+            }
             for (ox = 0; ox < p->out_w; ox += 3) {
                 int32_t oxs[3];
                 int8_t *dst[3];
@@ -240,9 +230,12 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                     oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
                     dst[q] = out + oxs[q] * out_c + c0;
                 }
-                gather_triple(p, rows, oxs, patch);
-                hcc_triples_requantize(patch, n, packed, channels, bias ? bias + c0 : NULL, hoisted + c0, mult + c0,
-                                       shift + c0, p->z_out, p->act_min, p->act_max, dst);
+                if (is_3x3) {
+                    gather_triple(p, rows, oxs, patch, 3, 3);
+                } else {
+                    gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
+                }
+                hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
             }
         }
         out += p->out_w * out_c;
@@ -260,8 +253,7 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
     int8_t *out = out_rows;
     int32_t oy, ox, g, c;
     if (is_depthwise(p)) {
-        depthwise_rows(p, input, weights, bias, mult, shift, (int32_t *)scratch,
-                       row_begin, row_end, out_rows);
+        hcc_dwconv2d_s8_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;
     }
     if (is_dense(p)) {
@@ -302,4 +294,10 @@ void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const 
                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
                        void *scratch, int8_t *output) {
     hcc_conv2d_3x3_s8_rows(p, input, weights, bias, mult, shift, scratch, 0, p->out_h, output);
+}
+
+void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                              int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    dense_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
 }

@@ -10,6 +10,14 @@
 #include "hcc_kernels.h"
 
 static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && conv->k_w == 3; }
+static int is_depthwise(const hcc_conv2d_params_t *conv) {
+    return conv->groups == conv->in_c && conv->groups == conv->out_c;
+}
+/* hcc_dwconv2d_s8_rows' convs: depthwise, any kernel, unless weight_pairs < 0 (the pass
+ * conv-scratch: its padded plane would raise the arena), then hcc_conv2d_s8_rows */
+static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
+/* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
+static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
 
 /* The single-input-channel 3x3 conv with stride_w 2, then a 2x2 / stride 2 maxpool whose
  * windows all lie inside the conv output, without residual (the first layer of an image
@@ -43,8 +51,11 @@ static int32_t window_rows(const hcc_conv2d_params_t *c) {
     return span < c->in_h ? span : c->in_h;
 }
 
+/* The workspace of the path block_row takes (FusedConv2d.kernel_path). */
 static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
-    return is_3x3(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
+    if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
+    if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
+    return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
 }
 
 size_t hcc_conv2d_pool_s8_scratch_size(const hcc_conv2d_pool_params_t *p) {
@@ -120,7 +131,11 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         conv = &sub;
         at = 0;
     }
-    if (is_3x3(conv)) {
+    if (is_fast_depthwise(conv)) {
+        hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (is_dense(conv)) {
+        hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (is_3x3(conv) && !is_depthwise(conv)) {
         hcc_conv2d_3x3_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else {
         hcc_conv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
@@ -363,6 +378,29 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
     }
 }
 
+/* 2x2 max pooling with stride 2 and no padding over two conv rows (rows, in_w x c each) into
+ * out_w x c outputs: the bytes compared as x + 128 = u ^ 0x80 (unsigned), no sign extension;
+ * the same numbers as hcc_maxpool_s8_row. */
+static void pool2x2_row(const int8_t *rows, int32_t in_w, int32_t c, int32_t out_w, int8_t *out) {
+    const uint8_t *r0 = (const uint8_t *)rows, *r1 = r0 + in_w * c;
+    uint8_t *o = (uint8_t *)out;
+    int32_t ox, ch;
+    for (ox = 0; ox < out_w; ++ox, r0 += 2 * c, r1 += 2 * c, o += c) {
+        for (ch = 0; ch < c; ++ch) {
+            uint32_t a = r0[ch] ^ 0x80u, b = r0[ch + c] ^ 0x80u;
+            const uint32_t d = r1[ch] ^ 0x80u, e = r1[ch + c] ^ 0x80u;
+            a = a > b ? a : b;
+            b = d > e ? d : e;
+            o[ch] = (uint8_t)((a > b ? a : b) ^ 0x80u);
+        }
+    }
+}
+
+static int is_pool2x2(const hcc_pool_params_t *q) {
+    return q->k_h == 2 && q->k_w == 2 && q->stride_h == 2 && q->stride_w == 2 && q->pad_top == 0 && q->pad_left == 0 &&
+           2 * q->out_w <= q->in_w;
+}
+
 /* The rows of block p (after the mono path's check): from src, through a window when `window`. */
 static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
                       const int8_t *residual, void *scratch, int window_on, int8_t *output) {
@@ -399,7 +437,11 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                 block_row(p, src, w, residual, conv_scratch, win, row, ring + held * row_size);
             }
         }
-        hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
+        if (n_rows == 2 && is_pool2x2(&p->pool)) {
+            pool2x2_row(ring, p->pool.in_w, p->conv.out_c, p->pool.out_w, output + oy * p->pool.out_w * p->conv.out_c);
+        } else {
+            hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);
+        }
     }
 }
 
@@ -411,6 +453,13 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     const row_source_t src = {NULL, input, NULL, NULL};
     if (is_mono_pool(p)) {
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
+        return;
+    }
+    if (!p->has_pool && !p->has_residual && !p->window && is_fast_depthwise(&p->conv)) {
+        /* all rows in one call (channel by channel: it reads every input row before the last
+         * output row is written, so never with the window of in-place streaming) */
+        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, (unsigned char *)scratch + ring_bytes(p), 0,
+                             p->conv.out_h, output);
         return;
     }
     run_block(p, &src, &w, residual, scratch, p->window, output);

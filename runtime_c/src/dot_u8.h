@@ -94,11 +94,39 @@ static inline uint32_t hcc_dot1_u8(const int16_t *xs, int32_t n, const uint8_t *
 }
 
 
+/* Per output channel of the dense 3x3 conv and of the fully connected kernel: how its
+ * outputs are requantized, its bias, and the three accumulators of the current input triple.
+ * Kept in scratch, one per channel of every channel pair, so that the requantization of all
+ * channels is one asm loop over one pointer (hcc_requant_records). The fields' byte offsets
+ * are the asm's. */
+typedef struct {
+    hcc_requant_hoisted_t q;  /* 0 .. 23: hcc_requant_hoist's terms for |acc| <= 2^15; q.sh = s - 16,
+                               * 0 when the channel takes the C path only */
+    int32_t bias;             /* 24 */
+    uint32_t acc[3];          /* 28, 32, 36 */
+    uint32_t k;               /* 40: acc + k < 2^16 selects the hoisted terms (2^15, or 2^31 when
+                               * hcc_requant_hoist refused: then only accumulators below
+                               * -2^31 + 2^16 pass, where q's terms (c = -+2^31) give the
+                               * clamp bound they saturate to) */
+    uint32_t mh, ml, rnd;     /* 44, 48, 52: |m| >> 16, |m| & 0xFFFF, 2^(s-17) (|acc| < 2^16) */
+    int32_t z, msign;         /* 56, 60: z_out; m (its sign) */
+    uint32_t cmark;           /* 64: the asm left this channel's outputs to C */
+    int32_t s;                /* 68: the shift (with msign, C's multiplier pair) */
+} hcc_channel_rec_t;
+
+/* the asm's offsets assume this size */
+typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1];
+
+/* Scratch bytes of the records of n_out channels: n_out rounded up to even (the zero channel
+ * of an odd last pair has one too), then the word hcc_requant_records uses as its flag. */
+#define HCC_CHANNEL_RECS_BYTES(n_out) \
+    ((size_t)(((n_out) + 1) & ~1) * sizeof(hcc_channel_rec_t) + sizeof(uint32_t))
+
 /* Three inputs (pixels or rows) x two output channels of int16 x int16: the inner loop of
  * the dense 3x3 conv and of the fully connected kernel, whose int8 weights are unpacked to
  * int16 channel pairs once per call (hcc_pack_pairs_s16). xs interleaves the three inputs
  * term by term (xs[3i + p] input p), w the two channels (w[2i + j] channel j):
- *   acc[2p + j] += sum_i xs[3i + p] * w[2i + j]      (p = 0, 1, 2; j = 0, 1; i < n)
+ *   r_j->acc[p] = r_j->bias + sum_i xs[3i + p] * w[2i + j]      (p = 0, 1, 2; j = 0, 1; i < n)
  * in 32-bit wrap-around. On Xtensa per term 2 weight loads, 3 input loads, 6 mul16s, 6 adds
  * (17 for 6 products; each input is loaded into x, multiplied into t for channel 0 and in
  * place for channel 1), 3 loop instructions per 8 terms: 2.90 instructions per product.
@@ -118,8 +146,9 @@ static inline uint32_t hcc_dot1_u8(const int16_t *xs, int32_t n, const uint8_t *
     HCC_DOT3X2_PIX(xo+4, c0, c1)
 #endif
 
-static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w, uint32_t *acc) {
-    uint32_t a0 = acc[0], a1 = acc[1], b0 = acc[2], b1 = acc[3], c0 = acc[4], c1 = acc[5];
+static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w, hcc_channel_rec_t *r0,
+                                  hcc_channel_rec_t *r1) {
+    uint32_t a0 = (uint32_t)r0->bias, a1 = (uint32_t)r1->bias, b0 = a0, b1 = a1, c0 = a0, c1 = a1;
 #if defined(__XTENSA__)
     const int16_t *end8 = xs + 3 * (n & ~(int32_t)7);
     int32_t x, w0, w1, t, i;
@@ -162,12 +191,12 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
         c1 += (uint32_t)(x2 * w1);
     }
 #endif
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = b0;
-    acc[3] = b1;
-    acc[4] = c0;
-    acc[5] = c1;
+    r0->acc[0] = a0;
+    r0->acc[1] = b0;
+    r0->acc[2] = c0;
+    r1->acc[0] = a1;
+    r1->acc[1] = b1;
+    r1->acc[2] = c1;
 }
 
 
@@ -282,83 +311,235 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
- * to 2^15 (|m| < 2^31), 2^15 - 1 keeps hcc_requant_hoist's int32 check satisfiable. */
-#define HCC_HOIST_BOUND 0x7FFF
+ * to 2^15 (|m| < 2^31), 2^15 keeps hcc_requant_hoist's int32 check satisfiable. The asm of
+ * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */
+#define HCC_HOIST_BOUND 0x8000
 
-/* hoisted[c] for each of n_out channels: hcc_requant_hoist's terms, or sh = 0 where it
- * refuses (a possible tie, a shift outside [17, 47]); computed once per call. */
-static inline void hcc_hoist_channels(hcc_requant_hoisted_t *hoisted, const int32_t *mult, const int32_t *shift,
-                                      int32_t n_out, int32_t z_out, int32_t act_min, int32_t act_max) {
+/* recs[c] for each of n_out channels: the bias (0 without one) and how to requantize
+ * (hcc_channel_rec_t); computed once per call. The magnitude terms are those of
+ * hcc_requantize_s8_inline's first path (exact for |acc| < 2^16, s in [17, 47]). The zero
+ * channel after an odd total (never requantized) is hcc_hoist_pad's. */
+static inline void hcc_hoist_channels(hcc_channel_rec_t *recs, const int32_t *mult, const int32_t *shift,
+                                      const int32_t *bias, int32_t n_out, int32_t z_out, int32_t act_min,
+                                      int32_t act_max) {
+    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
     int32_t c;
     for (c = 0; c < n_out; ++c) {
-        if (!hcc_requant_hoist(&hoisted[c], mult[c], shift[c], z_out, act_min, act_max, HCC_HOIST_BOUND)) {
-            hoisted[c].sh = 0;
+        hcc_channel_rec_t *const r = &recs[c];
+        const int32_t m = mult[c], s = shift[c];
+        const uint32_t um = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        r->bias = bias ? bias[c] : 0;
+        r->cmark = 0;
+        if (hcc_requant_hoist(&r->q, m, s, z_out, act_min, act_max, HCC_HOIST_BOUND)) {
+            r->k = HCC_HOIST_BOUND;
+        } else {
+            r->q.bh = r->q.bl = 0;
+            r->q.c = m < 0 ? INT32_MAX : INT32_MIN;
+            r->q.lo = lo;
+            r->q.hi = hi;
+            r->k = 0x80000000u;
         }
+        /* the C path only: a shift the 32-bit terms cannot take, an empty clamp, z_out past int8 */
+        r->q.sh = (uint32_t)(s - 17) <= 30u && lo <= hi && z_out >= -128 && z_out <= 127 ? s - 16 : 0;
+        r->mh = um >> 16;
+        r->ml = um & 0xFFFFu;
+        r->rnd = r->q.sh != 0 ? (uint32_t)1u << (s - 17) : 0u;
+        r->z = z_out;
+        r->msign = m;
+        r->s = s;
     }
 }
 
-/* One output of channel c: the hoisted terms when |acc| <= HCC_HOIST_BOUND, else
- * hcc_requantize_s8_inline (the same numbers either way). */
-static inline int8_t hcc_channel_requantize(const hcc_requant_hoisted_t *q, int32_t acc, int32_t m, int32_t s,
-                                            int32_t z_out, int32_t act_min, int32_t act_max) {
-    if (q->sh != 0 && (uint32_t)(acc + HCC_HOIST_BOUND) <= 2u * HCC_HOIST_BOUND) return hcc_requant_hoisted(q, acc);
-    return hcc_requantize_s8_inline(acc, m, s, z_out, act_min, act_max);
-}
-
-/* Every channel pair of three inputs (xs as hcc_dot3x2_s16 reads it, k terms): bias, the
- * dot product, then requantization to dst[q][c] for q < 3, c < n_out (the dst rows may
- * coincide: a short last triple repeats its last input), with the channels' hoisted terms
- * (hcc_hoist_channels). */
-static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
-                                          const int32_t *bias, const hcc_requant_hoisted_t *hoisted,
-                                          const int32_t *mult, const int32_t *shift, int32_t z_out, int32_t act_min,
-                                          int32_t act_max, int8_t *const dst[3]) {
-    int32_t c, j;
-    for (c = 0; c < n_out; c += 2) {
-        const int32_t m = n_out - c < 2 ? 1 : 2;
-        uint32_t acc[6];
-        for (j = 0; j < 2; ++j) acc[j] = acc[2 + j] = acc[4 + j] = bias && j < m ? (uint32_t)bias[c + j] : 0u;
-        hcc_dot3x2_s16(xs, k, packed + k * c, acc);
-        for (j = 0; j < m; ++j) {
-            const hcc_requant_hoisted_t *const q = &hoisted[c + j];
-            const int32_t mj = mult[c + j], sj = shift[c + j];
-            /* written out: GCC keeps a loop over the three here and indexes acc through memory */
-            dst[0][c + j] = hcc_channel_requantize(q, (int32_t)acc[j], mj, sj, z_out, act_min, act_max);
-            dst[1][c + j] = hcc_channel_requantize(q, (int32_t)acc[2 + j], mj, sj, z_out, act_min, act_max);
-            dst[2][c + j] = hcc_channel_requantize(q, (int32_t)acc[4 + j], mj, sj, z_out, act_min, act_max);
-        }
+/* The zero channel's record after an odd n_out: bias 0 (its weights are 0 too). */
+static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
+    if (n_out & 1) {
+        recs[n_out].bias = 0;
+        recs[n_out].q.sh = 0;
     }
 }
 
-/* dst[step i] = src[i] - z for i < len (int8 -> int16, every step-th int16). On Xtensa two
- * per pass in inline asm, x - z as (u ^ 0x80) - (z + 128) from the unsigned byte u: lx106
- * has no sign-extending byte load, and GCC's l8ui + slli + srai + sub loop takes 8 per
- * value where this takes 6. */
-static inline void hcc_widen_s16(const int8_t *src, int32_t len, int32_t z, int16_t *dst, int32_t step) {
 #if defined(__XTENSA__)
-    if (len >= 2) {
-        const int8_t *end = src + (len & ~(int32_t)1);
-        const uint32_t c80 = 0x80u;
-        const int32_t z128 = z + 128, bytes = 2 * step;
-        int32_t t;
+/* One output of hcc_requant_records: the accumulator at byte ao of the record, stored at
+ * %[dp]. 12 instructions when acc + k < 2^16: load, range check (2), the hoisted
+ * requantization (6), clamp (2 branches, usually not taken), store; otherwise to the
+ * record's magnitude terms at label sl (HCC_RECS_SLOW), which come back to bk. */
+#define HCC_RECS_OUT(ao, dp, sl, bk)                                              \
+    "l32i %[t], %[r], " #ao "\n\t"                                                \
+    "add %[u], %[t], %[k]\n\t"                                                    \
+    "bgeui %[u], 65536, " #sl "f\n\t"                                             \
+    HCC_REQUANT_HOISTED_TERMS_ASM                                                 \
+    #bk ":\n\t"                                                                   \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[" #dp "], 0\n\t"
+/* t = acc: |acc| < 2^16 gives t = z_out + sign(acc m) ((|acc| mh + ((|acc| ml) >> 16) + rnd)
+ * >> (s - 16)) (SAR is s - 16 already), using bh, bl, c as temporaries and loading them again;
+ * a larger |acc| marks the channel and the flag for C (cf) and stores a dummy. */
+#define HCC_RECS_SLOW(sl, bk, cf)                                                 \
+    #sl ":\n\t"                                                                   \
+    "abs %[u], %[t]\n\t"                                                          \
+    "bgeui %[u], 65536, " #cf "f\n\t"                                             \
+    "l32i %[bh], %[r], 48\n\t"                                                    \
+    "mul16u %[bh], %[u], %[bh]\n\t"                                               \
+    "l32i %[bl], %[r], 44\n\t"                                                    \
+    "srli %[bh], %[bh], 16\n\t"                                                   \
+    "mull %[u], %[u], %[bl]\n\t"                                                  \
+    "l32i %[c], %[r], 52\n\t"                                                     \
+    "add %[u], %[u], %[bh]\n\t"                                                   \
+    "add %[u], %[u], %[c]\n\t"                                                    \
+    "srl %[u], %[u]\n\t"                                                          \
+    "l32i %[c], %[r], 60\n\t"                                                     \
+    "neg %[bl], %[u]\n\t"                                                         \
+    "xor %[c], %[c], %[t]\n\t"                                                    \
+    "movltz %[u], %[bl], %[c]\n\t"                                                \
+    "l32i %[bh], %[r], 56\n\t"                                                    \
+    "add %[t], %[u], %[bh]\n\t"                                                   \
+    "l32i %[bh], %[r], 0\n\t"                                                     \
+    "l32i %[bl], %[r], 4\n\t"                                                     \
+    "l32i %[c], %[r], 8\n\t"                                                      \
+    "j " #bk "b\n\t"                                                              \
+    #cf ":\n\t"                                                                   \
+    "movi %[u], 1\n\t"                                                            \
+    "s32i %[u], %[r], 64\n\t"                                                     \
+    "s32i %[u], %[end], 0\n\t"                                                    \
+    "j " #bk "b\n\t"
+#endif
+
+/* dst[p][c] = the requantized recs[c].acc[p] for p < 3, c < n_out (the dst rows may
+ * coincide: a short last triple repeats its last input). On Xtensa one asm loop over the
+ * records (13 registers): per channel its terms into registers (SAR = s - 16; the clamp
+ * bounds are the same for every channel), then per
+ * output 12 instructions with the hoisted terms when |acc| <= 2^15 (HCC_RECS_OUT), else
+ * hcc_requantize_s8_inline's first path from the record (|acc| < 2^16, out of line); a
+ * larger accumulator or a channel with q.sh = 0 marks the record and sets the flag (the word
+ * at recs + n_out: the zero channel's record after an odd n_out, else the word after the
+ * records), and C writes those channels' outputs again (hcc_requantize_s8_inline). The
+ * portable C computes the same integers the same ways. */
+static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, int32_t z_out, int32_t act_min,
+                                       int32_t act_max, int8_t *const dst[3]) {
+    int32_t c, p;
+#if defined(__XTENSA__)
+    hcc_channel_rec_t *r = recs, *const end = recs + n_out;
+    volatile uint32_t *const flag = (volatile uint32_t *)end;
+    int8_t *d0 = dst[0], *d1 = dst[1], *d2 = dst[2];
+    /* every record's q.lo, q.hi */
+    const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
+    int32_t bh, bl, cc, k, t, u;
+    *flag = 0;
+    if (n_out > 0) {
         __asm__ volatile(
             "1:\n\t"
-            "l8ui %[t], %[ps], 0\n\t"
-            "xor %[t], %[t], %[c80]\n\t"
-            "sub %[t], %[t], %[z]\n\t"
-            "s16i %[t], %[pd], 0\n\t"
-            "add %[pd], %[pd], %[bytes]\n\t"
-            "l8ui %[t], %[ps], 1\n\t"
-            "xor %[t], %[t], %[c80]\n\t"
-            "sub %[t], %[t], %[z]\n\t"
-            "s16i %[t], %[pd], 0\n\t"
-            "add %[pd], %[pd], %[bytes]\n\t"
-            "addi %[ps], %[ps], 2\n\t"
-            "bne %[ps], %[end], 1b\n\t"
-            : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
-            : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128), [bytes] "r"(bytes)
+            "l32i %[t], %[r], 12\n\t"
+            "beqz %[t], 50f\n\t"
+            "ssr %[t]\n\t"
+            "l32i %[bh], %[r], 0\n\t"
+            "l32i %[bl], %[r], 4\n\t"
+            "l32i %[c], %[r], 8\n\t"
+            "l32i %[k], %[r], 40\n\t"
+            HCC_RECS_OUT(28, d0, 11, 21)
+            HCC_RECS_OUT(32, d1, 12, 22)
+            HCC_RECS_OUT(36, d2, 13, 23)
+            "40:\n\t"
+            "addi %[r], %[r], 72\n\t"
+            "addi %[d0], %[d0], 1\n\t"
+            "addi %[d1], %[d1], 1\n\t"
+            "addi %[d2], %[d2], 1\n\t"
+            "bne %[r], %[end], 1b\n\t"
+            "j 60f\n\t"
+            HCC_RECS_SLOW(11, 21, 31)
+            HCC_RECS_SLOW(12, 22, 32)
+            HCC_RECS_SLOW(13, 23, 33)
+            "50:\n\t"
+            "movi %[u], 1\n\t"
+            "s32i %[u], %[r], 64\n\t"
+            "s32i %[u], %[end], 0\n\t"
+            "j 40b\n\t"
+            "60:\n\t"
+            : [r] "+r"(r), [d0] "+r"(d0), [d1] "+r"(d1), [d2] "+r"(d2), [bh] "=&r"(bh), [bl] "=&r"(bl),
+              [c] "=&r"(cc), [k] "=&r"(k), [t] "=&r"(t), [u] "=&r"(u)
+            : [end] "r"(end), [lo] "r"(lo), [hi] "r"(hi)
             : "memory");
-        len &= 1;
+    }
+    if (*flag == 0) return;
+    for (c = 0; c < n_out; ++c) {
+        hcc_channel_rec_t *const rc = &recs[c];
+        if (!rc->cmark) continue;
+        rc->cmark = 0;
+        for (p = 0; p < 3; ++p) {
+            dst[p][c] = hcc_requantize_s8_inline((int32_t)rc->acc[p], rc->msign, rc->s, z_out, act_min, act_max);
+        }
+    }
+#else
+    for (c = 0; c < n_out; ++c) {
+        const hcc_channel_rec_t *const rc = &recs[c];
+        for (p = 0; p < 3; ++p) {
+            const int32_t acc = (int32_t)rc->acc[p];
+            const uint32_t a = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
+            int32_t v;
+            if (rc->q.sh == 0 || a >= 0x10000u) {
+                v = hcc_requantize_s8_inline(acc, rc->msign, rc->s, z_out, act_min, act_max);
+            } else if ((uint32_t)acc + rc->k < 0x10000u) {
+                v = hcc_requant_hoisted(&rc->q, acc);
+            } else {
+                const uint32_t mag = (a * rc->mh + ((a * rc->ml) >> 16) + rc->rnd) >> rc->q.sh;
+                v = rc->z + ((acc ^ rc->msign) < 0 ? -(int32_t)mag : (int32_t)mag);
+                v = v < rc->q.lo ? rc->q.lo : (v > rc->q.hi ? rc->q.hi : v);
+            }
+            dst[p][c] = (int8_t)v;
+        }
+    }
+#endif
+}
+
+/* Every channel pair of three inputs (xs as hcc_dot3x2_s16 reads it, k terms): the bias and
+ * the dot product into the records, then the requantization of all n_out channels to
+ * dst[p][c] (hcc_requant_records). */
+static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                          hcc_channel_rec_t *recs, int32_t z_out, int32_t act_min, int32_t act_max,
+                                          int8_t *const dst[3]) {
+    int32_t c;
+    for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+    hcc_requant_records(recs, n_out, z_out, act_min, act_max, dst);
+}
+
+#if defined(__XTENSA__)
+/* one value of hcc_widen_s16: byte k of %[ps] to int16 k of the destination, its byte offset k * step * 2 */
+#define HCC_WIDEN_TERM(k, off)                                                    \
+    "l8ui %[t], %[ps], " #k "\n\t"                                                \
+    "xor %[t], %[t], %[c80]\n\t"                                                  \
+    "sub %[t], %[t], %[z]\n\t"                                                    \
+    "s16i %[t], %[pd], " #off "\n\t"
+#define HCC_WIDEN_LOOP(o)                                                         \
+    "1:\n\t"                                                                      \
+    HCC_WIDEN_TERM(0, 0) HCC_WIDEN_TERM(1, o) HCC_WIDEN_TERM(2, 2*o) HCC_WIDEN_TERM(3, 3*o) \
+    HCC_WIDEN_TERM(4, 4*o) HCC_WIDEN_TERM(5, 5*o) HCC_WIDEN_TERM(6, 6*o) HCC_WIDEN_TERM(7, 7*o) \
+    "addi %[ps], %[ps], 8\n\t"                                                    \
+    "addi %[pd], %[pd], 8*" #o "\n\t"                                             \
+    "bne %[ps], %[end], 1b\n\t"
+#endif
+
+/* dst[step i] = src[i] - z for i < len (int8 -> int16, every step-th int16). On Xtensa for step
+ * 1 and 3 (the conv's rows, the interleaved triples) eight per pass in inline asm with the
+ * destination offsets as immediates, x - z as (u ^ 0x80) - (z + 128) from the unsigned byte
+ * u: 4.4 instructions per value (lx106 has no sign-extending byte load; GCC's loop takes 8). */
+static inline void hcc_widen_s16(const int8_t *src, int32_t len, int32_t z, int16_t *dst, int32_t step) {
+#if defined(__XTENSA__)
+    if (len >= 8 && (step == 1 || step == 3)) {
+        const int8_t *end = src + (len & ~(int32_t)7);
+        const uint32_t c80 = 0x80u;
+        const int32_t z128 = z + 128;
+        int32_t t;
+        if (step == 1) {
+            __asm__ volatile(HCC_WIDEN_LOOP(2)
+                             : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
+                             : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
+                             : "memory");
+        } else {
+            __asm__ volatile(HCC_WIDEN_LOOP(6)
+                             : [ps] "+r"(src), [pd] "+r"(dst), [t] "=&r"(t)
+                             : [end] "r"(end), [c80] "r"(c80), [z] "r"(z128)
+                             : "memory");
+        }
+        len &= 7;
     }
 #endif
     for (; len > 0; --len, dst += step) *dst = (int16_t)(*src++ - z);

@@ -5,9 +5,10 @@
  * weights as w + 128, see dot_u8.h). Measured on qemu lx106 -O2, HCMTMM's fully connected
  * layers: 12.0 .. 17.5 -> 8.1 .. 10.2 instructions per MAC (docs/performance.md).
  *
- * With two rows or more and int16 weights of at most HCC_FC_PACK_MAX bytes, the weights are
- * first unpacked to int16 channel pairs in scratch (once per call) and three rows x two
- * channels share every load (hcc_dot3x2_s16, 2.9 instructions per product on lx106).
+ * With two rows or more, the weights are first unpacked to int16 channel pairs in scratch
+ * (once per call, or once per chunk of channels whose int16 weights take at most
+ * HCC_FC_PACK_MAX bytes) and three rows x two channels share every load (hcc_dot3x2_s16, 2.9
+ * instructions per product on lx106).
  * k == 2 has its own channel-major path (fc_k2). One row goes through
  * hcc_fully_connected_row_s8 instead (the compiler's blocked weights, at the end). */
 #include "hcc_kernels.h"
@@ -20,12 +21,22 @@ static size_t packed_bytes(const hcc_fc_params_t *p) {
     return (size_t)((p->n + 1) & ~1) * (size_t)p->k * sizeof(int16_t);
 }
 
+/* The triple path takes any n whose channel pairs fit one at least (4 k <= HCC_FC_PACK_MAX):
+ * when all the int16 weights do not fit, hcc_fully_connected_s8 runs it over chunks of
+ * chunk_channels() channels, each packed and hoisted once, the rows once per chunk. */
 static int use_triples(const hcc_fc_params_t *p) {
-    return p->rows >= 2 && p->k != 2 && packed_bytes(p) <= HCC_FC_PACK_MAX;
+    return p->rows >= 2 && p->k != 2 && 4 * p->k <= HCC_FC_PACK_MAX;
+}
+
+static int32_t chunk_channels(const hcc_fc_params_t *p) {
+    /* no divide instruction on the lx106 (and no libgcc helper linked): hcc_udiv_u32 */
+    return packed_bytes(p) <= HCC_FC_PACK_MAX ? p->n
+                                              : (int32_t)hcc_udiv_u32(HCC_FC_PACK_MAX, 4u * (uint32_t)p->k, 13) * 2;
 }
 
 size_t hcc_fully_connected_s8_scratch_size(const hcc_fc_params_t *p) {
-    return use_triples(p) ? (size_t)p->n * sizeof(hcc_requant_hoisted_t) + packed_bytes(p) +
+    const int32_t nc = chunk_channels(p);
+    return use_triples(p) ? HCC_CHANNEL_RECS_BYTES(nc) + (size_t)((nc + 1) & ~1) * (size_t)p->k * sizeof(int16_t) +
                                 3u * (size_t)p->k * sizeof(int16_t)
                           : 0u;
 }
@@ -109,14 +120,87 @@ static inline uint32_t fc_k2_dot(uint32_t b, int32_t w0, int32_t w1, const uint8
     return b + (uint32_t)(w0 * (int32_t)v0) + (uint32_t)(w1 * (int32_t)v1);
 }
 
-/* One channel over the rows in the offset form; neg: the result's sign is negative. */
-static inline void fc_k2_offset_rows(const uint8_t *x, const uint8_t *end, int8_t *out, int32_t n,
-                                     const fc_k2_terms_t *t, int32_t lo, int32_t hi, int neg) {
+#if defined(__XTENSA__)
+/* fc_k2_offset_rows' passes. E: one row's e at byte eo of %[ep] (its input pair at xo of %[xp]);
+ * R: one row's output from e, d = (e bh + rh + ((e bl + rl) >> 16)) >> sh (SAR), zq +- d (op: add
+ * or sub), the int8 clamp (one unsigned compare, usually), the store, %[po] advanced by n. */
+#define FC_K2_E(xo, eo)                                                           \
+    "l8ui %[v0], %[xp], " #xo "\n\t"                                              \
+    "l8ui %[v1], %[xp], " #xo "+1\n\t"                                            \
+    "xor %[v0], %[v0], %[c80]\n\t"                                                \
+    "xor %[v1], %[v1], %[c80]\n\t"                                                \
+    "mull %[v0], %[v0], %[w0]\n\t"                                                \
+    "mull %[v1], %[v1], %[w1]\n\t"                                                \
+    "add %[v0], %[v0], %[b]\n\t"                                                  \
+    "add %[v0], %[v0], %[v1]\n\t"                                                 \
+    "s32i %[v0], %[ep], " #eo "\n\t"
+#define FC_K2_R(eo, op)                                                           \
+    "l32i %[t], %[ep], " #eo "\n\t"                                               \
+    "mull %[u], %[t], %[bl]\n\t"                                                  \
+    "add %[u], %[u], %[rl]\n\t"                                                   \
+    "srli %[u], %[u], 16\n\t"                                                     \
+    "mull %[t], %[t], %[bh]\n\t"                                                  \
+    "add %[t], %[t], %[rh]\n\t"                                                   \
+    "add %[t], %[t], %[u]\n\t"                                                    \
+    "srl %[t], %[t]\n\t"                                                          \
+    #op " %[t], %[zq], %[t]\n\t"                                                  \
+    "addi %[u], %[t], 128\n\t"                                                    \
+    "bltui %[u], 256, 3f\n\t"                                                     \
+    "movi %[t], 127\n\t"                                                          \
+    "bgez %[u], 3f\n\t"                                                           \
+    "movi %[t], -128\n\t"                                                         \
+    "3:\n\t"                                                                      \
+    "s8i %[t], %[po], 0\n\t"                                                      \
+    "add %[po], %[po], %[n]\n\t"
+#define FC_K2_ROWS(op)                                                            \
+    __asm__ volatile(                                                             \
+        "ssr %[sh]\n\t"                                                           \
+        "1:\n\t"                                                                  \
+        FC_K2_R(0, op) FC_K2_R(4, op)                                             \
+        "addi %[ep], %[ep], 8\n\t"                                                \
+        "bne %[ep], %[eend], 1b\n\t"                                              \
+        : [ep] "+r"(ep), [po] "+r"(out), [t] "=&r"(tv), [u] "=&r"(uv)             \
+        : [eend] "r"(e + len), [bh] "r"(bh), [bl] "r"(bl), [rh] "r"(rh), [rl] "r"(rl), [zq] "r"(zq), \
+          [n] "r"(n), [sh] "r"(sh)                                                \
+        : "memory")
+#endif
+
+/* One channel over the rows in the offset form; neg: the result's sign is negative. On Xtensa
+ * without an activation clamp, in chunks of up to 48 rows (an even count, an odd last row in
+ * C), two asm passes over a stack buffer of e (the channel's terms do not fit the registers
+ * together): 10.5 + 16 instructions per output instead of GCC's 32. */
+static void fc_k2_offset_rows(const uint8_t *x, const uint8_t *end, int8_t *out, int32_t n,
+                              const fc_k2_terms_t *t, int32_t lo, int32_t hi, int neg) {
     const uint32_t b = t->b, bh = t->bh, bl = t->bl, rh = t->rh, rl = t->rl;
     const int32_t w0 = t->w0, w1 = t->w1, sh = t->sh, zq = t->zq;
+#if defined(__XTENSA__)
+    uint32_t e[48];
+    while (lo == -128 && hi == 127 && end - x >= 4) {
+        const int32_t len = (int32_t)(end - x) / 4 * 2 < 48 ? (int32_t)(end - x) / 4 * 2 : 48;
+        const uint8_t *xp = x;
+        uint32_t *ep = e;
+        uint32_t v0, v1, tv, uv;
+        __asm__ volatile(
+            "1:\n\t"
+            FC_K2_E(0, 0) FC_K2_E(2, 4)
+            "addi %[xp], %[xp], 4\n\t"
+            "addi %[ep], %[ep], 8\n\t"
+            "bne %[ep], %[eend], 1b\n\t"
+            : [xp] "+r"(xp), [ep] "+r"(ep), [v0] "=&r"(v0), [v1] "=&r"(v1)
+            : [eend] "r"(e + len), [c80] "r"(0x80u), [w0] "r"(w0), [w1] "r"(w1), [b] "r"(b)
+            : "memory");
+        ep = e;
+        if (neg) {
+            FC_K2_ROWS(sub);
+        } else {
+            FC_K2_ROWS(add);
+        }
+        x += 2 * len;
+    }
+#endif
     for (; x != end; x += 2, out += n) {
-        const uint32_t e = fc_k2_dot(b, w0, w1, x);
-        const int32_t d = (int32_t)((e * bh + rh + ((e * bl + rl) >> 16)) >> sh);
+        const uint32_t e1 = fc_k2_dot(b, w0, w1, x);
+        const int32_t d = (int32_t)((e1 * bh + rh + ((e1 * bl + rl) >> 16)) >> sh);
         const int32_t v = neg ? zq - d : zq + d;
         *out = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
     }
@@ -152,26 +236,47 @@ static void fc_k2(const hcc_fc_params_t *p, const int8_t *input, const int8_t *w
     }
 }
 
-/* Weights [n, k] -> channel pair q at packed + 2 k q, packed[2 k q + 2 i + j] = w[2q + j][i]
- * (0 past n); per three rows (a short last triple repeats its last row, written again with
- * the same bytes) the inputs minus z_in interleaved, then hcc_triples_requantize. */
+/* The triple path, for a layer whose n output channels are n_parts consecutive parts (one part:
+ * the plain layer; several: fuse-linear's split FC, hcc/ops/fully_connected.py), part j with
+ * parts[4j] channels, its own z_out, act_min, act_max (parts[4j + 1 .. 3]) and output
+ * outputs[j] [rows, parts[4j]]. Weights [n, k] -> channel pair q at packed + 2 k q,
+ * packed[2 k q + 2 i + j] = w[2q + j][i] (0 past n); per three rows (a short last triple repeats
+ * its last row, written again with the same bytes) the inputs minus z_in interleaved once for
+ * every part, the dot products of all channel pairs, then each part's channels requantized
+ * into its own rows. hcc_requant_records keeps a flag in the word after its last record,
+ * which for all but the last part is the next part's first record: saved and put back. */
 static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                       const int32_t *mult, const int32_t *shift, void *scratch, int8_t *output) {
+                       const int32_t *mult, const int32_t *shift, const int32_t *parts, int32_t n_parts,
+                       int32_t out_stride, void *scratch, int8_t *const *outputs) {
     const int32_t k = p->k, n = p->n, pairs = (n + 1) >> 1, z = p->z_in;
-    hcc_requant_hoisted_t *hoisted = (hcc_requant_hoisted_t *)scratch;
-    int16_t *packed = (int16_t *)(hoisted + n), *xs = packed + 2 * k * pairs;
-    int32_t r, q;
+    hcc_channel_rec_t *recs = (hcc_channel_rec_t *)scratch;
+    int16_t *packed = (int16_t *)((char *)scratch + HCC_CHANNEL_RECS_BYTES(n)), *xs = packed + 2 * k * pairs;
+    int32_t r, q, j, c;
     hcc_pack_pairs_s16(weights, n, k, packed);
-    hcc_hoist_channels(hoisted, mult, shift, n, p->z_out, p->act_min, p->act_max);
-    for (r = 0; r < p->rows; r += 3) {
-        int8_t *dst[3];
-        for (q = 0; q < 3; ++q) {
-            const int32_t row = r + q < p->rows ? r + q : p->rows - 1;
-            hcc_widen_s16(input + row * k, k, z, xs + q, 3);
-            dst[q] = output + row * n;
-        }
-        hcc_triples_requantize(xs, k, packed, n, bias, hoisted, mult, shift, p->z_out, p->act_min, p->act_max, dst);
+    for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+        hcc_hoist_channels(recs + c, mult + c, shift + c, bias ? bias + c : NULL, parts[4 * j], parts[4 * j + 1],
+                           parts[4 * j + 2], parts[4 * j + 3]);
     }
+    hcc_hoist_pad(recs, n);
+    for (r = 0; r < p->rows; r += 3) {
+        for (q = 0; q < 3; ++q) hcc_widen_s16(input + (r + q < p->rows ? r + q : p->rows - 1) * k, k, z, xs + q, 3);
+        for (c = 0; c < n; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+        for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
+            const int32_t nj = parts[4 * j];
+            uint32_t *const after = (uint32_t *)(recs + c + nj);
+            const uint32_t saved = *after;
+            int8_t *dst[3];
+            for (q = 0; q < 3; ++q) dst[q] = outputs[j] + (r + q < p->rows ? r + q : p->rows - 1) * (out_stride ? out_stride : nj);
+            hcc_requant_records(recs + c, nj, parts[4 * j + 1], parts[4 * j + 2], parts[4 * j + 3], dst);
+            *after = saved;
+        }
+    }
+}
+
+void hcc_fully_connected_parts_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, const int32_t *parts,
+                                  int32_t n_parts, void *scratch, int8_t *const *outputs) {
+    fc_triples(p, input, weights, bias, mult, shift, parts, n_parts, 0, scratch, outputs);
 }
 
 void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
@@ -186,8 +291,16 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
         fc_k2(p, input, weights, bias, mult, shift, output);
         return;
     }
-    if (use_triples(p)) {
-        fc_triples(p, input, weights, bias, mult, shift, scratch, output);
+    if (use_triples(p)) {  /* over chunks of channels whose int16 weights fit the scratch */
+        const int32_t chunk = chunk_channels(p);
+        hcc_fc_params_t q = *p;
+        for (c = 0; c < n; c += chunk) {
+            const int32_t part[4] = {n - c < chunk ? n - c : chunk, p->z_out, p->act_min, p->act_max};
+            int8_t *out = output + c;
+            q.n = part[0];
+            fc_triples(&q, input, weights + c * k, bias ? bias + c : NULL, mult + c, shift + c, part, 1, n, scratch,
+                       &out);
+        }
         return;
     }
     for (r = 0; r < p->rows; ++r) {

@@ -1,59 +1,228 @@
 /* Int8 selective scan (Mamba S6); the integers of docs/numerics.md, "Selective scan".
  * Reference: hcc/kernels/selective_scan.py. */
 #include "hcc_runtime.h"
-#include "ssm_fixed_point.h"
 
-/* Readout guard bits (READOUT_BITS in hcc/quant/ssm_constants.py). */
-#define HCC_SCAN_READOUT_BITS 8
-#define HCC_SCAN_READOUT_HALF (1 << (HCC_SCAN_READOUT_BITS - 1))
+/* the table row of exp(dt A): 2^(EXP_BITS + 2) uint16, indexed by the top EXP_BITS + 2 bits of
+ * the mantissa product P in [2^29, 2^31) (or 0) */
+#define HCC_SCAN_EXP_SHIFT (29 - HCC_SCAN_EXP_BITS)
+/* the asm's extui takes bits 24 .. 30 of P */
+typedef char hcc_scan_exp_bits_check[HCC_SCAN_EXP_BITS == 5 ? 1 : -1];
 
 size_t hcc_scan_scratch_size(int D, int N)
 {
-    /* the state h[D*N], then per n the current token's B - z_B, C - z_C and the current
-     * (t, d)'s exp(dt A) as int16 [N][4] (the 4th unused: 8-byte records, one pointer) */
-    return (size_t)D * (size_t)N * sizeof(int32_t) + 4u * (size_t)N * sizeof(int16_t);
+    /* the state h[D*N], then per n the current token's B - z_B and C - z_C (int16 pairs) */
+    return (size_t)D * (size_t)N * sizeof(int32_t) + 2u * (size_t)N * sizeof(int16_t);
 }
 
-/* requantize(v, m, s) of hcc_ssm_requantize for |v| < 2^16 (the D-skip's u - z_u): with
- * s in [17, 47] the product splits as v (m_hi 2^16 + m_lo) and the rounding is exact in
- * 32 bits (hcc_requantize_s8_inline's fast path); the result is below 2^30, so the clamp
- * never applies. Other s: the general function. */
-static inline int32_t scan_requantize_small(int32_t v, int32_t m, int32_t s)
+#if defined(__XTENSA__)
+/* one n of scan_states' asm: a_word at byte ao of %[ap], h at ho of %[hp], (B', C') at ro of %[rp] */
+#define HCC_SCAN_STATE(ao, ho, ro)                                                \
+    "l32i %[t1], %[ap], " #ao "\n\t"                                              \
+    "mul16u %[t2], %[dw], %[t1]\n\t"                                              \
+    "srli %[t1], %[t1], 16\n\t"                                                   \
+    "extui %[t2], %[t2], 24, 7\n\t"                                               \
+    "add %[t1], %[t1], %[base]\n\t"                                               \
+    "addx2 %[t1], %[t2], %[t1]\n\t"                                               \
+    "l16ui %[t1], %[t1], 0\n\t"                                                   \
+    "l32i %[t2], %[hp], " #ho "\n\t"                                              \
+    "mull %[t2], %[t2], %[t1]\n\t"                                                \
+    "addmi %[t2], %[t2], 0x4000\n\t"                                              \
+    "srai %[t2], %[t2], 15\n\t"                                                   \
+    "l16si %[t1], %[rp], " #ro "\n\t"                                             \
+    "mull %[t1], %[t1], %[x]\n\t"                                                 \
+    "add %[t1], %[t1], %[half]\n\t"                                               \
+    "sra %[t1], %[t1]\n\t"                                                        \
+    "add %[t2], %[t2], %[t1]\n\t"                                                 \
+    "bge %[hmax], %[t2], 1f\n\t"                                                  \
+    "mov %[t2], %[hmax]\n\t"                                                      \
+    "1:\n\t"                                                                      \
+    "bge %[t2], %[nhmax], 2f\n\t"                                                 \
+    "mov %[t2], %[nhmax]\n\t"                                                     \
+    "2:\n\t"                                                                      \
+    "s32i %[t2], %[hp], " #ho "\n\t"                                              \
+    "l16si %[t1], %[rp], " #ro "+2\n\t"                                           \
+    "mull %[t1], %[t1], %[t2]\n\t"                                                \
+    "add %[acc], %[acc], %[t1]\n\t"
+#endif
+
+/* One (t, d) over n < N in C: the state update of docs/numerics.md, sum_n C' h returned.
+ * rec: N pairs (B', C'); aw: a_word[d * N ..]; base: exp_table + the dt code's row offset;
+ * dw: the dt code's dt_word (its low half the dt mantissa); x = dt u'. Right shifts of negative
+ * int32 values are arithmetic (implementation-defined in C99; arithmetic on GCC and Clang for
+ * every target we build). */
+static int32_t scan_states(int32_t *h, const int16_t *rec, int32_t N, const uint32_t *aw, const uint16_t *base,
+                           uint32_t dw, int32_t x, int32_t half, int32_t h_max, int32_t k_in)
 {
-    if ((uint32_t)(s - 17) <= 30u) {
-        const uint32_t a = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
-        const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
-        const uint32_t x = a * (b >> 16) + ((a * (b & 0xFFFFu)) >> 16) + ((uint32_t)1u << (s - 17));
-        const int32_t mag = (int32_t)(x >> (s - 16));
-        return (v < 0) != (m < 0) ? -mag : mag;
+    const uint32_t dm = dw & 0xFFFFu;
+    int32_t acc = 0, n;
+    for (n = 0; n < N; ++n) {
+        const uint32_t a = aw[n];
+        const int32_t da = base[(a >> 16) / 2u + ((dm * (a & 0xFFFFu)) >> HCC_SCAN_EXP_SHIFT)];  /* P < 2^31 */
+        int32_t hn = ((h[n] * da + 0x4000) >> 15) + ((x * (int32_t)rec[2 * n] + half) >> k_in);
+        if (hn > h_max) hn = h_max;
+        if (hn < -h_max) hn = -h_max;
+        h[n] = hn;
+        acc += (int32_t)rec[2 * n + 1] * hn;   /* |acc| <= 255 N h_max < 2^31 */
     }
-    return hcc_ssm_requantize(v, m, s);
+    return acc;
 }
 
-/* Right shifts of negative int32 values are arithmetic (implementation-defined in C99;
- * arithmetic on GCC and Clang for every target we build).
- *
- * Per (t, d) two passes over n, each with few enough live values for the lx106's 16
- * registers (one fused loop spilled ~10 constants per (t, d, n)): first exp(dt A) into
- * the workspace records, then the state update and readout. */
+/* y = saturate_int8((floor(acc m_y / 2^16) + u' m_d + bias_out) >> s_o): the scan term from
+ * acc's 16-bit halves (|.| <= 2^30), the D-skip term (<= 2^29), z_out and the rounding
+ * (bias_out): one int32 sum, one shift. */
+static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, int32_t bias_out, int32_t s_o)
+{
+    const int32_t scan = (acc >> 16) * m_y + (int32_t)((((uint32_t)acc & 0xFFFFu) * (uint32_t)m_y) >> 16);
+    const int32_t q = (scan + u_c * m_d + bias_out) >> s_o;
+    return (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+}
+
+#if defined(__XTENSA__)
+/* What scan_token_asm reads per token besides its registers: right after the token's (B', C')
+ * pairs, so that the pairs' pointer reaches both (byte offsets: the asm's). */
+typedef struct {
+    const int8_t *y_end;        /* 0: y_row + D */
+    int32_t u_off, r_off;       /* 4, 8: u_row - y_row, r_row - y_row in bytes */
+    const int32_t *dt_word;     /* 12: indexed by dt_raw's byte */
+    const int16_t *dt_table;    /* 16: likewise */
+    const uint16_t *exp_table;  /* 20 */
+    int32_t m_d_off;            /* 24: m_d - 4 y_row in bytes: m_d[d] at m_d_off + 4 yp */
+    int32_t z_u, k_in, m_y, bias_out, s_o;  /* 28 .. 44 */
+    int32_t u_c;                /* 48: the current d's u - z_u */
+} scan_token_block_t;
+typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
+
+#define HCC_SCAN_STATES4(o) HCC_SCAN_STATE(o, o, o) HCC_SCAN_STATE(o+4, o+4, o+4) \
+    HCC_SCAN_STATE(o+8, o+8, o+8) HCC_SCAN_STATE(o+12, o+12, o+12)
+#define HCC_SCAN_STATES8(o) HCC_SCAN_STATES4(o) HCC_SCAN_STATES4(o+16)
+#define HCC_SCAN_STATES16(o) HCC_SCAN_STATES8(o) HCC_SCAN_STATES8(o+32)
+
+/* Every d of one token, n unrolled (STATES: N of them; pb = 4 N, the byte offset of the
+ * token block after the pairs): per d the dt byte's word and dt, u' and x, SAR = k_in, the
+ * N state updates (22 instructions each), then the readout with SAR = s_o and the int8 clamp
+ * as one unsigned compare (usually). */
+#define HCC_SCAN_TOKEN_ASM(STATES, pb)                                            \
+    __asm__ volatile(                                                             \
+        "10:\n\t"                                                                 \
+        "l32i %[t1], %[rp], " #pb "+8\n\t"                                        \
+        "add %[t1], %[t1], %[yp]\n\t"                                             \
+        "l8ui %[t1], %[t1], 0\n\t"                                                \
+        "l32i %[t2], %[rp], " #pb "+12\n\t"                                       \
+        "addx4 %[t2], %[t1], %[t2]\n\t"                                           \
+        "l32i %[dw], %[t2], 0\n\t"                                                \
+        "l32i %[t2], %[rp], " #pb "+16\n\t"                                       \
+        "addx2 %[t2], %[t1], %[t2]\n\t"                                           \
+        "l16si %[x], %[t2], 0\n\t"                                                \
+        "l32i %[t1], %[rp], " #pb "+4\n\t"                                        \
+        "add %[t1], %[t1], %[yp]\n\t"                                             \
+        "l8ui %[t1], %[t1], 0\n\t"                                                \
+        "slli %[t1], %[t1], 24\n\t"                                               \
+        "srai %[t1], %[t1], 24\n\t"                                               \
+        "l32i %[t2], %[rp], " #pb "+28\n\t"                                       \
+        "sub %[t1], %[t1], %[t2]\n\t"                                             \
+        "s32i %[t1], %[rp], " #pb "+48\n\t"                                       \
+        "mull %[x], %[x], %[t1]\n\t"                                              \
+        "l32i %[base], %[rp], " #pb "+20\n\t"                                     \
+        "srli %[t2], %[dw], 16\n\t"                                               \
+        "add %[base], %[base], %[t2]\n\t"                                         \
+        "l32i %[t2], %[rp], " #pb "+32\n\t"                                       \
+        "ssr %[t2]\n\t"                                                           \
+        "movi %[acc], 0\n\t"                                                      \
+        STATES                                                                    \
+        "addi %[ap], %[ap], " #pb "\n\t"                                          \
+        "addi %[hp], %[hp], " #pb "\n\t"                                          \
+        "srai %[t1], %[acc], 16\n\t"                                              \
+        "l32i %[t2], %[rp], " #pb "+36\n\t"                                       \
+        "mull %[t1], %[t1], %[t2]\n\t"                                            \
+        "extui %[base], %[acc], 0, 16\n\t"                                        \
+        "mull %[base], %[base], %[t2]\n\t"                                        \
+        "srli %[base], %[base], 16\n\t"                                           \
+        "add %[t1], %[t1], %[base]\n\t"                                           \
+        "l32i %[base], %[rp], " #pb "+24\n\t"                                     \
+        "addx4 %[base], %[yp], %[base]\n\t"                                       \
+        "l32i %[dw], %[base], 0\n\t"                                              \
+        "l32i %[t2], %[rp], " #pb "+48\n\t"                                       \
+        "mull %[t2], %[t2], %[dw]\n\t"                                            \
+        "add %[t1], %[t1], %[t2]\n\t"                                             \
+        "l32i %[t2], %[rp], " #pb "+40\n\t"                                       \
+        "add %[t1], %[t1], %[t2]\n\t"                                             \
+        "l32i %[t2], %[rp], " #pb "+44\n\t"                                       \
+        "ssr %[t2]\n\t"                                                           \
+        "sra %[t1], %[t1]\n\t"                                                    \
+        "addi %[t2], %[t1], 128\n\t"                                              \
+        "bltui %[t2], 256, 12f\n\t"                                               \
+        "movi %[t1], 127\n\t"                                                     \
+        "bgez %[t2], 12f\n\t"                                                     \
+        "movi %[t1], -128\n\t"                                                    \
+        "12:\n\t"                                                                 \
+        "s8i %[t1], %[yp], 0\n\t"                                                 \
+        "addi %[yp], %[yp], 1\n\t"                                                \
+        "l32i %[t2], %[rp], " #pb "\n\t"                                          \
+        "bne %[yp], %[t2], 10b\n\t"                                               \
+        : [ap] "+r"(aw), [hp] "+r"(hp), [yp] "+r"(yp), [acc] "=&r"(acc), [base] "=&r"(base), [dw] "=&r"(dw), \
+          [x] "=&r"(x), [t1] "=&r"(t1), [t2] "=&r"(t2)                          \
+        : [rp] "r"(rec), [half] "r"(half), [hmax] "r"(h_max), [nhmax] "r"(nh_max) \
+        : "memory")
+
+/* One token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
+ * then the block), every d in one asm statement (13 registers). 0 for other N. */
+static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_row, int32_t D, int32_t N,
+                          const int8_t *b_row, const int8_t *c_row, int32_t *h, const hcc_scan_params_t *p,
+                          int32_t half, int32_t bias_out)
+{
+    union {
+        int32_t align;
+        int16_t rec[2 * 16 + sizeof(scan_token_block_t) / 2];
+    } mem;
+    int16_t *const rec = mem.rec;
+    scan_token_block_t *const blk = (scan_token_block_t *)(rec + 2 * N);
+    const uint32_t *aw = (const uint32_t *)p->a_word;
+    int32_t *hp = h;
+    int8_t *yp = y_row;
+    const int32_t h_max = p->h_max, nh_max = -p->h_max;
+    int32_t acc, base, dw, x, t1, t2, n;
+    if (!(N == 4 || N == 8 || N == 16) || D < 1) return 0;
+    for (n = 0; n < N; ++n) {
+        rec[2 * n] = (int16_t)((int32_t)b_row[n] - p->z_b);
+        rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - p->z_c);
+    }
+    blk->y_end = y_row + D;
+    blk->u_off = (int32_t)((uintptr_t)u_row - (uintptr_t)y_row);
+    blk->r_off = (int32_t)((uintptr_t)r_row - (uintptr_t)y_row);
+    blk->dt_word = p->dt_word;
+    blk->dt_table = p->dt_table;
+    blk->exp_table = p->exp_table;
+    blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y_row);
+    blk->z_u = p->z_u;
+    blk->k_in = p->k_in;
+    blk->m_y = p->m_y;
+    blk->bias_out = bias_out;
+    blk->s_o = p->s_o;
+    if (N == 4) {
+        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES4(0), 16);
+    } else if (N == 8) {
+        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES8(0), 32);
+    } else {
+        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES16(0), 64);
+    }
+    (void)acc; (void)base; (void)dw; (void)x; (void)t1; (void)t2;
+    return 1;
+}
+#endif
+
 void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C,
                            int8_t *y, int32_t *h, int L, int D, int N, const hcc_scan_params_t *p)
 {
-    const int16_t *const dt_table = p->dt_table;
-    const uint16_t *const e_hi = p->exp2_hi;
-    const uint16_t *const e_lo = p->exp2_lo;
-    const int32_t sh_p = p->sh_p, k_in = p->k_in, h_max = p->h_max;
-    const int32_t z_u = p->z_u, z_b = p->z_b, z_c = p->z_c, z_out = p->z_out;
-    const int32_t m_y = p->m_y, s_y = p->s_y;
-    /* The input term rounds half up: (v + half) >> k_in, and v itself for k_in = 0. */
-    const int32_t half_in = k_in > 0 ? (int32_t)1 << (k_in - 1) : 0;
-    /* Per n: B - z_B, C - z_C (lx106 has no sign-extending byte load), exp(dt A) in Q15. */
+    const int32_t k_in = p->k_in, h_max = p->h_max, z_u = p->z_u, z_b = p->z_b, z_c = p->z_c;
+    const int32_t m_y = p->m_y, s_o = p->s_o;
+    /* z_out and the rounding of the readout, in 2^-s_o output LSB */
+    const int32_t bias_out = p->z_out * ((int32_t)1 << s_o) + (s_o > 0 ? (int32_t)1 << (s_o - 1) : 0);
+    /* the input term rounds half up: (v + half) >> k_in, and v itself for k_in = 0 */
+    const int32_t half = k_in > 0 ? (int32_t)1 << (k_in - 1) : 0;
     int16_t *const rec = (int16_t *)(h + (size_t)D * (size_t)N);
-    int16_t *const rec_end = rec + 4 * N;
     int t, d, n;
 
     for (n = 0; n < D * N; ++n) h[n] = 0;
-    for (n = 0; n < N; ++n) rec[4 * n + 3] = 0;
 
     for (t = 0; t < L; ++t) {
         const int8_t *const u_row = u + (size_t)t * (size_t)D;
@@ -61,48 +230,23 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
         const int8_t *const b_row = B + (size_t)t * (size_t)N;
         const int8_t *const c_row = C + (size_t)t * (size_t)N;
         int8_t *const y_row = y + (size_t)t * (size_t)D;
-        const uint16_t *ap = p->a;
+        const uint32_t *aw = (const uint32_t *)p->a_word;
         int32_t *hp = h;
 
+#if defined(__XTENSA__)
+        if (scan_token_asm(u_row, r_row, y_row, D, N, b_row, c_row, h, p, half, bias_out)) continue;
+#endif
         for (n = 0; n < N; ++n) {
-            rec[4 * n] = (int16_t)((int32_t)b_row[n] - z_b);
-            rec[4 * n + 1] = (int16_t)((int32_t)c_row[n] - z_c);
+            rec[2 * n] = (int16_t)((int32_t)b_row[n] - z_b);
+            rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - z_c);
         }
-
-        for (d = 0; d < D; ++d) {
+        for (d = 0; d < D; ++d, aw += N, hp += N) {
+            const uint8_t byte = (uint8_t)r_row[d];                     /* the tables' index */
             const int32_t u_c = (int32_t)u_row[d] - z_u;
-            const int32_t dt = dt_table[(int32_t)r_row[d] + 128];   /* Q(F_dt), < 2^14 */
-            const int32_t x = dt * u_c;                              /* |x| < 2^22 */
-            int16_t *r;
-            int32_t acc = 0, q;
-
-            /* exp(dt A) in Q15 (<= 2^15: stored as uint16): the spec's 2^(-f/65536) in Q15,
-             * ((E_hi E_lo + 2^14) >> 15), then >> i, as one floor shift by 15 + i; i > 15
-             * gives 0 (the product is below 2^30 + 2^14, so >> 31 is 0 too). */
-            for (r = rec; r != rec_end; r += 4) {
-                const int32_t prod = (dt * (int32_t)*ap++) >> sh_p;   /* -log2(dA), Q16 */
-                const int32_t i = prod >> 16;
-                const int32_t e = (int32_t)e_hi[(prod >> 8) & 0xFF] * (int32_t)e_lo[prod & 0xFF] + 0x4000;
-                ((uint16_t *)r)[2] = (uint16_t)(e >> (i > 16 ? 31 : 15 + i));
-            }
-            /* Every product fits in 31 bits. */
-            for (r = rec; r != rec_end; r += 4) {
-                const int32_t da = ((const uint16_t *)r)[2];          /* exp(dt A), Q15 */
-                const int32_t hv = *hp;
-                const int32_t v = x * (int32_t)r[0];                  /* x B', |v| < 2^30 */
-                /* (h * dA + 2^14) >> 15 with h = H 2^15 + Lo, 0 <= Lo < 2^15. */
-                int32_t hn = (hv >> 15) * da + (((hv & 0x7FFF) * da + 0x4000) >> 15)
-                             + ((v + half_in) >> k_in);
-                if (hn > h_max) hn = h_max;
-                if (hn < -h_max) hn = -h_max;
-                *hp++ = hn;
-                acc += (int32_t)r[1] * hn;                            /* |acc| <= 255 N h_max */
-            }
-            /* Readout and D-skip in 2^-8 output LSB (|skip| < 255 * 2^22, scan term clamped
-             * at 2^30: the sum fits), then one rounding: round_shift(q, 8). */
-            q = hcc_ssm_requantize(acc, m_y, s_y) + scan_requantize_small(u_c, p->m_d[d], p->s_d[d]);
-            q = z_out + ((q + HCC_SCAN_READOUT_HALF + (q >> 31)) >> HCC_SCAN_READOUT_BITS);
-            y_row[d] = hcc_ssm_sat8(q, -128, 127);
+            const uint32_t dw = (uint32_t)p->dt_word[byte];
+            const int32_t x = (int32_t)p->dt_table[byte] * u_c;        /* |x| < 2^22 */
+            const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (dw >> 16) / 2u, dw, x, half, h_max, k_in);
+            y_row[d] = scan_readout(acc, m_y, u_c, p->m_d[d], bias_out, s_o);
         }
     }
 }

@@ -1,6 +1,7 @@
 /* Test driver for hcc_selective_scan_s8 (tests/runtime/test_selective_scan.py).
- * stdin blobs: u, dt_raw, B, C, L, D, N, dt_table, a, exp2_hi, exp2_lo, m_d, s_d,
- * sh_p, k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_y.  stdout: y [L*D] int8, then h [D*N] int32. */
+ * stdin blobs: u, dt_raw, B, C, L, D, N, dt_table, dt_word, a_word, exp_table, m_d,
+ * k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o.  stdout: y [L*D] int8, then the scratch
+ * (h [D*N] int32 first). */
 #include "hcc_runtime.h"
 #include "test_io.h"
 
@@ -21,12 +22,10 @@ int main(void)
     D = tio_i32();
     N = tio_i32();
     p.dt_table = (const int16_t *)tio_next(NULL);
-    p.a = (const uint16_t *)tio_next(NULL);
-    p.exp2_hi = (const uint16_t *)tio_next(NULL);
-    p.exp2_lo = (const uint16_t *)tio_next(NULL);
+    p.dt_word = (const int32_t *)tio_next(NULL);
+    p.a_word = (const int32_t *)tio_next(NULL);
+    p.exp_table = (const uint16_t *)tio_next(NULL);
     p.m_d = (const int32_t *)tio_next(NULL);
-    p.s_d = (const int32_t *)tio_next(NULL);
-    p.sh_p = tio_i32();
     p.k_in = tio_i32();
     p.h_max = tio_i32();
     p.z_u = tio_i32();
@@ -34,7 +33,7 @@ int main(void)
     p.z_c = tio_i32();
     p.z_out = tio_i32();
     p.m_y = tio_i32();
-    p.s_y = tio_i32();
+    p.s_o = tio_i32();
 
     n_y = (size_t)L * (size_t)D;
     y = (int8_t *)malloc(n_y ? n_y : 1u);

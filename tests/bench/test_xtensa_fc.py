@@ -1,7 +1,7 @@
 """The fully connected kernel's Xtensa-only paths on QEMU (lx106, -O2), against the numpy
 spec: the inline asm of hcc_fully_connected_row_s8 (every block width 1..4, with and
 without the input sum, k below and past the eight terms per pass) and the k = 2 path's
-requantization forms. The host tests (tests/runtime) only reach the portable C of these.
+requantization forms (its asm passes, odd row counts, a clamp). The host tests (tests/runtime) only reach the portable C of these.
 Needs gcc-xtensa-lx106 and qemu-system-misc (scripts/install-system-deps.sh)."""
 
 from __future__ import annotations
@@ -71,12 +71,14 @@ def test_fully_connected_row_and_k2_paths_on_xtensa(tmp_path):
         wb, folded = fc_row_layout(w, bias, z_in)
         prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded, mult, shift,
                   fully_connected(x, z_in, w, bias, mult, shift, z_out, *act), timed=(rows, k, n) == TIMED)
-    for seed in range(2):
-        rng, rows, n, z_in, w, bias, mult, shift = k2_case(seed, rows=144)
+    # k = 2: the offset form's asm passes (48-row chunks, an odd last row in C; no clamp), and C
+    # with an activation clamp
+    for seed, rows, act in ((0, 144, (-128, 127)), (1, 144, (-128, 127)), (2, 101, (-128, 127)), (3, 37, (-5, 100))):
+        rng, rows, n, z_in, w, bias, mult, shift = k2_case(seed, rows=rows)
         x = int8(rng, (rows, 2))
         z_out = int(rng.integers(-128, 128))
-        prog.case("hcc_fully_connected_s8", (rows, 2, n, z_in, z_out, -128, 127), x, w, bias, mult, shift,
-                  fully_connected(x, z_in, w, bias, mult, shift, z_out))
+        prog.case("hcc_fully_connected_s8", (rows, 2, n, z_in, z_out, *act), x, w, bias, mult, shift,
+                  fully_connected(x, z_in, w, bias, mult, shift, z_out, *act))
     run = prog.run(tmp_path)
     expected = b"".join(e.astype(np.int8).tobytes() for e in prog.expected)
     assert len(run.output) == len(expected)

@@ -146,11 +146,12 @@ def as_int8(g):
 
 def test_scratch_is_what_the_c_kernel_asks_for():
     # hcc_conv2d_pool_s8: the pool window's int8 conv rows (2 rows of 9 x 4) rounded up to
-    # 4 bytes, plus the dense 3x3 kernel's workspace: three int32 row tags, 24 bytes of hoisted
-    # requantization terms per output channel, the weights as int16 (4 output channels, already
-    # even, x 9 taps x 3 input channels), a three-pixel int16 patch (3 x 9 x 3) and three
-    # padded int16 input rows (9 output columns + 2, x 3 channels).
-    workspace = 3 * 4 + 24 * 4 + 4 * 9 * 3 * 2 + 3 * 9 * 3 * 2 + 3 * 11 * 3 * 2
+    # 4 bytes, plus the dense 3x3 kernel's workspace: three int32 row tags, a 72-byte record
+    # per output channel (requantization terms, bias, accumulators) and a flag word, the
+    # weights as int16 (4 output channels, already even, x 9 taps x 3 input channels), a
+    # three-pixel int16 patch (3 x 9 x 3) and three padded int16 input rows (9 output columns
+    # + 2, x 3 channels).
+    workspace = 3 * 4 + 72 * 4 + 4 + 4 * 9 * 3 * 2 + 3 * 9 * 3 * 2 + 3 * 11 * 3 * 2
     g = as_int8(fused(conv_graph(cout=4, hw=(11, 9))))
     plan = plan_memory(g, alignment=1)
     scratch = [t for t in plan.tensors if t.kind == "scratch"]

@@ -46,7 +46,7 @@ def block_reference(b):
 def block_params(b):
     c = b["conv"]
     conv = conv_params(c["x"].shape, c["w"].shape, c["z_in"], c["z_out"], c["act"], c["strides"], c["pads"],
-                       c["dilations"], c["groups"])
+                       c["dilations"], c["groups"], b.get("weight_pairs", 0))
     if b["residual"] is not None:
         add = add_params(c["z_out"], b["z_res"], b["z_add"], b["m_conv"], b["m_res"], b["add_shift"], b["add_act"])
     else:
@@ -92,10 +92,10 @@ def test_scratch_holds_the_pooling_window_rows_only():
     pool = pool_params((20, 16, 12), (3, 3), (2, 2), (1, 1, 1, 1))
     params = np.concatenate([conv, ints(0), add_params(0, 0, 0, 0, 0, 0), ints(1), pool, ints(0)])
     size = int(call_kernel("conv2d_pool", [1, params], np.int32, (1,))[0])
-    # three conv rows + the 3x3 kernel's row tags, hoisted requantization terms (24 bytes x 12
-    # channels), int16 weights (12 x 72), three-pixel patch (3 x 72) and three padded int16
-    # input rows (18 columns x 8 channels)
-    assert size == 3 * 16 * 12 + 3 * 4 + 24 * 12 + 12 * 72 * 2 + 3 * 72 * 2 + 3 * 18 * 8 * 2
+    # three conv rows + the 3x3 kernel's row tags, per-channel records (72 bytes x 12 channels
+    # and a flag word), int16 weights (12 x 72), three-pixel patch (3 x 72) and three padded
+    # int16 input rows (18 columns x 8 channels)
+    assert size == 3 * 16 * 12 + 3 * 4 + 72 * 12 + 4 + 12 * 72 * 2 + 3 * 72 * 2 + 3 * 18 * 8 * 2
     assert 3 * 16 * 12 < 20 * 16 * 12
 
 
@@ -151,6 +151,94 @@ def test_single_channel_conv_pool_path(seed):
         assert size == pw * 28 + 8
 
 
+def random_geometry(rng, kh, kw, wide_pads):
+    """Dilations (1 or 2), pads (up to twice the kernel span with wide_pads) and an input size
+    (1..13, at least what one output needs) for a kh x kw kernel."""
+    dil = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    spans = (dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1)
+    pads = tuple(int(rng.integers(0, (2 if wide_pads else 1) * spans[i % 2])) for i in range(4))
+    h = max(int(rng.integers(1, 14)), spans[0] - pads[0] - pads[2])
+    w = max(int(rng.integers(1, 14)), spans[1] - pads[1] - pads[3])
+    return dil, pads, h, w
+
+
+def random_depthwise_block(seed):
+    """A depthwise block (groups == in_c == out_c: hcc_dwconv2d_s8_rows) of any kernel size,
+    stride, dilation and padding (up to past the kernel span), channel counts from 1, with
+    accumulators on both sides of the hoisted requantization's 2^16 bound."""
+    rng = np.random.default_rng(7000 + seed)
+    b = random_block(7000 + seed)
+    c = b["conv"]
+    ch = int(rng.integers(1, 13))
+    kh, kw = [(3, 3), (5, 5), (3, 3), (1, 1), (3, 1), (2, 4), (7, 7)][seed % 7]
+    dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 5 == 0)
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    wide = seed % 3 == 0  # large products: |acc| past 2^16
+    c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, kh, kw, 1), -127 if wide else -20, 127 if wide else 20),
+             bias=rng.integers(-5000, 5000, ch).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), int(rng.integers(1, 3))), pads=pads, dilations=dil, groups=ch)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
+    if seed % 4 == 1:  # a pooled depthwise block
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(28))
+def test_depthwise_block_matches_reference(seed):
+    b = random_depthwise_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+def random_dense_block(seed):
+    """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
+    kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
+    strides, dilations, pads up to past the kernel span, odd channel counts, with and
+    without residual and pooling (random_block's choices)."""
+    rng = np.random.default_rng(9000 + seed)
+    b = random_block(9000 + seed)
+    c = b["conv"]
+    kh, kw = [(1, 1), (2, 4), (5, 5), (10, 4), (9, 1), (1, 7), (3, 3), (17, 1), (4, 2)][seed % 9]
+    cin, cout = int(rng.integers(1, 9)), int(rng.integers(1, 12))
+    if seed % 9 == 2 and seed >= 9:
+        cin, cout = 24, 16  # 5x5 x 24 x 16: int16 weights past 16 KiB, the generic loop
+    dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 4 == 0)
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    c.update(x=int8(rng, (h, w, cin)), w=int8(rng, (cout, kh, kw, cin), -127, 127),
+             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), int(rng.integers(1, 3))), pads=pads, dilations=dil, groups=1)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, cout) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape)
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        hc, wc = conv_out.shape[:2]
+        k = (int(rng.integers(1, min(hc, 3) + 1)), int(rng.integers(1, min(wc, 3) + 1)))
+        b["pool"] = (k, (1, 2), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_dense_block_of_any_kernel_matches_reference(seed):
+    b = random_dense_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+
+
+def kernel_path(c) -> str:
+    """FusedConv2d.kernel_path of conv c (not mono, weight_pairs 0): depthwise of any kernel,
+    dense for groups 1 and 3x3 or k_h <= 16 with int16 weights of at most 16 KiB."""
+    cout, kh, kw, cin = c["w"].shape
+    if c["groups"] == cin == cout:
+        return "depthwise"
+    if c["groups"] == 1 and ((kh, kw) == (3, 3) or (kh <= 16 and ((cout + 1) & ~1) * kh * kw * cin * 2 <= 16384)):
+        return "dense"
+    return "grouped" if (kh, kw) == (3, 3) else "generic"
+
+
 def is_mono(b) -> bool:
     """is_mono_pool() of conv2d_pool_s8.c."""
     c = b["conv"]
@@ -176,9 +264,7 @@ def test_in_place_with_the_planned_lag(seed):
     c = b["conv"]
     expected = block_reference(b)
     cin, cout = c["x"].shape[2], c["w"].shape[0]
-    depthwise = c["groups"] == cin == cout
-    path = ("dense" if c["groups"] == 1 and not depthwise else "depthwise" if depthwise else "grouped") \
-        if c["w"].shape[1:3] == (3, 3) else "generic"
+    path = kernel_path(c)
     b["window"] = int(path not in ("dense", "mono"))
     pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
     schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
@@ -192,3 +278,31 @@ def test_in_place_with_the_planned_lag(seed):
         args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, which, lag]
         np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                       err_msg=f"in place over input {which} with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
+    """The dense path of any kernel and the depthwise kernel honour weight_pairs (channel pairs
+    widened a group at a time; -1: the lean path, no workspace) and, written over their input at
+    the lag overlap_lag() computes from read_schedule of their path (the window on where
+    FusedConv2d.uses_window puts it), give the numbers of the reference."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    b = random_dense_block(seed) if seed % 2 == 0 else random_depthwise_block(seed)
+    c = b["conv"]
+    b["weight_pairs"] = [0, 1, 2, -1][seed // 2 % 4]
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+    path = kernel_path(c)
+    if b["weight_pairs"] < 0:
+        path = "grouped" if c["w"].shape[1:3] == (3, 3) and path == "dense" else "generic"
+    b["window"] = int(path not in ("dense", "mono"))
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
+    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, 0, lag]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
+                                  err_msg=f"{path} in place with lag {lag}")

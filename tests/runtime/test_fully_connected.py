@@ -24,12 +24,14 @@ def test_fully_connected_chunked_and_blocked_paths(k, n):
 
 @pytest.mark.parametrize("rows,k,n", [(2, 20, 32), (3, 20, 32), (5, 2, 32), (144, 32, 8), (7, 1, 1), (4, 5, 3),
                                       (3, 128, 32), (2, 129, 32), (2, 2880, 20), (3, 2, 7),
-                                      (144, 2, 32), (8, 9, 5), (10, 16, 2)])
+                                      (144, 2, 32), (8, 9, 5), (10, 16, 2), (7, 64, 97), (5, 300, 33),
+                                      (4, 2048, 3), (4, 2049, 3)])
 def test_fully_connected_row_triple_path(rows, k, n):
-    """Three rows x two channels on int16 weights unpacked into scratch (rows >= 2 and
-    ((n + 1) & ~1) * k * 2 <= 8192): row counts 1 and 2 past a multiple of three (the last
-    row repeated), odd n (a zero channel), k not a multiple of eight (the asm tail), and just
-    past the 8 KiB limit (the one-row path); k = 2 (the direct two-product path, odd n)."""
+    """Three rows x two channels on int16 weights unpacked into scratch (rows >= 2): row
+    counts 1 and 2 past a multiple of three (the last row repeated), odd n (a zero channel),
+    k not a multiple of eight (the asm tail); past the 8 KiB of int16 weights, chunks of
+    channel pairs (the last chunk shorter, odd), down to one pair per chunk (k = 2048), and
+    past that the four-channel row path (k = 2049); k = 2 (the direct two-product path)."""
     _check(np.random.default_rng(rows * 1000 + k * 31 + n), rows, k, n)
 
 
@@ -40,11 +42,15 @@ def test_fully_connected_scratch_size_matches_the_op():
     from types import SimpleNamespace
 
     fc = get_op("FullyConnected")
-    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32)]:
+    for rows, k, n in [(1, 20, 32), (2, 20, 32), (144, 2, 31), (2, 3, 31), (2, 128, 32), (2, 129, 32),
+                       (9, 2048, 5), (9, 2049, 5)]:
         op = SimpleNamespace(inputs=[SimpleNamespace(type=TensorType((rows, k), "int8")),
                                      SimpleNamespace(type=TensorType((n, k), "int8"))], attrs={"numerics": "hcc"})
-        packed = ((n + 1) & ~1) * k * 2
-        expected = 24 * n + packed + 6 * k if rows >= 2 and k != 2 and packed <= 8192 else 0  # k = 2: fc_k2, none
+        # past 8 KiB of int16 weights the triple path runs over chunks of the most channel pairs that fit
+        chunk = n if ((n + 1) & ~1) * k * 2 <= 8192 else 8192 // (4 * k) * 2
+        records = 72 * ((chunk + 1) & ~1) + 4  # HCC_CHANNEL_RECS_BYTES (dot_u8.h)
+        triple = rows >= 2 and k != 2 and 4 * k <= 8192  # k = 2: fc_k2, none
+        expected = records + ((chunk + 1) & ~1) * k * 2 + 6 * k if triple else 0
         assert fc.scratch_bytes(op) == expected
 
 
@@ -168,19 +174,54 @@ def test_fully_connected_k2_bias_near_int32_min(z_in):
     np.testing.assert_array_equal(_call(rows, 2, n, z_in, 3, (-128, 127), x, w, bias, mult, shift, False), expected)
 
 
-def test_triple_path_hoisted_requantization_and_its_fallbacks():
-    """Rows >= 2 requantize each channel with hoisted terms (hcc_hoist_channels) when
-    |acc| <= 2^15 - 1, else through hcc_requantize_s8_inline: channels whose multiplier
-    allows a tie (m = 2^30: exact halves), shifts outside [17, 47], negative and extreme
-    multipliers, and biases that put the accumulators on both sides of +-2^15."""
-    rng = np.random.default_rng(77)
-    rows, k, n = 7, 40, 12
-    x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
-    z_in, z_out = -5, 3
-    mult = np.array([1 << 30, 1 << 30, -(1 << 30), 1518500250, -1518500250, (1 << 31) - 1,
-                     1 << 30, 1759218604, 1759218604, -(1 << 31) + 1, 1 << 30, 1234567891], np.int32)
-    shift = np.array([31, 40, 38, 16, 45, 47, 17, 40, 36, 44, 48, 39], np.int32)
-    bias = np.array([0, 32767, -32768, 40000, -40000, 32000, -31000, 65535, -65536, 100, 5, 20000], np.int32)
-    for act in ((-128, 127), (z_out, 127), (-20, 40)):
+def records_case(seed, rows=7, k=40):
+    """A rows >= 2 call whose channels reach every way hcc_requant_records requantizes:
+    hoisted terms (|acc| <= 2^15), the magnitude terms (2^15 < |acc| < 2^16, and every |acc|
+    of a channel the hoist refuses: m = 2^30 allows a tie), the C path (|acc| >= 2^16, and
+    shifts outside [17, 47]), negative and extreme multipliers, biases that put the
+    accumulators on both sides of +-2^15 and +-2^16, and an odd n (the zero channel)."""
+    rng = np.random.default_rng(seed)
+    x, z_in = int8(rng, (rows, k)), int(rng.integers(-8, 8))
+    mult = [1 << 30, 1 << 30, -(1 << 30), 1518500250, -1518500250, (1 << 31) - 1, 1 << 30, 1759218604,
+            1759218604, -(1 << 31) + 1, 1 << 30, 1234567891, 1234567891, 1234567891, -1234567891, 2**31 - 1]
+    shift = [31, 40, 38, 16, 45, 47, 17, 40, 36, 44, 48, 39, 41, 38, 40, 46]
+    bias = [0, 32767, -32768, 40000, -40000, 32000, -31000, 65535, -65536, 100, 5, 20000, -50000, 52000, 60000, -9]
+    n = len(bias) + int(rng.integers(0, 2))  # even and odd
+    mult, shift, bias = (np.array((v + v)[:n], np.int32) for v in (mult, shift, bias))
+    w = int8(rng, (n, k), -127, 127)
+    w[3] //= 4  # some accumulators close to the bias
+    return x, z_in, w, bias, mult, shift
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_triple_path_requantization_forms(seed):
+    """The portable C of hcc_requant_records (the same integers as the asm: see
+    tests/runtime/test_xtensa_fast_paths.py) on records_case's channels, three clamps."""
+    x, z_in, w, bias, mult, shift = records_case(seed)
+    rows, k = x.shape
+    n = len(bias)
+    for z_out, act in ((3, (-128, 127)), (3, (3, 127)), (-100, (-20, 40)), (127, (-128, 127)), (-128, (-128, 127))):
         expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
         np.testing.assert_array_equal(_call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, False), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fully_connected_parts(seed):
+    """hcc_fully_connected_parts_s8: every part equals hcc.kernels.fully_connected on its rows of
+    the weights, with its own z_out and clamp (odd part sizes: channel pairs across parts; a
+    part of one channel; records_case's channels, so every requantization path)."""
+    x, z_in, w, bias, mult, shift = records_case(seed, rows=5 + seed)
+    rows, k = x.shape
+    n = len(bias)
+    cuts = sorted(np.random.default_rng(seed).choice(np.arange(1, n), 3, replace=False))
+    sizes = np.diff([0, *cuts, n])
+    table, expected, start = [], [], 0
+    for j, size in enumerate(sizes):
+        z_out = (3, -100, 127, -128)[j]
+        act = ((-128, 127), (-20, 40), (-128, 127), (-128, 127))[j]
+        table += [int(size), z_out, *act]
+        sl = slice(start, start + size)
+        expected.append(fully_connected(x, z_in, w[sl], bias[sl], mult[sl], shift[sl], z_out, *act).ravel())
+        start += size
+    args = [ints(rows, k, n, z_in, 0, -128, 127, 2), x, w, bias, mult, shift, ints(*table)]
+    np.testing.assert_array_equal(call_kernel("fully_connected", args, np.int8, (rows * n,)), np.concatenate(expected))

@@ -51,3 +51,17 @@ def test_mul_every_input_pair(params):
     a, b = (v.reshape(256, 256) for v in all_pairs())
     got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), a, b)
     np.testing.assert_array_equal(got, mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
+
+
+@pytest.mark.parametrize("params", MUL_CASES)
+def test_mul_scalar_table(params):
+    """A scalar b over at least MUL_TABLE_MIN (512) elements goes through a 256-entry table
+    built from the same requantization (hoisted or not): every a code, b at both ends and in
+    between, and just below the size where the table starts."""
+    z_a, z_b, z_out, m, s, lo, hi = params
+    a = np.tile(np.arange(-128, 128, dtype=np.int8), 3).reshape(3, 256)
+    for bv in (-128, 127, 0, 77):
+        b = np.array([bv], np.int8)
+        for x in (a, a[:, :170]):  # 768 and 510 elements
+            got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), x, b)
+            np.testing.assert_array_equal(got, mul(x, z_a, b, z_b, m, s, z_out, lo, hi))

@@ -7,21 +7,30 @@ import dataclasses
 import numpy as np
 import pytest
 
-from hcc.kernels.selective_scan import scan_state_absmax, selective_scan_float, selective_scan_s8
-from hcc.quant.fixed_point import choose_scale_zero_point, quantize_multiplier
+from hcc.kernels.selective_scan import scan_exp, scan_state_absmax, selective_scan_float, selective_scan_s8
+from hcc.ops.selective_scan import scan_c_words
+from hcc.quant.fixed_point import choose_scale_zero_point
 from hcc.quant.activations import softplus
-from hcc.quant.ssm_constants import ScanParams, build_scan_params, exp2_tables, scan_h_max
+from hcc.quant.ssm_constants import (EXP_BITS, READOUT_MAX_SHIFT, READOUT_SKIP_MAX, ScanParams, build_scan_params,
+                                     scan_h_max)
 from tests.runtime.cdriver import call_kernel
+
+
+def c_args(u, dt_raw, B, C, p: ScanParams):
+    """The driver's (and hcc_selective_scan_s8's) arguments after u, dt_raw, B, C."""
+    L, D = u.shape
+    N = B.shape[1]
+    words = scan_c_words(p)
+    return [L, D, N, words["dt_table"].astype(np.int16), words["dt_word"].astype(np.int32),
+            words["a_word"].astype(np.int32), p.exp_table.astype(np.uint16), p.m_d.astype(np.int32),
+            p.k_in, p.h_max, p.z_u, p.z_b, p.z_c, p.z_out, p.m_y, p.s_o]
 
 
 def run_c(u, dt_raw, B, C, p: ScanParams):
     L, D = u.shape
     N = B.shape[1]
-    args = [u.astype(np.int8), dt_raw.astype(np.int8), B.astype(np.int8), C.astype(np.int8), L, D, N,
-            p.dt_table.astype(np.int16), p.a.astype(np.uint16), p.exp2_hi.astype(np.uint16),
-            p.exp2_lo.astype(np.uint16), p.m_d.astype(np.int32), p.s_d.astype(np.int32),
-            p.sh_p, p.k_in, p.h_max, p.z_u, p.z_b, p.z_c, p.z_out, p.m_y, p.s_y]
-    raw = call_kernel("selective_scan", args, np.uint8, (L * D + 4 * D * N + 8 * N,))
+    args = [u.astype(np.int8), dt_raw.astype(np.int8), B.astype(np.int8), C.astype(np.int8), *c_args(u, dt_raw, B, C, p)]
+    raw = call_kernel("selective_scan", args, np.uint8, (L * D + 4 * D * N + 4 * N,))
     y = raw[:L * D].view(np.int8).reshape(L, D)
     h = raw[L * D:L * D + 4 * D * N].view(np.int32).reshape(D, N)
     return y, h
@@ -55,14 +64,17 @@ def random_built_params(rng, D, N, *, h_absmax=None):
 def random_raw_params(rng, D, N):
     """Params drawn directly over the whole integer ranges the kernel accepts (not only
     what the builder produces): stresses every intermediate's bound."""
-    e_hi, e_lo = exp2_tables()
     zp = lambda: int(rng.integers(-128, 128))  # noqa: E731
-    m_d, s_d = zip(*(quantize_multiplier(float(rng.choice([-1, 1]) * 10 ** rng.uniform(-9, 6.6))) for _ in range(D)))
-    m_y, s_y = quantize_multiplier(float(10 ** rng.uniform(-15, 8)))
-    return ScanParams(dt_table=rng.integers(0, 1 << 14, size=256), a=rng.integers(0, 1 << 16, size=(D, N)),
-                      sh_p=int(rng.integers(0, 32)), exp2_hi=e_hi, exp2_lo=e_lo, k_in=int(rng.integers(0, 32)),
-                      h_max=int(rng.integers(1, scan_h_max(N) + 1)), z_u=zp(), z_b=zp(), z_c=zp(), z_out=zp(),
-                      m_y=m_y, s_y=s_y, m_d=np.array(m_d), s_d=np.array(s_d))
+    rows_dt, rows_a = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+    mant = lambda lo, shape: np.where(rng.integers(0, 8, shape) == 0, 0, rng.integers(lo, 2 * lo, shape))  # noqa: E731
+    s_o = int(rng.integers(0, READOUT_MAX_SHIFT + 1))
+    return ScanParams(dt_table=rng.integers(0, 1 << 14, size=256), dt_mant=mant(1 << 14, 256),
+                      dt_row=rng.integers(0, rows_dt, 256), a_mant=mant(1 << 15, (D, N)),
+                      a_row=rng.integers(0, rows_a, (D, N)),
+                      exp_table=rng.integers(0, (1 << 15) + 1, (rows_dt + rows_a - 1, 1 << (EXP_BITS + 2))),
+                      k_in=int(rng.integers(0, 32)), h_max=int(rng.integers(1, scan_h_max(N) + 1)), z_u=zp(),
+                      z_b=zp(), z_c=zp(), z_out=zp(), m_y=int(rng.integers(0, 1 << 15)),
+                      m_d=rng.integers(-READOUT_SKIP_MAX, READOUT_SKIP_MAX + 1, D), s_o=s_o)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -75,7 +87,7 @@ def test_random_built_params(seed):
 @pytest.mark.parametrize("seed", range(12))
 def test_random_raw_params(seed):
     rng = np.random.default_rng(1000 + seed)
-    L, D, N = int(rng.integers(1, 151)), int(rng.integers(1, 65)), int(rng.choice([4, 8, 16]))
+    L, D, N = int(rng.integers(1, 151)), int(rng.integers(1, 65)), int(rng.choice([3, 4, 8, 16]))
     assert_c_matches(*random_inputs(rng, L, D, N), random_raw_params(rng, D, N))
 
 
@@ -110,7 +122,7 @@ def test_extreme_dynamics(case):
     A = -np.exp(rng.uniform(0, np.log(N), size=(D, N)))
     s_r, z_r = 0.05, 0
     if case == "large_dt":
-        s_r, z_r = 0.5, -128           # softplus up to ~128: dA underflows to 0 (i > 15)
+        s_r, z_r = 0.5, -128           # softplus up to ~128: dA underflows to 0
     elif case == "tiny_dt":
         s_r, z_r = 0.01, 127           # softplus(-2.5 .. -5): dt ~ 1e-2 .. 7e-3
     elif case == "A_very_negative":
@@ -156,28 +168,51 @@ def test_builder_formats():
     p = build_scan_params(A, np.ones(4), 0.02, 0, 0.05, 0, 0.02, 0, 0.02, 0, 0.05, 0, h_absmax=3.0)
     assert 0 <= p.dt_table.min() and p.dt_table.max() <= (1 << 14) - 1
     assert p.dt_table.max() > (1 << 13) - 1          # F_dt is the largest that fits
-    assert p.a.max() <= (1 << 16) - 1 and p.a.max() > (1 << 15) - 1
-    assert p.sh_p == p.f_dt + p.f_a - 16
     assert 2 * 3.0 / p.s_h <= p.h_max < 4 * 3.0 / p.s_h   # smallest k_in with 2x headroom
-    assert p.exp2_hi[0] == p.exp2_lo[0] == 32768
+    assert p.h_max == scan_h_max(16) == (1 << 16) - 1
+    nz = p.dt_mant > 0
+    assert ((p.dt_mant[nz] >= 1 << 14) & (p.dt_mant[nz] < 1 << 15)).all()
+    assert ((p.a_mant >= 1 << 15) & (p.a_mant < 1 << 16)).all()
+    assert p.exp_table.shape == (14 + p.a_row.max(), 1 << (EXP_BITS + 2))   # every T_dt bit length, and A
+    assert (p.exp_table[:, 0] == 32768).all() and p.exp_table.max() <= 32768
+    assert 0 < p.m_y < 1 << 15 and 0 <= p.s_o <= READOUT_MAX_SHIFT
     with pytest.raises(ValueError):
         build_scan_params(-A, np.ones(4), 0.02, 0, 0.05, 0, 0.02, 0, 0.02, 0, 0.05, 0, h_absmax=3.0)
 
 
-def test_exp_at_every_power_of_two():
-    """dA at -log2(dA) = i + f/65536 for i around 15/16/17 and the fractions whose table
-    product reaches 2^30 (f = 0): the C's one shift by min(15 + i, 31) equals the spec's
-    (e >> 15) >> i, zero from i = 16 on. Each probe is the last token, after ten that grow
-    the state (dt = 1, dA ~ 1), so the final state shows its dA."""
-    rng = np.random.default_rng(11)
-    # a = 128, sh_p = 0: -log2(dA) in Q16 is 128 dt, so dt = i 2^9 + g gives i and f = 128 g.
-    probes = [(i << 9) + g for i in (0, 1, 14, 15, 16, 17, 30, 31) for g in (0, 1, 2, 511)]
-    dt_table = np.ones(256, np.int64)       # code 0: dt = 1, dA just below 1
-    dt_table[1:1 + len(probes)] = probes
-    p = dataclasses.replace(random_raw_params(rng, 1, 4), sh_p=0, a=np.full((1, 4), 128, np.int64), k_in=0,
-                            dt_table=dt_table, h_max=scan_h_max(4))
-    for code in range(1, 1 + len(probes)):
-        dt_raw = np.array([[-128]] * 10 + [[code - 128]])
-        u, _, B, C = random_inputs(rng, 11, 1, 4)
-        u[-1] = p.z_u                           # no input term: the probe's state is h dA
-        assert_c_matches(u, dt_raw, B, C, p)
+def test_exp_table_tracks_exp():
+    """dA from the table is within a Q15 step plus half a bucket (2^-(EXP_BITS+1) of
+    -log2(dA), relative) of round(2^15 exp(dt A)), for every dt code and every A."""
+    A = -np.exp(np.linspace(np.log(1e-3), np.log(100.0), 64))[:, None] * np.ones((1, 2))
+    p = build_scan_params(A, np.ones(64), 0.02, 0, 0.05, -40, 0.02, 0, 0.02, 0, 0.05, 0, h_absmax=3.0)
+    codes = np.arange(256)
+    prod = p.dt_mant[codes][:, None] * p.a_mant[:, 0][None, :]
+    dA = p.exp_table[p.dt_row[codes][:, None] + p.a_row[:, 0][None, :], prod >> (29 - EXP_BITS)]
+    # the kernel's own lookup agrees (dA of code c for every channel at once)
+    np.testing.assert_array_equal(scan_exp(np.full(64, 200), p)[:, 0], dA[200])
+    dt = p.dt_table[codes][:, None] / 2.0**p.f_dt
+    ex = -dt * A[:, 0][None, :] * np.log2(np.e)          # -log2(dA)
+    lo = np.floor(32768 * np.exp2(-ex * (1 + 2.0 ** -(EXP_BITS + 1)) - 1e-3))
+    hi = np.ceil(32768 * np.exp2(-ex * (1 - 2.0 ** -(EXP_BITS + 1)) + 1e-3))
+    assert ((dA >= lo - 1) & (dA <= hi + 1)).all()
+    assert dA.min() == 0 and dA.max() == 32768
+
+
+def test_exp_table_index_edges():
+    """Mantissa products at the ends of [2^29, 2^31) and at bucket boundaries, in the first and
+    last rows, through the kernel: dt codes chosen for dt_mant 2^14 and 2^15 - 1, a_mant 2^15,
+    2^16 - 1 and values that put P just below and at a multiple of 2^(29 - EXP_BITS)."""
+    rng = np.random.default_rng(4)
+    D, N = 2, 4
+    p = random_raw_params(rng, D, N)
+    dt_mant = rng.integers(1 << 14, 1 << 15, 256)
+    dt_mant[:4] = [1 << 14, (1 << 15) - 1, 0, 3 << 13]
+    a_mant = np.array([[1 << 15, (1 << 16) - 1, 0, 1 << 15], [(1 << 15) + 1, 43690, 2 << 14, 65535]])
+    rows = p.exp_table.shape[0]
+    p = dataclasses.replace(p, dt_mant=dt_mant, a_mant=a_mant, k_in=0, dt_row=np.full(256, rows - 1),
+                            a_row=np.zeros((D, N), np.int64))
+    u, dt_raw, B, C = random_inputs(rng, 40, D, N)
+    dt_raw[:8] = (-128 + np.arange(8) % 4)[:, None]
+    assert_c_matches(u, dt_raw, B, C, p)
+    p = dataclasses.replace(p, dt_row=np.zeros(256, np.int64), a_row=np.full((D, N), rows - 1))
+    assert_c_matches(u, dt_raw, B, C, p)

@@ -44,6 +44,27 @@ def test_softmax_edges():
                                   softmax(long_row, table))
 
 
+def softmax_rows_at_the_edges(rng):
+    """Rows for the reciprocal path (sum < 2^24) and past it: lengths 1 .. 600 (511 all equal:
+    sum just below 2^24; 512 all equal: exactly 2^24, the division), flat rows whose
+    probabilities are exact halves of a step (256 e / S + 1/2 an integer: ties), rows with one
+    dominant element, and random spreads; each with a table of its own scale."""
+    cases = [(np.zeros((1, n), np.int8), 0.05) for n in (1, 2, 3, 4, 8, 64, 256, 511, 512, 513)]
+    cases += [(np.array([[0] * 3 + [-100] * 9], np.int8), 0.5), (np.array([[127, -128]], np.int8), 1.0)]
+    for _ in range(40):
+        n = int(rng.integers(1, 601))
+        lo = int(rng.integers(-128, 128))
+        cases.append((rng.integers(lo, 128, (int(rng.integers(1, 4)), n)).astype(np.int8), float(rng.uniform(0.002, 2.0))))
+    return cases
+
+
+def test_softmax_reciprocal_path_edges():
+    for x, s_x in softmax_rows_at_the_edges(np.random.default_rng(9)):
+        table = build_softmax_exp_table(s_x)
+        got = call_kernel("softmax", [0, x, x.shape[0], x.shape[1], table], np.int8, x.shape)
+        np.testing.assert_array_equal(got, softmax(x, table))
+
+
 @pytest.mark.parametrize("seed", range(15))
 def test_argmax_first_max_wins(seed):
     rng = np.random.default_rng(100 + seed)

@@ -1,8 +1,13 @@
-"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c and conv2d_pool_s8.c
-(mono_pool_block), run under QEMU, equals the int8 reference: every (a, b) pair of int8
+"""The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
+(mono_pool_block), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
+conv kernels), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
+int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
-and off the fast path, and single-channel conv + pool blocks."""
+and off the fast path, single-channel conv + pool blocks, fully connected / conv
+channels on every requantization path of the records, selective scans with N = 4, 8, 16
+(the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
+accumulators past 2^16, and softmax rows on both sides of the reciprocal path's limit."""
 
 from __future__ import annotations
 
@@ -10,12 +15,23 @@ import numpy as np
 import pytest
 
 from hcc.kernels.add import add
+from hcc.kernels.conv2d import conv2d
+from hcc.kernels.fully_connected import fully_connected
+from hcc.kernels.matmul import matmul
+from hcc.kernels.softmax import softmax
+from hcc.quant.fixed_point import quantize_multiplier
+from hcc.quant.lut import build_softmax_exp_table
 from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
+from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
 from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
 from tests.runtime.test_dwconv1d_causal import fast_path_case
+from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
+from tests.runtime.test_softmax import softmax_rows_at_the_edges
+from tests.runtime.test_selective_scan import c_args, random_built_params, random_inputs, random_raw_params
+from tests.runtime.kernel_args import conv_params, int8
 from tests.runtime.xtensa_calls import XtensaProgram, all_pairs
 
 def _mul_call(prog, params, a, b, rows, channels, kind):
@@ -50,7 +66,19 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
             call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
             expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
-    got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c"])
+    codes = np.tile(np.arange(-128, 128), 3)      # a scalar b over 768 elements: the table
+    for params in MUL_CASES:
+        for bv in (-128, 127, 41):
+            _mul_call(prog, params, prog.array(codes), prog.array([bv]), 3, 256, 2)
+            z_a, z_b, z_out, m, s, lo, hi = params
+            expected.append(mul(codes, z_a, np.array([bv]), z_b, m, s, z_out, lo, hi))
+    table = rng.integers(-128, 128, 256)
+    for n in (1, 3, 4, 5, 8, 9, 256, 259):          # hcc_lut_s8: the asm's four-element steps and the tail
+        x = rng.integers(-128, 128, n)
+        x[: min(n, 2)] = (-128, 127)[: min(n, 2)]
+        prog.call(f"hcc_lut_s8({prog.array(x)}, {n}, {prog.array(table)}, out);", n)
+        expected.append(table[x + 128])
+    got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c", "lut_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
 
@@ -87,7 +115,109 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
         prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
                   f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
         expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c",
+    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
                               "maxpool_s8.c", "add_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+
+
+def test_requant_records_on_xtensa(tmp_path):
+    """Fully connected (rows >= 2) and dense 3x3 conv outputs through hcc_requant_records'
+    asm: records_case's channels (hoisted, magnitude, C-path and refused channels), several
+    row counts (a short last triple), clamps with z_out at both ends, and conv geometries
+    with padding, stride and an odd out_c."""
+    prog, expected = XtensaProgram(), []
+    for seed, rows in ((0, 7), (1, 2), (2, 3), (3, 5)):
+        x, z_in, w, bias, mult, shift = records_case(seed, rows=rows, k=40 + seed)
+        k, n = x.shape[1], len(bias)
+        for z_out, act in ((3, (-128, 127)), (3, (3, 127)), (-100, (-20, 40)), (127, (-128, 127)), (-128, (-128, 127))):
+            args = ", ".join([prog.array(x), prog.array(w), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                              prog.array(shift, np.int32), "scratch", "out"])
+            prog.call(f"hcc_fc_params_t p = {{{rows}, {k}, {n}, {z_in}, {z_out}, {act[0]}, {act[1]}}}; "
+                      f"hcc_fully_connected_s8(&p, {args});", rows * n)
+            expected.append(fully_connected(x, z_in, w, bias, mult, shift, z_out, *act))
+    for seed in (7, 8):                           # hcc_fully_connected_parts_s8: four parts
+        x, z_in, w, bias, mult, shift = records_case(seed, rows=4, k=33)
+        k, n = x.shape[1], len(bias)
+        sizes = (1, 5, n - 9, 3)
+        table, outs, start, ref = [], [], 0, []
+        for j, size in enumerate(sizes):
+            z_out, act = (3, -100, 127, -128)[j], ((-128, 127), (-20, 40), (-128, 127), (-128, 127))[j]
+            table += [size, z_out, *act]
+            outs.append(f"out + {4 * start}")
+            sl = slice(start, start + size)
+            ref.append(fully_connected(x, z_in, w[sl], bias[sl], mult[sl], shift[sl], z_out, *act).ravel())
+            start += size
+        args = ", ".join([prog.array(x), prog.array(w), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                          prog.array(shift, np.int32), prog.array(table, np.int32), str(len(sizes)), "scratch", "outs"])
+        prog.call(f"hcc_fc_params_t p = {{4, {k}, {n}, {z_in}, 0, -128, 127}}; "
+                  f"int8_t *const outs[4] = {{{', '.join(outs)}}}; hcc_fully_connected_parts_s8(&p, {args});", 4 * n)
+        expected.append(np.concatenate(ref))
+    rng = np.random.default_rng(5)
+    for h, wd, cin, stride, pads in ((5, 7, 3, 1, (1, 1, 1, 1)), (6, 4, 2, 2, (0, 1, 1, 0)), (4, 8, 5, 1, (0, 0, 0, 0))):
+        _, z_in, _, bias, mult, shift = records_case(int(rng.integers(100)), rows=2, k=9 * cin)
+        cout = len(bias)
+        x, wt = int8(rng, (h, wd, cin)), int8(rng, (cout, 3, 3, cin), -127, 127)
+        z_out = int(rng.integers(-128, 128))
+        for act in ((-128, 127), (z_out, 127)):
+            params = conv_params((h, wd, cin), wt.shape, z_in, z_out, act, (stride, stride), pads)
+            ref = conv2d(x, z_in, wt, bias, mult, shift, z_out, *act, strides=(stride, stride), pads=pads)
+            args = ", ".join([prog.array(x), prog.array(wt), prog.array(bias, np.int32), prog.array(mult, np.int32),
+                              prog.array(shift, np.int32), "scratch", "out"])
+            prog.call(f"hcc_conv2d_params_t p; memcpy(&p, {prog.array(params, np.int32)}, sizeof p); "
+                      f"hcc_conv2d_3x3_s8(&p, {args});", ref.size)
+            expected.append(ref)
+    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_selective_scan_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(21)
+    cases = []
+    for N in (4, 8, 16, 3):
+        for make in (random_built_params, random_raw_params):
+            L, D = int(rng.integers(1, 40)), int(rng.integers(1, 20))
+            cases.append((random_inputs(rng, L, D, N), make(rng, D, N)))
+    L, D, N = 30, 5, 8   # saturated inputs and zero points at the far end: every bound
+    for fill in (-128, 127):
+        p = random_raw_params(rng, D, N)
+        p = type(p)(**{**p.__dict__, "z_u": -fill - 1, "z_b": -fill - 1, "z_c": -fill - 1, "k_in": 0})
+        cases.append((tuple(np.full(shape, fill, np.int64) for shape in ((L, D), (L, D), (L, N), (L, N))), p))
+    for (u, r, B, C), p in cases:
+        L, D = u.shape
+        N = B.shape[1]
+        args = c_args(u, r, B, C, p)
+        dt_table, dt_word, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:8])
+        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[8:]
+        params = (f"hcc_scan_params_t p = {{{dt_table}, {dt_word}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
+                  f"{z_u}, {z_b}, {z_c}, {z_out}, {m_y}, {s_o}}};")
+        prog.call(f"{params} hcc_selective_scan_s8({prog.array(u)}, {prog.array(r)}, {prog.array(B)}, {prog.array(C)}, "
+                  f"out, (int32_t *)scratch, {L}, {D}, {N}, &p);", L * D)
+        expected.append(selective_scan_s8(u, r, B, C, p))
+    got = prog.run(tmp_path, ["selective_scan_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"scan {i}")
+
+
+def test_attention_kernels_on_xtensa(tmp_path):
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(33)
+    for bsz, m, k, n in ((2, 144, 10, 144), (2, 144, 144, 10), (1, 7, 33, 5), (1, 4, 17, 41)):
+        a, b = int8(rng, (bsz, m, k)), int8(rng, (bsz, k, n))
+        a[:, 0, :] = 127
+        for z_a, z_b, scale, act in ((-128, -128, 1e-6, (-128, 127)), (5, -7, 3e-3, (-5, 127)),
+                                     (0, 0, 1.0 / (k * 200), (-128, 127))):
+            mult, shift = quantize_multiplier(scale)
+            p = f"hcc_matmul_params_t p = {{{bsz}, {m}, {k}, {n}, {z_a}, {z_b}, -5, {mult}, {shift}, {act[0]}, {act[1]}}};"
+            prog.call(f"{p} hcc_matmul_s8(&p, {prog.array(a)}, {prog.array(b)}, scratch, out);", bsz * m * n)
+            expected.append(matmul(a, z_a, b, z_b, mult, shift, -5, *act))
+    for x, s_x in softmax_rows_at_the_edges(rng)[:30]:
+        table = build_softmax_exp_table(s_x).astype(np.uint16)
+        prog.call(f"hcc_softmax_s8({prog.array(x)}, {x.shape[0]}, {x.shape[1]}, {prog.array(table, np.uint16)}, out);",
+                  x.size)
+        expected.append(softmax(x, table))
+    got = prog.run(tmp_path, ["requantize_s8.c", "matmul_s8.c", "softmax_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")

@@ -15,7 +15,8 @@ from hcc.bench.xtensa import run_on_xtensa
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime_c"
-CTYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
+CTYPES = {np.dtype(np.int8): "int8_t", np.dtype(np.int16): "int16_t", np.dtype(np.uint16): "uint16_t",
+          np.dtype(np.int32): "int32_t"}
 PAIRS = 1 << 16
 
 
