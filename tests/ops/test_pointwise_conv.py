@@ -2,15 +2,23 @@
 connected kernels over its pixels: the C is bit-exact with the conv's int8 reference on every
 path those kernels take (one pixel: the blocked row kernel; the three-pixel triple path;
 weights past its 8 KiB: the four-channel row path; k = 2), with and without a fused clamp,
-and convs that are not plain pointwise keep the conv kernel."""
+and convs that are not plain pointwise keep the conv kernel (FusedConv2d.kernel_path). A
+one-pixel 1x1 conv is a FullyConnected already (conv-to-gemm)."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from hcc.backend.host import host_runner
+from hcc.frontend.onnx import import_onnx
+from hcc.interp.int8_interp import run_int8
 from hcc.ops import get_op
+from hcc.pipeline import CalibrationOptions, build_target_graph
 from tests.frontend.models import make, weights
 from tests.ops.harness import check_model
 
@@ -42,10 +50,24 @@ def conv_ops(result):
 ])
 def test_pointwise_conv_runs_the_fully_connected_kernels(cin, cout, hw, relu6):
     samples = np.random.default_rng(cin * cout).standard_normal((10, cin, *hw)).astype(np.float32) * 2
-    result = check_model(conv_model(cin, cout, hw, relu6=relu6), samples)
-    (conv,) = conv_ops(result)
-    fc = get_op("FusedConv2d")
-    assert fc.pointwise_rows(fc.int8_params(conv)) is not None
+    model = conv_model(cin, cout, hw, relu6=relu6)
+    if hw == (1, 1):  # canonicalisation (conv-to-gemm) already makes the one-pixel conv a FullyConnected
+        result = check_model(model, samples)
+        assert [op.kind for op in result.int8_graph.ops if op.kind in ("FusedConv2d", "FullyConnected")] == ["FullyConnected"]
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        np.savez(Path(tmp) / "calib.npz", x=samples)
+        graph = build_target_graph(import_onnx(model), calibration=CalibrationOptions(data=Path(tmp) / "calib.npz"))
+    (conv,) = [op for op in graph.ops if op.kind == "FusedConv2d"]
+    # The memory passes let this conv overwrite its input (the graph input, dead after it) or
+    # take the lean path, and the fully connected kernels follow neither: without those
+    # decisions the conv takes the "fc" path, whose C must match the conv's int8 reference.
+    conv.attrs.pop("overlap", None)
+    conv.attrs.pop("weight_pairs", None)
+    assert get_op("FusedConv2d").kernel_path(conv) == "fc"
+    want = np.stack([run_int8(graph, [x[None]])[0] for x in samples])
+    got = host_runner(graph, sanitize=True)(samples).reshape(want.shape)
+    np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("kw", [dict(stride=2), dict(pad=1), dict(kernel=3, pad=1)])
@@ -53,5 +75,4 @@ def test_other_convs_keep_the_conv_kernel(kw):
     samples = np.random.default_rng(1).standard_normal((6, 8, 6, 6)).astype(np.float32)
     result = check_model(conv_model(8, 6, (6, 6), **kw), samples, float_build=False)
     (conv,) = conv_ops(result)
-    fc = get_op("FusedConv2d")
-    assert fc.pointwise_rows(fc.int8_params(conv)) is None
+    assert get_op("FusedConv2d").kernel_path(conv) != "fc"
