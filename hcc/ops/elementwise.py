@@ -203,6 +203,16 @@ def eval_tflite_add(op, inputs, p: dict) -> list[np.ndarray]:
     return [y.reshape(op.outputs[0].type.shape)]
 
 
+def _eval_add_kernel(op, inputs, p: dict) -> list:
+    """Add and Sub (b's multiplier negated in `p`) on one kernel, hcc's or TFLM's."""
+    from hcc.kernels.add import add
+
+    if tflite_numerics(op):
+        return eval_tflite_add(op, inputs, p)
+    y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
+    return [y.reshape(op.outputs[0].type.shape)]
+
+
 @register
 class Add(BinaryOp):
     name = "Add"
@@ -215,13 +225,7 @@ class Add(BinaryOp):
         return {**binary_layout(op, commutes=True), **pair_params(op)}
 
     def eval_int8(self, op, inputs):
-        from hcc.kernels.add import add
-
-        p = self.int8_params(op)
-        if tflite_numerics(op):
-            return eval_tflite_add(op, inputs, p)
-        y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
-        return [y.reshape(op.outputs[0].type.shape)]
+        return _eval_add_kernel(op, inputs, self.int8_params(op))
 
     c_kernels = ("hcc_add_s8", "hcc_add_broadcast_s8", "hcc_tflm_add_s8")
     c_kernels_float = ("hcc_add_f32", "hcc_binary_f32")
@@ -253,13 +257,7 @@ class Sub(BinaryOp):
         return {**binary_layout(op, commutes=False, fast=False), **pair_params(op, negate_b=True)}
 
     def eval_int8(self, op, inputs):
-        from hcc.kernels.add import add
-
-        p = self.int8_params(op)
-        if tflite_numerics(op):
-            return eval_tflite_add(op, inputs, p)
-        y = add(inputs[0], p["z_a"], inputs[1], p["z_b"], p["m_a"], p["m_b"], p["shift"], p["z_out"])
-        return [y.reshape(op.outputs[0].type.shape)]
+        return _eval_add_kernel(op, inputs, self.int8_params(op))
 
     c_kernels = ("hcc_add_broadcast_s8", "hcc_tflm_add_s8")
     c_kernels_float = ("hcc_binary_f32",)
