@@ -83,11 +83,12 @@ class Concat(OpDef):
         return int(np.gcd.reduce(np.array(inner, np.int64)))
 
     def scratch_bytes(self, op) -> int:
-        """In place: hcc_concat_inplace_s8_scratch_size (a bit per unit, two units)."""
+        """In place: hcc_concat_inplace_s8_scratch_size (a bit per unit, rounded up to 4 bytes,
+        then two units)."""
         if not self.in_place(op):
             return 0
         unit = self.unit(op)
-        return (op.outputs[0].type.nbytes // unit + 7) // 8 + 2 * unit
+        return ((op.outputs[0].type.nbytes // unit + 7) // 8 + 3) // 4 * 4 + 2 * unit
 
     c_kernels = ("hcc_concat_s8", "hcc_concat_inplace_s8")
     c_kernels_float = ("hcc_concat_f32",)
@@ -99,9 +100,9 @@ class Concat(OpDef):
                 and all(e.offset(v) == out + start for v, start in zip(op.inputs, self.slots(op))):
             order = self.slot_order(op)
             columns = np.concatenate([[0], np.cumsum(p["inner"])[:-1]])
-            sizes = e.array(op.name + "_slots", np.array([p["inner"][k] for k in order], np.int32))
-            starts = e.array(op.name + "_columns", np.array([columns[k] for k in order], np.int32))
             unit, n = self.unit(op), len(op.inputs)
+            sizes = e.array(op.name + "_slots", np.array([p["inner"][k] // unit for k in order], np.int32))
+            starts = e.array(op.name + "_columns", np.array([columns[k] // unit for k in order], np.int32))
             lines = ["{"]
             tables = "NULL"
             if any(t is not None for t in p["tables"]):
