@@ -14,7 +14,8 @@ outputs (their lag) and scratch, sizes aligned to 16 bytes. Ties keep the origin
 Graphs whose state space exceeds MAX_STATES keep their order.
 
 Assumes: inplace-transpose ran; the convs may overlap their input wherever it dies
-(inplace-conv runs after this pass and allows it there).
+(inplace-conv runs after this pass and allows it there, where the saving beats the window of
+input rows the kernel then keeps: the cost model counts that window too).
 Guarantees: a topological order of the same ops; the planned arena is never larger than
 with the original order (the pass checks with the planner and keeps the original otherwise).
 """

@@ -57,7 +57,7 @@ def _plan(samples, memory_passes=None, monkeypatch=None):
 
 
 def test_columns_are_bit_exact_and_overlap(samples):
-    graph = check_model(tc_block(), samples, float_build=False).int8_graph
+    graph = check_model(tc_block(), samples).int8_graph  # and the float build
     convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
     assert len(convs) == 4
     # every conv runs as a column: one time step per row, kernel k x 1
