@@ -77,4 +77,5 @@ def split_linear(graph: Graph) -> None:
         split(trial, next(op for op in trial.ops if op.name == name))
         if _scheduled_arena(trial) < _scheduled_arena(fused):
             split(graph, next(op for op in graph.ops if op.name == name))
+            graph.prune_constants()  # the fused weights: each part has its own rows now
 
