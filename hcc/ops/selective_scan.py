@@ -47,6 +47,10 @@ class SelectiveScan(OpDef):
     attrs = {"dt_softplus": 0, "state_absmax": 0.0}  # state_absmax: calibrated max |h| (set by quantize)
     calibrated_attrs = ("state_absmax",)
     num_inputs = (6, 6)
+    # y [L, D] may overwrite u [L, D]: every kernel (hcc_selective_scan_s8 in C and its Xtensa
+    # asm, hcc_selective_scan_f32) reads u[t, d] (and keeps u'[t, d] for the D skip term)
+    # before it writes y[t, d], and never reads u[t, d] again
+    inplace_input = 0
 
     def macs(self, op) -> int:
         """Per token and channel: N for the decay, N for the input term, N for the readout, 1 for D."""
