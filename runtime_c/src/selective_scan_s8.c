@@ -47,7 +47,7 @@ size_t hcc_scan_scratch_size(int D, int N)
 
 /* One (t, d) over n < N in C: the state update of docs/numerics.md, sum_n C' h returned.
  * rec: N pairs (B', C'); aw: a_word[d * N ..]; base: exp_table + the dt code's row offset;
- * dw: the dt code's dt_word (its low half the dt mantissa); x = dt u'. Right shifts of negative
+ * dw: the dt code's second dt_rec word (its low half the dt mantissa); x = dt u'. Right shifts of negative
  * int32 values are arithmetic (implementation-defined in C99; arithmetic on GCC and Clang for
  * every target we build). */
 static int32_t scan_states(int32_t *h, const int16_t *rec, int32_t N, const uint32_t *aw, const uint16_t *base,
@@ -83,8 +83,8 @@ static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, i
 typedef struct {
     const int8_t *y_end;        /* 0: y_row + D */
     int32_t u_off, r_off;       /* 4, 8: u_row - y_row, r_row - y_row in bytes */
-    const int32_t *dt_word;     /* 12: indexed by dt_raw's byte */
-    const int16_t *dt_table;    /* 16: likewise */
+    const int32_t *dt_rec;      /* 12: two words per dt_raw byte */
+    int32_t unused;             /* 16 */
     const uint16_t *exp_table;  /* 20 */
     int32_t m_d_off;            /* 24: m_d - 4 y_row in bytes: m_d[d] at m_d_off + 4 yp */
     int32_t z_u, k_in, m_y, bias_out, s_o;  /* 28 .. 44 */
@@ -98,7 +98,7 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
 #define HCC_SCAN_STATES16(o) HCC_SCAN_STATES8(o) HCC_SCAN_STATES8(o+32)
 
 /* Every d of one token, n unrolled (STATES: N of them; pb = 4 N, the byte offset of the
- * token block after the pairs): per d the dt byte's word and dt, u' and x, SAR = k_in, the
+ * token block after the pairs): per d the dt byte's record (row, word, dt), u' and x, SAR = k_in, the
  * N state updates (22 instructions each), then the readout with SAR = s_o and the int8 clamp
  * as one unsigned compare (usually). */
 #define HCC_SCAN_TOKEN_ASM(STATES, pb)                                            \
@@ -108,11 +108,10 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "add %[t1], %[t1], %[yp]\n\t"                                             \
         "l8ui %[t1], %[t1], 0\n\t"                                                \
         "l32i %[t2], %[rp], " #pb "+12\n\t"                                       \
-        "addx4 %[t2], %[t1], %[t2]\n\t"                                           \
-        "l32i %[dw], %[t2], 0\n\t"                                                \
-        "l32i %[t2], %[rp], " #pb "+16\n\t"                                       \
-        "addx2 %[t2], %[t1], %[t2]\n\t"                                           \
-        "l16si %[x], %[t2], 0\n\t"                                                \
+        "addx8 %[t2], %[t1], %[t2]\n\t"                                           \
+        "l32i %[dw], %[t2], 4\n\t"                                                \
+        "l32i %[base], %[t2], 0\n\t"                                              \
+        "srai %[x], %[dw], 16\n\t"                                                \
         "l32i %[t1], %[rp], " #pb "+4\n\t"                                        \
         "add %[t1], %[t1], %[yp]\n\t"                                             \
         "l8ui %[t1], %[t1], 0\n\t"                                                \
@@ -122,8 +121,7 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "sub %[t1], %[t1], %[t2]\n\t"                                             \
         "s32i %[t1], %[rp], " #pb "+48\n\t"                                       \
         "mull %[x], %[x], %[t1]\n\t"                                              \
-        "l32i %[base], %[rp], " #pb "+20\n\t"                                     \
-        "srli %[t2], %[dw], 16\n\t"                                               \
+        "l32i %[t2], %[rp], " #pb "+20\n\t"                                       \
         "add %[base], %[base], %[t2]\n\t"                                         \
         "l32i %[t2], %[rp], " #pb "+32\n\t"                                       \
         "ssr %[t2]\n\t"                                                           \
@@ -189,8 +187,8 @@ static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_ro
     blk->y_end = y_row + D;
     blk->u_off = (int32_t)((uintptr_t)u_row - (uintptr_t)y_row);
     blk->r_off = (int32_t)((uintptr_t)r_row - (uintptr_t)y_row);
-    blk->dt_word = p->dt_word;
-    blk->dt_table = p->dt_table;
+    blk->dt_rec = p->dt_rec;
+    blk->unused = 0;
     blk->exp_table = p->exp_table;
     blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y_row);
     blk->z_u = p->z_u;
@@ -243,9 +241,11 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
         for (d = 0; d < D; ++d, aw += N, hp += N) {
             const uint8_t byte = (uint8_t)r_row[d];                     /* the tables' index */
             const int32_t u_c = (int32_t)u_row[d] - z_u;
-            const uint32_t dw = (uint32_t)p->dt_word[byte];
-            const int32_t x = (int32_t)p->dt_table[byte] * u_c;        /* |x| < 2^22 */
-            const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (dw >> 16) / 2u, dw, x, half, h_max, k_in);
+            const int32_t *const dr = p->dt_rec + 2 * (size_t)byte;
+            const uint32_t dw = (uint32_t)dr[1];
+            const int32_t x = (int32_t)(dw >> 16) * u_c;                 /* |x| < 2^22 */
+            const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (uint32_t)dr[0] / 2u, dw, x, half, h_max,
+                                            k_in);
             y_row[d] = scan_readout(acc, m_y, u_c, p->m_d[d], bias_out, s_o);
         }
     }

@@ -189,9 +189,9 @@ def test_selective_scan_on_xtensa(tmp_path):
         L, D = u.shape
         N = B.shape[1]
         args = c_args(u, r, B, C, p)
-        dt_table, dt_word, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:8])
-        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[8:]
-        params = (f"hcc_scan_params_t p = {{{dt_table}, {dt_word}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
+        dt_rec, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:7])
+        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[7:]
+        params = (f"hcc_scan_params_t p = {{{dt_rec}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
                   f"{z_u}, {z_b}, {z_c}, {z_out}, {m_y}, {s_o}}};")
         prog.call(f"{params} hcc_selective_scan_s8({prog.array(u)}, {prog.array(r)}, {prog.array(B)}, {prog.array(C)}, "
                   f"out, (int32_t *)scratch, {L}, {D}, {N}, &p);", L * D)
