@@ -78,7 +78,7 @@ static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, i
 }
 
 #if defined(__XTENSA__)
-/* What scan_token_asm reads per token besides its registers: right after the token's (B', C')
+/* What scan_tokens_asm reads per token besides its registers: right after the token's (B', C')
  * pairs, so that the pairs' pointer reaches both (byte offsets: the asm's). */
 typedef struct {
     const int8_t *y_end;        /* 0: y_row + D */
@@ -162,11 +162,13 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         : [rp] "r"(rec), [half] "r"(half), [hmax] "r"(h_max), [nhmax] "r"(nh_max) \
         : "memory")
 
-/* One token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
- * then the block), every d in one asm statement (13 registers). 0 for other N. */
-static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_row, int32_t D, int32_t N,
-                          const int8_t *b_row, const int8_t *c_row, int32_t *h, const hcc_scan_params_t *p,
-                          int32_t half, int32_t bias_out)
+/* Every token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
+ * then the block), every d of a token in one asm statement (13 registers). The block's fields
+ * that do not move with the token (u_row - y_row and r_row - y_row too: all three advance by
+ * D) are written once per call. 0 for other N. */
+static int scan_tokens_asm(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C, int8_t *y,
+                           int32_t *h, int32_t L, int32_t D, int32_t N, const hcc_scan_params_t *p,
+                           int32_t half, int32_t bias_out)
 {
     union {
         int32_t align;
@@ -174,34 +176,36 @@ static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_ro
     } mem;
     int16_t *const rec = mem.rec;
     scan_token_block_t *const blk = (scan_token_block_t *)(rec + 2 * N);
-    const uint32_t *aw = (const uint32_t *)p->a_word;
-    int32_t *hp = h;
-    int8_t *yp = y_row;
-    const int32_t h_max = p->h_max, nh_max = -p->h_max;
-    int32_t acc, base, dw, x, t1, t2, n;
+    const int32_t h_max = p->h_max, nh_max = -p->h_max, z_b = p->z_b, z_c = p->z_c;
+    int32_t acc, base, dw, x, t1, t2, n, t;
     if (!(N == 4 || N == 8 || N == 16) || D < 1) return 0;
-    for (n = 0; n < N; ++n) {
-        rec[2 * n] = (int16_t)((int32_t)b_row[n] - p->z_b);
-        rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - p->z_c);
-    }
-    blk->y_end = y_row + D;
-    blk->u_off = (int32_t)((uintptr_t)u_row - (uintptr_t)y_row);
-    blk->r_off = (int32_t)((uintptr_t)r_row - (uintptr_t)y_row);
+    blk->u_off = (int32_t)((uintptr_t)u - (uintptr_t)y);
+    blk->r_off = (int32_t)((uintptr_t)dt_raw - (uintptr_t)y);
     blk->dt_rec = p->dt_rec;
     blk->unused = 0;
     blk->exp_table = p->exp_table;
-    blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y_row);
     blk->z_u = p->z_u;
     blk->k_in = p->k_in;
     blk->m_y = p->m_y;
     blk->bias_out = bias_out;
     blk->s_o = p->s_o;
-    if (N == 4) {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES4(0), 16);
-    } else if (N == 8) {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES8(0), 32);
-    } else {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES16(0), 64);
+    for (t = 0; t < L; ++t, B += N, C += N, y += D) {
+        const uint32_t *aw = (const uint32_t *)p->a_word;
+        int32_t *hp = h;
+        int8_t *yp = y;
+        for (n = 0; n < N; ++n) {
+            rec[2 * n] = (int16_t)((int32_t)B[n] - z_b);
+            rec[2 * n + 1] = (int16_t)((int32_t)C[n] - z_c);
+        }
+        blk->y_end = y + D;
+        blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y);
+        if (N == 4) {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES4(0), 16);
+        } else if (N == 8) {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES8(0), 32);
+        } else {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES16(0), 64);
+        }
     }
     (void)acc; (void)base; (void)dw; (void)x; (void)t1; (void)t2;
     return 1;
@@ -221,6 +225,9 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
     int t, d, n;
 
     for (n = 0; n < D * N; ++n) h[n] = 0;
+#if defined(__XTENSA__)
+    if (scan_tokens_asm(u, dt_raw, B, C, y, h, L, D, N, p, half, bias_out)) return;
+#endif
 
     for (t = 0; t < L; ++t) {
         const int8_t *const u_row = u + (size_t)t * (size_t)D;
@@ -231,9 +238,6 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
         const uint32_t *aw = (const uint32_t *)p->a_word;
         int32_t *hp = h;
 
-#if defined(__XTENSA__)
-        if (scan_token_asm(u_row, r_row, y_row, D, N, b_row, c_row, h, p, half, bias_out)) continue;
-#endif
         for (n = 0; n < N; ++n) {
             rec[2 * n] = (int16_t)((int32_t)b_row[n] - z_b);
             rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - z_c);
