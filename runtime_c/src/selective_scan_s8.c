@@ -162,6 +162,17 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         : [rp] "r"(rec), [half] "r"(half), [hmax] "r"(h_max), [nhmax] "r"(nh_max) \
         : "memory")
 
+/* B' and C' of one n (byte offset k of B and C) into the pairs (N is a multiple of 4) */
+#define HCC_SCAN_PAIR(k)                                                          \
+    "l8ui %[t1], %[bp], " #k "\n\t"                                               \
+    "xor %[t1], %[t1], %[c80]\n\t"                                                \
+    "sub %[t1], %[t1], %[zb]\n\t"                                                 \
+    "s16i %[t1], %[rp], 4*" #k "\n\t"                                             \
+    "l8ui %[t1], %[cp], " #k "\n\t"                                               \
+    "xor %[t1], %[t1], %[c80]\n\t"                                                \
+    "sub %[t1], %[t1], %[zc]\n\t"                                                 \
+    "s16i %[t1], %[rp], 4*" #k "+2\n\t"
+
 /* Every token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
  * then the block), every d of a token in one asm statement (13 registers). The block's fields
  * that do not move with the token (u_row - y_row and r_row - y_row too: all three advance by
@@ -176,8 +187,8 @@ static int scan_tokens_asm(const int8_t *u, const int8_t *dt_raw, const int8_t *
     } mem;
     int16_t *const rec = mem.rec;
     scan_token_block_t *const blk = (scan_token_block_t *)(rec + 2 * N);
-    const int32_t h_max = p->h_max, nh_max = -p->h_max, z_b = p->z_b, z_c = p->z_c;
-    int32_t acc, base, dw, x, t1, t2, n, t;
+    const int32_t h_max = p->h_max, nh_max = -p->h_max, zb128 = p->z_b + 128, zc128 = p->z_c + 128, c80 = 0x80;
+    int32_t acc, base, dw, x, t1, t2, t;
     if (!(N == 4 || N == 8 || N == 16) || D < 1) return 0;
     blk->u_off = (int32_t)((uintptr_t)u - (uintptr_t)y);
     blk->r_off = (int32_t)((uintptr_t)dt_raw - (uintptr_t)y);
@@ -193,9 +204,19 @@ static int scan_tokens_asm(const int8_t *u, const int8_t *dt_raw, const int8_t *
         const uint32_t *aw = (const uint32_t *)p->a_word;
         int32_t *hp = h;
         int8_t *yp = y;
-        for (n = 0; n < N; ++n) {
-            rec[2 * n] = (int16_t)((int32_t)B[n] - z_b);
-            rec[2 * n + 1] = (int16_t)((int32_t)C[n] - z_c);
+        {   /* the token's (B', C') pairs, four n a pass: bytes as x + 128 (xor 0x80) minus z + 128 */
+            const int8_t *bp = B, *cp = C, *const b_end = B + N;
+            int16_t *rp = rec;
+            __asm__ volatile(
+                "20:\n\t"
+                HCC_SCAN_PAIR(0) HCC_SCAN_PAIR(1) HCC_SCAN_PAIR(2) HCC_SCAN_PAIR(3)
+                "addi %[bp], %[bp], 4\n\t"
+                "addi %[cp], %[cp], 4\n\t"
+                "addi %[rp], %[rp], 16\n\t"
+                "bne %[bp], %[end], 20b\n\t"
+                : [bp] "+r"(bp), [cp] "+r"(cp), [rp] "+r"(rp), [t1] "=&r"(t1)
+                : [end] "r"(b_end), [c80] "r"(c80), [zb] "r"(zb128), [zc] "r"(zc128)
+                : "memory");
         }
         blk->y_end = y + D;
         blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y);
