@@ -78,6 +78,17 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         x[: min(n, 2)] = (-128, 127)[: min(n, 2)]
         prog.call(f"hcc_lut_s8({prog.array(x)}, {n}, {prog.array(table)}, out);", n)
         expected.append(table[x + 128])
+    for n in (8, 13, 16, 21, 259):                  # word-aligned input (the word path) and not, in place too
+        x = rng.integers(-128, 128, n)
+        x[:2] = (-128, 127)
+        for off in (0, 1, 2, 3):
+            fill = f"{{ int i; for (i = 0; i < {n}; ++i) ((int8_t *)scratch)[{off} + i] = {prog.array(x)}[i]; }}"
+            prog.call(f"{fill} hcc_lut_s8((const int8_t *)scratch + {off}, {n}, {prog.array(table)}, out);", n)
+            expected.append(table[x + 128])
+        prog.call(f"{fill.replace(str(off) + ' + i', '4 + i')} hcc_lut_s8((const int8_t *)scratch + 4, {n}, "
+                  f"{prog.array(table)}, (int8_t *)scratch + 4); {{ int i; for (i = 0; i < {n}; ++i) "
+                  f"out[i] = ((int8_t *)scratch)[4 + i]; }}", n)
+        expected.append(table[x + 128])
     got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c", "lut_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
