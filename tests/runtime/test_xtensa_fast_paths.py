@@ -66,6 +66,16 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
             call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
             expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
+    columns = np.repeat(np.arange(-128, 128)[:, None], 256, axis=1)   # b per channel down the columns
+    for params in MUL_CASES:
+        _mul_call(prog, params, prog.array(columns), prog.array(np.arange(-128, 128)), 256, 256, 1)
+        z_a, z_b, z_out, m, s, lo, hi = params
+        expected.append(mul(columns, z_a, np.arange(-128, 128), z_b, m, s, z_out, lo, hi))
+    for rows, channels in ((1, 2), (2, 4), (9, 16), (3, 1), (16, 40)):
+        a, b = rng.integers(-128, 128, (rows, channels)), rng.integers(-128, 128, channels)
+        _mul_call(prog, MUL_CASES[0], prog.array(a), prog.array(b), rows, channels, 1)
+        z_a, z_b, z_out, m, s, lo, hi = MUL_CASES[0]
+        expected.append(mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
     codes = np.tile(np.arange(-128, 128), 3)      # a scalar b over 768 elements: the table
     for params in MUL_CASES:
         for bv in (-128, 127, 41):
