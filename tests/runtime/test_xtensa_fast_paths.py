@@ -242,3 +242,29 @@ def test_attention_kernels_on_xtensa(tmp_path):
     got = prog.run(tmp_path, ["requantize_s8.c", "matmul_s8.c", "softmax_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_mean_columns_on_xtensa(tmp_path):
+    """hcc_mean_s8 (GlobalAveragePool, ReduceMean) down word-aligned columns four channels at a
+    time, 16-bit lanes in chunks of 257 rows: row counts around the chunk, saturated inputs at
+    both ends, channel counts that are (4, 8, 12) and are not (6: the byte loop) multiples of
+    four, a misaligned start, several outer blocks."""
+    from hcc.kernels.reduce import mean
+
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(17)
+    cases = [(1, 1, 4, 0), (1, 5, 8, 0), (2, 257, 4, 0), (1, 258, 12, 0), (1, 600, 8, 0), (2, 9, 6, 0),
+             (1, 36, 8, 1), (3, 16, 4, 0)]
+    for outer, n, inner, off in cases:
+        for fill in (None, -128, 127):
+            x = rng.integers(-128, 128, outer * n * inner) if fill is None else np.full(outer * n * inner, fill)
+            z_in, z_out = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+            mult, shift = quantize_multiplier(float(rng.uniform(0.5, 2.0)) / n)
+            copy = (f"{{ int i; for (i = 0; i < {x.size}; ++i) ((int8_t *)scratch)[{off} + i] = "
+                    f"{prog.array(x)}[i]; }}")
+            prog.call(f"{copy} hcc_mean_s8((const int8_t *)scratch + {off}, {outer}, {n}, {inner}, {z_in}, {z_out}, "
+                      f"{mult}, {shift}, out);", outer * inner)
+            expected.append(mean(x, (outer, n, inner), z_in, z_out, mult, shift))
+    got = prog.run(tmp_path, ["requantize_s8.c", "reduce_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
