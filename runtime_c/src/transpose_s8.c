@@ -1,12 +1,6 @@
 /* Generic transpose up to rank 4: a byte copy in output order. */
 #include "hcc_kernels.h"
 
-/* n bytes from src (stride src_step) to dst (stride dst_step) */
-static void copy_strided(const int8_t *src, int32_t src_step, int8_t *dst, int32_t dst_step, int32_t n) {
-    int32_t i;
-    for (i = 0; i < n; ++i, src += src_step, dst += dst_step) *dst = *src;
-}
-
 void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, const int32_t *perm,
                       int8_t *output) {
     /* rank r is padded to 4 with leading size-1 dimensions */
@@ -23,17 +17,9 @@ void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, co
     }
     for (i0 = 0; i0 < out_dims[0]; ++i0) {
         for (i1 = 0; i1 < out_dims[1]; ++i1) {
-            const int8_t *const src = input + i0 * step[0] + i1 * step[1];
-            int8_t *const dst = output + (i0 * out_dims[1] + i1) * out_dims[2] * out_dims[3];
-            if (out_dims[3] >= out_dims[2]) {
-                for (i2 = 0; i2 < out_dims[2]; ++i2)
-                    copy_strided(src + i2 * step[2], step[3], dst + i2 * out_dims[3], 1, out_dims[3]);
-            } else {
-                /* the longer of the two inner dimensions innermost (NCHW -> NHWC with few
-                 * channels: runs of W bytes instead of C): the output written with stride
-                 * out_dims[3] */
-                for (i3 = 0; i3 < out_dims[3]; ++i3)
-                    copy_strided(src + i3 * step[3], step[2], dst + i3, out_dims[3], out_dims[2]);
+            for (i2 = 0; i2 < out_dims[2]; ++i2) {
+                const int8_t *src = input + i0 * step[0] + i1 * step[1] + i2 * step[2];
+                for (i3 = 0; i3 < out_dims[3]; ++i3) *output++ = src[i3 * step[3]];
             }
         }
     }
