@@ -66,6 +66,16 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
             call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
             expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
+    columns = np.repeat(np.arange(-128, 128)[:, None], 256, axis=1)   # b per channel down the columns
+    for params in MUL_CASES:
+        _mul_call(prog, params, prog.array(columns), prog.array(np.arange(-128, 128)), 256, 256, 1)
+        z_a, z_b, z_out, m, s, lo, hi = params
+        expected.append(mul(columns, z_a, np.arange(-128, 128), z_b, m, s, z_out, lo, hi))
+    for rows, channels in ((1, 2), (2, 4), (9, 16), (3, 1), (16, 40)):
+        a, b = rng.integers(-128, 128, (rows, channels)), rng.integers(-128, 128, channels)
+        _mul_call(prog, MUL_CASES[0], prog.array(a), prog.array(b), rows, channels, 1)
+        z_a, z_b, z_out, m, s, lo, hi = MUL_CASES[0]
+        expected.append(mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
     codes = np.tile(np.arange(-128, 128), 3)      # a scalar b over 768 elements: the table
     for params in MUL_CASES:
         for bv in (-128, 127, 41):
@@ -77,6 +87,17 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         x = rng.integers(-128, 128, n)
         x[: min(n, 2)] = (-128, 127)[: min(n, 2)]
         prog.call(f"hcc_lut_s8({prog.array(x)}, {n}, {prog.array(table)}, out);", n)
+        expected.append(table[x + 128])
+    for n in (8, 13, 16, 21, 259):                  # word-aligned input (the word path) and not, in place too
+        x = rng.integers(-128, 128, n)
+        x[:2] = (-128, 127)
+        for off in (0, 1, 2, 3):
+            fill = f"{{ int i; for (i = 0; i < {n}; ++i) ((int8_t *)scratch)[{off} + i] = {prog.array(x)}[i]; }}"
+            prog.call(f"{fill} hcc_lut_s8((const int8_t *)scratch + {off}, {n}, {prog.array(table)}, out);", n)
+            expected.append(table[x + 128])
+        prog.call(f"{fill.replace(str(off) + ' + i', '4 + i')} hcc_lut_s8((const int8_t *)scratch + 4, {n}, "
+                  f"{prog.array(table)}, (int8_t *)scratch + 4); {{ int i; for (i = 0; i < {n}; ++i) "
+                  f"out[i] = ((int8_t *)scratch)[4 + i]; }}", n)
         expected.append(table[x + 128])
     got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c", "lut_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
@@ -189,9 +210,9 @@ def test_selective_scan_on_xtensa(tmp_path):
         L, D = u.shape
         N = B.shape[1]
         args = c_args(u, r, B, C, p)
-        dt_table, dt_word, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:8])
-        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[8:]
-        params = (f"hcc_scan_params_t p = {{{dt_table}, {dt_word}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
+        dt_rec, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:7])
+        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[7:]
+        params = (f"hcc_scan_params_t p = {{{dt_rec}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
                   f"{z_u}, {z_b}, {z_c}, {z_out}, {m_y}, {s_o}}};")
         prog.call(f"{params} hcc_selective_scan_s8({prog.array(u)}, {prog.array(r)}, {prog.array(B)}, {prog.array(C)}, "
                   f"out, (int32_t *)scratch, {L}, {D}, {N}, &p);", L * D)
@@ -219,5 +240,31 @@ def test_attention_kernels_on_xtensa(tmp_path):
                   x.size)
         expected.append(softmax(x, table))
     got = prog.run(tmp_path, ["requantize_s8.c", "matmul_s8.c", "softmax_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_mean_columns_on_xtensa(tmp_path):
+    """hcc_mean_s8 (GlobalAveragePool, ReduceMean) down word-aligned columns four channels at a
+    time, 16-bit lanes in chunks of 257 rows: row counts around the chunk, saturated inputs at
+    both ends, channel counts that are (4, 8, 12) and are not (6: the byte loop) multiples of
+    four, a misaligned start, several outer blocks."""
+    from hcc.kernels.reduce import mean
+
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(17)
+    cases = [(1, 1, 4, 0), (1, 5, 8, 0), (2, 257, 4, 0), (1, 258, 12, 0), (1, 600, 8, 0), (2, 9, 6, 0),
+             (1, 36, 8, 1), (3, 16, 4, 0)]
+    for outer, n, inner, off in cases:
+        for fill in (None, -128, 127):
+            x = rng.integers(-128, 128, outer * n * inner) if fill is None else np.full(outer * n * inner, fill)
+            z_in, z_out = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+            mult, shift = quantize_multiplier(float(rng.uniform(0.5, 2.0)) / n)
+            copy = (f"{{ int i; for (i = 0; i < {x.size}; ++i) ((int8_t *)scratch)[{off} + i] = "
+                    f"{prog.array(x)}[i]; }}")
+            prog.call(f"{copy} hcc_mean_s8((const int8_t *)scratch + {off}, {outer}, {n}, {inner}, {z_in}, {z_out}, "
+                      f"{mult}, {shift}, out);", outer * inner)
+            expected.append(mean(x, (outer, n, inner), z_in, z_out, mult, shift))
+    got = prog.run(tmp_path, ["requantize_s8.c", "reduce_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
