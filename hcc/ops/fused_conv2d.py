@@ -29,7 +29,11 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
+from hcc.ops.fully_connected import fc_row_layout
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
+
+
+HCC_WEIGHTS_FC_ROW = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" path (hcc_kernels.h)
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -259,10 +263,13 @@ class FusedConv2d(OpDef):
     def kernel_path(self, op) -> str:
         """Which kernel runs the int8 op: "fc" (a pointwise conv as a fully connected layer,
         pointwise_rows: only without overlap or streaming, whose read order that kernel does
-        not follow), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
+        not follow), "fc-row" (a pointwise conv with weight_pairs < 0, or one that overlaps or
+        streams and is not "dense": the same layer pixel by pixel through
+        hcc_fully_connected_row_s8, no scratch, any overlap or streaming), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
         conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
         k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
-        any kernel, weight_pairs >= 0), "grouped" (other 3x3) or "generic"
+        any kernel, weight_pairs >= 0; with weight_pairs < 0 "direct",
+        hcc_dwconv2d_s8_direct_rows, no scratch), "grouped" (other 3x3) or "generic"
         (hcc_conv2d_s8_rows)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
@@ -271,19 +278,25 @@ class FusedConv2d(OpDef):
         lean = op.attrs.get("weight_pairs", 0) < 0
         if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
             return "mono"
-        if self._runs_as_fc(op, kernel, lean):
-            return "fc"
+        if self._pointwise(op, kernel):
+            a = op.attrs
+            if lean:
+                return "fc-row"
+            if not (a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None):
+                return "fc"
         if groups == in_c and out_c == in_c:
-            return "generic" if lean else "depthwise"
+            return "direct" if lean else "depthwise"
         n = kernel[0] * kernel[1] * in_c
         if groups == 1 and not lean and (kernel == (3, 3) or (kernel[0] <= 16 and ((out_c + 1) & ~1) * n * 2 <= 16384)):
             return "dense"
+        if self._pointwise(op, kernel):  # overlapping or streaming, past the dense path's 16 KiB
+            return "fc-row"
         return "grouped" if kernel == (3, 3) else "generic"
 
-    def _runs_as_fc(self, op, kernel, lean) -> bool:
+    def _pointwise(self, op, kernel) -> bool:
+        """A 1x1 conv, stride 1, no padding, one group, no residual or pooling, int8 (hcc
+        numerics), NHWC batch 1: a fully connected layer over its pixels (pointwise_rows)."""
         a = op.attrs
-        if lean or a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None:
-            return False
         if kernel != (1, 1) or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op):
             return False
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
@@ -345,13 +358,18 @@ class FusedConv2d(OpDef):
         overlap_lag() of the kernel's read_schedule()."""
         if not (op.attrs.get("overlap", 0) and op.outputs[0].type.dtype == DType.int8) or tflite_numerics(op):
             return []  # hcc_tflm_conv_s8 reads its whole input: no overlap
-        if self.kernel_path(op) == "fc":
+        path = self.kernel_path(op)
+        if path == "fc":
             return []  # never with overlap (kernel_path); its read order is not read_schedule's
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return []
         y = op.outputs[0].type
         out_row = y.nbytes // y.shape[1]
         first = self.streamed_source(op)
+        if path == "fc-row" and first is None:  # pixel by pixel: that kernel's own order
+            x = op.inputs[0].type
+            pixels = x.numel // x.shape[3]
+            return [(op.inputs[0], get_op("FullyConnected").row_kernel_lag(pixels, x.shape[3], y.shape[3]))]
         if first is None:
             schedule = read_schedule(*self._geometry(op))
             source = op.inputs[0]
@@ -470,7 +488,7 @@ class FusedConv2d(OpDef):
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
         path = self.kernel_path(op)
         (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
-        if path in ("generic", "fc"):
+        if path in ("generic", "fc", "fc-row", "direct"):
             workspace = 0
         elif path == "depthwise":  # hcc_dwconv2d_s8_scratch_size: one channel's padded rows, a row of sums
             span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
@@ -499,9 +517,12 @@ class FusedConv2d(OpDef):
         (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32 or tflite_numerics(op) or self.streamed(op):
             return 0
-        if self.kernel_path(op) == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
+        path = self.kernel_path(op)
+        if path == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
             rows = self.pointwise_rows(self.int8_params(op))
             return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
+        if path == "fc-row" and self.streamed_source(op) is None:  # hcc_fully_connected_row_s8: none
+            return 0
         parts = self.scratch_parts(op)
         if parts["mono"]:
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
@@ -533,8 +554,9 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
+        pairs = HCC_WEIGHTS_FC_ROW if self.kernel_path(op) == "fc-row" else op.attrs.get("weight_pairs", 0)
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
-            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs.get("weight_pairs", 0)},
+            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
             "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
 
@@ -545,10 +567,11 @@ class FusedConv2d(OpDef):
         if tflite_numerics(op):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
             return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
-        if self.kernel_path(op) == "fc":
+        path = self.kernel_path(op)
+        if path == "fc" or (path == "fc-row" and self.streamed_source(op) is None):
             rows = self.pointwise_rows(p)
             return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
-                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
+                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0], row_kernel=path == "fc-row")]
         params = self._params(e, op, p)
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)
@@ -558,14 +581,24 @@ class FusedConv2d(OpDef):
             q = self.int8_params(first)
             first_params = self._params(e, first, q)
             weights = [e.struct("hcc_conv_weights_t", conv.name + "_weights",
-                                dict(zip(("weights", "bias", "mult", "shift"), weight_arrays(e, conv, params_).split(", "))))
+                                dict(zip(("weights", "bias", "mult", "shift"), self._weight_arrays(e, conv, params_).split(", "))))
                        for conv, params_ in ((first, q), (op, p))]
             return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_s8_scratch_size({first_params}, {params}), {planned});",
                     f"hcc_conv_chain_s8({first_params}, {params}, {e.ptr(first.inputs[0])}, {weights[0]}, {weights[1]}, "
                     f"{residual}, {scratch}, {e.ptr(op.outputs[0])});"]
         return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
-                f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {residual}, {scratch}, "
-                f"{e.ptr(op.outputs[0])});"]
+                f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {self._weight_arrays(e, op, p)}, {residual}, "
+                f"{scratch}, {e.ptr(op.outputs[0])});"]
+
+    def _weight_arrays(self, e, op, p: dict) -> str:
+        """weight_arrays(), or on the "fc-row" path hcc_fully_connected_row_s8's blocked weights
+        (as int8, the C casts them back) and folded bias (HCC_WEIGHTS_FC_ROW)."""
+        if self.kernel_path(op) != "fc-row":
+            return weight_arrays(e, op, p)
+        rows = self.pointwise_rows(p)
+        weights, bias = fc_row_layout(rows["weights"], rows["bias"], rows["z_in"])
+        return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
+                          e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
 
     def emit_c_float(self, e, index, op):
         require_nhwc_batch1(op)

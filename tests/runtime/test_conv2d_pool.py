@@ -192,6 +192,29 @@ def test_depthwise_block_matches_reference(seed):
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
 
 
+@pytest.mark.parametrize("seed", range(28))
+def test_depthwise_without_scratch_matches_reference(seed):
+    """weight_pairs -1: hcc_dwconv2d_s8_direct_rows (no scratch: interior taps read from the
+    input without bounds checks, the borders with them), all rows at once and, with pooling,
+    a row at a time; then in place over its input through the window at the planned lag."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    b = random_depthwise_block(seed)
+    b["weight_pairs"] = -1
+    c = b["conv"]
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+    b["window"] = 1
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule("direct", c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
+    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], np.zeros(0, np.int8), 0, lag]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
+                                  err_msg=f"in place with lag {lag}")
+
+
 def random_dense_block(seed):
     """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
     kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
@@ -295,7 +318,7 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
     path = kernel_path(c)
     if b["weight_pairs"] < 0:
-        path = "grouped" if c["w"].shape[1:3] == (3, 3) and path == "dense" else "generic"
+        path = {"dense": "grouped" if c["w"].shape[1:3] == (3, 3) else "generic", "depthwise": "direct"}.get(path, "generic")
     b["window"] = int(path not in ("dense", "mono"))
     pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
     schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
