@@ -263,9 +263,9 @@ class FusedConv2d(OpDef):
     def kernel_path(self, op) -> str:
         """Which kernel runs the int8 op: "fc" (a pointwise conv as a fully connected layer,
         pointwise_rows: only without overlap or streaming, whose read order that kernel does
-        not follow), "fc-row" (a pointwise conv with weight_pairs < 0, or one that overlaps or
-        streams and is not "dense": the same layer pixel by pixel through
-        hcc_fully_connected_row_s8, no scratch, any overlap or streaming), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
+        not follow), "fc-row" (a 1x1 stride-1 unpadded one-group conv, with or without residual
+        and pooling, with weight_pairs < 0 or else not "fc" nor "dense": its conv rows pixel by
+        pixel through hcc_fully_connected_row_s8, no workspace, any overlap or streaming), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
         conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
         k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
         any kernel, weight_pairs >= 0; with weight_pairs < 0 "direct",
@@ -278,31 +278,41 @@ class FusedConv2d(OpDef):
         lean = op.attrs.get("weight_pairs", 0) < 0
         if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
             return "mono"
-        if self._pointwise(op, kernel):
+        if self._pointwise(op, kernel, plain=False):
             a = op.attrs
             if lean:
                 return "fc-row"
-            if not (a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None):
+            if self._pointwise(op, kernel) and not (a.get("overlap", 0) or a.get("stream", 0)
+                                                     or self.streamed_source(op) is not None):
                 return "fc"
         if groups == in_c and out_c == in_c:
             return "direct" if lean else "depthwise"
         n = kernel[0] * kernel[1] * in_c
         if groups == 1 and not lean and (kernel == (3, 3) or (kernel[0] <= 16 and ((out_c + 1) & ~1) * n * 2 <= 16384)):
             return "dense"
-        if self._pointwise(op, kernel):  # overlapping or streaming, past the dense path's 16 KiB
+        if self._pointwise(op, kernel, plain=False):  # past the dense path's 16 KiB
             return "fc-row"
         return "grouped" if kernel == (3, 3) else "generic"
 
-    def _pointwise(self, op, kernel) -> bool:
-        """A 1x1 conv, stride 1, no padding, one group, no residual or pooling, int8 (hcc
-        numerics), NHWC batch 1: a fully connected layer over its pixels (pointwise_rows)."""
+    def _pointwise(self, op, kernel, plain: bool = True) -> bool:
+        """A 1x1 conv, stride 1, no padding, one group, int8 (hcc numerics), NHWC batch 1: its
+        conv rows are a fully connected layer over their pixels (pointwise_rows); plain: with
+        no residual or pooling either, so that the whole op is one."""
         a = op.attrs
         if kernel != (1, 1) or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op):
             return False
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return False
-        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1 and len(op.inputs) <= 3 \
-            and not a["pool_kernel"]
+        if plain and (len(op.inputs) > 3 or a["pool_kernel"]):
+            return False
+        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1
+
+    def _direct_fc_row(self, op) -> bool:
+        """The "fc-row" path as one hcc_fully_connected_row_s8 call over all pixels (no residual,
+        pooling or streaming; else hcc_conv2d_pool_s8 / hcc_conv_chain_s8 call it a row at a
+        time, HCC_WEIGHTS_FC_ROW)."""
+        return self.kernel_path(op) == "fc-row" and not op.attrs["pool_kernel"] and len(op.inputs) <= 3 \
+            and self.streamed_source(op) is None and not self.streamed(op)
 
     @staticmethod
     def pointwise_rows(p: dict) -> dict:
@@ -366,7 +376,7 @@ class FusedConv2d(OpDef):
         y = op.outputs[0].type
         out_row = y.nbytes // y.shape[1]
         first = self.streamed_source(op)
-        if path == "fc-row" and first is None:  # pixel by pixel: that kernel's own order
+        if self._direct_fc_row(op):  # pixel by pixel: that kernel's own order
             x = op.inputs[0].type
             pixels = x.numel // x.shape[3]
             return [(op.inputs[0], get_op("FullyConnected").row_kernel_lag(pixels, x.shape[3], y.shape[3]))]
@@ -521,7 +531,7 @@ class FusedConv2d(OpDef):
         if path == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
             rows = self.pointwise_rows(self.int8_params(op))
             return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
-        if path == "fc-row" and self.streamed_source(op) is None:  # hcc_fully_connected_row_s8: none
+        if self._direct_fc_row(op):  # hcc_fully_connected_row_s8 over the whole op: none
             return 0
         parts = self.scratch_parts(op)
         if parts["mono"]:
@@ -568,7 +578,7 @@ class FusedConv2d(OpDef):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
             return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
         path = self.kernel_path(op)
-        if path == "fc" or (path == "fc-row" and self.streamed_source(op) is None):
+        if path == "fc" or self._direct_fc_row(op):
             rows = self.pointwise_rows(p)
             return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
                     *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0], row_kernel=path == "fc-row")]

@@ -329,3 +329,41 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
     args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, 0, lag]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                   err_msg=f"{path} in place with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_pointwise_block_on_the_row_kernel(seed):
+    """A 1x1 block (with or without residual and pooling) on the fc-row path: weight_pairs
+    HCC_WEIGHTS_FC_ROW, hcc_fully_connected_row_s8's blocked weights and folded bias, its conv
+    rows a pixel row at a time: the reference's numbers, also in place over its input (and
+    its residual) through the window at the planned lag, with no workspace."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_FC_ROW, overlap_lag, read_schedule
+
+    rng = np.random.default_rng(6100 + seed)
+    b = random_dense_block(seed * 9)  # the (1, 1) kernel of random_dense_block's list
+    c = b["conv"]
+    cout, cin = c["w"].shape[0], c["x"].shape[2]
+    c.update(strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), bias=rng.integers(-5000, 5000, cout).astype(np.int32))
+    assert c["w"].shape[1:3] == (1, 1)
+    conv_out = reference(c)
+    b["conv_shape"] = conv_out.shape
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    expected = block_reference(b)
+    b["weight_pairs"] = HCC_WEIGHTS_FC_ROW
+    blocked, folded = fc_row_layout(c["w"].reshape(cout, cin), c["bias"], c["z_in"])
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
+                                              expected.shape), expected)
+    b["window"] = 1
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule("fc-row", c["x"].shape[0], conv_out.shape[0], expected.shape[0], 1, 1, 0, 1, pool)
+    for which in ([0, 1] if b["residual"] is not None else [0]):
+        shared = c["x"] if which == 0 else b["residual"]
+        lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
+        got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
+        np.testing.assert_array_equal(got, expected, err_msg=f"in place over input {which} with lag {lag}")
