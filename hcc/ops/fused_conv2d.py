@@ -33,7 +33,8 @@ from hcc.ops.fully_connected import fc_row_layout
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
-HCC_WEIGHTS_FC_ROW = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" path (hcc_kernels.h)
+HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
+BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -192,10 +193,10 @@ class FusedConv2d(OpDef):
         # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
         "overlap": 0,
         # the dense path (groups 1, int8): output-channel pairs whose weights are widened to
-        # int16 in scratch at a time (0: all; -1: none, the lean path: 3x3 the one-pixel path,
-        # other kernels hcc_conv2d_s8_rows). -1 also keeps a depthwise conv off
-        # hcc_dwconv2d_s8_rows and a pointwise conv off the fully connected kernel (their
-        # scratch). Set by the pass conv-scratch (hcc_conv2d_params_t)
+        # int16 in scratch at a time (0: all; -1: none, the lean forms without workspace:
+        # "blocked" / "fc-row" for groups 1, "direct" for a depthwise conv, which -1 keeps off
+        # hcc_dwconv2d_s8_rows, and "fc-row" for a pointwise conv, which it keeps off the fully
+        # connected kernel's scratch). Set by the pass conv-scratch (kernel_path)
         "weight_pairs": 0,
         # 1: the conv that reads this one's output (its only reader) computes its rows one at
         # a time as it needs them (hcc_conv_chain_s8): the output is never stored (the pass
@@ -269,8 +270,9 @@ class FusedConv2d(OpDef):
         conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
         k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
         any kernel, weight_pairs >= 0; with weight_pairs < 0 "direct",
-        hcc_dwconv2d_s8_direct_rows, no scratch), "grouped" (other 3x3) or "generic"
-        (hcc_conv2d_s8_rows)."""
+        hcc_dwconv2d_s8_direct_rows, no scratch), "blocked" (any other groups-1 conv:
+        hcc_conv2d_blocked_s8_rows, the fc-row weights, no scratch), "grouped" (other 3x3) or
+        "generic" (hcc_conv2d_s8_rows)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         kernel = tuple(op.inputs[1].type.shape[2:])
@@ -292,6 +294,8 @@ class FusedConv2d(OpDef):
             return "dense"
         if self._pointwise(op, kernel, plain=False):  # past the dense path's 16 KiB
             return "fc-row"
+        if groups == 1:
+            return "blocked"
         return "grouped" if kernel == (3, 3) else "generic"
 
     def _pointwise(self, op, kernel, plain: bool = True) -> bool:
@@ -310,7 +314,7 @@ class FusedConv2d(OpDef):
     def _direct_fc_row(self, op) -> bool:
         """The "fc-row" path as one hcc_fully_connected_row_s8 call over all pixels (no residual,
         pooling or streaming; else hcc_conv2d_pool_s8 / hcc_conv_chain_s8 call it a row at a
-        time, HCC_WEIGHTS_FC_ROW)."""
+        time, HCC_WEIGHTS_BLOCKED)."""
         return self.kernel_path(op) == "fc-row" and not op.attrs["pool_kernel"] and len(op.inputs) <= 3 \
             and self.streamed_source(op) is None and not self.streamed(op)
 
@@ -498,7 +502,7 @@ class FusedConv2d(OpDef):
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
         path = self.kernel_path(op)
         (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
-        if path in ("generic", "fc", "fc-row", "direct"):
+        if path in ("generic", "fc", "direct", *BLOCKED_PATHS):
             workspace = 0
         elif path == "depthwise":  # hcc_dwconv2d_s8_scratch_size: one channel's padded rows, a row of sums
             span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
@@ -564,7 +568,7 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
-        pairs = HCC_WEIGHTS_FC_ROW if self.kernel_path(op) == "fc-row" else op.attrs.get("weight_pairs", 0)
+        pairs = HCC_WEIGHTS_BLOCKED if self.kernel_path(op) in BLOCKED_PATHS else op.attrs.get("weight_pairs", 0)
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
@@ -601,12 +605,13 @@ class FusedConv2d(OpDef):
                 f"{scratch}, {e.ptr(op.outputs[0])});"]
 
     def _weight_arrays(self, e, op, p: dict) -> str:
-        """weight_arrays(), or on the "fc-row" path hcc_fully_connected_row_s8's blocked weights
-        (as int8, the C casts them back) and folded bias (HCC_WEIGHTS_FC_ROW)."""
-        if self.kernel_path(op) != "fc-row":
+        """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
+        blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
+        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
+        if self.kernel_path(op) not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)
-        rows = self.pointwise_rows(p)
-        weights, bias = fc_row_layout(rows["weights"], rows["bias"], rows["z_in"])
+        w = p["weights"]
+        weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
         return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
                           e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
 

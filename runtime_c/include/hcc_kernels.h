@@ -149,20 +149,27 @@ typedef struct {
      * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
      * patches gathered once per group of pairs (see conv2d_3x3_s8.c). Negative: none; the
      * one-pixel path of grouped convs, which reads the int8 weights as they are (a depthwise
-     * conv: hcc_dwconv2d_s8_direct_rows). HCC_WEIGHTS_FC_ROW: a pointwise conv (1x1, stride 1,
-     * no padding, one group) whose weights and bias are hcc_fully_connected_row_s8's. */
+     * conv: hcc_dwconv2d_s8_direct_rows). HCC_WEIGHTS_BLOCKED: a groups-1 conv whose weights
+     * and bias are hcc_fully_connected_row_s8's (hcc_conv2d_blocked_s8_rows). */
     int32_t weight_pairs;
 } hcc_conv2d_params_t;
 
-/* hcc_conv2d_params_t.weight_pairs of a pointwise conv run row by row by
- * hcc_fully_connected_row_s8 (no scratch): its weights are that kernel's blocked bytes w + 128
- * (passed as int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py). */
-#define HCC_WEIGHTS_FC_ROW (-2)
+/* hcc_conv2d_params_t.weight_pairs of a groups-1 conv on hcc_conv2d_blocked_s8_rows (no
+ * scratch): its weights are hcc_fully_connected_row_s8's blocked bytes w + 128 (passed as
+ * int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py). */
+#define HCC_WEIGHTS_BLOCKED (-2)
 
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
  * bias may be NULL (zero); mult / shift have out_c entries. */
 void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+
+/* groups == 1, any kernel, stride, padding, dilation, no scratch: rows [row_begin, row_end) of
+ * hcc_conv2d_s8 with the weights blocked and the bias folded as for hcc_fully_connected_row_s8
+ * (conv2d_s8.c; HCC_WEIGHTS_BLOCKED). */
+void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                int32_t row_end, int8_t *out_rows);
 
 /* Output rows [row_begin, row_end) of hcc_conv2d_s8; row row_begin is written at out_rows. */
 void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,

@@ -334,11 +334,11 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
 @pytest.mark.parametrize("seed", range(24))
 def test_pointwise_block_on_the_row_kernel(seed):
     """A 1x1 block (with or without residual and pooling) on the fc-row path: weight_pairs
-    HCC_WEIGHTS_FC_ROW, hcc_fully_connected_row_s8's blocked weights and folded bias, its conv
+    HCC_WEIGHTS_BLOCKED, hcc_fully_connected_row_s8's blocked weights and folded bias, its conv
     rows a pixel row at a time: the reference's numbers, also in place over its input (and
     its residual) through the window at the planned lag, with no workspace."""
     from hcc.ops.fully_connected import fc_row_layout
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_FC_ROW, overlap_lag, read_schedule
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
 
     rng = np.random.default_rng(6100 + seed)
     b = random_dense_block(seed * 9)  # the (1, 1) kernel of random_dense_block's list
@@ -353,7 +353,7 @@ def test_pointwise_block_on_the_row_kernel(seed):
     if b["pool"] is not None:
         b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
     expected = block_reference(b)
-    b["weight_pairs"] = HCC_WEIGHTS_FC_ROW
+    b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
     blocked, folded = fc_row_layout(c["w"].reshape(cout, cin), c["bias"], c["z_in"])
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
     weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
@@ -367,3 +367,32 @@ def test_pointwise_block_on_the_row_kernel(seed):
         lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
         got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
         np.testing.assert_array_equal(got, expected, err_msg=f"in place over input {which} with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_dense_block_on_the_blocked_kernel(seed):
+    """Any groups-1 block (random_dense_block: kernels up to 17 rows, strides, dilations, pads
+    past the kernel span, residual, pooling) on hcc_conv2d_blocked_s8_rows (weight_pairs
+    HCC_WEIGHTS_BLOCKED, fc_row_layout's weights and folded bias, no workspace): the
+    reference's numbers, and in place over its input through the window at the planned lag."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
+
+    b = random_dense_block(seed)
+    c = b["conv"]
+    expected = block_reference(b)
+    b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
+    cout = c["w"].shape[0]
+    bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
+    blocked, folded = fc_row_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
+                                              expected.shape), expected)
+    b["window"] = 1
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule("blocked", c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
+    got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, 0, lag], np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected, err_msg=f"in place with lag {lag}")

@@ -98,12 +98,12 @@ def test_chain_matches_the_two_blocks_and_runs_in_place(seed):
 
 @pytest.mark.parametrize("seed", range(24))
 def test_chain_of_a_pointwise_conv_on_the_row_kernel(seed):
-    """A pointwise first conv on the fc-row path (weight_pairs HCC_WEIGHTS_FC_ROW: the blocked
+    """A pointwise first conv on the fc-row path (weight_pairs HCC_WEIGHTS_BLOCKED: the blocked
     weights and folded bias of hcc_fully_connected_row_s8, computed a row at a time into the
     second's window, no workspace): the numbers of the two blocks, also in place at the lag
     chain_schedule gives."""
     from hcc.ops.fully_connected import fc_row_layout
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_FC_ROW
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     rng = np.random.default_rng(8100 + seed)
     case = chain_case(seed)
@@ -140,7 +140,7 @@ def test_chain_of_a_pointwise_conv_on_the_row_kernel(seed):
     expected = block_reference(second)
     blocked, folded = fc_row_layout(first["w"].reshape(cout, cin), first["bias"], first["z_in"])
     p1 = block_params(case["first"])
-    p1[19] = HCC_WEIGHTS_FC_ROW
+    p1[19] = HCC_WEIGHTS_BLOCKED
     p2 = block_params(second)
     p2[19] = s.get("weight_pairs", 0)
     bias2 = s["bias"] if s["bias"] is not None else np.zeros(0, np.int32)
