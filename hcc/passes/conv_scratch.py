@@ -75,9 +75,15 @@ def conv_scratch(graph: Graph) -> None:
             break
         choices = _choices_of(at_peak)
         at_peak.attrs["weight_pairs"] = choices[choices.index(at_peak.attrs.get("weight_pairs", 0)) + 1]
-    if plan_memory(graph, alignment=ALIGN).peak_bytes > floor:
-        for op in dense:
-            op.attrs["weight_pairs"] = LEAN
+    # still above: the placement, not the bytes of one step. Put the convs with the largest
+    # workspace back in their lean form one at a time, not all of them (all lean is the floor)
+    plan = plan_memory(graph, alignment=ALIGN)
+    while plan.peak_bytes > floor:
+        widest = max((op for op in dense if op.attrs.get("weight_pairs", 0) != LEAN), key=_workspace, default=None)
+        if widest is None:
+            break
+        widest.attrs["weight_pairs"] = LEAN
+        plan = plan_memory(graph, alignment=ALIGN)
     for op in dense:  # the default (all pairs at once) is left unsaid
         if op.attrs.get("weight_pairs") == 0:
             del op.attrs["weight_pairs"]
