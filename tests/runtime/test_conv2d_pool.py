@@ -331,54 +331,13 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
                                   err_msg=f"{path} in place with lag {lag}")
 
 
-@pytest.mark.parametrize("seed", range(24))
-def test_pointwise_block_on_the_row_kernel(seed):
-    """A 1x1 block (with or without residual and pooling) on the fc-row path: weight_pairs
-    HCC_WEIGHTS_BLOCKED, hcc_fully_connected_row_s8's blocked weights and folded bias, its conv
-    rows a pixel row at a time: the reference's numbers, also in place over its input (and
-    its residual) through the window at the planned lag, with no workspace."""
+def check_blocked(b, path):
+    """Block b on hcc_conv2d_blocked_s8_rows (weight_pairs HCC_WEIGHTS_BLOCKED, fc_row_layout's
+    weights and folded bias, no workspace) == the reference, also in place over its input (and
+    its residual) through the window at the lag read_schedule of `path` plans."""
     from hcc.ops.fully_connected import fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
 
-    rng = np.random.default_rng(6100 + seed)
-    b = random_dense_block(seed * 9)  # the (1, 1) kernel of random_dense_block's list
-    c = b["conv"]
-    cout, cin = c["w"].shape[0], c["x"].shape[2]
-    c.update(strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1), bias=rng.integers(-5000, 5000, cout).astype(np.int32))
-    assert c["w"].shape[1:3] == (1, 1)
-    conv_out = reference(c)
-    b["conv_shape"] = conv_out.shape
-    if b["residual"] is not None:
-        b["residual"] = int8(rng, conv_out.shape)
-    if b["pool"] is not None:
-        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
-    expected = block_reference(b)
-    b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
-    blocked, folded = fc_row_layout(c["w"].reshape(cout, cin), c["bias"], c["z_in"])
-    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
-    np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
-                                              expected.shape), expected)
-    b["window"] = 1
-    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
-    schedule = read_schedule("fc-row", c["x"].shape[0], conv_out.shape[0], expected.shape[0], 1, 1, 0, 1, pool)
-    for which in ([0, 1] if b["residual"] is not None else [0]):
-        shared = c["x"] if which == 0 else b["residual"]
-        lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
-        got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
-        np.testing.assert_array_equal(got, expected, err_msg=f"in place over input {which} with lag {lag}")
-
-
-@pytest.mark.parametrize("seed", range(36))
-def test_dense_block_on_the_blocked_kernel(seed):
-    """Any groups-1 block (random_dense_block: kernels up to 17 rows, strides, dilations, pads
-    past the kernel span, residual, pooling) on hcc_conv2d_blocked_s8_rows (weight_pairs
-    HCC_WEIGHTS_BLOCKED, fc_row_layout's weights and folded bias, no workspace): the
-    reference's numbers, and in place over its input through the window at the planned lag."""
-    from hcc.ops.fully_connected import fc_row_layout
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
-
-    b = random_dense_block(seed)
     c = b["conv"]
     expected = block_reference(b)
     b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
@@ -391,8 +350,35 @@ def test_dense_block_on_the_blocked_kernel(seed):
                                               expected.shape), expected)
     b["window"] = 1
     pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
-    schedule = read_schedule("blocked", c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+    schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
                              c["strides"][0], c["pads"][0], c["dilations"][0], pool)
-    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
-    got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, 0, lag], np.int8, expected.shape)
-    np.testing.assert_array_equal(got, expected, err_msg=f"in place with lag {lag}")
+    for which in ([0, 1] if b["residual"] is not None else [0]):
+        shared = c["x"] if which == 0 else b["residual"]
+        lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
+        got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
+        np.testing.assert_array_equal(got, expected, err_msg=f"{path} in place over input {which} with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_pointwise_block_on_the_row_kernel(seed):
+    """A 1x1 stride-1 block (with or without residual and pooling) on the fc-row path: its
+    conv rows a pixel row at a time through the blocked kernel (check_blocked)."""
+    rng = np.random.default_rng(6100 + seed)
+    b = random_dense_block(seed * 9)  # the (1, 1) kernel of random_dense_block's list
+    c = b["conv"]
+    assert c["w"].shape[1:3] == (1, 1)
+    c.update(strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1))
+    conv_out = reference(c)
+    b["conv_shape"] = conv_out.shape
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    check_blocked(b, "fc-row")
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_dense_block_on_the_blocked_kernel(seed):
+    """Any groups-1 block (random_dense_block: kernels up to 17 rows, strides, dilations, pads
+    past the kernel span, residual, pooling) on the blocked path (check_blocked)."""
+    check_blocked(random_dense_block(seed), "blocked")
