@@ -54,9 +54,9 @@ static int32_t window_rows(const hcc_conv2d_params_t *c) {
 
 /* The workspace of the path block_row takes (FusedConv2d.kernel_path). */
 static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
-    if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
     if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
     if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
+    if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
     return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
 }
 
@@ -133,13 +133,13 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         conv = &sub;
         at = 0;
     }
-    if (conv->weight_pairs == HCC_WEIGHTS_BLOCKED) {
-        hcc_conv2d_blocked_s8_rows(conv, input, (const uint8_t *)w->weights, w->bias, w->mult, w->shift, at, at + 1,
-                                   dst);
-    } else if (is_fast_depthwise(conv)) {
+    if (is_fast_depthwise(conv)) {
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else if (is_dense(conv)) {
         hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (conv->weight_pairs == HCC_WEIGHTS_BLOCKED) {
+        hcc_conv2d_blocked_s8_rows(conv, input, (const uint8_t *)w->weights, w->bias, w->mult, w->shift, at, at + 1,
+                                   dst);
     } else if (is_3x3(conv) && !is_depthwise(conv)) {
         hcc_conv2d_3x3_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else if (is_depthwise(conv)) {
