@@ -553,7 +553,8 @@ class FusedConv2d(OpDef):
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
                    "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
-                   "stride-1 conv runs the fully connected kernels (not when it overlaps its input or streams)")
+                   "stride-1 conv runs the fully connected kernels (overlapping its input or in its lean form "
+                   "hcc_fully_connected_row_s8 only)")
 
     def _params(self, e, op, p: dict) -> str:
         """The hcc_conv2d_pool_params_t of `op` (int8_params `p`) as a static struct."""
