@@ -5,7 +5,8 @@ int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
 and off the fast path, single-channel conv + pool blocks, fully connected / conv
-channels on every requantization path of the records, selective scans with N = 4, 8, 16
+channels on every requantization path of the records, depthwise convs without scratch
+(hcc_dwconv2d_s8_direct_rows' 3x3 tap block, hcc_conv2d_blocked_s8_rows), selective scans with N = 4, 8, 16
 (the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
 accumulators past 2^16, and softmax rows on both sides of the reciprocal path's limit."""
 
@@ -25,7 +26,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
+from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_dense_block,
+                                            random_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -137,7 +139,41 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
                   f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
         expected.append(ref)
     got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
-                              "maxpool_s8.c", "add_s8.c"])
+                              "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+
+
+def test_convs_without_scratch_on_xtensa(tmp_path):
+    """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
+    pixels, the C border sums, all rows at once and, pooled, a row at a time) and
+    hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
+    rows on the input) under QEMU."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
+
+    prog, expected = XtensaProgram(), []
+    for seed in range(40):
+        b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28)
+        c = b["conv"]
+        ref = block_reference(b)
+        b["weight_pairs"] = -1
+        w, bias = c["w"], c["bias"]
+        if seed < 28:
+            bias = prog.array(bias, np.int32) if bias is not None else "NULL"
+        else:
+            b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
+            blocked, folded = fc_row_layout(w.reshape(w.shape[0], -1), c["bias"] if c["bias"] is not None
+                                            else np.zeros(w.shape[0], np.int32), c["z_in"])
+            w, bias = blocked.view(np.int8), prog.array(folded, np.int32)
+        args = ", ".join([prog.array(w), bias, prog.array(c["mult"], np.int32), prog.array(c["shift"], np.int32),
+                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
+        args = prog.array(c["x"]) + ", " + args
+        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
+                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        expected.append(ref)
+    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
+                              "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
 
