@@ -239,8 +239,10 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
         uint32_t w_sum = 0u, b_u;
         hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
         const int hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
-        if (fast) {
-            for (i = 0; i < 9; ++i) w_sum += (uint32_t)(w9[i] = w[i]);
+        if (fast) {  /* unrolled: the loop cost 8 lx106 instructions a weight, for every call's channels */
+            w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
+            w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
+            w_sum = (uint32_t)(w9[0] + w9[1] + w9[2] + w9[3] + w9[4] + w9[5] + w9[6] + w9[7] + w9[8]);
         } else {
             for (i = 0; i < taps; ++i) w_sum += (uint32_t)(int32_t)w[i];
         }
