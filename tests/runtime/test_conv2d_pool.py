@@ -215,6 +215,28 @@ def test_depthwise_without_scratch_matches_reference(seed):
                                   err_msg=f"in place with lag {lag}")
 
 
+@pytest.mark.parametrize("hw", [(1, 1), (1, 3), (2, 2), (3, 1), (3, 3)])
+@pytest.mark.parametrize("z_in", [-128, 0, 127])
+def test_depthwise_without_scratch_small_maps(hw, z_in):
+    """hcc_dwconv2d_s8_direct_rows on 1x1..3x3 maps, where (almost) every pixel is a border
+    pixel summing w (x - z_in) over its taps on the input alone: 3x3 and 5x5 kernels, pads up
+    to past the kernel span, strides 1 and 2, the input zero point at both ends, no bias, no
+    residual, no pooling, weights at the int8 extremes."""
+    rng = np.random.default_rng(hash((hw, z_in)) % 2**32)
+    for k, stride, pad in [(3, 1, 1), (3, 2, 1), (3, 1, 2), (5, 1, 2), (5, 2, 4), (3, 1, 0), (5, 1, 0)]:
+        if hw[0] + 2 * pad < k or hw[1] + 2 * pad < k:
+            continue
+        b = random_depthwise_block(0)
+        c = b["conv"]
+        ch = 5
+        c.update(x=int8(rng, (*hw, ch)), w=int8(rng, (ch, k, k, 1), -128, 127), bias=None, strides=(stride, stride),
+                 pads=(pad, pad, pad, pad), dilations=(1, 1), groups=ch, z_in=z_in)
+        c["mult"], c["shift"] = multipliers(rng.uniform(0.0005, 0.005, ch))
+        b.update(conv_shape=reference(c).shape, residual=None, pool=None, weight_pairs=-1)
+        expected = block_reference(b)
+        np.testing.assert_array_equal(run_block_c(b, expected.shape), expected, err_msg=f"{k}x{k} s{stride} p{pad}")
+
+
 def random_dense_block(seed):
     """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
     kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
