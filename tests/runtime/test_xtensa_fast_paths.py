@@ -126,6 +126,23 @@ def test_causal_conv1d_fast_path_on_xtensa(tmp_path, act):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"case {i}")
 
 
+POOL_BLOCK_SOURCES = ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
+                      "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"]
+
+
+def _pool_block_call(prog, b, args, ref):
+    """One hcc_conv2d_pool_s8 call on block b (its params copied into a struct) with the C arguments args."""
+    prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
+              f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+
+
+def _check_pool_blocks(prog, expected, tmp_path):
+    """Run prog's hcc_conv2d_pool_s8 calls under QEMU and compare each with its reference."""
+    got = prog.run(tmp_path, POOL_BLOCK_SOURCES)
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+
+
 def test_single_channel_conv_pool_on_xtensa(tmp_path):
     prog, expected = XtensaProgram(), []
     for seed in range(24):
@@ -135,13 +152,9 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
         bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
         args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
                           prog.array(c["shift"], np.int32), "NULL", "scratch", "out"])
-        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
-                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        _pool_block_call(prog, b, args, ref)
         expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
-                              "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"])
-    for i, (g, e) in enumerate(zip(got, expected)):
-        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+    _check_pool_blocks(prog, expected, tmp_path)
 
 
 def test_convs_without_scratch_on_xtensa(tmp_path):
@@ -169,13 +182,9 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
         args = ", ".join([prog.array(w), bias, prog.array(c["mult"], np.int32), prog.array(c["shift"], np.int32),
                           prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
         args = prog.array(c["x"]) + ", " + args
-        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
-                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        _pool_block_call(prog, b, args, ref)
         expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
-                              "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"])
-    for i, (g, e) in enumerate(zip(got, expected)):
-        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+    _check_pool_blocks(prog, expected, tmp_path)
 
 
 def test_requant_records_on_xtensa(tmp_path):
