@@ -381,6 +381,40 @@ def check_blocked(b, path):
         np.testing.assert_array_equal(got, expected, err_msg=f"{path} in place over input {which} with lag {lag}")
 
 
+def random_column_block(seed):
+    """A conv whose kernel is as wide as its input, at column 0 (no horizontal padding or
+    stride): conv1d-columns' column convs (k_w = in_w = 1) and wider ones, with pads, strides
+    and dilations along H. hcc_conv2d_blocked_s8_rows reads such a kernel's rows as one run
+    (not with dilation_h 2: one run per kernel row, as before)."""
+    rng = np.random.default_rng(9500 + seed)
+    b = random_block(9500 + seed)
+    c = b["conv"]
+    kh, kw = [(9, 1), (3, 1), (5, 2), (1, 1), (4, 3), (9, 1)][seed % 6]
+    cin, cout = int(rng.integers(1, 25)), int(rng.integers(1, 12))
+    dh = 2 if seed % 4 == 3 else 1
+    pads = (int(rng.integers(0, kh)), 0, int(rng.integers(0, kh)), 0)
+    h = max(int(rng.integers(1, 30)), dh * (kh - 1) + 1 - pads[0] - pads[2])
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    c.update(x=int8(rng, (h, kw, cin)), w=int8(rng, (cout, kh, kw, cin), -127, 127),
+             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), 1), pads=pads, dilations=(dh, 1), groups=1)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, cout) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape)
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, conv_out.shape[0]), 1), (2, 1), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_column_block_on_the_blocked_kernel(seed):
+    """A kernel as wide as the input on the blocked path, its rows read as one run
+    (random_column_block), also in place over its input through the window (check_blocked)."""
+    check_blocked(random_column_block(seed), "blocked")
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_pointwise_block_on_the_row_kernel(seed):
     """A 1x1 stride-1 block (with or without residual and pooling) on the fc-row path: its
