@@ -81,8 +81,7 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
     int8_t zrow[ZROW];
     int8_t *out = out_rows;
-    int32_t oy, ox, j, i, ky, kx;
-    for (i = 0; i < ZROW; ++i) zrow[i] = (int8_t)p->z_in;
+    int32_t oy, ox, j, i, ky, kx, zrow_filled = 0;
     for (oy = row_begin; oy < row_end; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_top;
         int32_t ky0 = 0, ky1 = kh;
@@ -106,6 +105,7 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
                 uint32_t acc[4] = {0u, 0u, 0u, 0u};
                 for (i = 0; i < m; ++i) acc[i] = (uint32_t)bias[j + i];
                 if (border) {  /* the taps off the input: kernel rows outside [ky0, ky1), columns outside [kx0, kx1) */
+                    for (; zrow_filled < ZROW; ++zrow_filled) zrow[zrow_filled] = (int8_t)p->z_in;
                     for (ky = 0; ky < kh; ++ky) {
                         const uint8_t *wk = wb + ky * kw * in_c * m;
                         if (ky < ky0 || ky >= ky1 || kx1 <= kx0) {
