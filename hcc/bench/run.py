@@ -66,9 +66,14 @@ def _compile(model: str, calibration, build: Path, name: str):
     return graph, samples, report
 
 
+def naive_sources(build: Path, name: str) -> list[Path]:
+    """The sources of the naive build: the generated model and the runtime, with
+    bench/naive/naive_kernels.c in place of the optimised conv and fully connected kernels."""
+    return _sources(build, name, NAIVE_REPLACES, [NAIVE_DIR / "naive_kernels.c"])
+
+
 def _xtensa(name, build, input_bytes, workdir, *, naive=False):
-    replace, extra = (NAIVE_REPLACES, [NAIVE_DIR / "naive_kernels.c"]) if naive else ((), [])
-    sources = _sources(build, name, replace, extra)
+    sources = naive_sources(build, name) if naive else _sources(build, name)
     include = [build, build / "runtime" / "include", build / "runtime" / "src"]
     xt = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "xt", opt="-O2")
     host = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "host", target="host")

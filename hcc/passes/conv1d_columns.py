@@ -1,4 +1,5 @@
-"""conv1d-columns: a 1-D conv runs as a column ([N, L, 1, C]) instead of a row ([N, 1, L, C]).
+"""conv1d-columns: a 1-D conv runs as a column ([N, L, 1, C]) instead of a row ([N, 1, L, C])
+where that lowers the arena.
 
 lower-conv2d runs a channels-last 1-D conv as the 2-D conv of one row. In NHWC, [N, 1, L, C]
 and [N, L, 1, C] are the same bytes, but the row kernel sees one row of L pixels: the
@@ -10,12 +11,19 @@ window holds the k_h rows one output step reads (k x C bytes), the output grows 
 steps already read (a lag of a few rows), and the dense workspace holds k rows of C
 channels. TC-ResNet's blocks then need their larger tensor plus a few rows, not both.
 
+But the row is the faster form on the lx106 (TC-ResNet ts13 all columns: 7.15 instructions
+per MAC; all rows 5.44; its stem conv 747,900 against 174,800), so each conv is a column only
+where the planner says it pays: on copies of the graph, with the memory passes that follow
+this one (PLANNED_AFTER), the arena with every 1-D conv a column is the target; then each conv
+in turn goes back to a row if the arena stays at the target (all rows at once first).
+
 Assumes: lower-conv2d made the row convs (NHWC, batch 1, kernel height 1, no padding,
 stride or dilation along H, no pooling). Runs first among the memory passes, so that
 schedule-memory and inplace-conv see the column form.
 Guarantees: numbers unchanged (the same conv: weights [O, I, 1, k] become [O, I, k, 1],
 pads, strides and dilations move from W to H); every column conv reads and writes through
-Reshape views, so its neighbours keep their shapes and no byte moves.
+Reshape views, so its neighbours keep their shapes and no byte moves; the arena is the one
+with every 1-D conv a column (or less), with as many rows as keep it there.
 """
 
 from __future__ import annotations
@@ -24,10 +32,17 @@ import numpy as np
 
 from hcc.ir.graph import Graph, Op
 from hcc.ir.types import TensorType
+from hcc.memory.planner import plan_memory
 from hcc.ops.base import tflite_numerics
 from hcc.ops.layout import is_nhwc
-from hcc.passes import register_pass
+from hcc.passes import register_pass, run_passes
 from hcc.passes.rewrite import label, remove_dead_ops
+
+ALIGN = 16  # the planner's default alignment
+# The memory passes after this one in hcc.pipeline.MEMORY (a test keeps the two in step): the
+# arena a choice is judged by is the one they leave.
+PLANNED_AFTER = ("inplace-transpose", "schedule-memory", "inplace-conv", "concat-in-place", "stream-convs",
+                 "conv-scratch")
 
 
 def is_row_conv(op: Op) -> bool:
@@ -61,30 +76,65 @@ def _view(graph: Graph, x, shape: tuple, name: str, index: int, out_name: str | 
     return op.outputs[0], index + 1
 
 
+def to_column(graph: Graph, conv: Op) -> None:
+    """Replace the row conv `conv` (is_row_conv) by its column form between two views."""
+    index = graph.ops.index(conv)
+    graph.remove_op(conv)
+    name = label(conv)
+    inputs = list(conv.inputs)
+    inputs[0], index = _view(graph, inputs[0], _column(inputs[0].type.shape), f"{name}.col", index)
+    if len(inputs) > 3 and inputs[3] is not None:
+        inputs[3], index = _view(graph, inputs[3], _column(inputs[3].type.shape), f"{name}.colres", index)
+    w = inputs[1]
+    o, i, _, k = w.type.shape
+    weights = graph.add_const(graph.unique_name(w.name + ".col"), w.const.reshape(o, i, k, 1))
+    weights.type = TensorType(weights.type.shape, weights.type.dtype, w.type.quant)
+    inputs[1] = weights
+    attrs = dict(conv.attrs)
+    (_, left, _, right), (_, stride), (_, dilation) = attrs["pads"], attrs["strides"], attrs["dilations"]
+    attrs.update(pads=[left, 0, right, 0], strides=[stride, 1], dilations=[dilation, 1])
+    out = conv.outputs[0]
+    fused = graph.make_op("FusedConv2d", inputs, attrs, name=conv.name,
+                          out_names=[graph.unique_name(out.name + ".col")], index=index)
+    fused.outputs[0].type = out.type.with_shape(fused.outputs[0].type.shape)
+    result, _ = _view(graph, fused.outputs[0], out.type.shape, f"{name}.uncol", index + 1,
+                      out_name=graph.unique_name(out.name + ".row"))
+    graph.replace_all_uses(out, result)
+
+
+def _to_columns(graph: Graph, columns: set[int]) -> None:
+    """The row convs at these positions (among the graph's row convs, in order) as columns."""
+    rows = [op for op in graph.ops if is_row_conv(op)]
+    for k in sorted(columns):
+        to_column(graph, rows[k])
+    remove_dead_ops(graph)
+
+
+def _arena(graph: Graph, columns: set[int]) -> int:
+    """The planned arena of a copy with these row convs as columns, after PLANNED_AFTER."""
+    trial = graph.clone()
+    _to_columns(trial, columns)
+    run_passes(trial, list(PLANNED_AFTER), verify=False)
+    return plan_memory(trial, alignment=ALIGN).peak_bytes
+
+
+def choose_columns(graph: Graph) -> set[int]:
+    """Positions (among the row convs) of those that run as columns: the fewest the greedy
+    search finds that keep the arena at its all-columns size."""
+    every = set(range(sum(1 for op in graph.ops if is_row_conv(op))))
+    if not every:
+        return set()
+    target = _arena(graph, every)
+    if _arena(graph, set()) <= target:
+        return set()
+    columns = set(every)
+    for k in sorted(every):
+        if _arena(graph, columns - {k}) <= target:
+            columns.discard(k)
+    return columns
+
+
 @register_pass("conv1d-columns")
 def conv1d_columns(graph: Graph) -> None:
-    """Run 1-D convs as columns (one time step per row) so that they can overlap their input."""
-    for conv in [op for op in graph.ops if is_row_conv(op)]:
-        index = graph.ops.index(conv)
-        graph.remove_op(conv)
-        name = label(conv)
-        inputs = list(conv.inputs)
-        inputs[0], index = _view(graph, inputs[0], _column(inputs[0].type.shape), f"{name}.col", index)
-        if len(inputs) > 3 and inputs[3] is not None:
-            inputs[3], index = _view(graph, inputs[3], _column(inputs[3].type.shape), f"{name}.colres", index)
-        w = inputs[1]
-        o, i, _, k = w.type.shape
-        weights = graph.add_const(graph.unique_name(w.name + ".col"), w.const.reshape(o, i, k, 1))
-        weights.type = TensorType(weights.type.shape, weights.type.dtype, w.type.quant)
-        inputs[1] = weights
-        attrs = dict(conv.attrs)
-        (_, left, _, right), (_, stride), (_, dilation) = attrs["pads"], attrs["strides"], attrs["dilations"]
-        attrs.update(pads=[left, 0, right, 0], strides=[stride, 1], dilations=[dilation, 1])
-        out = conv.outputs[0]
-        fused = graph.make_op("FusedConv2d", inputs, attrs, name=conv.name,
-                              out_names=[graph.unique_name(out.name + ".col")], index=index)
-        fused.outputs[0].type = out.type.with_shape(fused.outputs[0].type.shape)
-        result, _ = _view(graph, fused.outputs[0], out.type.shape, f"{name}.uncol", index + 1,
-                          out_name=graph.unique_name(out.name + ".row"))
-        graph.replace_all_uses(out, result)
-    remove_dead_ops(graph)
+    """Run a 1-D conv as a column (one time step per row) where that lowers the arena."""
+    _to_columns(graph, choose_columns(graph))

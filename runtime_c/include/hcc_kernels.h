@@ -154,6 +154,18 @@ typedef struct {
     int32_t weight_pairs;
 } hcc_conv2d_params_t;
 
+/* The convs hcc_conv2d_dense_s8_rows takes (conv2d_3x3_s8.c): groups 1, not depthwise,
+ * weight_pairs >= 0, and 3x3 or up to HCC_DENSE_MAX_KH kernel rows whose int16 weights take at
+ * most HCC_DENSE_PACK_MAX bytes. They keep the input rows they read in scratch, so their output
+ * may overwrite those rows (inplace-conv counts on it). */
+#define HCC_DENSE_MAX_KH 16
+#define HCC_DENSE_PACK_MAX 16384
+static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
+    const int32_t packed = ((p->out_c + 1) & ~1) * p->k_h * p->k_w * p->in_c * 2;
+    if (p->groups != 1 || (p->groups == p->in_c && p->groups == p->out_c) || p->weight_pairs < 0) return 0;
+    return (p->k_h == 3 && p->k_w == 3) || (p->k_h <= HCC_DENSE_MAX_KH && packed <= HCC_DENSE_PACK_MAX);
+}
+
 /* hcc_conv2d_params_t.weight_pairs of a groups-1 conv on hcc_conv2d_blocked_s8_rows (no
  * scratch): its weights are hcc_fully_connected_row_s8's blocked bytes w + 128 (passed as
  * int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py). */

@@ -26,14 +26,9 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
  * conv, and other kernels of up to HCC_DENSE_MAX_KH rows whose unpacked weights take at most
  * HCC_DENSE_PACK_MAX bytes of scratch. Grouped convolutions keep the one-pixel path, and so
  * does groups == 1 with weight_pairs < 0 (the pass conv-scratch: no int16 weights in scratch
- * at all; other kernels than 3x3 then take hcc_conv2d_s8_rows). */
-#define HCC_DENSE_MAX_KH 16
-#define HCC_DENSE_PACK_MAX 16384
-static int is_dense(const hcc_conv2d_params_t *p) {
-    const int32_t packed = ((p->out_c + 1) & ~1) * p->k_h * p->k_w * p->in_c * 2;
-    if (p->groups != 1 || is_depthwise(p) || p->weight_pairs < 0) return 0;
-    return (p->k_h == 3 && p->k_w == 3) || (p->k_h <= HCC_DENSE_MAX_KH && packed <= HCC_DENSE_PACK_MAX);
-}
+ * at all; other kernels than 3x3 then take hcc_conv2d_s8_rows). The test is
+ * hcc_conv2d_takes_dense (hcc_kernels.h), shared with bench/naive's stand-in. */
+static int is_dense(const hcc_conv2d_params_t *p) { return hcc_conv2d_takes_dense(p); }
 
 /* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
 static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {

@@ -1,10 +1,12 @@
-"""conv1d-columns and inplace-conv's buffer test: a TC-ResNet block in 1-D convs.
+"""conv1d-columns (per conv, where it lowers the arena) and inplace-conv's buffer test: a
+TC-ResNet block in 1-D convs.
 
 The model is TC-ResNet's shape (Choi et al. 2019), small: a stem 1-D conv, then a block whose
 body (a strided k=9 conv, then a k=9 conv) and strided 1x1 shortcut conv read the same input,
 added. Compiled with the default pipeline (C bit-exact with the int8 reference under
-ASan/UBSan: a lag too small would make a kernel read bytes it already overwrote) and planned
-with and without the two changes."""
+ASan/UBSan: a lag too small would make a kernel read bytes it already overwrote), with two of
+its four convs as columns and two as rows, and planned with every conv a row, every conv a
+column and the pass's choice."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from onnx import TensorProto, helper
 from hcc import pipeline
 from hcc.frontend.onnx import import_onnx
 from hcc.memory import plan_memory
+from hcc.passes import conv1d_columns
 from hcc.passes.inplace_conv import dying_buffers
 from hcc.pipeline import CalibrationOptions, build_target_graph
 from tests.frontend.models import make, weights
@@ -56,12 +59,20 @@ def _plan(samples, memory_passes=None, monkeypatch=None):
     return graph, plan_memory(graph)
 
 
-def test_columns_are_bit_exact_and_overlap(samples):
+def _is_column(op) -> bool:
+    """One time step per row, kernel k x 1."""
+    return op.inputs[0].type.shape[2] == 1 and op.inputs[1].type.shape[3] == 1
+
+
+def test_columns_only_where_they_lower_the_arena_and_bit_exact(samples):
     graph = check_model(tc_block(), samples).int8_graph  # and the float build
-    convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
+    convs = {op.name: op for op in graph.ops if op.kind == "FusedConv2d"}
     assert len(convs) == 4
-    # every conv runs as a column: one time step per row, kernel k x 1
-    assert all(op.inputs[0].type.shape[2] == 1 and op.inputs[1].type.shape[3] == 1 for op in convs)
+    # the block's second conv grows over the first's output (a column's lag of a few rows) and
+    # the shortcut reads the block's input last, as a column; the stem and the body's first
+    # conv gain nothing as columns (the faster row form)
+    assert {name for name, op in convs.items() if _is_column(op)} == {"shortcut", "body1"}
+    assert not _is_column(convs["stem"]) and convs["stem"].inputs[0].type.shape[1] == 1
     plan = plan_memory(graph)
     kinds = {t.op: t.kind for t in plan.tensors if t.kind not in ("scratch", "alias")}
     assert kinds["body1"] == "overlap"  # body0's output dies at body1, which grows over it
@@ -79,6 +90,16 @@ def test_the_arena_figure(samples, monkeypatch):
     # as rows, each conv's window is the whole input row: nothing to gain by overlapping
     assert as_rows.peak_bytes > plan.peak_bytes
     assert as_rows.peak_bytes >= 608 + 784 + 608  # input, shortcut and body outputs together
+    # every conv a column: the same arena as the two the pass chose
+    monkeypatch.setattr(conv1d_columns, "choose_columns", lambda graph: set(range(4)))
+    graph, all_columns = _plan(samples, ["conv1d-columns", *rows], monkeypatch)
+    assert sum(_is_column(op) for op in graph.ops if op.kind == "FusedConv2d") == 4
+    assert all_columns.peak_bytes == plan.peak_bytes
+
+
+def test_the_choice_is_planned_with_the_passes_that_follow():
+    after = pipeline.MEMORY[pipeline.MEMORY.index("conv1d-columns") + 1:]
+    assert conv1d_columns.PLANNED_AFTER == tuple(after)
 
 
 def test_overlap_is_judged_by_the_buffer_not_the_value(samples, monkeypatch):

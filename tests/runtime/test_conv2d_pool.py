@@ -237,6 +237,24 @@ def test_depthwise_without_scratch_small_maps(hw, z_in):
         np.testing.assert_array_equal(run_block_c(b, expected.shape), expected, err_msg=f"{k}x{k} s{stride} p{pad}")
 
 
+def _groups1_conv(b, rng, x_shape, w_shape, strides, pads, dilations):
+    """Make b's conv a groups-1 conv of these shapes and geometry (random int8 data, a bias
+    most of the time, multipliers of plausible scales), its residual of the new output shape;
+    returns the conv output's height and width."""
+    c = b["conv"]
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    cout = w_shape[0]
+    c.update(x=int8(rng, x_shape), w=int8(rng, w_shape, -127, 127),
+             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
+             strides=strides, pads=pads, dilations=dilations, groups=1)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, cout) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape)
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    return conv_out.shape[:2]
+
+
 def random_dense_block(seed):
     """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
     kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
@@ -244,23 +262,14 @@ def random_dense_block(seed):
     without residual and pooling (random_block's choices)."""
     rng = np.random.default_rng(9000 + seed)
     b = random_block(9000 + seed)
-    c = b["conv"]
     kh, kw = [(1, 1), (2, 4), (5, 5), (10, 4), (9, 1), (1, 7), (3, 3), (17, 1), (4, 2)][seed % 9]
     cin, cout = int(rng.integers(1, 9)), int(rng.integers(1, 12))
     if seed % 9 == 2 and seed >= 9:
         cin, cout = 24, 16  # 5x5 x 24 x 16: int16 weights past 16 KiB, the generic loop
     dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 4 == 0)
-    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
-    c.update(x=int8(rng, (h, w, cin)), w=int8(rng, (cout, kh, kw, cin), -127, 127),
-             bias=rng.integers(-5000, 5000, cout).astype(np.int32) if rng.integers(4) else None,
-             strides=(int(rng.integers(1, 3)), int(rng.integers(1, 3))), pads=pads, dilations=dil, groups=1)
-    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, cout) / s_out)
-    conv_out = reference(c)
-    b.update(conv=c, conv_shape=conv_out.shape)
-    if b["residual"] is not None:
-        b["residual"] = int8(rng, conv_out.shape)
+    strides = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), strides, pads, dil)
     if b["pool"] is not None:
-        hc, wc = conv_out.shape[:2]
         k = (int(rng.integers(1, min(hc, 3) + 1)), int(rng.integers(1, min(wc, 3) + 1)))
         b["pool"] = (k, (1, 2), (0, 0, 0, 0))
     return b
@@ -379,6 +388,31 @@ def check_blocked(b, path):
         lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
         got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
         np.testing.assert_array_equal(got, expected, err_msg=f"{path} in place over input {which} with lag {lag}")
+
+
+def random_column_block(seed):
+    """A conv whose kernel is as wide as its input, at column 0 (no horizontal padding or
+    stride): conv1d-columns' column convs (k_w = in_w = 1) and wider ones, with pads, strides
+    and dilations along H. hcc_conv2d_blocked_s8_rows reads such a kernel's rows as one run
+    (not with dilation_h 2: one run per kernel row, as before)."""
+    rng = np.random.default_rng(9500 + seed)
+    b = random_block(9500 + seed)
+    kh, kw = [(9, 1), (3, 1), (5, 2), (1, 1), (4, 3), (9, 1)][seed % 6]
+    cin, cout = int(rng.integers(1, 25)), int(rng.integers(1, 12))
+    dh = 2 if seed % 4 == 3 else 1
+    pads = (int(rng.integers(0, kh)), 0, int(rng.integers(0, kh)), 0)
+    h = max(int(rng.integers(1, 30)), dh * (kh - 1) + 1 - pads[0] - pads[2])
+    hc, _ = _groups1_conv(b, rng, (h, kw, cin), (cout, kh, kw, cin), (int(rng.integers(1, 3)), 1), pads, (dh, 1))
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), 1), (2, 1), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_column_block_on_the_blocked_kernel(seed):
+    """A kernel as wide as the input on the blocked path, its rows read as one run
+    (random_column_block), also in place over its input through the window (check_blocked)."""
+    check_blocked(random_column_block(seed), "blocked")
 
 
 @pytest.mark.parametrize("seed", range(24))

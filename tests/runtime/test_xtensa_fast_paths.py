@@ -26,8 +26,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_dense_block,
-                                            random_depthwise_block)
+from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_column_block,
+                                            random_dense_block, random_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -161,13 +161,14 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
-    rows on the input) under QEMU."""
+    rows on the input; all of them at once for a kernel as wide as the input) under QEMU."""
     from hcc.ops.fully_connected import fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(40):
-        b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28)
+    for seed in range(46):
+        b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
+            else random_column_block(seed - 40)  # kernels as wide as the input: one run of rows
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
