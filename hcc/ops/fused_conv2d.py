@@ -127,29 +127,82 @@ def read_schedule(path: str, in_h: int, conv_h: int, out_h: int, k_h: int, strid
     return _with_residual(lows, computed, pool, conv_h)
 
 
-def chain_schedule(first: tuple, second: tuple) -> list[tuple[float, float]]:
-    """read_schedule of hcc_conv_chain_s8, in rows of the first conv's input: `second` (the
-    FusedConv2d._geometry tuples) takes its input rows through its window, each new one
-    computed by `first` from the input, which the dense path reads through its slots and the
-    other paths read anew (into the window, not the output: before the output row that
-    needs it)."""
+def chain_schedule(*geometries: tuple) -> list[tuple[float, float]]:
+    """read_schedule of a chain (hcc_conv_chain_s8, hcc_conv_chain_n_s8), in rows of the first
+    conv's input: `geometries` are the FusedConv2d._geometry tuples of the convs, first to
+    last. Each conv after the first takes its input rows through its window, each new one
+    computed (depth first) by the conv before it; the first conv reads the input, through its
+    slots on the dense path and anew on the others (into the next window, not the output:
+    before the output row that needs it)."""
+    first, *rest = geometries
     f_path, f_in_h, _, _, f_k, f_stride, f_pad, f_dil, _ = first
-    s_path, s_in_h, s_conv_h, s_out_h, s_k, s_stride, s_pad, s_dil, s_pool = second
     x_rows = _rows_read(f_path, f_in_h, f_k, f_stride, f_pad, f_dil)
-    y_rows = _rows_read("window", s_in_h, s_k, s_stride, s_pad, s_dil)
-    computed = _conv_rows_per_output(s_conv_h, s_out_h, s_pool)
-    lows, held_y, held_x = [], set(), set()
-    for convs in computed:
-        low = inf
-        for c in convs:
-            need_y = y_rows(c)
-            for k in sorted(need_y - held_y):
-                need_x = x_rows(k)
-                low = min(low, min(need_x - held_x if f_path == "dense" else need_x, default=inf))
-                held_x = need_x
-            held_y = need_y
-        lows.append(low)
-    return _with_residual(lows, computed, s_pool, s_conv_h)
+    window_rows = [_rows_read("window", g[1], g[4], g[5], g[6], g[7]) for g in rest]
+    held = [set() for _ in geometries]  # held[0]: the dense path's slots; held[i]: conv i's window
+
+    def make(i: int, row: int) -> float:
+        """Make row `row` of conv i (< the last): the lowest input row it reads."""
+        if i == 0:
+            need = x_rows(row)
+            low = min(need - held[0] if f_path == "dense" else need, default=inf)
+            held[0] = need
+            return low
+        return fill(i, row)
+
+    def fill(i: int, row: int) -> float:
+        """Bring the rows conv i's row `row` reads into its window: the lowest input row read."""
+        need = window_rows[i - 1](row)
+        low = min((make(i - 1, k) for k in sorted(need - held[i])), default=inf)
+        held[i] = need
+        return low
+
+    last = rest[-1]
+    computed = _conv_rows_per_output(last[2], last[3], last[8])
+    lows = [min((fill(len(geometries) - 1, c) for c in convs), default=inf) for convs in computed]
+    return _with_residual(lows, computed, last[8], last[2])
+
+
+def chain_scratch_bytes(head: int, convs: list) -> int:
+    """hcc_conv_chain_n_s8's scratch (chain_scratch in conv2d_pool_s8.c): the reader's part
+    `head`, then for each streamed conv of `convs` (first to last) from the last to the first,
+    each 4-byte aligned, its workspace and (all but the first) its window of input rows."""
+    at = head
+    for i in range(len(convs) - 1, -1, -1):
+        parts = convs[i].opdef.scratch_parts(convs[i])
+        at = ((at + 3) & ~3) + parts["workspace"]
+        if i > 0:
+            at = ((at + 3) & ~3) + parts["window"]
+    return at
+
+
+def chain_of(op) -> list:
+    """The convs `op` streams, first to last (op's input made by the last of them), or []."""
+    convs, source = [], op.opdef.streamed_source(op) if op.kind == "FusedConv2d" else None
+    while source is not None:
+        convs.insert(0, source)
+        source = source.opdef.streamed_source(source)
+    return convs
+
+
+def chain_arrays(e, convs: list) -> tuple[str, str]:
+    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8)."""
+    params, weights = [], []
+    for conv in convs:
+        q = conv.opdef.int8_params(conv)
+        params.append(conv.opdef._params(e, conv, q))
+        weights.append(e.struct("hcc_conv_weights_t", conv.name + "_weights", dict(zip(
+            ("weights", "bias", "mult", "shift"), conv.opdef._weight_arrays(e, conv, q).split(", ")))))
+    return (f"(const hcc_conv2d_pool_params_t *const[]){{{', '.join(params)}}}",
+            f"(const hcc_conv_weights_t *const[]){{{', '.join(weights)}}}")
+
+
+def streamed_conv(value):
+    """The conv that makes `value` row by row inside its reader (a FusedConv2d marked
+    `stream`: the pass stream-convs), or None."""
+    producer = value.producer
+    if producer is not None and producer.kind == "FusedConv2d" and producer.attrs.get("stream"):
+        return producer
+    return None
 
 
 def overlap_lag(schedule, column: int, out_rows: int, out_row: int, in_row: int) -> int:
@@ -349,14 +402,11 @@ class FusedConv2d(OpDef):
 
     def streamed_source(self, op):
         """The conv this one streams (its input's producer, marked `stream`), or None."""
-        producer = op.inputs[0].producer
-        if producer is not None and producer.kind == "FusedConv2d" and producer.attrs.get("stream"):
-            return producer
-        return None
+        return streamed_conv(op.inputs[0])
 
     def streamed_inputs(self, op) -> list:
-        first = self.streamed_source(op)
-        return [first.inputs[0]] if first is not None else []
+        convs = chain_of(op)
+        return [convs[0].inputs[0]] if convs else []
 
     def _geometry(self, op) -> tuple:
         a = op.attrs
@@ -388,8 +438,9 @@ class FusedConv2d(OpDef):
             schedule = read_schedule(*self._geometry(op))
             source = op.inputs[0]
         else:
-            schedule = chain_schedule(self._geometry(first), self._geometry(op))
-            source = first.inputs[0]
+            convs = chain_of(op)
+            schedule = chain_schedule(*(self._geometry(conv) for conv in convs + [op]))
+            source = convs[0].inputs[0]
         found = [(source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1]))]
         if len(op.inputs) > 3 and op.inputs[3] is not None:
             res = op.inputs[3]
@@ -542,13 +593,12 @@ class FusedConv2d(OpDef):
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
             # bytes, then the window's int32 result) and 8 bytes for the column after the last
             return parts["mono"]
-        first = self.streamed_source(op)
-        if first is not None:
-            head = parts["ring"] + parts["workspace"] + parts["window"]
-            return ((head + 3) & ~3) + self.scratch_parts(first)["workspace"]
+        convs = chain_of(op)
+        if convs:
+            return chain_scratch_bytes(parts["ring"] + parts["workspace"] + parts["window"], convs)
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
-    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_conv_chain_n_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
                  "hcc_fully_connected_row_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
@@ -591,6 +641,13 @@ class FusedConv2d(OpDef):
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"
+        convs = chain_of(op)
+        if len(convs) > 1:
+            params_, weights = chain_arrays(e, convs + [op])
+            n = len(convs) + 1
+            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}), {planned});",
+                    f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr(convs[0].inputs[0])}, {residual}, "
+                    f"{scratch}, {e.ptr(op.outputs[0])});"]
         first = self.streamed_source(op)
         if first is not None:
             q = self.int8_params(first)

@@ -74,13 +74,17 @@ typedef struct {
     int32_t first, count;
 } window_t;
 
-/* Where a conv's input rows come from: the input tensor, or (a chain) the conv `p` with no
- * pooling, which computes each row from its own input when it is needed. */
-typedef struct {
+/* Where a conv's input rows come from: the input tensor (p NULL), or (a chain) the conv `p`
+ * with no pooling, which computes each row when it is needed from its own input: through
+ * its window of those rows, filled from `from` (another conv of the chain), or (window
+ * NULL: the chain's first conv) straight from `from`'s tensor. */
+typedef struct row_source {
     const hcc_conv2d_pool_params_t *p;  /* NULL: copy rows of `input` */
     const int8_t *input;
     const hcc_conv_weights_t *w;
     void *conv_scratch;
+    window_t *window;
+    const struct row_source *from;
 } row_source_t;
 
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
@@ -114,8 +118,7 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
         }
     } else {
         for (i = lo + w->count; i < hi; ++i) {
-            const row_source_t direct = {NULL, src->input, NULL, NULL};
-            block_row(src->p, &direct, src->w, NULL, src->conv_scratch, NULL, i, w->rows + (i - lo) * row_bytes);
+            block_row(src->p, src->from, src->w, NULL, src->conv_scratch, src->window, i, w->rows + (i - lo) * row_bytes);
         }
     }
     if (hi - lo > w->count) w->count = hi - lo;
@@ -463,7 +466,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         const int32_t *shift, const int8_t *residual, void *scratch,
                         int8_t *output) {
     const hcc_conv_weights_t w = {weights, bias, mult, shift};
-    const row_source_t src = {NULL, input, NULL, NULL};
+    const row_source_t src = {NULL, input, NULL, NULL, NULL, NULL};
     if (is_mono_pool(p)) {
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
         return;
@@ -482,22 +485,120 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     run_block(p, &src, &w, residual, scratch, p->window, output);
 }
 
-/* The chain's scratch: the second block's (its window of the first's output rows always on),
- * then the first conv's own workspace. */
-static size_t second_bytes(const hcc_conv2d_pool_params_t *second) {
-    return ring_bytes(second) + conv_scratch_bytes(second) +
-           (size_t)window_rows(&second->conv) * (size_t)second->conv.in_w * (size_t)second->conv.in_c;
+/* A chain's scratch, each piece 4-byte aligned: the consumer's own part (`head`), then for
+ * each streamed conv from the last to the first its workspace and (all but the first) its
+ * window of input rows. */
+static size_t align4(size_t n) { return (n + 3u) & ~(size_t)3u; }
+
+static size_t chain_window_bytes(const hcc_conv2d_pool_params_t *p) {
+    return (size_t)window_rows(&p->conv) * (size_t)p->conv.in_w * (size_t)p->conv.in_c;
+}
+
+static size_t chain_scratch(size_t head, int32_t n, const hcc_conv2d_pool_params_t *const *p) {
+    size_t at = head;
+    int32_t i;
+    for (i = n - 1; i >= 0; --i) {
+        at = align4(at) + conv_scratch_bytes(p[i]);
+        if (i > 0) at = align4(at) + chain_window_bytes(p[i]);
+    }
+    return at;
+}
+
+/* The row sources of the streamed convs p[0 .. n-1] (src[i] computes p[i]'s rows), their
+ * workspaces and windows laid out in scratch from `head` as chain_scratch says. */
+static void chain_sources(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                          const row_source_t *input, unsigned char *scratch, size_t head, row_source_t *src,
+                          window_t *win) {
+    size_t at = head;
+    int32_t i;
+    for (i = n - 1; i >= 0; --i) {
+        at = align4(at);
+        src[i].p = p[i];
+        src[i].input = input->input;
+        src[i].w = w[i];
+        src[i].conv_scratch = scratch + at;
+        src[i].window = NULL;
+        src[i].from = i > 0 ? &src[i - 1] : input;
+        at += conv_scratch_bytes(p[i]);
+        if (i > 0) {
+            at = align4(at);
+            win[i].rows = (int8_t *)(scratch + at);
+            win[i].first = 0;
+            win[i].count = 0;
+            src[i].window = &win[i];
+            at += chain_window_bytes(p[i]);
+        }
+    }
+}
+
+/* The block's part of a chain's scratch: its ring, workspace and window (always on). */
+static size_t block_bytes(const hcc_conv2d_pool_params_t *block) {
+    return ring_bytes(block) + conv_scratch_bytes(block) + chain_window_bytes(block);
+}
+
+size_t hcc_conv_chain_n_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p) {
+    return chain_scratch(block_bytes(p[n - 1]), n - 1, p);
+}
+
+void hcc_conv_chain_n_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                         const int8_t *input, const int8_t *residual, void *scratch, int8_t *output) {
+    const row_source_t direct = {NULL, input, NULL, NULL, NULL, NULL};
+    row_source_t src[HCC_CONV_CHAIN_MAX];
+    window_t win[HCC_CONV_CHAIN_MAX];
+    chain_sources(n - 1, p, w, &direct, (unsigned char *)scratch, block_bytes(p[n - 1]), src, win);
+    run_block(p[n - 1], &src[n - 2], w[n - 1], residual, scratch, 1, output);
 }
 
 size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second) {
-    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;  /* the first's workspace: int32-aligned */
-    return head + conv_scratch_bytes(first);
+    const hcc_conv2d_pool_params_t *const p[2] = {first, second};
+    return hcc_conv_chain_n_s8_scratch_size(2, p);
 }
 
 void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
                        const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
                        const int8_t *residual, void *scratch, int8_t *output) {
-    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;
-    const row_source_t src = {first, input, w1, (unsigned char *)scratch + head};
-    run_block(second, &src, w2, residual, scratch, 1, output);
+    const hcc_conv2d_pool_params_t *p[2];
+    const hcc_conv_weights_t *w[2];
+    p[0] = first;
+    p[1] = second;
+    w[0] = w1;
+    w[1] = w2;
+    hcc_conv_chain_n_s8(2, p, w, input, residual, scratch, output);
+}
+
+/* The mean's part: int32 sums per channel, then one row of the last conv's output. */
+static size_t mean_head(const hcc_conv2d_pool_params_t *last) {
+    return 4u * (size_t)last->conv.out_c + (size_t)last->conv.out_w * (size_t)last->conv.out_c;
+}
+
+size_t hcc_conv_chain_mean_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p) {
+    return chain_scratch(mean_head(p[n - 1]), n, p);
+}
+
+void hcc_conv_chain_mean_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                            const int8_t *input, int32_t z_in, int32_t z_out, int32_t mult, int32_t shift,
+                            void *scratch, int8_t *output) {
+    const hcc_conv2d_pool_params_t *last = p[n - 1];
+    const int32_t out_c = last->conv.out_c, row_size = last->conv.out_w * out_c;
+    const int32_t count = last->conv.out_h * last->conv.out_w;
+    const row_source_t direct = {NULL, input, NULL, NULL, NULL, NULL};
+    row_source_t src[HCC_CONV_CHAIN_MAX];
+    window_t win[HCC_CONV_CHAIN_MAX];
+    int32_t *sums = (int32_t *)scratch;
+    int8_t *row = (int8_t *)(sums + out_c);
+    const row_source_t *tail;
+    int32_t r, i, x;
+    chain_sources(n, p, w, &direct, (unsigned char *)scratch, mean_head(last), src, win);
+    tail = &src[n - 1];
+    for (i = 0; i < out_c; ++i) sums[i] = 0;
+    for (r = 0; r < last->conv.out_h; ++r) {
+        /* the last conv's row r, then its pixels into the sums (hcc_mean_s8's integers) */
+        block_row(tail->p, tail->from, tail->w, NULL, tail->conv_scratch, tail->window, r, row);
+        for (x = 0; x < row_size; x += out_c) {
+            for (i = 0; i < out_c; ++i) sums[i] += row[x + i];
+        }
+    }
+    for (i = 0; i < out_c; ++i) {
+        output[i] = hcc_requantize_s8_inline(sums[i] - count * z_in, mult, shift, z_out, -128, 127);
+    }
 }
