@@ -184,12 +184,13 @@ def chain_of(op) -> list:
     return convs
 
 
-def chain_arrays(e, convs: list) -> tuple[str, str]:
-    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8)."""
+def chain_arrays(e, convs: list, params_of: dict | None = None) -> tuple[str, str]:
+    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8);
+    params_of: {id(conv): its hcc_conv2d_pool_params_t already emitted}."""
     params, weights = [], []
     for conv in convs:
         q = conv.opdef.int8_params(conv)
-        params.append(conv.opdef._params(e, conv, q))
+        params.append((params_of or {}).get(id(conv)) or conv.opdef._params(e, conv, q))
         weights.append(e.struct("hcc_conv_weights_t", conv.name + "_weights", dict(zip(
             ("weights", "bias", "mult", "shift"), conv.opdef._weight_arrays(e, conv, q).split(", ")))))
     return (f"(const hcc_conv2d_pool_params_t *const[]){{{', '.join(params)}}}",
@@ -627,7 +628,7 @@ class FusedConv2d(OpDef):
 
     def emit_c(self, e, index, op):
         if self.streamed(op):
-            return [f"/* {op.outputs[0].name}: computed row by row inside the next conv (hcc_conv_chain_s8) */"]
+            return [f"/* {op.outputs[0].name}: computed row by row inside its reader (a conv chain) */"]
         p = self.int8_params(op)
         if tflite_numerics(op):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
@@ -643,7 +644,7 @@ class FusedConv2d(OpDef):
         scratch = e.scratch(index) if planned else "NULL"
         convs = chain_of(op)
         if len(convs) > 1:
-            params_, weights = chain_arrays(e, convs + [op])
+            params_, weights = chain_arrays(e, convs + [op], {id(op): params})
             n = len(convs) + 1
             return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}), {planned});",
                     f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr(convs[0].inputs[0])}, {residual}, "

@@ -5,6 +5,7 @@ block (onnx.helper) and a PyTorch depthwise-separable pair."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from onnx import TensorProto, helper
 
 from hcc.frontend.onnx import import_onnx
@@ -66,5 +67,81 @@ def test_pytorch_inverted_residual_expansion(tmp_path):
     samples = np.random.default_rng(12).standard_normal((8, 3, 12, 12)).astype(np.float32)
     graph = check_model(onnx.load(str(path)), samples, float_build=False).int8_graph
     streamed = [op for op in graph.ops if op.attrs.get("stream")]
-    assert [op.inputs[1].type.shape[:2] for op in streamed] == [(48, 8)]  # the expansion
-    assert all(t.bytes != 12 * 12 * 48 for t in plan_memory(graph).tensors)
+    # the stem, the expansion and the depthwise conv, all made row by row inside the last
+    # pointwise conv (hcc_conv_chain_n_s8): 3,456 B with the expansion streamed alone
+    assert [op.inputs[1].type.shape[:2] for op in streamed] == [(8, 3), (48, 8), (48, 1)]
+    plan = plan_memory(graph)
+    assert all(t.bytes != 12 * 12 * 48 for t in plan.tensors)
+    assert plan.peak_bytes == 2560
+
+
+def ds_cnn_torch():
+    """A small DS-CNN (MLPerf Tiny keyword spotting's shape): a strided conv, two depthwise-
+    separable blocks, global average pooling, a linear head."""
+    import torch
+
+    torch.manual_seed(7)
+    layers = [torch.nn.Conv2d(1, 16, (6, 3), (2, 2), (2, 1)), torch.nn.BatchNorm2d(16), torch.nn.ReLU()]
+    for _ in range(2):
+        layers += [torch.nn.Conv2d(16, 16, 3, 1, 1, groups=16), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+                   torch.nn.Conv2d(16, 16, 1), torch.nn.BatchNorm2d(16), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 4))
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+    return net.eval()
+
+
+def ds_cnn_helper(c=16):
+    """The same network written with onnx.helper (GlobalAveragePool, no batch norm)."""
+    nodes, inits, x = [], [], "x"
+    specs = [("stem", 1, (6, 3), (2, 2), [2, 1, 2, 1], 1)]
+    for i in range(2):
+        specs += [(f"dw{i}", c, (3, 3), (1, 1), [1, 1, 1, 1], c), (f"pw{i}", c, (1, 1), (1, 1), [0, 0, 0, 0], 1)]
+    for name, cin, k, strides, pads, group in specs:
+        nodes += [helper.make_node("Conv", [x, f"{name}.w", f"{name}.b"], [f"{name}.y"], name=name, strides=list(strides),
+                                   pads=pads, group=group),
+                  helper.make_node("Relu", [f"{name}.y"], [f"{name}.r"], name=f"{name}.relu")]
+        inits += [weights(f"{name}.w", c, cin // group, *k, scale=0.3), weights(f"{name}.b", c)]
+        x = f"{name}.r"
+    nodes += [helper.make_node("GlobalAveragePool", [x], ["g"], name="pool"),
+              helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+              helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits += [weights("fc.w", 4, c, scale=0.2), weights("fc.b", 4)]
+    return make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 40, 8])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+
+
+@pytest.mark.parametrize("exporter", ["helper", "torchscript"])
+def test_ds_cnn_stage_streams_into_the_pool(exporter, tmp_path):
+    """Every conv of a DS-CNN made row by row inside its global average pool
+    (hcc_conv_chain_mean_s8): no 20x4x16 map is stored, the arena is the input, the windows
+    and the sums, and the C is bit-exact (ASan/UBSan) against the int8 reference."""
+    import onnx
+
+    if exporter == "helper":
+        model = ds_cnn_helper()
+    else:
+        import torch
+
+        path = tmp_path / "ds_cnn.onnx"
+        torch.onnx.export(ds_cnn_torch(), torch.zeros(1, 1, 40, 8), str(path), dynamo=False, opset_version=13)
+        model = onnx.load(str(path))
+    samples = np.random.default_rng(13).standard_normal((8, 1, 40, 8)).astype(np.float32)
+    graph = check_model(model, samples, float_build=False).int8_graph
+    convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
+    pool = next(op for op in graph.ops if op.kind == "GlobalAveragePool")
+    assert len(convs) == 5 and all(op.attrs.get("stream") == 1 for op in convs)
+    assert pool.opdef.streamed_chain(pool) == convs
+    plan = plan_memory(graph)
+    names = {t.name for t in plan.tensors}
+    assert not any(op.outputs[0].name in names for op in convs)  # no map of the stage has bytes
+    # the input (320 B), the pool's scratch (16 int32 sums, a row of 64 B, then the windows
+    # of 1, 3, 1 and 3 rows of 64 B: 640 B) and its output (16 B); streaming pairs only (main
+    # before this pass could chain) gave 1,472 B
+    assert plan.peak_bytes == plan.lower_bound_bytes == 976
+    unstreamed = build_target_graph(import_onnx(model), calibration=CalibrationOptions(data=samples))
+    for op in unstreamed.ops:
+        op.attrs.pop("stream", None)
+    assert plan_memory(unstreamed).peak_bytes >= 976 + 20 * 4 * 16 // 2  # half a map of the stage more at least
