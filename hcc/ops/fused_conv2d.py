@@ -184,15 +184,21 @@ def chain_of(op) -> list:
     return convs
 
 
-def chain_arrays(e, convs: list, params_of: dict | None = None) -> tuple[str, str]:
-    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8);
-    params_of: {id(conv): its hcc_conv2d_pool_params_t already emitted}."""
+def chain_pointers(e, convs: list, params_of: dict | None = None) -> tuple[list[str], list[str]]:
+    """Pointers to each conv's hcc_conv2d_pool_params_t and hcc_conv_weights_t (emitted here);
+    params_of: {id(conv): its params already emitted}."""
     params, weights = [], []
     for conv in convs:
         q = conv.opdef.int8_params(conv)
         params.append((params_of or {}).get(id(conv)) or conv.opdef._params(e, conv, q))
         weights.append(e.struct("hcc_conv_weights_t", conv.name + "_weights", dict(zip(
             ("weights", "bias", "mult", "shift"), conv.opdef._weight_arrays(e, conv, q).split(", ")))))
+    return params, weights
+
+
+def chain_arrays(e, convs: list, params_of: dict | None = None) -> tuple[str, str]:
+    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8)."""
+    params, weights = chain_pointers(e, convs, params_of)
     return (f"(const hcc_conv2d_pool_params_t *const[]){{{', '.join(params)}}}",
             f"(const hcc_conv_weights_t *const[]){{{', '.join(weights)}}}")
 
@@ -405,9 +411,25 @@ class FusedConv2d(OpDef):
         """The conv this one streams (its input's producer, marked `stream`), or None."""
         return streamed_conv(op.inputs[0])
 
+    def streamed_residual(self, op):
+        """The conv that makes this one's residual row by row inside it (marked `stream`), or None."""
+        return streamed_conv(op.inputs[3]) if len(op.inputs) > 3 and op.inputs[3] is not None else None
+
     def streamed_inputs(self, op) -> list:
-        convs = chain_of(op)
-        return [convs[0].inputs[0]] if convs else []
+        convs, res = chain_of(op), self.streamed_residual(op)
+        read = [convs[0].inputs[0]] if convs else []
+        if res is not None and not any(v is res.inputs[0] for v in read):
+            read.append(res.inputs[0])
+        return read
+
+    def _residual_reads(self, op, res) -> list[float]:
+        """Per output row, the lowest row of the residual conv's input it reads (each residual
+        row made just before the conv row that adds it; all of its taps' rows counted)."""
+        _, _, conv_h, out_h, _, _, _, _, pool = self._geometry(op)
+        r_path, r_in_h, _, _, r_k, r_stride, r_pad, r_dil, _ = self._geometry(res)
+        rows = _rows_read(r_path, r_in_h, r_k, r_stride, r_pad, r_dil)
+        return [min((min(rows(c), default=inf) for c in convs), default=inf)
+                for convs in _conv_rows_per_output(conv_h, out_h, pool)]
 
     def _geometry(self, op) -> tuple:
         a = op.attrs
@@ -442,8 +464,18 @@ class FusedConv2d(OpDef):
             convs = chain_of(op)
             schedule = chain_schedule(*(self._geometry(conv) for conv in convs + [op]))
             source = convs[0].inputs[0]
-        found = [(source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1]))]
-        if len(op.inputs) > 3 and op.inputs[3] is not None:
+        res = self.streamed_residual(op)
+        found = []
+        if res is not None:  # its input is read as the residual rows are made
+            lows = self._residual_reads(op, res)
+            if res.inputs[0] is source:
+                schedule = [(min(low, lows[r]) if r < len(lows) else low, other) for r, (low, other) in enumerate(schedule)]
+            else:
+                r_in = res.inputs[0]
+                found.append((r_in, overlap_lag([(low, inf) for low in lows], 0, y.shape[1], out_row,
+                                                r_in.type.nbytes // r_in.type.shape[1])))
+        found.insert(0, (source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1])))
+        if res is None and len(op.inputs) > 3 and op.inputs[3] is not None:
             res = op.inputs[3]
             found.append((res, overlap_lag(schedule, 1, y.shape[1], out_row, res.type.nbytes // res.type.shape[1])))
         return found
@@ -567,7 +599,7 @@ class FusedConv2d(OpDef):
         else:
             workspace = 9 * (in_c // groups) * 2
         return {"mono": pool_w * 28 + 8 if pool_w else 0, "ring": (ring + 3) & ~3, "workspace": workspace,
-                "window": min((kh - 1) * op.attrs["dilations"][0] + 1, in_h) * in_w * in_c}
+                "window": min((kh - 1) * op.attrs["dilations"][0] + 1, in_h) * in_w * in_c, "row": out_w * out_c}
 
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
@@ -594,9 +626,14 @@ class FusedConv2d(OpDef):
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
             # bytes, then the window's int32 result) and 8 bytes for the column after the last
             return parts["mono"]
-        convs = chain_of(op)
-        if convs:
-            return chain_scratch_bytes(parts["ring"] + parts["workspace"] + parts["window"], convs)
+        convs, res = chain_of(op), self.streamed_residual(op)
+        if convs or res is not None:
+            window = parts["window"] if convs or self.uses_window(op) else 0
+            at = chain_scratch_bytes(parts["ring"] + parts["workspace"] + window, convs)
+            if res is not None:  # the residual conv's row, then its workspace
+                at = ((at + 3) & ~3) + parts["row"]
+                at = ((at + 3) & ~3) + res.opdef.scratch_parts(res)["workspace"]
+            return at
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_conv_chain_n_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
@@ -639,16 +676,21 @@ class FusedConv2d(OpDef):
             return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
                     *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0], row_kernel=path == "fc-row")]
         params = self._params(e, op, p)
-        residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
+        res = self.streamed_residual(op)
+        residual = e.ptr(op.inputs[3]) if p["has_residual"] and res is None else "NULL"
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"
         convs = chain_of(op)
-        if len(convs) > 1:
+        if len(convs) > 1 or res is not None:
             params_, weights = chain_arrays(e, convs + [op], {id(op): params})
             n = len(convs) + 1
-            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}), {planned});",
-                    f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr(convs[0].inputs[0])}, {residual}, "
-                    f"{scratch}, {e.ptr(op.outputs[0])});"]
+            source = "NULL"
+            if res is not None:
+                (r_params,), (r_weights,) = chain_pointers(e, [res])
+                source = f"&(const hcc_conv_source_t){{{r_params}, {r_weights}, {e.ptr(res.inputs[0])}}}"
+            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}, {source}), {planned});",
+                    f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr((convs or [op])[0].inputs[0])}, {residual}, "
+                    f"{source}, {scratch}, {e.ptr(op.outputs[0])});"]
         first = self.streamed_source(op)
         if first is not None:
             q = self.int8_params(first)

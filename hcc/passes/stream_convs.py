@@ -75,11 +75,28 @@ def _pairs(graph: Graph) -> list[tuple[Op, Op]]:
             if b.outputs[0].type.dtype == DType.int8 and not tflite_numerics(b) and is_nhwc(b) and y.type.rank == 4:
                 out.append((a, b))
             continue
-        if b.kind != "FusedConv2d" or tflite_numerics(b) or b.inputs[0] is not y or any(v is y for v in b.inputs[1:]) \
-                or b.opdef.kernel_path(b) == "mono":
+        if b.kind != "FusedConv2d" or tflite_numerics(b) or b.opdef.kernel_path(b) == "mono":
             continue
-        out.append((a, b))
+        main = b.inputs[0] is y and not any(v is y for v in b.inputs[1:])
+        residual = len(b.inputs) > 3 and b.inputs[3] is y and not any(v is y for v in b.inputs[:3])
+        if main or residual:
+            out.append((a, b))
     return out
+
+
+def _is_residual(a: Op, b: Op) -> bool:
+    """The link makes b's residual (not its input)."""
+    return b.inputs[0] is not a.outputs[0]
+
+
+def _allowed(graph: Graph, a: Op, b: Op) -> bool:
+    """A conv that makes a residual reads its input itself (hcc_conv_source_t): it streams no
+    conv before it; and a chain is at most CHAIN_MAX convs."""
+    if _is_residual(a, b):
+        return a.opdef.streamed_source(a) is None
+    if b.kind == "FusedConv2d" and b.attrs.get("stream") and _is_residual(b, graph.users(b.outputs[0])[0]):
+        return False
+    return _chain_length(graph, b) <= CHAIN_MAX
 
 
 def _chain_length(graph: Graph, b: Op) -> int:
@@ -93,18 +110,25 @@ def _chain_length(graph: Graph, b: Op) -> int:
 
 def _runs(pairs: list[tuple[Op, Op]]) -> list[list[tuple[Op, Op]]]:
     """The longest runs of links A -> B -> C ..., each in order (at most CHAIN_MAX convs, the
-    last ones: the reader at the end is what a run is for)."""
-    after = {id(a): (a, b) for a, b in pairs}
-    reached = {id(b) for _, b in pairs}
+    last ones: the reader at the end is what a run is for), alone (two links or more) and with
+    the link that makes the last reader's residual (a shortcut conv beside a chain reads the
+    same map: only both streamed free it early)."""
+    main = [(a, b) for a, b in pairs if not _is_residual(a, b)]
+    residual_of = {id(b): (a, b) for a, b in pairs if _is_residual(a, b)}
+    after = {id(a): (a, b) for a, b in main}
+    reached = {id(b) for _, b in main}
     runs = []
-    for a, b in pairs:
+    for a, b in main:
         if id(a) in reached:
             continue
         run = [(a, b)]
         while id(run[-1][1]) in after:
             run.append(after[id(run[-1][1])])
+        run = run[-CHAIN_MAX:] if run[-1][1].kind == "GlobalAveragePool" else run[-(CHAIN_MAX - 1):]
         if len(run) > 1:
-            runs.append(run[-CHAIN_MAX:] if run[-1][1].kind == "GlobalAveragePool" else run[-(CHAIN_MAX - 1):])
+            runs.append(run)
+        if id(run[-1][1]) in residual_of:
+            runs.append(run + [residual_of[id(run[-1][1])]])
     return runs
 
 
@@ -138,7 +162,7 @@ def _greedy(graph: Graph, order, base):
         if a.attrs.get("stream"):
             continue
         undo = _stream(a, b)
-        if _chain_length(graph, b) > CHAIN_MAX:
+        if not _allowed(graph, a, b):
             _unstream(a, b, undo)
             continue
         cost = _cost(graph)
@@ -181,7 +205,7 @@ def stream_convs(graph: Graph) -> None:
     for run in _runs(pairs):
         added = [(a, b, _stream(a, b)) for a, b in run if not a.attrs.get("stream")]
         cost = _cost(graph)
-        if added and cost < best and _chain_length(graph, run[-1][1]) <= CHAIN_MAX:
+        if added and cost < best and all(_allowed(graph, a, b) for a, b in run):
             best = cost
             chosen += added
         else:

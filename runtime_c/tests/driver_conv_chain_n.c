@@ -45,7 +45,7 @@ int main(void) {
     }
     out_size = last->has_pool ? (size_t)(last->pool.out_h * last->pool.out_w * last->conv.out_c)
                               : (size_t)(last->conv.out_h * last->conv.out_w * last->conv.out_c);
-    scratch_size = hcc_conv_chain_n_s8_scratch_size(n, p);
+    scratch_size = hcc_conv_chain_n_s8_scratch_size(n, p, NULL);
     scratch = malloc(scratch_size);
     {
         const int8_t *residual = (const int8_t *)tio_next(NULL);
@@ -53,12 +53,12 @@ int main(void) {
             const int32_t lag = tio_i32();
             int8_t *buffer = (int8_t *)malloc((size_t)lag + in_size > out_size ? (size_t)lag + in_size : out_size);
             memcpy(buffer + lag, input, in_size);
-            hcc_conv_chain_n_s8(n, p, w, buffer + lag, residual, scratch, buffer);
+            hcc_conv_chain_n_s8(n, p, w, buffer + lag, residual, NULL, scratch, buffer);
             tio_emit(buffer, out_size);
             return 0;
         }
         output = (int8_t *)malloc(out_size);
-        hcc_conv_chain_n_s8(n, p, w, input, residual, scratch, output);
+        hcc_conv_chain_n_s8(n, p, w, input, residual, NULL, scratch, output);
         tio_emit(output, out_size);
     }
     return 0;
