@@ -162,6 +162,16 @@ def chain_schedule(*geometries: tuple) -> list[tuple[float, float]]:
     return _with_residual(lows, computed, last[8], last[2])
 
 
+def residual_reads(block: tuple, residual_conv: tuple) -> list[float]:
+    """Per output row of `block`, the lowest input row of the conv that makes its residual
+    (hcc_conv_source_t) read before that row is written: each residual row is made just before
+    the conv row that adds it, every row of its taps counted (FusedConv2d._geometry tuples)."""
+    _, _, conv_h, out_h, _, _, _, _, pool = block
+    r_path, r_in_h, _, _, r_k, r_stride, r_pad, r_dil, _ = residual_conv
+    rows = _rows_read(r_path, r_in_h, r_k, r_stride, r_pad, r_dil)
+    return [min((min(rows(c), default=inf) for c in convs), default=inf) for convs in _conv_rows_per_output(conv_h, out_h, pool)]
+
+
 def chain_scratch_bytes(head: int, convs: list) -> int:
     """hcc_conv_chain_n_s8's scratch (chain_scratch in conv2d_pool_s8.c): the reader's part
     `head`, then for each streamed conv of `convs` (first to last) from the last to the first,
@@ -422,14 +432,6 @@ class FusedConv2d(OpDef):
             read.append(res.inputs[0])
         return read
 
-    def _residual_reads(self, op, res) -> list[float]:
-        """Per output row, the lowest row of the residual conv's input it reads (each residual
-        row made just before the conv row that adds it; all of its taps' rows counted)."""
-        _, _, conv_h, out_h, _, _, _, _, pool = self._geometry(op)
-        r_path, r_in_h, _, _, r_k, r_stride, r_pad, r_dil, _ = self._geometry(res)
-        rows = _rows_read(r_path, r_in_h, r_k, r_stride, r_pad, r_dil)
-        return [min((min(rows(c), default=inf) for c in convs), default=inf)
-                for convs in _conv_rows_per_output(conv_h, out_h, pool)]
 
     def _geometry(self, op) -> tuple:
         a = op.attrs
@@ -467,7 +469,7 @@ class FusedConv2d(OpDef):
         res = self.streamed_residual(op)
         found = []
         if res is not None:  # its input is read as the residual rows are made
-            lows = self._residual_reads(op, res)
+            lows = residual_reads(self._geometry(op), self._geometry(res))
             if res.inputs[0] is source:
                 schedule = [(min(low, lows[r]) if r < len(lows) else low, other) for r, (low, other) in enumerate(schedule)]
             else:

@@ -2,7 +2,8 @@
 maps (the int8 reference), with scratch of exactly the size they ask for (ASan/UBSan), on
 random chains of 2 to 6 convs: any kernel, stride, padding, dilation and groups, depthwise
 and lean forms, the last with or without residual and pooling; in place from the lag
-FusedConv2d.overlap_inputs plans (chain_schedule); and into a global mean."""
+FusedConv2d.overlap_inputs plans (chain_schedule); into a global mean; and with the residual
+made by a shortcut conv of the chain's input (a ResNet downsampling block), also in place."""
 
 import numpy as np
 import pytest
@@ -121,3 +122,71 @@ def test_chain_into_a_mean(seed):
     expected = mean(y, (1, h * w, c), z_in, z_out, mult, shift).reshape(c)
     got = call_kernel("conv_chain_n", chain_args(3, blocks, [z_in, z_out, mult, shift]), np.int8, (c,))
     np.testing.assert_array_equal(got, expected)
+
+
+def resnet_stage(seed):
+    """A ResNet downsampling block: x -> [3x3 / 2 -> 3x3 (+ residual)] with the residual made by
+    a 1x1 / 2 shortcut conv of the same x (the last block maybe pooled)."""
+    rng = np.random.default_rng(7000 + seed)
+    h, w, c = 2 * int(rng.integers(2, 7)), 2 * int(rng.integers(2, 6)), int(rng.integers(1, 6))
+    x = int8(rng, (h, w, c))
+    z = int(rng.integers(-128, 128))
+    n = 1 + seed % 3  # convs in the chain (the first strided), the last adds the residual
+    blocks = []
+    for i in range(n):
+        conv = next_conv(rng, x, z)
+        cout = conv["w"].shape[0] if i < n - 1 else int(rng.integers(1, 6))
+        conv.update(w=int8(rng, (cout, 3, 3, x.shape[2]), -127, 127), groups=1, dilations=(1, 1),
+                    strides=(2, 2) if i == 0 else (1, 1), pads=(0, 0, 1, 1) if i == 0 else (1, 1, 1, 1),
+                    bias=rng.integers(-3000, 3000, cout).astype(np.int32), mult=conv["mult"][:1].repeat(cout),
+                    shift=conv["shift"][:1].repeat(cout))
+        y = reference(conv)
+        blocks.append(dict(conv=conv, conv_shape=y.shape, residual=None, pool=None, weight_pairs=lean(rng)))
+        x, z = y, conv["z_out"]
+    shortcut = next_conv(rng, blocks[0]["conv"]["x"], blocks[0]["conv"]["z_in"])
+    cout = blocks[-1]["conv"]["w"].shape[0]
+    shortcut.update(w=int8(rng, (cout, 1, 1, c), -127, 127), groups=1, strides=(2, 2), pads=(0, 0, 0, 0),
+                    dilations=(1, 1), mult=shortcut["mult"][:1].repeat(cout), shift=shortcut["shift"][:1].repeat(cout),
+                    bias=rng.integers(-3000, 3000, cout).astype(np.int32))
+    residual = reference(shortcut)
+    last = blocks[-1]
+    assert residual.shape == last["conv_shape"]
+    last["conv"]["act"] = (-128, 127)
+    shape = random_block(seed + 500)
+    while shape["residual"] is None:
+        shape = random_block(int(rng.integers(10_000)))
+    last.update({k: shape[k] for k in ("z_res", "m_conv", "m_res", "add_shift", "z_add", "add_act")}, residual=residual)
+    if rng.integers(2):
+        last["pool"] = ((2, 2), (2, 2), (0, 0, 0, 0))
+    res_block = dict(conv=shortcut, conv_shape=residual.shape, residual=None, pool=None, weight_pairs=lean(rng))
+    return blocks, res_block
+
+
+@pytest.mark.parametrize("seed", range(18))
+def test_chain_with_the_residual_made_by_a_conv(seed):
+    """The shortcut conv's rows made inside the block: the numbers of the convs apart, also in
+    place over the shared input at the lag of chain_schedule merged with residual_reads (what
+    FusedConv2d.overlap_inputs plans)."""
+    from hcc.ops.fused_conv2d import residual_reads
+
+    blocks, res = resnet_stage(seed)
+    expected = block_reference(blocks[-1])
+    got = call_kernel("conv_chain_n", chain_args(4, blocks, [block_params(res), res["conv"]["x"], *weights(res["conv"])]),
+                      np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected)
+    last = geometry(blocks[-1], expected.shape[0])
+    if len(blocks) > 1:
+        schedule = chain_schedule(*(geometry(b, b["conv_shape"][0]) for b in blocks[:-1]), last)
+    else:
+        from hcc.ops.fused_conv2d import read_schedule
+
+        # one conv: it reads x itself, through its window (the driver's blocks have window 0:
+        # the dense path's slots, or the rows read anew), as hcc_conv2d_pool_s8 would
+        schedule = read_schedule(*last)
+    lows = residual_reads(last, geometry(res, res["conv_shape"][0]))
+    merged = [(min(low, lows[r]) if r < len(lows) else low, other) for r, (low, other) in enumerate(schedule)]
+    x = blocks[0]["conv"]["x"]
+    lag = overlap_lag(merged, 0, expected.shape[0], expected[0].size, x[0].size)
+    got = call_kernel("conv_chain_n", chain_args(5, blocks, [lag, block_params(res), *weights(res["conv"])]),
+                      np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected, err_msg=f"in place over the shared input, lag {lag}")
