@@ -145,3 +145,75 @@ def test_ds_cnn_stage_streams_into_the_pool(exporter, tmp_path):
     for op in unstreamed.ops:
         op.attrs.pop("stream", None)
     assert plan_memory(unstreamed).peak_bytes >= 976 + 20 * 4 * 16 // 2  # half a map of the stage more at least
+
+
+def resnet_downsample_torch():
+    """A ResNet-8 stage: stem conv, then x -> 3x3/2 conv -> 3x3 conv, plus a 1x1/2 shortcut conv
+    of x, added, relu; a linear head."""
+    import torch
+
+    class Stage(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, 1, 1), torch.nn.ReLU())
+            self.body = torch.nn.Sequential(torch.nn.Conv2d(8, 16, 3, 2, 1), torch.nn.ReLU(), torch.nn.Conv2d(16, 16, 3, 1, 1))
+            self.shortcut = torch.nn.Conv2d(8, 16, 1, 2)
+            self.head = torch.nn.Linear(16 * 8 * 8, 4)
+
+        def forward(self, x):
+            x = self.stem(x)
+            return self.head(torch.relu(self.body(x) + self.shortcut(x)).flatten(1))
+
+    torch.manual_seed(9)
+    return Stage().eval()
+
+
+def resnet_downsample_helper():
+    """The same stage written with onnx.helper."""
+    nodes = [helper.make_node("Conv", ["x", "stem.w", "stem.b"], ["s0"], name="stem", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["s0"], ["s"], name="stem_relu"),
+             helper.make_node("Conv", ["s", "c1.w", "c1.b"], ["a0"], name="conv1", pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Relu", ["a0"], ["a"], name="relu1"),
+             helper.make_node("Conv", ["a", "c2.w", "c2.b"], ["b"], name="conv2", pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["s", "sc.w", "sc.b"], ["t"], name="shortcut", strides=[2, 2]),
+             helper.make_node("Add", ["b", "t"], ["r0"], name="add"),
+             helper.make_node("Relu", ["r0"], ["r"], name="relu2"),
+             helper.make_node("Flatten", ["r"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits = [weights("stem.w", 8, 3, 3, 3), weights("stem.b", 8), weights("c1.w", 16, 8, 3, 3, scale=0.15),
+             weights("c1.b", 16), weights("c2.w", 16, 16, 3, 3, scale=0.1), weights("c2.b", 16),
+             weights("sc.w", 16, 8, 1, 1), weights("sc.b", 16), weights("fc.w", 4, 16 * 8 * 8, scale=0.02),
+             weights("fc.b", 4)]
+    return make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+
+
+@pytest.mark.parametrize("exporter", ["helper", "torchscript"])
+def test_resnet_shortcut_streams_as_the_residual(exporter, tmp_path):
+    """Both readers of the stage's input streamed into the block's last conv: the 3x3/2 conv
+    through the window, the 1x1/2 shortcut as the residual (hcc_conv_source_t); neither 8x8x16
+    map is stored, the output overlaps the 16x16x8 input, and the C is bit-exact (ASan/UBSan)."""
+    import onnx
+
+    if exporter == "helper":
+        model = resnet_downsample_helper()
+    else:
+        import torch
+
+        path = tmp_path / "stage.onnx"
+        torch.onnx.export(resnet_downsample_torch(), torch.zeros(1, 3, 16, 16), str(path), dynamo=False, opset_version=13)
+        model = onnx.load(str(path))
+    samples = np.random.default_rng(14).standard_normal((8, 3, 16, 16)).astype(np.float32)
+    graph = check_model(model, samples, float_build=False).int8_graph
+    convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
+    root = next(op for op in convs if len(op.inputs) > 3)
+    shortcut = root.opdef.streamed_residual(root)
+    assert shortcut is not None and shortcut.inputs[1].type.shape[2:] == (1, 1) and shortcut.attrs["stream"] == 1
+    assert root.opdef.streamed_source(root).attrs["strides"] == [2, 2]
+    plan = plan_memory(graph)
+    names = {t.name for t in plan.tensors}
+    assert shortcut.outputs[0].name not in names and root.inputs[0].name not in names
+    # the stem's output (2,048 B), the block's output (1,024 B) growing over it, and the scratch:
+    # the window of three 8x16 rows of the middle map and one row of the shortcut (384 + 128 B);
+    # streaming pairs only (main before this pass could stream a shortcut): 3,200 B
+    assert plan.peak_bytes == plan.lower_bound_bytes == 2560
