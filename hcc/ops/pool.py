@@ -170,7 +170,8 @@ class AveragePool(WindowPool):
 @channels_last(ranks=(3, 4))  # rank 3: after a channels-last Conv1d (TC-ResNet) no Transpose before the pool
 class GlobalAveragePool(MeanOverAxes, OpDef):
     name = "GlobalAveragePool"
-    constraints = "int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout"
+    constraints = ("int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout; streaming the convs "
+                   "before it (stream-convs), hcc_conv_chain_mean_s8")
 
     def infer(self, op):
         x = op.inputs[0].type
