@@ -14,9 +14,10 @@ depth first: each conv keeps a window of its input rows, each row of every conv 
 once, when the next one needs it). The last reader may also be a global average pool
 (hcc_conv_chain_mean_s8 sums each row of the last conv as it is made): then no map of the
 whole stage is stored at all, only the stage's input and a few rows per conv (a DS-CNN's
-9 convs and pool: 8,960 -> 6,192 B). This is row-band patch-based inference (MCUNetV2) with
-a band of one row and the halo rows cached in the windows instead of recomputed
-(docs/memory-planning.md, "Streamed stages").
+9 convs and pool: 8,960 -> 6,256 B). A shortcut conv may make the residual of the block
+beside it the same way (ResNet-8: 25,088 -> 18,432 B). This is row-band patch-based
+inference (MCUNetV2) with a band of one row and the halo rows cached in the windows instead
+of recomputed (docs/memory-planning.md, "Streamed stages").
 
 Chosen where it pays: a link is streamed only when that lowers the bytes live with every
 dense 3x3 conv at its least scratch (conv-scratch's floor) without raising the arena, and
@@ -191,8 +192,8 @@ def stream_convs(graph: Graph) -> None:
         gains.append((_cost(graph), a, b))
         _unstream(a, b, undo)
     ranked = [(a, b) for _, a, b in sorted(gains, key=lambda g: g[0])]
-    # Two greedy orders (the graph's, and the most helpful pair first), the better kept: one
-    # streamed pair can rule out a better one next to it (a conv streams one neighbour only).
+    # Two greedy orders (the graph's, and the most helpful link first), the better kept: one
+    # streamed link can rule out another (a shortcut conv streams nothing into itself).
     results = []
     for order in (pairs, ranked):
         chosen, cost = _greedy(graph, order, base)
