@@ -75,6 +75,18 @@ def test_pytorch_inverted_residual_expansion(tmp_path):
     assert plan.peak_bytes == 2560
 
 
+def exported(exporter: str, helper_model, torch_net, shape, tmp_path):
+    """The onnx.helper model, or the PyTorch network exported by TorchScript (opset 13)."""
+    if exporter == "helper":
+        return helper_model()
+    import onnx
+    import torch
+
+    path = tmp_path / "model.onnx"
+    torch.onnx.export(torch_net(), torch.zeros(*shape), str(path), dynamo=False, opset_version=13)
+    return onnx.load(str(path))
+
+
 def ds_cnn_torch():
     """A small DS-CNN (MLPerf Tiny keyword spotting's shape): a strided conv, two depthwise-
     separable blocks, global average pooling, a linear head."""
@@ -118,16 +130,7 @@ def test_ds_cnn_stage_streams_into_the_pool(exporter, tmp_path):
     """Every conv of a DS-CNN made row by row inside its global average pool
     (hcc_conv_chain_mean_s8): no 20x4x16 map is stored, the arena is the input, the windows
     and the sums, and the C is bit-exact (ASan/UBSan) against the int8 reference."""
-    import onnx
-
-    if exporter == "helper":
-        model = ds_cnn_helper()
-    else:
-        import torch
-
-        path = tmp_path / "ds_cnn.onnx"
-        torch.onnx.export(ds_cnn_torch(), torch.zeros(1, 1, 40, 8), str(path), dynamo=False, opset_version=13)
-        model = onnx.load(str(path))
+    model = exported(exporter, ds_cnn_helper, ds_cnn_torch, (1, 1, 40, 8), tmp_path)
     samples = np.random.default_rng(13).standard_normal((8, 1, 40, 8)).astype(np.float32)
     graph = check_model(model, samples, float_build=False).int8_graph
     convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
@@ -193,16 +196,7 @@ def test_resnet_shortcut_streams_as_the_residual(exporter, tmp_path):
     """Both readers of the stage's input streamed into the block's last conv: the 3x3/2 conv
     through the window, the 1x1/2 shortcut as the residual (hcc_conv_source_t); neither 8x8x16
     map is stored, the output overlaps the 16x16x8 input, and the C is bit-exact (ASan/UBSan)."""
-    import onnx
-
-    if exporter == "helper":
-        model = resnet_downsample_helper()
-    else:
-        import torch
-
-        path = tmp_path / "stage.onnx"
-        torch.onnx.export(resnet_downsample_torch(), torch.zeros(1, 3, 16, 16), str(path), dynamo=False, opset_version=13)
-        model = onnx.load(str(path))
+    model = exported(exporter, resnet_downsample_helper, resnet_downsample_torch, (1, 3, 16, 16), tmp_path)
     samples = np.random.default_rng(14).standard_normal((8, 3, 16, 16)).astype(np.float32)
     graph = check_model(model, samples, float_build=False).int8_graph
     convs = [op for op in graph.ops if op.kind == "FusedConv2d"]
