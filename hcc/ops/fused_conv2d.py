@@ -127,29 +127,99 @@ def read_schedule(path: str, in_h: int, conv_h: int, out_h: int, k_h: int, strid
     return _with_residual(lows, computed, pool, conv_h)
 
 
-def chain_schedule(first: tuple, second: tuple) -> list[tuple[float, float]]:
-    """read_schedule of hcc_conv_chain_s8, in rows of the first conv's input: `second` (the
-    FusedConv2d._geometry tuples) takes its input rows through its window, each new one
-    computed by `first` from the input, which the dense path reads through its slots and the
-    other paths read anew (into the window, not the output: before the output row that
-    needs it)."""
+def chain_schedule(*geometries: tuple) -> list[tuple[float, float]]:
+    """read_schedule of a chain (hcc_conv_chain_s8, hcc_conv_chain_n_s8), in rows of the first
+    conv's input: `geometries` are the FusedConv2d._geometry tuples of the convs, first to
+    last. Each conv after the first takes its input rows through its window, each new one
+    computed (depth first) by the conv before it; the first conv reads the input, through its
+    slots on the dense path and anew on the others (into the next window, not the output:
+    before the output row that needs it)."""
+    first, *rest = geometries
     f_path, f_in_h, _, _, f_k, f_stride, f_pad, f_dil, _ = first
-    s_path, s_in_h, s_conv_h, s_out_h, s_k, s_stride, s_pad, s_dil, s_pool = second
     x_rows = _rows_read(f_path, f_in_h, f_k, f_stride, f_pad, f_dil)
-    y_rows = _rows_read("window", s_in_h, s_k, s_stride, s_pad, s_dil)
-    computed = _conv_rows_per_output(s_conv_h, s_out_h, s_pool)
-    lows, held_y, held_x = [], set(), set()
-    for convs in computed:
-        low = inf
-        for c in convs:
-            need_y = y_rows(c)
-            for k in sorted(need_y - held_y):
-                need_x = x_rows(k)
-                low = min(low, min(need_x - held_x if f_path == "dense" else need_x, default=inf))
-                held_x = need_x
-            held_y = need_y
-        lows.append(low)
-    return _with_residual(lows, computed, s_pool, s_conv_h)
+    window_rows = [_rows_read("window", g[1], g[4], g[5], g[6], g[7]) for g in rest]
+    held = [set() for _ in geometries]  # held[0]: the dense path's slots; held[i]: conv i's window
+
+    def make(i: int, row: int) -> float:
+        """Make row `row` of conv i (< the last): the lowest input row it reads."""
+        if i == 0:
+            need = x_rows(row)
+            low = min(need - held[0] if f_path == "dense" else need, default=inf)
+            held[0] = need
+            return low
+        return fill(i, row)
+
+    def fill(i: int, row: int) -> float:
+        """Bring the rows conv i's row `row` reads into its window: the lowest input row read."""
+        need = window_rows[i - 1](row)
+        low = min((make(i - 1, k) for k in sorted(need - held[i])), default=inf)
+        held[i] = need
+        return low
+
+    last = rest[-1]
+    computed = _conv_rows_per_output(last[2], last[3], last[8])
+    lows = [min((fill(len(geometries) - 1, c) for c in convs), default=inf) for convs in computed]
+    return _with_residual(lows, computed, last[8], last[2])
+
+
+def residual_reads(block: tuple, residual_conv: tuple) -> list[float]:
+    """Per output row of `block`, the lowest input row of the conv that makes its residual
+    (hcc_conv_source_t) read before that row is written: each residual row is made just before
+    the conv row that adds it, every row of its taps counted (FusedConv2d._geometry tuples)."""
+    _, _, conv_h, out_h, _, _, _, _, pool = block
+    r_path, r_in_h, _, _, r_k, r_stride, r_pad, r_dil, _ = residual_conv
+    rows = _rows_read(r_path, r_in_h, r_k, r_stride, r_pad, r_dil)
+    return [min((min(rows(c), default=inf) for c in convs), default=inf) for convs in _conv_rows_per_output(conv_h, out_h, pool)]
+
+
+def chain_scratch_bytes(head: int, convs: list) -> int:
+    """hcc_conv_chain_n_s8's scratch (chain_scratch in conv2d_pool_s8.c): the reader's part
+    `head`, then for each streamed conv of `convs` (first to last) from the last to the first,
+    each 4-byte aligned, its workspace and (all but the first) its window of input rows."""
+    at = head
+    for i in range(len(convs) - 1, -1, -1):
+        parts = convs[i].opdef.scratch_parts(convs[i])
+        at = ((at + 3) & ~3) + parts["workspace"]
+        if i > 0:
+            at = ((at + 3) & ~3) + parts["window"]
+    return at
+
+
+def chain_of(op) -> list:
+    """The convs `op` streams, first to last (op's input made by the last of them), or []."""
+    convs, source = [], op.opdef.streamed_source(op) if op.kind == "FusedConv2d" else None
+    while source is not None:
+        convs.insert(0, source)
+        source = source.opdef.streamed_source(source)
+    return convs
+
+
+def chain_pointers(e, convs: list, params_of: dict | None = None) -> tuple[list[str], list[str]]:
+    """Pointers to each conv's hcc_conv2d_pool_params_t and hcc_conv_weights_t (emitted here);
+    params_of: {id(conv): its params already emitted}."""
+    params, weights = [], []
+    for conv in convs:
+        q = conv.opdef.int8_params(conv)
+        params.append((params_of or {}).get(id(conv)) or conv.opdef._params(e, conv, q))
+        weights.append(e.struct("hcc_conv_weights_t", conv.name + "_weights", dict(zip(
+            ("weights", "bias", "mult", "shift"), conv.opdef._weight_arrays(e, conv, q).split(", ")))))
+    return params, weights
+
+
+def chain_arrays(e, convs: list, params_of: dict | None = None) -> tuple[str, str]:
+    """The C compound literals of a chain's parameter and weight pointers (hcc_conv_chain_n_s8)."""
+    params, weights = chain_pointers(e, convs, params_of)
+    return (f"(const hcc_conv2d_pool_params_t *const[]){{{', '.join(params)}}}",
+            f"(const hcc_conv_weights_t *const[]){{{', '.join(weights)}}}")
+
+
+def streamed_conv(value):
+    """The conv that makes `value` row by row inside its reader (a FusedConv2d marked
+    `stream`: the pass stream-convs), or None."""
+    producer = value.producer
+    if producer is not None and producer.kind == "FusedConv2d" and producer.attrs.get("stream"):
+        return producer
+    return None
 
 
 def overlap_lag(schedule, column: int, out_rows: int, out_row: int, in_row: int) -> int:
@@ -349,14 +419,19 @@ class FusedConv2d(OpDef):
 
     def streamed_source(self, op):
         """The conv this one streams (its input's producer, marked `stream`), or None."""
-        producer = op.inputs[0].producer
-        if producer is not None and producer.kind == "FusedConv2d" and producer.attrs.get("stream"):
-            return producer
-        return None
+        return streamed_conv(op.inputs[0])
+
+    def streamed_residual(self, op):
+        """The conv that makes this one's residual row by row inside it (marked `stream`), or None."""
+        return streamed_conv(op.inputs[3]) if len(op.inputs) > 3 and op.inputs[3] is not None else None
 
     def streamed_inputs(self, op) -> list:
-        first = self.streamed_source(op)
-        return [first.inputs[0]] if first is not None else []
+        convs, res = chain_of(op), self.streamed_residual(op)
+        read = [convs[0].inputs[0]] if convs else []
+        if res is not None and not any(v is res.inputs[0] for v in read):
+            read.append(res.inputs[0])
+        return read
+
 
     def _geometry(self, op) -> tuple:
         a = op.attrs
@@ -388,10 +463,21 @@ class FusedConv2d(OpDef):
             schedule = read_schedule(*self._geometry(op))
             source = op.inputs[0]
         else:
-            schedule = chain_schedule(self._geometry(first), self._geometry(op))
-            source = first.inputs[0]
-        found = [(source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1]))]
-        if len(op.inputs) > 3 and op.inputs[3] is not None:
+            convs = chain_of(op)
+            schedule = chain_schedule(*(self._geometry(conv) for conv in convs + [op]))
+            source = convs[0].inputs[0]
+        res = self.streamed_residual(op)
+        found = []
+        if res is not None:  # its input is read as the residual rows are made
+            lows = residual_reads(self._geometry(op), self._geometry(res))
+            if res.inputs[0] is source:
+                schedule = [(min(low, lows[r]) if r < len(lows) else low, other) for r, (low, other) in enumerate(schedule)]
+            else:
+                r_in = res.inputs[0]
+                found.append((r_in, overlap_lag([(low, inf) for low in lows], 0, y.shape[1], out_row,
+                                                r_in.type.nbytes // r_in.type.shape[1])))
+        found.insert(0, (source, overlap_lag(schedule, 0, y.shape[1], out_row, source.type.nbytes // source.type.shape[1])))
+        if res is None and len(op.inputs) > 3 and op.inputs[3] is not None:
             res = op.inputs[3]
             found.append((res, overlap_lag(schedule, 1, y.shape[1], out_row, res.type.nbytes // res.type.shape[1])))
         return found
@@ -515,7 +601,7 @@ class FusedConv2d(OpDef):
         else:
             workspace = 9 * (in_c // groups) * 2
         return {"mono": pool_w * 28 + 8 if pool_w else 0, "ring": (ring + 3) & ~3, "workspace": workspace,
-                "window": min((kh - 1) * op.attrs["dilations"][0] + 1, in_h) * in_w * in_c}
+                "window": min((kh - 1) * op.attrs["dilations"][0] + 1, in_h) * in_w * in_c, "row": out_w * out_c}
 
     def scratch_bytes(self, op) -> int:
         """Exactly what hcc_conv2d_pool_s8_scratch_size() returns (runtime_c/src/conv2d_pool_s8.c):
@@ -542,13 +628,17 @@ class FusedConv2d(OpDef):
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
             # bytes, then the window's int32 result) and 8 bytes for the column after the last
             return parts["mono"]
-        first = self.streamed_source(op)
-        if first is not None:
-            head = parts["ring"] + parts["workspace"] + parts["window"]
-            return ((head + 3) & ~3) + self.scratch_parts(first)["workspace"]
+        convs, res = chain_of(op), self.streamed_residual(op)
+        if convs or res is not None:
+            window = parts["window"] if convs or self.uses_window(op) else 0
+            at = chain_scratch_bytes(parts["ring"] + parts["workspace"] + window, convs)
+            if res is not None:  # the residual conv's row, then its workspace
+                at = ((at + 3) & ~3) + parts["row"]
+                at = ((at + 3) & ~3) + res.opdef.scratch_parts(res)["workspace"]
+            return at
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
-    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
+    c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_conv_chain_n_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
                  "hcc_fully_connected_row_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
@@ -577,7 +667,7 @@ class FusedConv2d(OpDef):
 
     def emit_c(self, e, index, op):
         if self.streamed(op):
-            return [f"/* {op.outputs[0].name}: computed row by row inside the next conv (hcc_conv_chain_s8) */"]
+            return [f"/* {op.outputs[0].name}: computed row by row inside its reader (a conv chain) */"]
         p = self.int8_params(op)
         if tflite_numerics(op):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
@@ -588,9 +678,21 @@ class FusedConv2d(OpDef):
             return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
                     *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0], row_kernel=path == "fc-row")]
         params = self._params(e, op, p)
-        residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
+        res = self.streamed_residual(op)
+        residual = e.ptr(op.inputs[3]) if p["has_residual"] and res is None else "NULL"
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"
+        convs = chain_of(op)
+        if len(convs) > 1 or res is not None:
+            params_, weights = chain_arrays(e, convs + [op], {id(op): params})
+            n = len(convs) + 1
+            source = "NULL"
+            if res is not None:
+                (r_params,), (r_weights,) = chain_pointers(e, [res])
+                source = f"&(const hcc_conv_source_t){{{r_params}, {r_weights}, {e.ptr(res.inputs[0])}}}"
+            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}, {source}), {planned});",
+                    f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr((convs or [op])[0].inputs[0])}, {residual}, "
+                    f"{source}, {scratch}, {e.ptr(op.outputs[0])});"]
         first = self.streamed_source(op)
         if first is not None:
             q = self.int8_params(first)

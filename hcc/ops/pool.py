@@ -170,7 +170,8 @@ class AveragePool(WindowPool):
 @channels_last(ranks=(3, 4))  # rank 3: after a channels-last Conv1d (TC-ResNet) no Transpose before the pool
 class GlobalAveragePool(MeanOverAxes, OpDef):
     name = "GlobalAveragePool"
-    constraints = "int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout"
+    constraints = ("int8 and C: a mean over the spatial axes (hcc_mean_s8), any rank and layout; streaming the convs "
+                   "before it (stream-convs), hcc_conv_chain_mean_s8")
 
     def infer(self, op):
         x = op.inputs[0].type
@@ -186,3 +187,42 @@ class GlobalAveragePool(MeanOverAxes, OpDef):
     def reduced_axes(self, op) -> list[int]:
         rank = op.inputs[0].type.rank
         return list(range(1, rank - 1)) if is_nhwc(op) else list(range(2, rank))
+
+    # Streaming (the pass stream-convs): the convs before the pool computed row by row inside
+    # it, hcc_conv_chain_mean_s8 summing each row as it is made; the full map is never stored.
+    c_kernels = MeanOverAxes.c_kernels + ("hcc_conv_chain_mean_s8",)
+
+    def streamed_chain(self, op) -> list:
+        """The convs this pool streams, first to last (the last makes its input), or []."""
+        from hcc.ops.fused_conv2d import chain_of, streamed_conv
+
+        last = streamed_conv(op.inputs[0])
+        return [] if last is None else chain_of(last) + [last]
+
+    def streamed_inputs(self, op) -> list:
+        convs = self.streamed_chain(op)
+        return [convs[0].inputs[0]] if convs else []
+
+    def scratch_bytes(self, op) -> int:
+        """hcc_conv_chain_mean_s8_scratch_size: a sum per channel and one row of the map, then
+        the chain's workspaces and windows (chain_scratch_bytes); none when not streaming."""
+        from hcc.ops.fused_conv2d import chain_scratch_bytes
+
+        convs = self.streamed_chain(op)
+        if not convs:
+            return 0
+        _, _, out_w, out_c = op.inputs[0].type.shape
+        return chain_scratch_bytes(4 * out_c + out_w * out_c, convs)
+
+    def emit_c(self, e, index, op):
+        convs = self.streamed_chain(op)
+        if not convs:
+            return super().emit_c(e, index, op)
+        from hcc.ops.fused_conv2d import chain_arrays
+
+        p = self.int8_params(op)
+        params, weights = chain_arrays(e, convs)
+        n = len(convs)
+        return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_mean_s8_scratch_size({n}, {params}), {self.scratch_bytes(op)});",
+                f"hcc_conv_chain_mean_s8({n}, {params}, {weights}, {e.ptr(convs[0].inputs[0])}, {p['z_in']}, "
+                f"{p['z_out']}, {p['mult']}, {p['shift']}, {e.scratch(index)}, {e.ptr(op.outputs[0])});"]

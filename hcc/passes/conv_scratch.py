@@ -52,10 +52,9 @@ def conv_scratch(graph: Graph) -> None:
     base = plan_memory(graph, alignment=ALIGN)
     floor = base.peak_bytes
     steps = {id(op): i for i, op in enumerate(graph.ops)}
-    for op in graph.ops:  # a streamed conv's workspace is in its reader's scratch, at its step
-        first = op.opdef.streamed_source(op) if op.kind == "FusedConv2d" else None
-        if first is not None:
-            steps[id(first)] = steps[id(op)]
+    for op in reversed(graph.ops):  # a streamed conv's workspace is in its reader's scratch, at its step
+        if op.opdef.streamed(op):
+            steps[id(op)] = steps[id(graph.users(op.outputs[0])[0])]
     for op in dense:
         live = base.ops[steps[id(op)]]["live_bytes"]
         least = _align(_workspace(op))

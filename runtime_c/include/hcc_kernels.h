@@ -319,6 +319,35 @@ void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_p
                        const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
                        const int8_t *residual, void *scratch, int8_t *output);
 
+/* A chain of n convs streamed depth first (1 <= n <= HCC_CONV_CHAIN_MAX): p[0] reads `input`;
+ * each p[i], i < n - 1 (no pooling, no residual), makes the rows of p[i + 1]'s input one at a
+ * time, into p[i + 1]'s window of rows in scratch, when p[i + 1] needs them; no map between
+ * them is ever stored, and no row is computed twice. p[n - 1] may add a residual and pool as
+ * in hcc_conv2d_pool_s8: the tensor `residual`, or with residual_conv (not NULL) the rows
+ * that conv (no pooling, no residual) makes from its own input, each just before the block's
+ * conv row that adds it. The output may start below `input` or `residual` by the lag
+ * FusedConv2d.overlap_inputs computes (chain_schedule). hcc_conv_chain_s8 is n = 2.
+ * scratch: hcc_conv_chain_n_s8_scratch_size() bytes, 4-byte aligned. The C stack holds two
+ * small records per conv and the calls nest n deep. */
+#define HCC_CONV_CHAIN_MAX 16
+typedef struct {
+    const hcc_conv2d_pool_params_t *p;
+    const hcc_conv_weights_t *w;
+    const int8_t *input;
+} hcc_conv_source_t;
+size_t hcc_conv_chain_n_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p,
+                                        const hcc_conv_source_t *residual_conv);
+void hcc_conv_chain_n_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                         const int8_t *input, const int8_t *residual, const hcc_conv_source_t *residual_conv,
+                         void *scratch, int8_t *output);
+/* The same chain, all n convs streamed (1 <= n <= HCC_CONV_CHAIN_MAX), into a mean over the
+ * pixels of p[n - 1]'s output (global average pooling: hcc_mean_s8's numbers, its sums over
+ * the rows as they are made): output [out_c]. scratch: hcc_conv_chain_mean_s8_scratch_size(). */
+size_t hcc_conv_chain_mean_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p);
+void hcc_conv_chain_mean_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                            const int8_t *input, int32_t z_in, int32_t z_out, int32_t mult, int32_t shift,
+                            void *scratch, int8_t *output);
+
 /* ---- fully_connected_s8.c / matmul_s8.c ---------------------------------------------------- */
 
 /* input [rows, k] (z_in) x weights [n, k] (per output channel, z = 0) -> output [rows, n]. */

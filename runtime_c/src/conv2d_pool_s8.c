@@ -74,17 +74,38 @@ typedef struct {
     int32_t first, count;
 } window_t;
 
-/* Where a conv's input rows come from: the input tensor, or (a chain) the conv `p` with no
- * pooling, which computes each row from its own input when it is needed. */
-typedef struct {
+/* Where a conv's input rows come from: the input tensor (p NULL), or (a chain) the conv `p`
+ * with no pooling, which computes each row when it is needed from its own input: through
+ * its window of those rows, filled from `from` (another conv of the chain), or (window
+ * NULL: the chain's first conv) straight from `from`'s tensor. */
+typedef struct row_source {
     const hcc_conv2d_pool_params_t *p;  /* NULL: copy rows of `input` */
     const int8_t *input;
     const hcc_conv_weights_t *w;
     void *conv_scratch;
+    window_t *window;
+    const struct row_source *from;
 } row_source_t;
 
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
-                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
+                      const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
+
+/* A block's residual: a tensor, or (conv != NULL) the rows a conv makes from its input as the
+ * block needs them, one at a time into `row`. */
+typedef struct {
+    const int8_t *tensor;
+    const row_source_t *conv;
+    int8_t *row;
+} residual_t;
+
+/* The residual's row `row` of block p (NULL without residual): read before the block's conv
+ * row is made (a conv's: made now, reading its input's rows). */
+static const int8_t *residual_row(const hcc_conv2d_pool_params_t *p, const residual_t *res, int32_t row) {
+    if (!p->has_residual) return NULL;
+    if (res->conv == NULL) return res->tensor + row * p->conv.out_w * p->conv.out_c;
+    block_row(res->conv->p, res->conv->from, res->conv->w, NULL, res->conv->conv_scratch, NULL, row, res->row);
+    return res->row;
+}
 
 /* Bring the input rows conv row `row` reads into the window (keeping those it already holds:
  * windows only move down; the missing ones copied from the input or computed by the source
@@ -114,8 +135,7 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
         }
     } else {
         for (i = lo + w->count; i < hi; ++i) {
-            const row_source_t direct = {NULL, src->input, NULL, NULL};
-            block_row(src->p, &direct, src->w, NULL, src->conv_scratch, NULL, i, w->rows + (i - lo) * row_bytes);
+            block_row(src->p, src->from, src->w, NULL, src->conv_scratch, src->window, i, w->rows + (i - lo) * row_bytes);
         }
     }
     if (hi - lo > w->count) w->count = hi - lo;
@@ -126,9 +146,9 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
     return w->rows;
 }
 
-/* Conv-output row `row` after the residual add and activation, written to dst. */
+/* Conv-output row `row` after the residual add (its row residual_row) and activation, written to dst. */
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
-                      const int8_t *residual, void *conv_scratch, window_t *window, int32_t row, int8_t *dst) {
+                      const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     const hcc_conv2d_params_t *conv = &p->conv;
     const int8_t *input = src->input;
@@ -155,7 +175,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     }
     if (p->has_residual) {
         /* in place: hcc_add_s8 reads each element before writing it */
-        hcc_add_s8(&p->add, dst, residual + row * row_size, 1, row_size, HCC_BROADCAST_NONE, dst);
+        hcc_add_s8(&p->add, dst, residual_row, 1, row_size, HCC_BROADCAST_NONE, dst);
     }
 }
 
@@ -416,7 +436,7 @@ static int is_pool2x2(const hcc_pool_params_t *q) {
 
 /* The rows of block p (after the mono path's check): from src, through a window when `window`. */
 static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
-                      const int8_t *residual, void *scratch, int window_on, int8_t *output) {
+                      const residual_t *residual, void *scratch, int window_on, int8_t *output) {
     const int32_t row_size = p->conv.out_w * p->conv.out_c;
     int8_t *ring = (int8_t *)scratch;
     void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
@@ -428,7 +448,8 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     window.count = 0;
     if (!p->has_pool) {
         for (row = 0; row < p->conv.out_h; ++row) {
-            block_row(p, src, w, residual, conv_scratch, win, row, output + row * row_size);
+            const int8_t *res = residual_row(p, residual, row);
+            block_row(p, src, w, res, conv_scratch, win, row, output + row * row_size);
         }
         return;
     }
@@ -447,7 +468,7 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {
-                block_row(p, src, w, residual, conv_scratch, win, row, ring + held * row_size);
+                block_row(p, src, w, residual_row(p, residual, row), conv_scratch, win, row, ring + held * row_size);
             }
         }
         if (n_rows == 2 && is_pool2x2(&p->pool)) {
@@ -463,7 +484,8 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
                         const int32_t *shift, const int8_t *residual, void *scratch,
                         int8_t *output) {
     const hcc_conv_weights_t w = {weights, bias, mult, shift};
-    const row_source_t src = {NULL, input, NULL, NULL};
+    const row_source_t src = {NULL, input, NULL, NULL, NULL, NULL};
+    const residual_t res = {residual, NULL, NULL};
     if (is_mono_pool(p)) {
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
         return;
@@ -479,25 +501,149 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
         }
         return;
     }
-    run_block(p, &src, &w, residual, scratch, p->window, output);
+    run_block(p, &src, &w, &res, scratch, p->window, output);
 }
 
-/* The chain's scratch: the second block's (its window of the first's output rows always on),
- * then the first conv's own workspace. */
-static size_t second_bytes(const hcc_conv2d_pool_params_t *second) {
-    return ring_bytes(second) + conv_scratch_bytes(second) +
-           (size_t)window_rows(&second->conv) * (size_t)second->conv.in_w * (size_t)second->conv.in_c;
+/* A chain's scratch, each piece 4-byte aligned: the consumer's own part (`head`), then for
+ * each streamed conv from the last to the first its workspace and (all but the first) its
+ * window of input rows. */
+static size_t align4(size_t n) { return (n + 3u) & ~(size_t)3u; }
+
+static size_t chain_window_bytes(const hcc_conv2d_pool_params_t *p) {
+    return (size_t)window_rows(&p->conv) * (size_t)p->conv.in_w * (size_t)p->conv.in_c;
+}
+
+static size_t chain_scratch(size_t head, int32_t n, const hcc_conv2d_pool_params_t *const *p) {
+    size_t at = head;
+    int32_t i;
+    for (i = n - 1; i >= 0; --i) {
+        at = align4(at) + conv_scratch_bytes(p[i]);
+        if (i > 0) at = align4(at) + chain_window_bytes(p[i]);
+    }
+    return at;
+}
+
+/* The row sources of the streamed convs p[0 .. n-1] (src[i] computes p[i]'s rows), their
+ * workspaces and windows laid out in scratch from `head` as chain_scratch says. */
+static void chain_sources(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                          const row_source_t *input, unsigned char *scratch, size_t head, row_source_t *src,
+                          window_t *win) {
+    size_t at = head;
+    int32_t i;
+    for (i = n - 1; i >= 0; --i) {
+        at = align4(at);
+        src[i].p = p[i];
+        src[i].input = input->input;
+        src[i].w = w[i];
+        src[i].conv_scratch = scratch + at;
+        src[i].window = NULL;
+        src[i].from = i > 0 ? &src[i - 1] : input;
+        at += conv_scratch_bytes(p[i]);
+        if (i > 0) {
+            at = align4(at);
+            win[i].rows = (int8_t *)(scratch + at);
+            win[i].first = 0;
+            win[i].count = 0;
+            src[i].window = &win[i];
+            at += chain_window_bytes(p[i]);
+        }
+    }
+}
+
+/* The last block's part of a chain's scratch: its ring, workspace and window (always on
+ * when it reads a streamed conv; else as hcc_conv2d_pool_s8 has it). */
+static size_t block_bytes(int32_t n, const hcc_conv2d_pool_params_t *block) {
+    return ring_bytes(block) + conv_scratch_bytes(block) + (n > 1 || block->window ? chain_window_bytes(block) : 0u);
+}
+
+/* After the chain's part: the residual conv's row of output, then its workspace. */
+static size_t residual_conv_scratch(size_t at, const hcc_conv2d_pool_params_t *block, const hcc_conv_source_t *rc) {
+    if (rc == NULL) return at;
+    at = align4(at) + (size_t)block->conv.out_w * (size_t)block->conv.out_c;
+    return align4(at) + conv_scratch_bytes(rc->p);
+}
+
+size_t hcc_conv_chain_n_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p,
+                                        const hcc_conv_source_t *residual_conv) {
+    return residual_conv_scratch(chain_scratch(block_bytes(n, p[n - 1]), n - 1, p), p[n - 1], residual_conv);
+}
+
+void hcc_conv_chain_n_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                         const int8_t *input, const int8_t *residual, const hcc_conv_source_t *residual_conv,
+                         void *scratch, int8_t *output) {
+    const hcc_conv2d_pool_params_t *last = p[n - 1];
+    const row_source_t direct = {NULL, input, NULL, NULL, NULL, NULL};
+    row_source_t src[HCC_CONV_CHAIN_MAX], res_direct, res_src;
+    window_t win[HCC_CONV_CHAIN_MAX];
+    residual_t res = {residual, NULL, NULL};
+    const size_t chain_end = chain_scratch(block_bytes(n, last), n - 1, p);
+    chain_sources(n - 1, p, w, &direct, (unsigned char *)scratch, block_bytes(n, last), src, win);
+    if (residual_conv != NULL) {
+        const size_t row_at = align4(chain_end);
+        const size_t ws_at = align4(row_at + (size_t)last->conv.out_w * (size_t)last->conv.out_c);
+        res_direct = direct;
+        res_direct.input = residual_conv->input;
+        res_src = res_direct;
+        res_src.p = residual_conv->p;
+        res_src.w = residual_conv->w;
+        res_src.conv_scratch = (unsigned char *)scratch + ws_at;
+        res_src.from = &res_direct;
+        res.conv = &res_src;
+        res.row = (int8_t *)scratch + row_at;
+    }
+    run_block(last, n > 1 ? &src[n - 2] : &direct, w[n - 1], &res, scratch, n > 1 || last->window, output);
 }
 
 size_t hcc_conv_chain_s8_scratch_size(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second) {
-    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;  /* the first's workspace: int32-aligned */
-    return head + conv_scratch_bytes(first);
+    const hcc_conv2d_pool_params_t *const p[2] = {first, second};
+    return hcc_conv_chain_n_s8_scratch_size(2, p, NULL);
 }
 
 void hcc_conv_chain_s8(const hcc_conv2d_pool_params_t *first, const hcc_conv2d_pool_params_t *second,
                        const int8_t *input, const hcc_conv_weights_t *w1, const hcc_conv_weights_t *w2,
                        const int8_t *residual, void *scratch, int8_t *output) {
-    const size_t head = (second_bytes(second) + 3u) & ~(size_t)3u;
-    const row_source_t src = {first, input, w1, (unsigned char *)scratch + head};
-    run_block(second, &src, w2, residual, scratch, 1, output);
+    const hcc_conv2d_pool_params_t *p[2];
+    const hcc_conv_weights_t *w[2];
+    p[0] = first;
+    p[1] = second;
+    w[0] = w1;
+    w[1] = w2;
+    hcc_conv_chain_n_s8(2, p, w, input, residual, NULL, scratch, output);
+}
+
+/* The mean's part: int32 sums per channel, then one row of the last conv's output. */
+static size_t mean_head(const hcc_conv2d_pool_params_t *last) {
+    return 4u * (size_t)last->conv.out_c + (size_t)last->conv.out_w * (size_t)last->conv.out_c;
+}
+
+size_t hcc_conv_chain_mean_s8_scratch_size(int32_t n, const hcc_conv2d_pool_params_t *const *p) {
+    return chain_scratch(mean_head(p[n - 1]), n, p);
+}
+
+void hcc_conv_chain_mean_s8(int32_t n, const hcc_conv2d_pool_params_t *const *p, const hcc_conv_weights_t *const *w,
+                            const int8_t *input, int32_t z_in, int32_t z_out, int32_t mult, int32_t shift,
+                            void *scratch, int8_t *output) {
+    const hcc_conv2d_pool_params_t *last = p[n - 1];
+    const int32_t out_c = last->conv.out_c, row_size = last->conv.out_w * out_c;
+    const int32_t count = last->conv.out_h * last->conv.out_w;
+    const row_source_t direct = {NULL, input, NULL, NULL, NULL, NULL};
+    row_source_t src[HCC_CONV_CHAIN_MAX];
+    window_t win[HCC_CONV_CHAIN_MAX];
+    int32_t *sums = (int32_t *)scratch;
+    int8_t *row = (int8_t *)(sums + out_c);
+    const row_source_t *tail;
+    int32_t r, i, x;
+    chain_sources(n, p, w, &direct, (unsigned char *)scratch, mean_head(last), src, win);
+    tail = &src[n - 1];
+    for (i = 0; i < out_c; ++i) sums[i] = 0;
+    for (r = 0; r < last->conv.out_h; ++r) {
+        /* the last conv's row r, then its pixels into the sums (hcc_mean_s8's integers) */
+        block_row(tail->p, tail->from, tail->w, NULL, tail->conv_scratch, tail->window, r, row);
+        for (x = 0; x < row_size; x += out_c) {
+            for (i = 0; i < out_c; ++i) sums[i] += row[x + i];
+        }
+    }
+    for (i = 0; i < out_c; ++i) {
+        output[i] = hcc_requantize_s8_inline(sums[i] - count * z_in, mult, shift, z_out, -128, 127);
+    }
 }
