@@ -68,6 +68,7 @@ class Emitter:
     elem = "int8_t"  # C type of the activations (the float build's emitter says float)
 
     def __post_init__(self):
+        self._same: dict[tuple, str] = {}  # (C type, shape of the bytes, bytes) -> the array that holds them
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}
         self._scratch = {t.first: t.offset for t in self.plan.tensors if t.kind == "scratch"}
         self._counter = 0
@@ -85,9 +86,17 @@ class Emitter:
         flat = values.reshape(-1).astype(np.int64)
         if flat.size and (flat.min() < lo or flat.max() > hi):
             raise HccError(f"array {hint} does not fit {ctype}")
-        name = f"{self.name}_{self._ident(hint)}_{len(self.arrays)}"
-        self.arrays.append(CArray(name, ctype, flat, comment))
-        return name
+        return self._add(CArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", ctype, flat, comment))
+
+    def _add(self, array: CArray) -> str:
+        """Append `array`, or return the name of an earlier array with the same C type and the same
+        values: identical constants share one flash array (Keras' unrolled GRU/LSTM reads one
+        weight matrix at every time step, which the quantize pass turns into one int8 copy per step)."""
+        key = (array.ctype, array.values.size, array.values.tobytes())
+        if key not in self._same:
+            self._same[key] = array.name
+            self.arrays.append(array)
+        return self._same[key]
 
     def struct(self, ctype: str, hint: str, fields: dict) -> str:
         """A `static const` parameter struct in NAME.c; returns a pointer expression to it."""
@@ -179,9 +188,8 @@ class FloatEmitter(Emitter):
         values = np.asarray(values if dtype is None else np.asarray(values).astype(dtype))
         if not np.issubdtype(values.dtype, np.floating):
             return super().array(hint, values, comment=comment)
-        name = f"{self.name}_{self._ident(hint)}_{len(self.arrays)}"
-        self.arrays.append(FloatArray(name, "float", values.astype(np.float32).reshape(-1), comment))
-        return name
+        return self._add(FloatArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", "float",
+                                    values.astype(np.float32).reshape(-1), comment))
 
     def scratch(self, index: int) -> str:
         return f"(float *){super().scratch(index)}"
