@@ -46,6 +46,10 @@ class CArray:
         return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 
+SHARED_BYTES = 1024  # weight arrays from this size on are stored once when their values repeat (Emitter._add)
+SHARED_TYPES = ("int8_t", "uint8_t", "float")
+
+
 @dataclass
 class CStep:
     index: int
@@ -89,9 +93,15 @@ class Emitter:
         return self._add(CArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", ctype, flat, comment))
 
     def _add(self, array: CArray) -> str:
-        """Append `array`, or return the name of an earlier array with the same C type and the same
-        values: identical constants share one flash array (Keras' unrolled GRU/LSTM reads one
-        weight matrix at every time step, which the quantize pass turns into one int8 copy per step)."""
+        """Append `array`, or, for weights (int8, uint8 or float arrays from SHARED_BYTES on), return
+        the name of an earlier array with the same C type and the same values: identical weights
+        share one flash array (Keras' unrolled GRU/LSTM reads one weight matrix at every time step,
+        which the quantize pass turns into one int8 copy per step). Tables, biases, multipliers and
+        shifts are never shared: they depend on the calibrated scales, so they may coincide under
+        `hcc plan`'s placeholder ranges and not in the calibrated build, whose flash plan must give."""
+        if array.nbytes < SHARED_BYTES or array.ctype not in SHARED_TYPES:
+            self.arrays.append(array)
+            return array.name
         key = (array.ctype, array.values.size, array.values.tobytes())
         if key not in self._same:
             self._same[key] = array.name
