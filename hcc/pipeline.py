@@ -34,7 +34,7 @@ STREAMING = ["fuse-conv-block"]
 # batch norm) separately; folding them into one op would compute on other scales than the file's.
 KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
-MEMORY = ["inplace-transpose", "schedule-memory", "inplace-conv", "stream-convs", "conv-scratch"]
+MEMORY = ["resize-after-pointwise", "conv1d-columns", "inplace-transpose", "schedule-memory", "inplace-conv", "concat-in-place", "stream-convs", "conv-scratch"]
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 

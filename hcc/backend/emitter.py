@@ -168,6 +168,12 @@ class Emitter:
             return self.ptr(op.inputs[op.opdef.alias_input])
         raise HccError(f"%{value.name} has no place in the memory plan")
 
+    def offset(self, value: Value) -> int | None:
+        """The arena offset of an activation's buffer (None: caller or flash memory)."""
+        if not self.plan.io_in_arena and any(v is value for v in list(self.graph.inputs) + list(self.graph.outputs)):
+            return None
+        return self._offset.get(value.name)
+
     def scratch(self, index: int) -> str:
         if index not in self._scratch:
             raise HccError(f"op {index} needs scratch memory the plan did not give it")

@@ -69,6 +69,9 @@ class Liveness:
     io_bytes: int
     flash_bytes: int
     io_in_arena: bool = False
+    # buffers placed together at fixed distances ([(buffer, bytes from the group's start)]):
+    # the inputs of an in-place Concat one after the other, and its output over all of them
+    groups: list[list[tuple[int, int]]] = field(default_factory=list)
 
     @property
     def steps(self) -> int:
@@ -175,7 +178,49 @@ def analyze_liveness(graph: Graph, io_in_arena: bool = False) -> Liveness:
         io_bytes=sum(v.type.nbytes for v in io_values.values()),
         flash_bytes=_constants_bytes(graph),
         io_in_arena=io_in_arena,
+        groups=_concat_groups(ops, buffers, buffer_of),
     )
+
+
+def _concat_groups(ops, buffers, buffer_of) -> list[list[tuple[int, int]]]:
+    """Views into a parent buffer: an in-place Concat (Concat.in_place, the pass concat-in-place)
+    whose inputs each fill a buffer of their own that dies at it has them placed one after the
+    other where its output goes (Concat.slots), so producers write their slots directly and the
+    kernel only interleaves. Otherwise the Concat copies, as before."""
+    groups, used = [], set()
+    for step, op in enumerate(ops):
+        if op.kind != "Concat" or not op.opdef.in_place(op):
+            continue
+        out = op.outputs[0]
+        members = [buffer_of.get(id(v)) for v in op.inputs] + [buffer_of.get(id(out))]
+        if any(b is None for b in members) or len(set(members)) != len(members) or used & set(members):
+            continue
+        if buffers[members[-1]].first != step or any(
+                buffers[b].last != step or buffers[b].pinned or buffers[b].kind == "scratch"
+                or buffers[b].bytes != v.type.nbytes for b, v in zip(members, op.inputs)):
+            continue
+        groups.append(list(zip(members, op.opdef.slots(op) + [0])))
+        used |= set(members)
+    return groups
+
+
+def dying_buffers(graph: Graph) -> dict[int, set[int]]:
+    """{id(op): ids of the values it reads whose arena buffer (views and in-place outputs
+    included) dies at its step and holds no graph output}, from the planner's liveness."""
+    from hcc.memory.planner import io_in_arena_of
+
+    life = analyze_liveness(graph, io_in_arena=io_in_arena_of(graph))
+    buffer_of = {t.name: t.buffer for t in life.tensors}
+    out: dict[int, set[int]] = {}
+    for step, op in enumerate(life.ops):
+        for v in op.inputs:
+            b = buffer_of.get(v.name) if v is not None and not v.is_const else None
+            if b is None:
+                continue
+            buf = life.buffers[b]
+            if buf.last == step and not buf.pinned and buf.kind != "scratch" and not graph.is_output(v):
+                out.setdefault(id(op), set()).add(id(v))
+    return out
 
 
 def _input_id(op: Op, index: int) -> int | None:

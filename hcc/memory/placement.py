@@ -13,6 +13,13 @@ together thus forbids a range of offsets to each other: [o_j - a + 1, o_j + b) f
 with a = size_i, b = size_j normally, a = lag (b the output) or b = lag (i the output's
 input) for a link. Lowest fit, best fit and the exact search work on these ranges.
 
+Groups: `[(block, delta), ...]` places its blocks at fixed distances from a common start
+(offset[block] = start + delta): the inputs of an in-place Concat one after the other and
+its output over all of them (views into a parent buffer). Blocks of one group never clash
+with each other (their bytes are laid out by the group); the others see each member as
+usual. The greedy strategies place a group at once, at the lowest (or best) start where
+every member fits; the exact search and two_sided are not tried with groups.
+
 Strategies (plan_memory keeps the best):
 - greedy_by_size: TFLite Micro's; largest first, each at the lowest offset that fits.
 - greedy_by_breadth: Pisarchyk & Lee 2020; visit steps by decreasing live bytes, place
@@ -53,9 +60,13 @@ def align_up(n: int, alignment: int) -> int:
     return -(-n // alignment) * alignment
 
 
-def live_bytes(blocks: list[Block], steps: int, links: list[Link] = ()) -> list[int]:
+Group = list[tuple[int, int]]  # [(block, delta)]: offset[block] = start + delta
+
+
+def live_bytes(blocks: list[Block], steps: int, links: list[Link] = (), groups: list[Group] = ()) -> list[int]:
     """Bytes live at each step 0..steps-1; at the step of a link, the two blocks need only
-    max(lag + size of the input, size of the output) together."""
+    max(lag + size of the input, size of the output) together; the members of a group live
+    at one step need the union of their byte ranges."""
     live = [0] * steps
     for b in blocks:
         for s in range(b.first, b.last + 1):
@@ -64,28 +75,40 @@ def live_bytes(blocks: list[Block], steps: int, links: list[Link] = ()) -> list[
         src, dst = blocks[a], blocks[b]
         if src.size and dst.size and src.last == dst.first:
             live[dst.first] -= src.size + dst.size - max(lag + src.size, dst.size)
+    for group in groups:
+        for s in range(min(blocks[m].first for m, _ in group), max(blocks[m].last for m, _ in group) + 1):
+            spans = sorted((d, d + blocks[m].size) for m, d in group if blocks[m].first <= s <= blocks[m].last)
+            union, end = 0, None
+            for lo, hi in spans:
+                lo = lo if end is None else max(lo, end)
+                if hi > lo:
+                    union += hi - lo
+                end = hi if end is None else max(end, hi)
+            live[s] -= sum(hi - lo for lo, hi in spans) - union
     return live
 
 
-def lower_bound(blocks: list[Block], links: list[Link] = ()) -> int:
+def lower_bound(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> int:
     """No placement can use less than the bytes live at the busiest step."""
     steps = max((b.last for b in blocks), default=-1) + 1
-    return max(live_bytes(blocks, steps, links), default=0)
+    return max(live_bytes(blocks, steps, links, groups), default=0)
 
 
 def arena_size(blocks: list[Block], offsets: list[int]) -> int:
     return max((o + b.size for b, o in zip(blocks, offsets)), default=0)
 
 
-def _conflicts(blocks: list[Block], links: list[Link] = ()) -> list[list[tuple[int, int, int]]]:
+def _conflicts(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> list[list[tuple[int, int, int]]]:
     """For each block i, (j, a, b) for every block j live with it: i may not start in
-    [o_j - a + 1, o_j + b) (empty blocks conflict with nothing)."""
+    [o_j - a + 1, o_j + b) (empty blocks conflict with nothing, blocks of one group with each other)."""
+    group_of = {m: g for g, group in enumerate(groups) for m, _ in group}
     special = {}
     for src, dst, lag in links:
         special[(dst, src)] = (lag, blocks[src].size)  # the output: at most o_src - lag, or above src
         special[(src, dst)] = (blocks[src].size, lag)  # the input: at least o_dst + lag, or below dst
     return [[(j, *special.get((i, j), (b.size, other.size))) for j, other in enumerate(blocks)
-             if j != i and b.size and other.size and b.overlaps(other)]
+             if j != i and b.size and other.size and b.overlaps(other)
+             and (i not in group_of or group_of[i] != group_of.get(j))]
             for i, b in enumerate(blocks)]
 
 
@@ -105,48 +128,69 @@ def _free_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
     return free
 
 
+def _lowest_of(spans) -> int:
+    return _free_spans(spans)[0][0]
+
+
+def _best_of(spans) -> int:
+    free = _free_spans(spans)
+    bounded = [(hi - lo, lo) for lo, hi in free if hi is not None]
+    return min(bounded)[1] if bounded else free[-1][0]
+
+
 def _lowest_fit(i: int, conflicts, offsets) -> int:
-    return _free_spans(_forbidden(i, conflicts, offsets))[0][0]
+    return _lowest_of(_forbidden(i, conflicts, offsets))
 
 
 def _best_fit(i: int, conflicts, offsets) -> int:
     """The start of the tightest free range of offsets (the smallest gap that holds the
     block), or the top when no bounded range exists."""
-    free = _free_spans(_forbidden(i, conflicts, offsets))
-    bounded = [(hi - lo, lo) for lo, hi in free if hi is not None]
-    return min(bounded)[1] if bounded else free[-1][0]
+    return _best_of(_forbidden(i, conflicts, offsets))
 
 
 class Problem:
-    """Blocks, links and the conflicts every strategy derives from them."""
+    """Blocks, links, groups and the conflicts every strategy derives from them."""
 
-    def __init__(self, blocks: list[Block], links: list[Link] = ()):
+    def __init__(self, blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()):
         self.blocks = blocks
         self.links = list(links)
-        self.conflicts = _conflicts(blocks, self.links)
+        self.groups = [list(g) for g in groups]
+        self.group_of = {m: g for g in self.groups for m, _ in g}
+        self.conflicts = _conflicts(blocks, self.links, self.groups)
 
     def place(self, order: list[int], fit=_lowest_fit) -> list[int]:
         offsets: list[int | None] = [None] * len(self.blocks)
+        pick = _best_of if fit is _best_fit else _lowest_of
         for i in order:
-            offsets[i] = fit(i, self.conflicts, offsets)
+            if offsets[i] is not None:
+                continue
+            group = self.group_of.get(i)
+            if group is None:
+                offsets[i] = fit(i, self.conflicts, offsets)
+                continue
+            spans = sorted((lo - d, hi - d) for m, d in group for lo, hi in _forbidden(m, self.conflicts, offsets))
+            start = pick(spans)
+            for m, d in group:
+                offsets[m] = start + d
         return offsets
 
     def size(self, offsets) -> int:
         return arena_size(self.blocks, offsets)
 
 
-def place_in_order(blocks: list[Block], order: list[int], links: list[Link] = (), fit=_lowest_fit) -> list[int]:
-    return Problem(blocks, links).place(order, fit)
+def place_in_order(blocks: list[Block], order: list[int], links: list[Link] = (), fit=_lowest_fit,
+                   groups: list[Group] = ()) -> list[int]:
+    return Problem(blocks, links, groups).place(order, fit)
 
 
-def greedy_by_size(blocks: list[Block], links: list[Link] = ()) -> list[int]:
+def greedy_by_size(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> list[int]:
     order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, -(blocks[i].last - blocks[i].first), blocks[i].first, i))
-    return place_in_order(blocks, order, links)
+    return place_in_order(blocks, order, links, groups=groups)
 
 
-def greedy_by_breadth(blocks: list[Block], links: list[Link] = ()) -> list[int]:
+def greedy_by_breadth(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> list[int]:
     steps = max((b.last for b in blocks), default=-1) + 1
-    live = live_bytes(blocks, steps, links)
+    live = live_bytes(blocks, steps, links, groups)
     order: list[int] = []
     seen: set[int] = set()
     for step in sorted(range(steps), key=lambda s: (-live[s], s)):
@@ -155,24 +199,24 @@ def greedy_by_breadth(blocks: list[Block], links: list[Link] = ()) -> list[int]:
             order.append(i)
             seen.add(i)
     order.extend(i for i in range(len(blocks)) if i not in seen)
-    return place_in_order(blocks, order, links, fit=_best_fit)
+    return place_in_order(blocks, order, links, fit=_best_fit, groups=groups)
 
 
-def greedy_by_conflict(blocks: list[Block], links: list[Link] = ()) -> list[int]:
+def greedy_by_conflict(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> list[int]:
     """Largest first; among equals, the block live at the busier steps first; best fit."""
     steps = max((b.last for b in blocks), default=-1) + 1
-    live = live_bytes(blocks, steps, links)
+    live = live_bytes(blocks, steps, links, groups)
 
     def key(i):
         b = blocks[i]
         return (-b.size, -max(live[b.first:b.last + 1], default=0), b.first, i)
 
-    return place_in_order(blocks, sorted(range(len(blocks)), key=key), links, fit=_best_fit)
+    return place_in_order(blocks, sorted(range(len(blocks)), key=key), links, fit=_best_fit, groups=groups)
 
 
-def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
-    """Exact when no three blocks are live together and none are linked; None otherwise."""
-    if links:
+def two_sided(blocks: list[Block], links: list[Link] = (), groups: list[Group] = ()) -> list[int] | None:
+    """Exact when no three blocks are live together and none are linked or grouped; None otherwise."""
+    if links or groups:
         return None
     steps = max((b.last for b in blocks), default=-1) + 1
     count = [0] * steps
@@ -200,11 +244,11 @@ def two_sided(blocks: list[Block], links: list[Link] = ()) -> list[int] | None:
 
 
 def improve(blocks: list[Block], links: list[Link], start: list[int], floor: int, tries: int = 400,
-            seed: int = 0) -> list[int]:
+            seed: int = 0, groups: list[Group] = ()) -> list[int]:
     """Local search from the order that rebuilds `start` (blocks by increasing offset, each at
     the lowest fit, as in the exact search): move one block to another place in the order,
     keep the move when the arena does not grow. Deterministic (seeded); stops at `floor`."""
-    p = Problem(blocks, links)
+    p = Problem(blocks, links, groups)
     n = len(blocks)
     if n < 2:
         return start
@@ -276,11 +320,16 @@ def exact(blocks: list[Block], upper: int, node_limit: int = 200_000, links: lis
     return ExactResult(best["offsets"], proven=not aborted)
 
 
-def overlapping_pairs(blocks: list[Block], offsets: list[int], links: list[Link] = ()) -> list[tuple[int, int]]:
+def overlapping_pairs(blocks: list[Block], offsets: list[int], links: list[Link] = (),
+                      groups: list[Group] = ()) -> list[tuple[int, int]]:
     """Pairs of blocks live together whose byte ranges clash (empty for a valid plan): a
-    link's output may overlap its input only from at least `lag` bytes below it."""
+    link's output may overlap its input only from at least `lag` bytes below it; the members
+    of a group must sit at their distances from the group's start."""
     bad = []
-    for i, row in enumerate(_conflicts(blocks, links)):
+    for group in groups:
+        (first, d0), *rest = group
+        bad += [(first, m) for m, d in rest if offsets[m] - d != offsets[first] - d0]
+    for i, row in enumerate(_conflicts(blocks, links, groups)):
         for j, a, b in row:
             if j > i and offsets[j] - a < offsets[i] < offsets[j] + b:
                 bad.append((i, j))

@@ -86,14 +86,16 @@ def plan_memory(graph: Graph, alignment: int = 16, exact_max_buffers: int = EXAC
     life = analyze_liveness(graph, io_in_arena=io_in_arena)
     blocks = [Block(align_up(b.bytes, alignment), b.first, b.last) for b in life.buffers]
     links = life.links(alignment)
-    offsets, algorithm, candidates, proven = choose_placement(blocks, exact_max_buffers, links)
-    bad = placement.overlapping_pairs(blocks, offsets, links)
+    # a group's members sit at their byte distances: only where those keep every offset aligned
+    groups = [g for g in life.groups if all(d % alignment == 0 for _, d in g)]
+    offsets, algorithm, candidates, proven = choose_placement(blocks, exact_max_buffers, links, groups)
+    bad = placement.overlapping_pairs(blocks, offsets, links, groups)
     if bad:  # a planner bug must not become memory corruption on the device
         i, j = bad[0]
         raise AssertionError(f"memory plan overlaps {life.buffers[i].name} and {life.buffers[j].name}")
 
     peak = placement.arena_size(blocks, offsets)
-    live = placement.live_bytes(blocks, life.steps, links)
+    live = placement.live_bytes(blocks, life.steps, links, groups)
     peak_step = _peak_step(blocks, offsets, live, peak)
     tensors = [
         PlannedTensor(t.name, t.bytes, t.first, t.last, offsets[t.buffer], t.kind, life.buffers[t.buffer].name, t.op)
@@ -124,20 +126,20 @@ def plan_memory(graph: Graph, alignment: int = 16, exact_max_buffers: int = EXAC
     )
 
 
-def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUFFERS, links=()):
+def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUFFERS, links=(), groups=()):
     """(offsets, strategy name, {strategy: arena size}, exact search proven or None)."""
-    links = list(links)
-    results = {"greedy-by-size": placement.greedy_by_size(blocks, links),
-               "greedy-by-breadth": placement.greedy_by_breadth(blocks, links),
-               "greedy-by-conflict": placement.greedy_by_conflict(blocks, links)}
-    sided = placement.two_sided(blocks, links)
+    links, groups = list(links), list(groups)
+    results = {"greedy-by-size": placement.greedy_by_size(blocks, links, groups),
+               "greedy-by-breadth": placement.greedy_by_breadth(blocks, links, groups),
+               "greedy-by-conflict": placement.greedy_by_conflict(blocks, links, groups)}
+    sided = placement.two_sided(blocks, links, groups)
     if sided is not None:
         results["two-sided"] = sided
     sizes = {name: placement.arena_size(blocks, offs) for name, offs in results.items()}
     best = min(sizes, key=lambda name: sizes[name])
-    floor = placement.lower_bound(blocks, links)
+    floor = placement.lower_bound(blocks, links, groups)
     proven = None
-    if sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > floor:
+    if not groups and sum(1 for b in blocks if b.size) <= exact_max_buffers and sizes[best] > floor:
         found = placement.exact(blocks, upper=sizes[best], links=links)
         proven = found.proven
         if found.offsets is not None:
@@ -145,7 +147,7 @@ def choose_placement(blocks: list[Block], exact_max_buffers: int = EXACT_MAX_BUF
             sizes["exact"] = placement.arena_size(blocks, found.offsets)
             best = "exact"
     if sizes[best] > floor and not proven:
-        improved = placement.improve(blocks, links, results[best], floor)
+        improved = placement.improve(blocks, links, results[best], floor, groups=groups)
         size = placement.arena_size(blocks, improved)
         sizes["improve"] = size
         if size < sizes[best]:

@@ -159,15 +159,25 @@ class FullyConnected(OpDef):
             lines += self.emit_rows(e, index, op, part, y)
         return lines
 
-    def emit_rows(self, e, index, op, p, y):
+    @staticmethod
+    def row_kernel_lag(rows: int, k: int, n: int) -> int:
+        """How far below its input (rows x k bytes) the output (rows x n) of
+        hcc_fully_connected_row_s8 may start when it is written over it: row r's outputs are
+        written block by block while its inputs are read again for the next block, so writing
+        row r (bytes up to (r + 1) n) must leave input row r (from r k on) intact:
+        max_r (r + 1) n - r k = n + (rows - 1) max(n - k, 0)."""
+        return n + (rows - 1) * max(n - k, 0)
+
+    def emit_rows(self, e, index, op, p, y, row_kernel: bool = False):
         """The C call of one fully connected layer with the constants `p` (int8_params' keys) from
-        op's input to y: hcc_fully_connected_row_s8 for one row, else hcc_fully_connected_s8 with
+        op's input to y: hcc_fully_connected_row_s8 for one row (or any rows with row_kernel: no
+        scratch, overlap allowed at row_kernel_lag), else hcc_fully_connected_s8 with
         rows_scratch() bytes of op's scratch. FusedConv2d's pointwise convs use it too."""
         params = e.struct("hcc_fc_params_t", op.name, {k: p[k] for k in ("rows", "k", "n", "z_in", "z_out", "act_min", "act_max")})
         if tflite_numerics(op):
             return [f"hcc_tflm_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
                     f"{e.ptr(y)});"]
-        if p["rows"] == 1:  # no weight reuse across rows: the compile-time blocked layout
+        if p["rows"] == 1 or row_kernel:  # the compile-time blocked layout (no weight reuse across rows)
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
                                 e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])

@@ -29,7 +29,12 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
+from hcc.ops.fully_connected import fc_row_layout
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
+
+
+HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
+BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -188,10 +193,10 @@ class FusedConv2d(OpDef):
         # with (set by the pass inplace-conv; the planner decides, OpDef.overlap_inputs)
         "overlap": 0,
         # the dense path (groups 1, int8): output-channel pairs whose weights are widened to
-        # int16 in scratch at a time (0: all; -1: none, the lean path: 3x3 the one-pixel path,
-        # other kernels hcc_conv2d_s8_rows). -1 also keeps a depthwise conv off
-        # hcc_dwconv2d_s8_rows and a pointwise conv off the fully connected kernel (their
-        # scratch). Set by the pass conv-scratch (hcc_conv2d_params_t)
+        # int16 in scratch at a time (0: all; -1: none, the lean forms without workspace:
+        # "blocked" / "fc-row" for groups 1, "direct" for a depthwise conv, which -1 keeps off
+        # hcc_dwconv2d_s8_rows, and "fc-row" for a pointwise conv, which it keeps off the fully
+        # connected kernel's scratch). Set by the pass conv-scratch (kernel_path)
         "weight_pairs": 0,
         # 1: the conv that reads this one's output (its only reader) computes its rows one at
         # a time as it needs them (hcc_conv_chain_s8): the output is never stored (the pass
@@ -259,11 +264,15 @@ class FusedConv2d(OpDef):
     def kernel_path(self, op) -> str:
         """Which kernel runs the int8 op: "fc" (a pointwise conv as a fully connected layer,
         pointwise_rows: only without overlap or streaming, whose read order that kernel does
-        not follow), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
+        not follow), "fc-row" (a 1x1 stride-1 unpadded one-group conv, with or without residual
+        and pooling, with weight_pairs < 0 or else not "fc" nor "dense": its conv rows pixel by
+        pixel through hcc_fully_connected_row_s8, no workspace, any overlap or streaming), or the path of hcc_conv2d_pool_s8 (runtime_c/src/conv2d_pool_s8.c,
         conv2d_3x3_s8.c): "mono" (is_mono_pool), "dense" (groups 1, weight_pairs >= 0, 3x3 or
         k_h <= 16 with int16 weights of at most 16 KiB), "depthwise" (hcc_dwconv2d_s8_rows,
-        any kernel, weight_pairs >= 0), "grouped" (other 3x3) or "generic"
-        (hcc_conv2d_s8_rows)."""
+        any kernel, weight_pairs >= 0; with weight_pairs < 0 "direct",
+        hcc_dwconv2d_s8_direct_rows, no scratch), "blocked" (any other groups-1 conv:
+        hcc_conv2d_blocked_s8_rows, the fc-row weights, no scratch), "grouped" (other 3x3) or
+        "generic" (hcc_conv2d_s8_rows)."""
         probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
         y = self.conv_type(probe)
         kernel = tuple(op.inputs[1].type.shape[2:])
@@ -271,25 +280,43 @@ class FusedConv2d(OpDef):
         lean = op.attrs.get("weight_pairs", 0) < 0
         if self._mono_pool(op, kernel, in_c, y.shape[2], y.shape[3]):
             return "mono"
-        if self._runs_as_fc(op, kernel, lean):
-            return "fc"
+        if self._pointwise(op, kernel, plain=False):
+            a = op.attrs
+            if lean:
+                return "fc-row"
+            if self._pointwise(op, kernel) and not (a.get("overlap", 0) or a.get("stream", 0)
+                                                     or self.streamed_source(op) is not None):
+                return "fc"
         if groups == in_c and out_c == in_c:
-            return "generic" if lean else "depthwise"
+            return "direct" if lean else "depthwise"
         n = kernel[0] * kernel[1] * in_c
         if groups == 1 and not lean and (kernel == (3, 3) or (kernel[0] <= 16 and ((out_c + 1) & ~1) * n * 2 <= 16384)):
             return "dense"
+        if self._pointwise(op, kernel, plain=False):  # past the dense path's 16 KiB
+            return "fc-row"
+        if groups == 1:
+            return "blocked"
         return "grouped" if kernel == (3, 3) else "generic"
 
-    def _runs_as_fc(self, op, kernel, lean) -> bool:
+    def _pointwise(self, op, kernel, plain: bool = True) -> bool:
+        """A 1x1 conv, stride 1, no padding, one group, int8 (hcc numerics), NHWC batch 1: its
+        conv rows are a fully connected layer over their pixels (pointwise_rows); plain: with
+        no residual or pooling either, so that the whole op is one."""
         a = op.attrs
-        if lean or a.get("overlap", 0) or a.get("stream", 0) or self.streamed_source(op) is not None:
-            return False
         if kernel != (1, 1) or op.outputs[0].type.dtype != DType.int8 or tflite_numerics(op):
             return False
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return False
-        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1 and len(op.inputs) <= 3 \
-            and not a["pool_kernel"]
+        if plain and (len(op.inputs) > 3 or a["pool_kernel"]):
+            return False
+        return tuple(a["strides"]) == (1, 1) and not any(a["pads"]) and a["group"] == 1
+
+    def _direct_fc_row(self, op) -> bool:
+        """The "fc-row" path as one hcc_fully_connected_row_s8 call over all pixels (no residual,
+        pooling or streaming; else hcc_conv2d_pool_s8 / hcc_conv_chain_s8 call it a row at a
+        time, HCC_WEIGHTS_BLOCKED)."""
+        return self.kernel_path(op) == "fc-row" and not op.attrs["pool_kernel"] and len(op.inputs) <= 3 \
+            and self.streamed_source(op) is None and not self.streamed(op)
 
     @staticmethod
     def pointwise_rows(p: dict) -> dict:
@@ -345,13 +372,18 @@ class FusedConv2d(OpDef):
         overlap_lag() of the kernel's read_schedule()."""
         if not (op.attrs.get("overlap", 0) and op.outputs[0].type.dtype == DType.int8) or tflite_numerics(op):
             return []  # hcc_tflm_conv_s8 reads its whole input: no overlap
-        if self.kernel_path(op) == "fc":
+        path = self.kernel_path(op)
+        if path == "fc":
             return []  # never with overlap (kernel_path); its read order is not read_schedule's
         if not is_nhwc(op) or op.inputs[0].type.shape[0] != 1:
             return []
         y = op.outputs[0].type
         out_row = y.nbytes // y.shape[1]
         first = self.streamed_source(op)
+        if self._direct_fc_row(op):  # pixel by pixel: that kernel's own order
+            x = op.inputs[0].type
+            pixels = x.numel // x.shape[3]
+            return [(op.inputs[0], get_op("FullyConnected").row_kernel_lag(pixels, x.shape[3], y.shape[3]))]
         if first is None:
             schedule = read_schedule(*self._geometry(op))
             source = op.inputs[0]
@@ -470,7 +502,7 @@ class FusedConv2d(OpDef):
         pool_w = self._mono_pool(op, (kh, kw), in_c, y.shape[2], out_w)
         path = self.kernel_path(op)
         (stride_h, stride_w), (dilation_h, dilation_w) = op.attrs["strides"], op.attrs["dilations"]
-        if path in ("generic", "fc"):
+        if path in ("generic", "fc", "direct", *BLOCKED_PATHS):
             workspace = 0
         elif path == "depthwise":  # hcc_dwconv2d_s8_scratch_size: one channel's padded rows, a row of sums
             span = (out_w - 1) * stride_w + (kw - 1) * dilation_w + 1
@@ -499,9 +531,12 @@ class FusedConv2d(OpDef):
         (conv2d_pool_f32.c) needs none."""
         if op.outputs[0].type.dtype == DType.float32 or tflite_numerics(op) or self.streamed(op):
             return 0
-        if self.kernel_path(op) == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
+        path = self.kernel_path(op)
+        if path == "fc":  # a pointwise conv as a fully connected layer: that kernel's scratch
             rows = self.pointwise_rows(self.int8_params(op))
             return get_op("FullyConnected").rows_scratch(rows["rows"], rows["k"], rows["n"])
+        if self._direct_fc_row(op):  # hcc_fully_connected_row_s8 over the whole op: none
+            return 0
         parts = self.scratch_parts(op)
         if parts["mono"]:
             # is_mono_pool: a 28-byte block per pooling window (four input columns as six rows of
@@ -518,7 +553,8 @@ class FusedConv2d(OpDef):
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
                    "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
-                   "stride-1 conv runs the fully connected kernels (not when it overlaps its input or streams)")
+                   "stride-1 conv runs the fully connected kernels (overlapping its input or in its lean form "
+                   "hcc_fully_connected_row_s8 only)")
 
     def _params(self, e, op, p: dict) -> str:
         """The hcc_conv2d_pool_params_t of `op` (int8_params `p`) as a static struct."""
@@ -533,8 +569,9 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
+        pairs = HCC_WEIGHTS_BLOCKED if self.kernel_path(op) in BLOCKED_PATHS else op.attrs.get("weight_pairs", 0)
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
-            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": op.attrs.get("weight_pairs", 0)},
+            "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
             "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
 
@@ -545,10 +582,11 @@ class FusedConv2d(OpDef):
         if tflite_numerics(op):
             params = e.struct("hcc_conv2d_params_t", op.name, conv_fields(p["conv"], p["z_in"], p["z_out"], p["act"]))
             return [f"hcc_tflm_conv_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {e.ptr(op.outputs[0])});"]
-        if self.kernel_path(op) == "fc":
+        path = self.kernel_path(op)
+        if path == "fc" or self._direct_fc_row(op):
             rows = self.pointwise_rows(p)
             return [f"/* pointwise conv: a fully connected layer over {rows['rows']} pixels */",
-                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0])]
+                    *get_op("FullyConnected").emit_rows(e, index, op, rows, op.outputs[0], row_kernel=path == "fc-row")]
         params = self._params(e, op, p)
         residual = e.ptr(op.inputs[3]) if p["has_residual"] else "NULL"
         planned = self.scratch_bytes(op)
@@ -558,14 +596,25 @@ class FusedConv2d(OpDef):
             q = self.int8_params(first)
             first_params = self._params(e, first, q)
             weights = [e.struct("hcc_conv_weights_t", conv.name + "_weights",
-                                dict(zip(("weights", "bias", "mult", "shift"), weight_arrays(e, conv, params_).split(", "))))
+                                dict(zip(("weights", "bias", "mult", "shift"), self._weight_arrays(e, conv, params_).split(", "))))
                        for conv, params_ in ((first, q), (op, p))]
             return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_s8_scratch_size({first_params}, {params}), {planned});",
                     f"hcc_conv_chain_s8({first_params}, {params}, {e.ptr(first.inputs[0])}, {weights[0]}, {weights[1]}, "
                     f"{residual}, {scratch}, {e.ptr(op.outputs[0])});"]
         return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
-                f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, {residual}, {scratch}, "
-                f"{e.ptr(op.outputs[0])});"]
+                f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {self._weight_arrays(e, op, p)}, {residual}, "
+                f"{scratch}, {e.ptr(op.outputs[0])});"]
+
+    def _weight_arrays(self, e, op, p: dict) -> str:
+        """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
+        blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
+        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
+        if self.kernel_path(op) not in BLOCKED_PATHS:
+            return weight_arrays(e, op, p)
+        w = p["weights"]
+        weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
+        return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
+                          e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
 
     def emit_c_float(self, e, index, op):
         require_nhwc_batch1(op)

@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from hcc.errors import UnsupportedOpError
+from hcc.ir.types import DType
 from hcc.ops.base import NUMERICS, REQUIRED, OpDef, register, tflite_numerics
 from hcc.ops.c_call import emit_remap
 from hcc.quant.params import scale_zp
@@ -207,6 +208,27 @@ class Resize(OpDef):
             if outside is not None:
                 maps[axis] = np.where(outside, -1, maps[axis])
         return maps
+
+    def overlap_inputs(self, op) -> list:
+        """int8 bilinear (hcc_resize_linear_s8, one plane): the output may start `lag` bytes
+        below the input and grow over the input rows no later output row reads. Output rows are
+        written in order, row y only from input rows y0[y] and y1[y]; so while row y is written,
+        the input is still needed from row m(y) = min over y' >= y of min(y0[y'], y1[y']) on, and
+        the lag is the largest (y + 1) out_row - m(y) in_row (planned by hcc/memory/liveness.py
+        where the input's buffer dies at the Resize)."""
+        if op.outputs[0].type.dtype != DType.int8 or op.attrs["mode"] != "linear" or tflite_numerics(op):
+            return []
+        try:
+            p = self.linear_layout(op)
+        except UnsupportedOpError:
+            return []
+        if p["outer"] != 1:
+            return []
+        i0, i1 = (np.asarray(t, np.int64) for t in p["rows"][:2])
+        needed = np.minimum.accumulate(np.minimum(i0, i1)[::-1])[::-1]
+        out_row, in_row = p["out_w"] * p["block"], p["in_w"] * p["block"]
+        rows = np.arange(1, p["out_h"] + 1, dtype=np.int64)
+        return [(op.inputs[0], int(max(0, (rows * out_row - needed * in_row).max())))]
 
     def extrapolation_code(self, op) -> int:
         from hcc.quant.lut import round_half_away

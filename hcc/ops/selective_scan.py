@@ -22,10 +22,12 @@ from hcc.quant.params import scale_zp
 
 
 def scan_c_words(sp) -> dict:
-    """hcc_scan_params_t's tables in the C layout (runtime_c/include/hcc_ssm.h): each mantissa
-    in the low half of a word, its exp_table row offset in bytes (rows of 2^(EXP_BITS + 2)
-    uint16) in the high half; the dt tables indexed by dt_raw's byte (code ^ 0x80), so the
-    kernel needs no sign extension."""
+    """hcc_scan_params_t's tables in the C layout (runtime_c/include/hcc_ssm.h): a_word holds each
+    A mantissa in its low half and its exp_table row offset in bytes (rows of 2^(EXP_BITS + 2)
+    uint16) in its high half; dt_rec holds, per dt_raw byte (code ^ 0x80, so the kernel needs no
+    sign extension), two words: dt's exp_table row offset in bytes, and dt_mant | (dt << 16). One
+    record, one index: the kernel gets dt's mantissa, row and value from one address (8 bytes
+    apart: Xtensa's addx8)."""
     from hcc.quant.ssm_constants import EXP_BITS
 
     if sp.exp_bits != EXP_BITS:
@@ -35,7 +37,10 @@ def scan_c_words(sp) -> dict:
         raise UnsupportedOpError(f"the scan's exp table has {sp.exp_table.shape[0]} rows: over the kernel's 128")
     pack = lambda mant, row: (np.asarray(mant, np.int64) | (np.asarray(row, np.int64) * row_bytes << 16))  # noqa: E731
     by_byte = np.arange(256) ^ 0x80
-    return {"dt_table": np.asarray(sp.dt_table)[by_byte], "dt_word": pack(sp.dt_mant, sp.dt_row)[by_byte],
+    dt = np.asarray(sp.dt_table, np.int64)[by_byte]          # 0 <= dt < 2^14: the words stay positive
+    dt_word = np.asarray(sp.dt_mant, np.int64)[by_byte] | (dt << 16)
+    dt_row = np.asarray(sp.dt_row, np.int64)[by_byte] * row_bytes
+    return {"dt_rec": np.stack([dt_row, dt_word], axis=1).reshape(-1),
             "a_word": pack(sp.a_mant, sp.a_row).reshape(-1)}
 
 
@@ -47,6 +52,10 @@ class SelectiveScan(OpDef):
     attrs = {"dt_softplus": 0, "state_absmax": 0.0}  # state_absmax: calibrated max |h| (set by quantize)
     calibrated_attrs = ("state_absmax",)
     num_inputs = (6, 6)
+    # y [L, D] may overwrite u [L, D]: every kernel (hcc_selective_scan_s8 in C and its Xtensa
+    # asm, hcc_selective_scan_f32) reads u[t, d] (and keeps u'[t, d] for the D skip term)
+    # before it writes y[t, d], and never reads u[t, d] again
+    inplace_input = 0
 
     def macs(self, op) -> int:
         """Per token and channel: N for the decay, N for the input term, N for the readout, 1 for D."""
@@ -103,8 +112,7 @@ class SelectiveScan(OpDef):
         states = op.inputs[2].type.shape[1]
         words = scan_c_words(sp)
         params = e.struct("hcc_scan_params_t", op.name, {
-            "dt_table": e.array(op.name + "_dt", words["dt_table"], np.int16),
-            "dt_word": e.array(op.name + "_dtw", words["dt_word"], np.int32),
+            "dt_rec": e.array(op.name + "_dtr", words["dt_rec"], np.int32),
             "a_word": e.array(op.name + "_aw", words["a_word"], np.int32),
             "exp_table": e.array(op.name + "_exp", sp.exp_table, np.uint16),
             "m_d": e.array(op.name + "_md", sp.m_d, np.int32),

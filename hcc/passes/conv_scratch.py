@@ -1,24 +1,27 @@
-"""conv-scratch: the dense 3x3 conv widens its weights to int16 in groups where widening all
-of them would raise the arena.
+"""conv-scratch: each conv with a workspace takes its fastest form that does not raise the arena.
 
-The fast dense 3x3 path (conv2d_3x3_s8.c) multiplies int16 patches by int16 weights; widening
-all the weights once per call costs 4 x out_c x 9 x in_c bytes of scratch (73,728 B for one
-64 -> 64 conv of ResNet-8, most of its peak). With weight_pairs = G it widens G output-channel
-pairs at a time (for every row) and gathers the input patches once per group: the scratch
-holds 2G channels' weights, at the price of re-gathering the patches (about +50% / G on the
-conv's instructions; docs/memory-planning.md). With weight_pairs = -1 it takes the one-pixel
-path of grouped convs instead, which reads the int8 weights as they are: no weights in
-scratch at all, about twice the dense path's instructions per MAC.
+The fast dense path (conv2d_3x3_s8.c, 3x3 and other kernels of up to 16 rows) multiplies int16
+patches by int16 weights; widening all the weights once per call costs 4 x out_c x 9 x in_c
+bytes of scratch (73,728 B for one 64 -> 64 conv of ResNet-8, most of its peak). With
+weight_pairs = G it widens G output-channel pairs at a time (for every row) and gathers the
+input patches once per group: the scratch holds 2G channels' weights, at the price of
+re-gathering the patches (about +50% / G on the conv's instructions; docs/memory-planning.md).
 
-The other paths with a workspace that weight_pairs = -1 turns off take the same choice, all
-or nothing: a depthwise conv on hcc_dwconv2d_s8_rows (one channel's padded input plane in
-scratch; lean: hcc_conv2d_s8_rows) and a pointwise conv on the fully connected kernel (its
-int16 weight chunk; lean: hcc_conv2d_s8_rows).
+With weight_pairs = -1 (LEAN) every conv has a form with no workspace at all, and none of
+them copies weights into RAM: a groups-1 conv runs hcc_conv2d_blocked_s8_rows (the weights
+blocked four channels wide as w + 128 in flash, as many bytes as the int8 weights, widened in
+the inner loop: path "blocked"; a 1x1 stride-1 conv "fc-row", the fully connected row kernel
+pixel by pixel), a depthwise conv hcc_dwconv2d_s8_direct_rows (path "direct": the taps read
+from the NHWC input, bounds checks only at the borders) instead of hcc_dwconv2d_s8_rows (one
+channel's padded input plane in scratch), and a pointwise conv on the fully connected kernel
+(its int16 weight chunk) falls back to "fc-row". On the lx106 the lean forms cost about 4-5
+(blocked, fc-row) and 8-20 (direct, most on small maps) instructions per MAC against 3-4 and
+6-14 for the fast ones (docs/performance.md).
 
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
-numbers unchanged; the arena equals the one with every dense conv on the one-pixel path (the
-least scratch), and each dense conv takes the fastest form that fits under that arena:
-all pairs at once (weight_pairs = 0, as before) wherever its step has room.
+numbers unchanged; the arena equals the one with every such conv in its lean form (the least
+scratch), and each conv takes the fastest form that fits under that arena: all pairs at once
+(weight_pairs = 0, as before) wherever its step has room.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from hcc.passes import register_pass
 from hcc.passes.stream_convs import widenable
 
 ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
-LEAN = -1  # no widened weights: the one-pixel 3x3 path
+LEAN = -1  # no widened weights: the forms without workspace (FusedConv2d.kernel_path)
 
 
 def _align(n: int) -> int:
@@ -72,9 +75,15 @@ def conv_scratch(graph: Graph) -> None:
             break
         choices = _choices_of(at_peak)
         at_peak.attrs["weight_pairs"] = choices[choices.index(at_peak.attrs.get("weight_pairs", 0)) + 1]
-    if plan_memory(graph, alignment=ALIGN).peak_bytes > floor:
-        for op in dense:
-            op.attrs["weight_pairs"] = LEAN
+    # still above: the placement, not the bytes of one step. Put the convs with the largest
+    # workspace back in their lean form one at a time, not all of them (all lean is the floor)
+    plan = plan_memory(graph, alignment=ALIGN)
+    while plan.peak_bytes > floor:
+        widest = max((op for op in dense if op.attrs.get("weight_pairs", 0) != LEAN), key=_workspace, default=None)
+        if widest is None:
+            break
+        widest.attrs["weight_pairs"] = LEAN
+        plan = plan_memory(graph, alignment=ALIGN)
     for op in dense:  # the default (all pairs at once) is left unsaid
         if op.attrs.get("weight_pairs") == 0:
             del op.attrs["weight_pairs"]

@@ -9,9 +9,13 @@ tensors (MCUNet's in-place depthwise, here for every conv and in NHWC row order)
 
 Assumes: lower-conv2d ran (every conv is a FusedConv2d), channels-last, batch 1, int8 (the
 float kernel reads its input while it writes; float builds are left as they are).
-Guarantees: numbers unchanged; marks `overlap = 1` on each conv that is the last reader, in
-the current order, of its input (or residual) when that is no graph output (so it runs
-after schedule-memory, whose cost model assumes every conv may overlap). The planner (hcc/memory/liveness.py) places
+Guarantees: numbers unchanged; marks `overlap = 1` on each conv at whose step, in the
+current order, the arena *buffer* of its input (or residual) dies, when that is no graph
+output (so it runs after schedule-memory, whose cost model assumes every conv may overlap),
+and when overlapping saves more bytes at that step than the kernel's window of input rows
+costs (overlap_pays). A value can die at a conv while its buffer lives on (a view of it is
+read later: TC-ResNet's block input, read again by the shortcut); the planner could not
+overlap there and the window would be paid for nothing. The planner (hcc/memory/liveness.py) places
 the output `lag` bytes below the input only where the input's buffer dies at the conv, and
 checks the placement; the C kernels need no change.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from hcc.ir.graph import Graph
 from hcc.ir.types import DType
+from hcc.memory.liveness import dying_buffers
 from hcc.ops.layout import is_nhwc
 from hcc.passes import register_pass
 
@@ -27,19 +32,46 @@ from hcc.passes import register_pass
 @register_pass("inplace-conv")
 def inplace_conv(graph: Graph) -> None:
     """Let convs write their output over input rows they are done with (planned with a lag)."""
-    position = {id(op): i for i, op in enumerate(graph.ops)}
+    dying = dying_buffers(graph)
     for op in graph.ops:
         if op.kind != "FusedConv2d" or not is_nhwc(op) or op.inputs[0].type.shape[0] != 1 \
                 or op.outputs[0].type.dtype != DType.int8:
             continue
         candidates = [op.inputs[0]] + ([op.inputs[3]] if len(op.inputs) > 3 and op.inputs[3] is not None else [])
-        if any(_last_reader(graph, v, op, position) for v in candidates):
+        dies = [v for v in candidates if id(v) in dying.get(id(op), ())]
+        if dies and (_may_stream(graph, op) or overlap_pays(op, dies)):
             op.attrs["overlap"] = 1
         else:
             op.attrs.pop("overlap", None)
 
 
-def _last_reader(graph: Graph, value, op, position) -> bool:
-    if value.is_const or graph.is_output(value):
+def _may_stream(graph: Graph, op) -> bool:
+    """The conv before may be streamed into this one (stream-convs, after this pass): the chain
+    kernel keeps a window anyway, so overlapping costs nothing there."""
+    producer = op.inputs[0].producer
+    return producer is not None and producer.kind == "FusedConv2d" and graph.users(op.inputs[0]) == [op]
+
+
+def overlap_pays(op, dying: list, align: int = 16) -> bool:
+    """Overlapping one of the `dying` values saves more at the conv's step than the window it
+    adds: that value + output against max(lag + value, output) + window (the paths without a
+    window of their own may lose theirs to conv-scratch's lean path, so the window is counted
+    for them too)."""
+    if not dying:
         return False
-    return all(position[id(user)] <= position[id(op)] for user in graph.users(value))
+    saved = op.attrs.get("overlap")
+    op.attrs["overlap"] = 1
+    try:
+        lags = {id(v): lag for v, lag in op.opdef.overlap_inputs(op)}
+        up = lambda n: -(-n // align) * align  # noqa: E731
+        y = up(op.outputs[0].type.nbytes)
+        gain = max((up(v.type.nbytes) + y - max(up(lags[id(v)]) + up(v.type.nbytes), y)
+                    for v in dying if id(v) in lags), default=0)
+        parts = op.opdef.scratch_parts(op)
+        window = 0 if parts["mono"] else parts["window"]
+        return gain > up(window)
+    finally:
+        if saved is None:
+            del op.attrs["overlap"]
+        else:
+            op.attrs["overlap"] = saved

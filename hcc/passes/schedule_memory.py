@@ -14,7 +14,8 @@ outputs (their lag) and scratch, sizes aligned to 16 bytes. Ties keep the origin
 Graphs whose state space exceeds MAX_STATES keep their order.
 
 Assumes: inplace-transpose ran; the convs may overlap their input wherever it dies
-(inplace-conv runs after this pass and allows it there).
+(inplace-conv runs after this pass and allows it there, where the saving beats the window of
+input rows the kernel then keeps: the cost model counts that window too).
 Guarantees: a topological order of the same ops; the planned arena is never larger than
 with the original order (the pass checks with the planner and keeps the original otherwise).
 """
@@ -82,7 +83,11 @@ class _Model:
                             and self.producer[self.buffer_of[id(v)]] == i] for i, op in enumerate(self.ops)]
         self.scratch = [_align(int(op.opdef.scratch_bytes(op))) for op in self.ops]
         self.inplace = [op.opdef.inplace_input_of(op) for op in self.ops]
-        self.overlap = [_possible_overlap(op) for op in self.ops]
+        self.overlap, self.window = [], []
+        for op in self.ops:
+            lags, window = _possible_overlap(op)
+            self.overlap.append(lags)
+            self.window.append(_align(window))
 
     def _new(self, value, producer: int, outputs) -> None:
         self.buffer_of[id(value)] = len(self.size)
@@ -119,20 +124,28 @@ class _Model:
                 b = self.buffer_of[id(v)]
                 if self._dies_at(b, i, done):
                     saved = self.size[b] + self.size[out] - max(_align(lag) + self.size[b], self.size[out])
-                    return live - saved
+                    return live - max(saved - self.window[i], 0)  # inplace-conv overlaps only where it pays
         return live
 
 
-def _possible_overlap(op: Op) -> list:
-    """overlap_inputs as if the op were allowed to overlap (an op with an `overlap` attribute:
-    inplace-conv sets it after this pass, for the convs whose input then dies at them)."""
-    if "overlap" not in op.opdef.annotations or op.attrs.get("overlap"):
-        return list(op.opdef.overlap_inputs(op))
+def _possible_overlap(op: Op) -> tuple[list, int]:
+    """(overlap_inputs, the window of input rows the kernel then keeps in scratch) as if the op
+    were allowed to overlap (an op with an `overlap` attribute: inplace-conv sets it after this
+    pass, for the convs whose input's buffer then dies at them, where that pays)."""
+    if "overlap" not in op.opdef.annotations:
+        return list(op.opdef.overlap_inputs(op)), 0
+    had = op.attrs.get("overlap")
     op.attrs["overlap"] = 1
     try:
-        return list(op.opdef.overlap_inputs(op))
+        lags = list(op.opdef.overlap_inputs(op))
+        parts = op.opdef.scratch_parts(op) if lags and hasattr(op.opdef, "scratch_parts") else {}
+        window = 0 if not parts or parts.get("mono") else parts.get("window", 0)
+        return lags, window
     finally:
-        del op.attrs["overlap"]
+        if had is None:
+            del op.attrs["overlap"]
+        else:
+            op.attrs["overlap"] = had
 
 
 def best_order(graph: Graph, max_states: int = MAX_STATES) -> tuple[list[Op], int] | None:

@@ -16,8 +16,8 @@ kept only if undoing it would raise the arena: the rest keep the faster separate
 Assumes: inplace-conv ran (B may overlap what dies at it); conv-scratch runs after.
 Guarantees: numbers unchanged (the same two convs); `stream = 1` on A (never on a conv that
 itself streams the one before it, nor on one whose reader is streamed); B, if it was on the
-dense 3x3 path, takes the one-pixel path (weight_pairs = -1: its input rows come from the
-window, one output row at a time).
+dense path, takes its lean form (weight_pairs = -1, conv-scratch's: its input rows come from
+the window, one output row at a time).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _cost(graph: Graph) -> tuple[int, int]:
 def _stream(a: Op, b: Op) -> object:
     undo = (b.attrs.get("weight_pairs"),)
     a.attrs["stream"] = 1
-    b.attrs["weight_pairs"] = LEAN  # rows from the window: the one-pixel path (no per-row init)
+    b.attrs["weight_pairs"] = LEAN  # rows from the window: the lean form (no per-row init)
     return undo
 
 

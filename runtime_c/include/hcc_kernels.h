@@ -148,14 +148,28 @@ typedef struct {
     /* 3x3, groups 1: how many output-channel pairs have their weights widened to int16 in
      * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
      * patches gathered once per group of pairs (see conv2d_3x3_s8.c). Negative: none; the
-     * one-pixel path of grouped convs, which reads the int8 weights as they are. */
+     * one-pixel path of grouped convs, which reads the int8 weights as they are (a depthwise
+     * conv: hcc_dwconv2d_s8_direct_rows). HCC_WEIGHTS_BLOCKED: a groups-1 conv whose weights
+     * and bias are hcc_fully_connected_row_s8's (hcc_conv2d_blocked_s8_rows). */
     int32_t weight_pairs;
 } hcc_conv2d_params_t;
+
+/* hcc_conv2d_params_t.weight_pairs of a groups-1 conv on hcc_conv2d_blocked_s8_rows (no
+ * scratch): its weights are hcc_fully_connected_row_s8's blocked bytes w + 128 (passed as
+ * int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py). */
+#define HCC_WEIGHTS_BLOCKED (-2)
 
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
  * bias may be NULL (zero); mult / shift have out_c entries. */
 void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
+
+/* groups == 1, any kernel, stride, padding, dilation, no scratch: rows [row_begin, row_end) of
+ * hcc_conv2d_s8 with the weights blocked and the bias folded as for hcc_fully_connected_row_s8
+ * (conv2d_s8.c; HCC_WEIGHTS_BLOCKED). */
+void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                int32_t row_end, int8_t *out_rows);
 
 /* Output rows [row_begin, row_end) of hcc_conv2d_s8; row row_begin is written at out_rows. */
 void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
@@ -169,6 +183,11 @@ size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p);
 void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                           int32_t row_begin, int32_t row_end, int8_t *out_rows);
+/* The same numbers with no scratch at all: the taps read from the NHWC input, bounds checks
+ * only at the borders (the lean depthwise path: weight_pairs < 0, the pass conv-scratch). */
+void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                 int32_t row_end, int8_t *out_rows);
 
 /* groups == 1 (not depthwise), k_h <= 16, any k_w, stride, padding, dilation: rows
  * [row_begin, row_end) of hcc_conv2d_s8, three pixels x two channels per int16 dot product

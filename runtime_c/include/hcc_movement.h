@@ -41,6 +41,17 @@ void hcc_concat_s8(const int8_t *const *inputs, const int32_t *inner_sizes,
 void hcc_concat_f32(const float *const *inputs, const int32_t *inner_sizes, int32_t n_inputs,
                     int32_t outer, float *output);
 
+/* concat_inplace_s8.c: the same concatenation in place. data holds the inputs one after the
+ * other, in slots ([outer, inner_units[0] unit bytes], then [outer, inner_units[1] unit
+ * bytes], ...: each producer wrote its tensor into its slot of the output's buffer), and
+ * becomes [outer, C], slot t's columns from column_units[t] units on in each row. The bytes
+ * move in units of `unit` bytes (a divisor of every inner size) along the permutation's
+ * cycles, after requantizing slot t through tables[t] where it is (tables or tables[t] NULL:
+ * none); scratch: hcc_concat_inplace_s8_scratch_size() bytes (a bit per unit, two units). */
+size_t hcc_concat_inplace_s8_scratch_size(const int32_t *inner_units, int32_t n_inputs, int32_t outer, int32_t unit);
+void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32_t *column_units,
+                           const int8_t *const *tables, int32_t n_inputs, int32_t outer, int32_t unit, uint8_t *scratch);
+
 /* ---- resize_linear_s8.c / resize_linear_f32.c: bilinear resize ---------------------------- */
 
 /* input [outer, in_h, in_w, block] -> output [outer, out_h, out_w, block]. Output row y

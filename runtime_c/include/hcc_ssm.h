@@ -30,12 +30,11 @@ void hcc_dwconv1d_causal_s8(const int8_t *x, int8_t *y, int L, int D, int K,
  * (docs/numerics.md, "Selective scan"). The tables are const (flash); the struct may be too. */
 #define HCC_SCAN_EXP_BITS 5   /* EXP_BITS: exp_table rows have 2^(EXP_BITS + 2) entries */
 typedef struct {
-    /* dt_table and dt_word are indexed by dt_raw's byte, (uint8_t)dt_raw = code ^ 0x80 (the spec's
-     * tables are indexed by code = dt_raw + 128: hcc/ops/selective_scan.py reorders them) */
-    const int16_t *dt_table;   /* [256] softplus(dt) in Q(F_dt), 0 <= T < 2^14 */
-    const int32_t *dt_word;    /* [256] dt_mant | (dt_row << 24): dt_mant in [2^14, 2^15) or 0, and its
-                                * row offset in bytes (rows of 2^(EXP_BITS + 2) uint16) in the high half;
-                                * dt_row < 128, so the words are positive */
+    /* dt_rec is indexed by dt_raw's byte, (uint8_t)dt_raw = code ^ 0x80 (the spec's tables are
+     * indexed by code = dt_raw + 128: hcc/ops/selective_scan.py reorders them) */
+    const int32_t *dt_rec;     /* [256][2]: dt_row's offset in bytes into exp_table (rows of
+                                * 2^(EXP_BITS + 2) uint16), then dt_mant | (T_dt << 16): dt_mant in
+                                * [2^14, 2^15) or 0, T_dt = softplus(dt) in Q(F_dt), 0 <= T_dt < 2^14 */
     const int32_t *a_word;     /* [D * N] a_mant | (a_row << 24), a_mant in [2^15, 2^16) or 0, row-major [d][n] */
     const uint16_t *exp_table; /* [rows][2^(EXP_BITS + 2)] exp(dt A) in Q15, <= 2^15 */
     const int32_t *m_d;        /* [D] D-skip multipliers in 2^-s_o output LSB, 255 |m_d| <= 2^29 */

@@ -7,6 +7,8 @@
  * pooling, rows go straight to the output. The numbers are those of the separate kernels,
  * which this file calls: hcc_conv2d_s8_rows / hcc_conv2d_3x3_s8_rows, hcc_add_s8 and
  * hcc_maxpool_s8_row. */
+#include <string.h>
+
 #include "hcc_kernels.h"
 
 static int is_3x3(const hcc_conv2d_params_t *conv) { return conv->k_h == 3 && conv->k_w == 3; }
@@ -14,7 +16,8 @@ static int is_depthwise(const hcc_conv2d_params_t *conv) {
     return conv->groups == conv->in_c && conv->groups == conv->out_c;
 }
 /* hcc_dwconv2d_s8_rows' convs: depthwise, any kernel, unless weight_pairs < 0 (the pass
- * conv-scratch: its padded plane would raise the arena), then hcc_conv2d_s8_rows */
+ * conv-scratch: its padded plane would raise the arena), then hcc_dwconv2d_s8_direct_rows
+ * (no scratch) */
 static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
 /* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
 static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
@@ -55,6 +58,7 @@ static int32_t window_rows(const hcc_conv2d_params_t *c) {
 static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
     if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
     if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
+    if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
     return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
 }
 
@@ -99,11 +103,15 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
     } else if (lo > w->first) {
         const int32_t drop = lo - w->first;
         w->count -= drop;
-        for (i = 0; i < w->count * row_bytes; ++i) w->rows[i] = w->rows[i + drop * row_bytes];
+        /* memmove, not a byte loop (4 lx106 instructions a byte, every output row) */
+        memmove(w->rows, w->rows + drop * row_bytes, (size_t)(w->count * row_bytes));
         w->first = lo;
     }
     if (src->p == NULL) {
-        for (i = w->count * row_bytes; i < (hi - lo) * row_bytes; ++i) w->rows[i] = src->input[lo * row_bytes + i];
+        if (hi - lo > w->count) {
+            memmove(w->rows + w->count * row_bytes, src->input + (lo + w->count) * row_bytes,
+                   (size_t)((hi - lo - w->count) * row_bytes));
+        }
     } else {
         for (i = lo + w->count; i < hi; ++i) {
             const row_source_t direct = {NULL, src->input, NULL, NULL};
@@ -135,8 +143,13 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else if (is_dense(conv)) {
         hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (conv->weight_pairs == HCC_WEIGHTS_BLOCKED) {
+        hcc_conv2d_blocked_s8_rows(conv, input, (const uint8_t *)w->weights, w->bias, w->mult, w->shift, at, at + 1,
+                                   dst);
     } else if (is_3x3(conv) && !is_depthwise(conv)) {
         hcc_conv2d_3x3_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+    } else if (is_depthwise(conv)) {
+        hcc_dwconv2d_s8_direct_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
     } else {
         hcc_conv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
     }
@@ -455,11 +468,15 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
         mono_pool_block(p, input, weights, bias, mult, shift, (uint8_t *)scratch, output);
         return;
     }
-    if (!p->has_pool && !p->has_residual && !p->window && is_fast_depthwise(&p->conv)) {
+    if (!p->has_pool && !p->has_residual && !p->window && is_depthwise(&p->conv)) {
         /* all rows in one call (channel by channel: it reads every input row before the last
          * output row is written, so never with the window of in-place streaming) */
-        hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, (unsigned char *)scratch + ring_bytes(p), 0,
-                             p->conv.out_h, output);
+        if (is_fast_depthwise(&p->conv)) {
+            hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, (unsigned char *)scratch + ring_bytes(p),
+                                 0, p->conv.out_h, output);
+        } else {
+            hcc_dwconv2d_s8_direct_rows(&p->conv, input, weights, bias, mult, shift, 0, p->conv.out_h, output);
+        }
         return;
     }
     run_block(p, &src, &w, residual, scratch, p->window, output);

@@ -1,5 +1,6 @@
 /* General int8 2-D convolution (any kernel, stride, padding, dilation, groups). */
 #include "hcc_kernels.h"
+#include "dot_u8.h"
 
 void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
@@ -42,4 +43,88 @@ void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
 void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                    const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
     hcc_conv2d_s8_rows(p, input, weights, bias, mult, shift, 0, p->out_h, output);
+}
+
+/* ---- groups == 1 with the compiler's blocked weights, no scratch (hcc_conv2d_blocked_s8_rows) ----
+ *
+ * The weights as hcc_fully_connected_row_s8 takes them (fc_row_layout in
+ * hcc/ops/fully_connected.py): the OHWI rows of n = k_h k_w in_c terms in blocks of up to four
+ * channels, within a block each term's weights side by side, stored as w + 128; the bias
+ * folded to bias - (z_in + 128) sum w over all taps. Per output pixel the kernel rows and
+ * columns on the input, [ky0, ky1) x [kx0, kx1), are found once; with dilation_w 1 each kernel
+ * row is one contiguous run of (kx1 - kx0) in_c input bytes and of as many terms of the block
+ * (hcc_row_block_u8: 14 lx106 instructions per 4 products), the input sum the correction needs
+ * formed with the first block. With v = x + 128 and u = w + 128, exactly (32-bit wrap-around):
+ *   sum_valid w (x - z) = sum_valid u v - 128 sum_valid v - (z + 128) sum_valid w,
+ * and the folded bias took (z + 128) sum_all w: a border pixel adds (z + 128) times the
+ * weights of its taps off the input back. No scratch: the sums of a block stay on the stack. */
+
+/* sum of w = u - 128 over the taps of block (its m channels at wb) outside [ky0, ky1) x [kx0, kx1) */
+static void blocked_pad_sums(const uint8_t *wb, int32_t m, int32_t kh, int32_t kw, int32_t in_c, int32_t ky0,
+                             int32_t ky1, int32_t kx0, int32_t kx1, uint32_t *pad) {
+    int32_t ky, kx, i, j;
+    for (j = 0; j < m; ++j) pad[j] = 0u;
+    for (ky = 0; ky < kh; ++ky) {
+        for (kx = 0; kx < kw; ++kx) {
+            const uint8_t *t = wb + (ky * kw + kx) * in_c * m;
+            if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) continue;
+            for (i = 0; i < in_c; ++i, t += m) {
+                for (j = 0; j < m; ++j) pad[j] += (uint32_t)((int32_t)t[j] - 128);
+            }
+        }
+    }
+}
+
+void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                int32_t row_end, int8_t *out_rows) {
+    const int32_t in_c = p->in_c, kh = p->k_h, kw = p->k_w, n = kh * kw * in_c, out_c = p->out_c;
+    const int32_t dh = p->dilation_h, dw = p->dilation_w;
+    const uint32_t zu = (uint32_t)(p->z_in + 128);
+    int8_t *out = out_rows;
+    int32_t oy, ox, j, i, ky, kx;
+    for (oy = row_begin; oy < row_end; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        int32_t ky0 = 0, ky1 = kh;
+        while (ky0 < kh && iy0 + ky0 * dh < 0) ++ky0;
+        while (ky1 > ky0 && iy0 + (ky1 - 1) * dh >= p->in_h) --ky1;
+        for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
+            const int32_t ix0 = ox * p->stride_w - p->pad_left;
+            int32_t kx0 = 0, kx1 = kw;
+            int border;
+            uint32_t sum = 0u;
+            while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
+            while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
+            border = ky0 > 0 || ky1 < kh || kx0 > 0 || kx1 < kw;
+            for (j = 0; j < out_c; j += 4) {
+                const int32_t m = out_c - j < 4 ? out_c - j : 4;
+                const uint8_t *wb = weights + j * n;
+                uint32_t acc[4] = {0u, 0u, 0u, 0u}, pad[4];
+                for (i = 0; i < m; ++i) acc[i] = (uint32_t)bias[j + i];
+                if (border) {
+                    blocked_pad_sums(wb, m, kh, kw, in_c, ky0, ky1, kx0, kx1, pad);
+                    for (i = 0; i < m; ++i) acc[i] += zu * pad[i];
+                }
+                if (kx1 > kx0) {
+                    for (ky = ky0; ky < ky1; ++ky) {
+                        const int8_t *row = input + ((iy0 + ky * dh) * p->in_w + ix0) * in_c;
+                        const uint8_t *wk = wb + ky * kw * in_c * m;
+                        if (dw == 1) {
+                            hcc_row_block_u8(row + kx0 * in_c, (kx1 - kx0) * in_c, wk + kx0 * in_c * m, m,
+                                             j == 0 ? &sum : NULL, acc);
+                        } else {
+                            for (kx = kx0; kx < kx1; ++kx) {
+                                hcc_row_block_u8(row + kx * dw * in_c, in_c, wk + kx * in_c * m, m, j == 0 ? &sum : NULL,
+                                                 acc);
+                            }
+                        }
+                    }
+                }
+                for (i = 0; i < m; ++i) {
+                    out[j + i] = hcc_requantize_s8_inline((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i],
+                                                          p->z_out, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
 }

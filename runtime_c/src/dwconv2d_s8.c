@@ -126,3 +126,164 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
         }
     }
 }
+
+/* ---- without scratch (hcc_dwconv2d_s8_direct_rows) ----
+ *
+ * The same sums read straight from the NHWC input (byte c of every pixel, in_c apart), so a
+ * conv whose padded plane would raise the arena (the pass conv-scratch) still avoids the
+ * generic per-tap loop. Channel by channel over the call's rows, so that the channel's
+ * weights and requantization terms are set up once per call. Per output row the kernel rows
+ * on the input [ky0, ky1) are found once, per border pixel its columns on the input
+ * [kx0, kx1), and it sums w (x - z_in) over those taps alone (no padding terms to add up),
+ * so no tap is bounds-checked; an inner pixel sums w u, its constant term holding
+ * -(z_in + 128) sum w. An interior pixel (every tap on the input) of a 3x3
+ * kernel with dilation_w 1 is one asm block on Xtensa (5 instructions a tap: load, xor 0x80,
+ * the weight from a stack copy, multiply, add). Each output is requantized as it is computed
+ * (the hoisted terms where they apply). */
+
+/* u = x + 128 of the input byte at s. On Xtensa the xor in asm: GCC zero-extends a xor'ed
+ * byte again (extui), one instruction more per tap. */
+static inline int32_t dw_u(const int8_t *s) {
+    uint32_t v = *(const uint8_t *)s;
+#if defined(__XTENSA__)
+    __asm__("xor %0, %0, %1" : "+r"(v) : "r"(0x80u));
+#else
+    v ^= 0x80u;
+#endif
+    return (int32_t)v;
+}
+
+#if defined(__XTENSA__)
+/* acc (+)= w9[k] u at %[q], then %[q] += step */
+#define DW_TAP(k, first, step)                                                    \
+    "l8ui %[t], %[q], 0\n\t"                                                      \
+    "xor %[t], %[t], %[c80]\n\t"                                                  \
+    "l32i %[u], %[wp], 4*" #k "\n\t"                                              \
+    first                                                                         \
+    "add %[q], %[q], %[" #step "]\n\t"
+#define DW_FIRST "mull %[acc], %[t], %[u]\n\t"
+#define DW_NEXT "mull %[t], %[t], %[u]\n\t" "add %[acc], %[acc], %[t]\n\t"
+#endif
+
+/* sum w u over a 3x3 pixel whose first tap is at r (columns cs apart, rows tr apart; w9: the
+ * nine weights as int32). */
+static inline uint32_t dw_sum_3x3(const int8_t *r, int32_t cs, int32_t tr, const int32_t *w9) {
+#if defined(__XTENSA__)
+    const int32_t tr2 = tr - 2 * cs;
+    const int8_t *q = r;
+    uint32_t acc, t, u;
+    __asm__ volatile(
+        DW_TAP(0, DW_FIRST, cs) DW_TAP(1, DW_NEXT, cs) DW_TAP(2, DW_NEXT, tr2)
+        DW_TAP(3, DW_NEXT, cs) DW_TAP(4, DW_NEXT, cs) DW_TAP(5, DW_NEXT, tr2)
+        DW_TAP(6, DW_NEXT, cs) DW_TAP(7, DW_NEXT, cs)
+        "l8ui %[t], %[q], 0\n\t"
+        "xor %[t], %[t], %[c80]\n\t"
+        "l32i %[u], %[wp], 32\n\t"
+        "mull %[t], %[t], %[u]\n\t"
+        "add %[acc], %[acc], %[t]\n\t"
+        : [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u), [q] "+r"(q)
+        : [wp] "r"(w9), [cs] "r"(cs), [tr2] "r"(tr2), [c80] "r"(0x80u)
+        : "memory");
+    return acc;
+#else
+    const int8_t *r1 = r + tr, *r2 = r1 + tr;
+    /* |each product| < 2^15: every partial sum is exact in int32 */
+    return (uint32_t)(w9[0] * dw_u(r) + w9[1] * dw_u(r + cs) + w9[2] * dw_u(r + 2 * cs) + w9[3] * dw_u(r1) +
+                      w9[4] * dw_u(r1 + cs) + w9[5] * dw_u(r1 + 2 * cs) + w9[6] * dw_u(r2) + w9[7] * dw_u(r2 + cs) +
+                      w9[8] * dw_u(r2 + 2 * cs));
+#endif
+}
+
+/* sum w (u - zu) over taps [ky0, ky1) x [kx0, kx1) of the pixel whose tap (ky0, kx0) is at r:
+ * with zu = z_in + 128 the spec's sum w (x - z_in) over the taps on the input (a border
+ * pixel, the taps off the input left out), with zu = 0 the sum w u (an inner pixel, whose
+ * constant term holds - (z_in + 128) sum w). */
+static inline uint32_t dw_sum_taps(const int8_t *r, int32_t tc, int32_t tr, const int8_t *w, int32_t kw, int32_t ky0,
+                                   int32_t ky1, int32_t kx0, int32_t kx1, int32_t zu) {
+    uint32_t sum = 0u;
+    int32_t ky, kx;
+    for (ky = ky0; ky < ky1; ++ky, r += tr) {
+        const int8_t *t = r, *wk = w + ky * kw;
+        /* |each product| <= 128 * 255: exact in int32, the sum wraps as the spec's */
+        for (kx = kx0; kx < kx1; ++kx, t += tc) sum += (uint32_t)(wk[kx] * (dw_u(t) - zu));
+    }
+    return sum;
+}
+
+/* The output of a sum (b: the pixel's constant term). */
+static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc_requant_hoisted_t *q, int32_t m,
+                                int32_t s, const hcc_conv2d_params_t *p) {
+    const int32_t a = (int32_t)(sum + b);  /* wraps as the spec's int32 accumulator */
+    return hoisted && (uint32_t)a + DW_HOIST_BOUND <= 2u * DW_HOIST_BOUND
+               ? hcc_requant_hoisted(q, a)
+               : hcc_requantize_s8_inline(a, m, s, p->z_out, p->act_min, p->act_max);
+}
+
+void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                 int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
+    const int32_t row_size = p->out_w * p->out_c, span_w = (kw - 1) * p->dilation_w + 1;
+    const int32_t step = p->stride_w * cs, tr = p->dilation_h * p->in_w * cs, tc = p->dilation_w * cs;
+    const int fast = kh == 3 && kw == 3 && p->dilation_w == 1;
+    const int32_t zu = p->z_in + 128;
+    int32_t lo = 0, hi = p->out_w, oy, ox, c, i;
+    /* the interior columns [lo, hi): no division (none on the target), the borders are short */
+    while (lo < hi && lo * p->stride_w < p->pad_left) ++lo;
+    while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;
+    for (c = 0; c < channels; ++c) {
+        const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
+        const int32_t m = mult[c], s = shift[c];
+        const uint32_t b = bias ? (uint32_t)bias[c] : 0u;
+        int32_t w9[9];
+        uint32_t w_sum = 0u, b_u;
+        hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
+        const int hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
+        if (fast) {  /* unrolled: the loop cost 8 lx106 instructions a weight, for every call's channels */
+            w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
+            w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
+            w_sum = (uint32_t)(w9[0] + w9[1] + w9[2] + w9[3] + w9[4] + w9[5] + w9[6] + w9[7] + w9[8]);
+        } else {
+            for (i = 0; i < taps; ++i) w_sum += (uint32_t)(int32_t)w[i];
+        }
+        b_u = b - (uint32_t)zu * w_sum;  /* an inner pixel's constant term */
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const o = out_rows + (oy - row_begin) * row_size + c;
+            int32_t ky0 = 0, ky1 = kh;
+            int rows_in;
+            while (ky0 < kh && iy0 + ky0 * p->dilation_h < 0) ++ky0;
+            while (ky1 > ky0 && iy0 + (ky1 - 1) * p->dilation_h >= p->in_h) --ky1;
+            rows_in = ky0 == 0 && ky1 == kh;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                int32_t kx0 = 0, kx1 = kw;
+                const int8_t *r;
+                if (ox >= lo && ox < hi && rows_in) {  /* every tap on the input */
+                    r = input + (iy0 * p->in_w + ix0) * cs + c;
+                    if (fast) {
+                        int8_t *y = o + ox * channels;
+                        for (; ox < hi; ++ox, r += step, y += channels) {
+                            *y = dw_requant(dw_sum_3x3(r, cs, tr, w9), b_u, hoisted, &q, m, s, p);
+                        }
+                        --ox;
+                    } else {
+                        o[ox * channels] = dw_requant(dw_sum_taps(r, tc, tr, w, kw, 0, kh, 0, kw, 0), b_u, hoisted, &q,
+                                                      m, s, p);
+                    }
+                    continue;
+                }
+                /* a border pixel: the taps on the input only, each w (x - z_in) */
+                while (kx0 < kw && ix0 + kx0 * p->dilation_w < 0) ++kx0;
+                while (kx1 > kx0 && ix0 + (kx1 - 1) * p->dilation_w >= p->in_w) --kx1;
+                if (ky1 > ky0 && kx1 > kx0) {
+                    r = input + ((iy0 + ky0 * p->dilation_h) * p->in_w + ix0 + kx0 * p->dilation_w) * cs + c;
+                    o[ox * channels] = dw_requant(dw_sum_taps(r, tc, tr, w, kw, ky0, ky1, kx0, kx1, zu), b, hoisted, &q,
+                                                  m, s, p);
+                } else {
+                    o[ox * channels] = dw_requant(0u, b, hoisted, &q, m, s, p);
+                }
+            }
+        }
+    }
+}

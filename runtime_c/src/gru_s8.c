@@ -25,11 +25,10 @@ static void gru_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s
     uint32_t sum_x, sum_h;
     int32_t j;
     for (j = 0; j < hidden; ++j) {
-        const int32_t rows[4] = {j, hidden + j, 2 * hidden + j, 0};
         int32_t px[3], ph[3], z, r, v;
-        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 3u * (size_t)input_size, 3, rows, dp->offset_x,
+        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 3u * (size_t)input_size, 3, j, hidden, dp->offset_x,
                       dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
-        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 3u * (size_t)hidden, 3, rows, dp->offset_h, dp->mult_h,
+        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 3u * (size_t)hidden, 3, j, hidden, dp->offset_h, dp->mult_h,
                       dp->shift_h, j == 0, &sum_h, ph);
         z = hcc_rnn_lookup(t_z, hcc_rnn_sat16(px[0] + dp->bias[j] + ph[0]), 0);
         r = hcc_rnn_lookup(t_r, hcc_rnn_sat16(px[1] + dp->bias[hidden + j] + ph[1]), 0);
@@ -51,11 +50,10 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
     uint32_t sum_x, sum_h, sum_rh;
     int32_t j, g;
     for (j = 0; j < hidden; ++j) {
-        const int32_t rows[4] = {j, hidden + j, 0, 0};
         int32_t px[2], ph[2], r;
-        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 2u * (size_t)input_size, 2, rows, dp->offset_x,
+        hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 2u * (size_t)input_size, 2, j, hidden, dp->offset_x,
                       dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
-        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 2u * (size_t)hidden, 2, rows, dp->offset_h, dp->mult_h,
+        hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 2u * (size_t)hidden, 2, j, hidden, dp->offset_h, dp->mult_h,
                       dp->shift_h, j == 0, &sum_h, ph);
         zs[j] = (int16_t)hcc_rnn_lookup(t_z, hcc_rnn_sat16(px[0] + dp->bias[j] + ph[0]), 0);
         r = hcc_rnn_lookup(t_r, hcc_rnn_sat16(px[1] + dp->bias[hidden + j] + ph[1]), 0);
@@ -63,14 +61,14 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
     }
     for (j = 0; j < hidden; j += 4) {
         const int32_t m = hidden - j < 4 ? hidden - j : 4;
-        const int32_t rows[4] = {2 * hidden + j, 2 * hidden + j + 1, 2 * hidden + j + 2, 2 * hidden + j + 3};
+        const int32_t row0 = 2 * hidden + j;
         int32_t px[4], ph[4];
-        hcc_rnn_terms(xt, input_size, wn + (size_t)j * (size_t)input_size, m, rows, dp->offset_x, dp->mult_x,
+        hcc_rnn_terms(xt, input_size, wn + (size_t)j * (size_t)input_size, m, row0, 1, dp->offset_x, dp->mult_x,
                       dp->shift_x, 0, &sum_x, px);
-        hcc_rnn_terms(rh, hidden, rn + (size_t)j * (size_t)hidden, m, rows, dp->offset_h, dp->mult_h, dp->shift_h,
+        hcc_rnn_terms(rh, hidden, rn + (size_t)j * (size_t)hidden, m, row0, 1, dp->offset_h, dp->mult_h, dp->shift_h,
                       j == 0, &sum_rh, ph);
         for (g = 0; g < m; ++g) {
-            const int32_t n = hcc_rnn_lookup(t_n, hcc_rnn_sat16(px[g] + dp->bias[rows[g]] + ph[g]), 0);
+            const int32_t n = hcc_rnn_lookup(t_n, hcc_rnn_sat16(px[g] + dp->bias[row0 + g] + ph[g]), 0);
             h_next[j + g] = gru_update(p, zs[j + g], n, h[j + g]);
         }
     }

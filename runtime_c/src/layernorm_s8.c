@@ -2,34 +2,42 @@
 #include "hcc_runtime.h"
 #include "hcc_kernels.h"
 
-/* floor(sqrt(v)), bit by bit: exact, no libm. */
-static uint32_t isqrt_u32(uint32_t v) {
-    uint32_t root = 0, bit = 1u << 30;
-    while (bit > v) bit >>= 2;
-    while (bit) {
-        if (v >= root + bit) {
-            v -= root + bit;
-            root = (root >> 1) + bit;
-        } else {
-            root >>= 1;
-        }
-        bit >>= 2;
-    }
+/* floor(sqrt(v)) for v in [2^28, 2^30), bit by bit: exact, no libm. The first step (bit
+ * 2^28, always taken in that range) is done, the other fourteen written out so that each
+ * bit is a constant. */
+#define LN_ISQRT_STEP(b)                                                          \
+    do {                                                                          \
+        const uint32_t t = root + ((uint32_t)1u << (b));                          \
+        root >>= 1;                                                               \
+        if (v >= t) {                                                             \
+            v -= t;                                                               \
+            root += (uint32_t)1u << (b);                                          \
+        }                                                                         \
+    } while (0)
+static uint32_t isqrt_2p28(uint32_t v) {
+    uint32_t root = (uint32_t)1u << 28;
+    v -= (uint32_t)1u << 28;
+    LN_ISQRT_STEP(26); LN_ISQRT_STEP(24); LN_ISQRT_STEP(22); LN_ISQRT_STEP(20); LN_ISQRT_STEP(18);
+    LN_ISQRT_STEP(16); LN_ISQRT_STEP(14); LN_ISQRT_STEP(12); LN_ISQRT_STEP(10); LN_ISQRT_STEP(8);
+    LN_ISQRT_STEP(6); LN_ISQRT_STEP(4); LN_ISQRT_STEP(2); LN_ISQRT_STEP(0);
     return root;
 }
 
 /* floor(2^29 / r) for r in [2^14, 2^15] (so the quotient is below 2^16): restoring
- * division with the divisor pre-shifted, 16 steps of compare / subtract. */
+ * division with the divisor pre-shifted, 16 steps of compare / subtract written out. */
+#define LN_DIV_STEP(k)                                                            \
+    do {                                                                          \
+        const uint32_t d = r << (k);                                              \
+        if (rem >= d) {                                                           \
+            rem -= d;                                                             \
+            q |= (uint32_t)1u << (k);                                             \
+        }                                                                         \
+    } while (0)
 static uint32_t div_2p29(uint32_t r) {
-    uint32_t rem = 1u << 29, d = r << 15, q = 0;
-    int32_t k;
-    for (k = 0; k < 16; ++k, d >>= 1) {
-        q <<= 1;
-        if (rem >= d) {
-            rem -= d;
-            q |= 1u;
-        }
-    }
+    uint32_t rem = (uint32_t)1u << 29, q = 0;
+    LN_DIV_STEP(15); LN_DIV_STEP(14); LN_DIV_STEP(13); LN_DIV_STEP(12); LN_DIV_STEP(11); LN_DIV_STEP(10);
+    LN_DIV_STEP(9); LN_DIV_STEP(8); LN_DIV_STEP(7); LN_DIV_STEP(6); LN_DIV_STEP(5); LN_DIV_STEP(4);
+    LN_DIV_STEP(3); LN_DIV_STEP(2); LN_DIV_STEP(1); LN_DIV_STEP(0);
     return q;
 }
 
@@ -162,7 +170,7 @@ void hcc_layernorm_s8(const hcc_layernorm_params_t *p, const int8_t *input, int3
         top = 31 - __builtin_clz(w);          /* W >= 1; one nsau on Xtensa */
         e = ((28 - top) % 2 == 0) ? 28 - top : 29 - top;
         scaled = e >= 0 ? w << e : w >> -e;
-        root = isqrt_u32(scaled);
+        root = isqrt_2p28(scaled);
         q = div_2p29(root);
         {   /* the two roundings inline, their shifts and the row's offset hoisted */
             const int32_t s_n = 17 - e / 2;   /* in [3, 18]: |d q| <= 2^30, so + 2^(s_n - 1) fits */

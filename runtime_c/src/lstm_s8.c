@@ -29,15 +29,14 @@ static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
         uint32_t sum_x, sum_h;
         int8_t *swap;
         for (j = 0; j < hidden; ++j) {
-            const int32_t rows[4] = {j, hidden + j, 2 * hidden + j, 3 * hidden + j};
             int32_t px[4], ph[4], act[4], cell;
-            hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 4u * (size_t)input_size, 4, rows, dp->offset_x,
+            hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 4u * (size_t)input_size, 4, j, hidden, dp->offset_x,
                           dp->mult_x, dp->shift_x, j == 0, &sum_x, px);
-            hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 4u * (size_t)hidden, 4, rows, dp->offset_h, dp->mult_h,
+            hcc_rnn_terms(h, hidden, dp->r + (size_t)j * 4u * (size_t)hidden, 4, j, hidden, dp->offset_h, dp->mult_h,
                           dp->shift_h, j == 0, &sum_h, ph);
             for (g = 0; g < 4; ++g) {  /* i, o, f, g */
                 act[g] = hcc_rnn_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE,
-                                        hcc_rnn_sat16(px[g] + dp->bias[rows[g]] + ph[g]), 0);
+                                        hcc_rnn_sat16(px[g] + dp->bias[j + g * hidden] + ph[g]), 0);
             }
             /* c' = f c + i g in Q(15 - cell_exp) */
             cell = hcc_rnn_sat16(hcc_round_shift_inline(act[2] * (int32_t)c[j] +

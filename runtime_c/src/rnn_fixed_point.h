@@ -57,18 +57,27 @@ static inline void hcc_rnn_initial_h(const hcc_rnn_s8_params_t *p, const int8_t 
 
 /* The GEMV terms of m rows (m <= 4, side by side in the blocked weights wb) over an int8
  * vector v of k codes, each requantized to its gate's pre-activation units: out[g] =
- * partial(offset[g] + sum_i w[g, i] v[i] - ..., mult[g], shift[g]) with the offsets already
- * -(z + 128) sum_i w (hcc_row_block_u8), rows[g] the rows' ONNX indices. *sum is sum_i (v[i]
- * + 128): formed by the call that is passed first = 1, then reused. */
-static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, int32_t m, const int32_t *rows,
-                                 const int32_t *offset, const int32_t *mult, const int32_t *shift, int32_t first,
-                                 uint32_t *sum, int32_t *out) {
-    uint32_t acc[4];
+ * partial(offset[r] + sum_i w[g, i] v[i] - ..., mult[r], shift[r]) for the ONNX row
+ * r = row0 + g stride, with the offsets already -(z + 128) sum_i w (hcc_row_block_u8). *sum is
+ * sum_i (v[i] + 128): formed by the call that is passed first = 1, then reused. Always inlined
+ * where the compiler allows it: the callers pass m and stride as constants, so the row loops
+ * unroll and the block routine's switch on m folds away. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, int32_t m, int32_t row0,
+                                 int32_t stride, const int32_t *offset, const int32_t *mult, const int32_t *shift,
+                                 int32_t first, uint32_t *sum, int32_t *out) {
+    uint32_t acc[4] = {0u, 0u, 0u, 0u}, base;
     int32_t g;
-    for (g = 0; g < 4; ++g) acc[g] = g < m ? (uint32_t)offset[rows[g]] : 0u;
+    for (g = 0; g < m; ++g) acc[g] = (uint32_t)offset[row0 + g * stride];
     if (first) *sum = 0;
     hcc_row_block_u8(v, k, wb, m, first ? sum : NULL, acc);
-    for (g = 0; g < m; ++g) out[g] = hcc_rnn_partial((int32_t)(acc[g] - (*sum << 7)), mult[rows[g]], shift[rows[g]]);
+    base = *sum << 7;
+    for (g = 0; g < m; ++g) {
+        const int32_t r = row0 + g * stride;
+        out[g] = hcc_rnn_partial((int32_t)(acc[g] - base), mult[r], shift[r]);
+    }
 }
 
 #endif

@@ -47,7 +47,7 @@ size_t hcc_scan_scratch_size(int D, int N)
 
 /* One (t, d) over n < N in C: the state update of docs/numerics.md, sum_n C' h returned.
  * rec: N pairs (B', C'); aw: a_word[d * N ..]; base: exp_table + the dt code's row offset;
- * dw: the dt code's dt_word (its low half the dt mantissa); x = dt u'. Right shifts of negative
+ * dw: the dt code's second dt_rec word (its low half the dt mantissa); x = dt u'. Right shifts of negative
  * int32 values are arithmetic (implementation-defined in C99; arithmetic on GCC and Clang for
  * every target we build). */
 static int32_t scan_states(int32_t *h, const int16_t *rec, int32_t N, const uint32_t *aw, const uint16_t *base,
@@ -78,13 +78,13 @@ static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, i
 }
 
 #if defined(__XTENSA__)
-/* What scan_token_asm reads per token besides its registers: right after the token's (B', C')
+/* What scan_tokens_asm reads per token besides its registers: right after the token's (B', C')
  * pairs, so that the pairs' pointer reaches both (byte offsets: the asm's). */
 typedef struct {
     const int8_t *y_end;        /* 0: y_row + D */
     int32_t u_off, r_off;       /* 4, 8: u_row - y_row, r_row - y_row in bytes */
-    const int32_t *dt_word;     /* 12: indexed by dt_raw's byte */
-    const int16_t *dt_table;    /* 16: likewise */
+    const int32_t *dt_rec;      /* 12: two words per dt_raw byte */
+    int32_t unused;             /* 16 */
     const uint16_t *exp_table;  /* 20 */
     int32_t m_d_off;            /* 24: m_d - 4 y_row in bytes: m_d[d] at m_d_off + 4 yp */
     int32_t z_u, k_in, m_y, bias_out, s_o;  /* 28 .. 44 */
@@ -98,7 +98,7 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
 #define HCC_SCAN_STATES16(o) HCC_SCAN_STATES8(o) HCC_SCAN_STATES8(o+32)
 
 /* Every d of one token, n unrolled (STATES: N of them; pb = 4 N, the byte offset of the
- * token block after the pairs): per d the dt byte's word and dt, u' and x, SAR = k_in, the
+ * token block after the pairs): per d the dt byte's record (row, word, dt), u' and x, SAR = k_in, the
  * N state updates (22 instructions each), then the readout with SAR = s_o and the int8 clamp
  * as one unsigned compare (usually). */
 #define HCC_SCAN_TOKEN_ASM(STATES, pb)                                            \
@@ -108,11 +108,10 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "add %[t1], %[t1], %[yp]\n\t"                                             \
         "l8ui %[t1], %[t1], 0\n\t"                                                \
         "l32i %[t2], %[rp], " #pb "+12\n\t"                                       \
-        "addx4 %[t2], %[t1], %[t2]\n\t"                                           \
-        "l32i %[dw], %[t2], 0\n\t"                                                \
-        "l32i %[t2], %[rp], " #pb "+16\n\t"                                       \
-        "addx2 %[t2], %[t1], %[t2]\n\t"                                           \
-        "l16si %[x], %[t2], 0\n\t"                                                \
+        "addx8 %[t2], %[t1], %[t2]\n\t"                                           \
+        "l32i %[dw], %[t2], 4\n\t"                                                \
+        "l32i %[base], %[t2], 0\n\t"                                              \
+        "srai %[x], %[dw], 16\n\t"                                                \
         "l32i %[t1], %[rp], " #pb "+4\n\t"                                        \
         "add %[t1], %[t1], %[yp]\n\t"                                             \
         "l8ui %[t1], %[t1], 0\n\t"                                                \
@@ -122,8 +121,7 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         "sub %[t1], %[t1], %[t2]\n\t"                                             \
         "s32i %[t1], %[rp], " #pb "+48\n\t"                                       \
         "mull %[x], %[x], %[t1]\n\t"                                              \
-        "l32i %[base], %[rp], " #pb "+20\n\t"                                     \
-        "srli %[t2], %[dw], 16\n\t"                                               \
+        "l32i %[t2], %[rp], " #pb "+20\n\t"                                       \
         "add %[base], %[base], %[t2]\n\t"                                         \
         "l32i %[t2], %[rp], " #pb "+32\n\t"                                       \
         "ssr %[t2]\n\t"                                                           \
@@ -164,11 +162,24 @@ typedef char scan_token_block_check[sizeof(scan_token_block_t) == 52 ? 1 : -1];
         : [rp] "r"(rec), [half] "r"(half), [hmax] "r"(h_max), [nhmax] "r"(nh_max) \
         : "memory")
 
-/* One token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
- * then the block), every d in one asm statement (13 registers). 0 for other N. */
-static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_row, int32_t D, int32_t N,
-                          const int8_t *b_row, const int8_t *c_row, int32_t *h, const hcc_scan_params_t *p,
-                          int32_t half, int32_t bias_out)
+/* B' and C' of one n (byte offset k of B and C) into the pairs (N is a multiple of 4) */
+#define HCC_SCAN_PAIR(k)                                                          \
+    "l8ui %[t1], %[bp], " #k "\n\t"                                               \
+    "xor %[t1], %[t1], %[c80]\n\t"                                                \
+    "sub %[t1], %[t1], %[zb]\n\t"                                                 \
+    "s16i %[t1], %[rp], 4*" #k "\n\t"                                             \
+    "l8ui %[t1], %[cp], " #k "\n\t"                                               \
+    "xor %[t1], %[t1], %[c80]\n\t"                                                \
+    "sub %[t1], %[t1], %[zc]\n\t"                                                 \
+    "s16i %[t1], %[rp], 4*" #k "+2\n\t"
+
+/* Every token on Xtensa for N in {4, 8, 16}: the pairs and the token block on the stack (rec,
+ * then the block), every d of a token in one asm statement (13 registers). The block's fields
+ * that do not move with the token (u_row - y_row and r_row - y_row too: all three advance by
+ * D) are written once per call. 0 for other N. */
+static int scan_tokens_asm(const int8_t *u, const int8_t *dt_raw, const int8_t *B, const int8_t *C, int8_t *y,
+                           int32_t *h, int32_t L, int32_t D, int32_t N, const hcc_scan_params_t *p,
+                           int32_t half, int32_t bias_out)
 {
     union {
         int32_t align;
@@ -176,34 +187,46 @@ static int scan_token_asm(const int8_t *u_row, const int8_t *r_row, int8_t *y_ro
     } mem;
     int16_t *const rec = mem.rec;
     scan_token_block_t *const blk = (scan_token_block_t *)(rec + 2 * N);
-    const uint32_t *aw = (const uint32_t *)p->a_word;
-    int32_t *hp = h;
-    int8_t *yp = y_row;
-    const int32_t h_max = p->h_max, nh_max = -p->h_max;
-    int32_t acc, base, dw, x, t1, t2, n;
+    const int32_t h_max = p->h_max, nh_max = -p->h_max, zb128 = p->z_b + 128, zc128 = p->z_c + 128, c80 = 0x80;
+    int32_t acc, base, dw, x, t1, t2, t;
     if (!(N == 4 || N == 8 || N == 16) || D < 1) return 0;
-    for (n = 0; n < N; ++n) {
-        rec[2 * n] = (int16_t)((int32_t)b_row[n] - p->z_b);
-        rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - p->z_c);
-    }
-    blk->y_end = y_row + D;
-    blk->u_off = (int32_t)((uintptr_t)u_row - (uintptr_t)y_row);
-    blk->r_off = (int32_t)((uintptr_t)r_row - (uintptr_t)y_row);
-    blk->dt_word = p->dt_word;
-    blk->dt_table = p->dt_table;
+    blk->u_off = (int32_t)((uintptr_t)u - (uintptr_t)y);
+    blk->r_off = (int32_t)((uintptr_t)dt_raw - (uintptr_t)y);
+    blk->dt_rec = p->dt_rec;
+    blk->unused = 0;
     blk->exp_table = p->exp_table;
-    blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y_row);
     blk->z_u = p->z_u;
     blk->k_in = p->k_in;
     blk->m_y = p->m_y;
     blk->bias_out = bias_out;
     blk->s_o = p->s_o;
-    if (N == 4) {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES4(0), 16);
-    } else if (N == 8) {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES8(0), 32);
-    } else {
-        HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES16(0), 64);
+    for (t = 0; t < L; ++t, B += N, C += N, y += D) {
+        const uint32_t *aw = (const uint32_t *)p->a_word;
+        int32_t *hp = h;
+        int8_t *yp = y;
+        {   /* the token's (B', C') pairs, four n a pass: bytes as x + 128 (xor 0x80) minus z + 128 */
+            const int8_t *bp = B, *cp = C, *const b_end = B + N;
+            int16_t *rp = rec;
+            __asm__ volatile(
+                "20:\n\t"
+                HCC_SCAN_PAIR(0) HCC_SCAN_PAIR(1) HCC_SCAN_PAIR(2) HCC_SCAN_PAIR(3)
+                "addi %[bp], %[bp], 4\n\t"
+                "addi %[cp], %[cp], 4\n\t"
+                "addi %[rp], %[rp], 16\n\t"
+                "bne %[bp], %[end], 20b\n\t"
+                : [bp] "+r"(bp), [cp] "+r"(cp), [rp] "+r"(rp), [t1] "=&r"(t1)
+                : [end] "r"(b_end), [c80] "r"(c80), [zb] "r"(zb128), [zc] "r"(zc128)
+                : "memory");
+        }
+        blk->y_end = y + D;
+        blk->m_d_off = (int32_t)((uintptr_t)p->m_d - 4u * (uintptr_t)y);
+        if (N == 4) {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES4(0), 16);
+        } else if (N == 8) {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES8(0), 32);
+        } else {
+            HCC_SCAN_TOKEN_ASM(HCC_SCAN_STATES16(0), 64);
+        }
     }
     (void)acc; (void)base; (void)dw; (void)x; (void)t1; (void)t2;
     return 1;
@@ -223,6 +246,9 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
     int t, d, n;
 
     for (n = 0; n < D * N; ++n) h[n] = 0;
+#if defined(__XTENSA__)
+    if (scan_tokens_asm(u, dt_raw, B, C, y, h, L, D, N, p, half, bias_out)) return;
+#endif
 
     for (t = 0; t < L; ++t) {
         const int8_t *const u_row = u + (size_t)t * (size_t)D;
@@ -233,9 +259,6 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
         const uint32_t *aw = (const uint32_t *)p->a_word;
         int32_t *hp = h;
 
-#if defined(__XTENSA__)
-        if (scan_token_asm(u_row, r_row, y_row, D, N, b_row, c_row, h, p, half, bias_out)) continue;
-#endif
         for (n = 0; n < N; ++n) {
             rec[2 * n] = (int16_t)((int32_t)b_row[n] - z_b);
             rec[2 * n + 1] = (int16_t)((int32_t)c_row[n] - z_c);
@@ -243,9 +266,11 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
         for (d = 0; d < D; ++d, aw += N, hp += N) {
             const uint8_t byte = (uint8_t)r_row[d];                     /* the tables' index */
             const int32_t u_c = (int32_t)u_row[d] - z_u;
-            const uint32_t dw = (uint32_t)p->dt_word[byte];
-            const int32_t x = (int32_t)p->dt_table[byte] * u_c;        /* |x| < 2^22 */
-            const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (dw >> 16) / 2u, dw, x, half, h_max, k_in);
+            const int32_t *const dr = p->dt_rec + 2 * (size_t)byte;
+            const uint32_t dw = (uint32_t)dr[1];
+            const int32_t x = (int32_t)(dw >> 16) * u_c;                 /* |x| < 2^22 */
+            const int32_t acc = scan_states(hp, rec, N, aw, p->exp_table + (uint32_t)dr[0] / 2u, dw, x, half, h_max,
+                                            k_in);
             y_row[d] = scan_readout(acc, m_y, u_c, p->m_d[d], bias_out, s_o);
         }
     }

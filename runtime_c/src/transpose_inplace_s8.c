@@ -20,27 +20,42 @@ static uint32_t destination(uint32_t i, uint32_t rows, uint32_t cols, uint32_t l
     }
 }
 
+/* The cycle through start (not yet visited), its elements marked as moved. Inlined twice, so
+ * that the few-rows test of destination() is decided once per call, not per element. */
+static inline void walk_cycle(int8_t *data, uint8_t *visited, uint32_t start, uint32_t rows, uint32_t cols,
+                              uint32_t last) {
+    int8_t carried = data[start];
+    uint32_t i = start;
+    do {
+        const uint32_t j = destination(i, rows, cols, last);
+        const int8_t moved = data[j];
+        data[j] = carried;
+        carried = moved;
+        visited[j >> 3] = (uint8_t)(visited[j >> 3] | (1u << (j & 7u)));
+        i = j;
+    } while (i != start);
+}
+
 size_t hcc_transpose_inplace_s8_scratch_size(int32_t rows, int32_t cols) {
     return ((size_t)rows * (size_t)cols + 7u) / 8u;
 }
 
 void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *visited) {
     const uint32_t n = (uint32_t)rows * (uint32_t)cols, last = n - 1u;
-    uint32_t start, i;
+    uint32_t first, start, i;
     if (rows <= 1 || cols <= 1) return;  /* a vector: the same bytes */
     for (i = 0; i < (n + 7u) / 8u; ++i) visited[i] = 0;
-    for (start = 1; start < last; ++start) {
-        int8_t carried;
-        if (visited[start >> 3] & (1u << (start & 7u))) continue;
-        carried = data[start];
-        i = start;
-        do {
-            const uint32_t j = destination(i, (uint32_t)rows, (uint32_t)cols, last);
-            const int8_t moved = data[j];
-            data[j] = carried;
-            carried = moved;
-            visited[j >> 3] = (uint8_t)(visited[j >> 3] | (1u << (j & 7u)));
-            i = j;
-        } while (i != start);
+    /* eight starts a visited byte: a byte whose elements have all moved is skipped whole */
+    for (first = 0; first < last; first += 8u) {
+        const uint32_t stop = first + 8u < last ? first + 8u : last;
+        if (visited[first >> 3] == 0xFFu) continue;
+        for (start = first ? first : 1u; start < stop; ++start) {
+            if (visited[start >> 3] & (1u << (start & 7u))) continue;
+            if (rows <= 16) {
+                walk_cycle(data, visited, start, (uint32_t)rows, (uint32_t)cols, last);
+            } else {
+                walk_cycle(data, visited, start, (uint32_t)rows, (uint32_t)cols, last);
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 /* Test driver for hcc_selective_scan_s8 (tests/runtime/test_selective_scan.py).
- * stdin blobs: u, dt_raw, B, C, L, D, N, dt_table, dt_word, a_word, exp_table, m_d,
+ * stdin blobs: u, dt_raw, B, C, L, D, N, dt_rec, a_word, exp_table, m_d,
  * k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o.  stdout: y [L*D] int8, then the scratch
  * (h [D*N] int32 first). */
 #include "hcc_runtime.h"
@@ -21,8 +21,7 @@ int main(void)
     L = tio_i32();
     D = tio_i32();
     N = tio_i32();
-    p.dt_table = (const int16_t *)tio_next(NULL);
-    p.dt_word = (const int32_t *)tio_next(NULL);
+    p.dt_rec = (const int32_t *)tio_next(NULL);
     p.a_word = (const int32_t *)tio_next(NULL);
     p.exp_table = (const uint16_t *)tio_next(NULL);
     p.m_d = (const int32_t *)tio_next(NULL);

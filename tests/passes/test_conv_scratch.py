@@ -29,12 +29,12 @@ def test_no_weights_in_scratch_at_the_peak_and_bit_exact():
     result = check_model(wide_conv(), samples, float_build=False)
     graph = result.int8_graph
     conv = next(op for op in graph.ops if op.kind == "FusedConv2d")
-    assert conv.attrs.get("weight_pairs", 0) == -1 and conv.opdef.kernel_path(conv) == "grouped"
+    assert conv.attrs.get("weight_pairs", 0) == -1 and conv.opdef.kernel_path(conv) == "blocked"
     plan = plan_memory(graph)
     scratch = next(t for t in plan.tensors if t.name == "conv:scratch").bytes
-    # the one-pixel path: a 9 x 32 int16 patch, and (the conv overwrites its input) the
-    # window of the three input rows a conv row reads (3 x 6 x 32 int8)
-    assert scratch == 9 * 32 * 2 + 3 * 6 * 32
+    # the blocked path (hcc_conv2d_blocked_s8_rows) has no workspace: only (the conv
+    # overwrites its input) the window of the three input rows a conv row reads (3 x 6 x 32 int8)
+    assert scratch == 3 * 6 * 32
     for pairs in (1, 0):  # one pair of int16 weights at a time, or all 16 pairs
         conv.attrs["weight_pairs"] = pairs
         assert plan_memory(graph).peak_bytes - plan.peak_bytes >= (2 if pairs else 32) * 288 * 2

@@ -192,6 +192,51 @@ def test_depthwise_block_matches_reference(seed):
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
 
 
+@pytest.mark.parametrize("seed", range(28))
+def test_depthwise_without_scratch_matches_reference(seed):
+    """weight_pairs -1: hcc_dwconv2d_s8_direct_rows (no scratch: interior taps read from the
+    input without bounds checks, the borders with them), all rows at once and, with pooling,
+    a row at a time; then in place over its input through the window at the planned lag."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    b = random_depthwise_block(seed)
+    b["weight_pairs"] = -1
+    c = b["conv"]
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
+    b["window"] = 1
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule("direct", c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
+    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], np.zeros(0, np.int8), 0, lag]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
+                                  err_msg=f"in place with lag {lag}")
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (1, 3), (2, 2), (3, 1), (3, 3)])
+@pytest.mark.parametrize("z_in", [-128, 0, 127])
+def test_depthwise_without_scratch_small_maps(hw, z_in):
+    """hcc_dwconv2d_s8_direct_rows on 1x1..3x3 maps, where (almost) every pixel is a border
+    pixel summing w (x - z_in) over its taps on the input alone: 3x3 and 5x5 kernels, pads up
+    to past the kernel span, strides 1 and 2, the input zero point at both ends, no bias, no
+    residual, no pooling, weights at the int8 extremes."""
+    rng = np.random.default_rng(hash((hw, z_in)) % 2**32)
+    for k, stride, pad in [(3, 1, 1), (3, 2, 1), (3, 1, 2), (5, 1, 2), (5, 2, 4), (3, 1, 0), (5, 1, 0)]:
+        if hw[0] + 2 * pad < k or hw[1] + 2 * pad < k:
+            continue
+        b = random_depthwise_block(0)
+        c = b["conv"]
+        ch = 5
+        c.update(x=int8(rng, (*hw, ch)), w=int8(rng, (ch, k, k, 1), -128, 127), bias=None, strides=(stride, stride),
+                 pads=(pad, pad, pad, pad), dilations=(1, 1), groups=ch, z_in=z_in)
+        c["mult"], c["shift"] = multipliers(rng.uniform(0.0005, 0.005, ch))
+        b.update(conv_shape=reference(c).shape, residual=None, pool=None, weight_pairs=-1)
+        expected = block_reference(b)
+        np.testing.assert_array_equal(run_block_c(b, expected.shape), expected, err_msg=f"{k}x{k} s{stride} p{pad}")
+
+
 def random_dense_block(seed):
     """A groups-1 block of any kernel size (hcc_conv2d_dense_s8_rows for 3x3, and for other
     kernels of up to 16 rows whose int16 weights fit 16 KiB; the generic loop past that),
@@ -295,7 +340,7 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
     np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
     path = kernel_path(c)
     if b["weight_pairs"] < 0:
-        path = "grouped" if c["w"].shape[1:3] == (3, 3) and path == "dense" else "generic"
+        path = {"dense": "grouped" if c["w"].shape[1:3] == (3, 3) else "generic", "depthwise": "direct"}.get(path, "generic")
     b["window"] = int(path not in ("dense", "mono"))
     pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
     schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
@@ -306,3 +351,56 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
     args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, 0, lag]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                   err_msg=f"{path} in place with lag {lag}")
+
+
+def check_blocked(b, path):
+    """Block b on hcc_conv2d_blocked_s8_rows (weight_pairs HCC_WEIGHTS_BLOCKED, fc_row_layout's
+    weights and folded bias, no workspace) == the reference, also in place over its input (and
+    its residual) through the window at the lag read_schedule of `path` plans."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
+
+    c = b["conv"]
+    expected = block_reference(b)
+    b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
+    cout = c["w"].shape[0]
+    bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
+    blocked, folded = fc_row_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
+    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
+    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
+                                              expected.shape), expected)
+    b["window"] = 1
+    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
+    schedule = read_schedule(path, c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
+                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
+    for which in ([0, 1] if b["residual"] is not None else [0]):
+        shared = c["x"] if which == 0 else b["residual"]
+        lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
+        got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
+        np.testing.assert_array_equal(got, expected, err_msg=f"{path} in place over input {which} with lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_pointwise_block_on_the_row_kernel(seed):
+    """A 1x1 stride-1 block (with or without residual and pooling) on the fc-row path: its
+    conv rows a pixel row at a time through the blocked kernel (check_blocked)."""
+    rng = np.random.default_rng(6100 + seed)
+    b = random_dense_block(seed * 9)  # the (1, 1) kernel of random_dense_block's list
+    c = b["conv"]
+    assert c["w"].shape[1:3] == (1, 1)
+    c.update(strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1))
+    conv_out = reference(c)
+    b["conv_shape"] = conv_out.shape
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, conv_out.shape)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    check_blocked(b, "fc-row")
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_dense_block_on_the_blocked_kernel(seed):
+    """Any groups-1 block (random_dense_block: kernels up to 17 rows, strides, dilations, pads
+    past the kernel span, residual, pooling) on the blocked path (check_blocked)."""
+    check_blocked(random_dense_block(seed), "blocked")

@@ -94,3 +94,64 @@ def test_chain_matches_the_two_blocks_and_runs_in_place(seed):
         lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
         got = call_kernel("conv_chain", args(case, 2, (which, lag)), np.int8, expected.shape)
         np.testing.assert_array_equal(got, expected, err_msg=f"in place over {'input' if which == 0 else 'residual'}, lag {lag}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_chain_of_a_pointwise_conv_on_the_row_kernel(seed):
+    """A pointwise first conv on the fc-row path (weight_pairs HCC_WEIGHTS_BLOCKED: the blocked
+    weights and folded bias of hcc_fully_connected_row_s8, computed a row at a time into the
+    second's window, no workspace): the numbers of the two blocks, also in place at the lag
+    chain_schedule gives."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
+
+    rng = np.random.default_rng(8100 + seed)
+    case = chain_case(seed)
+    first = case["first"]["conv"]
+    h, w, cin = first["x"].shape
+    cout = first["w"].shape[0]
+    first.update(w=int8(rng, (cout, 1, 1, cin), -127, 127), strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1),
+                 groups=1, bias=rng.integers(-5000, 5000, cout).astype(np.int32))
+    y = reference(first)
+    assert y.shape[:2] == (h, w)
+    second = case["second"]
+    s = second["conv"]
+    if seed % 2:  # the second conv depthwise without scratch (hcc_dwconv2d_s8_direct_rows)
+        kh, kw = [(3, 3), (5, 5), (3, 1)][seed % 3]
+        s.update(w=int8(rng, (cout, kh, kw, 1), -127, 127), groups=cout, strides=(1, int(rng.integers(1, 3))),
+                 pads=(kh // 2, kw // 2, kh // 2, kw // 2), dilations=(1, 1), weight_pairs=-1,
+                 bias=rng.integers(-3000, 3000, cout).astype(np.int32))
+    else:  # any second conv reading cout channels
+        s["w"] = int8(rng, (s["w"].shape[0], *s["w"].shape[1:3], cout), -127, 127)
+        s["groups"] = 1
+        k = s["w"].shape[1:3]
+        if any((h, w)[i] + s["pads"][i] + s["pads"][i + 2] < s["dilations"][i] * (k[i] - 1) + 1 for i in range(2)):
+            s["pads"], s["dilations"] = (k[0] - 1, k[1] - 1, k[0] - 1, k[1] - 1), (1, 1)
+    s["x"] = y
+    n2 = s["w"].shape[0]
+    s["mult"], s["shift"] = s["mult"][:1].repeat(n2), s["shift"][:1].repeat(n2)
+    if s["bias"] is not None:
+        s["bias"] = s["bias"][:1].repeat(n2)
+    conv_out = reference(s)
+    second["conv_shape"] = conv_out.shape
+    second["residual"] = None
+    if second["pool"] is not None:
+        second["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    expected = block_reference(second)
+    blocked, folded = fc_row_layout(first["w"].reshape(cout, cin), first["bias"], first["z_in"])
+    p1 = block_params(case["first"])
+    p1[19] = HCC_WEIGHTS_BLOCKED
+    p2 = block_params(second)
+    p2[19] = s.get("weight_pairs", 0)
+    bias2 = s["bias"] if s["bias"] is not None else np.zeros(0, np.int32)
+    base = [p1, p2, first["x"], blocked.view(np.int8), folded, first["mult"], first["shift"], s["w"], bias2, s["mult"],
+            s["shift"], np.zeros(0, np.int8)]
+    np.testing.assert_array_equal(call_kernel("conv_chain", [0, *base], np.int8, expected.shape), expected)
+    pool = (second["pool"][0][0], second["pool"][1][0], second["pool"][2][0]) if second["pool"] else None
+    s_path = "direct" if s.get("weight_pairs", 0) < 0 and s["groups"] > 1 else path_of(s)
+    schedule = chain_schedule(("fc-row", h, h, h, 1, 1, 0, 1, None),
+                              (s_path, h, second["conv_shape"][0], expected.shape[0], s["w"].shape[1], s["strides"][0],
+                               s["pads"][0], s["dilations"][0], pool))
+    lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, first["x"][0].size)
+    got = call_kernel("conv_chain", [2, *base, 0, lag], np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected, err_msg=f"in place, lag {lag}")

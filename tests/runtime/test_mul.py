@@ -65,3 +65,21 @@ def test_mul_scalar_table(params):
         for x in (a, a[:, :170]):  # 768 and 510 elements
             got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), x, b)
             np.testing.assert_array_equal(got, mul(x, z_a, b, z_b, m, s, z_out, lo, hi))
+
+
+@pytest.mark.parametrize("params", MUL_CASES)
+def test_mul_channel_columns(params):
+    """b per channel with no more channels than twice the rows runs down the columns with b's
+    value folded into the multiplier's halves: every (a, b) pair (256 rows of one a code each,
+    b one code per channel), and shapes on both sides of the row/column choice."""
+    z_a, z_b, z_out, m, s, lo, hi = params
+    codes = np.arange(-128, 128, dtype=np.int8)
+    a = np.repeat(codes[:, None], 256, axis=1)
+    got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), a, codes)
+    np.testing.assert_array_equal(got, mul(a, z_a, codes, z_b, m, s, z_out, lo, hi))
+    rng = np.random.default_rng(7)
+    for rows, channels in ((1, 2), (1, 3), (2, 4), (2, 5), (9, 16), (3, 1), (15, 40), (16, 40)):
+        x = rng.integers(-128, 128, (rows, channels)).astype(np.int8)
+        b = rng.integers(-128, 128, channels).astype(np.int8)
+        got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), x, b)
+        np.testing.assert_array_equal(got, mul(x, z_a, b, z_b, m, s, z_out, lo, hi))

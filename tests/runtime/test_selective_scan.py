@@ -21,7 +21,7 @@ def c_args(u, dt_raw, B, C, p: ScanParams):
     L, D = u.shape
     N = B.shape[1]
     words = scan_c_words(p)
-    return [L, D, N, words["dt_table"].astype(np.int16), words["dt_word"].astype(np.int32),
+    return [L, D, N, words["dt_rec"].astype(np.int32),
             words["a_word"].astype(np.int32), p.exp_table.astype(np.uint16), p.m_d.astype(np.int32),
             p.k_in, p.h_max, p.z_u, p.z_b, p.z_c, p.z_out, p.m_y, p.s_o]
 

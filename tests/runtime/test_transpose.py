@@ -19,3 +19,16 @@ def test_transpose_matches_reference(perm):
     expected = transpose(x, perm)
     got = call_kernel("movement", [0, x, ints(*x.shape), ints(*perm)], np.int8, expected.shape)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("shape, perm", [((1, 3, 9, 17), (0, 2, 3, 1)),    # NCHW -> NHWC, few channels
+                                         ((2, 1, 3, 11), (0, 2, 3, 1)),
+                                         ((1, 9, 17, 3), (0, 3, 1, 2)),    # NHWC -> NCHW
+                                         ((4, 2, 13), (2, 0, 1)), ((13, 2), (1, 0)), ((2, 13), (1, 0))])
+def test_transpose_either_inner_order(shape, perm):
+    """The kernel runs the longer of the two innermost output dimensions innermost: both orders,
+    with the shorter dimension 1, 2 and 3 long."""
+    x = int8(np.random.default_rng(sum(shape)), shape)
+    expected = transpose(x, perm)
+    got = call_kernel("movement", [0, x, ints(*x.shape), ints(*perm)], np.int8, expected.shape)
+    np.testing.assert_array_equal(got, expected)

@@ -5,7 +5,8 @@ int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
 and off the fast path, single-channel conv + pool blocks, fully connected / conv
-channels on every requantization path of the records, selective scans with N = 4, 8, 16
+channels on every requantization path of the records, depthwise convs without scratch
+(hcc_dwconv2d_s8_direct_rows' 3x3 tap block, hcc_conv2d_blocked_s8_rows), selective scans with N = 4, 8, 16
 (the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
 accumulators past 2^16, and softmax rows on both sides of the reciprocal path's limit."""
 
@@ -25,7 +26,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import block_params, block_reference, mono_pool_block
+from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_dense_block,
+                                            random_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -66,6 +68,16 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         for call, ref, params in ((_mul_call, mul, MUL_CASES[0]), (_add_call, add, ADD_CASES[0])):
             call(prog, params, prog.array(a), prog.array(b), 3, 6, kind)
             expected.append(ref(a, params[0], b, params[1], *params[3:-2], params[2], *params[-2:]).ravel())
+    columns = np.repeat(np.arange(-128, 128)[:, None], 256, axis=1)   # b per channel down the columns
+    for params in MUL_CASES:
+        _mul_call(prog, params, prog.array(columns), prog.array(np.arange(-128, 128)), 256, 256, 1)
+        z_a, z_b, z_out, m, s, lo, hi = params
+        expected.append(mul(columns, z_a, np.arange(-128, 128), z_b, m, s, z_out, lo, hi))
+    for rows, channels in ((1, 2), (2, 4), (9, 16), (3, 1), (16, 40)):
+        a, b = rng.integers(-128, 128, (rows, channels)), rng.integers(-128, 128, channels)
+        _mul_call(prog, MUL_CASES[0], prog.array(a), prog.array(b), rows, channels, 1)
+        z_a, z_b, z_out, m, s, lo, hi = MUL_CASES[0]
+        expected.append(mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
     codes = np.tile(np.arange(-128, 128), 3)      # a scalar b over 768 elements: the table
     for params in MUL_CASES:
         for bv in (-128, 127, 41):
@@ -77,6 +89,17 @@ def test_elementwise_fast_paths_on_xtensa(tmp_path):
         x = rng.integers(-128, 128, n)
         x[: min(n, 2)] = (-128, 127)[: min(n, 2)]
         prog.call(f"hcc_lut_s8({prog.array(x)}, {n}, {prog.array(table)}, out);", n)
+        expected.append(table[x + 128])
+    for n in (8, 13, 16, 21, 259):                  # word-aligned input (the word path) and not, in place too
+        x = rng.integers(-128, 128, n)
+        x[:2] = (-128, 127)
+        for off in (0, 1, 2, 3):
+            fill = f"{{ int i; for (i = 0; i < {n}; ++i) ((int8_t *)scratch)[{off} + i] = {prog.array(x)}[i]; }}"
+            prog.call(f"{fill} hcc_lut_s8((const int8_t *)scratch + {off}, {n}, {prog.array(table)}, out);", n)
+            expected.append(table[x + 128])
+        prog.call(f"{fill.replace(str(off) + ' + i', '4 + i')} hcc_lut_s8((const int8_t *)scratch + 4, {n}, "
+                  f"{prog.array(table)}, (int8_t *)scratch + 4); {{ int i; for (i = 0; i < {n}; ++i) "
+                  f"out[i] = ((int8_t *)scratch)[4 + i]; }}", n)
         expected.append(table[x + 128])
     got = prog.run(tmp_path, ["requantize_s8.c", "add_s8.c", "mul_s8.c", "lut_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
@@ -103,6 +126,23 @@ def test_causal_conv1d_fast_path_on_xtensa(tmp_path, act):
         np.testing.assert_array_equal(g, e.ravel(), err_msg=f"case {i}")
 
 
+POOL_BLOCK_SOURCES = ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
+                      "maxpool_s8.c", "add_s8.c", "fully_connected_s8.c"]
+
+
+def _pool_block_call(prog, b, args, ref):
+    """One hcc_conv2d_pool_s8 call on block b (its params copied into a struct) with the C arguments args."""
+    prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
+              f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+
+
+def _check_pool_blocks(prog, expected, tmp_path):
+    """Run prog's hcc_conv2d_pool_s8 calls under QEMU and compare each with its reference."""
+    got = prog.run(tmp_path, POOL_BLOCK_SOURCES)
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+
+
 def test_single_channel_conv_pool_on_xtensa(tmp_path):
     prog, expected = XtensaProgram(), []
     for seed in range(24):
@@ -112,13 +152,39 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
         bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
         args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
                           prog.array(c["shift"], np.int32), "NULL", "scratch", "out"])
-        prog.call(f"hcc_conv2d_pool_params_t p; memcpy(&p, {prog.array(block_params(b), np.int32)}, sizeof p); "
-                  f"hcc_conv2d_pool_s8(&p, {args});", ref.size)
+        _pool_block_call(prog, b, args, ref)
         expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "conv2d_pool_s8.c", "conv2d_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
-                              "maxpool_s8.c", "add_s8.c"])
-    for i, (g, e) in enumerate(zip(got, expected)):
-        np.testing.assert_array_equal(g, e.ravel(), err_msg=f"block {i}")
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
+def test_convs_without_scratch_on_xtensa(tmp_path):
+    """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
+    pixels, the C border sums, all rows at once and, pooled, a row at a time) and
+    hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
+    rows on the input) under QEMU."""
+    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
+
+    prog, expected = XtensaProgram(), []
+    for seed in range(40):
+        b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28)
+        c = b["conv"]
+        ref = block_reference(b)
+        b["weight_pairs"] = -1
+        w, bias = c["w"], c["bias"]
+        if seed < 28:
+            bias = prog.array(bias, np.int32) if bias is not None else "NULL"
+        else:
+            b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
+            blocked, folded = fc_row_layout(w.reshape(w.shape[0], -1), c["bias"] if c["bias"] is not None
+                                            else np.zeros(w.shape[0], np.int32), c["z_in"])
+            w, bias = blocked.view(np.int8), prog.array(folded, np.int32)
+        args = ", ".join([prog.array(w), bias, prog.array(c["mult"], np.int32), prog.array(c["shift"], np.int32),
+                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
+        args = prog.array(c["x"]) + ", " + args
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
 
 
 def test_requant_records_on_xtensa(tmp_path):
@@ -189,9 +255,9 @@ def test_selective_scan_on_xtensa(tmp_path):
         L, D = u.shape
         N = B.shape[1]
         args = c_args(u, r, B, C, p)
-        dt_table, dt_word, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:8])
-        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[8:]
-        params = (f"hcc_scan_params_t p = {{{dt_table}, {dt_word}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
+        dt_rec, a_word, exp_table, m_d = (prog.array(a, a.dtype) for a in args[3:7])
+        k_in, h_max, z_u, z_b, z_c, z_out, m_y, s_o = args[7:]
+        params = (f"hcc_scan_params_t p = {{{dt_rec}, {a_word}, {exp_table}, {m_d}, {k_in}, {h_max}, "
                   f"{z_u}, {z_b}, {z_c}, {z_out}, {m_y}, {s_o}}};")
         prog.call(f"{params} hcc_selective_scan_s8({prog.array(u)}, {prog.array(r)}, {prog.array(B)}, {prog.array(C)}, "
                   f"out, (int32_t *)scratch, {L}, {D}, {N}, &p);", L * D)
@@ -219,5 +285,31 @@ def test_attention_kernels_on_xtensa(tmp_path):
                   x.size)
         expected.append(softmax(x, table))
     got = prog.run(tmp_path, ["requantize_s8.c", "matmul_s8.c", "softmax_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_mean_columns_on_xtensa(tmp_path):
+    """hcc_mean_s8 (GlobalAveragePool, ReduceMean) down word-aligned columns four channels at a
+    time, 16-bit lanes in chunks of 257 rows: row counts around the chunk, saturated inputs at
+    both ends, channel counts that are (4, 8, 12) and are not (6: the byte loop) multiples of
+    four, a misaligned start, several outer blocks."""
+    from hcc.kernels.reduce import mean
+
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(17)
+    cases = [(1, 1, 4, 0), (1, 5, 8, 0), (2, 257, 4, 0), (1, 258, 12, 0), (1, 600, 8, 0), (2, 9, 6, 0),
+             (1, 36, 8, 1), (3, 16, 4, 0)]
+    for outer, n, inner, off in cases:
+        for fill in (None, -128, 127):
+            x = rng.integers(-128, 128, outer * n * inner) if fill is None else np.full(outer * n * inner, fill)
+            z_in, z_out = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+            mult, shift = quantize_multiplier(float(rng.uniform(0.5, 2.0)) / n)
+            copy = (f"{{ int i; for (i = 0; i < {x.size}; ++i) ((int8_t *)scratch)[{off} + i] = "
+                    f"{prog.array(x)}[i]; }}")
+            prog.call(f"{copy} hcc_mean_s8((const int8_t *)scratch + {off}, {outer}, {n}, {inner}, {z_in}, {z_out}, "
+                      f"{mult}, {shift}, out);", outer * inner)
+            expected.append(mean(x, (outer, n, inner), z_in, z_out, mult, shift))
+    got = prog.run(tmp_path, ["requantize_s8.c", "reduce_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
