@@ -61,7 +61,10 @@ class CalibrationOptions:
     method: str = "mse"  # or "percentile" (the default before the zoo study), "minmax"
     percentile: float = 99.99
     fit_readers: bool = True  # grids of tensors only ReLU / ReLU6 / HardSwish... read fit what they keep
-    gptq: bool = True  # round weights by GPTQ (error-compensating) instead of to nearest
+    # round weights by GPTQ (error-compensating) instead of to nearest: an option, since on the zoo it gave
+    # more SNR on some models and less on others, and lower int8 logits SNR on the calibration sets of the
+    # two models where it changed the pass (docs/numerics.md, "How the default was chosen")
+    gptq: bool = False
     bias_correction: bool = False  # subtract the mean error of int8 weights from the bias
     equalize: bool = False  # equalize-channels before calibrating (per-channel ranges: one more pass)
     equalize_alpha: float = 0.5  # the exponent of equalize-channels' scales before a dense consumer

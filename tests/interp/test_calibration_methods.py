@@ -146,8 +146,8 @@ def test_equalize_channels_keeps_the_function_and_levels_the_channels(model, dat
     assert top.min() > 0.99 * top.max() or top.max() / top.min() < 1.01 * 16
 
 
-@pytest.mark.parametrize("options", [dict(method="percentile", gptq=False), dict(),
-                                     dict(bias_correction=True, equalize=True, input_lattice=True)])
+@pytest.mark.parametrize("options", [dict(method="percentile"), dict(),
+                                     dict(bias_correction=True, equalize=True, input_lattice=True, gptq=True)])
 def test_every_method_compiles_to_bitexact_c(model, data, options):
     calibration = CalibrationOptions(data=data[0].astype(np.float32), **options)
     report = hcc.verify(model, data[1].astype(np.float32), calib=calibration)
