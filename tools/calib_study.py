@@ -12,6 +12,7 @@ fits the grids of tensors only a ReLU / ReLU6 / HardSwish / HardSigmoid reads (f
 `+bc` bias correction.
 
     PYTHONPATH=. python tools/calib_study.py [--only NAME ...] [--variants V ...] [--json OUT]
+    PYTHONPATH=. python tools/calib_study.py --heldout-bc [--only NAME ...]   (calibration data only)
 
 Models: every ONNX file of models/zoo/zoo.json (calibration and evaluation sets from the manifest)
 and models/{hcmtmm,baseline,baseline_msa,baseline_mamba}.onnx (calibration models/hcmtmm.calib.npz,
@@ -135,6 +136,45 @@ def study(entry: dict, variants: list[str], per_layer: int = 0) -> dict:
     return out
 
 
+def heldout_bias_correction(entry: dict) -> dict:
+    """Bias correction judged on the calibration set alone: fitted on one half (every other sample), scored
+    on the other, both ways; the int8 logits SNR against float on the held-out halves, with and without it
+    (ranges from the same half, mse fitted to readers, nearest rounding). The evaluation set is not read:
+    this is the figure a per-model automatic choice could use (docs/numerics.md)."""
+    from hcc.api import model_source
+    from hcc.interp.calibrate import CalibrationStats
+    from hcc.interp.float_interp import run_float_all
+    from hcc.interp.int8_interp import dequantize, run_int8
+    from hcc.passes import run_passes
+    from hcc.pipeline import CalibrationOptions, load_calibration_samples, lower_float, lower_kernels
+
+    graph = model_source(entry["model"]).load()
+    lower_float(graph)
+    x = load_calibration_samples(graph, CalibrationOptions(data=entry["calib"]))
+    halves = [np.arange(0, len(x), 2), np.arange(1, len(x), 2)]
+    error, signal = {False: 0.0, True: 0.0}, 0.0
+    for fit, score in ((0, 1), (1, 0)):
+        stats = CalibrationStats.collect(graph, x[halves[fit]], bias_correction=True)
+        for corrected in (False, True):
+            g = graph.clone()
+            run_passes(g, ["quantize"], context={"calibration": stats.calibration("mse", bias_correction=corrected)})
+            lower_kernels(g)
+            last = g.outputs[0].producer
+            logits = last.inputs[0] if last is not None and last.kind == "Softmax" else g.outputs[0]
+            for i in halves[score]:
+                trace = {}
+                run_int8(g, [x[i:i + 1]], trace=trace)
+                q = dequantize(trace[logits.name], logits.type.quant).reshape(-1)
+                f = run_float_all(graph, [x[i:i + 1].astype(np.float32)])[logits.name].reshape(-1)
+                error[corrected] += float(np.sum((q - f) ** 2))
+                signal += float(np.sum(f ** 2)) if not corrected else 0.0
+    out = {"name": entry["name"], "heldout_logits_snr_db": {k: round(10 * np.log10(signal / error[c]), 2)
+                                                            for k, c in (("nearest", False), ("bias_correction", True))}}
+    print(f"  {entry['name']:36s} held-out logits SNR: {out['heldout_logits_snr_db']['nearest']:6.2f} dB, "
+          f"with bias correction {out['heldout_logits_snr_db']['bias_correction']:6.2f} dB", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", default=[])
@@ -142,12 +182,14 @@ def main(argv=None) -> int:
     parser.add_argument("--per-layer", type=int, default=0, metavar="N",
                         help="print each variant's per-layer SNR on the first N evaluation samples")
     parser.add_argument("--json", help="write the results here (JSON)")
+    parser.add_argument("--heldout-bc", action="store_true",
+                        help="instead of the variants: bias correction scored on held-out calibration halves")
     args = parser.parse_args(argv)
     chosen = [m for m in models() if not args.only or any(o == m["name"] or m["name"].startswith(o + ".")
                                                             or m["name"].startswith(o + "_keras") for o in args.only)]
     results = []
     for entry in chosen:
-        results.append(study(entry, args.variants, args.per_layer))
+        results.append(heldout_bias_correction(entry) if args.heldout_bc else study(entry, args.variants, args.per_layer))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     return 0
