@@ -139,7 +139,7 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 
 
-def equalize(graph: Graph, samples: np.ndarray, alpha: float = 0.5, progress: bool = False) -> Graph:
+def equalize(graph: Graph, samples: np.ndarray, alpha: float = 0.5, progress: bool = False, after_each=None) -> Graph:
     """equalize-channels on `graph` with per-channel ranges measured on `samples`."""
     from hcc.interp.calibrate import channel_absmax
     from hcc.passes.equalize_channels import equalizable
@@ -147,7 +147,7 @@ def equalize(graph: Graph, samples: np.ndarray, alpha: float = 0.5, progress: bo
     names = [t.name for _, _, _, t in equalizable(graph)]
     if names:
         ranges = channel_absmax(graph, samples, names, progress=progress)
-        run_passes(graph, ["equalize-channels"], context={"channel_ranges": ranges, "alpha": alpha})
+        run_passes(graph, ["equalize-channels"], after_each=after_each, context={"channel_ranges": ranges, "alpha": alpha})
     return graph
 
 
