@@ -158,8 +158,8 @@ class CompileResult:
 
 def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, name: str | None = None,
             target: str = "cmake", float_build: bool = False, blob: bool = False, streaming: bool = True,
-            io_in_arena: bool = True, force: bool = False, example_input=None, metadata: dict | None = None, calib_method: str = "percentile",
-            percentile: float = 99.99, calib_limit: int | None = None, calib_raw: bool = False,
+            io_in_arena: bool = True, force: bool = False, example_input=None, metadata: dict | None = None, calib_method: str = CalibrationOptions.method,
+            percentile: float = CalibrationOptions.percentile, calib_limit: int | None = None, calib_raw: bool = False,
             progress: bool = False) -> CompileResult:
     """Compile `model` to C in the directory `output` (created or replaced as a whole).
 
@@ -273,7 +273,7 @@ def plan(model, *, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, streami
 def verify(model, data, *, calib=None, build_c: bool = True, per_layer: bool = False, labels: list[str] | None = None,
            subjects=None, limit: int | None = None, scale: float | None = None, mean: float | None = None,
            std: float | None = None, color: str | None = None, example_input=None, metadata: dict | None = None,
-           calib_method: str = "percentile", percentile: float = 99.99, calib_limit: int | None = None,
+           calib_method: str = CalibrationOptions.method, percentile: float = CalibrationOptions.percentile, calib_limit: int | None = None,
            calib_raw: bool = False, progress: bool = False):
     """Compare the float model, the int8 reference and (with build_c) the compiled C on `data`
     (a folder of images, an .npz with 'x' and 'y', or an array of samples). A full-int8

@@ -56,8 +56,19 @@ def is_prequantized(graph: Graph) -> bool:
 @dataclass
 class CalibrationOptions:
     data: str | Path | np.ndarray | None = None  # folder of images, .npz, samples, or None for MODEL.calib.npz
-    method: str = "percentile"
+    # The defaults are hcc's calibration (docs/numerics.md, "Calibration": chosen by measurement on the
+    # model zoo and HCMTMM); the CLI's and the Python API's defaults are these fields.
+    method: str = "mse"  # or "percentile" (the default before the zoo study), "minmax"
     percentile: float = 99.99
+    fit_readers: bool = True  # grids of tensors only ReLU / ReLU6 / HardSwish... read fit what they keep
+    # round weights by GPTQ (error-compensating) instead of to nearest: an option, since on the zoo it gave
+    # more SNR on some models and less on others, and lower int8 logits SNR on the calibration sets of the
+    # two models where it changed the pass (docs/numerics.md, "How the default was chosen")
+    gptq: bool = False
+    bias_correction: bool = False  # subtract the mean error of int8 weights from the bias
+    equalize: bool = False  # equalize-channels before calibrating (per-channel ranges: one more pass)
+    equalize_alpha: float = 0.5  # the exponent of equalize-channels' scales before a dense consumer
+    input_lattice: bool = False  # an input on a lattice of <= 256 points gets that lattice as its grid
     limit: int | None = None
     progress: bool = False
     raw: bool = False  # use .npz inputs whose range does not match the model's preprocessing
@@ -120,8 +131,24 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
         calib = placeholder_calibration(graph)
     else:
         samples = load_calibration_samples(graph, options)
-        calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress)
+        if options.equalize:
+            equalize(graph, samples, options.equalize_alpha, progress=options.progress)
+        calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress,
+                          fit_readers=options.fit_readers, bias_correction=options.bias_correction,
+                          gptq=options.gptq, input_lattice=options.input_lattice)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
+
+
+def equalize(graph: Graph, samples: np.ndarray, alpha: float = 0.5, progress: bool = False, after_each=None) -> Graph:
+    """equalize-channels on `graph` with per-channel ranges measured on `samples`."""
+    from hcc.interp.calibrate import channel_absmax
+    from hcc.passes.equalize_channels import equalizable
+
+    names = [t.name for _, _, _, t in equalizable(graph)]
+    if names:
+        ranges = channel_absmax(graph, samples, names, progress=progress)
+        run_passes(graph, ["equalize-channels"], after_each=after_each, context={"channel_ranges": ranges, "alpha": alpha})
+    return graph
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,

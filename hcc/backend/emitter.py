@@ -46,6 +46,10 @@ class CArray:
         return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 
+SHARED_BYTES = 1024  # weight arrays from this size on are stored once when their values repeat (Emitter._add)
+SHARED_TYPES = ("int8_t", "uint8_t", "float")
+
+
 @dataclass
 class CStep:
     index: int
@@ -68,6 +72,7 @@ class Emitter:
     elem = "int8_t"  # C type of the activations (the float build's emitter says float)
 
     def __post_init__(self):
+        self._same: dict[tuple, str] = {}  # (C type, shape of the bytes, bytes) -> the array that holds them
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}
         self._scratch = {t.first: t.offset for t in self.plan.tensors if t.kind == "scratch"}
         self._counter = 0
@@ -85,9 +90,23 @@ class Emitter:
         flat = values.reshape(-1).astype(np.int64)
         if flat.size and (flat.min() < lo or flat.max() > hi):
             raise HccError(f"array {hint} does not fit {ctype}")
-        name = f"{self.name}_{self._ident(hint)}_{len(self.arrays)}"
-        self.arrays.append(CArray(name, ctype, flat, comment))
-        return name
+        return self._add(CArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", ctype, flat, comment))
+
+    def _add(self, array: CArray) -> str:
+        """Append `array`, or, for weights (int8, uint8 or float arrays from SHARED_BYTES on), return
+        the name of an earlier array with the same C type and the same values: identical weights
+        share one flash array (Keras' unrolled GRU/LSTM reads one weight matrix at every time step,
+        which the quantize pass turns into one int8 copy per step). Tables, biases, multipliers and
+        shifts are never shared: they depend on the calibrated scales, so they may coincide under
+        `hcc plan`'s placeholder ranges and not in the calibrated build, whose flash plan must give."""
+        if array.nbytes < SHARED_BYTES or array.ctype not in SHARED_TYPES:
+            self.arrays.append(array)
+            return array.name
+        key = (array.ctype, array.values.size, array.values.tobytes())
+        if key not in self._same:
+            self._same[key] = array.name
+            self.arrays.append(array)
+        return self._same[key]
 
     def struct(self, ctype: str, hint: str, fields: dict) -> str:
         """A `static const` parameter struct in NAME.c; returns a pointer expression to it."""
@@ -185,9 +204,8 @@ class FloatEmitter(Emitter):
         values = np.asarray(values if dtype is None else np.asarray(values).astype(dtype))
         if not np.issubdtype(values.dtype, np.floating):
             return super().array(hint, values, comment=comment)
-        name = f"{self.name}_{self._ident(hint)}_{len(self.arrays)}"
-        self.arrays.append(FloatArray(name, "float", values.astype(np.float32).reshape(-1), comment))
-        return name
+        return self._add(FloatArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", "float",
+                                    values.astype(np.float32).reshape(-1), comment))
 
     def scratch(self, index: int) -> str:
         return f"(float *){super().scratch(index)}"

@@ -11,17 +11,37 @@ import click
 from hcc.pipeline import CalibrationOptions
 
 
+DEFAULT = CalibrationOptions()
+
+
 def calibration_options(fn):
-    """--calib / --calib-method / --percentile / --calib-limit / --calib-raw, handed to the
-    command as one `calibration` argument (a CalibrationOptions)."""
+    """--calib / --calib-method / --percentile / --bias-correction / --equalize / --gptq /
+    --input-lattice / --calib-limit / --calib-raw, handed to the command as one `calibration`
+    argument (a CalibrationOptions, whose field defaults are the options' defaults)."""
     options = [
         click.option("--calib", "calib", type=click.Path(exists=True), metavar="DATA",
                      help="Calibration data: a folder of images (ImageFolder) or an .npz with 'x'. "
                           "Default: MODEL.calib.npz beside the model (or the set its metadata names)."),
-        click.option("--calib-method", type=click.Choice(["percentile", "minmax"]), default="percentile",
-                     show_default=True, help="How activation ranges are chosen from the calibration data."),
-        click.option("--percentile", type=float, default=99.99, show_default=True,
+        click.option("--calib-method", type=click.Choice(["mse", "percentile", "minmax"]), default=DEFAULT.method,
+                     show_default=True, help="How activation ranges are chosen from the calibration data: mse (the "
+                     "least squared quantization error, tails extrapolated), percentile, or minmax "
+                     "(docs/numerics.md, \"Calibration\")."),
+        click.option("--percentile", type=float, default=DEFAULT.percentile, show_default=True,
                      help="Percentile for --calib-method percentile."),
+        click.option("--bias-correction/--no-bias-correction", default=DEFAULT.bias_correction, show_default=True,
+                     help="Subtract from each conv / fully connected bias the mean error its int8 weights add."),
+        click.option("--equalize/--no-equalize", default=DEFAULT.equalize, show_default=True,
+                     help="Rescale the channels between two weighted ops (through ReLU, MaxPool) so each fills its "
+                          "tensor's int8 grid; the float function is unchanged."),
+        click.option("--equalize-alpha", type=click.FloatRange(0, 1), default=DEFAULT.equalize_alpha,
+                     show_default=True, help="With --equalize: how far channels read by a dense conv or fully "
+                     "connected op are levelled (0: not at all; those read by a depthwise conv always fully)."),
+        click.option("--gptq/--no-gptq", default=DEFAULT.gptq, show_default=True,
+                     help="Round conv and fully connected weights by GPTQ (error-compensating, from the layer's "
+                          "inputs on the calibration data) instead of to nearest; same int8 format."),
+        click.option("--input-lattice/--no-input-lattice", default=DEFAULT.input_lattice, show_default=True,
+                     help="When every calibration input value is a multiple of one step with at most 256 of them "
+                          "(pixels / 255, fixed-point data), make that lattice the input's int8 grid."),
         click.option("--calib-limit", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Use at most N calibration samples."),
         click.option("--calib-raw", is_flag=True,
@@ -30,19 +50,23 @@ def calibration_options(fn):
     ]
 
     @functools.wraps(fn)
-    def command(*args, calib, calib_method, percentile, calib_limit, calib_raw, **kwargs):
-        return fn(*args, calibration=make_calibration(calib, calib_method, percentile, calib_limit, raw=calib_raw),
-                  **kwargs)
+    def command(*args, calib, calib_method, percentile, bias_correction, equalize, equalize_alpha, gptq, input_lattice,
+                calib_limit, calib_raw, **kwargs):
+        calibration = make_calibration(calib, calib_method, percentile, calib_limit, raw=calib_raw,
+                                       bias_correction=bias_correction, equalize=equalize, equalize_alpha=equalize_alpha,
+                                       gptq=gptq, input_lattice=input_lattice)
+        return fn(*args, calibration=calibration, **kwargs)
 
     for option in reversed(options):  # decorators apply bottom-up; keep the help in this order
         command = option(command)
     return command
 
 
-def make_calibration(calib, calib_method="percentile", percentile=99.99, calib_limit=None, progress=True,
-                     raw=False) -> CalibrationOptions:
+def make_calibration(calib, calib_method=DEFAULT.method, percentile=DEFAULT.percentile, calib_limit=None, progress=True,
+                     raw=False, **methods) -> CalibrationOptions:
+    """`methods`: the other CalibrationOptions fields (bias_correction, equalize, gptq, ...)."""
     return CalibrationOptions(data=calib, method=calib_method, percentile=percentile, limit=calib_limit,
-                              progress=progress and sys.stderr.isatty(), raw=raw)
+                              progress=progress and sys.stderr.isatty(), raw=raw, **methods)
 
 
 def echo_json(obj) -> None:

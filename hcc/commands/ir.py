@@ -13,7 +13,7 @@ from hcc.ir.json_dump import graph_json
 from hcc.ir.printer import print_graph
 from hcc.outputs import write_text_atomic
 from hcc.passes import all_passes, run_passes
-from hcc.pipeline import default_passes, quantize_graph
+from hcc.pipeline import CalibrationOptions, default_passes, equalize, load_calibration_samples, quantize_graph
 
 
 def _pass_list(text: str | None, graph=None) -> list[str]:
@@ -30,10 +30,14 @@ def _pass_list(text: str | None, graph=None) -> list[str]:
 
 
 def _run(graph, names, calibration, print_after):
-    """Run passes in order; `quantize` is calibrated on the graph as it is when it runs."""
+    """Run passes in order; `quantize` is calibrated on the graph as it is when it runs, and
+    `equalize-channels` takes its per-channel ranges from the same calibration data."""
     for name in names:
         if name == "quantize":
             quantize_graph(graph, calibration, after_each=print_after)
+        elif name == "equalize-channels":
+            options = calibration or CalibrationOptions()
+            equalize(graph, load_calibration_samples(graph, options), options.equalize_alpha, after_each=print_after)
         else:
             run_passes(graph, [name], after_each=print_after)
 

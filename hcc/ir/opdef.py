@@ -146,6 +146,19 @@ class OpDef:
     # calibration saw, which `internal_absmax` reports per calibration sample.
     calibrated_attrs: tuple[str, ...] = ()
 
+    def flat_outside(self, op) -> tuple[float, float] | None:
+        """(a, b) when the output, as a function of input 0 alone, takes the same value for every
+        input below a and the same for every input above b (ReLU: (0, inf); ReLU6: (0, 6)).
+        Calibration then fits the grid of a tensor only this op reads to [a, b]: codes outside
+        it would all give the same output (docs/numerics.md, "Calibration"). None: no such bounds."""
+        return None
+
+    def output_bounds(self, op) -> tuple[float, float] | None:
+        """(lo, hi): no value of the (first) output ever leaves [lo, hi] (a clamp, a sigmoid's (0, 1)).
+        Calibration never extends a range past these bounds. Default: the op's fused `clamp`."""
+        clamp = op.attrs.get("clamp")
+        return (float(clamp[0]), float(clamp[1])) if clamp is not None else None
+
     def internal_absmax(self, op, inputs: list[np.ndarray | None]) -> dict[str, Any]:
         """For one calibration sample (the float inputs of `op`): for each name in
         `calibrated_attrs`, the largest |value| of that internal quantity, a float or an array
@@ -164,6 +177,9 @@ class OpDef:
         return 0
 
     moves_data: bool = False  # only copies/reorders elements: int8 semantics = float semantics
+    # f(x * s) = f(x) * s for any positive scale s per channel (the last axis), the output's channels
+    # being the input's: ReLU, LeakyReLU, PReLU, MaxPool (equalize-channels scales across them).
+    commutes_with_channel_scale: bool = False
 
     def eval_int8(self, op, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
         """Bit-exact int8 semantics (the specification of the C kernel)."""

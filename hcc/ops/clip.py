@@ -64,6 +64,15 @@ class Clip(UnaryOp):
             out.append(value)
         return out[0], out[1]
 
+    def flat_outside(self, op):
+        try:
+            return self.bounds(op)
+        except UnsupportedOpError:  # a bound computed at run time
+            return None
+
+    def output_bounds(self, op):
+        return self.flat_outside(op)
+
     def function(self, op):
         lo, hi = self.bounds(op)
         return lambda x: np.minimum(np.maximum(x, lo), hi)

@@ -447,8 +447,15 @@ class Relu(UnaryOp):
     quant_output = "same_as_input"
     lookup_table = True  # its own table (int8_params below), not build_lut's
     float_unary = "HCC_UNARY_RELU"
+    commutes_with_channel_scale = True
     fn = staticmethod(lambda x: np.maximum(x, 0))
     attrs = {**NUMERICS}
+
+    def flat_outside(self, op):
+        return 0.0, float("inf")
+
+    def output_bounds(self, op):
+        return 0.0, float("inf")
 
     def tflite_table(self, op, s_x, z_x, s_y, z_y):
         from hcc.quant.tflite_numerics import relu_table
@@ -470,6 +477,9 @@ class Sigmoid(UnaryOp):
     float_unary = "HCC_UNARY_SIGMOID"
     fn = staticmethod(_sigmoid)
     attrs = {**NUMERICS}
+
+    def output_bounds(self, op):
+        return 0.0, 1.0
 
     def tflite_table(self, op, s_x, z_x, s_y, z_y):
         from hcc.quant.tflite_numerics import logistic_table
@@ -500,6 +510,9 @@ class Tanh(UnaryOp):
     float_unary = "HCC_UNARY_TANH"
     fn = staticmethod(np.tanh)
     attrs = {**NUMERICS}
+
+    def output_bounds(self, op):
+        return -1.0, 1.0
 
     def tflite_table(self, op, s_x, z_x, s_y, z_y):
         from hcc.quant.tflite_numerics import tanh_table

@@ -25,6 +25,16 @@ class HardSigmoid(UnaryOp):
     float_unary = "HCC_UNARY_HARD_SIGMOID"
     float_unary_attrs = ("alpha", "beta")
 
+    def flat_outside(self, op):
+        alpha, beta = op.attrs["alpha"], op.attrs["beta"]
+        if alpha == 0:
+            return None
+        ends = sorted(((0.0 - beta) / alpha, (1.0 - beta) / alpha))  # where alpha x + beta reaches 0 and 1
+        return ends[0], ends[1]
+
+    def output_bounds(self, op):
+        return 0.0, 1.0
+
     def function(self, op):
         alpha, beta = op.attrs["alpha"], op.attrs["beta"]
         return lambda x: hard_sigmoid(x, alpha, beta)

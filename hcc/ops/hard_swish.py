@@ -23,6 +23,12 @@ class HardSwish(UnaryOp):
     fn = staticmethod(hard_swish)
     attrs = {**NUMERICS}
 
+    def flat_outside(self, op):
+        return -3.0, float("inf")  # 0 below -3
+
+    def output_bounds(self, op):
+        return -0.375, float("inf")  # the minimum, at x = -1.5
+
     def tflite_table(self, op, s_x, z_x, s_y, z_y):
         from hcc.quant.tflite_numerics import hard_swish_table
 

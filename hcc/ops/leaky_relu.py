@@ -20,6 +20,7 @@ class LeakyRelu(UnaryOp):
     lookup_table = True
     float_unary = "HCC_UNARY_LEAKY_RELU"
     float_unary_attrs = ("alpha",)
+    commutes_with_channel_scale = True
 
     def tflite_table(self, op, s_x, z_x, s_y, z_y):
         from hcc.quant.tflite_numerics import leaky_relu_table

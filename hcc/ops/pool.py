@@ -60,6 +60,7 @@ class MaxPool(WindowPool):
     constraints = "ceil_mode, dilations; the Indices output refused. C: 2-D, NHWC, batch 1, no dilation"
     quant_output = "same_as_input"
     moves_data = True  # int8: the max of the codes (padding never wins), as in maxpool_s8.c
+    commutes_with_channel_scale = True
 
     def eval(self, op, inputs):
         x = inputs[0]

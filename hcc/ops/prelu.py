@@ -23,6 +23,7 @@ class PRelu(OpDef):
     name = "PRelu"
     num_inputs = (2, 2)
     inplace_input = 0
+    commutes_with_channel_scale = True  # max(x, 0) + slope min(x, 0): positively homogeneous
     float_inputs = (1,)  # the slope stays float: it only makes the multipliers
     constraints = ("the slope broadcasts to x. int8 and C: a constant slope, up to 5 merged axes; numerics "
                    "\"tflite\": an int8 slope with its own scale and zero point (TFLite's alpha)")

@@ -89,6 +89,15 @@ class Recurrent(OpDef):
     float_inputs = (3,)  # B: folded into the int32 gate biases by int8_params
     calibrated_attrs = ("gate_absmax",)
 
+    def output_bounds(self, op):
+        """h (Y) stays in (-1, 1) with the default activations (GRU: a mix of tanh values and h;
+        LSTM: sigmoid times tanh) when the initial state does too (absent: 0)."""
+        index = self.state_inputs[0] if self.state_inputs else None
+        initial = op.inputs[index] if index is not None and index < len(op.inputs) else None
+        if initial is not None and not (initial.is_const and np.all(np.abs(initial.const) <= 1)):
+            return None
+        return -1.0, 1.0
+
     # -- import ---------------------------------------------------------------------------
     def from_onnx(self, attrs, node, ctx):
         direction = attrs.get("direction", "forward")

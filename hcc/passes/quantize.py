@@ -22,22 +22,14 @@ from hcc.errors import PassError
 from hcc.ir.graph import Graph, Op, Value
 from hcc.ir.types import DType, QuantParams, TensorType
 from hcc.passes import register_pass
-from hcc.quant.fixed_point import choose_scale_zero_point, symmetric_scale
+from hcc.quant.fixed_point import choose_scale_zero_point
 from hcc.quant.lut import round_half_away
+from hcc.quant.weights import quantize_weights  # noqa: F401 (re-exported: tests import it from here)
 
 
 def per_tensor(lo: float, hi: float) -> QuantParams:
     scale, zero_point = choose_scale_zero_point(lo, hi)
     return QuantParams((scale,), (zero_point,))
-
-
-def quantize_weights(w: np.ndarray, axis: int) -> tuple[np.ndarray, QuantParams]:
-    """Symmetric int8 per channel along `axis`: q in [-127, 127], zero point 0."""
-    moved = np.moveaxis(w.astype(np.float64), axis, 0)
-    scale = symmetric_scale(np.abs(moved.reshape(moved.shape[0], -1)).max(axis=1))
-    q = np.clip(np.round(moved / scale.reshape((-1,) + (1,) * (moved.ndim - 1))), -127, 127)
-    q = np.moveaxis(q, 0, axis).astype(np.int8)
-    return q, QuantParams(tuple(float(s) for s in scale), (0,) * len(scale), axis)
 
 
 def quantize_bias(b: np.ndarray, input_scale: float, weight_scales: tuple[float, ...]) -> tuple[np.ndarray, QuantParams]:
@@ -62,9 +54,14 @@ def _not_finite(what: str) -> PassError:
     return PassError(f"{what} holds NaN or infinite values, which int8 cannot represent")
 
 
-def _quantize_constants(graph: Graph, op: Op, given=None) -> None:
-    """`given` (hcc.quant.given.GivenQuant): a QDQ file's weight and bias codes, used as they are."""
+def _quantize_constants(graph: Graph, op: Op, given=None, weight_error: np.ndarray | None = None,
+                        weight_codes: tuple | None = None) -> None:
+    """`given` (hcc.quant.given.GivenQuant): a QDQ file's weight and bias codes, used as they are.
+    `weight_error`: the mean error per output channel that the int8 weights add (calibration with
+    bias correction), subtracted from the bias (a zero bias is made for an op without one)."""
     opdef = op.opdef
+    if weight_error is not None and given is None:
+        _correct_bias(graph, op, weight_error)
     for value in op.inputs:
         if value is not None and value.is_const and value.type.dtype == DType.float32 and not np.isfinite(value.const).all():
             raise _not_finite(f"{op.where()}: constant %{value.name}")
@@ -74,6 +71,8 @@ def _quantize_constants(graph: Graph, op: Op, given=None) -> None:
         if i in opdef.weight_inputs:
             if given is not None:
                 q, params = given.weights(op, i, value, opdef.weight_inputs[i])
+            elif weight_codes is not None and i == 1:  # rounded by the calibration (GPTQ)
+                q, params = weight_codes
             else:
                 q, params = quantize_weights(value.const, opdef.weight_inputs[i])
             op.inputs[i] = _new_const(graph, value, ".q", q, params)
@@ -95,6 +94,19 @@ def _quantize_constants(graph: Graph, op: Op, given=None) -> None:
         else:
             q, params = quantize_bias(value.const, op.inputs[0].type.quant.scale[0], weights.type.quant.scale)
         op.inputs[i] = _new_const(graph, value, ".q", q, params)
+
+
+def _correct_bias(graph: Graph, op: Op, error: np.ndarray) -> None:
+    index = op.opdef.bias_inputs[0]
+    value = op.inputs[index] if index < len(op.inputs) else None
+    if value is not None and (not value.is_const or value.type.dtype != DType.float32):
+        return
+    bias = np.zeros(error.shape, np.float64) if value is None else value.const.astype(np.float64)
+    corrected = graph.add_const(graph.unique_name((value.name if value is not None else op.name + ".bias") + ".bc"),
+                                (bias - error).astype(np.float32))
+    while len(op.inputs) <= index:
+        op.inputs.append(None)
+    op.inputs[index] = corrected
 
 
 def shared_grid_ranges(graph: Graph, ranges: dict, exclusive: bool = True) -> dict:
@@ -154,6 +166,8 @@ def quantize(graph: Graph, context: dict) -> None:
         raise PassError("the quantize pass needs calibration data (hcc compile --calib, or a MODEL.calib.npz beside the model)")
     ranges = calibration.ranges if calibration is not None else {}
     internals = calibration.internals if calibration is not None else {}
+    weight_errors = calibration.weight_error if calibration is not None else {}
+    weight_codes = calibration.weight_codes if calibration is not None else {}
     grid = context.get("concat_grid", "shared")  # "own", "all": variants measured by tools/concat_grid.py
     if grid != "own" and given is None:
         ranges = shared_grid_ranges(graph, ranges, exclusive=grid == "shared")
@@ -190,7 +204,8 @@ def quantize(graph: Graph, context: dict) -> None:
             else:
                 params = activation_params(value)
             value.type = TensorType(value.type.shape, DType.int8, params)
-        _quantize_constants(graph, op, given)
+        key = op.outputs[0].name if op.outputs else None  # hcc.interp.calibrate.op_key
+        _quantize_constants(graph, op, given, weight_errors.get(key), weight_codes.get(key))
         _store_internal_bounds(op, internals.get(op.name, {}))
     graph.prune_constants()
 

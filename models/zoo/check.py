@@ -7,6 +7,10 @@ For each ONNX file in `zoo.json`, through the Python API (hcc.plan / hcc.compile
   verify   `hcc verify MODEL --data EVAL --calib CALIB`: c_bitexact (the generated C against the int8
            reference), and int8-vs-float top-1 agreement (classifiers) or the output SNR in dB
            (regression and segmentation outputs, whose top-1 means nothing)
+  TFLite   for a network whose TFLite int8 twin the zoo keeps (`tflm_ref`: TFLM's outputs of the TFLite
+           converter's full-int8 model on the same evaluation inputs): the same figure for that twin
+           against the same float model, so the table shows where hcc's int8 stands beside TFLite's
+           (information: it is not part of the pass rule)
 
 A model passes when all three run and it meets the targets: c_bitexact 1.0 and agreement >= 0.99, or
 SNR >= 30 dB. The command prints the table (Markdown) or `--json`, and exits 1 while any model fails or
@@ -93,6 +97,9 @@ class ZooRow:
     float_accuracy: float | None = None
     int8_accuracy: float | None = None
     noise: str | None = None  # for a model under its accuracy target: where the per-layer SNR falls
+    tflite_twin: str | None = None  # the manifest's TFLite int8 twin of this network and source, if any
+    tflite_agreement: float | None = None  # that twin's TFLM outputs vs this float model (information only)
+    tflite_snr_db: float | None = None
     stage: str | None = None  # plan / compile / verify: where it stopped
     error: str | None = None
     wall_s: float | None = None
@@ -167,6 +174,11 @@ def check(entry: dict, *, limit: int | None = None, sram=ZOO_SRAM, build_c: bool
             row.samples, row.c_bitexact, row.agreement = report.samples, report.c_bitexact, report.agreement
             row.output_snr_db = None if report.output_snr_db is None else round(report.output_snr_db, 2)
             row.float_accuracy, row.int8_accuracy = report.float_accuracy, report.int8_accuracy
+            twin = tflite_twin(entry)
+            if twin is not None:
+                row.stage = "tflite twin"
+                row.tflite_twin = twin["name"]
+                row.tflite_agreement, row.tflite_snr_db = tflite_twin_figures(entry, twin, limit)
             if row.c_bitexact == 1.0 and row.misses():
                 row.stage = "per-layer"
                 row.noise = noise_profile(hcc.verify(model, data, calib=calib, limit=min(limit or DIAGNOSE_SAMPLES,
@@ -177,6 +189,40 @@ def check(entry: dict, *, limit: int | None = None, sram=ZOO_SRAM, build_c: bool
             row.error, row.exception = _one_line(err), err
     row.wall_s = round(time.perf_counter() - start, 2)
     return row
+
+
+def tflite_twin(entry: dict, manifest: dict | None = None) -> dict | None:
+    """The manifest's TFLite int8 twin of `entry` (the TFLite converter's full-int8 model of the same network
+    from the same source: Keras -> TFLite converter, PyTorch -> onnx2tf), whose TFLM outputs on the
+    evaluation inputs the zoo keeps (`tflm_ref`); None when there is none."""
+    twins = [e for e in (manifest or load())["models"] if e.get("tflm_ref") and e["network"] == entry["network"]
+             and e["source"] == entry["source"]]
+    return twins[0] if twins else None
+
+
+def tflite_twin_figures(entry: dict, twin: dict, limit: int | None = None) -> tuple[float | None, float | None]:
+    """(top-1 agreement, output SNR in dB) of the TFLite twin's int8 outputs (TFLM, dequantized) against the
+    float ONNX model (onnxruntime) on the same evaluation samples: TFLite's own int8 beside hcc's, for
+    information (the pass/fail rule is hcc's figure alone). Agreement for classifiers, SNR otherwise."""
+    from hcc.verification import float_reference_logits, snr_db
+
+    with np.load(ZOO_DIR / entry["eval"]) as data, np.load(ZOO_DIR / twin["eval"]) as twin_data:
+        x, y, twin_y = data["x"], data["y"], twin_data["y"]
+    with np.load(ZOO_DIR / twin["tflm_ref"]) as ref:
+        codes, scale, zero = ref["output"], float(ref["output_scale"]), int(ref["output_zero_point"])
+    if len(codes) != len(x) or not np.array_equal(y, twin_y):
+        raise ValueError(f"{twin['tflm_ref']} is not on {entry['eval']}'s samples")
+    n = len(x) if limit is None else min(limit, len(x))
+    reference = float_reference_logits(ZOO_DIR / entry["file"], None, x[:n].astype(np.float32))
+    tflite = (codes[:n].astype(np.float64) - zero) * scale
+    if tflite.ndim == 4 and tflite.shape != reference.shape:  # NHWC (TFLite) against the ONNX model's NCHW
+        tflite = tflite.transpose(0, 3, 1, 2)
+    if reference.shape != tflite.shape:
+        raise ValueError(f"{twin['tflm_ref']}: outputs {list(tflite.shape)}, the model's {list(reference.shape)}")
+    reference, tflite = reference.reshape(n, -1), tflite.reshape(n, -1)
+    if entry["task"] == "classifier":
+        return float(np.mean(reference.argmax(1) == tflite.argmax(1))), None
+    return None, round(snr_db(reference, tflite), 2)
 
 
 DIAGNOSE_SAMPLES = 50  # evaluation samples of the per-layer comparison of a model under its target
@@ -245,10 +291,12 @@ def _n(value) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def metric(row: ZooRow) -> str:
+def metric(row: ZooRow, tflite: bool = False) -> str:
+    """hcc's int8-vs-float figure (`tflite`: the TFLite twin's), agreement or SNR by the model's task."""
+    agreement, snr = (row.tflite_agreement, row.tflite_snr_db) if tflite else (row.agreement, row.output_snr_db)
     if row.classifier:
-        return "" if row.agreement is None else f"{row.agreement:.3f}"
-    return "" if row.output_snr_db is None else f"{row.output_snr_db:.1f} dB"
+        return "" if agreement is None else f"{agreement:.3f}"
+    return "" if snr is None else f"{snr:.1f} dB"
 
 
 def result_text(row: ZooRow, width: int = 150) -> str:
@@ -261,18 +309,19 @@ def result_text(row: ZooRow, width: int = 150) -> str:
 
 
 TABLE_HEAD = ("| model | source / exporter / opset | params | MACs | arena B | lower bound B | flash B | c_bitexact "
-              "| agreement or SNR | compile s | result |")
+              "| agreement or SNR | TFLite int8 agreement or SNR | compile s | result |")
 
 
 def table(rows: list[ZooRow]) -> str:
     """The zoo table in Markdown."""
-    lines = [TABLE_HEAD, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [TABLE_HEAD, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         origin = " / ".join(str(x) for x in (r.source, r.exporter, r.opset) if x is not None)
         bitexact = "" if r.c_bitexact is None else f"{r.c_bitexact:.3f}"
         seconds = "" if r.compile_s is None else f"{r.compile_s:.1f}"
         lines.append(f"| {r.name} | {origin} | {_n(r.params)} | {_n(r.macs)} | {_n(r.arena_bytes)} | "
-                     f"{_n(r.lower_bound_bytes)} | {_n(r.flash_bytes)} | {bitexact} | {metric(r)} | {seconds} | "
+                     f"{_n(r.lower_bound_bytes)} | {_n(r.flash_bytes)} | {bitexact} | {metric(r)} | {metric(r, tflite=True)} | "
+                     f"{seconds} | "
                      f"{result_text(r).replace('|', '/')} |")
     return "\n".join(lines)
 
