@@ -81,6 +81,7 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
     const int32_t in_c = p->in_c, kh = p->k_h, kw = p->k_w, n = kh * kw * in_c, out_c = p->out_c;
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
     const uint32_t zu = (uint32_t)(p->z_in + 128);
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     int8_t *out = out_rows;
     int32_t oy, ox, j, i, ky, kx;
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -121,8 +122,8 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
                     }
                 }
                 for (i = 0; i < m; ++i) {
-                    out[j + i] = hcc_requantize_s8_inline((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i],
-                                                          p->z_out, p->act_min, p->act_max);
+                    out[j + i] = hcc_requant_word_s8((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i], p->z_out,
+                                                     lo, hi, p->act_min, p->act_max);
                 }
             }
         }

@@ -310,6 +310,30 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #endif
 }
 
+/* One output of the blocked kernels (hcc_fully_connected_row_s8, hcc_conv2d_blocked_s8_rows),
+ * whose multiplier and shift arrays hold the compiler's words (blocked_requant_words in
+ * hcc/ops/fully_connected.py): shift word = c + (s - 16) with c = (2 z_out + 1) 2^(s-17) (low
+ * five bits the shift), mult word = bh 2^16 + (bl & 0xFFFF) with m = bh 2^16 + bl, for the
+ * channels hcc_requant_hoist's form serves for |acc| <= 2^15; else shift word = 32 s and mult
+ * word = m. For acc in [-2^15, 2^15) on such a channel the hoisted form (hcc_requant_hoisted,
+ * two multiplies, the terms read from flash, none computed); else hcc_requantize_s8_inline.
+ * lo, hi: max(act_min, -128), min(act_max, 127). The same integers as
+ * hcc_requantize_s8(acc, m, s, z_out, act_min, act_max). */
+static inline int8_t hcc_requant_word_s8(int32_t acc, int32_t wm, int32_t ws, int32_t z_out, int32_t lo, int32_t hi,
+                                         int32_t act_min, int32_t act_max) {
+    const int32_t sh = ws & 31;
+    if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) {
+        const int32_t bh = wm >> 16, bl = (int32_t)((uint32_t)wm << 16) >> 16;
+        const int32_t v = (acc * bh + ((acc * bl) >> 16) + (ws - sh)) >> sh;
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    if (sh != 0) {  /* m from its halves */
+        return hcc_requantize_s8_inline(acc, (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)), sh + 16, z_out,
+                                        act_min, act_max);
+    }
+    return hcc_requantize_s8_inline(acc, wm, ws >> 5, z_out, act_min, act_max);
+}
+
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
  * to 2^15 (|m| < 2^31), 2^15 keeps hcc_requant_hoist's int32 check satisfiable. The asm of
  * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */

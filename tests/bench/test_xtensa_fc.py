@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ops.fully_connected import fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
 from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, run_on_xtensa
 from hcc.resources import data_dir
 from hcc.kernels.fully_connected import fully_connected
@@ -69,7 +69,8 @@ def test_fully_connected_row_and_k2_paths_on_xtensa(tmp_path):
         mult, shift = multipliers(0.02 * rng.uniform(0.002, 0.02, n) / 0.2)
         act = (z_out, 127) if rng.integers(2) else (-128, 127)
         wb, folded = fc_row_layout(w, bias, z_in)
-        prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded, mult, shift,
+        prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded,
+                  *blocked_requant_words(mult, shift, z_out, *act),
                   fully_connected(x, z_in, w, bias, mult, shift, z_out, *act), timed=(rows, k, n) == TIMED)
     # k = 2: the offset form's asm passes (48-row chunks, an odd last row in C; no clamp), and C
     # with an activation clamp

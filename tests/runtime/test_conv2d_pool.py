@@ -357,7 +357,7 @@ def check_blocked(b, path):
     """Block b on hcc_conv2d_blocked_s8_rows (weight_pairs HCC_WEIGHTS_BLOCKED, fc_row_layout's
     weights and folded bias, no workspace) == the reference, also in place over its input (and
     its residual) through the window at the lag read_schedule of `path` plans."""
-    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
 
     c = b["conv"]
@@ -367,7 +367,8 @@ def check_blocked(b, path):
     bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
     blocked, folded = fc_row_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
+    weights = [blocked.view(np.int8), folded, *blocked_requant_words(c["mult"], c["shift"], c["z_out"], *c["act"]),
+               residual]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
                                               expected.shape), expected)
     b["window"] = 1
