@@ -59,20 +59,50 @@ void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8
  * and the folded bias took (z + 128) sum_all w: a border pixel adds (z + 128) times the
  * weights of its taps off the input back. No scratch: the sums of a block stay on the stack. */
 
-/* sum of w = u - 128 over the taps of block (its m channels at wb) outside [ky0, ky1) x [kx0, kx1) */
-static void blocked_pad_sums(const uint8_t *wb, int32_t m, int32_t kh, int32_t kw, int32_t in_c, int32_t ky0,
-                             int32_t ky1, int32_t kx0, int32_t kx1, uint32_t *pad) {
-    int32_t ky, kx, i, j;
-    for (j = 0; j < m; ++j) pad[j] = 0u;
-    for (ky = 0; ky < kh; ++ky) {
-        for (kx = 0; kx < kw; ++kx) {
-            const uint8_t *t = wb + (ky * kw + kx) * in_c * m;
-            if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) continue;
-            for (i = 0; i < in_c; ++i, t += m) {
-                for (j = 0; j < m; ++j) pad[j] += (uint32_t)((int32_t)t[j] - 128);
-            }
+/* sum over a run of n consecutive terms of a block m wide of its stored bytes u = w + 128, per
+ * channel j < m, added to pad[j] (the caller takes 128 n off) */
+static inline void pad_run(const uint8_t *t, int32_t n, int32_t m, uint32_t *pad) {
+    const uint8_t *const end = t + n * m;
+    if (m == 4) {
+        uint32_t p0 = pad[0], p1 = pad[1], p2 = pad[2], p3 = pad[3];
+        for (; t != end; t += 4) {
+            p0 += t[0];
+            p1 += t[1];
+            p2 += t[2];
+            p3 += t[3];
+        }
+        pad[0] = p0;
+        pad[1] = p1;
+        pad[2] = p2;
+        pad[3] = p3;
+    } else {
+        int32_t j;
+        for (; t != end; t += m) {
+            for (j = 0; j < m; ++j) pad[j] += t[j];
         }
     }
+}
+
+/* sum of w = u - 128 over the taps of block (its m channels at wb) outside [ky0, ky1) x [kx0, kx1):
+ * each kernel row outside is one run of kw in_c terms, each row inside up to two (the columns
+ * left of kx0 and from kx1 on) */
+static void blocked_pad_sums(const uint8_t *wb, int32_t m, int32_t kh, int32_t kw, int32_t in_c, int32_t ky0,
+                             int32_t ky1, int32_t kx0, int32_t kx1, uint32_t *pad) {
+    const int32_t row_terms = kw * in_c;
+    int32_t ky, j, terms = 0;
+    for (j = 0; j < m; ++j) pad[j] = 0u;
+    for (ky = 0; ky < kh; ++ky) {
+        const uint8_t *const t = wb + ky * row_terms * m;
+        if (ky < ky0 || ky >= ky1 || kx1 <= kx0) {
+            pad_run(t, row_terms, m, pad);
+            terms += row_terms;
+            continue;
+        }
+        pad_run(t, kx0 * in_c, m, pad);
+        pad_run(t + kx1 * in_c * m, (kw - kx1) * in_c, m, pad);
+        terms += (kw - kx1 + kx0) * in_c;
+    }
+    for (j = 0; j < m; ++j) pad[j] -= (uint32_t)terms << 7;
 }
 
 void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
