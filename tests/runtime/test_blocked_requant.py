@@ -122,3 +122,26 @@ def test_row_kernel_words_across_the_bound(seed):
         got = call_kernel("fully_connected", [ints(256, 1, n, z_in, z_out, *act, 1), x, wb, folded, wm, ws], np.int8,
                           (256, n))
         np.testing.assert_array_equal(got, expected)
+
+
+def test_recurrent_partial_words_equal_requantize():
+    """The recurrent cells' gate rows (c_direction_arrays: the words with z_out 0, no int8 clamp;
+    hcc_rnn_partial_word): the hoisted form gives requantize(acc, m, s) itself on every
+    accumulator in [-2^15, 2^15), inside partial()'s +-2^29, with every int32 value in range."""
+    from hcc.quant.fixed_point import requantize
+
+    acc = np.arange(-(1 << 15), 1 << 15, dtype=np.int64)
+    hoisted = 0
+    for m, s, *_ in edge_channels():
+        wm, ws = (int(v[0]) for v in blocked_requant_words([m], [s], 0, -128, 127))
+        sh = ws & 31
+        if sh == 0:
+            continue
+        hoisted += 1
+        bh, bl = wm >> 16, ((wm & 0xFFFF) ^ 0x8000) - 0x8000
+        v = _in_int32(_in_int32(acc * bh) + (_in_int32(acc * bl) >> 16))
+        v = _in_int32(v + (ws - sh)) >> sh
+        expected = requantize(acc, m, s)
+        assert np.abs(expected).max() <= 1 << 29
+        np.testing.assert_array_equal(v, expected, err_msg=f"m={m} s={s}")
+    assert hoisted > 100
