@@ -91,7 +91,8 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
             /* the compiler's words (hcc_kernels.h): m and s from them */
             const int32_t sh = shift[j] & 31;
             const int32_t m = sh ? (int32_t)((uint32_t)mult[j] - (((uint32_t)mult[j] & 0x8000u) << 1)) : mult[j];
-            output[j] = hcc_requantize_s8((int32_t)acc, m, sh ? sh + 16 : shift[j] >> 5, p->z_out, p->act_min, p->act_max);
+            output[j] = hcc_requantize_s8((int32_t)acc, m, sh ? sh + 16 : shift[j] >> 5, p->z_out, p->act_min,
+                                          p->act_max);
         }
         output += p->n;
     }

@@ -42,17 +42,23 @@ HOIST_BOUND = 0x8000  # |acc| <= 2^15: the accumulators blocked_requant_words' t
 
 def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int):
     """The multiplier and shift arrays of the blocked kernels (hcc_fully_connected_row_s8,
-    hcc_conv2d_blocked_s8_rows; hcc_kernels.h): per channel the terms of hcc_requant_hoist
-    (hcc_kernels.h) for |acc| <= 2^15, computed here once instead of per output. With
+    hcc_conv2d_blocked_s8_rows; hcc_kernels.h) and of the recurrent cells' gate rows (z_out 0):
+    per channel the requantization terms, computed here once instead of per output. With
     m = bh 2^16 + bl (bl in [-2^15, 2^15)), c = (2 z_out + 1) 2^(s-17):
         mult word  = bh 2^16 + (bl & 0xFFFF)  (the halves: bh = word >> 16, bl = the low half
                                                sign-extended; m = bh 2^16 + bl),
         shift word = c + (s - 16)             (c has s - 17 >= 5 low zero bits: the low five
-                                               bits are the shift, the rest is c),
-    and z_out + requantize(acc, m, s), saturated and clamped, is
-    clamp((acc bh + ((acc bl) >> 16) + c) >> (s - 16)) (the derivation and the tie argument:
-    hcc_requant_hoist). A channel the form cannot serve exactly (s outside [22, 47], a tie
-    possible, a sum past int32, bh = 2^15, z_out past int8, an empty clamp) gets
+                                               bits are the shift, the rest is c).
+    z_out + requantize(acc, m, s) (before the clamps) is then, in int32 arithmetic
+    (hcc_requant_word_s8, runtime_c/src/dot_u8.h):
+      |acc| <= 2^15: (acc bh + ((acc bl) >> 16) + c) >> (s - 16)   (hcc_requant_hoist's form);
+      |acc| <= 2^20: with m = m2 2^21 + m1 2^10 + m0 (m1 < 2^11, m0 < 2^10, m2 = m >> 21),
+        x = acc m2 + ((acc m1 + ((acc m0) >> 10)) >> 11) = floor(acc m / 2^21) (floors of
+        floors), and (x + c / 32) >> (s - 21) (c / 32 = (2 z_out + 1) 2^(s-22), exact).
+    Both round half up, which is requantize's half away from zero unless acc m / 2^s is a tie:
+    impossible when the lowest set bit of m is below 2^(s-21) (|acc| < 2^20 has at most 19
+    trailing zeros). A channel the forms cannot serve exactly (s outside [22, 47], a tie
+    possible, c or a sum past int32, bh = 2^15, z_out past int8, an empty clamp) gets
     mult word = m and shift word = 32 s (low five bits 0: the C takes the general path).
     Returns (mult words, shift words), int32 each."""
     mult = np.asarray(mult, np.int64).reshape(-1)
@@ -66,7 +72,7 @@ def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int):
         ok = 22 <= s <= 47 and -128 <= z_out <= 127 and lo <= hi and -(1 << 15) <= bh < (1 << 15)
         if ok:
             lowbit = um & -um
-            ok = lowbit < (1 << (s - 16))  # no tie (hcc_requant_hoist)
+            ok = lowbit < (1 << (s - 21))  # no tie for |acc| < 2^20 (hcc_requant_hoist's argument)
         if ok:
             c = (2 * z_out + 1) << (s - 17)
             ok = abs(c) <= 0x7FFFFFFF and HOIST_BOUND * (abs(bh) + 1) <= 0x7FFFFFFF - abs(c)

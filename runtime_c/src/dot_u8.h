@@ -310,28 +310,69 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #endif
 }
 
-/* One output of the blocked kernels (hcc_fully_connected_row_s8, hcc_conv2d_blocked_s8_rows),
- * whose multiplier and shift arrays hold the compiler's words (blocked_requant_words in
- * hcc/ops/fully_connected.py): shift word = c + (s - 16) with c = (2 z_out + 1) 2^(s-17) (low
- * five bits the shift), mult word = bh 2^16 + (bl & 0xFFFF) with m = bh 2^16 + bl, for the
- * channels hcc_requant_hoist's form serves for |acc| <= 2^15; else shift word = 32 s and mult
- * word = m. For acc in [-2^15, 2^15) on such a channel the hoisted form (hcc_requant_hoisted,
- * two multiplies, the terms read from flash, none computed); else hcc_requantize_s8_inline.
- * lo, hi: max(act_min, -128), min(act_max, 127). The same integers as
- * hcc_requantize_s8(acc, m, s, z_out, act_min, act_max). */
+/* The requantization words of the blocked kernels and the recurrent gate rows
+ * (blocked_requant_words in hcc/ops/fully_connected.py, which derives the forms): shift word
+ * = c + (s - 16) with c = (2 z_out + 1) 2^(s-17) (low five bits the shift), mult word = bh 2^16
+ * + (bl & 0xFFFF) with m = bh 2^16 + bl, for the channels the hoisted forms serve; else shift
+ * word = 32 s and mult word = m. For acc in [-2^15, 2^15) on such a channel z_out +
+ * requantize(acc, m, s) (before any clamp) is two multiplies (HCC_WORD_SMALL: inline in the
+ * kernels' loops); the rest (hcc_requant_word_wide: three multiplies for acc in
+ * [-2^20, 2^20), floor(acc m / 2^21) from m's 11 + 11 + 10 bits; else the general path) is out
+ * of line, so that the inline part stays small where GCC allocates the loop's registers. */
+#define HCC_WORD_SMALL(acc, sh, wm, ws)                                                         \
+    (((acc) * ((wm) >> 16) + (((acc) * ((int32_t)((uint32_t)(wm) << 16) >> 16)) >> 16) + ((ws) - (sh))) >> (sh))
+
+/* a static function kept out of line (GCC, Clang), unused in some of the files that include it */
+#if defined(__GNUC__)
+#define HCC_OUT_OF_LINE static __attribute__((noinline, unused))
+#else
+#define HCC_OUT_OF_LINE static inline
+#endif
+
+/* m and s back from the words (the general path) */
+static inline int32_t hcc_word_m(int32_t wm, int32_t ws) {
+    return (ws & 31) ? (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)) : wm;
+}
+
+static inline int32_t hcc_word_s(int32_t ws) { return (ws & 31) ? (ws & 31) + 16 : ws >> 5; }
+
+/* z_out + requantize(acc, m, s) for acc in [-2^20, 2^20) on a channel with words (*ok = 1),
+ * three multiplies; else *ok = 0. */
+static inline int32_t hcc_requant_word_wide(int32_t acc, int32_t wm, int32_t ws, int *ok) {
+    const int32_t sh = ws & 31;
+    if (sh != 0 && (uint32_t)acc + 0x100000u < 0x200000u) {
+        const int32_t m = (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1));
+        const int32_t x = acc * (m >> 21) + ((acc * ((m >> 10) & 0x7FF) + ((acc * (m & 0x3FF)) >> 10)) >> 11);
+        *ok = 1;
+        return (x + ((ws - sh) >> 5)) >> (sh - 5);
+    }
+    *ok = 0;
+    return 0;
+}
+
+/* hcc_requant_word_s8 past the two-multiply form */
+HCC_OUT_OF_LINE int8_t hcc_requant_word_s8_rest(int32_t acc, int32_t wm, int32_t ws, int32_t z_out,
+                                                          int32_t act_min, int32_t act_max) {
+    int ok;
+    const int32_t v = hcc_requant_word_wide(acc, wm, ws, &ok);
+    if (ok) {
+        const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return hcc_requantize_s8_inline(acc, hcc_word_m(wm, ws), hcc_word_s(ws), z_out, act_min, act_max);
+}
+
+/* One output of the blocked kernels (hcc_fully_connected_row_s8, hcc_conv2d_blocked_s8_rows)
+ * from its channel's words, clamped to [lo, hi] = [max(act_min, -128), min(act_max, 127)]: the
+ * same integers as hcc_requantize_s8(acc, m, s, z_out, act_min, act_max). */
 static inline int8_t hcc_requant_word_s8(int32_t acc, int32_t wm, int32_t ws, int32_t z_out, int32_t lo, int32_t hi,
                                          int32_t act_min, int32_t act_max) {
     const int32_t sh = ws & 31;
     if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) {
-        const int32_t bh = wm >> 16, bl = (int32_t)((uint32_t)wm << 16) >> 16;
-        const int32_t v = (acc * bh + ((acc * bl) >> 16) + (ws - sh)) >> sh;
+        const int32_t v = HCC_WORD_SMALL(acc, sh, wm, ws);
         return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
     }
-    if (sh != 0) {  /* m from its halves */
-        return hcc_requantize_s8_inline(acc, (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)), sh + 16, z_out,
-                                        act_min, act_max);
-    }
-    return hcc_requantize_s8_inline(acc, wm, ws >> 5, z_out, act_min, act_max);
+    return hcc_requant_word_s8_rest(acc, wm, ws, z_out, act_min, act_max);
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up

@@ -19,18 +19,19 @@ static inline int32_t hcc_rnn_partial(int32_t acc, int32_t m, int32_t s) {
 }
 
 /* partial() from a row's words (blocked_requant_words with z_out = 0, hcc/ops/recurrent.py's
- * c_direction_arrays): for acc in [-2^15, 2^15) on a row the hoisted form serves,
- * (acc bh + ((acc bl) >> 16) + 2^(s-17)) >> (s - 16), two multiplies with the terms read, not
- * computed (exact: hcc_requant_hoist's argument with z_out = 0; |v| <= 2^15 2^31 / 2^22 < 2^29,
- * so the clamp never acts); else hcc_rnn_partial with m and s from the words. */
+ * c_direction_arrays; dot_u8.h): two multiplies inline for acc in [-2^15, 2^15), three out of
+ * line for [-2^20, 2^20) (|v| <= 2^20 2^31 / 2^22 = 2^29 there, so partial's clamp never acts),
+ * else hcc_rnn_partial with m and s from the words. */
+HCC_OUT_OF_LINE int32_t hcc_rnn_partial_word_rest(int32_t acc, int32_t wm, int32_t ws) {
+    int ok;
+    const int32_t v = hcc_requant_word_wide(acc, wm, ws, &ok);
+    return ok ? v : hcc_rnn_partial(acc, hcc_word_m(wm, ws), hcc_word_s(ws));
+}
+
 static inline int32_t hcc_rnn_partial_word(int32_t acc, int32_t wm, int32_t ws) {
     const int32_t sh = ws & 31;
-    if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) {
-        const int32_t bh = wm >> 16, bl = (int32_t)((uint32_t)wm << 16) >> 16;
-        return (acc * bh + ((acc * bl) >> 16) + (ws - sh)) >> sh;
-    }
-    if (sh != 0) return hcc_rnn_partial(acc, (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)), sh + 16);
-    return hcc_rnn_partial(acc, wm, ws >> 5);
+    if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) return HCC_WORD_SMALL(acc, sh, wm, ws);
+    return hcc_rnn_partial_word_rest(acc, wm, ws);
 }
 
 static inline int32_t hcc_rnn_sat16(int32_t v) {
