@@ -151,6 +151,11 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
                         }
                     }
                 }
+                if (m == 4) {
+                    hcc_requant_words4(acc, sum << 7, mult + j, shift + j, out + j, p->z_out, lo, hi, p->act_min,
+                                       p->act_max);
+                    continue;
+                }
                 for (i = 0; i < m; ++i) {
                     out[j + i] = hcc_requant_word_s8((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i], p->z_out,
                                                      lo, hi, p->act_min, p->act_max);

@@ -375,6 +375,110 @@ static inline int8_t hcc_requant_word_s8(int32_t acc, int32_t wm, int32_t ws, in
     return hcc_requant_word_s8_rest(acc, wm, ws, z_out, act_min, act_max);
 }
 
+#if defined(__XTENSA__)
+/* One output of hcc_requant_words4: acc at byte o4 of %[ap], its words at o4 of %[mp] (l16si
+ * reads the halves bl, bh) and %[sp], the byte at o1 of %[op]. 20 instructions when the
+ * two-multiply form applies; else to label sl (HCC_WORDS_MISS). */
+#define HCC_WORDS_OUT(o4, o1, sl, bk)                                             \
+    "l32i %[t], %[ap], " #o4 "\n\t"                                               \
+    "sub %[t], %[t], %[s128]\n\t"                                                \
+    "add %[u], %[t], %[k]\n\t"                                                   \
+    "bgeui %[u], 65536, " #sl "f\n\t"                                            \
+    "l32i %[w], %[sp], " #o4 "\n\t"                                               \
+    "extui %[u], %[w], 0, 5\n\t"                                                 \
+    "beqz %[u], " #sl "f\n\t"                                                     \
+    "ssr %[w]\n\t"                                                               \
+    "sub %[w], %[w], %[u]\n\t"                                                   \
+    "l16si %[u], %[mp], " #o4 "\n\t"                                              \
+    "l16si %[v], %[mp], " #o4 "+2\n\t"                                            \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "mull %[t], %[t], %[v]\n\t"                                                  \
+    "srai %[u], %[u], 16\n\t"                                                    \
+    "add %[t], %[t], %[u]\n\t"                                                   \
+    "add %[t], %[t], %[w]\n\t"                                                   \
+    "sra %[t], %[t]\n\t"                                                         \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[op], " #o1 "\n\t"                                                \
+    #bk ":\n\t"
+/* The other outputs of HCC_WORDS_OUT (t = acc): the three-multiply form of
+ * hcc_requant_word_wide for acc in [-2^20, 2^20) on a channel with words (~36 instructions in
+ * all), else the flag (C writes the output). */
+#define HCC_WORDS_MISS(o4, o1, sl, bk)                                            \
+    #sl ":\n\t"                                                                  \
+    "l32i %[w], %[sp], " #o4 "\n\t"                                               \
+    "extui %[u], %[w], 0, 5\n\t"                                                 \
+    "beqz %[u], 7f\n\t"                                                          \
+    "srai %[v], %[t], 20\n\t"                                                    \
+    "addi %[v], %[v], 1\n\t"                                                     \
+    "bgeui %[v], 2, 7f\n\t"                                                      \
+    "addi %[v], %[u], -5\n\t"                                                    \
+    "ssr %[v]\n\t"                                                               \
+    "sub %[w], %[w], %[u]\n\t"                                                   \
+    "srai %[w], %[w], 5\n\t"                                                     \
+    "l16si %[u], %[mp], " #o4 "\n\t"                                              \
+    "l16si %[v], %[mp], " #o4 "+2\n\t"                                            \
+    "slli %[v], %[v], 16\n\t"                                                    \
+    "add %[v], %[v], %[u]\n\t"                                                   \
+    "srai %[u], %[v], 21\n\t"                                                    \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "add %[w], %[w], %[u]\n\t"                                                   \
+    "extui %[u], %[v], 10, 11\n\t"                                               \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "extui %[v], %[v], 0, 10\n\t"                                                \
+    "mull %[v], %[v], %[t]\n\t"                                                  \
+    "srai %[v], %[v], 10\n\t"                                                    \
+    "add %[u], %[u], %[v]\n\t"                                                   \
+    "srai %[u], %[u], 11\n\t"                                                    \
+    "add %[t], %[w], %[u]\n\t"                                                   \
+    "sra %[t], %[t]\n\t"                                                         \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[op], " #o1 "\n\t"                                                \
+    "j " #bk "b\n\t"                                                              \
+    "7:\n\t"                                                                     \
+    "movi %[f], 1\n\t"                                                           \
+    "j " #bk "b\n\t"
+#endif
+
+/* out[i] for the four channels of a block: hcc_requant_word_s8(acc[i] - s128, wm[i], ws[i], ...).
+ * On Xtensa one asm block (written out for the four): 20 instructions an output with two
+ * multiplies, ~36 with three (out of line); an output the words do not serve sets a flag and C
+ * writes it (hcc_requant_word_s8_rest). */
+static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const int32_t *wm, const int32_t *ws,
+                                      int8_t *out, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
+                                      int32_t act_max) {
+    int32_t i;
+#if defined(__XTENSA__)
+    int32_t f = 0, t, u, v, w;
+    const int32_t k = 0x8000;
+    __asm__ volatile(
+        HCC_WORDS_OUT(0, 0, 11, 21)
+        HCC_WORDS_OUT(4, 1, 12, 22)
+        HCC_WORDS_OUT(8, 2, 13, 23)
+        HCC_WORDS_OUT(12, 3, 14, 24)
+        "j 30f\n\t"
+        HCC_WORDS_MISS(0, 0, 11, 21)
+        HCC_WORDS_MISS(4, 1, 12, 22)
+        HCC_WORDS_MISS(8, 2, 13, 23)
+        HCC_WORDS_MISS(12, 3, 14, 24)
+        "30:\n\t"
+        : [f] "+r"(f), [t] "=&r"(t), [u] "=&r"(u), [v] "=&r"(v), [w] "=&r"(w)
+        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [op] "r"(out), [s128] "r"(s128), [k] "r"(k), [lo] "r"(lo),
+          [hi] "r"(hi)
+        : "memory");
+    if (f == 0) return;
+    for (i = 0; i < 4; ++i) {
+        const int32_t a = (int32_t)(acc[i] - s128);
+        if ((ws[i] & 31) == 0 || (uint32_t)a + 0x100000u >= 0x200000u) {
+            out[i] = hcc_requant_word_s8_rest(a, wm[i], ws[i], z_out, act_min, act_max);
+        }
+    }
+#else
+    for (i = 0; i < 4; ++i) {
+        out[i] = hcc_requant_word_s8((int32_t)(acc[i] - s128), wm[i], ws[i], z_out, lo, hi, act_min, act_max);
+    }
+#endif
+}
+
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
  * to 2^15 (|m| < 2^31), 2^15 keeps hcc_requant_hoist's int32 check satisfiable. The asm of
  * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */

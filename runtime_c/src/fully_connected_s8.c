@@ -353,6 +353,11 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
             const int32_t m = n - j < 4 ? n - j : 4;
             for (i = 0; i < 4; ++i) acc[i] = i < m ? (uint32_t)bias[j + i] : 0u;
             hcc_row_block_u8(input, k, weights + j * k, m, j == 0 ? &sum : NULL, acc);
+            if (m == 4) {
+                hcc_requant_words4(acc, sum << 7, mult + j, shift + j, output + j, p->z_out, lo, hi, p->act_min,
+                                   p->act_max);
+                continue;
+            }
             for (i = 0; i < m; ++i) {
                 output[j + i] = hcc_requant_word_s8((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i], p->z_out,
                                                     lo, hi, p->act_min, p->act_max);

@@ -120,36 +120,33 @@ def test_words_refuse_what_the_form_cannot_serve():
     assert ws & 31 == s - 16 and ws - (s - 16) == (2 * -7 + 1) << (s - 17)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_row_kernel_words_across_the_bound(seed):
-    """hcc_fully_connected_row_s8, k = 1, x over all 256 bytes: per channel bias + w (x - z_in)
-    spans a range placed across -2^15, +2^15, around 0 or far past the bound."""
+def across_the_bound_cases(seed):
+    """hcc_fully_connected_row_s8 calls with k = 1, x over all 256 bytes: per channel bias + w (x - z_in)
+    spans a range placed across -2^15, +2^15, +-2^20, around 0 or far past the bound; channels from
+    edge_channels (hoisted, refused), n = 64 (whole blocks of four) and 63 (a tail). Yields
+    (params, x, blocked weights, folded bias, mult words, shift words, expected)."""
     rng = np.random.default_rng(seed)
     channels = edge_channels()
-    pick = rng.choice(len(channels), 64, replace=False)
     z_in = int(rng.integers(-128, 128))
     x = (np.arange(256) - 128).astype(np.int8).reshape(256, 1)
-    for z_out, act in ((int(rng.integers(-128, 128)), None), (-3, (-3, 127))):
-        mult, shift, w, bias = [], [], [], []
-        for i, ci in enumerate(pick):
-            m, s = channels[ci][:2]
-            mult.append(m)
-            shift.append(s)
-            wi = int(rng.choice([1, 3, 127, -127, -1]))
-            w.append(wi)
-            centre = int(rng.choice([-(1 << 15), 1 << 15, 0, 1 << 20, -(1 << 20), 1 << 17, -(1 << 22),
-                                     (1 << 15) - 200]))
-            bias.append(centre + int(rng.integers(-64, 64)))
-        act = act or (-128, 127)
-        mult, shift = np.array(mult, np.int64), np.array(shift, np.int64)
-        w = np.array(w, np.int8).reshape(-1, 1)
-        bias = np.array(bias, np.int32)
+    for n, (z_out, act) in ((64, (int(rng.integers(-128, 128)), (-128, 127))), (63, (-3, (-3, 127)))):
+        pick = rng.choice(len(channels), n, replace=False)
+        mult = np.array([channels[ci][0] for ci in pick], np.int64)
+        shift = np.array([channels[ci][1] for ci in pick], np.int64)
+        w = rng.choice([1, 3, 127, -127, -1], n).astype(np.int8).reshape(-1, 1)
+        centres = rng.choice([-(1 << 15), 1 << 15, 0, 1 << 20, -(1 << 20), 1 << 17, -(1 << 22), (1 << 15) - 200], n)
+        bias = (centres + rng.integers(-64, 64, n)).astype(np.int32)
         expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
         wb, folded = fc_row_layout(w, bias, z_in)
         wm, ws = blocked_requant_words(mult, shift, z_out, *act)
-        n = len(bias)
-        got = call_kernel("fully_connected", [ints(256, 1, n, z_in, z_out, *act, 1), x, wb, folded, wm, ws], np.int8,
-                          (256, n))
+        yield (256, 1, n, z_in, z_out, *act), x, wb, folded, wm, ws, expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_row_kernel_words_across_the_bound(seed):
+    """The C (host, ASan/UBSan) on across_the_bound_cases."""
+    for params, x, wb, folded, wm, ws, expected in across_the_bound_cases(seed):
+        got = call_kernel("fully_connected", [ints(*params, 1), x, wb, folded, wm, ws], np.int8, expected.shape)
         np.testing.assert_array_equal(got, expected)
 
 
