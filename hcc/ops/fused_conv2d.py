@@ -609,7 +609,11 @@ class FusedConv2d(OpDef):
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
         (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
-        if self.kernel_path(op) not in BLOCKED_PATHS:
+        path = self.kernel_path(op)
+        if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
+            mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
+            return weight_arrays(e, op, {**p, "mult": mult, "shift": shift})
+        if path not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)
         w = p["weights"]
         weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])

@@ -185,7 +185,8 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                           int32_t row_begin, int32_t row_end, int8_t *out_rows);
 /* The same numbers with no scratch at all: the taps read from the NHWC input, bounds checks
- * only at the borders (the lean depthwise path: weight_pairs < 0, the pass conv-scratch). */
+ * only at the borders (the lean depthwise path: weight_pairs < 0, the pass conv-scratch);
+ * mult / shift the compiler's words as for hcc_fully_connected_row_s8. */
 void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                  int32_t row_end, int8_t *out_rows);

@@ -174,6 +174,7 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
         w, bias, mult, shift = c["w"], c["bias"], c["mult"], c["shift"]
         if seed < 28:
             bias = prog.array(bias, np.int32) if bias is not None else "NULL"
+            mult, shift = blocked_requant_words(mult, shift, c["z_out"], *c["act"])  # the direct kernel's words
         else:
             b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
             blocked, folded = fc_row_layout(w.reshape(w.shape[0], -1), c["bias"] if c["bias"] is not None
