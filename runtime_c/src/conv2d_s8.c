@@ -1,4 +1,6 @@
 /* General int8 2-D convolution (any kernel, stride, padding, dilation, groups). */
+#include <string.h>
+
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 
@@ -105,6 +107,41 @@ static void blocked_pad_sums(const uint8_t *wb, int32_t m, int32_t kh, int32_t k
     for (j = 0; j < m; ++j) pad[j] -= (uint32_t)terms << 7;
 }
 
+/* Convs whose kernel covers at most this many input bytes (k_h k_w in_c) and more than one
+ * tap gather each pixel's patch on the stack, padding as z_in: then one hcc_row_block_u8 call
+ * per block of channels over all n terms instead of one per kernel row (or tap), and no pad
+ * sums (a padding byte z_in adds w (z_in - z_in) = 0 like the spec's zero). DS-CNN's 10x4
+ * stem on one input channel: ten calls of four terms each per block before. */
+#define HCC_BLOCKED_PATCH 256
+
+/* patch[(ky kw + kx) in_c + i] = the input at tap (ky, kx), channel i, or z_in off the input;
+ * [ky0, ky1) x [kx0, kx1): the taps on it */
+static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, int32_t ix0, int32_t ky0,
+                          int32_t ky1, int32_t kx0, int32_t kx1, int8_t *patch) {
+    const int32_t in_c = p->in_c, kw = p->k_w, row = kw * in_c, dw = p->dilation_w;
+    const int z = p->z_in;
+    int32_t ky, kx;
+    for (ky = 0; ky < p->k_h; ++ky, patch += row) {
+        /* the input pixel of tap (ky, kx0), when the row is on the input */
+        const int32_t at = ((iy0 + ky * p->dilation_h) * p->in_w + ix0 + kx0 * dw) * in_c;
+        if (ky < ky0 || ky >= ky1 || kx1 <= kx0) {
+            memset(patch, z, (size_t)row);
+        } else if (dw == 1) {
+            if (kx0 > 0) memset(patch, z, (size_t)(kx0 * in_c));
+            memcpy(patch + kx0 * in_c, input + at, (size_t)((kx1 - kx0) * in_c));
+            if (kx1 < kw) memset(patch + kx1 * in_c, z, (size_t)((kw - kx1) * in_c));
+        } else {
+            for (kx = 0; kx < kw; ++kx) {
+                if (kx < kx0 || kx >= kx1) {
+                    memset(patch + kx * in_c, z, (size_t)in_c);
+                } else {
+                    memcpy(patch + kx * in_c, input + at + (kx - kx0) * dw * in_c, (size_t)in_c);
+                }
+            }
+        }
+    }
+}
+
 void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                 int32_t row_end, int8_t *out_rows) {
@@ -112,6 +149,8 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
     const uint32_t zu = (uint32_t)(p->z_in + 128);
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
+    int8_t patch[HCC_BLOCKED_PATCH];
     int8_t *out = out_rows;
     int32_t oy, ox, j, i, ky, kx;
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -127,16 +166,19 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
             while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
             while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
             border = ky0 > 0 || ky1 < kh || kx0 > 0 || kx1 < kw;
+            if (use_patch) blocked_patch(p, input, iy0, ix0, ky0, ky1, kx0, kx1, patch);
             for (j = 0; j < out_c; j += 4) {
                 const int32_t m = out_c - j < 4 ? out_c - j : 4;
                 const uint8_t *wb = weights + j * n;
                 uint32_t acc[4] = {0u, 0u, 0u, 0u}, pad[4];
                 for (i = 0; i < m; ++i) acc[i] = (uint32_t)bias[j + i];
-                if (border) {
+                if (use_patch) {
+                    hcc_row_block_u8(patch, n, wb, m, j == 0 ? &sum : NULL, acc);
+                } else if (border) {
                     blocked_pad_sums(wb, m, kh, kw, in_c, ky0, ky1, kx0, kx1, pad);
                     for (i = 0; i < m; ++i) acc[i] += zu * pad[i];
                 }
-                if (kx1 > kx0) {
+                if (!use_patch && kx1 > kx0) {
                     for (ky = ky0; ky < ky1; ++ky) {
                         const int8_t *row = input + ((iy0 + ky * dh) * p->in_w + ix0) * in_c;
                         const uint8_t *wk = wb + ky * kw * in_c * m;
