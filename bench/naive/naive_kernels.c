@@ -154,9 +154,13 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
         for (j = 0; j < p->n; ++j) {
             const int32_t block = j & ~3, m = p->n - block < 4 ? p->n - block : 4;
             const uint8_t *w = weights + block * p->k + (j - block);
+            /* mult / shift: the compiler's words (hcc_kernels.h); the multiplier and shift from them */
+            const int32_t sh = shift[j] & 31;
+            const int32_t mj = sh ? (int32_t)((uint32_t)mult[j] - (((uint32_t)mult[j] & 0x8000u) << 1)) : mult[j];
             uint32_t acc = (uint32_t)bias[j];
             for (i = 0; i < p->k; ++i) acc += (uint32_t)(w[i * m] * (in[i] + 128)) - 128u * (uint32_t)(in[i] + 128);
-            output[j] = hcc_requantize_s8((int32_t)acc, mult[j], shift[j], p->z_out, p->act_min, p->act_max);
+            output[j] = hcc_requantize_s8((int32_t)acc, mj, sh ? sh + 16 : shift[j] >> 5, p->z_out, p->act_min,
+                                          p->act_max);
         }
         output += p->n;
     }

@@ -37,6 +37,53 @@ def fc_row_layout(weights, bias, z_in: int):
     return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
+HOIST_BOUND = 0x8000  # |acc| <= 2^15: the accumulators blocked_requant_words' terms serve (C: acc + 2^15 < 2^16)
+
+
+def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int):
+    """The multiplier and shift arrays of the blocked kernels (hcc_fully_connected_row_s8,
+    hcc_conv2d_blocked_s8_rows; hcc_kernels.h) and of the recurrent cells' gate rows (z_out 0):
+    per channel the requantization terms, computed here once instead of per output. With
+    m = bh 2^16 + bl (bl in [-2^15, 2^15)), c = (2 z_out + 1) 2^(s-17):
+        mult word  = bh 2^16 + (bl & 0xFFFF)  (the halves: bh = word >> 16, bl = the low half
+                                               sign-extended; m = bh 2^16 + bl),
+        shift word = c + (s - 16)             (c has s - 17 >= 5 low zero bits: the low five
+                                               bits are the shift, the rest is c).
+    z_out + requantize(acc, m, s) (before the clamps) is then, in int32 arithmetic
+    (hcc_requant_word_s8, runtime_c/src/dot_u8.h):
+      |acc| <= 2^15: (acc bh + ((acc bl) >> 16) + c) >> (s - 16)   (hcc_requant_hoist's form);
+      |acc| <= 2^20: with m = m2 2^21 + m1 2^10 + m0 (m1 < 2^11, m0 < 2^10, m2 = m >> 21),
+        x = acc m2 + ((acc m1 + ((acc m0) >> 10)) >> 11) = floor(acc m / 2^21) (floors of
+        floors), and (x + c / 32) >> (s - 21) (c / 32 = (2 z_out + 1) 2^(s-22), exact).
+    Both round half up, which is requantize's half away from zero unless acc m / 2^s is a tie:
+    impossible when the lowest set bit of m is below 2^(s-21) (|acc| < 2^20 has at most 19
+    trailing zeros). A channel the forms cannot serve exactly (s outside [22, 47], a tie
+    possible, c or a sum past int32, bh = 2^15, z_out past int8, an empty clamp) gets
+    mult word = m and shift word = 32 s (low five bits 0: the C takes the general path).
+    Returns (mult words, shift words), int32 each."""
+    mult = np.asarray(mult, np.int64).reshape(-1)
+    shift = np.broadcast_to(np.asarray(shift, np.int64), mult.shape)
+    lo, hi = max(act_min, -128), min(act_max, 127)
+    words_m, words_s = np.empty(mult.shape, np.int64), np.empty(mult.shape, np.int64)
+    for i, (m, s) in enumerate(zip(mult.tolist(), shift.tolist())):
+        um = m & 0xFFFFFFFF
+        bl = (um & 0x7FFF) - (um & 0x8000)
+        bh = (m - bl) >> 16
+        ok = 22 <= s <= 47 and -128 <= z_out <= 127 and lo <= hi and -(1 << 15) <= bh < (1 << 15)
+        if ok:
+            lowbit = um & -um
+            ok = lowbit < (1 << (s - 21))  # no tie for |acc| < 2^20 (hcc_requant_hoist's argument)
+        if ok:
+            c = (2 * z_out + 1) << (s - 17)
+            ok = abs(c) <= 0x7FFFFFFF and HOIST_BOUND * (abs(bh) + 1) <= 0x7FFFFFFF - abs(c)
+        if ok:
+            words_m[i], words_s[i] = (bh << 16) + (bl & 0xFFFF), c + (s - 16)
+        else:
+            words_m[i], words_s[i] = m, 32 * s
+    wrap = lambda v: ((v + 2**31) % 2**32 - 2**31).astype(np.int32)  # noqa: E731
+    return wrap(words_m), wrap(words_s)
+
+
 def _tflite_multipliers(x, w, y) -> tuple[np.ndarray, np.ndarray]:
     """TFLM's (m, s) per output channel: per-channel weights as Conv's, per-tensor ones
     through GetQuantizedConvolutionMultipler (the input-weight product in float32)."""
@@ -179,8 +226,9 @@ class FullyConnected(OpDef):
                     f"{e.ptr(y)});"]
         if p["rows"] == 1 or row_kernel:  # the compile-time blocked layout (no weight reuse across rows)
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
+            mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"])
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
-                                e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
+                                e.array(op.name + "_m", mult, np.int32), e.array(op.name + "_s", shift, np.int32)])
             return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
         planned = self.rows_scratch(p["rows"], p["k"], p["n"])
         scratch = e.scratch(index) if planned else "NULL"

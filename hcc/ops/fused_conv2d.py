@@ -29,7 +29,7 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.ops.fully_connected import fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
@@ -711,12 +711,17 @@ class FusedConv2d(OpDef):
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
         (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
-        if self.kernel_path(op) not in BLOCKED_PATHS:
+        path = self.kernel_path(op)
+        if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
+            mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
+            return weight_arrays(e, op, {**p, "mult": mult, "shift": shift})
+        if path not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)
         w = p["weights"]
         weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
+        mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
         return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
-                          e.array(op.name + "_m", p["mult"], np.int32), e.array(op.name + "_s", p["shift"], np.int32)])
+                          e.array(op.name + "_m", mult, np.int32), e.array(op.name + "_s", shift, np.int32)])
 
     def emit_c_float(self, e, index, op):
         require_nhwc_batch1(op)

@@ -28,7 +28,7 @@ from hcc.ir.types import TensorType
 from hcc.kernels.recurrent import gru_float, gru_s8, lstm_float, lstm_s8
 from hcc.ops.base import REQUIRED, OpDef, register
 from hcc.ops.c_call import operand, optional_ptr
-from hcc.ops.fully_connected import fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
 from hcc.quant.params import scale_zp
 from hcc.quant.recurrent_constants import build_recurrent_params
 
@@ -58,7 +58,8 @@ def c_direction_arrays(dp, p) -> dict[str, np.ndarray]:
     in unit blocks (the GRU with linear_before_reset = 0: blocks of z and r, then the n rows in
     blocks of four units, as the fully connected row kernel's), the offsets less 128 sum w,
     which go with weights read as w + 128 (-(z + 128) sum w: the kernel's sums wrap around in
-    32 bits, so the offsets are wrapped to int32)."""
+    32 bits, so the offsets are wrapped to int32); mult_* / shift_* as blocked_requant_words'
+    words (the hoisted terms of each row, precomputed)."""
     hidden = p.hidden
     gates = dp.tables.shape[0]
     if p.cell == "GRU" and not p.linear_before_reset:
@@ -67,10 +68,13 @@ def c_direction_arrays(dp, p) -> dict[str, np.ndarray]:
         r = np.concatenate([unit_blocks(dp.r, hidden, (0, 1)), fc_row_layout(dp.r[n], np.zeros(hidden), 0)[0]])
     else:
         w, r = unit_blocks(dp.w, hidden, range(gates)), unit_blocks(dp.r, hidden, range(gates))
+    # the gate rows' (m, s) as the blocked kernels' words (z_out 0; hcc_rnn_partial_word in
+    # runtime_c/src/rnn_fixed_point.h applies no int8 clamp)
+    (mult_x, shift_x), (mult_h, shift_h) = (blocked_requant_words(m, s, 0, -128, 127)
+                                            for m, s in ((dp.mult_x, dp.shift_x), (dp.mult_h, dp.shift_h)))
     return {"w": w, "r": r, "offset_x": _wrap32(dp.offset_x - 128 * np.asarray(dp.w, np.int64).sum(axis=1)),
             "offset_h": _wrap32(dp.offset_h - 128 * np.asarray(dp.r, np.int64).sum(axis=1)), "bias": dp.bias, "bias_n": dp.bias_n,
-            "mult_x": dp.mult_x, "shift_x": dp.shift_x, "mult_h": dp.mult_h, "shift_h": dp.shift_h,
-            "tables": dp.tables}
+            "mult_x": mult_x, "shift_x": shift_x, "mult_h": mult_h, "shift_h": shift_h, "tables": dp.tables}
 
 
 def _optional(op, index: int):

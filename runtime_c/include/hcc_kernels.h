@@ -149,8 +149,8 @@ typedef struct {
      * scratch at a time (0: all, once per call). Fewer pairs: less scratch, and the input
      * patches gathered once per group of pairs (see conv2d_3x3_s8.c). Negative: none; the
      * one-pixel path of grouped convs, which reads the int8 weights as they are (a depthwise
-     * conv: hcc_dwconv2d_s8_direct_rows). HCC_WEIGHTS_BLOCKED: a groups-1 conv whose weights
-     * and bias are hcc_fully_connected_row_s8's (hcc_conv2d_blocked_s8_rows). */
+     * conv: hcc_dwconv2d_s8_direct_rows). HCC_WEIGHTS_BLOCKED: a groups-1 conv whose weights,
+     * bias, mult and shift are hcc_fully_connected_row_s8's (hcc_conv2d_blocked_s8_rows). */
     int32_t weight_pairs;
 } hcc_conv2d_params_t;
 
@@ -168,7 +168,8 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
 
 /* hcc_conv2d_params_t.weight_pairs of a groups-1 conv on hcc_conv2d_blocked_s8_rows (no
  * scratch): its weights are hcc_fully_connected_row_s8's blocked bytes w + 128 (passed as
- * int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py). */
+ * int8_t), its bias folded (fc_row_layout in hcc/ops/fully_connected.py), its mult and shift
+ * the requantization words (blocked_requant_words, ibid.). */
 #define HCC_WEIGHTS_BLOCKED (-2)
 
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
@@ -177,8 +178,8 @@ void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8
                    const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
 
 /* groups == 1, any kernel, stride, padding, dilation, no scratch: rows [row_begin, row_end) of
- * hcc_conv2d_s8 with the weights blocked and the bias folded as for hcc_fully_connected_row_s8
- * (conv2d_s8.c; HCC_WEIGHTS_BLOCKED). */
+ * hcc_conv2d_s8 with the weights blocked, the bias folded and mult / shift the compiler's words
+ * as for hcc_fully_connected_row_s8 (conv2d_s8.c; HCC_WEIGHTS_BLOCKED). */
 void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                 int32_t row_end, int8_t *out_rows);
@@ -196,7 +197,8 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                           int32_t row_begin, int32_t row_end, int8_t *out_rows);
 /* The same numbers with no scratch at all: the taps read from the NHWC input, bounds checks
- * only at the borders (the lean depthwise path: weight_pairs < 0, the pass conv-scratch). */
+ * only at the borders (the lean depthwise path: weight_pairs < 0, the pass conv-scratch);
+ * mult / shift the compiler's words as for hcc_fully_connected_row_s8. */
 void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                  int32_t row_end, int8_t *out_rows);
@@ -383,7 +385,11 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
  * rows work). weights: n * k bytes, blocks of 4 output channels (the last n % 4 wide when
  * n % 4 != 0), block b at weights + 4 b k holding for each i < k its m channels' weights
  * side by side: weights[4 b k + m i + j] = w[4 b + j, i] + 128 (uint8). bias (never NULL):
- * bias[j] - (z_in + 128) * sum_i w[j, i], wrapped to int32. */
+ * bias[j] - (z_in + 128) * sum_i w[j, i], wrapped to int32. mult, shift: not m and s but the
+ * compiler's words for them (blocked_requant_words in hcc/ops/fully_connected.py), the
+ * requantization terms precomputed per channel: shift[j] & 31 nonzero: shift[j] =
+ * (2 z_out + 1) 2^(s-17) + (s - 16) and mult[j] = bh 2^16 + (bl & 0xFFFF) with m = bh 2^16 + bl,
+ * bl in [-2^15, 2^15); shift[j] & 31 zero: shift[j] = 32 s, mult[j] = m. */
 void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift,
                                 int8_t *output);

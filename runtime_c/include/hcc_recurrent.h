@@ -35,6 +35,7 @@ typedef struct {
     const int32_t *offset_h;  /* [rows] -(z_h + 128) * sum_k r[row, k] (wrapped to int32) */
     const int32_t *bias;      /* [rows] Wb + Rb in pre-activation units (GRU, linear_before_reset: n's Wb) */
     const int32_t *bias_n;    /* [hidden] GRU, linear_before_reset: n's Rb (inside r * (Rn h + Rbn)) */
+    /* the (m, s) as blocked_requant_words' words (z_out 0; hcc/ops/recurrent.py) */
     const int32_t *mult_x, *shift_x;  /* [rows] input GEMV -> the gate's pre-activation format */
     const int32_t *mult_h, *shift_h;  /* [rows] recurrent GEMV -> the same */
     const int16_t *tables;  /* [G][HCC_RNN_TABLE_SIZE] Q15 activation of each gate */

@@ -1,4 +1,6 @@
 /* General int8 2-D convolution (any kernel, stride, padding, dilation, groups). */
+#include <string.h>
+
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 
@@ -74,12 +76,49 @@ static void padding_run(const int8_t *zrow, int32_t terms, const uint8_t *wb, in
     }
 }
 
+/* Convs whose kernel covers at most this many input bytes (k_h k_w in_c) and more than one
+ * tap gather each pixel's patch on the stack, padding as z_in: then one hcc_row_block_u8 call
+ * per block of channels over all n terms instead of one per kernel row (or tap), and no pad
+ * sums (a padding byte z_in adds w (z_in - z_in) = 0 like the spec's zero). DS-CNN's 10x4
+ * stem on one input channel: ten calls of four terms each per block before. */
+#define HCC_BLOCKED_PATCH 256
+
+/* patch[(ky kw + kx) in_c + i] = the input at tap (ky, kx), channel i, or z_in off the input;
+ * [ky0, ky1) x [kx0, kx1): the taps on it */
+static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, int32_t ix0, int32_t ky0,
+                          int32_t ky1, int32_t kx0, int32_t kx1, int8_t *patch) {
+    const int32_t in_c = p->in_c, kw = p->k_w, row = kw * in_c, dw = p->dilation_w;
+    const int z = p->z_in;
+    int32_t ky, kx;
+    for (ky = 0; ky < p->k_h; ++ky, patch += row) {
+        /* the input pixel of tap (ky, kx0), when the row is on the input */
+        const int32_t at = ((iy0 + ky * p->dilation_h) * p->in_w + ix0 + kx0 * dw) * in_c;
+        if (ky < ky0 || ky >= ky1 || kx1 <= kx0) {
+            memset(patch, z, (size_t)row);
+        } else if (dw == 1) {
+            if (kx0 > 0) memset(patch, z, (size_t)(kx0 * in_c));
+            memcpy(patch + kx0 * in_c, input + at, (size_t)((kx1 - kx0) * in_c));
+            if (kx1 < kw) memset(patch + kx1 * in_c, z, (size_t)((kw - kx1) * in_c));
+        } else {
+            for (kx = 0; kx < kw; ++kx) {
+                if (kx < kx0 || kx >= kx1) {
+                    memset(patch + kx * in_c, z, (size_t)in_c);
+                } else {
+                    memcpy(patch + kx * in_c, input + at + (kx - kx0) * dw * in_c, (size_t)in_c);
+                }
+            }
+        }
+    }
+}
+
 void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                 int32_t row_end, int8_t *out_rows) {
     const int32_t in_c = p->in_c, kh = p->k_h, kw = p->k_w, n = kh * kw * in_c, out_c = p->out_c;
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
-    int8_t zrow[ZROW];
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
+    int8_t zrow[ZROW], patch[HCC_BLOCKED_PATCH];
     int8_t *out = out_rows;
     int32_t oy, ox, j, i, ky, kx, zrow_filled = 0;
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -90,7 +129,7 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
         for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
             const int32_t ix0 = ox * p->stride_w - p->pad_left;
             int32_t kx0 = 0, kx1 = kw;
-            int border, whole_rows;
+            int border, whole_rows, patched;
             uint32_t sum = 0u;
             while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
             while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
@@ -99,12 +138,16 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
              * column: k_w = in_w = 1): its taps on the input are consecutive bytes */
             whole_rows = kw == p->in_w && ix0 == 0 && kx0 == 0 && kx1 == kw && dh == 1 && (dw == 1 || kw == 1) &&
                          ky1 > ky0;
+            patched = use_patch && !whole_rows;
+            if (patched) blocked_patch(p, input, iy0, ix0, ky0, ky1, kx0, kx1, patch);
             for (j = 0; j < out_c; j += 4) {
                 const int32_t m = out_c - j < 4 ? out_c - j : 4;
                 const uint8_t *wb = weights + j * n;
                 uint32_t acc[4] = {0u, 0u, 0u, 0u};
                 for (i = 0; i < m; ++i) acc[i] = (uint32_t)bias[j + i];
-                if (border) {  /* the taps off the input: kernel rows outside [ky0, ky1), columns outside [kx0, kx1) */
+                if (patched) {  /* the patch holds z_in at the taps off the input */
+                    hcc_row_block_u8(patch, n, wb, m, j == 0 ? &sum : NULL, acc);
+                } else if (border) {  /* the taps off the input: kernel rows outside [ky0, ky1), columns outside [kx0, kx1) */
                     for (; zrow_filled < ZROW; ++zrow_filled) zrow[zrow_filled] = (int8_t)p->z_in;
                     for (ky = 0; ky < kh; ++ky) {
                         const uint8_t *wk = wb + ky * kw * in_c * m;
@@ -116,7 +159,9 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
                         }
                     }
                 }
-                if (whole_rows) {  /* the kernel rows are one run in the input and in the weights */
+                if (patched) {
+                    /* done above */
+                } else if (whole_rows) {  /* the kernel rows are one run in the input and in the weights */
                     hcc_row_block_u8(input + (iy0 + ky0) * p->in_w * in_c, (ky1 - ky0) * kw * in_c,
                                      wb + ky0 * kw * in_c * m, m, j == 0 ? &sum : NULL, acc);
                 } else if (kx1 > kx0) {
@@ -134,9 +179,14 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
                         }
                     }
                 }
+                if (m == 4) {
+                    hcc_requant_words4(acc, sum << 7, mult + j, shift + j, out + j, p->z_out, lo, hi, p->act_min,
+                                       p->act_max);
+                    continue;
+                }
                 for (i = 0; i < m; ++i) {
-                    out[j + i] = hcc_requantize_s8_inline((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i],
-                                                          p->z_out, p->act_min, p->act_max);
+                    out[j + i] = hcc_requant_word_s8((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i], p->z_out,
+                                                     lo, hi, p->act_min, p->act_max);
                 }
             }
         }

@@ -310,6 +310,175 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #endif
 }
 
+/* The requantization words of the blocked kernels and the recurrent gate rows
+ * (blocked_requant_words in hcc/ops/fully_connected.py, which derives the forms): shift word
+ * = c + (s - 16) with c = (2 z_out + 1) 2^(s-17) (low five bits the shift), mult word = bh 2^16
+ * + (bl & 0xFFFF) with m = bh 2^16 + bl, for the channels the hoisted forms serve; else shift
+ * word = 32 s and mult word = m. For acc in [-2^15, 2^15) on such a channel z_out +
+ * requantize(acc, m, s) (before any clamp) is two multiplies (HCC_WORD_SMALL: inline in the
+ * kernels' loops); the rest (hcc_requant_word_wide: three multiplies for acc in
+ * [-2^20, 2^20), floor(acc m / 2^21) from m's 11 + 11 + 10 bits; else the general path) is out
+ * of line, so that the inline part stays small where GCC allocates the loop's registers. */
+#define HCC_WORD_SMALL(acc, sh, wm, ws)                                                         \
+    (((acc) * ((wm) >> 16) + (((acc) * ((int32_t)((uint32_t)(wm) << 16) >> 16)) >> 16) + ((ws) - (sh))) >> (sh))
+
+/* a static function kept out of line (GCC, Clang), unused in some of the files that include it */
+#if defined(__GNUC__)
+#define HCC_OUT_OF_LINE static __attribute__((noinline, unused))
+#else
+#define HCC_OUT_OF_LINE static inline
+#endif
+
+/* m and s back from the words (the general path) */
+static inline int32_t hcc_word_m(int32_t wm, int32_t ws) {
+    return (ws & 31) ? (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)) : wm;
+}
+
+static inline int32_t hcc_word_s(int32_t ws) { return (ws & 31) ? (ws & 31) + 16 : ws >> 5; }
+
+/* z_out + requantize(acc, m, s) for acc in [-2^20, 2^20) on a channel with words (*ok = 1),
+ * three multiplies; else *ok = 0. */
+static inline int32_t hcc_requant_word_wide(int32_t acc, int32_t wm, int32_t ws, int *ok) {
+    const int32_t sh = ws & 31;
+    if (sh != 0 && (uint32_t)acc + 0x100000u < 0x200000u) {
+        const int32_t m = (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1));
+        const int32_t x = acc * (m >> 21) + ((acc * ((m >> 10) & 0x7FF) + ((acc * (m & 0x3FF)) >> 10)) >> 11);
+        *ok = 1;
+        return (x + ((ws - sh) >> 5)) >> (sh - 5);
+    }
+    *ok = 0;
+    return 0;
+}
+
+/* hcc_requant_word_s8 past the two-multiply form */
+HCC_OUT_OF_LINE int8_t hcc_requant_word_s8_rest(int32_t acc, int32_t wm, int32_t ws, int32_t z_out,
+                                                          int32_t act_min, int32_t act_max) {
+    int ok;
+    const int32_t v = hcc_requant_word_wide(acc, wm, ws, &ok);
+    if (ok) {
+        const int32_t lo = act_min > -128 ? act_min : -128, hi = act_max < 127 ? act_max : 127;
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return hcc_requantize_s8_inline(acc, hcc_word_m(wm, ws), hcc_word_s(ws), z_out, act_min, act_max);
+}
+
+/* One output of the blocked kernels (hcc_fully_connected_row_s8, hcc_conv2d_blocked_s8_rows)
+ * from its channel's words, clamped to [lo, hi] = [max(act_min, -128), min(act_max, 127)]: the
+ * same integers as hcc_requantize_s8(acc, m, s, z_out, act_min, act_max). */
+static inline int8_t hcc_requant_word_s8(int32_t acc, int32_t wm, int32_t ws, int32_t z_out, int32_t lo, int32_t hi,
+                                         int32_t act_min, int32_t act_max) {
+    const int32_t sh = ws & 31;
+    if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) {
+        const int32_t v = HCC_WORD_SMALL(acc, sh, wm, ws);
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return hcc_requant_word_s8_rest(acc, wm, ws, z_out, act_min, act_max);
+}
+
+#if defined(__XTENSA__)
+/* One output of hcc_requant_words4: acc at byte o4 of %[ap], its words at o4 of %[mp] (l16si
+ * reads the halves bl, bh) and %[sp], the byte at o1 of %[op]. 20 instructions when the
+ * two-multiply form applies; else to label sl (HCC_WORDS_MISS). */
+#define HCC_WORDS_OUT(o4, o1, sl, bk)                                             \
+    "l32i %[t], %[ap], " #o4 "\n\t"                                               \
+    "sub %[t], %[t], %[s128]\n\t"                                                \
+    "add %[u], %[t], %[k]\n\t"                                                   \
+    "bgeui %[u], 65536, " #sl "f\n\t"                                            \
+    "l32i %[w], %[sp], " #o4 "\n\t"                                               \
+    "extui %[u], %[w], 0, 5\n\t"                                                 \
+    "beqz %[u], " #sl "f\n\t"                                                     \
+    "ssr %[w]\n\t"                                                               \
+    "sub %[w], %[w], %[u]\n\t"                                                   \
+    "l16si %[u], %[mp], " #o4 "\n\t"                                              \
+    "l16si %[v], %[mp], " #o4 "+2\n\t"                                            \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "mull %[t], %[t], %[v]\n\t"                                                  \
+    "srai %[u], %[u], 16\n\t"                                                    \
+    "add %[t], %[t], %[u]\n\t"                                                   \
+    "add %[t], %[t], %[w]\n\t"                                                   \
+    "sra %[t], %[t]\n\t"                                                         \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[op], " #o1 "\n\t"                                                \
+    #bk ":\n\t"
+/* The other outputs of HCC_WORDS_OUT (t = acc): the three-multiply form of
+ * hcc_requant_word_wide for acc in [-2^20, 2^20) on a channel with words (~36 instructions in
+ * all), else the flag (C writes the output). */
+#define HCC_WORDS_MISS(o4, o1, sl, bk)                                            \
+    #sl ":\n\t"                                                                  \
+    "l32i %[w], %[sp], " #o4 "\n\t"                                               \
+    "extui %[u], %[w], 0, 5\n\t"                                                 \
+    "beqz %[u], 7f\n\t"                                                          \
+    "srai %[v], %[t], 20\n\t"                                                    \
+    "addi %[v], %[v], 1\n\t"                                                     \
+    "bgeui %[v], 2, 7f\n\t"                                                      \
+    "addi %[v], %[u], -5\n\t"                                                    \
+    "ssr %[v]\n\t"                                                               \
+    "sub %[w], %[w], %[u]\n\t"                                                   \
+    "srai %[w], %[w], 5\n\t"                                                     \
+    "l16si %[u], %[mp], " #o4 "\n\t"                                              \
+    "l16si %[v], %[mp], " #o4 "+2\n\t"                                            \
+    "slli %[v], %[v], 16\n\t"                                                    \
+    "add %[v], %[v], %[u]\n\t"                                                   \
+    "srai %[u], %[v], 21\n\t"                                                    \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "add %[w], %[w], %[u]\n\t"                                                   \
+    "extui %[u], %[v], 10, 11\n\t"                                               \
+    "mull %[u], %[u], %[t]\n\t"                                                  \
+    "extui %[v], %[v], 0, 10\n\t"                                                \
+    "mull %[v], %[v], %[t]\n\t"                                                  \
+    "srai %[v], %[v], 10\n\t"                                                    \
+    "add %[u], %[u], %[v]\n\t"                                                   \
+    "srai %[u], %[u], 11\n\t"                                                    \
+    "add %[t], %[w], %[u]\n\t"                                                   \
+    "sra %[t], %[t]\n\t"                                                         \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[op], " #o1 "\n\t"                                                \
+    "j " #bk "b\n\t"                                                              \
+    "7:\n\t"                                                                     \
+    "movi %[f], 1\n\t"                                                           \
+    "j " #bk "b\n\t"
+#endif
+
+/* out[i] for the four channels of a block: hcc_requant_word_s8(acc[i] - s128, wm[i], ws[i], ...).
+ * On Xtensa one asm block (written out for the four): 20 instructions an output with two
+ * multiplies, ~36 with three (out of line); an output the words do not serve sets a flag and C
+ * writes it (hcc_requant_word_s8_rest). */
+static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const int32_t *wm, const int32_t *ws,
+                                      int8_t *out, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
+                                      int32_t act_max) {
+    int32_t i;
+#if defined(__XTENSA__)
+    int32_t f = 0, t, u, v, w;
+    const int32_t k = 0x8000;
+    __asm__ volatile(
+        HCC_WORDS_OUT(0, 0, 11, 21)
+        HCC_WORDS_OUT(4, 1, 12, 22)
+        HCC_WORDS_OUT(8, 2, 13, 23)
+        HCC_WORDS_OUT(12, 3, 14, 24)
+        "j 30f\n\t"
+        HCC_WORDS_MISS(0, 0, 11, 21)
+        HCC_WORDS_MISS(4, 1, 12, 22)
+        HCC_WORDS_MISS(8, 2, 13, 23)
+        HCC_WORDS_MISS(12, 3, 14, 24)
+        "30:\n\t"
+        : [f] "+r"(f), [t] "=&r"(t), [u] "=&r"(u), [v] "=&r"(v), [w] "=&r"(w)
+        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [op] "r"(out), [s128] "r"(s128), [k] "r"(k), [lo] "r"(lo),
+          [hi] "r"(hi)
+        : "memory");
+    if (f == 0) return;
+    for (i = 0; i < 4; ++i) {
+        const int32_t a = (int32_t)(acc[i] - s128);
+        if ((ws[i] & 31) == 0 || (uint32_t)a + 0x100000u >= 0x200000u) {
+            out[i] = hcc_requant_word_s8_rest(a, wm[i], ws[i], z_out, act_min, act_max);
+        }
+    }
+#else
+    for (i = 0; i < 4; ++i) {
+        out[i] = hcc_requant_word_s8((int32_t)(acc[i] - s128), wm[i], ws[i], z_out, lo, hi, act_min, act_max);
+    }
+#endif
+}
+
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
  * to 2^15 (|m| < 2^31), 2^15 keeps hcc_requant_hoist's int32 check satisfiable. The asm of
  * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */

@@ -15,6 +15,7 @@
  * hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once for all rows when the conv has
  * no residual and no pooling, else once per row. */
 #include "hcc_kernels.h"
+#include "dot_u8.h"
 
 #define DW_HOIST_BOUND 65535u
 
@@ -210,11 +211,13 @@ static inline uint32_t dw_sum_taps(const int8_t *r, int32_t tc, int32_t tr, cons
     return sum;
 }
 
-/* The output of a sum (b: the pixel's constant term). */
+/* The output of a sum (b: the pixel's constant term): the channel's terms from its words
+ * (hoisted: acc in [-2^15, 2^15), hcc_requant_word_s8's two-multiply form), else
+ * hcc_requantize_s8_inline with the m and s the words hold. */
 static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc_requant_hoisted_t *q, int32_t m,
                                 int32_t s, const hcc_conv2d_params_t *p) {
     const int32_t a = (int32_t)(sum + b);  /* wraps as the spec's int32 accumulator */
-    return hoisted && (uint32_t)a + DW_HOIST_BOUND <= 2u * DW_HOIST_BOUND
+    return hoisted && (uint32_t)a + 0x8000u < 0x10000u
                ? hcc_requant_hoisted(q, a)
                : hcc_requantize_s8_inline(a, m, s, p->z_out, p->act_min, p->act_max);
 }
@@ -233,12 +236,19 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
-        const int32_t m = mult[c], s = shift[c];
+        /* mult / shift: the compiler's words (blocked_requant_words), read, not computed */
+        const int32_t wm = mult[c], ws = shift[c], m = hcc_word_m(wm, ws), s = hcc_word_s(ws);
         const uint32_t b = bias ? (uint32_t)bias[c] : 0u;
         int32_t w9[9];
         uint32_t w_sum = 0u, b_u;
-        hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
-        const int hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
+        const int hoisted = (ws & 31) != 0;
+        hcc_requant_hoisted_t q;  /* read only when hoisted */
+        q.bh = wm >> 16;
+        q.bl = (int32_t)((uint32_t)wm << 16) >> 16;
+        q.sh = ws & 31;
+        q.c = ws - q.sh;
+        q.lo = p->act_min > -128 ? p->act_min : -128;
+        q.hi = p->act_max < 127 ? p->act_max : 127;
         if (fast) {  /* unrolled: the loop cost 8 lx106 instructions a weight, for every call's channels */
             w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
             w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];

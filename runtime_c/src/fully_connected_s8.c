@@ -345,6 +345,7 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
 void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
     const int32_t k = p->k, n = p->n;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     int32_t r, j, i;
     for (r = 0; r < p->rows; ++r, input += k, output += n) {
         uint32_t sum = 0, acc[4];
@@ -352,9 +353,14 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
             const int32_t m = n - j < 4 ? n - j : 4;
             for (i = 0; i < 4; ++i) acc[i] = i < m ? (uint32_t)bias[j + i] : 0u;
             hcc_row_block_u8(input, k, weights + j * k, m, j == 0 ? &sum : NULL, acc);
+            if (m == 4) {
+                hcc_requant_words4(acc, sum << 7, mult + j, shift + j, output + j, p->z_out, lo, hi, p->act_min,
+                                   p->act_max);
+                continue;
+            }
             for (i = 0; i < m; ++i) {
-                output[j + i] = hcc_requantize_s8_inline((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i],
-                                                         p->z_out, p->act_min, p->act_max);
+                output[j + i] = hcc_requant_word_s8((int32_t)(acc[i] - (sum << 7)), mult[j + i], shift[j + i], p->z_out,
+                                                    lo, hi, p->act_min, p->act_max);
             }
         }
     }

@@ -18,6 +18,22 @@ static inline int32_t hcc_rnn_partial(int32_t acc, int32_t m, int32_t s) {
     return v < -HCC_RNN_PARTIAL_BOUND ? -HCC_RNN_PARTIAL_BOUND : (v > HCC_RNN_PARTIAL_BOUND ? HCC_RNN_PARTIAL_BOUND : v);
 }
 
+/* partial() from a row's words (blocked_requant_words with z_out = 0, hcc/ops/recurrent.py's
+ * c_direction_arrays; dot_u8.h): two multiplies inline for acc in [-2^15, 2^15), three out of
+ * line for [-2^20, 2^20) (|v| <= 2^20 2^31 / 2^22 = 2^29 there, so partial's clamp never acts),
+ * else hcc_rnn_partial with m and s from the words. */
+HCC_OUT_OF_LINE int32_t hcc_rnn_partial_word_rest(int32_t acc, int32_t wm, int32_t ws) {
+    int ok;
+    const int32_t v = hcc_requant_word_wide(acc, wm, ws, &ok);
+    return ok ? v : hcc_rnn_partial(acc, hcc_word_m(wm, ws), hcc_word_s(ws));
+}
+
+static inline int32_t hcc_rnn_partial_word(int32_t acc, int32_t wm, int32_t ws) {
+    const int32_t sh = ws & 31;
+    if (sh != 0 && (uint32_t)acc + 0x8000u < 0x10000u) return HCC_WORD_SMALL(acc, sh, wm, ws);
+    return hcc_rnn_partial_word_rest(acc, wm, ws);
+}
+
 static inline int32_t hcc_rnn_sat16(int32_t v) {
     return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
 }
@@ -57,7 +73,8 @@ static inline void hcc_rnn_initial_h(const hcc_rnn_s8_params_t *p, const int8_t 
 
 /* The GEMV terms of m rows (m <= 4, side by side in the blocked weights wb) over an int8
  * vector v of k codes, each requantized to its gate's pre-activation units: out[g] =
- * partial(offset[r] + sum_i w[g, i] v[i] - ..., mult[r], shift[r]) for the ONNX row
+ * partial(offset[r] + sum_i w[g, i] v[i] - ..., m_r, s_r) (mult[r], shift[r]: their words,
+ * hcc_rnn_partial_word) for the ONNX row
  * r = row0 + g stride, with the offsets already -(z + 128) sum_i w (hcc_row_block_u8). *sum is
  * sum_i (v[i] + 128): formed by the call that is passed first = 1, then reused. Always inlined
  * where the compiler allows it: the callers pass m and stride as constants, so the row loops
@@ -76,7 +93,7 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
     base = *sum << 7;
     for (g = 0; g < m; ++g) {
         const int32_t r = row0 + g * stride;
-        out[g] = hcc_rnn_partial((int32_t)(acc[g] - base), mult[r], shift[r]);
+        out[g] = hcc_rnn_partial_word((int32_t)(acc[g] - base), mult[r], shift[r]);
     }
 }
 

@@ -1,6 +1,7 @@
 """The fully connected kernel's Xtensa-only paths on QEMU (lx106, -O2), against the numpy
 spec: the inline asm of hcc_fully_connected_row_s8 (every block width 1..4, with and
-without the input sum, k below and past the eight terms per pass) and the k = 2 path's
+without the input sum, k below and past the eight terms per pass; the requantization words'
+two- and three-multiply forms across their bounds) and the k = 2 path's
 requantization forms (its asm passes, odd row counts, a clamp). The host tests (tests/runtime) only reach the portable C of these.
 Needs gcc-xtensa-lx106 and qemu-system-misc (scripts/install-system-deps.sh)."""
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcc.ops.fully_connected import fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
 from hcc.bench.xtensa import INSTRUCTIONS_PER_CCOUNT, run_on_xtensa
 from hcc.resources import data_dir
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.kernel_args import int8, multipliers
+from tests.runtime.test_blocked_requant import across_the_bound_cases
 from tests.runtime.test_fully_connected import k2_case
 
 SOURCES = [data_dir("runtime_c") / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c")]
@@ -69,8 +71,14 @@ def test_fully_connected_row_and_k2_paths_on_xtensa(tmp_path):
         mult, shift = multipliers(0.02 * rng.uniform(0.002, 0.02, n) / 0.2)
         act = (z_out, 127) if rng.integers(2) else (-128, 127)
         wb, folded = fc_row_layout(w, bias, z_in)
-        prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded, mult, shift,
+        prog.case("hcc_fully_connected_row_s8", (rows, k, n, z_in, z_out, *act), x, wb, folded,
+                  *blocked_requant_words(mult, shift, z_out, *act),
                   fully_connected(x, z_in, w, bias, mult, shift, z_out, *act), timed=(rows, k, n) == TIMED)
+    # the requantization words' asm (hcc_requant_words4): accumulators across +-2^15 and +-2^20,
+    # refused channels, a tail block
+    for seed in range(2):
+        for params, x, wb, folded, wm, ws, expected in across_the_bound_cases(seed):
+            prog.case("hcc_fully_connected_row_s8", params, x, wb, folded, wm, ws, expected)
     # k = 2: the offset form's asm passes (48-row chunks, an odd last row in C; no clamp), and C
     # with an activation clamp
     for seed, rows, act in ((0, 144, (-128, 127)), (1, 144, (-128, 127)), (2, 101, (-128, 127)), (3, 37, (-5, 100))):

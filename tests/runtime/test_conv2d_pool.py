@@ -56,11 +56,24 @@ def block_params(b):
                            ints(b.get("window", 0))])
 
 
+def kernel_mult_shift(b):
+    """The multipliers and shifts as the compiler passes them to block b's kernel: the
+    requantization words (blocked_requant_words) for a depthwise conv without scratch
+    (hcc_dwconv2d_s8_direct_rows), else m and s."""
+    from hcc.ops.fully_connected import blocked_requant_words
+
+    c = b["conv"]
+    cout = c["w"].shape[0]
+    if b.get("weight_pairs", 0) < 0 and c["groups"] == c["x"].shape[2] == cout:
+        return blocked_requant_words(c["mult"], c["shift"], c["z_out"], *c["act"])
+    return c["mult"], c["shift"]
+
+
 def run_block_c(b, expected_shape):
     c = b["conv"]
     bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    args = [0, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual]
+    args = [0, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), residual]
     return call_kernel("conv2d_pool", args, np.int8, expected_shape)
 
 
@@ -210,7 +223,7 @@ def test_depthwise_without_scratch_matches_reference(seed):
                              c["strides"][0], c["pads"][0], c["dilations"][0], pool)
     bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
     lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
-    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], np.zeros(0, np.int8), 0, lag]
+    args = [2, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), np.zeros(0, np.int8), 0, lag]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                   err_msg=f"in place with lag {lag}")
 
@@ -329,7 +342,7 @@ def test_in_place_with_the_planned_lag(seed):
     for which in ([0, 1] if b["residual"] is not None else [0]):
         shared = c["x"] if which == 0 else b["residual"]
         lag = overlap_lag(schedule, which, expected.shape[0], out_row, shared[0].size)
-        args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, which, lag]
+        args = [2, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), residual, which, lag]
         np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                       err_msg=f"in place over input {which} with lag {lag}")
 
@@ -357,7 +370,7 @@ def test_any_kernel_paths_with_weight_pairs_and_in_place(seed):
     bias = c["bias"] if c["bias"] is not None else np.zeros(0, np.int32)
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
     lag = overlap_lag(schedule, 0, expected.shape[0], expected[0].size, c["x"][0].size)
-    args = [2, block_params(b), c["x"], c["w"], bias, c["mult"], c["shift"], residual, 0, lag]
+    args = [2, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), residual, 0, lag]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected,
                                   err_msg=f"{path} in place with lag {lag}")
 
@@ -366,7 +379,7 @@ def check_blocked(b, path):
     """Block b on hcc_conv2d_blocked_s8_rows (weight_pairs HCC_WEIGHTS_BLOCKED, fc_row_layout's
     weights and folded bias, no workspace) == the reference, also in place over its input (and
     its residual) through the window at the lag read_schedule of `path` plans."""
-    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
 
     c = b["conv"]
@@ -376,7 +389,8 @@ def check_blocked(b, path):
     bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
     blocked, folded = fc_row_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    weights = [blocked.view(np.int8), folded, c["mult"], c["shift"], residual]
+    weights = [blocked.view(np.int8), folded, *blocked_requant_words(c["mult"], c["shift"], c["z_out"], *c["act"]),
+               residual]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
                                               expected.shape), expected)
     b["window"] = 1

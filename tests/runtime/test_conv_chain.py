@@ -102,7 +102,7 @@ def test_chain_of_a_pointwise_conv_on_the_row_kernel(seed):
     weights and folded bias of hcc_fully_connected_row_s8, computed a row at a time into the
     second's window, no workspace): the numbers of the two blocks, also in place at the lag
     chain_schedule gives."""
-    from hcc.ops.fully_connected import fc_row_layout
+    from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     rng = np.random.default_rng(8100 + seed)
@@ -144,8 +144,10 @@ def test_chain_of_a_pointwise_conv_on_the_row_kernel(seed):
     p2 = block_params(second)
     p2[19] = s.get("weight_pairs", 0)
     bias2 = s["bias"] if s["bias"] is not None else np.zeros(0, np.int32)
-    base = [p1, p2, first["x"], blocked.view(np.int8), folded, first["mult"], first["shift"], s["w"], bias2, s["mult"],
-            s["shift"], np.zeros(0, np.int8)]
+    words = blocked_requant_words(first["mult"], first["shift"], first["z_out"], *first["act"])
+    # a depthwise second conv without scratch takes the words too (hcc_dwconv2d_s8_direct_rows)
+    words2 = blocked_requant_words(s["mult"], s["shift"], s["z_out"], *s["act"]) if seed % 2 else (s["mult"], s["shift"])
+    base = [p1, p2, first["x"], blocked.view(np.int8), folded, *words, s["w"], bias2, *words2, np.zeros(0, np.int8)]
     np.testing.assert_array_equal(call_kernel("conv_chain", [0, *base], np.int8, expected.shape), expected)
     pool = (second["pool"][0][0], second["pool"][1][0], second["pool"][2][0]) if second["pool"] else None
     s_path = "direct" if s.get("weight_pairs", 0) < 0 and s["groups"] > 1 else path_of(s)

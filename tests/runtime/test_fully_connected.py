@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hcc.ops.fully_connected import fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
 from hcc.kernels.fully_connected import fully_connected
 from tests.runtime.cdriver import call_kernel
 from tests.runtime.kernel_args import int8, ints, multipliers, random_act
@@ -85,6 +85,7 @@ def test_fully_connected_row_folded_bias_wraps():
 def _call(rows, k, n, z_in, z_out, act, x, w, bias, mult, shift, row_entry):
     if row_entry:
         w, bias = fc_row_layout(w, bias if bias is not None else np.zeros(n, np.int32), z_in)
+        mult, shift = blocked_requant_words(mult, shift, z_out, *act)
     args = [ints(rows, k, n, z_in, z_out, *act, int(row_entry)), x, w,
             bias if bias is not None else np.zeros(0, np.int32), mult, shift]
     return call_kernel("fully_connected", args, np.int8, (rows, n))

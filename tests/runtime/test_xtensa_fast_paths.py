@@ -161,8 +161,9 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
-    rows on the input; all of them at once for a kernel as wide as the input) under QEMU."""
-    from hcc.ops.fully_connected import fc_row_layout
+    rows on the input; all of them at once for a kernel as wide as the input; small kernels
+    through a patch on the stack) under QEMU."""
+    from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
@@ -172,15 +173,17 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
-        w, bias = c["w"], c["bias"]
+        w, bias, mult, shift = c["w"], c["bias"], c["mult"], c["shift"]
         if seed < 28:
             bias = prog.array(bias, np.int32) if bias is not None else "NULL"
+            mult, shift = blocked_requant_words(mult, shift, c["z_out"], *c["act"])  # the direct kernel's words
         else:
             b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
             blocked, folded = fc_row_layout(w.reshape(w.shape[0], -1), c["bias"] if c["bias"] is not None
                                             else np.zeros(w.shape[0], np.int32), c["z_in"])
             w, bias = blocked.view(np.int8), prog.array(folded, np.int32)
-        args = ", ".join([prog.array(w), bias, prog.array(c["mult"], np.int32), prog.array(c["shift"], np.int32),
+            mult, shift = blocked_requant_words(mult, shift, c["z_out"], *c["act"])
+        args = ", ".join([prog.array(w), bias, prog.array(mult, np.int32), prog.array(shift, np.int32),
                           prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
         args = prog.array(c["x"]) + ", " + args
         _pool_block_call(prog, b, args, ref)
