@@ -480,6 +480,20 @@ static inline int hcc_requant_hoist(hcc_requant_hoisted_t *q, int32_t m, int32_t
     return 1;
 }
 
+/* hcc_requant_hoist with z_out added after the shift, for a channel whose c cannot hold
+ * z_out 2^(s-16) beside bound (|bh| + 1) (a large shift with z_out near -128, as a ReLU's
+ * output takes): q's terms are those of z_out = 0, its clamp [lo - z_out, hi - z_out], so that
+ *   z_out + ((acc bh + ((acc bl) >> 16) + c) >> sh) clamped to [lo - z_out, hi - z_out]
+ * equals hcc_requantize_s8(acc, ...) for |acc| <= bound (floor shifts: adding z_out 2^sh
+ * before the shift or z_out after it is the same integer). One add more per output. */
+static inline int hcc_requant_hoist_z_after(hcc_requant_hoisted_t *q, int32_t m, int32_t s, int32_t z_out,
+                                            int32_t act_min, int32_t act_max, uint32_t bound) {
+    if (z_out < -128 || z_out > 127 || !hcc_requant_hoist(q, m, s, 0, act_min, act_max, bound)) return 0;
+    q->lo = (act_min > -128 ? act_min : -128) - z_out;
+    q->hi = (act_max < 127 ? act_max : 127) - z_out;
+    return q->lo <= q->hi;
+}
+
 static inline int8_t hcc_requant_hoisted(const hcc_requant_hoisted_t *q, int32_t acc) {
     const int32_t v = (acc * q->bh + ((acc * q->bl) >> 16) + q->c) >> q->sh;
     return (int8_t)(v < q->lo ? q->lo : (v > q->hi ? q->hi : v));

@@ -317,42 +317,52 @@ static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_le
 }
 
 /* From block *blk (its result at byte 24) and output *out, while the result + sb lies in
- * [-0xFFFF, 0xFFFF] (q's bound) and *blk != end: *out = hcc_requant_hoisted(q, result + sb),
- * then *blk += MONO_BLOCK, *out += out_c. */
+ * [-0xFFFF, 0xFFFF] (q's bound) and *blk != end: *out = hcc_requant_hoisted(q, result + sb)
+ * (plus z_after: q from hcc_requant_hoist_z_after, else 0), then *blk += MONO_BLOCK,
+ * *out += out_c. */
 #if defined(__XTENSA__)
+/* the asm loop; ADD_Z is empty or the add of z_after */
+#define MONO_REQUANT_ASM(ADD_Z)                                                   \
+    __asm__ volatile(                                                             \
+        "ssr %[t]\n\t"                                                            \
+        "1:\n\t"                                                                 \
+        "l32i %[t], %[bp], 24\n\t"                                               \
+        "add %[t], %[t], %[sb]\n\t"                                              \
+        "abs %[u], %[t]\n\t"                                                     \
+        "bgeui %[u], 65536, 2f\n\t"                                              \
+        HCC_REQUANT_HOISTED_ASM                                                   \
+        ADD_Z                                                                     \
+        "s8i %[t], %[yp], 0\n\t"                                                 \
+        "addi %[bp], %[bp], 28\n\t"                                              \
+        "add %[yp], %[yp], %[oc]\n\t"                                            \
+        "bne %[bp], %[end], 1b\n\t"                                              \
+        "2:\n\t"                                                                 \
+        : [bp] "+r"(bp), [yp] "+r"(yp), [t] "+&r"(t), [u] "=&r"(u)               \
+        : [end] "r"(end), [oc] "r"(out_c), [sb] "r"(sb), [bh] "r"(q->bh), \
+          [bl] "r"(q->bl), [c] "r"(q->c), [lo] "r"(q->lo), [hi] "r"(q->hi), [z] "r"(z_after) \
+        : "memory")
 __attribute__((noinline))
 #endif
-static void mono_requant(const hcc_requant_hoisted_t *q, const uint8_t **blk, const uint8_t *end, int32_t sb,
-                         int32_t out_c, int8_t **out) {
+static void mono_requant(const hcc_requant_hoisted_t *q, int32_t z_after, const uint8_t **blk, const uint8_t *end,
+                         int32_t sb, int32_t out_c, int8_t **out) {
     const uint8_t *bp = *blk;
     int8_t *yp = *out;
 #if defined(__XTENSA__)
-    const uint32_t lim = 0xFFFFu, span = 0x1FFFEu;
     int32_t t = q->sh, u;
     if (bp != end) {
-        __asm__ volatile(
-            "ssr %[t]\n\t"
-            "1:\n\t"
-            "l32i %[t], %[bp], 24\n\t"
-            "add %[t], %[t], %[sb]\n\t"
-            "add %[u], %[t], %[lim]\n\t"
-            "bltu %[span], %[u], 2f\n\t"
-            HCC_REQUANT_HOISTED_ASM
-            "s8i %[t], %[yp], 0\n\t"
-            "addi %[bp], %[bp], 28\n\t"
-            "add %[yp], %[yp], %[oc]\n\t"
-            "bne %[bp], %[end], 1b\n\t"
-            "2:\n\t"
-            : [bp] "+r"(bp), [yp] "+r"(yp), [t] "+&r"(t), [u] "=&r"(u)
-            : [end] "r"(end), [oc] "r"(out_c), [sb] "r"(sb), [lim] "r"(lim), [span] "r"(span), [bh] "r"(q->bh),
-              [bl] "r"(q->bl), [c] "r"(q->c), [lo] "r"(q->lo), [hi] "r"(q->hi)
-            : "memory");
+        if (z_after == 0) {
+            MONO_REQUANT_ASM("");
+        } else {
+            MONO_REQUANT_ASM("add %[t], %[t], %[z]\n\t");
+        }
     }
 #else
     for (; bp != end; bp += MONO_BLOCK, yp += out_c) {
         const uint32_t v = (uint32_t) * (const int32_t *)(bp + 24) + (uint32_t)sb;
+        int32_t r;
         if (v + 0xFFFFu > 0x1FFFEu) break;
-        *yp = hcc_requant_hoisted(q, (int32_t)v);
+        r = ((int32_t)v * q->bh + (((int32_t)v * q->bl) >> 16) + q->c) >> q->sh;
+        *yp = (int8_t)((r < q->lo ? q->lo : (r > q->hi ? q->hi : r)) + z_after);
     }
 #endif
     *blk = bp;
@@ -383,6 +393,7 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             const uint8_t *blk;
             int8_t *o;
             int fast;
+            int32_t z_after;
             for (i = 0; i < 9; ++i) {
                 sum_w += weights[9 * k + i];
                 w[i] = neg ? -weights[9 * k + i] : weights[9 * k + i];
@@ -391,14 +402,19 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             /* acc' = best + (neg ? -B : B) = acc (neg ? -1 : 1), requantized with |m| */
             sb = (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w);
             sb = neg ? 0u - sb : sb;
-            fast = m != INT32_MIN &&
-                   hcc_requant_hoist(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu);
+            fast = m != INT32_MIN;
+            z_after = 0;
+            if (fast && !hcc_requant_hoist(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu)) {
+                /* c cannot hold z_out beside the bound: z_out after the shift */
+                fast = hcc_requant_hoist_z_after(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu);
+                z_after = c->z_out;
+            }
             blk = buf;
             o = out + k;
             while (blk != blk_end) {
                 uint32_t v;
                 if (fast) {
-                    mono_requant(&q, &blk, blk_end, (int32_t)sb, out_c, &o);
+                    mono_requant(&q, z_after, &blk, blk_end, (int32_t)sb, out_c, &o);
                     if (blk == blk_end) break;
                 }
                 /* beyond the fast path: the accumulator with its sign, requantized in full */

@@ -127,7 +127,9 @@ def mono_pool_block(seed):
     then a 2x2 / stride 2 maxpool inside the conv output; some channels with negative
     multipliers (the max then comes from the min accumulator). Seeds from 12 on have the
     shipped model's multiplier range (mono_requant's fast path), and every other one inputs
-    and weights at the extremes: accumulators past its bound of 2^16 - 1."""
+    and weights at the extremes: accumulators past its bound of 2^16 - 1. Seeds from 24 on
+    put z_out at -128 or 127 (a ReLU's output): with those shifts c cannot hold z_out, so the
+    fast path adds it after the shift (hcc_requant_hoist_z_after)."""
     rng = np.random.default_rng(1000 + seed)
     pads = tuple(int(rng.integers(0, 3)) for _ in range(4))
     strides = (int(rng.integers(1, 3)), 2)
@@ -138,6 +140,8 @@ def mono_pool_block(seed):
     reals = rng.uniform(2e-5, 1e-3, cout)
     if seed >= 12:
         z_out, reals = int(rng.integers(-8, 9)), rng.uniform(2e-4, 4e-3, cout)
+        if seed >= 24:
+            z_out = int(rng.choice([-128, 127]))
         if seed % 2:
             z_in = int(rng.choice([-128, 127]))
             x = np.where(rng.integers(0, 4, x.shape) == 0, z_in, -1 - z_in).astype(np.int8)
@@ -152,7 +156,7 @@ def mono_pool_block(seed):
     return dict(conv=c, conv_shape=conv_shape, residual=None, pool=((2, 2), (2, 2), pool_pads))
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", range(32))
 def test_single_channel_conv_pool_path(seed):
     b = mono_pool_block(seed)
     expected = block_reference(b)

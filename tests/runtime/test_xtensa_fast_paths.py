@@ -145,7 +145,7 @@ def _check_pool_blocks(prog, expected, tmp_path):
 
 def test_single_channel_conv_pool_on_xtensa(tmp_path):
     prog, expected = XtensaProgram(), []
-    for seed in range(24):
+    for seed in range(32):
         b = mono_pool_block(seed)
         c = b["conv"]
         ref = block_reference(b)
