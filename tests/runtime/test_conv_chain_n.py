@@ -10,6 +10,7 @@ import pytest
 
 from hcc.kernels.reduce import mean
 from hcc.ops.fused_conv2d import chain_schedule, overlap_lag
+from hcc.ops.fully_connected import blocked_requant_words
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.params import multipliers
 from tests.runtime.cdriver import call_kernel
@@ -70,14 +71,20 @@ def random_chain(seed, n, last_block=True):
     return blocks
 
 
-def weights(c):
-    return [c["w"], c["bias"] if c["bias"] is not None else np.zeros(0, np.int32), c["mult"], c["shift"]]
+def weights(b):
+    """The block's weight arrays as the compiler emits them: a depthwise conv on its form without
+    workspace (hcc_dwconv2d_s8_direct_rows) takes the requantization words."""
+    c = b["conv"]
+    mult, shift = c["mult"], c["shift"]
+    if b["weight_pairs"] < 0 and c["groups"] == c["x"].shape[2] == c["w"].shape[0]:
+        mult, shift = blocked_requant_words(mult, shift, c["z_out"], *c["act"])
+    return [c["w"], c["bias"] if c["bias"] is not None else np.zeros(0, np.int32), mult, shift]
 
 
 def chain_args(mode, blocks, extra=()):
     args = [mode, len(blocks), *[block_params(b) for b in blocks], blocks[0]["conv"]["x"]]
     for b in blocks:
-        args += weights(b["conv"])
+        args += weights(b)
     return args + list(extra)
 
 
@@ -171,7 +178,7 @@ def test_chain_with_the_residual_made_by_a_conv(seed):
 
     blocks, res = resnet_stage(seed)
     expected = block_reference(blocks[-1])
-    got = call_kernel("conv_chain_n", chain_args(4, blocks, [block_params(res), res["conv"]["x"], *weights(res["conv"])]),
+    got = call_kernel("conv_chain_n", chain_args(4, blocks, [block_params(res), res["conv"]["x"], *weights(res)]),
                       np.int8, expected.shape)
     np.testing.assert_array_equal(got, expected)
     last = geometry(blocks[-1], expected.shape[0])
@@ -187,6 +194,6 @@ def test_chain_with_the_residual_made_by_a_conv(seed):
     merged = [(min(low, lows[r]) if r < len(lows) else low, other) for r, (low, other) in enumerate(schedule)]
     x = blocks[0]["conv"]["x"]
     lag = overlap_lag(merged, 0, expected.shape[0], expected[0].size, x[0].size)
-    got = call_kernel("conv_chain_n", chain_args(5, blocks, [lag, block_params(res), *weights(res["conv"])]),
+    got = call_kernel("conv_chain_n", chain_args(5, blocks, [lag, block_params(res), *weights(res)]),
                       np.int8, expected.shape)
     np.testing.assert_array_equal(got, expected, err_msg=f"in place over the shared input, lag {lag}")
