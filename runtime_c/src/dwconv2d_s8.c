@@ -222,6 +222,63 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
                : hcc_requantize_s8_inline(a, m, s, p->z_out, p->act_min, p->act_max);
 }
 
+/* Narrow rows (DS-CNN's 5 columns: two of them border pixels, each through dw_sum_taps' loops)
+ * of a 3x3 kernel with dilation_w 1: per channel and output row its three input rows are
+ * copied into a stack window of HCC_DW_NARROW bytes a row, the columns off the input and the
+ * rows off it as z_in (u = z_in + 128, which the inner pixels' constant term takes back: such
+ * a tap adds w (z_in - z_in) = 0 as in the spec), then every pixel is an inner one
+ * (dw_sum_3x3 over the window). */
+#define HCC_DW_NARROW 24
+
+static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                           const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                           int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
+    const int32_t span = (p->out_w - 1) * sw + 3, zu = p->z_in + 128;
+    const int32_t j0 = p->pad_left < span ? p->pad_left : span;
+    const int32_t j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    int8_t win[3 * HCC_DW_NARROW];
+    int32_t oy, ox, c, ky, j;
+    for (c = 0; c < channels; ++c) {
+        const int8_t *w = weights + c * 9;
+        const int32_t wm = mult[c], ws = shift[c], m = hcc_word_m(wm, ws), s = hcc_word_s(ws);
+        const int hoisted = (ws & 31) != 0;
+        int32_t w9[9];
+        uint32_t b_u;
+        hcc_requant_hoisted_t q;  /* read only when hoisted */
+        q.bh = wm >> 16;
+        q.bl = (int32_t)((uint32_t)wm << 16) >> 16;
+        q.sh = ws & 31;
+        q.c = ws - q.sh;
+        q.lo = p->act_min > -128 ? p->act_min : -128;
+        q.hi = p->act_max < 127 ? p->act_max : 127;
+        w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
+        w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
+        b_u = (bias ? (uint32_t)bias[c] : 0u) -
+              (uint32_t)zu * (uint32_t)(w9[0] + w9[1] + w9[2] + w9[3] + w9[4] + w9[5] + w9[6] + w9[7] + w9[8]);
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *y = out_rows + (oy - row_begin) * row_size + c;
+            const int8_t *r = win;
+            for (ky = 0; ky < 3; ++ky) {
+                const int32_t iy = iy0 + ky * p->dilation_h;
+                int8_t *const d = win + ky * HCC_DW_NARROW;
+                if (iy < 0 || iy >= p->in_h) {
+                    for (j = 0; j < span; ++j) d[j] = (int8_t)p->z_in;
+                } else {  /* window column j is input column j - pad_left: [j0, j1) on the input */
+                    const int8_t *src = input + (iy * p->in_w + j0 - p->pad_left) * cs + c;
+                    for (j = 0; j < j0; ++j) d[j] = (int8_t)p->z_in;
+                    for (; j < j1; ++j, src += cs) d[j] = *src;
+                    for (; j < span; ++j) d[j] = (int8_t)p->z_in;
+                }
+            }
+            for (ox = 0; ox < p->out_w; ++ox, r += sw, y += channels) {
+                *y = dw_requant(dw_sum_3x3(r, 1, HCC_DW_NARROW, w9), b_u, hoisted, &q, m, s, p);
+            }
+        }
+    }
+}
+
 void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                  int32_t row_end, int8_t *out_rows) {
@@ -234,6 +291,10 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     /* the interior columns [lo, hi): no division (none on the target), the borders are short */
     while (lo < hi && lo * p->stride_w < p->pad_left) ++lo;
     while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;
+    if (fast && (p->out_w - 1) * p->stride_w + 3 <= HCC_DW_NARROW) {
+        dw_narrow_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        return;
+    }
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
         /* mult / shift: the compiler's words (blocked_requant_words), read, not computed */
