@@ -111,12 +111,13 @@ static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int
     }
 }
 
-/* Three pixels of a row at a time (conv_triple): the three pixels' terms (k_h k_w in_c, at
+/* Three pixels of a row at a time (conv_pixels): the three pixels' terms (k_h k_w in_c, at
  * most HCC_TRIPLE_TERMS) gathered into one stack buffer, interleaved and already as
  * v = x + 128 (z_in + 128 at the taps off the input, as the patches), then each block of four
  * channels reads its weights once for the three (hcc_triple_block_u8: 17 lx106 instructions
  * for 6 products instead of 21). The gather costs a few instructions a term, shared by all the
- * blocks; the pixels left over at the end of a row take the one-pixel forms. */
+ * blocks. Two pixels left at the end of a row go the same way (hcc_pair_block_u8: 12 for 4),
+ * one takes the one-pixel forms. */
 #define HCC_TRIPLE_TERMS 320
 
 #if defined(__XTENSA__)
@@ -182,16 +183,17 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
     return sum;
 }
 
-/* output pixels ox .. ox + 2 of the row at iy0 (its taps [ky0, ky1) on the input), all channels */
-HCC_OUT_OF_LINE void conv_triple(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
-                        const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t iy0, int32_t ky0,
-                        int32_t ky1, int32_t ox, int8_t *out) {
+/* output pixels ox .. ox + np - 1 (np 2 or 3) of the row at iy0 (its taps [ky0, ky1) on the
+ * input), all channels */
+HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t iy0,
+                                 int32_t ky0, int32_t ky1, int32_t ox, int32_t np, int8_t *out) {
     const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, kw = p->k_w, dw = p->dilation_w;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     uint8_t xs[3 * HCC_TRIPLE_TERMS];
     uint32_t sum[3];
     int32_t q, j, i;
-    for (q = 0; q < 3; ++q) {
+    for (q = 0; q < np; ++q) {
         const int32_t ix0 = (ox + q) * p->stride_w - p->pad_left;
         int32_t kx0 = 0, kx1 = kw;
         while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
@@ -202,8 +204,12 @@ HCC_OUT_OF_LINE void conv_triple(const hcc_conv2d_params_t *p, const int8_t *inp
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
         uint32_t acc[3][4];
         for (i = 0; i < 4; ++i) acc[0][i] = acc[1][i] = acc[2][i] = i < m ? (uint32_t)bias[j + i] : 0u;
-        hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
-        for (q = 0; q < 3; ++q) {
+        if (np == 3) {
+            hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
+        } else {
+            hcc_pair_block_u8(xs, n, weights + j * n, m, acc);
+        }
+        for (q = 0; q < np; ++q) {
             int8_t *const o = out + q * out_c + j;
             if (m == 4) {
                 hcc_requant_words4(acc[q], sum[q], mult + j, shift + j, o, p->z_out, lo, hi, p->act_min, p->act_max);
@@ -238,10 +244,11 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
             int32_t kx0 = 0, kx1 = kw;
             int border, whole_rows, patched;
             uint32_t sum = 0u;
-            if (use_triples && ox + 2 < p->out_w) {
-                conv_triple(p, input, weights, bias, mult, shift, iy0, ky0, ky1, ox, out);
-                ox += 2;
-                out += 2 * out_c;
+            if (use_triples && ox + 1 < p->out_w) {  /* three pixels, two at the end of a row */
+                const int32_t np = ox + 2 < p->out_w ? 3 : 2;
+                conv_pixels(p, input, weights, bias, mult, shift, iy0, ky0, ky1, ox, np, out);
+                ox += np - 1;
+                out += (np - 1) * out_c;
                 continue;
             }
             while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;

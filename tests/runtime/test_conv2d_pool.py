@@ -454,7 +454,7 @@ def test_pointwise_block_on_the_row_kernel(seed):
 def random_wide_block(seed):
     """A groups-1 block with more input channels than random_dense_block's (kernel terms
     k_h k_w in_c from 7 to past 320, odd counts): hcc_conv2d_blocked_s8_rows' three-pixel form
-    (conv_triple: at most 320 terms, four output channels or more, rows of three pixels or more;
+    (conv_pixels: at most 320 terms, four output channels or more, two or three pixels at a time;
     its asm runs eight terms a pass, then one at a time, and two channels of a block a pass, the
     last block of an odd out_c in C), its leftover pixels and the one-pixel forms past 320 terms;
     strides, dilations, pads up to past the kernel span, residual and pooling as random_block."""

@@ -170,7 +170,7 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     for seed in range(62):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
-            else random_wide_block(seed - 46)  # three pixels a weight load (conv_triple) and past it
+            else random_wide_block(seed - 46)  # two or three pixels a weight load (conv_pixels) and past it
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
