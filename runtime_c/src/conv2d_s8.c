@@ -119,6 +119,7 @@ static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int
  * blocks. Two pixels left at the end of a row go the same way (hcc_pair_block_u8: 12 for 4),
  * one takes the one-pixel forms. */
 #define HCC_TRIPLE_TERMS 320
+typedef char hcc_patch_fits_check[HCC_BLOCKED_PATCH <= 3 * HCC_TRIPLE_TERMS ? 1 : -1];
 
 #if defined(__XTENSA__)
 #define HCC_SPREAD3(i)                                                            \
@@ -184,13 +185,12 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
 }
 
 /* output pixels ox .. ox + np - 1 (np 2 or 3) of the row at iy0 (its taps [ky0, ky1) on the
- * input), all channels */
+ * input), all channels; xs: 3 HCC_TRIPLE_TERMS bytes of the caller's stack (its patch buffer) */
 HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t iy0,
-                                 int32_t ky0, int32_t ky1, int32_t ox, int32_t np, int8_t *out) {
+                                 int32_t ky0, int32_t ky1, int32_t ox, int32_t np, uint8_t *xs, int8_t *out) {
     const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, kw = p->k_w, dw = p->dilation_w;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
-    uint8_t xs[3 * HCC_TRIPLE_TERMS];
     uint32_t sum[3];
     int32_t q, j, i;
     for (q = 0; q < np; ++q) {
@@ -223,15 +223,18 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
     }
 }
 
-void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
-                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                                int32_t row_end, int8_t *out_rows) {
+/* hcc_conv2d_blocked_s8_rows with its stack buffer (patch: 3 HCC_TRIPLE_TERMS bytes, for the
+ * one-pixel patches and the pixels of conv_pixels, never both at once) in the caller's frame: in
+ * this one it put the loop's spill slots past l32i's reach (a 3x3x64 row 4% slower) */
+HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                  const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                  int32_t row_end, int8_t *out_rows, int8_t *patch) {
     const int32_t in_c = p->in_c, kh = p->k_h, kw = p->k_w, n = kh * kw * in_c, out_c = p->out_c;
     const int32_t dh = p->dilation_h, dw = p->dilation_w;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
     const int use_triples = n <= HCC_TRIPLE_TERMS && out_c >= 4;
-    int8_t zrow[ZROW], patch[HCC_BLOCKED_PATCH];
+    int8_t zrow[ZROW];
     int8_t *out = out_rows;
     int32_t oy, ox, j, i, ky, kx, zrow_filled = 0;
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -246,7 +249,7 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
             uint32_t sum = 0u;
             if (use_triples && ox + 1 < p->out_w) {  /* three pixels, two at the end of a row */
                 const int32_t np = ox + 2 < p->out_w ? 3 : 2;
-                conv_pixels(p, input, weights, bias, mult, shift, iy0, ky0, ky1, ox, np, out);
+                conv_pixels(p, input, weights, bias, mult, shift, iy0, ky0, ky1, ox, np, (uint8_t *)patch, out);
                 ox += np - 1;
                 out += (np - 1) * out_c;
                 continue;
@@ -311,4 +314,11 @@ void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *inpu
             }
         }
     }
+}
+
+void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                                int32_t row_end, int8_t *out_rows) {
+    int8_t patch[3 * HCC_TRIPLE_TERMS];
+    blocked_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patch);
 }
