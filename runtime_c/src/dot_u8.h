@@ -329,6 +329,156 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #define HCC_OUT_OF_LINE static inline
 #endif
 
+/* Three inputs (pixels) through the same blocked weights: xs[3i + q] = v_q[i] = x_q[i] + 128
+ * (input q's term i as the unsigned byte, already xor'ed), k terms, wb a block of m <= 4
+ * channels as hcc_row_block_u8 reads it (w + 128, the m weights of term i side by side):
+ *   acc[q][j] += sum_i wb[m i + j] v_q[i]   (q < 3, j < m).
+ * Each weight byte is loaded once for the three inputs: on Xtensa two channels a pass (a block
+ * of four in two passes), per term 3 input loads and 2 x (l8ui, 3 x (mul16u, add)), 17
+ * instructions for 6 products (hcc_row_block_u8: 14 for 4), eight terms a pass; 13 registers
+ * (the loop's end is read from memory), so out of line, where nothing else is live. The input
+ * sums the correction needs are the caller's (it forms the bytes). Other m: C. */
+#if defined(__XTENSA__)
+/* %[acc] += %[t] %[x] through %[p] (%[t], the weight, kept) */
+#define HCC_PX_MUL(acc, x)                                                        \
+    "mul16u %[p], %[t], %[" #x "]\n\t"                                            \
+    "add %[" #acc "], %[" #acc "], %[p]\n\t"
+/* the last input of a term: the product in %[t] */
+#define HCC_PX_LAST(acc, x)                                                       \
+    "mul16u %[t], %[t], %[" #x "]\n\t"                                            \
+    "add %[" #acc "], %[" #acc "], %[t]\n\t"
+#define HCC_TRI_CH(i, c, acc)                                                     \
+    "l8ui %[t], %[wp], " #i "*4+" #c "\n\t"                                       \
+    HCC_PX_MUL(acc##0, x0) HCC_PX_MUL(acc##1, x1) HCC_PX_LAST(acc##2, x2)
+#define HCC_TRI_TERM(i)                                                           \
+    "l8ui %[x0], %[xp], " #i "*3\n\t"                                             \
+    "l8ui %[x1], %[xp], " #i "*3+1\n\t"                                           \
+    "l8ui %[x2], %[xp], " #i "*3+2\n\t"                                           \
+    HCC_TRI_CH(i, 0, a) HCC_TRI_CH(i, 1, b)
+#define HCC_TRI_OUTS                                                              \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
+    [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), [p] "=&r"(pr)
+#endif
+
+HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
+                                         uint32_t acc[3][4]) {
+    int32_t i, j;
+#if defined(__XTENSA__)
+    if (m == 4) {
+        /* the end of the unrolled passes, read from memory: a fourteenth register is more than
+         * GCC has for the asm */
+        const uint8_t *volatile end8 = xs + 3 * (k & ~(int32_t)7);
+        const uint8_t *const end = xs + 3 * k;
+        for (j = 0; j < 4; j += 2) {
+            const uint8_t *xp = xs, *wp = wb + j;
+            uint32_t a0 = acc[0][j], a1 = acc[1][j], a2 = acc[2][j], b0 = acc[0][j + 1], b1 = acc[1][j + 1],
+                     b2 = acc[2][j + 1], x0, x1, x2, t, pr;
+            if (k >= 8) {
+                __asm__ volatile(
+                    "1:\n\t"
+                    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)
+                    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)
+                    "addi %[xp], %[xp], 24\n\t"
+                    "addi %[wp], %[wp], 32\n\t"
+                    "l32i %[t], %[endm]\n\t"
+                    "bne %[xp], %[t], 1b\n\t"
+                    : HCC_TRI_OUTS
+                    : [endm] "m"(end8)
+                    : "memory");
+            }
+            while (xp != end) {
+                __asm__ volatile(
+                    HCC_TRI_TERM(0)
+                    "addi %[xp], %[xp], 3\n\t"
+                    "addi %[wp], %[wp], 4\n\t"
+                    : HCC_TRI_OUTS
+                    :
+                    : "memory");
+            }
+            acc[0][j] = a0;
+            acc[1][j] = a1;
+            acc[2][j] = a2;
+            acc[0][j + 1] = b0;
+            acc[1][j + 1] = b1;
+            acc[2][j + 1] = b2;
+        }
+        return;
+    }
+#endif
+    for (i = 0; i < k; ++i, wb += m) {
+        const uint32_t v0 = xs[3 * i], v1 = xs[3 * i + 1], v2 = xs[3 * i + 2];
+        for (j = 0; j < m; ++j) {
+            acc[0][j] += wb[j] * v0;
+            acc[1][j] += wb[j] * v1;
+            acc[2][j] += wb[j] * v2;
+        }
+    }
+}
+
+/* Two inputs of the same layout (xs[3i + q], q < 2; xs[3i + 2] not read): acc[q][j] as
+ * hcc_triple_block_u8's for q < 2. On Xtensa two channels a pass, per term 2 input loads and
+ * 2 x (l8ui, 2 x (mul16u, add)), 12 instructions for 4 products (hcc_row_block_u8: 14), eight
+ * terms a pass; 11 registers. Other m: C. */
+#if defined(__XTENSA__)
+#define HCC_PAIR_CH(i, c, acc)                                                    \
+    "l8ui %[t], %[wp], " #i "*4+" #c "\n\t"                                       \
+    HCC_PX_MUL(acc##0, x0) HCC_PX_LAST(acc##1, x1)
+#define HCC_PAIR_TERM(i)                                                          \
+    "l8ui %[x0], %[xp], " #i "*3\n\t"                                             \
+    "l8ui %[x1], %[xp], " #i "*3+1\n\t"                                           \
+    HCC_PAIR_CH(i, 0, a) HCC_PAIR_CH(i, 1, b)
+#define HCC_PAIR_OUTS                                                             \
+    [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [xp] "+r"(xp), [wp] "+r"(wp), \
+    [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [p] "=&r"(pr)
+#endif
+
+HCC_OUT_OF_LINE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
+                                       uint32_t acc[3][4]) {
+    int32_t i, j;
+#if defined(__XTENSA__)
+    if (m == 4) {
+        const uint8_t *const end8 = xs + 3 * (k & ~(int32_t)7), *const end = xs + 3 * k;
+        for (j = 0; j < 4; j += 2) {
+            const uint8_t *xp = xs, *wp = wb + j;
+            uint32_t a0 = acc[0][j], a1 = acc[1][j], b0 = acc[0][j + 1], b1 = acc[1][j + 1], x0, x1, t, pr;
+            if (k >= 8) {
+                __asm__ volatile(
+                    "1:\n\t"
+                    HCC_PAIR_TERM(0) HCC_PAIR_TERM(1) HCC_PAIR_TERM(2) HCC_PAIR_TERM(3)
+                    HCC_PAIR_TERM(4) HCC_PAIR_TERM(5) HCC_PAIR_TERM(6) HCC_PAIR_TERM(7)
+                    "addi %[xp], %[xp], 24\n\t"
+                    "addi %[wp], %[wp], 32\n\t"
+                    "bne %[xp], %[end], 1b\n\t"
+                    : HCC_PAIR_OUTS
+                    : [end] "r"(end8)
+                    : "memory");
+            }
+            while (xp != end) {
+                __asm__ volatile(
+                    HCC_PAIR_TERM(0)
+                    "addi %[xp], %[xp], 3\n\t"
+                    "addi %[wp], %[wp], 4\n\t"
+                    : HCC_PAIR_OUTS
+                    :
+                    : "memory");
+            }
+            acc[0][j] = a0;
+            acc[1][j] = a1;
+            acc[0][j + 1] = b0;
+            acc[1][j + 1] = b1;
+        }
+        return;
+    }
+#endif
+    for (i = 0; i < k; ++i, wb += m) {
+        const uint32_t v0 = xs[3 * i], v1 = xs[3 * i + 1];
+        for (j = 0; j < m; ++j) {
+            acc[0][j] += wb[j] * v0;
+            acc[1][j] += wb[j] * v1;
+        }
+    }
+}
+
 /* m and s back from the words (the general path) */
 static inline int32_t hcc_word_m(int32_t wm, int32_t ws) {
     return (ws & 31) ? (int32_t)((uint32_t)wm - (((uint32_t)wm & 0x8000u) << 1)) : wm;

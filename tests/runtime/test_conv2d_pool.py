@@ -451,6 +451,34 @@ def test_pointwise_block_on_the_row_kernel(seed):
     check_blocked(b, "fc-row")
 
 
+def random_wide_block(seed):
+    """A groups-1 block with more input channels than random_dense_block's (kernel terms
+    k_h k_w in_c from 7 to past 320, odd counts): hcc_conv2d_blocked_s8_rows' three-pixel form
+    (conv_pixels: at most 320 terms, four output channels or more, two or three pixels at a time;
+    its asm runs eight terms a pass, then one at a time, and two channels of a block a pass, the
+    last block of an odd out_c in C), its leftover pixels and the one-pixel forms past 320 terms;
+    strides, dilations, pads up to past the kernel span, residual and pooling as random_block."""
+    rng = np.random.default_rng(9700 + seed)
+    b = random_block(9700 + seed)
+    kh, kw = [(1, 1), (3, 3), (1, 1), (3, 3), (5, 1), (1, 1), (2, 3), (3, 3)][seed % 8]
+    cin = [7, 16, 64, 35, 9, 321, 20, 37][seed % 8]
+    cout = int(rng.integers(1, 14)) if seed % 3 else int(rng.integers(4, 9))
+    dil, pads, h, w = random_geometry(rng, kh, kw, wide_pads=seed % 4 == 0)
+    w = max(w, 3 + dil[1] * (kw - 1) - pads[1] - pads[3])
+    strides = (int(rng.integers(1, 3)), 1 if seed % 2 else int(rng.integers(1, 3)))
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), strides, pads, dil)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    return b
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_wide_block_on_the_blocked_kernel(seed):
+    """random_wide_block on the blocked path (check_blocked), where three pixels share each
+    weight load."""
+    check_blocked(random_wide_block(seed), "blocked")
+
+
 @pytest.mark.parametrize("seed", range(36))
 def test_dense_block_on_the_blocked_kernel(seed):
     """Any groups-1 block (random_dense_block: kernels up to 17 rows, strides, dilations, pads

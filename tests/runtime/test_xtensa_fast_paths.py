@@ -27,7 +27,7 @@ from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
 from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_column_block,
-                                            random_dense_block, random_depthwise_block)
+                                            random_dense_block, random_depthwise_block, random_wide_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -162,14 +162,15 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
     rows on the input; all of them at once for a kernel as wide as the input; small kernels
-    through a patch on the stack) under QEMU."""
+    through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm) under QEMU."""
     from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(46):
+    for seed in range(62):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
-            else random_column_block(seed - 40)  # kernels as wide as the input: one run of rows
+            else random_column_block(seed - 40) if seed < 46 \
+            else random_wide_block(seed - 46)  # two or three pixels a weight load (conv_pixels) and past it
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
