@@ -80,8 +80,8 @@ def test_unrolled_weights_are_stored_once_and_the_c_is_bitexact(tmp_path):
 def test_keras_unrolled_recurrent_flash_is_below_the_tflite_twin(network):
     """Issue 17's flash target on the calibrated build: 369,217 B (GRU) and 383,696 B (LSTM) when each
     step kept its own scales, above the LSTM twin's 297,616 B; 946,753 B and 1,274,064 B before the
-    emitter shared weights at all."""
+    emitter shared weights at all. 16 calibration samples: the scales move, which arrays are shared does not."""
     graph = build_target_graph(load_model(ZOO_DIR / f"{network}_keras.tf2onnx13.onnx"),
-                               calibration=CalibrationOptions(data=ZOO_DIR / "kws_seq.calib.npz", raw=True))
+                               calibration=CalibrationOptions(data=ZOO_DIR / "kws_seq.calib.npz", raw=True, limit=16))
     flash = emitted_flash_bytes(graph, plan_memory(graph))
     assert flash <= (ZOO_DIR / f"{network}_keras.int8.tflite").stat().st_size
