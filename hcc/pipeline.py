@@ -69,6 +69,9 @@ class CalibrationOptions:
     equalize: bool = False  # equalize-channels before calibrating (per-channel ranges: one more pass)
     equalize_alpha: float = 0.5  # the exponent of equalize-channels' scales before a dense consumer
     input_lattice: bool = False  # an input on a lattice of <= 256 points gets that lattice as its grid
+    # one range for the tensors of one role in a repeated structure (an unrolled loop's steps):
+    # their biases, multipliers and tables become identical and are stored once (hcc.quant.tie_scales)
+    tie_scales: bool = True
     limit: int | None = None
     progress: bool = False
     raw: bool = False  # use .npz inputs whose range does not match the model's preprocessing
@@ -135,7 +138,7 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
             equalize(graph, samples, options.equalize_alpha, progress=options.progress)
         calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress,
                           fit_readers=options.fit_readers, bias_correction=options.bias_correction,
-                          gptq=options.gptq, input_lattice=options.input_lattice)
+                          gptq=options.gptq, input_lattice=options.input_lattice, tie_scales=options.tie_scales)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 
 

@@ -46,10 +46,6 @@ class CArray:
         return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 
-SHARED_BYTES = 1024  # weight arrays from this size on are stored once when their values repeat (Emitter._add)
-SHARED_TYPES = ("int8_t", "uint8_t", "float")
-
-
 @dataclass
 class CStep:
     index: int
@@ -93,15 +89,13 @@ class Emitter:
         return self._add(CArray(f"{self.name}_{self._ident(hint)}_{len(self.arrays)}", ctype, flat, comment))
 
     def _add(self, array: CArray) -> str:
-        """Append `array`, or, for weights (int8, uint8 or float arrays from SHARED_BYTES on), return
-        the name of an earlier array with the same C type and the same values: identical weights
-        share one flash array (Keras' unrolled GRU/LSTM reads one weight matrix at every time step,
-        which the quantize pass turns into one int8 copy per step). Tables, biases, multipliers and
-        shifts are never shared: they depend on the calibrated scales, so they may coincide under
-        `hcc plan`'s placeholder ranges and not in the calibrated build, whose flash plan must give."""
-        if array.nbytes < SHARED_BYTES or array.ctype not in SHARED_TYPES:
-            self.arrays.append(array)
-            return array.name
+        """Append `array`, or return the name of an earlier array with the same C type and the same
+        values: identical constants share one flash array. Keras' unrolled GRU / LSTM reads one
+        weight matrix at every time step (the quantize pass gives each step its own int8 copy), and
+        with tied scales (hcc.quant.tie_scales) the steps' biases, multipliers, shifts and tables
+        are identical too. A plan without calibration data (placeholder ranges, the same for every
+        tensor) can find more of these arrays equal than the calibrated build does, so its flash
+        figure is then a lower estimate; with the build's calibration it is the build's figure."""
         key = (array.ctype, array.values.size, array.values.tobytes())
         if key not in self._same:
             self._same[key] = array.name

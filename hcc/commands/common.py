@@ -16,7 +16,7 @@ DEFAULT = CalibrationOptions()
 
 def calibration_options(fn):
     """--calib / --calib-method / --percentile / --bias-correction / --equalize / --gptq /
-    --input-lattice / --calib-limit / --calib-raw, handed to the command as one `calibration`
+    --input-lattice / --tie-scales / --calib-limit / --calib-raw, handed to the command as one `calibration`
     argument (a CalibrationOptions, whose field defaults are the options' defaults)."""
     options = [
         click.option("--calib", "calib", type=click.Path(exists=True), metavar="DATA",
@@ -42,6 +42,9 @@ def calibration_options(fn):
         click.option("--input-lattice/--no-input-lattice", default=DEFAULT.input_lattice, show_default=True,
                      help="When every calibration input value is a multiple of one step with at most 256 of them "
                           "(pixels / 255, fixed-point data), make that lattice the input's int8 grid."),
+        click.option("--tie-scales/--no-tie-scales", default=DEFAULT.tie_scales, show_default=True,
+                     help="Give the tensors that play one role in a repeated structure (the steps of an unrolled "
+                          "loop) one range, so their biases, multipliers and tables are stored once."),
         click.option("--calib-limit", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Use at most N calibration samples."),
         click.option("--calib-raw", is_flag=True,
@@ -51,10 +54,10 @@ def calibration_options(fn):
 
     @functools.wraps(fn)
     def command(*args, calib, calib_method, percentile, bias_correction, equalize, equalize_alpha, gptq, input_lattice,
-                calib_limit, calib_raw, **kwargs):
+                tie_scales, calib_limit, calib_raw, **kwargs):
         calibration = make_calibration(calib, calib_method, percentile, calib_limit, raw=calib_raw,
                                        bias_correction=bias_correction, equalize=equalize, equalize_alpha=equalize_alpha,
-                                       gptq=gptq, input_lattice=input_lattice)
+                                       gptq=gptq, input_lattice=input_lattice, tie_scales=tie_scales)
         return fn(*args, calibration=calibration, **kwargs)
 
     for option in reversed(options):  # decorators apply bottom-up; keep the help in this order

@@ -32,6 +32,7 @@ import numpy as np
 from hcc.errors import DataError
 from hcc.interp.float_interp import run_float_all
 from hcc.ir.graph import Graph, Op, Value
+from hcc.quant.tie_scales import role_classes
 
 SAMPLES_PER_VALUE = 1 << 18  # values kept per tensor for the percentile (a uniform subsample)
 METHODS = ("minmax", "percentile", "mse")
@@ -102,6 +103,14 @@ class _Stats:
         if x.size > per_sample:
             x = x[self.rng.choice(x.size, per_sample, replace=False)]
         self.kept.append(x)
+
+    @classmethod
+    def pooled(cls, members: list["_Stats"]) -> "_Stats":
+        """The statistics of all of `members`' values together."""
+        out = cls(members[0].rng)
+        out.lo, out.hi = min(m.lo for m in members), max(m.hi for m in members)
+        out.kept = [x for m in members for x in m.kept]
+        return out
 
     def range(self, method: str, percentile: float, domain: tuple[float, float] | None = None,
               bounds: tuple[float, float] | None = None) -> tuple[float, float]:
@@ -301,12 +310,13 @@ class _WeightError:
 
 def calibrate(graph: Graph, samples: np.ndarray, method: str = "mse", percentile: float = 99.99,
               progress: bool = False, *, fit_readers: bool = True, bias_correction: bool = False,
-              input_lattice: bool = False, gptq: bool = False) -> Calibration:
-    """Ranges of every activation of `graph` (float) over `samples` [N, *input_shape[1:]]."""
+              input_lattice: bool = False, gptq: bool = False, tie_scales: bool = True) -> Calibration:
+    """Ranges of every activation of `graph` (float) over `samples` [N, *input_shape[1:]]; with
+    `tie_scales`, one range per role of a repeated structure (hcc.quant.tie_scales)."""
     check_method(method, percentile)
     stats = CalibrationStats.collect(graph, samples, progress=progress, bias_correction=bias_correction, gptq=gptq)
     return stats.calibration(method, percentile, fit_readers=fit_readers, bias_correction=bias_correction,
-                             input_lattice=input_lattice, gptq=gptq)
+                             input_lattice=input_lattice, gptq=gptq, tie_scales=tie_scales)
 
 
 def check_method(method: str, percentile: float) -> None:
@@ -373,13 +383,31 @@ class CalibrationStats:
         return cls(graph, stats, internals, {name: e for name, (_, e) in corrected.items()}, len(samples), lattices,
                    {name: m for name, (_, m) in moments.items()})
 
+    def tied_roles(self, domains: dict, bounds: dict) -> list[list[str]]:
+        """Groups of calibrated values that play one role (hcc.quant.tie_scales) and are clipped
+        alike (the same fit_to_readers domain and output bounds): each gets one range. Values whose
+        parameters are their input's (same_as_input) are left out: their ranges are never used."""
+        calibrated = [v.name for op in self.graph.ops for v in op.outputs if v.name in self.stats and _calibrated(op, v)]
+        groups = []
+        for members in role_classes(self.graph, calibrated):
+            alike: dict[tuple, list[str]] = {}
+            for m in members:
+                alike.setdefault((domains.get(m), bounds.get(m)), []).append(m)
+            groups += [g for g in alike.values() if len(g) > 1]
+        return groups
+
     def calibration(self, method: str = "percentile", percentile: float = 99.99, *, fit_readers: bool = True,
-                    bias_correction: bool = False, input_lattice: bool = False, gptq: bool = False) -> Calibration:
+                    bias_correction: bool = False, input_lattice: bool = False, gptq: bool = False,
+                    tie_scales: bool = True) -> Calibration:
         check_method(method, percentile)
         domains = fit_to_readers(self.graph) if fit_readers else {}
         bounds = output_bounds(self.graph)
         ranges = {name: s.range(method, percentile, domains.get(name), bounds.get(name))
                   for name, s in self.stats.items()}
+        for members in self.tied_roles(domains, bounds) if tie_scales else ():
+            pooled = _Stats.pooled([self.stats[m] for m in members])
+            shared = pooled.range(method, percentile, domains.get(members[0]), bounds.get(members[0]))
+            ranges.update((m, shared) for m in members)
         for name, lattice in self.lattices.items() if input_lattice else ():
             exact = lattice.range()
             if exact is not None:
