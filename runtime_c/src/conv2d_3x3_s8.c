@@ -169,6 +169,19 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
     const int32_t cin = p->in_c, step = p->dilation_w * cin;
     const int32_t run = p->dilation_w == 1 ? kw * cin : cin, runs = p->dilation_w == 1 ? 1 : kw;
     int32_t ky, kx;
+#if !defined(__XTENSA__)
+    /* the host layout (HCC_TRIPLE_AT, dot_u8.h): each pixel's patch one contiguous run */
+    int32_t q, i;
+    for (q = 0; q < 3; ++q) {
+        for (ky = 0; ky < kh; ++ky) {
+            const int16_t *a = rows[ky] + ox[q] * p->stride_w * cin;
+            for (kx = 0; kx < runs; ++kx, a += step, patch += run) {
+                for (i = 0; i < run; ++i) patch[i] = a[i];
+            }
+        }
+    }
+    return;
+#endif
     for (ky = 0; ky < kh; ++ky) {
         const int16_t *a = rows[ky] + ox[0] * p->stride_w * cin, *b = rows[ky] + ox[1] * p->stride_w * cin,
                       *c = rows[ky] + ox[2] * p->stride_w * cin;
