@@ -3,8 +3,8 @@
     python tools/host_profile.py models/zoo/ic_resnet8.ts13.onnx [--runs 200] [--keep DIR]
 
 Compiles the model as `hcc bench` does, links it with a harness that defines HCC_PROFILE and
-times every op with clock_gettime (the hook's own cost, ~20 ns per op, is included), and prints
-the ops by total time: the op's kind, its kernel call in the generated C, microseconds per run.
+times every op with clock_gettime (the hook's own cost, ~20 ns per op, is included), keeps each
+op's fastest run (the machine may be shared: preemption only adds), and prints the ops by that time: the op's kind, its kernel call in the generated C, microseconds per run.
 Also checks that the host output equals the int8 reference.
 """
 
@@ -34,23 +34,29 @@ static const int8_t input[] = {
 };
 static int8_t output[MODEL_OUTPUT_SIZE];
 static uint8_t arena[MODEL_ARENA_SIZE > 0 ? MODEL_ARENA_SIZE : 1] __attribute__((aligned(16)));
-static int64_t op_ns[4096], started;
+static int64_t op_ns[4096], op_run[4096], started;
 static int64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 void hcc_profile_hook(int op_index, int phase) {
-    if (phase == 0) started = now_ns(); else op_ns[op_index] += now_ns() - started;
+    if (phase == 0) started = now_ns(); else op_run[op_index] += now_ns() - started;
 }
 int main(void) {
     int i;
     for (i = 0; i < 20; ++i) model_run(input, sizeof input, output, sizeof output, arena, sizeof arena);
-    for (i = 0; i < 4096; ++i) op_ns[i] = 0;
-    for (i = 0; i < %(runs)d; ++i) model_run(input, sizeof input, output, sizeof output, arena, sizeof arena);
+    for (i = 0; i < 4096; ++i) op_ns[i] = -1;
+    for (i = 0; i < %(runs)d; ++i) {
+        int j;
+        for (j = 0; j < 4096; ++j) op_run[j] = 0;
+        model_run(input, sizeof input, output, sizeof output, arena, sizeof arena);
+        /* per op the fastest run: the machine is shared, a preempted run only ever adds */
+        for (j = 0; j < 4096; ++j) if (op_run[j] && (op_ns[j] < 0 || op_run[j] < op_ns[j])) op_ns[j] = op_run[j];
+    }
     for (i = 0; i < (int)sizeof output; ++i) printf("%%02x", (unsigned)(uint8_t)output[i]);
     printf("\n");
-    for (i = 0; i < 4096; ++i) if (op_ns[i]) printf("%%d %%lld\n", i, (long long)op_ns[i]);
+    for (i = 0; i < 4096; ++i) if (op_ns[i] > 0) printf("%%d %%lld\n", i, (long long)op_ns[i]);
     return 0;
 }
 """
@@ -92,14 +98,14 @@ def main() -> None:
                         *map(str, _sources(build, "model")), str(main_c), "-o", str(exe)], check=True)
         lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n")
         exact = bytes.fromhex(lines[0]) == reference
-        per_op = {int(a): int(b) / args.runs / 1e3 for a, b in (ln.split() for ln in lines[1:] if ln)}
+        per_op = {int(a): int(b) / 1e3 for a, b in (ln.split() for ln in lines[1:] if ln)}
         code = (build / "model.c").read_text()
         calls = {}
         for m in re.finditer(r"HCC_PROFILE_OP\((\d+), 0\);\s*\n\s*(?:status = )?(?:\(void\))?\s*(\w+)\(", code):
             calls[int(m.group(1))] = m.group(2)
         layers = {layer["index"]: layer for layer in report["layers"]}
         total = sum(per_op.values())
-        print(f"{args.model}: {total:.1f} us per run (sum of ops), host == int8 reference: {exact}")
+        print(f"{args.model}: {total:.1f} us per run (sum of the ops' fastest runs), host == int8 reference: {exact}")
         for idx, us in sorted(per_op.items(), key=lambda kv: -kv[1])[:args.top]:
             layer = layers.get(idx, {})
             print(f"{idx:>4} {layer.get('op', '?'):<18} {calls.get(idx, '?'):<34} {us:9.1f} us "

@@ -1,0 +1,56 @@
+/* Helpers of the host fast paths (every target but the lx106, which has its own asm paths):
+ * plain C99 loops over contiguous arrays that GCC and Clang vectorize at -O3 -march=native.
+ * Private to runtime_c/src; the numbers are the int8 reference's (docs/performance.md, "Host"). */
+#ifndef HCC_HOST_PATHS_H
+#define HCC_HOST_PATHS_H
+
+#include <stdint.h>
+
+#include "hcc_kernels.h"
+
+#if !defined(__XTENSA__)
+
+/* Host loops over channels take restrict pointers: an int8_t pointer may alias anything, and
+ * GCC does not vectorize a loop whose stores might feed its own loads. */
+
+/* acc[c] += (x[c] - z) w[c] for c < n; |(x - z) w| <= 255 * 128, the total wraps as the spec's
+ * int32 accumulator. */
+static inline void hcc_host_mac_s8(uint32_t *restrict acc, const int8_t *restrict x, int32_t z,
+                                   const int16_t *restrict w, int32_t n) {
+    int32_t c;
+    for (c = 0; c < n; ++c) acc[c] += (uint32_t)((x[c] - z) * w[c]);
+}
+
+/* out[c * stride] = hcc_requantize_s8(acc[c], m[c], s[c], z_out, act_min, act_max) for c < n.
+ * Where every |acc[c]| < 2^24 and s[c] is in [32, 47] (every conv and fully connected output
+ * stage seen so far), hcc_requantize_mag24's four 32-bit multiplies, exact there, lane by lane
+ * without a branch, so the loop vectorizes (GCC does not vectorize the 64-bit product);
+ * otherwise hcc_requantize_s8_inline for each. */
+static inline void hcc_host_requant_s8(const uint32_t *restrict acc, const int32_t *restrict m,
+                                       const int32_t *restrict s, int32_t n, int32_t z_out, int32_t act_min,
+                                       int32_t act_max, int8_t *restrict out, int32_t stride) {
+    int32_t c, bad = z_out < -128 || z_out > 127;
+    for (c = 0; c < n; ++c) {
+        const uint32_t a = (int32_t)acc[c] < 0 ? 0u - acc[c] : acc[c];
+        bad |= (a >= 0x1000000u) | ((uint32_t)(s[c] - 32) > 15u);
+    }
+    if (bad) {
+        for (c = 0; c < n; ++c) {
+            out[c * stride] = hcc_requantize_s8_inline((int32_t)acc[c], m[c], s[c], z_out, act_min, act_max);
+        }
+        return;
+    }
+    for (c = 0; c < n; ++c) {
+        const uint32_t a = (int32_t)acc[c] < 0 ? 0u - acc[c] : acc[c];
+        const uint32_t b = m[c] < 0 ? 0u - (uint32_t)m[c] : (uint32_t)m[c];
+        const int32_t mag = hcc_requantize_mag24(a, b, s[c]);
+        const int32_t capped = mag > 256 ? 256 : mag;
+        int32_t v = z_out + (((int32_t)acc[c] < 0) != (m[c] < 0) ? -capped : capped);
+        v = v < -128 ? -128 : (v > 127 ? 127 : v);
+        v = v < act_min ? act_min : (v > act_max ? act_max : v);
+        out[c * stride] = (int8_t)v;
+    }
+}
+
+#endif
+#endif
