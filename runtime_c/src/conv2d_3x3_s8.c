@@ -11,6 +11,7 @@
  * 40.3M -> 21.9M (14.0 -> 7.6 per MAC), depthwise 32 10.2M -> 5.2M, vs hcc_conv2d_s8. */
 #include "hcc_kernels.h"
 #include "dot_u8.h"
+#include "host_paths.h"
 
 static int32_t group_size(int32_t channels, int32_t groups) {
     /* called per row: the division (~250 lx106 instructions) only where there are groups */
@@ -243,7 +244,12 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 } else {
                     gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
                 }
+#if defined(__XTENSA__)
                 hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
+#else
+                hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0, p->z_out,
+                                            p->act_min, p->act_max, dst);
+#endif
             }
         }
         out += p->out_w * out_c;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hcc_kernels.h"
+#include "dot_u8.h"
 
 #if !defined(__XTENSA__)
 
@@ -49,6 +50,27 @@ static inline void hcc_host_requant_s8(const uint32_t *restrict acc, const int32
         v = v < -128 ? -128 : (v > 127 ? 127 : v);
         v = v < act_min ? act_min : (v > act_max ? act_max : v);
         out[c * stride] = (int8_t)v;
+    }
+}
+
+/* hcc_triples_requantize on the host with the multipliers and shifts themselves (mult, shift:
+ * n_out entries, the records' channels): the dot products into the records as there, then each
+ * input's outputs requantized HCC_HOST_CHUNK channels at a time by hcc_host_requant_s8 instead of
+ * the records' per-output branches. */
+#define HCC_HOST_CHUNK 64
+static inline void hcc_host_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                               hcc_channel_rec_t *recs, const int32_t *mult, const int32_t *shift,
+                                               int32_t z_out, int32_t act_min, int32_t act_max,
+                                               int8_t *const dst[3]) {
+    uint32_t acc[HCC_HOST_CHUNK];
+    int32_t c, c0, p;
+    for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+    for (p = 0; p < 3; ++p) {
+        for (c0 = 0; c0 < n_out; c0 += HCC_HOST_CHUNK) {
+            const int32_t nc = n_out - c0 < HCC_HOST_CHUNK ? n_out - c0 : HCC_HOST_CHUNK;
+            for (c = 0; c < nc; ++c) acc[c] = recs[c0 + c].acc[p];
+            hcc_host_requant_s8(acc, mult + c0, shift + c0, nc, z_out, act_min, act_max, dst[p] + c0, 1);
+        }
     }
 }
 
