@@ -247,8 +247,8 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
 #if defined(__XTENSA__)
                 hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
 #else
-                hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0, p->z_out,
-                                            p->act_min, p->act_max, dst);
+                hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0,
+                                            p->z_out, p->act_min, p->act_max, dst);
 #endif
             }
         }

@@ -20,58 +20,6 @@
 
 #define DW_HOIST_BOUND 65535u
 
-#if !defined(__XTENSA__)
-/* The host path (not the lx106): pixel by pixel, DW_HOST_CHUNK channels at a time, straight
- * from the NHWC input (no scratch): per tap on the input a contiguous run of channels, each
- * acc[c] += (x - z_in) w, then the chunk's outputs requantized together (hcc_host_requant_s8);
- * the taps off the input are left out, as they add 0. The weights of the chunk are
- * transposed to [tap][channel] on the stack (DW_HOST_TAPS taps at most, else the portable
- * loops). words: mult / shift are the compiler's words (hcc_dwconv2d_s8_direct_rows), else
- * the multipliers and shifts. Returns 0 where it does not apply. */
-#define DW_HOST_CHUNK 64
-#define DW_HOST_TAPS 49
-static int dw_host_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                        const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
-                        int8_t *out_rows) {
-    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw, z = p->z_in;
-    int32_t c0, c, oy, ox, ky, kx;
-    if (taps > DW_HOST_TAPS) return 0;
-    for (c0 = 0; c0 < channels; c0 += DW_HOST_CHUNK) {
-        const int32_t nc = channels - c0 < DW_HOST_CHUNK ? channels - c0 : DW_HOST_CHUNK;
-        int16_t wt[DW_HOST_TAPS][DW_HOST_CHUNK];
-        int32_t m[DW_HOST_CHUNK], s[DW_HOST_CHUNK];
-        uint32_t b[DW_HOST_CHUNK], acc[DW_HOST_CHUNK];
-        for (c = 0; c < nc; ++c) {
-            for (ky = 0; ky < taps; ++ky) wt[ky][c] = weights[(c0 + c) * taps + ky];
-            m[c] = words ? hcc_word_m(mult[c0 + c], shift[c0 + c]) : mult[c0 + c];
-            s[c] = words ? hcc_word_s(shift[c0 + c]) : shift[c0 + c];
-            b[c] = bias ? (uint32_t)bias[c0 + c] : 0u;
-        }
-        for (oy = row_begin; oy < row_end; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_left;
-                for (c = 0; c < nc; ++c) acc[c] = b[c];
-                for (ky = 0; ky < kh; ++ky) {
-                    const int32_t iy = iy0 + ky * p->dilation_h;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (kx = 0; kx < kw; ++kx) {
-                        const int32_t ix = ix0 + kx * p->dilation_w;
-                        const int8_t *x;
-                        const int16_t *w = wt[ky * kw + kx];
-                        if (ix < 0 || ix >= p->in_w) continue;
-                        x = input + (iy * p->in_w + ix) * p->in_c + c0;
-                        hcc_host_mac_s8(acc, x, z, w, nc);
-                    }
-                }
-                hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
-            }
-        }
-    }
-    return 1;
-}
-#endif
 
 /* Columns of input (padding included) one output row reads. */
 static int32_t row_span(const hcc_conv2d_params_t *p) {
@@ -155,7 +103,7 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
     int32_t oy, c, i;
     if (row_end <= row_begin) return;
 #if !defined(__XTENSA__)
-    if (dw_host_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
 #endif
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
@@ -289,7 +237,7 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     const int32_t zu = p->z_in + 128;
     int32_t lo = 0, hi = p->out_w, oy, ox, c, i;
 #if !defined(__XTENSA__)
-    if (dw_host_rows(p, input, weights, bias, mult, shift, 1, row_begin, row_end, out_rows)) return;
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 1, row_begin, row_end, out_rows)) return;
 #endif
     /* the interior columns [lo, hi): no division (none on the target), the borders are short */
     while (lo < hi && lo * p->stride_w < p->pad_left) ++lo;

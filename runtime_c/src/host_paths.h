@@ -74,5 +74,57 @@ static inline void hcc_host_triples_requantize(const int16_t *xs, int32_t k, con
     }
 }
 
+/* The host's depthwise conv (groups == in_c == out_c): pixel by pixel, HCC_HOST_DW_CHUNK
+ * channels at a time, straight from the NHWC input (no scratch): per tap on the input a
+ * contiguous run of channels, each acc[c] += (x - z_in) w, then the chunk's outputs
+ * requantized together (hcc_host_requant_s8); the taps off the input are left out (they add
+ * 0). The chunk's weights are transposed to [tap][channel] on the stack (HCC_HOST_DW_TAPS taps
+ * at most, else the portable loops). words: mult / shift are the compiler's words
+ * (hcc_dwconv2d_s8_direct_rows), else the multipliers and shifts. Returns 0 where it does not
+ * apply. Called by both entry points of dwconv2d_s8.c. */
+#define HCC_HOST_DW_CHUNK 64
+#define HCC_HOST_DW_TAPS 49
+static inline int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                                       const int32_t *bias, const int32_t *mult, const int32_t *shift, int words,
+                                       int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw, z = p->z_in;
+    int32_t c0, c, oy, ox, ky, kx;
+    if (taps > HCC_HOST_DW_TAPS) return 0;
+    for (c0 = 0; c0 < channels; c0 += HCC_HOST_DW_CHUNK) {
+        const int32_t nc = channels - c0 < HCC_HOST_DW_CHUNK ? channels - c0 : HCC_HOST_DW_CHUNK;
+        int16_t wt[HCC_HOST_DW_TAPS][HCC_HOST_DW_CHUNK];
+        int32_t m[HCC_HOST_DW_CHUNK], s[HCC_HOST_DW_CHUNK];
+        uint32_t b[HCC_HOST_DW_CHUNK], acc[HCC_HOST_DW_CHUNK];
+        for (c = 0; c < nc; ++c) {
+            for (ky = 0; ky < taps; ++ky) wt[ky][c] = weights[(c0 + c) * taps + ky];
+            m[c] = words ? hcc_word_m(mult[c0 + c], shift[c0 + c]) : mult[c0 + c];
+            s[c] = words ? hcc_word_s(shift[c0 + c]) : shift[c0 + c];
+            b[c] = bias ? (uint32_t)bias[c0 + c] : 0u;
+        }
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                for (c = 0; c < nc; ++c) acc[c] = b[c];
+                for (ky = 0; ky < kh; ++ky) {
+                    const int32_t iy = iy0 + ky * p->dilation_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int32_t ix = ix0 + kx * p->dilation_w;
+                        const int8_t *x;
+                        const int16_t *w = wt[ky * kw + kx];
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        x = input + (iy * p->in_w + ix) * p->in_c + c0;
+                        hcc_host_mac_s8(acc, x, z, w, nc);
+                    }
+                }
+                hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
+            }
+        }
+    }
+    return 1;
+}
+
 #endif
 #endif
