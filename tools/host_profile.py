@@ -5,7 +5,9 @@
 Compiles the model as `hcc bench` does, links it with a harness that defines HCC_PROFILE and
 times every op with clock_gettime (the hook's own cost, ~20 ns per op, is included), keeps each
 op's fastest run (the machine may be shared: preemption only adds), and prints the ops by that time: the op's kind, its kernel call in the generated C, microseconds per run.
-Also checks that the host output equals the int8 reference.
+Also checks that the host output equals the int8 reference; --ort times onnxruntime float the same
+way (one thread, fastest run), for the ratio on a shared machine where medians of long runs are
+inflated by preemption.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--keep")
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--ort", action="store_true", help="also time onnxruntime float (one thread, fastest run)")
     args = ap.parse_args()
     from hcc.interp.int8_interp import quantize_input, run_int8
 
@@ -105,7 +108,23 @@ def main() -> None:
             calls[int(m.group(1))] = m.group(2)
         layers = {layer["index"]: layer for layer in report["layers"]}
         total = sum(per_op.values())
-        print(f"{args.model}: {total:.1f} us per run (sum of the ops' fastest runs), host == int8 reference: {exact}")
+        ort = ""
+        if args.ort:
+            import time
+
+            import onnxruntime
+
+            from hcc.bench.run import _ort_session
+            sess = _ort_session(args.model, onnxruntime)
+            feed = {sess.get_inputs()[0].name: samples[:1].astype(np.float32)}
+            best = None
+            for i in range(20 + args.runs):
+                t0 = time.perf_counter_ns()
+                sess.run(None, feed)
+                t = (time.perf_counter_ns() - t0) / 1e3
+                best = t if i >= 20 and (best is None or t < best) else best
+            ort = f"; onnxruntime float (one thread, fastest of {args.runs}) {best:.1f} us, hcc / ORT {total / best:.2f}"
+        print(f"{args.model}: {total:.1f} us per run (sum of the ops' fastest runs), host == int8 reference: {exact}{ort}")
         for idx, us in sorted(per_op.items(), key=lambda kv: -kv[1])[:args.top]:
             layer = layers.get(idx, {})
             print(f"{idx:>4} {layer.get('op', '?'):<18} {calls.get(idx, '?'):<34} {us:9.1f} us "
