@@ -11,6 +11,7 @@
  * 40.3M -> 21.9M (14.0 -> 7.6 per MAC), depthwise 32 10.2M -> 5.2M, vs hcc_conv2d_s8. */
 #include "hcc_kernels.h"
 #include "dot_u8.h"
+#include "host_paths.h"
 
 static int32_t group_size(int32_t channels, int32_t groups) {
     /* called per row: the division (~250 lx106 instructions) only where there are groups */
@@ -169,6 +170,19 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
     const int32_t cin = p->in_c, step = p->dilation_w * cin;
     const int32_t run = p->dilation_w == 1 ? kw * cin : cin, runs = p->dilation_w == 1 ? 1 : kw;
     int32_t ky, kx;
+#if !defined(__XTENSA__)
+    /* the host layout (HCC_TRIPLE_AT, dot_u8.h): each pixel's patch one contiguous run */
+    int32_t q, i;
+    for (q = 0; q < 3; ++q) {
+        for (ky = 0; ky < kh; ++ky) {
+            const int16_t *a = rows[ky] + ox[q] * p->stride_w * cin;
+            for (kx = 0; kx < runs; ++kx, a += step, patch += run) {
+                for (i = 0; i < run; ++i) patch[i] = a[i];
+            }
+        }
+    }
+    return;
+#endif
     for (ky = 0; ky < kh; ++ky) {
         const int16_t *a = rows[ky] + ox[0] * p->stride_w * cin, *b = rows[ky] + ox[1] * p->stride_w * cin,
                       *c = rows[ky] + ox[2] * p->stride_w * cin;
@@ -230,7 +244,12 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 } else {
                     gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
                 }
+#if defined(__XTENSA__)
                 hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
+#else
+                hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0,
+                                            p->z_out, p->act_min, p->act_max, dst);
+#endif
             }
         }
         out += p->out_w * out_c;

@@ -394,6 +394,10 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             int8_t *o;
             int fast;
             int32_t z_after;
+#if !defined(__XTENSA__)
+            /* GCC -O3 -march=native cannot see that mono_requant reads q only once hoisted (maybe-uninitialized) */
+            memset(&q, 0, sizeof q);
+#endif
             for (i = 0; i < 9; ++i) {
                 sum_w += weights[9 * k + i];
                 w[i] = neg ? -weights[9 * k + i] : weights[9 * k + i];

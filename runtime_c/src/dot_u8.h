@@ -122,6 +122,21 @@ typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1
 #define HCC_CHANNEL_RECS_BYTES(n_out) \
     ((size_t)(((n_out) + 1) & ~1) * sizeof(hcc_channel_rec_t) + sizeof(uint32_t))
 
+/* Where input p (0..2) of a triple starts in the buffer hcc_dot3x2_s16 reads, and the step
+ * between its terms: on Xtensa the three inputs interleaved term by term, on other targets
+ * (the host build) one after the other, n terms each, and a channel pair's int16 weights
+ * likewise channel after channel (hcc_pack_pairs_s16), so that the host's dot products are
+ * contiguous runs its compiler vectorizes. Same buffer sizes, same numbers. */
+#if defined(__XTENSA__)
+#define HCC_TRIPLE_AT(p, n) (p)
+#define HCC_TRIPLE_STEP 3
+#define HCC_PAIR_AT(j, i, n) (2 * (i) + (j)) /* term i of channel j (0, 1) of a pair of n terms */
+#else
+#define HCC_TRIPLE_AT(p, n) ((p) * (n))
+#define HCC_TRIPLE_STEP 1
+#define HCC_PAIR_AT(j, i, n) ((j) * (n) + (i))
+#endif
+
 /* Three inputs (pixels or rows) x two output channels of int16 x int16: the inner loop of
  * the dense 3x3 conv and of the fully connected kernel, whose int8 weights are unpacked to
  * int16 channel pairs once per call (hcc_pack_pairs_s16). xs interleaves the three inputs
@@ -180,16 +195,24 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
             : "memory");
     }
 #else
-    int32_t i;
+    /* the host layout (HCC_TRIPLE_AT): six int16 dot products over contiguous runs, which
+     * GCC / Clang vectorize (vpmaddwd / vpdpwssd); int32 partial sums: |x w| <= 255 * 128 */
+    const int16_t *const x0 = xs, *const x1 = xs + n, *const x2 = xs + 2 * n, *const w0 = w, *const w1 = w + n;
+    int32_t i, s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0;
     for (i = 0; i < n; ++i) {
-        const int32_t x0 = xs[3 * i], x1 = xs[3 * i + 1], x2 = xs[3 * i + 2], w0 = w[2 * i], w1 = w[2 * i + 1];
-        a0 += (uint32_t)(x0 * w0);
-        a1 += (uint32_t)(x0 * w1);
-        b0 += (uint32_t)(x1 * w0);
-        b1 += (uint32_t)(x1 * w1);
-        c0 += (uint32_t)(x2 * w0);
-        c1 += (uint32_t)(x2 * w1);
+        s00 += x0[i] * w0[i];
+        s01 += x0[i] * w1[i];
+        s10 += x1[i] * w0[i];
+        s11 += x1[i] * w1[i];
+        s20 += x2[i] * w0[i];
+        s21 += x2[i] * w1[i];
     }
+    a0 += (uint32_t)s00;
+    a1 += (uint32_t)s01;
+    b0 += (uint32_t)s10;
+    b1 += (uint32_t)s11;
+    c0 += (uint32_t)s20;
+    c1 += (uint32_t)s21;
 #endif
     r0->acc[0] = a0;
     r0->acc[1] = b0;
@@ -204,6 +227,16 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
  * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
 static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
     int32_t c, i;
+#if !defined(__XTENSA__)
+    /* the host layout: pair q's channels one after the other, packed[2 k q + k j + i] = w[2q + j][i] */
+    for (c = 0; c < n_out; ++c) {
+        for (i = 0; i < k; ++i) packed[c * k + i] = weights[c * k + i];
+    }
+    if (n_out & 1) {
+        for (i = 0; i < k; ++i) packed[n_out * k + i] = 0;
+    }
+    return;
+#endif
     for (c = 0; c + 1 < n_out; c += 2, weights += 2 * k) {
         const int8_t *const w1 = weights + k;
         for (i = 0; i < k; ++i, packed += 2) {
@@ -301,6 +334,24 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #else
     uint32_t s = 0;
     int32_t i, j;
+    if (m == 4) {
+        /* the host: four terms x four channels per pass into 16 lanes (lane 4 t + j: channel
+         * j, term i + t), which GCC vectorizes; then the lanes summed per channel */
+        uint32_t lanes[16] = {0};
+        for (i = 0; i + 4 <= k; i += 4, wb += 16) {
+            for (j = 0; j < 16; ++j) lanes[j] += (uint32_t)wb[j] * ((uint8_t)x[i + (j >> 2)] ^ 0x80u);
+        }
+        for (j = 0; j < 16; ++j) acc[j & 3] += lanes[j];
+        for (; i < k; ++i, wb += 4) {
+            const uint32_t v = (uint8_t)x[i] ^ 0x80u;
+            for (j = 0; j < 4; ++j) acc[j] += wb[j] * v;
+        }
+        if (sum) {
+            for (i = 0; i < k; ++i) s += (uint8_t)x[i] ^ 0x80u;
+            *sum += s;
+        }
+        return;
+    }
     for (i = 0; i < k; ++i, wb += m) {
         const uint32_t v = (uint8_t)x[i] ^ 0x80u;
         s += v;

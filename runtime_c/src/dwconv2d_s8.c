@@ -16,8 +16,10 @@
  * no residual and no pooling, else once per row. */
 #include "hcc_kernels.h"
 #include "dot_u8.h"
+#include "host_paths.h"
 
 #define DW_HOIST_BOUND 65535u
+
 
 /* Columns of input (padding included) one output row reads. */
 static int32_t row_span(const hcc_conv2d_params_t *p) {
@@ -100,6 +102,9 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
     uint32_t *const acc = (uint32_t *)(plane + plane_bytes(p));
     int32_t oy, c, i;
     if (row_end <= row_begin) return;
+#if !defined(__XTENSA__)
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
+#endif
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
         const int32_t m = mult[c], s = shift[c];
@@ -311,6 +316,9 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     const int fast = kh == 3 && kw == 3 && p->dilation_w == 1;
     const int32_t zu = p->z_in + 128;
     int32_t lo = 0, hi = p->out_w, oy, ox, c, i;
+#if !defined(__XTENSA__)
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 1, row_begin, row_end, out_rows)) return;
+#endif
     /* the interior columns [lo, hi): no division (none on the target), the borders are short */
     while (lo < hi && lo * p->stride_w < p->pad_left) ++lo;
     while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;

@@ -259,7 +259,8 @@ static void fc_triples(const hcc_fc_params_t *p, const int8_t *input, const int8
     }
     hcc_hoist_pad(recs, n);
     for (r = 0; r < p->rows; r += 3) {
-        for (q = 0; q < 3; ++q) hcc_widen_s16(input + (r + q < p->rows ? r + q : p->rows - 1) * k, k, z, xs + q, 3);
+        for (q = 0; q < 3; ++q) hcc_widen_s16(input + (r + q < p->rows ? r + q : p->rows - 1) * k, k, z, xs + HCC_TRIPLE_AT(q, k),
+                                                 HCC_TRIPLE_STEP);
         for (c = 0; c < n; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
         for (j = 0, c = 0; j < n_parts; c += parts[4 * j], ++j) {
             const int32_t nj = parts[4 * j];

@@ -25,16 +25,24 @@ size_t hcc_matmul_s8_scratch_size(const hcc_matmul_params_t *p) {
 }
 
 /* b [k, n] minus z_b as column pairs: pair q at packed + 2 k q, packed[2 k q + 2 i + j] =
- * b[i][2q + j] - z_b (0 past n). */
+ * b[i][2q + j] - z_b (0 past n), term i of column 2q + j at HCC_PAIR_AT(j, i, k) (dot_u8.h). */
 static void pack_columns(const int8_t *b, int32_t k, int32_t n, int32_t z_b, int16_t *packed) {
     int32_t q, i;
     for (q = 0; 2 * q < n; ++q) {
         const int8_t *col = b + 2 * q;
         const int32_t second = 2 * q + 1 < n;
+#if defined(__XTENSA__)
         for (i = 0; i < k; ++i, col += n, packed += 2) {
             packed[0] = (int16_t)(col[0] - z_b);
             packed[1] = (int16_t)(second ? col[1] - z_b : 0);
         }
+#else
+        for (i = 0; i < k; ++i, col += n) {
+            packed[HCC_PAIR_AT(0, i, k)] = (int16_t)(col[0] - z_b);
+            packed[HCC_PAIR_AT(1, i, k)] = (int16_t)(second ? col[1] - z_b : 0);
+        }
+        packed += 2 * k;
+#endif
     }
 }
 
@@ -54,7 +62,7 @@ static void matmul_triples(const hcc_matmul_params_t *p, const int8_t *a, const 
             int8_t *dst[3];
             for (q = 0; q < 3; ++q) {
                 const int32_t row = r + q < m ? r + q : m - 1;
-                hcc_widen_s16(a + row * k, k, p->z_a, xs + q, 3);
+                hcc_widen_s16(a + row * k, k, p->z_a, xs + HCC_TRIPLE_AT(q, k), HCC_TRIPLE_STEP);
                 dst[q] = output + row * n;
             }
             hcc_triples_requantize(xs, k, packed, n, recs, p->z_out, p->act_min, p->act_max, dst);

@@ -1,0 +1,130 @@
+/* Helpers of the host fast paths (every target but the lx106, which has its own asm paths):
+ * plain C99 loops over contiguous arrays that GCC and Clang vectorize at -O3 -march=native.
+ * Private to runtime_c/src; the numbers are the int8 reference's (docs/performance.md, "Host"). */
+#ifndef HCC_HOST_PATHS_H
+#define HCC_HOST_PATHS_H
+
+#include <stdint.h>
+
+#include "hcc_kernels.h"
+#include "dot_u8.h"
+
+#if !defined(__XTENSA__)
+
+/* Host loops over channels take restrict pointers: an int8_t pointer may alias anything, and
+ * GCC does not vectorize a loop whose stores might feed its own loads. */
+
+/* acc[c] += (x[c] - z) w[c] for c < n; |(x - z) w| <= 255 * 128, the total wraps as the spec's
+ * int32 accumulator. */
+static inline void hcc_host_mac_s8(uint32_t *restrict acc, const int8_t *restrict x, int32_t z,
+                                   const int16_t *restrict w, int32_t n) {
+    int32_t c;
+    for (c = 0; c < n; ++c) acc[c] += (uint32_t)((x[c] - z) * w[c]);
+}
+
+/* out[c * stride] = hcc_requantize_s8(acc[c], m[c], s[c], z_out, act_min, act_max) for c < n.
+ * Where every |acc[c]| < 2^24 and s[c] is in [32, 47] (every conv and fully connected output
+ * stage seen so far), hcc_requantize_mag24's four 32-bit multiplies, exact there, lane by lane
+ * without a branch, so the loop vectorizes (GCC does not vectorize the 64-bit product);
+ * otherwise hcc_requantize_s8_inline for each. */
+static inline void hcc_host_requant_s8(const uint32_t *restrict acc, const int32_t *restrict m,
+                                       const int32_t *restrict s, int32_t n, int32_t z_out, int32_t act_min,
+                                       int32_t act_max, int8_t *restrict out, int32_t stride) {
+    int32_t c, bad = z_out < -128 || z_out > 127;
+    for (c = 0; c < n; ++c) {
+        const uint32_t a = (int32_t)acc[c] < 0 ? 0u - acc[c] : acc[c];
+        bad |= (a >= 0x1000000u) | ((uint32_t)(s[c] - 32) > 15u);
+    }
+    if (bad) {
+        for (c = 0; c < n; ++c) {
+            out[c * stride] = hcc_requantize_s8_inline((int32_t)acc[c], m[c], s[c], z_out, act_min, act_max);
+        }
+        return;
+    }
+    for (c = 0; c < n; ++c) {
+        const uint32_t a = (int32_t)acc[c] < 0 ? 0u - acc[c] : acc[c];
+        const uint32_t b = m[c] < 0 ? 0u - (uint32_t)m[c] : (uint32_t)m[c];
+        const int32_t mag = hcc_requantize_mag24(a, b, s[c]);
+        const int32_t capped = mag > 256 ? 256 : mag;
+        int32_t v = z_out + (((int32_t)acc[c] < 0) != (m[c] < 0) ? -capped : capped);
+        v = v < -128 ? -128 : (v > 127 ? 127 : v);
+        v = v < act_min ? act_min : (v > act_max ? act_max : v);
+        out[c * stride] = (int8_t)v;
+    }
+}
+
+/* hcc_triples_requantize on the host with the multipliers and shifts themselves (mult, shift:
+ * n_out entries, the records' channels): the dot products into the records as there, then each
+ * input's outputs requantized HCC_HOST_CHUNK channels at a time by hcc_host_requant_s8 instead of
+ * the records' per-output branches. */
+#define HCC_HOST_CHUNK 64
+static inline void hcc_host_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                               hcc_channel_rec_t *recs, const int32_t *mult, const int32_t *shift,
+                                               int32_t z_out, int32_t act_min, int32_t act_max,
+                                               int8_t *const dst[3]) {
+    uint32_t acc[HCC_HOST_CHUNK];
+    int32_t c, c0, p;
+    for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+    for (p = 0; p < 3; ++p) {
+        for (c0 = 0; c0 < n_out; c0 += HCC_HOST_CHUNK) {
+            const int32_t nc = n_out - c0 < HCC_HOST_CHUNK ? n_out - c0 : HCC_HOST_CHUNK;
+            for (c = 0; c < nc; ++c) acc[c] = recs[c0 + c].acc[p];
+            hcc_host_requant_s8(acc, mult + c0, shift + c0, nc, z_out, act_min, act_max, dst[p] + c0, 1);
+        }
+    }
+}
+
+/* The host's depthwise conv (groups == in_c == out_c): pixel by pixel, HCC_HOST_DW_CHUNK
+ * channels at a time, straight from the NHWC input (no scratch): per tap on the input a
+ * contiguous run of channels, each acc[c] += (x - z_in) w, then the chunk's outputs
+ * requantized together (hcc_host_requant_s8); the taps off the input are left out (they add
+ * 0). The chunk's weights are transposed to [tap][channel] on the stack (HCC_HOST_DW_TAPS taps
+ * at most, else the portable loops). words: mult / shift are the compiler's words
+ * (hcc_dwconv2d_s8_direct_rows), else the multipliers and shifts. Returns 0 where it does not
+ * apply. Called by both entry points of dwconv2d_s8.c. */
+#define HCC_HOST_DW_CHUNK 64
+#define HCC_HOST_DW_TAPS 49
+static inline int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                                       const int32_t *bias, const int32_t *mult, const int32_t *shift, int words,
+                                       int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw, z = p->z_in;
+    int32_t c0, c, oy, ox, ky, kx;
+    if (taps > HCC_HOST_DW_TAPS) return 0;
+    for (c0 = 0; c0 < channels; c0 += HCC_HOST_DW_CHUNK) {
+        const int32_t nc = channels - c0 < HCC_HOST_DW_CHUNK ? channels - c0 : HCC_HOST_DW_CHUNK;
+        int16_t wt[HCC_HOST_DW_TAPS][HCC_HOST_DW_CHUNK];
+        int32_t m[HCC_HOST_DW_CHUNK], s[HCC_HOST_DW_CHUNK];
+        uint32_t b[HCC_HOST_DW_CHUNK], acc[HCC_HOST_DW_CHUNK];
+        for (c = 0; c < nc; ++c) {
+            for (ky = 0; ky < taps; ++ky) wt[ky][c] = weights[(c0 + c) * taps + ky];
+            m[c] = words ? hcc_word_m(mult[c0 + c], shift[c0 + c]) : mult[c0 + c];
+            s[c] = words ? hcc_word_s(shift[c0 + c]) : shift[c0 + c];
+            b[c] = bias ? (uint32_t)bias[c0 + c] : 0u;
+        }
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                for (c = 0; c < nc; ++c) acc[c] = b[c];
+                for (ky = 0; ky < kh; ++ky) {
+                    const int32_t iy = iy0 + ky * p->dilation_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int32_t ix = ix0 + kx * p->dilation_w;
+                        const int8_t *x;
+                        const int16_t *w = wt[ky * kw + kx];
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        x = input + (iy * p->in_w + ix) * p->in_c + c0;
+                        hcc_host_mac_s8(acc, x, z, w, nc);
+                    }
+                }
+                hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
+            }
+        }
+    }
+    return 1;
+}
+
+#endif
+#endif
