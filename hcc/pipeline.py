@@ -65,7 +65,9 @@ class CalibrationOptions:
     # more SNR on some models and less on others, and lower int8 logits SNR on the calibration sets of the
     # two models where it changed the pass (docs/numerics.md, "How the default was chosen")
     gptq: bool = False
-    bias_correction: bool = False  # subtract the mean error of int8 weights from the bias
+    # subtract the mean error of int8 weights from the bias: "on", "off" (or True / False), or "auto": where
+    # held-out halves of the calibration set show it lowers the int8 output's error (hcc/calibration_choice.py)
+    bias_correction: bool | str = "auto"
     equalize: bool = False  # equalize-channels before calibrating (per-channel ranges: one more pass)
     equalize_alpha: float = 0.5  # the exponent of equalize-channels' scales before a dense consumer
     input_lattice: bool = False  # an input on a lattice of <= 256 points gets that lattice as its grid
@@ -130,12 +132,20 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
     else:
+        from hcc.calibration_choice import choose_bias_correction, record
+        from hcc.interp.calibrate import check_method
+
+        check_method(options.method, options.percentile)
         samples = load_calibration_samples(graph, options)
         if options.equalize:
             equalize(graph, samples, options.equalize_alpha, progress=options.progress)
+        choice = choose_bias_correction(graph, samples, options.bias_correction, method=options.method,
+                                        percentile=options.percentile, fit_readers=options.fit_readers,
+                                        gptq=options.gptq, input_lattice=options.input_lattice)
         calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress,
-                          fit_readers=options.fit_readers, bias_correction=options.bias_correction,
+                          fit_readers=options.fit_readers, bias_correction=choice.enabled,
                           gptq=options.gptq, input_lattice=options.input_lattice)
+        record(graph, options.method, choice)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 
 

@@ -328,10 +328,13 @@ class CalibrationStats:
     samples: int
     lattices: dict[str, _Lattice] = field(default_factory=dict)  # graph inputs
     moments: dict[str, object] = field(default_factory=dict)  # op key -> gptq.InputMoments
+    kept: dict[str, np.ndarray] = field(default_factory=dict)  # value name -> its float value on every sample
 
     @classmethod
     def collect(cls, graph: Graph, samples: np.ndarray, *, progress: bool = False,
-                bias_correction: bool = False, gptq: bool = False) -> "CalibrationStats":
+                bias_correction: bool = False, gptq: bool = False, keep: tuple[str, ...] | list[str] = ()) -> "CalibrationStats":
+        """`keep`: names of values whose float value on each sample is kept (`kept`, stacked), e.g. to
+        score a quantized graph on these samples without running the float graph again."""
         if len(samples) == 0:
             raise DataError("no calibration samples")
         from tqdm import tqdm
@@ -343,6 +346,7 @@ class CalibrationStats:
         per_sample = max(1, SAMPLES_PER_VALUE // len(samples))
         lattices = {v.name: _Lattice() for v in graph.inputs if v.type.dtype.value == "f32"}
         moments = {}
+        kept: dict[str, list] = {name: [] for name in keep}
         if gptq:
             from hcc.interp.moments import InputMoments
 
@@ -370,8 +374,10 @@ class CalibrationStats:
                 error.add(op, _op_inputs(op, trace))
             for op, m in moments.values():
                 m.add(op, trace[op.inputs[0].name])
+            for name, values in kept.items():
+                values.append(np.asarray(trace[name], np.float64))
         return cls(graph, stats, internals, {name: e for name, (_, e) in corrected.items()}, len(samples), lattices,
-                   {name: m for name, (_, m) in moments.items()})
+                   {name: m for name, (_, m) in moments.items()}, {name: np.stack(v) for name, v in kept.items()})
 
     def calibration(self, method: str = "percentile", percentile: float = 99.99, *, fit_readers: bool = True,
                     bias_correction: bool = False, input_lattice: bool = False, gptq: bool = False) -> Calibration:
