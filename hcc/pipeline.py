@@ -122,7 +122,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Calibrate the lowered float graph and quantize it to int8 (a pre-quantized graph is left as it is)."""
-    from hcc.interp.calibrate import calibrate, placeholder_calibration
+    from hcc.interp.calibrate import placeholder_calibration
 
     if is_prequantized(graph):
         return graph
@@ -132,19 +132,17 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
     else:
-        from hcc.calibration_choice import choose_bias_correction, record
+        from hcc.calibration_choice import calibrate_choosing, mode_of, record
         from hcc.interp.calibrate import check_method
 
         check_method(options.method, options.percentile)
+        mode = mode_of(options.bias_correction)
         samples = load_calibration_samples(graph, options)
         if options.equalize:
             equalize(graph, samples, options.equalize_alpha, progress=options.progress)
-        choice = choose_bias_correction(graph, samples, options.bias_correction, method=options.method,
-                                        percentile=options.percentile, fit_readers=options.fit_readers,
-                                        gptq=options.gptq, input_lattice=options.input_lattice)
-        calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress,
-                          fit_readers=options.fit_readers, bias_correction=choice.enabled,
-                          gptq=options.gptq, input_lattice=options.input_lattice)
+        calib, choice = calibrate_choosing(graph, samples, mode, method=options.method, percentile=options.percentile,
+                                           fit_readers=options.fit_readers, input_lattice=options.input_lattice,
+                                           gptq=options.gptq, progress=options.progress)
         record(graph, options.method, choice)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 

@@ -14,9 +14,10 @@ from onnx import TensorProto, helper, numpy_helper
 
 import hcc
 from hcc.api import model_source
-from hcc.calibration_choice import CHOICE_KEY, MIN_SAMPLES, choose_bias_correction, heldout_snr
+from hcc.calibration_choice import CHOICE_KEY, MIN_SAMPLES, calibrate_choosing, choose_bias_correction
 from hcc.cli import main
 from hcc.errors import DataError
+from hcc.interp.calibrate import calibrate
 from hcc.pipeline import CalibrationOptions, lower_float
 
 INPUTS, OUTPUTS = 48, 6
@@ -67,6 +68,12 @@ def test_auto_picks_bias_correction_where_held_out_data_shows_a_gain(tmp_path):
     samples = _offset_inputs(32)
     choice = choose_bias_correction(graph, samples, "auto")
     assert choice.enabled and choice.mode == "auto"
+    calibration, _ = calibrate_choosing(graph, samples, "auto")
+    key = graph.ops[0].outputs[0].name
+    forced = calibrate(graph, samples, bias_correction=True)  # the whole set's correction, as "on" gives it
+    assert set(calibration.weight_error) == {key}
+    np.testing.assert_allclose(calibration.weight_error[key], forced.weight_error[key], rtol=1e-12)
+    assert calibration.ranges == forced.ranges
     assert choice.heldout_snr_db["on"] > choice.heldout_snr_db["off"] + 3  # a clear gain, not a tie
     assert "held-out" in choice.reason
 
@@ -74,11 +81,9 @@ def test_auto_picks_bias_correction_where_held_out_data_shows_a_gain(tmp_path):
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_auto_refuses_bias_correction_where_held_out_data_shows_a_loss(tmp_path, seed):
     graph = _lowered(_gemm_model(tmp_path / "m.onnx"))
-    samples = _centred_inputs(12, seed)
-    snr = heldout_snr(graph, samples)
-    assert snr["on"] < snr["off"]
-    choice = choose_bias_correction(graph, samples, "auto")
-    assert not choice.enabled and choice.heldout_snr_db == {k: round(v, 3) for k, v in snr.items()}
+    calibration, choice = calibrate_choosing(graph, _centred_inputs(12, seed), "auto")
+    assert choice.heldout_snr_db["on"] < choice.heldout_snr_db["off"]
+    assert not choice.enabled and calibration.weight_error == {}
 
 
 def test_heldout_score_reads_only_the_samples_it_is_given(tmp_path):
@@ -86,8 +91,9 @@ def test_heldout_score_reads_only_the_samples_it_is_given(tmp_path):
     samples, other figures (nothing else, such as an evaluation set, enters it)."""
     graph = _lowered(_gemm_model(tmp_path / "m.onnx"))
     samples = _offset_inputs(16)
-    assert heldout_snr(graph, samples) == heldout_snr(graph, samples.copy())
-    assert heldout_snr(graph, samples) != heldout_snr(graph, _offset_inputs(16, seed=5))
+    figures = choose_bias_correction(graph, samples).heldout_snr_db
+    assert choose_bias_correction(graph, samples.copy()).heldout_snr_db == figures
+    assert choose_bias_correction(graph, _offset_inputs(16, seed=5)).heldout_snr_db != figures
 
 
 def test_asked_modes_and_too_few_samples(tmp_path):
@@ -123,7 +129,7 @@ def test_cli_option_help_and_compile_line(tmp_path):
     np.savez(tmp_path / "calib.npz", x=_centred_inputs(12))
     out = runner.invoke(main, ["compile", model, "-o", str(tmp_path / "a"), "--calib", str(tmp_path / "calib.npz")])
     assert out.exit_code == 0, out.output
-    assert "calibration: mse ranges, bias correction off (auto: held-out calibration halves:" in out.output
+    assert "calibration: mse ranges, bias correction off (auto: held-out calibration folds:" in out.output
     out = runner.invoke(main, ["compile", model, "-o", str(tmp_path / "b"), "--calib", str(tmp_path / "calib.npz"),
                                "--bias-correction", "on"])
     assert out.exit_code == 0 and "bias correction on (on: as asked)" in out.output
