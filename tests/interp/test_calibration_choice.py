@@ -133,5 +133,9 @@ def test_cli_option_help_and_compile_line(tmp_path):
     out = runner.invoke(main, ["compile", model, "-o", str(tmp_path / "b"), "--calib", str(tmp_path / "calib.npz"),
                                "--bias-correction", "on"])
     assert out.exit_code == 0 and "bias correction on (on: as asked)" in out.output
+    np.savez(tmp_path / "data.npz", x=_centred_inputs(10, seed=9), y=np.zeros(10, np.int64))
+    out = runner.invoke(main, ["verify", model, "--data", str(tmp_path / "data.npz"), "--calib", str(tmp_path / "calib.npz"),
+                               "--no-c"])
+    assert out.exit_code == 0 and "calibration     mse ranges, bias correction off (auto: held-out" in out.output
     bad = runner.invoke(main, ["compile", model, "-o", str(tmp_path / "c"), "--bias-correction", "yes"])
     assert bad.exit_code == 2 and "'yes' is not one of" in bad.output
