@@ -149,11 +149,13 @@ class CompileResult:
     ram_bytes: int = 0  # arena + input + output (the arena alone when io_in_arena)
     io_bytes: int = 0
     io_in_arena: bool = False
+    calibration: dict | None = None  # the calibration choices made (report.json's "calibration"); None: none
 
     def as_json(self) -> dict:
         return {"output": str(self.output), "name": self.name, "target": self.target, "arena_bytes": self.arena_bytes,
                 "ram_bytes": self.ram_bytes, "io_bytes": self.io_bytes, "io_in_arena": self.io_in_arena,
-                "flash_bytes": self.flash_bytes, "macs": self.macs, "graph_hash": self.graph_hash, "files": self.files}
+                "flash_bytes": self.flash_bytes, "macs": self.macs, "graph_hash": self.graph_hash, "files": self.files,
+                "calibration": self.calibration}
 
 
 def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAULT_FLASH_BUDGET, name: str | None = None,
@@ -197,7 +199,8 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     finally:
         discard_staging(staging)
     return CompileResult(out, result.name, target, plan.peak_bytes, result.report["flash_bytes"], result.report["macs"],
-                         result.report["graph_hash"], files, plan.ram_bytes, plan.io_bytes, plan.io_in_arena)
+                         result.report["graph_hash"], files, plan.ram_bytes, plan.io_bytes, plan.io_in_arena,
+                         result.report["calibration"])
 
 
 # ----- plan ---------------------------------------------------------------------------------

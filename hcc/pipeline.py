@@ -65,7 +65,9 @@ class CalibrationOptions:
     # more SNR on some models and less on others, and lower int8 logits SNR on the calibration sets of the
     # two models where it changed the pass (docs/numerics.md, "How the default was chosen")
     gptq: bool = False
-    bias_correction: bool = False  # subtract the mean error of int8 weights from the bias
+    # subtract the mean error of int8 weights from the bias: "on", "off" (or True / False), or "auto": where
+    # held-out halves of the calibration set show it lowers the int8 output's error (hcc/calibration_choice.py)
+    bias_correction: bool | str = "auto"
     equalize: bool = False  # equalize-channels before calibrating (per-channel ranges: one more pass)
     equalize_alpha: float = 0.5  # the exponent of equalize-channels' scales before a dense consumer
     input_lattice: bool = False  # an input on a lattice of <= 256 points gets that lattice as its grid
@@ -123,7 +125,7 @@ def lower_float(graph: Graph, *, after_each=None) -> Graph:
 
 def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, after_each=None) -> Graph:
     """Calibrate the lowered float graph and quantize it to int8 (a pre-quantized graph is left as it is)."""
-    from hcc.interp.calibrate import calibrate, placeholder_calibration
+    from hcc.interp.calibrate import placeholder_calibration
 
     if is_prequantized(graph):
         return graph
@@ -133,12 +135,18 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
         calib = placeholder_calibration(graph)
     else:
+        from hcc.calibration_choice import calibrate_choosing, mode_of, record
+        from hcc.interp.calibrate import check_method
+
+        check_method(options.method, options.percentile)
+        mode = mode_of(options.bias_correction)
         samples = load_calibration_samples(graph, options)
         if options.equalize:
             equalize(graph, samples, options.equalize_alpha, progress=options.progress)
-        calib = calibrate(graph, samples, options.method, options.percentile, progress=options.progress,
-                          fit_readers=options.fit_readers, bias_correction=options.bias_correction,
-                          gptq=options.gptq, input_lattice=options.input_lattice, tie_scales=options.tie_scales)
+        calib, choice = calibrate_choosing(graph, samples, mode, method=options.method, percentile=options.percentile,
+                                           fit_readers=options.fit_readers, input_lattice=options.input_lattice,
+                                           gptq=options.gptq, tie_scales=options.tie_scales, progress=options.progress)
+        record(graph, options.method, choice)
     return run_passes(graph, ["quantize"], after_each=after_each, context={"calibration": calib})
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hcc.calibration_choice import recorded
 from hcc.data import Dataset
 from hcc.interp.float_interp import run_float, run_float_all
 from hcc.interp.int8_interp import dequantize, run_int8
@@ -32,6 +33,7 @@ class VerifyReport:
     ort_bitexact: float | None = None  # a QDQ .onnx: onnxruntime's output codes == the int8 reference's
     c_skipped: str | None = None  # why the C was not built (c_bitexact is then None)
     per_layer: list[dict] = field(default_factory=list)
+    calibration: dict | None = None  # the calibration choices of the int8 graph (hcc/calibration_choice.py)
 
     def as_json(self) -> dict:
         out = {"samples": self.samples, "float_accuracy": self.float_accuracy, "int8_accuracy": self.int8_accuracy,
@@ -48,6 +50,8 @@ class VerifyReport:
             out["c_skipped"] = self.c_skipped
         if self.per_layer:
             out["per_layer"] = self.per_layer
+        if self.calibration is not None:
+            out["calibration"] = self.calibration
         return out
 
 
@@ -120,6 +124,7 @@ def verify(model_path, float_graph: Graph, int8_graph: Graph, data: Dataset, *, 
         int8_accuracy=_accuracy(int8_pred, data.y),
         agreement=float(np.mean(float_pred == int8_pred)),
         output_snr_db=snr_db(float_logits, int8_logits),
+        calibration=recorded(int8_graph),
     )
     if c_runner is not None:
         c_outputs = c_runner(x)

@@ -12,7 +12,7 @@ fits the grids of tensors only a ReLU / ReLU6 / HardSwish / HardSigmoid reads (f
 `+bc` bias correction.
 
     PYTHONPATH=. python tools/calib_study.py [--only NAME ...] [--variants V ...] [--json OUT]
-    PYTHONPATH=. python tools/calib_study.py --heldout-bc [--only NAME ...]   (calibration data only)
+    PYTHONPATH=. python tools/calib_study.py --heldout-bc [--only NAME ...]   (hcc's auto choice: calibration data only)
 
 Models: every ONNX file of models/zoo/zoo.json (calibration and evaluation sets from the manifest)
 and models/{hcmtmm,baseline,baseline_msa,baseline_mamba}.onnx (calibration models/hcmtmm.calib.npz,
@@ -137,41 +137,21 @@ def study(entry: dict, variants: list[str], per_layer: int = 0) -> dict:
 
 
 def heldout_bias_correction(entry: dict) -> dict:
-    """Bias correction judged on the calibration set alone: fitted on one half (every other sample), scored
-    on the other, both ways; the int8 logits SNR against float on the held-out halves, with and without it
-    (ranges from the same half, mse fitted to readers, nearest rounding). The evaluation set is not read:
-    this is the figure a per-model automatic choice could use (docs/numerics.md)."""
+    """Bias correction judged on the calibration set alone, as hcc's default (`--bias-correction auto`,
+    hcc/calibration_choice.py) judges it: the correction measured on one fold (every other sample) is
+    scored on the other, both ways; the int8 logits SNR against float, with and without it. The
+    evaluation set is not read."""
     from hcc.api import model_source
-    from hcc.interp.calibrate import CalibrationStats
-    from hcc.interp.float_interp import run_float_all
-    from hcc.interp.int8_interp import dequantize, run_int8
-    from hcc.passes import run_passes
-    from hcc.pipeline import CalibrationOptions, load_calibration_samples, lower_float, lower_kernels
+    from hcc.calibration_choice import choose_bias_correction
+    from hcc.pipeline import CalibrationOptions, load_calibration_samples, lower_float
 
     graph = model_source(entry["model"]).load()
     lower_float(graph)
-    x = load_calibration_samples(graph, CalibrationOptions(data=entry["calib"]))
-    halves = [np.arange(0, len(x), 2), np.arange(1, len(x), 2)]
-    error, signal = {False: 0.0, True: 0.0}, 0.0
-    for fit, score in ((0, 1), (1, 0)):
-        stats = CalibrationStats.collect(graph, x[halves[fit]], bias_correction=True)
-        for corrected in (False, True):
-            g = graph.clone()
-            run_passes(g, ["quantize"], context={"calibration": stats.calibration("mse", bias_correction=corrected)})
-            lower_kernels(g)
-            last = g.outputs[0].producer
-            logits = last.inputs[0] if last is not None and last.kind == "Softmax" else g.outputs[0]
-            for i in halves[score]:
-                trace = {}
-                run_int8(g, [x[i:i + 1]], trace=trace)
-                q = dequantize(trace[logits.name], logits.type.quant).reshape(-1)
-                f = run_float_all(graph, [x[i:i + 1].astype(np.float32)])[logits.name].reshape(-1)
-                error[corrected] += float(np.sum((q - f) ** 2))
-                signal += float(np.sum(f ** 2)) if not corrected else 0.0
-    out = {"name": entry["name"], "heldout_logits_snr_db": {k: round(10 * np.log10(signal / error[c]), 2)
-                                                            for k, c in (("nearest", False), ("bias_correction", True))}}
-    print(f"  {entry['name']:36s} held-out logits SNR: {out['heldout_logits_snr_db']['nearest']:6.2f} dB, "
-          f"with bias correction {out['heldout_logits_snr_db']['bias_correction']:6.2f} dB", flush=True)
+    choice = choose_bias_correction(graph, load_calibration_samples(graph, CalibrationOptions(data=entry["calib"])))
+    snr = choice.heldout_snr_db or {}
+    out = {"name": entry["name"], "bias_correction": choice.enabled, "reason": choice.reason,
+           "heldout_logits_snr_db": {"nearest": snr.get("off"), "bias_correction": snr.get("on")}}
+    print(f"  {entry['name']:36s} bias correction {'on ' if choice.enabled else 'off'} ({choice.reason})", flush=True)
     return out
 
 
@@ -183,7 +163,8 @@ def main(argv=None) -> int:
                         help="print each variant's per-layer SNR on the first N evaluation samples")
     parser.add_argument("--json", help="write the results here (JSON)")
     parser.add_argument("--heldout-bc", action="store_true",
-                        help="instead of the variants: bias correction scored on held-out calibration halves")
+                        help="instead of the variants: bias correction scored on held-out calibration folds "
+                        "(what --bias-correction auto decides)")
     args = parser.parse_args(argv)
     chosen = [m for m in models() if not args.only or any(o == m["name"] or m["name"].startswith(o + ".")
                                                             or m["name"].startswith(o + "_keras") for o in args.only)]

@@ -21,6 +21,7 @@ import numpy as np
 from hcc import __version__
 from hcc.backend.emitter import CArray, Emitter, FloatEmitter
 from hcc.backend.kernels import emit_graph
+from hcc.calibration_choice import describe, recorded
 from hcc.deploy.blob import PAYLOAD_ALIGN, pack_blob
 from hcc.data import model_labels, model_preprocessing
 from hcc.errors import HccError, UnsupportedOpError
@@ -167,6 +168,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
     offsets, payload_size = emitter.payload_layout(PAYLOAD_ALIGN)
     flash = flash_bytes(emitter, pixel_table)
     layers = _layer_rows(graph, emitter)
+    calibration = recorded(graph)
     ctx = {
         "name": name, "NAME": name.upper(), "version": __version__, "source": source or "(memory)",
         "graph_hash": digest.hex(), "graph_hash_bytes": ", ".join(f"0x{b:02x}" for b in digest),
@@ -185,6 +187,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "payload_align": PAYLOAD_ALIGN,
         "preprocess_note": "integer bilinear, half-pixel centres",
         "io_in_arena": plan.io_in_arena, "input_offset": plan.input_offset, "output_offset": plan.output_offset,
+        "calibration_text": describe(calibration) if calibration else None,
     }
     env = jinja_env()
     out_dir = Path(out_dir)
@@ -206,6 +209,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
                    "zero_point": ctx["output_zero_point"]},
         "labels": labels, "macs": ctx["macs"], "ram_bytes": plan.ram_bytes, "arena_bytes": ctx["arena_size"],
         "io_bytes": plan.io_bytes, "io_in_arena": plan.io_in_arena, "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
+        "calibration": calibration,  # the calibration choices (hcc/calibration_choice.py); None: not calibrated here
     }
     files["report.json"] = json.dumps(report, indent=2) + "\n"
     files["report.md"] = env.get_template("report.md.j2").render({**ctx, "report": report, "layers": layers, "plan": plan})

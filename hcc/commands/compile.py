@@ -50,6 +50,7 @@ def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming
     The output appears complete or not at all: hcc builds beside it and swaps it in.
     """
     from hcc import api
+    from hcc.calibration_choice import describe
 
     if float_build and calibration.data is not None:
         raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
@@ -65,3 +66,5 @@ def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming
     io = "input and output inside" if result.io_in_arena else f"+ input and output {result.io_bytes:,} B"
     click.echo(f"  RAM {result.ram_bytes:,} B (arena {result.arena_bytes:,} B, SRAM budget {sram:,}; {io}), "
                f"weights {result.flash_bytes:,} B in flash, {result.macs:,} MACs per inference")
+    if result.calibration:
+        click.echo(f"  calibration: {describe(result.calibration)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hcc.calibration_choice import describe
 from hcc.commands.common import calibration_options, echo_json
 from hcc.errors import VerificationError
 
@@ -85,6 +86,8 @@ def _print_report(report) -> None:
         click.echo(f"TFLM bit-exact  {_pct(report.tflm_bitexact)}  (TFLM output == int8 reference)")
     if report.ort_bitexact is not None:
         click.echo(f"ORT bit-exact   {_pct(report.ort_bitexact)}  (onnxruntime CPU output == int8 reference)")
+    if report.calibration is not None:
+        click.echo(f"calibration     {describe(report.calibration)}")
     if report.per_layer:
         click.echo("")
         click.echo(f"{'value':40s} {'op':18s} {'SNR dB':>8s} {'cosine':>8s}")

@@ -274,9 +274,11 @@ def gptq_ops(graph: Graph) -> list[Op]:
 
 class _WeightError:
     """Mean over the calibration samples and positions of op(x, w_int8 - w) per output channel,
-    with no bias and no clamp: the bias shift that int8 weights cause (linear in w)."""
+    with no bias and no clamp: the bias shift that int8 weights cause (linear in w). Kept apart
+    for each of `folds` parts of the samples (hcc/calibration_choice.py scores a part's mean on
+    the others), so that the mean over all of them needs no second pass."""
 
-    def __init__(self, op: Op):
+    def __init__(self, op: Op, folds: int = 1):
         from hcc.quant.weights import dequantize_weights, quantize_weights
 
         (self.index, axis), = op.opdef.weight_inputs.items()
@@ -284,10 +286,10 @@ class _WeightError:
         q, params = quantize_weights(w, axis)
         self.delta = (dequantize_weights(q, params) - w.astype(np.float64)).astype(w.dtype)
         self.channels = w.shape[0]
-        self.sum = np.zeros(self.channels)
-        self.count = 0
+        self.sum = np.zeros((folds, self.channels))
+        self.count = np.zeros(folds, np.int64)
 
-    def add(self, op: Op, inputs: list):
+    def add(self, op: Op, inputs: list, fold: int = 0):
         inputs = list(inputs)
         inputs[self.index] = self.delta
         bias = op.opdef.bias_inputs[0]
@@ -301,11 +303,14 @@ class _WeightError:
         finally:
             op.attrs = attrs
         y = y.reshape(-1, self.channels)
-        self.sum += y.sum(axis=0)
-        self.count += y.shape[0]
+        self.sum[fold] += y.sum(axis=0)
+        self.count[fold] += y.shape[0]
 
-    def mean(self) -> np.ndarray:
-        return self.sum / max(self.count, 1)
+    def mean(self, fold: int | None = None) -> np.ndarray:
+        """Over every sample, or over those of one fold."""
+        if fold is not None:
+            return self.sum[fold] / max(int(self.count[fold]), 1)
+        return self.sum.sum(axis=0) / max(int(self.count.sum()), 1)
 
 
 def calibrate(graph: Graph, samples: np.ndarray, method: str = "mse", percentile: float = 99.99,
@@ -338,10 +343,16 @@ class CalibrationStats:
     samples: int
     lattices: dict[str, _Lattice] = field(default_factory=dict)  # graph inputs
     moments: dict[str, object] = field(default_factory=dict)  # op key -> gptq.InputMoments
+    kept: dict[str, np.ndarray] = field(default_factory=dict)  # value name -> its float value on every sample
 
     @classmethod
     def collect(cls, graph: Graph, samples: np.ndarray, *, progress: bool = False,
-                bias_correction: bool = False, gptq: bool = False) -> "CalibrationStats":
+                bias_correction: bool = False, gptq: bool = False, keep: tuple[str, ...] | list[str] = (),
+                folds: int = 1) -> "CalibrationStats":
+        """`keep`: names of values whose float value on each sample is kept (`kept`, stacked), e.g. to
+        score a quantized graph on these samples without running the float graph again. `folds`:
+        with bias_correction, the weights' mean error is also kept apart for the samples i with
+        i % folds == k (`mean_weight_errors(k)`)."""
         if len(samples) == 0:
             raise DataError("no calibration samples")
         from tqdm import tqdm
@@ -349,15 +360,16 @@ class CalibrationStats:
         stats: dict[str, _Stats] = {}
         internals: dict[str, dict[str, np.ndarray]] = {}
         stateful = [op for op in graph.ops if op.opdef.calibrated_attrs]
-        corrected = {op_key(op): (op, _WeightError(op)) for op in bias_corrected_ops(graph)} if bias_correction else {}
+        corrected = {op_key(op): (op, _WeightError(op, folds)) for op in bias_corrected_ops(graph)} if bias_correction else {}
         per_sample = max(1, SAMPLES_PER_VALUE // len(samples))
         lattices = {v.name: _Lattice() for v in graph.inputs if v.type.dtype.value == "f32"}
         moments = {}
+        kept: dict[str, list] = {name: [] for name in keep}
         if gptq:
             from hcc.interp.moments import InputMoments
 
             moments = {op_key(op): (op, InputMoments(op)) for op in gptq_ops(graph)}
-        for x in tqdm(samples, desc="calibrating", unit="sample", disable=not progress, leave=False):
+        for i, x in enumerate(tqdm(samples, desc="calibrating", unit="sample", disable=not progress, leave=False)):
             trace = run_float_all(graph, [x[None].astype(np.float32)])
             for value in graph.values():
                 if value.is_const or value.type.dtype.value != "f32":
@@ -377,11 +389,13 @@ class CalibrationStats:
                     absmax = np.asarray(absmax, np.float64)
                     seen[name] = np.maximum(seen[name], absmax) if name in seen else absmax
             for op, error in corrected.values():
-                error.add(op, _op_inputs(op, trace))
+                error.add(op, _op_inputs(op, trace), i % folds)
             for op, m in moments.values():
                 m.add(op, trace[op.inputs[0].name])
+            for name, values in kept.items():
+                values.append(np.asarray(trace[name], np.float64))
         return cls(graph, stats, internals, {name: e for name, (_, e) in corrected.items()}, len(samples), lattices,
-                   {name: m for name, (_, m) in moments.items()})
+                   {name: m for name, (_, m) in moments.items()}, {name: np.stack(v) for name, v in kept.items()})
 
     def tied_roles(self, domains: dict, bounds: dict) -> list[list[str]]:
         """Groups of calibrated values that play one role (hcc.quant.tie_scales) and are clipped
@@ -412,7 +426,7 @@ class CalibrationStats:
             exact = lattice.range()
             if exact is not None:
                 ranges[name] = exact
-        errors = {name: e.mean() for name, e in self.weight_errors.items()} if bias_correction else {}
+        errors = self.mean_weight_errors() if bias_correction else {}
         if bias_correction and not self.weight_errors and bias_corrected_ops(self.graph):
             raise DataError("bias correction needs statistics collected with bias_correction=True")
         codes = {}
@@ -443,6 +457,12 @@ class CalibrationStats:
                     errors[name] = np.einsum("gok,gk->go", delta, m.mean()).reshape(-1)
         return Calibration(ranges=ranges, internals=self.internals, samples=self.samples, weight_error=errors,
                            weight_codes=codes)
+
+
+    def mean_weight_errors(self, fold: int | None = None) -> dict[str, np.ndarray]:
+        """{op key: the mean error its int8 weights (rounded to nearest) add per output channel}, over
+        every sample or over one fold's (collect(folds=...)): a Calibration's weight_error."""
+        return {name: e.mean(fold) for name, e in self.weight_errors.items()}
 
 
 def _op_inputs(op: Op, trace: dict) -> list:

@@ -103,6 +103,7 @@ class ZooRow:
     stage: str | None = None  # plan / compile / verify: where it stopped
     error: str | None = None
     wall_s: float | None = None
+    bias_correction: bool | None = None  # what `--bias-correction auto` chose (report.json's "calibration")
     exception: BaseException | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -167,6 +168,7 @@ def check(entry: dict, *, limit: int | None = None, sram=ZOO_SRAM, build_c: bool
             built = hcc.compile(model, Path(tmp) / "build", calib=calib, sram=sram)
             row.compile_s = round(time.perf_counter() - t0, 2)
             row.hcc_macs, row.flash_bytes = built.macs, built.flash_bytes
+            row.bias_correction = (built.calibration or {}).get("bias_correction")
             if built.arena_bytes != plan.peak_bytes:
                 raise AssertionError(f"the build's arena is {built.arena_bytes} B, hcc plan said {plan.peak_bytes} B")
             row.stage = "verify"
@@ -343,6 +345,16 @@ def summary(rows: list[ZooRow]) -> str:
             f"or SNR >= {TARGET_SNR_DB:g} dB)" + (f"; failing: {', '.join(r.name for r in failed)}" if failed else ""))
 
 
+def calibration_note(rows: list[ZooRow]) -> str:
+    """Which models the default calibration bias-corrects (chosen on held-out calibration folds)."""
+    on = [r.name for r in rows if r.bias_correction]
+    known = [r for r in rows if r.bias_correction is not None]
+    if not known:
+        return ""
+    return (f"Bias correction (`--bias-correction auto`: chosen per model on held-out calibration folds) is on for "
+            f"{len(on)} of {len(known)} models" + (f": {', '.join(on)}" if on else ""))
+
+
 def machine() -> str:
     from hcc.bench.run import machine_description
 
@@ -447,6 +459,8 @@ def main(argv=None) -> int:
             print(table(rows))
             print()
             print(summary(rows))
+            if calibration_note(rows):
+                print(calibration_note(rows))
         if xt_rows:
             print()
             print(xtensa_table(xt_rows))
@@ -454,7 +468,9 @@ def main(argv=None) -> int:
             print(_stamp(r))
     if args.write_doc:
         if model_runs and not any(r["limit"] for r in model_runs) and {x.name for x in rows} >= {e["name"] for e in entries}:
-            _write_doc(Path(args.write_doc), "zoo-table", model_runs[-1], table(rows) + "\n\n" + summary(rows) + ".")
+            note = calibration_note(rows)
+            _write_doc(Path(args.write_doc), "zoo-table", model_runs[-1],
+                       table(rows) + "\n\n" + summary(rows) + "." + (f" {note}." if note else ""))
         elif model_runs:
             print("error: --write-doc records the whole zoo: the table lacks models or was run with --limit",
                   file=sys.stderr)
