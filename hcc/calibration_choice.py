@@ -29,6 +29,7 @@ import numpy as np
 from hcc.ir.graph import Graph, Value
 
 CHOICE_KEY = "hcc.calibration"  # graph metadata: the calibration choices, JSON (BiasCorrectionChoice.as_json)
+PLACEHOLDER_KEY = "hcc.placeholder_ranges"  # graph metadata: quantized with placeholder ranges (no data)
 MIN_SAMPLES = 8  # fewer calibration samples than this: folds too small to judge, bias correction stays off
 MODES = ("auto", "on", "off")
 FOLDS = 2
@@ -96,18 +97,19 @@ def calibrate_choosing(graph: Graph, samples: np.ndarray, bias_correction="auto"
         return base, BiasCorrectionChoice(mode, mode == "on", "as asked")
     if not judge:
         return base, BiasCorrectionChoice(mode, False, why_not)
-    snr = heldout_snr(graph, samples, stats, base)
+    snr = heldout_snr(graph, samples, stats, base, tie_scales)
     enabled = snr["on"] > snr["off"]
     reason = f"held-out calibration folds: {snr['on']:.2f} dB with, {snr['off']:.2f} dB without"
     choice = BiasCorrectionChoice(mode, enabled, reason, {key: round(db, 3) for key, db in snr.items()})
-    return (replace(base, weight_error=stats.mean_weight_errors()) if enabled else base), choice
+    errors = stats.mean_weight_errors(tie_scales=tie_scales)
+    return (replace(base, weight_error=errors) if enabled else base), choice
 
 
-def heldout_snr(graph: Graph, samples: np.ndarray, stats, base) -> dict[str, float]:
+def heldout_snr(graph: Graph, samples: np.ndarray, stats, base, tie_scales: bool = True) -> dict[str, float]:
     """{"off": dB, "on": dB}: the SNR against float of the int8 scored value (`scored_value`) on every
     calibration sample, quantized by `base` (a Calibration without bias correction) as it is, and with
     the bias correction measured on the other fold. `stats`: collected with folds=FOLDS, keeping the
-    scored value."""
+    scored value; `tie_scales`: as the build's (tied roles share their weight error)."""
     from hcc.interp.int8_interp import dequantize, run_int8
     from hcc.passes import run_passes
 
@@ -130,7 +132,7 @@ def heldout_snr(graph: Graph, samples: np.ndarray, stats, base) -> dict[str, flo
     error = {"off": squared_error(base, range(len(samples))), "on": 0.0}
     for fit in range(FOLDS):
         held_out = np.concatenate([f for k, f in enumerate(folds) if k != fit])
-        error["on"] += squared_error(replace(base, weight_error=stats.mean_weight_errors(fit)), held_out)
+        error["on"] += squared_error(replace(base, weight_error=stats.mean_weight_errors(fit, tie_scales=tie_scales)), held_out)
     signal = float(np.sum(np.square(reference, dtype=np.float64)))
     return {key: float("inf") if e == 0 else float(10 * np.log10(signal / e)) for key, e in error.items()}
 

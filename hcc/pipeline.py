@@ -133,7 +133,10 @@ def quantize_graph(graph: Graph, calibration: CalibrationOptions | None = None, 
         return run_passes(graph, ["quantize"], after_each=after_each, context={"given_quant": graph.given_quant})
     options = calibration or CalibrationOptions()
     if options.placeholder_if_missing and options.data is None and not _has_default_calibration(graph):
+        from hcc.calibration_choice import PLACEHOLDER_KEY
+
         calib = placeholder_calibration(graph)
+        graph.metadata[PLACEHOLDER_KEY] = "1"  # scales that are not the build's (the emitter shares less)
     else:
         from hcc.calibration_choice import calibrate_choosing, mode_of, record
         from hcc.interp.calibrate import check_method

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hcc.calibration_choice import PLACEHOLDER_KEY
 from hcc.errors import HccError
 from hcc.ir.graph import Graph, Op, Value
 from hcc.memory.planner import MemoryPlan
@@ -16,6 +17,10 @@ from hcc.ops.c_call import c_float
 CTYPES = {np.dtype("int8"): "int8_t", np.dtype("uint8"): "uint8_t", np.dtype("int16"): "int16_t",
           np.dtype("uint16"): "uint16_t", np.dtype("int32"): "int32_t"}
 NUMPY_OF_CTYPE = {c: d for d, c in CTYPES.items()} | {"float": np.dtype("float32")}
+# Under placeholder ranges only these are shared when identical (Emitter._add): weights, whose
+# values do not depend on the ranges
+PLACEHOLDER_SHARED_BYTES = 1024
+PLACEHOLDER_SHARED_TYPES = ("int8_t", "uint8_t", "float")
 RANGES = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-32768, 32767), "uint16_t": (0, 65535),
           "int32_t": (-(2**31), 2**31 - 1)}
 
@@ -69,6 +74,7 @@ class Emitter:
 
     def __post_init__(self):
         self._same: dict[tuple, str] = {}  # (C type, shape of the bytes, bytes) -> the array that holds them
+        self._placeholder = PLACEHOLDER_KEY in self.graph.metadata  # quantized without data (_add)
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}
         self._scratch = {t.first: t.offset for t in self.plan.tensors if t.kind == "scratch"}
         self._counter = 0
@@ -93,9 +99,14 @@ class Emitter:
         values: identical constants share one flash array. Keras' unrolled GRU / LSTM reads one
         weight matrix at every time step (the quantize pass gives each step its own int8 copy), and
         with tied scales (hcc.quant.tie_scales) the steps' biases, multipliers, shifts and tables
-        are identical too. A plan without calibration data (placeholder ranges, the same for every
-        tensor) can find more of these arrays equal than the calibrated build does, so its flash
-        figure is then a lower estimate; with the build's calibration it is the build's figure."""
+        are identical too. Under placeholder ranges (a plan without calibration data: the same
+        range for every tensor) biases, multipliers and tables would coincide where the calibrated
+        build's do not, so only weight-sized arrays (PLACEHOLDER_SHARED_*) are shared then: that
+        plan's flash figure errs high, never low; with the build's calibration it is the build's."""
+        if self._placeholder and (array.nbytes < PLACEHOLDER_SHARED_BYTES
+                                  or array.ctype not in PLACEHOLDER_SHARED_TYPES):
+            self.arrays.append(array)
+            return array.name
         key = (array.ctype, array.values.size, array.values.tobytes())
         if key not in self._same:
             self._same[key] = array.name

@@ -426,7 +426,7 @@ class CalibrationStats:
             exact = lattice.range()
             if exact is not None:
                 ranges[name] = exact
-        errors = self.mean_weight_errors() if bias_correction else {}
+        errors = self.mean_weight_errors(tie_scales=tie_scales) if bias_correction else {}
         if bias_correction and not self.weight_errors and bias_corrected_ops(self.graph):
             raise DataError("bias correction needs statistics collected with bias_correction=True")
         codes = {}
@@ -459,10 +459,17 @@ class CalibrationStats:
                            weight_codes=codes)
 
 
-    def mean_weight_errors(self, fold: int | None = None) -> dict[str, np.ndarray]:
+    def mean_weight_errors(self, fold: int | None = None, *, tie_scales: bool = True) -> dict[str, np.ndarray]:
         """{op key: the mean error its int8 weights (rounded to nearest) add per output channel}, over
-        every sample or over one fold's (collect(folds=...)): a Calibration's weight_error."""
-        return {name: e.mean(fold) for name, e in self.weight_errors.items()}
+        every sample or over one fold's (collect(folds=...)): a Calibration's weight_error. With
+        `tie_scales`, the ops of one role of a repeated structure (hcc.quant.tie_scales: the same
+        weights, one unrolled step each) share the mean of their errors, so that their corrected
+        biases stay identical and are stored once, like the rest of what the tied scales derive."""
+        errors = {name: e.mean(fold) for name, e in self.weight_errors.items()}
+        for members in role_classes(self.graph, list(errors)) if tie_scales else ():
+            pooled = np.mean([errors[m] for m in members], axis=0)
+            errors.update((m, pooled) for m in members)
+        return errors
 
 
 def _op_inputs(op: Op, trace: dict) -> list:
