@@ -11,7 +11,10 @@ complete schedule popped has the least peak for the cost model; among equal peak
 less memory over all steps (a tie-break, not a proof). The model is the planner's own
 liveness (hcc/memory/liveness.py) on buffers, with views, in-place outputs, overlapping
 outputs (their lag) and scratch, sizes aligned to 16 bytes. Ties keep the original order.
-Graphs whose state space exceeds MAX_STATES keep their order.
+Graphs whose search would visit more than MAX_WORK / (number of ops) states keep their order:
+each state tries every op, so this bounds the time a search that gives up can cost (a few
+seconds). The networks met so far visit about one state per op; an unrolled loop of
+independent steps (a 12-step LSTMCell: 166 ops) has too many orders and gives up.
 
 Assumes: inplace-transpose ran; the convs may overlap their input wherever it dies
 (inplace-conv runs after this pass and allows it there, where the saving beats the window of
@@ -28,7 +31,7 @@ from hcc.ir.graph import Graph, Op
 from hcc.memory.planner import io_in_arena_of, plan_memory
 from hcc.passes import register_pass
 
-MAX_STATES = 200_000
+MAX_WORK = 4_000_000  # states visited x ops
 ALIGN = 16
 
 
@@ -99,14 +102,24 @@ class _Model:
     def _dies_at(self, b: int, i: int, done: int) -> bool:
         return not self.pinned[b] and (self.readers[b] & ~done) == 1 << i
 
-    def cost(self, i: int, done: int) -> int:
-        """Bytes live while op i runs (the buffers born before and still read, its outputs,
-        its scratch), less what an in-place or overlapping output saves."""
-        live = self.scratch[i]
-        for b in range(len(self.size)):
-            p = self.producer[b]
-            if (p == -1 or done >> p & 1) and (self.pinned[b] or self.readers[b] & ~done):
-                live += self.size[b]
+    def live_after(self, done: int) -> int:
+        """Bytes of the buffers born after the ops in `done` and still read (or pinned)."""
+        return sum(self.size[b] for b in range(len(self.size))
+                   if (self.producer[b] == -1 or done >> self.producer[b] & 1)
+                   and (self.pinned[b] or self.readers[b] & ~done))
+
+    def live_change(self, i: int, done: int) -> int:
+        """live_after(done | 1 << i) - live_after(done): op i's outputs that are read later
+        (or pinned) are born, the buffers whose last reader it is die."""
+        after = ~(done | 1 << i)
+        born = sum(self.size[b] for b in self.outputs_of[i] if self.pinned[b] or self.readers[b] & after)
+        return born - sum(self.size[b] for b in self.inputs_of[i] if not self.pinned[b] and not self.readers[b] & after)
+
+    def cost(self, i: int, done: int, live: int | None = None) -> int:
+        """Bytes live while op i runs (the buffers born before and still read: `live`, which is
+        live_after(done) when not given, its outputs, its scratch), less what an in-place or
+        overlapping output saves."""
+        live = (self.live_after(done) if live is None else live) + self.scratch[i]
         op = self.ops[i]
         for b in self.outputs_of[i]:
             live += self.size[b]
@@ -148,14 +161,18 @@ def _possible_overlap(op: Op) -> tuple[list, int]:
             op.attrs["overlap"] = had
 
 
-def best_order(graph: Graph, max_states: int = MAX_STATES) -> tuple[list[Op], int] | None:
+def best_order(graph: Graph, max_states: int | None = None) -> tuple[list[Op], int] | None:
     """The order of graph.ops with the least bytes live at its busiest step (cost model of
-    _Model), and that peak; None when the search would visit more than max_states states."""
+    _Model), and that peak; None when the search would visit more than max_states states
+    (by default MAX_WORK // the number of ops)."""
     model = _Model(graph)
     n = len(model.ops)
+    if max_states is None:
+        max_states = MAX_WORK // max(n, 1)
     full = (1 << n) - 1
     best = {0: (0, 0)}
     back: dict[int, tuple[int, int]] = {}
+    live_of = {0: model.live_after(0)}  # live_after(done), kept step by step: cost() is the search's hot path
     heap = [(0, 0, 0, 0)]  # (peak so far, sum of the steps' bytes, ops out of the original order, done mask)
     popped = 0
     while heap:
@@ -177,11 +194,12 @@ def best_order(graph: Graph, max_states: int = MAX_STATES) -> tuple[list[Op], in
             if done >> i & 1 or model.deps[i] & ~done:
                 continue
             nxt = done | 1 << i
-            step = model.cost(i, done)
+            step = model.cost(i, done, live_of[done])
             cost = (max(peak, step), total + step)
             if nxt not in best or cost < best[nxt]:
                 best[nxt] = cost
                 back[nxt] = (done, i)
+                live_of[nxt] = live_of[done] + model.live_change(i, done)
                 heapq.heappush(heap, (*cost, skew + (i != first_pending), nxt))
     return None
 

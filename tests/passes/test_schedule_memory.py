@@ -14,7 +14,7 @@ from onnx import TensorProto, helper
 
 from hcc.frontend.onnx import import_onnx
 from hcc.memory import plan_memory
-from hcc.passes.schedule_memory import _Model, best_order
+from hcc.passes.schedule_memory import _Model, best_order, schedule_memory
 from hcc.pipeline import CalibrationOptions, build_target_graph
 from tests.frontend.models import make, weights
 from tests.ops.harness import check_model
@@ -109,3 +109,50 @@ def test_pytorch_strided_residual_block(tmp_path):
     short = next(n for n in names if "short" in n)
     first_main = next(n for n in names if "main.0" in n)
     assert names.index(short) < names.index(first_main)  # x (1,152 B) dies at the main path's first conv
+
+
+def test_the_live_bytes_kept_step_by_step_match_a_recount():
+    """best_order keeps live_after(done) by adding live_change at each step: on every downset
+    of the module and every op ready there, the sum equals a recount."""
+    samples = np.random.default_rng(4).standard_normal((4, 4, 8, 8)).astype(np.float32)
+    model = _Model(build_target_graph(import_onnx(xception_module(c=4, side=8)), calibration=CalibrationOptions(data=samples)))
+    seen, stack, checked = {0}, [0], 0
+    while stack:
+        done = stack.pop()
+        for i in range(len(model.ops)):
+            if done >> i & 1 or model.deps[i] & ~done:
+                continue
+            nxt = done | 1 << i
+            assert model.live_after(done) + model.live_change(i, done) == model.live_after(nxt)
+            assert model.cost(i, done, model.live_after(done)) == model.cost(i, done)
+            checked += 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    assert checked > len(model.ops)  # the module branches: more than one order
+
+
+def independent_branches(k: int):
+    """k branches (Sigmoid -> Tanh) of one input, concatenated: 3**k downsets to search."""
+    nodes = []
+    for j in range(k):
+        nodes += [helper.make_node("Sigmoid", ["x"], [f"s{j}"], name=f"sig{j}"),
+                  helper.make_node("Tanh", [f"s{j}"], [f"t{j}"], name=f"tanh{j}")]
+    nodes.append(helper.make_node("Concat", [f"t{j}" for j in range(k)], ["y"], name="cat", axis=1))
+    return make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16 * k])])
+
+
+def test_a_search_with_too_many_orders_gives_up_and_keeps_the_order():
+    """Fourteen independent branches have 3**14 downsets, more than the search's budget
+    (MAX_WORK over the ops): best_order gives up and the pass keeps the exporter's order;
+    four branches are searched to the end."""
+    samples = np.random.default_rng(6).standard_normal((8, 16)).astype(np.float32)
+    small = build_target_graph(import_onnx(independent_branches(4)), calibration=CalibrationOptions(data=samples))
+    assert best_order(small) is not None
+    graph = build_target_graph(import_onnx(independent_branches(14)), calibration=CalibrationOptions(data=samples))
+    assert best_order(graph) is None
+    graph.ops.sort(key=lambda op: {"Sigmoid": 0, "Tanh": 1}.get(op.kind, 2))  # another valid order: every Sigmoid first
+    before = list(graph.ops)
+    schedule_memory(graph)
+    assert graph.ops == before
