@@ -29,11 +29,12 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout, host_layout_arrays
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
 HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
+HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 
 
@@ -639,7 +640,7 @@ class FusedConv2d(OpDef):
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_conv_chain_n_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
-                 "hcc_fully_connected_row_s8")
+                 "hcc_fully_connected_row_s8", "hcc_fully_connected_host_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
                    "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
@@ -659,7 +660,9 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
-        pairs = HCC_WEIGHTS_BLOCKED if self.kernel_path(op) in BLOCKED_PATHS else op.attrs.get("weight_pairs", 0)
+        pairs = op.attrs.get("weight_pairs", 0)
+        if self.kernel_path(op) in BLOCKED_PATHS:
+            pairs = HCC_WEIGHTS_HOST if e.weight_layout == "host" else HCC_WEIGHTS_BLOCKED
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
@@ -718,6 +721,8 @@ class FusedConv2d(OpDef):
         if path not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)
         w = p["weights"]
+        if e.weight_layout == "host":  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
+            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
         weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
         mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
         return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
