@@ -31,23 +31,42 @@
 #define HCC_HOST_TERMS 4096
 #define HCC_HOST_LANES 16
 
-/* patch[t] = v of the pixel's term t = (ky k_w + kx) in_c + i (t < n; 0 up to n4) */
+/* d[i] = x[i] + 128 as a byte (x ^ 0x80) for i < len */
+static void host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
+    int32_t i = 0;
+    for (; i + 8 <= len; i += 8) {  /* eight bytes a word: in_c 3 .. 48 runs are short for the vectorizer */
+        uint64_t v;
+        memcpy(&v, x + i, sizeof v);
+        v ^= 0x8080808080808080u;
+        memcpy(d + i, &v, sizeof v);
+    }
+    for (; i < len; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
+}
+
+/* patch[t] = v of the pixel's term t = (ky k_w + kx) in_c + i (t < n; 0 up to n4); the taps of
+ * a kernel row on the input are one run when not dilated along the row */
 static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t ox, int32_t n4,
                        uint8_t *patch) {
-    const int32_t in_c = p->in_c, iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const int32_t in_c = p->in_c, kw = p->k_w, dw = p->dilation_w, row = kw * in_c;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
     const uint8_t zv = (uint8_t)(p->z_in + 128);
-    int32_t ky, kx, i;
+    int32_t ky, kx, kx0 = 0, kx1 = kw;
     uint8_t *d = patch;
-    for (ky = 0; ky < p->k_h; ++ky) {
+    while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
+    for (ky = 0; ky < p->k_h; ++ky, d += row) {
         const int32_t iy = iy0 + ky * p->dilation_h;
-        for (kx = 0; kx < p->k_w; ++kx, d += in_c) {
-            const int32_t ix = ix0 + kx * p->dilation_w;
-            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-                memset(d, zv, (size_t)in_c);
-            } else {
-                const uint8_t *x = (const uint8_t *)input + (iy * p->in_w + ix) * in_c;
-                for (i = 0; i < in_c; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
-            }
+        const uint8_t *x = (const uint8_t *)input + (iy * p->in_w + ix0) * in_c;
+        if (iy < 0 || iy >= p->in_h || kx1 <= kx0) {
+            memset(d, zv, (size_t)row);
+            continue;
+        }
+        if (kx0 > 0) memset(d, zv, (size_t)(kx0 * in_c));
+        if (kx1 < kw) memset(d + kx1 * in_c, zv, (size_t)((kw - kx1) * in_c));
+        if (dw == 1) {
+            host_spread(x + kx0 * in_c, (kx1 - kx0) * in_c, d + kx0 * in_c);
+        } else {
+            for (kx = kx0; kx < kx1; ++kx) host_spread(x + kx * dw * in_c, in_c, d + kx * in_c);
         }
     }
     for (; d < patch + n4; ++d) *d = 0;
