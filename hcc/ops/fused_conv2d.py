@@ -661,12 +661,16 @@ class FusedConv2d(OpDef):
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
         pairs = op.attrs.get("weight_pairs", 0)
-        if self.kernel_path(op) in BLOCKED_PATHS:
-            pairs = HCC_WEIGHTS_HOST if e.weight_layout == "host" else HCC_WEIGHTS_BLOCKED
+        if self.host_kernel(e, op):
+            pairs = HCC_WEIGHTS_HOST
+        elif self.kernel_path(op) in BLOCKED_PATHS:
+            pairs = HCC_WEIGHTS_BLOCKED
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
-            "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
+            "add": add, "has_pool": int(p["has_pool"]), "pool": pool,
+            "window": int(self.uses_window(op) or (pairs == HCC_WEIGHTS_HOST and self.kernel_path(op) == "dense"
+                                                   and self._host_window(e, op)))})
 
     def emit_c(self, e, index, op):
         if self.streamed(op):
@@ -710,19 +714,48 @@ class FusedConv2d(OpDef):
                 f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {self._weight_arrays(e, op, p)}, {residual}, "
                 f"{scratch}, {e.ptr(op.outputs[0])});"]
 
+    def host_kernel(self, e, op) -> bool:
+        """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the
+        host layout (e.weight_layout), on the "fc-row" and "blocked" paths, and on the "dense"
+        path where the conv stands alone (no chain). The plan is the same in both layouts: a
+        dense conv's workspace stays unused, except where the plan put its output over its
+        input (inplace-conv): the dense kernel keeps copies of the rows it reads, the host
+        kernel then reads them through the window of in-place streaming (_host_window; the
+        same read schedule, so the same lag), in the planned scratch or not at all."""
+        if e.weight_layout != "host":
+            return False
+        path = self.kernel_path(op)
+        if path in BLOCKED_PATHS:
+            return True
+        if path != "dense" or self.streamed(op) or self.streamed_source(op) is not None \
+                or self.streamed_residual(op) is not None:
+            return False
+        if not self._host_window(e, op):
+            return True
+        parts = self.scratch_parts(op)
+        return parts["ring"] + parts["window"] <= self.scratch_bytes(op)
+
+    def _host_window(self, e, op) -> bool:
+        """A dense conv whose output the plan put over its input (or not surely apart from it)."""
+        x, y = op.inputs[0], op.outputs[0]
+        at_x, at_y = e.offset(x), e.offset(y)
+        return at_x is None or at_y is None or not (at_x + x.type.nbytes <= at_y or at_y + y.type.nbytes <= at_x)
+
     def _weight_arrays(self, e, op, p: dict) -> str:
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
-        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
+        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights; where host_kernel(),
+        host_layout_arrays() (HCC_WEIGHTS_HOST)."""
         path = self.kernel_path(op)
+        if self.host_kernel(e, op):  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
+            w = p["weights"]
+            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
         if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
             mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
             return weight_arrays(e, op, {**p, "mult": mult, "shift": shift})
         if path not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)
         w = p["weights"]
-        if e.weight_layout == "host":  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
-            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
         weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
         mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
         return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),

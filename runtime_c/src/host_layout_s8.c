@@ -130,11 +130,14 @@ static void host_block(const uint8_t *patches, int32_t np, int32_t n4, const int
 #endif
 }
 
-/* out[c] = requantize(acc[c], mult[c], shift[c]) for c < nc */
+/* out[c] = requantize(acc[c], mult[c], shift[c]) for c < nc; on the host all 16 lanes at once
+ * (mult and shift of a block's 16 lanes, the padding lanes' accumulators 0), then nc bytes */
 static void host_requant(const uint32_t *acc, const int32_t *mult, const int32_t *shift, int32_t nc,
                          const hcc_conv2d_params_t *p, int8_t *out) {
 #if !defined(__XTENSA__)
-    hcc_host_requant_s8(acc, mult, shift, nc, p->z_out, p->act_min, p->act_max, out, 1);
+    int8_t lanes[HCC_HOST_LANES];
+    hcc_host_requant_s8(acc, mult, shift, HCC_HOST_LANES, p->z_out, p->act_min, p->act_max, lanes, 1);
+    memcpy(out, lanes, (size_t)nc);
 #else
     int32_t c;
     for (c = 0; c < nc; ++c) {
@@ -155,8 +158,16 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
         const int32_t nc = p->out_c - c0 < HCC_HOST_LANES ? p->out_c - c0 : HCC_HOST_LANES;
         const int8_t *wb = weights + c0 * n4;
         uint32_t acc[HCC_HOST_LANES];
+        int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
+        for (c = nc; c < HCC_HOST_LANES; ++c) {  /* padding lanes, as in hcc_conv2d_host_s8_rows */
+            acc[c] = 0u;
+            mult16[c] = 0;
+            shift16[c] = 32;
+        }
         for (c = 0; c < nc; ++c) {
             int32_t t = 0;
+            mult16[c] = mult[c0 + c];
+            shift16[c] = shift[c0 + c];
             acc[c] = (uint32_t)bias[c0 + c];
             for (ky = 0; ky < p->k_h; ++ky) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
@@ -171,7 +182,7 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
                 }
             }
         }
-        host_requant(acc, mult + c0, shift + c0, nc, p, out + c0);
+        host_requant(acc, mult16, shift16, nc, p, out + c0);
     }
 }
 
@@ -182,6 +193,7 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
     const int32_t first = row_begin * out_w, last = row_end * out_w;
     uint8_t patches[HCC_HOST_PIXELS * HCC_HOST_TERMS];
     uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
+    int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
     int32_t at, q, c0, c;
     if (n4 > HCC_HOST_TERMS) {
         for (at = first; at < last; ++at) {
@@ -198,9 +210,13 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
         for (q = 0; q < np; ++q) host_patch(p, input, (at + q) / out_w, (at + q) % out_w, n4, patches + q * n4);
         for (c0 = 0; c0 < out_c; c0 += HCC_HOST_LANES) {
             const int32_t nc = out_c - c0 < HCC_HOST_LANES ? out_c - c0 : HCC_HOST_LANES;
-            for (c = 0; c < HCC_HOST_LANES; ++c) bias16[c] = c < nc ? (uint32_t)bias[c0 + c] : 0u;
+            for (c = 0; c < HCC_HOST_LANES; ++c) {  /* padding lanes: accumulator 0, multiplier 0 */
+                bias16[c] = c < nc ? (uint32_t)bias[c0 + c] : 0u;
+                mult16[c] = c < nc ? mult[c0 + c] : 0;
+                shift16[c] = c < nc ? shift[c0 + c] : 32;
+            }
             host_block(patches, np, n4, weights + c0 * n4, bias16, acc);
-            for (q = 0; q < np; ++q) host_requant(acc[q], mult + c0, shift + c0, nc, p, out + q * out_c + c0);
+            for (q = 0; q < np; ++q) host_requant(acc[q], mult16, shift16, nc, p, out + q * out_c + c0);
         }
     }
 }
