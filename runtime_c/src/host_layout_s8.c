@@ -80,23 +80,26 @@ static int32_t load_u32(const uint8_t *at) {
 }
 #endif
 
-/* acc[q][c] = bias16[c] + sum_t patch_q[t] wb[block term t, channel c] for the np pixels'
- * patches (np <= HCC_HOST_PIXELS, n4 bytes apart) and one block of 16 channels */
-static void host_block(const uint8_t *patches, int32_t np, int32_t n4, const int8_t *wb, const uint32_t *bias16,
-                       uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES]) {
+/* acc[q][c] = bias16[c] + sum_t v_q[t] wb[block term t, channel c] for np pixels
+ * (np <= HCC_HOST_PIXELS) whose terms are n4 bytes at patches + q step, v = the byte ^ flip
+ * (flip 0x80808080: straight from the input, x + 128; 0: a gathered patch), and one block of 16
+ * channels */
+static void host_block(const uint8_t *patches, int32_t step, uint32_t flip, int32_t np, int32_t n4, const int8_t *wb,
+                       const uint32_t *bias16, uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES]) {
     const int32_t groups = n4 / 4;
     int32_t q, g;
 #if defined(HCC_HOST_VNNI)
     const __m512i b = _mm512_loadu_si512((const void *)bias16);
+    const int32_t f = (int32_t)flip;
     if (np == HCC_HOST_PIXELS) {
-        const uint8_t *x0 = patches, *x1 = patches + n4, *x2 = patches + 2 * n4, *x3 = patches + 3 * n4;
+        const uint8_t *x0 = patches, *x1 = patches + step, *x2 = patches + 2 * step, *x3 = patches + 3 * step;
         __m512i a0 = b, a1 = b, a2 = b, a3 = b;
         for (g = 0; g < groups; ++g) {
             const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * g));
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(load_u32(x0 + 4 * g)), w);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(load_u32(x1 + 4 * g)), w);
-            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(load_u32(x2 + 4 * g)), w);
-            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(load_u32(x3 + 4 * g)), w);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(load_u32(x0 + 4 * g) ^ f), w);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(load_u32(x1 + 4 * g) ^ f), w);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(load_u32(x2 + 4 * g) ^ f), w);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(load_u32(x3 + 4 * g) ^ f), w);
         }
         _mm512_storeu_si512((void *)acc[0], a0);
         _mm512_storeu_si512((void *)acc[1], a1);
@@ -105,16 +108,18 @@ static void host_block(const uint8_t *patches, int32_t np, int32_t n4, const int
         return;
     }
     for (q = 0; q < np; ++q) {
-        const uint8_t *x = patches + q * n4;
+        const uint8_t *x = patches + q * step;
         __m512i a = b;
         for (g = 0; g < groups; ++g) {
-            a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32(load_u32(x + 4 * g)), _mm512_loadu_si512((const void *)(wb + 64 * g)));
+            a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32(load_u32(x + 4 * g) ^ f),
+                                    _mm512_loadu_si512((const void *)(wb + 64 * g)));
         }
         _mm512_storeu_si512((void *)acc[q], a);
     }
 #else
+    const uint32_t fb = flip & 0xFFu;
     for (q = 0; q < np; ++q) {
-        const uint8_t *x = patches + q * n4;
+        const uint8_t *x = patches + q * step;
         uint32_t *a = acc[q];
         int32_t c, t;
         for (c = 0; c < HCC_HOST_LANES; ++c) a[c] = bias16[c];
@@ -122,7 +127,7 @@ static void host_block(const uint8_t *patches, int32_t np, int32_t n4, const int
             const int8_t *w = wb + 64 * g;
             for (c = 0; c < HCC_HOST_LANES; ++c) {
                 uint32_t s = 0u;
-                for (t = 0; t < 4; ++t) s += (uint32_t)((int32_t)x[4 * g + t] * w[4 * c + t]);
+                for (t = 0; t < 4; ++t) s += (uint32_t)((int32_t)(x[4 * g + t] ^ fb) * w[4 * c + t]);
                 a[c] += s;
             }
         }
@@ -194,6 +199,10 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
     uint8_t patches[HCC_HOST_PIXELS * HCC_HOST_TERMS];
     uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
     int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
+    /* 1x1, stride 1, no padding, channels in whole words: pixel i of the output reads pixel i */
+    const int direct = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+                       p->pad_left == 0 && p->out_w == p->in_w && p->out_h <= p->in_h && n == n4 &&
+                       out_c <= HCC_HOST_LANES;
     int32_t at, q, c0, c;
     if (n4 > HCC_HOST_TERMS) {
         for (at = first; at < last; ++at) {
@@ -203,11 +212,23 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
         return;
     }
     /* every patch is gathered before any of its pixels' outputs is written: the input is read
-     * no later than one pixel at a time would read it (in-place convs stay safe) */
+     * no later than one pixel at a time would read it (in-place convs stay safe); a pointwise
+     * conv of one block of channels over whole words of input channels reads its pixels where
+     * they are (as x ^ 0x80), all of a group's before any of its outputs (with more blocks an
+     * output written over its input could change what the next block reads: those gather) */
     for (at = first; at < last; at += HCC_HOST_PIXELS) {
         const int32_t np = last - at < HCC_HOST_PIXELS ? last - at : HCC_HOST_PIXELS;
         int8_t *const out = out_rows + (at - first) * out_c;
-        for (q = 0; q < np; ++q) host_patch(p, input, (at + q) / out_w, (at + q) % out_w, n4, patches + q * n4);
+        const uint8_t *terms = patches;
+        int32_t step = n4;
+        uint32_t flip = 0u;
+        if (direct) {
+            terms = (const uint8_t *)input + at * n;
+            step = n;
+            flip = 0x80808080u;
+        } else {
+            for (q = 0; q < np; ++q) host_patch(p, input, (at + q) / out_w, (at + q) % out_w, n4, patches + q * n4);
+        }
         for (c0 = 0; c0 < out_c; c0 += HCC_HOST_LANES) {
             const int32_t nc = out_c - c0 < HCC_HOST_LANES ? out_c - c0 : HCC_HOST_LANES;
             for (c = 0; c < HCC_HOST_LANES; ++c) {  /* padding lanes: accumulator 0, multiplier 0 */
@@ -215,7 +236,7 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
                 mult16[c] = c < nc ? mult[c0 + c] : 0;
                 shift16[c] = c < nc ? shift[c0 + c] : 32;
             }
-            host_block(patches, np, n4, weights + c0 * n4, bias16, acc);
+            host_block(terms, step, flip, np, n4, weights + c0 * n4, bias16, acc);
             for (q = 0; q < np; ++q) host_requant(acc[q], mult16, shift16, nc, p, out + q * out_c + c0);
         }
     }

@@ -66,22 +66,25 @@ def test_host_layout_conv(opt, seed):
     check_host_block(dict(conv=c, conv_shape=reference(c).shape, residual=None, pool=None))
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_host_layout_block_with_residual_and_pooling(opt, seed):
+    """Also pointwise convs of one block read straight from the input (1x1, stride 1, input
+    channels in whole words, at most 16 output channels), in place at the planned lag."""
     rng = np.random.default_rng(7700 + seed)
     b = random_block(7700 + seed)
-    kh, kw = [(3, 3), (1, 1), (5, 3), (10, 4), (2, 2), (3, 3)][seed % 6]
-    cin, cout = [(16, 16), (17, 33), (3, 16), (1, 64), (40, 5), (64, 70)][seed % 6]
+    kh, kw = [(3, 3), (1, 1), (5, 3), (10, 4), (2, 2), (3, 3), (1, 1), (1, 1)][seed % 8]
+    cin, cout = [(16, 16), (17, 33), (3, 16), (1, 64), (40, 5), (64, 70), (8, 16), (24, 7)][seed % 8]
     pads = (kh // 2, kw // 2, (kh - 1) // 2, (kw - 1) // 2)
     h, w = int(rng.integers(max(kh, 2), 12)), int(rng.integers(max(kw, 2), 12))
-    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (1 + seed % 2, 1), pads, (1, 1))
+    stride = 1 if seed % 8 >= 6 else 1 + seed % 2
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (stride, 1), pads, (1, 1))
     if b["pool"] is not None:
         b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
     check_host_block(b)
 
 
 @pytest.mark.parametrize("rows,k,n", [(1, 5, 3), (1, 17, 9), (3, 64, 16), (1, 130, 37), (4, 19, 11), (7, 64, 33),
-                                      (2, 5000, 5), (1, 4097, 17)])
+                                      (2, 5000, 5), (1, 4097, 17), (9, 8, 16), (5, 12, 7)])
 def test_host_layout_fully_connected(opt, rows, k, n):
     """k not a multiple of four, channels past and below 16, k past the stack patch (4096)."""
     for seed in range(2):
