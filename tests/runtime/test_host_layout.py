@@ -15,7 +15,7 @@ from tests.runtime import cdriver
 from tests.runtime.cdriver import call_kernel
 from tests.runtime.kernel_args import int8, ints, multipliers, random_act
 from tests.runtime.test_conv2d import reference
-from tests.runtime.test_conv2d_pool import block_params, block_reference, random_block, _groups1_conv
+from tests.runtime.test_conv2d_pool import _groups1_conv, check_apart_and_in_place, random_block
 from tests.runtime.test_host_paths import wide_conv_case
 
 OPTS = ("-O3 -march=native", "-O1")
@@ -38,24 +38,10 @@ def host_arrays(c):
 def check_host_block(b):
     """Block b with weight_pairs HCC_WEIGHTS_HOST == the reference, apart and in place over its
     input (and residual) through the window at the blocked path's planned lag."""
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST, overlap_lag, read_schedule
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST
 
-    c = b["conv"]
-    expected = block_reference(b)
     b["weight_pairs"] = HCC_WEIGHTS_HOST
-    residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    weights = [*host_arrays(c), residual]
-    np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
-                                              expected.shape), expected)
-    b["window"] = 1
-    pool = (b["pool"][0][0], b["pool"][1][0], b["pool"][2][0]) if b["pool"] else None
-    schedule = read_schedule("blocked", c["x"].shape[0], b["conv_shape"][0], expected.shape[0], c["w"].shape[1],
-                             c["strides"][0], c["pads"][0], c["dilations"][0], pool)
-    for which in ([0, 1] if b["residual"] is not None else [0]):
-        shared = c["x"] if which == 0 else b["residual"]
-        lag = overlap_lag(schedule, which, expected.shape[0], expected[0].size, shared[0].size)
-        got = call_kernel("conv2d_pool", [2, block_params(b), c["x"], *weights, which, lag], np.int8, expected.shape)
-        np.testing.assert_array_equal(got, expected, err_msg=f"in place over input {which} with lag {lag}")
+    check_apart_and_in_place(b, "blocked", host_arrays(b["conv"]))
 
 
 @pytest.mark.parametrize("seed", range(16))
