@@ -15,8 +15,8 @@ twin where there is one) and any model given:
                 runtime kernels it calls, built for the Xtensa lx106 (xtensa-lx106-elf-gcc
                 -O2, unused functions dropped), against the .tflite file's size
   latency       host, one thread, median of `runs` timed runs in one process after warm-up:
-                hcc's C (-O3 -march=native, --weight-layout host), onnxruntime on the float ONNX model, the TFLM
-                Python runtime's invoke() on the twin
+                hcc's C (-O3 -march=native, --weight-layout host), onnxruntime on the float
+                ONNX model, the TFLM Python runtime's invoke() on the twin
   bit-exact     the C's output for the first evaluation sample equals the int8 reference
 
 A model that does not compile gets a row with the reason. Nothing here is a test: the figures
@@ -129,8 +129,8 @@ def measure(model: PeerModel, runs: int = 50) -> dict:
     from hcc.backend.generate import generate
     from hcc.bench.run import _host_time
     from hcc.frontend import load_model
-    from hcc.memory.planner import plan_memory
     from hcc.interp.int8_interp import quantize_input, run_int8
+    from hcc.memory.planner import plan_memory
 
     row = {"model": model.label or model.path.name, "file": model.path.name,
            "twin": model.twin.name if model.twin else None}
