@@ -162,7 +162,7 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
             target: str = "cmake", float_build: bool = False, blob: bool = False, streaming: bool = True,
             io_in_arena: bool = True, force: bool = False, example_input=None, metadata: dict | None = None, calib_method: str = CalibrationOptions.method,
             percentile: float = CalibrationOptions.percentile, calib_limit: int | None = None, calib_raw: bool = False,
-            progress: bool = False) -> CompileResult:
+            progress: bool = False, weight_layout: str = "mcu") -> CompileResult:
     """Compile `model` to C in the directory `output` (created or replaced as a whole).
 
     calib: a folder of images, an .npz with 'x', or an array of samples (default: MODEL.calib.npz
@@ -171,7 +171,10 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     component), 'arduino' (an Arduino library) or 'platformio' (a PlatformIO library).
     io_in_arena (default): the input and output live inside the arena (NAME_input(arena) /
     NAME_output(arena)), the input's bytes reused once it is dead, and the model's RAM is the
-    arena alone; False: they are the caller's buffers, outside the arena."""
+    arena alone; False: they are the caller's buffers, outside the arena. weight_layout: 'mcu'
+    (default: the lx106 / ESP32 kernels') or 'host' (the conv and fully connected weights in
+    blocks for a desktop or server CPU; docs/performance.md, "Host"), int8 builds only."""
+    from hcc.backend.emitter import WEIGHT_LAYOUTS
     from hcc.backend.generate import generate
     from hcc.backend.targets import write_target
     from hcc.memory.planner import check_budget, plan_memory
@@ -180,6 +183,10 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
 
     if target not in TARGETS:
         raise HccError(f"unknown target '{target}' (known: {', '.join(TARGETS)})")
+    if weight_layout not in WEIGHT_LAYOUTS:
+        raise HccError(f"unknown weight layout '{weight_layout}' (known: {', '.join(WEIGHT_LAYOUTS)})")
+    if float_build and weight_layout != "mcu":
+        raise HccError("--weight-layout host is for int8 builds (a float build has one layout)")
     if float_build and calib is not None and not isinstance(calib, CalibrationOptions):
         raise HccError("calib has no use with a float build (a float build is not quantized)")
     sram, flash = _size(sram, "sram"), _size(flash, "flash")
@@ -193,7 +200,8 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     out = Path(output)
     staging = staging_dir(out)
     try:
-        result = generate(graph, staging, name or source.name, source=source.label, plan=plan, blob=blob)
+        result = generate(graph, staging, name or source.name, source=source.label, plan=plan, blob=blob,
+                          weight_layout=weight_layout)
         files = write_target(target, staging, result)
         publish_dir(staging, out)
     finally:

@@ -2,7 +2,7 @@
 
     python tools/host_profile.py models/zoo/ic_resnet8.ts13.onnx [--runs 200] [--keep DIR]
 
-Compiles the model as `hcc bench` does, links it with a harness that defines HCC_PROFILE and
+Compiles the model as `hcc bench` times it (--weight-layout host unless told), links it with a harness that defines HCC_PROFILE and
 times every op with clock_gettime (the hook's own cost, ~20 ns per op, is included), keeps each
 op's fastest run (the machine may be shared: preemption only adds), and prints the ops by that time: the op's kind, its kernel call in the generated C, microseconds per run.
 Also checks that the host output equals the int8 reference; --ort times onnxruntime float the same
@@ -80,6 +80,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--keep")
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--weight-layout", choices=("host", "mcu"), default="host",
+                    help="the weights' layout (hcc compile --weight-layout; hcc bench times host)")
     ap.add_argument("--ort", action="store_true", help="also time onnxruntime float (one thread, fastest run)")
     args = ap.parse_args()
     from hcc.interp.int8_interp import quantize_input, run_int8
@@ -88,7 +90,8 @@ def main() -> None:
         work = Path(args.keep or tmp)
         build = work / "build"
         build.mkdir(parents=True, exist_ok=True)
-        graph, samples, report = _compile(args.model, CalibrationOptions(data=_zoo_calib(args.model)), build, "model")
+        graph, samples, report, _ = _compile(args.model, CalibrationOptions(data=_zoo_calib(args.model)), build, "model",
+                                             args.weight_layout)
         q = np.asarray(quantize_input(samples[:1].astype(np.float32), graph.inputs[0].type.quant),
                        np.int8).reshape(-1)
         reference = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)],

@@ -21,6 +21,11 @@ NUMPY_OF_CTYPE = {c: d for d, c in CTYPES.items()} | {"float": np.dtype("float32
 # values do not depend on the ranges
 PLACEHOLDER_SHARED_BYTES = 1024
 PLACEHOLDER_SHARED_TYPES = ("int8_t", "uint8_t", "float")
+# How the weights of the groups-1 convs and fully connected layers are laid out in flash
+# (`hcc compile --weight-layout`): "mcu" (default) the lx106 kernels' blocked layout (four
+# channels side by side per term), "host" blocks of 16 channels x 4 terms for AVX-512 VNNI
+# hosts (hcc_conv2d_host_s8_rows; the generated C refuses to build for the lx106).
+WEIGHT_LAYOUTS = ("mcu", "host")
 RANGES = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-32768, 32767), "uint16_t": (0, 65535),
           "int32_t": (-(2**31), 2**31 - 1)}
 
@@ -70,9 +75,12 @@ class Emitter:
     # not constant expressions then). Each is (ctype, name, initializer).
     weighted_params: list[tuple[str, str, str]] = field(default_factory=list)
     steps: list[CStep] = field(default_factory=list)
+    weight_layout: str = "mcu"  # WEIGHT_LAYOUTS
     elem = "int8_t"  # C type of the activations (the float build's emitter says float)
 
     def __post_init__(self):
+        if self.weight_layout not in WEIGHT_LAYOUTS:
+            raise HccError(f"unknown weight layout '{self.weight_layout}' (known: {', '.join(WEIGHT_LAYOUTS)})")
         self._same: dict[tuple, str] = {}  # (C type, shape of the bytes, bytes) -> the array that holds them
         self._placeholder = PLACEHOLDER_KEY in self.graph.metadata  # quantized without data (_add)
         self._offset = {t.name: t.offset for t in self.plan.tensors if t.kind != "scratch"}

@@ -110,13 +110,14 @@ def _float_or_none(text: str | None) -> float | None:
     return None if text is None else float(text)
 
 
-def emit_model(graph: Graph, plan: MemoryPlan, name: str) -> tuple[Emitter, CArray | None]:
+def emit_model(graph: Graph, plan: MemoryPlan, name: str, weight_layout: str = "mcu") -> tuple[Emitter, CArray | None]:
     """Emit every op (in memory); also the pixel -> input table of an int8 image model.
+    weight_layout: Emitter.weight_layout (the float build has one layout).
 
     The pixel table belongs to preprocessing, not to the weights: it stays in NAME.c (also
     when the weights come from a blob), so NAME_preprocess_u8 needs no weights."""
     float_build = graph.inputs[0].type.dtype == DType.float32
-    emitter = (FloatEmitter if float_build else Emitter)(graph, plan, name)
+    emitter = FloatEmitter(graph, plan, name) if float_build else Emitter(graph, plan, name, weight_layout=weight_layout)
     emit_graph(emitter, graph, float_build=float_build)
     table = None if float_build else _pixel_table(graph)
     pixel_table = None if table is None else CArray(f"{name}_input_from_pixel", "int8_t",
@@ -135,12 +136,14 @@ def emitted_flash_bytes(graph: Graph, plan: MemoryPlan) -> int:
 
 
 def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: MemoryPlan | None = None,
-             blob: bool = False) -> Generated:
+             blob: bool = False, weight_layout: str = "mcu") -> Generated:
     """Write the C build of a quantized graph (or, for `--float`, of the lowered float graph)
     into `out_dir` (which must exist and be empty).
 
     With `blob`, also write NAME.blob: every array of NAME_weights.c in one weights blob
-    (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB); int8 builds only."""
+    (docs/blob-format.md) for the partition mode (HCC_WEIGHTS_FROM_BLOB); int8 builds only.
+    weight_layout: "mcu" (default) or "host" (emitter.WEIGHT_LAYOUTS): the layout of the conv and
+    fully connected weights; a "host" build does not compile for the lx106."""
     name = check_name(name)
     float_build = graph.inputs[0].type.dtype == DType.float32
     elem = DType.float32 if float_build else DType.int8
@@ -153,7 +156,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         what = "the input itself" if y is graph.inputs[0] else "a constant" if y.is_const else f"of type {y.type}"
         raise UnsupportedOpError(f"graph output %{y.name} is {what}; the C backend needs a result computed by an op")
     plan = plan or plan_memory(graph, alignment=ARENA_ALIGN)
-    emitter, pixel_table = emit_model(graph, plan, name)
+    emitter, pixel_table = emit_model(graph, plan, name, weight_layout)
     digest = graph_hash(graph)
     x, y = graph.inputs[0], graph.outputs[0]
     table = None if pixel_table is None else pixel_table.values
@@ -188,6 +191,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "preprocess_note": "integer bilinear, half-pixel centres",
         "io_in_arena": plan.io_in_arena, "input_offset": plan.input_offset, "output_offset": plan.output_offset,
         "calibration_text": describe(calibration) if calibration else None,
+        "weight_layout": emitter.weight_layout,
     }
     env = jinja_env()
     out_dir = Path(out_dir)
@@ -208,7 +212,7 @@ def generate(graph: Graph, out_dir: Path, name: str, *, source: str = "", plan: 
         "output": {"shape": list(y.type.shape), "dtype": ctx["elem"], "scale": _float_or_none(ctx["output_scale"]),
                    "zero_point": ctx["output_zero_point"]},
         "labels": labels, "macs": ctx["macs"], "ram_bytes": plan.ram_bytes, "arena_bytes": ctx["arena_size"],
-        "io_bytes": plan.io_bytes, "io_in_arena": plan.io_in_arena, "flash_bytes": flash, "weights_payload_bytes": payload_size, "plan": plan.to_json(), "layers": layers,
+        "io_bytes": plan.io_bytes, "io_in_arena": plan.io_in_arena, "flash_bytes": flash, "weights_payload_bytes": payload_size, "weight_layout": emitter.weight_layout, "plan": plan.to_json(), "layers": layers,
         "calibration": calibration,  # the calibration choices (hcc/calibration_choice.py); None: not calibrated here
     }
     files["report.json"] = json.dumps(report, indent=2) + "\n"

@@ -30,7 +30,7 @@ def build_host_runner(build_dir: Path, name: str, work: Path, *, cc: str | None 
     if shutil.which(cc) is None:
         raise ToolchainError(f"C compiler '{cc}' not found (install gcc or set CC)")
     exe = work / f"{name}_runner{'_blob' if from_blob else ''}"
-    flags = [opt, *WARNINGS, *CHECKS, *(SANITIZERS if sanitize else []), *(["-DHCC_WEIGHTS_FROM_BLOB"] if from_blob else [])]
+    flags = [*opt.split(), *WARNINGS, *CHECKS, *(SANITIZERS if sanitize else []), *(["-DHCC_WEIGHTS_FROM_BLOB"] if from_blob else [])]
     runtime = _runtime_archive(cc, flags, build_dir / "runtime")
     sources = [build_dir / f"{name}.c", build_dir / f"{name}_weights.c", RUNNER]
     cmd = [cc, *flags, "-I", str(build_dir), "-I", str(build_dir / "runtime" / "include"),
@@ -101,9 +101,10 @@ def run_host(exe: Path, inputs: np.ndarray, output_size: int, *, blob: Path | No
     return np.frombuffer(proc.stdout, dtype).reshape(len(inputs), output_size)
 
 
-def host_runner(graph, *, sanitize: bool = False, name: str = "model"):
+def host_runner(graph, *, sanitize: bool = False, name: str = "model", weight_layout: str = "mcu", opt: str = "-O2"):
     """A function inputs [N, ...] -> int8 outputs, running the C generated for `graph`: float
-    inputs are quantized as NAME_quantize_input does; int8 inputs are the codes themselves."""
+    inputs are quantized as NAME_quantize_input does; int8 inputs are the codes themselves.
+    weight_layout: generate()'s; opt: the compiler's optimisation flags (e.g. "-O3 -march=native")."""
     from hcc.backend.generate import generate
     from hcc.interp.int8_interp import quantize_input
 
@@ -112,8 +113,8 @@ def host_runner(graph, *, sanitize: bool = False, name: str = "model"):
             tmp = Path(tmp)
             build = tmp / "build"
             build.mkdir()
-            generate(graph, build, name)
-            exe = build_host_runner(build, name, tmp, sanitize=sanitize)
+            generate(graph, build, name, weight_layout=weight_layout)
+            exe = build_host_runner(build, name, tmp, sanitize=sanitize, opt=opt)
             if x.dtype == np.int8:
                 q = x.reshape(len(x), -1)
             else:

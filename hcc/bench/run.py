@@ -8,7 +8,8 @@ bench_model() compiles a model into a temporary directory and measures it three 
           host build of the same harness and the int8 reference (hcc.interp.run_int8).
   naive   the same model linked with the plain nested-loop kernels of bench/naive/ in place
           of the optimised 3x3 convolution and fully connected kernels (same numbers).
-  host    the generated C at -O3 -march=native (HOST_CFLAGS), timed in-process (median of
+  host    the generated C at -O3 -march=native (HOST_CFLAGS) with the weights in the host layout
+          (`hcc compile --weight-layout host`, a second build of the same graph and plan), timed in-process (median of
           `runs` runs after warm-up), against onnxruntime (one thread, sequential) on the
           float model and on onnxruntime's own int8 static QDQ quantization of it.
 
@@ -52,7 +53,8 @@ def _sources(build: Path, name: str, replace=(), extra=()) -> list[Path]:
     return [build / f"{name}.c", build / f"{name}_weights.c", *runtime, *extra]
 
 
-def _compile(model: str, calibration, build: Path, name: str):
+def _compile(model: str, calibration, build: Path, name: str, weight_layout: str = "mcu"):
+    """Load, calibrate and plan `model`, generate its C into `build`; (graph, samples, report, plan)."""
     from hcc.backend.generate import generate
     from hcc.frontend import load_model
     from hcc.memory.planner import plan_memory
@@ -62,8 +64,8 @@ def _compile(model: str, calibration, build: Path, name: str):
     samples = load_calibration_samples(graph, calibration)
     build_target_graph(graph, calibration=calibration)
     plan = plan_memory(graph)
-    report = generate(graph, build, name, source=str(model), plan=plan).report
-    return graph, samples, report
+    report = generate(graph, build, name, source=str(model), plan=plan, weight_layout=weight_layout).report
+    return graph, samples, report, plan
 
 
 def naive_sources(build: Path, name: str) -> list[Path]:
@@ -178,7 +180,7 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
         if build.exists():
             shutil.rmtree(build)
         build.mkdir(parents=True)
-        graph, samples, report = _compile(model, calibration, build, name)
+        graph, samples, report, plan = _compile(model, calibration, build, name)
         x = samples[:1].astype(np.float32)
         q = np.asarray(quantize_input(x, graph.inputs[0].type.quant), np.int8).reshape(-1)
         reference = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)],
@@ -208,7 +210,14 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
         if host:
             import onnxruntime as ort
 
-            host_ms, host_out = _host_time(name, build, q.tobytes(), runs, work)
+            from hcc.backend.generate import generate
+
+            host_build = work / "host_build"
+            if host_build.exists():
+                shutil.rmtree(host_build)
+            host_build.mkdir()
+            generate(graph, host_build, name, source=str(model), plan=plan, weight_layout="host")
+            host_ms, host_out = _host_time(name, host_build, q.tobytes(), runs, work)
             result["host_bitexact"] = host_out == reference
             result["host_ms"] = round(host_ms, 4)
             result["ort_ms"] = round(_ort_time(_ort_session(model, ort), x, runs), 4)
@@ -224,6 +233,7 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
             result["onnxruntime"] = ort.__version__
             result["machine"] = machine_description()
             result["host_cflags"] = " ".join(HOST_CFLAGS)
+            result["host_weight_layout"] = "host"
         result["xtensa"] = ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
                             "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25")
         return result

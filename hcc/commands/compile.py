@@ -30,10 +30,15 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
               help="Also write NAME.blob, the weights for the partition mode (HCC_WEIGHTS_FROM_BLOB; `hcc flash`).")
 @click.option("--target", type=click.Choice(["cmake", "arduino", "platformio"]), default="cmake", show_default=True,
               help="cmake: CMake + make + ESP-IDF component; arduino / platformio: a library for those tools.")
+@click.option("--weight-layout", type=click.Choice(["mcu", "host"]), default="mcu", show_default=True,
+              help="How the conv and fully connected weights are laid out: mcu, the lx106 / ESP32 kernels' layout; "
+                   "host, blocks of 16 channels x 4 terms for a desktop or server CPU (AVX-512 VNNI where the "
+                   "compiler targets it, portable C elsewhere; `hcc bench` times the host this way). A host build "
+                   "refuses to compile for Xtensa. See docs/performance.md, \"Host\".")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, io_in_arena, float_build, write_blob,
-                    target, force, as_json):
+                    target, weight_layout, force, as_json):
     """Compile MODEL (.onnx, .tflite or .hir) to C in OUTPUT: int8 (default) or float32 (--float).
 
     \b
@@ -56,7 +61,7 @@ def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming
         raise click.UsageError("--calib has no use with --float (a float build is not quantized)")
     result = api.compile(model, out_dir, calib=calibration, sram=sram, flash=flash, name=name, target=target,
                          float_build=float_build, blob=write_blob, streaming=not no_streaming,
-                         io_in_arena=io_in_arena, force=force)
+                         io_in_arena=io_in_arena, force=force, weight_layout=weight_layout)
     if as_json:
         echo_json(result.as_json())
         return

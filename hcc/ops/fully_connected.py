@@ -33,8 +33,43 @@ def fc_row_layout(weights, bias, z_in: int):
     wrapped to int32."""
     w = np.asarray(weights, np.int64)
     blocked = np.concatenate([(w[j:j + 4] + 128).T.reshape(-1) for j in range(0, w.shape[0], 4)])
-    folded = np.asarray(bias, np.int64) - (z_in + 128) * w.sum(axis=1)
-    return blocked.astype(np.uint8), ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+    return blocked.astype(np.uint8), _folded_bias(w, bias, z_in)
+
+
+def _folded_bias(w, bias, z_in: int):
+    """bias - (z_in + 128) sum_i w[:, i], wrapped to int32: the bias of the kernels that take
+    the input as v = x + 128 (fc_row_layout, host_layout)."""
+    folded = np.asarray(bias, np.int64) - (z_in + 128) * np.asarray(w, np.int64).sum(axis=1)
+    return ((folded + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+HOST_LANES = 16  # HCC_HOST_LANES (runtime_c/src/host_layout_s8.c): channels per block of the host layout
+
+
+def host_layout(weights, bias, z_in: int):
+    """The weights and bias of the host layout (`--weight-layout host`, HCC_WEIGHTS_HOST;
+    hcc_conv2d_host_s8_rows, hcc_fully_connected_host_s8): weights [n, k] int8 with k padded
+    to k4 = 4 ceil(k / 4) terms and n to 16 ceil(n / 16) channels (zero weights), stored per
+    block b of 16 channels and group g of 4 terms as 16 channels x 4 terms,
+    out[((b k4 / 4 + g) 16 + c) 4 + t] = w[16 b + c, 4 g + t] (what one AVX-512 VNNI vpdpbusd
+    multiplies by 4 input bytes broadcast); bias folded as fc_row_layout's."""
+    w = np.asarray(weights, np.int64)
+    n, k = w.shape
+    k4, n16 = -(-k // 4) * 4, -(-n // HOST_LANES) * HOST_LANES
+    padded = np.zeros((n16, k4), np.int64)
+    padded[:n, :k] = w
+    blocks = padded.reshape(n16 // HOST_LANES, HOST_LANES, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    return blocks.astype(np.int8), _folded_bias(w, bias, z_in)
+
+
+def host_layout_arrays(e, hint: str, weights, bias, mult, shift, z_in: int) -> str:
+    """The C arrays (weights, bias, mult, shift) of a host-layout call: host_layout's weights
+    and bias, the plain multipliers and shifts."""
+    w, b = host_layout(weights, bias, z_in)
+    n = b.shape[0]
+    m, s = (np.broadcast_to(np.asarray(v, np.int64).reshape(-1), (n,)) for v in (mult, shift))
+    return ", ".join([e.array(hint + "_w", w, np.int8), e.array(hint + "_b", b, np.int32),
+                      e.array(hint + "_m", m, np.int32), e.array(hint + "_s", s, np.int32)])
 
 
 HOIST_BOUND = 0x8000  # |acc| <= 2^15: the accumulators blocked_requant_words' terms serve (C: acc + 2^15 < 2^16)
@@ -193,7 +228,7 @@ class FullyConnected(OpDef):
         return outs
 
     c_kernels = ("hcc_fully_connected_row_s8", "hcc_fully_connected_s8", "hcc_fully_connected_parts_s8",
-                 "hcc_tflm_fully_connected_s8")
+                 "hcc_tflm_fully_connected_s8", "hcc_fully_connected_host_s8")
     c_kernels_float = ("hcc_fully_connected_f32",)
 
     def emit_c(self, e, index, op):
@@ -224,6 +259,9 @@ class FullyConnected(OpDef):
         if tflite_numerics(op):
             return [f"hcc_tflm_fully_connected_s8({params}, {e.ptr(op.inputs[0])}, {weight_arrays(e, op, p)}, "
                     f"{e.ptr(y)});"]
+        if e.weight_layout == "host":  # any rows, no scratch (the plan's, if any, stays unused)
+            arrays = host_layout_arrays(e, op.name, p["weights"], p["bias"], p["mult"], p["shift"], p["z_in"])
+            return [f"hcc_fully_connected_host_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
         if p["rows"] == 1 or row_kernel:  # the compile-time blocked layout (no weight reuse across rows)
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
             mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"])

@@ -29,11 +29,12 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
+from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout, host_layout_arrays
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
 HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
+HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 
 
@@ -639,7 +640,7 @@ class FusedConv2d(OpDef):
         return parts["ring"] + parts["workspace"] + (parts["window"] if self.uses_window(op) else 0)
 
     c_kernels = ("hcc_conv2d_pool_s8", "hcc_conv_chain_s8", "hcc_conv_chain_n_s8", "hcc_tflm_conv_s8", "hcc_fully_connected_s8",
-                 "hcc_fully_connected_row_s8")
+                 "hcc_fully_connected_row_s8", "hcc_fully_connected_host_s8")
     c_kernels_float = ("hcc_conv2d_pool_f32",)
     constraints = ("NHWC, batch 1 (made by fuse-conv-block / lower-conv2d from Conv [+ Add] [+ Relu / Clip] [+ MaxPool]; "
                    "fuse-activation); numerics \"tflite\": the conv and its clamp only (hcc_tflm_conv_s8); int8: a plain 1x1 "
@@ -659,11 +660,17 @@ class FusedConv2d(OpDef):
         if p["has_pool"]:
             pool.update(k_h=p["pool_kernel"][0], k_w=p["pool_kernel"][1], stride_h=p["pool_strides"][0],
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
-        pairs = HCC_WEIGHTS_BLOCKED if self.kernel_path(op) in BLOCKED_PATHS else op.attrs.get("weight_pairs", 0)
+        pairs = op.attrs.get("weight_pairs", 0)
+        if self.host_kernel(e, op):
+            pairs = HCC_WEIGHTS_HOST
+        elif self.kernel_path(op) in BLOCKED_PATHS:
+            pairs = HCC_WEIGHTS_BLOCKED
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
-            "add": add, "has_pool": int(p["has_pool"]), "pool": pool, "window": int(self.uses_window(op))})
+            "add": add, "has_pool": int(p["has_pool"]), "pool": pool,
+            "window": int(self.uses_window(op) or (pairs == HCC_WEIGHTS_HOST and self.kernel_path(op) == "dense"
+                                                   and self._host_window(e, op)))})
 
     def emit_c(self, e, index, op):
         if self.streamed(op):
@@ -707,11 +714,42 @@ class FusedConv2d(OpDef):
                 f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {self._weight_arrays(e, op, p)}, {residual}, "
                 f"{scratch}, {e.ptr(op.outputs[0])});"]
 
+    def host_kernel(self, e, op) -> bool:
+        """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the
+        host layout (e.weight_layout), on the "fc-row" and "blocked" paths, and on the "dense"
+        path where the conv stands alone (no chain). The plan is the same in both layouts: a
+        dense conv's workspace stays unused, except where the plan put its output over its
+        input (inplace-conv): the dense kernel keeps copies of the rows it reads, the host
+        kernel then reads them through the window of in-place streaming (_host_window; the
+        same read schedule, so the same lag), in the planned scratch or not at all."""
+        if e.weight_layout != "host":
+            return False
+        path = self.kernel_path(op)
+        if path in BLOCKED_PATHS:
+            return True
+        if path != "dense" or self.streamed(op) or self.streamed_source(op) is not None \
+                or self.streamed_residual(op) is not None:
+            return False
+        if not self._host_window(e, op):
+            return True
+        parts = self.scratch_parts(op)
+        return parts["ring"] + parts["window"] <= self.scratch_bytes(op)
+
+    def _host_window(self, e, op) -> bool:
+        """A dense conv whose output the plan put over its input (or not surely apart from it)."""
+        x, y = op.inputs[0], op.outputs[0]
+        at_x, at_y = e.offset(x), e.offset(y)
+        return at_x is None or at_y is None or not (at_x + x.type.nbytes <= at_y or at_y + y.type.nbytes <= at_x)
+
     def _weight_arrays(self, e, op, p: dict) -> str:
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
-        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights."""
+        (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights; where host_kernel(),
+        host_layout_arrays() (HCC_WEIGHTS_HOST)."""
         path = self.kernel_path(op)
+        if self.host_kernel(e, op):  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
+            w = p["weights"]
+            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
         if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
             mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
             return weight_arrays(e, op, {**p, "mult": mult, "shift": shift})

@@ -172,6 +172,12 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
  * the requantization words (blocked_requant_words, ibid.). */
 #define HCC_WEIGHTS_BLOCKED (-2)
 
+/* hcc_conv2d_params_t.weight_pairs of a groups-1 conv in the host layout (`hcc compile
+ * --weight-layout host`; not for the lx106): its weights in blocks of 16 channels x 4 terms,
+ * its bias folded as for HCC_WEIGHTS_BLOCKED, mult / shift the plain multipliers and shifts
+ * (hcc_conv2d_host_s8_rows, host_layout_s8.c; host_layout in hcc/ops/fully_connected.py). */
+#define HCC_WEIGHTS_HOST (-3)
+
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
  * bias may be NULL (zero); mult / shift have out_c entries. */
 void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
@@ -183,6 +189,14 @@ void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8
 void hcc_conv2d_blocked_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                 int32_t row_end, int8_t *out_rows);
+
+/* groups == 1, any kernel, stride, padding, dilation, no scratch: rows [row_begin, row_end)
+ * of hcc_conv2d_s8 with the weights, bias, mult and shift in the host layout
+ * (HCC_WEIGHTS_HOST): 16 channels x 4 terms per AVX-512 VNNI vpdpbusd where the compiler
+ * targets it, portable C elsewhere (host_layout_s8.c). */
+void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                             int32_t row_end, int8_t *out_rows);
 
 /* Output rows [row_begin, row_end) of hcc_conv2d_s8; row row_begin is written at out_rows. */
 void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
@@ -393,6 +407,11 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
 void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift,
                                 int8_t *output);
+
+/* The same outputs as hcc_fully_connected_s8 with the weights, bias, mult and shift in the
+ * host layout (HCC_WEIGHTS_HOST, rows as the pixels of a 1x1 conv), no scratch. */
+void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output);
 
 /* a [batch, m, k] (z_a) x b [batch, k, n] (z_b) -> output [batch, m, n], one multiplier from
  * quantize_multiplier(s_a * s_b / s_out). */

@@ -59,6 +59,9 @@ static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
     if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
     if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
     if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
+#if !defined(__XTENSA__) /* the host layout (model.c refuses to build for the lx106 with it) */
+    if (p->conv.weight_pairs == HCC_WEIGHTS_HOST) return 0u;
+#endif
     return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
 }
 
@@ -159,6 +162,11 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         conv = &sub;
         at = 0;
     }
+#if !defined(__XTENSA__)
+    if (conv->weight_pairs == HCC_WEIGHTS_HOST) {
+        hcc_conv2d_host_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
+    } else
+#endif
     if (is_fast_depthwise(conv)) {
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else if (is_dense(conv)) {

@@ -2,7 +2,8 @@
  * bias (empty: NULL), mult, shift -> output [rows, n] of hcc_fully_connected_s8 (entry 0)
  * or of hcc_fully_connected_row_s8 (entry 1: weights and bias in its layout, see
  * hcc_kernels.h); entry 2: hcc_fully_connected_parts_s8 with the parts table that follows
- * (4 ints a part), the parts' outputs one after the other. */
+ * (4 ints a part), the parts' outputs one after the other; entry 3: hcc_fully_connected_host_s8
+ * (weights, bias, mult and shift in the host layout). */
 #include "driver_params.h"
 
 int main(void) {
@@ -22,7 +23,9 @@ int main(void) {
     mult = (const int32_t *)tio_next(NULL);
     shift = (const int32_t *)tio_next(NULL);
     output = (int8_t *)malloc((size_t)(p.rows * p.n));
-    if (entry == 1) {
+    if (entry == 3) {
+        hcc_fully_connected_host_s8(&p, input, weights, bias, mult, shift, output);
+    } else if (entry == 1) {
         hcc_fully_connected_row_s8(&p, input, (const uint8_t *)weights, bias, mult, shift, output);
     } else if (entry == 2) {
         size_t bytes;

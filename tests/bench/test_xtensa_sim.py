@@ -347,6 +347,7 @@ def test_host_part_times_the_bit_exact_native_build(tmp_path):
                          host=True, naive=False, runs=200, keep=tmp_path)
     assert result["host_bitexact"] is True
     assert result["host_cflags"] == " ".join(HOST_CFLAGS) == "-O3 -march=native"
+    assert result["host_weight_layout"] == "host"  # timed as `--weight-layout host` builds
     assert result["host_ms"] > 0 and result["ort_ms"] > 0 and result["runs"] == 200
     assert result["ort_over_host"] == round(result["ort_ms"] / result["host_ms"], 3)
     if result["ort_int8_ms"] is None:

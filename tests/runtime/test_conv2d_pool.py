@@ -384,17 +384,27 @@ def check_blocked(b, path):
     weights and folded bias, no workspace) == the reference, also in place over its input (and
     its residual) through the window at the lag read_schedule of `path` plans."""
     from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED, overlap_lag, read_schedule
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     c = b["conv"]
-    expected = block_reference(b)
     b["weight_pairs"] = HCC_WEIGHTS_BLOCKED
     cout = c["w"].shape[0]
     bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
     blocked, folded = fc_row_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
+    check_apart_and_in_place(b, path, [blocked.view(np.int8), folded,
+                                       *blocked_requant_words(c["mult"], c["shift"], c["z_out"], *c["act"])])
+
+
+def check_apart_and_in_place(b, path, arrays):
+    """Block b (its weight_pairs set) with its kernel's weights, bias, mult and shift `arrays` ==
+    the reference, apart and in place over its input (and its residual) through the window at
+    the lag read_schedule of `path` plans."""
+    from hcc.ops.fused_conv2d import overlap_lag, read_schedule
+
+    c = b["conv"]
+    expected = block_reference(b)
     residual = b["residual"] if b["residual"] is not None else np.zeros(0, np.int8)
-    weights = [blocked.view(np.int8), folded, *blocked_requant_words(c["mult"], c["shift"], c["z_out"], *c["act"]),
-               residual]
+    weights = [*arrays, residual]
     np.testing.assert_array_equal(call_kernel("conv2d_pool", [0, block_params(b), c["x"], *weights], np.int8,
                                               expected.shape), expected)
     b["window"] = 1

@@ -1,0 +1,260 @@
+/* Groups-1 convs and fully connected layers with the weights in the host layout (`hcc compile
+ * --weight-layout host`, HCC_WEIGHTS_HOST; docs/performance.md "Host"): a build for a desktop or
+ * server CPU, where the lx106's blocked layout (four channels side by side per term) keeps short
+ * reductions scalar. The layout is the one AVX-512 VNNI's vpdpbusd consumes: the n terms of a
+ * channel (OHWI: k_h k_w in_c; a fully connected row: k) padded to n4 = 4 ceil(n / 4), the
+ * channels in blocks of 16 (the last padded with zero weights), and within a block, for each
+ * group g of four terms, 16 channels x 4 terms:
+ *     weights[((b n4 / 4 + g) 16 + c) 4 + t] = w[16 b + c, 4 g + t]   (int8, 0 where padded).
+ * The bias is folded as in the blocked layout: bias[c] - (z_in + 128) sum_t w[c, t]; mult and
+ * shift are the plain multipliers and shifts. With v = x + 128 (unsigned byte; z_in + 128 at
+ * the taps off the input), exactly in 32-bit wrap-around:
+ *     bias[c] + sum_t w (x - z_in) = folded[c] + sum_t v w,
+ * so a pixel's accumulators are 16 channels x 4 terms per vpdpbusd, no input sum, no
+ * horizontal add; then the spec's requantization. The same integers as the int8 reference. */
+#include <stdint.h>
+#include <string.h>
+
+#include "hcc_kernels.h"
+
+#if !defined(__XTENSA__)
+#include "host_paths.h"
+#endif
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+#define HCC_HOST_VNNI 1
+#endif
+
+/* Pixels whose patches are gathered together (each block's weights read once for all of them),
+ * and the bytes of one pixel's patch on the stack; a longer reduction takes the direct path. */
+#define HCC_HOST_PIXELS 4
+#define HCC_HOST_TERMS 4096
+#define HCC_HOST_LANES 16
+
+/* d[i] = x[i] + 128 as a byte (x ^ 0x80) for i < len */
+static void host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
+    int32_t i = 0;
+    for (; i + 8 <= len; i += 8) {  /* eight bytes a word: in_c 3 .. 48 runs are short for the vectorizer */
+        uint64_t v;
+        memcpy(&v, x + i, sizeof v);
+        v ^= 0x8080808080808080u;
+        memcpy(d + i, &v, sizeof v);
+    }
+    for (; i < len; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
+}
+
+/* patch[t] = v of the pixel's term t = (ky k_w + kx) in_c + i (t < n; 0 up to n4); the taps of
+ * a kernel row on the input are one run when not dilated along the row */
+static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t ox, int32_t n4,
+                       uint8_t *patch) {
+    const int32_t in_c = p->in_c, kw = p->k_w, dw = p->dilation_w, row = kw * in_c;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const uint8_t zv = (uint8_t)(p->z_in + 128);
+    int32_t ky, kx, kx0 = 0, kx1 = kw;
+    uint8_t *d = patch;
+    while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
+    for (ky = 0; ky < p->k_h; ++ky, d += row) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        const uint8_t *x = (const uint8_t *)input + (iy * p->in_w + ix0) * in_c;
+        if (iy < 0 || iy >= p->in_h || kx1 <= kx0) {
+            memset(d, zv, (size_t)row);
+            continue;
+        }
+        if (kx0 > 0) memset(d, zv, (size_t)(kx0 * in_c));
+        if (kx1 < kw) memset(d + kx1 * in_c, zv, (size_t)((kw - kx1) * in_c));
+        if (dw == 1) {
+            host_spread(x + kx0 * in_c, (kx1 - kx0) * in_c, d + kx0 * in_c);
+        } else {
+            for (kx = kx0; kx < kx1; ++kx) host_spread(x + kx * dw * in_c, in_c, d + kx * in_c);
+        }
+    }
+    for (; d < patch + n4; ++d) *d = 0;
+}
+
+#if defined(HCC_HOST_VNNI)
+static int32_t load_u32(const uint8_t *at) {
+    int32_t v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+#endif
+
+/* acc[q][c] = bias16[c] + sum_t v_q[t] wb[block term t, channel c] for np pixels
+ * (np <= HCC_HOST_PIXELS) whose terms are n4 bytes at patches + q step, v = the byte ^ flip
+ * (flip 0x80808080: straight from the input, x + 128; 0: a gathered patch), and one block of 16
+ * channels */
+static void host_block(const uint8_t *patches, int32_t step, uint32_t flip, int32_t np, int32_t n4, const int8_t *wb,
+                       const uint32_t *bias16, uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES]) {
+    const int32_t groups = n4 / 4;
+    int32_t q, g;
+#if defined(HCC_HOST_VNNI)
+    const __m512i b = _mm512_loadu_si512((const void *)bias16);
+    const int32_t f = (int32_t)flip;
+    if (np == HCC_HOST_PIXELS) {
+        const uint8_t *x0 = patches, *x1 = patches + step, *x2 = patches + 2 * step, *x3 = patches + 3 * step;
+        __m512i a0 = b, a1 = b, a2 = b, a3 = b;
+        for (g = 0; g < groups; ++g) {
+            const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * g));
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(load_u32(x0 + 4 * g) ^ f), w);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(load_u32(x1 + 4 * g) ^ f), w);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(load_u32(x2 + 4 * g) ^ f), w);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(load_u32(x3 + 4 * g) ^ f), w);
+        }
+        _mm512_storeu_si512((void *)acc[0], a0);
+        _mm512_storeu_si512((void *)acc[1], a1);
+        _mm512_storeu_si512((void *)acc[2], a2);
+        _mm512_storeu_si512((void *)acc[3], a3);
+        return;
+    }
+    for (q = 0; q < np; ++q) {
+        const uint8_t *x = patches + q * step;
+        __m512i a = b;
+        for (g = 0; g < groups; ++g) {
+            a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32(load_u32(x + 4 * g) ^ f),
+                                    _mm512_loadu_si512((const void *)(wb + 64 * g)));
+        }
+        _mm512_storeu_si512((void *)acc[q], a);
+    }
+#else
+    const uint32_t fb = flip & 0xFFu;
+    for (q = 0; q < np; ++q) {
+        const uint8_t *x = patches + q * step;
+        uint32_t *a = acc[q];
+        int32_t c, t;
+        for (c = 0; c < HCC_HOST_LANES; ++c) a[c] = bias16[c];
+        for (g = 0; g < groups; ++g) {
+            const int8_t *w = wb + 64 * g;
+            for (c = 0; c < HCC_HOST_LANES; ++c) {
+                uint32_t s = 0u;
+                for (t = 0; t < 4; ++t) s += (uint32_t)((int32_t)(x[4 * g + t] ^ fb) * w[4 * c + t]);
+                a[c] += s;
+            }
+        }
+    }
+#endif
+}
+
+/* out[c] = requantize(acc[c], mult[c], shift[c]) for c < nc; on the host all 16 lanes at once
+ * (mult and shift of a block's 16 lanes, the padding lanes' accumulators 0), then nc bytes */
+static void host_requant(const uint32_t *acc, const int32_t *mult, const int32_t *shift, int32_t nc,
+                         const hcc_conv2d_params_t *p, int8_t *out) {
+#if !defined(__XTENSA__)
+    int8_t lanes[HCC_HOST_LANES];
+    hcc_host_requant_s8(acc, mult, shift, HCC_HOST_LANES, p->z_out, p->act_min, p->act_max, lanes, 1);
+    memcpy(out, lanes, (size_t)nc);
+#else
+    int32_t c;
+    for (c = 0; c < nc; ++c) {
+        out[c] = hcc_requantize_s8_inline((int32_t)acc[c], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
+    }
+#endif
+}
+
+/* One pixel straight from the input (a reduction past HCC_HOST_TERMS): the same sums, term by term. */
+static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t oy, int32_t ox,
+                              int8_t *out) {
+    const int32_t in_c = p->in_c, n = p->k_h * p->k_w * in_c, n4 = (n + 3) & ~3;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const uint32_t zv = (uint32_t)(p->z_in + 128);
+    int32_t c0, c, ky, kx, i;
+    for (c0 = 0; c0 < p->out_c; c0 += HCC_HOST_LANES) {
+        const int32_t nc = p->out_c - c0 < HCC_HOST_LANES ? p->out_c - c0 : HCC_HOST_LANES;
+        const int8_t *wb = weights + c0 * n4;
+        uint32_t acc[HCC_HOST_LANES];
+        int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
+        for (c = nc; c < HCC_HOST_LANES; ++c) {  /* padding lanes, as in hcc_conv2d_host_s8_rows */
+            acc[c] = 0u;
+            mult16[c] = 0;
+            shift16[c] = 32;
+        }
+        for (c = 0; c < nc; ++c) {
+            int32_t t = 0;
+            mult16[c] = mult[c0 + c];
+            shift16[c] = shift[c0 + c];
+            acc[c] = (uint32_t)bias[c0 + c];
+            for (ky = 0; ky < p->k_h; ++ky) {
+                const int32_t iy = iy0 + ky * p->dilation_h;
+                for (kx = 0; kx < p->k_w; ++kx) {
+                    const int32_t ix = ix0 + kx * p->dilation_w;
+                    const int on = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
+                    const uint8_t *x = (const uint8_t *)input + (on ? (iy * p->in_w + ix) * in_c : 0);
+                    for (i = 0; i < in_c; ++i, ++t) {
+                        const uint32_t v = on ? (uint32_t)(x[i] ^ 0x80u) : zv;
+                        acc[c] += v * (uint32_t)(int32_t)wb[((t >> 2) * HCC_HOST_LANES + c) * 4 + (t & 3)];
+                    }
+                }
+            }
+        }
+        host_requant(acc, mult16, shift16, nc, p, out + c0);
+    }
+}
+
+void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                             int32_t row_end, int8_t *out_rows) {
+    const int32_t n = p->k_h * p->k_w * p->in_c, n4 = (n + 3) & ~3, out_c = p->out_c, out_w = p->out_w;
+    const int32_t first = row_begin * out_w, last = row_end * out_w;
+    uint8_t patches[HCC_HOST_PIXELS * HCC_HOST_TERMS];
+    uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
+    int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
+    /* 1x1, stride 1, no padding, channels in whole words: pixel i of the output reads pixel i */
+    const int direct = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+                       p->pad_left == 0 && p->out_w == p->in_w && p->out_h <= p->in_h && n == n4 &&
+                       out_c <= HCC_HOST_LANES;
+    int32_t at, q, c0, c;
+    if (n4 > HCC_HOST_TERMS) {
+        for (at = first; at < last; ++at) {
+            host_direct_pixel(p, input, weights, bias, mult, shift, at / out_w, at % out_w,
+                              out_rows + (at - first) * out_c);
+        }
+        return;
+    }
+    /* every patch is gathered before any of its pixels' outputs is written: the input is read
+     * no later than one pixel at a time would read it (in-place convs stay safe); a pointwise
+     * conv of one block of channels over whole words of input channels reads its pixels where
+     * they are (as x ^ 0x80), all of a group's before any of its outputs (with more blocks an
+     * output written over its input could change what the next block reads: those gather) */
+    for (at = first; at < last; at += HCC_HOST_PIXELS) {
+        const int32_t np = last - at < HCC_HOST_PIXELS ? last - at : HCC_HOST_PIXELS;
+        int8_t *const out = out_rows + (at - first) * out_c;
+        const uint8_t *terms = patches;
+        int32_t step = n4;
+        uint32_t flip = 0u;
+        if (direct) {
+            terms = (const uint8_t *)input + at * n;
+            step = n;
+            flip = 0x80808080u;
+        } else {
+            for (q = 0; q < np; ++q) host_patch(p, input, (at + q) / out_w, (at + q) % out_w, n4, patches + q * n4);
+        }
+        for (c0 = 0; c0 < out_c; c0 += HCC_HOST_LANES) {
+            const int32_t nc = out_c - c0 < HCC_HOST_LANES ? out_c - c0 : HCC_HOST_LANES;
+            for (c = 0; c < HCC_HOST_LANES; ++c) {  /* padding lanes: accumulator 0, multiplier 0 */
+                bias16[c] = c < nc ? (uint32_t)bias[c0 + c] : 0u;
+                mult16[c] = c < nc ? mult[c0 + c] : 0;
+                shift16[c] = c < nc ? shift[c0 + c] : 32;
+            }
+            host_block(terms, step, flip, np, n4, weights + c0 * n4, bias16, acc);
+            for (q = 0; q < np; ++q) host_requant(acc[q], mult16, shift16, nc, p, out + q * out_c + c0);
+        }
+    }
+}
+
+void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
+    hcc_conv2d_params_t c;
+    memset(&c, 0, sizeof c);
+    c.in_h = c.out_h = 1;
+    c.in_w = c.out_w = p->rows;
+    c.in_c = p->k;
+    c.out_c = p->n;
+    c.k_h = c.k_w = c.stride_h = c.stride_w = c.dilation_h = c.dilation_w = c.groups = 1;
+    c.z_in = p->z_in;
+    c.z_out = p->z_out;
+    c.act_min = p->act_min;
+    c.act_max = p->act_max;
+    c.weight_pairs = HCC_WEIGHTS_HOST;
+    hcc_conv2d_host_s8_rows(&c, input, weights, bias, mult, shift, 0, 1, output);
+}

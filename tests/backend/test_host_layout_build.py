@@ -1,0 +1,59 @@
+"""`--weight-layout host` end to end: zoo models whose convs take the blocked paths (DS-CNN's
+conv chain, ResNet-8's streamed residual chains with in-place windows) and fully connected
+layers, generated in the host layout, built at -O3 -march=native under ASan / UBSan: the C
+equals the int8 reference; the same graph's default (lx106) build keeps its layout and flash;
+the host build refuses to compile for Xtensa; the CLI refuses it for a float build."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hcc.backend.generate import emitted_flash_bytes, generate
+from hcc.backend.host import host_runner
+from hcc.frontend import load_model
+from hcc.interp.int8_interp import quantize_input, run_int8
+from hcc.memory.planner import plan_memory
+from hcc.pipeline import CalibrationOptions, build_target_graph
+from tests.backend.conftest import REPO
+
+ZOO = REPO / "models" / "zoo"
+
+
+@pytest.mark.parametrize("stem,calib", [("kws_dscnn.ts13", "kws2d"), ("ic_resnet8.ts13", "shapes32")])
+def test_host_layout_build_is_bit_exact(stem, calib, tmp_path):
+    graph = load_model(ZOO / f"{stem}.onnx")
+    build_target_graph(graph, calibration=CalibrationOptions(data=str(ZOO / f"{calib}.calib.npz")))
+    x = np.load(ZOO / f"{calib}.calib.npz")["x"][:3].astype(np.float32)
+    q = np.stack([np.asarray(quantize_input(x[i:i + 1], graph.inputs[0].type.quant), np.int8) for i in range(len(x))])
+    want = np.stack([np.asarray(run_int8(graph, [q[i].reshape(graph.inputs[0].type.shape)], quantized_inputs=True)[0],
+                                np.int8).reshape(-1) for i in range(len(q))])
+    got = host_runner(graph, sanitize=True, weight_layout="host", opt="-O3 -march=native")(q)
+    np.testing.assert_array_equal(got, want)
+
+    plan = plan_memory(graph)
+    (tmp_path / "host").mkdir()
+    (tmp_path / "mcu").mkdir()
+    host = generate(graph, tmp_path / "host", "model", plan=plan, weight_layout="host")
+    mcu = generate(graph, tmp_path / "mcu", "model", plan=plan)
+    code = (tmp_path / "host" / "model.c").read_text()
+    assert ".weight_pairs = -3" in code or "hcc_fully_connected_host_s8(" in code  # the host kernels are called
+    assert ".weight_pairs = -3" not in (tmp_path / "mcu" / "model.c").read_text()
+    assert mcu.report["weight_layout"] == "mcu" and host.report["weight_layout"] == "host"
+    assert mcu.report["flash_bytes"] == emitted_flash_bytes(graph, plan)  # the default is the lx106 layout
+
+    xcc = shutil.which("xtensa-lx106-elf-gcc")
+    if xcc:
+        proc = subprocess.run([xcc, "-std=c99", "-I", str(tmp_path / "host"), "-I", str(tmp_path / "host" / "runtime" / "include"),
+                               "-c", str(tmp_path / "host" / "model.c"), "-o", str(tmp_path / "m.o")],
+                              capture_output=True, text=True)
+        assert proc.returncode != 0 and "--weight-layout host" in proc.stderr
+
+
+def test_cli_refuses_host_layout_for_a_float_build(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "hcc.cli", "compile", str(ZOO / "ad_autoencoder.ts13.onnx"), "-o",
+                           str(tmp_path / "out"), "--float", "--weight-layout", "host"],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: --weight-layout host is for int8 builds")

@@ -1,0 +1,100 @@
+"""The host weight layout (`hcc compile --weight-layout host`, HCC_WEIGHTS_HOST; host_layout_s8.c)
+== the int8 reference, bit for bit, under ASan / UBSan: built as `hcc bench` times it
+(-O3 -march=native: the AVX-512 VNNI path where this machine has it) and at -O1 (the portable
+loops). Groups-1 convs of any kernel with odd channel counts (past and between the 16-channel
+blocks), reductions not a multiple of four, padding on every edge, strides, dilations, residual
+and pooling, in place over the input at the planned lag; fully connected rows (one pixel row
+of terms past the stack patch: the direct path)."""
+
+import numpy as np
+import pytest
+
+from hcc.kernels.fully_connected import fully_connected
+from hcc.ops.fully_connected import host_layout
+from tests.runtime import cdriver
+from tests.runtime.cdriver import call_kernel
+from tests.runtime.kernel_args import int8, ints, multipliers, random_act
+from tests.runtime.test_conv2d import reference
+from tests.runtime.test_conv2d_pool import _groups1_conv, check_apart_and_in_place, random_block
+from tests.runtime.test_host_paths import wide_conv_case
+
+OPTS = ("-O3 -march=native", "-O1")
+
+
+@pytest.fixture(params=OPTS, ids=("native", "O1"))
+def opt(request, monkeypatch):
+    monkeypatch.setattr(cdriver, "OPT", request.param)
+    return request.param
+
+
+def host_arrays(c):
+    """The conv's weights, folded bias, mult and shift as the compiler emits them in the host layout."""
+    cout = c["w"].shape[0]
+    bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
+    w, folded = host_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
+    return [w, folded, np.asarray(c["mult"], np.int32), np.asarray(c["shift"], np.int32)]
+
+
+def check_host_block(b):
+    """Block b with weight_pairs HCC_WEIGHTS_HOST == the reference, apart and in place over its
+    input (and residual) through the window at the blocked path's planned lag."""
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST
+
+    b["weight_pairs"] = HCC_WEIGHTS_HOST
+    check_apart_and_in_place(b, "blocked", host_arrays(b["conv"]))
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_host_layout_conv(opt, seed):
+    """wide_conv_case's convs (odd channels, 1x1 .. 7x7, pads, strides, dilations; every other
+    seed at the int8 extremes, accumulators past the vectorized requantization's bound)."""
+    c = wide_conv_case(seed, depthwise=False)
+    check_host_block(dict(conv=c, conv_shape=reference(c).shape, residual=None, pool=None))
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_host_layout_block_with_residual_and_pooling(opt, seed):
+    """Also pointwise convs of one block read straight from the input (1x1, stride 1, input
+    channels in whole words, at most 16 output channels), in place at the planned lag."""
+    rng = np.random.default_rng(7700 + seed)
+    b = random_block(7700 + seed)
+    kh, kw = [(3, 3), (1, 1), (5, 3), (10, 4), (2, 2), (3, 3), (1, 1), (1, 1)][seed % 8]
+    cin, cout = [(16, 16), (17, 33), (3, 16), (1, 64), (40, 5), (64, 70), (8, 16), (24, 7)][seed % 8]
+    pads = (kh // 2, kw // 2, (kh - 1) // 2, (kw - 1) // 2)
+    h, w = int(rng.integers(max(kh, 2), 12)), int(rng.integers(max(kw, 2), 12))
+    stride = 1 if seed % 8 >= 6 else 1 + seed % 2
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (stride, 1), pads, (1, 1))
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    check_host_block(b)
+
+
+@pytest.mark.parametrize("rows,k,n", [(1, 5, 3), (1, 17, 9), (3, 64, 16), (1, 130, 37), (4, 19, 11), (7, 64, 33),
+                                      (2, 5000, 5), (1, 4097, 17), (9, 8, 16), (5, 12, 7)])
+def test_host_layout_fully_connected(opt, rows, k, n):
+    """k not a multiple of four, channels past and below 16, k past the stack patch (4096)."""
+    for seed in range(2):
+        rng = np.random.default_rng(rows * 1000 + k * 10 + n + seed)
+        x, w = int8(rng, (rows, k)), int8(rng, (n, k), -127, 127)
+        if seed:  # the extremes: accumulators past 2^24
+            x = np.where(rng.integers(2, size=x.shape), 127, -128).astype(np.int8)
+            w = np.where(rng.integers(2, size=w.shape), 127, -127).astype(np.int8)
+        z_in, z_out = (int(v) for v in rng.integers(-128, 128, 2))
+        bias = rng.integers(-20000, 20000, n).astype(np.int32) if rng.integers(4) else None
+        mult, shift = multipliers(rng.uniform(0.0001, 0.002, n))
+        act = random_act(rng, z_out)
+        expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, *act)
+        hw, hb = host_layout(w, bias if bias is not None else np.zeros(n, np.int32), z_in)
+        args = [ints(rows, k, n, z_in, z_out, *act, 3), x, hw, hb, np.asarray(mult, np.int32), np.asarray(shift, np.int32)]
+        np.testing.assert_array_equal(call_kernel("fully_connected", args, np.int8, (rows, n)), expected)
+
+
+def test_host_layout_order():
+    """host_layout's blocks: 16 channels x 4 terms per group, zero padding, the folded bias."""
+    w = np.arange(-60, 60, dtype=np.int64).reshape(20, 6) % 127
+    blocks, folded = host_layout(w, np.arange(20), 3)
+    assert blocks.shape == (2 * 16 * 8,)  # 20 -> 32 channels, 6 -> 8 terms
+    view = blocks.reshape(2, 2, 16, 4)  # [block][group][channel][term]
+    assert view[0, 1, 5, 1] == w[5, 5] and view[1, 0, 3, 2] == w[19, 2]
+    assert view[0, 1, 0, 2] == 0 and view[1, 0, 4, 0] == 0  # past k, past n
+    np.testing.assert_array_equal(folded, np.arange(20) - 131 * w.sum(axis=1))
