@@ -39,6 +39,36 @@ size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p) {
     return plane_bytes(p) + (size_t)p->out_w * sizeof(uint32_t);
 }
 
+#if defined(__XTENSA__)
+#define DW_COPY_U(i)                                                              \
+    "l8ui %[t], %[s], 0\n\t"                                                    \
+    "xor %[t], %[t], %[c80]\n\t"                                                \
+    "s8i %[t], %[d], " #i "\n\t"                                                \
+    "add %[s], %[s], %[step]\n\t"
+#endif
+
+/* d[i] = u = s[i step] + 128 (the byte xor'ed 0x80) for i < n: one channel's bytes of an NHWC
+ * row. On Xtensa four a pass in asm (4.5 lx106 instructions a byte, GCC's loop 6 to 7). */
+static void dw_copy_u(const uint8_t *s, int32_t step, uint8_t *d, int32_t n) {
+#if defined(__XTENSA__)
+    if (n >= 4) {
+        const uint8_t *const end = d + (n & ~(int32_t)3);
+        const uint32_t c80 = 0x80u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            DW_COPY_U(0) DW_COPY_U(1) DW_COPY_U(2) DW_COPY_U(3)
+            "addi %[d], %[d], 4\n\t"
+            "bne %[d], %[end], 1b\n\t"
+            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
+            : [end] "r"(end), [step] "r"(step), [c80] "r"(c80)
+            : "memory");
+        n &= 3;
+    }
+#endif
+    for (; n > 0; --n, ++d, s += step) *d = (uint8_t)(*s ^ 0x80u);
+}
+
 /* Padded input rows iy0 .. iy0 + rows - 1 (iy0 in input coordinates, may be negative) of
  * channel c into buf, `span` bytes a row from column -pad_left. */
 static void fill_plane(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, int32_t rows, int32_t c,
@@ -56,12 +86,9 @@ static void fill_plane(const hcc_conv2d_params_t *p, const int8_t *input, int32_
             continue;
         }
         for (j = 0; j < first; ++j) d[j] = pad;
-        {
-            const uint8_t *s = (const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * channels + c;
-            uint8_t *const end = d + past;
-            for (d += first; d != end; ++d, s += channels) *d = (uint8_t)(*s ^ 0x80u);
-        }
-        for (j = past; j < span; ++j) buf[r * span + j] = pad;
+        dw_copy_u((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * channels + c, channels, d + first,
+                  past - first);
+        for (j = past; j < span; ++j) d[j] = pad;
     }
 }
 
@@ -92,12 +119,163 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
     }
 }
 
+/* ---- window rows: one output row of one channel in one asm loop (lx106) ----
+ *
+ * A 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) over rows of bytes u = x + 128 that
+ * are `rs` apart (hcc_dwconv2d_s8_rows' plane, dw_narrow_rows' stack window), the taps off
+ * the input held as z_in + 128: every output is an inner one, sum w u plus the channel's
+ * constant term b_u = bias - (z_in + 128) sum w, requantized in the same loop by the
+ * three-multiply form of hcc_requant_word_wide (exact for acc in [-2^20, 2^20), no branch
+ * but the clamp): with m = mh 2^21 + mm 2^10 + ml (mm < 2^11, ml < 2^10),
+ *   x = acc mh + ((acc mm + ((acc ml) >> 10)) >> 11) = floor(acc m / 2^21),
+ *   out = (x + (2 z_out + 1) 2^(s-22)) >> (s - 21), clamped to [lo, hi].
+ * 4 lx106 instructions a tap, 20 for the requantization, store and loop. A channel whose
+ * accumulators may leave [-2^20, 2^20), or whose (m, s) the form cannot serve exactly
+ * (dw_wide_terms), takes the callers' other paths. */
+
+/* The per-channel block the asm reads (int32, byte offsets as immediates): the terms first,
+ * so that their offsets do not depend on the kernel size, then the k_h k_w weights. */
+enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
+#define DW_WIN_TAPS_MAX 25
+
+/* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
+ * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
+ * lowest set bit of m at 2^(s-21) or above, |acc| < 2^20 having at most 19 trailing zeros),
+ * |c| = |2 z_out + 1| 2^(s-22) not below 2^30 (|x| < 2^30 for |m| < 2^31, so x + c stays in
+ * int32), z_out past int8. The conditions of blocked_requant_words' three-multiply form. */
+static inline int dw_wide_terms(int32_t *t, int32_t m, int32_t s, int32_t z_out) {
+    const uint32_t um = (uint32_t)m, lowbit = um & (0u - um);
+    const int32_t c1 = 2 * z_out + 1;
+    if (s < 22 || s > 47 || z_out < -128 || z_out > 127) return 0;
+    if (lowbit >= (uint32_t)1u << (s - 21)) return 0;
+    if ((uint32_t)(c1 < 0 ? -c1 : c1) >= (uint32_t)1u << (52 - s)) return 0;
+    t[DW_T_ML] = (int32_t)(um & 0x3FFu);
+    t[DW_T_MM] = (int32_t)((um >> 10) & 0x7FFu);
+    t[DW_T_MH] = m >> 21;
+    t[DW_T_C] = (int32_t)((uint32_t)c1 << (s - 22));
+    t[DW_T_SH] = s - 21;
+    return 1;
+}
+
+/* The block of channel c (weights w, taps of them): its weights, b_u, and the terms from
+ * (m, s); 0 where the window loop cannot take the channel (dw_wide_terms, or a bias that
+ * could let |acc| reach 2^20). */
+static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bias, int32_t m, int32_t s,
+                        const hcc_conv2d_params_t *p) {
+    /* |acc| <= |bias| + sum |w (x - z_in)| <= |bias| + 32640 taps (|w| <= 128, |x - z_in| <= 255;
+     * the taps off the input add 0): a bound from the bias alone, no pass over the weights */
+    const int32_t room = 0xFFFFF - 32640 * taps;
+    uint32_t w_sum = 0u;
+    int32_t i;
+    if (bias < -room || bias > room || !dw_wide_terms(blk, m, s, p->z_out)) return 0;
+    for (i = 0; i < taps; ++i) {
+        const int32_t v = w[i];
+        blk[DW_T_W + i] = v;
+        w_sum += (uint32_t)v;
+    }
+    blk[DW_T_B] = (int32_t)((uint32_t)bias - (uint32_t)(p->z_in + 128) * w_sum);
+    return 1;
+}
+
+#if defined(__XTENSA__)
+#define DW_STR(x) #x
+/* acc += u (window byte off of row pointer r) w (block word k) */
+#define DW_WT(r, off, k)                                                          \
+    "l8ui %[t], %[" #r "], " DW_STR(off) "\n\t"                                   \
+    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"
+#define DW_ROW3(r, k) DW_WT(r, 0, k) DW_WT(r, 1, k + 1) DW_WT(r, 2, k + 2)
+#define DW_ROW5(r, k) DW_WT(r, 0, k) DW_WT(r, 1, k + 1) DW_WT(r, 2, k + 2) DW_WT(r, 3, k + 3) DW_WT(r, 4, k + 4)
+#define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
+#define DW_TAPS3 DW_ROW3(q, 0) "add %[q1], %[q], %[rs]\n\t" DW_ROW3(q1, 3) DW_NEXT_ROW DW_ROW3(q1, 6)
+#define DW_TAPS5                                                                  \
+    DW_ROW5(q, 0) "add %[q1], %[q], %[rs]\n\t" DW_ROW5(q1, 5) DW_NEXT_ROW DW_ROW5(q1, 10) DW_NEXT_ROW \
+    DW_ROW5(q1, 15) DW_NEXT_ROW DW_ROW5(q1, 20)
+/* acc = requantized acc (SAR = s - 21), clamped */
+#define DW_WIDE_REQUANT                                                           \
+    "l32i %[u], %[blk], 4\n\t"                                                    \
+    "mull %[u], %[acc], %[u]\n\t"                                                 \
+    "srai %[u], %[u], 10\n\t"                                                     \
+    "l32i %[t], %[blk], 8\n\t"                                                    \
+    "mull %[t], %[acc], %[t]\n\t"                                                 \
+    "add %[t], %[t], %[u]\n\t"                                                    \
+    "srai %[t], %[t], 11\n\t"                                                     \
+    "l32i %[u], %[blk], 12\n\t"                                                   \
+    "mull %[acc], %[acc], %[u]\n\t"                                               \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l32i %[t], %[blk], 16\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "sra %[acc], %[acc]\n\t"                                                      \
+    "bge %[acc], %[lo], 8f\n\t"                                                   \
+    "mov %[acc], %[lo]\n\t"                                                       \
+    "8:\n\t"                                                                      \
+    "bge %[hi], %[acc], 9f\n\t"                                                   \
+    "mov %[acc], %[hi]\n\t"                                                       \
+    "9:\n\t"
+#define DW_WIN_LOOP(TAPS, STEP)                                                   \
+    __asm__ volatile(                                                             \
+        "l32i %[t], %[blk], 20\n\t"                                               \
+        "ssr %[t]\n\t"                                                            \
+        "1:\n\t"                                                                  \
+        "l32i %[acc], %[blk], 0\n\t"                                              \
+        TAPS                                                                      \
+        DW_WIDE_REQUANT                                                           \
+        "s8i %[acc], %[y], 0\n\t"                                                 \
+        "add %[y], %[y], %[ystep]\n\t"                                            \
+        "addi %[q], %[q], " #STEP "\n\t"                                          \
+        "bne %[q], %[end], 1b\n\t"                                                \
+        : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
+        : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [end] "r"(end), [lo] "r"(lo), [hi] "r"(hi) \
+        : "memory")
+#endif
+
+/* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w, ...,
+ * rows rs apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). */
+static void dw_win_row(const uint8_t *q, int32_t rs, int32_t k, int32_t stride_w, const int32_t *blk,
+                       int32_t count, int8_t *y, int32_t ystep, int32_t lo, int32_t hi) {
+#if defined(__XTENSA__)
+    const uint8_t *const end = q + count * stride_w;
+    const uint8_t *q1;
+    uint32_t acc, t, u;
+    if (k == 3) {
+        if (stride_w == 1) DW_WIN_LOOP(DW_TAPS3, 1);
+        else DW_WIN_LOOP(DW_TAPS3, 2);
+    } else {
+        if (stride_w == 1) DW_WIN_LOOP(DW_TAPS5, 1);
+        else DW_WIN_LOOP(DW_TAPS5, 2);
+    }
+    (void)q1; (void)acc; (void)t; (void)u;
+#else
+    int32_t i, ky, kx;
+    for (i = 0; i < count; ++i, q += stride_w, y += ystep) {
+        uint32_t sum = (uint32_t)blk[DW_T_B];
+        int32_t a, x, v;
+        for (ky = 0; ky < k; ++ky) {
+            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx]);
+        }
+        a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
+        x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+        v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+#endif
+}
+
+/* dw_win_row serves the conv: 3x3 or 5x5, dilation_w 1, stride_w 1 or 2 */
+static int dw_win_shape(const hcc_conv2d_params_t *p) {
+    return p->k_h == p->k_w && (p->k_w == 3 || p->k_w == 5) && p->dilation_w == 1 &&
+           (p->stride_w == 1 || p->stride_w == 2);
+}
+
 void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                           int32_t row_begin, int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
     const int32_t span = row_span(p), rs = p->dilation_h * span;
     const int fast = p->k_h == 3 && p->k_w == 3 && p->dilation_w == 1;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const int win = dw_win_shape(p) && lo <= hi;
     uint8_t *const plane = (uint8_t *)scratch;
     uint32_t *const acc = (uint32_t *)(plane + plane_bytes(p));
     int32_t oy, c, i;
@@ -110,7 +288,17 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
         const int32_t m = mult[c], s = shift[c];
         uint32_t w_sum = 0u, b_u;
         hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
-        const int hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
+        int hoisted;
+        int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+        if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
+            fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
+            for (oy = row_begin; oy < row_end; ++oy) {
+                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, rs, p->k_w, p->stride_w, blk, p->out_w,
+                           out_rows + (oy - row_begin) * row_size + c, channels, lo, hi);
+            }
+            continue;
+        }
+        hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
         for (i = 0; i < taps; ++i) w_sum += (uint32_t)(int32_t)w[i];
         b_u = (bias ? (uint32_t)bias[c] : 0u) - (uint32_t)(p->z_in + 128) * w_sum;
         fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
@@ -277,8 +465,10 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * 9;
         const int32_t wm = mult[c], ws = shift[c];  /* the words (blocked_requant_words) */
-        int32_t w9[9];
+        int32_t w9[9], blk[DW_T_W + 9];
         uint32_t b_u;
+        const int whole_rows = sw <= 2 && lo <= hi && dw_win_block(blk, w, 9, bias ? bias[c] : 0, hcc_word_m(wm, ws),
+                                                        hcc_word_s(ws), p);
         w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
         w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
         b_u = (bias ? (uint32_t)bias[c] : 0u) -
@@ -293,11 +483,14 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
                 if (iy < 0 || iy >= p->in_h) {
                     for (j = 0; j < span; ++j) d[j] = zb;
                 } else {  /* window column j is input column j - pad_left: [j0, j1) on the input */
-                    const uint8_t *src = (const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c;
                     for (j = 0; j < j0; ++j) d[j] = zb;
-                    for (; j < j1; ++j, src += cs) d[j] = (uint8_t)(*src ^ 0x80u);
-                    for (; j < span; ++j) d[j] = zb;
+                    dw_copy_u((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs, d + j0, j1 - j0);
+                    for (j = j1; j < span; ++j) d[j] = zb;
                 }
+            }
+            if (whole_rows) {
+                dw_win_row(win, HCC_DW_NARROW, 3, sw, blk, p->out_w, y, channels, lo, hi);
+                continue;
             }
             for (ox = 0; ox < p->out_w; ++ox, r += sw, y += channels) {
                 *y = hcc_requant_word_s8((int32_t)(dw_win_sum(r, w9) + b_u), wm, ws, p->z_out, lo, hi,
@@ -324,7 +517,7 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;
     /* strided rows copy two input bytes an output: only where the borders dominate (measured on
      * lx106: 48 columns stride 1 -5%, 12 columns stride 2 +3%) */
-    if (fast && (p->out_w - 1) * p->stride_w + 3 <= HCC_DW_NARROW && (p->stride_w == 1 || p->out_w <= 8)) {
+    if (fast && (p->out_w - 1) * p->stride_w + 3 <= HCC_DW_NARROW && (p->stride_w <= 2 || p->out_w <= 8)) {
         dw_narrow_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
         return;
     }
