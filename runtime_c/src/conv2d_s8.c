@@ -118,7 +118,7 @@ static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int
  * for 6 products instead of 21). The gather costs a few instructions a term, shared by all the
  * blocks. Two pixels left at the end of a row go the same way (hcc_pair_block_u8: 12 for 4),
  * one takes the one-pixel forms. */
-#define HCC_TRIPLE_TERMS 320
+#define HCC_TRIPLE_TERMS HCC_BLOCKED_TRIPLE_TERMS
 typedef char hcc_patch_fits_check[HCC_BLOCKED_PATCH <= 3 * HCC_TRIPLE_TERMS ? 1 : -1];
 
 #if defined(__XTENSA__)

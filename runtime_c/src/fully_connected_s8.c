@@ -348,6 +348,18 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
     const int32_t k = p->k, n = p->n;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     int32_t r, j, i;
+#if defined(__XTENSA__)
+    /* Three rows or more (a pointwise conv's pixels): the rows are the pixels of a 1x1 conv over
+     * one row of `rows` pixels with the same blocked weights and folded bias, whose kernel reads
+     * each weight byte once for three pixels (conv_pixels: 17 lx106 instructions for 6 products,
+     * here 14 for 4) where its terms fit its stack buffer */
+    if (p->rows >= 3 && n >= 4 && k <= HCC_BLOCKED_TRIPLE_TERMS) {
+        const hcc_conv2d_params_t row = {1, p->rows, k, 1, p->rows, n, 1, 1, 1, 1, 0, 0, 1, 1, 1,
+                                         p->z_in, p->z_out, p->act_min, p->act_max, HCC_WEIGHTS_BLOCKED};
+        hcc_conv2d_blocked_s8_rows(&row, input, weights, bias, mult, shift, 0, 1, output);
+        return;
+    }
+#endif
     for (r = 0; r < p->rows; ++r, input += k, output += n) {
         uint32_t sum = 0, acc[4];
         for (j = 0; j < n; j += 4) {

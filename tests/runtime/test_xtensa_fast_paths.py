@@ -261,7 +261,8 @@ def test_requant_records_on_xtensa(tmp_path):
             prog.call(f"hcc_conv2d_params_t p; memcpy(&p, {prog.array(params, np.int32)}, sizeof p); "
                       f"hcc_conv2d_3x3_s8(&p, {args});", ref.size)
             expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c"])
+    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
+                              "conv2d_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
 
