@@ -185,67 +185,104 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"
-#define DW_ROW3(r, k) DW_WT(r, 0, k) DW_WT(r, 1, k + 1) DW_WT(r, 2, k + 2)
-#define DW_ROW5(r, k) DW_WT(r, 0, k) DW_WT(r, 1, k + 1) DW_WT(r, 2, k + 2) DW_WT(r, 3, k + 3) DW_WT(r, 4, k + 4)
+/* the same for two pixels S bytes apart, one weight load: acc and acc1 */
+#define DW_WT2(r, off, k, S)                                                      \
+    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l8ui %[t], %[" #r "], " DW_STR(off) "\n\t"                                   \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], " DW_STR(off) "+" DW_STR(S) "\n\t"                     \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[t]\n\t"
+#define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
+#define DW_ROW5(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2) T(r, 3, k + 3) T(r, 4, k + 4)
 #define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
-#define DW_TAPS3 DW_ROW3(q, 0) "add %[q1], %[q], %[rs]\n\t" DW_ROW3(q1, 3) DW_NEXT_ROW DW_ROW3(q1, 6)
-#define DW_TAPS5                                                                  \
-    DW_ROW5(q, 0) "add %[q1], %[q], %[rs]\n\t" DW_ROW5(q1, 5) DW_NEXT_ROW DW_ROW5(q1, 10) DW_NEXT_ROW \
-    DW_ROW5(q1, 15) DW_NEXT_ROW DW_ROW5(q1, 20)
-/* acc = requantized acc (SAR = s - 21), clamped */
-#define DW_WIDE_REQUANT                                                           \
+#define DW_FIRST_ROW "add %[q1], %[q], %[rs]\n\t"
+#define DW_TAPS3(T) DW_ROW3(T, q, 0) DW_FIRST_ROW DW_ROW3(T, q1, 3) DW_NEXT_ROW DW_ROW3(T, q1, 6)
+#define DW_TAPS5(T)                                                               \
+    DW_ROW5(T, q, 0) DW_FIRST_ROW DW_ROW5(T, q1, 5) DW_NEXT_ROW DW_ROW5(T, q1, 10) DW_NEXT_ROW \
+    DW_ROW5(T, q1, 15) DW_NEXT_ROW DW_ROW5(T, q1, 20)
+#define DW_WT2_S1(r, off, k) DW_WT2(r, off, k, 1)
+#define DW_WT2_S2(r, off, k) DW_WT2(r, off, k, 2)
+/* %[a] = its requantized value (SAR = s - 21), clamped, stored at y; y += ystep */
+#define DW_WIDE_OUT(a)                                                            \
     "l32i %[u], %[blk], 4\n\t"                                                    \
-    "mull %[u], %[acc], %[u]\n\t"                                                 \
+    "mull %[u], %[" #a "], %[u]\n\t"                                              \
     "srai %[u], %[u], 10\n\t"                                                     \
     "l32i %[t], %[blk], 8\n\t"                                                    \
-    "mull %[t], %[acc], %[t]\n\t"                                                 \
+    "mull %[t], %[" #a "], %[t]\n\t"                                              \
     "add %[t], %[t], %[u]\n\t"                                                    \
     "srai %[t], %[t], 11\n\t"                                                     \
     "l32i %[u], %[blk], 12\n\t"                                                   \
-    "mull %[acc], %[acc], %[u]\n\t"                                               \
-    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "mull %[" #a "], %[" #a "], %[u]\n\t"                                         \
+    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
     "l32i %[t], %[blk], 16\n\t"                                                   \
-    "add %[acc], %[acc], %[t]\n\t"                                                \
-    "sra %[acc], %[acc]\n\t"                                                      \
-    "bge %[acc], %[lo], 8f\n\t"                                                   \
-    "mov %[acc], %[lo]\n\t"                                                       \
+    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
+    "sra %[" #a "], %[" #a "]\n\t"                                                \
+    "bge %[" #a "], %[lo], 8f\n\t"                                                \
+    "mov %[" #a "], %[lo]\n\t"                                                    \
     "8:\n\t"                                                                      \
-    "bge %[hi], %[acc], 9f\n\t"                                                   \
-    "mov %[acc], %[hi]\n\t"                                                       \
-    "9:\n\t"
-#define DW_WIN_LOOP(TAPS, STEP)                                                   \
+    "bge %[hi], %[" #a "], 9f\n\t"                                                \
+    "mov %[" #a "], %[hi]\n\t"                                                    \
+    "9:\n\t"                                                                      \
+    "s8i %[" #a "], %[y], 0\n\t"                                                  \
+    "add %[y], %[y], %[ystep]\n\t"
+/* one pixel (the last of an odd count) */
+#define DW_WIN_ONE(TAPS)                                                          \
+    __asm__ volatile(                                                             \
+        "l32i %[t], %[blk], 20\n\t"                                               \
+        "ssr %[t]\n\t"                                                            \
+        "l32i %[acc], %[blk], 0\n\t"                                              \
+        TAPS(DW_WT)                                                               \
+        DW_WIDE_OUT(acc)                                                          \
+        : [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
+        : [q] "r"(q), [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi) \
+        : "memory")
+/* pairs of pixels (STEP = stride_w): each weight loaded once for the two; the loop's end read
+ * from memory (13 registers otherwise) */
+#define DW_WIN_PAIRS(TAPS, T2, STEP)                                              \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "1:\n\t"                                                                  \
         "l32i %[acc], %[blk], 0\n\t"                                              \
-        TAPS                                                                      \
-        DW_WIDE_REQUANT                                                           \
-        "s8i %[acc], %[y], 0\n\t"                                                 \
-        "add %[y], %[y], %[ystep]\n\t"                                            \
-        "addi %[q], %[q], " #STEP "\n\t"                                          \
-        "bne %[q], %[end], 1b\n\t"                                                \
-        : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
-        : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [end] "r"(end), [lo] "r"(lo), [hi] "r"(hi) \
+        "mov %[acc1], %[acc]\n\t"                                                 \
+        TAPS(T2)                                                                  \
+        DW_WIDE_OUT(acc)                                                          \
+        DW_WIDE_OUT(acc1)                                                         \
+        "addi %[q], %[q], 2*" #STEP "\n\t"                                        \
+        "l32i %[t], %[endm]\n\t"                                                  \
+        "bne %[q], %[t], 1b\n\t"                                                  \
+        : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [acc1] "=&r"(acc1), [t] "=&r"(t), \
+          [u] "=&r"(u)                                                            \
+        : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi), [endm] "m"(end) \
         : "memory")
 #endif
 
 /* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w, ...,
- * rows rs apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). */
+ * rows rs apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). On Xtensa two pixels a
+ * pass (a weight load for both: 7 lx106 instructions a tap for the two), the last of an odd
+ * count alone. */
 static void dw_win_row(const uint8_t *q, int32_t rs, int32_t k, int32_t stride_w, const int32_t *blk,
                        int32_t count, int8_t *y, int32_t ystep, int32_t lo, int32_t hi) {
 #if defined(__XTENSA__)
-    const uint8_t *const end = q + count * stride_w;
+    const uint8_t *volatile end = q + (count & ~(int32_t)1) * stride_w;
     const uint8_t *q1;
-    uint32_t acc, t, u;
-    if (k == 3) {
-        if (stride_w == 1) DW_WIN_LOOP(DW_TAPS3, 1);
-        else DW_WIN_LOOP(DW_TAPS3, 2);
-    } else {
-        if (stride_w == 1) DW_WIN_LOOP(DW_TAPS5, 1);
-        else DW_WIN_LOOP(DW_TAPS5, 2);
+    uint32_t acc, acc1, t, u;
+    if (count >= 2) {
+        if (k == 3) {
+            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
+            else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+        } else {
+            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
+            else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+        }
     }
-    (void)q1; (void)acc; (void)t; (void)u;
+    if (count & 1) {
+        if (k == 3) DW_WIN_ONE(DW_TAPS3);
+        else DW_WIN_ONE(DW_TAPS5);
+    }
+    (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
 #else
     int32_t i, ky, kx;
     for (i = 0; i < count; ++i, q += stride_w, y += ystep) {
