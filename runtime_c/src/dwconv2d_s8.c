@@ -174,7 +174,12 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
         b9[5] = w[5]; b9[6] = w[6]; b9[7] = w[7]; b9[8] = w[8];
         w_sum = (uint32_t)(b9[0] + b9[1] + b9[2] + b9[3] + b9[4] + b9[5] + b9[6] + b9[7] + b9[8]);
     } else {
-        for (i = 0; i < taps; ++i) {
+        for (i = 0; i + 5 <= taps; i += 5) {  /* 5x5: a kernel row a pass */
+            int32_t *const b5 = blk + DW_T_W + i;
+            b5[0] = w[i]; b5[1] = w[i + 1]; b5[2] = w[i + 2]; b5[3] = w[i + 3]; b5[4] = w[i + 4];
+            w_sum += (uint32_t)(b5[0] + b5[1] + b5[2] + b5[3] + b5[4]);
+        }
+        for (; i < taps; ++i) {
             const int32_t v = w[i];
             blk[DW_T_W + i] = v;
             w_sum += (uint32_t)v;
