@@ -14,6 +14,8 @@
  * (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when the channel allows them, else
  * hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once for all rows when the conv has
  * no residual and no pooling, else once per row. */
+#include <string.h>
+
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 #include "host_paths.h"
@@ -191,19 +193,19 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 
 #if defined(__XTENSA__)
 #define DW_STR(x) #x
-/* acc += u (window byte off of row pointer r) w (block word k) */
-#define DW_WT(r, off, k)                                                          \
-    "l8ui %[t], %[" #r "], " DW_STR(off) "\n\t"                                   \
+/* acc += u (window byte P off of row pointer r: P bytes a column) w (block word k) */
+#define DW_WTP(r, off, k, P)                                                      \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
     "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"
-/* the same for two pixels S bytes apart, one weight load: acc and acc1 */
-#define DW_WT2(r, off, k, S)                                                      \
+/* the same for two pixels S columns apart, one weight load: acc and acc1 */
+#define DW_WT2P(r, off, k, S, P)                                                  \
     "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
-    "l8ui %[t], %[" #r "], " DW_STR(off) "\n\t"                                   \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"                                                \
-    "l8ui %[t], %[" #r "], " DW_STR(off) "+" DW_STR(S) "\n\t"                     \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) "+" DW_STR(S) ")\n\t"     \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc1], %[acc1], %[t]\n\t"
 #define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
@@ -214,8 +216,12 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 #define DW_TAPS5(T)                                                               \
     DW_ROW5(T, q, 0) DW_FIRST_ROW DW_ROW5(T, q1, 5) DW_NEXT_ROW DW_ROW5(T, q1, 10) DW_NEXT_ROW \
     DW_ROW5(T, q1, 15) DW_NEXT_ROW DW_ROW5(T, q1, 20)
-#define DW_WT2_S1(r, off, k) DW_WT2(r, off, k, 1)
-#define DW_WT2_S2(r, off, k) DW_WT2(r, off, k, 2)
+#define DW_WT_P1(r, off, k) DW_WTP(r, off, k, 1)
+#define DW_WT_P4(r, off, k) DW_WTP(r, off, k, 4)
+#define DW_WT2_S1(r, off, k) DW_WT2P(r, off, k, 1, 1)
+#define DW_WT2_S2(r, off, k) DW_WT2P(r, off, k, 2, 1)
+#define DW_WT2_S1_P4(r, off, k) DW_WT2P(r, off, k, 1, 4)
+#define DW_WT2_S2_P4(r, off, k) DW_WT2P(r, off, k, 2, 4)
 /* %[a] = its requantized value (SAR = s - 21), clamped, stored at y; y += ystep */
 #define DW_WIDE_OUT(a)                                                            \
     "l32i %[u], %[blk], 4\n\t"                                                    \
@@ -240,18 +246,18 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "s8i %[" #a "], %[y], 0\n\t"                                                  \
     "add %[y], %[y], %[ystep]\n\t"
 /* one pixel (the last of an odd count) */
-#define DW_WIN_ONE(TAPS)                                                          \
+#define DW_WIN_ONE(TAPS, T1)                                                      \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "l32i %[acc], %[blk], 0\n\t"                                              \
-        TAPS(DW_WT)                                                               \
+        TAPS(T1)                                                                  \
         DW_WIDE_OUT(acc)                                                          \
         : [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
         : [q] "r"(q), [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi) \
         : "memory")
-/* pairs of pixels (STEP = stride_w): each weight loaded once for the two; the loop's end read
- * from memory (13 registers otherwise) */
+/* pairs of pixels (STEP: stride_w times the column pitch, in bytes): each weight loaded once
+ * for the two; the loop's end read from memory (13 registers otherwise) */
 #define DW_WIN_PAIRS(TAPS, T2, STEP)                                              \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
@@ -271,37 +277,53 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
         : "memory")
 #endif
 
-/* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w, ...,
- * rows rs apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). On Xtensa two pixels a
- * pass (a weight load for both: 7 lx106 instructions a tap for the two), the last of an odd
- * count alone. */
-static void dw_win_row(const uint8_t *q, int32_t rs, int32_t k, int32_t stride_w, const int32_t *blk,
+/* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w columns,
+ * ..., columns `pitch` bytes apart (1, or 4 in dw_quad_rows' window of four channels), rows rs
+ * bytes apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). On Xtensa two pixels a pass
+ * (a weight load for both: 7 lx106 instructions a tap for the two), the last of an odd count
+ * alone. */
+static void dw_win_row(const uint8_t *q, int32_t rs, int32_t pitch, int32_t k, int32_t stride_w, const int32_t *blk,
                        int32_t count, int8_t *y, int32_t ystep, int32_t lo, int32_t hi) {
 #if defined(__XTENSA__)
-    const uint8_t *volatile end = q + (count & ~(int32_t)1) * stride_w;
+    const uint8_t *volatile end = q + (count & ~(int32_t)1) * stride_w * pitch;
     const uint8_t *q1;
     uint32_t acc, acc1, t, u;
     if (count >= 2) {
-        if (k == 3) {
-            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
-            else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+        if (pitch == 1) {
+            if (k == 3) {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+            } else {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+            }
         } else {
-            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
-            else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+            if (k == 3) {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8);
+            } else {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8);
+            }
         }
     }
     if (count & 1) {
-        if (k == 3) DW_WIN_ONE(DW_TAPS3);
-        else DW_WIN_ONE(DW_TAPS5);
+        if (pitch == 1) {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1);
+        } else {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4);
+        }
     }
     (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
 #else
     int32_t i, ky, kx;
-    for (i = 0; i < count; ++i, q += stride_w, y += ystep) {
+    for (i = 0; i < count; ++i, q += stride_w * pitch, y += ystep) {
         uint32_t sum = (uint32_t)blk[DW_T_B];
         int32_t a, x, v;
         for (ky = 0; ky < k; ++ky) {
-            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx]);
+            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx * pitch]);
         }
         a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
         x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
@@ -317,9 +339,11 @@ static int dw_win_shape(const hcc_conv2d_params_t *p) {
            (p->stride_w == 1 || p->stride_w == 2);
 }
 
-void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
-                          int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+/* Channel c of hcc_dwconv2d_s8_rows over the call's rows, through its padded plane in scratch:
+ * dw_win_row where it takes the channel, else the C sums and requantization. */
+static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch, int32_t c,
+                             int32_t row_begin, int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
     const int32_t span = row_span(p), rs = p->dilation_h * span;
     const int fast = p->k_h == 3 && p->k_w == 3 && p->dilation_w == 1;
@@ -327,12 +351,8 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
     const int win = dw_win_shape(p) && lo <= hi;
     uint8_t *const plane = (uint8_t *)scratch;
     uint32_t *const acc = (uint32_t *)(plane + plane_bytes(p));
-    int32_t oy, c, i;
-    if (row_end <= row_begin) return;
-#if !defined(__XTENSA__)
-    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
-#endif
-    for (c = 0; c < channels; ++c) {
+    int32_t oy, i;
+    {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
         const int32_t m = mult[c], s = shift[c];
         uint32_t w_sum = 0u, b_u;
@@ -342,10 +362,10 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
         if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
             fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
             for (oy = row_begin; oy < row_end; ++oy) {
-                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, rs, p->k_w, p->stride_w, blk, p->out_w,
+                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, rs, 1, p->k_w, p->stride_w, blk, p->out_w,
                            out_rows + (oy - row_begin) * row_size + c, channels, lo, hi);
             }
-            continue;
+            return;
         }
         hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
         for (i = 0; i < taps; ++i) w_sum += (uint32_t)(int32_t)w[i];
@@ -367,6 +387,115 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                          : hcc_requantize_s8_inline(a, m, s, p->z_out, p->act_min, p->act_max);
             }
         }
+    }
+}
+
+/* ---- four channels at a time (dw_quad_rows) ----
+ *
+ * Per output row, the input rows it reads are copied into a stack window of four channels
+ * side by side, as the NHWC input holds them: a word of four channel bytes at a time, u = x + 128
+ * for the four by one xor with 0x80808080 (1.5 lx106 instructions for four bytes, where one
+ * channel's plane costs 4.5 a byte), padding z_in + 128; dw_win_row then runs each channel over
+ * it with a column pitch of 4. Channels in_c = 4k, a word-aligned input, a window of at most
+ * DW_QUAD_BYTES. */
+#define DW_QUAD_BYTES 320
+
+/* d[i] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple of 4) */
+static void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
+#if defined(__XTENSA__)
+    if (n > 0) {
+        const uint32_t *const end = d + n, k80 = 0x80808080u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l32i %[t], %[s], 0\n\t"
+            "xor %[t], %[t], %[k80]\n\t"
+            "s32i %[t], %[d], 0\n\t"
+            "add %[s], %[s], %[step]\n\t"
+            "addi %[d], %[d], 4\n\t"
+            "bne %[d], %[end], 1b\n\t"
+            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
+            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
+            : "memory");
+    }
+#else
+    int32_t i;
+    for (i = 0; i < n; ++i, s += step) {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        d[i] = v ^ 0x80808080u;
+    }
+#endif
+}
+
+static int dw_quad_fits(const hcc_conv2d_params_t *p, const int8_t *input) {
+    const int32_t rows = (p->k_h - 1) * p->dilation_h + 1;
+    return dw_win_shape(p) && (p->in_c & 3) == 0 && ((uintptr_t)input & 3u) == 0 &&
+           4 * row_span(p) * rows <= DW_QUAD_BYTES;
+}
+
+/* Channels c .. c + 3 of hcc_dwconv2d_s8_rows (dw_quad_fits); a channel dw_win_block refuses
+ * goes through dw_plane_channel after. */
+static void dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                         const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch, int32_t c,
+                         int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
+    const int32_t span = row_span(p), rows = (p->k_h - 1) * p->dilation_h + 1;
+    const int32_t first = p->pad_left < span ? p->pad_left : span;  /* columns before the input */
+    const int32_t past = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;
+    uint32_t win[DW_QUAD_BYTES / 4];
+    int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+    int32_t oy, r, j, q;
+    int refused = lo > hi ? 15 : 0;  /* bit q: channel c + q left to dw_plane_channel */
+    for (oy = row_begin; oy < row_end && refused != 15; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        for (r = 0; r < rows; ++r) {
+            const int32_t iy = iy0 + r;
+            uint32_t *const d = win + r * span;
+            if (iy < 0 || iy >= p->in_h || past <= first) {
+                for (j = 0; j < span; ++j) d[j] = zz;
+                continue;
+            }
+            for (j = 0; j < first; ++j) d[j] = zz;
+            dw_quad_copy((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * p->in_c + c, p->in_c,
+                         d + first, past - first);
+            for (j = past; j < span; ++j) d[j] = zz;
+        }
+        for (q = 0; q < 4; ++q) {
+            if ((refused >> q) & 1) continue;
+            if (!dw_win_block(blk, weights + (c + q) * taps, taps, bias ? bias[c + q] : 0, mult[c + q], shift[c + q],
+                              p)) {
+                refused |= 1 << q;
+                continue;
+            }
+            dw_win_row((const uint8_t *)win + q, 4 * span * p->dilation_h, 4, p->k_w, p->stride_w, blk, p->out_w,
+                       out_rows + (oy - row_begin) * row_size + c + q, channels, lo, hi);
+        }
+    }
+    for (q = 0; q < 4; ++q) {
+        if ((refused >> q) & 1) {
+            dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c + q, row_begin, row_end, out_rows);
+        }
+    }
+}
+
+void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                          int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    int32_t c = 0;
+    if (row_end <= row_begin) return;
+#if !defined(__XTENSA__)
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
+#endif
+    if (dw_quad_fits(p, input)) {
+        for (; c + 4 <= p->out_c; c += 4) {
+            dw_quad_rows(p, input, weights, bias, mult, shift, scratch, c, row_begin, row_end, out_rows);
+        }
+    }
+    for (; c < p->out_c; ++c) {
+        dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c, row_begin, row_end, out_rows);
     }
 }
 
@@ -549,7 +678,7 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
                 }
             }
             if (whole_rows) {
-                dw_win_row(win, HCC_DW_NARROW, 3, sw, blk, p->out_w, y, channels, lo, hi);
+                dw_win_row(win, HCC_DW_NARROW, 1, 3, sw, blk, p->out_w, y, channels, lo, hi);
                 continue;
             }
             for (ox = 0; ox < p->out_w; ++ox, r += sw, y += channels) {

@@ -212,7 +212,7 @@ def window_depthwise_block(seed):
     rng = np.random.default_rng(9100 + seed)
     b = random_block(9100 + seed)
     c = b["conv"]
-    ch = int(rng.choice([1, 3, 5, 7, 8, 13]))
+    ch = int(rng.choice([1, 3, 4, 5, 8, 12, 13, 16]))  # multiples of 4: four channels at a time (dw_quad_rows)
     k = 3 if seed % 2 == 0 else 5
     dil = (int(rng.integers(1, 3)), 1)
     pads = tuple(int(rng.integers(0, k + 1)) for _ in range(4))
