@@ -434,11 +434,12 @@ static int dw_quad_fits(const hcc_conv2d_params_t *p, const int8_t *input) {
            4 * row_span(p) * rows <= DW_QUAD_BYTES;
 }
 
-/* Channels c .. c + 3 of hcc_dwconv2d_s8_rows (dw_quad_fits); a channel dw_win_block refuses
- * goes through dw_plane_channel after. */
-static void dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                         const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch, int32_t c,
-                         int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+/* Channels c .. c + 3 of hcc_dwconv2d_s8_rows (dw_quad_fits). Returns the channels dw_win_block
+ * refuses (bit q: channel c + q), which the caller runs through dw_plane_channel (after this
+ * frame is gone: the stack holds one of the two). */
+static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                        const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t c, int32_t row_begin,
+                        int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
     const int32_t span = row_span(p), rows = (p->k_h - 1) * p->dilation_h + 1;
     const int32_t first = p->pad_left < span ? p->pad_left : span;  /* columns before the input */
@@ -474,11 +475,7 @@ static void dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, cons
                        out_rows + (oy - row_begin) * row_size + c + q, channels, lo, hi);
         }
     }
-    for (q = 0; q < 4; ++q) {
-        if ((refused >> q) & 1) {
-            dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c + q, row_begin, row_end, out_rows);
-        }
-    }
+    return refused;
 }
 
 void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
@@ -491,7 +488,13 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
 #endif
     if (dw_quad_fits(p, input)) {
         for (; c + 4 <= p->out_c; c += 4) {
-            dw_quad_rows(p, input, weights, bias, mult, shift, scratch, c, row_begin, row_end, out_rows);
+            const int refused = dw_quad_rows(p, input, weights, bias, mult, shift, c, row_begin, row_end, out_rows);
+            int32_t q;
+            for (q = 0; q < 4; ++q) {
+                if ((refused >> q) & 1) {
+                    dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c + q, row_begin, row_end, out_rows);
+                }
+            }
         }
     }
     for (; c < p->out_c; ++c) {
