@@ -8,12 +8,15 @@
  * (`u ^ 0x80` of the unsigned byte, no sign extension), row-major, padding written as
  * z_in + 128: then sum w (x - z_in) = sum w u - (z_in + 128) sum w over every tap (padding
  * included, where u - (z_in + 128) = 0), exactly in 32-bit wrap-around, so border outputs
- * need no bounds checks, and every input byte is converted once per channel. An output
- * row's sums go to scratch first (the 3x3 tap loop keeps the nine weights and three row
- * pointers in registers), then are requantized: the channel's hoisted terms
- * (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when the channel allows them, else
- * hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once for all rows when the conv has
- * no residual and no pooling, else once per row. */
+ * need no bounds checks, and every input byte is converted once per channel. On the lx106 a
+ * 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) whose channels the window loop takes
+ * (dw_win_row: sums and requantization in one asm loop, two pixels a pass) runs four channels
+ * at a time over a stack window filled a word at a time (dw_quad_rows), or one channel at a
+ * time over its plane (dw_plane_channel). Otherwise an output row's sums go to scratch first
+ * (the 3x3 tap loop keeps the nine weights and three row pointers in registers), then are
+ * requantized: the channel's hoisted terms (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when
+ * the channel allows them, else hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once
+ * for all rows when the conv has no residual and no pooling, else once per row. */
 #include <string.h>
 
 #include "hcc_kernels.h"
@@ -131,7 +134,8 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
  * but the clamp): with m = mh 2^21 + mm 2^10 + ml (mm < 2^11, ml < 2^10),
  *   x = acc mh + ((acc mm + ((acc ml) >> 10)) >> 11) = floor(acc m / 2^21),
  *   out = (x + (2 z_out + 1) 2^(s-22)) >> (s - 21), clamped to [lo, hi].
- * 4 lx106 instructions a tap, 20 for the requantization, store and loop. A channel whose
+ * 3.5 lx106 instructions a tap (two pixels a pass), 20 an output for the requantization,
+ * store and loop. A channel whose
  * accumulators may leave [-2^20, 2^20), or whose (m, s) the form cannot serve exactly
  * (dw_wide_terms), takes the callers' other paths. */
 
