@@ -178,6 +178,10 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
  * (hcc_conv2d_host_s8_rows, host_layout_s8.c; host_layout in hcc/ops/fully_connected.py). */
 #define HCC_WEIGHTS_HOST (-3)
 
+/* The most terms (k_h k_w in_c) per output of a conv that hcc_conv2d_blocked_s8_rows runs three
+ * pixels at a time (its stack buffer holds three pixels' terms: 3 x this many bytes). */
+#define HCC_BLOCKED_TRIPLE_TERMS 384
+
 /* output[y, x, c] = requantize_s8(bias[c] + sum (in - z_in) * w[c, ...], mult[c], shift[c]).
  * bias may be NULL (zero); mult / shift have out_c entries. */
 void hcc_conv2d_s8(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,

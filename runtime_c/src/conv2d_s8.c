@@ -118,7 +118,7 @@ static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int
  * for 6 products instead of 21). The gather costs a few instructions a term, shared by all the
  * blocks. Two pixels left at the end of a row go the same way (hcc_pair_block_u8: 12 for 4),
  * one takes the one-pixel forms. */
-#define HCC_TRIPLE_TERMS 320
+#define HCC_TRIPLE_TERMS HCC_BLOCKED_TRIPLE_TERMS
 typedef char hcc_patch_fits_check[HCC_BLOCKED_PATCH <= 3 * HCC_TRIPLE_TERMS ? 1 : -1];
 
 #if defined(__XTENSA__)
@@ -169,15 +169,21 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
     for (ky = 0; ky < p->k_h; ++ky, dst += 3 * kw * in_c) {
         const uint8_t *row = (const uint8_t *)input + ((iy0 + ky * p->dilation_h) * p->in_w + ix0) * in_c;
         const int on_row = ky >= ky0 && ky < ky1 && kx1 > kx0;
+        if (dw == 1 || !on_row) {  /* terms [a, b) of the kernel row on the input, one run; z_in around it */
+            const int32_t a = on_row ? kx0 * in_c : 0, b = on_row ? kx1 * in_c : 0, len = kw * in_c;
+            for (i = 0; i < a; ++i) dst[3 * i] = (uint8_t)zv;
+            for (i = b; i < len; ++i) dst[3 * i] = (uint8_t)zv;
+            sum += zv * (uint32_t)(len - (b - a));
+            if (b > a) sum += spread3(row + a, b - a, dst + 3 * a);
+            continue;
+        }
         for (kx = 0; kx < kw; ++kx) {
             uint8_t *const d = dst + 3 * kx * in_c;
             if (!on_row || kx < kx0 || kx >= kx1) {
                 for (i = 0; i < in_c; ++i) d[3 * i] = (uint8_t)zv;
                 sum += zv * (uint32_t)in_c;
-            } else if (dw != 1) {
+            } else {
                 sum += spread3(row + kx * dw * in_c, in_c, d);
-            } else if (kx == kx0) {  /* the taps on the input: one run */
-                sum += spread3(row + kx * in_c, (kx1 - kx0) * in_c, d);
             }
         }
     }
@@ -203,7 +209,16 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
         uint32_t acc[3][4];
-        for (i = 0; i < 4; ++i) acc[0][i] = acc[1][i] = acc[2][i] = i < m ? (uint32_t)bias[j + i] : 0u;
+        if (m == 4) {
+            const uint32_t b0 = (uint32_t)bias[j], b1 = (uint32_t)bias[j + 1], b2 = (uint32_t)bias[j + 2],
+                           b3 = (uint32_t)bias[j + 3];
+            acc[0][0] = acc[1][0] = acc[2][0] = b0;
+            acc[0][1] = acc[1][1] = acc[2][1] = b1;
+            acc[0][2] = acc[1][2] = acc[2][2] = b2;
+            acc[0][3] = acc[1][3] = acc[2][3] = b3;
+        } else {
+            for (i = 0; i < 4; ++i) acc[0][i] = acc[1][i] = acc[2][i] = i < m ? (uint32_t)bias[j + i] : 0u;
+        }
         if (np == 3) {
             hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
         } else {

@@ -8,12 +8,17 @@
  * (`u ^ 0x80` of the unsigned byte, no sign extension), row-major, padding written as
  * z_in + 128: then sum w (x - z_in) = sum w u - (z_in + 128) sum w over every tap (padding
  * included, where u - (z_in + 128) = 0), exactly in 32-bit wrap-around, so border outputs
- * need no bounds checks, and every input byte is converted once per channel. An output
- * row's sums go to scratch first (the 3x3 tap loop keeps the nine weights and three row
- * pointers in registers), then are requantized: the channel's hoisted terms
- * (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when the channel allows them, else
- * hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once for all rows when the conv has
- * no residual and no pooling, else once per row. */
+ * need no bounds checks, and every input byte is converted once per channel. On the lx106 a
+ * 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) whose channels the window loop takes
+ * (dw_win_row: sums and requantization in one asm loop, two pixels a pass) runs four channels
+ * at a time over a stack window filled a word at a time (dw_quad_rows), or one channel at a
+ * time over its plane (dw_plane_channel). Otherwise an output row's sums go to scratch first
+ * (the 3x3 tap loop keeps the nine weights and three row pointers in registers), then are
+ * requantized: the channel's hoisted terms (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when
+ * the channel allows them, else hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once
+ * for all rows when the conv has no residual and no pooling, else once per row. */
+#include <string.h>
+
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 #include "host_paths.h"
@@ -39,6 +44,36 @@ size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p) {
     return plane_bytes(p) + (size_t)p->out_w * sizeof(uint32_t);
 }
 
+#if defined(__XTENSA__)
+#define DW_COPY_U(i)                                                              \
+    "l8ui %[t], %[s], 0\n\t"                                                    \
+    "xor %[t], %[t], %[c80]\n\t"                                                \
+    "s8i %[t], %[d], " #i "\n\t"                                                \
+    "add %[s], %[s], %[step]\n\t"
+#endif
+
+/* d[i] = u = s[i step] + 128 (the byte xor'ed 0x80) for i < n: one channel's bytes of an NHWC
+ * row. On Xtensa four a pass in asm (4.5 lx106 instructions a byte, GCC's loop 6 to 7). */
+static void dw_copy_u(const uint8_t *s, int32_t step, uint8_t *d, int32_t n) {
+#if defined(__XTENSA__)
+    if (n >= 4) {
+        const uint8_t *const end = d + (n & ~(int32_t)3);
+        const uint32_t c80 = 0x80u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            DW_COPY_U(0) DW_COPY_U(1) DW_COPY_U(2) DW_COPY_U(3)
+            "addi %[d], %[d], 4\n\t"
+            "bne %[d], %[end], 1b\n\t"
+            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
+            : [end] "r"(end), [step] "r"(step), [c80] "r"(c80)
+            : "memory");
+        n &= 3;
+    }
+#endif
+    for (; n > 0; --n, ++d, s += step) *d = (uint8_t)(*s ^ 0x80u);
+}
+
 /* Padded input rows iy0 .. iy0 + rows - 1 (iy0 in input coordinates, may be negative) of
  * channel c into buf, `span` bytes a row from column -pad_left. */
 static void fill_plane(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, int32_t rows, int32_t c,
@@ -56,12 +91,9 @@ static void fill_plane(const hcc_conv2d_params_t *p, const int8_t *input, int32_
             continue;
         }
         for (j = 0; j < first; ++j) d[j] = pad;
-        {
-            const uint8_t *s = (const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * channels + c;
-            uint8_t *const end = d + past;
-            for (d += first; d != end; ++d, s += channels) *d = (uint8_t)(*s ^ 0x80u);
-        }
-        for (j = past; j < span; ++j) buf[r * span + j] = pad;
+        dw_copy_u((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * channels + c, channels, d + first,
+                  past - first);
+        for (j = past; j < span; ++j) d[j] = pad;
     }
 }
 
@@ -92,25 +124,254 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
     }
 }
 
-void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
-                          int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+/* ---- window rows: one output row of one channel in one asm loop (lx106) ----
+ *
+ * A 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) over rows of bytes u = x + 128 that
+ * are `rs` apart (hcc_dwconv2d_s8_rows' plane, dw_narrow_rows' stack window), the taps off
+ * the input held as z_in + 128: every output is an inner one, sum w u plus the channel's
+ * constant term b_u = bias - (z_in + 128) sum w, requantized in the same loop by the
+ * three-multiply form of hcc_requant_word_wide (exact for acc in [-2^20, 2^20), no branch
+ * but the clamp): with m = mh 2^21 + mm 2^10 + ml (mm < 2^11, ml < 2^10),
+ *   x = acc mh + ((acc mm + ((acc ml) >> 10)) >> 11) = floor(acc m / 2^21),
+ *   out = (x + (2 z_out + 1) 2^(s-22)) >> (s - 21), clamped to [lo, hi].
+ * 3.5 lx106 instructions a tap (two pixels a pass), 20 an output for the requantization,
+ * store and loop. A channel whose
+ * accumulators may leave [-2^20, 2^20), or whose (m, s) the form cannot serve exactly
+ * (dw_wide_terms), takes the callers' other paths. */
+
+/* The per-channel block the asm reads (int32, byte offsets as immediates): the terms first,
+ * so that their offsets do not depend on the kernel size, then the k_h k_w weights. */
+enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
+#define DW_WIN_TAPS_MAX 25
+
+/* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
+ * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
+ * lowest set bit of m at 2^(s-21) or above, |acc| < 2^20 having at most 19 trailing zeros),
+ * |c| = |2 z_out + 1| 2^(s-22) not below 2^30 (|x| < 2^30 for |m| < 2^31, so x + c stays in
+ * int32), z_out past int8. The conditions of blocked_requant_words' three-multiply form. */
+static inline int dw_wide_terms(int32_t *t, int32_t m, int32_t s, int32_t z_out) {
+    const uint32_t um = (uint32_t)m, lowbit = um & (0u - um);
+    const int32_t c1 = 2 * z_out + 1;
+    if (s < 22 || s > 47 || z_out < -128 || z_out > 127) return 0;
+    if (lowbit >= (uint32_t)1u << (s - 21)) return 0;
+    if ((uint32_t)(c1 < 0 ? -c1 : c1) >= (uint32_t)1u << (52 - s)) return 0;
+    t[DW_T_ML] = (int32_t)(um & 0x3FFu);
+    t[DW_T_MM] = (int32_t)((um >> 10) & 0x7FFu);
+    t[DW_T_MH] = m >> 21;
+    t[DW_T_C] = (int32_t)((uint32_t)c1 << (s - 22));
+    t[DW_T_SH] = s - 21;
+    return 1;
+}
+
+/* The block of channel c (weights w, taps of them): its weights, b_u, and the terms from
+ * (m, s); 0 where the window loop cannot take the channel (dw_wide_terms, or a bias that
+ * could let |acc| reach 2^20). */
+static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bias, int32_t m, int32_t s,
+                        const hcc_conv2d_params_t *p) {
+    /* |acc| <= |bias| + sum |w (x - z_in)| <= |bias| + 32640 taps (|w| <= 128, |x - z_in| <= 255;
+     * the taps off the input add 0): a bound from the bias alone, no pass over the weights */
+    const int32_t room = 0xFFFFF - 32640 * taps;
+    uint32_t w_sum = 0u;
+    int32_t i;
+    if (bias < -room || bias > room || !dw_wide_terms(blk, m, s, p->z_out)) return 0;
+    if (taps == 9) {  /* unrolled: the loop cost ~8 lx106 instructions a weight on every row call */
+        int32_t *const b9 = blk + DW_T_W;
+        b9[0] = w[0]; b9[1] = w[1]; b9[2] = w[2]; b9[3] = w[3]; b9[4] = w[4];
+        b9[5] = w[5]; b9[6] = w[6]; b9[7] = w[7]; b9[8] = w[8];
+        w_sum = (uint32_t)(b9[0] + b9[1] + b9[2] + b9[3] + b9[4] + b9[5] + b9[6] + b9[7] + b9[8]);
+    } else {
+        for (i = 0; i + 5 <= taps; i += 5) {  /* 5x5: a kernel row a pass */
+            int32_t *const b5 = blk + DW_T_W + i;
+            b5[0] = w[i]; b5[1] = w[i + 1]; b5[2] = w[i + 2]; b5[3] = w[i + 3]; b5[4] = w[i + 4];
+            w_sum += (uint32_t)(b5[0] + b5[1] + b5[2] + b5[3] + b5[4]);
+        }
+        for (; i < taps; ++i) {
+            const int32_t v = w[i];
+            blk[DW_T_W + i] = v;
+            w_sum += (uint32_t)v;
+        }
+    }
+    blk[DW_T_B] = (int32_t)((uint32_t)bias - (uint32_t)(p->z_in + 128) * w_sum);
+    return 1;
+}
+
+#if defined(__XTENSA__)
+#define DW_STR(x) #x
+/* acc += u (window byte P off of row pointer r: P bytes a column) w (block word k) */
+#define DW_WTP(r, off, k, P)                                                      \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
+    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"
+/* the same for two pixels S columns apart, one weight load: acc and acc1 */
+#define DW_WT2P(r, off, k, S, P)                                                  \
+    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) "+" DW_STR(S) ")\n\t"     \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[t]\n\t"
+#define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
+#define DW_ROW5(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2) T(r, 3, k + 3) T(r, 4, k + 4)
+#define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
+#define DW_FIRST_ROW "add %[q1], %[q], %[rs]\n\t"
+#define DW_TAPS3(T) DW_ROW3(T, q, 0) DW_FIRST_ROW DW_ROW3(T, q1, 3) DW_NEXT_ROW DW_ROW3(T, q1, 6)
+#define DW_TAPS5(T)                                                               \
+    DW_ROW5(T, q, 0) DW_FIRST_ROW DW_ROW5(T, q1, 5) DW_NEXT_ROW DW_ROW5(T, q1, 10) DW_NEXT_ROW \
+    DW_ROW5(T, q1, 15) DW_NEXT_ROW DW_ROW5(T, q1, 20)
+#define DW_WT_P1(r, off, k) DW_WTP(r, off, k, 1)
+#define DW_WT_P4(r, off, k) DW_WTP(r, off, k, 4)
+#define DW_WT2_S1(r, off, k) DW_WT2P(r, off, k, 1, 1)
+#define DW_WT2_S2(r, off, k) DW_WT2P(r, off, k, 2, 1)
+#define DW_WT2_S1_P4(r, off, k) DW_WT2P(r, off, k, 1, 4)
+#define DW_WT2_S2_P4(r, off, k) DW_WT2P(r, off, k, 2, 4)
+/* %[a] = its requantized value (SAR = s - 21), clamped, stored at y; y += ystep */
+#define DW_WIDE_OUT(a)                                                            \
+    "l32i %[u], %[blk], 4\n\t"                                                    \
+    "mull %[u], %[" #a "], %[u]\n\t"                                              \
+    "srai %[u], %[u], 10\n\t"                                                     \
+    "l32i %[t], %[blk], 8\n\t"                                                    \
+    "mull %[t], %[" #a "], %[t]\n\t"                                              \
+    "add %[t], %[t], %[u]\n\t"                                                    \
+    "srai %[t], %[t], 11\n\t"                                                     \
+    "l32i %[u], %[blk], 12\n\t"                                                   \
+    "mull %[" #a "], %[" #a "], %[u]\n\t"                                         \
+    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
+    "l32i %[t], %[blk], 16\n\t"                                                   \
+    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
+    "sra %[" #a "], %[" #a "]\n\t"                                                \
+    "bge %[" #a "], %[lo], 8f\n\t"                                                \
+    "mov %[" #a "], %[lo]\n\t"                                                    \
+    "8:\n\t"                                                                      \
+    "bge %[hi], %[" #a "], 9f\n\t"                                                \
+    "mov %[" #a "], %[hi]\n\t"                                                    \
+    "9:\n\t"                                                                      \
+    "s8i %[" #a "], %[y], 0\n\t"                                                  \
+    "add %[y], %[y], %[ystep]\n\t"
+/* one pixel (the last of an odd count) */
+#define DW_WIN_ONE(TAPS, T1)                                                      \
+    __asm__ volatile(                                                             \
+        "l32i %[t], %[blk], 20\n\t"                                               \
+        "ssr %[t]\n\t"                                                            \
+        "l32i %[acc], %[blk], 0\n\t"                                              \
+        TAPS(T1)                                                                  \
+        DW_WIDE_OUT(acc)                                                          \
+        : [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
+        : [q] "r"(q), [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi) \
+        : "memory")
+/* pairs of pixels (STEP: stride_w times the column pitch, in bytes): each weight loaded once
+ * for the two; the loop's end read from memory (13 registers otherwise) */
+#define DW_WIN_PAIRS(TAPS, T2, STEP)                                              \
+    __asm__ volatile(                                                             \
+        "l32i %[t], %[blk], 20\n\t"                                               \
+        "ssr %[t]\n\t"                                                            \
+        "1:\n\t"                                                                  \
+        "l32i %[acc], %[blk], 0\n\t"                                              \
+        "mov %[acc1], %[acc]\n\t"                                                 \
+        TAPS(T2)                                                                  \
+        DW_WIDE_OUT(acc)                                                          \
+        DW_WIDE_OUT(acc1)                                                         \
+        "addi %[q], %[q], 2*" #STEP "\n\t"                                        \
+        "l32i %[t], %[endm]\n\t"                                                  \
+        "bne %[q], %[t], 1b\n\t"                                                  \
+        : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [acc1] "=&r"(acc1), [t] "=&r"(t), \
+          [u] "=&r"(u)                                                            \
+        : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi), [endm] "m"(end) \
+        : "memory")
+#endif
+
+/* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w columns,
+ * ..., columns `pitch` bytes apart (1, or 4 in dw_quad_rows' window of four channels), rows rs
+ * bytes apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). On Xtensa two pixels a pass
+ * (a weight load for both: 7 lx106 instructions a tap for the two), the last of an odd count
+ * alone. */
+static void dw_win_row(const uint8_t *q, int32_t rs, int32_t pitch, int32_t k, int32_t stride_w, const int32_t *blk,
+                       int32_t count, int8_t *y, int32_t ystep, int32_t lo, int32_t hi) {
+#if defined(__XTENSA__)
+    const uint8_t *volatile end = q + (count & ~(int32_t)1) * stride_w * pitch;
+    const uint8_t *q1;
+    uint32_t acc, acc1, t, u;
+    if (count >= 2) {
+        if (pitch == 1) {
+            if (k == 3) {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+            } else {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+            }
+        } else {
+            if (k == 3) {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8);
+            } else {
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8);
+            }
+        }
+    }
+    if (count & 1) {
+        if (pitch == 1) {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1);
+        } else {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4);
+        }
+    }
+    (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
+#else
+    int32_t i, ky, kx;
+    for (i = 0; i < count; ++i, q += stride_w * pitch, y += ystep) {
+        uint32_t sum = (uint32_t)blk[DW_T_B];
+        int32_t a, x, v;
+        for (ky = 0; ky < k; ++ky) {
+            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx * pitch]);
+        }
+        a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
+        x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+        v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+#endif
+}
+
+/* dw_win_row serves the conv: 3x3 or 5x5, dilation_w 1, stride_w 1 or 2 */
+static int dw_win_shape(const hcc_conv2d_params_t *p) {
+    return p->k_h == p->k_w && (p->k_w == 3 || p->k_w == 5) && p->dilation_w == 1 &&
+           (p->stride_w == 1 || p->stride_w == 2);
+}
+
+/* Channel c of hcc_dwconv2d_s8_rows over the call's rows, through its padded plane in scratch:
+ * dw_win_row where it takes the channel, else the C sums and requantization. */
+static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch, int32_t c,
+                             int32_t row_begin, int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
     const int32_t span = row_span(p), rs = p->dilation_h * span;
     const int fast = p->k_h == 3 && p->k_w == 3 && p->dilation_w == 1;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const int win = dw_win_shape(p) && lo <= hi;
     uint8_t *const plane = (uint8_t *)scratch;
     uint32_t *const acc = (uint32_t *)(plane + plane_bytes(p));
-    int32_t oy, c, i;
-    if (row_end <= row_begin) return;
-#if !defined(__XTENSA__)
-    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
-#endif
-    for (c = 0; c < channels; ++c) {
+    int32_t oy, i;
+    {
         const int8_t *w = weights + c * taps;  /* OHWI [C, KH, KW, 1] */
         const int32_t m = mult[c], s = shift[c];
         uint32_t w_sum = 0u, b_u;
         hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
-        const int hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
+        int hoisted;
+        int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+        if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
+            fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
+            for (oy = row_begin; oy < row_end; ++oy) {
+                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, rs, 1, p->k_w, p->stride_w, blk, p->out_w,
+                           out_rows + (oy - row_begin) * row_size + c, channels, lo, hi);
+            }
+            return;
+        }
+        hoisted = hcc_requant_hoist(&q, m, s, p->z_out, p->act_min, p->act_max, DW_HOIST_BOUND);
         for (i = 0; i < taps; ++i) w_sum += (uint32_t)(int32_t)w[i];
         b_u = (bias ? (uint32_t)bias[c] : 0u) - (uint32_t)(p->z_in + 128) * w_sum;
         fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
@@ -130,6 +391,118 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                          : hcc_requantize_s8_inline(a, m, s, p->z_out, p->act_min, p->act_max);
             }
         }
+    }
+}
+
+/* ---- four channels at a time (dw_quad_rows) ----
+ *
+ * Per output row, the input rows it reads are copied into a stack window of four channels
+ * side by side, as the NHWC input holds them: a word of four channel bytes at a time, u = x + 128
+ * for the four by one xor with 0x80808080 (1.5 lx106 instructions for four bytes, where one
+ * channel's plane costs 4.5 a byte), padding z_in + 128; dw_win_row then runs each channel over
+ * it with a column pitch of 4. Channels in_c = 4k, a word-aligned input, a window of at most
+ * DW_QUAD_BYTES. */
+#define DW_QUAD_BYTES 320
+
+/* d[i] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple of 4) */
+static void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
+#if defined(__XTENSA__)
+    if (n > 0) {
+        const uint32_t *const end = d + n, k80 = 0x80808080u;
+        uint32_t t;
+        __asm__ volatile(
+            "1:\n\t"
+            "l32i %[t], %[s], 0\n\t"
+            "xor %[t], %[t], %[k80]\n\t"
+            "s32i %[t], %[d], 0\n\t"
+            "add %[s], %[s], %[step]\n\t"
+            "addi %[d], %[d], 4\n\t"
+            "bne %[d], %[end], 1b\n\t"
+            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
+            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
+            : "memory");
+    }
+#else
+    int32_t i;
+    for (i = 0; i < n; ++i, s += step) {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        d[i] = v ^ 0x80808080u;
+    }
+#endif
+}
+
+static int dw_quad_fits(const hcc_conv2d_params_t *p, const int8_t *input) {
+    const int32_t rows = (p->k_h - 1) * p->dilation_h + 1;
+    return dw_win_shape(p) && (p->in_c & 3) == 0 && ((uintptr_t)input & 3u) == 0 &&
+           4 * row_span(p) * rows <= DW_QUAD_BYTES;
+}
+
+/* Channels c .. c + 3 of hcc_dwconv2d_s8_rows (dw_quad_fits). Returns the channels dw_win_block
+ * refuses (bit q: channel c + q), which the caller runs through dw_plane_channel (after this
+ * frame is gone: the stack holds one of the two). */
+static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                        const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t c, int32_t row_begin,
+                        int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, taps = p->k_h * p->k_w, row_size = p->out_w * p->out_c;
+    const int32_t span = row_span(p), rows = (p->k_h - 1) * p->dilation_h + 1;
+    const int32_t first = p->pad_left < span ? p->pad_left : span;  /* columns before the input */
+    const int32_t past = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;
+    uint32_t win[DW_QUAD_BYTES / 4];
+    int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+    int32_t oy, r, j, q;
+    int refused = lo > hi ? 15 : 0;  /* bit q: channel c + q left to dw_plane_channel */
+    for (oy = row_begin; oy < row_end && refused != 15; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_top;
+        for (r = 0; r < rows; ++r) {
+            const int32_t iy = iy0 + r;
+            uint32_t *const d = win + r * span;
+            if (iy < 0 || iy >= p->in_h || past <= first) {
+                for (j = 0; j < span; ++j) d[j] = zz;
+                continue;
+            }
+            for (j = 0; j < first; ++j) d[j] = zz;
+            dw_quad_copy((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * p->in_c + c, p->in_c,
+                         d + first, past - first);
+            for (j = past; j < span; ++j) d[j] = zz;
+        }
+        for (q = 0; q < 4; ++q) {
+            if ((refused >> q) & 1) continue;
+            if (!dw_win_block(blk, weights + (c + q) * taps, taps, bias ? bias[c + q] : 0, mult[c + q], shift[c + q],
+                              p)) {
+                refused |= 1 << q;
+                continue;
+            }
+            dw_win_row((const uint8_t *)win + q, 4 * span * p->dilation_h, 4, p->k_w, p->stride_w, blk, p->out_w,
+                       out_rows + (oy - row_begin) * row_size + c + q, channels, lo, hi);
+        }
+    }
+    return refused;
+}
+
+void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
+                          int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    int32_t c = 0;
+    if (row_end <= row_begin) return;
+#if !defined(__XTENSA__)
+    if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
+#endif
+    if (dw_quad_fits(p, input)) {
+        for (; c + 4 <= p->out_c; c += 4) {
+            const int refused = dw_quad_rows(p, input, weights, bias, mult, shift, c, row_begin, row_end, out_rows);
+            int32_t q;
+            for (q = 0; q < 4; ++q) {
+                if ((refused >> q) & 1) {
+                    dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c + q, row_begin, row_end, out_rows);
+                }
+            }
+        }
+    }
+    for (; c < p->out_c; ++c) {
+        dw_plane_channel(p, input, weights, bias, mult, shift, scratch, c, row_begin, row_end, out_rows);
     }
 }
 
@@ -234,6 +607,10 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
  * such a tap adds w (z_in - z_in) = 0 as in the spec), then every pixel is an inner one
  * (dw_win_sum over the window), requantized from the words (hcc_requant_word_s8). */
 #define HCC_DW_NARROW 64  /* dw_win_sum's offsets assume it */
+/* Rows narrower than this keep the pixel-by-pixel loop: on DS-CNN's 5-column rows the window
+ * loop's per-channel set-up (dw_win_block) cost more than its pixels saved (+1.7% lx106
+ * instructions on the model) */
+#define DW_WIN_MIN_W 6
 
 #if defined(__XTENSA__)
 /* acc (+)= w9[k] u of window byte off */
@@ -277,12 +654,16 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * 9;
         const int32_t wm = mult[c], ws = shift[c];  /* the words (blocked_requant_words) */
-        int32_t w9[9];
-        uint32_t b_u;
-        w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
-        w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
-        b_u = (bias ? (uint32_t)bias[c] : 0u) -
-              (uint32_t)zu * (uint32_t)(w9[0] + w9[1] + w9[2] + w9[3] + w9[4] + w9[5] + w9[6] + w9[7] + w9[8]);
+        int32_t w9[9], blk[DW_T_W + 9];
+        uint32_t b_u = 0u;
+        const int whole_rows = sw <= 2 && p->out_w >= DW_WIN_MIN_W && lo <= hi && dw_win_block(blk, w, 9, bias ? bias[c] : 0, hcc_word_m(wm, ws),
+                                                        hcc_word_s(ws), p);
+        if (!whole_rows) {
+            w9[0] = w[0]; w9[1] = w[1]; w9[2] = w[2]; w9[3] = w[3]; w9[4] = w[4];
+            w9[5] = w[5]; w9[6] = w[6]; w9[7] = w[7]; w9[8] = w[8];
+            b_u = (bias ? (uint32_t)bias[c] : 0u) -
+                  (uint32_t)zu * (uint32_t)(w9[0] + w9[1] + w9[2] + w9[3] + w9[4] + w9[5] + w9[6] + w9[7] + w9[8]);
+        }
         for (oy = row_begin; oy < row_end; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *y = out_rows + (oy - row_begin) * row_size + c;
@@ -295,9 +676,17 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
                 } else {  /* window column j is input column j - pad_left: [j0, j1) on the input */
                     const uint8_t *src = (const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c;
                     for (j = 0; j < j0; ++j) d[j] = zb;
-                    for (; j < j1; ++j, src += cs) d[j] = (uint8_t)(*src ^ 0x80u);
-                    for (; j < span; ++j) d[j] = zb;
+                    if (whole_rows) {
+                        dw_copy_u(src, cs, d + j0, j1 - j0);
+                    } else {  /* short rows (DS-CNN's 5 columns): GCC's loop, no call */
+                        for (j = j0; j < j1; ++j, src += cs) d[j] = (uint8_t)(*src ^ 0x80u);
+                    }
+                    for (j = j1; j < span; ++j) d[j] = zb;
                 }
+            }
+            if (whole_rows) {
+                dw_win_row(win, HCC_DW_NARROW, 1, 3, sw, blk, p->out_w, y, channels, lo, hi);
+                continue;
             }
             for (ox = 0; ox < p->out_w; ++ox, r += sw, y += channels) {
                 *y = hcc_requant_word_s8((int32_t)(dw_win_sum(r, w9) + b_u), wm, ws, p->z_out, lo, hi,
@@ -324,7 +713,7 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     while (hi > lo && (hi - 1) * p->stride_w - p->pad_left + span_w > p->in_w) --hi;
     /* strided rows copy two input bytes an output: only where the borders dominate (measured on
      * lx106: 48 columns stride 1 -5%, 12 columns stride 2 +3%) */
-    if (fast && (p->out_w - 1) * p->stride_w + 3 <= HCC_DW_NARROW && (p->stride_w == 1 || p->out_w <= 8)) {
+    if (fast && (p->out_w - 1) * p->stride_w + 3 <= HCC_DW_NARROW && (p->stride_w <= 2 || p->out_w <= 8)) {
         dw_narrow_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
         return;
     }

@@ -343,8 +343,26 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
  * the last term folded into the bias by the compiler and sum_i v formed once per row, with
  * the first block. A block of m <= 4 channels holds for each i its m weights side by side,
  * so one pointer with offsets 0 .. m - 1 reads them (hcc_row_block_u8, dot_u8.h). */
-void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
-                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
+#if defined(__XTENSA__)
+/* Three rows or more (a pointwise conv's pixels): the rows are the pixels of a 1x1 conv over one
+ * row of `rows` pixels with the same blocked weights and folded bias, whose kernel reads each
+ * weight byte once for three pixels (conv_pixels: 17 lx106 instructions for 6 products, here 14
+ * for 4) where its terms fit its stack buffer. */
+HCC_OUT_OF_LINE void fc_rows_as_pixels(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                       const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                       int8_t *output) {
+    const hcc_conv2d_params_t row = {1, p->rows, p->k, 1, p->rows, p->n, 1, 1, 1, 1, 0, 0, 1, 1, 1,
+                                     p->z_in, p->z_out, p->act_min, p->act_max, HCC_WEIGHTS_BLOCKED};
+    hcc_conv2d_blocked_s8_rows(&row, input, weights, bias, mult, shift, 0, 1, output);
+}
+#endif
+
+/* One row at a time. Out of line on the lx106, where hcc_fully_connected_row_s8 only chooses: a
+ * call to fc_rows_as_pixels inside this loop's function cost every one-row call ~28 lx106
+ * instructions (measured on the autoencoder's ten layers), the choice outside it ~12. */
+HCC_OUT_OF_LINE void fc_rows_one_by_one(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                                        int8_t *output) {
     const int32_t k = p->k, n = p->n;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     int32_t r, j, i;
@@ -365,4 +383,15 @@ void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, c
             }
         }
     }
+}
+
+void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
+                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
+#if defined(__XTENSA__)
+    if (p->rows >= 3 && p->n >= 4 && p->k <= HCC_BLOCKED_TRIPLE_TERMS) {
+        fc_rows_as_pixels(p, input, weights, bias, mult, shift, output);
+        return;
+    }
+#endif
+    fc_rows_one_by_one(p, input, weights, bias, mult, shift, output);
 }

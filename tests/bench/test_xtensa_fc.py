@@ -1,6 +1,7 @@
 """The fully connected kernel's Xtensa-only paths on QEMU (lx106, -O2), against the numpy
 spec: the inline asm of hcc_fully_connected_row_s8 (every block width 1..4, with and
-without the input sum, k below and past the eight terms per pass; the requantization words'
+without the input sum, k below and past the eight terms per pass; three rows or more through
+the blocked conv's three-pixel kernel, k up to and past its buffer; the requantization words'
 two- and three-multiply forms across their bounds) and the k = 2 path's
 requantization forms (its asm passes, odd row counts, a clamp). The host tests (tests/runtime) only reach the portable C of these.
 Needs gcc-xtensa-lx106 and qemu-system-misc (scripts/install-system-deps.sh)."""
@@ -17,9 +18,11 @@ from tests.runtime.kernel_args import int8, multipliers
 from tests.runtime.test_blocked_requant import across_the_bound_cases
 from tests.runtime.test_fully_connected import k2_case
 
-SOURCES = [data_dir("runtime_c") / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c")]
+SOURCES = [data_dir("runtime_c") / "src" / name for name in ("fully_connected_s8.c", "requantize_s8.c", "conv2d_s8.c")]
 ROW_SHAPES = [(1, 1, 1), (1, 3, 2), (1, 7, 3), (1, 8, 4), (1, 9, 5), (1, 17, 6), (1, 20, 7), (1, 15, 3),
-              (1, 16, 2), (1, 31, 9), (1, 64, 10), (1, 45, 23), (1, 1000, 1), (2, 13, 7), (1, 2880, 20)]
+              (1, 16, 2), (1, 31, 9), (1, 64, 10), (1, 45, 23), (1, 1000, 1), (2, 13, 7), (1, 2880, 20),
+              # three rows or more: a 1x1 conv's pixels, three at a time (hcc_conv2d_blocked_s8_rows)
+              (3, 16, 8), (4, 45, 23), (5, 7, 4), (9, 112, 20), (6, 384, 6), (7, 385, 5), (3, 9, 3)]
 TIMED = (1, 2880, 20)
 
 

@@ -202,6 +202,40 @@ def random_depthwise_block(seed):
     return b
 
 
+def window_depthwise_block(seed):
+    """A depthwise block of the window rows (dwconv2d_s8.c, dw_win_row): 3x3 or 5x5, dilation_w
+    1, stride_w 1 or 2 (stride_h and dilation_h 1 or 2), pads up to the kernel span, maps up
+    to 70 columns (past the stack window's 64), odd channel counts, a residual or pooling
+    sometimes; weights, biases and multipliers that put accumulators past 2^15 and 2^16, and
+    now and then a channel the window loop must leave to the other paths (a bias near 2^20, a
+    shift below 22, a multiplier whose low bit allows a tie)."""
+    rng = np.random.default_rng(9100 + seed)
+    b = random_block(9100 + seed)
+    c = b["conv"]
+    ch = int(rng.choice([1, 3, 4, 5, 8, 12, 13, 16]))  # multiples of 4: four channels at a time (dw_quad_rows)
+    k = 3 if seed % 2 == 0 else 5
+    dil = (int(rng.integers(1, 3)), 1)
+    pads = tuple(int(rng.integers(0, k + 1)) for _ in range(4))
+    h = max(int(rng.integers(1, 12)), dil[0] * (k - 1) + 1 - pads[0] - pads[2])
+    w = max(int(rng.choice([1, 2, 5, 12, 24, 40, 61, 70])), k - pads[1] - pads[3])
+    strides = (int(rng.integers(1, 3)), 1 + seed // 2 % 2)
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    wide = seed % 3 != 1
+    c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, k, k, 1), -127 if wide else -20, 127 if wide else 20),
+             bias=rng.integers(-20000, 20000, ch).astype(np.int32) if rng.integers(4) else None,
+             strides=strides, pads=pads, dilations=dil, groups=ch)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
+    if seed % 5 == 4:  # channels the window loop does not take, beside ones it does
+        c["bias"] = np.where(np.arange(ch) % 3 == 0, 0x100000 - 5, 7).astype(np.int32)
+        c["shift"] = np.where(np.arange(ch) % 3 == 1, 21, c["shift"]).astype(np.int32)
+        c["mult"] = np.where(np.arange(ch) % 3 == 2, 1 << 30, c["mult"]).astype(np.int32)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
+    if seed % 4 == 3:
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    return b
+
+
 @pytest.mark.parametrize("seed", range(28))
 def test_depthwise_block_matches_reference(seed):
     b = random_depthwise_block(seed)

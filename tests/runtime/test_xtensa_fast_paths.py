@@ -26,8 +26,9 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import (block_params, block_reference, mono_pool_block, random_column_block,
-                                            random_dense_block, random_depthwise_block, random_wide_block)
+from tests.runtime.test_conv2d_pool import (block_params, block_reference, kernel_mult_shift, mono_pool_block,
+                                            random_column_block, random_dense_block, random_depthwise_block,
+                                            random_wide_block, window_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -192,6 +193,28 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     _check_pool_blocks(prog, expected, tmp_path)
 
 
+@pytest.mark.parametrize("weight_pairs", [0, -1])
+def test_depthwise_window_rows_on_xtensa(tmp_path, weight_pairs):
+    """dw_win_row's asm (dwconv2d_s8.c: 3x3 and 5x5, stride_w 1 and 2, the sums and the
+    three-multiply requantization in one loop) under QEMU, on the padded plane of
+    hcc_dwconv2d_s8_rows (weight_pairs 0: m and s) and the stack window of
+    hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the requantization words), channels it
+    takes beside channels it leaves to the other paths."""
+    prog, expected = XtensaProgram(), []
+    for seed in range(40):
+        b = window_depthwise_block(seed)
+        b["weight_pairs"] = weight_pairs
+        c = b["conv"]
+        ref = block_reference(b)
+        mult, shift = kernel_mult_shift(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(mult, np.int32),
+                          prog.array(shift, np.int32), "NULL", "scratch", "out"])
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
 def test_requant_records_on_xtensa(tmp_path):
     """Fully connected (rows >= 2) and dense 3x3 conv outputs through hcc_requant_records'
     asm: records_case's channels (hoisted, magnitude, C-path and refused channels), several
@@ -238,7 +261,8 @@ def test_requant_records_on_xtensa(tmp_path):
             prog.call(f"hcc_conv2d_params_t p; memcpy(&p, {prog.array(params, np.int32)}, sizeof p); "
                       f"hcc_conv2d_3x3_s8(&p, {args});", ref.size)
             expected.append(ref)
-    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c"])
+    got = prog.run(tmp_path, ["requantize_s8.c", "fully_connected_s8.c", "conv2d_3x3_s8.c", "dwconv2d_s8.c",
+                              "conv2d_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
 

@@ -31,7 +31,9 @@ class XtensaProgram:
         values = np.asarray(values, dtype=dtype).ravel()
         name = f"v{len(self.decls)}"
         body = ", ".join(str(int(v)) for v in values) or "0"
-        self.decls.append(f"static const {CTYPES[np.dtype(dtype)]} {name}[{max(values.size, 1)}] = {{{body}}};")
+        # word-aligned, as the planner's arena offsets are (kernels with word loads check it)
+        self.decls.append(f"static const {CTYPES[np.dtype(dtype)]} {name}[{max(values.size, 1)}] "
+                          f"__attribute__((aligned(4))) = {{{body}}};")
         return name
 
     def call(self, stmt: str, nbytes: int) -> None:
