@@ -17,9 +17,11 @@
 
 #include "hcc_kernels.h"
 
+/* Host builds only: a host-layout model refuses to build for the lx106 (its model.c has an
+ * #error there) and conv2d_pool_s8.c calls this file's rows only off the lx106, so the lx106
+ * object is left empty (its libgcc lacks the division helpers this C would call). */
 #if !defined(__XTENSA__)
 #include "host_paths.h"
-#endif
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 #define HCC_HOST_VNNI 1
@@ -258,3 +260,5 @@ void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, 
     c.weight_pairs = HCC_WEIGHTS_HOST;
     hcc_conv2d_host_s8_rows(&c, input, weights, bias, mult, shift, 0, 1, output);
 }
+
+#endif /* !__XTENSA__ */
