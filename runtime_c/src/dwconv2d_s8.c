@@ -607,9 +607,10 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
  * such a tap adds w (z_in - z_in) = 0 as in the spec), then every pixel is an inner one
  * (dw_win_sum over the window), requantized from the words (hcc_requant_word_s8). */
 #define HCC_DW_NARROW 64  /* dw_win_sum's offsets assume it */
-/* Rows narrower than this keep the pixel-by-pixel loop: on DS-CNN's 5-column rows the window
- * loop's per-channel set-up (dw_win_block) cost more than its pixels saved (+1.7% lx106
- * instructions on the model) */
+/* Rows narrower than this keep the pixel-by-pixel loop where copied one channel at a time (in_c
+ * not a multiple of 4; dw_narrow_quads takes the others): there the window loop's per-channel
+ * set-up (dw_win_block) and dw_copy_u cost more than its pixels saved (DS-CNN's 5-column rows,
+ * +1.7% lx106 instructions on the model) */
 #define DW_WIN_MIN_W 6
 
 #if defined(__XTENSA__)
