@@ -659,7 +659,7 @@ static int dw_narrow_quads_fit(const hcc_conv2d_params_t *p, const int8_t *input
            (p->out_w - 1) * p->stride_w + 3 <= DW_NARROW_QUAD;
 }
 
-static void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                             int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
