@@ -650,8 +650,9 @@ static inline uint32_t dw_win_sum(const uint8_t *r, const int32_t *w9) {
  * of any width: with the copy four channels at once its per-channel set-up (dw_win_block) costs
  * less than the pixel loop's dw_win_sum and hcc_requant_word_s8 (DS-CNN's 5-column rows: 700 ->
  * ~400 instructions a channel row). A channel dw_win_block refuses takes C sums over the same
- * window. DW_NARROW_QUAD words a window row: 3 x 64 x 4 = 768 bytes of stack. */
-#define DW_NARROW_QUAD HCC_DW_NARROW
+ * window. At most DW_NARROW_QUAD words a window row (mini-Xception's 44-column rows: 46), 576
+ * bytes of stack in all; wider rows copy one channel at a time. */
+#define DW_NARROW_QUAD 48
 
 static int dw_narrow_quads_fit(const hcc_conv2d_params_t *p, const int8_t *input) {
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
