@@ -641,6 +641,15 @@ static inline uint32_t dw_win_sum(const uint8_t *r, const int32_t *w9) {
 #endif
 }
 
+/* The columns of a narrow row's window (span, padding included) and [j0, j1), those on the
+ * input: window column j is input column j - pad_left. */
+static int32_t narrow_columns(const hcc_conv2d_params_t *p, int32_t *j0, int32_t *j1) {
+    const int32_t span = (p->out_w - 1) * p->stride_w + 3;
+    *j0 = p->pad_left < span ? p->pad_left : span;
+    *j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    return span;
+}
+
 /* Four channels a window (dw_narrow_quads): in_c a multiple of 4, a word-aligned input, the
  * output clamp not empty. Per output row and four channels its three input rows are copied into
  * a stack window as the NHWC input holds them, a word (four channel bytes) at a time, u = x + 128
@@ -664,9 +673,8 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                             int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
-    const int32_t span = (p->out_w - 1) * sw + 3, zu = p->z_in + 128;
-    const int32_t j0 = p->pad_left < span ? p->pad_left : span;
-    const int32_t j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
     const uint32_t zz = (uint32_t)(uint8_t)zu * 0x01010101u;  /* z_in as u, four channels */
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     uint32_t win[3 * DW_NARROW_QUAD];
@@ -717,9 +725,8 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                            int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
-    const int32_t span = (p->out_w - 1) * sw + 3, zu = p->z_in + 128;
-    const int32_t j0 = p->pad_left < span ? p->pad_left : span;
-    const int32_t j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
     const uint8_t zb = (uint8_t)zu;  /* z_in as u */
     uint8_t win[3 * HCC_DW_NARROW];
     int32_t oy, ox, c, ky, j;
