@@ -469,20 +469,26 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
 }
 
 /* Two inputs of the same layout (xs[3i + q], q < 2; xs[3i + 2] not read): acc[q][j] as
- * hcc_triple_block_u8's for q < 2. On Xtensa two channels a pass, per term 2 input loads and
- * 2 x (l8ui, 2 x (mul16u, add)), 12 instructions for 4 products (hcc_row_block_u8: 14), eight
- * terms a pass; 11 registers. Other m: C. */
+ * hcc_triple_block_u8's for q < 2. On Xtensa the four channels of a block in one pass: per term
+ * 2 input loads and 4 x (l8ui, 2 x (mul16u, add)), 22 instructions for 8 products (two channels
+ * a pass: 12 for 4, the inputs loaded twice), eight terms a pass; 14 registers, every one the
+ * asm can have (a2-a15; the loop's end read from memory, the accumulators' address kept on the
+ * stack by GCC), so out of line. Other m: C. */
 #if defined(__XTENSA__)
-#define HCC_PAIR_CH(i, c, acc)                                                    \
+#define HCC_PAIR4_CH(i, c)                                                        \
     "l8ui %[t], %[wp], " #i "*4+" #c "\n\t"                                       \
-    HCC_PX_MUL(acc##0, x0) HCC_PX_LAST(acc##1, x1)
-#define HCC_PAIR_TERM(i)                                                          \
+    "mul16u %[p], %[t], %[x0]\n\t"                                               \
+    "add %[a" #c "], %[a" #c "], %[p]\n\t"                                         \
+    "mul16u %[t], %[t], %[x1]\n\t"                                               \
+    "add %[b" #c "], %[b" #c "], %[t]\n\t"
+#define HCC_PAIR4_TERM(i)                                                         \
     "l8ui %[x0], %[xp], " #i "*3\n\t"                                             \
     "l8ui %[x1], %[xp], " #i "*3+1\n\t"                                           \
-    HCC_PAIR_CH(i, 0, a) HCC_PAIR_CH(i, 1, b)
-#define HCC_PAIR_OUTS                                                             \
-    [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [xp] "+r"(xp), [wp] "+r"(wp), \
-    [x0] "=&r"(x0), [x1] "=&r"(x1), [t] "=&r"(t), [p] "=&r"(pr)
+    HCC_PAIR4_CH(i, 0) HCC_PAIR4_CH(i, 1) HCC_PAIR4_CH(i, 2) HCC_PAIR4_CH(i, 3)
+#define HCC_PAIR4_OUTS                                                            \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), \
+    [b2] "+r"(b2), [b3] "+r"(b3), [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), \
+    [t] "=&r"(t), [p] "=&r"(pr)
 #endif
 
 HCC_OUT_OF_LINE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
@@ -490,36 +496,42 @@ HCC_OUT_OF_LINE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8
     int32_t i, j;
 #if defined(__XTENSA__)
     if (m == 4) {
-        const uint8_t *const end8 = xs + 3 * (k & ~(int32_t)7), *const end = xs + 3 * k;
-        for (j = 0; j < 4; j += 2) {
-            const uint8_t *xp = xs, *wp = wb + j;
-            uint32_t a0 = acc[0][j], a1 = acc[1][j], b0 = acc[0][j + 1], b1 = acc[1][j + 1], x0, x1, t, pr;
-            if (k >= 8) {
-                __asm__ volatile(
-                    "1:\n\t"
-                    HCC_PAIR_TERM(0) HCC_PAIR_TERM(1) HCC_PAIR_TERM(2) HCC_PAIR_TERM(3)
-                    HCC_PAIR_TERM(4) HCC_PAIR_TERM(5) HCC_PAIR_TERM(6) HCC_PAIR_TERM(7)
-                    "addi %[xp], %[xp], 24\n\t"
-                    "addi %[wp], %[wp], 32\n\t"
-                    "bne %[xp], %[end], 1b\n\t"
-                    : HCC_PAIR_OUTS
-                    : [end] "r"(end8)
-                    : "memory");
-            }
-            while (xp != end) {
-                __asm__ volatile(
-                    HCC_PAIR_TERM(0)
-                    "addi %[xp], %[xp], 3\n\t"
-                    "addi %[wp], %[wp], 4\n\t"
-                    : HCC_PAIR_OUTS
-                    :
-                    : "memory");
-            }
-            acc[0][j] = a0;
-            acc[1][j] = a1;
-            acc[0][j + 1] = b0;
-            acc[1][j + 1] = b1;
+        const uint8_t *volatile end8 = xs + 3 * (k & ~(int32_t)7);
+        const uint8_t *const end = xs + 3 * k;
+        const uint8_t *xp = xs, *wp = wb;
+        uint32_t a0 = acc[0][0], a1 = acc[0][1], a2 = acc[0][2], a3 = acc[0][3], b0 = acc[1][0], b1 = acc[1][1],
+                 b2 = acc[1][2], b3 = acc[1][3], x0, x1, t, pr;
+        if (k >= 8) {
+            __asm__ volatile(
+                "1:\n\t"
+                HCC_PAIR4_TERM(0) HCC_PAIR4_TERM(1) HCC_PAIR4_TERM(2) HCC_PAIR4_TERM(3)
+                HCC_PAIR4_TERM(4) HCC_PAIR4_TERM(5) HCC_PAIR4_TERM(6) HCC_PAIR4_TERM(7)
+                "addi %[xp], %[xp], 24\n\t"
+                "addi %[wp], %[wp], 32\n\t"
+                "l32i %[t], %[endm]\n\t"
+                "bne %[xp], %[t], 1b\n\t"
+                : HCC_PAIR4_OUTS
+                : [endm] "m"(end8)
+                : "memory");
         }
+        while (xp != end) {
+            __asm__ volatile(
+                HCC_PAIR4_TERM(0)
+                "addi %[xp], %[xp], 3\n\t"
+                "addi %[wp], %[wp], 4\n\t"
+                : HCC_PAIR4_OUTS
+                :
+                : "memory");
+        }
+        acc[0][0] = a0;
+        acc[0][1] = a1;
+        acc[0][2] = a2;
+        acc[0][3] = a3;
+        acc[1][0] = b0;
+        acc[1][1] = b1;
+        acc[1][2] = b2;
+        acc[1][3] = b3;
+        (void)j;
         return;
     }
 #endif

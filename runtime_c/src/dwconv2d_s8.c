@@ -607,9 +607,10 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
  * such a tap adds w (z_in - z_in) = 0 as in the spec), then every pixel is an inner one
  * (dw_win_sum over the window), requantized from the words (hcc_requant_word_s8). */
 #define HCC_DW_NARROW 64  /* dw_win_sum's offsets assume it */
-/* Rows narrower than this keep the pixel-by-pixel loop: on DS-CNN's 5-column rows the window
- * loop's per-channel set-up (dw_win_block) cost more than its pixels saved (+1.7% lx106
- * instructions on the model) */
+/* Rows narrower than this keep the pixel-by-pixel loop where copied one channel at a time (in_c
+ * not a multiple of 4; dw_narrow_quads takes the others): there the window loop's per-channel
+ * set-up (dw_win_block) and dw_copy_u cost more than its pixels saved (DS-CNN's 5-column rows,
+ * +1.7% lx106 instructions on the model) */
 #define DW_WIN_MIN_W 6
 
 #if defined(__XTENSA__)
@@ -640,17 +641,100 @@ static inline uint32_t dw_win_sum(const uint8_t *r, const int32_t *w9) {
 #endif
 }
 
+/* The columns of a narrow row's window (span, padding included) and [j0, j1), those on the
+ * input: window column j is input column j - pad_left. */
+static int32_t narrow_columns(const hcc_conv2d_params_t *p, int32_t *j0, int32_t *j1) {
+    const int32_t span = (p->out_w - 1) * p->stride_w + 3;
+    *j0 = p->pad_left < span ? p->pad_left : span;
+    *j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    return span;
+}
+
+/* Four channels a window (dw_narrow_quads): in_c a multiple of 4, a word-aligned input, the
+ * output clamp not empty. Per output row and four channels its three input rows are copied into
+ * a stack window as the NHWC input holds them, a word (four channel bytes) at a time, u = x + 128
+ * by one xor (dw_quad_copy: 1.5 lx106 instructions for four bytes, where dw_copy_u costs 4.5 a
+ * byte and GCC's loop 6), the columns and rows off the input as z_in + 128; then dw_win_row runs
+ * each channel over it at a column pitch of 4 (sums and requantization in one asm loop), on rows
+ * of any width: with the copy four channels at once its per-channel set-up (dw_win_block) costs
+ * less than the pixel loop's dw_win_sum and hcc_requant_word_s8 (DS-CNN's 5-column rows: 700 ->
+ * ~400 instructions a channel row). A channel dw_win_block refuses takes C sums over the same
+ * window. At most DW_NARROW_QUAD words a window row (mini-Xception's 44-column rows: 46), 576
+ * bytes of stack in all; wider rows copy one channel at a time. */
+#define DW_NARROW_QUAD 48
+
+static int dw_narrow_quads_fit(const hcc_conv2d_params_t *p, const int8_t *input) {
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    return (p->in_c & 3) == 0 && ((uintptr_t)input & 3u) == 0 && lo <= hi && p->stride_w <= 2 &&
+           (p->out_w - 1) * p->stride_w + 3 <= DW_NARROW_QUAD;
+}
+
+HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                            int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
+    const uint32_t zz = (uint32_t)(uint8_t)zu * 0x01010101u;  /* z_in as u, four channels */
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    uint32_t win[3 * DW_NARROW_QUAD];
+    int32_t blk[DW_T_W + 9];
+    int32_t oy, ox, c, q, ky, kx, j;
+    for (c = 0; c < channels; c += 4) {
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const y = out_rows + (oy - row_begin) * row_size + c;
+            for (ky = 0; ky < 3; ++ky) {
+                const int32_t iy = iy0 + ky * p->dilation_h;
+                uint32_t *const d = win + ky * span;
+                if (iy < 0 || iy >= p->in_h) {
+                    for (j = 0; j < span; ++j) d[j] = zz;
+                    continue;
+                }
+                for (j = 0; j < j0; ++j) d[j] = zz;
+                if (j1 > j0) {  /* window column j is input column j - pad_left */
+                    dw_quad_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs, d + j0,
+                                 j1 - j0);
+                }
+                for (j = j1; j < span; ++j) d[j] = zz;
+            }
+            for (q = 0; q < 4; ++q) {
+                const int8_t *const w = weights + (c + q) * 9;
+                const int32_t wm = mult[c + q], ws = shift[c + q], b = bias ? bias[c + q] : 0;
+                const uint8_t *const u = (const uint8_t *)win + q;
+                uint32_t w_sum = 0u;
+                if (dw_win_block(blk, w, 9, b, hcc_word_m(wm, ws), hcc_word_s(ws), p)) {
+                    dw_win_row(u, 4 * span, 4, 3, sw, blk, p->out_w, y + q, channels, lo, hi);
+                    continue;
+                }
+                for (j = 0; j < 9; ++j) w_sum += (uint32_t)(int32_t)w[j];
+                for (ox = 0; ox < p->out_w; ++ox) {  /* a refused channel: C, sum w u + b - (z_in + 128) sum w */
+                    uint32_t sum = (uint32_t)b - (uint32_t)zu * w_sum;
+                    for (ky = 0; ky < 3; ++ky) {
+                        for (kx = 0; kx < 3; ++kx) sum += (uint32_t)(w[3 * ky + kx] * u[4 * (ky * span + ox * sw + kx)]);
+                    }
+                    y[q + ox * channels] = hcc_requant_word_s8((int32_t)sum, wm, ws, p->z_out, lo, hi, p->act_min,
+                                                               p->act_max);
+                }
+            }
+        }
+    }
+}
+
 static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                            int32_t row_end, int8_t *out_rows) {
     const int32_t channels = p->out_c, cs = p->in_c, sw = p->stride_w, row_size = p->out_w * p->out_c;
-    const int32_t span = (p->out_w - 1) * sw + 3, zu = p->z_in + 128;
-    const int32_t j0 = p->pad_left < span ? p->pad_left : span;
-    const int32_t j1 = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
     const uint8_t zb = (uint8_t)zu;  /* z_in as u */
     uint8_t win[3 * HCC_DW_NARROW];
     int32_t oy, ox, c, ky, j;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    if (dw_narrow_quads_fit(p, input)) {
+        dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        return;
+    }
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * 9;
         const int32_t wm = mult[c], ws = shift[c];  /* the words (blocked_requant_words) */

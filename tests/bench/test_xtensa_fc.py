@@ -22,7 +22,9 @@ SOURCES = [data_dir("runtime_c") / "src" / name for name in ("fully_connected_s8
 ROW_SHAPES = [(1, 1, 1), (1, 3, 2), (1, 7, 3), (1, 8, 4), (1, 9, 5), (1, 17, 6), (1, 20, 7), (1, 15, 3),
               (1, 16, 2), (1, 31, 9), (1, 64, 10), (1, 45, 23), (1, 1000, 1), (2, 13, 7), (1, 2880, 20),
               # three rows or more: a 1x1 conv's pixels, three at a time (hcc_conv2d_blocked_s8_rows)
-              (3, 16, 8), (4, 45, 23), (5, 7, 4), (9, 112, 20), (6, 384, 6), (7, 385, 5), (3, 9, 3)]
+              (3, 16, 8), (4, 45, 23), (5, 7, 4), (9, 112, 20), (6, 384, 6), (7, 385, 5), (3, 9, 3),
+              # two left at the end of a row (hcc_pair_block_u8: four channels a pass, k past eight terms)
+              (5, 45, 23), (8, 64, 8), (11, 24, 12)]
 TIMED = (1, 2880, 20)
 
 
