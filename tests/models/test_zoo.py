@@ -113,6 +113,23 @@ def test_tflite_twin_figures_sit_beside_hccs_and_are_not_part_of_the_pass_rule()
     assert not row.passed
 
 
+def test_xtensa_runs_every_network_once_against_its_target():
+    chosen = check.xtensa_entries(list(ENTRIES.values()))
+    assert sorted(e["network"] for e in chosen) == sorted({e["network"] for e in ENTRIES.values()})
+    assert all(e["exporter"] == "torchscript" and e["opset"] == 13 for e in chosen)
+    assert set(check.XTENSA_TARGETS) <= {e["network"] for e in chosen}
+    row = check.XtensaRow("kws_dscnn.ts13", "separable", macs=100, instructions=500, instructions_per_mac=5.0,
+                          bitexact=True, target_per_mac=4.5, top_op="Conv2D `pw` 30%, 4.10/MAC")
+    assert row.target_met is False and not row.passed
+    assert "<= 4.5: **not met**" in check.xtensa_table([row]) and "Conv2D `pw` 30%" in check.xtensa_table([row])
+    row.instructions_per_mac = 4.5
+    assert row.passed and check.XtensaRow.from_json(row.as_json()) == row
+    reported = check.XtensaRow("kws_gru.ts13", "recurrent", instructions_per_mac=6.6, bitexact=True)
+    assert reported.target_met is None and reported.passed and "| reported |" in check.xtensa_table([reported])
+    assert check.top_op([{"op": "A", "name": "a", "instructions": 10, "macs": 0},
+                         {"op": "B", "name": "b", "instructions": 30, "macs": 10}], 40) == "B `b` 75%, 3.00/MAC"
+
+
 def test_select_and_usage_errors():
     entries = check.onnx_entries()
     assert [e["name"] for e in check.select(entries, ["kws_gru.ts13"])] == ["kws_gru.ts13"]
