@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from hcc.bench.run import top_ops
+
 ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "models" / "zoo"
 
@@ -49,16 +51,6 @@ def bench_one(entry: dict, out: Path, timeout: int) -> dict:
     return result
 
 
-def top_ops(result: dict, count: int = 5) -> str:
-    total = result["xtensa_instructions"]
-    ops = sorted(result["per_op"], key=lambda o: -o["instructions"])[:count]
-    parts = []
-    for op in ops:
-        per = f", {op['instructions'] / op['macs']:.2f}/MAC" if op["macs"] else ""
-        parts.append(f"{op['op']} `{op['name']}` {100 * op['instructions'] / total:.0f}%{per}")
-    return "; ".join(parts)
-
-
 def table(results: list[dict]) -> str:
     lines = ["| model | MACs | lx106 instructions | per MAC | est. ms @ 240 MHz | bit-exact | top 5 ops (share, per MAC) |",
              "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
@@ -67,7 +59,7 @@ def table(results: list[dict]) -> str:
             lines.append(f"| {r['name']} | | | | | | not measured: {r['error']} |")
             continue
         lines.append(f"| {r['name']} | {r['macs']:,} | {r['xtensa_instructions']:,} | {r['instructions_per_mac']} | "
-                     f"{r['est_ms_240mhz']:.1f} | {r['bitexact_xtensa']} | {top_ops(r)} |")
+                     f"{r['est_ms_240mhz']:.1f} | {r['bitexact_xtensa']} | {'; '.join(top_ops(r))} |")
     return "\n".join(lines)
 
 

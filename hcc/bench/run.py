@@ -202,6 +202,7 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
                         "macs": int(layer.get("macs", 0))} for layer in report["layers"]],
             "per_op_sum": sum(xt.op_instructions.values()),
         }
+        _mark_streamed_chains(result["per_op"])
         if naive:
             nv, nv_host = _xtensa(name, build, q.tobytes(), work / "naive", naive=True)
             result["naive_xtensa_instructions"] = nv.total_instructions
@@ -239,15 +240,44 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
         return result
 
 
+def _mark_streamed_chains(per_op: list[dict]) -> None:
+    """A streamed conv chain runs inside one profile hook, that of its last op: the ops before it show no
+    instructions. Give that op `chain_from` (the first op's index) and `chain_macs` (the chain's MACs), so
+    that its instructions per MAC are the chain's."""
+    pending: list[dict] = []
+    for op in per_op:
+        if op["instructions"] == 0:
+            pending += [op] if op["macs"] else []
+            continue
+        if pending:
+            op["chain_from"], op["chain_macs"] = pending[0]["index"], op["macs"] + sum(p["macs"] for p in pending)
+        pending = []
+
+
+def top_ops(result: dict, count: int = 5) -> list[str]:
+    """The `count` ops (or streamed chains) with the most lx106 instructions: op, name, share of the total and
+    instructions per MAC."""
+    total = result["xtensa_instructions"]
+    parts = []
+    for op in sorted(result["per_op"], key=lambda o: -o["instructions"])[:count]:
+        macs = op.get("chain_macs", op["macs"])
+        chain = f" (chain from op {op['chain_from']})" if "chain_from" in op else ""
+        per = f", {op['instructions'] / macs:.2f}/MAC" if macs else ""
+        parts.append(f"{op['op']} `{op['name']}`{chain} {100 * op['instructions'] / total:.0f}%{per}")
+    return parts
+
+
 def format_table(result: dict) -> str:
     """The per-op table and summary as text."""
     lines = [f"{'#':>3}  {'op':<20} {'name':<24} {'instructions':>13} {'MACs':>9} {'instr/MAC':>9}"]
     for op in result["per_op"]:
         if op["instructions"] < 1000 and not op["macs"]:
             continue  # no-op reshapes: the profile hook's own few dozen instructions
-        per = f"{op['instructions'] / op['macs']:.2f}" if op["macs"] else "-"
+        macs = op.get("chain_macs", op["macs"])
+        per = f"{op['instructions'] / macs:.2f}" if macs else "-"
+        chain = f"  (streamed chain from op {op['chain_from']}: its instructions and MACs)" if "chain_from" in op else ""
         lines.append(f"{op['index']:>3}  {op['op']:<20} {op['name'][:24]:<24} {op['instructions']:>13,} "
-                     f"{op['macs']:>9,} {per:>9}")
+                     f"{macs:>9,} {per:>9}{chain}")
     lines.append("")
     lines.append(f"Xtensa lx106: {result['xtensa_instructions']:,} instructions for {result['macs']:,} MACs "
                  f"= {result['instructions_per_mac']} per MAC; est. {result['est_ms_240mhz']} ms at 240 MHz "

@@ -281,16 +281,9 @@ class XtensaRow:
         return {**asdict(self), "passed": self.passed, "target_met": self.target_met}
 
 
-def top_op(per_op: list[dict], total: int) -> str:
-    """The op with the most lx106 instructions: its type, name, share of the total and instructions per MAC."""
-    op = max(per_op, key=lambda o: o["instructions"])
-    per_mac = f", {op['instructions'] / op['macs']:.2f}/MAC" if op["macs"] else ""
-    return f"{op['op']} `{op['name']}` {100 * op['instructions'] / total:.0f}%{per_mac}"
-
-
 def check_xtensa(entry: dict) -> XtensaRow:
     """The model compiled and run on the Xtensa lx106 under QEMU on its first calibration sample."""
-    from hcc.bench.run import bench_model
+    from hcc.bench.run import bench_model, top_ops
     from hcc.pipeline import CalibrationOptions
 
     row = XtensaRow(entry["name"], entry["family"], target_per_mac=XTENSA_TARGETS.get(entry["network"]))
@@ -300,7 +293,7 @@ def check_xtensa(entry: dict) -> XtensaRow:
         row.macs, row.instructions = result["macs"], result["xtensa_instructions"]
         row.instructions_per_mac, row.est_ms_240mhz = result["instructions_per_mac"], result["est_ms_240mhz"]
         row.bitexact = result["bitexact_xtensa"]
-        row.top_op = top_op(result["per_op"], result["xtensa_instructions"])
+        row.top_op = top_ops(result, 1)[0]
     except Exception as err:  # noqa: BLE001 - reported in the table
         row.error = _one_line(err)
     return row
