@@ -74,8 +74,115 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
     }
 }
 
+#if !defined(__XTENSA__)
+/* The host layout (rnn_fixed_point.h): x_block / h_block bytes per gate of a block of 16 units */
+#define GRU_HOST_BLOCK(k) (64 * (((k) + 3) / 4))
+
+/* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc (the rest: h = z_h) */
+static void gru_host_update(const hcc_rnn_s8_params_t *p, const int32_t *z, const int32_t *n, const int8_t *h,
+                            int32_t nc, int8_t *h_next) {
+    const int32_t z_h = p->z_h, bound = HCC_RNN_PARTIAL_BOUND;
+    int32_t keep[HCC_RNN_LANES], v[HCC_RNN_LANES], l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) {  /* (1 - z) n in units of 2^-15 s_h */
+        keep[l] = HCC_RNN_Q15_ONE - z[l];
+        v[l] = n[l];
+    }
+    hcc_rnn_host_mul_q15(keep, v);
+    hcc_rnn_host_requant(v, p->m_out, p->s_out, keep);
+    for (l = 0; l < nc; ++l) v[l] = h[l] - z_h;
+    for (; l < HCC_RNN_LANES; ++l) v[l] = 0;
+    for (l = 0; l < HCC_RNN_LANES; ++l) {
+        const int32_t k = keep[l] < -bound ? -bound : (keep[l] > bound ? bound : keep[l]);
+        v[l] = k + z[l] * v[l];
+    }
+    hcc_rnn_host_round_shift(v, 15);
+    for (l = 0; l < nc; ++l) h_next[l] = (int8_t)hcc_rnn_sat8(z_h + v[l]);
+}
+
+/* gru_step_lbr on the host layout: per block of 16 units z, r and n from one sweep over x and
+ * one over h */
+static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                              const int8_t *h, int8_t *h_next) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size, bound = HCC_RNN_PARTIAL_BOUND;
+    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    int32_t b, g, l;
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 3 * HCC_RNN_LANES * b;
+        int32_t ax[3][HCC_RNN_LANES], ah[3][HCC_RNN_LANES], act[3][HCC_RNN_LANES], px[HCC_RNN_LANES],
+            ph[HCC_RNN_LANES];
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 3, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 3, dp->offset_h + o, ah);
+        for (g = 0; g < 3; ++g) {  /* z, r; then n = tanh(Wn x + Wbn + r (Rn h + Rbn)) */
+            const int32_t og = o + g * HCC_RNN_LANES;
+            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
+            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
+            if (g == 2) {
+                for (l = 0; l < HCC_RNN_LANES; ++l) {
+                    const int32_t v = ph[l] + dp->bias_n[j0 + l];
+                    ph[l] = v < -bound ? -bound : (v > bound ? bound : v);
+                }
+                hcc_rnn_host_mul_q15(act[1], ph);
+            }
+            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
+            hcc_rnn_host_sat16(px);
+            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
+        }
+        gru_host_update(p, act[0], act[2], h + j0, nc, h_next + j0);
+    }
+}
+
+/* gru_step on the host layout: z and r of every block (z kept in zs, r * h in rh), then the n
+ * rows over r * h */
+static void gru_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                          const int8_t *h, int8_t *h_next, int8_t *rh, int16_t *zs) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size, z_h = p->z_h;
+    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    int32_t b, g, l;
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 3 * HCC_RNN_LANES * b;
+        int32_t ax[2][HCC_RNN_LANES], ah[2][HCC_RNN_LANES], act[2][HCC_RNN_LANES], px[HCC_RNN_LANES],
+            ph[HCC_RNN_LANES];
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 2, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 2, dp->offset_h + o, ah);
+        for (g = 0; g < 2; ++g) {
+            const int32_t og = o + g * HCC_RNN_LANES;
+            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
+            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
+            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
+            hcc_rnn_host_sat16(px);
+            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
+        }
+        for (l = 0; l < nc; ++l) {
+            zs[j0 + l] = (int16_t)act[0][l];
+            ph[l] = act[1][l] * ((int32_t)h[j0 + l] - z_h);
+        }
+        for (; l < HCC_RNN_LANES; ++l) ph[l] = 0;
+        hcc_rnn_host_round_shift(ph, 15);
+        for (l = 0; l < nc; ++l) rh[j0 + l] = (int8_t)(z_h + ph[l]);
+    }
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 3 * HCC_RNN_LANES * b + 2 * HCC_RNN_LANES;
+        int32_t ax[1][HCC_RNN_LANES], ah[1][HCC_RNN_LANES], z[HCC_RNN_LANES], n[HCC_RNN_LANES],
+            px[HCC_RNN_LANES], ph[HCC_RNN_LANES];
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (3 * b + 2) * x_block, 1, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(rh, hidden, (const int8_t *)dp->r + (3 * b + 2) * h_block, 1, dp->offset_h + o, ah);
+        hcc_rnn_host_partial(ax[0], dp->mult_x + o, dp->shift_x + o, px);
+        hcc_rnn_host_partial(ah[0], dp->mult_h + o, dp->shift_h + o, ph);
+        for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[o + l] + ph[l];
+        hcc_rnn_host_sat16(px);
+        hcc_rnn_host_lookup(dp->tables + 2 * HCC_RNN_TABLE_SIZE, px, 0, n);
+        for (l = 0; l < nc; ++l) z[l] = zs[j0 + l];
+        for (; l < HCC_RNN_LANES; ++l) z[l] = 0;
+        gru_host_update(p, z, n, h + j0, nc, h_next + j0);
+    }
+}
+#endif
+
 static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, int32_t d,
-                          const int8_t *x, const int8_t *h0, int8_t *y, int8_t *y_h, void *scratch) {
+                          const int8_t *x, const int8_t *h0, int8_t *y, int8_t *y_h, void *scratch HCC_RNN_HOST_PARAM) {
     const int32_t seq_len = p->seq_len, input_size = p->input_size, hidden = p->hidden_size;
     int16_t *const zs = (int16_t *)scratch;  /* linear_before_reset = 0 only */
     int8_t *h = p->linear_before_reset ? (int8_t *)scratch : (int8_t *)(zs + hidden);
@@ -87,6 +194,15 @@ static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
         const int32_t t = dp->reverse ? seq_len - 1 - step : step;
         const int8_t *const xt = x + (size_t)t * (size_t)input_size;
         int8_t *swap;
+#if !defined(__XTENSA__)
+        if (host) {
+            if (p->linear_before_reset) {
+                gru_host_step_lbr(p, dp, xt, h, h_next);
+            } else {
+                gru_host_step(p, dp, xt, h, h_next, rh, zs);
+            }
+        } else
+#endif
         if (p->linear_before_reset) {
             gru_step_lbr(p, dp, xt, h, h_next);
         } else {
@@ -102,6 +218,14 @@ static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
 
 void hcc_gru_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
                 int8_t *y_h, void *scratch) {
-    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch);
-    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch);
+    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(0));
+    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(0));
 }
+
+#if !defined(__XTENSA__)
+void hcc_gru_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
+                     int8_t *y_h, void *scratch) {
+    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(1));
+    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(1));
+}
+#endif

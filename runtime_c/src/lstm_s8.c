@@ -9,9 +9,53 @@ size_t hcc_lstm_s8_scratch_size(int32_t hidden) {
     return (size_t)hidden * (sizeof(int16_t) + 2u);
 }
 
+#if !defined(__XTENSA__)
+/* One step on the host layout (rnn_fixed_point.h): per block of 16 units the four gates' sums
+ * over x and over h, then the cell of lstm_direction's loop lane by lane. */
+static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                           const int8_t *h, int8_t *h_next, int16_t *c) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
+    const int32_t x_block = 4 * 64 * ((input_size + 3) / 4), h_block = 4 * 64 * ((hidden + 3) / 4);
+    int32_t b, g, l;
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 4 * HCC_RNN_LANES * b;
+        int32_t ax[4][HCC_RNN_LANES], ah[4][HCC_RNN_LANES], act[4][HCC_RNN_LANES];
+        int32_t px[HCC_RNN_LANES], ph[HCC_RNN_LANES], cell[HCC_RNN_LANES], v[HCC_RNN_LANES];
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + b * x_block, 4, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + b * h_block, 4, dp->offset_h + o, ah);
+        for (g = 0; g < 4; ++g) {  /* i, o, f, g */
+            const int32_t og = o + g * HCC_RNN_LANES;
+            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
+            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
+            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
+            hcc_rnn_host_sat16(px);
+            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
+        }
+        /* c' = f c + i g in Q(15 - cell_exp) */
+        for (l = 0; l < HCC_RNN_LANES; ++l) cell[l] = act[0][l] * act[3][l];
+        hcc_rnn_host_round_shift(cell, p->cell_exp);
+        for (l = 0; l < nc; ++l) v[l] = c[j0 + l];
+        for (; l < HCC_RNN_LANES; ++l) v[l] = 0;
+        for (l = 0; l < HCC_RNN_LANES; ++l) cell[l] += act[2][l] * v[l];
+        hcc_rnn_host_round_shift(cell, 15);
+        hcc_rnn_host_sat16(cell);
+        for (l = 0; l < nc; ++l) c[j0 + l] = (int16_t)cell[l];
+        hcc_rnn_host_lookup(p->cell_table, cell, p->cell_table_shift, v);
+        hcc_rnn_host_mul_q15(act[1], v);
+        hcc_rnn_host_requant(v, p->m_out, p->s_out, v);
+        for (l = 0; l < HCC_RNN_LANES; ++l) {
+            const int32_t r = v[l] < -256 ? -256 : (v[l] > 256 ? 256 : v[l]);
+            v[l] = hcc_rnn_sat8(p->z_h + r);
+        }
+        for (l = 0; l < nc; ++l) h_next[j0 + l] = (int8_t)v[l];
+    }
+}
+#endif
+
 static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, int32_t d,
                            const int8_t *x, const int8_t *h0, const int8_t *c0, int8_t *y, int8_t *y_h,
-                           int8_t *y_c, void *scratch) {
+                           int8_t *y_c, void *scratch HCC_RNN_HOST_PARAM) {
     const int32_t seq_len = p->seq_len, input_size = p->input_size, hidden = p->hidden_size;
     int16_t *const c = (int16_t *)scratch;
     int8_t *h = (int8_t *)(c + hidden), *h_next = h + hidden;
@@ -28,6 +72,11 @@ static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
         const int8_t *const xt = x + (size_t)t * (size_t)input_size;
         uint32_t sum_x, sum_h;
         int8_t *swap;
+#if !defined(__XTENSA__)
+        if (host) {
+            lstm_host_step(p, dp, xt, h, h_next, c);
+        } else
+#endif
         for (j = 0; j < hidden; ++j) {
             int32_t px[4], ph[4], act[4], cell;
             hcc_rnn_terms(xt, input_size, dp->w + (size_t)j * 4u * (size_t)input_size, 4, j, hidden, dp->offset_x,
@@ -59,6 +108,14 @@ static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
 
 void hcc_lstm_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
                  int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch) {
-    lstm_direction(p, &p->dir0, 0, x, h0, c0, y, y_h, y_c, scratch);
-    if (p->num_directions > 1) lstm_direction(p, &p->dir1, 1, x, h0, c0, y, y_h, y_c, scratch);
+    lstm_direction(p, &p->dir0, 0, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(0));
+    if (p->num_directions > 1) lstm_direction(p, &p->dir1, 1, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(0));
 }
+
+#if !defined(__XTENSA__)
+void hcc_lstm_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
+                      int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch) {
+    lstm_direction(p, &p->dir0, 0, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(1));
+    if (p->num_directions > 1) lstm_direction(p, &p->dir1, 1, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(1));
+}
+#endif
