@@ -78,57 +78,41 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
 /* The host layout (rnn_fixed_point.h): x_block / h_block bytes per gate of a block of 16 units */
 #define GRU_HOST_BLOCK(k) (64 * (((k) + 3) / 4))
 
-/* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc (the rest: h = z_h) */
-static void gru_host_update(const hcc_rnn_s8_params_t *p, const int32_t *z, const int32_t *n, const int8_t *h,
+/* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc */
+static void gru_host_update(const hcc_rnn_s8_params_t *p, hcc_lanes_t z, hcc_lanes_t n, const int8_t *h,
                             int32_t nc, int8_t *h_next) {
-    const int32_t z_h = p->z_h, bound = HCC_RNN_PARTIAL_BOUND;
-    int32_t keep[HCC_RNN_LANES], v[HCC_RNN_LANES], l;
-    for (l = 0; l < HCC_RNN_LANES; ++l) {  /* (1 - z) n in units of 2^-15 s_h */
-        keep[l] = HCC_RNN_Q15_ONE - z[l];
-        v[l] = n[l];
-    }
-    hcc_rnn_host_mul_q15(keep, v);
-    hcc_rnn_host_requant(v, p->m_out, p->s_out, keep);
-    for (l = 0; l < nc; ++l) v[l] = h[l] - z_h;
-    for (; l < HCC_RNN_LANES; ++l) v[l] = 0;
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        const int32_t k = keep[l] < -bound ? -bound : (keep[l] > bound ? bound : keep[l]);
-        v[l] = k + z[l] * v[l];
-    }
-    hcc_rnn_host_round_shift(v, 15);
-    for (l = 0; l < nc; ++l) h_next[l] = (int8_t)hcc_rnn_sat8(z_h + v[l]);
+    const hcc_lanes_t zh = hcc_lanes_set(p->z_h);
+    const hcc_lanes_t one_less_z = hcc_lanes_sub(hcc_lanes_set(HCC_RNN_Q15_ONE), z);
+    /* (1 - z) n in units of 2^-15 s_h */
+    const hcc_lanes_t keep = hcc_lanes_clamp(hcc_rnn_host_requant(hcc_rnn_host_mul_q15(one_less_z, n), p->m_out, p->s_out),
+                                             -HCC_RNN_PARTIAL_BOUND, HCC_RNN_PARTIAL_BOUND);
+    const hcc_lanes_t dh = hcc_lanes_sub(hcc_lanes_load_s8(h, nc), zh);
+    const hcc_lanes_t v = hcc_rnn_host_round_shift(hcc_lanes_add(keep, hcc_lanes_mul(z, dh)), 15);
+    hcc_lanes_store_s8(h_next, hcc_lanes_clamp(hcc_lanes_add(zh, v), -128, 127), nc);
 }
 
 /* gru_step_lbr on the host layout: per block of 16 units z, r and n from one sweep over x and
  * one over h */
 static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                               const int8_t *h, int8_t *h_next) {
-    const int32_t input_size = p->input_size, hidden = p->hidden_size, bound = HCC_RNN_PARTIAL_BOUND;
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
     const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
-    int32_t b, g, l;
+    int32_t b;
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
         const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
-        const int32_t o = 3 * HCC_RNN_LANES * b;
-        int32_t ax[3][HCC_RNN_LANES], ah[3][HCC_RNN_LANES], act[3][HCC_RNN_LANES], px[HCC_RNN_LANES],
-            ph[HCC_RNN_LANES];
+        const int32_t o = 3 * HCC_RNN_LANES * b, on = o + 2 * HCC_RNN_LANES;
+        const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+        hcc_lanes_t ax[3], ah[3], z, r, v;
         hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 3, dp->offset_x + o, ax);
         hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 3, dp->offset_h + o, ah);
-        for (g = 0; g < 3; ++g) {  /* z, r; then n = tanh(Wn x + Wbn + r (Rn h + Rbn)) */
-            const int32_t og = o + g * HCC_RNN_LANES;
-            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
-            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
-            if (g == 2) {
-                for (l = 0; l < HCC_RNN_LANES; ++l) {
-                    const int32_t v = ph[l] + dp->bias_n[j0 + l];
-                    ph[l] = v < -bound ? -bound : (v > bound ? bound : v);
-                }
-                hcc_rnn_host_mul_q15(act[1], ph);
-            }
-            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
-            hcc_rnn_host_sat16(px);
-            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
-        }
-        gru_host_update(p, act[0], act[2], h + j0, nc, h_next + j0);
+        z = hcc_rnn_host_lookup(t_z, hcc_rnn_host_gate(dp, o, ax[0], ah[0]), 0);
+        r = hcc_rnn_host_lookup(t_r, hcc_rnn_host_gate(dp, o + HCC_RNN_LANES, ax[1], ah[1]), 0);
+        /* n = tanh(Wn x + Wbn + r (Rn h + Rbn)) */
+        v = hcc_lanes_add(hcc_rnn_host_partial(ah[2], dp->mult_h + on, dp->shift_h + on), hcc_lanes_load(dp->bias_n + j0));
+        v = hcc_rnn_host_mul_q15(r, hcc_lanes_clamp(v, -HCC_RNN_PARTIAL_BOUND, HCC_RNN_PARTIAL_BOUND));
+        v = hcc_lanes_add(hcc_lanes_add(hcc_rnn_host_partial(ax[2], dp->mult_x + on, dp->shift_x + on),
+                                        hcc_lanes_load(dp->bias + on)), v);
+        gru_host_update(p, z, hcc_rnn_host_lookup(t_n, hcc_rnn_host_sat16(v), 0), h + j0, nc, h_next + j0);
     }
 }
 
@@ -136,47 +120,31 @@ static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direct
  * rows over r * h */
 static void gru_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                           const int8_t *h, int8_t *h_next, int8_t *rh, int16_t *zs) {
-    const int32_t input_size = p->input_size, hidden = p->hidden_size, z_h = p->z_h;
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
     const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
-    int32_t b, g, l;
+    const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+    const hcc_lanes_t zh = hcc_lanes_set(p->z_h);
+    int32_t b;
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
         const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
         const int32_t o = 3 * HCC_RNN_LANES * b;
-        int32_t ax[2][HCC_RNN_LANES], ah[2][HCC_RNN_LANES], act[2][HCC_RNN_LANES], px[HCC_RNN_LANES],
-            ph[HCC_RNN_LANES];
+        hcc_lanes_t ax[2], ah[2], r, dh;
         hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 2, dp->offset_x + o, ax);
         hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 2, dp->offset_h + o, ah);
-        for (g = 0; g < 2; ++g) {
-            const int32_t og = o + g * HCC_RNN_LANES;
-            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
-            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
-            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
-            hcc_rnn_host_sat16(px);
-            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
-        }
-        for (l = 0; l < nc; ++l) {
-            zs[j0 + l] = (int16_t)act[0][l];
-            ph[l] = act[1][l] * ((int32_t)h[j0 + l] - z_h);
-        }
-        for (; l < HCC_RNN_LANES; ++l) ph[l] = 0;
-        hcc_rnn_host_round_shift(ph, 15);
-        for (l = 0; l < nc; ++l) rh[j0 + l] = (int8_t)(z_h + ph[l]);
+        hcc_lanes_store_s16(zs + j0, hcc_rnn_host_lookup(t_z, hcc_rnn_host_gate(dp, o, ax[0], ah[0]), 0), nc);
+        r = hcc_rnn_host_lookup(t_r, hcc_rnn_host_gate(dp, o + HCC_RNN_LANES, ax[1], ah[1]), 0);
+        /* r * h on h's grid: z_h + round(r (h - z_h) / 2^15) */
+        dh = hcc_lanes_sub(hcc_lanes_load_s8(h + j0, nc), zh);
+        hcc_lanes_store_s8(rh + j0, hcc_lanes_add(zh, hcc_rnn_host_round_shift(hcc_lanes_mul(r, dh), 15)), nc);
     }
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
         const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
-        const int32_t o = 3 * HCC_RNN_LANES * b + 2 * HCC_RNN_LANES;
-        int32_t ax[1][HCC_RNN_LANES], ah[1][HCC_RNN_LANES], z[HCC_RNN_LANES], n[HCC_RNN_LANES],
-            px[HCC_RNN_LANES], ph[HCC_RNN_LANES];
-        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (3 * b + 2) * x_block, 1, dp->offset_x + o, ax);
-        hcc_rnn_host_dot(rh, hidden, (const int8_t *)dp->r + (3 * b + 2) * h_block, 1, dp->offset_h + o, ah);
-        hcc_rnn_host_partial(ax[0], dp->mult_x + o, dp->shift_x + o, px);
-        hcc_rnn_host_partial(ah[0], dp->mult_h + o, dp->shift_h + o, ph);
-        for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[o + l] + ph[l];
-        hcc_rnn_host_sat16(px);
-        hcc_rnn_host_lookup(dp->tables + 2 * HCC_RNN_TABLE_SIZE, px, 0, n);
-        for (l = 0; l < nc; ++l) z[l] = zs[j0 + l];
-        for (; l < HCC_RNN_LANES; ++l) z[l] = 0;
-        gru_host_update(p, z, n, h + j0, nc, h_next + j0);
+        const int32_t on = 3 * HCC_RNN_LANES * b + 2 * HCC_RNN_LANES;
+        hcc_lanes_t ax, ah;
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (3 * b + 2) * x_block, 1, dp->offset_x + on, &ax);
+        hcc_rnn_host_dot(rh, hidden, (const int8_t *)dp->r + (3 * b + 2) * h_block, 1, dp->offset_h + on, &ah);
+        gru_host_update(p, hcc_lanes_load_s16(zs + j0, nc), hcc_rnn_host_lookup(t_n, hcc_rnn_host_gate(dp, on, ax, ah), 0),
+                        h + j0, nc, h_next + j0);
     }
 }
 #endif

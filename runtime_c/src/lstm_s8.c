@@ -16,39 +16,25 @@ static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
                            const int8_t *h, int8_t *h_next, int16_t *c) {
     const int32_t input_size = p->input_size, hidden = p->hidden_size;
     const int32_t x_block = 4 * 64 * ((input_size + 3) / 4), h_block = 4 * 64 * ((hidden + 3) / 4);
-    int32_t b, g, l;
+    int32_t b, g;
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
         const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
         const int32_t o = 4 * HCC_RNN_LANES * b;
-        int32_t ax[4][HCC_RNN_LANES], ah[4][HCC_RNN_LANES], act[4][HCC_RNN_LANES];
-        int32_t px[HCC_RNN_LANES], ph[HCC_RNN_LANES], cell[HCC_RNN_LANES], v[HCC_RNN_LANES];
+        hcc_lanes_t ax[4], ah[4], act[4], cell, v;
         hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + b * x_block, 4, dp->offset_x + o, ax);
         hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + b * h_block, 4, dp->offset_h + o, ah);
         for (g = 0; g < 4; ++g) {  /* i, o, f, g */
-            const int32_t og = o + g * HCC_RNN_LANES;
-            hcc_rnn_host_partial(ax[g], dp->mult_x + og, dp->shift_x + og, px);
-            hcc_rnn_host_partial(ah[g], dp->mult_h + og, dp->shift_h + og, ph);
-            for (l = 0; l < HCC_RNN_LANES; ++l) px[l] += dp->bias[og + l] + ph[l];
-            hcc_rnn_host_sat16(px);
-            hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, px, 0, act[g]);
+            act[g] = hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE,
+                                         hcc_rnn_host_gate(dp, o + g * HCC_RNN_LANES, ax[g], ah[g]), 0);
         }
         /* c' = f c + i g in Q(15 - cell_exp) */
-        for (l = 0; l < HCC_RNN_LANES; ++l) cell[l] = act[0][l] * act[3][l];
-        hcc_rnn_host_round_shift(cell, p->cell_exp);
-        for (l = 0; l < nc; ++l) v[l] = c[j0 + l];
-        for (; l < HCC_RNN_LANES; ++l) v[l] = 0;
-        for (l = 0; l < HCC_RNN_LANES; ++l) cell[l] += act[2][l] * v[l];
-        hcc_rnn_host_round_shift(cell, 15);
-        hcc_rnn_host_sat16(cell);
-        for (l = 0; l < nc; ++l) c[j0 + l] = (int16_t)cell[l];
-        hcc_rnn_host_lookup(p->cell_table, cell, p->cell_table_shift, v);
-        hcc_rnn_host_mul_q15(act[1], v);
-        hcc_rnn_host_requant(v, p->m_out, p->s_out, v);
-        for (l = 0; l < HCC_RNN_LANES; ++l) {
-            const int32_t r = v[l] < -256 ? -256 : (v[l] > 256 ? 256 : v[l]);
-            v[l] = hcc_rnn_sat8(p->z_h + r);
-        }
-        for (l = 0; l < nc; ++l) h_next[j0 + l] = (int8_t)v[l];
+        cell = hcc_rnn_host_round_shift(hcc_lanes_mul(act[0], act[3]), p->cell_exp);
+        cell = hcc_lanes_add(hcc_lanes_mul(act[2], hcc_lanes_load_s16(c + j0, nc)), cell);
+        cell = hcc_rnn_host_sat16(hcc_rnn_host_round_shift(cell, 15));
+        hcc_lanes_store_s16(c + j0, cell, nc);
+        v = hcc_rnn_host_mul_q15(act[1], hcc_rnn_host_lookup(p->cell_table, cell, p->cell_table_shift));
+        v = hcc_lanes_clamp(hcc_rnn_host_requant(v, p->m_out, p->s_out), -256, 256);
+        hcc_lanes_store_s8(h_next + j0, hcc_lanes_clamp(hcc_lanes_add(v, hcc_lanes_set(p->z_h)), -128, 127), nc);
     }
 }
 #endif

@@ -132,6 +132,114 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
 
 #define HCC_RNN_LANES 16
 
+/* 16 int32 lanes: one AVX-512 register where the compiler targets AVX-512, else an array (the
+ * portable C, the same integers lane by lane). The helpers below are the scalar functions above
+ * on every lane; where a lane is outside a fast form's range they store the lanes and call the
+ * scalar function for each. */
+#if defined(__AVX512F__)
+typedef __m512i hcc_lanes_t;
+#else
+typedef struct {
+    int32_t v[HCC_RNN_LANES];
+} hcc_lanes_t;
+#endif
+
+static inline hcc_lanes_t hcc_lanes_load(const int32_t *p) {
+#if defined(__AVX512F__)
+    return _mm512_loadu_si512((const void *)p);
+#else
+    hcc_lanes_t r;
+    memcpy(r.v, p, sizeof r.v);
+    return r;
+#endif
+}
+
+static inline void hcc_lanes_store(int32_t *p, hcc_lanes_t a) {
+#if defined(__AVX512F__)
+    _mm512_storeu_si512((void *)p, a);
+#else
+    memcpy(p, a.v, sizeof a.v);
+#endif
+}
+
+/* the first n lanes from int8 / int16 values, the rest 0 */
+static inline hcc_lanes_t hcc_lanes_load_s8(const int8_t *p, int32_t n) {
+    int32_t v[HCC_RNN_LANES], l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = l < n ? p[l] : 0;
+    return hcc_lanes_load(v);
+}
+
+static inline hcc_lanes_t hcc_lanes_load_s16(const int16_t *p, int32_t n) {
+    int32_t v[HCC_RNN_LANES], l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = l < n ? p[l] : 0;
+    return hcc_lanes_load(v);
+}
+
+/* the first n lanes stored as int8 / int16 (each already in range) */
+static inline void hcc_lanes_store_s8(int8_t *p, hcc_lanes_t a, int32_t n) {
+    int32_t v[HCC_RNN_LANES], l;
+    hcc_lanes_store(v, a);
+    for (l = 0; l < n; ++l) p[l] = (int8_t)v[l];
+}
+
+static inline void hcc_lanes_store_s16(int16_t *p, hcc_lanes_t a, int32_t n) {
+    int32_t v[HCC_RNN_LANES], l;
+    hcc_lanes_store(v, a);
+    for (l = 0; l < n; ++l) p[l] = (int16_t)v[l];
+}
+
+static inline hcc_lanes_t hcc_lanes_set(int32_t x) {
+#if defined(__AVX512F__)
+    return _mm512_set1_epi32(x);
+#else
+    hcc_lanes_t r;
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) r.v[l] = x;
+    return r;
+#endif
+}
+
+static inline hcc_lanes_t hcc_lanes_add(hcc_lanes_t a, hcc_lanes_t b) {
+#if defined(__AVX512F__)
+    return _mm512_add_epi32(a, b);
+#else
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) a.v[l] += b.v[l];
+    return a;
+#endif
+}
+
+static inline hcc_lanes_t hcc_lanes_sub(hcc_lanes_t a, hcc_lanes_t b) {
+#if defined(__AVX512F__)
+    return _mm512_sub_epi32(a, b);
+#else
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) a.v[l] -= b.v[l];
+    return a;
+#endif
+}
+
+/* a b (both within int32 where the callers use it) */
+static inline hcc_lanes_t hcc_lanes_mul(hcc_lanes_t a, hcc_lanes_t b) {
+#if defined(__AVX512F__)
+    return _mm512_mullo_epi32(a, b);
+#else
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) a.v[l] *= b.v[l];
+    return a;
+#endif
+}
+
+static inline hcc_lanes_t hcc_lanes_clamp(hcc_lanes_t a, int32_t lo, int32_t hi) {
+#if defined(__AVX512F__)
+    return _mm512_max_epi32(_mm512_min_epi32(a, _mm512_set1_epi32(hi)), _mm512_set1_epi32(lo));
+#else
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) a.v[l] = a.v[l] < lo ? lo : (a.v[l] > hi ? hi : a.v[l]);
+    return a;
+#endif
+}
+
 /* the four bytes of x at i, each + 128 (x ^ 0x80), as a little-endian word; past k (a row's
  * last group) zeros */
 static inline uint32_t hcc_rnn_host_word(const int8_t *x, int32_t k, int32_t i) {
@@ -145,26 +253,24 @@ static inline uint32_t hcc_rnn_host_word(const int8_t *x, int32_t k, int32_t i) 
     return ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24) ^ 0x80808080u;
 }
 
-/* acc[g][l] = offset[16 g + l] + sum_t (x[t] + 128) w_g[t, l] for the `gates` consecutive gate
- * blocks at wb (k4 16 bytes each), in 32-bit wrap-around: sum_t w (x - z) with the offsets'
- * -(z + 128) sum w. Always inlined: the callers pass `gates` as a constant. */
+/* acc[g] = offset[16 g + l] + sum_t (x[t] + 128) w_g[t, l] in lane l, for the `gates`
+ * consecutive gate blocks at wb (k4 16 bytes each), in 32-bit wrap-around: sum_t w (x - z) with
+ * the offsets' -(z + 128) sum w. Always inlined: the callers pass `gates` as a constant. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline void hcc_rnn_host_dot(const int8_t *x, int32_t k, const int8_t *wb, int32_t gates,
-                                    const int32_t *offset, int32_t acc[][HCC_RNN_LANES]) {
+                                    const int32_t *offset, hcc_lanes_t *acc) {
     const int32_t groups = (k + 3) / 4, block = groups * 64;
     int32_t g, q;
 #if defined(HCC_RNN_VNNI)
-    __m512i a[4];
-    for (g = 0; g < gates; ++g) a[g] = _mm512_loadu_si512((const void *)(offset + HCC_RNN_LANES * g));
+    for (g = 0; g < gates; ++g) acc[g] = _mm512_loadu_si512((const void *)(offset + HCC_RNN_LANES * g));
     for (q = 0; q < groups; ++q) {
         const __m512i v = _mm512_set1_epi32((int32_t)hcc_rnn_host_word(x, k, 4 * q));
         for (g = 0; g < gates; ++g) {
-            a[g] = _mm512_dpbusd_epi32(a[g], v, _mm512_loadu_si512((const void *)(wb + g * block + 64 * q)));
+            acc[g] = _mm512_dpbusd_epi32(acc[g], v, _mm512_loadu_si512((const void *)(wb + g * block + 64 * q)));
         }
     }
-    for (g = 0; g < gates; ++g) _mm512_storeu_si512((void *)acc[g], a[g]);
 #else
     int32_t l, t;
     for (g = 0; g < gates; ++g) {
@@ -177,103 +283,123 @@ static inline void hcc_rnn_host_dot(const int8_t *x, int32_t k, const int8_t *wb
                 for (t = 0; t < 4; ++t) s[l] += ((v >> (8 * t)) & 0xFFu) * (uint32_t)(int32_t)w[4 * l + t];
             }
         }
-        for (l = 0; l < HCC_RNN_LANES; ++l) acc[g][l] = (int32_t)s[l];
+        acc[g] = hcc_lanes_load((const int32_t *)s);
     }
 #endif
 }
 
-/* out[l] = hcc_rnn_partial_word(acc[l], wm[l], ws[l]): hcc_requant_word_wide's three multiplies
- * in every lane where each is in its range (a word with a shift, |acc| < 2^20) */
-static inline void hcc_rnn_host_partial(const int32_t *acc, const int32_t *wm, const int32_t *ws, int32_t *out) {
-    int32_t l, ok = 1;
-    for (l = 0; l < HCC_RNN_LANES; ++l) ok &= ((ws[l] & 31) != 0) & ((uint32_t)acc[l] + 0x100000u < 0x200000u);
-    if (!ok) {
-        for (l = 0; l < HCC_RNN_LANES; ++l) out[l] = hcc_rnn_partial_word(acc[l], wm[l], ws[l]);
-        return;
-    }
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        const int32_t sh = ws[l] & 31, a = acc[l];
-        const int32_t m = (int32_t)((uint32_t)wm[l] - (((uint32_t)wm[l] & 0x8000u) << 1));
-        const int32_t x = a * (m >> 21) + ((a * ((m >> 10) & 0x7FF) + ((a * (m & 0x3FF)) >> 10)) >> 11);
-        out[l] = (x + ((ws[l] - sh) >> 5)) >> (sh - 5);
-    }
-}
-
-/* out[l] = hcc_requantize_inline(v[l], m, s): its two-multiply form where every |v| < 2^16
- * and s is in [17, 47] (the Q15 products the cells requantize) */
-static inline void hcc_rnn_host_requant(const int32_t *v, int32_t m, int32_t s, int32_t *out) {
-    const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
-    int32_t l, ok = (uint32_t)(s - 17) <= 30u;
-    for (l = 0; l < HCC_RNN_LANES; ++l) ok &= (uint32_t)v[l] + 0xFFFFu < 0x1FFFFu;
-    if (!ok) {
-        for (l = 0; l < HCC_RNN_LANES; ++l) out[l] = hcc_requantize_inline(v[l], m, s);
-        return;
-    }
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        const uint32_t a = v[l] < 0 ? 0u - (uint32_t)v[l] : (uint32_t)v[l];
-        const int32_t mag = hcc_requantize_mag16(a, b, s);
-        out[l] = (v[l] < 0) != (m < 0) ? -mag : mag;
-    }
-}
-
-/* v[l] = hcc_round_shift_inline(v[l], s) */
-static inline void hcc_rnn_host_round_shift(int32_t *v, int32_t s) {
-    int32_t l;
-    if (s <= 0) return;
-    if (s > 31) {
-        for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_round_shift_inline(v[l], s);
-        return;
-    }
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        const uint32_t mag = ((v[l] < 0 ? 0u - (uint32_t)v[l] : (uint32_t)v[l]) + ((uint32_t)1u << (s - 1))) >> s;
-        v[l] = v[l] < 0 ? -(int32_t)mag : (int32_t)mag;
-    }
-}
-
-/* out[l] = hcc_rnn_lookup(table, q[l], shift) */
-static inline void hcc_rnn_host_lookup(const int16_t *table, const int32_t *q, int32_t shift, int32_t *out) {
-    int32_t l, u[HCC_RNN_LANES];
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        int32_t v = q[l];
-        if (shift > 0) {
-            const int32_t lim = HCC_RNN_Q15_ONE >> shift;
-            v = v < -lim ? -lim : (v > lim - 1 ? lim - 1 : v);
-            v *= (int32_t)1 << shift;
-        }
-        u[l] = v + HCC_RNN_Q15_ONE;
-    }
+/* hcc_rnn_partial_word(acc, wm[l], ws[l]) per lane: hcc_requant_word_wide's three multiplies
+ * where every lane has a word with a shift and |acc| < 2^20 */
+static inline hcc_lanes_t hcc_rnn_host_partial(hcc_lanes_t acc, const int32_t *wm, const int32_t *ws) {
+    int32_t v[HCC_RNN_LANES], l;
 #if defined(__AVX512F__)
-    {
-        /* table[i] and table[i + 1] in one 32-bit gather at 2 i bytes (i <= 255: inside the 257) */
-        const __m512i uv = _mm512_loadu_si512((const void *)u);
-        const __m512i pair = _mm512_i32gather_epi32(_mm512_srli_epi32(uv, 8), (const void *)table, 2);
-        const __m512i lo = _mm512_srai_epi32(_mm512_slli_epi32(pair, 16), 16), hi = _mm512_srai_epi32(pair, 16);
-        const __m512i f = _mm512_and_si512(uv, _mm512_set1_epi32(255));
-        const __m512i d = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(hi, lo), f), _mm512_set1_epi32(128));
-        _mm512_storeu_si512((void *)out, _mm512_add_epi32(lo, _mm512_srai_epi32(d, 8)));
+    const __m512i w = _mm512_loadu_si512((const void *)wm), s = _mm512_loadu_si512((const void *)ws);
+    const __m512i sh = _mm512_and_si512(s, _mm512_set1_epi32(31));
+    const __mmask16 bad = _mm512_cmpeq_epi32_mask(sh, _mm512_setzero_si512()) |
+                          _mm512_cmpge_epu32_mask(_mm512_add_epi32(acc, _mm512_set1_epi32(0x100000)),
+                                                  _mm512_set1_epi32(0x200000));
+    if (!bad) {
+        const __m512i m = _mm512_sub_epi32(w, _mm512_slli_epi32(_mm512_and_si512(w, _mm512_set1_epi32(0x8000)), 1));
+        const __m512i m1 = _mm512_and_si512(_mm512_srai_epi32(m, 10), _mm512_set1_epi32(0x7FF));
+        const __m512i m0 = _mm512_and_si512(m, _mm512_set1_epi32(0x3FF));
+        __m512i x = _mm512_srai_epi32(_mm512_mullo_epi32(acc, m0), 10);
+        x = _mm512_srai_epi32(_mm512_add_epi32(_mm512_mullo_epi32(acc, m1), x), 11);
+        x = _mm512_add_epi32(_mm512_mullo_epi32(acc, _mm512_srai_epi32(m, 21)), x);
+        x = _mm512_add_epi32(x, _mm512_srai_epi32(_mm512_sub_epi32(s, sh), 5));
+        return _mm512_srav_epi32(x, _mm512_sub_epi32(sh, _mm512_set1_epi32(5)));
     }
+#endif
+    hcc_lanes_store(v, acc);
+    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_rnn_partial_word(v[l], wm[l], ws[l]);
+    return hcc_lanes_load(v);
+}
+
+/* hcc_requantize_inline(v, m, s) per lane: its two-multiply form where s is in [17, 47] and
+ * every |v| < 2^16 (the Q15 products the cells requantize) */
+static inline hcc_lanes_t hcc_rnn_host_requant(hcc_lanes_t a, int32_t m, int32_t s) {
+    int32_t v[HCC_RNN_LANES], l;
+#if defined(__AVX512F__)
+    const __m512i mag = _mm512_abs_epi32(a);
+    if ((uint32_t)(s - 17) <= 30u && !_mm512_cmpge_epu32_mask(mag, _mm512_set1_epi32(0x10000))) {
+        const uint32_t b = m < 0 ? 0u - (uint32_t)m : (uint32_t)m;
+        __m512i x = _mm512_srli_epi32(_mm512_mullo_epi32(mag, _mm512_set1_epi32((int32_t)(b & 0xFFFFu))), 16);
+        x = _mm512_add_epi32(_mm512_mullo_epi32(mag, _mm512_set1_epi32((int32_t)(b >> 16))), x);
+        x = _mm512_srli_epi32(_mm512_add_epi32(x, _mm512_set1_epi32((int32_t)((uint32_t)1u << (s - 17)))), (unsigned)(s - 16));
+        __mmask16 neg = _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512());
+        if (m < 0) neg = (__mmask16)~neg;  /* negative where (v < 0) != (m < 0); 0 either way */
+        return _mm512_mask_sub_epi32(x, neg, _mm512_setzero_si512(), x);
+    }
+#endif
+    hcc_lanes_store(v, a);
+    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_requantize_inline(v[l], m, s);
+    return hcc_lanes_load(v);
+}
+
+/* hcc_round_shift_inline(v, s) per lane */
+static inline hcc_lanes_t hcc_rnn_host_round_shift(hcc_lanes_t a, int32_t s) {
+    int32_t v[HCC_RNN_LANES], l;
+    if (s <= 0) return a;
+#if defined(__AVX512F__)
+    if (s <= 31) {
+        /* |INT32_MIN| reads as 2^31 unsigned, as in hcc_round_shift_inline */
+        const __m512i mag = _mm512_srli_epi32(_mm512_add_epi32(_mm512_abs_epi32(a),
+                                                               _mm512_set1_epi32((int32_t)((uint32_t)1u << (s - 1)))),
+                                              (unsigned)s);
+        return _mm512_mask_sub_epi32(mag, _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()), _mm512_setzero_si512(),
+                                     mag);
+    }
+#endif
+    hcc_lanes_store(v, a);
+    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_round_shift_inline(v[l], s);
+    return hcc_lanes_load(v);
+}
+
+/* hcc_rnn_lookup(table, q, shift) per lane */
+static inline hcc_lanes_t hcc_rnn_host_lookup(const int16_t *table, hcc_lanes_t q, int32_t shift) {
+#if defined(__AVX512F__)
+    __m512i u, pair, lo, hi, d;
+    if (shift > 0) {
+        const int32_t lim = HCC_RNN_Q15_ONE >> shift;
+        q = _mm512_mullo_epi32(hcc_lanes_clamp(q, -lim, lim - 1), _mm512_set1_epi32((int32_t)1 << shift));
+    }
+    u = _mm512_add_epi32(q, _mm512_set1_epi32(HCC_RNN_Q15_ONE));
+    /* table[i] and table[i + 1] in one 32-bit gather at 2 i bytes (i <= 255: inside the 257) */
+    pair = _mm512_i32gather_epi32(_mm512_srli_epi32(u, 8), (const void *)table, 2);
+    lo = _mm512_srai_epi32(_mm512_slli_epi32(pair, 16), 16);
+    hi = _mm512_srai_epi32(pair, 16);
+    d = _mm512_mullo_epi32(_mm512_sub_epi32(hi, lo), _mm512_and_si512(u, _mm512_set1_epi32(255)));
+    return _mm512_add_epi32(lo, _mm512_srai_epi32(_mm512_add_epi32(d, _mm512_set1_epi32(128)), 8));
 #else
-    for (l = 0; l < HCC_RNN_LANES; ++l) {
-        const int32_t lo = table[u[l] >> 8];
-        out[l] = lo + ((((int32_t)table[(u[l] >> 8) + 1] - lo) * (u[l] & 255) + 128) >> 8);
-    }
+    int32_t l;
+    for (l = 0; l < HCC_RNN_LANES; ++l) q.v[l] = hcc_rnn_lookup(table, q.v[l], shift);
+    return q;
 #endif
 }
 
-/* v[l] = hcc_rnn_mul_q15(r[l], v[l]) */
-static inline void hcc_rnn_host_mul_q15(const int32_t *r, int32_t *v) {
+/* hcc_rnn_mul_q15(r, v) per lane */
+static inline hcc_lanes_t hcc_rnn_host_mul_q15(hcc_lanes_t r, hcc_lanes_t v) {
+#if defined(__AVX512F__)
+    const __m512i vh = _mm512_srai_epi32(v, 15), vl = _mm512_and_si512(v, _mm512_set1_epi32(0x7FFF));
+    const __m512i low = _mm512_add_epi32(_mm512_mullo_epi32(r, vl), _mm512_set1_epi32(1 << 14));
+    return _mm512_add_epi32(_mm512_mullo_epi32(r, vh), _mm512_srai_epi32(low, 15));
+#else
     int32_t l;
-    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_rnn_mul_q15(r[l], v[l]);
+    for (l = 0; l < HCC_RNN_LANES; ++l) v.v[l] = hcc_rnn_mul_q15(r.v[l], v.v[l]);
+    return v;
+#endif
 }
 
-static inline int32_t hcc_rnn_sat8(int32_t v) {
-    return v < -128 ? -128 : (v > 127 ? 127 : v);
+static inline hcc_lanes_t hcc_rnn_host_sat16(hcc_lanes_t a) {
+    return hcc_lanes_clamp(a, -32768, 32767);
 }
 
-/* v[l] = saturate16(v[l]) */
-static inline void hcc_rnn_host_sat16(int32_t *v) {
-    int32_t l;
-    for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = hcc_rnn_sat16(v[l]);
+/* The pre-activations' argument of gate g's table from the block's sums: saturate16(partial(x)
+ * + bias + partial(h)) (o: the block's offset in the per-row arrays) */
+static inline hcc_lanes_t hcc_rnn_host_gate(const hcc_rnn_direction_s8_t *dp, int32_t og, hcc_lanes_t ax,
+                                            hcc_lanes_t ah) {
+    const hcc_lanes_t px = hcc_rnn_host_partial(ax, dp->mult_x + og, dp->shift_x + og);
+    const hcc_lanes_t ph = hcc_rnn_host_partial(ah, dp->mult_h + og, dp->shift_h + og);
+    return hcc_rnn_host_sat16(hcc_lanes_add(hcc_lanes_add(px, hcc_lanes_load(dp->bias + og)), ph));
 }
 #endif /* !__XTENSA__ */
 
