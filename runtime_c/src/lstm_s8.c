@@ -14,27 +14,36 @@ size_t hcc_lstm_s8_scratch_size(int32_t hidden) {
  * over x and over h, then the cell of lstm_direction's loop lane by lane. */
 static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                            const int8_t *h, int8_t *h_next, int16_t *c) {
-    const int32_t input_size = p->input_size, hidden = p->hidden_size;
+    const int32_t input_size = p->input_size, hidden = p->hidden_size, blocks = (hidden + HCC_RNN_LANES - 1) / HCC_RNN_LANES;
     const int32_t x_block = 4 * 64 * ((input_size + 3) / 4), h_block = 4 * 64 * ((hidden + 3) / 4);
-    int32_t b, g;
-    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
-        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
-        const int32_t o = 4 * HCC_RNN_LANES * b;
-        hcc_lanes_t ax[4], ah[4], act[4], cell, v;
-        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + b * x_block, 4, dp->offset_x + o, ax);
-        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + b * h_block, 4, dp->offset_h + o, ah);
-        for (g = 0; g < 4; ++g) {  /* i, o, f, g */
-            act[g] = hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE,
-                                         hcc_rnn_host_gate(dp, o + g * HCC_RNN_LANES, ax[g], ah[g]), 0);
+    int32_t b0, b, g;  /* x_block, h_block: the bytes of a unit block's four gates */
+    for (b0 = 0; b0 < blocks; b0 += HCC_RNN_HOST_BLOCKS) {
+        const int32_t nb = blocks - b0 < HCC_RNN_HOST_BLOCKS ? blocks - b0 : HCC_RNN_HOST_BLOCKS;
+        hcc_lanes_t act[HCC_RNN_HOST_BLOCKS][4], cell[HCC_RNN_HOST_BLOCKS];
+        for (b = 0; b < nb; ++b) {
+            const int32_t o = 4 * HCC_RNN_LANES * (b0 + b);
+            hcc_lanes_t ax[4], ah[4];
+            hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (b0 + b) * x_block, 4, dp->offset_x + o, ax);
+            hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + (b0 + b) * h_block, 4, dp->offset_h + o, ah);
+            for (g = 0; g < 4; ++g) act[b][g] = hcc_rnn_host_gate(dp, o + g * HCC_RNN_LANES, ax[g], ah[g]);
         }
-        /* c' = f c + i g in Q(15 - cell_exp) */
-        cell = hcc_rnn_host_round_shift(hcc_lanes_mul(act[0], act[3]), p->cell_exp);
-        cell = hcc_lanes_add(hcc_lanes_mul(act[2], hcc_lanes_load_s16(c + j0, nc)), cell);
-        cell = hcc_rnn_host_sat16(hcc_rnn_host_round_shift(cell, 15));
-        hcc_lanes_store_s16(c + j0, cell, nc);
-        v = hcc_rnn_host_mul_q15(act[1], hcc_rnn_host_lookup(p->cell_table, cell, p->cell_table_shift));
-        v = hcc_lanes_clamp(hcc_rnn_host_requant(v, p->m_out, p->s_out), -256, 256);
-        hcc_lanes_store_s8(h_next + j0, hcc_lanes_clamp(hcc_lanes_add(v, hcc_lanes_set(p->z_h)), -128, 127), nc);
+        for (b = 0; b < nb; ++b) {  /* i, o, f, g: the blocks' table reads one after another */
+            for (g = 0; g < 4; ++g) act[b][g] = hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, act[b][g], 0);
+        }
+        for (b = 0; b < nb; ++b) {  /* c' = f c + i g in Q(15 - cell_exp) */
+            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+            hcc_lanes_t v = hcc_rnn_host_round_shift(hcc_lanes_mul(act[b][0], act[b][3]), p->cell_exp);
+            v = hcc_lanes_add(hcc_lanes_mul(act[b][2], hcc_lanes_load_s16(c + j0, nc)), v);
+            cell[b] = hcc_rnn_host_sat16(hcc_rnn_host_round_shift(v, 15));
+            hcc_lanes_store_s16(c + j0, cell[b], nc);
+            cell[b] = hcc_rnn_host_lookup(p->cell_table, cell[b], p->cell_table_shift);
+        }
+        for (b = 0; b < nb; ++b) {
+            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+            hcc_lanes_t v = hcc_rnn_host_mul_q15(act[b][1], cell[b]);
+            v = hcc_lanes_clamp(hcc_rnn_host_requant(v, p->m_out, p->s_out), -256, 256);
+            hcc_lanes_store_s8(h_next + j0, hcc_lanes_clamp(hcc_lanes_add(v, hcc_lanes_set(p->z_h)), -128, 127), nc);
+        }
     }
 }
 #endif

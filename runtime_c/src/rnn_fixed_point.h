@@ -131,6 +131,7 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
 #endif
 
 #define HCC_RNN_LANES 16
+#define HCC_RNN_HOST_BLOCKS 4  /* blocks of 16 units in flight together (their table reads overlap) */
 
 /* 16 int32 lanes: one AVX-512 register where the compiler targets AVX-512, else an array (the
  * portable C, the same integers lane by lane). The helpers below are the scalar functions above
