@@ -1,7 +1,9 @@
 """The GRU and LSTM kernels on the host layout (`--weight-layout host`: hcc_gru_host_s8,
 hcc_lstm_host_s8, runtime_c/src/rnn_fixed_point.h) == the int8 reference, bit for bit, under
-ASan / UBSan, built twice: -O3 -march=native (what `hcc bench` times: AVX-512 VNNI and gathers
-where the machine has them) and the drivers' default -O1 (the portable C of the same layout).
+ASan / UBSan, built three times: -O3 -march=native (what `hcc bench` times: AVX-512 VNNI and
+gathers where the machine has them), the drivers' default -O1 (the portable C of the same
+layout) and -O2 -mavx512f (AVX-512 lanes with the portable dot products, as on a CPU without
+VNNI).
 Hidden sizes below, at and between the 16-unit blocks (1, 5, 16, 17, 33, 64), input sizes off
 the 4-term groups, sequences of one step, both directions, initial states, saturation, raw
 constants over the whole ranges (the lanes' fallbacks to the scalar forms)."""
@@ -15,7 +17,7 @@ from tests.runtime.test_recurrent import assert_c_matches, built_params, codes, 
 CELLS = [("GRU", 0), ("GRU", 1), ("LSTM", 0)]
 
 
-@pytest.fixture(params=["-O1", "-O3 -march=native"], autouse=True)
+@pytest.fixture(params=["-O1", "-O3 -march=native", "-O2 -mavx512f"], autouse=True)
 def opt(request, monkeypatch):
     monkeypatch.setattr(cdriver, "OPT", request.param)
     return request.param
