@@ -28,7 +28,7 @@ from hcc.ir.types import TensorType
 from hcc.kernels.recurrent import gru_float, gru_s8, lstm_float, lstm_s8
 from hcc.ops.base import REQUIRED, OpDef, register
 from hcc.ops.c_call import operand, optional_ptr
-from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
+from hcc.ops.fully_connected import HOST_LANES, blocked_requant_words, fc_row_layout, host_layout
 from hcc.quant.params import scale_zp
 from hcc.quant.recurrent_constants import build_recurrent_params
 
@@ -75,6 +75,41 @@ def c_direction_arrays(dp, p) -> dict[str, np.ndarray]:
     return {"w": w, "r": r, "offset_x": _wrap32(dp.offset_x - 128 * np.asarray(dp.w, np.int64).sum(axis=1)),
             "offset_h": _wrap32(dp.offset_h - 128 * np.asarray(dp.r, np.int64).sum(axis=1)), "bias": dp.bias, "bias_n": dp.bias_n,
             "mult_x": mult_x, "shift_x": shift_x, "mult_h": mult_h, "shift_h": shift_h, "tables": dp.tables}
+
+
+def _host_rows(v, hidden: int, gates: int, pad) -> np.ndarray:
+    """Per-row values [gates * hidden, ...] in the host layout's row order: units in blocks of
+    HOST_LANES, per block each gate's rows g * hidden + 16 b + l, `pad` past hidden."""
+    v = np.asarray(v)
+    blocks = -(-hidden // HOST_LANES)
+    out = np.full((blocks, gates, HOST_LANES) + v.shape[1:], pad, v.dtype)
+    for g in range(gates):
+        for b in range(blocks):
+            rows = v[g * hidden + b * HOST_LANES:g * hidden + min(hidden, (b + 1) * HOST_LANES)]
+            out[b, g, :len(rows)] = rows
+    return out.reshape((-1,) + v.shape[1:])
+
+
+def host_direction_arrays(dp, p) -> dict[str, np.ndarray]:
+    """One direction's arrays in the host layout (`--weight-layout host`: hcc_gru_host_s8,
+    hcc_lstm_host_s8; the layout is described in runtime_c/src/rnn_fixed_point.h): the rows in
+    blocks of 16 units, per block each gate's 16 rows as host_layout's 16 channels x 4 terms
+    (int8 weights, stored here as their bytes), every per-row array in the same order; the padding
+    rows have zero weights, offsets and bias and the words (0, 6), which requantize to 0. The
+    offsets, bias and words are c_direction_arrays' values."""
+    hidden, gates = p.hidden, dp.tables.shape[0]
+    mcu = c_direction_arrays(dp, p)
+    arrays = dict(mcu)
+    for key, k in (("w", dp.w), ("r", dp.r)):
+        rows = _host_rows(np.asarray(k, np.int64), hidden, gates, 0)
+        arrays[key] = host_layout(rows, np.zeros(len(rows)), 0)[0].view(np.uint8)
+    for key in ("offset_x", "offset_h", "bias", "mult_x", "mult_h"):
+        arrays[key] = _host_rows(mcu[key], hidden, gates, 0)
+    for key in ("shift_x", "shift_h"):
+        arrays[key] = _host_rows(mcu[key], hidden, gates, 6)  # shift 6, c 0: hcc_rnn_host_partial's 0
+    bias_n = np.asarray(mcu["bias_n"]).reshape(-1)
+    arrays["bias_n"] = _host_rows(bias_n, hidden, 1, 0) if bias_n.size == hidden else bias_n
+    return arrays
 
 
 def _optional(op, index: int):
@@ -242,7 +277,7 @@ class Recurrent(OpDef):
     # -- C ----------------------------------------------------------------------------------
     def direction_fields(self, e, op, d: int, dp, p) -> dict:
         name = f"{op.name}_d{d}"
-        arrays = c_direction_arrays(dp, p)
+        arrays = host_direction_arrays(dp, p) if e.weight_layout == "host" else c_direction_arrays(dp, p)
         fields = {key: e.array(f"{name}_{key}", arrays[key], dtype) for key, dtype in C_DIRECTION_ARRAYS.items()}
         return {**fields, "reverse": int(dp.reverse)}
 
@@ -270,8 +305,9 @@ class Recurrent(OpDef):
         args = [params, e.ptr(op.inputs[0]), *self.states(e, op), *(optional_ptr(e, v) for v in op.outputs),
                 e.scratch(index)]
         kernel = self.c_kernels[0]
+        call = kernel.replace("_s8", "_host_s8") if e.weight_layout == "host" else kernel  # same scratch
         return [f"HCC_CHECK_SCRATCH({kernel}_scratch_size({self.scratch_args(op)}), {self.scratch_bytes(op)});",
-                f"{kernel}({', '.join(args)});"]
+                f"{call}({', '.join(args)});"]
 
     def states(self, e, op) -> list[str]:
         return ["NULL" if self.state_quant(op, i) is None else operand(e, op.inputs[i]) for i in self.state_inputs]

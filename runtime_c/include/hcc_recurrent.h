@@ -68,6 +68,15 @@ size_t hcc_lstm_s8_scratch_size(int32_t hidden);
 void hcc_lstm_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
                  int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch);
 
+/* The same layers with the weights in the host layout (`hcc compile --weight-layout host`;
+ * runtime_c/src/rnn_fixed_point.h describes it; docs/performance.md "Host"): the same integers
+ * and the same scratch, 16 units a pass (AVX-512 VNNI where the compiler targets it, portable C
+ * elsewhere). Not built for the lx106. */
+void hcc_gru_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
+                     int8_t *y_h, void *scratch);
+void hcc_lstm_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
+                      int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch);
+
 /* A float GRU or LSTM: the ONNX weights as they are (all directions). */
 typedef struct {
     int32_t seq_len, input_size, hidden_size, num_directions;

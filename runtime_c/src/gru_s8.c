@@ -74,8 +74,83 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
     }
 }
 
+#if !defined(__XTENSA__)
+/* The host layout (rnn_fixed_point.h): x_block / h_block bytes per gate of a block of 16 units */
+#define GRU_HOST_BLOCK(k) (64 * (((k) + 3) / 4))
+
+/* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc */
+static void gru_host_update(const hcc_rnn_s8_params_t *p, hcc_lanes_t z, hcc_lanes_t n, const int8_t *h,
+                            int32_t nc, int8_t *h_next) {
+    const hcc_lanes_t zh = hcc_lanes_set(p->z_h);
+    const hcc_lanes_t one_less_z = hcc_lanes_sub(hcc_lanes_set(HCC_RNN_Q15_ONE), z);
+    /* (1 - z) n in units of 2^-15 s_h */
+    const hcc_lanes_t keep = hcc_lanes_clamp(hcc_rnn_host_requant(hcc_rnn_host_mul_q15(one_less_z, n), p->m_out, p->s_out),
+                                             -HCC_RNN_PARTIAL_BOUND, HCC_RNN_PARTIAL_BOUND);
+    const hcc_lanes_t dh = hcc_lanes_sub(hcc_lanes_load_s8(h, nc), zh);
+    const hcc_lanes_t v = hcc_rnn_host_round_shift(hcc_lanes_add(keep, hcc_lanes_mul(z, dh)), 15);
+    hcc_lanes_store_s8(h_next, hcc_lanes_clamp(hcc_lanes_add(zh, v), -128, 127), nc);
+}
+
+/* gru_step_lbr on the host layout: per block of 16 units z, r and n from one sweep over x and
+ * one over h */
+static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                              const int8_t *h, int8_t *h_next) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
+    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    int32_t b;
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 3 * HCC_RNN_LANES * b, on = o + 2 * HCC_RNN_LANES;
+        const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+        hcc_lanes_t ax[3], ah[3], z, r, v;
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 3, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 3, dp->offset_h + o, ah);
+        z = hcc_rnn_host_lookup(t_z, hcc_rnn_host_gate(dp, o, ax[0], ah[0]), 0);
+        r = hcc_rnn_host_lookup(t_r, hcc_rnn_host_gate(dp, o + HCC_RNN_LANES, ax[1], ah[1]), 0);
+        /* n = tanh(Wn x + Wbn + r (Rn h + Rbn)) */
+        v = hcc_lanes_add(hcc_rnn_host_partial(ah[2], dp->mult_h + on, dp->shift_h + on), hcc_lanes_load(dp->bias_n + j0));
+        v = hcc_rnn_host_mul_q15(r, hcc_lanes_clamp(v, -HCC_RNN_PARTIAL_BOUND, HCC_RNN_PARTIAL_BOUND));
+        v = hcc_lanes_add(hcc_lanes_add(hcc_rnn_host_partial(ax[2], dp->mult_x + on, dp->shift_x + on),
+                                        hcc_lanes_load(dp->bias + on)), v);
+        gru_host_update(p, z, hcc_rnn_host_lookup(t_n, hcc_rnn_host_sat16(v), 0), h + j0, nc, h_next + j0);
+    }
+}
+
+/* gru_step on the host layout: z and r of every block (z kept in zs, r * h in rh), then the n
+ * rows over r * h */
+static void gru_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
+                          const int8_t *h, int8_t *h_next, int8_t *rh, int16_t *zs) {
+    const int32_t input_size = p->input_size, hidden = p->hidden_size;
+    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
+    const hcc_lanes_t zh = hcc_lanes_set(p->z_h);
+    int32_t b;
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t o = 3 * HCC_RNN_LANES * b;
+        hcc_lanes_t ax[2], ah[2], r, dh;
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 2, dp->offset_x + o, ax);
+        hcc_rnn_host_dot(h, hidden, (const int8_t *)dp->r + 3 * b * h_block, 2, dp->offset_h + o, ah);
+        hcc_lanes_store_s16(zs + j0, hcc_rnn_host_lookup(t_z, hcc_rnn_host_gate(dp, o, ax[0], ah[0]), 0), nc);
+        r = hcc_rnn_host_lookup(t_r, hcc_rnn_host_gate(dp, o + HCC_RNN_LANES, ax[1], ah[1]), 0);
+        /* r * h on h's grid: z_h + round(r (h - z_h) / 2^15) */
+        dh = hcc_lanes_sub(hcc_lanes_load_s8(h + j0, nc), zh);
+        hcc_lanes_store_s8(rh + j0, hcc_lanes_add(zh, hcc_rnn_host_round_shift(hcc_lanes_mul(r, dh), 15)), nc);
+    }
+    for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t on = 3 * HCC_RNN_LANES * b + 2 * HCC_RNN_LANES;
+        hcc_lanes_t ax, ah;
+        hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (3 * b + 2) * x_block, 1, dp->offset_x + on, &ax);
+        hcc_rnn_host_dot(rh, hidden, (const int8_t *)dp->r + (3 * b + 2) * h_block, 1, dp->offset_h + on, &ah);
+        gru_host_update(p, hcc_lanes_load_s16(zs + j0, nc), hcc_rnn_host_lookup(t_n, hcc_rnn_host_gate(dp, on, ax, ah), 0),
+                        h + j0, nc, h_next + j0);
+    }
+}
+#endif
+
 static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, int32_t d,
-                          const int8_t *x, const int8_t *h0, int8_t *y, int8_t *y_h, void *scratch) {
+                          const int8_t *x, const int8_t *h0, int8_t *y, int8_t *y_h, void *scratch HCC_RNN_HOST_PARAM) {
     const int32_t seq_len = p->seq_len, input_size = p->input_size, hidden = p->hidden_size;
     int16_t *const zs = (int16_t *)scratch;  /* linear_before_reset = 0 only */
     int8_t *h = p->linear_before_reset ? (int8_t *)scratch : (int8_t *)(zs + hidden);
@@ -87,6 +162,15 @@ static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
         const int32_t t = dp->reverse ? seq_len - 1 - step : step;
         const int8_t *const xt = x + (size_t)t * (size_t)input_size;
         int8_t *swap;
+#if !defined(__XTENSA__)
+        if (host) {
+            if (p->linear_before_reset) {
+                gru_host_step_lbr(p, dp, xt, h, h_next);
+            } else {
+                gru_host_step(p, dp, xt, h, h_next, rh, zs);
+            }
+        } else
+#endif
         if (p->linear_before_reset) {
             gru_step_lbr(p, dp, xt, h, h_next);
         } else {
@@ -102,6 +186,14 @@ static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
 
 void hcc_gru_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
                 int8_t *y_h, void *scratch) {
-    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch);
-    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch);
+    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(0));
+    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(0));
 }
+
+#if !defined(__XTENSA__)
+void hcc_gru_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
+                     int8_t *y_h, void *scratch) {
+    gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(1));
+    if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(1));
+}
+#endif

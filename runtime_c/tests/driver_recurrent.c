@@ -1,5 +1,6 @@
 /* Test driver of the GRU / LSTM kernels (tests/runtime/test_recurrent.py).
- * stdin: mode (0 GRU int8, 1 LSTM int8, 2 GRU float, 3 LSTM float), the parameters (the
+ * stdin: mode (0 GRU int8, 1 LSTM int8, 2 GRU float, 3 LSTM float, 4 GRU int8 and 5 LSTM int8 in
+ * the host layout), the parameters (the
  * fields of hcc_rnn_s8_params_t or hcc_rnn_f32_params_t in order, each direction's arrays
  * after the scalars), then x, h0, c0 (an empty blob is NULL) and three flags: compute y,
  * y_h, y_c. stdout: y [T, D, H], y_h [D, H], y_c [D, H] (zeros where not computed).
@@ -41,7 +42,7 @@ int main(void) {
     memset(&pf, 0, sizeof pf);
     tio_begin();
     mode = tio_i32();
-    if (mode < 2) {
+    if (mode < 2 || mode > 3) {
         p8.seq_len = tio_i32();
         p8.input_size = tio_i32();
         p8.hidden_size = tio_i32();
@@ -69,7 +70,7 @@ int main(void) {
         if (p8.num_directions > 1) read_direction(&p8.dir1);
         seq_len = p8.seq_len, hidden = p8.hidden_size, num_dir = p8.num_directions;
         elem = 1;
-        scratch_size = mode == 0 ? hcc_gru_s8_scratch_size(hidden, p8.linear_before_reset) : hcc_lstm_s8_scratch_size(hidden);
+        scratch_size = mode % 4 == 0 ? hcc_gru_s8_scratch_size(hidden, p8.linear_before_reset) : hcc_lstm_s8_scratch_size(hidden);
     } else {
         pf.seq_len = tio_i32();
         pf.input_size = tio_i32();
@@ -110,6 +111,16 @@ int main(void) {
         hcc_lstm_s8(&p8, (const int8_t *)x, (const int8_t *)h0, (const int8_t *)c0, want_y ? (int8_t *)y : NULL,
                     want_yh ? (int8_t *)y_h : NULL, want_yc ? (int8_t *)y_c : NULL, scratch);
         break;
+#if !defined(__XTENSA__)
+    case 4:
+        hcc_gru_host_s8(&p8, (const int8_t *)x, (const int8_t *)h0, want_y ? (int8_t *)y : NULL,
+                        want_yh ? (int8_t *)y_h : NULL, scratch);
+        break;
+    case 5:
+        hcc_lstm_host_s8(&p8, (const int8_t *)x, (const int8_t *)h0, (const int8_t *)c0, want_y ? (int8_t *)y : NULL,
+                         want_yh ? (int8_t *)y_h : NULL, want_yc ? (int8_t *)y_c : NULL, scratch);
+        break;
+#endif
     case 2:
         hcc_gru_f32(&pf, (const float *)x, (const float *)h0, want_y ? (float *)y : NULL,
                     want_yh ? (float *)y_h : NULL, (float *)scratch);

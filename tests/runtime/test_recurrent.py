@@ -13,30 +13,33 @@ import pytest
 from hcc.kernels.recurrent import gru_float, gru_s8, interp_lookup, lstm_float, lstm_s8, mul_q15
 from hcc.quant.fixed_point import quantize_multiplier
 from hcc.quant.recurrent_constants import PARTIAL_BOUND, build_interp_table, build_recurrent_params
-from hcc.ops.recurrent import C_DIRECTION_ARRAYS, c_direction_arrays
+from hcc.ops.recurrent import C_DIRECTION_ARRAYS, c_direction_arrays, host_direction_arrays
 from hcc.passes.quantize import quantize_weights
 from tests.runtime.cdriver import call_kernel
 
-GRU_S8, LSTM_S8, GRU_F32, LSTM_F32 = range(4)
+GRU_S8, LSTM_S8, GRU_F32, LSTM_F32, GRU_HOST_S8, LSTM_HOST_S8 = range(6)
 
 
-def direction_args(dp, p):
-    """One direction's arrays in the C layout the compiler emits (c_direction_arrays)."""
-    arrays = c_direction_arrays(dp, p)
+def direction_args(dp, p, host=False):
+    """One direction's arrays in the C layout the compiler emits (c_direction_arrays; host: the
+    host layout's, host_direction_arrays)."""
+    arrays = (host_direction_arrays if host else c_direction_arrays)(dp, p)
     return [arrays[key].astype(dtype) for key, dtype in C_DIRECTION_ARRAYS.items()] + [int(dp.reverse)]
 
 
-def run_c_s8(p, x, h0=None, c0=None, want=(1, 1, 1)):
+def run_c_s8(p, x, h0=None, c0=None, want=(1, 1, 1), host=False):
+    """The int8 kernel (host: hcc_gru_host_s8 / hcc_lstm_host_s8 on the host layout)."""
     seq_len, num_dir, hidden = x.shape[0], len(p.directions), p.hidden
     lstm = p.cell == "LSTM"
     h0q, c0q, ycq = p.h0, p.c0, p.y_c
-    args = [LSTM_S8 if lstm else GRU_S8, seq_len, x.shape[1], hidden, num_dir, p.z_x, p.z_h, p.m_out, p.s_out,
+    mode = (LSTM_HOST_S8 if lstm else GRU_HOST_S8) if host else (LSTM_S8 if lstm else GRU_S8)
+    args = [mode, seq_len, x.shape[1], hidden, num_dir, p.z_x, p.z_h, p.m_out, p.s_out,
             int(h0q is not None), *((0, 0, 0) if h0q is None else (h0q.z_in, h0q.m, h0q.s)), p.linear_before_reset,
             p.cell_exp, p.cell_table_shift, np.zeros(0, np.int16) if p.cell_table is None else p.cell_table.astype(np.int16),
             int(c0q is not None), *((0, 0, 0) if c0q is None else (c0q.z_in, c0q.m, c0q.s)),
             *((0, 0, 1) if ycq is None else (ycq.z_out, ycq.m, ycq.s))]
     for dp in p.directions:
-        args += direction_args(dp, p)
+        args += direction_args(dp, p, host)
     empty = np.zeros(0, np.int8)
     args += [x.astype(np.int8), empty if h0 is None else h0.astype(np.int8), empty if c0 is None else c0.astype(np.int8),
              *want]
@@ -46,8 +49,8 @@ def run_c_s8(p, x, h0=None, c0=None, want=(1, 1, 1)):
         raw[n + num_dir * hidden:].reshape(num_dir, hidden)
 
 
-def assert_c_matches(p, x, h0=None, c0=None):
-    y_c, yh_c, yc_c = run_c_s8(p, x, h0, c0)
+def assert_c_matches(p, x, h0=None, c0=None, host=False):
+    y_c, yh_c, yc_c = run_c_s8(p, x, h0, c0, host=host)
     if p.cell == "GRU":
         y, y_h = gru_s8(x, p, h0)
     else:
