@@ -207,6 +207,7 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
  * Then HCC_HOST_TILE pixels at a time, each block of 16 channels read once for them. */
 #define HCC_HOST_ROWBUF (HCC_HOST_PIXELS * HCC_HOST_TERMS) /* the stack patch's bytes */
 #define HCC_HOST_TILE 8
+#define HCC_HOST_SLACK 8
 
 /* rows[ky][j] = v of input row oy stride_h - pad_top + ky dilation_h, column
  * ox0 stride_w - pad_left + j, for j < span (z_in + 128 off the input) */
@@ -229,6 +230,13 @@ static void host_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t
     }
 }
 
+/* d[i] = s[i] for i < len, eight bytes at a time: up to 7 bytes past len are read and written
+ * (HCC_HOST_SLACK in the buffer) */
+static void host_copy_run(uint8_t *d, const uint8_t *s, int32_t len) {
+    int32_t i;
+    for (i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
+}
+
 /* Whether every shift lies in [32, 47] (hcc_host_requant24's range) */
 static int host_shifts_in_range(const int32_t *shift, int32_t n) {
     int32_t c, bad = 0;
@@ -239,8 +247,17 @@ static int host_shifts_in_range(const int32_t *shift, int32_t n) {
 #if defined(HCC_HOST_VNNI)
 /* Pixel q's 16 outputs from its accumulators: hcc_host_requant24_x16 where every shift is in
  * range and every |acc| < 2^24, else the spec's requantization lane by lane; nc bytes */
-static void host_requant_x16(__m512i acc, __m512i mv, __m512i sv, int shifts_ok, const int32_t *mult,
-                             const int32_t *shift, int32_t nc, const hcc_conv2d_params_t *p, int8_t *out) {
+static __attribute__((noinline)) void host_requant_lanes(__m512i acc, const int32_t *mult, const int32_t *shift,
+                                                          int32_t nc, const hcc_conv2d_params_t *p, int8_t *out) {
+    int32_t a[HCC_HOST_LANES], c;
+    _mm512_storeu_si512((void *)a, acc);
+    for (c = 0; c < nc; ++c) out[c] = hcc_requantize_s8_inline(a[c], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
+}
+
+static inline __attribute__((always_inline)) void host_requant_x16(__m512i acc, __m512i mv, __m512i sv, int shifts_ok,
+                                                                   const int32_t *mult, const int32_t *shift,
+                                                                   int32_t nc, const hcc_conv2d_params_t *p,
+                                                                   int8_t *out) {
     const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(acc), _mm512_set1_epi32(0x1000000));
     if (shifts_ok && big == 0) {
         const __m128i v = _mm512_cvtepi32_epi8(hcc_host_requant24_x16(acc, mv, sv, p->z_out, p->act_min, p->act_max));
@@ -252,11 +269,7 @@ static void host_requant_x16(__m512i acc, __m512i mv, __m512i sv, int shifts_ok,
             memcpy(out, lanes, (size_t)nc);
         }
     } else {
-        int32_t a[HCC_HOST_LANES], c;
-        _mm512_storeu_si512((void *)a, acc);
-        for (c = 0; c < nc; ++c) {
-            out[c] = hcc_requantize_s8_inline(a[c], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
-        }
+        host_requant_lanes(acc, mult, shift, nc, p, out);
     }
 }
 
@@ -289,31 +302,26 @@ static inline __attribute__((always_inline)) void host_tile(const uint8_t *x, in
 }
 #endif
 
-/* np <= HCC_HOST_TILE pixels of the row path (see above), every block of channels */
-static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int32_t rb, int32_t np,
-                            const int8_t *weights, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                            int shifts_ok, int8_t *out) {
-    const int32_t out_c = p->out_c, kh = p->k_h, gr = p->k_w * p->in_c / 4, n4 = kh * gr * 4;
-    const int32_t step = p->stride_w * p->in_c;
+/* np <= HCC_HOST_TILE pixels of the row path (see above), every block of channels: kh runs of
+ * gr word groups, rb bytes apart, the pixels step bytes apart */
+static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int32_t rb, int32_t kh, int32_t gr,
+                            int32_t step, int32_t np, const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                            const int32_t *shift, int shifts_ok, int8_t *out) {
+    const int32_t out_c = p->out_c, n4 = kh * gr * 4;
     int32_t c0;
     for (c0 = 0; c0 < out_c; c0 += HCC_HOST_LANES) {
         const int32_t nc = out_c - c0 < HCC_HOST_LANES ? out_c - c0 : HCC_HOST_LANES;
         const int8_t *wb = weights + c0 * n4;
 #if defined(HCC_HOST_VNNI)
-        int32_t q = 0;
-        (void)shifts_ok;
-        if (np == HCC_HOST_TILE) {
-            host_tile(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, HCC_HOST_TILE);
-            continue;
+        /* one copy of the tile per pixel count: a short row (DS-CNN's 5 pixels) is one tile */
+#define HCC_HOST_TILE_CASE(NP) \
+    case NP: host_tile(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, NP); break;
+        switch (np) {
+            HCC_HOST_TILE_CASE(1) HCC_HOST_TILE_CASE(2) HCC_HOST_TILE_CASE(3) HCC_HOST_TILE_CASE(4)
+            HCC_HOST_TILE_CASE(5) HCC_HOST_TILE_CASE(6) HCC_HOST_TILE_CASE(7) default:
+            HCC_HOST_TILE_CASE(8)
         }
-        for (; q + 4 <= np; q += 4) {
-            host_tile(x + q * step, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p,
-                      out + q * out_c + c0, 4);
-        }
-        for (; q < np; ++q) {
-            host_tile(x + q * step, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p,
-                      out + q * out_c + c0, 1);
-        }
+#undef HCC_HOST_TILE_CASE
 #else
         uint32_t acc[HCC_HOST_LANES];
         int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
@@ -342,13 +350,16 @@ static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int3
     }
 }
 
-/* The row path over output rows [row_begin, row_end) (see above) */
+/* The row path over output rows [row_begin, row_end) (see above). Where a kernel row is not
+ * whole words (gather: the first conv's 3 input channels), each pixel's patch (its k_h runs
+ * of k_w in_c bytes, then zeros up to n4) is copied from the converted rows after them. */
 static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                          int32_t row_end, int8_t *out_rows, uint8_t *buf, int32_t chunk) {
-    const int32_t out_w = p->out_w, out_c = p->out_c, step = p->stride_w * p->in_c;
+                          int32_t row_end, int8_t *out_rows, uint8_t *buf, int32_t chunk, int gather) {
+    const int32_t out_w = p->out_w, out_c = p->out_c, step = p->stride_w * p->in_c, row_terms = p->k_w * p->in_c;
+    const int32_t n = p->k_h * row_terms, n4 = (n + 3) & ~3;
     const int shifts_ok = host_shifts_in_range(shift, out_c);
-    int32_t oy, ox0, q;
+    int32_t oy, ox0, q, ky;
     for (oy = row_begin; oy < row_end; ++oy) {
         int8_t *const out_row = out_rows + (oy - row_begin) * out_w * out_c;
         for (ox0 = 0; ox0 < out_w; ox0 += chunk) {
@@ -357,22 +368,40 @@ static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, con
             /* the whole chunk's input is converted before any of its outputs is written: no
              * later than the pixel-by-pixel gathering read it (in-place convs stay safe) */
             host_rows(p, input, oy, ox0, span, buf);
+            if (gather) {
+                uint8_t *const patches = buf + p->k_h * rb;
+                for (q = 0; q < np; ++q) {  /* in order: each copy's overrun is overwritten after it */
+                    uint8_t *d = patches + q * n4;
+                    for (ky = 0; ky < p->k_h; ++ky) host_copy_run(d + ky * row_terms, buf + ky * rb + q * step, row_terms);
+                    for (ky = n; ky < n4; ++ky) d[ky] = 0;
+                }
+                for (q = 0; q < np; q += HCC_HOST_TILE) {
+                    const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
+                    host_row_pixels(p, patches + q * n4, 0, 1, n4 / 4, n4, nt, weights, bias, mult, shift, shifts_ok,
+                                    out_row + (ox0 + q) * out_c);
+                }
+                continue;
+            }
             for (q = 0; q < np; q += HCC_HOST_TILE) {
                 const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
-                host_row_pixels(p, buf + q * step, rb, nt, weights, bias, mult, shift, shifts_ok,
-                                out_row + (ox0 + q) * out_c);
+                host_row_pixels(p, buf + q * step, rb, p->k_h, row_terms / 4, step, nt, weights, bias, mult, shift,
+                                shifts_ok, out_row + (ox0 + q) * out_c);
             }
         }
     }
 }
 
-/* The output pixels per converted chunk of the row path, 0 where it does not apply */
-static int32_t host_row_chunk(const hcc_conv2d_params_t *p) {
-    const int32_t row_terms = p->k_w * p->in_c;
+/* The output pixels per converted chunk of the row path, 0 where it does not apply; *gather:
+ * a kernel row is not whole words (the patches follow the rows in the buffer) */
+static int32_t host_row_chunk(const hcc_conv2d_params_t *p, int *gather) {
+    const int32_t row_terms = p->k_w * p->in_c, n4 = (p->k_h * row_terms + 3) & ~3, col = p->k_h * p->in_c;
     int32_t chunk;
-    if ((row_terms & 3) != 0 || p->dilation_w != 1 || p->k_h * row_terms > HCC_HOST_TERMS) return 0;
-    /* k_h ((chunk - 1) stride_w + k_w) in_c <= HCC_HOST_ROWBUF */
-    chunk = (HCC_HOST_ROWBUF / (p->k_h * p->in_c) - p->k_w) / p->stride_w + 1;
+    *gather = (row_terms & 3) != 0;
+    if (p->dilation_w != 1 || n4 > HCC_HOST_TERMS) return 0;
+    /* rows k_h ((chunk - 1) stride_w + k_w) in_c, plus chunk n4 of patches when gathering,
+     * within HCC_HOST_ROWBUF (a single pixel fits: n4 <= HCC_HOST_TERMS) */
+    chunk = *gather ? (HCC_HOST_ROWBUF - col * p->k_w - n4) / (col * p->stride_w + n4) + 1
+                    : (HCC_HOST_ROWBUF - col * p->k_w) / (col * p->stride_w) + 1;
     return chunk < p->out_w ? chunk : p->out_w;
 }
 
@@ -381,17 +410,18 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
                              int32_t row_end, int8_t *out_rows) {
     const int32_t n = p->k_h * p->k_w * p->in_c, n4 = (n + 3) & ~3, out_c = p->out_c, out_w = p->out_w;
     const int32_t first = row_begin * out_w, last = row_end * out_w;
-    uint8_t patches[HCC_HOST_PIXELS * HCC_HOST_TERMS];
+    uint8_t patches[HCC_HOST_ROWBUF + HCC_HOST_SLACK];
     uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
     int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
     /* 1x1, stride 1, no padding, channels in whole words: pixel i of the output reads pixel i */
     const int direct = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                        p->pad_left == 0 && p->out_w == p->in_w && p->out_h <= p->in_h && n == n4 &&
                        out_c <= HCC_HOST_LANES;
-    const int32_t chunk = host_row_chunk(p);
+    int gather;
+    const int32_t chunk = host_row_chunk(p, &gather);
     int32_t at, q, c0, c;
     if (chunk > 0) {
-        host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk);
+        host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk, gather);
         return;
     }
     if (n4 > HCC_HOST_TERMS) {
