@@ -245,7 +245,7 @@ static int host_shifts_in_range(const int32_t *shift, int32_t n) {
 }
 
 #if defined(HCC_HOST_VNNI)
-/* Pixel q's 16 outputs from its accumulators: hcc_host_requant24_x16 where every shift is in
+/* Pixel q's 16 outputs from its accumulators: hcc_host_rq16 where every shift is in
  * range and every |acc| < 2^24, else the spec's requantization lane by lane; nc bytes */
 static __attribute__((noinline)) void host_requant_lanes(__m512i acc, const int32_t *mult, const int32_t *shift,
                                                           int32_t nc, const hcc_conv2d_params_t *p, int8_t *out) {
@@ -254,13 +254,13 @@ static __attribute__((noinline)) void host_requant_lanes(__m512i acc, const int3
     for (c = 0; c < nc; ++c) out[c] = hcc_requantize_s8_inline(a[c], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
 }
 
-static inline __attribute__((always_inline)) void host_requant_x16(__m512i acc, __m512i mv, __m512i sv, int shifts_ok,
-                                                                   const int32_t *mult, const int32_t *shift,
-                                                                   int32_t nc, const hcc_conv2d_params_t *p,
-                                                                   int8_t *out) {
+static inline __attribute__((always_inline)) void host_requant_x16(__m512i acc, const hcc_host_rq16_t *k,
+                                                                   int shifts_ok, const int32_t *mult,
+                                                                   const int32_t *shift, int32_t nc,
+                                                                   const hcc_conv2d_params_t *p, int8_t *out) {
     const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(acc), _mm512_set1_epi32(0x1000000));
     if (shifts_ok && big == 0) {
-        const __m128i v = _mm512_cvtepi32_epi8(hcc_host_requant24_x16(acc, mv, sv, p->z_out, p->act_min, p->act_max));
+        const __m128i v = _mm512_cvtepi32_epi8(hcc_host_rq16(acc, k));
         if (nc == HCC_HOST_LANES) {
             _mm_storeu_si128((__m128i *)(void *)out, v);
         } else {
@@ -297,7 +297,9 @@ static inline __attribute__((always_inline)) void host_tile(const uint8_t *x, in
     {
         const __m512i mv = _mm512_maskz_loadu_epi32(live, (const void *)mult);
         const __m512i sv = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)shift);
-        for (q = 0; q < NP; ++q) host_requant_x16(a[q], mv, sv, shifts_ok, mult, shift, nc, p, out + q * p->out_c);
+        const hcc_host_rq16_t k = hcc_host_rq16_make(mv, sv, p->z_out, p->act_min, p->act_max);
+        const int32_t out_c = p->out_c;  /* read before the stores (an int8_t store may alias p) */
+        for (q = 0; q < NP; ++q) host_requant_x16(a[q], &k, shifts_ok, mult, shift, nc, p, out + q * out_c);
     }
 }
 #endif
