@@ -302,6 +302,61 @@ static inline __attribute__((always_inline)) void host_tile(const uint8_t *x, in
         for (q = 0; q < NP; ++q) host_requant_x16(a[q], &k, shifts_ok, mult, shift, nc, p, out + q * out_c);
     }
 }
+
+/* A block of at most 8 channels (out_c <= 8, or the last few): two pixels a vector, pixel 2j in
+ * lanes 0 .. 7 and 2j + 1 in lanes 8 .. 15, the block's first 8 channels' weights in both
+ * halves (the other 8 are padding), so a vpdpbusd and a requantization serve two pixels; the
+ * same sums. Arguments as host_tile's. */
+static inline __attribute__((always_inline)) void host_tile_pairs(const uint8_t *x, int32_t rb, int32_t kh,
+                                                                  int32_t gr, int32_t step, const int8_t *wb,
+                                                                  const int32_t *bias, const int32_t *mult,
+                                                                  const int32_t *shift, int32_t nc, int shifts_ok,
+                                                                  const hcc_conv2d_params_t *p, int8_t *out,
+                                                                  const int32_t NP) {
+    const __mmask16 live = (__mmask16)((1u << nc) - 1u);
+    const __m512i b = _mm512_shuffle_i64x2(_mm512_maskz_loadu_epi32(live, (const void *)bias),
+                                           _mm512_maskz_loadu_epi32(live, (const void *)bias), 0x44);
+    __m512i a[HCC_HOST_TILE / 2];
+    int32_t q, ky, g;
+    for (q = 0; 2 * q < NP; ++q) a[q] = b;
+    for (ky = 0; ky < kh; ++ky, x += rb, wb += 64 * gr) {
+        for (g = 0; g < gr; ++g) {
+            const __m512i w = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(wb + 64 * g)));
+            for (q = 0; 2 * q < NP; ++q) {
+                const int32_t second = 2 * q + 1 < NP ? 2 * q + 1 : 2 * q;
+                const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(load_u32(x + 2 * q * step + 4 * g)),
+                                                         (__mmask16)0xFF00u, load_u32(x + second * step + 4 * g));
+                a[q] = _mm512_dpbusd_epi32(a[q], v, w);
+            }
+        }
+    }
+    {
+        const __m512i m8 = _mm512_maskz_loadu_epi32(live, (const void *)mult);
+        const __m512i s8 = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)shift);
+        const hcc_host_rq16_t k = hcc_host_rq16_make(_mm512_shuffle_i64x2(m8, m8, 0x44), _mm512_shuffle_i64x2(s8, s8, 0x44),
+                                                     p->z_out, p->act_min, p->act_max);
+        const int32_t out_c = p->out_c;  /* read before the stores (an int8_t store may alias p) */
+        for (q = 0; 2 * q < NP; ++q) {
+            int8_t *const o = out + 2 * q * out_c;
+            const int both = 2 * q + 1 < NP;
+            const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(a[q]), _mm512_set1_epi32(0x1000000));
+            if (shifts_ok && big == 0) {
+                const __m128i v = _mm512_cvtepi32_epi8(hcc_host_rq16(a[q], &k));
+                if (both && nc == 8 && out_c == 8) {
+                    _mm_storeu_si128((__m128i *)(void *)o, v);
+                } else {
+                    int8_t lanes[HCC_HOST_LANES];
+                    _mm_storeu_si128((__m128i *)(void *)lanes, v);
+                    memcpy(o, lanes, (size_t)nc);
+                    if (both) memcpy(o + out_c, lanes + 8, (size_t)nc);
+                }
+            } else {
+                host_requant_lanes(a[q], mult, shift, nc, p, o);
+                if (both) host_requant_lanes(_mm512_shuffle_i64x2(a[q], a[q], 0xEE), mult, shift, nc, p, o + out_c);
+            }
+        }
+    }
+}
 #endif
 
 /* np <= HCC_HOST_TILE pixels of the row path (see above), every block of channels: kh runs of
@@ -318,12 +373,23 @@ static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int3
         /* one copy of the tile per pixel count: a short row (DS-CNN's 5 pixels) is one tile */
 #define HCC_HOST_TILE_CASE(NP) \
     case NP: host_tile(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, NP); break;
+#define HCC_HOST_PAIRS_CASE(NP) \
+    case NP: host_tile_pairs(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, NP); break;
+        if (nc <= 8) {
+            switch (np) {
+                HCC_HOST_PAIRS_CASE(1) HCC_HOST_PAIRS_CASE(2) HCC_HOST_PAIRS_CASE(3) HCC_HOST_PAIRS_CASE(4)
+                HCC_HOST_PAIRS_CASE(5) HCC_HOST_PAIRS_CASE(6) HCC_HOST_PAIRS_CASE(7) default:
+                HCC_HOST_PAIRS_CASE(8)
+            }
+            continue;
+        }
         switch (np) {
             HCC_HOST_TILE_CASE(1) HCC_HOST_TILE_CASE(2) HCC_HOST_TILE_CASE(3) HCC_HOST_TILE_CASE(4)
             HCC_HOST_TILE_CASE(5) HCC_HOST_TILE_CASE(6) HCC_HOST_TILE_CASE(7) default:
             HCC_HOST_TILE_CASE(8)
         }
 #undef HCC_HOST_TILE_CASE
+#undef HCC_HOST_PAIRS_CASE
 #else
         uint32_t acc[HCC_HOST_LANES];
         int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
