@@ -36,6 +36,12 @@
 /* d[i] = x[i] + 128 as a byte (x ^ 0x80) for i < len */
 static void host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
     int32_t i = 0;
+#if defined(HCC_HOST_VNNI)
+    for (; i + 64 <= len; i += 64) {  /* a converted input row: 64 bytes a vector */
+        const __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        _mm512_storeu_si512((void *)(d + i), _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80)));
+    }
+#endif
     for (; i + 8 <= len; i += 8) {  /* eight bytes a word: in_c 3 .. 48 runs are short for the vectorizer */
         uint64_t v;
         memcpy(&v, x + i, sizeof v);
@@ -193,19 +199,299 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
     }
 }
 
+/* The row path: convs whose kernel rows are whole words of terms (k_w in_c a multiple of 4) and
+ * not dilated along the row. Per output row (a chunk of its pixels where the row is long), the
+ * k_h input rows it reads are converted once to bytes v, padding included, one after the other
+ * (HCC_HOST_ROWBUF bytes at most): neighbouring pixels share the bytes of their kernel rows, so
+ * pixel q's terms of kernel row ky are the k_w in_c bytes at rows + ky span in_c + q stride_w in_c.
+ * Then HCC_HOST_TILE pixels at a time, each block of 16 channels read once for them. */
+#define HCC_HOST_ROWBUF (HCC_HOST_PIXELS * HCC_HOST_TERMS) /* the stack patch's bytes */
+#define HCC_HOST_TILE 8
+#define HCC_HOST_SLACK 8
+
+/* rows[ky][j] = v of input row oy stride_h - pad_top + ky dilation_h, column
+ * ox0 stride_w - pad_left + j, for j < span (z_in + 128 off the input) */
+static void host_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t ox0, int32_t span,
+                      uint8_t *rows) {
+    const int32_t in_c = p->in_c, row = span * in_c, ix0 = ox0 * p->stride_w - p->pad_left;
+    const uint8_t zv = (uint8_t)(p->z_in + 128);
+    const int32_t lo = ix0 < 0 ? (-ix0 < span ? -ix0 : span) : 0;
+    int32_t hi = p->in_w - ix0 < span ? p->in_w - ix0 : span, ky;
+    if (hi < lo) hi = lo;
+    for (ky = 0; ky < p->k_h; ++ky, rows += row) {
+        const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+        if (iy < 0 || iy >= p->in_h || hi == lo) {
+            memset(rows, zv, (size_t)row);
+            continue;
+        }
+        memset(rows, zv, (size_t)(lo * in_c));
+        host_spread((const uint8_t *)input + (iy * p->in_w + ix0 + lo) * in_c, (hi - lo) * in_c, rows + lo * in_c);
+        memset(rows + hi * in_c, zv, (size_t)((span - hi) * in_c));
+    }
+}
+
+/* d[i] = s[i] for i < len, eight bytes at a time: up to 7 bytes past len are read and written
+ * (HCC_HOST_SLACK in the buffer) */
+static void host_copy_run(uint8_t *d, const uint8_t *s, int32_t len) {
+    int32_t i;
+    for (i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
+}
+
+/* Whether every shift lies in [32, 47] (hcc_host_requant24's range) */
+static int host_shifts_in_range(const int32_t *shift, int32_t n) {
+    int32_t c, bad = 0;
+    for (c = 0; c < n; ++c) bad |= (uint32_t)(shift[c] - 32) > 15u;
+    return !bad;
+}
+
+#if defined(HCC_HOST_VNNI)
+/* Pixel q's 16 outputs from its accumulators: hcc_host_rq16 where every shift is in
+ * range and every |acc| < 2^24, else the spec's requantization lane by lane; nc bytes */
+static __attribute__((noinline)) void host_requant_lanes(__m512i acc, const int32_t *mult, const int32_t *shift,
+                                                          int32_t nc, const hcc_conv2d_params_t *p, int8_t *out) {
+    int32_t a[HCC_HOST_LANES], c;
+    _mm512_storeu_si512((void *)a, acc);
+    for (c = 0; c < nc; ++c) out[c] = hcc_requantize_s8_inline(a[c], mult[c], shift[c], p->z_out, p->act_min, p->act_max);
+}
+
+static inline __attribute__((always_inline)) void host_requant_x16(__m512i acc, const hcc_host_rq16_t *k,
+                                                                   int shifts_ok, const int32_t *mult,
+                                                                   const int32_t *shift, int32_t nc,
+                                                                   const hcc_conv2d_params_t *p, int8_t *out) {
+    const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(acc), _mm512_set1_epi32(0x1000000));
+    if (shifts_ok && big == 0) {
+        const __m128i v = _mm512_cvtepi32_epi8(hcc_host_rq16(acc, k));
+        if (nc == HCC_HOST_LANES) {
+            _mm_storeu_si128((__m128i *)(void *)out, v);
+        } else {
+            int8_t lanes[HCC_HOST_LANES];
+            _mm_storeu_si128((__m128i *)(void *)lanes, v);
+            memcpy(out, lanes, (size_t)nc);
+        }
+    } else {
+        host_requant_lanes(acc, mult, shift, nc, p, out);
+    }
+}
+
+/* NP pixels (a constant after inlining: the accumulators stay in registers) of one block of
+ * 16 channels c0 .. c0 + nc: x the first pixel's bytes in the first converted row, rb the
+ * bytes of a converted row, step the bytes between pixels, gr the word groups of a kernel row */
+static inline __attribute__((always_inline)) void host_tile(const uint8_t *x, int32_t rb, int32_t kh, int32_t gr,
+                                                            int32_t step, const int8_t *wb, const int32_t *bias,
+                                                            const int32_t *mult, const int32_t *shift, int32_t nc,
+                                                            int shifts_ok, const hcc_conv2d_params_t *p, int8_t *out,
+                                                            const int32_t NP) {
+    const __mmask16 live = (__mmask16)((1u << nc) - 1u);
+    const __m512i b = _mm512_maskz_loadu_epi32(live, (const void *)bias);
+    __m512i a[HCC_HOST_TILE];
+    int32_t q, ky, g;
+    for (q = 0; q < NP; ++q) a[q] = b;
+    for (ky = 0; ky < kh; ++ky, x += rb, wb += 64 * gr) {
+        for (g = 0; g < gr; ++g) {
+            const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * g));
+            for (q = 0; q < NP; ++q) {
+                a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(load_u32(x + q * step + 4 * g)), w);
+            }
+        }
+    }
+    {
+        const __m512i mv = _mm512_maskz_loadu_epi32(live, (const void *)mult);
+        const __m512i sv = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)shift);
+        const hcc_host_rq16_t k = hcc_host_rq16_make(mv, sv, p->z_out, p->act_min, p->act_max);
+        const int32_t out_c = p->out_c;  /* read before the stores (an int8_t store may alias p) */
+        for (q = 0; q < NP; ++q) host_requant_x16(a[q], &k, shifts_ok, mult, shift, nc, p, out + q * out_c);
+    }
+}
+
+/* A block of at most 8 channels (out_c <= 8, or the last few): two pixels a vector, pixel 2j in
+ * lanes 0 .. 7 and 2j + 1 in lanes 8 .. 15, the block's first 8 channels' weights in both
+ * halves (the other 8 are padding), so a vpdpbusd and a requantization serve two pixels; the
+ * same sums. Arguments as host_tile's. */
+static inline __attribute__((always_inline)) void host_tile_pairs(const uint8_t *x, int32_t rb, int32_t kh,
+                                                                  int32_t gr, int32_t step, const int8_t *wb,
+                                                                  const int32_t *bias, const int32_t *mult,
+                                                                  const int32_t *shift, int32_t nc, int shifts_ok,
+                                                                  const hcc_conv2d_params_t *p, int8_t *out,
+                                                                  const int32_t NP) {
+    const __mmask16 live = (__mmask16)((1u << nc) - 1u);
+    const __m512i b = _mm512_shuffle_i64x2(_mm512_maskz_loadu_epi32(live, (const void *)bias),
+                                           _mm512_maskz_loadu_epi32(live, (const void *)bias), 0x44);
+    __m512i a[HCC_HOST_TILE / 2];
+    int32_t q, ky, g;
+    for (q = 0; 2 * q < NP; ++q) a[q] = b;
+    for (ky = 0; ky < kh; ++ky, x += rb, wb += 64 * gr) {
+        for (g = 0; g < gr; ++g) {
+            const __m512i w = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(wb + 64 * g)));
+            for (q = 0; 2 * q < NP; ++q) {
+                const int32_t second = 2 * q + 1 < NP ? 2 * q + 1 : 2 * q;
+                const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(load_u32(x + 2 * q * step + 4 * g)),
+                                                         (__mmask16)0xFF00u, load_u32(x + second * step + 4 * g));
+                a[q] = _mm512_dpbusd_epi32(a[q], v, w);
+            }
+        }
+    }
+    {
+        const __m512i m8 = _mm512_maskz_loadu_epi32(live, (const void *)mult);
+        const __m512i s8 = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)shift);
+        const hcc_host_rq16_t k = hcc_host_rq16_make(_mm512_shuffle_i64x2(m8, m8, 0x44), _mm512_shuffle_i64x2(s8, s8, 0x44),
+                                                     p->z_out, p->act_min, p->act_max);
+        const int32_t out_c = p->out_c;  /* read before the stores (an int8_t store may alias p) */
+        for (q = 0; 2 * q < NP; ++q) {
+            int8_t *const o = out + 2 * q * out_c;
+            const int both = 2 * q + 1 < NP;
+            const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(a[q]), _mm512_set1_epi32(0x1000000));
+            if (shifts_ok && big == 0) {
+                const __m128i v = _mm512_cvtepi32_epi8(hcc_host_rq16(a[q], &k));
+                if (both && nc == 8 && out_c == 8) {
+                    _mm_storeu_si128((__m128i *)(void *)o, v);
+                } else {
+                    int8_t lanes[HCC_HOST_LANES];
+                    _mm_storeu_si128((__m128i *)(void *)lanes, v);
+                    memcpy(o, lanes, (size_t)nc);
+                    if (both) memcpy(o + out_c, lanes + 8, (size_t)nc);
+                }
+            } else {
+                host_requant_lanes(a[q], mult, shift, nc, p, o);
+                if (both) host_requant_lanes(_mm512_shuffle_i64x2(a[q], a[q], 0xEE), mult, shift, nc, p, o + out_c);
+            }
+        }
+    }
+}
+#endif
+
+/* np <= HCC_HOST_TILE pixels of the row path (see above), every block of channels: kh runs of
+ * gr word groups, rb bytes apart, the pixels step bytes apart */
+static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int32_t rb, int32_t kh, int32_t gr,
+                            int32_t step, int32_t np, const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                            const int32_t *shift, int shifts_ok, int8_t *out) {
+    const int32_t out_c = p->out_c, n4 = kh * gr * 4;
+    int32_t c0;
+    for (c0 = 0; c0 < out_c; c0 += HCC_HOST_LANES) {
+        const int32_t nc = out_c - c0 < HCC_HOST_LANES ? out_c - c0 : HCC_HOST_LANES;
+        const int8_t *wb = weights + c0 * n4;
+#if defined(HCC_HOST_VNNI)
+        /* one copy of the tile per pixel count: a short row (DS-CNN's 5 pixels) is one tile */
+#define HCC_HOST_TILE_CASE(NP) \
+    case NP: host_tile(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, NP); break;
+#define HCC_HOST_PAIRS_CASE(NP) \
+    case NP: host_tile_pairs(x, rb, kh, gr, step, wb, bias + c0, mult + c0, shift + c0, nc, shifts_ok, p, out + c0, NP); break;
+        if (nc <= 8) {
+            switch (np) {
+                HCC_HOST_PAIRS_CASE(1) HCC_HOST_PAIRS_CASE(2) HCC_HOST_PAIRS_CASE(3) HCC_HOST_PAIRS_CASE(4)
+                HCC_HOST_PAIRS_CASE(5) HCC_HOST_PAIRS_CASE(6) HCC_HOST_PAIRS_CASE(7) default:
+                HCC_HOST_PAIRS_CASE(8)
+            }
+            continue;
+        }
+        switch (np) {
+            HCC_HOST_TILE_CASE(1) HCC_HOST_TILE_CASE(2) HCC_HOST_TILE_CASE(3) HCC_HOST_TILE_CASE(4)
+            HCC_HOST_TILE_CASE(5) HCC_HOST_TILE_CASE(6) HCC_HOST_TILE_CASE(7) default:
+            HCC_HOST_TILE_CASE(8)
+        }
+#undef HCC_HOST_TILE_CASE
+#undef HCC_HOST_PAIRS_CASE
+#else
+        uint32_t acc[HCC_HOST_LANES];
+        int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
+        int32_t q, c, ky, g, t;
+        (void)shifts_ok;
+        for (c = 0; c < HCC_HOST_LANES; ++c) {  /* padding lanes: accumulator 0, multiplier 0 */
+            mult16[c] = c < nc ? mult[c0 + c] : 0;
+            shift16[c] = c < nc ? shift[c0 + c] : 32;
+        }
+        for (q = 0; q < np; ++q) {
+            for (c = 0; c < HCC_HOST_LANES; ++c) acc[c] = c < nc ? (uint32_t)bias[c0 + c] : 0u;
+            for (ky = 0; ky < kh; ++ky) {
+                const uint8_t *xr = x + ky * rb + q * step;
+                const int8_t *wr = wb + 64 * gr * ky;
+                for (g = 0; g < gr; ++g) {
+                    for (c = 0; c < HCC_HOST_LANES; ++c) {
+                        uint32_t sum = 0u;
+                        for (t = 0; t < 4; ++t) sum += (uint32_t)((int32_t)xr[4 * g + t] * wr[64 * g + 4 * c + t]);
+                        acc[c] += sum;
+                    }
+                }
+            }
+            host_requant(acc, mult16, shift16, nc, p, out + q * out_c + c0);
+        }
+#endif
+    }
+}
+
+/* The row path over output rows [row_begin, row_end) (see above). Where a kernel row is not
+ * whole words (gather: the first conv's 3 input channels), each pixel's patch (its k_h runs
+ * of k_w in_c bytes, then zeros up to n4) is copied from the converted rows after them. */
+static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                          int32_t row_end, int8_t *out_rows, uint8_t *buf, int32_t chunk, int gather) {
+    const int32_t out_w = p->out_w, out_c = p->out_c, step = p->stride_w * p->in_c, row_terms = p->k_w * p->in_c;
+    const int32_t n = p->k_h * row_terms, n4 = (n + 3) & ~3;
+    const int shifts_ok = host_shifts_in_range(shift, out_c);
+    int32_t oy, ox0, q, ky;
+    for (oy = row_begin; oy < row_end; ++oy) {
+        int8_t *const out_row = out_rows + (oy - row_begin) * out_w * out_c;
+        for (ox0 = 0; ox0 < out_w; ox0 += chunk) {
+            const int32_t np = out_w - ox0 < chunk ? out_w - ox0 : chunk;
+            const int32_t span = (np - 1) * p->stride_w + p->k_w, rb = span * p->in_c;
+            /* the whole chunk's input is converted before any of its outputs is written: no
+             * later than the pixel-by-pixel gathering read it (in-place convs stay safe) */
+            host_rows(p, input, oy, ox0, span, buf);
+            if (gather) {
+                uint8_t *const patches = buf + p->k_h * rb;
+                for (q = 0; q < np; ++q) {  /* in order: each copy's overrun is overwritten after it */
+                    uint8_t *d = patches + q * n4;
+                    for (ky = 0; ky < p->k_h; ++ky) host_copy_run(d + ky * row_terms, buf + ky * rb + q * step, row_terms);
+                    for (ky = n; ky < n4; ++ky) d[ky] = 0;
+                }
+                for (q = 0; q < np; q += HCC_HOST_TILE) {
+                    const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
+                    host_row_pixels(p, patches + q * n4, 0, 1, n4 / 4, n4, nt, weights, bias, mult, shift, shifts_ok,
+                                    out_row + (ox0 + q) * out_c);
+                }
+                continue;
+            }
+            for (q = 0; q < np; q += HCC_HOST_TILE) {
+                const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
+                host_row_pixels(p, buf + q * step, rb, p->k_h, row_terms / 4, step, nt, weights, bias, mult, shift,
+                                shifts_ok, out_row + (ox0 + q) * out_c);
+            }
+        }
+    }
+}
+
+/* The output pixels per converted chunk of the row path, 0 where it does not apply; *gather:
+ * a kernel row is not whole words (the patches follow the rows in the buffer) */
+static int32_t host_row_chunk(const hcc_conv2d_params_t *p, int *gather) {
+    const int32_t row_terms = p->k_w * p->in_c, n4 = (p->k_h * row_terms + 3) & ~3, col = p->k_h * p->in_c;
+    int32_t chunk;
+    *gather = (row_terms & 3) != 0;
+    if (p->dilation_w != 1 || n4 > HCC_HOST_TERMS) return 0;
+    /* rows k_h ((chunk - 1) stride_w + k_w) in_c, plus chunk n4 of patches when gathering,
+     * within HCC_HOST_ROWBUF (a single pixel fits: n4 <= HCC_HOST_TERMS) */
+    chunk = *gather ? (HCC_HOST_ROWBUF - col * p->k_w - n4) / (col * p->stride_w + n4) + 1
+                    : (HCC_HOST_ROWBUF - col * p->k_w) / (col * p->stride_w) + 1;
+    return chunk < p->out_w ? chunk : p->out_w;
+}
+
 void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                              int32_t row_end, int8_t *out_rows) {
     const int32_t n = p->k_h * p->k_w * p->in_c, n4 = (n + 3) & ~3, out_c = p->out_c, out_w = p->out_w;
     const int32_t first = row_begin * out_w, last = row_end * out_w;
-    uint8_t patches[HCC_HOST_PIXELS * HCC_HOST_TERMS];
+    uint8_t patches[HCC_HOST_ROWBUF + HCC_HOST_SLACK];
     uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
     int32_t mult16[HCC_HOST_LANES], shift16[HCC_HOST_LANES];
     /* 1x1, stride 1, no padding, channels in whole words: pixel i of the output reads pixel i */
     const int direct = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                        p->pad_left == 0 && p->out_w == p->in_w && p->out_h <= p->in_h && n == n4 &&
                        out_c <= HCC_HOST_LANES;
+    int gather;
+    const int32_t chunk = host_row_chunk(p, &gather);
     int32_t at, q, c0, c;
+    if (chunk > 0) {
+        host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk, gather);
+        return;
+    }
     if (n4 > HCC_HOST_TERMS) {
         for (at = first; at < last; ++at) {
             host_direct_pixel(p, input, weights, bias, mult, shift, at / out_w, at % out_w,

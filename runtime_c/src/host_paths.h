@@ -59,6 +59,47 @@ static inline int8_t hcc_host_requant24(uint32_t acc, int32_t m, int32_t s, int3
     return (int8_t)v;
 }
 
+#if defined(__AVX512F__)
+/* hcc_host_requant24 in sixteen lanes: what depends only on the channels (multipliers mv,
+ * shifts sv in [32, 47]) and the layer, made once per block of channels (hcc_host_rq16_make),
+ * then each vector of accumulators (every |acc| < 2^24) through hcc_host_rq16: the clamped
+ * outputs as int32 lanes. The two clamps are one: [-128, 127] and [act_min, act_max] meet. */
+typedef struct {
+    __m512i m, mh, ml, round, sh, zo, lo, hi;
+} hcc_host_rq16_t;
+
+static inline hcc_host_rq16_t hcc_host_rq16_make(__m512i mv, __m512i sv, int32_t z_out, int32_t act_min,
+                                                 int32_t act_max) {
+    hcc_host_rq16_t k;
+    const __m512i b = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
+    k.m = mv;
+    k.mh = _mm512_srli_epi32(b, 16);
+    k.ml = _mm512_and_si512(b, _mm512_set1_epi32(0xFFFF));
+    k.round = _mm512_sllv_epi32(_mm512_set1_epi32(1), _mm512_sub_epi32(sv, _mm512_set1_epi32(17)));
+    k.sh = _mm512_sub_epi32(sv, _mm512_set1_epi32(32));
+    k.zo = _mm512_set1_epi32(z_out);
+    k.lo = _mm512_set1_epi32(act_min > -128 ? act_min : -128);
+    k.hi = _mm512_set1_epi32(act_max < 127 ? act_max : 127);
+    return k;
+}
+
+static inline __m512i hcc_host_rq16(__m512i av, const hcc_host_rq16_t *k) {
+    const __m512i lo16 = _mm512_set1_epi32(0xFFFF), zero = _mm512_setzero_si512();
+    const __m512i a = _mm512_abs_epi32(av);
+    const __m512i ah = _mm512_srli_epi32(a, 16), al = _mm512_and_si512(a, lo16);
+    __m512i mid = _mm512_add_epi32(_mm512_mullo_epi32(al, k->mh), _mm512_mullo_epi32(ah, k->ml));
+    __m512i v;
+    mid = _mm512_add_epi32(mid, _mm512_srli_epi32(_mm512_mullo_epi32(al, k->ml), 16));
+    mid = _mm512_add_epi32(mid, k->round);
+    v = _mm512_add_epi32(_mm512_mullo_epi32(ah, k->mh), _mm512_srli_epi32(mid, 16));
+    v = _mm512_srlv_epi32(v, k->sh);
+    v = _mm512_min_epi32(v, _mm512_set1_epi32(256));
+    v = _mm512_mask_sub_epi32(v, _mm512_cmplt_epi32_mask(_mm512_xor_si512(av, k->m), zero), zero, v);
+    v = _mm512_add_epi32(v, k->zo);
+    return _mm512_max_epi32(_mm512_min_epi32(v, k->hi), k->lo);
+}
+#endif
+
 /* out[c * stride] = hcc_requantize_s8(acc[c], m[c], s[c], z_out, act_min, act_max) for c < n.
  * Where every |acc[c]| < 2^24 and s[c] is in [32, 47] (every conv and fully connected output
  * stage seen so far), hcc_requantize_mag24's four 32-bit multiplies, exact there, lane by lane
@@ -81,26 +122,13 @@ static inline void hcc_host_requant_s8(const uint32_t *restrict acc, const int32
     c0 = 0;
 #if defined(__AVX512F__)
     for (; c0 < n; c0 += 16) {  /* hcc_host_requant24 in sixteen lanes; the last few padded (acc 0, m 0, s 32) */
-        const __m512i one = _mm512_set1_epi32(1), lo16 = _mm512_set1_epi32(0xFFFF), zero = _mm512_setzero_si512();
         const int32_t nc = n - c0 < 16 ? n - c0 : 16;
         const __mmask16 live = (__mmask16)((1u << nc) - 1u);
         const __m512i av = _mm512_maskz_loadu_epi32(live, (const void *)(acc + c0));
         const __m512i mv = _mm512_maskz_loadu_epi32(live, (const void *)(m + c0));
         const __m512i sv = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)(s + c0));
-        const __m512i a = _mm512_abs_epi32(av), b = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
-        const __m512i ah = _mm512_srli_epi32(a, 16), al = _mm512_and_si512(a, lo16);
-        const __m512i bh = _mm512_srli_epi32(b, 16), bl = _mm512_and_si512(b, lo16);
-        __m512i mid = _mm512_add_epi32(_mm512_mullo_epi32(al, bh), _mm512_mullo_epi32(ah, bl));
-        __m512i v;
-        mid = _mm512_add_epi32(mid, _mm512_srli_epi32(_mm512_mullo_epi32(al, bl), 16));
-        mid = _mm512_add_epi32(mid, _mm512_sllv_epi32(one, _mm512_sub_epi32(sv, _mm512_set1_epi32(17))));
-        v = _mm512_add_epi32(_mm512_mullo_epi32(ah, bh), _mm512_srli_epi32(mid, 16));
-        v = _mm512_srlv_epi32(v, _mm512_sub_epi32(sv, _mm512_set1_epi32(32)));
-        v = _mm512_min_epi32(v, _mm512_set1_epi32(256));
-        v = _mm512_mask_sub_epi32(v, _mm512_cmplt_epi32_mask(_mm512_xor_si512(av, mv), zero), zero, v);
-        v = _mm512_add_epi32(v, _mm512_set1_epi32(z_out));
-        v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(127)), _mm512_set1_epi32(-128));
-        v = _mm512_max_epi32(_mm512_min_epi32(v, _mm512_set1_epi32(act_max)), _mm512_set1_epi32(act_min));
+        const hcc_host_rq16_t k = hcc_host_rq16_make(mv, sv, z_out, act_min, act_max);
+        const __m512i v = hcc_host_rq16(av, &k);
         if (stride == 1 && nc == 16) {
             _mm_storeu_si128((__m128i *)(void *)(out + c0), _mm512_cvtepi32_epi8(v));
         } else {

@@ -98,3 +98,24 @@ def test_host_layout_order():
     assert view[0, 1, 5, 1] == w[5, 5] and view[1, 0, 3, 2] == w[19, 2]
     assert view[0, 1, 0, 2] == 0 and view[1, 0, 4, 0] == 0  # past k, past n
     np.testing.assert_array_equal(folded, np.arange(20) - 131 * w.sum(axis=1))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_host_layout_row_path(opt, seed):
+    """The row path (input rows converted once per output row, tiles of 1..8 pixels): kernel rows
+    of whole words (in_c 4 .. 64) and not (3, 31: each pixel's patch gathered from the converted
+    rows), kernels 1, 3, 5, strides 1 and 2, pads on every edge, rows long enough to be cut
+    into chunks (64 x 100 x 3 rows, 31 x 5 x 5 past the 16 KiB buffer), dilated rows, in place
+    at the planned lag, with the block's residual and pooling."""
+    rng = np.random.default_rng(8800 + seed)
+    b = random_block(8800 + seed)
+    kh, kw, cin, cout, h, w, stride = [(3, 3, 16, 16, 7, 11, 1), (3, 3, 64, 33, 3, 100, 1), (5, 5, 31, 8, 6, 40, 2),
+                                       (1, 1, 8, 16, 5, 13, 2), (3, 3, 3, 16, 6, 9, 1), (5, 5, 4, 7, 8, 8, 2),
+                                       (1, 1, 64, 64, 3, 5, 1), (3, 3, 8, 8, 9, 10, 1), (3, 3, 32, 64, 6, 6, 2),
+                                       (3, 1, 12, 20, 7, 9, 1)][seed]
+    pads = (kh // 2, kw // 2, (kh - 1) // 2 + seed % 2, (kw - 1) // 2)
+    dil = (1 + seed % 2, 1) if kh > 1 else (1, 1)
+    hc, wc = _groups1_conv(b, rng, (h + 2 * dil[0], w, cin), (cout, kh, kw, cin), (stride, stride), pads, dil)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    check_host_block(b)
