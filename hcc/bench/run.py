@@ -169,6 +169,10 @@ def machine_description() -> str:
     return f"{cpu}, {platform.system()} {platform.release()}, python {platform.python_version()}"
 
 
+# Below this many instructions a zero-MAC op is taken to be its profile hook alone (a no-op reshape).
+HOOK_ONLY = 1000
+
+
 def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, naive: bool = True,
                 name: str = "model", keep: str | Path | None = None) -> dict:
     """Measure `model` (see the module docstring); returns the JSON-able result."""
@@ -241,17 +245,20 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
 
 
 def _mark_streamed_chains(per_op: list[dict]) -> None:
-    """A streamed conv chain runs inside one profile hook, that of its last op: the ops before it show no
-    instructions. Give that op `chain_from` (the first op's index) and `chain_macs` (the chain's MACs), so
-    that its instructions per MAC are the chain's."""
+    """A streamed conv chain runs inside one profile hook, that of its last op: the ops before it show only
+    their own hooks' few dozen instructions, fewer than their MACs (no lx106 kernel does a MAC in under one
+    instruction). Give that last op `chain_from` (the first op's index) and `chain_macs` (the chain's MACs),
+    so that its instructions per MAC are the chain's. Zero-MAC ops of under HOOK_ONLY instructions (reshapes)
+    neither end nor start a chain."""
     pending: list[dict] = []
     for op in per_op:
-        if op["instructions"] == 0:
-            pending += [op] if op["macs"] else []
-            continue
-        if pending:
-            op["chain_from"], op["chain_macs"] = pending[0]["index"], op["macs"] + sum(p["macs"] for p in pending)
-        pending = []
+        if op["instructions"] < op["macs"]:
+            pending.append(op)
+        elif op["macs"] or op["instructions"] >= HOOK_ONLY:
+            if pending:
+                op["chain_from"] = pending[0]["index"]
+                op["chain_macs"] = op["macs"] + sum(p["macs"] for p in pending)
+            pending = []
 
 
 def top_ops(result: dict, count: int = 5) -> list[str]:
@@ -271,7 +278,7 @@ def format_table(result: dict) -> str:
     """The per-op table and summary as text."""
     lines = [f"{'#':>3}  {'op':<20} {'name':<24} {'instructions':>13} {'MACs':>9} {'instr/MAC':>9}"]
     for op in result["per_op"]:
-        if op["instructions"] < 1000 and not op["macs"]:
+        if op["instructions"] < HOOK_ONLY and not op["macs"]:
             continue  # no-op reshapes: the profile hook's own few dozen instructions
         macs = op.get("chain_macs", op["macs"])
         per = f"{op['instructions'] / macs:.2f}" if macs else "-"
