@@ -26,8 +26,17 @@
 static const int32_t lane_channels[2][16] = {{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27},
                                              {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31}};
 
-/* One tap's 32 channels as int16 minus z_in; 0 for a tap off the input (x NULL). */
-static inline __m512i tap_vector(const int8_t *x, __mmask32 live, __m512i z) {
+/* One tap's 32 channels as int16 minus z_in; 0 for a tap off the input (x NULL). two: 16
+ * channels of two pixels side by side, x's and x2's (either NULL: its half 0). */
+static inline __m512i tap_vector(const int8_t *x, const int8_t *x2, int two, __mmask32 live, __m512i z) {
+    if (two) {
+        const __mmask16 l16 = (__mmask16)live;
+        const __m128i a = x ? _mm_maskz_loadu_epi8(l16, x) : _mm_setzero_si128();
+        const __m128i b = x2 ? _mm_maskz_loadu_epi8(l16, x2) : _mm_setzero_si128();
+        const __mmask32 keep = (x ? (__mmask32)0xFFFFu : 0u) | (x2 ? (__mmask32)0xFFFF0000u : 0u);
+        return _mm512_maskz_sub_epi16(keep, _mm512_cvtepi8_epi16(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1)),
+                                      z);
+    }
     if (!x) return _mm512_setzero_si512();
     return _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(live, x)), z);
 }
@@ -63,7 +72,8 @@ static inline void lanes_of(const int32_t *v, int32_t c0, int32_t nc, const __m5
  * pairs 2g and 2g + 1; where those four bytes would run past the weights (the last channel's
  * last taps), that lane set on its own. The bias, multipliers and shifts: lanes_of. */
 static void chunk_setup(dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_t *weights, const int32_t *bias,
-                        const int32_t *mult, const int32_t *shift, int words, int32_t c0, int32_t nc) {
+                        const int32_t *mult, const int32_t *shift, int words, int32_t c0, int32_t nc, int two) {
+    const int32_t wrap = two ? 15 : 31;  /* two pixels: lanes 16 .. 31 repeat channels 0 .. 15 */
     const int32_t taps = p->k_h * p->k_w, last = p->out_c - 1;
     /* vpshufb's controls (byte indices within 128 bits): an int32's bytes 0 and 1 (2 and 3) to
      * the high bytes of its two int16 halves, zeros below */
@@ -73,7 +83,7 @@ static void chunk_setup(dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_
     __mmask16 live[2];
     __m512i idx[2], m[2], s[2];
     for (h = 0; h < 2; ++h) {
-        idx[h] = _mm512_loadu_si512(lane_channels[h]);
+        idx[h] = _mm512_and_si512(_mm512_loadu_si512(lane_channels[h]), _mm512_set1_epi32(wrap));
         live[h] = _mm512_cmplt_epi32_mask(idx[h], _mm512_set1_epi32(nc));
     }
     for (h = 0; h < 2; ++h) {
@@ -83,7 +93,7 @@ static void chunk_setup(dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_
             __m512i v;
             if (t + 3 >= taps && c0 + 32 > last) {  /* the four bytes would pass the array's end */
                 for (j = 0; j < 16; ++j) {
-                    if (c0 + lane_channels[h][j] == last) safe = (__mmask16)(safe & ~(1u << j));
+                    if (c0 + (lane_channels[h][j] & wrap) == last) safe = (__mmask16)(safe & ~(1u << j));
                 }
             }
             v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), safe, at, (const void *)(weights + c0 * taps + t), 1);
@@ -126,23 +136,33 @@ static void chunk_setup(dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_
     }
 }
 
-/* The chunk's outputs of one pixel from its taps (xp[t], NULL off the input; xp[taps] NULL) */
+/* The chunk's outputs of one pixel from its taps (xp[t], NULL off the input; xp[taps] NULL)
+ * into out; two: of two pixels, 16 channels each, the second's taps xq (out2; NULL: none) */
 static inline void dw_pixel(const dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_t *const *xp,
-                            int32_t pairs, __mmask32 live, __m512i z, int32_t nc, int8_t *out) {
+                            const int8_t *const *xq, int two, int32_t pairs, __mmask32 live, __m512i z, int32_t nc,
+                            int8_t *out, int8_t *out2) {
     __m512i lo = k->bias[0], hi = k->bias[1];
     __mmask16 big;
     int32_t q;
     for (q = 0; q < pairs; ++q) {
-        const __m512i a = tap_vector(xp[2 * q], live, z), b = tap_vector(xp[2 * q + 1], live, z);
+        const __m512i a = tap_vector(xp[2 * q], two ? xq[2 * q] : NULL, two, live, z);
+        const __m512i b = tap_vector(xp[2 * q + 1], two ? xq[2 * q + 1] : NULL, two, live, z);
         lo = dot_pairs(lo, _mm512_unpacklo_epi16(a, b), k->w[q][0]);
         hi = dot_pairs(hi, _mm512_unpackhi_epi16(a, b), k->w[q][1]);
     }
     big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(lo), _mm512_set1_epi32(0x1000000)) |
           _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hi), _mm512_set1_epi32(0x1000000));
     if (k->vector_requant && !big) {
+        __m256i r;
         lo = hcc_host_requant24_x16(lo, k->m[0], k->s[0], p->z_out, p->act_min, p->act_max);
         hi = hcc_host_requant24_x16(hi, k->m[1], k->s[1], p->z_out, p->act_min, p->act_max);
-        _mm256_mask_storeu_epi8(out, live, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
+        r = _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi));
+        if (!two) {
+            _mm256_mask_storeu_epi8(out, live, r);
+        } else {
+            _mm_mask_storeu_epi8(out, (__mmask16)live, _mm256_castsi256_si128(r));
+            if (out2) _mm_mask_storeu_epi8(out2, (__mmask16)live, _mm256_extracti128_si256(r, 1));
+        }
     } else {
         int32_t acc[2][16], h, j;
         _mm512_storeu_si512(acc[0], lo);
@@ -150,33 +170,54 @@ static inline void dw_pixel(const dw_chunk_t *k, const hcc_conv2d_params_t *p, c
         for (h = 0; h < 2; ++h) {
             for (j = 0; j < 16; ++j) {
                 const int32_t ch = lane_channels[h][j];
-                if (ch < nc) {
-                    out[ch] = hcc_requantize_s8_inline(acc[h][j], k->mq[h][j], k->sq[h][j], p->z_out, p->act_min,
-                                                       p->act_max);
+                int8_t *const dst = two && ch >= 16 ? out2 : out;
+                if (dst && (two ? ch & 15 : ch) < nc) {
+                    dst[two ? ch & 15 : ch] = hcc_requantize_s8_inline(acc[h][j], k->mq[h][j], k->sq[h][j], p->z_out,
+                                                                       p->act_min, p->act_max);
                 }
             }
         }
     }
 }
 
+/* xp[t]: output column ox's taps (NULL off the input) in a row whose input rows are rows[ky]
+ * (NULL off the input; rows_in: none is); off: an inner pixel's tap offsets from its first */
+static inline void tap_pointers(const hcc_conv2d_params_t *p, const int8_t *const *rows, int rows_in,
+                                const int32_t *off, int32_t ox, const int8_t **xp) {
+    const int32_t kh = p->k_h, kw = p->k_w, cs = p->in_c, ix0 = ox * p->stride_w - p->pad_left;
+    int32_t kx, ky;
+    if (rows_in && ix0 >= 0 && ix0 + (kw - 1) * p->dilation_w < p->in_w) {  /* every tap on the input */
+        const int8_t *const first = rows[0] + ix0 * cs;
+        int32_t t;
+        for (t = 0; t < kh * kw; ++t) xp[t] = first + off[t];
+        return;
+    }
+    for (kx = 0; kx < kw; ++kx) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        const int in = ix >= 0 && ix < p->in_w;
+        for (ky = 0; ky < kh; ++ky) xp[ky * kw + kx] = in && rows[ky] ? rows[ky] + ix * cs : NULL;
+    }
+}
+
+/* 32 channels a chunk; 16 channels or fewer: two pixels a vector */
 static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                     const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
                     int8_t *out_rows) {
     const int32_t channels = p->out_c, cs = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
     const int32_t pairs = (taps + 1) / 2;
+    const int two = channels <= 16;
     const __m512i z = _mm512_set1_epi16((int16_t)p->z_in);
-    const int8_t *xp[HCC_HOST_DW_TAPS + 1], *rows[HCC_HOST_DW_TAPS];
-    const int32_t last_col = (kw - 1) * p->dilation_w;
+    const int8_t *xp[HCC_HOST_DW_TAPS + 1], *xq[HCC_HOST_DW_TAPS + 1], *rows[HCC_HOST_DW_TAPS];
     int32_t off[HCC_HOST_DW_TAPS], c0, oy, ox, ky, kx;
     dw_chunk_t k;
-    xp[taps] = NULL;
-    for (ky = 0; ky < kh; ++ky) {  /* an inner pixel's taps: offsets from its first */
+    xp[taps] = xq[taps] = NULL;
+    for (ky = 0; ky < kh; ++ky) {
         for (kx = 0; kx < kw; ++kx) off[ky * kw + kx] = (ky * p->dilation_h * p->in_w + kx * p->dilation_w) * cs;
     }
     for (c0 = 0; c0 < channels; c0 += 32) {
         const int32_t nc = channels - c0 < 32 ? channels - c0 : 32;
         const __mmask32 live = nc == 32 ? ~(__mmask32)0 : (__mmask32)((1u << nc) - 1u);
-        chunk_setup(&k, p, weights, bias, mult, shift, words, c0, nc);
+        chunk_setup(&k, p, weights, bias, mult, shift, words, c0, nc, two);
         for (oy = row_begin; oy < row_end; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
@@ -186,20 +227,12 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
                 rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * cs + c0;
                 rows_in &= rows[ky] != NULL;
             }
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_left;
-                if (rows_in && ix0 >= 0 && ix0 + last_col < p->in_w) {  /* every tap on the input */
-                    const int8_t *const first = rows[0] + ix0 * cs;
-                    int32_t t;
-                    for (t = 0; t < taps; ++t) xp[t] = first + off[t];
-                } else {
-                    for (kx = 0; kx < kw; ++kx) {
-                        const int32_t ix = ix0 + kx * p->dilation_w;
-                        const int in = ix >= 0 && ix < p->in_w;
-                        for (ky = 0; ky < kh; ++ky) xp[ky * kw + kx] = in && rows[ky] ? rows[ky] + ix * cs : NULL;
-                    }
-                }
-                dw_pixel(&k, p, xp, pairs, live, z, nc, o + ox * channels);
+            for (ox = 0; ox < p->out_w; ox += two ? 2 : 1) {
+                const int second = two && ox + 1 < p->out_w;
+                tap_pointers(p, rows, rows_in, off, ox, xp);
+                if (second) tap_pointers(p, rows, rows_in, off, ox + 1, xq);
+                dw_pixel(&k, p, xp, second ? xq : NULL, second, pairs, live, z, nc, o + ox * channels,
+                         second ? o + (ox + 1) * channels : NULL);
             }
         }
     }
