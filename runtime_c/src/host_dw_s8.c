@@ -19,7 +19,7 @@
 
 #if !defined(__XTENSA__)
 
-#if defined(__AVX512BW__)
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
 
 /* Lane j of the low accumulator holds channel 8 (j / 4) + j % 4 of the 32, of the high one
  * that + 4: the order vpunpck{l,h}wd leaves the tap pairs in. */
@@ -357,7 +357,7 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
  * vpermi2b (one per half of the table, seven index bits each) and a blend on the index's top
  * bit. */
 int hcc_host_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output) {
-#if defined(__AVX512VBMI__)
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
     const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
     const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
@@ -385,7 +385,7 @@ int hcc_host_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8
  * channels. out may be a or b. */
 int hcc_host_mul_rows_s8(const hcc_requant_hoisted_t *q, int32_t z_a, int32_t z_b, const int8_t *a, const int8_t *b,
                          int32_t rows, int32_t channels, int b_rows, int8_t *out) {
-#if defined(__AVX512BW__)
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
     const __m512i za = _mm512_set1_epi32(z_a), zb = _mm512_set1_epi32(z_b), bh = _mm512_set1_epi32(q->bh);
     const __m512i bl = _mm512_set1_epi32(q->bl), c = _mm512_set1_epi32(q->c), lo = _mm512_set1_epi32(q->lo);
     const __m512i hi = _mm512_set1_epi32(q->hi);
