@@ -22,6 +22,7 @@
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 #include "host_paths.h"
+#include "host_dw_s8.h"
 
 #define DW_HOIST_BOUND 65535u
 

@@ -17,34 +17,6 @@
 /* Host loops over channels take restrict pointers: an int8_t pointer may alias anything, and
  * GCC does not vectorize a loop whose stores might feed its own loads. */
 
-/* acc[c] += (x[c] - z) w[c] for c < n; |(x - z) w| <= 255 * 128, the total wraps as the spec's
- * int32 accumulator. */
-static inline void hcc_host_mac_s8(uint32_t *restrict acc, const int8_t *restrict x, int32_t z,
-                                   const int16_t *restrict w, int32_t n) {
-    int32_t c = 0;
-#if defined(__AVX512F__)
-    /* sixteen lanes at a time: GCC's own vector loop wants 32 or 64 channels and left the
-     * depthwise convs of 8 .. 16 channels (MobileNet 0.25, mini-Xception) scalar */
-    const __m512i zz = _mm512_set1_epi32(z);
-    for (; c + 16 <= n; c += 16) {
-        const __m512i xv = _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + c))), zz);
-        const __m512i wv = _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(w + c)));
-        const __m512i av = _mm512_loadu_si512((const void *)(acc + c));
-        _mm512_storeu_si512((void *)(acc + c), _mm512_add_epi32(av, _mm512_mullo_epi32(xv, wv)));
-    }
-#endif
-#if defined(__AVX2__)
-    for (; c + 8 <= n; c += 8) {  /* eight lanes (MobileNet 0.25's first depthwise conv) */
-        const __m256i xv = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(x + c))),
-                                            _mm256_set1_epi32(z));
-        const __m256i wv = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(w + c)));
-        const __m256i av = _mm256_loadu_si256((const __m256i *)(const void *)(acc + c));
-        _mm256_storeu_si256((__m256i *)(void *)(acc + c), _mm256_add_epi32(av, _mm256_mullo_epi32(xv, wv)));
-    }
-#endif
-    for (; c < n; ++c) acc[c] += (uint32_t)((x[c] - z) * w[c]);
-}
-
 /* hcc_requantize_s8(acc, m, s, z_out, act_min, act_max) for |acc| < 2^24, s in [32, 47] and
  * z_out an int8: hcc_requantize_mag24's exact 32-bit form, no branch */
 static inline int8_t hcc_host_requant24(uint32_t acc, int32_t m, int32_t s, int32_t z_out, int32_t act_min,
@@ -160,58 +132,6 @@ static inline void hcc_host_triples_requantize(const int16_t *xs, int32_t k, con
             hcc_host_requant_s8(acc, mult + c0, shift + c0, nc, z_out, act_min, act_max, dst[p] + c0, 1);
         }
     }
-}
-
-/* The host's depthwise conv (groups == in_c == out_c): pixel by pixel, HCC_HOST_DW_CHUNK
- * channels at a time, straight from the NHWC input (no scratch): per tap on the input a
- * contiguous run of channels, each acc[c] += (x - z_in) w, then the chunk's outputs
- * requantized together (hcc_host_requant_s8); the taps off the input are left out (they add
- * 0). The chunk's weights are transposed to [tap][channel] on the stack (HCC_HOST_DW_TAPS taps
- * at most, else the portable loops). words: mult / shift are the compiler's words
- * (hcc_dwconv2d_s8_direct_rows), else the multipliers and shifts. Returns 0 where it does not
- * apply. Called by both entry points of dwconv2d_s8.c. */
-#define HCC_HOST_DW_CHUNK 64
-#define HCC_HOST_DW_TAPS 49
-static inline int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                                       const int32_t *bias, const int32_t *mult, const int32_t *shift, int words,
-                                       int32_t row_begin, int32_t row_end, int8_t *out_rows) {
-    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw, z = p->z_in;
-    int32_t c0, c, oy, ox, ky, kx;
-    if (taps > HCC_HOST_DW_TAPS) return 0;
-    for (c0 = 0; c0 < channels; c0 += HCC_HOST_DW_CHUNK) {
-        const int32_t nc = channels - c0 < HCC_HOST_DW_CHUNK ? channels - c0 : HCC_HOST_DW_CHUNK;
-        int16_t wt[HCC_HOST_DW_TAPS][HCC_HOST_DW_CHUNK];
-        int32_t m[HCC_HOST_DW_CHUNK], s[HCC_HOST_DW_CHUNK];
-        uint32_t b[HCC_HOST_DW_CHUNK], acc[HCC_HOST_DW_CHUNK];
-        for (c = 0; c < nc; ++c) {
-            for (ky = 0; ky < taps; ++ky) wt[ky][c] = weights[(c0 + c) * taps + ky];
-            m[c] = words ? hcc_word_m(mult[c0 + c], shift[c0 + c]) : mult[c0 + c];
-            s[c] = words ? hcc_word_s(shift[c0 + c]) : shift[c0 + c];
-            b[c] = bias ? (uint32_t)bias[c0 + c] : 0u;
-        }
-        for (oy = row_begin; oy < row_end; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_left;
-                for (c = 0; c < nc; ++c) acc[c] = b[c];
-                for (ky = 0; ky < kh; ++ky) {
-                    const int32_t iy = iy0 + ky * p->dilation_h;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (kx = 0; kx < kw; ++kx) {
-                        const int32_t ix = ix0 + kx * p->dilation_w;
-                        const int8_t *x;
-                        const int16_t *w = wt[ky * kw + kx];
-                        if (ix < 0 || ix >= p->in_w) continue;
-                        x = input + (iy * p->in_w + ix) * p->in_c + c0;
-                        hcc_host_mac_s8(acc, x, z, w, nc);
-                    }
-                }
-                hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
-            }
-        }
-    }
-    return 1;
 }
 
 #endif

@@ -1,6 +1,7 @@
 /* int8 -> int8 lookup-table op (Sigmoid, SiLU, Tanh, ...: the table is built at compile time;
  * also Mul by a scalar, whose table hcc_mul_s8 builds). */
 #include "hcc_kernels.h"
+#include "host_dw_s8.h"
 
 #if defined(__XTENSA__)
 /* One element at byte offset k: the input byte u, u ^ 0x80 = x + 128 the index. */
@@ -32,6 +33,9 @@
 
 void hcc_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output) {
     int32_t i;
+#if !defined(__XTENSA__)
+    if (hcc_host_lut_s8(input, size, table, output)) return;
+#endif
 #if defined(__XTENSA__)
 #if defined(__XTENSA_EL__)
     /* a word-aligned input, eight elements a pass from two word loads: 4.9 instructions an

@@ -1,5 +1,6 @@
 /* int8 elementwise product, requantized with one multiplier (docs/numerics.md, mul). */
 #include "hcc_kernels.h"
+#include "host_dw_s8.h"
 
 /* From this many elements on, a scalar b goes through a 256-entry table (built in ~6K lx106
  * instructions, then ~6 an element instead of ~23). */
@@ -93,6 +94,12 @@ void hcc_mul_s8(const hcc_mul_params_t *p, const int8_t *a, const int8_t *b, int
     f.z_b = p->z_b;
     if (hcc_requant_hoist(&f.q, p->mult, p->shift, p->z_out, p->act_min, p->act_max,
                           hcc_s8_max_diff(p->z_a) * hcc_s8_max_diff(p->z_b))) {
+#if !defined(__XTENSA__)
+        if (b_kind != HCC_BROADCAST_SCALAR &&
+            hcc_host_mul_rows_s8(&f.q, p->z_a, p->z_b, a, b, rows, channels, b_kind == HCC_BROADCAST_NONE, output)) {
+            return;
+        }
+#endif
         if (b_kind == HCC_BROADCAST_NONE) {
             mul_run(&f, a, b, rows * channels, output);
         } else if (b_kind == HCC_BROADCAST_CHANNEL && (rows >= 16 || channels <= 2 * rows)) {

@@ -6,6 +6,7 @@
  * for 0 < i < n - 1 (elements 0 and n - 1 stay). Each cycle is walked once from its first
  * unvisited element, carrying one value; `visited` (n bits) marks the moved ones. */
 #include "hcc_kernels.h"
+#include "host_dw_s8.h"
 
 /* Where the element at i (0 < i < n - 1) goes. Few rows: i rows minus a few multiples of
  * n - 1 (no divide); otherwise from the coordinates, one hcc_udiv_u32. */
@@ -44,6 +45,9 @@ void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t 
     const uint32_t n = (uint32_t)rows * (uint32_t)cols, last = n - 1u;
     uint32_t first, start, i;
     if (rows <= 1 || cols <= 1) return;  /* a vector: the same bytes */
+#if !defined(__XTENSA__)
+    if (hcc_host_transpose_inplace_s8(data, rows, cols, visited)) return;
+#endif
     for (i = 0; i < (n + 7u) / 8u; ++i) visited[i] = 0;
     /* eight starts a visited byte: a byte whose elements have all moved is skipped whole */
     for (first = 0; first < last; first += 8u) {

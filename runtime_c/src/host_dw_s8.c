@@ -1,0 +1,433 @@
+/* Depthwise conv on the host (every target but the lx106): NHWC, vectorized across channels.
+ *
+ * AVX-512 (BW): 32 channels a vector. Each tap's 32 input bytes widen to int16 minus z_in
+ * (|x - z_in| <= 255, so every product (x - z_in) w fits the int16 x int16 -> int32 multiply),
+ * two taps interleave (vpunpck{l,h}wd) and one vpdpwssd (AVX512-VNNI; else vpmaddwd + add) adds
+ * both taps' products into 16 int32 lanes: two accumulators hold the 32 channels. The weights
+ * are interleaved the same way once per call, the bias and requantization constants put in the
+ * lanes' channel order, and vpackssdw puts the requantized lanes back in channel order.
+ * Accumulators wrap mod 2^32 as the spec's int32. Taps off the input add nothing (the spec's
+ * padding is z_in). Requantization: hcc_host_rq16 where every |acc| < 2^24 and s is
+ * in [32, 47], else hcc_requantize_s8_inline lane by lane: the int8 reference's numbers.
+ *
+ * Elsewhere (no AVX-512): the same sums in portable C, a chunk of channels at a time. */
+#include "host_dw_s8.h"
+
+#include <string.h>
+
+#include "host_paths.h"
+
+#if !defined(__XTENSA__)
+
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+
+/* Lane j of the low accumulator holds channel 8 (j / 4) + j % 4 of the 32, of the high one
+ * that + 4: the order vpunpck{l,h}wd leaves the tap pairs in. */
+static const int32_t lane_channels[2][16] = {{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27},
+                                             {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31}};
+
+/* One tap's 32 channels as int16 minus z_in; 0 for a tap off the input (x NULL). two: 16
+ * channels of two pixels side by side, x's and x2's (either NULL: its half 0). */
+static inline __m512i tap_vector(const int8_t *x, const int8_t *x2, int two, __mmask32 live, __m512i z) {
+    if (two) {
+        const __mmask16 l16 = (__mmask16)live;
+        const __m128i a = x ? _mm_maskz_loadu_epi8(l16, x) : _mm_setzero_si128();
+        const __m128i b = x2 ? _mm_maskz_loadu_epi8(l16, x2) : _mm_setzero_si128();
+        const __mmask32 keep = (x ? (__mmask32)0xFFFFu : 0u) | (x2 ? (__mmask32)0xFFFF0000u : 0u);
+        return _mm512_maskz_sub_epi16(keep, _mm512_cvtepi8_epi16(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1)),
+                                      z);
+    }
+    if (!x) return _mm512_setzero_si512();
+    return _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(live, x)), z);
+}
+
+static inline __m512i dot_pairs(__m512i acc, __m512i x, __m512i w) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpwssd_epi32(acc, x, w);
+#else
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(x, w));
+#endif
+}
+
+/* A chunk's constants: taps interleaved in pairs, bias / multiplier / shift in lane order */
+typedef struct {
+    __m512i w[(HCC_HOST_DW_TAPS + 1) / 2][2];
+    __m512i bias[2];
+    hcc_host_rq16_t rq[2];  /* the requantization's per-channel vectors (vector_requant) */
+    int32_t mq[2][16], sq[2][16];
+    int vector_requant;  /* every s in [32, 47] and z_out an int8 */
+} dw_chunk_t;
+
+/* The 32 int32s at v + c0 (0 past nc) in lane order: two loads and a two-source permute */
+static inline void lanes_of(const int32_t *v, int32_t c0, int32_t nc, const __m512i idx[2], __m512i out[2]) {
+    const __m512i a = _mm512_maskz_loadu_epi32(nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1u), v + c0);
+    const __m512i b = _mm512_maskz_loadu_epi32(nc >= 32 ? (__mmask16)0xFFFF : nc <= 16 ? (__mmask16)0 :
+                                               (__mmask16)((1u << (nc - 16)) - 1u), v + c0 + 16);
+    out[0] = _mm512_permutex2var_epi32(a, idx[0], b);
+    out[1] = _mm512_permutex2var_epi32(a, idx[1], b);
+}
+
+/* The chunk's constants in lane order (setup runs once per call, and a conv chain calls once
+ * per output row: kept to a few vector instructions). Taps 4g .. 4g + 3 of each lane's channel
+ * in one 32-bit gather, their bytes sign-extended to two int16 pairs (vpshufb + vpsraw): tap
+ * pairs 2g and 2g + 1; where those four bytes would run past the weights (the last channel's
+ * last taps), that lane set on its own. The bias, multipliers and shifts: lanes_of. */
+static void chunk_setup(dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_t *weights, const int32_t *bias,
+                        const int32_t *mult, const int32_t *shift, int words, int32_t c0, int32_t nc, int two) {
+    const int32_t wrap = two ? 15 : 31;  /* two pixels: lanes 16 .. 31 repeat channels 0 .. 15 */
+    const int32_t taps = p->k_h * p->k_w, last = p->out_c - 1;
+    /* vpshufb's controls (byte indices within 128 bits): an int32's bytes 0 and 1 (2 and 3) to
+     * the high bytes of its two int16 halves, zeros below */
+    const __m512i bytes01 = _mm512_set4_epi32(0x0D800C80, 0x09800880, 0x05800480, 0x01800080);
+    const __m512i bytes23 = _mm512_set4_epi32(0x0F800E80, 0x0B800A80, 0x07800680, 0x03800280);
+    int32_t t, h, j, i;
+    __mmask16 live[2];
+    __m512i idx[2], m[2], s[2];
+    for (h = 0; h < 2; ++h) {
+        idx[h] = _mm512_and_si512(_mm512_loadu_si512(lane_channels[h]), _mm512_set1_epi32(wrap));
+        live[h] = _mm512_cmplt_epi32_mask(idx[h], _mm512_set1_epi32(nc));
+    }
+    for (h = 0; h < 2; ++h) {
+        const __m512i at = _mm512_mullo_epi32(idx[h], _mm512_set1_epi32(taps));
+        for (t = 0; t < taps; t += 4) {
+            __mmask16 safe = live[h];
+            __m512i v;
+            if (t + 3 >= taps && c0 + 32 > last) {  /* the four bytes would pass the array's end */
+                for (j = 0; j < 16; ++j) {
+                    if (c0 + (lane_channels[h][j] & wrap) == last) safe = (__mmask16)(safe & ~(1u << j));
+                }
+            }
+            v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), safe, at, (const void *)(weights + c0 * taps + t), 1);
+            if (safe != live[h]) {
+                const int8_t *w = weights + last * taps + t;
+                uint32_t bytes = 0u;
+                for (i = 0; i < 4 && t + i < taps; ++i) bytes |= (uint32_t)(uint8_t)w[i] << (8 * i);
+                v = _mm512_mask_set1_epi32(v, (__mmask16)(live[h] & ~safe), (int32_t)bytes);
+            }
+            /* taps past the last read the next channel's: zeroed */
+            if (t + 3 >= taps) v = _mm512_and_si512(v, _mm512_set1_epi32((int32_t)(0xFFFFFFFFu >> (8 * (t + 4 - taps)))));
+            k->w[t / 2][h] = _mm512_srai_epi16(_mm512_shuffle_epi8(v, bytes01), 8);
+            if (t + 2 < taps) k->w[t / 2 + 1][h] = _mm512_srai_epi16(_mm512_shuffle_epi8(v, bytes23), 8);
+        }
+    }
+    k->vector_requant = p->z_out >= -128 && p->z_out <= 127;
+    lanes_of(mult, c0, nc, idx, m);
+    lanes_of(shift, c0, nc, idx, s);
+    if (bias) {
+        lanes_of(bias, c0, nc, idx, k->bias);
+    } else {
+        k->bias[0] = k->bias[1] = _mm512_setzero_si512();
+    }
+    for (h = 0; h < 2; ++h) {
+        if (words) {  /* hcc_word_m / hcc_word_s */
+            const __m512i sh = _mm512_and_si512(s[h], _mm512_set1_epi32(31));
+            const __mmask16 hoisted = _mm512_test_epi32_mask(sh, sh);
+            m[h] = _mm512_mask_sub_epi32(m[h], hoisted, m[h],
+                                         _mm512_slli_epi32(_mm512_and_si512(m[h], _mm512_set1_epi32(0x8000)), 1));
+            s[h] = _mm512_mask_add_epi32(_mm512_srai_epi32(s[h], 5), hoisted, sh, _mm512_set1_epi32(16));
+        }
+        s[h] = _mm512_mask_mov_epi32(_mm512_set1_epi32(32), live[h], s[h]);  /* dead lanes: acc 0, m 0, s 32 */
+        if (_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s[h], _mm512_set1_epi32(32)), _mm512_set1_epi32(15))) {
+            k->vector_requant = 0;
+        }
+        k->rq[h] = hcc_host_rq16_make(m[h], s[h], p->z_out, p->act_min, p->act_max);
+        _mm512_storeu_si512(k->mq[h], m[h]);
+        _mm512_storeu_si512(k->sq[h], s[h]);
+    }
+}
+
+/* The chunk's outputs of one pixel from its taps (xp[t], NULL off the input; xp[taps] NULL)
+ * into out; two: of two pixels, 16 channels each, the second's taps xq (out2; NULL: none) */
+static inline void dw_pixel(const dw_chunk_t *k, const hcc_conv2d_params_t *p, const int8_t *const *xp,
+                            const int8_t *const *xq, int two, int32_t pairs, __mmask32 live, __m512i z, int32_t nc,
+                            int8_t *out, int8_t *out2) {
+    __m512i lo = k->bias[0], hi = k->bias[1];
+    __mmask16 big;
+    int32_t q;
+    for (q = 0; q < pairs; ++q) {
+        const __m512i a = tap_vector(xp[2 * q], two ? xq[2 * q] : NULL, two, live, z);
+        const __m512i b = tap_vector(xp[2 * q + 1], two ? xq[2 * q + 1] : NULL, two, live, z);
+        lo = dot_pairs(lo, _mm512_unpacklo_epi16(a, b), k->w[q][0]);
+        hi = dot_pairs(hi, _mm512_unpackhi_epi16(a, b), k->w[q][1]);
+    }
+    big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(lo), _mm512_set1_epi32(0x1000000)) |
+          _mm512_cmpge_epu32_mask(_mm512_abs_epi32(hi), _mm512_set1_epi32(0x1000000));
+    if (k->vector_requant && !big) {
+        __m256i r;
+        lo = hcc_host_rq16(lo, &k->rq[0]);
+        hi = hcc_host_rq16(hi, &k->rq[1]);
+        r = _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi));
+        if (!two) {
+            _mm256_mask_storeu_epi8(out, live, r);
+        } else {
+            _mm_mask_storeu_epi8(out, (__mmask16)live, _mm256_castsi256_si128(r));
+            if (out2) _mm_mask_storeu_epi8(out2, (__mmask16)live, _mm256_extracti128_si256(r, 1));
+        }
+    } else {
+        int32_t acc[2][16], h, j;
+        _mm512_storeu_si512(acc[0], lo);
+        _mm512_storeu_si512(acc[1], hi);
+        for (h = 0; h < 2; ++h) {
+            for (j = 0; j < 16; ++j) {
+                const int32_t ch = lane_channels[h][j];
+                int8_t *const dst = two && ch >= 16 ? out2 : out;
+                if (dst && (two ? ch & 15 : ch) < nc) {
+                    dst[two ? ch & 15 : ch] = hcc_requantize_s8_inline(acc[h][j], k->mq[h][j], k->sq[h][j], p->z_out,
+                                                                       p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* xp[t]: output column ox's taps (NULL off the input) in a row whose input rows are rows[ky]
+ * (NULL off the input; rows_in: none is); off: an inner pixel's tap offsets from its first */
+static inline void tap_pointers(const hcc_conv2d_params_t *p, const int8_t *const *rows, int rows_in,
+                                const int32_t *off, int32_t ox, const int8_t **xp) {
+    const int32_t kh = p->k_h, kw = p->k_w, cs = p->in_c, ix0 = ox * p->stride_w - p->pad_left;
+    int32_t kx, ky;
+    if (rows_in && ix0 >= 0 && ix0 + (kw - 1) * p->dilation_w < p->in_w) {  /* every tap on the input */
+        const int8_t *const first = rows[0] + ix0 * cs;
+        int32_t t;
+        for (t = 0; t < kh * kw; ++t) xp[t] = first + off[t];
+        return;
+    }
+    for (kx = 0; kx < kw; ++kx) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        const int in = ix >= 0 && ix < p->in_w;
+        for (ky = 0; ky < kh; ++ky) xp[ky * kw + kx] = in && rows[ky] ? rows[ky] + ix * cs : NULL;
+    }
+}
+
+/* 32 channels a chunk; 16 channels or fewer: two pixels a vector */
+static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
+                    int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
+    const int32_t pairs = (taps + 1) / 2;
+    const int two = channels <= 16;
+    const __m512i z = _mm512_set1_epi16((int16_t)p->z_in);
+    const int8_t *xp[HCC_HOST_DW_TAPS + 1], *xq[HCC_HOST_DW_TAPS + 1], *rows[HCC_HOST_DW_TAPS];
+    int32_t off[HCC_HOST_DW_TAPS], c0, oy, ox, ky, kx;
+    dw_chunk_t k;
+    xp[taps] = xq[taps] = NULL;
+    for (ky = 0; ky < kh; ++ky) {
+        for (kx = 0; kx < kw; ++kx) off[ky * kw + kx] = (ky * p->dilation_h * p->in_w + kx * p->dilation_w) * cs;
+    }
+    for (c0 = 0; c0 < channels; c0 += 32) {
+        const int32_t nc = channels - c0 < 32 ? channels - c0 : 32;
+        const __mmask32 live = nc == 32 ? ~(__mmask32)0 : (__mmask32)((1u << nc) - 1u);
+        chunk_setup(&k, p, weights, bias, mult, shift, words, c0, nc, two);
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
+            int rows_in = 1;
+            for (ky = 0; ky < kh; ++ky) {
+                const int32_t iy = iy0 + ky * p->dilation_h;
+                rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * cs + c0;
+                rows_in &= rows[ky] != NULL;
+            }
+            for (ox = 0; ox < p->out_w; ox += two ? 2 : 1) {
+                const int second = two && ox + 1 < p->out_w;
+                tap_pointers(p, rows, rows_in, off, ox, xp);
+                if (second) tap_pointers(p, rows, rows_in, off, ox + 1, xq);
+                dw_pixel(&k, p, xp, second ? xq : NULL, second, pairs, live, z, nc, o + ox * channels,
+                         second ? o + (ox + 1) * channels : NULL);
+            }
+        }
+    }
+}
+
+#else
+
+/* Portable: HCC_DW_CHUNK channels at a time, the weights transposed to [tap][channel] on the
+ * stack, acc[c] += (x - z_in) w per tap on the input, then the chunk requantized together. */
+#define HCC_DW_CHUNK 64
+
+static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
+                    int8_t *out_rows) {
+    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw, z = p->z_in;
+    int32_t c0, c, oy, ox, ky, kx;
+    for (c0 = 0; c0 < channels; c0 += HCC_DW_CHUNK) {
+        const int32_t nc = channels - c0 < HCC_DW_CHUNK ? channels - c0 : HCC_DW_CHUNK;
+        int16_t wt[HCC_HOST_DW_TAPS][HCC_DW_CHUNK];
+        int32_t m[HCC_DW_CHUNK], s[HCC_DW_CHUNK];
+        uint32_t b[HCC_DW_CHUNK], acc[HCC_DW_CHUNK];
+        for (c = 0; c < nc; ++c) {
+            for (ky = 0; ky < taps; ++ky) wt[ky][c] = weights[(c0 + c) * taps + ky];
+            m[c] = words ? hcc_word_m(mult[c0 + c], shift[c0 + c]) : mult[c0 + c];
+            s[c] = words ? hcc_word_s(shift[c0 + c]) : shift[c0 + c];
+            b[c] = bias ? (uint32_t)bias[c0 + c] : 0u;
+        }
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                for (c = 0; c < nc; ++c) acc[c] = b[c];
+                for (ky = 0; ky < kh; ++ky) {
+                    const int32_t iy = iy0 + ky * p->dilation_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int32_t ix = ix0 + kx * p->dilation_w;
+                        const int8_t *x;
+                        const int16_t *w = wt[ky * kw + kx];
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        x = input + (iy * p->in_w + ix) * p->in_c + c0;
+                        for (c = 0; c < nc; ++c) acc[c] += (uint32_t)((x[c] - z) * w[c]);
+                    }
+                }
+                hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
+            }
+        }
+    }
+}
+
+#endif
+
+int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
+                         int8_t *out_rows) {
+    if (p->k_h * p->k_w > HCC_HOST_DW_TAPS) return 0;
+    dw_rows(p, input, weights, bias, mult, shift, words, row_begin, row_end, out_rows);
+    return 1;
+}
+
+/* In-place transpose of [rows, cols] bytes to [cols, rows] in two passes of block copies, where
+ * cols has a divisor b with rows b <= scratch (the cycle walker's n / 8 bytes of marks): 1. the
+ * [rows, K] matrix of b-byte blocks (K = cols / b) transposed by following its cycles, one
+ * block carried in scratch (memcpy, a few dozen blocks); 2. each of the K groups, now [rows, b]
+ * contiguous, copied to scratch and written back interleaved. Returns 0 where no such b of at
+ * least 8 bytes exists or the blocks are too many to mark on the stack. */
+#define TRANSPOSE_MAX_BLOCKS 4096
+int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *scratch) {
+    const uint32_t n = (uint32_t)rows * (uint32_t)cols, room = (n + 7u) / 8u;
+    uint32_t b = 0, d, nblocks, start, cur, g, i, r;
+    uint8_t moved[TRANSPOSE_MAX_BLOCKS / 8];
+    for (d = 1; d * d <= (uint32_t)cols; ++d) {  /* the largest divisor of cols with rows b <= room */
+        if ((uint32_t)cols % d) continue;
+        if (d > b && (uint32_t)rows * d <= room) b = d;
+        if ((uint32_t)cols / d > b && (uint32_t)rows * ((uint32_t)cols / d) <= room) b = (uint32_t)cols / d;
+    }
+    if (b < 8u) return 0;
+    {
+        const uint32_t k = (uint32_t)cols / b;
+        nblocks = (uint32_t)rows * k;
+        if (nblocks > TRANSPOSE_MAX_BLOCKS) return 0;
+        memset(moved, 0, (nblocks + 7u) / 8u);
+        /* block (r, j) at r k + j goes to j rows + r; the block that lands on cur comes from
+         * (cur % rows) k + cur / rows */
+        for (start = 1; start + 1 < nblocks; ++start) {
+            if (moved[start >> 3] & (1u << (start & 7u))) continue;
+            memcpy(scratch, data + start * b, b);
+            cur = start;
+            for (;;) {
+                const uint32_t from = (cur % (uint32_t)rows) * k + cur / (uint32_t)rows;
+                moved[cur >> 3] = (uint8_t)(moved[cur >> 3] | (1u << (cur & 7u)));
+                if (from == start) {
+                    memcpy(data + cur * b, scratch, b);
+                    break;
+                }
+                memcpy(data + cur * b, data + from * b, b);
+                cur = from;
+            }
+        }
+        for (g = 0; g < k; ++g) {
+            int8_t *const group = data + g * b * (uint32_t)rows;
+            const int8_t *const src = (const int8_t *)scratch;
+            memcpy(scratch, group, b * (uint32_t)rows);
+            if (rows == 3) {  /* NCHW RGB inputs */
+                for (i = 0; i < b; ++i) {
+                    group[3 * i] = src[i];
+                    group[3 * i + 1] = src[b + i];
+                    group[3 * i + 2] = src[2 * b + i];
+                }
+            } else {
+                for (i = 0; i < b; ++i) {
+                    for (r = 0; r < (uint32_t)rows; ++r) group[i * (uint32_t)rows + r] = src[r * b + i];
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* hcc_lut_s8 with AVX-512 VBMI: 64 elements a pass, the 256-byte table in four registers, two
+ * vpermi2b (one per half of the table, seven index bits each) and a blend on the index's top
+ * bit. */
+int hcc_host_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output) {
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    int32_t i;
+    for (i = 0; i < size; i += 64) {
+        const __mmask64 live = size - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (size - i)) - 1u);
+        const __m512i u = _mm512_xor_si512(_mm512_maskz_loadu_epi8(live, input + i), flip);  /* x + 128 */
+        const __m512i low = _mm512_permutex2var_epi8(t0, u, t1), high = _mm512_permutex2var_epi8(t2, u, t3);
+        _mm512_mask_storeu_epi8(output + i, live, _mm512_mask_blend_epi8(_mm512_movepi8_mask(u), low, high));
+    }
+    return 1;
+#else
+    (void)input;
+    (void)size;
+    (void)table;
+    (void)output;
+    return 0;
+#endif
+}
+
+/* hcc_mul_s8's hoisted paths with b per element or per channel: out[i] =
+ * hcc_requant_hoisted(q, (a[i] - z_a)(b[i] - z_b)), sixteen lanes a pass (|a - z_a| |b - z_b|
+ * < 2^16 as hcc_requant_hoist checked; the int32 products and shifts those of the scalar
+ * form). b_rows: b advances with the rows (no broadcast), else every row reads the same
+ * channels. out may be a or b. */
+int hcc_host_mul_rows_s8(const hcc_requant_hoisted_t *q, int32_t z_a, int32_t z_b, const int8_t *a, const int8_t *b,
+                         int32_t rows, int32_t channels, int b_rows, int8_t *out) {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    const __m512i za = _mm512_set1_epi32(z_a), zb = _mm512_set1_epi32(z_b), bh = _mm512_set1_epi32(q->bh);
+    const __m512i bl = _mm512_set1_epi32(q->bl), c = _mm512_set1_epi32(q->c), lo = _mm512_set1_epi32(q->lo);
+    const __m512i hi = _mm512_set1_epi32(q->hi);
+    const __m128i sh = _mm_cvtsi32_si128(q->sh);
+    /* a few channels dividing 16 (squeeze-excite's gates of 8): their b repeated across the
+     * lanes, the rows as one run */
+    const int repeat = !b_rows && 16 % channels == 0;
+    const int32_t n = b_rows || repeat ? rows * channels : channels, times = b_rows || repeat ? 1 : rows;
+    int8_t pattern[16];
+    int32_t r, i;
+    if (repeat) {
+        for (i = 0; i < 16; ++i) pattern[i] = b[i % channels];
+        b = pattern;
+    }
+    for (r = 0; r < times; ++r, a += n, out += n) {
+        for (i = 0; i < n; i += 16) {
+            const __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+            const __m512i x = _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(live, a + i)), za);
+            const __m512i y = _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(live, b + (repeat ? 0 : i))),
+                                               zb);
+            const __m512i acc = _mm512_mullo_epi32(x, y);
+            __m512i v = _mm512_add_epi32(_mm512_mullo_epi32(acc, bh), _mm512_srai_epi32(_mm512_mullo_epi32(acc, bl), 16));
+            v = _mm512_sra_epi32(_mm512_add_epi32(v, c), sh);
+            v = _mm512_max_epi32(_mm512_min_epi32(v, hi), lo);
+            _mm_mask_storeu_epi8(out + i, live, _mm512_cvtepi32_epi8(v));
+        }
+    }
+    return 1;
+#else
+    (void)q;
+    (void)z_a;
+    (void)z_b;
+    (void)a;
+    (void)b;
+    (void)rows;
+    (void)channels;
+    (void)b_rows;
+    (void)out;
+    return 0;
+#endif
+}
+
+#else
+typedef int hcc_host_dw_s8_empty; /* ISO C: a translation unit declares something */
+#endif

@@ -1,0 +1,99 @@
+"""host_dw_s8.c (the host's depthwise conv, in-place transpose, table lookup and Mul) == the int8 reference, bit for
+bit, under ASan / UBSan: the vector path at -O3 -march=native (AVX-512 on this machine, the build
+`hcc bench` times) and at -O1 -march=native, and the portable C at -O3 for baseline x86-64 (no
+AVX-512). Odd channel counts and counts past 32 (the vector width), 3x3 and 5x5,
+stride 1 and 2, padding on every edge, accumulators past the vector requantization's 2^24."""
+
+import numpy as np
+import pytest
+
+from hcc.kernels.mul import mul
+from tests.runtime import cdriver
+from tests.runtime.kernel_args import ints
+from tests.runtime.test_add import run_elementwise
+from tests.runtime.test_conv2d import reference, run_c
+from tests.runtime.test_conv2d_pool import block_reference, run_block_c
+from tests.runtime.test_host_paths import block, wide_conv_case
+from tests.runtime.test_lut import FUNCTIONS, test_lut_matches_reference_and_float
+from tests.runtime.test_mul import (BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, MUL_CASES,
+                                    test_mul_channel_columns, test_mul_every_input_pair, test_mul_matches_reference,
+                                    test_mul_scalar_table)
+
+BUILDS = ["-O3 -march=native", "-O1 -march=native", "-O3"]
+
+
+@pytest.fixture(params=BUILDS, ids=["native", "O1native", "portable"])
+def build(request, monkeypatch):
+    monkeypatch.setattr(cdriver, "OPT", request.param)
+    return request.param
+
+
+def dw_case(seed, kernel, stride, channels):
+    rng = np.random.default_rng(seed)
+    case = wide_conv_case(seed, depthwise=True)
+    h, w = int(rng.integers(kernel, 14)), int(rng.integers(kernel, 14))
+    x = (np.where(rng.integers(2, size=(h, w, channels)), 127, -128).astype(np.int8) if seed % 2
+         else rng.integers(-128, 128, (h, w, channels)).astype(np.int8))
+    wt = (np.where(rng.integers(2, size=(channels, kernel, kernel, 1)), 127, -127).astype(np.int8) if seed % 2
+          else rng.integers(-127, 128, (channels, kernel, kernel, 1)).astype(np.int8))
+    pads = tuple(int(rng.integers(0, kernel // 2 + 1)) for _ in range(4))
+    case.update(x=x, w=wt, strides=(stride, stride), pads=pads, dilations=(1, 1), groups=channels,
+                bias=rng.integers(-5000, 5000, channels).astype(np.int32) if seed % 3 else None)
+    case["mult"], case["shift"] = case["mult"][:1].repeat(channels), case["shift"][:1].repeat(channels)
+    if channels > 1:  # a different multiplier per channel
+        case["mult"] = (case["mult"] + rng.integers(-1000, 1000, channels)).astype(np.int32)
+    return case
+
+
+@pytest.mark.parametrize("kernel,stride,channels,seed", [
+    (3, 1, 8, 0), (3, 2, 16, 1), (3, 1, 32, 2), (3, 2, 33, 3), (5, 1, 48, 4), (5, 2, 72, 5), (3, 1, 96, 6),
+    (5, 1, 1, 7), (3, 2, 7, 8), (5, 2, 31, 9), (3, 1, 64, 10), (5, 1, 17, 11), (3, 1, 15, 12), (3, 2, 8, 13)])
+def test_depthwise_matches_reference(build, kernel, stride, channels, seed):
+    """Both entry points (multipliers: hcc_dwconv2d_s8_rows; words: the direct rows in a block);
+    16 channels or fewer run two pixels a vector (odd and even output widths)."""
+    c = dw_case(seed, kernel, stride, channels)
+    expected = reference(c)
+    np.testing.assert_array_equal(run_c(c, variant=1) if kernel == 3 else run_c(c), expected)
+    b = block(c, -1)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), block_reference(b))
+
+
+@pytest.mark.parametrize("shape", [(3, 96 * 96), (3, 48 * 48), (3, 8), (1, 64), (3, 8 * 9), (4, 1000), (2, 97 * 8),
+                                   (3, 97), (16, 64 * 8), (3, 7 * 11 * 8), (9216, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_transpose_inplace_matches_numpy(build, shape):
+    """The block transpose where cols has a divisor to block by (96 x 96 RGB: 8 blocks of 1152
+    columns), the cycle walker elsewhere (97 columns, a prime)."""
+    rows, cols = shape
+    x = np.random.default_rng(rows * 7 + cols).integers(-128, 128, shape, dtype=np.int8)
+    got = cdriver.call_kernel("transpose_inplace", [rows, cols, x], np.int8, (cols, rows))
+    np.testing.assert_array_equal(got, x.T)
+
+
+@pytest.mark.parametrize("params", MUL_CASES[:6])
+def test_mul_host_path(build, params):
+    """hcc_host_mul_rows_s8 (b per element and per channel, the hoisted requantization) on every
+    (a, b) pair, and the scalar table through hcc_host_lut_s8."""
+    test_mul_every_input_pair(params)
+    test_mul_channel_columns(params)
+    test_mul_scalar_table(params)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mul_and_lut_random_shapes(build, seed):
+    """Sizes off the vector widths (16 and 64 elements), all three broadcasts."""
+    for kind in (BROADCAST_NONE, BROADCAST_CHANNEL, BROADCAST_SCALAR):
+        test_mul_matches_reference(seed, kind)
+    for name in sorted(FUNCTIONS):
+        test_lut_matches_reference_and_float(name, seed)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 4, 8, 16, 3, 24])
+def test_mul_gate_channels(build, channels):
+    """A per-channel b over many rows: channel counts dividing 16 (b repeated across the lanes,
+    the rows as one run) and not (row by row)."""
+    rng = np.random.default_rng(channels)
+    z_a, z_b, z_out, m, s, lo, hi = MUL_CASES[0]
+    a = rng.integers(-128, 128, (37, channels)).astype(np.int8)
+    b = rng.integers(-128, 128, channels).astype(np.int8)
+    got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), a, b)
+    np.testing.assert_array_equal(got, mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
