@@ -1,8 +1,8 @@
 """Build and call the C kernel test drivers (runtime_c/tests/driver_<kernel>.c).
 
-Each driver is built once per test session with the runtime sources under
-AddressSanitizer + UndefinedBehaviorSanitizer and the project's warning flags, then run
-once per case: arguments go in on stdin (length-prefixed blobs, see test_io.h), the
+The runtime sources are compiled once per test session and optimisation level into a static
+library, under AddressSanitizer + UndefinedBehaviorSanitizer and the project's warning flags
+(both cores at once); each driver is linked against it once, then run once per case: arguments go in on stdin (length-prefixed blobs, see test_io.h), the
 kernel's output comes back on stdout.
 """
 
@@ -12,6 +12,7 @@ import os
 import struct
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,15 +33,39 @@ def build_driver(kernel: str) -> Path:
     return _build_driver(kernel, OPT)
 
 
-@lru_cache(maxsize=None)
-def _build_driver(kernel: str, opt: str) -> Path:
-    exe = _BUILD_DIR / f"driver_{kernel}{'' if opt == '-O1' else '_' + ''.join(ch for ch in opt if ch.isalnum())}"
-    sources = sorted(str(p) for p in (RUNTIME / "src").glob("*.c"))
-    cmd = [os.environ.get("CC", "gcc"), *CFLAGS, *opt.split(), "-I", str(RUNTIME / "include"),
-           str(RUNTIME / "tests" / f"driver_{kernel}.c"), *sources, "-o", str(exe), "-lm"]  # -lm: the float kernels
+def _suffix(opt: str) -> str:
+    return "" if opt == "-O1" else "_" + "".join(ch for ch in opt if ch.isalnum())
+
+
+def _run_compiler(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise AssertionError(f"building driver_{kernel} failed:\n{' '.join(cmd)}\n{proc.stderr}")
+        raise AssertionError(f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr}")
+
+
+@lru_cache(maxsize=None)
+def _runtime_library(opt: str) -> Path:
+    """Every runtime source compiled at `opt` into one static library: a driver links the objects it needs."""
+    cc = os.environ.get("CC", "gcc")
+    objects = _BUILD_DIR / f"runtime{_suffix(opt)}"
+    objects.mkdir()
+    sources = sorted((RUNTIME / "src").glob("*.c"))
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(lambda src: _run_compiler([cc, *CFLAGS, *opt.split(), "-I", str(RUNTIME / "include"), "-c",
+                                                 str(src), "-o", str(objects / (src.stem + ".o"))], src.name),
+                      sources))
+    library = _BUILD_DIR / f"libhcc_runtime{_suffix(opt)}.a"
+    _run_compiler(["ar", "rcs", str(library), *(str(objects / (src.stem + ".o")) for src in sources)], library.name)
+    return library
+
+
+@lru_cache(maxsize=None)
+def _build_driver(kernel: str, opt: str) -> Path:
+    exe = _BUILD_DIR / f"driver_{kernel}{_suffix(opt)}"
+    cmd = [os.environ.get("CC", "gcc"), *CFLAGS, *opt.split(), "-I", str(RUNTIME / "include"),
+           str(RUNTIME / "tests" / f"driver_{kernel}.c"), str(_runtime_library(opt)), "-o", str(exe),
+           "-lm"]  # -lm: the float kernels
+    _run_compiler(cmd, f"driver_{kernel}")
     return exe
 
 

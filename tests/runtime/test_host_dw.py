@@ -14,10 +14,10 @@ from tests.runtime.test_add import run_elementwise
 from tests.runtime.test_conv2d import reference, run_c
 from tests.runtime.test_conv2d_pool import block_reference, run_block_c
 from tests.runtime.test_host_paths import block, wide_conv_case
-from tests.runtime.test_lut import FUNCTIONS, test_lut_matches_reference_and_float
-from tests.runtime.test_mul import (BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, MUL_CASES,
-                                    test_mul_channel_columns, test_mul_every_input_pair, test_mul_matches_reference,
-                                    test_mul_scalar_table)
+# the modules, not their test functions, so that those are not collected here a second time
+from tests.runtime import test_lut as lut_tests
+from tests.runtime import test_mul as mul_tests
+from tests.runtime.test_mul import BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, MUL_CASES
 
 BUILDS = ["-O3 -march=native", "-O1 -march=native", "-O3"]
 
@@ -73,18 +73,18 @@ def test_transpose_inplace_matches_numpy(build, shape):
 def test_mul_host_path(build, params):
     """hcc_host_mul_rows_s8 (b per element and per channel, the hoisted requantization) on every
     (a, b) pair, and the scalar table through hcc_host_lut_s8."""
-    test_mul_every_input_pair(params)
-    test_mul_channel_columns(params)
-    test_mul_scalar_table(params)
+    mul_tests.test_mul_every_input_pair(params)
+    mul_tests.test_mul_channel_columns(params)
+    mul_tests.test_mul_scalar_table(params)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_mul_and_lut_random_shapes(build, seed):
     """Sizes off the vector widths (16 and 64 elements), all three broadcasts."""
     for kind in (BROADCAST_NONE, BROADCAST_CHANNEL, BROADCAST_SCALAR):
-        test_mul_matches_reference(seed, kind)
-    for name in sorted(FUNCTIONS):
-        test_lut_matches_reference_and_float(name, seed)
+        mul_tests.test_mul_matches_reference(seed, kind)
+    for name in sorted(lut_tests.FUNCTIONS):
+        lut_tests.test_lut_matches_reference_and_float(name, seed)
 
 
 @pytest.mark.parametrize("channels", [1, 2, 4, 8, 16, 3, 24])

@@ -12,7 +12,7 @@ from tests.runtime.kernel_args import int8, multipliers, random_act
 from tests.runtime.test_conv2d import reference, run_c
 from tests.runtime.test_conv2d_pool import block_reference, check_blocked, run_block_c
 from tests.runtime.test_fully_connected import _check as check_fc
-from tests.runtime.test_matmul import test_matmul_matches_reference, test_matmul_triple_path_accumulators
+from tests.runtime import test_matmul as matmul_tests  # the module, so its tests are not collected here again
 
 HOST_OPT = "-O3 -march=native"
 
@@ -87,6 +87,6 @@ def test_fully_connected_host_paths(rows, k, n):
 def test_matmul_host_path(seed):
     """The column pairs packed channel after channel (matmul_s8.c's host branch): test_matmul's
     cases, at -O3 -march=native."""
-    test_matmul_matches_reference(seed)
-    test_matmul_triple_path_accumulators(*[(1, 7, 33, 5), (1, 4, 200, 41), (2, 144, 10, 144), (3, 2, 1, 1),
+    matmul_tests.test_matmul_matches_reference(seed)
+    matmul_tests.test_matmul_triple_path_accumulators(*[(1, 7, 33, 5), (1, 4, 200, 41), (2, 144, 10, 144), (3, 2, 1, 1),
                                             (2, 5, 17, 3), (1, 9, 64, 11)][seed])
