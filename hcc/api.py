@@ -173,7 +173,8 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     NAME_output(arena)), the input's bytes reused once it is dead, and the model's RAM is the
     arena alone; False: they are the caller's buffers, outside the arena. weight_layout: 'mcu'
     (default: the lx106 / ESP32 kernels') or 'host' (the conv and fully connected weights in
-    blocks for a desktop or server CPU; docs/performance.md, "Host"), int8 builds only."""
+    blocks for a desktop or server CPU, and a memory plan for speed: no streamed conv chains, no
+    in-place transposes; docs/performance.md, "Host"), int8 builds only."""
     from hcc.backend.emitter import WEIGHT_LAYOUTS
     from hcc.backend.generate import generate
     from hcc.backend.targets import write_target
@@ -194,7 +195,8 @@ def compile(model, output, *, calib=None, sram=DEFAULT_SRAM_BUDGET, flash=DEFAUL
     source = model_source(model, example_input=example_input, metadata=metadata)
     graph = source.load()
     build_target_graph(graph, quantize=not float_build, streaming=streaming, io_in_arena=io_in_arena,
-                       calibration=_calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress))
+                       calibration=_calibration(calib, calib_method, percentile, calib_limit, calib_raw, progress),
+                       speed_over_ram=weight_layout == "host")
     plan = plan_memory(graph)
     check_budget(plan, sram, flash)
     out = Path(output)

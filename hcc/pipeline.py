@@ -35,6 +35,10 @@ STREAMING = ["fuse-conv-block"]
 KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
 MEMORY = ["resize-after-pointwise", "conv1d-columns", "inplace-transpose", "schedule-memory", "inplace-conv", "concat-in-place", "stream-convs", "conv-scratch"]
+# Of those, the ones that save RAM at a cost in time: a streamed chain recomputes nothing but runs its
+# convs a row at a time through the lean row kernels, and an in-place transpose follows cycles through
+# memory. A host build (--weight-layout host) plans for speed and skips them: a PC has RAM to spare.
+TIME_FOR_RAM = ("stream-convs", "inplace-transpose")
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 
@@ -166,10 +170,12 @@ def equalize(graph: Graph, samples: np.ndarray, alpha: float = 0.5, progress: bo
 
 
 def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool = True,
-                       calibration: CalibrationOptions | None = None, after_each=None, io_in_arena: bool = True) -> Graph:
+                       calibration: CalibrationOptions | None = None, after_each=None, io_in_arena: bool = True,
+                       speed_over_ram: bool = False) -> Graph:
     """Run the default pipeline on `graph` (in place) and return it. io_in_arena: the build
     keeps its input and output inside the arena (recorded in the graph's metadata, which the
-    planner and the C backend read)."""
+    planner and the C backend read). speed_over_ram: skip the TIME_FOR_RAM rewrites (a host
+    build); the numbers are the same either way."""
     from hcc.memory.planner import set_io_in_arena
 
     set_io_in_arena(graph, io_in_arena)
@@ -178,14 +184,16 @@ def build_target_graph(graph: Graph, *, quantize: bool = True, streaming: bool =
     lower_float(graph, after_each=after_each)
     if quantize:
         quantize_graph(graph, calibration, after_each=after_each)
-    return lower_kernels(graph, streaming=streaming, after_each=after_each)
+    return lower_kernels(graph, streaming=streaming, after_each=after_each, speed_over_ram=speed_over_ram)
 
 
-def kernel_passes(streaming: bool = True) -> list[str]:
+def kernel_passes(streaming: bool = True, speed_over_ram: bool = False) -> list[str]:
     """After quantization (fused ops keep the intermediates' int8 parameters): streaming
     fusion, one conv entry point for what is left, the remaining activations fused into the
-    conv and fully connected ops before them, then the memory passes."""
-    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"] + MEMORY
+    conv and fully connected ops before them, then the memory passes (without TIME_FOR_RAM's
+    when speed_over_ram)."""
+    memory = [p for p in MEMORY if not (speed_over_ram and p in TIME_FOR_RAM)]
+    return (STREAMING if streaming else []) + ["lower-conv2d", "fuse-activation"] + memory
 
 
 def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[str]:
@@ -195,5 +203,5 @@ def default_passes(streaming: bool = True, graph: Graph | None = None) -> list[s
     return float_passes(graph) + ["quantize"] + kernel_passes(streaming)
 
 
-def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None) -> Graph:
-    return run_passes(graph, kernel_passes(streaming), after_each=after_each)
+def lower_kernels(graph: Graph, *, streaming: bool = True, after_each=None, speed_over_ram: bool = False) -> Graph:
+    return run_passes(graph, kernel_passes(streaming, speed_over_ram), after_each=after_each)

@@ -33,8 +33,9 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
 @click.option("--weight-layout", type=click.Choice(["mcu", "host"]), default="mcu", show_default=True,
               help="How the conv and fully connected weights are laid out: mcu, the lx106 / ESP32 kernels' layout; "
                    "host, blocks of 16 channels x 4 terms for a desktop or server CPU (AVX-512 VNNI where the "
-                   "compiler targets it, portable C elsewhere; `hcc bench` times the host this way). A host build "
-                   "refuses to compile for Xtensa. See docs/performance.md, \"Host\".")
+                   "compiler targets it, portable C elsewhere; `hcc bench` times the host this way), with memory "
+                   "planned for speed (no streamed conv chains or in-place transposes: more RAM, same numbers). "
+                   "A host build refuses to compile for Xtensa. See docs/performance.md, \"Host\".")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def compile_command(model, out_dir, name, calibration, sram, flash, no_streaming, io_in_arena, float_build, write_blob,

@@ -61,3 +61,34 @@ def test_cli_refuses_host_layout_for_a_float_build(tmp_path):
                            str(tmp_path / "out"), "--float", "--weight-layout", "host"],
                           capture_output=True, text=True, cwd=REPO, timeout=300)
     assert proc.returncode == 2 and proc.stderr.startswith("error: --weight-layout host is for int8 builds")
+
+
+def test_host_build_plans_for_speed():
+    """`hcc compile --weight-layout host` skips the rewrites that trade time for RAM (pipeline.TIME_FOR_RAM):
+    ResNet-8's default plan streams its residual chains and transposes its input in place; the host
+    plan does neither, takes more RAM, and computes the same numbers (its C equals the default graph's
+    int8 reference)."""
+    calib = CalibrationOptions(data=str(ZOO / "shapes32.calib.npz"))
+    graphs = {}
+    for speed in (False, True):
+        graphs[speed] = load_model(ZOO / "ic_resnet8.ts13.onnx")
+        build_target_graph(graphs[speed], calibration=calib, speed_over_ram=speed)
+
+    def streamed(graph):
+        return [op.name for op in graph.ops if op.attrs.get("stream")]
+
+    def in_place_transposes(graph):
+        return [op.name for op in graph.ops if op.kind == "Transpose" and op.attrs.get("in_place")]
+
+    assert streamed(graphs[False]) and in_place_transposes(graphs[False])
+    assert not streamed(graphs[True]) and not in_place_transposes(graphs[True])
+    assert plan_memory(graphs[True]).peak_bytes > plan_memory(graphs[False]).peak_bytes
+
+    x = np.load(ZOO / "shapes32.calib.npz")["x"][:2].astype(np.float32)
+    quant = graphs[False].inputs[0].type.quant
+    assert graphs[True].inputs[0].type.quant == quant
+    q = np.stack([np.asarray(quantize_input(x[i:i + 1], quant), np.int8) for i in range(len(x))])
+    want = np.stack([np.asarray(run_int8(graphs[False], [q[i].reshape(graphs[False].inputs[0].type.shape)],
+                                         quantized_inputs=True)[0], np.int8).reshape(-1) for i in range(len(q))])
+    got = host_runner(graphs[True], weight_layout="host", opt="-O3 -march=native")(q)
+    np.testing.assert_array_equal(got, want)
