@@ -304,8 +304,8 @@ class Recurrent(OpDef):
         params = e.struct("hcc_rnn_s8_params_t", op.name, {**self.common_fields(e, op, p), **self.cell_fields(e, op, p)})
         args = [params, e.ptr(op.inputs[0]), *self.states(e, op), *(optional_ptr(e, v) for v in op.outputs),
                 e.scratch(index)]
-        kernel = self.c_kernels[0]
-        call = kernel.replace("_s8", "_host_s8") if e.weight_layout == "host" else kernel  # same scratch
+        kernel, host_kernel = self.c_kernels  # the host one on the host weight layout; the same scratch
+        call = host_kernel if e.weight_layout == "host" else kernel
         return [f"HCC_CHECK_SCRATCH({kernel}_scratch_size({self.scratch_args(op)}), {self.scratch_bytes(op)});",
                 f"{call}({', '.join(args)});"]
 
@@ -378,7 +378,7 @@ class GRU(Recurrent):
             return 3 * hidden * 4
         return (2 if op.attrs["linear_before_reset"] else 5) * hidden
 
-    c_kernels = ("hcc_gru_s8",)
+    c_kernels = ("hcc_gru_s8", "hcc_gru_host_s8")
     c_kernels_float = ("hcc_gru_f32",)
 
     def cell_fields(self, e, op, p) -> dict:
@@ -430,7 +430,7 @@ class LSTM(Recurrent):
         hidden = op.attrs["hidden_size"]
         return 3 * hidden * 4 if op.outputs[0].type.dtype.value == "f32" else 4 * hidden
 
-    c_kernels = ("hcc_lstm_s8",)
+    c_kernels = ("hcc_lstm_s8", "hcc_lstm_host_s8")
     c_kernels_float = ("hcc_lstm_f32",)
 
     def cell_fields(self, e, op, p) -> dict:

@@ -75,9 +75,6 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
 }
 
 #if !defined(__XTENSA__)
-/* The host layout (rnn_fixed_point.h): x_block / h_block bytes per gate of a block of 16 units */
-#define GRU_HOST_BLOCK(k) (64 * (((k) + 3) / 4))
-
 /* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc */
 static void gru_host_update(const hcc_rnn_s8_params_t *p, hcc_lanes_t z, hcc_lanes_t n, const int8_t *h,
                             int32_t nc, int8_t *h_next) {
@@ -96,10 +93,10 @@ static void gru_host_update(const hcc_rnn_s8_params_t *p, hcc_lanes_t z, hcc_lan
 static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                               const int8_t *h, int8_t *h_next) {
     const int32_t input_size = p->input_size, hidden = p->hidden_size;
-    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    const int32_t x_block = HCC_RNN_HOST_GATE_BYTES(input_size), h_block = HCC_RNN_HOST_GATE_BYTES(hidden);
     int32_t b;
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
-        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hcc_rnn_block_units(hidden, j0);
         const int32_t o = 3 * HCC_RNN_LANES * b, on = o + 2 * HCC_RNN_LANES;
         const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
         hcc_lanes_t ax[3], ah[3], z, r, v;
@@ -121,12 +118,12 @@ static void gru_host_step_lbr(const hcc_rnn_s8_params_t *p, const hcc_rnn_direct
 static void gru_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                           const int8_t *h, int8_t *h_next, int8_t *rh, int16_t *zs) {
     const int32_t input_size = p->input_size, hidden = p->hidden_size;
-    const int32_t x_block = GRU_HOST_BLOCK(input_size), h_block = GRU_HOST_BLOCK(hidden);
+    const int32_t x_block = HCC_RNN_HOST_GATE_BYTES(input_size), h_block = HCC_RNN_HOST_GATE_BYTES(hidden);
     const int16_t *const t_z = dp->tables, *const t_r = t_z + HCC_RNN_TABLE_SIZE, *const t_n = t_r + HCC_RNN_TABLE_SIZE;
     const hcc_lanes_t zh = hcc_lanes_set(p->z_h);
     int32_t b;
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
-        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hcc_rnn_block_units(hidden, j0);
         const int32_t o = 3 * HCC_RNN_LANES * b;
         hcc_lanes_t ax[2], ah[2], r, dh;
         hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + 3 * b * x_block, 2, dp->offset_x + o, ax);
@@ -138,7 +135,7 @@ static void gru_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
         hcc_lanes_store_s8(rh + j0, hcc_lanes_add(zh, hcc_rnn_host_round_shift(hcc_lanes_mul(r, dh), 15)), nc);
     }
     for (b = 0; b * HCC_RNN_LANES < hidden; ++b) {
-        const int32_t j0 = b * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+        const int32_t j0 = b * HCC_RNN_LANES, nc = hcc_rnn_block_units(hidden, j0);
         const int32_t on = 3 * HCC_RNN_LANES * b + 2 * HCC_RNN_LANES;
         hcc_lanes_t ax, ah;
         hcc_rnn_host_dot(xt, input_size, (const int8_t *)dp->w + (3 * b + 2) * x_block, 1, dp->offset_x + on, &ax);

@@ -15,7 +15,7 @@ size_t hcc_lstm_s8_scratch_size(int32_t hidden) {
 static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
                            const int8_t *h, int8_t *h_next, int16_t *c) {
     const int32_t input_size = p->input_size, hidden = p->hidden_size, blocks = (hidden + HCC_RNN_LANES - 1) / HCC_RNN_LANES;
-    const int32_t x_block = 4 * 64 * ((input_size + 3) / 4), h_block = 4 * 64 * ((hidden + 3) / 4);
+    const int32_t x_block = 4 * HCC_RNN_HOST_GATE_BYTES(input_size), h_block = 4 * HCC_RNN_HOST_GATE_BYTES(hidden);
     int32_t b0, b, g;  /* x_block, h_block: the bytes of a unit block's four gates */
     for (b0 = 0; b0 < blocks; b0 += HCC_RNN_HOST_BLOCKS) {
         const int32_t nb = blocks - b0 < HCC_RNN_HOST_BLOCKS ? blocks - b0 : HCC_RNN_HOST_BLOCKS;
@@ -31,7 +31,7 @@ static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
             for (g = 0; g < 4; ++g) act[b][g] = hcc_rnn_host_lookup(dp->tables + g * HCC_RNN_TABLE_SIZE, act[b][g], 0);
         }
         for (b = 0; b < nb; ++b) {  /* c' = f c + i g in Q(15 - cell_exp) */
-            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hcc_rnn_block_units(hidden, j0);
             hcc_lanes_t v = hcc_rnn_host_round_shift(hcc_lanes_mul(act[b][0], act[b][3]), p->cell_exp);
             v = hcc_lanes_add(hcc_lanes_mul(act[b][2], hcc_lanes_load_s16(c + j0, nc)), v);
             cell[b] = hcc_rnn_host_sat16(hcc_rnn_host_round_shift(v, 15));
@@ -39,7 +39,7 @@ static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
             cell[b] = hcc_rnn_host_lookup(p->cell_table, cell[b], p->cell_table_shift);
         }
         for (b = 0; b < nb; ++b) {
-            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+            const int32_t j0 = (b0 + b) * HCC_RNN_LANES, nc = hcc_rnn_block_units(hidden, j0);
             hcc_lanes_t v = hcc_rnn_host_mul_q15(act[b][1], cell[b]);
             v = hcc_lanes_clamp(hcc_rnn_host_requant(v, p->m_out, p->s_out), -256, 256);
             hcc_lanes_store_s8(h_next + j0, hcc_lanes_clamp(hcc_lanes_add(v, hcc_lanes_set(p->z_h)), -128, 127), nc);

@@ -132,6 +132,13 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
 
 #define HCC_RNN_LANES 16
 #define HCC_RNN_HOST_BLOCKS 4  /* blocks of 16 units in flight together (their table reads overlap) */
+/* The bytes of one gate of a block of 16 units over k terms (16 rows x k padded to 4) */
+#define HCC_RNN_HOST_GATE_BYTES(k) (HCC_RNN_LANES * 4 * (((k) + 3) / 4))
+
+/* The units of the block that starts at unit j0: HCC_RNN_LANES, or fewer in the last block */
+static inline int32_t hcc_rnn_block_units(int32_t hidden, int32_t j0) {
+    return hidden - j0 < HCC_RNN_LANES ? hidden - j0 : HCC_RNN_LANES;
+}
 
 /* 16 int32 lanes: one AVX-512 register where the compiler targets AVX-512, else an array (the
  * portable C, the same integers lane by lane). The helpers below are the scalar functions above
