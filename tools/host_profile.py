@@ -107,8 +107,12 @@ def main() -> None:
         per_op = {int(a): int(b) / 1e3 for a, b in (ln.split() for ln in lines[1:] if ln)}
         code = (build / "model.c").read_text()
         calls = {}
-        for m in re.finditer(r"HCC_PROFILE_OP\((\d+), 0\);\s*\n\s*(?:status = )?(?:\(void\))?\s*(\w+)\(", code):
-            calls[int(m.group(1))] = m.group(2)
+        # each op's first call between its hooks, past the scratch check (a macro)
+        for m in re.finditer(r"HCC_PROFILE_OP\((\d+), 0\);(.*?)HCC_PROFILE_OP\(\1, 1\);", code, re.S):
+            names = [n for n in re.findall(r"\b(\w+)\(", m.group(2))
+                     if n not in ("HCC_CHECK_SCRATCH", "sizeof") and not n.endswith("_scratch_size")]
+            if names:
+                calls[int(m.group(1))] = names[0]
         layers = {layer["index"]: layer for layer in report["layers"]}
         total = sum(per_op.values())
         ort = ""
