@@ -20,6 +20,7 @@ ESP32's 240 MHz: a proxy (docs/performance.md).
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import shutil
@@ -151,8 +152,12 @@ def _ort_int8(model, samples, x, runs, workdir):
 
     out = workdir / "ort_int8.onnx"
     try:
-        quantize_static(str(model), str(out), Reader(), quant_format=QuantFormat.QDQ,
-                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        logging.disable(logging.WARNING)  # its advice to pre-process, on the root logger, is not ours to print
+        try:
+            quantize_static(str(model), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
         return _ort_time(_ort_session(out, ort), x, runs), None
     except Exception as err:  # onnxruntime's quantizer raises anything; report it, do not fail
         return None, f"onnxruntime could not quantize or run the model: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
@@ -175,9 +180,39 @@ def machine_description() -> str:
 HOOK_ONLY = 1000
 
 
+def _xtensa_figures(name: str, build: Path, q: np.ndarray, reference: bytes, report: dict, work: Path,
+                    naive: bool) -> dict:
+    """bench_model's lx106 figures: the build in `build` under QEMU (and its naive twin)."""
+    xt, xt_host = _xtensa(name, build, q.tobytes(), work / "opt")
+    macs = int(report["macs"])
+    total = xt.total_instructions
+    result = {
+        "xtensa_instructions": total,
+        "instructions_per_mac": round(total / macs, 3) if macs else None,
+        "est_ms_240mhz": round(total / CLOCK_HZ * 1000, 3),
+        "bitexact_xtensa": xt.output == xt_host.output == reference,
+        "xtensa_equals_host": xt.output == xt_host.output,
+        "xtensa_equals_reference": xt.output == reference,
+        "per_op": [{"index": layer["index"], "op": layer["op"], "name": layer["name"],
+                    "instructions": xt.op_instructions.get(layer["index"], 0),
+                    "macs": int(layer.get("macs", 0))} for layer in report["layers"]],
+        "per_op_sum": sum(xt.op_instructions.values()),
+        "xtensa": ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
+                   "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25"),
+    }
+    _mark_streamed_chains(result["per_op"])
+    if naive:
+        nv, nv_host = _xtensa(name, build, q.tobytes(), work / "naive", naive=True)
+        result["naive_xtensa_instructions"] = nv.total_instructions
+        result["naive_bitexact"] = nv.output == nv_host.output == reference
+        result["speedup_vs_naive"] = round(nv.total_instructions / total, 3)
+    return result
+
+
 def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, naive: bool = True,
-                name: str = "model", keep: str | Path | None = None) -> dict:
-    """Measure `model` (see the module docstring); returns the JSON-able result."""
+                name: str = "model", keep: str | Path | None = None, xtensa: bool = True) -> dict:
+    """Measure `model` (see the module docstring); returns the JSON-able result. xtensa=False: the
+    host alone (no QEMU, no naive build, no Xtensa toolchain needed)."""
     from hcc.interp.int8_interp import quantize_input, run_int8
 
     with tempfile.TemporaryDirectory(prefix="hcc-bench-") as tmp:
@@ -186,34 +221,15 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
         if build.exists():
             shutil.rmtree(build)
         build.mkdir(parents=True)
-        graph, samples, report, plan = _compile(model, calibration, build, name)
+        graph, samples, report, _ = _compile(model, calibration, build, name)
         x = samples[:1].astype(np.float32)
         q = np.asarray(quantize_input(x, graph.inputs[0].type.quant), np.int8).reshape(-1)
         reference = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)],
                                         quantized_inputs=True)[0], np.int8).tobytes()
-        xt, xt_host = _xtensa(name, build, q.tobytes(), work / "opt")
         macs = int(report["macs"])
-        total = xt.total_instructions
-        result = {
-            "model": str(model),
-            "macs": macs,
-            "xtensa_instructions": total,
-            "instructions_per_mac": round(total / macs, 3) if macs else None,
-            "est_ms_240mhz": round(total / CLOCK_HZ * 1000, 3),
-            "bitexact_xtensa": xt.output == xt_host.output == reference,
-            "xtensa_equals_host": xt.output == xt_host.output,
-            "xtensa_equals_reference": xt.output == reference,
-            "per_op": [{"index": layer["index"], "op": layer["op"], "name": layer["name"],
-                        "instructions": xt.op_instructions.get(layer["index"], 0),
-                        "macs": int(layer.get("macs", 0))} for layer in report["layers"]],
-            "per_op_sum": sum(xt.op_instructions.values()),
-        }
-        _mark_streamed_chains(result["per_op"])
-        if naive:
-            nv, nv_host = _xtensa(name, build, q.tobytes(), work / "naive", naive=True)
-            result["naive_xtensa_instructions"] = nv.total_instructions
-            result["naive_bitexact"] = nv.output == nv_host.output == reference
-            result["speedup_vs_naive"] = round(nv.total_instructions / total, 3)
+        result = {"model": str(model), "macs": macs}
+        if xtensa:
+            result.update(_xtensa_figures(name, build, q, reference, report, work, naive))
         if host:
             import onnxruntime as ort
 
@@ -241,8 +257,6 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
             result["machine"] = machine_description()
             result["host_cflags"] = " ".join(HOST_CFLAGS)
             result["host_weight_layout"] = "host"
-        result["xtensa"] = ("qemu-system-xtensa -M sim -cpu lx106 -icount shift=0, "
-                            "xtensa-lx106-elf-gcc -O2; instructions = CCOUNT x 25")
         return result
 
 
@@ -278,6 +292,19 @@ def top_ops(result: dict, count: int = 5) -> list[str]:
 
 def format_table(result: dict) -> str:
     """The per-op table and summary as text."""
+    lines = []
+    if "xtensa_instructions" in result:
+        lines += _xtensa_lines(result)
+    if "host_ms" in result:
+        int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
+                else f"n/a ({result.get('ort_int8_reason')})")
+        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc "
+                     f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
+    return "\n".join(lines)
+
+
+def _xtensa_lines(result: dict) -> list[str]:
+    """format_table's per-op table and lx106 summary."""
     lines = [f"{'#':>3}  {'op':<20} {'name':<24} {'instructions':>13} {'MACs':>9} {'instr/MAC':>9}"]
     for op in result["per_op"]:
         if op["instructions"] < HOOK_ONLY and not op["macs"]:
@@ -294,9 +321,4 @@ def format_table(result: dict) -> str:
     if "naive_xtensa_instructions" in result:
         lines.append(f"naive kernels: {result['naive_xtensa_instructions']:,} instructions "
                      f"(x{result['speedup_vs_naive']} slower), bit-exact: {result['naive_bitexact']}")
-    if "host_ms" in result:
-        int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
-                else f"n/a ({result.get('ort_int8_reason')})")
-        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc "
-                     f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
-    return "\n".join(lines)
+    return lines

@@ -17,6 +17,8 @@ from hcc.commands.common import calibration_options, echo_json
               help="Timed host runs (median reported), after warm-up [default: 200; 50 with --peers].")
 @click.option("--no-host", is_flag=True, help="Skip host timing and onnxruntime.")
 @click.option("--no-naive", is_flag=True, help="Skip the build with the naive kernels (half the QEMU time).")
+@click.option("--no-xtensa", is_flag=True,
+              help="Skip the lx106 runs (QEMU): host timing and onnxruntime only, no Xtensa toolchain needed.")
 @click.option("--keep", type=click.Path(file_okay=False), help="Keep the build and the ELF images here.")
 @click.option("--peers", is_flag=True,
               help="One table for every zoo model (--zoo) and MODELS: hcc RAM / flash / latency beside TFLite "
@@ -26,15 +28,17 @@ from hcc.commands.common import calibration_options, echo_json
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
               help="With --peers: also write the table, versions and machine as Markdown to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def bench_command(models, calibration, runs, no_host, no_naive, keep, peers, zoo, markdown_path, as_json):
+def bench_command(models, calibration, runs, no_host, no_naive, no_xtensa, keep, peers, zoo, markdown_path, as_json):
     """Measure MODEL: instructions on the Xtensa lx106 (QEMU), host time, onnxruntime.
 
     \b
     Compiles MODEL, runs it on one calibration sample under qemu-system-xtensa
     (bit-exact check against the host build and the int8 reference), the same
-    model with naive kernels (unless --no-naive), and (unless --no-host) the -O3 -march=native host build against
-    onnxruntime float and int8. Needs gcc-xtensa-lx106 and qemu-system-misc
-    (exit 5 when missing). See docs/performance.md.
+    model with naive kernels (unless --no-naive), and (unless --no-host) the
+    -O3 -march=native host build (as `hcc compile --weight-layout host` makes
+    it) against onnxruntime float and int8. The lx106 runs need gcc-xtensa-lx106
+    and qemu-system-misc (exit 5 when missing; --no-xtensa skips them).
+    See docs/performance.md.
 
     \b
     hcc bench --peers [MODEL...]: every model of the zoo (and MODEL...) in one table:
@@ -51,7 +55,10 @@ def bench_command(models, calibration, runs, no_host, no_naive, keep, peers, zoo
         raise click.BadParameter(f"{runs} is smaller than the minimum valid value 200.", param_hint="'--runs'")
     from hcc.bench.run import bench_model, format_table
 
-    result = bench_model(models[0], calibration, runs=runs or 200, host=not no_host, naive=not no_naive, keep=keep)
+    if no_xtensa and no_host:
+        raise click.UsageError("--no-xtensa with --no-host leaves nothing to measure")
+    result = bench_model(models[0], calibration, runs=runs or 200, host=not no_host, naive=not no_naive, keep=keep,
+                         xtensa=not no_xtensa)
     if as_json:
         echo_json(result)
     else:

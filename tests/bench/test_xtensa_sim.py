@@ -372,3 +372,28 @@ def test_host_part_times_the_bit_exact_native_build(tmp_path):
     if result["ort_int8_ms"] is None:
         assert result["ort_int8_reason"]
     assert "-O3 -march=native" in format_table(result)
+
+
+def test_bench_no_xtensa_times_the_host_without_the_simulator(tmp_path, monkeypatch):
+    """--no-xtensa: the host part alone, with no Xtensa toolchain or QEMU on PATH (only the host C compiler)."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from hcc.cli import main
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("cc", "gcc", "as", "ld"):  # the host compiler and the binutils it runs
+        if shutil.which(tool):
+            (tools / tool).symlink_to(shutil.which(tool))
+    monkeypatch.setenv("PATH", str(tools))
+    res = CliRunner().invoke(main, ["bench", str(MODELS / "baseline.onnx"), "--calib",
+                                    str(MODELS / "hcmtmm.calib.npz"), "--calib-limit", "4", "--no-xtensa", "--json"])
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.output[res.output.index("{"):])
+    assert "xtensa_instructions" not in result and "per_op" not in result
+    assert result["host_bitexact"] is True and result["host_ms"] > 0
+    res = CliRunner().invoke(main, ["bench", str(MODELS / "baseline.onnx"), "--no-xtensa", "--no-host"])
+    assert res.exit_code == 2 and "nothing to measure" in res.output
