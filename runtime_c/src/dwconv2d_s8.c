@@ -678,6 +678,8 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
     const uint32_t zz = (uint32_t)(uint8_t)zu * 0x01010101u;  /* z_in as u, four channels */
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    /* HCC_WEIGHTS_DW_BLOCKS: every channel's block, after the biases */
+    const int32_t *const blocks = p->weight_pairs == HCC_WEIGHTS_DW_BLOCKS ? bias + channels : NULL;
     uint32_t win[3 * DW_NARROW_QUAD];
     int32_t blk[DW_T_W + 9];
     int32_t oy, ox, c, q, ky, kx, j;
@@ -698,6 +700,13 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                                  j1 - j0);
                 }
                 for (j = j1; j < span; ++j) d[j] = zz;
+            }
+            if (blocks != NULL) {  /* the compiler's blocks: no set-up */
+                const int32_t *blk_c = blocks + c * (DW_T_W + 9);
+                for (q = 0; q < 4; ++q, blk_c += DW_T_W + 9) {
+                    dw_win_row((const uint8_t *)win + q, 4 * span, 4, 3, sw, blk_c, p->out_w, y + q, channels, lo, hi);
+                }
+                continue;
             }
             for (q = 0; q < 4; ++q) {
                 const int8_t *const w = weights + (c + q) * 9;
