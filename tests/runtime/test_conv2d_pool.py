@@ -291,16 +291,22 @@ def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
         assert (compiled_dw_blocks(b) is not None) == ok, (field, value)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_depthwise_compiled_blocks_on_the_host(seed):
-    """HCC_WEIGHTS_DW_BLOCKS on the host: the biases first, so the host's depthwise kernel
-    (which does not read the blocks) gives the same integers."""
+def narrow_block_with_blocks(seed):
+    """narrow_depthwise_block(seed) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_DW_BLOCKS
 
     b = narrow_depthwise_block(seed)
     bias = compiled_dw_blocks(b)
     assert bias is not None
     b["weight_pairs"] = HCC_WEIGHTS_DW_BLOCKS
+    return b, bias
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_depthwise_compiled_blocks_on_the_host(seed):
+    """HCC_WEIGHTS_DW_BLOCKS on the host: the biases first, so the host's depthwise kernel
+    (which does not read the blocks) gives the same integers."""
+    b, bias = narrow_block_with_blocks(seed)
     c = b["conv"]
     expected = block_reference(b)
     args = [0, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), np.zeros(0, np.int8)]

@@ -26,8 +26,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import (block_params, block_reference, compiled_dw_blocks, kernel_mult_shift,
-                                            mono_pool_block, narrow_depthwise_block,
+from tests.runtime.test_conv2d_pool import (block_params, block_reference, kernel_mult_shift, mono_pool_block,
+                                            narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
                                             random_wide_block, window_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
@@ -219,14 +219,9 @@ def test_depthwise_window_rows_on_xtensa(tmp_path, weight_pairs):
 def test_depthwise_compiled_blocks_on_xtensa(tmp_path):
     """dw_narrow_quads with the compiler's blocks (HCC_WEIGHTS_DW_BLOCKS: no per-channel set-up
     at run time) under QEMU: 3x3, channels 4 .. 64, strides, pads, dilation_h, pooling."""
-    from hcc.ops.fused_conv2d import HCC_WEIGHTS_DW_BLOCKS
-
     prog, expected = XtensaProgram(), []
     for seed in range(30):
-        b = narrow_depthwise_block(seed)
-        bias = compiled_dw_blocks(b)
-        assert bias is not None
-        b["weight_pairs"] = HCC_WEIGHTS_DW_BLOCKS
+        b, bias = narrow_block_with_blocks(seed)
         c = b["conv"]
         ref = block_reference(b)
         mult, shift = kernel_mult_shift(b)
