@@ -35,6 +35,8 @@ from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
 HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
+HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in dw_win_blocks() (hcc_kernels.h)
+DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 
 
@@ -51,6 +53,43 @@ def conv_geometry(x_hwc, w_oihw, attrs) -> dict:
     return {"in": tuple(x_hwc), "out": (out_h, out_w, w_oihw[0]), "kernel": tuple(w_oihw[2:]),
             "strides": tuple(attrs["strides"]), "pads": tuple(attrs["pads"]), "dilations": tuple(attrs["dilations"]),
             "groups": attrs["group"]}
+
+
+def dw_win_blocks(p: dict):
+    """The per-channel blocks of dwconv2d_s8.c's window loop (dw_win_block, at run time on
+    every row call otherwise), laid out here once for a "direct" depthwise conv (int8_params
+    `p`) that dw_narrow_quads runs: 3x3, dilation_w 1, stride_w <= 2, window rows of at most
+    DW_NARROW_QUAD columns, channels a multiple of 4, a clamp not empty. Per channel 15 int32:
+    b_u = bias - (z_in + 128) sum w, then the three-multiply terms of (m, s, z_conv): m & 0x3FF,
+    (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms), then the nine
+    weights. None where the loop does not serve the conv or refuses a channel (s outside
+    [22, 47], a tie possible, the constant past 2^30, |bias| that could let |acc| reach 2^20):
+    the kernel then sets its channels up at run time as before. Returns int32 [C, 15]."""
+    c = p["conv"]
+    (_, _, in_c), (_, out_w, out_c) = c["in"], c["out"]
+    lo, hi = max(p["conv_act"][0], -128), min(p["conv_act"][1], 127)
+    z_out = p["z_conv"]
+    if c["groups"] != in_c or out_c != in_c or c["kernel"] != (3, 3) or c["dilations"][1] != 1 or in_c % 4 \
+            or c["strides"][1] > 2 or (out_w - 1) * c["strides"][1] + 3 > DW_NARROW_QUAD or lo > hi \
+            or not -128 <= z_out <= 127:
+        return None
+    w = np.asarray(p["weights"], np.int64).reshape(out_c, 9)
+    mult = np.broadcast_to(np.asarray(p["mult"], np.int64).reshape(-1), (out_c,))
+    shift = np.broadcast_to(np.asarray(p["shift"], np.int64).reshape(-1), (out_c,))
+    bias = np.broadcast_to(np.asarray(p["bias"], np.int64).reshape(-1), (out_c,))
+    room = 0xFFFFF - 32640 * 9
+    blocks = np.zeros((out_c, 15), np.int64)
+    for ch in range(out_c):
+        m, s, b = int(mult[ch]), int(shift[ch]), int(bias[ch])
+        um = m & 0xFFFFFFFF
+        c1 = 2 * z_out + 1
+        if not (22 <= s <= 47 and -room <= b <= room and (um & -um) < (1 << (s - 21)) and abs(c1) < (1 << (52 - s))):
+            return None
+        m32 = um - (um & 0x80000000) * 2  # as int32
+        blocks[ch, :6] = [b - (p["z_in"] + 128) * int(w[ch].sum()), um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21,
+                          c1 << (s - 22), s - 21]
+        blocks[ch, 6:] = w[ch]
+    return ((blocks + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
 def _conv_op(op, inputs) -> Op:
@@ -665,6 +704,8 @@ class FusedConv2d(OpDef):
             pairs = HCC_WEIGHTS_HOST
         elif self.kernel_path(op) in BLOCKED_PATHS:
             pairs = HCC_WEIGHTS_BLOCKED
+        elif self._dw_blocks(e, op, p) is not None:
+            pairs = HCC_WEIGHTS_DW_BLOCKS
         return e.struct("hcc_conv2d_pool_params_t", op.name, {
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
@@ -735,6 +776,13 @@ class FusedConv2d(OpDef):
         parts = self.scratch_parts(op)
         return parts["ring"] + parts["window"] <= self.scratch_bytes(op)
 
+    def _dw_blocks(self, e, op, p: dict):
+        """dw_win_blocks() of a "direct" depthwise conv in the MCU layout (the host build's
+        depthwise kernel, host_dw_s8.c, reads the plain arrays), else None."""
+        if e.weight_layout == "host" or self.kernel_path(op) != "direct":
+            return None
+        return dw_win_blocks(p)
+
     def _host_window(self, e, op) -> bool:
         """A dense conv whose output the plan put over its input (or not surely apart from it)."""
         x, y = op.inputs[0], op.outputs[0]
@@ -752,6 +800,10 @@ class FusedConv2d(OpDef):
             return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
         if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
             mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
+            blocks = self._dw_blocks(e, op, p)
+            if blocks is not None:  # HCC_WEIGHTS_DW_BLOCKS: after the biases, which the other paths read
+                bias = np.broadcast_to(np.asarray(p["bias"], np.int64).reshape(-1), (blocks.shape[0],))
+                p = {**p, "bias": np.concatenate([bias.astype(np.int32), blocks.reshape(-1)])}
             return weight_arrays(e, op, {**p, "mult": mult, "shift": shift})
         if path not in BLOCKED_PATHS:
             return weight_arrays(e, op, p)

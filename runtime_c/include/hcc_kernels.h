@@ -178,6 +178,13 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
  * (hcc_conv2d_host_s8_rows, host_layout_s8.c; host_layout in hcc/ops/fully_connected.py). */
 #define HCC_WEIGHTS_HOST (-3)
 
+/* hcc_conv2d_params_t.weight_pairs of a depthwise conv on hcc_dwconv2d_s8_direct_rows (no
+ * scratch) whose 3x3 window loop takes every channel: its mult and shift the requantization
+ * words, its bias array the out_c biases followed by out_c blocks of 15 int32 (b_u, the
+ * three-multiply terms, the nine weights: dw_win_blocks in hcc/ops/fused_conv2d.py), which the
+ * lx106 kernel would otherwise make for each channel on every row call. */
+#define HCC_WEIGHTS_DW_BLOCKS (-4)
+
 /* The most terms (k_h k_w in_c) per output of a conv that hcc_conv2d_blocked_s8_rows runs three
  * pixels at a time (its stack buffer holds three pixels' terms: 3 x this many bytes). */
 #define HCC_BLOCKED_TRIPLE_TERMS 384

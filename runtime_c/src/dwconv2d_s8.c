@@ -282,15 +282,39 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
         : "memory")
 #endif
 
-/* count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w columns,
- * ..., columns `pitch` bytes apart (1, or 4 in dw_quad_rows' window of four channels), rows rs
- * bytes apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2). On Xtensa two pixels a pass
- * (a weight load for both: 7 lx106 instructions a tap for the two), the last of an odd count
- * alone. */
-static void dw_win_row(const uint8_t *q, int32_t rs, int32_t pitch, int32_t k, int32_t stride_w, const int32_t *blk,
-                       int32_t count, int8_t *y, int32_t ystep, int32_t lo, int32_t hi) {
+/* What the dw_win_row calls of a kernel call share (dw_row_geom): passed by address, so that a
+ * call takes four arguments in registers (eleven cost ~8 lx106 instructions more a call, five of
+ * them through the stack, on DS-CNN's 6,400 channel rows). */
+typedef struct {
+    int32_t rs, pitch, k, stride_w, count, ystep, lo, hi;
+    int32_t pair_bytes;  /* (count & ~1) stride_w pitch: how far the pair passes move q */
+} dw_row_t;
+
+static dw_row_t dw_row_geom(int32_t rs, int32_t pitch, int32_t k, int32_t stride_w, int32_t count, int32_t ystep,
+                            int32_t lo, int32_t hi) {
+    dw_row_t g;
+    g.rs = rs;
+    g.pitch = pitch;
+    g.k = k;
+    g.stride_w = stride_w;
+    g.count = count;
+    g.ystep = ystep;
+    g.lo = lo;
+    g.hi = hi;
+    g.pair_bytes = (count & ~(int32_t)1) * stride_w * pitch;
+    return g;
+}
+
+/* g->count (>= 1) outputs of one channel's row: the k x k window at q, then q + stride_w
+ * columns, ..., columns `pitch` bytes apart (1, or 4 in dw_quad_rows' window of four channels),
+ * rows rs bytes apart; output i to y[i ystep] (k 3 or 5, stride_w 1 or 2; g's fields). On
+ * Xtensa two pixels a pass (a weight load for both: 7 lx106 instructions a tap for the two),
+ * the last of an odd count alone. */
+static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw_row_t *g) {
+    const int32_t rs = g->rs, pitch = g->pitch, k = g->k, stride_w = g->stride_w, count = g->count;
+    const int32_t ystep = g->ystep, lo = g->lo, hi = g->hi;
 #if defined(__XTENSA__)
-    const uint8_t *volatile end = q + (count & ~(int32_t)1) * stride_w * pitch;
+    const uint8_t *volatile end = q + g->pair_bytes;
     const uint8_t *q1;
     uint32_t acc, acc1, t, u;
     if (count >= 2) {
@@ -366,9 +390,10 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
         int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
         if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
             fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
+            const dw_row_t g = dw_row_geom(rs, 1, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
             for (oy = row_begin; oy < row_end; ++oy) {
-                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, rs, 1, p->k_w, p->stride_w, blk, p->out_w,
-                           out_rows + (oy - row_begin) * row_size + c, channels, lo, hi);
+                dw_win_row(plane + (oy - row_begin) * p->stride_h * span, blk, out_rows + (oy - row_begin) * row_size + c,
+                           &g);
             }
             return;
         }
@@ -451,6 +476,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
     const int32_t past = p->pad_left + p->in_w < span ? p->pad_left + p->in_w : span;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;
+    const dw_row_t g = dw_row_geom(4 * span * p->dilation_h, 4, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
     uint32_t win[DW_QUAD_BYTES / 4];
     int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
     int32_t oy, r, j, q;
@@ -476,8 +502,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
                 refused |= 1 << q;
                 continue;
             }
-            dw_win_row((const uint8_t *)win + q, 4 * span * p->dilation_h, 4, p->k_w, p->stride_w, blk, p->out_w,
-                       out_rows + (oy - row_begin) * row_size + c + q, channels, lo, hi);
+            dw_win_row((const uint8_t *)win + q, blk, out_rows + (oy - row_begin) * row_size + c + q, &g);
         }
     }
     return refused;
@@ -678,26 +703,34 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     const int32_t span = narrow_columns(p, &j0, &j1), zu = p->z_in + 128;
     const uint32_t zz = (uint32_t)(uint8_t)zu * 0x01010101u;  /* z_in as u, four channels */
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    /* HCC_WEIGHTS_DW_BLOCKS: every channel's block, after the biases */
+    const int32_t *const blocks = p->weight_pairs == HCC_WEIGHTS_DW_BLOCKS ? bias + channels : NULL;
+    const dw_row_t g = dw_row_geom(4 * span, 4, 3, sw, p->out_w, channels, lo, hi);
+    const int32_t tap_rows = p->dilation_h * p->in_w * cs;  /* bytes between the kernel rows on the input */
     uint32_t win[3 * DW_NARROW_QUAD];
     int32_t blk[DW_T_W + 9];
     int32_t oy, ox, c, q, ky, kx, j;
+    /* the columns off the input, the same in every window row: written once a call */
+    for (j = 0; j < 3 * span; ++j) win[j] = zz;
     for (c = 0; c < channels; c += 4) {
         for (oy = row_begin; oy < row_end; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *const y = out_rows + (oy - row_begin) * row_size + c;
-            for (ky = 0; ky < 3; ++ky) {
+            /* window column j is input column j - pad_left: [j0, j1) on the input */
+            int32_t at = (iy0 * p->in_w + j0 - p->pad_left) * cs + c;  /* an offset: iy0 may be above the input */
+            for (ky = 0; ky < 3; ++ky, at += tap_rows) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
                 uint32_t *const d = win + ky * span;
                 if (iy < 0 || iy >= p->in_h) {
-                    for (j = 0; j < span; ++j) d[j] = zz;
-                    continue;
+                    for (j = j0; j < j1; ++j) d[j] = zz;
+                } else if (j1 > j0) {
+                    dw_quad_copy((const uint8_t *)input + at, cs, d + j0, j1 - j0);
                 }
-                for (j = 0; j < j0; ++j) d[j] = zz;
-                if (j1 > j0) {  /* window column j is input column j - pad_left */
-                    dw_quad_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs, d + j0,
-                                 j1 - j0);
-                }
-                for (j = j1; j < span; ++j) d[j] = zz;
+            }
+            if (blocks != NULL) {  /* the compiler's blocks: no set-up */
+                const int32_t *blk_c = blocks + c * (DW_T_W + 9);
+                for (q = 0; q < 4; ++q, blk_c += DW_T_W + 9) dw_win_row((const uint8_t *)win + q, blk_c, y + q, &g);
+                continue;
             }
             for (q = 0; q < 4; ++q) {
                 const int8_t *const w = weights + (c + q) * 9;
@@ -705,7 +738,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                 const uint8_t *const u = (const uint8_t *)win + q;
                 uint32_t w_sum = 0u;
                 if (dw_win_block(blk, w, 9, b, hcc_word_m(wm, ws), hcc_word_s(ws), p)) {
-                    dw_win_row(u, 4 * span, 4, 3, sw, blk, p->out_w, y + q, channels, lo, hi);
+                    dw_win_row(u, blk, y + q, &g);
                     continue;
                 }
                 for (j = 0; j < 9; ++j) w_sum += (uint32_t)(int32_t)w[j];
@@ -732,6 +765,7 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     uint8_t win[3 * HCC_DW_NARROW];
     int32_t oy, ox, c, ky, j;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const dw_row_t g = dw_row_geom(HCC_DW_NARROW, 1, 3, sw, p->out_w, channels, lo, hi);
     if (dw_narrow_quads_fit(p, input)) {
         dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
         return;
@@ -770,7 +804,7 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
                 }
             }
             if (whole_rows) {
-                dw_win_row(win, HCC_DW_NARROW, 1, 3, sw, blk, p->out_w, y, channels, lo, hi);
+                dw_win_row(win, blk, y, &g);
                 continue;
             }
             for (ox = 0; ox < p->out_w; ++ox, r += sw, y += channels) {

@@ -236,6 +236,83 @@ def window_depthwise_block(seed):
     return b
 
 
+def narrow_depthwise_block(seed):
+    """A 3x3 depthwise block whose window loop dw_narrow_quads runs (channels a multiple of 4,
+    window rows of at most 48 columns; DS-CNN's 25x5x64): strides and pads 0 .. 2, dilation_h
+    1 or 2, accumulators past 2^16, a bias or none, pooling sometimes (a row at a time)."""
+    rng = np.random.default_rng(9300 + seed)
+    b = random_block(9300 + seed)
+    c = b["conv"]
+    ch = int(rng.choice([4, 8, 12, 64]))
+    dil = (int(rng.integers(1, 3)), 1)
+    pads = tuple(int(rng.integers(0, 3)) for _ in range(4))
+    h = max(int(rng.integers(1, 9)), 2 * dil[0] + 1 - pads[0] - pads[2])
+    w = max(int(rng.choice([1, 2, 3, 5, 6, 11, 22])), 3 - pads[1] - pads[3])
+    s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
+    c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, 3, 3, 1), -127, 127),
+             bias=rng.integers(-20000, 20000, ch).astype(np.int32) if rng.integers(4) else None,
+             strides=(int(rng.integers(1, 3)), 1 + seed % 2), pads=pads, dilations=dil, groups=ch)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
+    conv_out = reference(c)
+    b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
+    if seed % 3 == 2:
+        b["pool"] = ((min(2, conv_out.shape[0]), min(2, conv_out.shape[1])), (2, 2), (0, 0, 0, 0))
+    return b
+
+
+def compiled_dw_blocks(b):
+    """Block b's bias array as the compiler lays it out for a "direct" depthwise conv with
+    HCC_WEIGHTS_DW_BLOCKS (the biases, then dw_win_blocks' blocks), or None where it does not."""
+    from hcc.ops.fused_conv2d import conv_geometry, dw_win_blocks
+
+    c = b["conv"]
+    ch = c["w"].shape[0]
+    geo = conv_geometry(c["x"].shape, (ch, 1, *c["w"].shape[1:3]),
+                        {"pads": c["pads"], "strides": c["strides"], "dilations": c["dilations"], "group": c["groups"]})
+    bias = c["bias"] if c["bias"] is not None else np.zeros(ch, np.int32)
+    blocks = dw_win_blocks({"conv": geo, "z_in": c["z_in"], "z_conv": c["z_out"], "conv_act": c["act"],
+                            "weights": c["w"], "bias": bias, "mult": c["mult"], "shift": c["shift"]})
+    return None if blocks is None else np.concatenate([bias.astype(np.int32), blocks.reshape(-1)])
+
+
+def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
+    """dw_win_blocks lays out no blocks where one channel is outside dw_win_block's limits (a
+    bias that could let |acc| reach 2^20, a shift below 22, a multiplier whose low bit allows a
+    tie; those convs keep the run-time set-up), and does at the limits themselves."""
+    room = 0xFFFFF - 32640 * 9
+    for field, value, ok in [("bias", room, True), ("bias", -room, True), ("bias", room + 1, False),
+                             ("bias", -room - 1, False), ("shift", 21, False), ("mult", 1 << 30, False)]:
+        b = narrow_depthwise_block(0)
+        c = b["conv"]
+        if c["bias"] is None:
+            c["bias"] = np.zeros(c["w"].shape[0], np.int32)
+        c[field] = np.array(c[field]).astype(np.int32)
+        c[field][1] = value
+        assert (compiled_dw_blocks(b) is not None) == ok, (field, value)
+
+
+def narrow_block_with_blocks(seed):
+    """narrow_depthwise_block(seed) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_DW_BLOCKS
+
+    b = narrow_depthwise_block(seed)
+    bias = compiled_dw_blocks(b)
+    assert bias is not None
+    b["weight_pairs"] = HCC_WEIGHTS_DW_BLOCKS
+    return b, bias
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_depthwise_compiled_blocks_on_the_host(seed):
+    """HCC_WEIGHTS_DW_BLOCKS on the host: the biases first, so the host's depthwise kernel
+    (which does not read the blocks) gives the same integers."""
+    b, bias = narrow_block_with_blocks(seed)
+    c = b["conv"]
+    expected = block_reference(b)
+    args = [0, block_params(b), c["x"], c["w"], bias, *kernel_mult_shift(b), np.zeros(0, np.int8)]
+    np.testing.assert_array_equal(call_kernel("conv2d_pool", args, np.int8, expected.shape), expected)
+
+
 @pytest.mark.parametrize("seed", range(28))
 def test_depthwise_block_matches_reference(seed):
     b = random_depthwise_block(seed)

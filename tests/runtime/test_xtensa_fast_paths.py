@@ -27,6 +27,7 @@ from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
 from tests.runtime.test_conv2d_pool import (block_params, block_reference, kernel_mult_shift, mono_pool_block,
+                                            narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
                                             random_wide_block, window_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
@@ -210,6 +211,22 @@ def test_depthwise_window_rows_on_xtensa(tmp_path, weight_pairs):
         bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
         args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(mult, np.int32),
                           prog.array(shift, np.int32), "NULL", "scratch", "out"])
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
+def test_depthwise_compiled_blocks_on_xtensa(tmp_path):
+    """dw_narrow_quads with the compiler's blocks (HCC_WEIGHTS_DW_BLOCKS: no per-channel set-up
+    at run time) under QEMU: 3x3, channels 4 .. 64, strides, pads, dilation_h, pooling."""
+    prog, expected = XtensaProgram(), []
+    for seed in range(30):
+        b, bias = narrow_block_with_blocks(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        mult, shift = kernel_mult_shift(b)
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), prog.array(bias, np.int32),
+                          prog.array(mult, np.int32), prog.array(shift, np.int32), "NULL", "scratch", "out"])
         _pool_block_call(prog, b, args, ref)
         expected.append(ref)
     _check_pool_blocks(prog, expected, tmp_path)
