@@ -353,6 +353,37 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
     return 1;
 }
 
+/* Max pooling: per output pixel, 64 channels a vector (masked past c), the max of the window's
+ * pixels inside the input as signed bytes (vpmaxsb), -128 where none is. All of a pixel's
+ * window is read before it is written, as in hcc_maxpool_s8_row. */
+int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
+#if defined(__AVX512BW__)
+    const int32_t c = p->c, row_bytes = p->in_w * c;
+    int32_t ox, ch, r, ix;
+    for (ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        const int32_t x_begin = ix0 < 0 ? 0 : ix0;
+        const int32_t x_end = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
+        for (ch = 0; ch < c; ch += 64) {
+            const __mmask64 live = c - ch >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (c - ch)) - 1u);
+            __m512i m = _mm512_set1_epi8(-128);
+            for (r = 0; r < n_rows; ++r) {
+                const int8_t *const in = rows + r * row_bytes + ch;
+                for (ix = x_begin; ix < x_end; ++ix) m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(live, in + ix * c));
+            }
+            _mm512_mask_storeu_epi8(out_row + ox * c + ch, live, m);
+        }
+    }
+    return 1;
+#else
+    (void)p;
+    (void)rows;
+    (void)n_rows;
+    (void)out_row;
+    return 0;
+#endif
+}
+
 /* hcc_lut_s8 with AVX-512 VBMI: 64 elements a pass, the 256-byte table in four registers, two
  * vpermi2b (one per half of the table, seven index bits each) and a blend on the index's top
  * bit. */

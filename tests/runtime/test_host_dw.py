@@ -12,10 +12,11 @@ from tests.runtime import cdriver
 from tests.runtime.kernel_args import ints
 from tests.runtime.test_add import run_elementwise
 from tests.runtime.test_conv2d import reference, run_c
-from tests.runtime.test_conv2d_pool import block_reference, run_block_c
+from tests.runtime.test_conv2d_pool import block_reference, random_block, run_block_c
 from tests.runtime.test_host_paths import block, wide_conv_case
 # the modules, not their test functions, so that those are not collected here a second time
 from tests.runtime import test_lut as lut_tests
+from tests.runtime import test_maxpool as maxpool_tests
 from tests.runtime import test_mul as mul_tests
 from tests.runtime.test_mul import BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, MUL_CASES
 
@@ -67,6 +68,29 @@ def test_transpose_inplace_matches_numpy(build, shape):
     x = np.random.default_rng(rows * 7 + cols).integers(-128, 128, shape, dtype=np.int8)
     got = cdriver.call_kernel("transpose_inplace", [rows, cols, x], np.int8, (cols, rows))
     np.testing.assert_array_equal(got, x.T)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 8, 16, 17, 63, 64, 65, 130])
+def test_maxpool_host_path(build, channels):
+    """hcc_host_maxpool_s8_row: any window, stride and padding (windows at every edge, ceil mode),
+    channel counts below, at and past the 64-byte vector."""
+    rng = np.random.default_rng(channels)
+    for i in range(6):
+        x, kernel, strides, pads = maxpool_tests.random_pool_case(rng)
+        x = rng.integers(-128, 128, x.shape[:2] + (channels,), dtype=np.int8)
+        np.testing.assert_array_equal(maxpool_tests.run_c(x, kernel, strides, pads, bool(i % 2)),
+                                      maxpool_tests.maxpool(x, kernel, strides, pads, bool(i % 2)))
+    x = rng.integers(-128, 128, (44, 44, channels), dtype=np.int8)  # mini-Xception's 3x3 / stride 2 / pad 1
+    np.testing.assert_array_equal(maxpool_tests.run_c(x, (3, 3), (2, 2), (1, 1, 1, 1)),
+                                  maxpool_tests.maxpool(x, (3, 3), (2, 2), (1, 1, 1, 1)))
+
+
+@pytest.mark.parametrize("seed", [s for s in range(40) if random_block(s)["pool"] is not None][:12])
+def test_pool_block_host_path(build, seed):
+    """The streaming conv + max pooling block (its 2x2 / stride 2 windows too) through the host pooling."""
+    b = random_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
 
 
 @pytest.mark.parametrize("params", MUL_CASES[:6])
