@@ -60,10 +60,12 @@ def test_depthwise_matches_reference(build, kernel, stride, channels, seed):
 
 
 @pytest.mark.parametrize("shape", [(3, 96 * 96), (3, 48 * 48), (3, 8), (1, 64), (3, 8 * 9), (4, 1000), (2, 97 * 8),
-                                   (3, 97), (16, 64 * 8), (3, 7 * 11 * 8), (9216, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
+                                   (3, 97), (16, 64 * 8), (3, 7 * 11 * 8), (9216, 3), (4096, 3), (1000, 3),
+                                   (97 * 8, 5), (4096, 2), (64, 16), (97, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_transpose_inplace_matches_numpy(build, shape):
     """The block transpose where cols has a divisor to block by (96 x 96 RGB: 8 blocks of 1152
-    columns), the cycle walker elsewhere (97 columns, a prime)."""
+    columns) or else rows (U-Net's NHWC -> NCHW output, [4096, 3]: 8 groups of 512 rows), the
+    cycle walker elsewhere (97 columns or rows, a prime)."""
     rows, cols = shape
     x = np.random.default_rng(rows * 7 + cols).integers(-128, 128, shape, dtype=np.int8)
     got = cdriver.call_kernel("transpose_inplace", [rows, cols, x], np.int8, (cols, rows))
