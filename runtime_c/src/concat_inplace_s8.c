@@ -61,6 +61,10 @@ void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32
         const size_t size = (size_t)outer * (size_t)inner_units[t] * u;
         if (tables != NULL && tables[t] != NULL) {
             int8_t *slot = data + (size_t)outer * (size_t)total * u, *end = slot + size;
+#if !defined(__XTENSA__)
+            hcc_lut_s8(slot, (int32_t)size, tables[t], slot);  /* vectorized on the host */
+            slot = end;
+#endif
             for (; slot < end; ++slot) *slot = tables[t][*slot + 128];
         }
         total += (uint32_t)inner_units[t];
