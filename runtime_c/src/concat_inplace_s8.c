@@ -51,37 +51,6 @@ static void copy_unit(int8_t *dst, const int8_t *src, uint32_t unit, int words) 
     }
 }
 
-/* The cycle walk: every unit to its place in the [outer, total] output. */
-static void concat_cycles(int8_t *data, const int32_t *inner_units, const int32_t *column_units, int32_t n_inputs,
-                          uint32_t outer, uint32_t u, uint32_t total, uint8_t *scratch) {
-    const int words = (u & 3u) == 0u && ((uintptr_t)data & 3u) == 0u && ((uintptr_t)scratch & 3u) == 0u;
-    const uint32_t n = outer * total;
-    uint32_t start, i;
-    int32_t row_bits = 1;
-    uint8_t *visited = scratch;
-    int8_t *carried = (int8_t *)(scratch + carry_offset(n)), *moved = carried + u;
-    while (row_bits < 32 && (outer >> row_bits) != 0u) ++row_bits;
-    for (i = 0; i < (n + 7u) / 8u; ++i) visited[i] = 0;
-    for (start = 0; start < n; ++start) {
-        if (visited[start >> 3] & (1u << (start & 7u))) continue;
-        visited[start >> 3] = (uint8_t)(visited[start >> 3] | (1u << (start & 7u)));
-        i = destination(start, inner_units, column_units, n_inputs, outer, row_bits, total);
-        if (i == start) continue;
-        copy_unit(carried, data + (size_t)start * u, u, words);
-        do {
-            int8_t *swap;
-            copy_unit(moved, data + (size_t)i * u, u, words);
-            copy_unit(data + (size_t)i * u, carried, u, words);
-            swap = carried;
-            carried = moved;
-            moved = swap;
-            visited[i >> 3] = (uint8_t)(visited[i >> 3] | (1u << (i & 7u)));
-            i = destination(i, inner_units, column_units, n_inputs, outer, row_bits, total);
-        } while (i != start);
-        copy_unit(data + (size_t)start * u, carried, u, words);
-    }
-}
-
 #if !defined(__XTENSA__)
 #define HOST_CONCAT_INPUTS 16
 
@@ -96,12 +65,12 @@ static void copy_piece(int8_t *dst, const int8_t *src, uint32_t n) {
     }
 }
 
-/* On the host, rows in blocks of b (b divides outer, b >= 2): 1. the cycle walk over units of
- * b rows (u b bytes; the inputs' columns in slot order) brings each block's rows of every
- * input together, [input t: b x inner_t units] one after the other; 2. each block rewritten as
- * b output rows through scratch. A walk over outer / b times fewer units, with no divide per
- * unit, (U-Net's two [4096, 8]-byte inputs: 64-row blocks). Returns 0 where no b fits the
- * scratch. */
+/* On the host, rows in blocks of b (b divides outer, b >= 2): 1. the concat over units of b
+ * rows (u b bytes; the inputs' columns in slot order; this function again, whose scratch fits
+ * within ours) brings each block's rows of every input together, [input t: b x inner_t units]
+ * one after the other; 2. each block rewritten as b output rows through scratch. A cycle walk
+ * over outer / b times fewer units (U-Net's two [4096, 8]-byte inputs: 64-row blocks).
+ * Returns 0 where no b fits the scratch. */
 static int host_concat(int8_t *data, const int32_t *inner_units, const int32_t *column_units, int32_t n_inputs,
                        uint32_t outer, uint32_t u, uint32_t total, uint8_t *scratch) {
     const size_t room = hcc_concat_inplace_s8_scratch_size(inner_units, n_inputs, (int32_t)outer, (int32_t)u);
@@ -120,7 +89,8 @@ static int host_concat(int8_t *data, const int32_t *inner_units, const int32_t *
         slot_columns[t] = (int32_t)d;
         d += (uint32_t)inner_units[t];
     }
-    concat_cycles(data, inner_units, slot_columns, n_inputs, outer / b, b * u, total, scratch);
+    hcc_concat_inplace_s8(data, inner_units, slot_columns, NULL, n_inputs, (int32_t)(outer / b), (int32_t)(b * u),
+                          scratch);
     for (g = 0; g < outer / b; ++g) {
         int8_t *const block = data + (size_t)g * b * row_bytes;
         const int8_t *src = (const int8_t *)scratch;
@@ -138,8 +108,11 @@ static int host_concat(int8_t *data, const int32_t *inner_units, const int32_t *
 void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32_t *column_units,
                            const int8_t *const *tables, int32_t n_inputs, int32_t outer, int32_t unit, uint8_t *scratch) {
     const uint32_t u = (uint32_t)unit;
-    uint32_t total = 0;
-    int32_t t;
+    const int words = (u & 3u) == 0u && ((uintptr_t)data & 3u) == 0u && ((uintptr_t)scratch & 3u) == 0u;
+    uint32_t total = 0, n, start, i;
+    int32_t t, row_bits = 1;
+    uint8_t *visited = scratch;
+    int8_t *carried, *moved;
     for (t = 0; t < n_inputs; ++t) {
         const size_t size = (size_t)outer * (size_t)inner_units[t] * u;
         if (tables != NULL && tables[t] != NULL) {
@@ -156,5 +129,27 @@ void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32
 #if !defined(__XTENSA__)
     if (host_concat(data, inner_units, column_units, n_inputs, (uint32_t)outer, u, total, scratch)) return;
 #endif
-    concat_cycles(data, inner_units, column_units, n_inputs, (uint32_t)outer, u, total, scratch);
+    while (row_bits < 32 && ((uint32_t)outer >> row_bits) != 0u) ++row_bits;
+    n = (uint32_t)outer * total;
+    carried = (int8_t *)(scratch + carry_offset(n));
+    moved = carried + u;
+    for (i = 0; i < (n + 7u) / 8u; ++i) visited[i] = 0;
+    for (start = 0; start < n; ++start) {
+        if (visited[start >> 3] & (1u << (start & 7u))) continue;
+        visited[start >> 3] = (uint8_t)(visited[start >> 3] | (1u << (start & 7u)));
+        i = destination(start, inner_units, column_units, n_inputs, (uint32_t)outer, row_bits, total);
+        if (i == start) continue;
+        copy_unit(carried, data + (size_t)start * u, u, words);
+        do {
+            int8_t *swap;
+            copy_unit(moved, data + (size_t)i * u, u, words);
+            copy_unit(data + (size_t)i * u, carried, u, words);
+            swap = carried;
+            carried = moved;
+            moved = swap;
+            visited[i >> 3] = (uint8_t)(visited[i >> 3] | (1u << (i & 7u)));
+            i = destination(i, inner_units, column_units, n_inputs, (uint32_t)outer, row_bits, total);
+        } while (i != start);
+        copy_unit(data + (size_t)start * u, carried, u, words);
+    }
 }
