@@ -124,8 +124,8 @@ static inline int8_t hcc_requantize_s8_inline(int32_t acc, int32_t m, int32_t s,
 }
 
 /* floor(n / d) for d > 0 when the quotient is known to be below 2^quotient_bits
- * (quotient_bits in [1, 32]): shift-and-subtract, quotient_bits steps, no divide
- * instruction or libgcc helper. */
+ * (quotient_bits in [1, 32]): on the lx106 shift-and-subtract, quotient_bits steps, no divide
+ * instruction or libgcc helper; elsewhere the divide instruction (the same quotient). */
 uint32_t hcc_udiv_u32(uint32_t n, uint32_t d, int32_t quotient_bits);
 
 /* ---- conv2d_s8.c / conv2d_3x3_s8.c: 2-D convolution --------------------------------------- */

@@ -457,6 +457,13 @@ static void pool2x2_row(const int8_t *rows, int32_t in_w, int32_t c, int32_t out
     }
 }
 
+/* 1 where hcc_maxpool_s8_row has a vector form (host_dw_s8.c), which is faster than pool2x2_row */
+#if !defined(__XTENSA__) && defined(__AVX512BW__)
+#define HOST_MAXPOOL 1
+#else
+#define HOST_MAXPOOL 0
+#endif
+
 static int is_pool2x2(const hcc_pool_params_t *q) {
     return q->k_h == 2 && q->k_w == 2 && q->stride_h == 2 && q->stride_w == 2 && q->pad_top == 0 && q->pad_left == 0 &&
            2 * q->out_w <= q->in_w;
@@ -499,7 +506,7 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                 block_row(p, src, w, residual_row(p, residual, row), conv_scratch, win, row, ring + held * row_size);
             }
         }
-        if (n_rows == 2 && is_pool2x2(&p->pool)) {
+        if (n_rows == 2 && is_pool2x2(&p->pool) && !HOST_MAXPOOL) {
             pool2x2_row(ring, p->pool.in_w, p->conv.out_c, p->pool.out_w, output + oy * p->pool.out_w * p->conv.out_c);
         } else {
             hcc_maxpool_s8_row(&p->pool, ring, n_rows, output + oy * p->pool.out_w * p->conv.out_c);

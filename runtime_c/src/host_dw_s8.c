@@ -294,63 +294,118 @@ int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, cons
     return 1;
 }
 
-/* In-place transpose of [rows, cols] bytes to [cols, rows] in two passes of block copies, where
- * cols has a divisor b with rows b <= scratch (the cycle walker's n / 8 bytes of marks): 1. the
- * [rows, K] matrix of b-byte blocks (K = cols / b) transposed by following its cycles, one
- * block carried in scratch (memcpy, a few dozen blocks); 2. each of the K groups, now [rows, b]
- * contiguous, copied to scratch and written back interleaved. Returns 0 where no such b of at
- * least 8 bytes exists or the blocks are too many to mark on the stack. */
+/* The [m, k] matrix of b-byte blocks at data transposed to [k, m] in place by following its
+ * cycles, one block carried in scratch (memcpy; a few dozen blocks). 0: too many blocks to
+ * mark on the stack. */
 #define TRANSPOSE_MAX_BLOCKS 4096
-int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *scratch) {
-    const uint32_t n = (uint32_t)rows * (uint32_t)cols, room = (n + 7u) / 8u;
-    uint32_t b = 0, d, nblocks, start, cur, g, i, r;
+static int transpose_blocks(int8_t *data, uint32_t m, uint32_t k, uint32_t b, uint8_t *scratch) {
+    const uint32_t nblocks = m * k;
     uint8_t moved[TRANSPOSE_MAX_BLOCKS / 8];
-    for (d = 1; d * d <= (uint32_t)cols; ++d) {  /* the largest divisor of cols with rows b <= room */
-        if ((uint32_t)cols % d) continue;
-        if (d > b && (uint32_t)rows * d <= room) b = d;
-        if ((uint32_t)cols / d > b && (uint32_t)rows * ((uint32_t)cols / d) <= room) b = (uint32_t)cols / d;
-    }
-    if (b < 8u) return 0;
-    {
-        const uint32_t k = (uint32_t)cols / b;
-        nblocks = (uint32_t)rows * k;
-        if (nblocks > TRANSPOSE_MAX_BLOCKS) return 0;
-        memset(moved, 0, (nblocks + 7u) / 8u);
-        /* block (r, j) at r k + j goes to j rows + r; the block that lands on cur comes from
-         * (cur % rows) k + cur / rows */
-        for (start = 1; start + 1 < nblocks; ++start) {
-            if (moved[start >> 3] & (1u << (start & 7u))) continue;
-            memcpy(scratch, data + start * b, b);
-            cur = start;
-            for (;;) {
-                const uint32_t from = (cur % (uint32_t)rows) * k + cur / (uint32_t)rows;
-                moved[cur >> 3] = (uint8_t)(moved[cur >> 3] | (1u << (cur & 7u)));
-                if (from == start) {
-                    memcpy(data + cur * b, scratch, b);
-                    break;
-                }
-                memcpy(data + cur * b, data + from * b, b);
-                cur = from;
+    uint32_t start, cur;
+    if (nblocks > TRANSPOSE_MAX_BLOCKS) return 0;
+    memset(moved, 0, (nblocks + 7u) / 8u);
+    /* block (r, j) at r k + j goes to j m + r; the block that lands on cur comes from
+     * (cur % m) k + cur / m */
+    for (start = 1; start + 1 < nblocks; ++start) {
+        if (moved[start >> 3] & (1u << (start & 7u))) continue;
+        memcpy(scratch, data + start * b, b);
+        cur = start;
+        for (;;) {
+            const uint32_t from = (cur % m) * k + cur / m;
+            moved[cur >> 3] = (uint8_t)(moved[cur >> 3] | (1u << (cur & 7u)));
+            if (from == start) {
+                memcpy(data + cur * b, scratch, b);
+                break;
             }
-        }
-        for (g = 0; g < k; ++g) {
-            int8_t *const group = data + g * b * (uint32_t)rows;
-            const int8_t *const src = (const int8_t *)scratch;
-            memcpy(scratch, group, b * (uint32_t)rows);
-            if (rows == 3) {  /* NCHW RGB inputs */
-                for (i = 0; i < b; ++i) {
-                    group[3 * i] = src[i];
-                    group[3 * i + 1] = src[b + i];
-                    group[3 * i + 2] = src[2 * b + i];
-                }
-            } else {
-                for (i = 0; i < b; ++i) {
-                    for (r = 0; r < (uint32_t)rows; ++r) group[i * (uint32_t)rows + r] = src[r * b + i];
-                }
-            }
+            memcpy(data + cur * b, data + from * b, b);
+            cur = from;
         }
     }
     return 1;
+}
+
+/* [r, c] bytes at data (r c <= the scratch) to [c, r] through a copy in scratch: writes in order. */
+static void transpose_through(int8_t *data, uint32_t r, uint32_t c, uint8_t *scratch) {
+    const int8_t *const src = (const int8_t *)scratch;
+    uint32_t i, j;
+    memcpy(scratch, data, r * c);
+    if (r == 3) { /* NCHW RGB inputs */
+        for (j = 0; j < c; ++j) {
+            data[3 * j] = src[j];
+            data[3 * j + 1] = src[c + j];
+            data[3 * j + 2] = src[2 * c + j];
+        }
+    } else {
+        for (j = 0; j < c; ++j) {
+            for (i = 0; i < r; ++i) data[j * r + i] = src[i * c + j];
+        }
+    }
+}
+
+/* The largest divisor b of n with b times other <= room (0 if none). */
+static uint32_t block_size(uint32_t n, uint32_t other, uint32_t room) {
+    uint32_t b = 0, d;
+    for (d = 1; d * d <= n; ++d) {
+        if (n % d) continue;
+        if (d > b && other * d <= room) b = d;
+        if (n / d > b && other * (n / d) <= room) b = n / d;
+    }
+    return b;
+}
+
+/* In-place transpose of [rows, cols] bytes to [cols, rows] in two passes of block copies
+ * within the cycle walker's scratch (n / 8 bytes), where cols or rows has a divisor b of at
+ * least 8 whose blocks fit it:
+ * - cols = K b (an NCHW -> NHWC input): 1. the [rows, K] matrix of b-byte blocks transposed
+ *   (transpose_blocks); 2. each of the K groups, now [rows, b] contiguous, transposed through
+ *   scratch;
+ * - else rows = K b (an NHWC -> NCHW output of few channels, U-Net's [4096, 3]): 1. each group
+ *   of b rows, [b, cols], transposed through scratch to [cols, b]; 2. the [K, cols] matrix of
+ *   b-byte blocks transposed.
+ * Returns 0 where neither applies (then the cycle walker). */
+int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *scratch) {
+    const uint32_t r = (uint32_t)rows, c = (uint32_t)cols, room = (r * c + 7u) / 8u;
+    uint32_t b = block_size(c, r, room), g;
+    if (b >= 8u) {
+        if (!transpose_blocks(data, r, c / b, b, scratch)) return 0;
+        for (g = 0; g < c / b; ++g) transpose_through(data + g * b * r, r, b, scratch);
+        return 1;
+    }
+    b = block_size(r, c, room);
+    if (b < 8u || (r / b) * c > TRANSPOSE_MAX_BLOCKS) return 0;
+    for (g = 0; g < r / b; ++g) transpose_through(data + g * b * c, b, c, scratch);
+    return transpose_blocks(data, r / b, c, b, scratch);
+}
+
+/* Max pooling: per output pixel, 64 channels a vector (masked past c), the max of the window's
+ * pixels inside the input as signed bytes (vpmaxsb), -128 where none is. All of a pixel's
+ * window is read before it is written, as in hcc_maxpool_s8_row. */
+int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
+#if defined(__AVX512BW__)
+    const int32_t c = p->c, row_bytes = p->in_w * c;
+    int32_t ox, ch, r, ix;
+    for (ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        const int32_t x_begin = ix0 < 0 ? 0 : ix0;
+        const int32_t x_end = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
+        for (ch = 0; ch < c; ch += 64) {
+            const __mmask64 live = c - ch >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (c - ch)) - 1u);
+            __m512i m = _mm512_set1_epi8(-128);
+            for (r = 0; r < n_rows; ++r) {
+                const int8_t *const in = rows + r * row_bytes + ch;
+                for (ix = x_begin; ix < x_end; ++ix) m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(live, in + ix * c));
+            }
+            _mm512_mask_storeu_epi8(out_row + ox * c + ch, live, m);
+        }
+    }
+    return 1;
+#else
+    (void)p;
+    (void)rows;
+    (void)n_rows;
+    (void)out_row;
+    return 0;
+#endif
 }
 
 /* hcc_lut_s8 with AVX-512 VBMI: 64 elements a pass, the 256-byte table in four registers, two

@@ -21,6 +21,10 @@ int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, cons
  * returns 0 where it does not apply (see host_dw_s8.c) */
 int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t *visited);
 
+/* hcc_maxpool_s8_row (any window, stride, padding) a whole pixel's channels a vector; 0 where
+ * the instructions are absent */
+int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row);
+
 /* hcc_lut_s8 vectorized; 0 where the instructions are absent */
 int hcc_host_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output);
 

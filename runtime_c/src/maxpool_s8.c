@@ -1,9 +1,13 @@
 /* int8 max pooling; the row function is shared with the streaming conv2d_pool block. */
 #include "hcc_kernels.h"
+#include "host_dw_s8.h"
 
 void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows,
                         int8_t *out_row) {
     int32_t ox, r, ix, ch;
+#if !defined(__XTENSA__)
+    if (hcc_host_maxpool_s8_row(p, rows, n_rows, out_row)) return;
+#endif
     for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         const int32_t x_begin = ix0 < 0 ? 0 : ix0;

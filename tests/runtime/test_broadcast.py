@@ -178,6 +178,14 @@ def test_prelu_matches_reference(x_shape, slope_shape):
     np.testing.assert_array_equal(got.reshape(expected.shape), expected)
 
 
+@pytest.mark.parametrize("x_shape, slope_shape", [((1, 16, 16, 24), ()), ((1, 32, 32, 8), (1,)), ((1, 4, 16, 16), (1, 1, 1)),
+                                                   ((1, 2, 2, 255), ())])
+def test_prelu_one_slope_table(x_shape, slope_shape):
+    """A one-slope PRelu of 1024 elements or more (U-Net's): on the host, a table of its 256
+    outputs and the table op; 1020 elements keep the per-element path."""
+    test_prelu_matches_reference(x_shape, slope_shape)
+
+
 def test_prelu_reference_is_close_to_float():
     rng = np.random.default_rng(7)
     x = np.arange(-128, 128, dtype=np.int8).reshape(1, 256, 1)

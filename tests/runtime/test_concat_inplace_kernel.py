@@ -1,6 +1,7 @@
 """hcc_concat_inplace_s8 == numpy's concatenate of the slots, in place: any axis (as [outer,
 inner] views), two to four inputs, slot orders other than the inputs', units of 1 to 16 bytes
-(byte and word copies), requantization tables on some slots, and outer = 1."""
+(byte and word copies), requantization tables on some slots, and outer = 1; on the host,
+outer sizes whose blocks of rows fit the scratch (host_concat) and others (the cycle walk)."""
 
 import numpy as np
 import pytest
@@ -14,6 +15,10 @@ CASES = [  # (outer, inner sizes in bytes, unit, slot order, slots with a table)
     (7, [5, 1, 2, 4], 1, [3, 1, 0, 2], [1]),
     (1, [12, 20], 4, [1, 0], []),
     (100, [24, 8], 8, [0, 1], [0, 1]),
+    # the host's blocks of rows (concat_inplace_s8.c, host_concat): 40, 512 and 64 rows a block
+    (1000, [3, 6, 9], 3, [2, 0, 1], [0, 2]),
+    (4096, [1, 2], 1, [1, 0], []),
+    (2048, [16, 8, 24], 8, [0, 2, 1], [1]),
 ]
 
 

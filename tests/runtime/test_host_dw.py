@@ -12,10 +12,11 @@ from tests.runtime import cdriver
 from tests.runtime.kernel_args import ints
 from tests.runtime.test_add import run_elementwise
 from tests.runtime.test_conv2d import reference, run_c
-from tests.runtime.test_conv2d_pool import block_reference, run_block_c
+from tests.runtime.test_conv2d_pool import block_reference, random_block, run_block_c
 from tests.runtime.test_host_paths import block, wide_conv_case
 # the modules, not their test functions, so that those are not collected here a second time
 from tests.runtime import test_lut as lut_tests
+from tests.runtime import test_maxpool as maxpool_tests
 from tests.runtime import test_mul as mul_tests
 from tests.runtime.test_mul import BROADCAST_CHANNEL, BROADCAST_NONE, BROADCAST_SCALAR, MUL_CASES
 
@@ -59,14 +60,39 @@ def test_depthwise_matches_reference(build, kernel, stride, channels, seed):
 
 
 @pytest.mark.parametrize("shape", [(3, 96 * 96), (3, 48 * 48), (3, 8), (1, 64), (3, 8 * 9), (4, 1000), (2, 97 * 8),
-                                   (3, 97), (16, 64 * 8), (3, 7 * 11 * 8), (9216, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
+                                   (3, 97), (16, 64 * 8), (3, 7 * 11 * 8), (9216, 3), (4096, 3), (1000, 3),
+                                   (97 * 8, 5), (4096, 2), (64, 16), (97, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_transpose_inplace_matches_numpy(build, shape):
     """The block transpose where cols has a divisor to block by (96 x 96 RGB: 8 blocks of 1152
-    columns), the cycle walker elsewhere (97 columns, a prime)."""
+    columns) or else rows (U-Net's NHWC -> NCHW output, [4096, 3]: 8 groups of 512 rows), the
+    cycle walker elsewhere (97 columns or rows, a prime)."""
     rows, cols = shape
     x = np.random.default_rng(rows * 7 + cols).integers(-128, 128, shape, dtype=np.int8)
     got = cdriver.call_kernel("transpose_inplace", [rows, cols, x], np.int8, (cols, rows))
     np.testing.assert_array_equal(got, x.T)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 8, 16, 17, 63, 64, 65, 130])
+def test_maxpool_host_path(build, channels):
+    """hcc_host_maxpool_s8_row: any window, stride and padding (windows at every edge, ceil mode),
+    channel counts below, at and past the 64-byte vector."""
+    rng = np.random.default_rng(channels)
+    for i in range(6):
+        x, kernel, strides, pads = maxpool_tests.random_pool_case(rng)
+        x = rng.integers(-128, 128, x.shape[:2] + (channels,), dtype=np.int8)
+        np.testing.assert_array_equal(maxpool_tests.run_c(x, kernel, strides, pads, bool(i % 2)),
+                                      maxpool_tests.maxpool(x, kernel, strides, pads, bool(i % 2)))
+    x = rng.integers(-128, 128, (44, 44, channels), dtype=np.int8)  # mini-Xception's 3x3 / stride 2 / pad 1
+    np.testing.assert_array_equal(maxpool_tests.run_c(x, (3, 3), (2, 2), (1, 1, 1, 1)),
+                                  maxpool_tests.maxpool(x, (3, 3), (2, 2), (1, 1, 1, 1)))
+
+
+@pytest.mark.parametrize("seed", [s for s in range(40) if random_block(s)["pool"] is not None][:12])
+def test_pool_block_host_path(build, seed):
+    """The streaming conv + max pooling block (its 2x2 / stride 2 windows too) through the host pooling."""
+    b = random_block(seed)
+    expected = block_reference(b)
+    np.testing.assert_array_equal(run_block_c(b, expected.shape), expected)
 
 
 @pytest.mark.parametrize("params", MUL_CASES[:6])
