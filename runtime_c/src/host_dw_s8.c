@@ -10,7 +10,11 @@
  * padding is z_in). Requantization: hcc_host_rq16 where every |acc| < 2^24 and s is
  * in [32, 47], else hcc_requantize_s8_inline lane by lane: the int8 reference's numbers.
  *
- * Elsewhere (no AVX-512): the same sums in portable C, a chunk of channels at a time. */
+ * Elsewhere (no AVX-512): the same sums in portable C, a chunk of channels at a time.
+ *
+ * That path serves the lx106 layout's host builds. With --weight-layout host a depthwise conv
+ * runs hcc_dwconv2d_host_s8_rows instead, its weights, bias and requantization constants in
+ * lane order from the compiler (no per-call set-up), several pixels a vector at 4-16 channels. */
 #include "host_dw_s8.h"
 
 #include <string.h>
@@ -204,6 +208,21 @@ static inline void tap_pointers(const hcc_conv2d_params_t *p, const int8_t *cons
     }
 }
 
+/* rows[ky]: output row oy's input row of kernel row ky from channel c0 (NULL off the input);
+ * returns whether every one is on it */
+static inline int input_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t c0,
+                             const int8_t **rows) {
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    int32_t ky;
+    int on = 1;
+    for (ky = 0; ky < p->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * p->in_c + c0;
+        on &= rows[ky] != NULL;
+    }
+    return on;
+}
+
 /* 32 channels a chunk; 16 channels or fewer: two pixels a vector */
 static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                     const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
@@ -224,14 +243,8 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
         const __mmask32 live = nc == 32 ? ~(__mmask32)0 : (__mmask32)((1u << nc) - 1u);
         chunk_setup(&k, p, weights, bias, mult, shift, words, c0, nc, two);
         for (oy = row_begin; oy < row_end; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            int rows_in = 1;
-            for (ky = 0; ky < kh; ++ky) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * cs + c0;
-                rows_in &= rows[ky] != NULL;
-            }
+            const int rows_in = input_rows(p, input, oy, c0, rows);
             for (ox = 0; ox < p->out_w; ox += two ? 2 : 1) {
                 const int second = two && ox + 1 < p->out_w;
                 tap_pointers(p, rows, rows_in, off, ox, xp);
@@ -284,6 +297,42 @@ static inline void dw_sums(const dw_taps_t *tp, const int8_t *first, const int32
     }
 }
 
+/* hcc_requantize_s8 in 16 lanes for every acc and every shift in [1, 62]: the magnitude
+ * (|acc| |m| + 2^(s-1)) >> s in 64 bits (|acc| |m| <= 2^62: exact, as hcc_requantize), even and
+ * odd lanes by vpmuludq, capped at 256 (past it every output saturates alike), signed, z_out
+ * added and clamped. Two multiplies a vector where hcc_host_rq16 takes four, and no 2^24
+ * bound on acc. The per-channel terms: dw_rq64_make, once per chunk. */
+typedef struct {
+    __m512i m, b_even, b_odd, s_even, s_odd, round_even, round_odd, zo, lo, hi;
+} dw_rq64_t;
+
+static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int32_t act_min, int32_t act_max) {
+    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
+    dw_rq64_t k;
+    k.m = mv;
+    k.b_even = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
+    k.b_odd = _mm512_srli_epi64(k.b_even, 32);
+    k.s_even = _mm512_and_si512(sv, low);
+    k.s_odd = _mm512_srli_epi64(sv, 32);
+    k.round_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(k.s_even, one));
+    k.round_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(k.s_odd, one));
+    k.zo = _mm512_set1_epi32(z_out);
+    k.lo = _mm512_set1_epi32(act_min > -128 ? act_min : -128);
+    k.hi = _mm512_set1_epi32(act_max < 127 ? act_max : 127);
+    return k;
+}
+
+static inline __m512i dw_rq64(__m512i av, const dw_rq64_t *k) {
+    const __m512i a = _mm512_abs_epi32(av), cap = _mm512_set1_epi64(256);
+    __m512i even = _mm512_mul_epu32(a, k->b_even), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), k->b_odd), v;
+    even = _mm512_min_epu64(_mm512_srlv_epi64(_mm512_add_epi64(even, k->round_even), k->s_even), cap);
+    odd = _mm512_min_epu64(_mm512_srlv_epi64(_mm512_add_epi64(odd, k->round_odd), k->s_odd), cap);
+    v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    v = _mm512_mask_sub_epi32(v, _mm512_cmplt_epi32_mask(_mm512_xor_si512(av, k->m), _mm512_setzero_si512()),
+                              _mm512_setzero_si512(), v);
+    return _mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(v, k->zo), k->hi), k->lo);
+}
+
 /* The bits [lo, hi) of a 64-bit mask (empty where hi <= lo) */
 static inline __mmask64 bit_range(int32_t lo, int32_t hi) {
     if (lo < 0) lo = 0;
@@ -323,24 +372,17 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
         const int32_t *const mk = mult + 32 * k, *const sk = shift + 32 * k;
         const __m512i b0 = _mm512_loadu_si512(bias + 32 * k), b1 = _mm512_loadu_si512(bias + 32 * k + 16);
         const __m512i s0 = _mm512_loadu_si512(sk), s1 = _mm512_loadu_si512(sk + 16);
-        /* every shift in [32, 47] (hcc_host_rq16's range) and z_out an int8 */
+        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8 */
         const int vector_requant = p->z_out >= -128 && p->z_out <= 127 &&
-                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(32)),
-                                                            _mm512_set1_epi32(15)) &&
-                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(32)),
-                                                            _mm512_set1_epi32(15));
-        const hcc_host_rq16_t rq0 = hcc_host_rq16_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
-        const hcc_host_rq16_t rq1 = hcc_host_rq16_make(_mm512_loadu_si512(mk + 16), s1, p->z_out, p->act_min,
-                                                       p->act_max);
+                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(1)),
+                                                            _mm512_set1_epi32(61)) &&
+                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(1)),
+                                                            _mm512_set1_epi32(61));
+        const dw_rq64_t rq0 = dw_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
+        const dw_rq64_t rq1 = dw_rq64_make(_mm512_loadu_si512(mk + 16), s1, p->z_out, p->act_min, p->act_max);
         for (oy = row_begin; oy < row_end; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            int rows_in = 1;
-            for (ky = 0; ky < kh; ++ky) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * row_bytes + c0;
-                rows_in &= rows[ky] != NULL;
-            }
+            const int rows_in = input_rows(p, input, oy, c0, rows);
             for (v = 0; v < vectors; ++v) {
                 const int32_t ox0 = v * per, ix0 = ox0 * sw - p->pad_left;
                 const int32_t n_pix = p->out_w - ox0 < per ? p->out_w - ox0 : per;
@@ -381,10 +423,8 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 }
                 {
                     int8_t *const dst = o + ox0 * channels;
-                    const __mmask16 big = _mm512_cmpge_epu32_mask(_mm512_abs_epi32(acc[0]), _mm512_set1_epi32(0x1000000)) |
-                                          _mm512_cmpge_epu32_mask(_mm512_abs_epi32(acc[1]), _mm512_set1_epi32(0x1000000));
-                    if (vector_requant && !big) {
-                        const __m512i lo = hcc_host_rq16(acc[0], &rq0), hi = hcc_host_rq16(acc[1], &rq1);
+                    if (vector_requant) {
+                        const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
                         _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
                     } else {
                         int32_t a[2][16], h, j;
