@@ -148,3 +148,17 @@ def test_host_dw_layout_order():
     assert b[32 + 1] == 33 - 2 * w[33].sum() and b[32 + 8] == 0 and m[32 + 8] == 0 and s[32 + 8] == 32
     wb, b, m, s = host_dw_layout(w[:8], np.arange(8), np.arange(8), np.full(8, 35), 0, 2)
     assert len(b) == 32 and b[16 + 4].tolist() == 12 % 8  # pixels: h 1, j 4 is element 12, channel 4
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_depthwise_host_layout_requant_extremes(build, seed):
+    """dw_rq64 against the spec at the edges: multipliers INT32_MIN / INT32_MAX / 0 / +-1 and
+    shifts 0 .. 63 (1 and 62 the vector path's ends; 0 and 63 lane by lane)."""
+    rng = np.random.default_rng(900 + seed)
+    c = dw_case(900 + seed, 3, 1 + seed % 2, [40, 16, 8][seed])
+    n = c["w"].shape[0]
+    mults = np.array([-2**31, 2**31 - 1, 0, 1, -1, 1 << 30, -(1 << 30) - 7, 12345], np.int64)
+    shifts = [1, 2, 15, 31, 32, 33, 47, 61, 62] + ([0, 63] if seed == 0 else [])
+    c["mult"] = mults[rng.integers(len(mults), size=n)].astype(np.int32)
+    c["shift"] = np.array(shifts, np.int32)[rng.integers(len(shifts), size=n)]
+    check_host_dw(c)
