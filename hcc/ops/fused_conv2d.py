@@ -748,7 +748,8 @@ class FusedConv2d(OpDef):
     def host_kernel(self, e, op) -> bool:
         """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the
         host layout (e.weight_layout), on the "fc-row" and "blocked" paths, and on the "dense"
-        path where the conv stands alone (no chain). The plan is the same in both layouts: a
+        path where the conv stands alone (no chain); a depthwise conv ("depthwise", "direct") of
+        at most HOST_DW_TAPS taps runs hcc_dwconv2d_host_s8_rows (host_dw_layout's arrays). The plan is the same in both layouts: a
         dense conv's workspace stays unused, except where the plan put its output over its
         input (inplace-conv): the dense kernel keeps copies of the rows it reads, the host
         kernel then reads them through the window of in-place streaming (_host_window; the
@@ -778,7 +779,7 @@ class FusedConv2d(OpDef):
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
         (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights; where host_kernel(),
-        host_layout_arrays() (HCC_WEIGHTS_HOST)."""
+        host_layout_arrays() (HCC_WEIGHTS_HOST), for a depthwise conv host_dw_layout's."""
         path = self.kernel_path(op)
         if self.host_kernel(e, op) and path in ("depthwise", "direct"):  # hcc_dwconv2d_host_s8_rows
             arrays = host_dw_layout(p["weights"], p["bias"], p["mult"], p["shift"], p["z_in"], op.attrs["strides"][1])

@@ -411,7 +411,8 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                                 tp.m[t] = bit_range(-at, row_bytes - at) & span;
                                 /* the address itself, not a pointer out of the row: only its live bytes are read */
                                 if (tp.m[t]) {
-                                    tp.x[t] = (const int8_t *)(const void *)((uintptr_t)rows[ky] + (uintptr_t)(intptr_t)at);
+                                    const uintptr_t a = (uintptr_t)rows[ky] + (uintptr_t)(intptr_t)at;
+                                    tp.x[t] = (const int8_t *)(const void *)a;
                                 }
                             } else if (ix >= 0 && ix < p->in_w) {
                                 tp.x[t] = rows[ky] + at;
