@@ -38,6 +38,37 @@ HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--w
 HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in dw_win_blocks() (hcc_kernels.h)
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
+HOST_DW_TAPS = 49  # HCC_HOST_DW_TAPS (runtime_c/src/host_dw_s8.h): the most taps of hcc_dwconv2d_host_s8_rows
+
+
+def host_dw_layout(weights, bias, mult, shift, z_in: int, stride_w: int):
+    """The arrays of hcc_dwconv2d_host_s8_rows (a depthwise conv in the host layout, host_dw_s8.c):
+    32 lanes a vector, element e = pixel e // C, channel e % C where C (channels) is 4, 8 or 16
+    and stride_w <= 2 (several pixels a vector, dw_pixels), else channel 32 k + e of chunk k.
+    vpunpck{l,h}wd put element 8 (j // 4) + j % 4 + 4 h in lane j of accumulator h, so per chunk
+    and tap pair q the weights are int16 [h][j][w[tap 2q], w[tap 2q + 1]] (little-endian bytes,
+    as int8; 0 past the taps and in dead lanes), and bias (folded: bias - z_in sum w, wrapped
+    to int32), mult and shift [chunk][h][j] (dead lanes: 0, 0, 32). Returns (weights, bias,
+    mult, shift)."""
+    w = np.asarray(weights, np.int64).reshape(len(weights), -1)
+    channels, taps = w.shape
+    pixels = channels in (4, 8, 16) and stride_w <= 2
+    chunks = 1 if pixels else -(-channels // 32)
+    h, j = np.meshgrid(np.arange(2), np.arange(16), indexing="ij")
+    element = 8 * (j // 4) + j % 4 + 4 * h  # [2, 16]
+    ch = (element % channels)[None] if pixels else 32 * np.arange(chunks)[:, None, None] + element[None]
+    live = ch < channels
+    ch = np.where(live, ch, 0)
+    pairs = (taps + 1) // 2
+    wt = np.zeros((channels, 2 * pairs), np.int64)
+    wt[:, :taps] = w
+    packed = np.where(live[:, None, :, :, None], wt[ch].reshape(chunks, 2, 16, pairs, 2).transpose(0, 3, 1, 2, 4), 0)
+    folded = np.asarray(bias, np.int64).reshape(-1) - z_in * w.sum(axis=1)
+    folded = (folded + 2**31) % 2**32 - 2**31
+    per = [np.broadcast_to(np.asarray(v, np.int64).reshape(-1), (channels,)) for v in (folded, mult, shift)]
+    b, m, s = (np.where(live, v[ch], dead).reshape(-1) for v, dead in zip(per, (0, 0, 32)))
+    return (packed.astype("<i2").reshape(-1).view(np.int8), b.astype(np.int32), m.astype(np.int32),
+            s.astype(np.int32))
 
 
 def conv_output_hw(hw, kernel, pads, strides, dilations) -> tuple[int, int]:
@@ -758,7 +789,8 @@ class FusedConv2d(OpDef):
     def host_kernel(self, e, op) -> bool:
         """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the
         host layout (e.weight_layout), on the "fc-row" and "blocked" paths, and on the "dense"
-        path where the conv stands alone (no chain). The plan is the same in both layouts: a
+        path where the conv stands alone (no chain); a depthwise conv ("depthwise", "direct") of
+        at most HOST_DW_TAPS taps runs hcc_dwconv2d_host_s8_rows (host_dw_layout's arrays). The plan is the same in both layouts: a
         dense conv's workspace stays unused, except where the plan put its output over its
         input (inplace-conv): the dense kernel keeps copies of the rows it reads, the host
         kernel then reads them through the window of in-place streaming (_host_window; the
@@ -768,6 +800,8 @@ class FusedConv2d(OpDef):
         path = self.kernel_path(op)
         if path in BLOCKED_PATHS:
             return True
+        if path in ("depthwise", "direct"):  # hcc_dwconv2d_host_s8_rows (host_dw_layout)
+            return int(np.prod(op.inputs[1].type.shape[2:])) <= HOST_DW_TAPS
         if path != "dense" or self.streamed(op) or self.streamed_source(op) is not None \
                 or self.streamed_residual(op) is not None:
             return False
@@ -793,8 +827,11 @@ class FusedConv2d(OpDef):
         """weight_arrays(), or on the "fc-row" and "blocked" paths hcc_fully_connected_row_s8's
         blocked weights (OHWI rows; as int8, the C casts them back) and folded bias
         (HCC_WEIGHTS_BLOCKED): as many bytes of flash as the int8 weights; where host_kernel(),
-        host_layout_arrays() (HCC_WEIGHTS_HOST)."""
+        host_layout_arrays() (HCC_WEIGHTS_HOST), for a depthwise conv host_dw_layout's."""
         path = self.kernel_path(op)
+        if self.host_kernel(e, op) and path in ("depthwise", "direct"):  # hcc_dwconv2d_host_s8_rows
+            arrays = host_dw_layout(p["weights"], p["bias"], p["mult"], p["shift"], p["z_in"], op.attrs["strides"][1])
+            return ", ".join(e.array(op.name + suffix, a, a.dtype.type) for suffix, a in zip(("_w", "_b", "_m", "_s"), arrays))
         if self.host_kernel(e, op):  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
             w = p["weights"]
             return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])

@@ -209,6 +209,15 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                              int32_t row_end, int8_t *out_rows);
 
+/* A depthwise conv (groups == in_c == out_c) of at most 49 taps in the host layout
+ * (HCC_WEIGHTS_HOST): rows [row_begin, row_end) of hcc_conv2d_s8, no scratch, with the weights
+ * as int16 tap pairs per vector lane, the bias folded (bias - z_in sum w) and bias, mult and
+ * shift in lane order, 32 lanes a vector (host_dw_layout in hcc/ops/fused_conv2d.py;
+ * host_dw_s8.c). Not for the lx106. */
+void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                               int32_t row_end, int8_t *out_rows);
+
 /* Output rows [row_begin, row_end) of hcc_conv2d_s8; row row_begin is written at out_rows. */
 void hcc_conv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,

@@ -164,7 +164,8 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     }
 #if !defined(__XTENSA__)
     if (conv->weight_pairs == HCC_WEIGHTS_HOST) {
-        hcc_conv2d_host_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, at, at + 1, dst);
+        (is_depthwise(conv) ? hcc_dwconv2d_host_s8_rows : hcc_conv2d_host_s8_rows)(conv, input, w->weights, w->bias,
+                                                                                  w->mult, w->shift, at, at + 1, dst);
     } else
 #endif
     if (is_fast_depthwise(conv)) {
@@ -528,6 +529,12 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     if (!p->has_pool && !p->has_residual && !p->window && is_depthwise(&p->conv)) {
         /* all rows in one call (channel by channel: it reads every input row before the last
          * output row is written, so never with the window of in-place streaming) */
+#if !defined(__XTENSA__)
+        if (p->conv.weight_pairs == HCC_WEIGHTS_HOST) {
+            hcc_dwconv2d_host_s8_rows(&p->conv, input, weights, bias, mult, shift, 0, p->conv.out_h, output);
+            return;
+        }
+#endif
         if (is_fast_depthwise(&p->conv)) {
             hcc_dwconv2d_s8_rows(&p->conv, input, weights, bias, mult, shift, (unsigned char *)scratch + ring_bytes(p),
                                  0, p->conv.out_h, output);

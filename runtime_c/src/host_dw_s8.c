@@ -10,7 +10,11 @@
  * padding is z_in). Requantization: hcc_host_rq16 where every |acc| < 2^24 and s is
  * in [32, 47], else hcc_requantize_s8_inline lane by lane: the int8 reference's numbers.
  *
- * Elsewhere (no AVX-512): the same sums in portable C, a chunk of channels at a time. */
+ * Elsewhere (no AVX-512): the same sums in portable C, a chunk of channels at a time.
+ *
+ * That path serves the lx106 layout's host builds. With --weight-layout host a depthwise conv
+ * runs hcc_dwconv2d_host_s8_rows instead, its weights, bias and requantization constants in
+ * lane order from the compiler (no per-call set-up), several pixels a vector at 4-16 channels. */
 #include "host_dw_s8.h"
 
 #include <string.h>
@@ -18,6 +22,11 @@
 #include "host_paths.h"
 
 #if !defined(__XTENSA__)
+
+/* hcc_dwconv2d_host_s8_rows' vectors of several pixels (see there) */
+static int dw_pixels(const hcc_conv2d_params_t *p) {
+    return (p->out_c == 4 || p->out_c == 8 || p->out_c == 16) && p->stride_w <= 2;
+}
 
 #if defined(__AVX512BW__) && defined(__AVX512VL__)
 
@@ -199,6 +208,21 @@ static inline void tap_pointers(const hcc_conv2d_params_t *p, const int8_t *cons
     }
 }
 
+/* rows[ky]: output row oy's input row of kernel row ky from channel c0 (NULL off the input);
+ * returns whether every one is on it */
+static inline int input_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t c0,
+                             const int8_t **rows) {
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    int32_t ky;
+    int on = 1;
+    for (ky = 0; ky < p->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * p->in_c + c0;
+        on &= rows[ky] != NULL;
+    }
+    return on;
+}
+
 /* 32 channels a chunk; 16 channels or fewer: two pixels a vector */
 static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                     const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
@@ -219,20 +243,205 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
         const __mmask32 live = nc == 32 ? ~(__mmask32)0 : (__mmask32)((1u << nc) - 1u);
         chunk_setup(&k, p, weights, bias, mult, shift, words, c0, nc, two);
         for (oy = row_begin; oy < row_end; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            int rows_in = 1;
-            for (ky = 0; ky < kh; ++ky) {
-                const int32_t iy = iy0 + ky * p->dilation_h;
-                rows[ky] = iy < 0 || iy >= p->in_h ? NULL : input + iy * p->in_w * cs + c0;
-                rows_in &= rows[ky] != NULL;
-            }
+            const int rows_in = input_rows(p, input, oy, c0, rows);
             for (ox = 0; ox < p->out_w; ox += two ? 2 : 1) {
                 const int second = two && ox + 1 < p->out_w;
                 tap_pointers(p, rows, rows_in, off, ox, xp);
                 if (second) tap_pointers(p, rows, rows_in, off, ox + 1, xq);
                 dw_pixel(&k, p, xp, second ? xq : NULL, second, pairs, live, z, nc, o + ox * channels,
                          second ? o + (ox + 1) * channels : NULL);
+            }
+        }
+    }
+}
+
+/* The host weight layout (HCC_WEIGHTS_HOST; host_dw_layout in hcc/ops/fused_conv2d.py): the
+ * pair interleaving, lane orders and folded bias of chunk_setup made by the compiler, so a call
+ * (a conv row, with in-place streaming) sets nothing up but the requantization's vectors. A
+ * vector holds element e = 0 .. 31 of 32: with C = out_c in {4, 8, 16} and stride_w <= 2
+ * ("pixels": HCC_HOST_DW_PIXELS) pixel e / C, channel e % C, of 32 / C neighbouring pixels,
+ * whose taps are 32 contiguous input bytes at stride 1 (at stride 2, the even dwords of 64:
+ * one vpermd), so no lane idles; else channel 32 k + e of one pixel (chunk k). Taps off the
+ * input read z_in (the masked loads' fill), which the folded bias' - z_in sum w cancels:
+ * acc = bias + sum w (x - z_in) mod 2^32, the spec's. */
+
+/* One vector's sums: acc[h] += the taps' products (x[t]: tap t's 32 input bytes, loaded as
+ * load_tap says; w: the chunk's pairs, 2 x 64 bytes each). */
+typedef struct {
+    const int8_t *x[HCC_HOST_DW_TAPS];
+    __mmask64 m[HCC_HOST_DW_TAPS];
+} dw_taps_t;
+
+static inline __m512i load_tap(const int8_t *x, __mmask64 m, int two_strides, __m512i fill, __m512i idx) {
+    if (two_strides) {  /* 64 bytes, the even pixels' dwords kept */
+        return _mm512_cvtepi8_epi16(
+            _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, _mm512_mask_loadu_epi8(fill, m, x))));
+    }
+    if ((__mmask32)m == ~(__mmask32)0) return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)x));
+    return _mm512_cvtepi8_epi16(_mm256_mask_loadu_epi8(_mm512_castsi512_si256(fill), (__mmask32)m, x));
+}
+
+/* first: an inner vector's taps, at first + off[t] with mask `all`; NULL: a border's, tp's */
+static inline void dw_sums(const dw_taps_t *tp, const int8_t *first, const int32_t *off, __mmask64 all,
+                           int32_t taps, const int8_t *w, int two_strides, __m512i fill, __m512i idx, __m512i acc[2]) {
+    int32_t t;
+    for (t = 0; t < taps; t += 2, w += 128) {
+        const __m512i a = first ? load_tap(first + off[t], all, two_strides, fill, idx)
+                                : load_tap(tp->x[t], tp->m[t], two_strides, fill, idx);
+        const __m512i b = t + 1 >= taps ? _mm512_setzero_si512()
+                          : first ? load_tap(first + off[t + 1], all, two_strides, fill, idx)
+                                  : load_tap(tp->x[t + 1], tp->m[t + 1], two_strides, fill, idx);
+        acc[0] = dot_pairs(acc[0], _mm512_unpacklo_epi16(a, b), _mm512_loadu_si512(w));
+        acc[1] = dot_pairs(acc[1], _mm512_unpackhi_epi16(a, b), _mm512_loadu_si512(w + 64));
+    }
+}
+
+/* hcc_requantize_s8 in 16 lanes for every acc and every shift in [1, 62]: the magnitude
+ * (|acc| |m| + 2^(s-1)) >> s in 64 bits (|acc| |m| <= 2^62: exact, as hcc_requantize), even and
+ * odd lanes by vpmuludq, capped at 256 (past it every output saturates alike), signed, z_out
+ * added and clamped. Two multiplies a vector where hcc_host_rq16 takes four, and no 2^24
+ * bound on acc. The per-channel terms: dw_rq64_make, once per chunk. */
+typedef struct {
+    __m512i m, b_even, b_odd, s_even, s_odd, round_even, round_odd, zo, lo, hi;
+} dw_rq64_t;
+
+static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int32_t act_min, int32_t act_max) {
+    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
+    dw_rq64_t k;
+    k.m = mv;
+    k.b_even = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
+    k.b_odd = _mm512_srli_epi64(k.b_even, 32);
+    k.s_even = _mm512_and_si512(sv, low);
+    k.s_odd = _mm512_srli_epi64(sv, 32);
+    k.round_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(k.s_even, one));
+    k.round_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(k.s_odd, one));
+    k.zo = _mm512_set1_epi32(z_out);
+    k.lo = _mm512_set1_epi32(act_min > -128 ? act_min : -128);
+    k.hi = _mm512_set1_epi32(act_max < 127 ? act_max : 127);
+    return k;
+}
+
+static inline __m512i dw_rq64(__m512i av, const dw_rq64_t *k) {
+    const __m512i a = _mm512_abs_epi32(av), cap = _mm512_set1_epi64(256);
+    __m512i even = _mm512_mul_epu32(a, k->b_even), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), k->b_odd), v;
+    even = _mm512_min_epu64(_mm512_srlv_epi64(_mm512_add_epi64(even, k->round_even), k->s_even), cap);
+    odd = _mm512_min_epu64(_mm512_srlv_epi64(_mm512_add_epi64(odd, k->round_odd), k->s_odd), cap);
+    v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    v = _mm512_mask_sub_epi32(v, _mm512_cmplt_epi32_mask(_mm512_xor_si512(av, k->m), _mm512_setzero_si512()),
+                              _mm512_setzero_si512(), v);
+    return _mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(v, k->zo), k->hi), k->lo);
+}
+
+/* The bits [lo, hi) of a 64-bit mask (empty where hi <= lo) */
+static inline __mmask64 bit_range(int32_t lo, int32_t hi) {
+    if (lo < 0) lo = 0;
+    if (hi > 64) hi = 64;
+    if (hi <= lo) return 0;
+    return (hi - lo == 64 ? ~(__mmask64)0 : (((__mmask64)1 << (hi - lo)) - 1u)) << lo;
+}
+
+void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                               int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
+    const int32_t sw = p->stride_w, dw = p->dilation_w, row_bytes = p->in_w * cs;
+    const int pix = dw_pixels(p), two_strides = pix && sw == 2;
+    const int32_t per = pix ? 32 / channels : 1, chunks = pix ? 1 : (channels + 31) / 32;
+    const int32_t vectors = (p->out_w + per - 1) / per, wbytes = (taps + 1) / 2 * 128;
+    /* the bytes one vector's tap reads: 32, or at stride 2 the 64 - C up to its last pixel */
+    const __mmask64 span = two_strides ? bit_range(0, 64 - channels) : bit_range(0, 32);
+    const __m512i fill = _mm512_set1_epi8((char)p->z_in);
+    __m512i idx = _mm512_setzero_si512();
+    int32_t off[HCC_HOST_DW_TAPS], k, oy, v, ky, kx, t;
+    const int8_t *rows[HCC_HOST_DW_TAPS];
+    dw_taps_t tp;
+    if (two_strides) {  /* dword d of the result: pixel d / (C / 4)'s, from the even pixels */
+        const int32_t q = channels / 4;
+        int32_t d, at[16];
+        for (d = 0; d < 16; ++d) at[d] = (d / q) * 2 * q + d % q;
+        idx = _mm512_loadu_si512(at);
+    }
+    for (ky = 0; ky < kh; ++ky) {
+        for (kx = 0; kx < kw; ++kx) off[ky * kw + kx] = (ky * p->dilation_h * p->in_w + kx * dw) * cs;
+    }
+    for (k = 0; k < chunks; ++k) {
+        const int32_t c0 = 32 * k, nc = pix ? 32 : (channels - c0 < 32 ? channels - c0 : 32);
+        const __mmask64 live = pix ? span : bit_range(0, nc);
+        const int8_t *const w = weights + k * wbytes;
+        const int32_t *const mk = mult + 32 * k, *const sk = shift + 32 * k;
+        const __m512i b0 = _mm512_loadu_si512(bias + 32 * k), b1 = _mm512_loadu_si512(bias + 32 * k + 16);
+        const __m512i s0 = _mm512_loadu_si512(sk), s1 = _mm512_loadu_si512(sk + 16);
+        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8 */
+        const int vector_requant = p->z_out >= -128 && p->z_out <= 127 &&
+                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(1)),
+                                                            _mm512_set1_epi32(61)) &&
+                                   !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(1)),
+                                                            _mm512_set1_epi32(61));
+        const dw_rq64_t rq0 = dw_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
+        const dw_rq64_t rq1 = dw_rq64_make(_mm512_loadu_si512(mk + 16), s1, p->z_out, p->act_min, p->act_max);
+        for (oy = row_begin; oy < row_end; ++oy) {
+            int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
+            const int rows_in = input_rows(p, input, oy, c0, rows);
+            for (v = 0; v < vectors; ++v) {
+                const int32_t ox0 = v * per, ix0 = ox0 * sw - p->pad_left;
+                const int32_t n_pix = p->out_w - ox0 < per ? p->out_w - ox0 : per;
+                const __mmask32 store = pix ? (__mmask32)bit_range(0, n_pix * channels) : (__mmask32)live;
+                __m512i acc[2];
+                acc[0] = b0;
+                acc[1] = b1;
+                if (rows_in && ix0 >= 0 && ix0 + (per - 1) * sw + (kw - 1) * dw < p->in_w) {  /* every tap on */
+                    const int8_t *const first = rows[0] + ix0 * cs;
+                    if (taps == 9 && !two_strides && (__mmask32)live == ~(__mmask32)0) {  /* 3x3, whole loads */
+                        dw_sums(NULL, first, off, ~(__mmask64)0, 9, w, 0, fill, idx, acc);
+                    } else if (taps == 9) {  /* the common 3x3 unrolled */
+                        dw_sums(NULL, first, off, live, 9, w, two_strides, fill, idx, acc);
+                    } else {
+                        dw_sums(NULL, first, off, live, taps, w, two_strides, fill, idx, acc);
+                    }
+                } else {  /* a border: each tap's bytes on the input row, the rest z_in */
+                    for (ky = 0; ky < kh; ++ky) {
+                        for (kx = 0; kx < kw; ++kx) {
+                            const int32_t ix = ix0 + kx * dw, at = ix * cs;
+                            t = ky * kw + kx;
+                            tp.x[t] = input;
+                            tp.m[t] = 0;
+                            if (!rows[ky]) continue;
+                            if (pix) {  /* row bytes [0, row_bytes) of the span from `at` */
+                                tp.m[t] = bit_range(-at, row_bytes - at) & span;
+                                /* the address itself, not a pointer out of the row: only its live bytes are read */
+                                if (tp.m[t]) {
+                                    const uintptr_t a = (uintptr_t)rows[ky] + (uintptr_t)(intptr_t)at;
+                                    tp.x[t] = (const int8_t *)(const void *)a;
+                                }
+                            } else if (ix >= 0 && ix < p->in_w) {
+                                tp.x[t] = rows[ky] + at;
+                                tp.m[t] = live;
+                            }
+                        }
+                    }
+                    dw_sums(&tp, NULL, off, 0, taps, w, two_strides, fill, idx, acc);
+                }
+                {
+                    int8_t *const dst = o + ox0 * channels;
+                    if (vector_requant) {
+                        const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
+                        _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
+                    } else {
+                        int32_t a[2][16], h, j;
+                        _mm512_storeu_si512(a[0], acc[0]);
+                        _mm512_storeu_si512(a[1], acc[1]);
+                        for (h = 0; h < 2; ++h) {
+                            for (j = 0; j < 16; ++j) {
+                                const int32_t e = lane_channels[h][j];
+                                if ((store >> e) & 1u) {
+                                    dst[e] = hcc_requantize_s8_inline(a[h][j], mk[16 * h + j], sk[16 * h + j],
+                                                                      p->z_out, p->act_min, p->act_max);
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -279,6 +488,41 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
                     }
                 }
                 hcc_host_requant_s8(acc, m, s, nc, p->z_out, p->act_min, p->act_max, o + ox * channels, 1);
+            }
+        }
+    }
+}
+
+/* hcc_dwconv2d_host_s8_rows in portable C: output by output from the same layout, element e
+ * of its vector at accumulator h = e / 4 % 2, lane j = e / 8 * 4 + e % 4 (lane_channels) */
+void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                               int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, taps = p->k_h * p->k_w, wbytes = (taps + 1) / 2 * 128;
+    const int pix = dw_pixels(p);
+    const int32_t per = pix ? 32 / channels : 1;
+    int32_t oy, ox, c, ky, kx;
+    for (oy = row_begin; oy < row_end; ++oy) {
+        for (ox = 0; ox < p->out_w; ++ox) {
+            for (c = 0; c < channels; ++c) {
+                const int32_t k = pix ? 0 : c / 32, e = pix ? ox % per * channels + c : c % 32;
+                const int32_t lane = 32 * k + 16 * (e / 4 % 2) + e / 8 * 4 + e % 4;
+                const uint8_t *const w = (const uint8_t *)weights + k * wbytes + (lane - 32 * k) * 4;
+                uint32_t acc = (uint32_t)bias[lane];
+                for (ky = 0; ky < p->k_h; ++ky) {
+                    const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+                    for (kx = 0; kx < p->k_w; ++kx) {
+                        const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w, t = ky * p->k_w + kx;
+                        const int on = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
+                        const int32_t x = on ? input[(iy * p->in_w + ix) * p->in_c + c] : p->z_in;
+                        /* tap t of the lane: int16 (t % 2) of pair t / 2, little-endian */
+                        const uint8_t *const b = w + t / 2 * 128 + t % 2 * 2;
+                        const int32_t wt = (int16_t)(uint16_t)(b[0] | b[1] << 8);
+                        acc += (uint32_t)(x * wt);
+                    }
+                }
+                out_rows[((oy - row_begin) * p->out_w + ox) * channels + c] =
+                    hcc_requantize_s8_inline((int32_t)acc, mult[lane], shift[lane], p->z_out, p->act_min, p->act_max);
             }
         }
     }

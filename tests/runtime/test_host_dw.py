@@ -123,3 +123,68 @@ def test_mul_gate_channels(build, channels):
     b = rng.integers(-128, 128, channels).astype(np.int8)
     got = run_elementwise(1, ints(z_a, z_b, z_out, m, s, lo, hi), a, b)
     np.testing.assert_array_equal(got, mul(a, z_a, b, z_b, m, s, z_out, lo, hi))
+
+
+def host_dw_arrays(c):
+    """The depthwise conv's weights, folded bias, mult and shift as the compiler emits them in
+    the host layout (host_dw_layout)."""
+    from hcc.ops.fused_conv2d import host_dw_layout
+
+    cout = c["w"].shape[0]
+    bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
+    return list(host_dw_layout(c["w"], bias, c["mult"], c["shift"], c["z_in"], c["strides"][1]))
+
+
+def check_host_dw(c):
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST
+    from tests.runtime.test_conv2d_pool import check_apart_and_in_place
+
+    b = block(c, HCC_WEIGHTS_HOST)
+    check_apart_and_in_place(b, "depthwise", host_dw_arrays(c))
+
+
+@pytest.mark.parametrize("kernel,stride,channels,seed", [
+    (3, 1, 8, 0), (3, 2, 16, 1), (3, 1, 32, 2), (3, 2, 33, 3), (5, 1, 48, 4), (5, 2, 72, 5), (3, 1, 96, 6),
+    (5, 1, 1, 7), (3, 2, 7, 8), (5, 2, 31, 9), (3, 1, 64, 10), (5, 1, 17, 11), (3, 1, 15, 12), (3, 2, 8, 13),
+    (3, 1, 4, 14), (3, 2, 4, 15), (5, 2, 16, 16), (3, 1, 16, 17), (5, 1, 8, 18), (3, 2, 8, 19), (7, 1, 8, 20)])
+def test_depthwise_host_layout(build, kernel, stride, channels, seed):
+    """hcc_dwconv2d_host_s8_rows (HCC_WEIGHTS_HOST) == the reference, apart and in place through
+    the window: 4, 8 and 16 channels several pixels a vector (stride 1 and 2, odd widths, the
+    last vector part full), other counts in chunks of 32 (partial chunks), padding on every
+    edge, accumulators past 2^24 (odd seeds)."""
+    check_host_dw(dw_case(seed, kernel, stride, channels))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_depthwise_host_layout_wide(build, seed):
+    """wide_conv_case's depthwise convs: 1x1 .. 7x7 and 2x3 kernels, dilations, unequal strides."""
+    check_host_dw(wide_conv_case(seed, depthwise=True))
+
+
+def test_host_dw_layout_order():
+    """host_dw_layout: element 8 (j // 4) + j % 4 + 4 h in lane j of accumulator h, tap pairs as
+    int16, the folded bias, dead lanes (0, 0, 32)."""
+    from hcc.ops.fused_conv2d import host_dw_layout
+
+    w = np.arange(1, 40 * 3 + 1).reshape(40, 3, 1, 1) % 100
+    wb, b, m, s = host_dw_layout(w, np.arange(40), np.arange(40) + 1000, np.full(40, 35), 2, 1)
+    w16 = wb.view("<i2").reshape(2, 2, 2, 16, 2)  # [chunk][pair][h][j][tap of the pair]
+    assert w16[0, 0, 1, 4].tolist() == [w[12, 0, 0, 0], w[12, 1, 0, 0]]  # h 1, j 4: element 12
+    assert w16[1, 1, 0, 1].tolist() == [w[33, 2, 0, 0], 0]  # chunk 1 channel 33, tap 3 past the taps
+    assert b[32 + 1] == 33 - 2 * w[33].sum() and b[32 + 8] == 0 and m[32 + 8] == 0 and s[32 + 8] == 32
+    wb, b, m, s = host_dw_layout(w[:8], np.arange(8), np.arange(8), np.full(8, 35), 0, 2)
+    assert len(b) == 32 and b[16 + 4].tolist() == 12 % 8  # pixels: h 1, j 4 is element 12, channel 4
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_depthwise_host_layout_requant_extremes(build, seed):
+    """dw_rq64 against the spec at the edges: multipliers INT32_MIN / INT32_MAX / 0 / +-1 and
+    shifts 0 .. 63 (1 and 62 the vector path's ends; 0 and 63 lane by lane)."""
+    rng = np.random.default_rng(900 + seed)
+    c = dw_case(900 + seed, 3, 1 + seed % 2, [40, 16, 8][seed])
+    n = c["w"].shape[0]
+    mults = np.array([-2**31, 2**31 - 1, 0, 1, -1, 1 << 30, -(1 << 30) - 7, 12345], np.int64)
+    shifts = [1, 2, 15, 31, 32, 33, 47, 61, 62] + ([0, 63] if seed == 0 else [])
+    c["mult"] = mults[rng.integers(len(mults), size=n)].astype(np.int32)
+    c["shift"] = np.array(shifts, np.int32)[rng.integers(len(shifts), size=n)]
+    check_host_dw(c)
