@@ -108,17 +108,25 @@ def _requant_words(m: int, s: int, z_out: int, lo: int, hi: int):
 def _equivalent_multiplier(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc_hi: int):
     """(m', s') with s' < s that the hoisted forms serve and that give the same outputs as
     (m, s), clamp(z_out + requantize(acc, ., .), lo, hi), for every acc in [acc_lo, acc_hi]
-    (checked one by one; m' is m / 2^(s - s') rounded either way), or None. A large s makes c = (2 z_out + 1) 2^(s-17) too large for
+    (checked one by one where either may leave the clamps; m' is m / 2^(s - s') rounded either
+    way), or None. A large s makes c = (2 z_out + 1) 2^(s-17) too large for
     the int32 sums when z_out is far from 0 (ReLU's -128): a smaller s' halves it."""
     from hcc.quant.fixed_point import requantize
 
-    if not (-(1 << 31) <= acc_lo <= acc_hi < (1 << 31)) or acc_hi - acc_lo >= EQUIVALENT_SPAN:
+    if not -(1 << 31) <= acc_lo <= acc_hi < (1 << 31):
+        return None
+    if m > 0:
+        # requantize is non-decreasing in acc for m, m' > 0: below a1 (above a2) (m, s) clamps to lo
+        # (hi), and an m' that gives lo at a1 (hi at a2) does so below (above) it too
+        a1, a2 = (lo - z_out - 1) * 2**s // m, -(-(hi - z_out + 1) * 2**s // m)
+        acc_lo, acc_hi = max(acc_lo, min(a1, acc_hi)), min(acc_hi, max(a2, acc_lo))
+    if acc_hi - acc_lo >= EQUIVALENT_SPAN:
         return None
     acc = np.arange(acc_lo, acc_hi + 1, dtype=np.int64)
     want, tries = None, EQUIVALENT_TRIES
     for d in range(1, s - 21):
         for m2 in sorted({m >> d, (m + (1 << (d - 1))) >> d, (m >> d) + 1}):
-            if _requant_words(m2, s - d, z_out, lo, hi) is None:
+            if (m > 0 and m2 <= 0) or _requant_words(m2, s - d, z_out, lo, hi) is None:
                 continue
             if want is None:
                 want = np.clip(z_out + requantize(acc, m, s), lo, hi)

@@ -198,12 +198,13 @@ def test_acc_range_bounds_every_accumulator():
     np.testing.assert_array_equal(hi, acc.max(axis=0))
 
 
-def test_equivalent_multiplier_keeps_every_output():
+def test_equivalent_multiplier_keeps_every_output(monkeypatch):
     """Refused ReLU channels with an accumulator range: blocked_requant_words' equivalent
     (m', s') takes the forms (the two-multiply path) and gives requantize_s8(acc, m, s) on every
-    accumulator of the range (the words emulated, every int32 value checked); without the
-    range, or past EQUIVALENT_SPAN, the channel keeps the general path."""
-    from hcc.ops.fully_connected import EQUIVALENT_SPAN
+    accumulator of the range (the words emulated, every int32 value checked; _equivalent_multiplier
+    itself checks only those where the clamps may not decide); without the range, or past
+    EQUIVALENT_SPAN, the channel keeps the general path."""
+    import hcc.ops.fully_connected as fc
 
     rng = np.random.default_rng(11)
     channels = relu_large_shift_channels(rng, 24)
@@ -227,9 +228,10 @@ def test_equivalent_multiplier_keeps_every_output():
             assert ok.all()
             np.testing.assert_array_equal(got, requantize_s8(acc, m, s, z_out, lo, hi).astype(np.int64),
                                           err_msg=f"m={m} s={s} z_out={z_out}")
-        wide = (np.array([-EQUIVALENT_SPAN]), np.array([EQUIVALENT_SPAN]))
-        assert int(blocked_requant_words([m], [s], -128, -128, 127, wide)[1][0]) & 31 == 0
     assert served > 20
+    monkeypatch.setattr(fc, "EQUIVALENT_SPAN", 64)  # the accumulators where the clamps do not decide: past it
+    for m, s in channels:
+        assert int(blocked_requant_words([m], [s], -128, -128, 127, ([-(1 << 20)], [1 << 20]))[1][0]) & 31 == 0
 
 
 @pytest.mark.parametrize("n", [64, 63])
