@@ -75,7 +75,70 @@ def host_layout_arrays(e, hint: str, weights, bias, mult, shift, z_in: int) -> s
 HOIST_BOUND = 0x8000  # |acc| <= 2^15: the accumulators blocked_requant_words' terms serve (C: acc + 2^15 < 2^16)
 
 
-def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int):
+def acc_range(weights, bias, z_in: int):
+    """Per output channel the least and greatest accumulator bias + sum_i w[:, i] (x_i - z_in)
+    over every int8 input x (int64 arrays): the values a blocked kernel requantizes."""
+    w = np.asarray(weights, np.int64)
+    w = w.reshape(w.shape[0], -1)
+    b = np.broadcast_to(np.asarray(bias, np.int64).reshape(-1), (w.shape[0],))
+    lo, hi = w * (-128 - z_in), w * (127 - z_in)
+    return b + np.minimum(lo, hi).sum(axis=1), b + np.maximum(lo, hi).sum(axis=1)
+
+
+EQUIVALENT_SPAN = 1 << 23  # the widest accumulator range _equivalent_multiplier checks (one numpy pass each)
+EQUIVALENT_TRIES = 4  # the candidates (m', s') it checks at most per channel
+
+
+def _requant_words(m: int, s: int, z_out: int, lo: int, hi: int):
+    """The (mult word, shift word) of blocked_requant_words' hoisted forms for (m, s), or None
+    where they cannot serve the channel exactly."""
+    um = m & 0xFFFFFFFF
+    bl = (um & 0x7FFF) - (um & 0x8000)
+    bh = (m - bl) >> 16
+    if not (22 <= s <= 47 and -128 <= z_out <= 127 and lo <= hi and -(1 << 15) <= bh < (1 << 15)):
+        return None
+    if (um & -um) >= (1 << (s - 21)):  # a tie possible for |acc| < 2^20 (hcc_requant_hoist's argument)
+        return None
+    c = (2 * z_out + 1) << (s - 17)
+    if abs(c) > 0x7FFFFFFF or HOIST_BOUND * (abs(bh) + 1) > 0x7FFFFFFF - abs(c):
+        return None
+    return (bh << 16) + (bl & 0xFFFF), c + (s - 16)
+
+
+def _equivalent_multiplier(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc_hi: int):
+    """(m', s') with s' < s that the hoisted forms serve and that give the same outputs as
+    (m, s), clamp(z_out + requantize(acc, ., .), lo, hi), for every acc in [acc_lo, acc_hi]
+    (checked one by one where either may leave the clamps; m' is m / 2^(s - s') rounded either
+    way), or None. A large s makes c = (2 z_out + 1) 2^(s-17) too large for
+    the int32 sums when z_out is far from 0 (ReLU's -128): a smaller s' halves it."""
+    from hcc.quant.fixed_point import requantize
+
+    if not -(1 << 31) <= acc_lo <= acc_hi < (1 << 31):
+        return None
+    if m > 0:
+        # requantize is non-decreasing in acc for m, m' > 0: below a1 (above a2) (m, s) clamps to lo
+        # (hi), and an m' that gives lo at a1 (hi at a2) does so below (above) it too
+        a1, a2 = (lo - z_out - 1) * 2**s // m, -(-(hi - z_out + 1) * 2**s // m)
+        acc_lo, acc_hi = max(acc_lo, min(a1, acc_hi)), min(acc_hi, max(a2, acc_lo))
+    if acc_hi - acc_lo >= EQUIVALENT_SPAN:
+        return None
+    acc = np.arange(acc_lo, acc_hi + 1, dtype=np.int64)
+    want, tries = None, EQUIVALENT_TRIES
+    for d in range(1, s - 21):
+        for m2 in sorted({m >> d, (m + (1 << (d - 1))) >> d, (m >> d) + 1}):
+            if (m > 0 and m2 <= 0) or _requant_words(m2, s - d, z_out, lo, hi) is None:
+                continue
+            if want is None:
+                want = np.clip(z_out + requantize(acc, m, s), lo, hi)
+            if np.array_equal(np.clip(z_out + requantize(acc, m2, s - d), lo, hi), want):
+                return m2, s - d
+            tries -= 1
+            if tries == 0:  # a coarser m' rarely does better: bound the compile time
+                return None
+    return None
+
+
+def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int, acc_bounds=None):
     """The multiplier and shift arrays of the blocked kernels (hcc_fully_connected_row_s8,
     hcc_conv2d_blocked_s8_rows; hcc_kernels.h) and of the recurrent cells' gate rows (z_out 0):
     per channel the requantization terms, computed here once instead of per output. With
@@ -95,26 +158,20 @@ def blocked_requant_words(mult, shift, z_out: int, act_min: int, act_max: int):
     trailing zeros). A channel the forms cannot serve exactly (s outside [22, 47], a tie
     possible, c or a sum past int32, bh = 2^15, z_out past int8, an empty clamp) gets
     mult word = m and shift word = 32 s (low five bits 0: the C takes the general path).
+    With acc_bounds = (least, greatest) accumulator per channel (acc_range), a channel the forms
+    refuse may take an equivalent (m', s') they serve (_equivalent_multiplier: the same int8
+    outputs over that whole range), so that it stays on the two-multiply path.
     Returns (mult words, shift words), int32 each."""
     mult = np.asarray(mult, np.int64).reshape(-1)
     shift = np.broadcast_to(np.asarray(shift, np.int64), mult.shape)
     lo, hi = max(act_min, -128), min(act_max, 127)
     words_m, words_s = np.empty(mult.shape, np.int64), np.empty(mult.shape, np.int64)
     for i, (m, s) in enumerate(zip(mult.tolist(), shift.tolist())):
-        um = m & 0xFFFFFFFF
-        bl = (um & 0x7FFF) - (um & 0x8000)
-        bh = (m - bl) >> 16
-        ok = 22 <= s <= 47 and -128 <= z_out <= 127 and lo <= hi and -(1 << 15) <= bh < (1 << 15)
-        if ok:
-            lowbit = um & -um
-            ok = lowbit < (1 << (s - 21))  # no tie for |acc| < 2^20 (hcc_requant_hoist's argument)
-        if ok:
-            c = (2 * z_out + 1) << (s - 17)
-            ok = abs(c) <= 0x7FFFFFFF and HOIST_BOUND * (abs(bh) + 1) <= 0x7FFFFFFF - abs(c)
-        if ok:
-            words_m[i], words_s[i] = (bh << 16) + (bl & 0xFFFF), c + (s - 16)
-        else:
-            words_m[i], words_s[i] = m, 32 * s
+        words = _requant_words(m, s, z_out, lo, hi)
+        if words is None and acc_bounds is not None:
+            alt = _equivalent_multiplier(m, s, z_out, lo, hi, int(acc_bounds[0][i]), int(acc_bounds[1][i]))
+            words = None if alt is None else _requant_words(*alt, z_out, lo, hi)
+        words_m[i], words_s[i] = words if words is not None else (m, 32 * s)
     wrap = lambda v: ((v + 2**31) % 2**32 - 2**31).astype(np.int32)  # noqa: E731
     return wrap(words_m), wrap(words_s)
 
@@ -264,7 +321,8 @@ class FullyConnected(OpDef):
             return [f"hcc_fully_connected_host_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]
         if p["rows"] == 1 or row_kernel:  # the compile-time blocked layout (no weight reuse across rows)
             weights, bias = fc_row_layout(p["weights"], p["bias"], p["z_in"])
-            mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"])
+            mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_out"], p["act_min"], p["act_max"],
+                                                acc_range(p["weights"], p["bias"], p["z_in"]))
             arrays = ", ".join([e.array(op.name + "_w", weights, np.uint8), e.array(op.name + "_b", bias, np.int32),
                                 e.array(op.name + "_m", mult, np.int32), e.array(op.name + "_s", shift, np.int32)])
             return [f"hcc_fully_connected_row_s8({params}, {e.ptr(op.inputs[0])}, {arrays}, {e.ptr(y)});"]

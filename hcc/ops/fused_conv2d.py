@@ -29,7 +29,7 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout, host_layout_arrays
+from hcc.ops.fully_connected import acc_range, blocked_requant_words, fc_row_layout, host_layout_arrays
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
@@ -846,7 +846,8 @@ class FusedConv2d(OpDef):
             return weight_arrays(e, op, p)
         w = p["weights"]
         weights, bias = fc_row_layout(w.reshape(w.shape[0], -1), p["bias"], p["z_in"])
-        mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
+        mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"],
+                                            acc_range(w, p["bias"], p["z_in"]))
         return ", ".join([e.array(op.name + "_w", weights.view(np.int8), np.int8), e.array(op.name + "_b", bias, np.int32),
                           e.array(op.name + "_m", mult, np.int32), e.array(op.name + "_s", shift, np.int32)])
 

@@ -26,7 +26,7 @@ I32 = (-(2**31), 2**31 - 1)
 
 
 def _in_int32(v):
-    assert v.min() >= I32[0] and v.max() <= I32[1], "an int32 intermediate overflows"
+    assert v.size == 0 or (v.min() >= I32[0] and v.max() <= I32[1]), "an int32 intermediate overflows"
     return v
 
 
@@ -171,3 +171,88 @@ def test_recurrent_partial_words_equal_requantize():
         assert np.abs(expected).max() <= 1 << 29
         np.testing.assert_array_equal(v, expected, err_msg=f"m={m} s={s}")
     assert hoisted > 40
+
+
+def relu_large_shift_channels(rng, n):
+    """(m, s) that the forms refuse for z_out = -128 (c = -255 2^(s-17) leaves the int32 sum no
+    room): large shifts as small per-channel scales give, e.g. the Keras DS-CNN's (1801902612, 40)."""
+    out = [(1801902612, 40), (2119914545, 40), (1945154239, 40)]
+    while len(out) < n:
+        m, s = int(rng.integers(1 << 30, 1 << 31)), int(rng.integers(38, 48))
+        if int(blocked_requant_words([m], [s], -128, -128, 127)[1][0]) & 31 == 0:
+            out.append((m, s))
+    return out
+
+
+def test_acc_range_bounds_every_accumulator():
+    from hcc.ops.fully_connected import acc_range
+
+    rng = np.random.default_rng(3)
+    w = rng.integers(-128, 128, (5, 3))
+    bias = rng.integers(-1000, 1000, 5)
+    z_in = -7
+    grid = np.stack(np.meshgrid(*[np.arange(-128, 128)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    acc = bias[None, :] + (grid - z_in) @ w.T
+    lo, hi = acc_range(w, bias, z_in)
+    np.testing.assert_array_equal(lo, acc.min(axis=0))
+    np.testing.assert_array_equal(hi, acc.max(axis=0))
+
+
+def test_equivalent_multiplier_keeps_every_output(monkeypatch):
+    """Refused ReLU channels with an accumulator range: blocked_requant_words' equivalent
+    (m', s') takes the forms (the two-multiply path) and gives requantize_s8(acc, m, s) on every
+    accumulator of the range (the words emulated, every int32 value checked; _equivalent_multiplier
+    itself checks only those where the clamps may not decide); without the range, or past
+    EQUIVALENT_SPAN, the channel keeps the general path."""
+    import hcc.ops.fully_connected as fc
+
+    rng = np.random.default_rng(11)
+    channels = relu_large_shift_channels(rng, 24)
+    served = 0
+    for i, (m, s) in enumerate(channels):
+        for z_out, (lo, hi) in ((-128, (-128, 127)), (-100, (-100, 127)), (-128, (-128, 0))):
+            if int(blocked_requant_words([m], [s], z_out, lo, hi)[1][0]) & 31:
+                continue
+            width = int(rng.integers(1 << 10, 1 << 21))
+            centre = int(rng.integers(-(1 << 16), 1 << 16))
+            bounds = (np.array([centre - width]), np.array([centre + width]))
+            wm, ws = (int(v[0]) for v in blocked_requant_words([m], [s], z_out, lo, hi, bounds))
+            if ws & 31 == 0:
+                assert (wm, ws) == (m, 32 * s)
+                continue
+            served += 1
+            assert (ws & 31) + 16 < s
+            acc = np.arange(centre - width, centre + width + 1, dtype=np.int64)
+            acc = acc[(acc >= -(1 << 20)) & (acc < 1 << 20)]  # past 2^20 the C's general path, from m', s'
+            got, ok = emulate(acc, wm, ws, z_out, lo, hi)
+            assert ok.all()
+            np.testing.assert_array_equal(got, requantize_s8(acc, m, s, z_out, lo, hi).astype(np.int64),
+                                          err_msg=f"m={m} s={s} z_out={z_out}")
+    assert served > 20
+    monkeypatch.setattr(fc, "EQUIVALENT_SPAN", 64)  # the accumulators where the clamps do not decide: past it
+    for m, s in channels:
+        assert int(blocked_requant_words([m], [s], -128, -128, 127, ([-(1 << 20)], [1 << 20]))[1][0]) & 31 == 0
+
+
+@pytest.mark.parametrize("n", [64, 63])
+def test_row_kernel_equivalent_multipliers(n):
+    """The C (host, ASan/UBSan): hcc_fully_connected_row_s8 with k = 1 and x over all 256 bytes
+    (every accumulator of acc_range), refused ReLU channels given their equivalent words, equal
+    to the reference with the original (m, s)."""
+    from hcc.ops.fully_connected import acc_range
+
+    rng = np.random.default_rng(n)
+    channels = relu_large_shift_channels(rng, n)
+    mult = np.array([c[0] for c in channels], np.int64)
+    shift = np.array([c[1] for c in channels], np.int64)
+    x = (np.arange(256) - 128).astype(np.int8).reshape(256, 1)
+    z_in, z_out = 5, -128
+    w = rng.choice([1, 3, 60, 127, -127, -1], n).astype(np.int8).reshape(-1, 1)
+    bias = rng.integers(-(1 << 16), 1 << 16, n).astype(np.int32)
+    expected = fully_connected(x, z_in, w, bias, mult, shift, z_out, -128, 127)
+    wb, folded = fc_row_layout(w, bias, z_in)
+    wm, ws = blocked_requant_words(mult, shift, z_out, -128, 127, acc_range(w, bias, z_in))
+    assert (ws & 31 != 0).sum() > n // 2
+    got = call_kernel("fully_connected", [ints(256, 1, n, z_in, z_out, -128, 127, 1), x, wb, folded, wm, ws], np.int8,
+                      expected.shape)
+    np.testing.assert_array_equal(got, expected)
