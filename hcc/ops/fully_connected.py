@@ -89,6 +89,14 @@ EQUIVALENT_SPAN = 1 << 23  # the widest accumulator range _equivalent_multiplier
 EQUIVALENT_TRIES = 4  # the candidates (m', s') it checks at most per channel
 
 
+def tie_free(m: int, s: int) -> bool:
+    """Whether acc m / 2^s can never sit exactly half-way between two integers for |acc| < 2^20
+    (hcc_requant_hoist's argument: the lowest set bit of m is below 2^(s - 21)), so that the
+    hoisted forms may round without telling ties apart."""
+    um = m & 0xFFFFFFFF
+    return (um & -um) < (1 << (s - 21))
+
+
 def _requant_words(m: int, s: int, z_out: int, lo: int, hi: int):
     """The (mult word, shift word) of blocked_requant_words' hoisted forms for (m, s), or None
     where they cannot serve the channel exactly."""
@@ -97,7 +105,7 @@ def _requant_words(m: int, s: int, z_out: int, lo: int, hi: int):
     bh = (m - bl) >> 16
     if not (22 <= s <= 47 and -128 <= z_out <= 127 and lo <= hi and -(1 << 15) <= bh < (1 << 15)):
         return None
-    if (um & -um) >= (1 << (s - 21)):  # a tie possible for |acc| < 2^20 (hcc_requant_hoist's argument)
+    if not tie_free(m, s):
         return None
     c = (2 * z_out + 1) << (s - 17)
     if abs(c) > 0x7FFFFFFF or HOIST_BOUND * (abs(bh) + 1) > 0x7FFFFFFF - abs(c):

@@ -29,7 +29,7 @@ from hcc.ops.c_call import c_float_bound, conv_fields, optional_float, pool_fiel
 from hcc.ops.clamp import NO_CLAMP, apply_clamp, check_clamp
 from hcc.ops.layout import channels_last, is_nhwc, nchw_probe
 from hcc.quant.fixed_point import quantize_multiplier_q15_pair
-from hcc.ops.fully_connected import acc_range, blocked_requant_words, fc_row_layout, host_layout_arrays
+from hcc.ops.fully_connected import acc_range, blocked_requant_words, fc_row_layout, host_layout_arrays, tie_free
 from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 
 
@@ -114,7 +114,7 @@ def dw_win_blocks(p: dict):
         m, s, b = int(mult[ch]), int(shift[ch]), int(bias[ch])
         um = m & 0xFFFFFFFF
         c1 = 2 * z_out + 1
-        if not (22 <= s <= 47 and -room <= b <= room and (um & -um) < (1 << (s - 21)) and abs(c1) < (1 << (52 - s))):
+        if not (22 <= s <= 47 and -room <= b <= room and tie_free(m, s) and abs(c1) < (1 << (52 - s))):
             return None
         m32 = um - (um & 0x80000000) * 2  # as int32
         blocks[ch, :6] = [b - (p["z_in"] + 128) * int(w[ch].sum()), um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21,
