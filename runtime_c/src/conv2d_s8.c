@@ -219,6 +219,15 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
         } else {
             for (i = 0; i < 4; ++i) acc[0][i] = acc[1][i] = acc[2][i] = i < m ? (uint32_t)bias[j + i] : 0u;
         }
+        if (np == 3 && m == 4) {  /* the input sums taken from the accumulators first: one requantization call */
+            for (q = 0; q < 3; ++q) {
+                for (i = 0; i < 4; ++i) acc[q][i] -= sum[q];
+            }
+            hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
+            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                p->act_min, p->act_max);
+            continue;
+        }
         if (np == 3) {
             hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
         } else {
