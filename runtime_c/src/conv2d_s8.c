@@ -197,7 +197,7 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
                                  int32_t ky0, int32_t ky1, int32_t ox, int32_t np, uint8_t *xs, int8_t *out) {
     const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, kw = p->k_w, dw = p->dilation_w;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
-    uint32_t sum[3];
+    uint32_t sum[3] = {0u, 0u, 0u};
     int32_t q, j, i;
     for (q = 0; q < np; ++q) {
         const int32_t ix0 = (ox + q) * p->stride_w - p->pad_left;
@@ -208,30 +208,39 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
     }
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
-        uint32_t acc[3][4];
+        uint32_t acc[3][4];  /* the bias less the pixel's input sum (the correction of the bytes v = x + 128) */
         if (m == 4) {
             const uint32_t b0 = (uint32_t)bias[j], b1 = (uint32_t)bias[j + 1], b2 = (uint32_t)bias[j + 2],
                            b3 = (uint32_t)bias[j + 3];
-            acc[0][0] = acc[1][0] = acc[2][0] = b0;
-            acc[0][1] = acc[1][1] = acc[2][1] = b1;
-            acc[0][2] = acc[1][2] = acc[2][2] = b2;
-            acc[0][3] = acc[1][3] = acc[2][3] = b3;
+            for (q = 0; q < 3; ++q) {
+                acc[q][0] = b0 - sum[q];
+                acc[q][1] = b1 - sum[q];
+                acc[q][2] = b2 - sum[q];
+                acc[q][3] = b3 - sum[q];
+            }
         } else {
-            for (i = 0; i < 4; ++i) acc[0][i] = acc[1][i] = acc[2][i] = i < m ? (uint32_t)bias[j + i] : 0u;
+            for (q = 0; q < 3; ++q) {
+                for (i = 0; i < 4; ++i) acc[q][i] = (i < m ? (uint32_t)bias[j + i] : 0u) - sum[q];
+            }
         }
         if (np == 3) {
             hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
         } else {
             hcc_pair_block_u8(xs, n, weights + j * n, m, acc);
         }
+        if (np == 3 && m == 4) {
+            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                p->act_min, p->act_max);
+            continue;
+        }
         for (q = 0; q < np; ++q) {
             int8_t *const o = out + q * out_c + j;
             if (m == 4) {
-                hcc_requant_words4(acc[q], sum[q], mult + j, shift + j, o, p->z_out, lo, hi, p->act_min, p->act_max);
+                hcc_requant_words4(acc[q], 0u, mult + j, shift + j, o, p->z_out, lo, hi, p->act_min, p->act_max);
                 continue;
             }
             for (i = 0; i < m; ++i) {
-                o[i] = hcc_requant_word_s8((int32_t)(acc[q][i] - sum[q]), mult[j + i], shift[j + i], p->z_out, lo, hi,
+                o[i] = hcc_requant_word_s8((int32_t)acc[q][i], mult[j + i], shift[j + i], p->z_out, lo, hi,
                                            p->act_min, p->act_max);
             }
         }

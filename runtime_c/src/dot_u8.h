@@ -694,6 +694,100 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 #endif
 }
 
+#if defined(__XTENSA__)
+/* One output of hcc_requant_triple4: pixel q's accumulator of channel j (byte 16 q + 4 j of
+ * %[ap]) with the channel's words in registers (%[bl], %[bh], %[c] = ws - sh, SAR = sh), the
+ * byte at j of %[op]; then `step` (%[op] to the next pixel's outputs, or nothing). 13
+ * instructions; an accumulator outside [-2^15, 2^15) goes to label 2qj (HCC_TRIPLE_MISS). */
+#define HCC_TRIPLE_OUT(q, j, step)                                                \
+    "l32i %[t], %[ap], 16*" #q "+4*" #j "\n\t"                                    \
+    "add %[x], %[t], %[k]\n\t"                                                   \
+    "bgeui %[x], 65536, 2" #q #j "f\n\t"                                          \
+    "mull %[x], %[t], %[bl]\n\t"                                                 \
+    "mull %[t], %[t], %[bh]\n\t"                                                 \
+    "srai %[x], %[x], 16\n\t"                                                    \
+    "add %[t], %[t], %[x]\n\t"                                                   \
+    "add %[t], %[t], %[c]\n\t"                                                   \
+    "sra %[t], %[t]\n\t"                                                         \
+    HCC_CLAMP_ASM                                                                 \
+    "s8i %[t], %[op], " #j "\n\t"                                                 \
+    "3" #q #j ":\n\t"                                                            \
+    step
+/* ... past the end of the asm: sets bit 3 j + q of %[f] (C writes that output; the
+ * assembler makes the larger movi an l32r) and goes back */
+#define HCC_TRIPLE_MISS(q, j)                                                     \
+    "2" #q #j ":\n\t"                                                            \
+    "movi %[x], 1 << (3*" #j "+" #q ")\n\t"                                       \
+    "or %[f], %[f], %[x]\n\t"                                                    \
+    "j 3" #q #j "b\n\t"
+#define HCC_OP_ADD "add %[op], %[op], %[oc]\n\t"
+#define HCC_OP_SUB "sub %[op], %[op], %[oc]\n\t"
+/* channel j's words (a channel without them: its three bits, %[op] moved as its outputs
+ * would have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
+ * (back, left at pixel 0) */
+#define HCC_TRIPLE_WORDS(j, step)                                                 \
+    "l32i %[c], %[sp], 4*" #j "\n\t"                                              \
+    "extui %[x], %[c], 0, 5\n\t"                                                 \
+    "bnez %[x], 5f\n\t"                                                          \
+    "movi %[x], 7 << (3*" #j ")\n\t"                                              \
+    "or %[f], %[f], %[x]\n\t"                                                    \
+    step step                                                                     \
+    "j 4f\n\t"                                                                   \
+    "5:\n\t"                                                                     \
+    "ssr %[c]\n\t"                                                               \
+    "sub %[c], %[c], %[x]\n\t"                                                   \
+    "l16si %[bl], %[mp], 4*" #j "\n\t"                                            \
+    "l16si %[bh], %[mp], 4*" #j "+2\n\t"
+#define HCC_TRIPLE_FWD(j)                                                         \
+    HCC_TRIPLE_WORDS(j, HCC_OP_ADD)                                               \
+    HCC_TRIPLE_OUT(0, j, HCC_OP_ADD) HCC_TRIPLE_OUT(1, j, HCC_OP_ADD) HCC_TRIPLE_OUT(2, j, "") \
+    "4:\n\t"
+#define HCC_TRIPLE_BACK(j)                                                        \
+    HCC_TRIPLE_WORDS(j, HCC_OP_SUB)                                               \
+    HCC_TRIPLE_OUT(2, j, HCC_OP_SUB) HCC_TRIPLE_OUT(1, j, HCC_OP_SUB) HCC_TRIPLE_OUT(0, j, "") \
+    "4:\n\t"
+#endif
+
+/* The twelve outputs of a block of four channels over three pixels (conv_pixels):
+ * out[q out_c + j] = hcc_requant_word_s8(acc[q][j], wm[j], ws[j], ...), the input sums already
+ * taken from acc. On Xtensa one asm block: each channel's words loaded once for its three
+ * pixels, 13 instructions an output when the two-multiply form applies (hcc_requant_words4: 20,
+ * the words loaded for every output); the others C (hcc_requant_word_s8). */
+HCC_OUT_OF_LINE void hcc_requant_triple4(const uint32_t acc[3][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                         int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
+                                         int32_t act_max) {
+    int32_t q, j;
+    uint32_t f = 0u;
+#if defined(__XTENSA__)
+    {
+        int32_t t, x, bl, bh, c;
+        int8_t *op = out;
+        const int32_t k = 0x8000;
+        __asm__ volatile(
+            HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
+            "j 1f\n\t"
+            HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
+            HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
+            HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
+            HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
+            "1:\n\t"
+            : [f] "+r"(f), [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
+            : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
+            : "memory");
+    }
+#else
+    f = 0xFFFu;
+#endif
+    for (j = 0; f != 0u && j < 4; ++j) {
+        for (q = 0; q < 3; ++q) {
+            if (f >> (3 * j + q) & 1u) {
+                out[q * out_c + j] =
+                    hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
+            }
+        }
+    }
+}
+
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up
  * to 2^15 (|m| < 2^31), 2^15 keeps hcc_requant_hoist's int32 check satisfiable. The asm of
  * hcc_requant_records takes acc in [-2^15, 2^15) (acc + 2^15 < 2^16: one add, one bgeui). */

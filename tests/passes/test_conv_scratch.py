@@ -72,3 +72,21 @@ def test_pytorch_conv_stack_bit_exact_with_less_widening(tmp_path):
     graph = check_model(onnx.load(str(path)), samples, float_build=False).int8_graph
     groups = [op.attrs.get("weight_pairs", 0) for op in graph.ops if op.kind == "FusedConv2d"]
     assert groups != [0, 0], groups  # some conv gives up widened weights, and the C still matches
+
+
+def test_pointwise_convs_in_groups_run_lean_from_32_input_channels():
+    """_pointwise_rows: which convs conv-scratch moves from groups of pairs to the lean form."""
+    from types import SimpleNamespace
+
+    from hcc.passes.conv_scratch import POINTWISE_LEAN_MIN_K, _pointwise_rows
+
+    def conv(in_c, kernel=(1, 1), strides=(1, 1), pads=(0, 0, 0, 0), group=1):
+        w = SimpleNamespace(type=SimpleNamespace(shape=(64, in_c // group, *kernel)))
+        return SimpleNamespace(inputs=[None, w], attrs={"strides": list(strides), "pads": list(pads), "group": group})
+
+    assert POINTWISE_LEAN_MIN_K == 32
+    assert _pointwise_rows(conv(32)) and _pointwise_rows(conv(64))
+    assert not _pointwise_rows(conv(16))                      # few products an output: dense in groups
+    assert not _pointwise_rows(conv(64, strides=(2, 2)))      # not a pixel row
+    assert not _pointwise_rows(conv(64, kernel=(3, 3), pads=(1, 1, 1, 1)))
+    assert not _pointwise_rows(conv(64, pads=(1, 0, 0, 0)))

@@ -359,3 +359,28 @@ def test_mean_columns_on_xtensa(tmp_path):
     got = prog.run(tmp_path, ["requantize_s8.c", "reduce_s8.c"])
     for i, (g, e) in enumerate(zip(got, expected)):
         np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
+
+
+def test_maxpool_rows_on_xtensa(tmp_path):
+    """hcc_maxpool_s8_row's lx106 loops (a channel's window in a register, the bytes compared as
+    x + 128): the written-out 3x3 window inside the input beside the edge windows of its padding,
+    other kernels and strides, channel counts 1 to 17, values at both ends (padding never wins)."""
+    from hcc.kernels.maxpool import maxpool
+    from tests.runtime.kernel_args import pool_params
+
+    prog, expected = XtensaProgram(), []
+    rng = np.random.default_rng(23)
+    cases = [((9, 11, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((8, 8, 3), (3, 3), (2, 2), (0, 0, 1, 1)),
+             ((6, 7, 1), (3, 3), (1, 1), (1, 1, 1, 1)), ((5, 5, 17), (3, 3), (2, 2), (0, 0, 0, 0)),
+             ((7, 6, 8), (2, 3), (1, 2), (1, 0, 0, 2)), ((4, 9, 5), (3, 2), (3, 1), (2, 1, 0, 0))]
+    for shape, kernel, strides, pads in cases:
+        for fill in (None, -128, 127):
+            x = rng.integers(-128, 128, shape) if fill is None else np.full(shape, fill)
+            x.ravel()[: 2] = (-128, 127)
+            params = pool_params(shape, kernel, strides, pads)
+            p = "hcc_pool_params_t p = {{{}}};".format(", ".join(str(int(v)) for v in params))
+            prog.call(f"{p} hcc_maxpool_s8(&p, {prog.array(x)}, out);", int(params[3] * params[4] * shape[2]))
+            expected.append(maxpool(x.astype(np.int8), kernel, strides, pads))
+    got = prog.run(tmp_path, ["maxpool_s8.c"])
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, np.asarray(e).ravel(), err_msg=f"call {i}")
