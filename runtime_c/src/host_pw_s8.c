@@ -22,45 +22,57 @@
  * p = acc m (64-bit, |p| <= 2^62) and c = 2^(s-1) + z_out 2^s,
  *     z_out + round half away from zero (p / 2^s) = floor((p + c - [p < 0]) / 2^s),
  * |.| <= 2^30 + 128 (an int32, so requantize's int32 and +-256 saturations cannot act); the
- * even lanes' products in one vpmuldq, the odd lanes' in another, shifted by s - 32 so that
- * their high halves are the results. Without a tie (acc m / 2^s = k + 1/2 needs
- * v2(m) >= s - 32, as v2(acc) <= 31) the - [p < 0] changes nothing and is left out. */
+ * even lanes' products in one vpmuldq, the odd lanes' in another. Without a tie
+ * (acc m / 2^s = j + 1/2 needs v2(m) >= s - 32, as v2(acc) <= 31) the - [p < 0] changes
+ * nothing, and where also s >= 33 (tie-free implies it where m != 0), c is a multiple of
+ * 2^32: the result is (hi + c / 2^32) >> (s - 32), hi = floor(p / 2^32) the products' high
+ * halves, in 32-bit lanes (the fast form). Else (general) 64-bit lanes, the odd ones
+ * shifted by s - 32 so that their high halves are the results. */
 typedef struct {
-    __m512i me, mo, ce, co, se, so; /* m (even lanes as the low halves), m odd; c; s; s - 32 */
-    __m128i lo, hi;                 /* max(act_min, -128), min(act_max, 127), 16 bytes */
-    int ties;                       /* some lane's m has v2(m) >= s - 32 */
+    __m512i me, mo;         /* m (even lanes as the low halves of 64-bit lanes), m odd */
+    __m512i hi_idx, c32, s32; /* fast: the high halves' permutation, c / 2^32, s - 32 */
+    __m512i ce, co, se, so; /* general: c, s of the even and the odd lanes; s - 32 for the odd */
+    __m128i lo, hi;         /* max(act_min, -128), min(act_max, 127), 16 bytes */
+    int general;            /* some lane may tie (every lane with s = 32 and m != 0) */
 } pw_rq_t;
 
-/* The terms of lanes m[i], s[i] (padding lanes: m 0, s 32) */
+/* The terms of lanes m[i], s[i] (padding lanes: m 0, s 33) */
 static pw_rq_t pw_rq_make(__m512i mv, __m512i sv, const hcc_conv2d_params_t *p) {
     const __m512i one = _mm512_set1_epi64(1), z = _mm512_set1_epi64(p->z_out), low = _mm512_set1_epi64(0xFFFFFFFF);
     const __m512i s_even = _mm512_and_si512(sv, low), s_odd = _mm512_srli_epi64(sv, 32);
-    const __m512i tie = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), _mm512_sub_epi32(sv, _mm512_set1_epi32(32))),
-                                         _mm512_set1_epi32(1));
+    const __m512i s32 = _mm512_sub_epi32(sv, _mm512_set1_epi32(32)), one32 = _mm512_set1_epi32(1);
+    const __m512i tie = _mm512_sub_epi32(_mm512_sllv_epi32(one32, s32), one32);
+    const __mmask16 nz = _mm512_test_epi32_mask(mv, mv);
     pw_rq_t k;
     k.me = mv;
     k.mo = _mm512_srli_epi64(mv, 32);
+    k.hi_idx = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
+    k.c32 = _mm512_add_epi32(_mm512_srlv_epi32(_mm512_set1_epi32(1 << 14), _mm512_sub_epi32(_mm512_set1_epi32(47), sv)),
+                             _mm512_sllv_epi32(_mm512_set1_epi32(p->z_out), s32));
+    k.s32 = s32;
     k.ce = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_even, one)), _mm512_sllv_epi64(z, s_even));
     k.co = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_odd, one)), _mm512_sllv_epi64(z, s_odd));
     k.se = s_even;
     k.so = _mm512_sub_epi64(s_odd, _mm512_set1_epi64(32));
     k.lo = _mm_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
     k.hi = _mm_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
-    /* a lane is tie-free when m has a set bit below 2^(s-32) (m == 0: p == 0) */
-    k.ties = _mm512_mask_test_epi32_mask(_mm512_test_epi32_mask(mv, mv), mv, tie) !=
-             _mm512_test_epi32_mask(mv, mv);
+    /* tie-free: m has a set bit below 2^(s-32) (m == 0: p == 0); so s >= 33 where m != 0 */
+    k.general = _mm512_mask_test_epi32_mask(nz, mv, tie) != nz;
     return k;
 }
 
-static inline __attribute__((always_inline)) __m128i pw_rq(__m512i acc, const pw_rq_t *k, const int ties) {
-    __m512i pe = _mm512_mul_epi32(acc, k->me), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->mo);
-    if (ties) {
+static inline __attribute__((always_inline)) __m128i pw_rq(__m512i acc, const pw_rq_t *k, const int general) {
+    __m512i pe = _mm512_mul_epi32(acc, k->me), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->mo), v;
+    if (general) {
         pe = _mm512_add_epi64(pe, _mm512_srai_epi64(pe, 63));
         po = _mm512_add_epi64(po, _mm512_srai_epi64(po, 63));
+        pe = _mm512_srav_epi64(_mm512_add_epi64(pe, k->ce), k->se);
+        po = _mm512_srav_epi64(_mm512_add_epi64(po, k->co), k->so);
+        v = _mm512_mask_blend_epi32(0xAAAA, pe, po);
+    } else {
+        v = _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, k->hi_idx, po), k->c32), k->s32);
     }
-    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, k->ce), k->se);
-    po = _mm512_srav_epi64(_mm512_add_epi64(po, k->co), k->so);
-    return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(_mm512_mask_blend_epi32(0xAAAA, pe, po)), k->lo), k->hi);
+    return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(v), k->lo), k->hi);
 }
 
 static int32_t pw_u32(const uint8_t *at) {
@@ -74,7 +86,7 @@ static int32_t pw_u32(const uint8_t *at) {
  * (store: their mask) at out, out_c apart */
 static inline __attribute__((always_inline)) void pw_tile(const uint8_t *x, int32_t k, int32_t g, const int8_t *wb,
                                                           __m512i bias, const pw_rq_t *rq, __mmask16 store,
-                                                          int8_t *out, int32_t out_c, const int NP, const int ties) {
+                                                          int8_t *out, int32_t out_c, const int NP, const int general) {
     __m512i a[PW_TILE];
     int32_t q, j;
     for (q = 0; q < NP; ++q) a[q] = bias;
@@ -82,7 +94,7 @@ static inline __attribute__((always_inline)) void pw_tile(const uint8_t *x, int3
         const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * j));
         for (q = 0; q < NP; ++q) a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(pw_u32(x + q * k + 4 * j)), w);
     }
-    for (q = 0; q < NP; ++q) _mm_mask_storeu_epi8((void *)(out + q * out_c), store, pw_rq(a[q], rq, ties));
+    for (q = 0; q < NP; ++q) _mm_mask_storeu_epi8((void *)(out + q * out_c), store, pw_rq(a[q], rq, general));
 }
 
 /* A block of at most 8 channels: pixel 2i in lanes 0 .. 7 and 2i + 1 in lanes 8 .. 15 (the
@@ -90,7 +102,7 @@ static inline __attribute__((always_inline)) void pw_tile(const uint8_t *x, int3
  * (NP + 1) / 2 vectors; arguments as pw_tile's */
 static inline __attribute__((always_inline)) void pw_pairs(const uint8_t *x, int32_t k, int32_t g, const int8_t *wb,
                                                            __m512i bias, const pw_rq_t *rq, __mmask16 store,
-                                                           int8_t *out, int32_t out_c, const int NP, const int ties) {
+                                                           int8_t *out, int32_t out_c, const int NP, const int general) {
     __m512i a[PW_TILE];
     int32_t q, j;
     for (q = 0; 2 * q < NP; ++q) a[q] = bias;
@@ -105,7 +117,7 @@ static inline __attribute__((always_inline)) void pw_pairs(const uint8_t *x, int
     }
     for (q = 0; 2 * q < NP; ++q) {
         int8_t *const o = out + 2 * q * out_c;
-        const __m128i v = pw_rq(a[q], rq, ties);
+        const __m128i v = pw_rq(a[q], rq, general);
         if (2 * q + 1 < NP && out_c == 8 && store == 0xFF) {
             _mm_storeu_si128((__m128i *)(void *)o, v);
         } else {
@@ -119,16 +131,16 @@ static inline __attribute__((always_inline)) void pw_pairs(const uint8_t *x, int
  * out, for the block of channels c0 .. c0 + nc */
 static inline __attribute__((always_inline)) void pw_block(const uint8_t *x, int32_t np, int32_t k, const int8_t *wb,
                                                            __m512i bias, const pw_rq_t *rq, int32_t nc, int8_t *out,
-                                                           int32_t out_c, const int pairs, const int ties) {
+                                                           int32_t out_c, const int pairs, const int general) {
     const int32_t g = k / 4, per = pairs ? 2 * PW_TILE : PW_TILE;
     const __mmask16 store = (__mmask16)((1u << nc) - 1u);
     int32_t q;
     for (q = 0; q < np; q += per, x += per * k, out += per * out_c) {
         const int32_t n = np - q < per ? np - q : per;
 #define PW_TILE_CASE(N) \
-    case N: pw_tile(x, k, g, wb, bias, rq, store, out, out_c, N, ties); break;
+    case N: pw_tile(x, k, g, wb, bias, rq, store, out, out_c, N, general); break;
 #define PW_PAIRS_CASE(N) \
-    case N: pw_pairs(x, k, g, wb, bias, rq, store, out, out_c, N, ties); break;
+    case N: pw_pairs(x, k, g, wb, bias, rq, store, out, out_c, N, general); break;
         if (pairs) {
             switch (n) {
                 PW_PAIRS_CASE(1) PW_PAIRS_CASE(2) PW_PAIRS_CASE(3) PW_PAIRS_CASE(4) PW_PAIRS_CASE(5) PW_PAIRS_CASE(6)
@@ -196,7 +208,7 @@ int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const in
                 int8_t *const out = out_row + ox0 * out_c + c0;
                 __m512i b = _mm512_maskz_loadu_epi32(live, (const void *)(bias + c0));
                 __m512i mv = _mm512_maskz_loadu_epi32(live, (const void *)(mult + c0));
-                __m512i sv = _mm512_mask_loadu_epi32(_mm512_set1_epi32(32), live, (const void *)(shift + c0));
+                __m512i sv = _mm512_mask_loadu_epi32(_mm512_set1_epi32(33), live, (const void *)(shift + c0));
                 pw_rq_t rq;
                 if (nc <= 8) { /* pairs: the first 8 lanes in both halves */
                     b = _mm512_shuffle_i64x2(b, b, 0x44);
@@ -205,10 +217,10 @@ int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const in
                 }
                 rq = pw_rq_make(mv, sv, p);
                 if (nc <= 8) {
-                    if (rq.ties) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 1);
+                    if (rq.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 1);
                     else pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 0);
                 } else {
-                    if (rq.ties) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 1);
+                    if (rq.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 1);
                     else pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 0);
                 }
             }
