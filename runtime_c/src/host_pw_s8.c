@@ -1,7 +1,7 @@
 /* Pointwise (1x1, no padding) convs and fully connected layers in the host layout
  * (host_layout_s8.c's weights: 16 channels x 4 terms per vpdpbusd, the folded bias), with
  * AVX-512 VNNI. A short reduction (MobileNetV2's expansions, 8-24 input channels) makes a few
- * vpdpbusd per 16 outputs, so the requantization is the work: here in 64-bit lanes
+ * vpdpbusd per 16 outputs, so the requantization is the work: here from 64-bit products
  * (vpmuldq), exact for every int32 accumulator, its per-channel terms made once per block of
  * 16 channels and call, the outputs saturated by the narrowing store (docs/performance.md,
  * "Pointwise convs in the host layout"). host_layout_s8.c's row path does the rest. */
