@@ -22,6 +22,7 @@
  * object is left empty (its libgcc lacks the division helpers this C would call). */
 #if !defined(__XTENSA__)
 #include "host_paths.h"
+#include "host_pw_s8.h"
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 #define HCC_HOST_VNNI 1
@@ -488,6 +489,7 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
     int gather;
     const int32_t chunk = host_row_chunk(p, &gather);
     int32_t at, q, c0, c;
+    if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
     if (chunk > 0) {
         host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk, gather);
         return;
