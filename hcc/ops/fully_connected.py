@@ -46,26 +46,30 @@ def _folded_bias(w, bias, z_in: int):
 HOST_LANES = 16  # HCC_HOST_LANES (runtime_c/src/host_layout_s8.c): channels per block of the host layout
 
 
-def host_layout(weights, bias, z_in: int):
+def host_layout(weights, bias, z_in: int, kernel_rows: int = 1):
     """The weights and bias of the host layout (`--weight-layout host`, HCC_WEIGHTS_HOST;
-    hcc_conv2d_host_s8_rows, hcc_fully_connected_host_s8): weights [n, k] int8 with k padded
-    to k4 = 4 ceil(k / 4) terms and n to 16 ceil(n / 16) channels (zero weights), stored per
-    block b of 16 channels and group g of 4 terms as 16 channels x 4 terms,
-    out[((b k4 / 4 + g) 16 + c) 4 + t] = w[16 b + c, 4 g + t] (what one AVX-512 VNNI vpdpbusd
-    multiplies by 4 input bytes broadcast); bias folded as fc_row_layout's."""
+    hcc_conv2d_host_s8_rows, hcc_fully_connected_host_s8): weights [n, k] int8, k the
+    kernel_rows kernel rows of a conv (OHWI: k_h rows of k_w in_c terms; a fully connected row:
+    one), each kernel row padded to whole words of 4 terms (k4 terms in all) and n to
+    16 ceil(n / 16) channels (zero weights), stored per block b of 16 channels and group g of 4
+    terms as 16 channels x 4 terms, out[((b k4 / 4 + g) 16 + c) 4 + t] = w[16 b + c, 4 g + t]
+    (what one AVX-512 VNNI vpdpbusd multiplies by 4 input bytes broadcast); bias folded as
+    fc_row_layout's. Rows of whole words let the kernel read a pixel's terms where they lie in
+    the converted input rows (a 3-channel 3x3 stem: 3 words of 9 terms + 3 zero weights a row)."""
     w = np.asarray(weights, np.int64)
     n, k = w.shape
-    k4, n16 = -(-k // 4) * 4, -(-n // HOST_LANES) * HOST_LANES
-    padded = np.zeros((n16, k4), np.int64)
-    padded[:n, :k] = w
-    blocks = padded.reshape(n16 // HOST_LANES, HOST_LANES, k4 // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
+    row = k // kernel_rows
+    row4, n16 = -(-row // 4) * 4, -(-n // HOST_LANES) * HOST_LANES
+    padded = np.zeros((n16, kernel_rows, row4), np.int64)
+    padded[:n, :, :row] = w.reshape(n, kernel_rows, row)
+    blocks = padded.reshape(n16 // HOST_LANES, HOST_LANES, kernel_rows * row4 // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
     return blocks.astype(np.int8), _folded_bias(w, bias, z_in)
 
 
-def host_layout_arrays(e, hint: str, weights, bias, mult, shift, z_in: int) -> str:
+def host_layout_arrays(e, hint: str, weights, bias, mult, shift, z_in: int, kernel_rows: int = 1) -> str:
     """The C arrays (weights, bias, mult, shift) of a host-layout call: host_layout's weights
     and bias, the plain multipliers and shifts."""
-    w, b = host_layout(weights, bias, z_in)
+    w, b = host_layout(weights, bias, z_in, kernel_rows)
     n = b.shape[0]
     m, s = (np.broadcast_to(np.asarray(v, np.int64).reshape(-1), (n,)) for v in (mult, shift))
     return ", ".join([e.array(hint + "_w", w, np.int8), e.array(hint + "_b", b, np.int32),

@@ -762,6 +762,7 @@ class FusedConv2d(OpDef):
         planned = self.scratch_bytes(op)
         scratch = e.scratch(index) if planned else "NULL"
         convs = chain_of(op)
+        note = self._host_row_notes(e, [*convs, self.streamed_source(op), res, op])
         if len(convs) > 1 or res is not None:
             params_, weights = chain_arrays(e, convs + [op], {id(op): params})
             n = len(convs) + 1
@@ -769,7 +770,7 @@ class FusedConv2d(OpDef):
             if res is not None:
                 (r_params,), (r_weights,) = chain_pointers(e, [res])
                 source = f"&(const hcc_conv_source_t){{{r_params}, {r_weights}, {e.ptr(res.inputs[0])}}}"
-            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}, {source}), {planned});",
+            return [*note, f"HCC_CHECK_SCRATCH(hcc_conv_chain_n_s8_scratch_size({n}, {params_}, {source}), {planned});",
                     f"hcc_conv_chain_n_s8({n}, {params_}, {weights}, {e.ptr((convs or [op])[0].inputs[0])}, {residual}, "
                     f"{source}, {scratch}, {e.ptr(op.outputs[0])});"]
         first = self.streamed_source(op)
@@ -779,12 +780,26 @@ class FusedConv2d(OpDef):
             weights = [e.struct("hcc_conv_weights_t", conv.name + "_weights",
                                 dict(zip(("weights", "bias", "mult", "shift"), self._weight_arrays(e, conv, params_).split(", "))))
                        for conv, params_ in ((first, q), (op, p))]
-            return [f"HCC_CHECK_SCRATCH(hcc_conv_chain_s8_scratch_size({first_params}, {params}), {planned});",
+            return [*note, f"HCC_CHECK_SCRATCH(hcc_conv_chain_s8_scratch_size({first_params}, {params}), {planned});",
                     f"hcc_conv_chain_s8({first_params}, {params}, {e.ptr(first.inputs[0])}, {weights[0]}, {weights[1]}, "
                     f"{residual}, {scratch}, {e.ptr(op.outputs[0])});"]
-        return [f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
+        return [*note, f"HCC_CHECK_SCRATCH(hcc_conv2d_pool_s8_scratch_size({params}), {planned});",
                 f"hcc_conv2d_pool_s8({params}, {e.ptr(op.inputs[0])}, {self._weight_arrays(e, op, p)}, {residual}, "
                 f"{scratch}, {e.ptr(op.outputs[0])});"]
+
+    def _host_row_notes(self, e, convs) -> list[str]:
+        """A comment for each conv among convs (None: none) whose kernel rows host_layout pads to
+        whole words (a stem's 1 or 3 input channels), so that the generated C says so."""
+        notes = []
+        for conv in convs:
+            if conv is None or not self.host_kernel(e, conv) or self.kernel_path(conv) in ("depthwise", "direct"):
+                continue
+            _, cin, _, kw = conv.inputs[1].type.shape
+            row = kw * cin
+            if row % 4:
+                notes.append(f"/* {conv.name}: host layout with each kernel row's {row} terms padded to {-(-row // 4) * 4} "
+                             "(zero weights), read as whole words where they lie in the converted input rows */")
+        return notes
 
     def host_kernel(self, e, op) -> bool:
         """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the
@@ -834,7 +849,8 @@ class FusedConv2d(OpDef):
             return ", ".join(e.array(op.name + suffix, a, a.dtype.type) for suffix, a in zip(("_w", "_b", "_m", "_s"), arrays))
         if self.host_kernel(e, op):  # HCC_WEIGHTS_HOST: hcc_conv2d_host_s8_rows
             w = p["weights"]
-            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"])
+            return host_layout_arrays(e, op.name, w.reshape(w.shape[0], -1), p["bias"], p["mult"], p["shift"], p["z_in"],
+                                      w.shape[1])
         if path == "direct":  # hcc_dwconv2d_s8_direct_rows: the requantization words
             mult, shift = blocked_requant_words(p["mult"], p["shift"], p["z_conv"], *p["conv_act"])
             blocks = self._dw_blocks(e, op, p)

@@ -1,10 +1,11 @@
 /* Groups-1 convs and fully connected layers with the weights in the host layout (`hcc compile
  * --weight-layout host`, HCC_WEIGHTS_HOST; docs/performance.md "Host"): a build for a desktop or
  * server CPU, where the lx106's blocked layout (four channels side by side per term) keeps short
- * reductions scalar. The layout is the one AVX-512 VNNI's vpdpbusd consumes: the n terms of a
- * channel (OHWI: k_h k_w in_c; a fully connected row: k) padded to n4 = 4 ceil(n / 4), the
- * channels in blocks of 16 (the last padded with zero weights), and within a block, for each
- * group g of four terms, 16 channels x 4 terms:
+ * reductions scalar. The layout is the one AVX-512 VNNI's vpdpbusd consumes: the terms of a
+ * channel (OHWI: k_h kernel rows of k_w in_c; a fully connected row: one of k), each kernel row
+ * padded to row4 = 4 ceil(k_w in_c / 4) (n4 = k_h row4 in all; host_layout in
+ * hcc/ops/fully_connected.py), the channels in blocks of 16 (the last padded with zero
+ * weights), and within a block, for each group g of four terms, 16 channels x 4 terms:
  *     weights[((b n4 / 4 + g) 16 + c) 4 + t] = w[16 b + c, 4 g + t]   (int8, 0 where padded).
  * The bias is folded as in the blocked layout: bias[c] - (z_in + 128) sum_t w[c, t]; mult and
  * shift are the plain multipliers and shifts. With v = x + 128 (unsigned byte; z_in + 128 at
@@ -52,20 +53,21 @@ static void host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
     for (; i < len; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
 }
 
-/* patch[t] = v of the pixel's term t = (ky k_w + kx) in_c + i (t < n; 0 up to n4); the taps of
- * a kernel row on the input are one run when not dilated along the row */
+/* patch[t] = v of the pixel's term t = ky row4 + kx in_c + i (0 in each row's padding); the
+ * taps of a kernel row on the input are one run when not dilated along the row */
 static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t ox, int32_t n4,
                        uint8_t *patch) {
-    const int32_t in_c = p->in_c, kw = p->k_w, dw = p->dilation_w, row = kw * in_c;
+    const int32_t in_c = p->in_c, kw = p->k_w, dw = p->dilation_w, row = kw * in_c, row4 = n4 / p->k_h;
     const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
     const uint8_t zv = (uint8_t)(p->z_in + 128);
     int32_t ky, kx, kx0 = 0, kx1 = kw;
     uint8_t *d = patch;
     while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
     while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
-    for (ky = 0; ky < p->k_h; ++ky, d += row) {
+    for (ky = 0; ky < p->k_h; ++ky, d += row4) {
         const int32_t iy = iy0 + ky * p->dilation_h;
         const uint8_t *x = (const uint8_t *)input + (iy * p->in_w + ix0) * in_c;
+        memset(d + row, 0, (size_t)(row4 - row));
         if (iy < 0 || iy >= p->in_h || kx1 <= kx0) {
             memset(d, zv, (size_t)row);
             continue;
@@ -78,7 +80,6 @@ static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_
             for (kx = kx0; kx < kx1; ++kx) host_spread(x + kx * dw * in_c, in_c, d + kx * in_c);
         }
     }
-    for (; d < patch + n4; ++d) *d = 0;
 }
 
 #if defined(HCC_HOST_VNNI)
@@ -164,7 +165,7 @@ static void host_requant(const uint32_t *acc, const int32_t *mult, const int32_t
 static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t oy, int32_t ox,
                               int8_t *out) {
-    const int32_t in_c = p->in_c, n = p->k_h * p->k_w * in_c, n4 = (n + 3) & ~3;
+    const int32_t in_c = p->in_c, row4 = (p->k_w * in_c + 3) & ~3, n4 = p->k_h * row4;
     const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
     const uint32_t zv = (uint32_t)(p->z_in + 128);
     int32_t c0, c, ky, kx, i;
@@ -179,13 +180,13 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
             shift16[c] = 32;
         }
         for (c = 0; c < nc; ++c) {
-            int32_t t = 0;
+            int32_t t;
             mult16[c] = mult[c0 + c];
             shift16[c] = shift[c0 + c];
             acc[c] = (uint32_t)bias[c0 + c];
             for (ky = 0; ky < p->k_h; ++ky) {
                 const int32_t iy = iy0 + ky * p->dilation_h;
-                for (kx = 0; kx < p->k_w; ++kx) {
+                for (t = ky * row4, kx = 0; kx < p->k_w; ++kx) {
                     const int32_t ix = ix0 + kx * p->dilation_w;
                     const int on = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
                     const uint8_t *x = (const uint8_t *)input + (on ? (iy * p->in_w + ix) * in_c : 0);
@@ -200,15 +201,17 @@ static void host_direct_pixel(const hcc_conv2d_params_t *p, const int8_t *input,
     }
 }
 
-/* The row path: convs whose kernel rows are whole words of terms (k_w in_c a multiple of 4) and
- * not dilated along the row. Per output row (a chunk of its pixels where the row is long), the
- * k_h input rows it reads are converted once to bytes v, padding included, one after the other
- * (HCC_HOST_ROWBUF bytes at most): neighbouring pixels share the bytes of their kernel rows, so
- * pixel q's terms of kernel row ky are the k_w in_c bytes at rows + ky span in_c + q stride_w in_c.
- * Then HCC_HOST_TILE pixels at a time, each block of 16 channels read once for them. */
+/* The row path: convs not dilated along the row. Per output row (a chunk of its pixels where the
+ * row is long), the k_h input rows it reads are converted once to bytes v, padding included, one
+ * after the other (HCC_HOST_ROWBUF bytes at most): neighbouring pixels share the bytes of their
+ * kernel rows, so pixel q's terms of kernel row ky are the k_w in_c bytes at
+ * rows + ky span in_c + q stride_w in_c, read as row4 / 4 words: past k_w in_c (a stem's 1 or 3
+ * input channels) the next bytes meet zero weights (the layout pads each kernel row), so no
+ * pixel's patch is gathered. Then HCC_HOST_TILE pixels at a time, each block of 16 channels read
+ * once for them. */
 #define HCC_HOST_ROWBUF (HCC_HOST_PIXELS * HCC_HOST_TERMS) /* the stack patch's bytes */
 #define HCC_HOST_TILE 8
-#define HCC_HOST_SLACK 8
+#define HCC_HOST_SLACK 4 /* the bytes past the last converted row its last words read */
 
 /* rows[ky][j] = v of input row oy stride_h - pad_top + ky dilation_h, column
  * ox0 stride_w - pad_left + j, for j < span (z_in + 128 off the input) */
@@ -229,13 +232,6 @@ static void host_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t
         host_spread((const uint8_t *)input + (iy * p->in_w + ix0 + lo) * in_c, (hi - lo) * in_c, rows + lo * in_c);
         memset(rows + hi * in_c, zv, (size_t)((span - hi) * in_c));
     }
-}
-
-/* d[i] = s[i] for i < len, eight bytes at a time: up to 7 bytes past len are read and written
- * (HCC_HOST_SLACK in the buffer) */
-static void host_copy_run(uint8_t *d, const uint8_t *s, int32_t len) {
-    int32_t i;
-    for (i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
 }
 
 /* Whether every shift lies in [32, 47] (hcc_host_requant24's range) */
@@ -419,65 +415,49 @@ static void host_row_pixels(const hcc_conv2d_params_t *p, const uint8_t *x, int3
     }
 }
 
-/* The row path over output rows [row_begin, row_end) (see above). Where a kernel row is not
- * whole words (gather: the first conv's 3 input channels), each pixel's patch (its k_h runs
- * of k_w in_c bytes, then zeros up to n4) is copied from the converted rows after them. */
+/* The row path over output rows [row_begin, row_end) (see above). */
 static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                          int32_t row_end, int8_t *out_rows, uint8_t *buf, int32_t chunk, int gather) {
-    const int32_t out_w = p->out_w, out_c = p->out_c, step = p->stride_w * p->in_c, row_terms = p->k_w * p->in_c;
-    const int32_t n = p->k_h * row_terms, n4 = (n + 3) & ~3;
+                          int32_t row_end, int8_t *out_rows, uint8_t *buf, int32_t chunk) {
+    const int32_t out_w = p->out_w, out_c = p->out_c, step = p->stride_w * p->in_c;
+    const int32_t gr = (p->k_w * p->in_c + 3) / 4;
     const int shifts_ok = host_shifts_in_range(shift, out_c);
-    int32_t oy, ox0, q, ky;
+    int32_t oy, ox0, q;
     for (oy = row_begin; oy < row_end; ++oy) {
         int8_t *const out_row = out_rows + (oy - row_begin) * out_w * out_c;
         for (ox0 = 0; ox0 < out_w; ox0 += chunk) {
             const int32_t np = out_w - ox0 < chunk ? out_w - ox0 : chunk;
             const int32_t span = (np - 1) * p->stride_w + p->k_w, rb = span * p->in_c;
             /* the whole chunk's input is converted before any of its outputs is written: no
-             * later than the pixel-by-pixel gathering read it (in-place convs stay safe) */
+             * later than the pixel-by-pixel gathering read it (in-place convs stay safe); the
+             * last kernel row's words read up to 3 bytes past it (zero weights) */
             host_rows(p, input, oy, ox0, span, buf);
-            if (gather) {
-                uint8_t *const patches = buf + p->k_h * rb;
-                for (q = 0; q < np; ++q) {  /* in order: each copy's overrun is overwritten after it */
-                    uint8_t *d = patches + q * n4;
-                    for (ky = 0; ky < p->k_h; ++ky) host_copy_run(d + ky * row_terms, buf + ky * rb + q * step, row_terms);
-                    for (ky = n; ky < n4; ++ky) d[ky] = 0;
-                }
-                for (q = 0; q < np; q += HCC_HOST_TILE) {
-                    const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
-                    host_row_pixels(p, patches + q * n4, 0, 1, n4 / 4, n4, nt, weights, bias, mult, shift, shifts_ok,
-                                    out_row + (ox0 + q) * out_c);
-                }
-                continue;
-            }
+            memset(buf + p->k_h * rb, 0, HCC_HOST_SLACK);
             for (q = 0; q < np; q += HCC_HOST_TILE) {
                 const int32_t nt = np - q < HCC_HOST_TILE ? np - q : HCC_HOST_TILE;
-                host_row_pixels(p, buf + q * step, rb, p->k_h, row_terms / 4, step, nt, weights, bias, mult, shift,
-                                shifts_ok, out_row + (ox0 + q) * out_c);
+                host_row_pixels(p, buf + q * step, rb, p->k_h, gr, step, nt, weights, bias, mult, shift, shifts_ok,
+                                out_row + (ox0 + q) * out_c);
             }
         }
     }
 }
 
-/* The output pixels per converted chunk of the row path, 0 where it does not apply; *gather:
- * a kernel row is not whole words (the patches follow the rows in the buffer) */
-static int32_t host_row_chunk(const hcc_conv2d_params_t *p, int *gather) {
-    const int32_t row_terms = p->k_w * p->in_c, n4 = (p->k_h * row_terms + 3) & ~3, col = p->k_h * p->in_c;
+/* The output pixels per converted chunk of the row path, 0 where it does not apply */
+static int32_t host_row_chunk(const hcc_conv2d_params_t *p) {
+    const int32_t n4 = p->k_h * ((p->k_w * p->in_c + 3) & ~3), col = p->k_h * p->in_c;
     int32_t chunk;
-    *gather = (row_terms & 3) != 0;
     if (p->dilation_w != 1 || n4 > HCC_HOST_TERMS) return 0;
-    /* rows k_h ((chunk - 1) stride_w + k_w) in_c, plus chunk n4 of patches when gathering,
-     * within HCC_HOST_ROWBUF (a single pixel fits: n4 <= HCC_HOST_TERMS) */
-    chunk = *gather ? (HCC_HOST_ROWBUF - col * p->k_w - n4) / (col * p->stride_w + n4) + 1
-                    : (HCC_HOST_ROWBUF - col * p->k_w) / (col * p->stride_w) + 1;
+    /* rows k_h ((chunk - 1) stride_w + k_w) in_c within HCC_HOST_ROWBUF (a single pixel fits:
+     * n4 <= HCC_HOST_TERMS) */
+    chunk = (HCC_HOST_ROWBUF - col * p->k_w) / (col * p->stride_w) + 1;
     return chunk < p->out_w ? chunk : p->out_w;
 }
 
 void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                              const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                              int32_t row_end, int8_t *out_rows) {
-    const int32_t n = p->k_h * p->k_w * p->in_c, n4 = (n + 3) & ~3, out_c = p->out_c, out_w = p->out_w;
+    const int32_t n = p->k_h * p->k_w * p->in_c, n4 = p->k_h * ((p->k_w * p->in_c + 3) & ~3);
+    const int32_t out_c = p->out_c, out_w = p->out_w;
     const int32_t first = row_begin * out_w, last = row_end * out_w;
     uint8_t patches[HCC_HOST_ROWBUF + HCC_HOST_SLACK];
     uint32_t acc[HCC_HOST_PIXELS][HCC_HOST_LANES], bias16[HCC_HOST_LANES];
@@ -486,12 +466,11 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
     const int direct = p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                        p->pad_left == 0 && p->out_w == p->in_w && p->out_h <= p->in_h && n == n4 &&
                        out_c <= HCC_HOST_LANES;
-    int gather;
-    const int32_t chunk = host_row_chunk(p, &gather);
+    const int32_t chunk = host_row_chunk(p);
     int32_t at, q, c0, c;
     if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
     if (chunk > 0) {
-        host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk, gather);
+        host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk);
         return;
     }
     if (n4 > HCC_HOST_TERMS) {

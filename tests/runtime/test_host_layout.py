@@ -31,7 +31,7 @@ def host_arrays(c):
     """The conv's weights, folded bias, mult and shift as the compiler emits them in the host layout."""
     cout = c["w"].shape[0]
     bias = c["bias"] if c["bias"] is not None else np.zeros(cout, np.int32)
-    w, folded = host_layout(c["w"].reshape(cout, -1), bias, c["z_in"])
+    w, folded = host_layout(c["w"].reshape(cout, -1), bias, c["z_in"], c["w"].shape[1])
     return [w, folded, np.asarray(c["mult"], np.int32), np.asarray(c["shift"], np.int32)]
 
 
@@ -90,7 +90,8 @@ def test_host_layout_fully_connected(opt, rows, k, n):
 
 
 def test_host_layout_order():
-    """host_layout's blocks: 16 channels x 4 terms per group, zero padding, the folded bias."""
+    """host_layout's blocks: 16 channels x 4 terms per group, zero padding, the folded bias;
+    a conv's kernel rows each padded to whole words."""
     w = np.arange(-60, 60, dtype=np.int64).reshape(20, 6) % 127
     blocks, folded = host_layout(w, np.arange(20), 3)
     assert blocks.shape == (2 * 16 * 8,)  # 20 -> 32 channels, 6 -> 8 terms
@@ -98,13 +99,33 @@ def test_host_layout_order():
     assert view[0, 1, 5, 1] == w[5, 5] and view[1, 0, 3, 2] == w[19, 2]
     assert view[0, 1, 0, 2] == 0 and view[1, 0, 4, 0] == 0  # past k, past n
     np.testing.assert_array_equal(folded, np.arange(20) - 131 * w.sum(axis=1))
+    rows, folded_rows = host_layout(w, np.arange(20), 3, kernel_rows=2)  # two rows of 3 terms
+    view = rows.reshape(2, 2, 16, 4)
+    assert view[0, 0, 5, 2] == w[5, 2] and view[0, 0, 5, 3] == 0 and view[0, 1, 5, 0] == w[5, 3]
+    np.testing.assert_array_equal(folded_rows, folded)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_host_layout_stems(opt, seed):
+    """First convs of 1 or 3 input channels (kernel rows of 3, 9, 15 terms, read as whole words
+    past the row: the last pixel's words end past the converted rows), 8 and 16 output
+    channels and 5, odd widths, strides 1 and 2, pads on every edge, in place at the planned lag."""
+    rng = np.random.default_rng(9900 + seed)
+    b = random_block(9900 + seed)
+    kh, kw, cin, cout, h, w, stride = [(3, 3, 3, 8, 9, 11, 2), (3, 3, 1, 8, 7, 13, 1), (3, 3, 3, 16, 8, 7, 2),
+                                       (5, 5, 3, 5, 9, 9, 1), (3, 3, 1, 16, 6, 5, 2), (3, 5, 3, 8, 5, 17, 2)][seed]
+    pads = (kh // 2, kw // 2, (kh - 1) // 2 + seed % 2, (kw - 1) // 2)
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (stride, stride), pads, (1, 1))
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    check_host_block(b)
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_host_layout_row_path(opt, seed):
     """The row path (input rows converted once per output row, tiles of 1..8 pixels): kernel rows
-    of whole words (in_c 4 .. 64) and not (3, 31: each pixel's patch gathered from the converted
-    rows), kernels 1, 3, 5, strides 1 and 2, pads on every edge, rows long enough to be cut
+    of whole words (in_c 4 .. 64) and not (3, 31: read as whole words, the layout's padded
+    weights zero), kernels 1, 3, 5, strides 1 and 2, pads on every edge, rows long enough to be cut
     into chunks (64 x 100 x 3 rows, 31 x 5 x 5 past the 16 KiB buffer), dilated rows, in place
     at the planned lag, with the block's residual and pooling."""
     rng = np.random.default_rng(8800 + seed)
