@@ -17,7 +17,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", type=int, default=0, help="first case number")
     parser.add_argument("-j", "--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--time-limit", type=float, default=20.0, help="seconds per case")
+    parser.add_argument("--time-limit", type=float, default=20.0, help="CPU seconds per case (a case stuck off the CPU is killed after 3x that + 15 s of wall time)")
     parser.add_argument("--save-dir", help="where failing mutants go (default: a new temp dir)")
     parser.add_argument("--replay", help="run one saved mutant in-process and show its traceback")
     args = parser.parse_args(argv)

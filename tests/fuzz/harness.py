@@ -1,5 +1,7 @@
 """Run mutated models through what backs `hcc ir`, `hcc plan` and `hcc compile`, in worker
-processes with a per-case time limit and a memory ceiling.
+processes with a per-case time limit (CPU seconds of the worker, so that a loaded machine, e.g.
+the suite's other pytest process on the same cores, does not turn a slow case into a timeout)
+and a memory ceiling.
 
 Outcome of a case: "ok", or the `kind` of the HccError hcc raised (a clean, one-line user
 error). Anything else is a failure: "crash:<ExceptionType>" (any other exception),
@@ -33,7 +35,7 @@ def is_failure(outcome: str) -> bool:
 
 
 class CaseTimeout(BaseException):
-    """Raised by SIGALRM in a worker (a BaseException: hcc's `except Exception` cannot eat it)."""
+    """Raised by SIGPROF in a worker (a BaseException: hcc's `except Exception` cannot eat it)."""
 
 
 def _alarm(signum, frame):
@@ -99,7 +101,7 @@ def _worker(conn, seed: int, time_limit: float, mem_limit: int, save_dir: str, d
         resource.setrlimit(resource.RLIMIT_AS, (_vm_size() + mem_limit, hard))
     except (ValueError, OSError):
         pass
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         index = conn.recv()
@@ -111,7 +113,7 @@ def _worker(conn, seed: int, time_limit: float, mem_limit: int, save_dir: str, d
             work = Path(work)
             path = work / seed_file_name(name)
             path.write_bytes(data)
-            signal.setitimer(signal.ITIMER_REAL, time_limit)
+            signal.setitimer(signal.ITIMER_PROF, time_limit)
             try:
                 outcome = run_model(path, work, deep=index % deep_every == 0 or name != "hcmtmm")
             except CaseTimeout:
@@ -121,7 +123,7 @@ def _worker(conn, seed: int, time_limit: float, mem_limit: int, save_dir: str, d
             except Exception as err:  # noqa: BLE001 - the point: anything here is a bug
                 outcome, detail = f"crash:{type(err).__name__}", traceback.format_exc()
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.setitimer(signal.ITIMER_PROF, 0)
         if is_failure(outcome):
             save(Path(save_dir), index, name, data, what, outcome, detail)
         conn.send((index, outcome))
@@ -216,7 +218,8 @@ def run_campaign(cases: int, *, seed: int = 0, workers: int = 2, time_limit: flo
             feed(conn)
         now = time.monotonic()
         for conn, (proc, index, started) in list(running.items()):
-            if index is not None and now - started > time_limit + 15:  # stuck where SIGALRM cannot reach
+            # stuck where SIGPROF cannot reach (blocked, or in a child process): wall time, with room for load
+            if index is not None and now - started > 3 * time_limit + 15:
                 proc.kill()
                 proc.join(5)
                 running.pop(conn)
