@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; a test file's cases stay in one process, so its
+# module fixtures (compiled models, built drivers) are made once. PYTEST_JOBS=0: one process.
+PYTEST_JOBS ?= auto
 # A path given in PYTEST_ARGS replaces the default `tests`.
 TESTS  ?= $(if $(filter tests%,$(PYTEST_ARGS)),,tests)
 # On Linux a plain `torch` from PyPI is the CUDA build (gigabytes); where PyPI is reachable
@@ -39,7 +42,7 @@ system-deps:
 	@scripts/install-system-deps.sh test
 
 test: setup
-	$(VPY) -m pytest -q $(PYTEST_ARGS) $(TESTS)
+	$(VPY) -m pytest -q -n $(PYTEST_JOBS) --dist loadfile $(PYTEST_ARGS) $(TESTS)
 
 # hcc beside TFLite Micro and onnxruntime on every zoo model: RAM, flash, code size, latency
 # (hcc bench --peers); rewrites docs/benchmarks.md. Takes a while (every model is compiled,
