@@ -177,6 +177,25 @@ def test_host_dw_layout_order():
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_depthwise_host_layout_requant_near(build, seed):
+    """dw_rq_near (every shift in [32, 47], |bias| < 2^23): multipliers INT32_MIN / INT32_MAX /
+    0 / +-1, the folded bias at +-(2^23 - 1), z_out at the int8 ends, against the spec."""
+    rng = np.random.default_rng(950 + seed)
+    c = dw_case(950 + seed, 3, 1 + seed % 2, [40, 16, 8][seed])
+    n = c["w"].shape[0]
+    mults = np.array([-2**31, 2**31 - 1, 0, 1, -1, 1 << 30, -(1 << 30) - 7, 12345], np.int64)
+    c["mult"] = mults[rng.integers(len(mults), size=n)].astype(np.int32)
+    c["shift"] = rng.integers(32, 48, n).astype(np.int32)
+    wsum = c["w"].reshape(n, -1).astype(np.int64).sum(axis=1)
+    edge = np.where(rng.integers(2, size=n), 2**23 - 1, -(2**23 - 1))  # the folded bias' ends
+    c["bias"] = np.where(rng.integers(3, size=n) == 0, edge + c["z_in"] * wsum,
+                         rng.integers(-5000, 5000, n)).astype(np.int32)
+    c["z_out"] = [-128, 127, 5][seed]
+    c["act"] = (-128, 127)
+    check_host_dw(c)
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_depthwise_host_layout_requant_extremes(build, seed):
     """dw_rq64 against the spec at the edges: multipliers INT32_MIN / INT32_MAX / 0 / +-1 and
     shifts 0 .. 63 (1 and 62 the vector path's ends; 0 and 63 lane by lane)."""
