@@ -263,7 +263,7 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
  * ("pixels": HCC_HOST_DW_PIXELS) pixel e / C, channel e % C, of 32 / C neighbouring pixels,
  * whose taps are 32 contiguous input bytes at stride 1 (at stride 2, the even dwords of 64:
  * one vpermd), so no lane idles; else channel 32 k + e of one pixel (chunk k). Taps off the
- * input read z_in (the masked loads' fill), which the folded bias' - z_in sum w cancels:
+ * input read z_in (pad_row's, below), which the folded bias' - z_in sum w cancels:
  * acc = bias + sum w (x - z_in) mod 2^32, the spec's. */
 
 /* One vector's sums: acc[h] += the taps' products (tap t's input bytes at tp[t] + at, whole
