@@ -39,6 +39,18 @@ HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 HOST_DW_TAPS = 49  # HCC_HOST_DW_TAPS (runtime_c/src/host_dw_s8.h): the most taps of hcc_dwconv2d_host_s8_rows
+HOST_DW_PAD_BYTES, HOST_DW_SLOTS = 32768, 64  # HCC_HOST_DW_PAD_BYTES, HCC_HOST_DW_SLOTS: its padded rows
+
+
+def host_dw_pad_fits(out_w: int, channels: int, kernel, strides, dilations) -> bool:
+    """Whether hcc_dwconv2d_host_s8_rows' padded copies of a window's rows (apart by up to
+    (k_h - 1) dilation_h) fit its slots: rows of every vector's columns, a pixel's C channels
+    (dw_pixels) or a chunk's 32 a column, and 64 bytes of slack, rounded to 64."""
+    pixels = channels in (4, 8, 16) and strides[1] <= 2
+    per, col = (32 // channels, channels) if pixels else (1, 32)
+    cols = (-(-out_w // per) * per - 1) * strides[1] + (kernel[1] - 1) * dilations[1] + 1
+    row_bytes = -(-(cols * col + 64) // 64) * 64
+    return min(HOST_DW_PAD_BYTES // row_bytes, HOST_DW_SLOTS) > (kernel[0] - 1) * dilations[0]
 
 
 def host_dw_layout(weights, bias, mult, shift, z_in: int, stride_w: int):
@@ -816,7 +828,10 @@ class FusedConv2d(OpDef):
         if path in BLOCKED_PATHS:
             return True
         if path in ("depthwise", "direct"):  # hcc_dwconv2d_host_s8_rows (host_dw_layout)
-            return int(np.prod(op.inputs[1].type.shape[2:])) <= HOST_DW_TAPS
+            a, w = op.attrs, op.inputs[1].type.shape
+            out_w = conv_output_hw(op.inputs[0].type.shape[1:3], w[2:], a["pads"], a["strides"], a["dilations"])[1]
+            return int(np.prod(w[2:])) <= HOST_DW_TAPS and host_dw_pad_fits(out_w, w[0], w[2:], a["strides"],
+                                                                             a["dilations"])
         if path != "dense" or self.streamed(op) or self.streamed_source(op) is not None \
                 or self.streamed_residual(op) is not None:
             return False

@@ -263,35 +263,23 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
  * ("pixels": HCC_HOST_DW_PIXELS) pixel e / C, channel e % C, of 32 / C neighbouring pixels,
  * whose taps are 32 contiguous input bytes at stride 1 (at stride 2, the even dwords of 64:
  * one vpermd), so no lane idles; else channel 32 k + e of one pixel (chunk k). Taps off the
- * input read z_in (the masked loads' fill), which the folded bias' - z_in sum w cancels:
+ * input read z_in (pad_row's, below), which the folded bias' - z_in sum w cancels:
  * acc = bias + sum w (x - z_in) mod 2^32, the spec's. */
 
-/* One vector's sums: acc[h] += the taps' products (x[t]: tap t's 32 input bytes, loaded as
- * load_tap says; w: the chunk's pairs, 2 x 64 bytes each). */
-typedef struct {
-    const int8_t *x[HCC_HOST_DW_TAPS];
-    __mmask64 m[HCC_HOST_DW_TAPS];
-} dw_taps_t;
-
-static inline __m512i load_tap(const int8_t *x, __mmask64 m, int two_strides, __m512i fill, __m512i idx) {
-    if (two_strides) {  /* 64 bytes, the even pixels' dwords kept */
-        return _mm512_cvtepi8_epi16(
-            _mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, _mm512_mask_loadu_epi8(fill, m, x))));
-    }
-    if ((__mmask32)m == ~(__mmask32)0) return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)x));
-    return _mm512_cvtepi8_epi16(_mm256_mask_loadu_epi8(_mm512_castsi512_si256(fill), (__mmask32)m, x));
+/* One vector's sums: acc[h] += the taps' products (tap t's input bytes at tp[t] + at, whole
+ * loads; w: the chunk's pairs, 2 x 64 bytes each). two_strides: 64 bytes, the even pixels'
+ * dwords kept (idx); else 32. */
+static inline __m512i load_tap(const int8_t *x, int two_strides, __m512i idx) {
+    if (two_strides) return _mm512_cvtepi8_epi16(_mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, _mm512_loadu_si512(x))));
+    return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)x));
 }
 
-/* first: an inner vector's taps, at first + off[t] with mask `all`; NULL: a border's, tp's */
-static inline void dw_sums(const dw_taps_t *tp, const int8_t *first, const int32_t *off, __mmask64 all,
-                           int32_t taps, const int8_t *w, int two_strides, __m512i fill, __m512i idx, __m512i acc[2]) {
+static inline void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps, const int8_t *w, int two_strides,
+                           __m512i idx, __m512i acc[2]) {
     int32_t t;
     for (t = 0; t < taps; t += 2, w += 128) {
-        const __m512i a = first ? load_tap(first + off[t], all, two_strides, fill, idx)
-                                : load_tap(tp->x[t], tp->m[t], two_strides, fill, idx);
-        const __m512i b = t + 1 >= taps ? _mm512_setzero_si512()
-                          : first ? load_tap(first + off[t + 1], all, two_strides, fill, idx)
-                                  : load_tap(tp->x[t + 1], tp->m[t + 1], two_strides, fill, idx);
+        const __m512i a = load_tap(tp[t] + at, two_strides, idx);
+        const __m512i b = t + 1 >= taps ? _mm512_setzero_si512() : load_tap(tp[t + 1] + at, two_strides, idx);
         acc[0] = dot_pairs(acc[0], _mm512_unpacklo_epi16(a, b), _mm512_loadu_si512(w));
         acc[1] = dot_pairs(acc[1], _mm512_unpackhi_epi16(a, b), _mm512_loadu_si512(w + 64));
     }
@@ -301,13 +289,22 @@ static inline void dw_sums(const dw_taps_t *tp, const int8_t *first, const int32
  * (|acc| |m| + 2^(s-1)) >> s in 64 bits (|acc| |m| <= 2^62: exact, as hcc_requantize), even and
  * odd lanes by vpmuludq, capped at 256 (past it every output saturates alike), signed, z_out
  * added and clamped. Two multiplies a vector where hcc_host_rq16 takes four, and no 2^24
- * bound on acc. The per-channel terms: dw_rq64_make, once per chunk. */
+ * bound on acc. The per-channel terms: dw_rq64_make, once per chunk.
+ *
+ * dw_rq_near: the same where every |acc| < 2^24 and s is in [32, 47] (a depthwise conv's
+ * usual case: see the chunk's test), on the signed product p = acc m (vpmuldq, |p| < 2^55):
+ * sign(p) ((|p| + 2^(s-1)) >> s) is (p + 2^(s-1) - [p < 0]) >> s arithmetic (for p < 0,
+ * -floor((h - p) / 2^s) = floor((p + h - 1) / 2^s), h = 2^(s-1)), and z_out 2^s added before
+ * the shift adds z_out after it; |sum| < 2^56. Odd lanes shift by s - 32, their high dwords
+ * the results (below 2^24 in magnitude). No cap: |result| < 2^24 and the clamp saturates as
+ * the cap would. */
 typedef struct {
     __m512i m, b_even, b_odd, s_even, s_odd, round_even, round_odd, zo, lo, hi;
+    __m512i m_odd, near_even, near_odd, s_odd32;  /* dw_rq_near's: m's odd dwords, the added terms */
 } dw_rq64_t;
 
 static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int32_t act_min, int32_t act_max) {
-    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
+    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF), zo = _mm512_set1_epi64(z_out);
     dw_rq64_t k;
     k.m = mv;
     k.b_even = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
@@ -319,6 +316,10 @@ static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int3
     k.zo = _mm512_set1_epi32(z_out);
     k.lo = _mm512_set1_epi32(act_min > -128 ? act_min : -128);
     k.hi = _mm512_set1_epi32(act_max < 127 ? act_max : 127);
+    k.m_odd = _mm512_srli_epi64(mv, 32);
+    k.near_even = _mm512_add_epi64(k.round_even, _mm512_sllv_epi64(zo, k.s_even));
+    k.near_odd = _mm512_add_epi64(k.round_odd, _mm512_sllv_epi64(zo, k.s_odd));
+    k.s_odd32 = _mm512_sub_epi64(k.s_odd, _mm512_set1_epi64(32));
     return k;
 }
 
@@ -333,6 +334,15 @@ static inline __m512i dw_rq64(__m512i av, const dw_rq64_t *k) {
     return _mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(v, k->zo), k->hi), k->lo);
 }
 
+static inline __m512i dw_rq_near(__m512i av, const dw_rq64_t *k) {
+    __m512i even = _mm512_mul_epi32(av, k->m), odd = _mm512_mul_epi32(_mm512_srli_epi64(av, 32), k->m_odd), v;
+    even = _mm512_add_epi64(_mm512_add_epi64(even, k->near_even), _mm512_srai_epi64(even, 63));
+    odd = _mm512_add_epi64(_mm512_add_epi64(odd, k->near_odd), _mm512_srai_epi64(odd, 63));
+    v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srav_epi64(even, k->s_even),
+                                _mm512_srav_epi64(odd, k->s_odd32));
+    return _mm512_max_epi32(_mm512_min_epi32(v, k->hi), k->lo);
+}
+
 /* The bits [lo, hi) of a 64-bit mask (empty where hi <= lo) */
 static inline __mmask64 bit_range(int32_t lo, int32_t hi) {
     if (lo < 0) lo = 0;
@@ -341,103 +351,122 @@ static inline __mmask64 bit_range(int32_t lo, int32_t hi) {
     return (hi - lo == 64 ? ~(__mmask64)0 : (((__mmask64)1 << (hi - lo)) - 1u)) << lo;
 }
 
+/* Input row iy (off the input: all z_in) padded into d: its columns -pad_left .. -pad_left +
+ * cols - 1 (z_in off the input), `col` bytes each (a pixel's C channels, or chunk c0's 32,
+ * `live` of them from the input), then 64 bytes of z_in that whole loads may read. z_in
+ * columns are whole 32-byte stores. */
+static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t c0, int32_t iy, int32_t cols,
+                    int32_t col, __mmask32 live, int8_t *d) {
+    const int on = iy >= 0 && iy < p->in_h;
+    const int32_t lo = on ? (p->pad_left < cols ? p->pad_left : cols) : 0;
+    const int32_t hi = on ? (p->pad_left + p->in_w < cols ? p->pad_left + p->in_w : cols) : 0;
+    const int8_t *const row = on ? input + iy * p->in_w * p->in_c + c0 - p->pad_left * p->in_c : NULL;
+    const __m256i fill = _mm256_set1_epi8((char)p->z_in);
+    int32_t x;
+    for (x = 0; x < lo * col; x += 32) _mm256_storeu_si256((void *)(d + x), fill);
+    for (x = hi * col; x < cols * col + 64; x += 32) _mm256_storeu_si256((void *)(d + x), fill);
+    if (col == p->in_c) {  /* whole pixels */
+        if (hi > lo) memcpy(d + lo * col, row + lo * col, (size_t)((hi - lo) * col));
+    } else {
+        for (x = lo; x < hi; ++x) _mm256_storeu_si256((void *)(d + x * col), _mm256_mask_loadu_epi8(fill, live, row + x * p->in_c));
+    }
+}
+
+/* Every tap a whole load from a padded copy of the input rows on the stack (pad_row): a row
+ * is copied once per call and chunk, into slot iy mod `slots`, so the rows of a window, apart
+ * by less than `slots` (host_dw_pad_fits in hcc/ops/fused_conv2d.py), never share one. No
+ * border path: the copies' z_in columns and rows are the spec's padding. */
 void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                                int32_t row_end, int8_t *out_rows) {
-    const int32_t channels = p->out_c, cs = p->in_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
-    const int32_t sw = p->stride_w, dw = p->dilation_w, row_bytes = p->in_w * cs;
+    const int32_t channels = p->out_c, kh = p->k_h, kw = p->k_w, taps = kh * kw;
+    const int32_t sw = p->stride_w, dw = p->dilation_w;
     const int pix = dw_pixels(p), two_strides = pix && sw == 2;
     const int32_t per = pix ? 32 / channels : 1, chunks = pix ? 1 : (channels + 31) / 32;
     const int32_t vectors = (p->out_w + per - 1) / per, wbytes = (taps + 1) / 2 * 128;
-    /* the bytes one vector's tap reads: 32, or at stride 2 the 64 - C up to its last pixel */
-    const __mmask64 span = two_strides ? bit_range(0, 64 - channels) : bit_range(0, 32);
-    const __m512i fill = _mm512_set1_epi8((char)p->z_in);
+    /* a copied row: a pixel's C channels or a chunk's 32 a column, every vector's columns */
+    const int32_t col = pix ? channels : 32, cols = (vectors * per - 1) * sw + (kw - 1) * dw + 1;
+    const int32_t row_bytes = (cols * col + 64 + 63) / 64 * 64;
+    /* as many slots as fit, or as the call reads rows (a row a call: a window's) */
+    const int32_t reads = (row_end - row_begin - 1) * p->stride_h + (kh - 1) * p->dilation_h + 1;
+    const int32_t fit = HCC_HOST_DW_PAD_BYTES / row_bytes < HCC_HOST_DW_SLOTS ? HCC_HOST_DW_PAD_BYTES / row_bytes
+                                                                              : HCC_HOST_DW_SLOTS;
+    const int32_t slots = reads < fit ? reads : fit;
     __m512i idx = _mm512_setzero_si512();
-    int32_t off[HCC_HOST_DW_TAPS], k, oy, v, ky, kx, t;
-    const int8_t *rows[HCC_HOST_DW_TAPS];
-    dw_taps_t tp;
+    int32_t held[HCC_HOST_DW_SLOTS], k, oy, v, ky, kx;
+    const int8_t *tp[HCC_HOST_DW_TAPS];
+    int8_t pad[HCC_HOST_DW_PAD_BYTES];
     if (two_strides) {  /* dword d of the result: pixel d / (C / 4)'s, from the even pixels */
         const int32_t q = channels / 4;
         int32_t d, at[16];
         for (d = 0; d < 16; ++d) at[d] = (d / q) * 2 * q + d % q;
         idx = _mm512_loadu_si512(at);
     }
-    for (ky = 0; ky < kh; ++ky) {
-        for (kx = 0; kx < kw; ++kx) off[ky * kw + kx] = (ky * p->dilation_h * p->in_w + kx * dw) * cs;
-    }
     for (k = 0; k < chunks; ++k) {
         const int32_t c0 = 32 * k, nc = pix ? 32 : (channels - c0 < 32 ? channels - c0 : 32);
-        const __mmask64 live = pix ? span : bit_range(0, nc);
+        const __mmask32 live = (__mmask32)bit_range(0, nc);
         const int8_t *const w = weights + k * wbytes;
         const int32_t *const mk = mult + 32 * k, *const sk = shift + 32 * k;
         const __m512i b0 = _mm512_loadu_si512(bias + 32 * k), b1 = _mm512_loadu_si512(bias + 32 * k + 16);
         const __m512i s0 = _mm512_loadu_si512(sk), s1 = _mm512_loadu_si512(sk + 16);
-        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8 */
+        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8; near:
+         * every shift in [32, 47] and |bias| < 2^23, so |acc| < 2^23 + 128 * 49 * 128 < 2^24
+         * (dw_rq_near) */
         const int vector_requant = p->z_out >= -128 && p->z_out <= 127 &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61)) &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61));
+        const int near = vector_requant &&
+                         !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(32)), _mm512_set1_epi32(15)) &&
+                         !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(32)), _mm512_set1_epi32(15)) &&
+                         !_mm512_cmpge_epu32_mask(_mm512_abs_epi32(b0), _mm512_set1_epi32(1 << 23)) &&
+                         !_mm512_cmpge_epu32_mask(_mm512_abs_epi32(b1), _mm512_set1_epi32(1 << 23));
         const dw_rq64_t rq0 = dw_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
         const dw_rq64_t rq1 = dw_rq64_make(_mm512_loadu_si512(mk + 16), s1, p->z_out, p->act_min, p->act_max);
+        for (v = 0; v < slots; ++v) held[v] = INT32_MIN;  /* no row yet (iy > INT32_MIN) */
         for (oy = row_begin; oy < row_end; ++oy) {
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
-            const int rows_in = input_rows(p, input, oy, c0, rows);
+            for (ky = 0; ky < kh; ++ky) {
+                const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h, slot = (iy % slots + slots) % slots;
+                int8_t *const d = pad + slot * row_bytes;
+                if (held[slot] != iy) {
+                    pad_row(p, input, c0, iy, cols, col, live, d);
+                    held[slot] = iy;
+                }
+                for (kx = 0; kx < kw; ++kx) tp[ky * kw + kx] = d + kx * dw * col;
+            }
             for (v = 0; v < vectors; ++v) {
-                const int32_t ox0 = v * per, ix0 = ox0 * sw - p->pad_left;
+                const int32_t at = v * per * sw * col, ox0 = v * per;
                 const int32_t n_pix = p->out_w - ox0 < per ? p->out_w - ox0 : per;
-                const __mmask32 store = pix ? (__mmask32)bit_range(0, n_pix * channels) : (__mmask32)live;
+                const __mmask32 store = pix ? (__mmask32)bit_range(0, n_pix * channels) : live;
+                int8_t *const dst = o + ox0 * channels;
                 __m512i acc[2];
                 acc[0] = b0;
                 acc[1] = b1;
-                if (rows_in && ix0 >= 0 && ix0 + (per - 1) * sw + (kw - 1) * dw < p->in_w) {  /* every tap on */
-                    const int8_t *const first = rows[0] + ix0 * cs;
-                    if (taps == 9 && !two_strides && (__mmask32)live == ~(__mmask32)0) {  /* 3x3, whole loads */
-                        dw_sums(NULL, first, off, ~(__mmask64)0, 9, w, 0, fill, idx, acc);
-                    } else if (taps == 9) {  /* the common 3x3 unrolled */
-                        dw_sums(NULL, first, off, live, 9, w, two_strides, fill, idx, acc);
-                    } else {
-                        dw_sums(NULL, first, off, live, taps, w, two_strides, fill, idx, acc);
-                    }
-                } else {  /* a border: each tap's bytes on the input row, the rest z_in */
-                    for (ky = 0; ky < kh; ++ky) {
-                        for (kx = 0; kx < kw; ++kx) {
-                            const int32_t ix = ix0 + kx * dw, at = ix * cs;
-                            t = ky * kw + kx;
-                            tp.x[t] = input;
-                            tp.m[t] = 0;
-                            if (!rows[ky]) continue;
-                            if (pix) {  /* row bytes [0, row_bytes) of the span from `at` */
-                                tp.m[t] = bit_range(-at, row_bytes - at) & span;
-                                /* the address itself, not a pointer out of the row: only its live bytes are read */
-                                if (tp.m[t]) {
-                                    const uintptr_t a = (uintptr_t)rows[ky] + (uintptr_t)(intptr_t)at;
-                                    tp.x[t] = (const int8_t *)(const void *)a;
-                                }
-                            } else if (ix >= 0 && ix < p->in_w) {
-                                tp.x[t] = rows[ky] + at;
-                                tp.m[t] = live;
-                            }
-                        }
-                    }
-                    dw_sums(&tp, NULL, off, 0, taps, w, two_strides, fill, idx, acc);
+                if (taps == 9 && !two_strides) {  /* the common 3x3 unrolled */
+                    dw_sums(tp, at, 9, w, 0, idx, acc);
+                } else if (taps == 9) {
+                    dw_sums(tp, at, 9, w, 1, idx, acc);
+                } else {
+                    dw_sums(tp, at, taps, w, two_strides, idx, acc);
                 }
-                {
-                    int8_t *const dst = o + ox0 * channels;
-                    if (vector_requant) {
-                        const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
-                        _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
-                    } else {
-                        int32_t a[2][16], h, j;
-                        _mm512_storeu_si512(a[0], acc[0]);
-                        _mm512_storeu_si512(a[1], acc[1]);
-                        for (h = 0; h < 2; ++h) {
-                            for (j = 0; j < 16; ++j) {
-                                const int32_t e = lane_channels[h][j];
-                                if ((store >> e) & 1u) {
-                                    dst[e] = hcc_requantize_s8_inline(a[h][j], mk[16 * h + j], sk[16 * h + j],
-                                                                      p->z_out, p->act_min, p->act_max);
-                                }
+                if (near) {
+                    const __m512i lo = dw_rq_near(acc[0], &rq0), hi = dw_rq_near(acc[1], &rq1);
+                    _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
+                } else if (vector_requant) {
+                    const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
+                    _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
+                } else {
+                    int32_t a[2][16], h, j;
+                    _mm512_storeu_si512(a[0], acc[0]);
+                    _mm512_storeu_si512(a[1], acc[1]);
+                    for (h = 0; h < 2; ++h) {
+                        for (j = 0; j < 16; ++j) {
+                            const int32_t e = lane_channels[h][j];
+                            if ((store >> e) & 1u) {
+                                dst[e] = hcc_requantize_s8_inline(a[h][j], mk[16 * h + j], sk[16 * h + j], p->z_out,
+                                                                  p->act_min, p->act_max);
                             }
                         }
                     }

@@ -13,6 +13,11 @@
  * compiler's words (hcc_dwconv2d_s8_direct_rows), else the multipliers and shifts. Returns 0
  * where it does not apply (more than HCC_HOST_DW_TAPS taps). */
 #define HCC_HOST_DW_TAPS 49
+/* hcc_dwconv2d_host_s8_rows' stack copy of the input rows, padded: at most HCC_HOST_DW_SLOTS
+ * rows in HCC_HOST_DW_PAD_BYTES (HOST_DW_PAD_BYTES, HOST_DW_SLOTS in hcc/ops/fused_conv2d.py,
+ * which takes only the convs whose window's rows fit) */
+#define HCC_HOST_DW_PAD_BYTES 32768
+#define HCC_HOST_DW_SLOTS 64
 int hcc_host_dwconv_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, int words, int32_t row_begin, int32_t row_end,
                          int8_t *out_rows);

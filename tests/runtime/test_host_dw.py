@@ -176,6 +176,38 @@ def test_host_dw_layout_order():
     assert len(b) == 32 and b[16 + 4].tolist() == 12 % 8  # pixels: h 1, j 4 is element 12, channel 4
 
 
+def test_host_dw_pad_fits():
+    """host_dw_pad_fits: the padded rows of a window in the kernel's slots (32 KiB, 64 rows)."""
+    from hcc.ops.fused_conv2d import host_dw_pad_fits
+
+    assert host_dw_pad_fits(5, 64, (3, 3), (1, 1), (1, 1))  # DS-CNN: 7 columns of 32 bytes
+    assert host_dw_pad_fits(112, 16, (7, 7), (2, 2), (1, 1))
+    assert not host_dw_pad_fits(2000, 64, (3, 3), (1, 1), (1, 1))  # a row past the buffer
+    assert not host_dw_pad_fits(25, 64, (3, 3), (1, 1), (20, 1))  # rows 40 apart, 34 slots
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_depthwise_host_layout_requant_near(build, seed):
+    """dw_rq_near (every shift in [32, 47], |bias| < 2^23): multipliers INT32_MIN / INT32_MAX /
+    0 / +-1 / +-2^30, rounding ties of both signs, the folded bias at +-(2^23 - 1), z_out at the
+    int8 ends, against the spec."""
+    rng = np.random.default_rng(950 + seed)
+    c = dw_case(950 + seed, 3, 1 + seed % 2, [40, 16, 8][seed])
+    n = c["w"].shape[0]
+    c["w"] = rng.integers(-2, 3, c["w"].shape).astype(np.int8)  # small sums: ties not hidden by the clamp
+    mults = np.array([-2**31, 2**31 - 1, 0, 1, -1, 1 << 30, -(1 << 30), 3 << 28, -(1 << 30) - 7, 12345], np.int64)
+    c["mult"] = mults[rng.integers(len(mults), size=n)].astype(np.int32)
+    # 32 and 33 with the powers of two: ties (|acc m| mod 2^s = 2^(s-1)) of either sign
+    c["shift"] = np.array([32, 33, 32, 33, 35, 40, 47], np.int32)[rng.integers(7, size=n)]
+    wsum = c["w"].reshape(n, -1).astype(np.int64).sum(axis=1)
+    edge = np.where(rng.integers(2, size=n), 2**23 - 1, -(2**23 - 1))  # the folded bias' ends
+    c["bias"] = np.where(rng.integers(3, size=n) == 0, edge + c["z_in"] * wsum,
+                         rng.integers(-200, 200, n)).astype(np.int32)
+    c["z_out"] = [-128, 127, 5][seed]
+    c["act"] = (-128, 127)
+    check_host_dw(c)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_depthwise_host_layout_requant_extremes(build, seed):
     """dw_rq64 against the spec at the edges: multipliers INT32_MIN / INT32_MAX / 0 / +-1 and
