@@ -124,9 +124,14 @@ def test_make_test_runs_the_given_test_path():
     def pytest_line(*args):
         out = subprocess.run(["make", "-n", "-B", "test", *args], cwd=root, capture_output=True, text=True,
                              check=True).stdout
-        return next(line for line in out.splitlines() if "-m pytest" in line).split()[4:]
+        words = next(line for line in out.splitlines() if "-m pytest" in line).split()[4:]
+        assert words[0] == "-n" and words[2:4] == ["--dist", "loadfile"]  # pytest-xdist, files kept whole
+        jobs[0] = words[1]
+        return words[4:]
 
-    assert pytest_line() == ["tests"]
+    jobs = [None]
+    assert pytest_line() == ["tests"] and jobs[0] == "auto"  # one process per core
+    assert pytest_line("PYTEST_JOBS=0") == ["tests"] and jobs[0] == "0"
     assert pytest_line("PYTEST_ARGS=-x tests/test_cli.py") == ["-x", "tests/test_cli.py"]
     assert pytest_line("TESTS=tests/memory") == ["tests/memory"]
     assert pytest_line("PYTEST_ARGS=-k version") == ["-k", "version", "tests"]
