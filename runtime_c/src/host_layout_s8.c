@@ -35,24 +35,6 @@
 #define HCC_HOST_TERMS 4096
 #define HCC_HOST_LANES 16
 
-/* d[i] = x[i] + 128 as a byte (x ^ 0x80) for i < len */
-static void host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
-    int32_t i = 0;
-#if defined(HCC_HOST_VNNI)
-    for (; i + 64 <= len; i += 64) {  /* a converted input row: 64 bytes a vector */
-        const __m512i v = _mm512_loadu_si512((const void *)(x + i));
-        _mm512_storeu_si512((void *)(d + i), _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80)));
-    }
-#endif
-    for (; i + 8 <= len; i += 8) {  /* eight bytes a word: in_c 3 .. 48 runs are short for the vectorizer */
-        uint64_t v;
-        memcpy(&v, x + i, sizeof v);
-        v ^= 0x8080808080808080u;
-        memcpy(d + i, &v, sizeof v);
-    }
-    for (; i < len; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
-}
-
 /* patch[t] = v of the pixel's term t = ky row4 + kx in_c + i (0 in each row's padding); the
  * taps of a kernel row on the input are one run when not dilated along the row */
 static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t ox, int32_t n4,
@@ -75,20 +57,12 @@ static void host_patch(const hcc_conv2d_params_t *p, const int8_t *input, int32_
         if (kx0 > 0) memset(d, zv, (size_t)(kx0 * in_c));
         if (kx1 < kw) memset(d + kx1 * in_c, zv, (size_t)((kw - kx1) * in_c));
         if (dw == 1) {
-            host_spread(x + kx0 * in_c, (kx1 - kx0) * in_c, d + kx0 * in_c);
+            hcc_host_spread(x + kx0 * in_c, (kx1 - kx0) * in_c, d + kx0 * in_c);
         } else {
-            for (kx = kx0; kx < kx1; ++kx) host_spread(x + kx * dw * in_c, in_c, d + kx * in_c);
+            for (kx = kx0; kx < kx1; ++kx) hcc_host_spread(x + kx * dw * in_c, in_c, d + kx * in_c);
         }
     }
 }
-
-#if defined(HCC_HOST_VNNI)
-static int32_t load_u32(const uint8_t *at) {
-    int32_t v;
-    memcpy(&v, at, sizeof v);
-    return v;
-}
-#endif
 
 /* acc[q][c] = bias16[c] + sum_t v_q[t] wb[block term t, channel c] for np pixels
  * (np <= HCC_HOST_PIXELS) whose terms are n4 bytes at patches + q step, v = the byte ^ flip
@@ -106,10 +80,10 @@ static void host_block(const uint8_t *patches, int32_t step, uint32_t flip, int3
         __m512i a0 = b, a1 = b, a2 = b, a3 = b;
         for (g = 0; g < groups; ++g) {
             const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * g));
-            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(load_u32(x0 + 4 * g) ^ f), w);
-            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(load_u32(x1 + 4 * g) ^ f), w);
-            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(load_u32(x2 + 4 * g) ^ f), w);
-            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(load_u32(x3 + 4 * g) ^ f), w);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(hcc_host_u32(x0 + 4 * g) ^ f), w);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(hcc_host_u32(x1 + 4 * g) ^ f), w);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(hcc_host_u32(x2 + 4 * g) ^ f), w);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(hcc_host_u32(x3 + 4 * g) ^ f), w);
         }
         _mm512_storeu_si512((void *)acc[0], a0);
         _mm512_storeu_si512((void *)acc[1], a1);
@@ -121,7 +95,7 @@ static void host_block(const uint8_t *patches, int32_t step, uint32_t flip, int3
         const uint8_t *x = patches + q * step;
         __m512i a = b;
         for (g = 0; g < groups; ++g) {
-            a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32(load_u32(x + 4 * g) ^ f),
+            a = _mm512_dpbusd_epi32(a, _mm512_set1_epi32(hcc_host_u32(x + 4 * g) ^ f),
                                     _mm512_loadu_si512((const void *)(wb + 64 * g)));
         }
         _mm512_storeu_si512((void *)acc[q], a);
@@ -229,7 +203,7 @@ static void host_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t
             continue;
         }
         memset(rows, zv, (size_t)(lo * in_c));
-        host_spread((const uint8_t *)input + (iy * p->in_w + ix0 + lo) * in_c, (hi - lo) * in_c, rows + lo * in_c);
+        hcc_host_spread((const uint8_t *)input + (iy * p->in_w + ix0 + lo) * in_c, (hi - lo) * in_c, rows + lo * in_c);
         memset(rows + hi * in_c, zv, (size_t)((span - hi) * in_c));
     }
 }
@@ -287,7 +261,7 @@ static inline __attribute__((always_inline)) void host_tile(const uint8_t *x, in
         for (g = 0; g < gr; ++g) {
             const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * g));
             for (q = 0; q < NP; ++q) {
-                a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(load_u32(x + q * step + 4 * g)), w);
+                a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(hcc_host_u32(x + q * step + 4 * g)), w);
             }
         }
     }
@@ -321,8 +295,8 @@ static inline __attribute__((always_inline)) void host_tile_pairs(const uint8_t 
             const __m512i w = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(wb + 64 * g)));
             for (q = 0; 2 * q < NP; ++q) {
                 const int32_t second = 2 * q + 1 < NP ? 2 * q + 1 : 2 * q;
-                const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(load_u32(x + 2 * q * step + 4 * g)),
-                                                         (__mmask16)0xFF00u, load_u32(x + second * step + 4 * g));
+                const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(hcc_host_u32(x + 2 * q * step + 4 * g)),
+                                                         (__mmask16)0xFF00u, hcc_host_u32(x + second * step + 4 * g));
                 a[q] = _mm512_dpbusd_epi32(a[q], v, w);
             }
         }

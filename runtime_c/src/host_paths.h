@@ -5,6 +5,7 @@
 #define HCC_HOST_PATHS_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "hcc_kernels.h"
 #include "dot_u8.h"
@@ -13,6 +14,31 @@
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
+
+/* d[i] = x[i] + 128 as a byte (x ^ 0x80) for i < len: the unsigned bytes vpdpbusd takes */
+static inline void hcc_host_spread(const uint8_t *x, int32_t len, uint8_t *d) {
+    int32_t i = 0;
+#if defined(__AVX512F__)
+    for (; i + 64 <= len; i += 64) {  /* a converted input row: 64 bytes a vector */
+        const __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        _mm512_storeu_si512((void *)(d + i), _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80)));
+    }
+#endif
+    for (; i + 8 <= len; i += 8) {  /* eight bytes a word: in_c 3 .. 48 runs are short for the vectorizer */
+        uint64_t v;
+        memcpy(&v, x + i, sizeof v);
+        v ^= 0x8080808080808080u;
+        memcpy(d + i, &v, sizeof v);
+    }
+    for (; i < len; ++i) d[i] = (uint8_t)(x[i] ^ 0x80u);
+}
+
+/* Four bytes as one int32 (a vpdpbusd broadcast word), any alignment */
+static inline int32_t hcc_host_u32(const uint8_t *at) {
+    int32_t v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
 
 /* Host loops over channels take restrict pointers: an int8_t pointer may alias anything, and
  * GCC does not vectorize a loop whose stores might feed its own loads. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hcc_kernels.h"
+#include "host_paths.h"
 #include "host_pw_s8.h"
 
 #if !defined(__XTENSA__)
@@ -75,12 +76,6 @@ static inline __attribute__((always_inline)) __m128i pw_rq(__m512i acc, const pw
     return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(v), k->lo), k->hi);
 }
 
-static int32_t pw_u32(const uint8_t *at) {
-    int32_t v;
-    memcpy(&v, at, sizeof v);
-    return v;
-}
-
 /* NP pixels (a constant after inlining: the accumulators stay in registers), k bytes apart at
  * x, times one block of 16 channels (wb, g groups of 4 terms): the outputs' first nc channels
  * (store: their mask) at out, out_c apart */
@@ -92,7 +87,7 @@ static inline __attribute__((always_inline)) void pw_tile(const uint8_t *x, int3
     for (q = 0; q < NP; ++q) a[q] = bias;
     for (j = 0; j < g; ++j) {
         const __m512i w = _mm512_loadu_si512((const void *)(wb + 64 * j));
-        for (q = 0; q < NP; ++q) a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(pw_u32(x + q * k + 4 * j)), w);
+        for (q = 0; q < NP; ++q) a[q] = _mm512_dpbusd_epi32(a[q], _mm512_set1_epi32(hcc_host_u32(x + q * k + 4 * j)), w);
     }
     for (q = 0; q < NP; ++q) _mm_mask_storeu_epi8((void *)(out + q * out_c), store, pw_rq(a[q], rq, general));
 }
@@ -110,8 +105,8 @@ static inline __attribute__((always_inline)) void pw_pairs(const uint8_t *x, int
         const __m512i w = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(wb + 64 * j)));
         for (q = 0; 2 * q < NP; ++q) {
             const int32_t second = 2 * q + 1 < NP ? 2 * q + 1 : 2 * q;
-            const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(pw_u32(x + 2 * q * k + 4 * j)), (__mmask16)0xFF00u,
-                                                     pw_u32(x + second * k + 4 * j));
+            const __m512i v = _mm512_mask_set1_epi32(_mm512_set1_epi32(hcc_host_u32(x + 2 * q * k + 4 * j)), (__mmask16)0xFF00u,
+                                                     hcc_host_u32(x + second * k + 4 * j));
             a[q] = _mm512_dpbusd_epi32(a[q], v, w);
         }
     }
@@ -160,20 +155,6 @@ static inline __attribute__((always_inline)) void pw_block(const uint8_t *x, int
     }
 }
 
-/* d[i] = x[i] + 128 (x ^ 0x80) for i < len */
-static void pw_spread(const int8_t *x, int32_t len, uint8_t *d) {
-    int32_t i;
-    for (i = 0; i + 64 <= len; i += 64) {
-        _mm512_storeu_si512((void *)(d + i), _mm512_xor_si512(_mm512_loadu_si512((const void *)(x + i)),
-                                                              _mm512_set1_epi8((char)0x80)));
-    }
-    if (i < len) {
-        const __mmask64 m = _cvtu64_mask64(~0ull >> (64 - (len - i)));
-        _mm512_mask_storeu_epi8((void *)(d + i), m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(x + i)),
-                                                                     _mm512_set1_epi8((char)0x80)));
-    }
-}
-
 int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
                      const int32_t *mult, const int32_t *shift, int32_t row_begin, int32_t row_end, int8_t *out_rows) {
     const int32_t k = p->in_c, out_c = p->out_c, sw = p->stride_w, per_chunk = PW_BUF / (k > 0 ? k : 1);
@@ -197,9 +178,9 @@ int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const in
             /* the chunk's input is converted before any of its outputs is written (in place
              * over the input at the row path's lag stays safe) */
             if (sw == 1) {
-                pw_spread(in_row + ox0 * k, np * k, buf);
+                hcc_host_spread((const uint8_t *)in_row + ox0 * k, np * k, buf);
             } else {
-                for (q = 0; q < np; ++q) pw_spread(in_row + (ox0 + q) * sw * k, k, buf + q * k);
+                for (q = 0; q < np; ++q) hcc_host_spread((const uint8_t *)in_row + (ox0 + q) * sw * k, k, buf + q * k);
             }
             for (c0 = 0; c0 < out_c; c0 += 16) {
                 const int32_t nc = out_c - c0 < 16 ? out_c - c0 : 16;
