@@ -19,8 +19,8 @@ channel's padded input plane in scratch), and a pointwise conv on the fully conn
 6-14 for the fast ones (docs/performance.md).
 
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
-numbers unchanged; the arena equals the one with every such conv in its lean form (the least
-scratch), and each conv takes the fastest form that fits under that arena: all pairs at once
+numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
+scratch; the placement can land below it), and each conv takes the fastest form that fits under that arena: all pairs at once
 (weight_pairs = 0, as before) wherever its step has room, except that a pointwise conv of 32 or
 more input channels that would run in groups of pairs runs lean where the plan's peak stays the
 same, which is faster on the lx106 (_pointwise_rows).
