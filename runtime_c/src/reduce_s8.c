@@ -30,12 +30,57 @@ static void mean_columns4(const int8_t *p, int32_t n, int32_t stride, uint32_t *
 }
 #endif
 
+#if !defined(__XTENSA__)
+#include "host_paths.h"
+
+/* The host's mean: a block of channels' sums, row after row (the column walk of the generic
+ * loop below does not vectorize: a global average pool is n rows of inner contiguous bytes),
+ * then hcc_host_requant_s8 (exact; its own fallback outside the 32-bit form's range). Rows
+ * narrower than half a block are summed `group` at a time as one wider row, then folded. */
+#define HCC_MEAN_BLOCK 256
+static void mean_block_host(const int8_t *input, int32_t n, int32_t inner, int32_t len, int32_t z_in,
+                            int32_t z_out, int32_t mult, int32_t shift, int8_t *output) {
+    const int32_t group = len == inner ? HCC_MEAN_BLOCK / inner : 1, width = group * len;
+    uint32_t sums[HCC_MEAN_BLOCK];
+    int32_t mults[HCC_MEAN_BLOCK], shifts[HCC_MEAN_BLOCK], c, k, g;
+    for (c = 0; c < width; ++c) sums[c] = 0u;
+    for (k = 0; k + group <= n; k += group) {
+        const int8_t *restrict row = input + k * inner;
+        uint32_t *restrict acc = sums;
+        for (c = 0; c < width; ++c) acc[c] += (uint32_t)(int32_t)row[c];
+    }
+    for (; k < n; ++k) {
+        const int8_t *restrict row = input + k * inner;
+        uint32_t *restrict acc = sums;
+        for (c = 0; c < len; ++c) acc[c] += (uint32_t)(int32_t)row[c];
+    }
+    for (g = 1; g < group; ++g) {
+        for (c = 0; c < len; ++c) sums[c] += sums[g * len + c];
+    }
+    for (c = 0; c < len; ++c) {
+        sums[c] -= (uint32_t)(n * z_in);
+        mults[c] = mult;
+        shifts[c] = shift;
+    }
+    hcc_host_requant_s8(sums, mults, shifts, len, z_out, -128, 127, output, 1);
+}
+#endif
+
 void hcc_mean_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, int32_t z_in,
                  int32_t z_out, int32_t mult, int32_t shift, int8_t *output) {
+#if !defined(__XTENSA__)
+    int32_t o, i;
+    for (o = 0; o < outer; ++o, input += n * inner, output += inner) {
+        for (i = 0; i < inner; i += HCC_MEAN_BLOCK) {
+            const int32_t len = inner - i < HCC_MEAN_BLOCK ? inner - i : HCC_MEAN_BLOCK;
+            mean_block_host(input + i, n, inner, len, z_in, z_out, mult, shift, output + i);
+        }
+    }
+#else
     int32_t o, i, k;
     for (o = 0; o < outer; ++o, input += n * inner) {
         i = 0;
-#if defined(__XTENSA__) && defined(__XTENSA_EL__)
+#if defined(__XTENSA_EL__)
         /* four channels at a time down word-aligned columns: sum x = sum (x + 128) - 128 n */
         if (n >= 1 && (inner & 3) == 0 && ((uintptr_t)input & 3u) == 0) {
             for (; i < inner; i += 4, output += 4) {
@@ -55,6 +100,7 @@ void hcc_mean_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, i
             *output++ = hcc_requantize_s8_inline(sum - n * z_in, mult, shift, z_out, -128, 127);
         }
     }
+#endif
 }
 
 void hcc_reduce_max_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, int8_t *output) {

@@ -109,6 +109,24 @@ def test_mean_and_max(seed):
     np.testing.assert_array_equal(got_max, x.max(axis=1))
 
 
+@pytest.mark.parametrize("outer, n, inner, gain", [
+    (2, 9, 1280, 0.5),    # MobileNetV2's global pool: blocks of 256 channels, shift in [32, 47]
+    (3, 5, 300, 0.5),     # a short last block
+    (1, 2, 64, 1.2),      # multiplier 0.6, shift 31: the host path's exact fallback
+    (1, 140000, 16, 0.5)])  # |sum| past 2^24: the fallback too
+def test_mean_of_wide_rows(outer, n, inner, gain):
+    """hcc_mean_s8 where the host sums a block of channels row by row (inner >= 16): each
+    channel's values near its own level, so the means span the int8 range."""
+    rng = np.random.default_rng(n + inner)
+    level = np.linspace(-118, 118, inner).astype(np.int32)
+    x = (level + rng.integers(-8, 9, (outer, n, inner))).astype(np.int8)
+    m, s = quantize_multiplier(gain / n)
+    expected = mean(x, (outer, n, inner), -5, 3, m, s)
+    got = call_kernel("avgpool", [MEAN_S8, x, outer, n, inner, -5, 3, m, s], np.int8, (outer, inner))
+    np.testing.assert_array_equal(got, expected)
+    assert len(np.unique(expected)) >= min(inner, 64) // 2  # not saturated
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_float_kernels(seed):
     rng = np.random.default_rng(200 + seed)
