@@ -159,6 +159,49 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
     _check_pool_blocks(prog, expected, tmp_path)
 
 
+def mono_rows_block(seed):
+    """A block on the dense path's single-channel rows (conv2d_pool_s8.c, is_mono_rows:
+    Xtensa only): mono_pool_block's convs (one input channel, 3x3, pads up to 2, multipliers
+    of both signs, inputs and weights at the extremes: sums past 2^16) with stride 1; widths
+    from 1 (odd and even output widths), some blocks pooled, with a residual or through the
+    window of in-place streaming."""
+    from tests.runtime.test_conv2d import reference
+
+    rng = np.random.default_rng(5000 + seed)
+    b = mono_pool_block(seed)
+    c = b["conv"]
+    c["strides"] = (1, 1)
+    if seed % 4 == 1:  # narrow maps: one to three output columns
+        c["x"] = c["x"][:, :int(rng.integers(1, 4))]
+        c["pads"] = (c["pads"][0], 1, c["pads"][2], 1)
+    conv_out = reference(c)
+    b.update(conv_shape=conv_out.shape, pool=None, window=int(seed % 5 == 2))
+    if seed % 6 == 3 and min(conv_out.shape[:2]) >= 2:
+        b["pool"] = ((2, 2), (2, 2), (0, 0, 0, 0))
+    if seed % 6 == 5:
+        c["act"] = (-128, 127)
+        b.update(residual=int8(rng, conv_out.shape), z_res=3, m_conv=1 << 14, m_res=1 << 13, add_shift=15, z_add=-2,
+                 add_act=(-128, 127))
+    return b
+
+
+def test_single_channel_conv_rows_on_xtensa(tmp_path):
+    """mono_pairs' asm and mono_rows (the input rows kept a byte a row, the weights assigned
+    to the bytes by row) under QEMU against the reference; a swapped tap or row fails it."""
+    prog, expected = XtensaProgram(), []
+    for seed in range(30):
+        b = mono_rows_block(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
+                          prog.array(c["shift"], np.int32),
+                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
 def test_convs_without_scratch_on_xtensa(tmp_path):
     """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
