@@ -388,35 +388,46 @@ static void mono_requant(const hcc_requant_hoisted_t *q, int32_t z_after, const 
     *out = yp;
 }
 
-/* Output channel k of n pixels: the int32 words at res (`step` bytes apart) plus sb, with
- * the sign neg (1: the words are -(acc - sb'), sb already negated), requantized with
- * mult[k], shift[k] to out[i out_c]: the hoisted form (with |m|) while |word + sb| < 2^16,
- * hcc_requantize_s8 past it. */
-static void mono_channel_requant(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
-                                 const uint8_t *res, int32_t step, int32_t n, int8_t *out) {
-    const uint8_t *const end = res + n * step;
-    const int fast0 = m != INT32_MIN;
-    const int32_t am = fast0 && neg ? -m : m;
+/* A channel's requantization for mono_channel_requant, worked out once: q (with |m|), z_after,
+ * whether the hoisted form applies, and sb, the term added to every result word. */
+typedef struct {
     hcc_requant_hoisted_t q;
-    int fast = fast0;
-    int32_t z_after = 0;
+    int32_t z_after, fast;
+    uint32_t sb;
+} mono_channel_t;
+
+/* ch for multiplier m, shift s; neg: the result words are -(acc - sb), sb already negated. */
+static void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
+                               mono_channel_t *ch) {
+    const int32_t am = m != INT32_MIN && neg ? -m : m;
 #if !defined(__XTENSA__)
     /* GCC -O3 -march=native cannot see that mono_requant reads q only once hoisted (maybe-uninitialized) */
-    memset(&q, 0, sizeof q);
+    memset(&ch->q, 0, sizeof ch->q);
 #endif
-    if (fast && !hcc_requant_hoist(&q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu)) {
+    ch->sb = sb;
+    ch->z_after = 0;
+    ch->fast = m != INT32_MIN;
+    if (ch->fast && !hcc_requant_hoist(&ch->q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu)) {
         /* c cannot hold z_out beside the bound: z_out after the shift */
-        fast = hcc_requant_hoist_z_after(&q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu);
-        z_after = c->z_out;
+        ch->fast = hcc_requant_hoist_z_after(&ch->q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu);
+        ch->z_after = c->z_out;
     }
+}
+
+/* Output channel ch (multiplier m, shift s, sign neg as hoisted) of n pixels: the int32 words
+ * at res (`step` bytes apart) plus sb, requantized to out[i out_c]: the hoisted form while
+ * |word + sb| < 2^16, hcc_requantize_s8 past it. */
+static void mono_channel_requant(const hcc_conv2d_params_t *c, const mono_channel_t *ch, int32_t m, int32_t s,
+                                 int neg, const uint8_t *res, int32_t step, int32_t n, int8_t *out) {
+    const uint8_t *const end = res + n * step;
     while (res != end) {
         uint32_t v;
-        if (fast) {
-            mono_requant(&q, z_after, &res, end, step, (int32_t)sb, c->out_c, &out);
+        if (ch->fast) {
+            mono_requant(&ch->q, ch->z_after, &res, end, step, (int32_t)ch->sb, c->out_c, &out);
             if (res == end) break;
         }
         /* beyond the fast path: the accumulator with its sign, requantized in full */
-        v = (uint32_t) * (const int32_t *)res + sb;
+        v = (uint32_t) * (const int32_t *)res + ch->sb;
         *out = hcc_requantize_s8((int32_t)(neg ? 0u - v : v), m, s, c->z_out, c->act_min, c->act_max);
         res += step;
         out += c->out_c;
@@ -442,6 +453,7 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             const int32_t m = mult[k], neg = m < 0;
             int32_t w[9], sum_w = 0;
             uint32_t sb;
+            mono_channel_t ch;
             for (i = 0; i < 9; ++i) {
                 sum_w += weights[9 * k + i];
                 w[i] = neg ? -weights[9 * k + i] : weights[9 * k + i];
@@ -449,7 +461,8 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             mono_windows(buf, pw, w);
             /* acc' = best + (neg ? -B : B) = acc (neg ? -1 : 1), requantized with |m| */
             sb = (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w);
-            mono_channel_requant(c, m, shift[k], neg, neg ? 0u - sb : sb, buf + 24, MONO_BLOCK, pw, out + k);
+            mono_channel_hoist(c, m, shift[k], neg, neg ? 0u - sb : sb, &ch);
+            mono_channel_requant(c, &ch, m, shift[k], neg, buf + 24, MONO_BLOCK, pw, out + k);
         }
     }
 }
@@ -467,10 +480,11 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
  * as the dense path: acc = bias - (z_in + 128) sum w + sum w u. Xtensa only: the scratch is
  * the dense path's (it needs no more: mono_rows_fit), so nothing else moves. */
 #define MONO_COL 8
-/* Scratch: two int32 (the rows held), then columns 0 .. 2 pairs + 1 (a pair past an odd
- * out_w reads two more). */
+/* Scratch: two int32 (the rows held), the channels' requantization (hoisted once, when row
+ * 0 is made), then columns 0 .. 2 pairs + 1 (a pair past an odd out_w reads two more). */
 static size_t mono_rows_bytes(const hcc_conv2d_params_t *c) {
-    return (size_t)(2 * ((c->out_w + 1) >> 1) + 2) * MONO_COL + 2u * sizeof(int32_t);
+    return 2u * sizeof(int32_t) + (size_t)c->out_c * sizeof(mono_channel_t) +
+           (size_t)(2 * ((c->out_w + 1) >> 1) + 2) * MONO_COL;
 }
 
 static int is_mono_rows(const hcc_conv2d_params_t *c) {
@@ -550,12 +564,19 @@ static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const i
                       const int32_t *mult, const int32_t *shift, void *scratch, int32_t row_begin, int32_t row_end,
                       int8_t *out) {
     int32_t *const held = (int32_t *)scratch;  /* input rows held[0] .. held[1] - 1 */
-    uint8_t *const cols = (uint8_t *)(held + 2);
+    mono_channel_t *const chs = (mono_channel_t *)(held + 2);
+    uint8_t *const cols = (uint8_t *)(chs + c->out_c);
     const int32_t pairs = (c->out_w + 1) >> 1, n_cols = 2 * pairs + 2, zu = c->z_in + 128;
     int32_t oy, j, k, i, ky[3];  /* (no / or % in the loops: a libgcc call on the lx106) */
     if (row_begin == 0) {
         held[0] = held[1] = INT32_MIN;
         for (j = 0; j < n_cols; j += 2) cols[j * MONO_COL + 3] = j < 2 * pairs;  /* the sentinels */
+        for (k = 0; k < c->out_c; ++k) {
+            int32_t sum_w = 0;
+            for (i = 0; i < 9; ++i) sum_w += weights[9 * k + i];
+            mono_channel_hoist(c, mult[k], shift[k], 0, (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w),
+                               &chs[k]);
+        }
     }
     for (oy = row_begin; oy < row_end; ++oy, out += c->out_w * c->out_c) {
         const int32_t iy0 = oy - c->pad_top;
@@ -566,17 +587,12 @@ static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const i
         for (i = 0; i < 3; ++i) ky[i] = 3 * (((i - iy0) % 3 + 3) % 3);
         for (k = 0; k < c->out_c; ++k) {
             const int8_t *const wk = weights + 9 * k;
-            int32_t w[9], sum_w = 0, r, kx;
-            uint32_t sb;
+            int32_t w[9], r, kx;
             for (r = 0; r < 3; ++r) {
-                for (kx = 0; kx < 3; ++kx) {
-                    w[3 * r + kx] = wk[ky[r] + kx];
-                    sum_w += w[3 * r + kx];
-                }
+                for (kx = 0; kx < 3; ++kx) w[3 * r + kx] = wk[ky[r] + kx];
             }
             mono_pairs(cols, w);
-            sb = (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w);
-            mono_channel_requant(c, mult[k], shift[k], 0, sb, cols + 4, MONO_COL, c->out_w, out + k);
+            mono_channel_requant(c, &chs[k], mult[k], shift[k], 0, cols + 4, MONO_COL, c->out_w, out + k);
         }
     }
 }
