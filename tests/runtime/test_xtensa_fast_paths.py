@@ -26,7 +26,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import (block_params, block_reference, kernel_mult_shift, mono_pool_block,
+from tests.runtime.test_conv2d_pool import (_groups1_conv, block_params, block_reference, kernel_mult_shift,
+                                            mono_pool_block, random_block,
                                             narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
                                             random_wide_block, window_depthwise_block)
@@ -191,6 +192,45 @@ def test_single_channel_conv_rows_on_xtensa(tmp_path):
     prog, expected = XtensaProgram(), []
     for seed in range(30):
         b = mono_rows_block(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
+                          prog.array(c["shift"], np.int32),
+                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
+def strided_dense_block(seed):
+    """A groups-1 block on the dense path whose triples of pixels hcc_dot3x2_p16 .. p128 read in
+    place (dot_u8.h; 2 in_c stride_w bytes apart, k_w in_c >= 3 channel pairs widened at once),
+    beside ones that take the patch (other pitches, too few terms a kernel row): kernels 3x3,
+    1x3, 5x5, 2x3, 1x1, input channels 3 to 32, strides 1 and 2, pads, widths with and without
+    a short last triple, odd out_c, weights in groups of pairs (weight_pairs), a residual or
+    pooling now and then (random_block's)."""
+    rng = np.random.default_rng(11000 + seed)
+    b = random_block(11000 + seed)
+    kh, kw = [(3, 3), (1, 3), (5, 5), (2, 3), (3, 3), (1, 1)][seed % 6]
+    cin, sw = [(8, 1), (16, 1), (8, 2), (32, 1), (4, 2), (16, 2), (3, 1), (32, 2)][seed % 8]
+    cout = int(rng.integers(1, 12))
+    pads = tuple(int(rng.integers(0, 2)) for _ in range(4))
+    h, w = int(rng.integers(kh, kh + 5)), int(rng.integers(kw, kw + 10))
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (int(rng.integers(1, 3)), sw), pads, (1, 1))
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    b["weight_pairs"] = int(rng.integers(1, 3)) if seed % 5 == 4 else 0
+    return b
+
+
+def test_strided_dense_triples_on_xtensa(tmp_path):
+    """hcc_dot3x2_p16 .. p128's asm (the three pixels' terms read in place) and dense_rows'
+    choice between them and the patch under QEMU against the reference; a wrong pitch or run
+    fails it."""
+    prog, expected = XtensaProgram(), []
+    for seed in range(36):
+        b = strided_dense_block(seed)
         c = b["conv"]
         ref = block_reference(b)
         bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
