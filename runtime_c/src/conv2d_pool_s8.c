@@ -396,8 +396,16 @@ typedef struct {
     uint32_t sb;
 } mono_channel_t;
 
+/* Inlined on Xtensa: as calls, mono_pool_block's channel loop costs ~50 instructions more a
+ * channel and row (HCMTMM's first conv: +8K). */
+#if defined(__XTENSA__)
+#define MONO_INLINE inline __attribute__((always_inline))
+#else
+#define MONO_INLINE
+#endif
+
 /* ch for multiplier m, shift s; neg: the result words are -(acc - sb), sb already negated. */
-static void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
+static MONO_INLINE void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
                                mono_channel_t *ch) {
     const int32_t am = m != INT32_MIN && neg ? -m : m;
 #if !defined(__XTENSA__)
@@ -417,7 +425,7 @@ static void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t 
 /* Output channel ch (multiplier m, shift s, sign neg as hoisted) of n pixels: the int32 words
  * at res (`step` bytes apart) plus sb, requantized to out[i out_c]: the hoisted form while
  * |word + sb| < 2^16, hcc_requantize_s8 past it. */
-static void mono_channel_requant(const hcc_conv2d_params_t *c, const mono_channel_t *ch, int32_t m, int32_t s,
+static MONO_INLINE void mono_channel_requant(const hcc_conv2d_params_t *c, const mono_channel_t *ch, int32_t m, int32_t s,
                                  int neg, const uint8_t *res, int32_t step, int32_t n, int8_t *out) {
     const uint8_t *const end = res + n * step;
     while (res != end) {
@@ -480,10 +488,10 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
  * as the dense path: acc = bias - (z_in + 128) sum w + sum w u. Xtensa only: the scratch is
  * the dense path's (it needs no more: mono_rows_fit), so nothing else moves. */
 #define MONO_COL 8
-/* Scratch: two int32 (the rows held), the channels' requantization (hoisted once, when row
+/* Scratch: three int32 (the rows held), the channels' requantization (hoisted once, when row
  * 0 is made), then columns 0 .. 2 pairs + 1 (a pair past an odd out_w reads two more). */
 static size_t mono_rows_bytes(const hcc_conv2d_params_t *c) {
-    return 2u * sizeof(int32_t) + (size_t)c->out_c * sizeof(mono_channel_t) +
+    return 3u * sizeof(int32_t) + (size_t)c->out_c * sizeof(mono_channel_t) +
            (size_t)(2 * ((c->out_w + 1) >> 1) + 2) * MONO_COL;
 }
 
@@ -545,10 +553,11 @@ __attribute__((noinline)) static void mono_pairs(uint8_t *cols, const int32_t *w
         : "memory");
 }
 
-/* Input row iy (outside the input: padding) into byte iy mod 3 of every column. */
-static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32_t iy, uint8_t *cols, int32_t n_cols) {
+/* Input row iy (outside the input: padding) into byte `slot` (iy mod 3) of every column. */
+static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32_t iy, int32_t slot, uint8_t *cols,
+                        int32_t n_cols) {
     const uint8_t zu = (uint8_t)(c->z_in + 128);
-    uint8_t *d = cols + (iy % 3 + 3) % 3;
+    uint8_t *d = cols + slot;
     int32_t j = 0;
     if (iy >= 0 && iy < c->in_h) {
         const int8_t *x = input + iy * c->in_w - c->pad_left;
@@ -563,11 +572,13 @@ static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32
 static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const int8_t *weights, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, void *scratch, int32_t row_begin, int32_t row_end,
                       int8_t *out) {
-    int32_t *const held = (int32_t *)scratch;  /* input rows held[0] .. held[1] - 1 */
-    mono_channel_t *const chs = (mono_channel_t *)(held + 2);
+    /* input rows held[0] .. held[1] - 1, held[2] = held[1] mod 3 (no / or % in the loops: a
+     * libgcc call on the lx106) */
+    int32_t *const held = (int32_t *)scratch;
+    mono_channel_t *const chs = (mono_channel_t *)(held + 3);
     uint8_t *const cols = (uint8_t *)(chs + c->out_c);
     const int32_t pairs = (c->out_w + 1) >> 1, n_cols = 2 * pairs + 2, zu = c->z_in + 128;
-    int32_t oy, j, k, i, ky[3];  /* (no / or % in the loops: a libgcc call on the lx106) */
+    int32_t oy, j, k, i, ky[3];
     if (row_begin == 0) {
         held[0] = held[1] = INT32_MIN;
         for (j = 0; j < n_cols; j += 2) cols[j * MONO_COL + 3] = j < 2 * pairs;  /* the sentinels */
@@ -580,11 +591,16 @@ static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const i
     }
     for (oy = row_begin; oy < row_end; ++oy, out += c->out_w * c->out_c) {
         const int32_t iy0 = oy - c->pad_top;
-        if (held[0] == INT32_MIN || iy0 < held[0] || iy0 > held[1]) held[0] = held[1] = iy0;
-        for (; held[1] < iy0 + 3; ++held[1]) mono_row_in(c, input, held[1], cols, n_cols);
+        if (held[0] == INT32_MIN || iy0 < held[0] || iy0 > held[1]) {
+            held[0] = held[1] = iy0;
+            held[2] = (iy0 % 3 + 3) % 3;
+        }
+        for (; held[1] < iy0 + 3; ++held[1], held[2] = held[2] == 2 ? 0 : held[2] + 1) {
+            mono_row_in(c, input, held[1], held[2], cols, n_cols);
+        }
         held[0] = iy0;
-        /* byte r holds kernel row (r - iy0) mod 3 */
-        for (i = 0; i < 3; ++i) ky[i] = 3 * (((i - iy0) % 3 + 3) % 3);
+        /* byte r holds kernel row (r - iy0) mod 3; iy0 = held[1] - 3 */
+        for (i = 0; i < 3; ++i) ky[i] = 3 * (i >= held[2] ? i - held[2] : i - held[2] + 3);
         for (k = 0; k < c->out_c; ++k) {
             const int8_t *const wk = weights + 9 * k;
             int32_t w[9], r, kx;
