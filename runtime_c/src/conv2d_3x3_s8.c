@@ -229,8 +229,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
      * 6%, its 1x1 16 -> 32 would lose 3%) */
     const int strided = p->dilation_w == 1 && HCC_STRIDED_P(2 * p->in_c * p->stride_w) &&
                         p->k_w * p->in_c >= 3 * group;
-#else
-    const int strided = 0;
+    const int32_t in_place_end = strided ? p->out_w - 2 : 0;  /* the triples before it: in place */
 #endif
     int32_t oy, ox, q, c0;
     if (row_begin == 0) {
@@ -257,26 +256,29 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 hcc_hoist_pad(recs, channels);
             }
             for (ox = 0; ox < p->out_w; ox += 3) {
-                const int in_place = strided && ox + 2 < p->out_w;  /* the three pixels read in place */
                 int32_t oxs[3];
                 int8_t *dst[3];
                 for (q = 0; q < 3; ++q) {
                     oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
                     dst[q] = out + oxs[q] * out_c + c0;
                 }
-                if (in_place) {
-                } else if (is_3x3) {
-                    gather_triple(p, rows, oxs, patch, 3, 3);
-                } else {
-                    gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
+#if defined(__XTENSA__)
+                if (ox < in_place_end) {
+                    strided_dots(p, rows, ox, packed, channels, recs);  /* the three pixels read in place */
+                } else
+#endif
+                {
+                    if (is_3x3) {
+                        gather_triple(p, rows, oxs, patch, 3, 3);
+                    } else {
+                        gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
+                    }
+#if defined(__XTENSA__)
+                    hcc_triples_dots(patch, n, packed, channels, recs);
+#endif
                 }
 #if defined(__XTENSA__)
-                /* one call of the records' requantization (a second one, GCC no longer inlines it) */
-                if (in_place) {
-                    strided_dots(p, rows, ox, packed, channels, recs);
-                } else {
-                    hcc_triples_dots(patch, n, packed, channels, recs);
-                }
+                /* one call of the records' requantization (with two, GCC no longer inlines it) */
                 hcc_requant_records(recs, channels, p->z_out, p->act_min, p->act_max, dst);
 #else
                 hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0,

@@ -19,8 +19,9 @@ static int is_depthwise(const hcc_conv2d_params_t *conv) {
  * conv-scratch: its padded plane would raise the arena), then hcc_dwconv2d_s8_direct_rows
  * (no scratch) */
 static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
-/* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
-static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
+/* hcc_conv2d_dense_s8_rows' convs (hcc_conv2d_dense_s8_scratch_size is 0 for the others):
+ * the test alone, inline, as block_row asks it every row */
+static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_takes_dense(conv); }
 
 /* The single-input-channel 3x3 conv with stride_w 2, then a 2x2 / stride 2 maxpool whose
  * windows all lie inside the conv output, without residual (the first layer of an image
@@ -177,7 +178,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     if (is_fast_depthwise(conv)) {
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
 #if defined(__XTENSA__)
-    } else if (is_mono_rows(conv)) {
+    } else if (conv->in_c == 1 && is_mono_rows(conv)) {
         mono_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
 #endif
     } else if (is_dense(conv)) {
