@@ -1,10 +1,11 @@
 """The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
-(mono_pool_block), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
-conv kernels), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
+(mono_pool_block, mono_rows), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
+conv kernels; hcc_dot3x2_p16 .. p128, the dense convs' pixels read in place), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
 int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
-and off the fast path, single-channel conv + pool blocks, fully connected / conv
+and off the fast path, single-channel conv + pool blocks and stride-1 rows, dense blocks
+whose pixels are read in place (and ones that take the patch), fully connected / conv
 channels on every requantization path of the records, depthwise convs without scratch
 (hcc_dwconv2d_s8_direct_rows' 3x3 tap block, hcc_conv2d_blocked_s8_rows), selective scans with N = 4, 8, 16
 (the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
@@ -186,12 +187,12 @@ def mono_rows_block(seed):
     return b
 
 
-def test_single_channel_conv_rows_on_xtensa(tmp_path):
-    """mono_pairs' asm and mono_rows (the input rows kept a byte a row, the weights assigned
-    to the bytes by row) under QEMU against the reference; a swapped tap or row fails it."""
+def _check_random_blocks(make, seeds, tmp_path):
+    """hcc_conv2d_pool_s8 on the blocks make(seed) (m and s as they are, any residual) under
+    QEMU against the reference."""
     prog, expected = XtensaProgram(), []
-    for seed in range(30):
-        b = mono_rows_block(seed)
+    for seed in seeds:
+        b = make(seed)
         c = b["conv"]
         ref = block_reference(b)
         bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
@@ -201,6 +202,12 @@ def test_single_channel_conv_rows_on_xtensa(tmp_path):
         _pool_block_call(prog, b, args, ref)
         expected.append(ref)
     _check_pool_blocks(prog, expected, tmp_path)
+
+
+def test_single_channel_conv_rows_on_xtensa(tmp_path):
+    """mono_pairs' asm and mono_rows (the input rows kept a byte a row, the weights assigned
+    to the bytes by row) under QEMU against the reference; a swapped tap or row fails it."""
+    _check_random_blocks(mono_rows_block, range(30), tmp_path)
 
 
 def strided_dense_block(seed):
@@ -228,18 +235,7 @@ def test_strided_dense_triples_on_xtensa(tmp_path):
     """hcc_dot3x2_p16 .. p128's asm (the three pixels' terms read in place) and dense_rows'
     choice between them and the patch under QEMU against the reference; a wrong pitch or run
     fails it."""
-    prog, expected = XtensaProgram(), []
-    for seed in range(36):
-        b = strided_dense_block(seed)
-        c = b["conv"]
-        ref = block_reference(b)
-        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
-        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
-                          prog.array(c["shift"], np.int32),
-                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
-        _pool_block_call(prog, b, args, ref)
-        expected.append(ref)
-    _check_pool_blocks(prog, expected, tmp_path)
+    _check_random_blocks(strided_dense_block, range(36), tmp_path)
 
 
 def test_convs_without_scratch_on_xtensa(tmp_path):
