@@ -191,17 +191,25 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
 }
 
 #if defined(__XTENSA__)
-/* The channel pairs' sums of dense_rows' output pixels ox, ox + 1, ox + 2 < out_w (its
- * padded input rows rows[ky]) into the records, each pixel read in place, 2 in_c stride_w
- * bytes from the next (HCC_STRIDED_P): no patch. Not inlined: dense_rows' loop keeps its
- * registers. */
-__attribute__((noinline)) static void strided_dots(const hcc_conv2d_params_t *p, const int16_t *const *rows,
-                                                   int32_t ox, const int16_t *packed, int32_t channels,
-                                                   hcc_channel_rec_t *recs) {
+/* dense_rows' triples of output pixels ox, ox + 1, ox + 2 < out_w of one output row (its
+ * padded input rows rows[ky]; the channels c0 .. c0 + channels - 1 at out) with each pixel
+ * read in place, 2 in_c stride_w bytes from the next (HCC_STRIDED_P): no patch. Returns the
+ * first pixel left (a last triple of fewer pixels takes the patch). Not inlined: dense_rows'
+ * own loop keeps its registers. */
+__attribute__((noinline)) static int32_t strided_triples(const hcc_conv2d_params_t *p, const int16_t *const *rows,
+                                                         const int16_t *packed, int32_t channels,
+                                                         hcc_channel_rec_t *recs, int8_t *out) {
+    const int32_t step = p->stride_w * p->in_c;
     const int16_t *runs[HCC_DENSE_MAX_KH];
-    int32_t q;
-    for (q = 0; q < p->k_h; ++q) runs[q] = rows[q] + ox * p->stride_w * p->in_c;
-    hcc_strided_triples(runs, p->k_h, p->k_w * p->in_c, 2 * p->stride_w * p->in_c, packed, channels, recs);
+    int32_t ox, q;
+    for (q = 0; q < p->k_h; ++q) runs[q] = rows[q];
+    for (ox = 0; ox + 2 < p->out_w; ox += 3) {
+        int8_t *const dst[3] = {out + ox * p->out_c, out + (ox + 1) * p->out_c, out + (ox + 2) * p->out_c};
+        hcc_strided_triples(runs, p->k_h, p->k_w * p->in_c, 2 * step, packed, channels, recs);
+        hcc_requant_records(recs, channels, p->z_out, p->act_min, p->act_max, dst);
+        for (q = 0; q < p->k_h; ++q) runs[q] += 3 * step;
+    }
+    return ox;
 }
 #endif
 
@@ -229,7 +237,6 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
      * 6%, its 1x1 16 -> 32 would lose 3%) */
     const int strided = p->dilation_w == 1 && HCC_STRIDED_P(2 * p->in_c * p->stride_w) &&
                         p->k_w * p->in_c >= 3 * group;
-    const int32_t in_place_end = strided ? p->out_w - 2 : 0;  /* the triples before it: in place */
 #endif
     int32_t oy, ox, q, c0;
     if (row_begin == 0) {
@@ -255,31 +262,24 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                                    p->act_max);
                 hcc_hoist_pad(recs, channels);
             }
-            for (ox = 0; ox < p->out_w; ox += 3) {
+            ox = 0;
+#if defined(__XTENSA__)
+            if (strided) ox = strided_triples(p, rows, packed, channels, recs, out + c0);
+#endif
+            for (; ox < p->out_w; ox += 3) {
                 int32_t oxs[3];
                 int8_t *dst[3];
                 for (q = 0; q < 3; ++q) {
                     oxs[q] = ox + q < p->out_w ? ox + q : p->out_w - 1;
                     dst[q] = out + oxs[q] * out_c + c0;
                 }
-#if defined(__XTENSA__)
-                if (ox < in_place_end) {
-                    strided_dots(p, rows, ox, packed, channels, recs);  /* the three pixels read in place */
-                } else
-#endif
-                {
-                    if (is_3x3) {
-                        gather_triple(p, rows, oxs, patch, 3, 3);
-                    } else {
-                        gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
-                    }
-#if defined(__XTENSA__)
-                    hcc_triples_dots(patch, n, packed, channels, recs);
-#endif
+                if (is_3x3) {
+                    gather_triple(p, rows, oxs, patch, 3, 3);
+                } else {
+                    gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
                 }
 #if defined(__XTENSA__)
-                /* one call of the records' requantization (with two, GCC no longer inlines it) */
-                hcc_requant_records(recs, channels, p->z_out, p->act_min, p->act_max, dst);
+                hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
 #else
                 hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0,
                                             p->z_out, p->act_min, p->act_max, dst);

@@ -336,10 +336,18 @@ static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_le
     for (c = c1 > c0 ? c1 : c0; c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
 }
 
+/* A channel's requantization for mono_channel_requant, worked out once: q (with |m|), z_after,
+ * whether the hoisted form applies, and sb, the term added to every result word. */
+typedef struct {
+    hcc_requant_hoisted_t q;
+    int32_t z_after, fast;
+    uint32_t sb;
+} mono_channel_t;
+
 /* From the result word *res (a channel's int32 sum, `step` bytes from the next) and output
- * *out, while the result + sb lies in [-0xFFFF, 0xFFFF] (q's bound) and *res != end: *out =
- * hcc_requant_hoisted(q, result + sb) (plus z_after: q from hcc_requant_hoist_z_after, else
- * 0), then *res += step, *out += out_c. */
+ * *out, while the result + ch->sb lies in [-0xFFFF, 0xFFFF] (ch->q's bound) and *res != end:
+ * *out = hcc_requant_hoisted(q, result + sb) (plus z_after: q from
+ * hcc_requant_hoist_z_after, else 0), then *res += step, *out += out_c. */
 #if defined(__XTENSA__)
 /* the asm loop; ADD_Z is empty or the add of z_after */
 #define MONO_REQUANT_ASM(ADD_Z)                                                   \
@@ -358,44 +366,37 @@ static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_le
         "bne %[bp], %[end], 1b\n\t"                                              \
         "2:\n\t"                                                                 \
         : [bp] "+r"(bp), [yp] "+r"(yp), [t] "+&r"(t), [u] "=&r"(u)               \
-        : [end] "r"(end), [st] "r"(step), [oc] "r"(out_c), [sb] "r"(sb), [bh] "r"(q->bh), \
-          [bl] "r"(q->bl), [c] "r"(q->c), [lo] "r"(q->lo), [hi] "r"(q->hi), [z] "r"(z_after) \
+        : [end] "r"(end), [st] "r"(step), [oc] "r"(out_c), [sb] "r"(ch->sb), [bh] "r"(ch->q.bh), \
+          [bl] "r"(ch->q.bl), [c] "r"(ch->q.c), [lo] "r"(ch->q.lo), [hi] "r"(ch->q.hi), [z] "r"(ch->z_after) \
         : "memory")
 __attribute__((noinline))
 #endif
-static void mono_requant(const hcc_requant_hoisted_t *q, int32_t z_after, const uint8_t **res, const uint8_t *end,
-                         int32_t step, int32_t sb, int32_t out_c, int8_t **out) {
+static void mono_requant(const mono_channel_t *ch, const uint8_t **res, const uint8_t *end, int32_t step,
+                         int32_t out_c, int8_t **out) {
     const uint8_t *bp = *res;
     int8_t *yp = *out;
 #if defined(__XTENSA__)
-    int32_t t = q->sh, u;
+    int32_t t = ch->q.sh, u;
     if (bp != end) {
-        if (z_after == 0) {
+        if (ch->z_after == 0) {
             MONO_REQUANT_ASM("");
         } else {
             MONO_REQUANT_ASM("add %[t], %[t], %[z]\n\t");
         }
     }
 #else
+    const hcc_requant_hoisted_t *const q = &ch->q;
     for (; bp != end; bp += step, yp += out_c) {
-        const uint32_t v = (uint32_t) * (const int32_t *)bp + (uint32_t)sb;
+        const uint32_t v = (uint32_t) * (const int32_t *)bp + ch->sb;
         int32_t r;
         if (v + 0xFFFFu > 0x1FFFEu) break;
         r = ((int32_t)v * q->bh + (((int32_t)v * q->bl) >> 16) + q->c) >> q->sh;
-        *yp = (int8_t)((r < q->lo ? q->lo : (r > q->hi ? q->hi : r)) + z_after);
+        *yp = (int8_t)((r < q->lo ? q->lo : (r > q->hi ? q->hi : r)) + ch->z_after);
     }
 #endif
     *res = bp;
     *out = yp;
 }
-
-/* A channel's requantization for mono_channel_requant, worked out once: q (with |m|), z_after,
- * whether the hoisted form applies, and sb, the term added to every result word. */
-typedef struct {
-    hcc_requant_hoisted_t q;
-    int32_t z_after, fast;
-    uint32_t sb;
-} mono_channel_t;
 
 /* Inlined on Xtensa: as calls, mono_pool_block's channel loop costs ~50 instructions more a
  * channel and row (HCMTMM's first conv: +8K). */
@@ -432,7 +433,7 @@ static MONO_INLINE void mono_channel_requant(const hcc_conv2d_params_t *c, const
     while (res != end) {
         uint32_t v;
         if (ch->fast) {
-            mono_requant(&ch->q, ch->z_after, &res, end, step, (int32_t)ch->sb, c->out_c, &out);
+            mono_requant(ch, &res, end, step, c->out_c, &out);
             if (res == end) break;
         }
         /* beyond the fast path: the accumulator with its sign, requantized in full */

@@ -949,6 +949,11 @@ static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
  * at recs + n_out: the zero channel's record after an odd n_out, else the word after the
  * records), and C writes those channels' outputs again (hcc_requantize_s8_inline). The
  * portable C computes the same integers the same ways. */
+/* always inlined on Xtensa: with two calls in a file (conv2d_3x3_s8.c) GCC would make it a
+ * function, and every dense conv's triple would pay the call */
+#if defined(__XTENSA__)
+__attribute__((always_inline))
+#endif
 static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, int32_t z_out, int32_t act_min,
                                        int32_t act_max, int8_t *const dst[3]) {
     int32_t c, p;
