@@ -571,9 +571,11 @@ static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32
     for (; j < n_cols; ++j) d[j * MONO_COL] = zu;
 }
 
-static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, void *scratch, int32_t row_begin, int32_t row_end,
-                      int8_t *out) {
+/* not inlined: block_row's frame (every conv's, once per chain level) stays as it was */
+__attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input,
+                                                const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                                                const int32_t *shift, void *scratch, int32_t row_begin,
+                                                int32_t row_end, int8_t *out) {
     /* input rows held[0] .. held[1] - 1, held[2] = held[1] mod 3 (no / or % in the loops: a
      * libgcc call on the lx106) */
     int32_t *const held = (int32_t *)scratch;
