@@ -95,9 +95,8 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                       const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
 #if defined(__XTENSA__)
 static int is_mono_rows(const hcc_conv2d_params_t *c);
-static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const int8_t *weights, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, void *scratch, int32_t row_begin, int32_t row_end,
-                      int8_t *out);
+static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const hcc_conv_weights_t *w, void *scratch,
+                      int32_t row, int8_t *out);
 #endif
 
 /* A block's residual: a tensor, or (conv != NULL) the rows a conv makes from its input as the
@@ -179,7 +178,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
 #if defined(__XTENSA__)
     } else if (conv->in_c == 1 && is_mono_rows(conv)) {
-        mono_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+        mono_rows(conv, input, w, conv_scratch, at, dst);
 #endif
     } else if (is_dense(conv)) {
         hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
@@ -571,11 +570,14 @@ static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32
     for (; j < n_cols; ++j) d[j * MONO_COL] = zu;
 }
 
-/* not inlined: block_row's frame (every conv's, once per chain level) stays as it was */
+/* Output row `row` (0 first: the state in scratch starts there). Not inlined: block_row's
+ * frame (every conv's, once per chain level) stays as it was. */
 __attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input,
-                                                const int8_t *weights, const int32_t *bias, const int32_t *mult,
-                                                const int32_t *shift, void *scratch, int32_t row_begin,
-                                                int32_t row_end, int8_t *out) {
+                                                const hcc_conv_weights_t *w, void *scratch, int32_t row,
+                                                int8_t *out) {
+    const int8_t *const weights = w->weights;
+    const int32_t *const bias = w->bias, *const mult = w->mult, *const shift = w->shift;
+    const int32_t row_begin = row, row_end = row + 1;
     /* input rows held[0] .. held[1] - 1, held[2] = held[1] mod 3 (no / or % in the loops: a
      * libgcc call on the lx106) */
     int32_t *const held = (int32_t *)scratch;
@@ -607,11 +609,11 @@ __attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, co
         for (i = 0; i < 3; ++i) ky[i] = 3 * (i >= held[2] ? i - held[2] : i - held[2] + 3);
         for (k = 0; k < c->out_c; ++k) {
             const int8_t *const wk = weights + 9 * k;
-            int32_t w[9], r, kx;
+            int32_t wr[9], r, kx;
             for (r = 0; r < 3; ++r) {
-                for (kx = 0; kx < 3; ++kx) w[3 * r + kx] = wk[ky[r] + kx];
+                for (kx = 0; kx < 3; ++kx) wr[3 * r + kx] = wk[ky[r] + kx];
             }
-            mono_pairs(cols, w);
+            mono_pairs(cols, wr);
             mono_channel_requant(c, &chs[k], mult[k], shift[k], 0, cols + 4, MONO_COL, c->out_w, out + k);
         }
     }
