@@ -19,8 +19,9 @@ static int is_depthwise(const hcc_conv2d_params_t *conv) {
  * conv-scratch: its padded plane would raise the arena), then hcc_dwconv2d_s8_direct_rows
  * (no scratch) */
 static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
-/* hcc_conv2d_dense_s8_rows' convs: hcc_conv2d_dense_s8_scratch_size says (0: not one) */
-static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_dense_s8_scratch_size(conv) != 0u; }
+/* hcc_conv2d_dense_s8_rows' convs (hcc_conv2d_dense_s8_scratch_size is 0 for the others):
+ * the test alone, inline, as block_row asks it every row */
+static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_takes_dense(conv); }
 
 /* The single-input-channel 3x3 conv with stride_w 2, then a 2x2 / stride 2 maxpool whose
  * windows all lie inside the conv output, without residual (the first layer of an image
@@ -92,6 +93,11 @@ typedef struct row_source {
 
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
                       const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
+#if defined(__XTENSA__)
+static int is_mono_rows(const hcc_conv2d_params_t *c);
+static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const hcc_conv_weights_t *w, void *scratch,
+                      int32_t row, int8_t *out);
+#endif
 
 /* A block's residual: a tensor, or (conv != NULL) the rows a conv makes from its input as the
  * block needs them, one at a time into `row`. */
@@ -170,6 +176,10 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
 #endif
     if (is_fast_depthwise(conv)) {
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
+#if defined(__XTENSA__)
+    } else if (conv->in_c == 1 && is_mono_rows(conv)) {
+        mono_rows(conv, input, w, conv_scratch, at, dst);
+#endif
     } else if (is_dense(conv)) {
         hcc_conv2d_dense_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
     } else if (conv->weight_pairs == HCC_WEIGHTS_BLOCKED) {
@@ -325,57 +335,112 @@ static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_le
     for (c = c1 > c0 ? c1 : c0; c < n_cols; ++c) mono_put(buf, r, src, pad_left, j0, j1, c, pad);
 }
 
-/* From block *blk (its result at byte 24) and output *out, while the result + sb lies in
- * [-0xFFFF, 0xFFFF] (q's bound) and *blk != end: *out = hcc_requant_hoisted(q, result + sb)
- * (plus z_after: q from hcc_requant_hoist_z_after, else 0), then *blk += MONO_BLOCK,
- * *out += out_c. */
+/* A channel's requantization for mono_channel_requant, worked out once: q (with |m|), z_after,
+ * whether the hoisted form applies, and sb, the term added to every result word. */
+typedef struct {
+    hcc_requant_hoisted_t q;
+    int32_t z_after, fast;
+    uint32_t sb;
+} mono_channel_t;
+
+/* From the result word *res (a channel's int32 sum, `step` bytes from the next) and output
+ * *out, while the result + ch->sb lies in [-0xFFFF, 0xFFFF] (ch->q's bound) and *res != end:
+ * *out = hcc_requant_hoisted(q, result + sb) (plus z_after: q from
+ * hcc_requant_hoist_z_after, else 0), then *res += step, *out += out_c. */
 #if defined(__XTENSA__)
 /* the asm loop; ADD_Z is empty or the add of z_after */
 #define MONO_REQUANT_ASM(ADD_Z)                                                   \
     __asm__ volatile(                                                             \
         "ssr %[t]\n\t"                                                            \
         "1:\n\t"                                                                 \
-        "l32i %[t], %[bp], 24\n\t"                                               \
+        "l32i %[t], %[bp], 0\n\t"                                                \
         "add %[t], %[t], %[sb]\n\t"                                              \
         "abs %[u], %[t]\n\t"                                                     \
         "bgeui %[u], 65536, 2f\n\t"                                              \
         HCC_REQUANT_HOISTED_ASM                                                   \
         ADD_Z                                                                     \
         "s8i %[t], %[yp], 0\n\t"                                                 \
-        "addi %[bp], %[bp], 28\n\t"                                              \
+        "add %[bp], %[bp], %[st]\n\t"                                            \
         "add %[yp], %[yp], %[oc]\n\t"                                            \
         "bne %[bp], %[end], 1b\n\t"                                              \
         "2:\n\t"                                                                 \
         : [bp] "+r"(bp), [yp] "+r"(yp), [t] "+&r"(t), [u] "=&r"(u)               \
-        : [end] "r"(end), [oc] "r"(out_c), [sb] "r"(sb), [bh] "r"(q->bh), \
-          [bl] "r"(q->bl), [c] "r"(q->c), [lo] "r"(q->lo), [hi] "r"(q->hi), [z] "r"(z_after) \
+        : [end] "r"(end), [st] "r"(step), [oc] "r"(out_c), [sb] "r"(ch->sb), [bh] "r"(ch->q.bh), \
+          [bl] "r"(ch->q.bl), [c] "r"(ch->q.c), [lo] "r"(ch->q.lo), [hi] "r"(ch->q.hi), [z] "r"(ch->z_after) \
         : "memory")
 __attribute__((noinline))
 #endif
-static void mono_requant(const hcc_requant_hoisted_t *q, int32_t z_after, const uint8_t **blk, const uint8_t *end,
-                         int32_t sb, int32_t out_c, int8_t **out) {
-    const uint8_t *bp = *blk;
+static void mono_requant(const mono_channel_t *ch, const uint8_t **res, const uint8_t *end, int32_t step,
+                         int32_t out_c, int8_t **out) {
+    const uint8_t *bp = *res;
     int8_t *yp = *out;
 #if defined(__XTENSA__)
-    int32_t t = q->sh, u;
+    int32_t t = ch->q.sh, u;
     if (bp != end) {
-        if (z_after == 0) {
+        if (ch->z_after == 0) {
             MONO_REQUANT_ASM("");
         } else {
             MONO_REQUANT_ASM("add %[t], %[t], %[z]\n\t");
         }
     }
 #else
-    for (; bp != end; bp += MONO_BLOCK, yp += out_c) {
-        const uint32_t v = (uint32_t) * (const int32_t *)(bp + 24) + (uint32_t)sb;
+    const hcc_requant_hoisted_t *const q = &ch->q;
+    for (; bp != end; bp += step, yp += out_c) {
+        const uint32_t v = (uint32_t) * (const int32_t *)bp + ch->sb;
         int32_t r;
         if (v + 0xFFFFu > 0x1FFFEu) break;
         r = ((int32_t)v * q->bh + (((int32_t)v * q->bl) >> 16) + q->c) >> q->sh;
-        *yp = (int8_t)((r < q->lo ? q->lo : (r > q->hi ? q->hi : r)) + z_after);
+        *yp = (int8_t)((r < q->lo ? q->lo : (r > q->hi ? q->hi : r)) + ch->z_after);
     }
 #endif
-    *blk = bp;
+    *res = bp;
     *out = yp;
+}
+
+/* Inlined on Xtensa: as calls, mono_pool_block's channel loop costs ~50 instructions more a
+ * channel and row (HCMTMM's first conv: +8K). */
+#if defined(__XTENSA__)
+#define MONO_INLINE inline __attribute__((always_inline))
+#else
+#define MONO_INLINE
+#endif
+
+/* ch for multiplier m, shift s; neg: the result words are -(acc - sb), sb already negated. */
+static MONO_INLINE void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
+                               mono_channel_t *ch) {
+    const int32_t am = m != INT32_MIN && neg ? -m : m;
+#if !defined(__XTENSA__)
+    /* GCC -O3 -march=native cannot see that mono_requant reads q only once hoisted (maybe-uninitialized) */
+    memset(&ch->q, 0, sizeof ch->q);
+#endif
+    ch->sb = sb;
+    ch->z_after = 0;
+    ch->fast = m != INT32_MIN;
+    if (ch->fast && !hcc_requant_hoist(&ch->q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu)) {
+        /* c cannot hold z_out beside the bound: z_out after the shift */
+        ch->fast = hcc_requant_hoist_z_after(&ch->q, am, s, c->z_out, c->act_min, c->act_max, 0xFFFFu);
+        ch->z_after = c->z_out;
+    }
+}
+
+/* Output channel ch (multiplier m, shift s, sign neg as hoisted) of n pixels: the int32 words
+ * at res (`step` bytes apart) plus sb, requantized to out[i out_c]: the hoisted form while
+ * |word + sb| < 2^16, hcc_requantize_s8 past it. */
+static MONO_INLINE void mono_channel_requant(const hcc_conv2d_params_t *c, const mono_channel_t *ch, int32_t m, int32_t s,
+                                 int neg, const uint8_t *res, int32_t step, int32_t n, int8_t *out) {
+    const uint8_t *const end = res + n * step;
+    while (res != end) {
+        uint32_t v;
+        if (ch->fast) {
+            mono_requant(ch, &res, end, step, c->out_c, &out);
+            if (res == end) break;
+        }
+        /* beyond the fast path: the accumulator with its sign, requantized in full */
+        v = (uint32_t) * (const int32_t *)res + ch->sb;
+        *out = hcc_requantize_s8((int32_t)(neg ? 0u - v : v), m, s, c->z_out, c->act_min, c->act_max);
+        res += step;
+        out += c->out_c;
+    }
 }
 
 static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *input, const int8_t *weights,
@@ -385,7 +450,6 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
     const int32_t out_c = c->out_c, pw = p->pool.out_w, n_cols = 4 * pw + 1, zu = c->z_in + 128;
     const int32_t j0 = c->pad_left < n_cols ? c->pad_left : n_cols;
     const int32_t j1 = c->in_w + c->pad_left < n_cols ? c->in_w + c->pad_left : n_cols;
-    const uint8_t *const blk_end = buf + pw * MONO_BLOCK;
     int32_t oy, r, k, i;
     for (oy = 0; oy < p->pool.out_h; ++oy) {
         int8_t *const out = output + oy * pw * out_c;
@@ -398,15 +462,7 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             const int32_t m = mult[k], neg = m < 0;
             int32_t w[9], sum_w = 0;
             uint32_t sb;
-            hcc_requant_hoisted_t q;
-            const uint8_t *blk;
-            int8_t *o;
-            int fast;
-            int32_t z_after;
-#if !defined(__XTENSA__)
-            /* GCC -O3 -march=native cannot see that mono_requant reads q only once hoisted (maybe-uninitialized) */
-            memset(&q, 0, sizeof q);
-#endif
+            mono_channel_t ch;
             for (i = 0; i < 9; ++i) {
                 sum_w += weights[9 * k + i];
                 w[i] = neg ? -weights[9 * k + i] : weights[9 * k + i];
@@ -414,31 +470,155 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
             mono_windows(buf, pw, w);
             /* acc' = best + (neg ? -B : B) = acc (neg ? -1 : 1), requantized with |m| */
             sb = (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w);
-            sb = neg ? 0u - sb : sb;
-            fast = m != INT32_MIN;
-            z_after = 0;
-            if (fast && !hcc_requant_hoist(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu)) {
-                /* c cannot hold z_out beside the bound: z_out after the shift */
-                fast = hcc_requant_hoist_z_after(&q, neg ? -m : m, shift[k], c->z_out, c->act_min, c->act_max, 0xFFFFu);
-                z_after = c->z_out;
-            }
-            blk = buf;
-            o = out + k;
-            while (blk != blk_end) {
-                uint32_t v;
-                if (fast) {
-                    mono_requant(&q, z_after, &blk, blk_end, (int32_t)sb, out_c, &o);
-                    if (blk == blk_end) break;
-                }
-                /* beyond the fast path: the accumulator with its sign, requantized in full */
-                v = (uint32_t) * (const int32_t *)(blk + 24) + sb;
-                *o = hcc_requantize_s8((int32_t)(neg ? 0u - v : v), m, shift[k], c->z_out, c->act_min, c->act_max);
-                blk += MONO_BLOCK;
-                o += out_c;
-            }
+            mono_channel_hoist(c, m, shift[k], neg, neg ? 0u - sb : sb, &ch);
+            mono_channel_requant(c, &ch, m, shift[k], neg, buf + 24, MONO_BLOCK, pw, out + k);
         }
     }
 }
+
+#if defined(__XTENSA__)
+/* is_mono_rows: the dense path's 3x3 convs of one input channel with stride 1 and no
+ * dilation (an image model's first conv: 9 products an output, so the dense path's patch
+ * and per-output set-up dominate it). Per output row the three input rows it reads are
+ * bytes u = x + 128 (padding: z_in + 128), column by column: column j is the word at
+ * MONO_COL j of the scratch, input row iy in its byte iy mod 3 (each row written once, when
+ * the first output row that reads it is made, as the dense path reads them: the same
+ * in-place streaming), its byte 3 the loop's sentinel; the int32 sum of pixel j goes to the
+ * word after it. Per channel the nine weights, assigned to the bytes by row, stay in
+ * registers over the row; two pixels share each column's load (mono_pairs). Same integers
+ * as the dense path: acc = bias - (z_in + 128) sum w + sum w u. Xtensa only: the scratch is
+ * the dense path's (it needs no more: mono_rows_fit), so nothing else moves. */
+#define MONO_COL 8
+/* Scratch: three int32 (the rows held), the channels' requantization (hoisted once, when row
+ * 0 is made), then columns 0 .. 2 pairs + 1 (a pair past an odd out_w reads two more). */
+static size_t mono_rows_bytes(const hcc_conv2d_params_t *c) {
+    return 3u * sizeof(int32_t) + (size_t)c->out_c * sizeof(mono_channel_t) +
+           (size_t)(2 * ((c->out_w + 1) >> 1) + 2) * MONO_COL;
+}
+
+static int is_mono_rows(const hcc_conv2d_params_t *c) {
+    return is_3x3(c) && c->in_c == 1 && c->groups == 1 && c->dilation_h == 1 && c->dilation_w == 1 &&
+           c->stride_h == 1 && c->stride_w == 1 && is_dense(c) &&
+           mono_rows_bytes(c) <= hcc_conv2d_dense_s8_scratch_size(c);
+}
+
+/* acc (a or b) = or += u * w for byte r of the column at byte offset col */
+#define MONO_ROW_FIRST(r, w0, w1, w2)                                             \
+    "l8ui %[x], %[p], " #r "\n\t"                                                 \
+    "mull %[a], %[x], %[" #w0 "]\n\t"                                             \
+    "l8ui %[x], %[p], 8+" #r "\n\t"                                               \
+    "mull %[t], %[x], %[" #w1 "]\n\t"                                             \
+    "add %[a], %[a], %[t]\n\t"                                                    \
+    "mull %[b], %[x], %[" #w0 "]\n\t"                                             \
+    MONO_ROW_TAIL(r, w1, w2)
+#define MONO_ROW(r, w0, w1, w2)                                                   \
+    "l8ui %[x], %[p], " #r "\n\t"                                                 \
+    "mull %[t], %[x], %[" #w0 "]\n\t"                                             \
+    "add %[a], %[a], %[t]\n\t"                                                    \
+    "l8ui %[x], %[p], 8+" #r "\n\t"                                               \
+    "mull %[t], %[x], %[" #w1 "]\n\t"                                             \
+    "add %[a], %[a], %[t]\n\t"                                                    \
+    "mull %[x], %[x], %[" #w0 "]\n\t"                                             \
+    "add %[b], %[b], %[x]\n\t"                                                    \
+    MONO_ROW_TAIL(r, w1, w2)
+/* columns 2 and 3 of the pair's window in byte r */
+#define MONO_ROW_TAIL(r, w1, w2)                                                  \
+    "l8ui %[x], %[p], 16+" #r "\n\t"                                              \
+    "mull %[t], %[x], %[" #w2 "]\n\t"                                             \
+    "add %[a], %[a], %[t]\n\t"                                                    \
+    "mull %[x], %[x], %[" #w1 "]\n\t"                                             \
+    "add %[b], %[b], %[x]\n\t"                                                    \
+    "l8ui %[x], %[p], 24+" #r "\n\t"                                              \
+    "mull %[x], %[x], %[" #w2 "]\n\t"                                             \
+    "add %[b], %[b], %[x]\n\t"
+
+/* The sums of every pixel pair of the row for one channel: w[3 r + kx] is the weight of
+ * byte r, column kx of the window. Per pair 12 loads, 18 multiplies, 16 adds, two stores
+ * and the sentinel's load and branch (51 instructions, 2.8 a product); 14 registers, all
+ * GCC gives an asm (hence the sentinel, not an end pointer; not inlined). */
+__attribute__((noinline)) static void mono_pairs(uint8_t *cols, const int32_t *w) {
+    int32_t a, b, x, t;
+    __asm__ volatile(
+        "1:\n\t"
+        MONO_ROW_FIRST(0, w0, w1, w2)
+        MONO_ROW(1, w3, w4, w5)
+        MONO_ROW(2, w6, w7, w8)
+        "s32i %[a], %[p], 4\n\t"
+        "s32i %[b], %[p], 12\n\t"
+        "addi %[p], %[p], 16\n\t"
+        "l8ui %[t], %[p], 3\n\t"
+        "bnez %[t], 1b\n\t"
+        : [p] "+r"(cols), [a] "=&r"(a), [b] "=&r"(b), [x] "=&r"(x), [t] "=&r"(t)
+        : [w0] "r"(w[0]), [w1] "r"(w[1]), [w2] "r"(w[2]), [w3] "r"(w[3]), [w4] "r"(w[4]), [w5] "r"(w[5]),
+          [w6] "r"(w[6]), [w7] "r"(w[7]), [w8] "r"(w[8])
+        : "memory");
+}
+
+/* Input row iy (outside the input: padding) into byte `slot` (iy mod 3) of every column. */
+static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32_t iy, int32_t slot, uint8_t *cols,
+                        int32_t n_cols) {
+    const uint8_t zu = (uint8_t)(c->z_in + 128);
+    uint8_t *d = cols + slot;
+    int32_t j = 0;
+    if (iy >= 0 && iy < c->in_h) {
+        const int8_t *x = input + iy * c->in_w - c->pad_left;
+        const int32_t j0 = c->pad_left < n_cols ? c->pad_left : n_cols;
+        const int32_t j1 = c->in_w + c->pad_left < n_cols ? c->in_w + c->pad_left : n_cols;
+        for (; j < j0; ++j) d[j * MONO_COL] = zu;
+        for (; j < j1; ++j) d[j * MONO_COL] = (uint8_t)((uint8_t)x[j] ^ 0x80u);
+    }
+    for (; j < n_cols; ++j) d[j * MONO_COL] = zu;
+}
+
+/* Output row `row` (0 first: the state in scratch starts there). Not inlined: block_row's
+ * frame (every conv's, once per chain level) stays as it was. */
+__attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input,
+                                                const hcc_conv_weights_t *w, void *scratch, int32_t row,
+                                                int8_t *out) {
+    const int8_t *const weights = w->weights;
+    const int32_t *const bias = w->bias, *const mult = w->mult, *const shift = w->shift;
+    const int32_t row_begin = row, row_end = row + 1;
+    /* input rows held[0] .. held[1] - 1, held[2] = held[1] mod 3 (no / or % in the loops: a
+     * libgcc call on the lx106) */
+    int32_t *const held = (int32_t *)scratch;
+    mono_channel_t *const chs = (mono_channel_t *)(held + 3);
+    uint8_t *const cols = (uint8_t *)(chs + c->out_c);
+    const int32_t pairs = (c->out_w + 1) >> 1, n_cols = 2 * pairs + 2, zu = c->z_in + 128;
+    int32_t oy, j, k, i, ky[3];
+    if (row_begin == 0) {
+        held[0] = held[1] = INT32_MIN;
+        for (j = 0; j < n_cols; j += 2) cols[j * MONO_COL + 3] = j < 2 * pairs;  /* the sentinels */
+        for (k = 0; k < c->out_c; ++k) {
+            int32_t sum_w = 0;
+            for (i = 0; i < 9; ++i) sum_w += weights[9 * k + i];
+            mono_channel_hoist(c, mult[k], shift[k], 0, (uint32_t)(bias ? bias[k] : 0) - (uint32_t)(zu * sum_w),
+                               &chs[k]);
+        }
+    }
+    for (oy = row_begin; oy < row_end; ++oy, out += c->out_w * c->out_c) {
+        const int32_t iy0 = oy - c->pad_top;
+        if (held[0] == INT32_MIN || iy0 < held[0] || iy0 > held[1]) {
+            held[0] = held[1] = iy0;
+            held[2] = (iy0 % 3 + 3) % 3;
+        }
+        for (; held[1] < iy0 + 3; ++held[1], held[2] = held[2] == 2 ? 0 : held[2] + 1) {
+            mono_row_in(c, input, held[1], held[2], cols, n_cols);
+        }
+        held[0] = iy0;
+        /* byte r holds kernel row (r - iy0) mod 3; iy0 = held[1] - 3 */
+        for (i = 0; i < 3; ++i) ky[i] = 3 * (i >= held[2] ? i - held[2] : i - held[2] + 3);
+        for (k = 0; k < c->out_c; ++k) {
+            const int8_t *const wk = weights + 9 * k;
+            int32_t wr[9], r, kx;
+            for (r = 0; r < 3; ++r) {
+                for (kx = 0; kx < 3; ++kx) wr[3 * r + kx] = wk[ky[r] + kx];
+            }
+            mono_pairs(cols, wr);
+            mono_channel_requant(c, &chs[k], mult[k], shift[k], 0, cols + 4, MONO_COL, c->out_w, out + k);
+        }
+    }
+}
+#endif
 
 /* 2x2 max pooling with stride 2 and no padding over two conv rows (rows, in_w x c each) into
  * out_w x c outputs: the bytes compared as x + 128 = u ^ 0x80 (unsigned), no sign extension;

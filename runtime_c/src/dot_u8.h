@@ -223,6 +223,63 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
 }
 
 
+#if defined(__XTENSA__)
+/* hcc_dot3x2_s16 on three inputs read where they lie instead of interleaved: kh runs of
+ * `run` terms, input p's term i of run q at runs[q][i] + p P / 2 (P bytes apart: the three
+ * pixels of a dense conv row in its padded int16 input rows, P = 2 in_c stride_w), the
+ * weights as hcc_dot3x2_s16 reads them over the kh run terms. The same 17 instructions per
+ * term, without the patch's interleaving (~25 an output of a 72-term 8-channel conv); the
+ * offsets are immediates, hence one function per P (HCC_STRIDED_P: the ones there are). */
+#define HCC_DOT3S_TERM(k, P)                                                      \
+    "l16ui %[w0], %[wp], 4*" #k "\n\t"                                            \
+    "l16ui %[w1], %[wp], 4*" #k "+2\n\t"                                          \
+    HCC_DOT3X2_PIX(2*k, a0, a1)                                                   \
+    HCC_DOT3X2_PIX(2*k+P, b0, b1)                                                 \
+    HCC_DOT3X2_PIX(2*k+2*P, c0, c1)
+#define HCC_DOT3X2_STRIDED(P)                                                                                 \
+    static inline void hcc_dot3x2_p##P(const int16_t *const *runs, int32_t kh, int32_t run, const int16_t *w,  \
+                                       hcc_channel_rec_t *r0, hcc_channel_rec_t *r1) {                        \
+        uint32_t a0 = (uint32_t)r0->bias, a1 = (uint32_t)r1->bias, b0 = a0, b1 = a1, c0 = a0, c1 = a1;         \
+        int32_t x, w0, w1, t, q, i;                                                                           \
+        for (q = 0; q < kh; ++q) {                                                                            \
+            const int16_t *xs = runs[q], *const end8 = xs + (run & ~(int32_t)7);                              \
+            if (run >= 8) {                                                                                   \
+                __asm__ volatile("1:\n\t" HCC_DOT3S_TERM(0, P) HCC_DOT3S_TERM(1, P) HCC_DOT3S_TERM(2, P)      \
+                                     HCC_DOT3S_TERM(3, P) HCC_DOT3S_TERM(4, P) HCC_DOT3S_TERM(5, P)           \
+                                         HCC_DOT3S_TERM(6, P) HCC_DOT3S_TERM(7, P)                            \
+                                 "addi %[xs], %[xs], 16\n\t"                                                  \
+                                 "addi %[wp], %[wp], 32\n\t"                                                  \
+                                 "bne %[xs], %[end], 1b\n\t"                                                  \
+                                 : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [c0] "+r"(c0), \
+                                   [c1] "+r"(c1), [xs] "+r"(xs), [wp] "+r"(w), [x] "=&r"(x), [w0] "=&r"(w0),  \
+                                   [w1] "=&r"(w1), [t] "=&r"(t)                                               \
+                                 : [end] "r"(end8)                                                            \
+                                 : "memory");                                                                 \
+            }                                                                                                 \
+            for (i = 0; i < (run & 7); ++i, ++xs, w += 2) {                                                   \
+                __asm__ volatile(HCC_DOT3S_TERM(0, P)                                                         \
+                                 : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [c0] "+r"(c0), \
+                                   [c1] "+r"(c1), [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [t] "=&r"(t)  \
+                                 : [xs] "r"(xs), [wp] "r"(w)                                                  \
+                                 : "memory");                                                                 \
+            }                                                                                                 \
+        }                                                                                                     \
+        r0->acc[0] = a0;                                                                                      \
+        r0->acc[1] = b0;                                                                                      \
+        r0->acc[2] = c0;                                                                                      \
+        r1->acc[0] = a1;                                                                                      \
+        r1->acc[1] = b1;                                                                                      \
+        r1->acc[2] = c1;                                                                                      \
+    }
+/* l16ui reaches 510 bytes: 2 P + 14 of them */
+HCC_DOT3X2_STRIDED(16)
+HCC_DOT3X2_STRIDED(32)
+HCC_DOT3X2_STRIDED(64)
+HCC_DOT3X2_STRIDED(128)
+#define HCC_STRIDED_P(P) ((P) == 16 || (P) == 32 || (P) == 64 || (P) == 128)
+
+#endif
+
 /* The int8 weights [n_out, k] as int16 channel pairs: pair q at packed + 2 k q with
  * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
 static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
@@ -892,6 +949,11 @@ static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
  * at recs + n_out: the zero channel's record after an odd n_out, else the word after the
  * records), and C writes those channels' outputs again (hcc_requantize_s8_inline). The
  * portable C computes the same integers the same ways. */
+/* always inlined on Xtensa: with two calls in a file (conv2d_3x3_s8.c) GCC would make it a
+ * function, and every dense conv's triple would pay the call */
+#if defined(__XTENSA__)
+__attribute__((always_inline))
+#endif
 static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, int32_t z_out, int32_t act_min,
                                        int32_t act_max, int8_t *const dst[3]) {
     int32_t c, p;
@@ -969,15 +1031,42 @@ static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, i
 }
 
 /* Every channel pair of three inputs (xs as hcc_dot3x2_s16 reads it, k terms): the bias and
- * the dot product into the records, then the requantization of all n_out channels to
- * dst[p][c] (hcc_requant_records). */
+ * the dot product into the records (hcc_triples_dots), then the requantization of all n_out
+ * channels to dst[p][c] (hcc_requant_records). */
+static inline void hcc_triples_dots(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
+                                    hcc_channel_rec_t *recs) {
+    int32_t c;
+    for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+}
+
 static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const int16_t *packed, int32_t n_out,
                                           hcc_channel_rec_t *recs, int32_t z_out, int32_t act_min, int32_t act_max,
                                           int8_t *const dst[3]) {
-    int32_t c;
-    for (c = 0; c < n_out; c += 2) hcc_dot3x2_s16(xs, k, packed + k * c, &recs[c], &recs[c + 1]);
+    hcc_triples_dots(xs, k, packed, n_out, recs);
     hcc_requant_records(recs, n_out, z_out, act_min, act_max, dst);
 }
+
+#if defined(__XTENSA__)
+/* The dot products of hcc_triples_dots on the three inputs in place (hcc_dot3x2_p##P, P one
+ * of HCC_STRIDED_P). */
+static inline void hcc_strided_triples(const int16_t *const *runs, int32_t kh, int32_t run, int32_t P,
+                                       const int16_t *packed, int32_t n_out, hcc_channel_rec_t *recs) {
+    const int32_t k = kh * run;
+    int32_t c;
+    for (c = 0; c < n_out; c += 2) {
+        const int16_t *const w = packed + k * c;
+        if (P == 16) {
+            hcc_dot3x2_p16(runs, kh, run, w, &recs[c], &recs[c + 1]);
+        } else if (P == 32) {
+            hcc_dot3x2_p32(runs, kh, run, w, &recs[c], &recs[c + 1]);
+        } else if (P == 64) {
+            hcc_dot3x2_p64(runs, kh, run, w, &recs[c], &recs[c + 1]);
+        } else {
+            hcc_dot3x2_p128(runs, kh, run, w, &recs[c], &recs[c + 1]);
+        }
+    }
+}
+#endif
 
 #if defined(__XTENSA__)
 /* one value of hcc_widen_s16: byte k of %[ps] to int16 k of the destination, its byte offset k * step * 2 */

@@ -1,10 +1,11 @@
 """The Xtensa inline asm of add_s8.c, mul_s8.c, dwconv1d_causal_s8.c, conv2d_pool_s8.c
-(mono_pool_block), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
-conv kernels), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
+(mono_pool_block, mono_rows), dot_u8.h (hcc_requant_records, for the fully connected and dense 3x3
+conv kernels; hcc_dot3x2_p16 .. p128, the dense convs' pixels read in place), selective_scan_s8.c, matmul_s8.c and softmax_s8.c, run under QEMU, equals the
 int8 reference: every (a, b) pair of int8
 inputs for add and mul under parameter sets at the edges of the hoisted fast paths (and past
 them, where the kernels fall back), short tails, the broadcasts, causal conv1d channels on
-and off the fast path, single-channel conv + pool blocks, fully connected / conv
+and off the fast path, single-channel conv + pool blocks and stride-1 rows, dense blocks
+whose pixels are read in place (and ones that take the patch), fully connected / conv
 channels on every requantization path of the records, depthwise convs without scratch
 (hcc_dwconv2d_s8_direct_rows' 3x3 tap block, hcc_conv2d_blocked_s8_rows), selective scans with N = 4, 8, 16
 (the asm) and 3 (C) under built and raw parameters, attention-shaped matmuls with
@@ -26,7 +27,8 @@ from hcc.kernels.dwconv1d_causal import dwconv1d_causal_s8
 from hcc.kernels.mul import mul
 from hcc.kernels.selective_scan import selective_scan_s8
 from tests.runtime.test_add import ADD_CASES
-from tests.runtime.test_conv2d_pool import (block_params, block_reference, kernel_mult_shift, mono_pool_block,
+from tests.runtime.test_conv2d_pool import (_groups1_conv, block_params, block_reference, kernel_mult_shift,
+                                            mono_pool_block, random_block,
                                             narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
                                             random_wide_block, window_depthwise_block)
@@ -157,6 +159,83 @@ def test_single_channel_conv_pool_on_xtensa(tmp_path):
         _pool_block_call(prog, b, args, ref)
         expected.append(ref)
     _check_pool_blocks(prog, expected, tmp_path)
+
+
+def mono_rows_block(seed):
+    """A block on the dense path's single-channel rows (conv2d_pool_s8.c, is_mono_rows:
+    Xtensa only): mono_pool_block's convs (one input channel, 3x3, pads up to 2, multipliers
+    of both signs, inputs and weights at the extremes: sums past 2^16) with stride 1; widths
+    from 1 (odd and even output widths), some blocks pooled, with a residual or through the
+    window of in-place streaming."""
+    from tests.runtime.test_conv2d import reference
+
+    rng = np.random.default_rng(5000 + seed)
+    b = mono_pool_block(seed)
+    c = b["conv"]
+    c["strides"] = (1, 1)
+    if seed % 4 == 1:  # narrow maps: one to three output columns
+        c["x"] = c["x"][:, :int(rng.integers(1, 4))]
+        c["pads"] = (c["pads"][0], 1, c["pads"][2], 1)
+    conv_out = reference(c)
+    b.update(conv_shape=conv_out.shape, pool=None, window=int(seed % 5 == 2))
+    if seed % 6 == 3 and min(conv_out.shape[:2]) >= 2:
+        b["pool"] = ((2, 2), (2, 2), (0, 0, 0, 0))
+    if seed % 6 == 5:
+        c["act"] = (-128, 127)
+        b.update(residual=int8(rng, conv_out.shape), z_res=3, m_conv=1 << 14, m_res=1 << 13, add_shift=15, z_add=-2,
+                 add_act=(-128, 127))
+    return b
+
+
+def _check_random_blocks(make, seeds, tmp_path):
+    """hcc_conv2d_pool_s8 on the blocks make(seed) (m and s as they are, any residual) under
+    QEMU against the reference."""
+    prog, expected = XtensaProgram(), []
+    for seed in seeds:
+        b = make(seed)
+        c = b["conv"]
+        ref = block_reference(b)
+        bias = prog.array(c["bias"], np.int32) if c["bias"] is not None else "NULL"
+        args = ", ".join([prog.array(c["x"]), prog.array(c["w"]), bias, prog.array(c["mult"], np.int32),
+                          prog.array(c["shift"], np.int32),
+                          prog.array(b["residual"]) if b["residual"] is not None else "NULL", "scratch", "out"])
+        _pool_block_call(prog, b, args, ref)
+        expected.append(ref)
+    _check_pool_blocks(prog, expected, tmp_path)
+
+
+def test_single_channel_conv_rows_on_xtensa(tmp_path):
+    """mono_pairs' asm and mono_rows (the input rows kept a byte a row, the weights assigned
+    to the bytes by row) under QEMU against the reference; a swapped tap or row fails it."""
+    _check_random_blocks(mono_rows_block, range(30), tmp_path)
+
+
+def strided_dense_block(seed):
+    """A groups-1 block on the dense path whose triples of pixels hcc_dot3x2_p16 .. p128 read in
+    place (dot_u8.h; 2 in_c stride_w bytes apart, k_w in_c >= 3 channel pairs widened at once),
+    beside ones that take the patch (other pitches, too few terms a kernel row): kernels 3x3,
+    1x3, 5x5, 2x3, 1x1, input channels 3 to 32, strides 1 and 2, pads, widths with and without
+    a short last triple, odd out_c, weights in groups of pairs (weight_pairs), a residual or
+    pooling now and then (random_block's)."""
+    rng = np.random.default_rng(11000 + seed)
+    b = random_block(11000 + seed)
+    kh, kw = [(3, 3), (1, 3), (5, 5), (2, 3), (3, 3), (1, 1)][seed % 6]
+    cin, sw = [(8, 1), (16, 1), (8, 2), (32, 1), (4, 2), (16, 2), (3, 1), (32, 2)][seed % 8]
+    cout = int(rng.integers(1, 12))
+    pads = tuple(int(rng.integers(0, 2)) for _ in range(4))
+    h, w = int(rng.integers(kh, kh + 5)), int(rng.integers(kw, kw + 10))
+    hc, wc = _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (int(rng.integers(1, 3)), sw), pads, (1, 1))
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    b["weight_pairs"] = int(rng.integers(1, 3)) if seed % 5 == 4 else 0
+    return b
+
+
+def test_strided_dense_triples_on_xtensa(tmp_path):
+    """hcc_dot3x2_p16 .. p128's asm (the three pixels' terms read in place) and dense_rows'
+    choice between them and the patch under QEMU against the reference; a wrong pitch or run
+    fails it."""
+    _check_random_blocks(strided_dense_block, range(36), tmp_path)
 
 
 def test_convs_without_scratch_on_xtensa(tmp_path):
