@@ -37,7 +37,8 @@ HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and
 HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
 HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in dw_win_blocks() (hcc_kernels.h)
 HCC_WEIGHTS_HOST_PIXELS = -5  # HCC_WEIGHTS_HOST's arrays, a first conv run with pixels in the lanes (hcc_kernels.h)
-HOST_STEM_QUADS, HOST_STEM_BUF = 64, 8192  # HCC_STEM_QUADS, HCC_STEM_BUF (runtime_c/src/host_layout_s8.c)
+HOST_STEM_QUADS, HOST_STEM_BUF, HOST_STEM_CHANNELS = 64, 8192, 256  # HCC_STEM_QUADS, HCC_STEM_BUF,
+# HCC_HOST_STEM_CHANNELS (runtime_c/src/host_layout_s8.c)
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 HOST_DW_TAPS = 49  # HCC_HOST_DW_TAPS (runtime_c/src/host_dw_s8.h): the most taps of hcc_dwconv2d_host_s8_rows
@@ -812,9 +813,11 @@ class FusedConv2d(OpDef):
             _, cin, _, kw = conv.inputs[1].type.shape
             row = kw * cin
             if self.host_pixels(conv):
+                words = -(-row // 4)
                 notes.append(f"/* {conv.name}: host layout, pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS): 16 pixels of one "
-                             f"channel a vector, each kernel row's {row} terms as {-(-row // 4)} words of 4 taps picked from "
-                             "the converted input row by vpermb, one weight word broadcast per channel */")
+                             f"channel a vector, each kernel row's {row} terms as {words} word{'s' if words > 1 else ''} of "
+                             "4 taps per pixel picked from the converted input row (vpermb / vpermt2b), one weight word "
+                             "broadcast per channel */")
             elif row % 4:
                 notes.append(f"/* {conv.name}: host layout with each kernel row's {row} terms padded to {-(-row // 4) * 4} "
                              "(zero weights), read as whole words where they lie in the converted input rows */")
@@ -829,7 +832,8 @@ class FusedConv2d(OpDef):
         a, (out_c, in_c, kh, kw) = op.attrs, op.inputs[1].type.shape
         sw = a["strides"][1]
         out_w = conv_output_hw(op.inputs[0].type.shape[1:3], (kh, kw), a["pads"], a["strides"], a["dilations"])[1]
-        if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 4 or sw * in_c > 8:
+        if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 4 or sw * in_c > 8 \
+                or kh * kw == 1 or out_c > HOST_STEM_CHANNELS:  # 1x1: host_pw_s8.c
             return False
         return (a["dilations"][1] == 1 and out_w >= 16 and kh * -(-kw * in_c // 4) <= HOST_STEM_QUADS
                 and kh * (15 * sw + kw) * in_c + 128 <= HOST_STEM_BUF)

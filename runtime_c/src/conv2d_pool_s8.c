@@ -549,6 +549,14 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
         }
         return;
     }
+#if !defined(__XTENSA__)
+    if (!p->has_pool && !p->has_residual && !p->window && p->conv.weight_pairs == HCC_WEIGHTS_HOST_PIXELS) {
+        /* a stem: all rows in one call (its per-call terms made once; rows in order, each
+         * row's input read before its outputs are written, as one call a row would) */
+        hcc_conv2d_host_s8_rows(&p->conv, input, weights, bias, mult, shift, 0, p->conv.out_h, output);
+        return;
+    }
+#endif
     run_block(p, &src, &w, &res, scratch, p->window, output);
 }
 

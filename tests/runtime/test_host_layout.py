@@ -149,7 +149,7 @@ def test_host_stem_pixels(opt, seed):
     bytes between pixels, kernels 3x3, 5x5, 3x5, 10x4, 7x7 x 3 (one vector a chunk: rows cut
     into chunks), out_c 8 (whole-pixel stores), 5, 12, 16, 20, widths leaving 1 .. 15 pixels in
     the last vector, pads on every edge, ties of the rounding, accumulators past 2^24, in place
-    at the planned lag, with residual and pooling."""
+    at the planned lag, alone (all rows in one call) and with residual and pooling."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST_PIXELS
 
     rng = np.random.default_rng(9300 + seed)
@@ -171,6 +171,9 @@ def test_host_stem_pixels(opt, seed):
         c["bias"] = rng.integers(-(1 << 30), 1 << 30, cout).astype(np.int32)
         c["mult"], c["shift"] = multipliers(rng.uniform(2.0 ** -16, 2.0 ** -14, cout))
     b["conv_shape"] = reference(c).shape
+    if seed % 4 == 0:  # the conv alone: all rows in one call where apart
+        b["pool"] = b["residual"] = None
+        c["act"] = random_act(rng, c["z_out"])
     if b["pool"] is not None:
         hc, wc = b["conv_shape"][:2]
         b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
