@@ -37,7 +37,7 @@ HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and
 HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
 HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in dw_win_blocks() (hcc_kernels.h)
 HCC_WEIGHTS_HOST_PIXELS = -5  # HCC_WEIGHTS_HOST's arrays, a first conv run with pixels in the lanes (hcc_kernels.h)
-HOST_STEM_QUADS, HOST_STEM_BUF, HOST_STEM_CHANNELS = 64, 8192, 256  # HCC_STEM_QUADS, HCC_STEM_BUF,
+HOST_STEM_QUADS, HOST_STEM_BUF, HOST_STEM_CHANNELS = 64, 8192, 64  # HCC_STEM_QUADS, HCC_STEM_BUF,
 # HCC_HOST_STEM_CHANNELS (runtime_c/src/host_layout_s8.c)
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias

@@ -432,7 +432,7 @@ static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, con
 #define HCC_STEM_QUADS 64   /* zmm of quads per chunk: (pixels / 16) x k_h x words a kernel row */
 #define HCC_STEM_BUF 8192   /* bytes of converted rows per chunk */
 #define HCC_STEM_SLACK 128  /* what a vector's two 64-byte loads read past the converted rows */
-#define HCC_HOST_STEM_CHANNELS 256 /* the most output channels (their terms on the stack) */
+#define HCC_HOST_STEM_CHANNELS 64 /* the most output channels (their terms on the stack) */
 
 /* The kernel rows' words of one pixel and the bytes between pixels this path takes */
 static int host_stem_fits(const hcc_conv2d_params_t *p) {
@@ -506,10 +506,12 @@ static __mmask64 host_stem_mask(int32_t n) {
 }
 
 /* Output rows [row_begin, row_end) as the row path writes them; 0 (nothing written) where the
- * shape or a shift is outside this path */
-static int host_stem_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                          const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                          int32_t row_end, int8_t *out_rows) {
+ * shape, out_c or a shift is outside this path. Not inlined: its buffers (rows, quads, the
+ * channels' terms: 15 KiB) and the row path's 16 KiB patch are never on the stack together. */
+static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                                                    const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                                                    const int32_t *shift, int32_t row_begin, int32_t row_end,
+                                                    int8_t *out_rows) {
     const int32_t in_c = p->in_c, out_c = p->out_c, out_w = p->out_w, sb = p->stride_w * in_c;
     const int32_t gr = (p->k_w * in_c + 3) / 4, nq = p->k_h * gr, chunk = host_stem_chunk(p);
     const int32_t groups = (out_c + 7) / 8;
@@ -615,9 +617,12 @@ static int32_t host_row_chunk(const hcc_conv2d_params_t *p) {
     return chunk < p->out_w ? chunk : p->out_w;
 }
 
-void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                             int32_t row_end, int8_t *out_rows) {
+/* The row path, the per-pixel and the direct paths (the stack patch: not inlined into
+ * hcc_conv2d_host_s8_rows, so that the stem path's buffers are not on the stack beside it) */
+static __attribute__((noinline)) void host_conv_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                                                     const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                                                     const int32_t *shift, int32_t row_begin, int32_t row_end,
+                                                     int8_t *out_rows) {
     const int32_t n = p->k_h * p->k_w * p->in_c, n4 = p->k_h * ((p->k_w * p->in_c + 3) & ~3);
     const int32_t out_c = p->out_c, out_w = p->out_w;
     const int32_t first = row_begin * out_w, last = row_end * out_w;
@@ -630,13 +635,6 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
                        out_c <= HCC_HOST_LANES;
     const int32_t chunk = host_row_chunk(p);
     int32_t at, q, c0, c;
-    if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
-#if defined(HCC_HOST_VNNI) && defined(__AVX512VBMI__) && defined(__AVX512BW__)
-    if (p->weight_pairs == HCC_WEIGHTS_HOST_PIXELS &&
-        host_stem_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) {
-        return;
-    }
-#endif
     if (chunk > 0) {
         host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk);
         return;
@@ -677,6 +675,19 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
             for (q = 0; q < np; ++q) host_requant(acc[q], mult16, shift16, nc, p, out + q * out_c + c0);
         }
     }
+}
+
+void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                             int32_t row_end, int8_t *out_rows) {
+    if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
+#if defined(HCC_HOST_VNNI) && defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    if (p->weight_pairs == HCC_WEIGHTS_HOST_PIXELS &&
+        host_stem_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) {
+        return;
+    }
+#endif
+    host_conv_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
 }
 
 void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,
