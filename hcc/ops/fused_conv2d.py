@@ -825,14 +825,15 @@ class FusedConv2d(OpDef):
 
     def host_pixels(self, op) -> bool:
         """Whether a conv on hcc_conv2d_host_s8_rows takes its stem path (HCC_WEIGHTS_HOST_PIXELS,
-        host_stem_rows in runtime_c/src/host_layout_s8.c): a first conv (groups 1, 1-4 input
-        channels, at most 8 bytes between neighbouring pixels, not dilated along the row) whose
+        host_stem_rows in runtime_c/src/host_layout_s8.c): a first conv or another narrow one
+        (groups 1, at most 8 bytes between neighbouring pixels: 1-4 input channels, or 5-8 at
+        stride 1, like mini-Xception's stem.1; not dilated along the row, not 1x1) whose
         output rows fill vectors of 16 pixels (DS-CNN's 5-pixel rows keep the row path), its
         quads and converted rows within that path's buffers."""
         a, (out_c, in_c, kh, kw) = op.attrs, op.inputs[1].type.shape
         sw = a["strides"][1]
         out_w = conv_output_hw(op.inputs[0].type.shape[1:3], (kh, kw), a["pads"], a["strides"], a["dilations"])[1]
-        if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 4 or sw * in_c > 8 \
+        if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 8 or sw * in_c > 8 \
                 or kh * kw == 1 or out_c > HOST_STEM_CHANNELS:  # 1x1: host_pw_s8.c
             return False
         return (a["dilations"][1] == 1 and out_w >= 16 and kh * -(-kw * in_c // 4) <= HOST_STEM_QUADS

@@ -417,7 +417,7 @@ static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, con
 }
 
 /* Stems: pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS, chosen by the compiler for first convs
- * of 1-4 input channels; the same layout and outputs as the row path, which serves where this
+ * of 1-4 input channels and narrow ones of 5-8 at stride 1; the same layout and outputs as the row path, which serves where this
  * does not apply). A first conv's few terms per pixel (9 or 27 for a 3x3 kernel) and few
  * channels (8, 16) leave the row path with 2-3 vpdpbusd per 16 outputs against ~20
  * instructions of requantization; here a vector holds 16 pixels of one output row and one
@@ -437,7 +437,7 @@ static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, con
 /* The kernel rows' words of one pixel and the bytes between pixels this path takes */
 static int host_stem_fits(const hcc_conv2d_params_t *p) {
     const int32_t s = p->stride_w * p->in_c, gr = (p->k_w * p->in_c + 3) / 4;
-    return p->groups == 1 && p->in_c <= 4 && s <= 8 && p->dilation_w == 1 && p->k_h * gr <= HCC_STEM_QUADS &&
+    return p->groups == 1 && p->in_c <= 8 && s <= 8 && p->dilation_w == 1 && p->k_h * gr <= HCC_STEM_QUADS &&
            p->k_h * ((15 * p->stride_w + p->k_w) * p->in_c) + HCC_STEM_SLACK <= HCC_STEM_BUF && p->z_out >= -128 &&
            p->z_out <= 127;
 }
