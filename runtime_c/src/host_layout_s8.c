@@ -530,7 +530,7 @@ static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p
         b[i] = i < out_c ? bias[i] : 0;
         m[i] = mi;
         sh[i] = si;
-        c32[i] = (int32_t)(c >> 32); /* hcc_host_rq64_one's terms */
+        c32[i] = (int32_t)(c >> 32); /* hcc_host_rq64_one's terms, kept as scalars */
         s32[i] = si - 32;
         gen[i] = mi != 0 && ((uint32_t)mi & ((1u << (si - 32)) - 1u)) == 0u;
         general |= gen[i];

@@ -143,7 +143,7 @@ static inline hcc_host_rq64_t hcc_host_rq64_make(__m512i mv, __m512i sv, int32_t
 }
 
 /* The same terms for one channel (m, s) in every lane, from scalars: a few broadcasts where
- * the conv puts pixels in the lanes (host_layout_s8.c's stems) and makes them per row call */
+ * a conv puts pixels in the lanes (host_layout_s8.c's stems: a channel that may tie) */
 static inline hcc_host_rq64_t hcc_host_rq64_one(int32_t m, int32_t s, int32_t z_out) {
     const uint32_t low = (1u << (s - 32)) - 1u;
     const int64_t c = ((int64_t)1 << (s - 1)) + (int64_t)z_out * ((int64_t)1 << s);
