@@ -36,6 +36,9 @@ from hcc.quant.params import bias_or_zeros, clamp_codes, multipliers, scale_zp
 HCC_WEIGHTS_BLOCKED = -2  # hcc_conv2d_params_t.weight_pairs of the "fc-row" and "blocked" paths (hcc_kernels.h)
 HCC_WEIGHTS_HOST = -3  # the same paths with the weights in the host layout (--weight-layout host)
 HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in dw_win_blocks() (hcc_kernels.h)
+HCC_WEIGHTS_HOST_PIXELS = -5  # HCC_WEIGHTS_HOST's arrays, a first conv run with pixels in the lanes (hcc_kernels.h)
+HOST_STEM_QUADS, HOST_STEM_BUF, HOST_STEM_CHANNELS = 64, 8192, 64  # HCC_STEM_QUADS, HCC_STEM_BUF,
+# HCC_HOST_STEM_CHANNELS (runtime_c/src/host_layout_s8.c)
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 HOST_DW_TAPS = 49  # HCC_HOST_DW_TAPS (runtime_c/src/host_dw_s8.h): the most taps of hcc_dwconv2d_host_s8_rows
@@ -744,7 +747,7 @@ class FusedConv2d(OpDef):
                         stride_w=p["pool_strides"][1], pad_top=p["pool_pads"][0], pad_left=p["pool_pads"][1])
         pairs = op.attrs.get("weight_pairs", 0)
         if self.host_kernel(e, op):
-            pairs = HCC_WEIGHTS_HOST
+            pairs = HCC_WEIGHTS_HOST_PIXELS if self.host_pixels(op) else HCC_WEIGHTS_HOST
         elif self.kernel_path(op) in BLOCKED_PATHS:
             pairs = HCC_WEIGHTS_BLOCKED
         elif self._dw_blocks(e, op, p) is not None:
@@ -753,7 +756,8 @@ class FusedConv2d(OpDef):
             "conv": {**conv_fields(c, p["z_in"], p["z_conv"], p["conv_act"]), "weight_pairs": pairs},
             "has_residual": int(p["has_residual"]),
             "add": add, "has_pool": int(p["has_pool"]), "pool": pool,
-            "window": int(self.uses_window(op) or (pairs == HCC_WEIGHTS_HOST and self.kernel_path(op) == "dense"
+            "window": int(self.uses_window(op) or (pairs in (HCC_WEIGHTS_HOST, HCC_WEIGHTS_HOST_PIXELS)
+                                                   and self.kernel_path(op) == "dense"
                                                    and self._host_window(e, op)))})
 
     def emit_c(self, e, index, op):
@@ -808,10 +812,32 @@ class FusedConv2d(OpDef):
                 continue
             _, cin, _, kw = conv.inputs[1].type.shape
             row = kw * cin
-            if row % 4:
+            if self.host_pixels(conv):
+                words = -(-row // 4)
+                notes.append(f"/* {conv.name}: host layout, pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS): 16 pixels of one "
+                             f"channel a vector, each kernel row's {row} terms as {words} word{'s' if words > 1 else ''} of "
+                             "4 taps per pixel picked from the converted input row (vpermb / vpermt2b), one weight word "
+                             "broadcast per channel */")
+            elif row % 4:
                 notes.append(f"/* {conv.name}: host layout with each kernel row's {row} terms padded to {-(-row // 4) * 4} "
                              "(zero weights), read as whole words where they lie in the converted input rows */")
         return notes
+
+    def host_pixels(self, op) -> bool:
+        """Whether a conv on hcc_conv2d_host_s8_rows takes its stem path (HCC_WEIGHTS_HOST_PIXELS,
+        host_stem_rows in runtime_c/src/host_layout_s8.c): a first conv or another narrow one
+        (groups 1, at most 8 bytes between neighbouring pixels: 1-4 input channels, or 5-8 at
+        stride 1, like mini-Xception's stem.1; not dilated along the row, not 1x1) whose
+        output rows fill vectors of 16 pixels (DS-CNN's 5-pixel rows keep the row path), its
+        quads and converted rows within that path's buffers."""
+        a, (out_c, in_c, kh, kw) = op.attrs, op.inputs[1].type.shape
+        sw = a["strides"][1]
+        out_w = conv_output_hw(op.inputs[0].type.shape[1:3], (kh, kw), a["pads"], a["strides"], a["dilations"])[1]
+        if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 8 or sw * in_c > 8 \
+                or kh * kw == 1 or out_c > HOST_STEM_CHANNELS:  # 1x1: host_pw_s8.c
+            return False
+        return (a["dilations"][1] == 1 and out_w >= 16 and kh * -(-kw * in_c // 4) <= HOST_STEM_QUADS
+                and kh * (15 * sw + kw) * in_c + 128 <= HOST_STEM_BUF)
 
     def host_kernel(self, e, op) -> bool:
         """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the

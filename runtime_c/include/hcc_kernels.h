@@ -185,6 +185,12 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
  * lx106 kernel would otherwise make for each channel on every row call. */
 #define HCC_WEIGHTS_DW_BLOCKS (-4)
 
+/* hcc_conv2d_params_t.weight_pairs of a first conv (1-4 input channels; 5-8 at stride 1) in
+ * the host layout that the compiler gives to hcc_conv2d_host_s8_rows' stem path: the arrays of
+ * HCC_WEIGHTS_HOST, 16 pixels of one channel a vector where AVX-512 VBMI is there (the row
+ * path elsewhere); docs/performance.md "Stems: pixels in the lanes". */
+#define HCC_WEIGHTS_HOST_PIXELS (-5)
+
 /* The most terms (k_h k_w in_c) per output of a conv that hcc_conv2d_blocked_s8_rows runs three
  * pixels at a time (its stack buffer holds three pixels' terms: 3 x this many bytes). */
 #define HCC_BLOCKED_TRIPLE_TERMS 384

@@ -19,6 +19,12 @@ static int is_depthwise(const hcc_conv2d_params_t *conv) {
  * conv-scratch: its padded plane would raise the arena), then hcc_dwconv2d_s8_direct_rows
  * (no scratch) */
 static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
+#if !defined(__XTENSA__)
+/* The host layout's convs (hcc_conv2d_host_s8_rows, hcc_dwconv2d_host_s8_rows) */
+static int is_host_layout(const hcc_conv2d_params_t *conv) {
+    return conv->weight_pairs == HCC_WEIGHTS_HOST || conv->weight_pairs == HCC_WEIGHTS_HOST_PIXELS;
+}
+#endif
 /* hcc_conv2d_dense_s8_rows' convs (hcc_conv2d_dense_s8_scratch_size is 0 for the others):
  * the test alone, inline, as block_row asks it every row */
 static int is_dense(const hcc_conv2d_params_t *conv) { return hcc_conv2d_takes_dense(conv); }
@@ -61,7 +67,7 @@ static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
     if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
     if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
 #if !defined(__XTENSA__) /* the host layout (model.c refuses to build for the lx106 with it) */
-    if (p->conv.weight_pairs == HCC_WEIGHTS_HOST) return 0u;
+    if (is_host_layout(&p->conv)) return 0u;
 #endif
     return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
 }
@@ -169,7 +175,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         at = 0;
     }
 #if !defined(__XTENSA__)
-    if (conv->weight_pairs == HCC_WEIGHTS_HOST) {
+    if (is_host_layout(conv)) {
         (is_depthwise(conv) ? hcc_dwconv2d_host_s8_rows : hcc_conv2d_host_s8_rows)(conv, input, w->weights, w->bias,
                                                                                   w->mult, w->shift, at, at + 1, dst);
     } else
@@ -723,6 +729,14 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
         }
         return;
     }
+#if !defined(__XTENSA__)
+    if (!p->has_pool && !p->has_residual && !p->window && p->conv.weight_pairs == HCC_WEIGHTS_HOST_PIXELS) {
+        /* a stem: all rows in one call (its per-call terms made once; rows in order, each
+         * row's input read before its outputs are written, as one call a row would) */
+        hcc_conv2d_host_s8_rows(&p->conv, input, weights, bias, mult, shift, 0, p->conv.out_h, output);
+        return;
+    }
+#endif
     run_block(p, &src, &w, &res, scratch, p->window, output);
 }
 

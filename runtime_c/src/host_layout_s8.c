@@ -416,6 +416,196 @@ static void host_row_path(const hcc_conv2d_params_t *p, const int8_t *input, con
     }
 }
 
+/* Stems: pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS, chosen by the compiler for first convs
+ * of 1-4 input channels and narrow ones of 5-8 at stride 1; the same layout and outputs as the row path, which serves where this
+ * does not apply). A first conv's few terms per pixel (9 or 27 for a 3x3 kernel) and few
+ * channels (8, 16) leave the row path with 2-3 vpdpbusd per 16 outputs against ~20
+ * instructions of requantization; here a vector holds 16 pixels of one output row and one
+ * channel: per (kernel row ky, word g) the pixels' four bytes (a quad: [v(q S + 4 g + t)],
+ * t < 4, S = stride_w in_c bytes apart in the converted row) come from one vpermb (S <= 4) or
+ * vpermt2b (S <= 8) of the row's bytes, made once per row and read by every channel, which
+ * broadcasts its weight word of (ky, g) from the layout (16 channels x 4 terms a group: the
+ * word of channel c is 4 bytes). Then hcc_host_rq64 in 16 lanes of one channel (exact for any
+ * accumulator), eight channels packed to bytes (vpackssdw, vpacksswb: saturating) and put in
+ * NHWC order by two vpermt2b. */
+#if defined(HCC_HOST_VNNI) && defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#define HCC_STEM_QUADS 64   /* zmm of quads per chunk: (pixels / 16) x k_h x words a kernel row */
+#define HCC_STEM_BUF 8192   /* bytes of converted rows per chunk */
+#define HCC_STEM_SLACK 128  /* what a vector's two 64-byte loads read past the converted rows */
+#define HCC_HOST_STEM_CHANNELS 64 /* the most output channels (their terms on the stack) */
+
+/* The kernel rows' words of one pixel and the bytes between pixels this path takes */
+static int host_stem_fits(const hcc_conv2d_params_t *p) {
+    const int32_t s = p->stride_w * p->in_c, gr = (p->k_w * p->in_c + 3) / 4;
+    return p->groups == 1 && p->in_c <= 8 && s <= 8 && p->dilation_w == 1 && p->k_h * gr <= HCC_STEM_QUADS &&
+           p->k_h * ((15 * p->stride_w + p->k_w) * p->in_c) + HCC_STEM_SLACK <= HCC_STEM_BUF && p->z_out >= -128 &&
+           p->z_out <= 127;
+}
+
+/* Output pixels per chunk (a multiple of 16): its quads and converted rows within the buffers */
+static int32_t host_stem_chunk(const hcc_conv2d_params_t *p) {
+    const int32_t q = p->k_h * ((p->k_w * p->in_c + 3) / 4);
+    int32_t n = 16 * (HCC_STEM_QUADS / q);
+    while (n > 16 && p->k_h * ((n - 1) * p->stride_w + p->k_w) * p->in_c + HCC_STEM_SLACK > HCC_STEM_BUF) n -= 16;
+    return n;
+}
+
+/* 8 channels' 16 lanes (pixels) of int32 results as NHWC bytes: lo pixels 0 .. 7, hi 8 .. 15 */
+static inline __attribute__((always_inline)) void host_stem_bytes(const __m512i v[8], __m512i lo_act,
+                                                                   __m512i hi_act, const __m512i idx[2],
+                                                                   __m512i *lo, __m512i *hi) {
+    /* per 128-bit lane L: bytes [4 c + r] = channel c (of 4), pixel 4 L + r */
+    __m512i b0 = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
+    __m512i b1 = _mm512_packs_epi16(_mm512_packs_epi32(v[4], v[5]), _mm512_packs_epi32(v[6], v[7]));
+    b0 = _mm512_min_epi8(_mm512_max_epi8(b0, lo_act), hi_act);
+    b1 = _mm512_min_epi8(_mm512_max_epi8(b1, lo_act), hi_act);
+    *lo = _mm512_permutex2var_epi8(b0, idx[0], b1);
+    *hi = _mm512_permutex2var_epi8(b0, idx[1], b1);
+}
+
+/* Eight channels c0 .. c0 + 7 of one vector of 16 pixels (quads q[0 .. nq - 1]) as NHWC bytes
+ * (lo: pixels 0 .. 7, hi: 8 .. 15); wb the channels' first weight word, b / m / c32 / s32 /
+ * gen per channel (fast-form terms; gen: may tie, hcc_host_rq64's general form) */
+static inline __attribute__((always_inline)) void host_stem_block(const __m512i *q, int32_t nq, const int8_t *wb,
+                                                                   const int32_t *b, const int32_t *m,
+                                                                   const int32_t *c32, const int32_t *s32,
+                                                                   const int32_t *shift, const int32_t *gen,
+                                                                   int general, int32_t z_out, __m512i lo_act,
+                                                                   __m512i hi_act, const __m512i idx[2], __m512i *lo,
+                                                                   __m512i *hi) {
+    const __m512i hi_idx = hcc_host_rq64_idx();
+    __m512i a[8];
+    int32_t c, j;
+    for (c = 0; c < 8; ++c) a[c] = _mm512_set1_epi32(b[c]);
+    for (j = 0; j < nq; ++j) {
+        const __m512i x = q[j];
+        for (c = 0; c < 8; ++c) {
+            a[c] = _mm512_dpbusd_epi32(a[c], x, _mm512_set1_epi32(hcc_host_u32((const uint8_t *)wb + 64 * j + 4 * c)));
+        }
+    }
+    for (c = 0; c < 8; ++c) {
+        if (general && gen[c]) {
+            const hcc_host_rq64_t k = hcc_host_rq64_one(m[c], shift[c], z_out);
+            a[c] = hcc_host_rq64(a[c], &k, 1);
+        } else {
+            const __m512i mv = _mm512_set1_epi32(m[c]);
+            a[c] = hcc_host_rq64_fast(a[c], mv, mv, hi_idx, _mm512_set1_epi32(c32[c]), _mm512_set1_epi32(s32[c]));
+        }
+    }
+    host_stem_bytes(a, lo_act, hi_act, idx, lo, hi);
+}
+
+static const uint8_t host_stem_nhwc[64] = {
+    0,  4,  8,  12, 64, 68, 72, 76, 1,  5,  9,  13, 65, 69, 73, 77, 2,  6,  10, 14, 66, 70,
+    74, 78, 3,  7,  11, 15, 67, 71, 75, 79, 16, 20, 24, 28, 80, 84, 88, 92, 17, 21, 25, 29,
+    81, 85, 89, 93, 18, 22, 26, 30, 82, 86, 90, 94, 19, 23, 27, 31, 83, 87, 91, 95};
+
+/* The first n bytes of a 64-byte store */
+static __mmask64 host_stem_mask(int32_t n) {
+    return n >= 64 ? ~(__mmask64)0 : n <= 0 ? (__mmask64)0 : ((__mmask64)1 << n) - 1u;
+}
+
+/* Output rows [row_begin, row_end) as the row path writes them; 0 (nothing written) where the
+ * shape, out_c or a shift is outside this path. Not inlined: its buffers (rows, quads, the
+ * channels' terms: 15 KiB) and the row path's 16 KiB patch are never on the stack together. */
+static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                                                    const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                                                    const int32_t *shift, int32_t row_begin, int32_t row_end,
+                                                    int8_t *out_rows) {
+    const int32_t in_c = p->in_c, out_c = p->out_c, out_w = p->out_w, sb = p->stride_w * in_c;
+    const int32_t gr = (p->k_w * in_c + 3) / 4, nq = p->k_h * gr, chunk = host_stem_chunk(p);
+    const int32_t groups = (out_c + 7) / 8;
+    const __m512i lo_act = _mm512_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
+    const __m512i hi_act = _mm512_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
+    uint8_t rows[HCC_STEM_BUF];
+    __m512i quads[HCC_STEM_QUADS], pick, idx[2], mix[2];
+    int32_t i, oy, ox0, general = 0;
+    /* per channel (8 groups' worth past out_c: zero weights, unused results) */
+    int32_t b[HCC_HOST_STEM_CHANNELS + 8], m[HCC_HOST_STEM_CHANNELS + 8], c32[HCC_HOST_STEM_CHANNELS + 8];
+    int32_t s32[HCC_HOST_STEM_CHANNELS + 8], sh[HCC_HOST_STEM_CHANNELS + 8], gen[HCC_HOST_STEM_CHANNELS + 8];
+    if (!host_stem_fits(p) || out_c > HCC_HOST_STEM_CHANNELS || !host_shifts_in_range(shift, out_c)) return 0;
+    for (i = 0; i < 8 * groups; ++i) {
+        const int32_t mi = i < out_c ? mult[i] : 0, si = i < out_c ? shift[i] : 33;
+        const int64_t c = ((int64_t)1 << (si - 1)) + (int64_t)p->z_out * ((int64_t)1 << si);
+        b[i] = i < out_c ? bias[i] : 0;
+        m[i] = mi;
+        sh[i] = si;
+        c32[i] = (int32_t)(c >> 32); /* hcc_host_rq64_one's terms, kept as scalars */
+        s32[i] = si - 32;
+        gen[i] = mi != 0 && ((uint32_t)mi & ((1u << (si - 32)) - 1u)) == 0u;
+        general |= gen[i];
+    }
+    /* quad byte t of lane l: l sb + t (the lane's index word times sb, plus t) */
+    pick = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                               _mm512_set1_epi32(sb * 0x01010101)),
+                            _mm512_set1_epi32(0x03020100));
+    /* output byte 8 q + c (pixel q of 0 .. 7, then 8 .. 15; channel c): host_stem_bytes' byte
+     * 16 (q / 4) + 4 (c % 4) + q % 4 of b0 (c < 4) or b1 (64 + ...) */
+    idx[0] = _mm512_loadu_si512((const void *)host_stem_nhwc);
+    idx[1] = _mm512_add_epi8(idx[0], _mm512_set1_epi8(32));
+    /* 16 channels: pixel q's bytes are channels 0 .. 7's qword q, then 8 .. 15's */
+    mix[0] = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    mix[1] = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    for (oy = row_begin; oy < row_end; ++oy) {
+        int8_t *const out_row = out_rows + (oy - row_begin) * out_w * out_c;
+        for (ox0 = 0; ox0 < out_w; ox0 += chunk) {
+            const int32_t np = out_w - ox0 < chunk ? out_w - ox0 : chunk, nv = (np + 15) / 16;
+            const int32_t span = (np - 1) * p->stride_w + p->k_w, rb = span * in_c;
+            int32_t v, ky, g, c0, j;
+            /* the chunk's input converted before any output is written (in place stays safe) */
+            host_rows(p, input, oy, ox0, span, rows);
+            memset(rows + p->k_h * rb, 0, HCC_STEM_SLACK);
+            for (v = 0; v < nv; ++v) {
+                for (ky = 0; ky < p->k_h; ++ky) {
+                    for (g = 0; g < gr; ++g) {
+                        const uint8_t *x = rows + ky * rb + 16 * v * sb + 4 * g;
+                        const __m512i a = _mm512_loadu_si512((const void *)x);
+                        quads[(v * p->k_h + ky) * gr + g] =
+                            sb <= 4 ? _mm512_permutexvar_epi8(pick, a)
+                                    : _mm512_permutex2var_epi8(a, pick, _mm512_loadu_si512((const void *)(x + 64)));
+                    }
+                }
+            }
+            for (v = 0; v < nv; ++v) {
+                const __m512i *const qv = quads + v * nq;
+                const int32_t n = np - 16 * v < 16 ? np - 16 * v : 16;
+                int8_t *const out = out_row + (ox0 + 16 * v) * out_c;
+                __m512i lo, hi, lo1, hi1;
+#define HCC_STEM_BLOCK(C0, LO, HI)                                                                                   \
+    host_stem_block(qv, nq, weights + ((C0) / 16) * nq * 64 + ((C0) % 16) * 4, b + (C0), m + (C0), c32 + (C0),        \
+                    s32 + (C0), sh + (C0), gen + (C0), general, p->z_out, lo_act, hi_act, idx, LO, HI)
+                if (out_c == 8) { /* whole pixels: n x 8 bytes */
+                    HCC_STEM_BLOCK(0, &lo, &hi);
+                    _mm512_mask_storeu_epi8((void *)out, host_stem_mask(8 * n), lo);
+                    _mm512_mask_storeu_epi8((void *)(out + 64), host_stem_mask(8 * n - 64), hi);
+                } else if (out_c == 16) { /* whole pixels: n x 16 bytes, two blocks' qwords interleaved */
+                    HCC_STEM_BLOCK(0, &lo, &hi);
+                    HCC_STEM_BLOCK(8, &lo1, &hi1);
+                    _mm512_mask_storeu_epi8((void *)out, host_stem_mask(16 * n), _mm512_permutex2var_epi64(lo, mix[0], lo1));
+                    _mm512_mask_storeu_epi8((void *)(out + 64), host_stem_mask(16 * n - 64),
+                                            _mm512_permutex2var_epi64(lo, mix[1], lo1));
+                    _mm512_mask_storeu_epi8((void *)(out + 128), host_stem_mask(16 * n - 128),
+                                            _mm512_permutex2var_epi64(hi, mix[0], hi1));
+                    _mm512_mask_storeu_epi8((void *)(out + 192), host_stem_mask(16 * n - 192),
+                                            _mm512_permutex2var_epi64(hi, mix[1], hi1));
+                } else {
+                    for (c0 = 0; c0 < out_c; c0 += 8) {
+                        const int32_t nc = out_c - c0 < 8 ? out_c - c0 : 8;
+                        uint8_t tile[128];
+                        HCC_STEM_BLOCK(c0, &lo, &hi);
+                        _mm512_storeu_si512((void *)tile, lo);
+                        _mm512_storeu_si512((void *)(tile + 64), hi);
+                        for (j = 0; j < n; ++j) memcpy(out + j * out_c + c0, tile + 8 * j, (size_t)nc);
+                    }
+                }
+#undef HCC_STEM_BLOCK
+            }
+        }
+    }
+    return 1;
+}
+#endif
+
 /* The output pixels per converted chunk of the row path, 0 where it does not apply */
 static int32_t host_row_chunk(const hcc_conv2d_params_t *p) {
     const int32_t n4 = p->k_h * ((p->k_w * p->in_c + 3) & ~3), col = p->k_h * p->in_c;
@@ -427,9 +617,12 @@ static int32_t host_row_chunk(const hcc_conv2d_params_t *p) {
     return chunk < p->out_w ? chunk : p->out_w;
 }
 
-void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
-                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
-                             int32_t row_end, int8_t *out_rows) {
+/* The row path, the per-pixel and the direct paths (the stack patch: not inlined into
+ * hcc_conv2d_host_s8_rows, so that the stem path's buffers are not on the stack beside it) */
+static __attribute__((noinline)) void host_conv_rows(const hcc_conv2d_params_t *p, const int8_t *input,
+                                                     const int8_t *weights, const int32_t *bias, const int32_t *mult,
+                                                     const int32_t *shift, int32_t row_begin, int32_t row_end,
+                                                     int8_t *out_rows) {
     const int32_t n = p->k_h * p->k_w * p->in_c, n4 = p->k_h * ((p->k_w * p->in_c + 3) & ~3);
     const int32_t out_c = p->out_c, out_w = p->out_w;
     const int32_t first = row_begin * out_w, last = row_end * out_w;
@@ -442,7 +635,6 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
                        out_c <= HCC_HOST_LANES;
     const int32_t chunk = host_row_chunk(p);
     int32_t at, q, c0, c;
-    if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
     if (chunk > 0) {
         host_row_path(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows, patches, chunk);
         return;
@@ -483,6 +675,19 @@ void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, 
             for (q = 0; q < np; ++q) host_requant(acc[q], mult16, shift16, nc, p, out + q * out_c + c0);
         }
     }
+}
+
+void hcc_conv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
+                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
+                             int32_t row_end, int8_t *out_rows) {
+    if (hcc_host_pw_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) return;
+#if defined(HCC_HOST_VNNI) && defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    if (p->weight_pairs == HCC_WEIGHTS_HOST_PIXELS &&
+        host_stem_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows)) {
+        return;
+    }
+#endif
+    host_conv_rows(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
 }
 
 void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, const int8_t *weights,

@@ -96,6 +96,88 @@ static inline __m512i hcc_host_rq16(__m512i av, const hcc_host_rq16_t *k) {
     v = _mm512_add_epi32(v, k->zo);
     return _mm512_max_epi32(_mm512_min_epi32(v, k->hi), k->lo);
 }
+
+/* Requantization of 16 lanes before the clamps, hcc_requantize_s8 exactly for shifts in
+ * [32, 47] and z_out an int8 (host_pw_s8.c, the stems of host_layout_s8.c): with
+ * p = acc m (64-bit, |p| <= 2^62) and c = 2^(s-1) + z_out 2^s,
+ *     z_out + round half away from zero (p / 2^s) = floor((p + c - [p < 0]) / 2^s),
+ * |.| <= 2^30 + 128 (an int32, so requantize's int32 and +-256 saturations cannot act); the
+ * even lanes' products in one vpmuldq, the odd lanes' in another. Without a tie
+ * (acc m / 2^s = j + 1/2 needs v2(m) >= s - 32, as v2(acc) <= 31) the - [p < 0] changes
+ * nothing, and where also s >= 33 (tie-free implies it where m != 0), c is a multiple of
+ * 2^32: the result is (hi + c / 2^32) >> (s - 32), hi = floor(p / 2^32) the products' high
+ * halves, in 32-bit lanes (the fast form). Else (general) 64-bit lanes, the odd ones
+ * shifted by s - 32 so that their high halves are the results. */
+typedef struct {
+    __m512i me, mo;           /* m (even lanes as the low halves of 64-bit lanes), m odd */
+    __m512i hi_idx, c32, s32; /* fast: the high halves' permutation, c / 2^32, s - 32 */
+    __m512i ce, co, se, so;   /* general: c, s of the even and the odd lanes; s - 32 for the odd */
+    int general;              /* some lane may tie (every lane with s = 32 and m != 0) */
+} hcc_host_rq64_t;
+
+static inline __m512i hcc_host_rq64_idx(void) {
+    return _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
+}
+
+/* The terms of lanes m[i], s[i] (padding lanes: m 0, s 33) */
+static inline hcc_host_rq64_t hcc_host_rq64_make(__m512i mv, __m512i sv, int32_t z_out) {
+    const __m512i one = _mm512_set1_epi64(1), z = _mm512_set1_epi64(z_out), low = _mm512_set1_epi64(0xFFFFFFFF);
+    const __m512i s_even = _mm512_and_si512(sv, low), s_odd = _mm512_srli_epi64(sv, 32);
+    const __m512i s32 = _mm512_sub_epi32(sv, _mm512_set1_epi32(32)), one32 = _mm512_set1_epi32(1);
+    const __m512i tie = _mm512_sub_epi32(_mm512_sllv_epi32(one32, s32), one32);
+    const __mmask16 nz = _mm512_test_epi32_mask(mv, mv);
+    hcc_host_rq64_t k;
+    k.me = mv;
+    k.mo = _mm512_srli_epi64(mv, 32);
+    k.hi_idx = hcc_host_rq64_idx();
+    k.c32 = _mm512_add_epi32(_mm512_srlv_epi32(_mm512_set1_epi32(1 << 14), _mm512_sub_epi32(_mm512_set1_epi32(47), sv)),
+                             _mm512_sllv_epi32(_mm512_set1_epi32(z_out), s32));
+    k.s32 = s32;
+    k.ce = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_even, one)), _mm512_sllv_epi64(z, s_even));
+    k.co = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_odd, one)), _mm512_sllv_epi64(z, s_odd));
+    k.se = s_even;
+    k.so = _mm512_sub_epi64(s_odd, _mm512_set1_epi64(32));
+    /* tie-free: m has a set bit below 2^(s-32) (m == 0: p == 0); so s >= 33 where m != 0 */
+    k.general = _mm512_mask_test_epi32_mask(nz, mv, tie) != nz;
+    return k;
+}
+
+/* The same terms for one channel (m, s) in every lane, from scalars: a few broadcasts where
+ * a conv puts pixels in the lanes (host_layout_s8.c's stems: a channel that may tie) */
+static inline hcc_host_rq64_t hcc_host_rq64_one(int32_t m, int32_t s, int32_t z_out) {
+    const uint32_t low = (1u << (s - 32)) - 1u;
+    const int64_t c = ((int64_t)1 << (s - 1)) + (int64_t)z_out * ((int64_t)1 << s);
+    hcc_host_rq64_t k;
+    k.me = k.mo = _mm512_set1_epi32(m);
+    k.hi_idx = hcc_host_rq64_idx();
+    k.c32 = _mm512_set1_epi32((int32_t)(c >> 32)); /* exact where the fast form serves: s >= 33 */
+    k.s32 = _mm512_set1_epi32(s - 32);
+    k.ce = k.co = _mm512_set1_epi64(c);
+    k.se = _mm512_set1_epi64(s);
+    k.so = _mm512_set1_epi64(s - 32);
+    k.general = m != 0 && ((uint32_t)m & low) == 0u;
+    return k;
+}
+
+/* The fast form alone, from its terms (a conv with one channel in every lane broadcasts them) */
+static inline __attribute__((always_inline)) __m512i hcc_host_rq64_fast(__m512i acc, __m512i me, __m512i mo,
+                                                                        __m512i hi_idx, __m512i c32, __m512i s32) {
+    const __m512i pe = _mm512_mul_epi32(acc, me), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), mo);
+    return _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, hi_idx, po), c32), s32);
+}
+
+static inline __attribute__((always_inline)) __m512i hcc_host_rq64(__m512i acc, const hcc_host_rq64_t *k,
+                                                                   const int general) {
+    __m512i pe, po;
+    if (!general) return hcc_host_rq64_fast(acc, k->me, k->mo, k->hi_idx, k->c32, k->s32);
+    pe = _mm512_mul_epi32(acc, k->me);
+    po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->mo);
+    pe = _mm512_add_epi64(pe, _mm512_srai_epi64(pe, 63));
+    po = _mm512_add_epi64(po, _mm512_srai_epi64(po, 63));
+    pe = _mm512_srav_epi64(_mm512_add_epi64(pe, k->ce), k->se);
+    po = _mm512_srav_epi64(_mm512_add_epi64(po, k->co), k->so);
+    return _mm512_mask_blend_epi32(0xAAAA, pe, po);
+}
 #endif
 
 /* out[c * stride] = hcc_requantize_s8(acc[c], m[c], s[c], z_out, act_min, act_max) for c < n.

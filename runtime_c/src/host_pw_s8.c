@@ -19,61 +19,23 @@
 #define PW_BUF 4096 /* bytes of converted input (x + 128) per chunk of pixels */
 #define PW_TILE 8   /* accumulator vectors per tile */
 
-/* Requantization of 16 lanes (hcc_requantize_s8 exactly, for shifts in [32, 47]): with
- * p = acc m (64-bit, |p| <= 2^62) and c = 2^(s-1) + z_out 2^s,
- *     z_out + round half away from zero (p / 2^s) = floor((p + c - [p < 0]) / 2^s),
- * |.| <= 2^30 + 128 (an int32, so requantize's int32 and +-256 saturations cannot act); the
- * even lanes' products in one vpmuldq, the odd lanes' in another. Without a tie
- * (acc m / 2^s = j + 1/2 needs v2(m) >= s - 32, as v2(acc) <= 31) the - [p < 0] changes
- * nothing, and where also s >= 33 (tie-free implies it where m != 0), c is a multiple of
- * 2^32: the result is (hi + c / 2^32) >> (s - 32), hi = floor(p / 2^32) the products' high
- * halves, in 32-bit lanes (the fast form). Else (general) 64-bit lanes, the odd ones
- * shifted by s - 32 so that their high halves are the results. */
+/* hcc_host_rq64 (host_paths.h) narrowed with saturation, then the activation's clamps */
 typedef struct {
-    __m512i me, mo;         /* m (even lanes as the low halves of 64-bit lanes), m odd */
-    __m512i hi_idx, c32, s32; /* fast: the high halves' permutation, c / 2^32, s - 32 */
-    __m512i ce, co, se, so; /* general: c, s of the even and the odd lanes; s - 32 for the odd */
-    __m128i lo, hi;         /* max(act_min, -128), min(act_max, 127), 16 bytes */
-    int general;            /* some lane may tie (every lane with s = 32 and m != 0) */
+    hcc_host_rq64_t r;
+    __m128i lo, hi; /* max(act_min, -128), min(act_max, 127), 16 bytes */
 } pw_rq_t;
 
 /* The terms of lanes m[i], s[i] (padding lanes: m 0, s 33) */
 static pw_rq_t pw_rq_make(__m512i mv, __m512i sv, const hcc_conv2d_params_t *p) {
-    const __m512i one = _mm512_set1_epi64(1), z = _mm512_set1_epi64(p->z_out), low = _mm512_set1_epi64(0xFFFFFFFF);
-    const __m512i s_even = _mm512_and_si512(sv, low), s_odd = _mm512_srli_epi64(sv, 32);
-    const __m512i s32 = _mm512_sub_epi32(sv, _mm512_set1_epi32(32)), one32 = _mm512_set1_epi32(1);
-    const __m512i tie = _mm512_sub_epi32(_mm512_sllv_epi32(one32, s32), one32);
-    const __mmask16 nz = _mm512_test_epi32_mask(mv, mv);
     pw_rq_t k;
-    k.me = mv;
-    k.mo = _mm512_srli_epi64(mv, 32);
-    k.hi_idx = _mm512_set_epi32(31, 15, 29, 13, 27, 11, 25, 9, 23, 7, 21, 5, 19, 3, 17, 1);
-    k.c32 = _mm512_add_epi32(_mm512_srlv_epi32(_mm512_set1_epi32(1 << 14), _mm512_sub_epi32(_mm512_set1_epi32(47), sv)),
-                             _mm512_sllv_epi32(_mm512_set1_epi32(p->z_out), s32));
-    k.s32 = s32;
-    k.ce = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_even, one)), _mm512_sllv_epi64(z, s_even));
-    k.co = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_odd, one)), _mm512_sllv_epi64(z, s_odd));
-    k.se = s_even;
-    k.so = _mm512_sub_epi64(s_odd, _mm512_set1_epi64(32));
+    k.r = hcc_host_rq64_make(mv, sv, p->z_out);
     k.lo = _mm_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
     k.hi = _mm_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
-    /* tie-free: m has a set bit below 2^(s-32) (m == 0: p == 0); so s >= 33 where m != 0 */
-    k.general = _mm512_mask_test_epi32_mask(nz, mv, tie) != nz;
     return k;
 }
 
 static inline __attribute__((always_inline)) __m128i pw_rq(__m512i acc, const pw_rq_t *k, const int general) {
-    __m512i pe = _mm512_mul_epi32(acc, k->me), po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->mo), v;
-    if (general) {
-        pe = _mm512_add_epi64(pe, _mm512_srai_epi64(pe, 63));
-        po = _mm512_add_epi64(po, _mm512_srai_epi64(po, 63));
-        pe = _mm512_srav_epi64(_mm512_add_epi64(pe, k->ce), k->se);
-        po = _mm512_srav_epi64(_mm512_add_epi64(po, k->co), k->so);
-        v = _mm512_mask_blend_epi32(0xAAAA, pe, po);
-    } else {
-        v = _mm512_srav_epi32(_mm512_add_epi32(_mm512_permutex2var_epi32(pe, k->hi_idx, po), k->c32), k->s32);
-    }
-    return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(v), k->lo), k->hi);
+    return _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(hcc_host_rq64(acc, &k->r, general)), k->lo), k->hi);
 }
 
 /* NP pixels (a constant after inlining: the accumulators stay in registers), k bytes apart at
@@ -198,10 +160,10 @@ int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const in
                 }
                 rq = pw_rq_make(mv, sv, p);
                 if (nc <= 8) {
-                    if (rq.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 1);
+                    if (rq.r.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 1);
                     else pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 1, 0);
                 } else {
-                    if (rq.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 1);
+                    if (rq.r.general) pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 1);
                     else pw_block(buf, np, k, wb, b, &rq, nc, out, out_c, 0, 0);
                 }
             }

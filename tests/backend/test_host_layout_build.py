@@ -1,5 +1,6 @@
 """`--weight-layout host` end to end: zoo models whose convs take the blocked paths (DS-CNN's
-conv chain, ResNet-8's streamed residual chains with in-place windows), fully connected
+conv chain, ResNet-8's streamed residual chains with in-place windows and its 3-channel stem
+with pixels in the lanes), fully connected
 layers and the ONNX LSTM / GRU (keyword spotters from two exporters), generated in the host
 layout, built at -O3 -march=native under ASan / UBSan: the C equals the int8 reference; the same graph's default (lx106) build keeps its layout and flash;
 the host build refuses to compile for Xtensa; the CLI refuses it for a float build."""
@@ -41,10 +42,13 @@ def test_host_layout_build_is_bit_exact(stem, calib, tmp_path):
     mcu = generate(graph, tmp_path / "mcu", "model", plan=plan)
     code = (tmp_path / "host" / "model.c").read_text()
     assert ".weight_pairs = -3" in code or "hcc_fully_connected_host_s8(" in code  # the host kernels are called
+    if stem == "ic_resnet8.ts13":  # its 3-channel stem: pixels in the lanes, said at the call
+        assert ".weight_pairs = -5" in code and "pixels in the lanes" in code
     recurrent = "_lstm_" if "lstm" in stem else "_gru_" if "gru" in stem else None
     if recurrent:  # the recurrent layer on the host layout; the lx106 build keeps the blocked one
         assert f"hcc{recurrent}host_s8(" in code and f"hcc{recurrent}host_s8(" not in (tmp_path / "mcu" / "model.c").read_text()
     assert ".weight_pairs = -3" not in (tmp_path / "mcu" / "model.c").read_text()
+    assert ".weight_pairs = -5" not in (tmp_path / "mcu" / "model.c").read_text()
     assert mcu.report["weight_layout"] == "mcu" and host.report["weight_layout"] == "host"
     assert mcu.report["flash_bytes"] == emitted_flash_bytes(graph, plan)  # the default is the lx106 layout
 

@@ -35,12 +35,12 @@ def host_arrays(c):
     return [w, folded, np.asarray(c["mult"], np.int32), np.asarray(c["shift"], np.int32)]
 
 
-def check_host_block(b):
-    """Block b with weight_pairs HCC_WEIGHTS_HOST == the reference, apart and in place over its
-    input (and residual) through the window at the blocked path's planned lag."""
+def check_host_block(b, pairs=None):
+    """Block b with weight_pairs HCC_WEIGHTS_HOST (or pairs) == the reference, apart and in place
+    over its input (and residual) through the window at the blocked path's planned lag."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST
 
-    b["weight_pairs"] = HCC_WEIGHTS_HOST
+    b["weight_pairs"] = HCC_WEIGHTS_HOST if pairs is None else pairs
     check_apart_and_in_place(b, "blocked", host_arrays(b["conv"]))
 
 
@@ -140,3 +140,43 @@ def test_host_layout_row_path(opt, seed):
     if b["pool"] is not None:
         b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
     check_host_block(b)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_host_stem_pixels(opt, seed):
+    """The stem path (HCC_WEIGHTS_HOST_PIXELS: pixels in the lanes, vpermb / vpermt2b quads,
+    64-bit requantization; the row path at -O1 or without AVX-512 VBMI): in_c 1 .. 4, 6, 8, 2 .. 8
+    bytes between pixels, kernels 3x3, 5x5, 3x5, 10x4, 7x7 x 3 (one vector a chunk: rows cut
+    into chunks), out_c 8 (whole-pixel stores), 5, 12, 16, 20, widths leaving 1 .. 15 pixels in
+    the last vector, pads on every edge, ties of the rounding, accumulators past 2^24, in place
+    at the planned lag, alone (all rows in one call) and with residual and pooling."""
+    from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST_PIXELS
+
+    rng = np.random.default_rng(9300 + seed)
+    b = random_block(9300 + seed)
+    kh, kw, cin, cout, h, w, stride = [(3, 3, 1, 8, 7, 48, 1), (3, 3, 3, 16, 6, 35, 2), (3, 3, 3, 8, 5, 97, 2),
+                                       (5, 5, 2, 5, 8, 21, 1), (3, 5, 4, 12, 5, 33, 2), (10, 4, 1, 20, 12, 40, 2),
+                                       (7, 7, 3, 8, 9, 45, 2), (3, 3, 8, 8, 5, 46, 1), (3, 3, 6, 16, 4, 18, 1)][seed]
+    pads = (kh // 2, kw // 2, (kh - 1) // 2 + seed % 2, (kw - 1) // 2)
+    _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (stride, stride), pads, (1, 1))
+    c = b["conv"]
+    if seed == 2:  # ties: multipliers with low zero bits, shifts 32 .. 34, small outputs
+        c["mult"] = rng.choice([3 << 29, 1 << 30, -(3 << 29)], cout).astype(np.int32)
+        c["shift"] = rng.integers(32, 35, cout).astype(np.int32)
+        c["w"] = int8(rng, c["w"].shape, -2, 2)
+        c["x"] = int8(rng, c["x"].shape, -3, 3)
+        c["z_in"] = 0
+    if seed == 3:  # the int8 extremes, a bias near 2^30: accumulators past 2^24
+        c["x"] = np.where(rng.integers(2, size=c["x"].shape), 127, -128).astype(np.int8)
+        c["bias"] = rng.integers(-(1 << 30), 1 << 30, cout).astype(np.int32)
+        c["mult"], c["shift"] = multipliers(rng.uniform(2.0 ** -16, 2.0 ** -14, cout))
+    b["conv_shape"] = reference(c).shape
+    if seed % 4 == 0:  # the conv alone: all rows in one call where apart
+        b["pool"] = b["residual"] = None
+        c["act"] = random_act(rng, c["z_out"])
+    if b["pool"] is not None:
+        hc, wc = b["conv_shape"][:2]
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    if b["residual"] is not None:
+        b["residual"] = int8(rng, b["conv_shape"])
+    check_host_block(b, HCC_WEIGHTS_HOST_PIXELS)
