@@ -210,6 +210,15 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
         while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
         sum[q] = triple_gather(p, input, iy0, ix0, ky0, ky1, kx0, kx1, xs + q) << 7;
     }
+    if (np == 3 && (out_c & 3) == 0) {  /* whole blocks: the loop with the least live state */
+        uint32_t acc[3][4];
+        for (j = 0; j < out_c; j += 4, weights += 4 * n) {
+            hcc_triple_block_u8(xs, n, weights, 4, bias + j, sum, acc);
+            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                p->act_min, p->act_max);
+        }
+        return;
+    }
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
         uint32_t acc[3][4];  /* the bias less the pixel's input sum (the correction of the bytes v = x + 128) */
