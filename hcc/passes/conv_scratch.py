@@ -16,14 +16,16 @@ from the NHWC input, bounds checks only at the borders) instead of hcc_dwconv2d_
 channel's padded input plane in scratch), and a pointwise conv on the fully connected kernel
 (its int16 weight chunk) falls back to "fc-row". On the lx106 the lean forms cost about 4-5
 (blocked, fc-row) and 8-20 (direct, most on small maps) instructions per MAC against 3-4 and
-6-14 for the fast ones (docs/performance.md).
+6-14 for the fast ones (docs/performance.md), except a 3x3 depthwise conv whose lean form gets
+its window blocks from the compiler (_blocked_depthwise), faster than the fast one.
 
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
 numbers unchanged; the arena equals the one with every such conv in its lean form (the least
 scratch), and each conv takes the fastest form that fits under that arena: all pairs at once
 (weight_pairs = 0, as before) wherever its step has room, except that a 1x1 conv of 32 or
-more input channels that would run in groups of pairs runs lean where the plan's peak stays the
-same, which is faster on the lx106 (_pointwise_rows).
+more input channels that would run in groups of pairs (_pointwise_rows) and a depthwise conv
+with compile-time window blocks (_blocked_depthwise) run lean where the plan's peak stays the
+same, which is faster on the lx106.
 """
 
 from __future__ import annotations
