@@ -16,14 +16,16 @@ from the NHWC input, bounds checks only at the borders) instead of hcc_dwconv2d_
 channel's padded input plane in scratch), and a pointwise conv on the fully connected kernel
 (its int16 weight chunk) falls back to "fc-row". On the lx106 the lean forms cost about 4-5
 (blocked, fc-row) and 8-20 (direct, most on small maps) instructions per MAC against 3-4 and
-6-14 for the fast ones (docs/performance.md).
+6-14 for the fast ones (docs/performance.md), except a 3x3 depthwise conv whose lean form gets
+its window blocks from the compiler (_blocked_depthwise), faster than the fast one.
 
 Assumes: the schedule and the other memory passes are final (it plans the graph). Guarantees:
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
-scratch; the placement can land below it), and each conv takes the fastest form that fits under that arena: all pairs at once
-(weight_pairs = 0, as before) wherever its step has room, except that a pointwise conv of 32 or
-more input channels that would run in groups of pairs runs lean where the plan's peak stays the
-same, which is faster on the lx106 (_pointwise_rows).
+scratch; the placement can land below it), and each conv takes the fastest form that fits under
+that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
+that a 1x1 conv of 32 or more input channels that would run in groups of pairs (_pointwise_rows)
+and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
+plan's peak stays the same, which is faster on the lx106.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from hcc.ir.graph import Graph
 from hcc.ir.types import DType
 from hcc.memory.planner import plan_memory
 from hcc.ops.base import tflite_numerics
+from hcc.ops.fused_conv2d import DW_NARROW_QUAD
+from hcc.ops.layout import is_nhwc, nchw_probe
 from hcc.passes import register_pass
 from hcc.passes.stream_convs import widenable
 
@@ -94,6 +98,13 @@ def conv_scratch(graph: Graph) -> None:
             saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
             if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
                 op.attrs["weight_pairs"] = saved
+    # A depthwise conv whose lean form has its window blocks laid out at compile time runs lean
+    # where the arena stays as it is: on the lx106 that form is the faster (_blocked_depthwise).
+    for op in dense:
+        if op.attrs.get("weight_pairs", 0) != LEAN and _blocked_depthwise(op):
+            saved, op.attrs["weight_pairs"] = op.attrs.get("weight_pairs", 0), LEAN
+            if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
+                op.attrs["weight_pairs"] = saved
     for op in dense:  # the default (all pairs at once) is left unsaid
         if op.attrs.get("weight_pairs") == 0:
             del op.attrs["weight_pairs"]
@@ -120,16 +131,35 @@ def _has_lean_form(op) -> bool:
 
 
 def _pointwise_rows(op) -> bool:
-    """A 1x1 stride-1 unpadded conv of at least POINTWISE_LEAN_MIN_K input channels: in groups of
-    pairs the dense path gathers its pixels again for every group, where its lean form ("fc-row":
-    three pixels a weight load, no workspace) gathers them once. On the lx106 the lean form is
+    """A 1x1 unpadded conv of at least POINTWISE_LEAN_MIN_K input channels: in groups of
+    pairs the dense path gathers its pixels again for every group, where its lean form ("fc-row",
+    with a stride "blocked": three pixels a weight load, no workspace) gathers them once
+    (mini-Xception's stage 3 residual, 64 -> 128 stride 2 in groups of 32 pairs: 434,975 ->
+    256,425 lx106 instructions). On the lx106 the lean form is
     then the faster (lx106 instructions per MAC in groups -> lean: mini-Xception's 64 -> 64 and
     64 -> 128 convs in groups of 16 and 32 pairs 4.74 -> 3.96 and 4.62 -> 3.56, MobileNetV2's
     32 -> 192 in groups of 48 5.22 -> 4.23), not with 8 input channels (MobileNetV2's 8 -> 48
     in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products)."""
     a = op.attrs
-    return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and list(a["strides"]) == [1, 1] and not any(a["pads"]) \
+    return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
         and a["group"] == 1 and op.inputs[1].type.shape[1] >= POINTWISE_LEAN_MIN_K
+
+
+def _blocked_depthwise(op) -> bool:
+    """A depthwise conv whose lean form ("direct") gets dw_win_blocks' compile-time blocks and
+    runs dw_narrow_quads (3x3, dilation_w 1, stride_w <= 2, channels a multiple of 4, window
+    rows of at most DW_NARROW_QUAD columns; dwconv2d_s8.c): there it is faster on the lx106
+    than hcc_dwconv2d_s8_rows' padded plane, whose per-channel set-up runs on every row call
+    (mini-Xception's depthwise convs, e.g. stage 0's 8 channels at 44x44 1,284,025 ->
+    1,024,375 instructions). A channel the blocks refuse (a rare requantization) only makes
+    the kernel set the channels up at run time, as before."""
+    if op.opdef.kernel_path(op) != "depthwise":
+        return False
+    a = op.attrs
+    probe = nchw_probe(op, op.opdef.layout_activations) if is_nhwc(op) else op
+    out_c, out_w = op.opdef.conv_type(probe).shape[1::2]
+    return tuple(op.inputs[1].type.shape[2:]) == (3, 3) and a["dilations"][1] == 1 and a["strides"][1] <= 2 \
+        and out_c % 4 == 0 and (out_w - 1) * a["strides"][1] + 3 <= DW_NARROW_QUAD
 
 
 def _choices_of(op) -> list[int]:

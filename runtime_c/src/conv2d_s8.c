@@ -202,30 +202,32 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
     for (q = 0; q < np; ++q) {
         const int32_t ix0 = (ox + q) * p->stride_w - p->pad_left;
         int32_t kx0 = 0, kx1 = kw;
+        if (n == p->in_c && ky0 < ky1 && ix0 >= 0 && ix0 < p->in_w) {  /* a 1x1 tap on the input: its bytes as they are */
+            sum[q] = spread3((const uint8_t *)input + (iy0 * p->in_w + ix0) * n, n, xs + q) << 7;
+            continue;
+        }
         while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
         while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
         sum[q] = triple_gather(p, input, iy0, ix0, ky0, ky1, kx0, kx1, xs + q) << 7;
     }
+    if (np == 3 && (out_c & 3) == 0) {  /* whole blocks: the loop with the least live state */
+        uint32_t acc[3][4];
+        for (j = 0; j < out_c; j += 4, weights += 4 * n) {
+            hcc_triple_block_u8(xs, n, weights, 4, bias + j, sum, acc);
+            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                p->act_min, p->act_max);
+        }
+        return;
+    }
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
         uint32_t acc[3][4];  /* the bias less the pixel's input sum (the correction of the bytes v = x + 128) */
-        if (m == 4) {
-            const uint32_t b0 = (uint32_t)bias[j], b1 = (uint32_t)bias[j + 1], b2 = (uint32_t)bias[j + 2],
-                           b3 = (uint32_t)bias[j + 3];
-            for (q = 0; q < 3; ++q) {
-                acc[q][0] = b0 - sum[q];
-                acc[q][1] = b1 - sum[q];
-                acc[q][2] = b2 - sum[q];
-                acc[q][3] = b3 - sum[q];
-            }
-        } else {
-            for (q = 0; q < 3; ++q) {
+        if (np == 3) {
+            hcc_triple_block_u8(xs, n, weights + j * n, m, bias + j, sum, acc);
+        } else {  /* two pixels, at the end of a row */
+            for (q = 0; q < 2; ++q) {
                 for (i = 0; i < 4; ++i) acc[q][i] = (i < m ? (uint32_t)bias[j + i] : 0u) - sum[q];
             }
-        }
-        if (np == 3) {
-            hcc_triple_block_u8(xs, n, weights + j * n, m, acc);
-        } else {
             hcc_pair_block_u8(xs, n, weights + j * n, m, acc);
         }
         if (np == 3 && m == 4) {

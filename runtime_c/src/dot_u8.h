@@ -442,7 +442,8 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 /* Three inputs (pixels) through the same blocked weights: xs[3i + q] = v_q[i] = x_q[i] + 128
  * (input q's term i as the unsigned byte, already xor'ed), k terms, wb a block of m <= 4
  * channels as hcc_row_block_u8 reads it (w + 128, the m weights of term i side by side):
- *   acc[q][j] += sum_i wb[m i + j] v_q[i]   (q < 3, j < m).
+ *   acc[q][j] = bias[j] - sum[q] + sum_i wb[m i + j] v_q[i]   (q < 3, j < m; 0 - sum[q] for j >= m).
+ * (The accumulators start here, in the registers the asm uses, not stored by the caller first.)
  * Each weight byte is loaded once for the three inputs: on Xtensa two channels a pass (a block
  * of four in two passes), per term 3 input loads and 2 x (l8ui, 3 x (mul16u, add)), 17
  * instructions for 6 products (hcc_row_block_u8: 14 for 4), eight terms a pass; 13 registers
@@ -471,18 +472,20 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #endif
 
 HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
-                                         uint32_t acc[3][4]) {
-    int32_t i, j;
+                                         const int32_t *bias, const uint32_t sum[3], uint32_t acc[3][4]) {
+    int32_t i, j, q;
 #if defined(__XTENSA__)
     if (m == 4) {
         /* the end of the unrolled passes, read from memory: a fourteenth register is more than
          * GCC has for the asm */
         const uint8_t *volatile end8 = xs + 3 * (k & ~(int32_t)7);
         const uint8_t *const end = xs + 3 * k;
+        (void)i, (void)q;
         for (j = 0; j < 4; j += 2) {
             const uint8_t *xp = xs, *wp = wb + j;
-            uint32_t a0 = acc[0][j], a1 = acc[1][j], a2 = acc[2][j], b0 = acc[0][j + 1], b1 = acc[1][j + 1],
-                     b2 = acc[2][j + 1], x0, x1, x2, t, pr;
+            const uint32_t ba = (uint32_t)bias[j], bb = (uint32_t)bias[j + 1];
+            uint32_t a0 = ba - sum[0], a1 = ba - sum[1], a2 = ba - sum[2], b0 = bb - sum[0], b1 = bb - sum[1],
+                     b2 = bb - sum[2], x0, x1, x2, t, pr;
             if (k >= 8) {
                 __asm__ volatile(
                     "1:\n\t"
@@ -515,6 +518,9 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
         return;
     }
 #endif
+    for (q = 0; q < 3; ++q) {
+        for (j = 0; j < 4; ++j) acc[q][j] = (j < m ? (uint32_t)bias[j] : 0u) - sum[q];
+    }
     for (i = 0; i < k; ++i, wb += m) {
         const uint32_t v0 = xs[3 * i], v1 = xs[3 * i + 1], v2 = xs[3 * i + 2];
         for (j = 0; j < m; ++j) {

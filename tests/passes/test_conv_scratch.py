@@ -88,7 +88,7 @@ def test_pointwise_convs_in_groups_run_lean_from_32_input_channels():
     assert POINTWISE_LEAN_MIN_K == 32
     assert _pointwise_rows(conv(32)) and _pointwise_rows(conv(64))
     assert not _pointwise_rows(conv(16))                      # few products an output: dense in groups
-    assert not _pointwise_rows(conv(64, strides=(2, 2)))      # not a pixel row
+    assert _pointwise_rows(conv(64, strides=(2, 2)))          # "blocked", three pixels a weight load too
     assert not _pointwise_rows(conv(64, kernel=(3, 3), pads=(1, 1, 1, 1)))
     assert not _pointwise_rows(conv(64, pads=(1, 0, 0, 0)))
 
@@ -193,3 +193,30 @@ def test_arena_never_above_the_all_lean_floor(exporter, c0, side, blocks, tmp_pa
     pairs = [op.attrs.get("weight_pairs", 0) for op in graph.ops if op.kind == "FusedConv2d"]
     assert any(p != 0 for p in pairs), pairs  # the pass had choices to make here
     assert plan_memory(graph, alignment=ALIGN).peak_bytes <= all_lean_peak(graph)
+
+
+def test_depthwise_with_compile_time_blocks_runs_lean():
+    """_blocked_depthwise: a 3x3 depthwise conv of 8 channels (a multiple of 4, narrow rows)
+    takes its lean form with the compiler's window blocks even where a big activation elsewhere
+    leaves room for the padded plane (faster on the lx106); 6 channels keep the plane.
+    Bit-exact either way."""
+    from hcc.passes.conv_scratch import _blocked_depthwise
+
+    for channels, lean in ((8, True), (6, False)):
+        nodes = [helper.make_node("Conv", ["x", "up.w", "up.b"], ["big"], name="up"),
+                 helper.make_node("Relu", ["big"], ["bigr"], name="relu0"),
+                 helper.make_node("MaxPool", ["bigr"], ["small"], name="pool", kernel_shape=[4, 4], strides=[4, 4]),
+                 helper.make_node("Conv", ["small", "d.w", "d.b"], ["a"], name="dw", pads=[1, 1, 1, 1],
+                                  group=channels),
+                 helper.make_node("Flatten", ["a"], ["f"], name="flatten"),
+                 helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+        inits = [weights("up.w", channels, 2, 1, 1), weights("up.b", channels), weights("d.w", channels, 1, 3, 3),
+                 weights("d.b", channels), weights("fc.w", 3, channels * 10 * 10, scale=0.05), weights("fc.b", 3)]
+        model = make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 40, 40])],
+                     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+        samples = np.random.default_rng(channels).standard_normal((6, 2, 40, 40)).astype(np.float32)
+        graph = check_model(model, samples, float_build=False).int8_graph
+        conv = next(op for op in graph.ops if op.name == "dw")
+        assert conv.opdef.kernel_path(conv) == ("direct" if lean else "depthwise")
+        conv.attrs.pop("weight_pairs", None)
+        assert _blocked_depthwise(conv) == lean
