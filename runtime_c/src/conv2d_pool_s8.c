@@ -576,6 +576,16 @@ static void mono_row_in(const hcc_conv2d_params_t *c, const int8_t *input, int32
     for (; j < n_cols; ++j) d[j * MONO_COL] = zu;
 }
 
+/* v mod 3 in [0, 2] for a row index v (-3 * 2^16 < v < 3 * 2^17) without % or /, which are
+ * libgcc calls on the lx106: 3 * 2^16 added, then 3 * 2^k taken away greedily from k = 17 down. */
+static int32_t row_mod3(int32_t v) {
+    uint32_t u = (uint32_t)v + 3u * 65536u, s;
+    for (s = 3u << 17; s >= 3u; s >>= 1) {
+        if (u >= s) u -= s;
+    }
+    return (int32_t)u;
+}
+
 /* Output row `row` (0 first: the state in scratch starts there). Not inlined: block_row's
  * frame (every conv's, once per chain level) stays as it was. */
 __attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input,
@@ -605,7 +615,7 @@ __attribute__((noinline)) static void mono_rows(const hcc_conv2d_params_t *c, co
         const int32_t iy0 = oy - c->pad_top;
         if (held[0] == INT32_MIN || iy0 < held[0] || iy0 > held[1]) {
             held[0] = held[1] = iy0;
-            held[2] = (iy0 % 3 + 3) % 3;
+            held[2] = row_mod3(iy0);
         }
         for (; held[1] < iy0 + 3; ++held[1], held[2] = held[2] == 2 ? 0 : held[2] + 1) {
             mono_row_in(c, input, held[1], held[2], cols, n_cols);
