@@ -36,9 +36,11 @@ KEEPS_QUANTIZED_OPS_APART = ("fold-batchnorm", "fold-channel-affine")
 # After the kernel lowering: rewrites that only change where bytes live (hcc/memory plans them).
 MEMORY = ["resize-after-pointwise", "conv1d-columns", "inplace-transpose", "schedule-memory", "inplace-conv", "concat-in-place", "stream-convs", "conv-scratch"]
 # Of those, the ones that save RAM at a cost in time: a streamed chain recomputes nothing but runs its
-# convs a row at a time through the lean row kernels, and an in-place transpose follows cycles through
-# memory. A host build (--weight-layout host) plans for speed and skips them: a PC has RAM to spare.
-TIME_FOR_RAM = ("stream-convs", "inplace-transpose")
+# convs a row at a time through the lean row kernels, an in-place transpose follows cycles through
+# memory, and a conv over its own input (inplace-conv) runs a row a call and copies its input rows
+# into a window first. A host build (--weight-layout host) plans for speed and skips them: a PC has
+# RAM to spare.
+TIME_FOR_RAM = ("stream-convs", "inplace-transpose", "inplace-conv")
 LAYOUT = ["layout-nhwc", "sink-transposes", "simplify-layout", "fold-layout-into-linear", "recurrent-final-state",
           "simplify-layout", "dce"]
 

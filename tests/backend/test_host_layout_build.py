@@ -69,9 +69,9 @@ def test_cli_refuses_host_layout_for_a_float_build(tmp_path):
 
 def test_host_build_plans_for_speed():
     """`hcc compile --weight-layout host` skips the rewrites that trade time for RAM (pipeline.TIME_FOR_RAM):
-    ResNet-8's default plan streams its residual chains and transposes its input in place; the host
-    plan does neither, takes more RAM, and computes the same numbers (its C equals the default graph's
-    int8 reference)."""
+    ResNet-8's default plan streams its residual chains, transposes its input in place and lets convs
+    write over their inputs; the host plan does none of it, takes more RAM, and computes the same
+    numbers (its C equals the default graph's int8 reference)."""
     calib = CalibrationOptions(data=str(ZOO / "shapes32.calib.npz"))
     graphs = {}
     for speed in (False, True):
@@ -84,8 +84,11 @@ def test_host_build_plans_for_speed():
     def in_place_transposes(graph):
         return [op.name for op in graph.ops if op.kind == "Transpose" and op.attrs.get("in_place")]
 
-    assert streamed(graphs[False]) and in_place_transposes(graphs[False])
-    assert not streamed(graphs[True]) and not in_place_transposes(graphs[True])
+    def overlapping(graph):
+        return [op.name for op in graph.ops if op.attrs.get("overlap")]
+
+    assert streamed(graphs[False]) and in_place_transposes(graphs[False]) and overlapping(graphs[False])
+    assert not streamed(graphs[True]) and not in_place_transposes(graphs[True]) and not overlapping(graphs[True])
     assert plan_memory(graphs[True]).peak_bytes > plan_memory(graphs[False]).peak_bytes
 
     x = np.load(ZOO / "shapes32.calib.npz")["x"][:2].astype(np.float32)
