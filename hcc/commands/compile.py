@@ -34,7 +34,8 @@ from hcc.memory.budget import DEFAULT_FLASH_TEXT, DEFAULT_SRAM_TEXT
               help="How the conv and fully connected weights are laid out: mcu, the lx106 / ESP32 kernels' layout; "
                    "host, blocks of 16 channels x 4 terms for a desktop or server CPU (AVX-512 VNNI where the "
                    "compiler targets it, portable C elsewhere; `hcc bench` times the host this way), with memory "
-                   "planned for speed (no streamed conv chains or in-place transposes: more RAM, same numbers). "
+                   "planned for speed (no streamed conv chains, in-place transposes or convs over their own "
+                   "input: more RAM, same numbers). "
                    "A host build refuses to compile for Xtensa. See docs/performance.md, \"Host\".")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a non-empty directory hcc did not create.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
