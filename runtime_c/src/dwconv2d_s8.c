@@ -755,6 +755,250 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     }
 }
 
+/* Stride 1 on the compiler's blocks (dw_ring_quads, HCC_WEIGHTS_DW_BLOCKS, dilation_h 1 or 2):
+ * dw_narrow_quads' window, but each column one 12-byte record of its three window rows (slot r:
+ * the word of four channel bytes at 4 r), so that the nine taps of two outputs lie at immediate
+ * offsets of one pointer, and the rows held as a ring: an input row goes to slot iy mod 3 once
+ * and stays while the next output rows read it (one row copied an output row instead of three);
+ * the kernel rows are matched to the slots by passing their weights in the slots' order. Per
+ * channel and output row, dw_ring_sums keeps eight of the nine weights in registers and loads
+ * each window byte once for the two outputs that read it (4 loads, 6 `mull`, 6 adds a kernel row
+ * and pair: ~29 lx106 instructions an output against dw_win_row's 35 with a weight load a tap),
+ * into an int32 row; dw_ring_requant then requantizes the row with the channel's terms in
+ * registers (dw_win_row's three-multiply form, exact for |acc| < 2^20 as dw_win_block proved;
+ * 19 an output). An odd count computes one more sum off the last column's neighbour (the
+ * window's extra column), never requantized. */
+#define DW_RING_COLS (DW_NARROW_QUAD + 1)
+/* Narrower rows keep dw_narrow_quads: the two passes' per-channel set-up (~60 lx106 instructions
+ * a channel row) outweighs the ~8 an output saved (mini-Xception's 11 columns +0.5%, 6 columns
+ * +4%; 22 and 44 columns -7% and -11%) */
+#define DW_RING_MIN_W 12
+#define DW_RING_NONE (-2)  /* a slot that holds no row yet */
+#define DW_RING_PAD (-1)   /* a slot of padding (z_in + 128): every row off the input */
+
+#if defined(__XTENSA__)
+/* a0 (output x) and a1 (output x + 1) += the kernel row (WX, WY, WZ) over slot OFF's bytes of
+ * columns x .. x + 3 (q: column x's record), each byte loaded once */
+#define DW_RING_ROW(OFF, WX, WY, WZ)                                              \
+    "l8ui %[t], %[q], " #OFF "\n\t"                                               \
+    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
+    "add %[a0], %[a0], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
+    "mull %[u], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
+    WZ("u")                                                                       \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[t], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+36\n\t"                                            \
+    WZ("t")                                                                       \
+    "add %[a1], %[a1], %[t]\n\t"
+/* %[d] = %[t] times the row's third weight: in a register (rows 0 and 1), from memory (row 2:
+ * the fourteen registers are taken) */
+#define DW_RING_Z0(d) "mull %[" d "], %[t], %[k2]\n\t"
+#define DW_RING_Z1(d) "mull %[" d "], %[t], %[k5]\n\t"
+#define DW_RING_Z2(d) "l32i %[u], %[k8]\n\t" "mull %[" d "], %[t], %[u]\n\t"
+#endif
+
+/* sums[i] = b + sum over the kernel rows r of w_r . (slot r's bytes of columns i .. i + 2), for
+ * i < 2 pairs (pairs >= 1): column i's record at q + 12 i, w_r the kernel row in slot r. */
+HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *w0, const int32_t *w1, const int32_t *w2, int32_t b,
+                                int32_t *sums, int32_t pairs) {
+#if defined(__XTENSA__)
+    int32_t *volatile end = sums + 2 * pairs;
+    volatile int32_t bm = b, k8 = w2[2];
+    const int32_t k0 = w0[0], k1 = w0[1], k2 = w0[2], k3 = w1[0], k4 = w1[1], k5 = w1[2], k6 = w2[0], k7 = w2[1];
+    uint32_t a0, a1, t, u;
+    __asm__ volatile(
+        "1:\n\t"
+        "l32i %[a0], %[bm]\n\t"
+        "mov %[a1], %[a0]\n\t"
+        DW_RING_ROW(0, k0, k1, DW_RING_Z0)
+        DW_RING_ROW(4, k3, k4, DW_RING_Z1)
+        DW_RING_ROW(8, k6, k7, DW_RING_Z2)
+        "s32i %[a0], %[s], 0\n\t"
+        "s32i %[a1], %[s], 4\n\t"
+        "addi %[s], %[s], 8\n\t"
+        "addi %[q], %[q], 24\n\t"
+        "l32i %[t], %[endm]\n\t"
+        "bne %[s], %[t], 1b\n\t"
+        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u)
+        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
+          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)
+        : "memory");
+#else
+    const int32_t *const wr[3] = {w0, w1, w2};
+    int32_t i, r, k;
+    for (i = 0; i < 2 * pairs; ++i) {
+        uint32_t a = (uint32_t)b;
+        for (r = 0; r < 3; ++r) {
+            for (k = 0; k < 3; ++k) a += (uint32_t)(wr[r][k] * q[12 * (i + k) + 4 * r]);
+        }
+        sums[i] = (int32_t)a;
+    }
+#endif
+}
+
+/* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
+HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
+                                   int32_t lo, int32_t hi) {
+#if defined(__XTENSA__)
+    const int32_t *const end = sums + count;
+    const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
+    int32_t a, t, u;
+    __asm__ volatile(
+        "ssr %[sh]\n\t"
+        "1:\n\t"
+        "l32i %[a], %[s], 0\n\t"
+        "mull %[u], %[a], %[ml]\n\t"
+        "srai %[u], %[u], 10\n\t"
+        "mull %[t], %[a], %[mm]\n\t"
+        "add %[t], %[t], %[u]\n\t"
+        "srai %[t], %[t], 11\n\t"
+        "mull %[a], %[a], %[mh]\n\t"
+        "add %[a], %[a], %[t]\n\t"
+        "add %[a], %[a], %[c]\n\t"
+        "sra %[a], %[a]\n\t"
+        "bge %[a], %[lo], 8f\n\t"
+        "mov %[a], %[lo]\n\t"
+        "8:\n\t"
+        "bge %[hi], %[a], 9f\n\t"
+        "mov %[a], %[hi]\n\t"
+        "9:\n\t"
+        "s8i %[a], %[y], 0\n\t"
+        "add %[y], %[y], %[ystep]\n\t"
+        "addi %[s], %[s], 4\n\t"
+        "bne %[s], %[end], 1b\n\t"
+        : [s] "+r"(sums), [y] "+r"(y), [a] "=&r"(a), [t] "=&r"(t), [u] "=&r"(u)
+        : [ml] "r"(ml), [mm] "r"(mm), [mh] "r"(mh), [c] "r"(c), [sh] "r"(sh), [lo] "r"(lo), [hi] "r"(hi),
+          [ystep] "r"(ystep), [end] "r"(end)
+        : "memory");
+#else
+    int32_t i;
+    for (i = 0; i < count; ++i, y += ystep) {
+        const int32_t a = sums[i];
+        const int32_t x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+        const int32_t v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+#endif
+}
+
+/* The four channels of an output row over the ring window win (channel q's bytes at win + q),
+ * the blocks at blk, slot r's kernel row's weights at blk + wo[r] (g: count, ystep, lo, hi). One
+ * call for the four: a call a channel cost ~25 lx106 instructions more. */
+HCC_OUT_OF_LINE void dw_ring_channels(const uint8_t *win, const int32_t *blk, const int32_t *wo, int8_t *y,
+                                      const dw_row_t *g) {
+    int32_t sums[DW_RING_COLS];
+    int32_t q;
+    for (q = 0; q < 4; ++q, blk += DW_T_W + 9) {
+        dw_ring_sums(win + q, blk + wo[0], blk + wo[1], blk + wo[2], blk[DW_T_B], sums, (g->count + 1) >> 1);
+        dw_ring_requant(sums, blk, y + q, g->count, g->ystep, g->lo, g->hi);
+    }
+}
+
+/* d[3 i] = the word at s + i step, xor 0x80808080, for i < n (dw_quad_copy into the ring
+ * window's slot d: two words a pass, 2.5 lx106 instructions for four bytes where a word a pass
+ * costs 3) */
+static void dw_ring_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
+#if defined(__XTENSA__)
+    const uint32_t k80 = 0x80808080u;
+    uint32_t t;
+    if (n & 1) {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        d[0] = v ^ k80;
+        s += step;
+        d += 3;
+    }
+    if (n > 1) {
+        const uint32_t *const end = d + 3 * (n & ~(int32_t)1);
+        __asm__ volatile(
+            "1:\n\t"
+            "l32i %[t], %[s], 0\n\t"
+            "xor %[t], %[t], %[k80]\n\t"
+            "s32i %[t], %[d], 0\n\t"
+            "add %[s], %[s], %[step]\n\t"
+            "l32i %[t], %[s], 0\n\t"
+            "xor %[t], %[t], %[k80]\n\t"
+            "s32i %[t], %[d], 12\n\t"
+            "add %[s], %[s], %[step]\n\t"
+            "addi %[d], %[d], 24\n\t"
+            "bne %[d], %[end], 1b\n\t"
+            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
+            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
+            : "memory");
+    }
+#else
+    int32_t i;
+    for (i = 0; i < n; ++i, s += step) {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        d[3 * i] = v ^ 0x80808080u;
+    }
+#endif
+}
+
+/* a mod 3 for any a, no division (the lx106 has none) */
+static int32_t dw_mod3(int32_t a) {
+    while (a < 0) a += 3 << 10;
+    while (a >= 3 << 10) a -= 3 << 10;
+    while (a >= 48) a -= 48;
+    while (a >= 3) a -= 3;
+    return a;
+}
+
+/* dw_narrow_quads' convs with stride_w 1, dilation_h 1 or 2 and the compiler's blocks (every
+ * channel's, after the biases), through the ring window (above). */
+HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *input, const int32_t *blocks,
+                                   int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, row_size = p->out_w * channels;
+    const int32_t dil = p->dilation_h, d3 = dw_mod3(dil), s3 = dw_mod3(p->stride_h);
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;  /* z_in as u, four channels */
+    const dw_row_t g = dw_row_geom(12, 12, 3, 1, p->out_w, channels, lo, hi);
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1);
+    uint32_t win[3 * DW_RING_COLS];
+    int32_t held[3], wo[3];  /* per slot: the input row it holds, its kernel row's weights (offset) */
+    int32_t oy, c, ky, j;
+    /* the columns off the input (and the odd count's extra one) stay z_in + 128 */
+    for (j = 0; j < 3 * j0; ++j) win[j] = zz;
+    for (j = 3 * j1; j < 3 * (span + 1); ++j) win[j] = zz;
+    for (c = 0; c < channels; c += 4) {
+        int32_t slot0 = dw_mod3(row_begin * p->stride_h - p->pad_top);  /* iy0's slot */
+        held[0] = held[1] = held[2] = DW_RING_NONE;
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const y = out_rows + (oy - row_begin) * row_size + c;
+            int32_t slot = slot0;
+            for (ky = 0; ky < 3; ++ky) {
+                const int32_t iy = iy0 + ky * dil, tag = iy < 0 || iy >= p->in_h ? DW_RING_PAD : iy;
+                wo[slot] = DW_T_W + 3 * ky;
+                if (held[slot] != tag) {
+                    held[slot] = tag;
+                    if (tag != DW_RING_PAD) {
+                        if (j1 > j0) {
+                            dw_ring_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs,
+                                         win + 3 * j0 + slot, j1 - j0);
+                        }
+                    } else {
+                        for (j = j0; j < j1; ++j) win[3 * j + slot] = zz;
+                    }
+                }
+                slot += d3;
+                if (slot >= 3) slot -= 3;
+            }
+            dw_ring_channels((const uint8_t *)win, blocks + c * (DW_T_W + 9), wo, y, &g);
+            slot0 += s3;
+            if (slot0 >= 3) slot0 -= 3;
+        }
+    }
+}
+
 static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                            int32_t row_end, int8_t *out_rows) {
@@ -767,7 +1011,12 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const dw_row_t g = dw_row_geom(HCC_DW_NARROW, 1, 3, sw, p->out_w, channels, lo, hi);
     if (dw_narrow_quads_fit(p, input)) {
-        dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        if (sw == 1 && p->out_w >= DW_RING_MIN_W && (p->dilation_h == 1 || p->dilation_h == 2) &&
+            p->weight_pairs == HCC_WEIGHTS_DW_BLOCKS) {
+            dw_ring_quads(p, input, bias + channels, row_begin, row_end, out_rows);
+        } else {
+            dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        }
         return;
     }
     for (c = 0; c < channels; ++c) {
