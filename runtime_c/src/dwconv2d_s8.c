@@ -141,9 +141,23 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
  * (dw_wide_terms), takes the callers' other paths. */
 
 /* The per-channel block the asm reads (int32, byte offsets as immediates): the terms first,
- * so that their offsets do not depend on the kernel size, then the k_h k_w weights. */
+ * so that their offsets do not depend on the kernel size, then the k_h k_w weights (int16). */
 enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
 #define DW_WIN_TAPS_MAX 25
+/* The weights as int16 from word DW_T_W on (`l16si`, as cheap as `l32i`): two a word, so a 3x3
+ * block is 11 words (HCC_WEIGHTS_DW_BLOCKS' 44 bytes a channel of flash, 60 with int32) */
+#define DW_BLK_WORDS (DW_T_W + 5)
+
+/* weight k of block blk: the halves of the int32 words only ever read and written as int16
+ * (here and by the asm), little-endian as the compiler packs them (memcpy would copy a byte at
+ * a time: GCC does not see the 2-byte alignment) */
+static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
+    return ((const int16_t *)(const void *)(blk + DW_T_W))[k];
+}
+
+static inline void dw_blk_set_w(int32_t *blk, int32_t k, int32_t v) {
+    ((int16_t *)(void *)(blk + DW_T_W))[k] = (int16_t)v;
+}
 
 /* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
  * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
@@ -176,20 +190,19 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     int32_t i;
     if (bias < -room || bias > room || !dw_wide_terms(blk, m, s, p->z_out)) return 0;
     if (taps == 9) {  /* unrolled: the loop cost ~8 lx106 instructions a weight on every row call */
-        int32_t *const b9 = blk + DW_T_W;
-        b9[0] = w[0]; b9[1] = w[1]; b9[2] = w[2]; b9[3] = w[3]; b9[4] = w[4];
-        b9[5] = w[5]; b9[6] = w[6]; b9[7] = w[7]; b9[8] = w[8];
-        w_sum = (uint32_t)(b9[0] + b9[1] + b9[2] + b9[3] + b9[4] + b9[5] + b9[6] + b9[7] + b9[8]);
+        dw_blk_set_w(blk, 0, w[0]); dw_blk_set_w(blk, 1, w[1]); dw_blk_set_w(blk, 2, w[2]);
+        dw_blk_set_w(blk, 3, w[3]); dw_blk_set_w(blk, 4, w[4]); dw_blk_set_w(blk, 5, w[5]);
+        dw_blk_set_w(blk, 6, w[6]); dw_blk_set_w(blk, 7, w[7]); dw_blk_set_w(blk, 8, w[8]);
+        w_sum = (uint32_t)(w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7] + w[8]);
     } else {
         for (i = 0; i + 5 <= taps; i += 5) {  /* 5x5: a kernel row a pass */
-            int32_t *const b5 = blk + DW_T_W + i;
-            b5[0] = w[i]; b5[1] = w[i + 1]; b5[2] = w[i + 2]; b5[3] = w[i + 3]; b5[4] = w[i + 4];
-            w_sum += (uint32_t)(b5[0] + b5[1] + b5[2] + b5[3] + b5[4]);
+            dw_blk_set_w(blk, i, w[i]); dw_blk_set_w(blk, i + 1, w[i + 1]); dw_blk_set_w(blk, i + 2, w[i + 2]);
+            dw_blk_set_w(blk, i + 3, w[i + 3]); dw_blk_set_w(blk, i + 4, w[i + 4]);
+            w_sum += (uint32_t)(w[i] + w[i + 1] + w[i + 2] + w[i + 3] + w[i + 4]);
         }
         for (; i < taps; ++i) {
-            const int32_t v = w[i];
-            blk[DW_T_W + i] = v;
-            w_sum += (uint32_t)v;
+            dw_blk_set_w(blk, i, w[i]);
+            w_sum += (uint32_t)(int32_t)w[i];
         }
     }
     blk[DW_T_B] = (int32_t)((uint32_t)bias - (uint32_t)(p->z_in + 128) * w_sum);
@@ -201,12 +214,12 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 /* acc += u (window byte P off of row pointer r: P bytes a column) w (block word k) */
 #define DW_WTP(r, off, k, P)                                                      \
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
-    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                  \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"
 /* the same for two pixels S columns apart, one weight load: acc and acc1 */
 #define DW_WT2P(r, off, k, S, P)                                                  \
-    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                  \
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"                                                \
@@ -352,7 +365,7 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
         uint32_t sum = (uint32_t)blk[DW_T_B];
         int32_t a, x, v;
         for (ky = 0; ky < k; ++ky) {
-            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx * pitch]);
+            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(dw_blk_w(blk, ky * k + kx) * q[ky * rs + kx * pitch]);
         }
         a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
         x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
@@ -387,7 +400,7 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
         uint32_t w_sum = 0u, b_u;
         hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
         int hoisted;
-        int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+        int32_t blk[DW_T_W + (DW_WIN_TAPS_MAX + 1) / 2];
         if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
             fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
             const dw_row_t g = dw_row_geom(rs, 1, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
@@ -478,7 +491,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
     const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;
     const dw_row_t g = dw_row_geom(4 * span * p->dilation_h, 4, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
     uint32_t win[DW_QUAD_BYTES / 4];
-    int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+    int32_t blk[DW_T_W + (DW_WIN_TAPS_MAX + 1) / 2];
     int32_t oy, r, j, q;
     int refused = lo > hi ? 15 : 0;  /* bit q: channel c + q left to dw_plane_channel */
     for (oy = row_begin; oy < row_end && refused != 15; ++oy) {
@@ -708,7 +721,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     const dw_row_t g = dw_row_geom(4 * span, 4, 3, sw, p->out_w, channels, lo, hi);
     const int32_t tap_rows = p->dilation_h * p->in_w * cs;  /* bytes between the kernel rows on the input */
     uint32_t win[3 * DW_NARROW_QUAD];
-    int32_t blk[DW_T_W + 9];
+    int32_t blk[DW_BLK_WORDS];
     int32_t oy, ox, c, q, ky, kx, j;
     /* the columns off the input, the same in every window row: written once a call */
     for (j = 0; j < 3 * span; ++j) win[j] = zz;
@@ -728,8 +741,8 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                 }
             }
             if (blocks != NULL) {  /* the compiler's blocks: no set-up */
-                const int32_t *blk_c = blocks + c * (DW_T_W + 9);
-                for (q = 0; q < 4; ++q, blk_c += DW_T_W + 9) dw_win_row((const uint8_t *)win + q, blk_c, y + q, &g);
+                const int32_t *blk_c = blocks + c * DW_BLK_WORDS;
+                for (q = 0; q < 4; ++q, blk_c += DW_BLK_WORDS) dw_win_row((const uint8_t *)win + q, blk_c, y + q, &g);
                 continue;
             }
             for (q = 0; q < 4; ++q) {
@@ -803,14 +816,16 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #define DW_RING_Z2(d) "l32i %[u], %[k8]\n\t" "mull %[" d "], %[t], %[u]\n\t"
 #endif
 
-/* sums[i] = b + sum over the kernel rows r of w_r . (slot r's bytes of columns i .. i + 2), for
- * i < 2 pairs (pairs >= 1): column i's record at q + 12 i, w_r the kernel row in slot r. */
-HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *w0, const int32_t *w1, const int32_t *w2, int32_t b,
-                                int32_t *sums, int32_t pairs) {
+/* sums[i] = b_u + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
+ * columns i .. i + 2), for i < 2 pairs (pairs >= 1): column i's record at q + 12 i, block blk. */
+HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const int32_t *wo, int32_t *sums,
+                                  int32_t pairs) {
 #if defined(__XTENSA__)
     int32_t *volatile end = sums + 2 * pairs;
-    volatile int32_t bm = b, k8 = w2[2];
-    const int32_t k0 = w0[0], k1 = w0[1], k2 = w0[2], k3 = w1[0], k4 = w1[1], k5 = w1[2], k6 = w2[0], k7 = w2[1];
+    volatile int32_t bm = blk[DW_T_B], k8 = dw_blk_w(blk, wo[2] + 2);
+    const int32_t k0 = dw_blk_w(blk, wo[0]), k1 = dw_blk_w(blk, wo[0] + 1), k2 = dw_blk_w(blk, wo[0] + 2);
+    const int32_t k3 = dw_blk_w(blk, wo[1]), k4 = dw_blk_w(blk, wo[1] + 1), k5 = dw_blk_w(blk, wo[1] + 2);
+    const int32_t k6 = dw_blk_w(blk, wo[2]), k7 = dw_blk_w(blk, wo[2] + 1);
     uint32_t a0, a1, t, u;
     __asm__ volatile(
         "1:\n\t"
@@ -830,12 +845,11 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *w0, const int
           [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)
         : "memory");
 #else
-    const int32_t *const wr[3] = {w0, w1, w2};
     int32_t i, r, k;
     for (i = 0; i < 2 * pairs; ++i) {
-        uint32_t a = (uint32_t)b;
+        uint32_t a = (uint32_t)blk[DW_T_B];
         for (r = 0; r < 3; ++r) {
-            for (k = 0; k < 3; ++k) a += (uint32_t)(wr[r][k] * q[12 * (i + k) + 4 * r]);
+            for (k = 0; k < 3; ++k) a += (uint32_t)(dw_blk_w(blk, wo[r] + k) * q[12 * (i + k) + 4 * r]);
         }
         sums[i] = (int32_t)a;
     }
@@ -844,7 +858,7 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *w0, const int
 
 /* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
 HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
-                                   int32_t lo, int32_t hi) {
+                                     int32_t lo, int32_t hi) {
 #if defined(__XTENSA__)
     const int32_t *const end = sums + count;
     const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
@@ -888,14 +902,14 @@ HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, in
 }
 
 /* The four channels of an output row over the ring window win (channel q's bytes at win + q),
- * the blocks at blk, slot r's kernel row's weights at blk + wo[r] (g: count, ystep, lo, hi). One
- * call for the four: a call a channel cost ~25 lx106 instructions more. */
+ * the blocks at blk, slot r's kernel row's weights from weight wo[r] on (g: count, ystep, lo,
+ * hi). One call for the four: a call a channel cost ~25 lx106 instructions more. */
 HCC_OUT_OF_LINE void dw_ring_channels(const uint8_t *win, const int32_t *blk, const int32_t *wo, int8_t *y,
                                       const dw_row_t *g) {
     int32_t sums[DW_RING_COLS];
     int32_t q;
-    for (q = 0; q < 4; ++q, blk += DW_T_W + 9) {
-        dw_ring_sums(win + q, blk + wo[0], blk + wo[1], blk + wo[2], blk[DW_T_B], sums, (g->count + 1) >> 1);
+    for (q = 0; q < 4; ++q, blk += DW_BLK_WORDS) {
+        dw_ring_sums(win + q, blk, wo, sums, (g->count + 1) >> 1);
         dw_ring_requant(sums, blk, y + q, g->count, g->ystep, g->lo, g->hi);
     }
 }
@@ -963,7 +977,7 @@ HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *i
     int32_t j0, j1;
     const int32_t span = narrow_columns(p, &j0, &j1);
     uint32_t win[3 * DW_RING_COLS];
-    int32_t held[3], wo[3];  /* per slot: the input row it holds, its kernel row's weights (offset) */
+    int32_t held[3], wo[3];  /* per slot: the input row it holds, its kernel row's first weight */
     int32_t oy, c, ky, j;
     /* the columns off the input (and the odd count's extra one) stay z_in + 128 */
     for (j = 0; j < 3 * j0; ++j) win[j] = zz;
@@ -977,7 +991,7 @@ HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *i
             int32_t slot = slot0;
             for (ky = 0; ky < 3; ++ky) {
                 const int32_t iy = iy0 + ky * dil, tag = iy < 0 || iy >= p->in_h ? DW_RING_PAD : iy;
-                wo[slot] = DW_T_W + 3 * ky;
+                wo[slot] = 3 * ky;
                 if (held[slot] != tag) {
                     held[slot] = tag;
                     if (tag != DW_RING_PAD) {
@@ -992,7 +1006,7 @@ HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *i
                 slot += d3;
                 if (slot >= 3) slot -= 3;
             }
-            dw_ring_channels((const uint8_t *)win, blocks + c * (DW_T_W + 9), wo, y, &g);
+            dw_ring_channels((const uint8_t *)win, blocks + c * DW_BLK_WORDS, wo, y, &g);
             slot0 += s3;
             if (slot0 >= 3) slot0 -= 3;
         }
@@ -1022,7 +1036,7 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * 9;
         const int32_t wm = mult[c], ws = shift[c];  /* the words (blocked_requant_words) */
-        int32_t w9[9], blk[DW_T_W + 9];
+        int32_t w9[9], blk[DW_BLK_WORDS];
         uint32_t b_u = 0u;
         const int whole_rows = sw <= 2 && p->out_w >= DW_WIN_MIN_W && lo <= hi && dw_win_block(blk, w, 9, bias ? bias[c] : 0, hcc_word_m(wm, ws),
                                                         hcc_word_s(ws), p);
