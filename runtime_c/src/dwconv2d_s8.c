@@ -148,6 +148,13 @@ enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
  * block is 11 words (HCC_WEIGHTS_DW_BLOCKS' 44 bytes a channel of flash, 60 with int32) */
 #define DW_BLK_WORDS (DW_T_W + 5)
 
+/* between two int16 stores: no merging into a word (GCC's store merging; empty elsewhere) */
+#if defined(__XTENSA__)
+#define DW_NO_MERGE __asm__ volatile("" ::: "memory")
+#else
+#define DW_NO_MERGE ((void)0)
+#endif
+
 /* weight k of block blk: the halves of the int32 words only ever read and written as int16
  * (here and by the asm), little-endian as the compiler packs them (memcpy would copy a byte at
  * a time: GCC does not see the 2-byte alignment) */
@@ -155,9 +162,6 @@ static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
     return ((const int16_t *)(const void *)(blk + DW_T_W))[k];
 }
 
-static inline void dw_blk_set_w(int32_t *blk, int32_t k, int32_t v) {
-    ((int16_t *)(void *)(blk + DW_T_W))[k] = (int16_t)v;
-}
 
 /* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
  * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
@@ -189,19 +193,27 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     uint32_t w_sum = 0u;
     int32_t i;
     if (bias < -room || bias > room || !dw_wide_terms(blk, m, s, p->z_out)) return 0;
+    /* the weights read into locals first: an int16 store may alias the int8 weights, so GCC
+     * would read each again after it (+200K lx106 instructions on MobileNetV3-small) */
+    /* the halves, as dw_blk_w reads them, a store each: GCC merged pairs of them into word stores
+     * at ~3 lx106 instructions more a weight (+88K on MobileNetV2; volatile costs a memw each) */
+    int16_t *const b16 = (int16_t *)(void *)(blk + DW_T_W);
     if (taps == 9) {  /* unrolled: the loop cost ~8 lx106 instructions a weight on every row call */
-        dw_blk_set_w(blk, 0, w[0]); dw_blk_set_w(blk, 1, w[1]); dw_blk_set_w(blk, 2, w[2]);
-        dw_blk_set_w(blk, 3, w[3]); dw_blk_set_w(blk, 4, w[4]); dw_blk_set_w(blk, 5, w[5]);
-        dw_blk_set_w(blk, 6, w[6]); dw_blk_set_w(blk, 7, w[7]); dw_blk_set_w(blk, 8, w[8]);
-        w_sum = (uint32_t)(w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7] + w[8]);
+        const int16_t v0 = w[0], v1 = w[1], v2 = w[2], v3 = w[3], v4 = w[4], v5 = w[5], v6 = w[6], v7 = w[7];
+        const int16_t v8 = w[8];
+        b16[0] = v0; DW_NO_MERGE; b16[1] = v1; DW_NO_MERGE; b16[2] = v2; DW_NO_MERGE; b16[3] = v3; DW_NO_MERGE;
+        b16[4] = v4; DW_NO_MERGE; b16[5] = v5; DW_NO_MERGE; b16[6] = v6; DW_NO_MERGE; b16[7] = v7; DW_NO_MERGE;
+        b16[8] = v8;
+        w_sum = (uint32_t)(v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8);
     } else {
         for (i = 0; i + 5 <= taps; i += 5) {  /* 5x5: a kernel row a pass */
-            dw_blk_set_w(blk, i, w[i]); dw_blk_set_w(blk, i + 1, w[i + 1]); dw_blk_set_w(blk, i + 2, w[i + 2]);
-            dw_blk_set_w(blk, i + 3, w[i + 3]); dw_blk_set_w(blk, i + 4, w[i + 4]);
-            w_sum += (uint32_t)(w[i] + w[i + 1] + w[i + 2] + w[i + 3] + w[i + 4]);
+            const int16_t v0 = w[i], v1 = w[i + 1], v2 = w[i + 2], v3 = w[i + 3], v4 = w[i + 4];
+            b16[i] = v0; DW_NO_MERGE; b16[i + 1] = v1; DW_NO_MERGE; b16[i + 2] = v2; DW_NO_MERGE;
+            b16[i + 3] = v3; DW_NO_MERGE; b16[i + 4] = v4;
+            w_sum += (uint32_t)(v0 + v1 + v2 + v3 + v4);
         }
         for (; i < taps; ++i) {
-            dw_blk_set_w(blk, i, w[i]);
+            b16[i] = w[i];
             w_sum += (uint32_t)(int32_t)w[i];
         }
     }
@@ -443,30 +455,40 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
  * DW_QUAD_BYTES. */
 #define DW_QUAD_BYTES 320
 
-/* d[i] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple of 4) */
-static void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
+/* d[i dw] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple
+ * of 4; dw 1, or 3 in dw_ring_quads' column records). Inlined, so that dw is a constant: as an
+ * argument it cost two lx106 instructions a call (MobileNetV2's short rows); two words a pass
+ * cost more than they saved on those rows. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n, int32_t dw) {
 #if defined(__XTENSA__)
+#define DW_COPY_LOOP(DSTEP)                                                       \
+    __asm__ volatile(                                                             \
+        "1:\n\t"                                                                  \
+        "l32i %[t], %[s], 0\n\t"                                                  \
+        "xor %[t], %[t], %[k80]\n\t"                                              \
+        "s32i %[t], %[d], 0\n\t"                                                  \
+        "add %[s], %[s], %[step]\n\t"                                             \
+        "addi %[d], %[d], " #DSTEP "\n\t"                                         \
+        "bne %[d], %[end], 1b\n\t"                                                \
+        : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)                                  \
+        : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)                        \
+        : "memory")
     if (n > 0) {
-        const uint32_t *const end = d + n, k80 = 0x80808080u;
+        const uint32_t *const end = d + n * dw, k80 = 0x80808080u;
         uint32_t t;
-        __asm__ volatile(
-            "1:\n\t"
-            "l32i %[t], %[s], 0\n\t"
-            "xor %[t], %[t], %[k80]\n\t"
-            "s32i %[t], %[d], 0\n\t"
-            "add %[s], %[s], %[step]\n\t"
-            "addi %[d], %[d], 4\n\t"
-            "bne %[d], %[end], 1b\n\t"
-            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
-            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
-            : "memory");
+        if (dw == 1) DW_COPY_LOOP(4);
+        else DW_COPY_LOOP(12);
     }
+#undef DW_COPY_LOOP
 #else
     int32_t i;
     for (i = 0; i < n; ++i, s += step) {
         uint32_t v;
         memcpy(&v, s, 4);
-        d[i] = v ^ 0x80808080u;
+        d[i * dw] = v ^ 0x80808080u;
     }
 #endif
 }
@@ -505,7 +527,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
             }
             for (j = 0; j < first; ++j) d[j] = zz;
             dw_quad_copy((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * p->in_c + c, p->in_c,
-                         d + first, past - first);
+                         d + first, past - first, 1);
             for (j = past; j < span; ++j) d[j] = zz;
         }
         for (q = 0; q < 4; ++q) {
@@ -737,7 +759,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                 if (iy < 0 || iy >= p->in_h) {
                     for (j = j0; j < j1; ++j) d[j] = zz;
                 } else if (j1 > j0) {
-                    dw_quad_copy((const uint8_t *)input + at, cs, d + j0, j1 - j0);
+                    dw_quad_copy((const uint8_t *)input + at, cs, d + j0, j1 - j0, 1);
                 }
             }
             if (blocks != NULL) {  /* the compiler's blocks: no set-up */
@@ -914,48 +936,6 @@ HCC_OUT_OF_LINE void dw_ring_channels(const uint8_t *win, const int32_t *blk, co
     }
 }
 
-/* d[3 i] = the word at s + i step, xor 0x80808080, for i < n (dw_quad_copy into the ring
- * window's slot d: two words a pass, 2.5 lx106 instructions for four bytes where a word a pass
- * costs 3) */
-static void dw_ring_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
-#if defined(__XTENSA__)
-    const uint32_t k80 = 0x80808080u;
-    uint32_t t;
-    if (n & 1) {
-        uint32_t v;
-        memcpy(&v, s, 4);
-        d[0] = v ^ k80;
-        s += step;
-        d += 3;
-    }
-    if (n > 1) {
-        const uint32_t *const end = d + 3 * (n & ~(int32_t)1);
-        __asm__ volatile(
-            "1:\n\t"
-            "l32i %[t], %[s], 0\n\t"
-            "xor %[t], %[t], %[k80]\n\t"
-            "s32i %[t], %[d], 0\n\t"
-            "add %[s], %[s], %[step]\n\t"
-            "l32i %[t], %[s], 0\n\t"
-            "xor %[t], %[t], %[k80]\n\t"
-            "s32i %[t], %[d], 12\n\t"
-            "add %[s], %[s], %[step]\n\t"
-            "addi %[d], %[d], 24\n\t"
-            "bne %[d], %[end], 1b\n\t"
-            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
-            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
-            : "memory");
-    }
-#else
-    int32_t i;
-    for (i = 0; i < n; ++i, s += step) {
-        uint32_t v;
-        memcpy(&v, s, 4);
-        d[3 * i] = v ^ 0x80808080u;
-    }
-#endif
-}
-
 /* a mod 3 for any a, no division (the lx106 has none) */
 static int32_t dw_mod3(int32_t a) {
     while (a < 0) a += 3 << 10;
@@ -996,8 +976,8 @@ HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *i
                     held[slot] = tag;
                     if (tag != DW_RING_PAD) {
                         if (j1 > j0) {
-                            dw_ring_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs,
-                                         win + 3 * j0 + slot, j1 - j0);
+                            dw_quad_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs,
+                                         win + 3 * j0 + slot, j1 - j0, 3);
                         }
                     } else {
                         for (j = j0; j < j1; ++j) win[3 * j + slot] = zz;
