@@ -12,7 +12,10 @@
  * 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) whose channels the window loop takes
  * (dw_win_row: sums and requantization in one asm loop, two pixels a pass) runs four channels
  * at a time over a stack window filled a word at a time (dw_quad_rows), or one channel at a
- * time over its plane (dw_plane_channel). Otherwise an output row's sums go to scratch first
+ * time over its plane (dw_plane_channel); without scratch (hcc_dwconv2d_s8_direct_rows) a 3x3
+ * at stride_w 1 with the compiler's blocks and rows of 12 outputs or more runs dw_ring_quads
+ * (eight weights in registers, window bytes shared by output pairs, rows kept as a ring).
+ * Otherwise an output row's sums go to scratch first
  * (the 3x3 tap loop keeps the nine weights and three row pointers in registers), then are
  * requantized: the channel's hoisted terms (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when
  * the channel allows them, else hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once
