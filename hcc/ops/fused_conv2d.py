@@ -105,12 +105,14 @@ def dw_win_blocks(p: dict):
     """The per-channel blocks of dwconv2d_s8.c's window loop (dw_win_block, at run time on
     every row call otherwise), laid out here once for a "direct" depthwise conv (int8_params
     `p`) that dw_narrow_quads runs: 3x3, dilation_w 1, stride_w <= 2, window rows of at most
-    DW_NARROW_QUAD columns, channels a multiple of 4, a clamp not empty. Per channel 15 int32:
+    DW_NARROW_QUAD columns, channels a multiple of 4, a clamp not empty. Per channel 11 int32:
     b_u = bias - (z_in + 128) sum w, then the three-multiply terms of (m, s, z_conv): m & 0x3FF,
     (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms), then the nine
-    weights. None where the loop does not serve the conv or refuses a channel (s outside
-    [22, 47], a tie possible, the constant past 2^30, |bias| that could let |acc| reach 2^20):
-    the kernel then sets its channels up at run time as before. Returns int32 [C, 15]."""
+    weights as int16, two a word (the first in the low half: the lx106 is little-endian; the
+    kernel reads them with `l16si`; 44 bytes a channel where int32 weights took 60). None where
+    the loop does not serve the conv or refuses a channel (s outside [22, 47], a tie possible,
+    the constant past 2^30, |bias| that could let |acc| reach 2^20): the kernel then sets its
+    channels up at run time as before. Returns int32 [C, 11]."""
     c = p["conv"]
     (_, _, in_c), (_, out_w, out_c) = c["in"], c["out"]
     lo, hi = max(p["conv_act"][0], -128), min(p["conv_act"][1], 127)
@@ -124,7 +126,7 @@ def dw_win_blocks(p: dict):
     shift = np.broadcast_to(np.asarray(p["shift"], np.int64).reshape(-1), (out_c,))
     bias = np.broadcast_to(np.asarray(p["bias"], np.int64).reshape(-1), (out_c,))
     room = 0xFFFFF - 32640 * 9
-    blocks = np.zeros((out_c, 15), np.int64)
+    blocks = np.zeros((out_c, 11), np.int64)
     for ch in range(out_c):
         m, s, b = int(mult[ch]), int(shift[ch]), int(bias[ch])
         um = m & 0xFFFFFFFF
@@ -134,7 +136,8 @@ def dw_win_blocks(p: dict):
         m32 = um - (um & 0x80000000) * 2  # as int32
         blocks[ch, :6] = [b - (p["z_in"] + 128) * int(w[ch].sum()), um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21,
                           c1 << (s - 22), s - 21]
-        blocks[ch, 6:] = w[ch]
+        halves = np.append(w[ch], 0) & 0xFFFF
+        blocks[ch, 6:] = halves[0::2] | halves[1::2] << 16
     return ((blocks + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 

@@ -180,9 +180,10 @@ static inline int hcc_conv2d_takes_dense(const hcc_conv2d_params_t *p) {
 
 /* hcc_conv2d_params_t.weight_pairs of a depthwise conv on hcc_dwconv2d_s8_direct_rows (no
  * scratch) whose 3x3 window loop takes every channel: its mult and shift the requantization
- * words, its bias array the out_c biases followed by out_c blocks of 15 int32 (b_u, the
- * three-multiply terms, the nine weights: dw_win_blocks in hcc/ops/fused_conv2d.py), which the
- * lx106 kernel would otherwise make for each channel on every row call. */
+ * words, its bias array the out_c biases followed by out_c blocks of 11 int32 (b_u, the
+ * three-multiply terms, the nine weights as int16 two a word: dw_win_blocks in
+ * hcc/ops/fused_conv2d.py), which the lx106 kernel would otherwise make for each channel on
+ * every row call. */
 #define HCC_WEIGHTS_DW_BLOCKS (-4)
 
 /* hcc_conv2d_params_t.weight_pairs of a first conv (1-4 input channels; 5-8 at stride 1) in

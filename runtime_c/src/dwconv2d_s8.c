@@ -12,7 +12,10 @@
  * 3x3 or 5x5 kernel (dilation_w 1, stride_w 1 or 2) whose channels the window loop takes
  * (dw_win_row: sums and requantization in one asm loop, two pixels a pass) runs four channels
  * at a time over a stack window filled a word at a time (dw_quad_rows), or one channel at a
- * time over its plane (dw_plane_channel). Otherwise an output row's sums go to scratch first
+ * time over its plane (dw_plane_channel); without scratch (hcc_dwconv2d_s8_direct_rows) a 3x3
+ * at stride_w 1 with the compiler's blocks and rows of 12 outputs or more runs dw_ring_quads
+ * (eight weights in registers, window bytes shared by output pairs, rows kept as a ring).
+ * Otherwise an output row's sums go to scratch first
  * (the 3x3 tap loop keeps the nine weights and three row pointers in registers), then are
  * requantized: the channel's hoisted terms (hcc_requant_hoisted) for |acc| <= 2^16 - 1 when
  * the channel allows them, else hcc_requantize_s8_inline. hcc_conv2d_pool_s8 calls it once
@@ -141,9 +144,27 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
  * (dw_wide_terms), takes the callers' other paths. */
 
 /* The per-channel block the asm reads (int32, byte offsets as immediates): the terms first,
- * so that their offsets do not depend on the kernel size, then the k_h k_w weights. */
+ * so that their offsets do not depend on the kernel size, then the k_h k_w weights (int16). */
 enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
 #define DW_WIN_TAPS_MAX 25
+/* The weights as int16 from word DW_T_W on (`l16si`, as cheap as `l32i`): two a word, so a 3x3
+ * block is 11 words (HCC_WEIGHTS_DW_BLOCKS' 44 bytes a channel of flash, 60 with int32) */
+#define DW_BLK_WORDS (DW_T_W + 5)
+
+/* between two int16 stores: no merging into a word (GCC's store merging; empty elsewhere) */
+#if defined(__XTENSA__)
+#define DW_NO_MERGE __asm__ volatile("" ::: "memory")
+#else
+#define DW_NO_MERGE ((void)0)
+#endif
+
+/* weight k of block blk: the halves of the int32 words only ever read and written as int16
+ * (here and by the asm), little-endian as the compiler packs them (memcpy would copy a byte at
+ * a time: GCC does not see the 2-byte alignment) */
+static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
+    return ((const int16_t *)(const void *)(blk + DW_T_W))[k];
+}
+
 
 /* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
  * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
@@ -175,21 +196,28 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     uint32_t w_sum = 0u;
     int32_t i;
     if (bias < -room || bias > room || !dw_wide_terms(blk, m, s, p->z_out)) return 0;
+    /* the weights read into locals first: an int16 store may alias the int8 weights, so GCC
+     * would read each again after it (+200K lx106 instructions on MobileNetV3-small) */
+    /* the halves, as dw_blk_w reads them, a store each: GCC merged pairs of them into word stores
+     * at ~3 lx106 instructions more a weight (+88K on MobileNetV2; volatile costs a memw each) */
+    int16_t *const b16 = (int16_t *)(void *)(blk + DW_T_W);
     if (taps == 9) {  /* unrolled: the loop cost ~8 lx106 instructions a weight on every row call */
-        int32_t *const b9 = blk + DW_T_W;
-        b9[0] = w[0]; b9[1] = w[1]; b9[2] = w[2]; b9[3] = w[3]; b9[4] = w[4];
-        b9[5] = w[5]; b9[6] = w[6]; b9[7] = w[7]; b9[8] = w[8];
-        w_sum = (uint32_t)(b9[0] + b9[1] + b9[2] + b9[3] + b9[4] + b9[5] + b9[6] + b9[7] + b9[8]);
+        const int16_t v0 = w[0], v1 = w[1], v2 = w[2], v3 = w[3], v4 = w[4], v5 = w[5], v6 = w[6], v7 = w[7];
+        const int16_t v8 = w[8];
+        b16[0] = v0; DW_NO_MERGE; b16[1] = v1; DW_NO_MERGE; b16[2] = v2; DW_NO_MERGE; b16[3] = v3; DW_NO_MERGE;
+        b16[4] = v4; DW_NO_MERGE; b16[5] = v5; DW_NO_MERGE; b16[6] = v6; DW_NO_MERGE; b16[7] = v7; DW_NO_MERGE;
+        b16[8] = v8;
+        w_sum = (uint32_t)(v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8);
     } else {
         for (i = 0; i + 5 <= taps; i += 5) {  /* 5x5: a kernel row a pass */
-            int32_t *const b5 = blk + DW_T_W + i;
-            b5[0] = w[i]; b5[1] = w[i + 1]; b5[2] = w[i + 2]; b5[3] = w[i + 3]; b5[4] = w[i + 4];
-            w_sum += (uint32_t)(b5[0] + b5[1] + b5[2] + b5[3] + b5[4]);
+            const int16_t v0 = w[i], v1 = w[i + 1], v2 = w[i + 2], v3 = w[i + 3], v4 = w[i + 4];
+            b16[i] = v0; DW_NO_MERGE; b16[i + 1] = v1; DW_NO_MERGE; b16[i + 2] = v2; DW_NO_MERGE;
+            b16[i + 3] = v3; DW_NO_MERGE; b16[i + 4] = v4;
+            w_sum += (uint32_t)(v0 + v1 + v2 + v3 + v4);
         }
         for (; i < taps; ++i) {
-            const int32_t v = w[i];
-            blk[DW_T_W + i] = v;
-            w_sum += (uint32_t)v;
+            b16[i] = w[i];
+            w_sum += (uint32_t)(int32_t)w[i];
         }
     }
     blk[DW_T_B] = (int32_t)((uint32_t)bias - (uint32_t)(p->z_in + 128) * w_sum);
@@ -201,12 +229,12 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 /* acc += u (window byte P off of row pointer r: P bytes a column) w (block word k) */
 #define DW_WTP(r, off, k, P)                                                      \
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
-    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                  \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"
 /* the same for two pixels S columns apart, one weight load: acc and acc1 */
 #define DW_WT2P(r, off, k, S, P)                                                  \
-    "l32i %[u], %[blk], 4*(6+" DW_STR(k) ")\n\t"                                  \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                  \
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) ")\n\t"                   \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"                                                \
@@ -352,7 +380,7 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
         uint32_t sum = (uint32_t)blk[DW_T_B];
         int32_t a, x, v;
         for (ky = 0; ky < k; ++ky) {
-            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(blk[DW_T_W + ky * k + kx] * q[ky * rs + kx * pitch]);
+            for (kx = 0; kx < k; ++kx) sum += (uint32_t)(dw_blk_w(blk, ky * k + kx) * q[ky * rs + kx * pitch]);
         }
         a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
         x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
@@ -387,7 +415,7 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
         uint32_t w_sum = 0u, b_u;
         hcc_requant_hoisted_t q = {0, 0, 0, 0, 0, 0};  /* read only when hoisted */
         int hoisted;
-        int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+        int32_t blk[DW_T_W + (DW_WIN_TAPS_MAX + 1) / 2];
         if (win && dw_win_block(blk, w, taps, bias ? bias[c] : 0, m, s, p)) {
             fill_plane(p, input, row_begin * p->stride_h - p->pad_top, plane_rows(p, row_end - row_begin), c, plane);
             const dw_row_t g = dw_row_geom(rs, 1, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
@@ -430,30 +458,40 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
  * DW_QUAD_BYTES. */
 #define DW_QUAD_BYTES 320
 
-/* d[i] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple of 4) */
-static void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n) {
+/* d[i dw] = the word at s + i step, xor 0x80808080, for i < n (s word-aligned, step a multiple
+ * of 4; dw 1, or 3 in dw_ring_quads' column records). Inlined, so that dw is a constant: as an
+ * argument it cost two lx106 instructions a call (MobileNetV2's short rows); two words a pass
+ * cost more than they saved on those rows. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n, int32_t dw) {
 #if defined(__XTENSA__)
+#define DW_COPY_LOOP(DSTEP)                                                       \
+    __asm__ volatile(                                                             \
+        "1:\n\t"                                                                  \
+        "l32i %[t], %[s], 0\n\t"                                                  \
+        "xor %[t], %[t], %[k80]\n\t"                                              \
+        "s32i %[t], %[d], 0\n\t"                                                  \
+        "add %[s], %[s], %[step]\n\t"                                             \
+        "addi %[d], %[d], " #DSTEP "\n\t"                                         \
+        "bne %[d], %[end], 1b\n\t"                                                \
+        : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)                                  \
+        : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)                        \
+        : "memory")
     if (n > 0) {
-        const uint32_t *const end = d + n, k80 = 0x80808080u;
+        const uint32_t *const end = d + n * dw, k80 = 0x80808080u;
         uint32_t t;
-        __asm__ volatile(
-            "1:\n\t"
-            "l32i %[t], %[s], 0\n\t"
-            "xor %[t], %[t], %[k80]\n\t"
-            "s32i %[t], %[d], 0\n\t"
-            "add %[s], %[s], %[step]\n\t"
-            "addi %[d], %[d], 4\n\t"
-            "bne %[d], %[end], 1b\n\t"
-            : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t)
-            : [end] "r"(end), [step] "r"(step), [k80] "r"(k80)
-            : "memory");
+        if (dw == 1) DW_COPY_LOOP(4);
+        else DW_COPY_LOOP(12);
     }
+#undef DW_COPY_LOOP
 #else
     int32_t i;
     for (i = 0; i < n; ++i, s += step) {
         uint32_t v;
         memcpy(&v, s, 4);
-        d[i] = v ^ 0x80808080u;
+        d[i * dw] = v ^ 0x80808080u;
     }
 #endif
 }
@@ -478,7 +516,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
     const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;
     const dw_row_t g = dw_row_geom(4 * span * p->dilation_h, 4, p->k_w, p->stride_w, p->out_w, channels, lo, hi);
     uint32_t win[DW_QUAD_BYTES / 4];
-    int32_t blk[DW_T_W + DW_WIN_TAPS_MAX];
+    int32_t blk[DW_T_W + (DW_WIN_TAPS_MAX + 1) / 2];
     int32_t oy, r, j, q;
     int refused = lo > hi ? 15 : 0;  /* bit q: channel c + q left to dw_plane_channel */
     for (oy = row_begin; oy < row_end && refused != 15; ++oy) {
@@ -492,7 +530,7 @@ static int dw_quad_rows(const hcc_conv2d_params_t *p, const int8_t *input, const
             }
             for (j = 0; j < first; ++j) d[j] = zz;
             dw_quad_copy((const uint8_t *)input + (iy * p->in_w + (first - p->pad_left)) * p->in_c + c, p->in_c,
-                         d + first, past - first);
+                         d + first, past - first, 1);
             for (j = past; j < span; ++j) d[j] = zz;
         }
         for (q = 0; q < 4; ++q) {
@@ -708,7 +746,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     const dw_row_t g = dw_row_geom(4 * span, 4, 3, sw, p->out_w, channels, lo, hi);
     const int32_t tap_rows = p->dilation_h * p->in_w * cs;  /* bytes between the kernel rows on the input */
     uint32_t win[3 * DW_NARROW_QUAD];
-    int32_t blk[DW_T_W + 9];
+    int32_t blk[DW_BLK_WORDS];
     int32_t oy, ox, c, q, ky, kx, j;
     /* the columns off the input, the same in every window row: written once a call */
     for (j = 0; j < 3 * span; ++j) win[j] = zz;
@@ -724,12 +762,12 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
                 if (iy < 0 || iy >= p->in_h) {
                     for (j = j0; j < j1; ++j) d[j] = zz;
                 } else if (j1 > j0) {
-                    dw_quad_copy((const uint8_t *)input + at, cs, d + j0, j1 - j0);
+                    dw_quad_copy((const uint8_t *)input + at, cs, d + j0, j1 - j0, 1);
                 }
             }
             if (blocks != NULL) {  /* the compiler's blocks: no set-up */
-                const int32_t *blk_c = blocks + c * (DW_T_W + 9);
-                for (q = 0; q < 4; ++q, blk_c += DW_T_W + 9) dw_win_row((const uint8_t *)win + q, blk_c, y + q, &g);
+                const int32_t *blk_c = blocks + c * DW_BLK_WORDS;
+                for (q = 0; q < 4; ++q, blk_c += DW_BLK_WORDS) dw_win_row((const uint8_t *)win + q, blk_c, y + q, &g);
                 continue;
             }
             for (q = 0; q < 4; ++q) {
@@ -755,6 +793,209 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     }
 }
 
+/* Stride 1 on the compiler's blocks (dw_ring_quads, HCC_WEIGHTS_DW_BLOCKS, dilation_h 1 or 2):
+ * dw_narrow_quads' window, but each column one 12-byte record of its three window rows (slot r:
+ * the word of four channel bytes at 4 r), so that the nine taps of two outputs lie at immediate
+ * offsets of one pointer, and the rows held as a ring: an input row goes to slot iy mod 3 once
+ * and stays while the next output rows read it (one row copied an output row instead of three);
+ * the kernel rows are matched to the slots by passing their weights in the slots' order. Per
+ * channel and output row, dw_ring_sums keeps eight of the nine weights in registers and loads
+ * each window byte once for the two outputs that read it (4 loads, 6 `mull`, 6 adds a kernel row
+ * and pair: ~29 lx106 instructions an output against dw_win_row's 35 with a weight load a tap),
+ * into an int32 row; dw_ring_requant then requantizes the row with the channel's terms in
+ * registers (dw_win_row's three-multiply form, exact for |acc| < 2^20 as dw_win_block proved;
+ * 19 an output). An odd count computes one more sum off the last column's neighbour (the
+ * window's extra column), never requantized. */
+#define DW_RING_COLS (DW_NARROW_QUAD + 1)
+/* Narrower rows keep dw_narrow_quads: the two passes' per-channel set-up (~60 lx106 instructions
+ * a channel row) outweighs the ~8 an output saved (mini-Xception's 11 columns +0.5%, 6 columns
+ * +4%; 22 and 44 columns -7% and -11%) */
+#define DW_RING_MIN_W 12
+#define DW_RING_NONE (-2)  /* a slot that holds no row yet */
+#define DW_RING_PAD (-1)   /* a slot of padding (z_in + 128): every row off the input */
+
+#if defined(__XTENSA__)
+/* a0 (output x) and a1 (output x + 1) += the kernel row (WX, WY, WZ) over slot OFF's bytes of
+ * columns x .. x + 3 (q: column x's record), each byte loaded once */
+#define DW_RING_ROW(OFF, WX, WY, WZ)                                              \
+    "l8ui %[t], %[q], " #OFF "\n\t"                                               \
+    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
+    "add %[a0], %[a0], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
+    "mull %[u], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
+    WZ("u")                                                                       \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[t], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+36\n\t"                                            \
+    WZ("t")                                                                       \
+    "add %[a1], %[a1], %[t]\n\t"
+/* %[d] = %[t] times the row's third weight: in a register (rows 0 and 1), from memory (row 2:
+ * the fourteen registers are taken) */
+#define DW_RING_Z0(d) "mull %[" d "], %[t], %[k2]\n\t"
+#define DW_RING_Z1(d) "mull %[" d "], %[t], %[k5]\n\t"
+#define DW_RING_Z2(d) "l32i %[u], %[k8]\n\t" "mull %[" d "], %[t], %[u]\n\t"
+#endif
+
+/* sums[i] = b_u + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
+ * columns i .. i + 2), for i < 2 pairs (pairs >= 1): column i's record at q + 12 i, block blk. */
+HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const int32_t *wo, int32_t *sums,
+                                  int32_t pairs) {
+#if defined(__XTENSA__)
+    int32_t *volatile end = sums + 2 * pairs;
+    volatile int32_t bm = blk[DW_T_B], k8 = dw_blk_w(blk, wo[2] + 2);
+    const int32_t k0 = dw_blk_w(blk, wo[0]), k1 = dw_blk_w(blk, wo[0] + 1), k2 = dw_blk_w(blk, wo[0] + 2);
+    const int32_t k3 = dw_blk_w(blk, wo[1]), k4 = dw_blk_w(blk, wo[1] + 1), k5 = dw_blk_w(blk, wo[1] + 2);
+    const int32_t k6 = dw_blk_w(blk, wo[2]), k7 = dw_blk_w(blk, wo[2] + 1);
+    uint32_t a0, a1, t, u;
+    __asm__ volatile(
+        "1:\n\t"
+        "l32i %[a0], %[bm]\n\t"
+        "mov %[a1], %[a0]\n\t"
+        DW_RING_ROW(0, k0, k1, DW_RING_Z0)
+        DW_RING_ROW(4, k3, k4, DW_RING_Z1)
+        DW_RING_ROW(8, k6, k7, DW_RING_Z2)
+        "s32i %[a0], %[s], 0\n\t"
+        "s32i %[a1], %[s], 4\n\t"
+        "addi %[s], %[s], 8\n\t"
+        "addi %[q], %[q], 24\n\t"
+        "l32i %[t], %[endm]\n\t"
+        "bne %[s], %[t], 1b\n\t"
+        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u)
+        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
+          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)
+        : "memory");
+#else
+    int32_t i, r, k;
+    for (i = 0; i < 2 * pairs; ++i) {
+        uint32_t a = (uint32_t)blk[DW_T_B];
+        for (r = 0; r < 3; ++r) {
+            for (k = 0; k < 3; ++k) a += (uint32_t)(dw_blk_w(blk, wo[r] + k) * q[12 * (i + k) + 4 * r]);
+        }
+        sums[i] = (int32_t)a;
+    }
+#endif
+}
+
+/* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
+HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
+                                     int32_t lo, int32_t hi) {
+#if defined(__XTENSA__)
+    const int32_t *const end = sums + count;
+    const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
+    int32_t a, t, u;
+    __asm__ volatile(
+        "ssr %[sh]\n\t"
+        "1:\n\t"
+        "l32i %[a], %[s], 0\n\t"
+        "mull %[u], %[a], %[ml]\n\t"
+        "srai %[u], %[u], 10\n\t"
+        "mull %[t], %[a], %[mm]\n\t"
+        "add %[t], %[t], %[u]\n\t"
+        "srai %[t], %[t], 11\n\t"
+        "mull %[a], %[a], %[mh]\n\t"
+        "add %[a], %[a], %[t]\n\t"
+        "add %[a], %[a], %[c]\n\t"
+        "sra %[a], %[a]\n\t"
+        "bge %[a], %[lo], 8f\n\t"
+        "mov %[a], %[lo]\n\t"
+        "8:\n\t"
+        "bge %[hi], %[a], 9f\n\t"
+        "mov %[a], %[hi]\n\t"
+        "9:\n\t"
+        "s8i %[a], %[y], 0\n\t"
+        "add %[y], %[y], %[ystep]\n\t"
+        "addi %[s], %[s], 4\n\t"
+        "bne %[s], %[end], 1b\n\t"
+        : [s] "+r"(sums), [y] "+r"(y), [a] "=&r"(a), [t] "=&r"(t), [u] "=&r"(u)
+        : [ml] "r"(ml), [mm] "r"(mm), [mh] "r"(mh), [c] "r"(c), [sh] "r"(sh), [lo] "r"(lo), [hi] "r"(hi),
+          [ystep] "r"(ystep), [end] "r"(end)
+        : "memory");
+#else
+    int32_t i;
+    for (i = 0; i < count; ++i, y += ystep) {
+        const int32_t a = sums[i];
+        const int32_t x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+        const int32_t v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+#endif
+}
+
+/* The four channels of an output row over the ring window win (channel q's bytes at win + q),
+ * the blocks at blk, slot r's kernel row's weights from weight wo[r] on (g: count, ystep, lo,
+ * hi). One call for the four: a call a channel cost ~25 lx106 instructions more. */
+HCC_OUT_OF_LINE void dw_ring_channels(const uint8_t *win, const int32_t *blk, const int32_t *wo, int8_t *y,
+                                      const dw_row_t *g) {
+    int32_t sums[DW_RING_COLS];
+    int32_t q;
+    for (q = 0; q < 4; ++q, blk += DW_BLK_WORDS) {
+        dw_ring_sums(win + q, blk, wo, sums, (g->count + 1) >> 1);
+        dw_ring_requant(sums, blk, y + q, g->count, g->ystep, g->lo, g->hi);
+    }
+}
+
+/* a mod 3 for any a, no division (the lx106 has none) */
+static int32_t dw_mod3(int32_t a) {
+    while (a < 0) a += 3 << 10;
+    while (a >= 3 << 10) a -= 3 << 10;
+    while (a >= 48) a -= 48;
+    while (a >= 3) a -= 3;
+    return a;
+}
+
+/* dw_narrow_quads' convs with stride_w 1, dilation_h 1 or 2 and the compiler's blocks (every
+ * channel's, after the biases), through the ring window (above). */
+HCC_OUT_OF_LINE void dw_ring_quads(const hcc_conv2d_params_t *p, const int8_t *input, const int32_t *blocks,
+                                   int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+    const int32_t channels = p->out_c, cs = p->in_c, row_size = p->out_w * channels;
+    const int32_t dil = p->dilation_h, d3 = dw_mod3(dil), s3 = dw_mod3(p->stride_h);
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    const uint32_t zz = (uint32_t)(uint8_t)(p->z_in + 128) * 0x01010101u;  /* z_in as u, four channels */
+    const dw_row_t g = dw_row_geom(12, 12, 3, 1, p->out_w, channels, lo, hi);
+    int32_t j0, j1;
+    const int32_t span = narrow_columns(p, &j0, &j1);
+    uint32_t win[3 * DW_RING_COLS];
+    int32_t held[3], wo[3];  /* per slot: the input row it holds, its kernel row's first weight */
+    int32_t oy, c, ky, j;
+    /* the columns off the input (and the odd count's extra one) stay z_in + 128 */
+    for (j = 0; j < 3 * j0; ++j) win[j] = zz;
+    for (j = 3 * j1; j < 3 * (span + 1); ++j) win[j] = zz;
+    for (c = 0; c < channels; c += 4) {
+        int32_t slot0 = dw_mod3(row_begin * p->stride_h - p->pad_top);  /* iy0's slot */
+        held[0] = held[1] = held[2] = DW_RING_NONE;
+        for (oy = row_begin; oy < row_end; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            int8_t *const y = out_rows + (oy - row_begin) * row_size + c;
+            int32_t slot = slot0;
+            for (ky = 0; ky < 3; ++ky) {
+                const int32_t iy = iy0 + ky * dil, tag = iy < 0 || iy >= p->in_h ? DW_RING_PAD : iy;
+                wo[slot] = 3 * ky;
+                if (held[slot] != tag) {
+                    held[slot] = tag;
+                    if (tag != DW_RING_PAD) {
+                        if (j1 > j0) {
+                            dw_quad_copy((const uint8_t *)input + (iy * p->in_w + j0 - p->pad_left) * cs + c, cs,
+                                         win + 3 * j0 + slot, j1 - j0, 3);
+                        }
+                    } else {
+                        for (j = j0; j < j1; ++j) win[3 * j + slot] = zz;
+                    }
+                }
+                slot += d3;
+                if (slot >= 3) slot -= 3;
+            }
+            dw_ring_channels((const uint8_t *)win, blocks + c * DW_BLK_WORDS, wo, y, &g);
+            slot0 += s3;
+            if (slot0 >= 3) slot0 -= 3;
+        }
+    }
+}
+
 static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t row_begin,
                            int32_t row_end, int8_t *out_rows) {
@@ -767,13 +1008,18 @@ static void dw_narrow_rows(const hcc_conv2d_params_t *p, const int8_t *input, co
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const dw_row_t g = dw_row_geom(HCC_DW_NARROW, 1, 3, sw, p->out_w, channels, lo, hi);
     if (dw_narrow_quads_fit(p, input)) {
-        dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        if (sw == 1 && p->out_w >= DW_RING_MIN_W && (p->dilation_h == 1 || p->dilation_h == 2) &&
+            p->weight_pairs == HCC_WEIGHTS_DW_BLOCKS) {
+            dw_ring_quads(p, input, bias + channels, row_begin, row_end, out_rows);
+        } else {
+            dw_narrow_quads(p, input, weights, bias, mult, shift, row_begin, row_end, out_rows);
+        }
         return;
     }
     for (c = 0; c < channels; ++c) {
         const int8_t *w = weights + c * 9;
         const int32_t wm = mult[c], ws = shift[c];  /* the words (blocked_requant_words) */
-        int32_t w9[9], blk[DW_T_W + 9];
+        int32_t w9[9], blk[DW_BLK_WORDS];
         uint32_t b_u = 0u;
         const int whole_rows = sw <= 2 && p->out_w >= DW_WIN_MIN_W && lo <= hi && dw_win_block(blk, w, 9, bias ? bias[c] : 0, hcc_word_m(wm, ws),
                                                         hcc_word_s(ws), p);

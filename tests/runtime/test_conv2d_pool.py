@@ -236,11 +236,12 @@ def window_depthwise_block(seed):
     return b
 
 
-def narrow_depthwise_block(seed):
+def narrow_depthwise_block(seed, wide=False):
     """A 3x3 depthwise block whose window loop dw_narrow_quads runs (channels a multiple of 4,
     window rows of at most 48 columns; DS-CNN's 25x5x64): strides and pads 0 .. 2, dilation_h
-    1 or 2, accumulators past 2^16, a bias or none, pooling sometimes (a row at a time)."""
-    rng = np.random.default_rng(9300 + seed)
+    1 or 2, accumulators past 2^16, a bias or none, pooling sometimes (a row at a time). wide:
+    rows of 12 to 46 outputs at stride_w 1 (dw_ring_quads' with the compiler's blocks)."""
+    rng = np.random.default_rng((9700 if wide else 9300) + seed)
     b = random_block(9300 + seed)
     c = b["conv"]
     ch = int(rng.choice([4, 8, 12, 64]))
@@ -248,10 +249,12 @@ def narrow_depthwise_block(seed):
     pads = tuple(int(rng.integers(0, 3)) for _ in range(4))
     h = max(int(rng.integers(1, 9)), 2 * dil[0] + 1 - pads[0] - pads[2])
     w = max(int(rng.choice([1, 2, 3, 5, 6, 11, 22])), 3 - pads[1] - pads[3])
+    if wide:
+        w = int(rng.integers(14, 45))
     s_in, s_out = float(rng.uniform(0.005, 0.05)), float(rng.uniform(0.01, 0.2))
     c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, 3, 3, 1), -127, 127),
              bias=rng.integers(-20000, 20000, ch).astype(np.int32) if rng.integers(4) else None,
-             strides=(int(rng.integers(1, 3)), 1 + seed % 2), pads=pads, dilations=dil, groups=ch)
+             strides=(int(rng.integers(1, 3)), 1 if wide else 1 + seed % 2), pads=pads, dilations=dil, groups=ch)
     c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
     conv_out = reference(c)
     b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
@@ -291,11 +294,11 @@ def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
         assert (compiled_dw_blocks(b) is not None) == ok, (field, value)
 
 
-def narrow_block_with_blocks(seed):
-    """narrow_depthwise_block(seed) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
+def narrow_block_with_blocks(seed, wide=False):
+    """narrow_depthwise_block(seed, wide) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_DW_BLOCKS
 
-    b = narrow_depthwise_block(seed)
+    b = narrow_depthwise_block(seed, wide)
     bias = compiled_dw_blocks(b)
     assert bias is not None
     b["weight_pairs"] = HCC_WEIGHTS_DW_BLOCKS
