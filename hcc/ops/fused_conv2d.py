@@ -39,6 +39,20 @@ HCC_WEIGHTS_DW_BLOCKS = -4  # a "direct" depthwise conv whose bias array ends in
 HCC_WEIGHTS_HOST_PIXELS = -5  # HCC_WEIGHTS_HOST's arrays, a first conv run with pixels in the lanes (hcc_kernels.h)
 HOST_STEM_QUADS, HOST_STEM_BUF, HOST_STEM_CHANNELS = 64, 8192, 64  # HCC_STEM_QUADS, HCC_STEM_BUF,
 # HCC_HOST_STEM_CHANNELS (runtime_c/src/host_layout_s8.c)
+
+
+def host_stem_rows_per_vector(out_w: int, in_c: int, kh: int, kw: int, sh: int, sw: int, dh: int) -> int:
+    """Output rows per vector of 16 pixels on the stem path (host_stem_rows_per_vector in
+    runtime_c/src/host_layout_s8.c): rows of at most 8 pixels, not dilated down the column, as
+    many as fill the lanes with every lane's quad within 128 bytes and the rows in the buffer."""
+    rb = ((out_w - 1) * sw + kw) * in_c
+    r = 16 // out_w if out_w <= 8 and dh == 1 else 1
+    while r > 1 and ((r - 1) * sh * rb + (out_w - 1) * sw * in_c + 3 >= 128
+                     or ((r - 1) * sh + kh) * rb + 128 > HOST_STEM_BUF):
+        r -= 1
+    return r
+
+
 DW_NARROW_QUAD = 48  # dwconv2d_s8.c: the widest window row (words) of dw_narrow_quads
 BLOCKED_PATHS = ("fc-row", "blocked")  # hcc_fully_connected_row_s8's blocked weights and folded bias
 HOST_DW_TAPS = 49  # HCC_HOST_DW_TAPS (runtime_c/src/host_dw_s8.h): the most taps of hcc_dwconv2d_host_s8_rows
@@ -816,8 +830,12 @@ class FusedConv2d(OpDef):
             _, cin, _, kw = conv.inputs[1].type.shape
             row = kw * cin
             if self.host_pixels(conv):
-                words = -(-row // 4)
-                notes.append(f"/* {conv.name}: host layout, pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS): 16 pixels of one "
+                words, a, (kh, kw) = -(-row // 4), conv.attrs, conv.inputs[1].type.shape[2:]
+                out_w = conv_output_hw(conv.inputs[0].type.shape[1:3], (kh, kw), a["pads"], a["strides"],
+                                       a["dilations"])[1]
+                rv = host_stem_rows_per_vector(out_w, cin, kh, kw, *a["strides"], a["dilations"][0])
+                lanes = f"{rv} output rows of {out_w} pixels" if rv > 1 else "16 pixels"
+                notes.append(f"/* {conv.name}: host layout, pixels in the lanes (HCC_WEIGHTS_HOST_PIXELS): {lanes} of one "
                              f"channel a vector, each kernel row's {row} terms as {words} word{'s' if words > 1 else ''} of "
                              "4 taps per pixel picked from the converted input row (vpermb / vpermt2b), one weight word "
                              "broadcast per channel */")
@@ -831,16 +849,17 @@ class FusedConv2d(OpDef):
         host_stem_rows in runtime_c/src/host_layout_s8.c): a first conv or another narrow one
         (groups 1, at most 8 bytes between neighbouring pixels: 1-4 input channels, or 5-8 at
         stride 1, like mini-Xception's stem.1; not dilated along the row, not 1x1) whose
-        output rows fill vectors of 16 pixels (DS-CNN's 5-pixel rows keep the row path), its
-        quads and converted rows within that path's buffers."""
+        output rows fill vectors of 16 pixels, or whose rows of at most 8 pixels fill them two
+        or more rows a vector (DS-CNN's stem: 3 rows of 5; host_stem_rows_per_vector), its quads
+        and converted rows within that path's buffers."""
         a, (out_c, in_c, kh, kw) = op.attrs, op.inputs[1].type.shape
-        sw = a["strides"][1]
+        (sh, sw), (dh, dw) = a["strides"], a["dilations"]
         out_w = conv_output_hw(op.inputs[0].type.shape[1:3], (kh, kw), a["pads"], a["strides"], a["dilations"])[1]
         if self.kernel_path(op) in ("depthwise", "direct") or a["group"] != 1 or in_c > 8 or sw * in_c > 8 \
                 or kh * kw == 1 or out_c > HOST_STEM_CHANNELS:  # 1x1: host_pw_s8.c
             return False
-        return (a["dilations"][1] == 1 and out_w >= 16 and kh * -(-kw * in_c // 4) <= HOST_STEM_QUADS
-                and kh * (15 * sw + kw) * in_c + 128 <= HOST_STEM_BUF)
+        return (dw == 1 and (out_w >= 16 or host_stem_rows_per_vector(out_w, in_c, kh, kw, sh, sw, dh) >= 2)
+                and kh * -(-kw * in_c // 4) <= HOST_STEM_QUADS and kh * (15 * sw + kw) * in_c + 128 <= HOST_STEM_BUF)
 
     def host_kernel(self, e, op) -> bool:
         """Whether op runs hcc_conv2d_host_s8_rows (HCC_WEIGHTS_HOST) in this build: with the

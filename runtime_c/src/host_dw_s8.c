@@ -267,19 +267,20 @@ static void dw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int
  * acc = bias + sum w (x - z_in) mod 2^32, the spec's. */
 
 /* One vector's sums: acc[h] += the taps' products (tap t's input bytes at tp[t] + at, whole
- * loads; w: the chunk's pairs, 2 x 64 bytes each). two_strides: 64 bytes, the even pixels'
- * dwords kept (idx); else 32. */
-static inline __m512i load_tap(const int8_t *x, int two_strides, __m512i idx) {
+ * loads; w: the chunk's pairs, 2 x 64 bytes each). wide: 32 int16 (pad_row16's rows); else
+ * two_strides: 64 bytes, the even pixels' dwords kept (idx); else 32. */
+static inline __m512i load_tap(const int8_t *x, int wide, int two_strides, __m512i idx) {
+    if (wide) return _mm512_loadu_si512((const void *)x);
     if (two_strides) return _mm512_cvtepi8_epi16(_mm512_castsi512_si256(_mm512_permutexvar_epi32(idx, _mm512_loadu_si512(x))));
     return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)x));
 }
 
-static inline void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps, const int8_t *w, int two_strides,
-                           __m512i idx, __m512i acc[2]) {
+static inline void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps, const int8_t *w, int wide,
+                           int two_strides, __m512i idx, __m512i acc[2]) {
     int32_t t;
     for (t = 0; t < taps; t += 2, w += 128) {
-        const __m512i a = load_tap(tp[t] + at, two_strides, idx);
-        const __m512i b = t + 1 >= taps ? _mm512_setzero_si512() : load_tap(tp[t + 1] + at, two_strides, idx);
+        const __m512i a = load_tap(tp[t] + at, wide, two_strides, idx);
+        const __m512i b = t + 1 >= taps ? _mm512_setzero_si512() : load_tap(tp[t + 1] + at, wide, two_strides, idx);
         acc[0] = dot_pairs(acc[0], _mm512_unpacklo_epi16(a, b), _mm512_loadu_si512(w));
         acc[1] = dot_pairs(acc[1], _mm512_unpackhi_epi16(a, b), _mm512_loadu_si512(w + 64));
     }
@@ -372,6 +373,27 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t c
     }
 }
 
+/* pad_row for a chunk of 32 channels (not dw_pixels) at stride 1 as int16, 64 bytes a column:
+ * each input byte widened once per call where each of a 3x3 conv's taps widened it again (9
+ * vpmovsxbw an output vector, on the shuffle port beside the pairs' unpacks; at stride 2 the
+ * rows' bytes are read by fewer taps, and twice the bytes copied lost what it saved); then 64
+ * bytes of z_in */
+static void pad_row16(const hcc_conv2d_params_t *p, const int8_t *input, int32_t c0, int32_t iy, int32_t cols,
+                      __mmask32 live, int8_t *d) {
+    const int on = iy >= 0 && iy < p->in_h;
+    const int32_t lo = on ? (p->pad_left < cols ? p->pad_left : cols) : 0;
+    const int32_t hi = on ? (p->pad_left + p->in_w < cols ? p->pad_left + p->in_w : cols) : 0;
+    const int8_t *const row = on ? input + iy * p->in_w * p->in_c + c0 - p->pad_left * p->in_c : NULL;
+    const __m256i fill8 = _mm256_set1_epi8((char)p->z_in);
+    const __m512i fill = _mm512_set1_epi16((short)p->z_in);
+    int32_t x;
+    for (x = 0; x < lo; ++x) _mm512_storeu_si512((void *)(d + 64 * x), fill);
+    for (x = lo; x < hi; ++x) {
+        _mm512_storeu_si512((void *)(d + 64 * x), _mm512_cvtepi8_epi16(_mm256_mask_loadu_epi8(fill8, live, row + x * p->in_c)));
+    }
+    for (x = hi; x < cols + 1; ++x) _mm512_storeu_si512((void *)(d + 64 * x), fill);
+}
+
 /* Every tap a whole load from a padded copy of the input rows on the stack (pad_row): a row
  * is copied once per call and chunk, into slot iy mod `slots`, so the rows of a window, apart
  * by less than `slots` (host_dw_pad_fits in hcc/ops/fused_conv2d.py), never share one. No
@@ -384,8 +406,13 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
     const int pix = dw_pixels(p), two_strides = pix && sw == 2;
     const int32_t per = pix ? 32 / channels : 1, chunks = pix ? 1 : (channels + 31) / 32;
     const int32_t vectors = (p->out_w + per - 1) / per, wbytes = (taps + 1) / 2 * 128;
-    /* a copied row: a pixel's C channels or a chunk's 32 a column, every vector's columns */
-    const int32_t col = pix ? channels : 32, cols = (vectors * per - 1) * sw + (kw - 1) * dw + 1;
+    const int32_t cols = (vectors * per - 1) * sw + (kw - 1) * dw + 1;  /* every vector's columns */
+    /* a chunk's rows as int16 (pad_row16) at stride 1 where a window's rows fit the slots so
+     * (host_dw_pad_fits in hcc/ops/fused_conv2d.py counts the int8 rows, the fallback) */
+    const int wide = !pix && sw == 1 &&
+                     HCC_HOST_DW_PAD_BYTES / ((cols * 64 + 64 + 63) / 64 * 64) > (kh - 1) * p->dilation_h;
+    /* a copied row's column: a pixel's C channels, a chunk's 32, or those as int16 */
+    const int32_t col = pix ? channels : wide ? 64 : 32;
     const int32_t row_bytes = (cols * col + 64 + 63) / 64 * 64;
     /* as many slots as fit, or as the call reads rows (a row a call: a window's) */
     const int32_t reads = (row_end - row_begin - 1) * p->stride_h + (kh - 1) * p->dilation_h + 1;
@@ -431,7 +458,11 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h, slot = (iy % slots + slots) % slots;
                 int8_t *const d = pad + slot * row_bytes;
                 if (held[slot] != iy) {
-                    pad_row(p, input, c0, iy, cols, col, live, d);
+                    if (wide) {
+                        pad_row16(p, input, c0, iy, cols, live, d);
+                    } else {
+                        pad_row(p, input, c0, iy, cols, col, live, d);
+                    }
                     held[slot] = iy;
                 }
                 for (kx = 0; kx < kw; ++kx) tp[ky * kw + kx] = d + kx * dw * col;
@@ -444,12 +475,14 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 __m512i acc[2];
                 acc[0] = b0;
                 acc[1] = b1;
-                if (taps == 9 && !two_strides) {  /* the common 3x3 unrolled */
-                    dw_sums(tp, at, 9, w, 0, idx, acc);
+                if (taps == 9 && wide) {  /* the common 3x3 unrolled */
+                    dw_sums(tp, at, 9, w, 1, 0, idx, acc);
+                } else if (taps == 9 && !two_strides) {
+                    dw_sums(tp, at, 9, w, 0, 0, idx, acc);
                 } else if (taps == 9) {
-                    dw_sums(tp, at, 9, w, 1, idx, acc);
+                    dw_sums(tp, at, 9, w, 0, 1, idx, acc);
                 } else {
-                    dw_sums(tp, at, taps, w, two_strides, idx, acc);
+                    dw_sums(tp, at, taps, w, wide, two_strides, idx, acc);
                 }
                 if (near) {
                     const __m512i lo = dw_rq_near(acc[0], &rq0), hi = dw_rq_near(acc[1], &rq1);

@@ -442,6 +442,21 @@ static int host_stem_fits(const hcc_conv2d_params_t *p) {
            p->z_out <= 127;
 }
 
+/* Output rows a vector holds: 1, or where a row has at most 8 pixels (DS-CNN's stem: 5) and the
+ * kernel is not dilated down the column, as many whole rows as fill the 16 lanes with every
+ * lane's quad within 128 bytes of its kernel row's first byte (rows of rv output rows converted
+ * together, rb bytes a row: lane (r, c) reads r stride_h rb + c stride_w in_c on) and the rows
+ * within the buffer; mirrored by FusedConv2d.host_pixels */
+static int32_t host_stem_rows_per_vector(const hcc_conv2d_params_t *p) {
+    const int32_t sb = p->stride_w * p->in_c, rb = ((p->out_w - 1) * p->stride_w + p->k_w) * p->in_c;
+    int32_t r = p->out_w <= 8 && p->dilation_h == 1 ? 16 / p->out_w : 1;
+    while (r > 1 && ((r - 1) * p->stride_h * rb + (p->out_w - 1) * sb + 3 >= 128 ||
+                     ((r - 1) * p->stride_h + p->k_h) * rb + HCC_STEM_SLACK > HCC_STEM_BUF)) {
+        --r;
+    }
+    return r;
+}
+
 /* Output pixels per chunk (a multiple of 16): its quads and converted rows within the buffers */
 static int32_t host_stem_chunk(const hcc_conv2d_params_t *p) {
     const int32_t q = p->k_h * ((p->k_w * p->in_c + 3) / 4);
@@ -514,12 +529,14 @@ static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p
                                                     int8_t *out_rows) {
     const int32_t in_c = p->in_c, out_c = p->out_c, out_w = p->out_w, sb = p->stride_w * in_c;
     const int32_t gr = (p->k_w * in_c + 3) / 4, nq = p->k_h * gr, chunk = host_stem_chunk(p);
-    const int32_t groups = (out_c + 7) / 8;
+    const int32_t groups = (out_c + 7) / 8, rv = host_stem_rows_per_vector(p);
+    const int32_t rb_rows = ((out_w - 1) * p->stride_w + p->k_w) * in_c; /* rv > 1: a whole row's bytes */
     const __m512i lo_act = _mm512_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
     const __m512i hi_act = _mm512_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
     uint8_t rows[HCC_STEM_BUF];
     __m512i quads[HCC_STEM_QUADS], pick, idx[2], mix[2];
-    int32_t i, oy, ox0, general = 0;
+    hcc_conv2d_params_t pr = *p; /* rv > 1: host_rows over the input rows of rv output rows */
+    int32_t off[16], i, oy, ox0, general = 0, wide = 0;
     /* per channel (8 groups' worth past out_c: zero weights, unused results) */
     int32_t b[HCC_HOST_STEM_CHANNELS + 8], m[HCC_HOST_STEM_CHANNELS + 8], c32[HCC_HOST_STEM_CHANNELS + 8];
     int32_t s32[HCC_HOST_STEM_CHANNELS + 8], sh[HCC_HOST_STEM_CHANNELS + 8], gen[HCC_HOST_STEM_CHANNELS + 8];
@@ -535,9 +552,14 @@ static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p
         gen[i] = mi != 0 && ((uint32_t)mi & ((1u << (si - 32)) - 1u)) == 0u;
         general |= gen[i];
     }
-    /* quad byte t of lane l: l sb + t (the lane's index word times sb, plus t) */
-    pick = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                               _mm512_set1_epi32(sb * 0x01010101)),
+    /* quad byte t of lane l: off[l] + t, off[l] = l sb (pixel l of a row), or with rv rows a
+     * vector r stride_h rb + c sb (pixel c of row r: l = r out_w + c; 0 in the lanes past them);
+     * past 64 bytes a vpermt2b of two loads */
+    for (i = 0; i < 16; ++i) {
+        off[i] = rv == 1 ? i * sb : i < rv * out_w ? (i / out_w) * p->stride_h * rb_rows + (i % out_w) * sb : 0;
+        wide |= off[i] + 3 >= 64;
+    }
+    pick = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_loadu_si512((const void *)off), _mm512_set1_epi32(0x01010101)),
                             _mm512_set1_epi32(0x03020100));
     /* output byte 8 q + c (pixel q of 0 .. 7, then 8 .. 15; channel c): host_stem_bytes' byte
      * 16 (q / 4) + 4 (c % 4) + q % 4 of b0 (c < 4) or b1 (64 + ...) */
@@ -546,22 +568,25 @@ static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p
     /* 16 channels: pixel q's bytes are channels 0 .. 7's qword q, then 8 .. 15's */
     mix[0] = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
     mix[1] = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
-    for (oy = row_begin; oy < row_end; ++oy) {
+    for (oy = row_begin; oy < row_end; oy += rv) {
+        const int32_t nr = row_end - oy < rv ? row_end - oy : rv;
         int8_t *const out_row = out_rows + (oy - row_begin) * out_w * out_c;
-        for (ox0 = 0; ox0 < out_w; ox0 += chunk) {
-            const int32_t np = out_w - ox0 < chunk ? out_w - ox0 : chunk, nv = (np + 15) / 16;
-            const int32_t span = (np - 1) * p->stride_w + p->k_w, rb = span * in_c;
+        for (ox0 = 0; ox0 < out_w; ox0 += chunk) { /* rv > 1: once (chunk >= 16 > out_w) */
+            const int32_t np = rv > 1 ? nr * out_w : out_w - ox0 < chunk ? out_w - ox0 : chunk, nv = (np + 15) / 16;
+            const int32_t span = (rv > 1 ? out_w - 1 : np - 1) * p->stride_w + p->k_w, rb = span * in_c;
             int32_t v, ky, g, c0, j;
-            /* the chunk's input converted before any output is written (in place stays safe) */
-            host_rows(p, input, oy, ox0, span, rows);
-            memset(rows + p->k_h * rb, 0, HCC_STEM_SLACK);
+            /* the chunk's input converted before any output is written (in place stays safe: a
+             * vector of rv rows reads their inputs before it writes them) */
+            pr.k_h = (nr - 1) * p->stride_h + p->k_h;
+            host_rows(&pr, input, oy, ox0, span, rows);
+            memset(rows + pr.k_h * rb, 0, HCC_STEM_SLACK);
             for (v = 0; v < nv; ++v) {
                 for (ky = 0; ky < p->k_h; ++ky) {
                     for (g = 0; g < gr; ++g) {
                         const uint8_t *x = rows + ky * rb + 16 * v * sb + 4 * g;
                         const __m512i a = _mm512_loadu_si512((const void *)x);
                         quads[(v * p->k_h + ky) * gr + g] =
-                            sb <= 4 ? _mm512_permutexvar_epi8(pick, a)
+                            !wide ? _mm512_permutexvar_epi8(pick, a)
                                     : _mm512_permutex2var_epi8(a, pick, _mm512_loadu_si512((const void *)(x + 64)));
                     }
                 }
@@ -588,6 +613,24 @@ static __attribute__((noinline)) int host_stem_rows(const hcc_conv2d_params_t *p
                                             _mm512_permutex2var_epi64(hi, mix[0], hi1));
                     _mm512_mask_storeu_epi8((void *)(out + 192), host_stem_mask(16 * n - 192),
                                             _mm512_permutex2var_epi64(hi, mix[1], hi1));
+                } else if (out_c % 16 == 0) { /* pixel j's 16 bytes of each pair of blocks at j out_c + c0 */
+                    for (c0 = 0; c0 < out_c; c0 += 16) {
+                        __m512i four[4];
+                        HCC_STEM_BLOCK(c0, &lo, &hi);
+                        HCC_STEM_BLOCK(c0 + 8, &lo1, &hi1);
+                        four[0] = _mm512_permutex2var_epi64(lo, mix[0], lo1);
+                        four[1] = _mm512_permutex2var_epi64(lo, mix[1], lo1);
+                        four[2] = _mm512_permutex2var_epi64(hi, mix[0], hi1);
+                        four[3] = _mm512_permutex2var_epi64(hi, mix[1], hi1);
+                        for (j = 0; j < n; j += 4) {
+                            int8_t *const o = out + j * out_c + c0;
+                            const int32_t left = n - j;
+                            _mm_storeu_si128((__m128i *)(void *)o, _mm512_castsi512_si128(four[j / 4]));
+                            if (left > 1) _mm_storeu_si128((__m128i *)(void *)(o + out_c), _mm512_extracti32x4_epi32(four[j / 4], 1));
+                            if (left > 2) _mm_storeu_si128((__m128i *)(void *)(o + 2 * out_c), _mm512_extracti32x4_epi32(four[j / 4], 2));
+                            if (left > 3) _mm_storeu_si128((__m128i *)(void *)(o + 3 * out_c), _mm512_extracti32x4_epi32(four[j / 4], 3));
+                        }
+                    }
                 } else {
                     for (c0 = 0; c0 < out_c; c0 += 8) {
                         const int32_t nc = out_c - c0 < 8 ? out_c - c0 : 8;

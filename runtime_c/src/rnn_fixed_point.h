@@ -170,30 +170,54 @@ static inline void hcc_lanes_store(int32_t *p, hcc_lanes_t a) {
 #endif
 }
 
-/* the first n lanes from int8 / int16 values, the rest 0 */
+/* the first n lanes from int8 / int16 values, the rest 0 (masked loads and stores with AVX-512
+ * BW: element loops through the stack stall on store forwarding, a few cycles a step) */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define HCC_RNN_MASKED 1
+static inline __mmask16 hcc_lanes_first(int32_t n) {
+    return n >= HCC_RNN_LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+}
+#endif
+
 static inline hcc_lanes_t hcc_lanes_load_s8(const int8_t *p, int32_t n) {
+#if defined(HCC_RNN_MASKED)
+    return _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(hcc_lanes_first(n), (const void *)p));
+#else
     int32_t v[HCC_RNN_LANES], l;
     for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = l < n ? p[l] : 0;
     return hcc_lanes_load(v);
+#endif
 }
 
 static inline hcc_lanes_t hcc_lanes_load_s16(const int16_t *p, int32_t n) {
+#if defined(HCC_RNN_MASKED)
+    return _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(hcc_lanes_first(n), (const void *)p));
+#else
     int32_t v[HCC_RNN_LANES], l;
     for (l = 0; l < HCC_RNN_LANES; ++l) v[l] = l < n ? p[l] : 0;
     return hcc_lanes_load(v);
+#endif
 }
 
 /* the first n lanes stored as int8 / int16 (each already in range) */
 static inline void hcc_lanes_store_s8(int8_t *p, hcc_lanes_t a, int32_t n) {
+#if defined(HCC_RNN_MASKED)
+    _mm512_mask_cvtepi32_storeu_epi8((void *)p, hcc_lanes_first(n), a);
+#else
     int32_t v[HCC_RNN_LANES], l;
     hcc_lanes_store(v, a);
     for (l = 0; l < n; ++l) p[l] = (int8_t)v[l];
+#endif
 }
 
 static inline void hcc_lanes_store_s16(int16_t *p, hcc_lanes_t a, int32_t n) {
+#if defined(HCC_RNN_MASKED)
+    _mm512_mask_cvtepi32_storeu_epi16((void *)p, hcc_lanes_first(n), a);
+#else
     int32_t v[HCC_RNN_LANES], l;
     hcc_lanes_store(v, a);
     for (l = 0; l < n; ++l) p[l] = (int16_t)v[l];
+#endif
 }
 
 static inline hcc_lanes_t hcc_lanes_set(int32_t x) {

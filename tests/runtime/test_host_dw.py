@@ -155,6 +155,16 @@ def test_depthwise_host_layout(build, kernel, stride, channels, seed):
     check_host_dw(dw_case(seed, kernel, stride, channels))
 
 
+def test_depthwise_host_int16_rows_fallback(build):
+    """Stride 1 past dw_pixels reads its rows widened to int16 (pad_row16) where a window's rows
+    fit the slots so, else as int8: rows 20 apart (3x3, dilation 10) of 32 columns x 40 channels
+    fit 18 int16 rows and 32 int8 ones."""
+    c = dw_case(21, 3, 1, 40)
+    c["x"] = np.random.default_rng(21).integers(-128, 128, (24, 30, 40)).astype(np.int8)
+    c["dilations"] = (10, 1)
+    check_host_dw(c)
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_depthwise_host_layout_wide(build, seed):
     """wide_conv_case's depthwise convs: 1x1 .. 7x7 and 2x3 kernels, dilations, unequal strides."""

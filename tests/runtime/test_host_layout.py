@@ -142,21 +142,25 @@ def test_host_layout_row_path(opt, seed):
     check_host_block(b)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(13))
 def test_host_stem_pixels(opt, seed):
     """The stem path (HCC_WEIGHTS_HOST_PIXELS: pixels in the lanes, vpermb / vpermt2b quads,
     64-bit requantization; the row path at -O1 or without AVX-512 VBMI): in_c 1 .. 4, 6, 8, 2 .. 8
     bytes between pixels, kernels 3x3, 5x5, 3x5, 10x4, 7x7 x 3 (one vector a chunk: rows cut
-    into chunks), out_c 8 (whole-pixel stores), 5, 12, 16, 20, widths leaving 1 .. 15 pixels in
-    the last vector, pads on every edge, ties of the rounding, accumulators past 2^24, in place
-    at the planned lag, alone (all rows in one call) and with residual and pooling."""
+    into chunks), out_c 8 (whole-pixel stores), 5, 12, 16, 20, 32, 64 (pairs of blocks a pixel),
+    widths leaving 1 .. 15 pixels in the last vector, rows of 5 .. 8 pixels two or three a vector
+    (DS-CNN's stem: 3 rows of 5; 6 pixels of 3 channels at stride 2: 111 bytes, vpermt2b) with a
+    part-full last vector, pads on every edge, ties of the rounding, accumulators past 2^24, in
+    place at the planned lag, alone (all rows in one call) and with residual and pooling."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_HOST_PIXELS
 
     rng = np.random.default_rng(9300 + seed)
     b = random_block(9300 + seed)
     kh, kw, cin, cout, h, w, stride = [(3, 3, 1, 8, 7, 48, 1), (3, 3, 3, 16, 6, 35, 2), (3, 3, 3, 8, 5, 97, 2),
                                        (5, 5, 2, 5, 8, 21, 1), (3, 5, 4, 12, 5, 33, 2), (10, 4, 1, 20, 12, 40, 2),
-                                       (7, 7, 3, 8, 9, 45, 2), (3, 3, 8, 8, 5, 46, 1), (3, 3, 6, 16, 4, 18, 1)][seed]
+                                       (7, 7, 3, 8, 9, 45, 2), (3, 3, 8, 8, 5, 46, 1), (3, 3, 6, 16, 4, 18, 1),
+                                       (10, 4, 1, 64, 49, 10, 2), (3, 3, 3, 32, 9, 12, 2), (3, 3, 2, 20, 11, 8, 1),
+                                       (5, 3, 1, 16, 13, 7, 1)][seed]
     pads = (kh // 2, kw // 2, (kh - 1) // 2 + seed % 2, (kw - 1) // 2)
     _groups1_conv(b, rng, (h, w, cin), (cout, kh, kw, cin), (stride, stride), pads, (1, 1))
     c = b["conv"]
