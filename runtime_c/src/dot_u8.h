@@ -466,6 +466,39 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     "l8ui %[x1], %[xp], " #i "*3+1\n\t"                                           \
     "l8ui %[x2], %[xp], " #i "*3+2\n\t"                                           \
     HCC_TRI_CH(i, 0, a) HCC_TRI_CH(i, 1, b)
+/* a pass of hcc_triple_block_u8's whole-block form: its accumulators started (channels j, j + 1
+ * at byte offset o = 4 j of the bias and the accumulators; pointers read from memory) */
+#define HCC_TRI_START(o)                                                          \
+    "l32i %[t], %[bm]\n\t"                                                        \
+    "l32i %[a0], %[t], " #o "\n\t"                                               \
+    "l32i %[b0], %[t], " #o "+4\n\t"                                             \
+    "l32i %[t], %[sm]\n\t"                                                        \
+    "l32i %[x0], %[t], 0\n\t"                                                    \
+    "l32i %[x1], %[t], 4\n\t"                                                    \
+    "l32i %[x2], %[t], 8\n\t"                                                    \
+    "sub %[a1], %[a0], %[x1]\n\t"                                                \
+    "sub %[a2], %[a0], %[x2]\n\t"                                                \
+    "sub %[a0], %[a0], %[x0]\n\t"                                                \
+    "sub %[b1], %[b0], %[x1]\n\t"                                                \
+    "sub %[b2], %[b0], %[x2]\n\t"                                                \
+    "sub %[b0], %[b0], %[x0]\n\t"
+/* eight terms a pass until %[xp] reaches the end (read from memory) */
+#define HCC_TRI_LOOP(lbl)                                                         \
+    #lbl ":\n\t"                                                                 \
+    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
+    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)               \
+    "addi %[xp], %[xp], 24\n\t"                                                  \
+    "addi %[wp], %[wp], 32\n\t"                                                  \
+    "l32i %[t], %[endm]\n\t"                                                      \
+    "bne %[xp], %[t], " #lbl "b\n\t"
+#define HCC_TRI_STORE(o)                                                          \
+    "l32i %[t], %[am]\n\t"                                                        \
+    "s32i %[a0], %[t], " #o "\n\t"                                               \
+    "s32i %[a1], %[t], 16+" #o "\n\t"                                            \
+    "s32i %[a2], %[t], 32+" #o "\n\t"                                            \
+    "s32i %[b0], %[t], 4+" #o "\n\t"                                             \
+    "s32i %[b1], %[t], 20+" #o "\n\t"                                            \
+    "s32i %[b2], %[t], 36+" #o "\n\t"
 #define HCC_TRI_OUTS                                                              \
     [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
     [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), [p] "=&r"(pr)
@@ -475,6 +508,27 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
                                          const int32_t *bias, const uint32_t sum[3], uint32_t acc[3][4]) {
     int32_t i, j, q;
 #if defined(__XTENSA__)
+    if (m == 4 && (k & 7) == 0 && k >= 8) {
+        /* whole passes of eight terms: both channel pairs in one asm, the accumulators
+         * started and stored there, every pointer but the two it walks read from memory
+         * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
+        const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
+        const uint8_t *xp = xs, *wp = wb;
+        uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
+        __asm__ volatile(
+            HCC_TRI_START(0) HCC_TRI_LOOP(1) HCC_TRI_STORE(0)
+            "l32i %[xp], %[xm]\n\t"
+            "l32i %[wp], %[wm]\n\t"
+            "addi %[wp], %[wp], 2\n\t"
+            HCC_TRI_START(8) HCC_TRI_LOOP(2) HCC_TRI_STORE(8)
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
+              [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t),
+              [p] "=&r"(pr)
+            : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]),
+              [wm] "m"(at[5])
+            : "memory");
+        return;
+    }
     if (m == 4) {
         /* the end of the unrolled passes, read from memory: a fourteenth register is more than
          * GCC has for the asm */

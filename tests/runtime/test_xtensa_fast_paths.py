@@ -31,7 +31,7 @@ from tests.runtime.test_conv2d_pool import (_groups1_conv, block_params, block_r
                                             mono_pool_block, random_block,
                                             narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
-                                            random_wide_block, window_depthwise_block)
+                                            random_pointwise_block, random_wide_block, window_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -248,10 +248,11 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(62):
+    for seed in range(70):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
-            else random_wide_block(seed - 46)  # two or three pixels a weight load (conv_pixels) and past it
+            else random_wide_block(seed - 46) if seed < 62 \
+            else random_pointwise_block(seed - 62)  # two or three pixels a weight load (conv_pixels) and past it
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
