@@ -23,9 +23,9 @@ Assumes: the schedule and the other memory passes are final (it plans the graph)
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
 scratch; the placement can land below it), and each conv takes the fastest form that fits under
 that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
-that a 1x1 conv of 32 or more input channels that would run in groups of pairs (_pointwise_rows)
-and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
-plan's peak stays the same, which is faster on the lx106.
+that a 1x1 conv of 32 or more input channels that would widen its weights (all pairs at once or
+in groups of pairs: _pointwise_rows) and a depthwise conv with compile-time window blocks
+(_blocked_depthwise) run lean where the plan's peak stays the same, which is faster on the lx106.
 """
 
 from __future__ import annotations
@@ -90,11 +90,11 @@ def conv_scratch(graph: Graph) -> None:
             break
         widest.attrs["weight_pairs"] = LEAN
         plan = plan_memory(graph, alignment=ALIGN)
-    # A pointwise conv left in groups of pairs runs lean where the arena stays as it is: less
-    # scratch at one step can still move the placement up (MobileNetV2 31,104 -> 34,048 B when
-    # every such conv was switched), so each switch is planned.
+    # A pointwise conv left with widened weights (all pairs or groups) runs lean where the arena
+    # stays as it is: less scratch at one step can still move the placement up (MobileNetV2
+    # 31,104 -> 34,048 B when every such conv was switched), so each switch is planned.
     for op in dense:
-        if op.attrs.get("weight_pairs", 0) > 0 and _pointwise_rows(op):
+        if op.attrs.get("weight_pairs", 0) != LEAN and _pointwise_rows(op):
             saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
             if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
                 op.attrs["weight_pairs"] = saved
@@ -139,7 +139,10 @@ def _pointwise_rows(op) -> bool:
     then the faster (lx106 instructions per MAC in groups -> lean: mini-Xception's 64 -> 64 and
     64 -> 128 convs in groups of 16 and 32 pairs 4.74 -> 3.96 and 4.62 -> 3.56, MobileNetV2's
     32 -> 192 in groups of 48 5.22 -> 4.23), not with 8 input channels (MobileNetV2's 8 -> 48
-    in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products)."""
+    in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products). With all pairs at once too
+    (lx-minix3, after the three-pixel block's set-up went into its asm): mini-Xception's 32 -> 32 + max
+    pool, 32 -> 64 and 32 -> 64 stride 2 4.70 -> 4.55, 4.19 -> 3.89, 4.09 -> 3.91; its 16 -> 32 stays
+    dense (lean 5.70 against 5.14)."""
     a = op.attrs
     return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
         and a["group"] == 1 and op.inputs[1].type.shape[1] >= POINTWISE_LEAN_MIN_K

@@ -233,6 +233,27 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
     return sum;
 }
 
+#if defined(__XTENSA__)
+/* conv_pixels' whole blocks of four channels for n a multiple of 8: the three pixels' MACs and
+ * their requantization written out in one loop (two calls a block cost ~40 instructions of
+ * argument moves, saves and restores) */
+HCC_OUT_OF_LINE void triple_blocks(const uint8_t *xs, int32_t n, const uint8_t *weights, int32_t out_c,
+                                   const int32_t *bias, const int32_t *mult, const int32_t *shift, const uint32_t sum[3],
+                                   int8_t *out, const hcc_conv2d_params_t *p) {
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    uint32_t acc[4][4];  /* row 3: hcc_requant_triple4_asm's mark */
+    int32_t j;
+    for (j = 0; j < out_c; j += 4, weights += 4 * n) {
+        hcc_triple_block8(xs, n, weights, bias + j, sum, acc);
+        hcc_requant_triple4_asm(acc, mult + j, shift + j, out + j, out_c, lo, hi);
+        if (acc[3][0] != 0u) {
+            hcc_requant_triple4_rest((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                     p->act_min, p->act_max);
+        }
+    }
+}
+#endif
+
 /* output pixels ox .. ox + np - 1 (np 2 or 3) of the row at iy0 (its taps [ky0, ky1) on the
  * input), all channels; xs: 3 HCC_TRIPLE_TERMS bytes of the caller's stack (its patch buffer) */
 HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
@@ -261,18 +282,26 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
         while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
         sum[q] = triple_gather(p, input, iy0, ix0, ky0, ky1, kx0, kx1, xs + q) << 7;
     }
+#if defined(__XTENSA__)
+    if (np == 3 && (out_c & 3) == 0 && (n & 7) == 0) {
+        triple_blocks(xs, n, weights, out_c, bias, mult, shift, sum, out, p);
+        return;
+    }
+#endif
     if (np == 3 && (out_c & 3) == 0) {  /* whole blocks: the loop with the least live state */
-        uint32_t acc[3][4];
+        uint32_t acc[4][4];  /* row 3: hcc_requant_triple4's */
         for (j = 0; j < out_c; j += 4, weights += 4 * n) {
             hcc_triple_block_u8(xs, n, weights, 4, bias + j, sum, acc);
-            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+            hcc_requant_triple4(acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
                                 p->act_min, p->act_max);
         }
         return;
     }
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
-        uint32_t acc[3][4];  /* the bias less the pixel's input sum (the correction of the bytes v = x + 128) */
+        /* the bias less the pixel's input sum (the correction of the bytes v = x + 128); row 3
+         * hcc_requant_triple4's */
+        uint32_t acc[4][4];
         if (np == 3) {
             hcc_triple_block_u8(xs, n, weights + j * n, m, bias + j, sum, acc);
         } else {  /* two pixels, at the end of a row */
@@ -282,7 +311,7 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
             hcc_pair_block_u8(xs, n, weights + j * n, m, acc);
         }
         if (np == 3 && m == 4) {
-            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+            hcc_requant_triple4(acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
                                 p->act_min, p->act_max);
             continue;
         }

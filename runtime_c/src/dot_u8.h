@@ -438,6 +438,10 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #else
 #define HCC_OUT_OF_LINE static inline
 #endif
+#if defined(__XTENSA__)
+/* an asm kernel written out where it is called (the out-of-line function around it, a block loop) */
+#define HCC_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
+#endif
 
 /* Three inputs (pixels) through the same blocked weights: xs[3i + q] = v_q[i] = x_q[i] + 128
  * (input q's term i as the unsigned byte, already xor'ed), k terms, wb a block of m <= 4
@@ -504,29 +508,38 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), [p] "=&r"(pr)
 #endif
 
+#if defined(__XTENSA__)
+/* hcc_triple_block_u8 for m = 4 and k a multiple of 8 (written where it is called: there and in
+ * the block loop of conv2d_s8.c) */
+HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uint8_t *wb, const int32_t *bias,
+                                         const uint32_t sum[3], uint32_t acc[3][4]) {
+    /* whole passes of eight terms: both channel pairs in one asm, the accumulators
+     * started and stored there, every pointer but the two it walks read from memory
+     * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
+    const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
+    const uint8_t *xp = xs, *wp = wb;
+    uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
+    __asm__ volatile(
+        HCC_TRI_START(0) HCC_TRI_LOOP(1) HCC_TRI_STORE(0)
+        "l32i %[xp], %[xm]\n\t"
+        "l32i %[wp], %[wm]\n\t"
+        "addi %[wp], %[wp], 2\n\t"
+        HCC_TRI_START(8) HCC_TRI_LOOP(2) HCC_TRI_STORE(8)
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
+          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t),
+          [p] "=&r"(pr)
+        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]),
+          [wm] "m"(at[5])
+        : "memory");
+}
+#endif
+
 HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
                                          const int32_t *bias, const uint32_t sum[3], uint32_t acc[3][4]) {
     int32_t i, j, q;
 #if defined(__XTENSA__)
     if (m == 4 && (k & 7) == 0 && k >= 8) {
-        /* whole passes of eight terms: both channel pairs in one asm, the accumulators
-         * started and stored there, every pointer but the two it walks read from memory
-         * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
-        const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
-        const uint8_t *xp = xs, *wp = wb;
-        uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
-        __asm__ volatile(
-            HCC_TRI_START(0) HCC_TRI_LOOP(1) HCC_TRI_STORE(0)
-            "l32i %[xp], %[xm]\n\t"
-            "l32i %[wp], %[wm]\n\t"
-            "addi %[wp], %[wp], 2\n\t"
-            HCC_TRI_START(8) HCC_TRI_LOOP(2) HCC_TRI_STORE(8)
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
-              [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t),
-              [p] "=&r"(pr)
-            : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]),
-              [wm] "m"(at[5])
-            : "memory");
+        hcc_triple_block8(xs, k, wb, bias, sum, acc);
         return;
     }
     if (m == 4) {
@@ -830,24 +843,22 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     "s8i %[t], %[op], " #j "\n\t"                                                 \
     "3" #q #j ":\n\t"                                                            \
     step
-/* ... past the end of the asm: sets bit 3 j + q of %[f] (C writes that output; the
- * assembler makes the larger movi an l32r) and goes back */
+/* ... past the end of the asm: marks the block (word 48 of %[ap] set to %[ap], not 0: C writes
+ * the outputs the asm left) and goes back */
 #define HCC_TRIPLE_MISS(q, j)                                                     \
     "2" #q #j ":\n\t"                                                            \
-    "movi %[x], 1 << (3*" #j "+" #q ")\n\t"                                       \
-    "or %[f], %[f], %[x]\n\t"                                                    \
+    "s32i %[ap], %[ap], 48\n\t"                                                  \
     "j 3" #q #j "b\n\t"
 #define HCC_OP_ADD "add %[op], %[op], %[oc]\n\t"
 #define HCC_OP_SUB "sub %[op], %[op], %[oc]\n\t"
-/* channel j's words (a channel without them: its three bits, %[op] moved as its outputs
- * would have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
+/* channel j's words (a channel without them: the mark, %[op] moved as its outputs would
+ * have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
  * (back, left at pixel 0) */
 #define HCC_TRIPLE_WORDS(j, step)                                                 \
     "l32i %[c], %[sp], 4*" #j "\n\t"                                              \
     "extui %[x], %[c], 0, 5\n\t"                                                 \
     "bnez %[x], 5f\n\t"                                                          \
-    "movi %[x], 7 << (3*" #j ")\n\t"                                              \
-    "or %[f], %[f], %[x]\n\t"                                                    \
+    "s32i %[ap], %[ap], 48\n\t"                                                  \
     step step                                                                     \
     "j 4f\n\t"                                                                   \
     "5:\n\t"                                                                     \
@@ -865,44 +876,59 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     "4:\n\t"
 #endif
 
-/* The twelve outputs of a block of four channels over three pixels (conv_pixels):
- * out[q out_c + j] = hcc_requant_word_s8(acc[q][j], wm[j], ws[j], ...), the input sums already
- * taken from acc. On Xtensa one asm block: each channel's words loaded once for its three
- * pixels, 13 instructions an output when the two-multiply form applies (hcc_requant_words4: 20,
- * the words loaded for every output); the others C (hcc_requant_word_s8). */
-HCC_OUT_OF_LINE void hcc_requant_triple4(const uint32_t acc[3][4], const int32_t *wm, const int32_t *ws, int8_t *out,
-                                         int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
-                                         int32_t act_max) {
-    int32_t q, j;
-    uint32_t f = 0u;
 #if defined(__XTENSA__)
-    {
-        int32_t t, x, bl, bh, c;
-        int8_t *op = out;
-        const int32_t k = 0x8000;
-        __asm__ volatile(
-            HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
-            "j 1f\n\t"
-            HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
-            HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
-            HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
-            HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
-            "1:\n\t"
-            : [f] "+r"(f), [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
-            : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
-            : "memory");
-    }
-#else
-    f = 0xFFFu;
+/* hcc_requant_triple4's asm (written where it is called: hcc_requant_triple4, and the block loop of
+ * conv2d_s8.c): 13 registers, the mark of the outputs it leaves to C in acc[3][0] (not 0) */
+HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                               int32_t out_c, int32_t lo, int32_t hi) {
+    int32_t t, x, bl, bh, c;
+    int8_t *op = out;
+    const int32_t k = 0x8000;
+    acc[3][0] = 0u;
+    __asm__ volatile(
+        HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
+        "j 1f\n\t"
+        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
+        HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
+        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
+        HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
+        "1:\n\t"
+        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
+        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
+        : "memory");
+}
 #endif
-    for (j = 0; f != 0u && j < 4; ++j) {
+
+/* The outputs of hcc_requant_triple4 its asm leaves (a channel without words, an accumulator
+ * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. */
+HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], const int32_t *wm, const int32_t *ws,
+                                              int8_t *out, int32_t out_c, int32_t z_out, int32_t lo, int32_t hi,
+                                              int32_t act_min, int32_t act_max) {
+    int32_t q, j;
+    for (j = 0; j < 4; ++j) {
         for (q = 0; q < 3; ++q) {
-            if (f >> (3 * j + q) & 1u) {
-                out[q * out_c + j] =
-                    hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
-            }
+#if defined(__XTENSA__)
+            if ((ws[j] & 31) != 0 && acc[q][j] + 0x8000u < 0x10000u) continue;
+#endif
+            out[q * out_c + j] = hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
         }
     }
+}
+
+/* The twelve outputs of a block of four channels over three pixels (conv_pixels):
+ * out[q out_c + j] = hcc_requant_word_s8(acc[q][j], wm[j], ws[j], ...), the input sums already
+ * taken from acc (rows 0-2; row 3 the asm's scratch). On Xtensa one asm block: each channel's
+ * words loaded once for its three pixels, 13 instructions an output when the two-multiply form
+ * applies (hcc_requant_words4: 20, the words loaded for every output); the others C
+ * (hcc_requant_word_s8). */
+HCC_OUT_OF_LINE void hcc_requant_triple4(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                         int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
+                                         int32_t act_max) {
+#if defined(__XTENSA__)
+    hcc_requant_triple4_asm(acc, wm, ws, out, out_c, lo, hi);
+    if (acc[3][0] == 0u) return;
+#endif
+    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up

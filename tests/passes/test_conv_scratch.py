@@ -76,7 +76,8 @@ def test_pytorch_conv_stack_bit_exact_with_less_widening(tmp_path):
 
 
 def test_pointwise_convs_in_groups_run_lean_from_32_input_channels():
-    """_pointwise_rows: which convs conv-scratch moves from groups of pairs to the lean form."""
+    """_pointwise_rows: which convs conv-scratch moves from widened weights (all pairs or groups) to the
+    lean form."""
     from types import SimpleNamespace
 
     from hcc.passes.conv_scratch import POINTWISE_LEAN_MIN_K, _pointwise_rows
