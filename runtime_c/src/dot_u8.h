@@ -486,13 +486,23 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     "sub %[b1], %[b0], %[x1]\n\t"                                                \
     "sub %[b2], %[b0], %[x2]\n\t"                                                \
     "sub %[b0], %[b0], %[x0]\n\t"
-/* eight terms a pass until %[xp] reaches the end (read from memory) */
+/* eight (sixteen) terms a pass until %[xp] reaches the end (read from memory) */
 #define HCC_TRI_LOOP(lbl)                                                         \
     #lbl ":\n\t"                                                                 \
     HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
     HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)               \
     "addi %[xp], %[xp], 24\n\t"                                                  \
     "addi %[wp], %[wp], 32\n\t"                                                  \
+    "l32i %[t], %[endm]\n\t"                                                      \
+    "bne %[xp], %[t], " #lbl "b\n\t"
+#define HCC_TRI_LOOP16(lbl)                                                       \
+    #lbl ":\n\t"                                                                 \
+    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
+    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)               \
+    HCC_TRI_TERM(8) HCC_TRI_TERM(9) HCC_TRI_TERM(10) HCC_TRI_TERM(11)             \
+    HCC_TRI_TERM(12) HCC_TRI_TERM(13) HCC_TRI_TERM(14) HCC_TRI_TERM(15)           \
+    "addi %[xp], %[xp], 48\n\t"                                                  \
+    "addi %[wp], %[wp], 64\n\t"                                                  \
     "l32i %[t], %[endm]\n\t"                                                      \
     "bne %[xp], %[t], " #lbl "b\n\t"
 #define HCC_TRI_STORE(o)                                                          \
@@ -509,8 +519,8 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #endif
 
 #if defined(__XTENSA__)
-/* hcc_triple_block_u8 for m = 4 and k a multiple of 8 (written where it is called: there and in
- * the block loop of conv2d_s8.c) */
+/* hcc_triple_block_u8 for m = 4 and k a multiple of 8, written out in the block loop of
+ * conv2d_s8.c (triple_blocks) */
 HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uint8_t *wb, const int32_t *bias,
                                          const uint32_t sum[3], uint32_t acc[3][4]) {
     /* whole passes of eight terms: both channel pairs in one asm, the accumulators
@@ -519,18 +529,25 @@ HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uin
     const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
     const uint8_t *xp = xs, *wp = wb;
     uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
-    __asm__ volatile(
-        HCC_TRI_START(0) HCC_TRI_LOOP(1) HCC_TRI_STORE(0)
-        "l32i %[xp], %[xm]\n\t"
-        "l32i %[wp], %[wm]\n\t"
-        "addi %[wp], %[wp], 2\n\t"
-        HCC_TRI_START(8) HCC_TRI_LOOP(2) HCC_TRI_STORE(8)
-        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
-          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t),
-          [p] "=&r"(pr)
-        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]),
-          [wm] "m"(at[5])
-        : "memory");
+#define HCC_TRI_BLOCK(LOOP)                                                       \
+    __asm__ volatile(                                                             \
+        HCC_TRI_START(0) LOOP(1) HCC_TRI_STORE(0)                                 \
+        "l32i %[xp], %[xm]\n\t"                                                  \
+        "l32i %[wp], %[wm]\n\t"                                                  \
+        "addi %[wp], %[wp], 2\n\t"                                               \
+        HCC_TRI_START(8) LOOP(2) HCC_TRI_STORE(8)                                 \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
+          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
+          [p] "=&r"(pr)                                                            \
+        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]), \
+          [wm] "m"(at[5])                                                          \
+        : "memory")
+    if ((k & 15) == 0) {  /* sixteen terms a pass: half the loop's four instructions a pass */
+        HCC_TRI_BLOCK(HCC_TRI_LOOP16);
+    } else {
+        HCC_TRI_BLOCK(HCC_TRI_LOOP);
+    }
+#undef HCC_TRI_BLOCK
 }
 #endif
 
@@ -538,10 +555,6 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
                                          const int32_t *bias, const uint32_t sum[3], uint32_t acc[3][4]) {
     int32_t i, j, q;
 #if defined(__XTENSA__)
-    if (m == 4 && (k & 7) == 0 && k >= 8) {
-        hcc_triple_block8(xs, k, wb, bias, sum, acc);
-        return;
-    }
     if (m == 4) {
         /* the end of the unrolled passes, read from memory: a fourteenth register is more than
          * GCC has for the asm */
