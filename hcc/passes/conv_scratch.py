@@ -95,7 +95,7 @@ def conv_scratch(graph: Graph) -> None:
     # stays as it is: less scratch at one step can still move the placement up (MobileNetV2
     # 31,104 -> 34,048 B when every such conv was switched), so each switch is planned. The
     # convs of 16 to 31 input channels come after the wider ones, whose gain per switch is the
-    # larger (VWW: switched in graph order, its 16 -> 32 conv kept a 128 -> 128 one from it).
+    # larger (VWW: switched in graph order, its 16 -> 32 conv kept its 64 -> 128 one from it).
     for min_k in (POINTWISE_LEAN_MIN_K, POINTWISE_LEAN_LATE_K):
         for op in dense:
             if op.attrs.get("weight_pairs", 0) != LEAN and _pointwise_rows(op, min_k):

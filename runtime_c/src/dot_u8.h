@@ -486,25 +486,21 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     "sub %[b1], %[b0], %[x1]\n\t"                                                \
     "sub %[b2], %[b0], %[x2]\n\t"                                                \
     "sub %[b0], %[b0], %[x0]\n\t"
-/* eight (sixteen) terms a pass until %[xp] reaches the end (read from memory) */
-#define HCC_TRI_LOOP(lbl)                                                         \
+/* n (8 or 16) terms a pass until %[xp] reaches the end (read from memory) */
+#define HCC_TRI_LOOP_N(lbl, terms, n)                                             \
     #lbl ":\n\t"                                                                 \
-    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
-    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)               \
-    "addi %[xp], %[xp], 24\n\t"                                                  \
-    "addi %[wp], %[wp], 32\n\t"                                                  \
+    terms                                                                         \
+    "addi %[xp], %[xp], 3*" #n "\n\t"                                            \
+    "addi %[wp], %[wp], 4*" #n "\n\t"                                            \
     "l32i %[t], %[endm]\n\t"                                                      \
     "bne %[xp], %[t], " #lbl "b\n\t"
+#define HCC_TRI_TERMS8                                                            \
+    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
+    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)
+#define HCC_TRI_LOOP(lbl) HCC_TRI_LOOP_N(lbl, HCC_TRI_TERMS8, 8)
 #define HCC_TRI_LOOP16(lbl)                                                       \
-    #lbl ":\n\t"                                                                 \
-    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
-    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)               \
-    HCC_TRI_TERM(8) HCC_TRI_TERM(9) HCC_TRI_TERM(10) HCC_TRI_TERM(11)             \
-    HCC_TRI_TERM(12) HCC_TRI_TERM(13) HCC_TRI_TERM(14) HCC_TRI_TERM(15)           \
-    "addi %[xp], %[xp], 48\n\t"                                                  \
-    "addi %[wp], %[wp], 64\n\t"                                                  \
-    "l32i %[t], %[endm]\n\t"                                                      \
-    "bne %[xp], %[t], " #lbl "b\n\t"
+    HCC_TRI_LOOP_N(lbl, HCC_TRI_TERMS8 HCC_TRI_TERM(8) HCC_TRI_TERM(9) HCC_TRI_TERM(10) HCC_TRI_TERM(11) \
+                   HCC_TRI_TERM(12) HCC_TRI_TERM(13) HCC_TRI_TERM(14) HCC_TRI_TERM(15), 16)
 #define HCC_TRI_STORE(o)                                                          \
     "l32i %[t], %[am]\n\t"                                                        \
     "s32i %[a0], %[t], " #o "\n\t"                                               \
