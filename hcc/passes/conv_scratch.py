@@ -23,9 +23,9 @@ Assumes: the schedule and the other memory passes are final (it plans the graph)
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
 scratch; the placement can land below it), and each conv takes the fastest form that fits under
 that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
-that a 1x1 conv of 32 or more input channels that would run in groups of pairs (_pointwise_rows)
-and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
-plan's peak stays the same, which is faster on the lx106.
+that a 1x1 conv of 32 or more input channels that would widen its weights (all pairs at once or
+in groups of pairs: _pointwise_rows) and a depthwise conv with compile-time window blocks
+(_blocked_depthwise) run lean where the plan's peak stays the same, which is faster on the lx106.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from hcc.passes.stream_convs import widenable
 ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
 LEAN = -1  # no widened weights: the forms without workspace (FusedConv2d.kernel_path)
 POINTWISE_LEAN_MIN_K = 32  # _pointwise_rows
+POINTWISE_LEAN_LATE_K = 16  # _pointwise_rows, once the wider convs have been placed
 
 
 def _align(n: int) -> int:
@@ -90,14 +91,17 @@ def conv_scratch(graph: Graph) -> None:
             break
         widest.attrs["weight_pairs"] = LEAN
         plan = plan_memory(graph, alignment=ALIGN)
-    # A pointwise conv left in groups of pairs runs lean where the arena stays as it is: less
-    # scratch at one step can still move the placement up (MobileNetV2 31,104 -> 34,048 B when
-    # every such conv was switched), so each switch is planned.
-    for op in dense:
-        if op.attrs.get("weight_pairs", 0) > 0 and _pointwise_rows(op):
-            saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
-            if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
-                op.attrs["weight_pairs"] = saved
+    # A pointwise conv left with widened weights (all pairs or groups) runs lean where the arena
+    # stays as it is: less scratch at one step can still move the placement up (MobileNetV2
+    # 31,104 -> 34,048 B when every such conv was switched), so each switch is planned. The
+    # convs of 16 to 31 input channels come after the wider ones, whose gain per switch is the
+    # larger (VWW: switched in graph order, its 16 -> 32 conv kept its 64 -> 128 one from it).
+    for min_k in (POINTWISE_LEAN_MIN_K, POINTWISE_LEAN_LATE_K):
+        for op in dense:
+            if op.attrs.get("weight_pairs", 0) != LEAN and _pointwise_rows(op, min_k):
+                saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
+                if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
+                    op.attrs["weight_pairs"] = saved
     # A depthwise conv whose lean form has its window blocks laid out at compile time runs lean
     # where the arena stays as it is: on the lx106 that form is the faster (_blocked_depthwise).
     for op in dense:
@@ -130,8 +134,8 @@ def _has_lean_form(op) -> bool:
             op.attrs["weight_pairs"] = saved
 
 
-def _pointwise_rows(op) -> bool:
-    """A 1x1 unpadded conv of at least POINTWISE_LEAN_MIN_K input channels: in groups of
+def _pointwise_rows(op, min_k: int = POINTWISE_LEAN_MIN_K) -> bool:
+    """A 1x1 unpadded conv of at least min_k input channels: in groups of
     pairs the dense path gathers its pixels again for every group, where its lean form ("fc-row",
     with a stride "blocked": three pixels a weight load, no workspace) gathers them once
     (mini-Xception's stage 3 residual, 64 -> 128 stride 2 in groups of 32 pairs: 434,975 ->
@@ -139,10 +143,13 @@ def _pointwise_rows(op) -> bool:
     then the faster (lx106 instructions per MAC in groups -> lean: mini-Xception's 64 -> 64 and
     64 -> 128 convs in groups of 16 and 32 pairs 4.74 -> 3.96 and 4.62 -> 3.56, MobileNetV2's
     32 -> 192 in groups of 48 5.22 -> 4.23), not with 8 input channels (MobileNetV2's 8 -> 48
-    in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products)."""
+    in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products). With all pairs at once
+    too, from 16 input channels (POINTWISE_LEAN_LATE_K; lx-minix3, after the three-pixel block's
+    set-up went into its asm): mini-Xception's 32 -> 32 + max pool, 32 -> 64, 32 -> 64 stride 2
+    and 16 -> 32 4.70 -> 4.55, 4.19 -> 3.89, 4.09 -> 3.91 and 5.14 -> 4.64."""
     a = op.attrs
     return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
-        and a["group"] == 1 and op.inputs[1].type.shape[1] >= POINTWISE_LEAN_MIN_K
+        and a["group"] == 1 and op.inputs[1].type.shape[1] >= min_k
 
 
 def _blocked_depthwise(op) -> bool:

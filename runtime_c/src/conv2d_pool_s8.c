@@ -673,7 +673,7 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     int8_t *ring = (int8_t *)scratch;
     void *conv_scratch = (unsigned char *)scratch + ring_bytes(p);
     window_t window, *win = window_on ? &window : NULL;
-    int32_t oy, row, i;
+    int32_t oy, row;
     int32_t first = 0, held = 0;  /* the ring holds conv rows first .. first + held - 1 */
     window.rows = (int8_t *)conv_scratch + conv_scratch_bytes(p);
     window.first = 0;
@@ -696,7 +696,9 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                 held = 0;
             } else if (drop > 0) {
                 held -= drop;
-                for (i = 0; i < held * row_size; ++i) ring[i] = ring[i + drop * row_size];
+                /* memmove, not a byte loop (~4.8 lx106 instructions a byte: a 3x3 / 2 pool keeps a
+                 * row of every three) */
+                memmove(ring, ring + drop * row_size, (size_t)(held * row_size));
             }
             first = y_begin;
             for (row = first + held; row < y_end; ++row, ++held) {

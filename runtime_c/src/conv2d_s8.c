@@ -159,6 +159,49 @@ static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
     return sum;
 }
 
+#if defined(__XTENSA__)
+#define HCC_SPREAD_PX(i, q)                                                       \
+    "l8ui %[t], %[p" #q "], " #i "\n\t"                                           \
+    "xor %[t], %[t], %[c80]\n\t"                                                  \
+    "add %[s" #q "], %[s" #q "], %[t]\n\t"                                         \
+    "s8i %[t], %[dst], 3*" #i "+" #q "\n\t"
+#define HCC_SPREAD_BYTE(i) HCC_SPREAD_PX(i, 0) HCC_SPREAD_PX(i, 1) HCC_SPREAD_PX(i, 2)
+#endif
+
+/* Three pixels' len bytes each, pixel q at src + q step, into dst[3 i + q] = src[q step + i] ^ 0x80
+ * (spread3 for the three); sum[q] = the pixel's sum of v << 7. On Xtensa for len a multiple of 4
+ * in one asm loop, four bytes of the three pixels a pass (the three calls of spread3 and the
+ * per-pixel set-up between them cost ~60 instructions a pixel on a 1x1 conv of 8-16 channels). */
+static void spread_triple(const uint8_t *src, int32_t step, int32_t len, uint8_t *dst, uint32_t sum[3]) {
+#if defined(__XTENSA__)
+    if ((len & 3) == 0 && len > 0) {
+        const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
+        const uint8_t *const end = src + len;
+        const uint32_t c80 = 0x80u;
+        uint32_t s0 = 0u, s1 = 0u, s2 = 0u, t;
+        __asm__ volatile(
+            "1:\n\t"
+            HCC_SPREAD_BYTE(0) HCC_SPREAD_BYTE(1) HCC_SPREAD_BYTE(2) HCC_SPREAD_BYTE(3)
+            "addi %[p0], %[p0], 4\n\t"
+            "addi %[p1], %[p1], 4\n\t"
+            "addi %[p2], %[p2], 4\n\t"
+            "addi %[dst], %[dst], 12\n\t"
+            "bne %[p0], %[end], 1b\n\t"
+            : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [dst] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1),
+              [s2] "+r"(s2), [t] "=&r"(t)
+            : [end] "r"(end), [c80] "r"(c80)
+            : "memory");
+        sum[0] = s0 << 7;
+        sum[1] = s1 << 7;
+        sum[2] = s2 << 7;
+        return;
+    }
+#endif
+    sum[0] = spread3(src, len, dst) << 7;
+    sum[1] = spread3(src + step, len, dst + 1) << 7;
+    sum[2] = spread3(src + 2 * step, len, dst + 2) << 7;
+}
+
 /* dst[3 t] = v of the pixel's term t ((ky kw + kx) in_c + i), t < k_h k_w in_c; returns sum v */
 static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy0, int32_t ix0,
                               int32_t ky0, int32_t ky1, int32_t kx0, int32_t kx1, uint8_t *dst) {
@@ -190,6 +233,27 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
     return sum;
 }
 
+#if defined(__XTENSA__)
+/* conv_pixels' whole blocks of four channels for n a multiple of 8: the three pixels' MACs and
+ * their requantization written out in one loop (two calls a block cost ~40 instructions of
+ * argument moves, saves and restores) */
+HCC_OUT_OF_LINE void triple_blocks(const uint8_t *xs, int32_t n, const uint8_t *weights, int32_t out_c,
+                                   const int32_t *bias, const int32_t *mult, const int32_t *shift, const uint32_t sum[3],
+                                   int8_t *out, const hcc_conv2d_params_t *p) {
+    const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
+    uint32_t acc[4][4];  /* row 3: hcc_requant_triple4_asm's mark */
+    int32_t j;
+    for (j = 0; j < out_c; j += 4, weights += 4 * n) {
+        hcc_triple_block8(xs, n, weights, bias + j, sum, acc);
+        hcc_requant_triple4_asm(acc, mult + j, shift + j, out + j, out_c, lo, hi);
+        if (acc[3][0] != 0u) {
+            hcc_requant_triple4_rest((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+                                     p->act_min, p->act_max);
+        }
+    }
+}
+#endif
+
 /* output pixels ox .. ox + np - 1 (np 2 or 3) of the row at iy0 (its taps [ky0, ky1) on the
  * input), all channels; xs: 3 HCC_TRIPLE_TERMS bytes of the caller's stack (its patch buffer) */
 HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *input, const uint8_t *weights,
@@ -198,8 +262,16 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
     const int32_t n = p->k_h * p->k_w * p->in_c, out_c = p->out_c, kw = p->k_w, dw = p->dilation_w;
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     uint32_t sum[3] = {0u, 0u, 0u};
+    const int32_t ix_first = ox * p->stride_w - p->pad_left;
     int32_t q, j, i;
-    for (q = 0; q < np; ++q) {
+    /* three 1x1 taps on the input: their bytes as they are, in one pass */
+    if (np == 3 && n == p->in_c && ky0 < ky1 && ix_first >= 0 && ix_first + 2 * p->stride_w < p->in_w) {
+        spread_triple((const uint8_t *)input + (iy0 * p->in_w + ix_first) * n, p->stride_w * n, n, xs, sum);
+        q = np;
+    } else {
+        q = 0;
+    }
+    for (; q < np; ++q) {
         const int32_t ix0 = (ox + q) * p->stride_w - p->pad_left;
         int32_t kx0 = 0, kx1 = kw;
         if (n == p->in_c && ky0 < ky1 && ix0 >= 0 && ix0 < p->in_w) {  /* a 1x1 tap on the input: its bytes as they are */
@@ -210,18 +282,26 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
         while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
         sum[q] = triple_gather(p, input, iy0, ix0, ky0, ky1, kx0, kx1, xs + q) << 7;
     }
+#if defined(__XTENSA__)
+    if (np == 3 && (out_c & 3) == 0 && (n & 7) == 0) {
+        triple_blocks(xs, n, weights, out_c, bias, mult, shift, sum, out, p);
+        return;
+    }
+#endif
     if (np == 3 && (out_c & 3) == 0) {  /* whole blocks: the loop with the least live state */
-        uint32_t acc[3][4];
+        uint32_t acc[4][4];  /* row 3: hcc_requant_triple4's */
         for (j = 0; j < out_c; j += 4, weights += 4 * n) {
             hcc_triple_block_u8(xs, n, weights, 4, bias + j, sum, acc);
-            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+            hcc_requant_triple4(acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
                                 p->act_min, p->act_max);
         }
         return;
     }
     for (j = 0; j < out_c; j += 4) {
         const int32_t m = out_c - j < 4 ? out_c - j : 4;
-        uint32_t acc[3][4];  /* the bias less the pixel's input sum (the correction of the bytes v = x + 128) */
+        /* the bias less the pixel's input sum (the correction of the bytes v = x + 128); row 3
+         * hcc_requant_triple4's */
+        uint32_t acc[4][4];
         if (np == 3) {
             hcc_triple_block_u8(xs, n, weights + j * n, m, bias + j, sum, acc);
         } else {  /* two pixels, at the end of a row */
@@ -231,7 +311,7 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
             hcc_pair_block_u8(xs, n, weights + j * n, m, acc);
         }
         if (np == 3 && m == 4) {
-            hcc_requant_triple4((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
+            hcc_requant_triple4(acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
                                 p->act_min, p->act_max);
             continue;
         }

@@ -438,6 +438,10 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #else
 #define HCC_OUT_OF_LINE static inline
 #endif
+#if defined(__XTENSA__)
+/* an asm kernel written out where it is called (the out-of-line function around it, a block loop) */
+#define HCC_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
+#endif
 
 /* Three inputs (pixels) through the same blocked weights: xs[3i + q] = v_q[i] = x_q[i] + 128
  * (input q's term i as the unsigned byte, already xor'ed), k terms, wb a block of m <= 4
@@ -466,9 +470,81 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     "l8ui %[x1], %[xp], " #i "*3+1\n\t"                                           \
     "l8ui %[x2], %[xp], " #i "*3+2\n\t"                                           \
     HCC_TRI_CH(i, 0, a) HCC_TRI_CH(i, 1, b)
+/* a pass of hcc_triple_block_u8's whole-block form: its accumulators started (channels j, j + 1
+ * at byte offset o = 4 j of the bias and the accumulators; pointers read from memory) */
+#define HCC_TRI_START(o)                                                          \
+    "l32i %[t], %[bm]\n\t"                                                        \
+    "l32i %[a0], %[t], " #o "\n\t"                                               \
+    "l32i %[b0], %[t], " #o "+4\n\t"                                             \
+    "l32i %[t], %[sm]\n\t"                                                        \
+    "l32i %[x0], %[t], 0\n\t"                                                    \
+    "l32i %[x1], %[t], 4\n\t"                                                    \
+    "l32i %[x2], %[t], 8\n\t"                                                    \
+    "sub %[a1], %[a0], %[x1]\n\t"                                                \
+    "sub %[a2], %[a0], %[x2]\n\t"                                                \
+    "sub %[a0], %[a0], %[x0]\n\t"                                                \
+    "sub %[b1], %[b0], %[x1]\n\t"                                                \
+    "sub %[b2], %[b0], %[x2]\n\t"                                                \
+    "sub %[b0], %[b0], %[x0]\n\t"
+/* n (8 or 16) terms a pass until %[xp] reaches the end (read from memory) */
+#define HCC_TRI_LOOP_N(lbl, terms, n)                                             \
+    #lbl ":\n\t"                                                                 \
+    terms                                                                         \
+    "addi %[xp], %[xp], 3*" #n "\n\t"                                            \
+    "addi %[wp], %[wp], 4*" #n "\n\t"                                            \
+    "l32i %[t], %[endm]\n\t"                                                      \
+    "bne %[xp], %[t], " #lbl "b\n\t"
+#define HCC_TRI_TERMS8                                                            \
+    HCC_TRI_TERM(0) HCC_TRI_TERM(1) HCC_TRI_TERM(2) HCC_TRI_TERM(3)               \
+    HCC_TRI_TERM(4) HCC_TRI_TERM(5) HCC_TRI_TERM(6) HCC_TRI_TERM(7)
+#define HCC_TRI_LOOP(lbl) HCC_TRI_LOOP_N(lbl, HCC_TRI_TERMS8, 8)
+#define HCC_TRI_LOOP16(lbl)                                                       \
+    HCC_TRI_LOOP_N(lbl, HCC_TRI_TERMS8 HCC_TRI_TERM(8) HCC_TRI_TERM(9) HCC_TRI_TERM(10) HCC_TRI_TERM(11) \
+                   HCC_TRI_TERM(12) HCC_TRI_TERM(13) HCC_TRI_TERM(14) HCC_TRI_TERM(15), 16)
+#define HCC_TRI_STORE(o)                                                          \
+    "l32i %[t], %[am]\n\t"                                                        \
+    "s32i %[a0], %[t], " #o "\n\t"                                               \
+    "s32i %[a1], %[t], 16+" #o "\n\t"                                            \
+    "s32i %[a2], %[t], 32+" #o "\n\t"                                            \
+    "s32i %[b0], %[t], 4+" #o "\n\t"                                             \
+    "s32i %[b1], %[t], 20+" #o "\n\t"                                            \
+    "s32i %[b2], %[t], 36+" #o "\n\t"
 #define HCC_TRI_OUTS                                                              \
     [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), \
     [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), [p] "=&r"(pr)
+#endif
+
+#if defined(__XTENSA__)
+/* hcc_triple_block_u8 for m = 4 and k a multiple of 8, written out in the block loop of
+ * conv2d_s8.c (triple_blocks) */
+HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uint8_t *wb, const int32_t *bias,
+                                         const uint32_t sum[3], uint32_t acc[3][4]) {
+    /* whole passes of eight terms: both channel pairs in one asm, the accumulators
+     * started and stored there, every pointer but the two it walks read from memory
+     * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
+    const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
+    const uint8_t *xp = xs, *wp = wb;
+    uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
+#define HCC_TRI_BLOCK(LOOP)                                                       \
+    __asm__ volatile(                                                             \
+        HCC_TRI_START(0) LOOP(1) HCC_TRI_STORE(0)                                 \
+        "l32i %[xp], %[xm]\n\t"                                                  \
+        "l32i %[wp], %[wm]\n\t"                                                  \
+        "addi %[wp], %[wp], 2\n\t"                                               \
+        HCC_TRI_START(8) LOOP(2) HCC_TRI_STORE(8)                                 \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
+          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
+          [p] "=&r"(pr)                                                            \
+        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]), \
+          [wm] "m"(at[5])                                                          \
+        : "memory")
+    if ((k & 15) == 0) {  /* sixteen terms a pass: half the loop's four instructions a pass */
+        HCC_TRI_BLOCK(HCC_TRI_LOOP16);
+    } else {
+        HCC_TRI_BLOCK(HCC_TRI_LOOP);
+    }
+#undef HCC_TRI_BLOCK
+}
 #endif
 
 HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
@@ -776,24 +852,22 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     "s8i %[t], %[op], " #j "\n\t"                                                 \
     "3" #q #j ":\n\t"                                                            \
     step
-/* ... past the end of the asm: sets bit 3 j + q of %[f] (C writes that output; the
- * assembler makes the larger movi an l32r) and goes back */
+/* ... past the end of the asm: marks the block (word 48 of %[ap] set to %[ap], not 0: C writes
+ * the outputs the asm left) and goes back */
 #define HCC_TRIPLE_MISS(q, j)                                                     \
     "2" #q #j ":\n\t"                                                            \
-    "movi %[x], 1 << (3*" #j "+" #q ")\n\t"                                       \
-    "or %[f], %[f], %[x]\n\t"                                                    \
+    "s32i %[ap], %[ap], 48\n\t"                                                  \
     "j 3" #q #j "b\n\t"
 #define HCC_OP_ADD "add %[op], %[op], %[oc]\n\t"
 #define HCC_OP_SUB "sub %[op], %[op], %[oc]\n\t"
-/* channel j's words (a channel without them: its three bits, %[op] moved as its outputs
- * would have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
+/* channel j's words (a channel without them: the mark, %[op] moved as its outputs would
+ * have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
  * (back, left at pixel 0) */
 #define HCC_TRIPLE_WORDS(j, step)                                                 \
     "l32i %[c], %[sp], 4*" #j "\n\t"                                              \
     "extui %[x], %[c], 0, 5\n\t"                                                 \
     "bnez %[x], 5f\n\t"                                                          \
-    "movi %[x], 7 << (3*" #j ")\n\t"                                              \
-    "or %[f], %[f], %[x]\n\t"                                                    \
+    "s32i %[ap], %[ap], 48\n\t"                                                  \
     step step                                                                     \
     "j 4f\n\t"                                                                   \
     "5:\n\t"                                                                     \
@@ -811,44 +885,59 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     "4:\n\t"
 #endif
 
-/* The twelve outputs of a block of four channels over three pixels (conv_pixels):
- * out[q out_c + j] = hcc_requant_word_s8(acc[q][j], wm[j], ws[j], ...), the input sums already
- * taken from acc. On Xtensa one asm block: each channel's words loaded once for its three
- * pixels, 13 instructions an output when the two-multiply form applies (hcc_requant_words4: 20,
- * the words loaded for every output); the others C (hcc_requant_word_s8). */
-HCC_OUT_OF_LINE void hcc_requant_triple4(const uint32_t acc[3][4], const int32_t *wm, const int32_t *ws, int8_t *out,
-                                         int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
-                                         int32_t act_max) {
-    int32_t q, j;
-    uint32_t f = 0u;
 #if defined(__XTENSA__)
-    {
-        int32_t t, x, bl, bh, c;
-        int8_t *op = out;
-        const int32_t k = 0x8000;
-        __asm__ volatile(
-            HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
-            "j 1f\n\t"
-            HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
-            HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
-            HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
-            HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
-            "1:\n\t"
-            : [f] "+r"(f), [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
-            : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
-            : "memory");
-    }
-#else
-    f = 0xFFFu;
+/* hcc_requant_triple4's asm (written where it is called: hcc_requant_triple4, and the block loop of
+ * conv2d_s8.c): 13 registers, the mark of the outputs it leaves to C in acc[3][0] (not 0) */
+HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                               int32_t out_c, int32_t lo, int32_t hi) {
+    int32_t t, x, bl, bh, c;
+    int8_t *op = out;
+    const int32_t k = 0x8000;
+    acc[3][0] = 0u;
+    __asm__ volatile(
+        HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
+        "j 1f\n\t"
+        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
+        HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
+        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
+        HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
+        "1:\n\t"
+        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
+        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
+        : "memory");
+}
 #endif
-    for (j = 0; f != 0u && j < 4; ++j) {
+
+/* The outputs of hcc_requant_triple4 its asm leaves (a channel without words, an accumulator
+ * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. */
+HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], const int32_t *wm, const int32_t *ws,
+                                              int8_t *out, int32_t out_c, int32_t z_out, int32_t lo, int32_t hi,
+                                              int32_t act_min, int32_t act_max) {
+    int32_t q, j;
+    for (j = 0; j < 4; ++j) {
         for (q = 0; q < 3; ++q) {
-            if (f >> (3 * j + q) & 1u) {
-                out[q * out_c + j] =
-                    hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
-            }
+#if defined(__XTENSA__)
+            if ((ws[j] & 31) != 0 && acc[q][j] + 0x8000u < 0x10000u) continue;
+#endif
+            out[q * out_c + j] = hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
         }
     }
+}
+
+/* The twelve outputs of a block of four channels over three pixels (conv_pixels):
+ * out[q out_c + j] = hcc_requant_word_s8(acc[q][j], wm[j], ws[j], ...), the input sums already
+ * taken from acc (rows 0-2; row 3 the asm's scratch). On Xtensa one asm block: each channel's
+ * words loaded once for its three pixels, 13 instructions an output when the two-multiply form
+ * applies (hcc_requant_words4: 20, the words loaded for every output); the others C
+ * (hcc_requant_word_s8). */
+HCC_OUT_OF_LINE void hcc_requant_triple4(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                         int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
+                                         int32_t act_max) {
+#if defined(__XTENSA__)
+    hcc_requant_triple4_asm(acc, wm, ws, out, out_c, lo, hi);
+    if (acc[3][0] == 0u) return;
+#endif
+    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up

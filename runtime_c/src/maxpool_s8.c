@@ -13,9 +13,36 @@
         if (v_ > (m)) (m) = v_;              \
     } while (0)
 
+#if defined(__GNUC__)
+#define HCC_POOL_INLINE static inline __attribute__((always_inline))
+#else
+#define HCC_POOL_INLINE static inline
+#endif
+
+/* One output pixel of a 3x3 window inside the input: c channels at the pitch c, rows rs apart.
+ * Called with c a constant (16, 32, 64) the taps are loads at immediate offsets from the three
+ * row pointers (lx106: ~40 instructions an output against ~46 with an add for every tap). */
+HCC_POOL_INLINE void pool3x3_pixel(const uint8_t *base, int32_t c, int32_t rs, uint8_t *out, uint32_t k80) {
+    const int32_t c2 = 2 * c;
+    int32_t ch;
+    for (ch = 0; ch < c; ++ch) {
+        const uint8_t *a = base + ch, *b = a + rs, *d = b + rs;
+        uint32_t m = *a ^ k80;
+        HCC_POOL_MAX(m, a + c, k80);
+        HCC_POOL_MAX(m, a + c2, k80);
+        HCC_POOL_MAX(m, b, k80);
+        HCC_POOL_MAX(m, b + c, k80);
+        HCC_POOL_MAX(m, b + c2, k80);
+        HCC_POOL_MAX(m, d, k80);
+        HCC_POOL_MAX(m, d + c, k80);
+        HCC_POOL_MAX(m, d + c2, k80);
+        out[ch] = (uint8_t)(m ^ k80);
+    }
+}
+
 void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows,
                         int8_t *out_row) {
-    const int32_t c = p->c, c2 = 2 * p->c, rs = p->in_w * c;
+    const int32_t c = p->c, rs = p->in_w * c;
     uint32_t k80 = 0x80u;
     int32_t ox, r, ix, ch;
 #if !defined(__XTENSA__)
@@ -31,18 +58,11 @@ void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t 
         const uint8_t *base = (const uint8_t *)rows + x_begin * c;
         uint8_t *out = (uint8_t *)out_row + ox * c;
         if (nx == 3 && n_rows == 3) {  /* the 3x3 window inside the input, written out */
-            for (ch = 0; ch < c; ++ch) {
-                const uint8_t *a = base + ch, *b = a + rs, *d = b + rs;
-                uint32_t m = *a ^ k80;
-                HCC_POOL_MAX(m, a + c, k80);
-                HCC_POOL_MAX(m, a + c2, k80);
-                HCC_POOL_MAX(m, b, k80);
-                HCC_POOL_MAX(m, b + c, k80);
-                HCC_POOL_MAX(m, b + c2, k80);
-                HCC_POOL_MAX(m, d, k80);
-                HCC_POOL_MAX(m, d + c, k80);
-                HCC_POOL_MAX(m, d + c2, k80);
-                out[ch] = (uint8_t)(m ^ k80);
+            switch (c) {
+                case 16: pool3x3_pixel(base, 16, rs, out, k80); break;
+                case 32: pool3x3_pixel(base, 32, rs, out, k80); break;
+                case 64: pool3x3_pixel(base, 64, rs, out, k80); break;
+                default: pool3x3_pixel(base, c, rs, out, k80); break;
             }
             continue;
         }

@@ -76,10 +76,11 @@ def test_pytorch_conv_stack_bit_exact_with_less_widening(tmp_path):
 
 
 def test_pointwise_convs_in_groups_run_lean_from_32_input_channels():
-    """_pointwise_rows: which convs conv-scratch moves from groups of pairs to the lean form."""
+    """_pointwise_rows: which convs conv-scratch moves from widened weights (all pairs or groups) to the
+    lean form."""
     from types import SimpleNamespace
 
-    from hcc.passes.conv_scratch import POINTWISE_LEAN_MIN_K, _pointwise_rows
+    from hcc.passes.conv_scratch import POINTWISE_LEAN_LATE_K, POINTWISE_LEAN_MIN_K, _pointwise_rows
 
     def conv(in_c, kernel=(1, 1), strides=(1, 1), pads=(0, 0, 0, 0), group=1):
         w = SimpleNamespace(type=SimpleNamespace(shape=(64, in_c // group, *kernel)))
@@ -91,6 +92,9 @@ def test_pointwise_convs_in_groups_run_lean_from_32_input_channels():
     assert _pointwise_rows(conv(64, strides=(2, 2)))          # "blocked", three pixels a weight load too
     assert not _pointwise_rows(conv(64, kernel=(3, 3), pads=(1, 1, 1, 1)))
     assert not _pointwise_rows(conv(64, pads=(1, 0, 0, 0)))
+    # the second round, after the wider convs: from 16 input channels, not 8
+    assert POINTWISE_LEAN_LATE_K == 16
+    assert _pointwise_rows(conv(16), POINTWISE_LEAN_LATE_K) and not _pointwise_rows(conv(8), POINTWISE_LEAN_LATE_K)
 
 
 # An inverted-residual net (stem 3x3/2; blocks of expand 1x1, depthwise 3x3, project 1x1, + x):

@@ -83,12 +83,15 @@ def test_the_arena_shrinks_to_the_in_place_figure(samples):
     assert kinds.get("dw") == "overlap" or (dw.attrs.get("stream") == 1 and "dw" not in kinds)
     assert with_pass.peak_bytes < without.peak_bytes
     assert with_pass.peak_bytes == with_pass.lower_bound_bytes
-    # The expanding 1x1 conv reads pooled row r (2x16 B) into its window, then writes output
-    # row r (2x32 B): after row r the bytes from (r + 1) x 32 on are still to be read, so the
-    # output starts max_r (r + 1) x 64 - (r + 1) x 32 = 64 B (r = 1 of 3 rows) below its input.
+    # The expanding 1x1 conv (16 -> 32 channels) runs lean (conv-scratch: from 16 input channels),
+    # the fully connected row kernel over its 3 x 2 pooled pixels: it writes pixel r's 32 outputs
+    # block by block while it reads pixel r's 16 inputs again for the next block, so the output
+    # starts max_r (r + 1) x 32 - r x 16 = 32 + 5 x 16 = 112 B below its input
+    # (FullyConnected.row_kernel_lag; on the dense path, a row at a time through its window, 64 B).
     expand = next(op for op in graph.ops if op.name == "expand")
     (value, lag), *_ = expand.opdef.overlap_inputs(expand)
-    assert value is expand.inputs[0] and lag == 64
+    assert expand.opdef.kernel_path(expand) == "fc-row"
+    assert value is expand.inputs[0] and lag == 112
     dw = next(op for op in graph.ops if op.name in ("dw", "dil") and not op.attrs.get("stream"))
     assert dw.opdef.uses_window(dw) and dw.opdef.overlap_inputs(dw)[0][1] == 0  # the window holds its rows
 

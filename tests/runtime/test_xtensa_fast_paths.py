@@ -31,7 +31,7 @@ from tests.runtime.test_conv2d_pool import (_groups1_conv, block_params, block_r
                                             mono_pool_block, random_block,
                                             narrow_block_with_blocks,
                                             random_column_block, random_dense_block, random_depthwise_block,
-                                            random_wide_block, window_depthwise_block)
+                                            random_pointwise_block, random_wide_block, window_depthwise_block)
 from tests.runtime.test_dwconv1d_causal import fast_path_case
 from tests.runtime.test_fully_connected import records_case
 from tests.runtime.test_mul import MUL_CASES
@@ -248,10 +248,11 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(62):
+    for seed in range(70):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
-            else random_wide_block(seed - 46)  # two or three pixels a weight load (conv_pixels) and past it
+            else random_wide_block(seed - 46) if seed < 62 \
+            else random_pointwise_block(seed - 62)  # two or three pixels a weight load (conv_pixels) and past it
         c = b["conv"]
         ref = block_reference(b)
         b["weight_pairs"] = -1
@@ -445,7 +446,8 @@ def test_mean_columns_on_xtensa(tmp_path):
 def test_maxpool_rows_on_xtensa(tmp_path):
     """hcc_maxpool_s8_row's lx106 loops (a channel's window in a register, the bytes compared as
     x + 128): the written-out 3x3 window inside the input beside the edge windows of its padding,
-    other kernels and strides, channel counts 1 to 17, values at both ends (padding never wins)."""
+    other kernels and strides, channel counts 1 to 17, 32 and 64 (the windows of 16, 32 and 64
+    channels at constant offsets), values at both ends (padding never wins)."""
     from hcc.kernels.maxpool import maxpool
     from tests.runtime.kernel_args import pool_params
 
@@ -453,7 +455,8 @@ def test_maxpool_rows_on_xtensa(tmp_path):
     rng = np.random.default_rng(23)
     cases = [((9, 11, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((8, 8, 3), (3, 3), (2, 2), (0, 0, 1, 1)),
              ((6, 7, 1), (3, 3), (1, 1), (1, 1, 1, 1)), ((5, 5, 17), (3, 3), (2, 2), (0, 0, 0, 0)),
-             ((7, 6, 8), (2, 3), (1, 2), (1, 0, 0, 2)), ((4, 9, 5), (3, 2), (3, 1), (2, 1, 0, 0))]
+             ((7, 6, 8), (2, 3), (1, 2), (1, 0, 0, 2)), ((4, 9, 5), (3, 2), (3, 1), (2, 1, 0, 0)),
+             ((5, 6, 32), (3, 3), (2, 2), (1, 1, 1, 1)), ((4, 5, 64), (3, 3), (2, 1), (0, 1, 0, 0))]
     for shape, kernel, strides, pads in cases:
         for fill in (None, -128, 127):
             x = rng.integers(-128, 128, shape) if fill is None else np.full(shape, fill)
