@@ -645,13 +645,68 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
     return transpose_blocks(data, r / b, c, b, scratch);
 }
 
-/* Max pooling: per output pixel, 64 channels a vector (masked past c), the max of the window's
- * pixels inside the input as signed bytes (vpmaxsb), -128 where none is. All of a pixel's
- * window is read before it is written, as in hcc_maxpool_s8_row. */
+/* Max pooling of a whole row with several pixels a vector, where c divides 32 (64 / c pixels a
+ * vector) and stride_w is 1 or 2: the column maxima of the n_rows rows into `cols` (-128 in the
+ * padding columns and past the input: the identity of the max, so windows reaching past the
+ * input take the max of their pixels inside it, -128 where none is), then each output vector
+ * the max of k_w loads of `cols` k_w pixels apart; at stride 2 from 128 bytes, the even
+ * pixels' bytes picked by one vpermt2b (byte b <- b + (b & -c): pixel b / c's 2 (b / c)). Every
+ * input byte is read before any output is written. 0 where it does not apply. */
+#define HOST_POOL_COLS 4096
+static int maxpool_row_vectors(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+    const int32_t c = p->c, sw = p->stride_w, per = c > 0 ? 64 / c : 0, row_bytes = p->in_w * c;
+    /* the bytes the loads reach: the last vector's window, 128 bytes at stride 2 */
+    const int32_t span = ((p->out_w + per - 1) / per * per * sw + p->k_w) * c + 128;
+    const __m512i low = _mm512_set1_epi8(-128);
+    const __m512i iota = _mm512_set_epi64(0x3F3E3D3C3B3A3938, 0x3736353433323130, 0x2F2E2D2C2B2A2928,
+                                          0x2726252423222120, 0x1F1E1D1C1B1A1918, 0x1716151413121110,
+                                          0x0F0E0D0C0B0A0908, 0x0706050403020100);
+    const __m512i pick = _mm512_add_epi8(iota, _mm512_and_si512(iota, _mm512_set1_epi8((char)-c)));
+    int8_t cols[HOST_POOL_COLS];
+    int32_t i, r, ox, kx;
+    if (c <= 0 || c > 32 || 64 % c != 0 || (sw != 1 && sw != 2) || p->pad_left < 0 || p->k_w < 1 ||
+        span + p->pad_left * c > HOST_POOL_COLS) {
+        return 0;
+    }
+    for (i = 0; i < span + p->pad_left * c; i += 64) _mm512_storeu_si512((void *)(cols + i), low);
+    for (i = 0; i < row_bytes; i += 64) {
+        const __mmask64 live = row_bytes - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (row_bytes - i)) - 1u);
+        __m512i m = low;
+        for (r = 0; r < n_rows; ++r) m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(live, rows + r * row_bytes + i));
+        _mm512_mask_storeu_epi8(cols + p->pad_left * c + i, live, m);
+    }
+    for (ox = 0; ox < p->out_w; ox += per) {
+        const int8_t *const at = cols + ox * sw * c;
+        const int32_t n = p->out_w - ox < per ? p->out_w - ox : per;
+        __m512i a = _mm512_loadu_si512((const void *)at), b;
+        for (kx = 1; kx < p->k_w; ++kx) a = _mm512_max_epi8(a, _mm512_loadu_si512((const void *)(at + kx * c)));
+        if (sw == 2) {
+            b = _mm512_loadu_si512((const void *)(at + 64));
+            for (kx = 1; kx < p->k_w; ++kx) b = _mm512_max_epi8(b, _mm512_loadu_si512((const void *)(at + 64 + kx * c)));
+            a = _mm512_permutex2var_epi8(a, pick, b);
+        }
+        _mm512_mask_storeu_epi8(out_row + ox * c, n == per ? ~(__mmask64)0 : (((__mmask64)1 << (n * c)) - 1u), a);
+    }
+    return 1;
+#else
+    (void)p;
+    (void)rows;
+    (void)n_rows;
+    (void)out_row;
+    return 0;
+#endif
+}
+
+/* Max pooling: a row of pixels a few vectors (maxpool_row_vectors), else per output pixel, 64
+ * channels a vector (masked past c), the max of the window's pixels inside the input as signed
+ * bytes (vpmaxsb), -128 where none is. All of a pixel's window is read before it is written,
+ * as in hcc_maxpool_s8_row. */
 int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
 #if defined(__AVX512BW__)
     const int32_t c = p->c, row_bytes = p->in_w * c;
     int32_t ox, ch, r, ix;
+    if (maxpool_row_vectors(p, rows, n_rows, out_row)) return 1;
     for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         const int32_t x_begin = ix0 < 0 ? 0 : ix0;
