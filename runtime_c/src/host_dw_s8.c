@@ -652,9 +652,9 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
  * the max of k_w loads of `cols` k_w pixels apart; at stride 2 from 128 bytes, the even
  * pixels' bytes picked by one vpermt2b (byte b <- b + (b & -c): pixel b / c's 2 (b / c)). Every
  * input byte is read before any output is written. 0 where it does not apply. */
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
 #define HOST_POOL_COLS 4096
 static int maxpool_row_vectors(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
-#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
     const int32_t c = p->c, sw = p->stride_w, per = c > 0 ? 64 / c : 0, row_bytes = p->in_w * c;
     /* the bytes the loads reach: the last vector's window, 128 bytes at stride 2 */
     const int32_t span = ((p->out_w + per - 1) / per * per * sw + p->k_w) * c + 128;
@@ -689,14 +689,8 @@ static int maxpool_row_vectors(const hcc_pool_params_t *p, const int8_t *rows, i
         _mm512_mask_storeu_epi8(out_row + ox * c, n == per ? ~(__mmask64)0 : (((__mmask64)1 << (n * c)) - 1u), a);
     }
     return 1;
-#else
-    (void)p;
-    (void)rows;
-    (void)n_rows;
-    (void)out_row;
-    return 0;
-#endif
 }
+#endif
 
 /* Max pooling: a row of pixels a few vectors (maxpool_row_vectors), else per output pixel, 64
  * channels a vector (masked past c), the max of the window's pixels inside the input as signed
@@ -706,7 +700,9 @@ int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int3
 #if defined(__AVX512BW__)
     const int32_t c = p->c, row_bytes = p->in_w * c;
     int32_t ox, ch, r, ix;
+#if defined(__AVX512VBMI__)
     if (maxpool_row_vectors(p, rows, n_rows, out_row)) return 1;
+#endif
     for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         const int32_t x_begin = ix0 < 0 ? 0 : ix0;
