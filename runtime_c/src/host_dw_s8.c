@@ -655,9 +655,10 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
 #if defined(__AVX512VBMI__) && defined(__AVX512BW__)
 #define HOST_POOL_COLS 4096
 static int maxpool_row_vectors(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
-    const int32_t c = p->c, sw = p->stride_w, per = c > 0 ? 64 / c : 0, row_bytes = p->in_w * c;
-    /* the bytes the loads reach: the last vector's window, 128 bytes at stride 2 */
-    const int32_t span = ((p->out_w + per - 1) / per * per * sw + p->k_w) * c + 128;
+    const int32_t c = p->c, sw = p->stride_w, per = c > 0 && c <= 64 ? 64 / c : 1, row_bytes = p->in_w * c;
+    /* the bytes the loads reach (the last vector's window, 128 bytes at stride 2) and the row */
+    const int32_t reach = ((p->out_w + per - 1) / per * per * sw + p->k_w) * c + 128;
+    const int32_t span = reach > row_bytes ? reach : row_bytes;
     const __m512i low = _mm512_set1_epi8(-128);
     const __m512i iota = _mm512_set_epi64(0x3F3E3D3C3B3A3938, 0x3736353433323130, 0x2F2E2D2C2B2A2928,
                                           0x2726252423222120, 0x1F1E1D1C1B1A1918, 0x1716151413121110,
