@@ -57,9 +57,44 @@ static inline int8_t add_one(const add_fast_t *f, int32_t a, int32_t b) {
     "s8i %[t], %[po], " #k "\n\t"
 #endif
 
+#if !defined(__XTENSA__) && defined(__AVX512BW__)
+#include <immintrin.h>
+/* add_one on 32 elements a pass (host): the byte pairs (a - z_a, b - z_b) as int16 into one
+ * vpmaddwd with (m_a, m_b) (both below 2^15 here), then add_one's shift in 32-bit lanes,
+ * narrowed with saturation and clamped on bytes. Each pass loads before it stores, so out may
+ * be a or b. Returns the elements done (a multiple of 32). */
+static int32_t add_vectors(const add_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
+    const __m512i za = _mm512_set1_epi16((int16_t)f->z_a), zb = _mm512_set1_epi16((int16_t)f->z_b);
+    const __m512i m = _mm512_set1_epi32((int32_t)((uint32_t)f->m_a | (uint32_t)f->m_b << 16)), c0 = _mm512_set1_epi32(f->c0);
+    const __m256i lo = _mm256_set1_epi8((char)f->lo), hi = _mm256_set1_epi8((char)f->hi);
+    const __m128i s = _mm_cvtsi32_si128(f->s);
+    int32_t i;
+    if (f->m_a >= 0x8000 || f->m_b >= 0x8000) return 0;
+    for (i = 0; i + 32 <= n; i += 32) {
+        const __m512i x = _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)(a + i))), za);
+        const __m512i y = _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)(b + i))), zb);
+        /* per 128-bit lane: elements 0 .. 3 of its 8 in acc0, 4 .. 7 in acc1 */
+        const __m512i acc0 = _mm512_madd_epi16(_mm512_unpacklo_epi16(x, y), m);
+        const __m512i acc1 = _mm512_madd_epi16(_mm512_unpackhi_epi16(x, y), m);
+        const __m512i v0 = _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(acc0, c0), _mm512_srai_epi32(acc0, 31)), s);
+        const __m512i v1 = _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(acc1, c0), _mm512_srai_epi32(acc1, 31)), s);
+        const __m256i r = _mm512_cvtsepi16_epi8(_mm512_packs_epi32(v0, v1));
+        _mm256_storeu_si256((void *)(out + i), _mm256_min_epi8(_mm256_max_epi8(r, lo), hi));
+    }
+    return i;
+}
+#endif
+
 /* n elements of a, b (both advancing) into out; out may be a or b. */
 static void add_run(const add_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
     int32_t i;
+#if !defined(__XTENSA__) && defined(__AVX512BW__)
+    i = add_vectors(f, a, b, n, out);
+    a += i;
+    b += i;
+    out += i;
+    n -= i;
+#endif
 #if defined(__XTENSA__)
     if (n >= 4) {
         const int8_t *const end = a + (n & ~(int32_t)3);

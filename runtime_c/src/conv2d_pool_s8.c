@@ -161,6 +161,16 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
     return w->rows;
 }
 
+#if !defined(__XTENSA__)
+/* The host layout's conv rows [row_begin, row_end) of input into dst */
+static void host_rows(const hcc_conv2d_params_t *conv, const int8_t *input, const hcc_conv_weights_t *w,
+                      int32_t row_begin, int32_t row_end, int8_t *dst) {
+    (is_depthwise(conv) ? hcc_dwconv2d_host_s8_rows : hcc_conv2d_host_s8_rows)(conv, input, w->weights, w->bias,
+                                                                              w->mult, w->shift, row_begin, row_end,
+                                                                              dst);
+}
+#endif
+
 /* Conv-output row `row` after the residual add (its row residual_row) and activation, written to dst. */
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
                       const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst) {
@@ -176,8 +186,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
     }
 #if !defined(__XTENSA__)
     if (is_host_layout(conv)) {
-        (is_depthwise(conv) ? hcc_dwconv2d_host_s8_rows : hcc_conv2d_host_s8_rows)(conv, input, w->weights, w->bias,
-                                                                                  w->mult, w->shift, at, at + 1, dst);
+        host_rows(conv, input, w, at, at + 1, dst);
     } else
 #endif
     if (is_fast_depthwise(conv)) {
@@ -701,6 +710,13 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                 memmove(ring, ring + drop * row_size, (size_t)(held * row_size));
             }
             first = y_begin;
+#if !defined(__XTENSA__)
+            if (is_host_layout(&p->conv) && src->p == NULL && win == NULL && !p->has_residual && first + held < y_end) {
+                /* the rows the window lacks in one call (the kernel's per-call terms made once) */
+                host_rows(&p->conv, src->input, w, first + held, y_end, ring + held * row_size);
+                held = y_end - first;
+            }
+#endif
             for (row = first + held; row < y_end; ++row, ++held) {
                 block_row(p, src, w, residual_row(p, residual, row), conv_scratch, win, row, ring + held * row_size);
             }

@@ -292,20 +292,15 @@ static inline void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps, co
  * added and clamped. Two multiplies a vector where hcc_host_rq16 takes four, and no 2^24
  * bound on acc. The per-channel terms: dw_rq64_make, once per chunk.
  *
- * dw_rq_near: the same where every |acc| < 2^24 and s is in [32, 47] (a depthwise conv's
- * usual case: see the chunk's test), on the signed product p = acc m (vpmuldq, |p| < 2^55):
- * sign(p) ((|p| + 2^(s-1)) >> s) is (p + 2^(s-1) - [p < 0]) >> s arithmetic (for p < 0,
- * -floor((h - p) / 2^s) = floor((p + h - 1) / 2^s), h = 2^(s-1)), and z_out 2^s added before
- * the shift adds z_out after it; |sum| < 2^56. Odd lanes shift by s - 32, their high dwords
- * the results (below 2^24 in magnitude). No cap: |result| < 2^24 and the clamp saturates as
- * the cap would. */
+ * Where every shift is in [32, 47] (a depthwise conv's usual case) the call takes
+ * hcc_host_rq64 (host_paths.h) instead: exact for every int32 acc, and where no lane may tie
+ * (its fast form) six operations a vector, the results' high dwords gathered by one vpermt2d. */
 typedef struct {
     __m512i m, b_even, b_odd, s_even, s_odd, round_even, round_odd, zo, lo, hi;
-    __m512i m_odd, near_even, near_odd, s_odd32;  /* dw_rq_near's: m's odd dwords, the added terms */
 } dw_rq64_t;
 
 static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int32_t act_min, int32_t act_max) {
-    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF), zo = _mm512_set1_epi64(z_out);
+    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
     dw_rq64_t k;
     k.m = mv;
     k.b_even = _mm512_abs_epi32(mv);  /* |INT32_MIN| reads as 2^31 unsigned */
@@ -317,10 +312,6 @@ static inline dw_rq64_t dw_rq64_make(__m512i mv, __m512i sv, int32_t z_out, int3
     k.zo = _mm512_set1_epi32(z_out);
     k.lo = _mm512_set1_epi32(act_min > -128 ? act_min : -128);
     k.hi = _mm512_set1_epi32(act_max < 127 ? act_max : 127);
-    k.m_odd = _mm512_srli_epi64(mv, 32);
-    k.near_even = _mm512_add_epi64(k.round_even, _mm512_sllv_epi64(zo, k.s_even));
-    k.near_odd = _mm512_add_epi64(k.round_odd, _mm512_sllv_epi64(zo, k.s_odd));
-    k.s_odd32 = _mm512_sub_epi64(k.s_odd, _mm512_set1_epi64(32));
     return k;
 }
 
@@ -335,13 +326,14 @@ static inline __m512i dw_rq64(__m512i av, const dw_rq64_t *k) {
     return _mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(v, k->zo), k->hi), k->lo);
 }
 
-static inline __m512i dw_rq_near(__m512i av, const dw_rq64_t *k) {
-    __m512i even = _mm512_mul_epi32(av, k->m), odd = _mm512_mul_epi32(_mm512_srli_epi64(av, 32), k->m_odd), v;
-    even = _mm512_add_epi64(_mm512_add_epi64(even, k->near_even), _mm512_srai_epi64(even, 63));
-    odd = _mm512_add_epi64(_mm512_add_epi64(odd, k->near_odd), _mm512_srai_epi64(odd, 63));
-    v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srav_epi64(even, k->s_even),
-                                _mm512_srav_epi64(odd, k->s_odd32));
-    return _mm512_max_epi32(_mm512_min_epi32(v, k->hi), k->lo);
+/* hcc_host_rq64's 32 results (lo: the low accumulator's lanes) narrowed with saturation,
+ * clamped to the activation on bytes (lo8, hi8) and stored under `store` */
+static inline __attribute__((always_inline)) void dw_rq64_store(__m512i lo, __m512i hi, const hcc_host_rq64_t *k0,
+                                                               const hcc_host_rq64_t *k1, const int general,
+                                                               __m256i lo8, __m256i hi8, __mmask32 store,
+                                                               int8_t *dst) {
+    const __m512i v = _mm512_packs_epi32(hcc_host_rq64(lo, k0, general), hcc_host_rq64(hi, k1, general));
+    _mm256_mask_storeu_epi8(dst, store, _mm256_min_epi8(_mm256_max_epi8(_mm512_cvtsepi16_epi8(v), lo8), hi8));
 }
 
 /* The bits [lo, hi) of a 64-bit mask (empty where hi <= lo) */
@@ -436,21 +428,23 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
         const int32_t *const mk = mult + 32 * k, *const sk = shift + 32 * k;
         const __m512i b0 = _mm512_loadu_si512(bias + 32 * k), b1 = _mm512_loadu_si512(bias + 32 * k + 16);
         const __m512i s0 = _mm512_loadu_si512(sk), s1 = _mm512_loadu_si512(sk + 16);
-        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8; near:
-         * every shift in [32, 47] and |bias| < 2^23, so |acc| < 2^23 + 128 * 49 * 128 < 2^24
-         * (dw_rq_near) */
+        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8; wide:
+         * every shift in [32, 47] (hcc_host_rq64's range; a dead lane has m 0, so never ties) */
         const int vector_requant = p->z_out >= -128 && p->z_out <= 127 &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61)) &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61));
-        const int near = vector_requant &&
+        const int wide = vector_requant &&
                          !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(32)), _mm512_set1_epi32(15)) &&
-                         !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(32)), _mm512_set1_epi32(15)) &&
-                         !_mm512_cmpge_epu32_mask(_mm512_abs_epi32(b0), _mm512_set1_epi32(1 << 23)) &&
-                         !_mm512_cmpge_epu32_mask(_mm512_abs_epi32(b1), _mm512_set1_epi32(1 << 23));
+                         !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(32)), _mm512_set1_epi32(15));
         const dw_rq64_t rq0 = dw_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
         const dw_rq64_t rq1 = dw_rq64_make(_mm512_loadu_si512(mk + 16), s1, p->z_out, p->act_min, p->act_max);
+        const hcc_host_rq64_t r0 = hcc_host_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out);
+        const hcc_host_rq64_t r1 = hcc_host_rq64_make(_mm512_loadu_si512(mk + 16), s1, p->z_out);
+        const int tie = r0.general || r1.general;
+        const __m256i lo8 = _mm256_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
+        const __m256i hi8 = _mm256_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
         for (v = 0; v < slots; ++v) held[v] = INT32_MIN;  /* no row yet (iy > INT32_MIN) */
         for (oy = row_begin; oy < row_end; ++oy) {
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
@@ -484,9 +478,10 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 } else {
                     dw_sums(tp, at, taps, w, wide, two_strides, idx, acc);
                 }
-                if (near) {
-                    const __m512i lo = dw_rq_near(acc[0], &rq0), hi = dw_rq_near(acc[1], &rq1);
-                    _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
+                if (wide && !tie) {
+                    dw_rq64_store(acc[0], acc[1], &r0, &r1, 0, lo8, hi8, store, dst);
+                } else if (wide) {
+                    dw_rq64_store(acc[0], acc[1], &r0, &r1, 1, lo8, hi8, store, dst);
                 } else if (vector_requant) {
                     const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
                     _mm256_mask_storeu_epi8(dst, store, _mm512_cvtepi16_epi8(_mm512_packs_epi32(lo, hi)));
@@ -683,13 +678,65 @@ int hcc_host_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint
     return transpose_blocks(data, r / b, c, b, scratch);
 }
 
-/* Max pooling: per output pixel, 64 channels a vector (masked past c), the max of the window's
- * pixels inside the input as signed bytes (vpmaxsb), -128 where none is. All of a pixel's
- * window is read before it is written, as in hcc_maxpool_s8_row. */
+/* Max pooling of a whole row with several pixels a vector, where c divides 32 (64 / c pixels a
+ * vector) and stride_w is 1 or 2: the column maxima of the n_rows rows into `cols` (-128 in the
+ * padding columns and past the input: the identity of the max, so windows reaching past the
+ * input take the max of their pixels inside it, -128 where none is), then each output vector
+ * the max of k_w loads of `cols` k_w pixels apart; at stride 2 from 128 bytes, the even
+ * pixels' bytes picked by one vpermt2b (byte b <- b + (b & -c): pixel b / c's 2 (b / c)). Every
+ * input byte is read before any output is written. 0 where it does not apply. */
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+#define HOST_POOL_COLS 4096
+static int maxpool_row_vectors(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
+    const int32_t c = p->c, sw = p->stride_w, per = c > 0 && c <= 64 ? 64 / c : 1, row_bytes = p->in_w * c;
+    /* the bytes the loads reach (the last vector's window, 128 bytes at stride 2) and the row */
+    const int32_t reach = ((p->out_w + per - 1) / per * per * sw + p->k_w) * c + 128;
+    const int32_t span = reach > row_bytes ? reach : row_bytes;
+    const __m512i low = _mm512_set1_epi8(-128);
+    const __m512i iota = _mm512_set_epi64(0x3F3E3D3C3B3A3938, 0x3736353433323130, 0x2F2E2D2C2B2A2928,
+                                          0x2726252423222120, 0x1F1E1D1C1B1A1918, 0x1716151413121110,
+                                          0x0F0E0D0C0B0A0908, 0x0706050403020100);
+    const __m512i pick = _mm512_add_epi8(iota, _mm512_and_si512(iota, _mm512_set1_epi8((char)-c)));
+    int8_t cols[HOST_POOL_COLS];
+    int32_t i, r, ox, kx;
+    if (c <= 0 || c > 32 || 64 % c != 0 || (sw != 1 && sw != 2) || p->pad_left < 0 || p->k_w < 1 ||
+        span + p->pad_left * c > HOST_POOL_COLS) {
+        return 0;
+    }
+    for (i = 0; i < span + p->pad_left * c; i += 64) _mm512_storeu_si512((void *)(cols + i), low);
+    for (i = 0; i < row_bytes; i += 64) {
+        const __mmask64 live = row_bytes - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (row_bytes - i)) - 1u);
+        __m512i m = low;
+        for (r = 0; r < n_rows; ++r) m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(live, rows + r * row_bytes + i));
+        _mm512_mask_storeu_epi8(cols + p->pad_left * c + i, live, m);
+    }
+    for (ox = 0; ox < p->out_w; ox += per) {
+        const int8_t *const at = cols + ox * sw * c;
+        const int32_t n = p->out_w - ox < per ? p->out_w - ox : per;
+        __m512i a = _mm512_loadu_si512((const void *)at), b;
+        for (kx = 1; kx < p->k_w; ++kx) a = _mm512_max_epi8(a, _mm512_loadu_si512((const void *)(at + kx * c)));
+        if (sw == 2) {
+            b = _mm512_loadu_si512((const void *)(at + 64));
+            for (kx = 1; kx < p->k_w; ++kx) b = _mm512_max_epi8(b, _mm512_loadu_si512((const void *)(at + 64 + kx * c)));
+            a = _mm512_permutex2var_epi8(a, pick, b);
+        }
+        _mm512_mask_storeu_epi8(out_row + ox * c, n == per ? ~(__mmask64)0 : (((__mmask64)1 << (n * c)) - 1u), a);
+    }
+    return 1;
+}
+#endif
+
+/* Max pooling: a row of pixels a few vectors (maxpool_row_vectors), else per output pixel, 64
+ * channels a vector (masked past c), the max of the window's pixels inside the input as signed
+ * bytes (vpmaxsb), -128 where none is. All of a pixel's window is read before it is written,
+ * as in hcc_maxpool_s8_row. */
 int hcc_host_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t n_rows, int8_t *out_row) {
 #if defined(__AVX512BW__)
     const int32_t c = p->c, row_bytes = p->in_w * c;
     int32_t ox, ch, r, ix;
+#if defined(__AVX512VBMI__)
+    if (maxpool_row_vectors(p, rows, n_rows, out_row)) return 1;
+#endif
     for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         const int32_t x_begin = ix0 < 0 ? 0 : ix0;

@@ -72,10 +72,12 @@ def test_transpose_inplace_matches_numpy(build, shape):
     np.testing.assert_array_equal(got, x.T)
 
 
-@pytest.mark.parametrize("channels", [1, 3, 8, 16, 17, 63, 64, 65, 130])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 8, 16, 17, 32, 63, 64, 65, 130])
 def test_maxpool_host_path(build, channels):
     """hcc_host_maxpool_s8_row: any window, stride and padding (windows at every edge, ceil mode),
-    channel counts below, at and past the 64-byte vector."""
+    channel counts below, at and past the 64-byte vector; 1 .. 32 dividing 64 at strides 1 and 2:
+    several pixels a vector (maxpool_row_vectors), a part-full last vector, and a row past its
+    buffer (the per-pixel path)."""
     rng = np.random.default_rng(channels)
     for i in range(6):
         x, kernel, strides, pads = maxpool_tests.random_pool_case(rng)
@@ -85,6 +87,12 @@ def test_maxpool_host_path(build, channels):
     x = rng.integers(-128, 128, (44, 44, channels), dtype=np.int8)  # mini-Xception's 3x3 / stride 2 / pad 1
     np.testing.assert_array_equal(maxpool_tests.run_c(x, (3, 3), (2, 2), (1, 1, 1, 1)),
                                   maxpool_tests.maxpool(x, (3, 3), (2, 2), (1, 1, 1, 1)))
+    for shape, kernel, strides, pads, ceil in [((5, 45, channels), (2, 3), (1, 1), (0, 1, 1, 1), False),
+                                               ((4, 37, channels), (3, 2), (2, 2), (1, 0, 0, 1), True),
+                                               ((3, 300, channels), (3, 3), (2, 2), (1, 1, 1, 1), False)]:
+        x = rng.integers(-128, 128, shape, dtype=np.int8)
+        np.testing.assert_array_equal(maxpool_tests.run_c(x, kernel, strides, pads, ceil),
+                                      maxpool_tests.maxpool(x, kernel, strides, pads, ceil))
 
 
 @pytest.mark.parametrize("seed", [s for s in range(40) if random_block(s)["pool"] is not None][:12])

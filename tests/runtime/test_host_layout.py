@@ -69,6 +69,21 @@ def test_host_layout_block_with_residual_and_pooling(opt, seed):
     check_host_block(b)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_host_layout_pool_rows_at_once(opt, seed):
+    """A conv + max pooling block without residual read straight from its input: run_block makes
+    the rows a pooling window lacks in one call (two for 3x3 / 2, one run of pixels for a 1x1
+    conv); mini-Xception's 16 -> 16 pointwise + 3x3 / 2 pool with padding, a 3x3 conv, odd widths."""
+    rng = np.random.default_rng(7900 + seed)
+    b = random_block(7900 + seed)
+    kh, cin, cout = [(1, 16, 16), (3, 8, 8), (1, 8, 20), (3, 5, 16)][seed]
+    h, w = int(rng.integers(5, 12)), int(rng.integers(5, 12)) | 1
+    _groups1_conv(b, rng, (h, w, cin), (cout, kh, kh, cin), (1, 1), (kh // 2,) * 4, (1, 1))
+    b["residual"] = None
+    b["pool"] = ((3, 3), (2, 2), (1, 1, 1, 1)) if seed % 2 == 0 else ((2, 3), (2, 1), (0, 1, 0, 1))
+    check_host_block(b)
+
+
 @pytest.mark.parametrize("rows,k,n", [(1, 5, 3), (1, 17, 9), (3, 64, 16), (1, 130, 37), (4, 19, 11), (7, 64, 33),
                                       (2, 5000, 5), (1, 4097, 17), (9, 8, 16), (5, 12, 7)])
 def test_host_layout_fully_connected(opt, rows, k, n):

@@ -12,6 +12,7 @@ from tests.runtime.kernel_args import int8, multipliers, random_act
 from tests.runtime.test_conv2d import reference, run_c
 from tests.runtime.test_conv2d_pool import block_reference, check_blocked, run_block_c
 from tests.runtime.test_fully_connected import _check as check_fc
+from tests.runtime import test_add as add_tests
 from tests.runtime import test_matmul as matmul_tests  # the module, so its tests are not collected here again
 
 HOST_OPT = "-O3 -march=native"
@@ -90,3 +91,17 @@ def test_matmul_host_path(seed):
     matmul_tests.test_matmul_matches_reference(seed)
     matmul_tests.test_matmul_triple_path_accumulators(*[(1, 7, 33, 5), (1, 4, 200, 41), (2, 144, 10, 144), (3, 2, 1, 1),
                                             (2, 5, 17, 3), (1, 9, 64, 11)][seed])
+
+
+@pytest.mark.parametrize("params", add_tests.ADD_CASES)
+def test_add_host_vectors(params):
+    """add_s8.c's host passes of 32 elements (and the scalar tail, and multipliers of 2^15: the
+    scalar loop): lengths around the vector, rows of a channel broadcast."""
+    rng = np.random.default_rng(params[3] + params[5])
+    z_a, z_b, z_out, m_a, m_b, shift, lo, hi = params
+    for shape, kind in [((31,), add_tests.BROADCAST_NONE), ((4, 33), add_tests.BROADCAST_NONE),
+                        ((257,), add_tests.BROADCAST_NONE), ((3, 40), add_tests.BROADCAST_CHANNEL)]:
+        a = rng.integers(-128, 128, shape, dtype=np.int8)
+        b = rng.integers(-128, 128, add_tests.B_SHAPES[kind](a), dtype=np.int8)
+        got = add_tests.run_elementwise(0, add_tests.add_params(z_a, z_b, z_out, m_a, m_b, shift, (lo, hi)), a, b)
+        np.testing.assert_array_equal(got, add_tests.add(a, z_a, b, z_b, m_a, m_b, shift, z_out, lo, hi))
