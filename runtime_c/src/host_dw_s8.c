@@ -428,14 +428,14 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
         const int32_t *const mk = mult + 32 * k, *const sk = shift + 32 * k;
         const __m512i b0 = _mm512_loadu_si512(bias + 32 * k), b1 = _mm512_loadu_si512(bias + 32 * k + 16);
         const __m512i s0 = _mm512_loadu_si512(sk), s1 = _mm512_loadu_si512(sk + 16);
-        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8; wide:
+        /* every shift in [1, 62] (dw_rq64's range; dead lanes 32) and z_out an int8; rq_near:
          * every shift in [32, 47] (hcc_host_rq64's range; a dead lane has m 0, so never ties) */
         const int vector_requant = p->z_out >= -128 && p->z_out <= 127 &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61)) &&
                                    !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(1)),
                                                             _mm512_set1_epi32(61));
-        const int wide = vector_requant &&
+        const int rq_near = vector_requant &&
                          !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s0, _mm512_set1_epi32(32)), _mm512_set1_epi32(15)) &&
                          !_mm512_cmpgt_epu32_mask(_mm512_sub_epi32(s1, _mm512_set1_epi32(32)), _mm512_set1_epi32(15));
         const dw_rq64_t rq0 = dw_rq64_make(_mm512_loadu_si512(mk), s0, p->z_out, p->act_min, p->act_max);
@@ -478,9 +478,9 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 } else {
                     dw_sums(tp, at, taps, w, wide, two_strides, idx, acc);
                 }
-                if (wide && !tie) {
+                if (rq_near && !tie) {
                     dw_rq64_store(acc[0], acc[1], &r0, &r1, 0, lo8, hi8, store, dst);
-                } else if (wide) {
+                } else if (rq_near) {
                     dw_rq64_store(acc[0], acc[1], &r0, &r1, 1, lo8, hi8, store, dst);
                 } else if (vector_requant) {
                     const __m512i lo = dw_rq64(acc[0], &rq0), hi = dw_rq64(acc[1], &rq1);
