@@ -23,8 +23,8 @@ Assumes: the schedule and the other memory passes are final (it plans the graph)
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
 scratch; the placement can land below it), and each conv takes the fastest form that fits under
 that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
-that a 1x1 conv of 32 or more input channels that would run in groups of pairs (_pointwise_rows)
-and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
+that a 1x1 conv of 32 or more input channels or a conv on rows of at most 4 pixels that would run
+in groups of pairs (_pointwise_rows, _narrow_rows) and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
 plan's peak stays the same, which is faster on the lx106.
 """
 
@@ -42,6 +42,7 @@ from hcc.passes.stream_convs import widenable
 ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the report)
 LEAN = -1  # no widened weights: the forms without workspace (FusedConv2d.kernel_path)
 POINTWISE_LEAN_MIN_K = 32  # _pointwise_rows
+NARROW_ROW_MAX = 4  # _narrow_rows
 
 
 def _align(n: int) -> int:
@@ -90,11 +91,11 @@ def conv_scratch(graph: Graph) -> None:
             break
         widest.attrs["weight_pairs"] = LEAN
         plan = plan_memory(graph, alignment=ALIGN)
-    # A pointwise conv left in groups of pairs runs lean where the arena stays as it is: less
-    # scratch at one step can still move the placement up (MobileNetV2 31,104 -> 34,048 B when
-    # every such conv was switched), so each switch is planned.
+    # A pointwise conv (or a conv on narrow rows) left in groups of pairs runs lean where the
+    # arena stays as it is: less scratch at one step can still move the placement up
+    # (MobileNetV2 31,104 -> 34,048 B when every such conv was switched), so each switch is planned.
     for op in dense:
-        if op.attrs.get("weight_pairs", 0) > 0 and _pointwise_rows(op):
+        if op.attrs.get("weight_pairs", 0) > 0 and (_pointwise_rows(op) or _narrow_rows(op)):
             saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
             if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
                 op.attrs["weight_pairs"] = saved
@@ -143,6 +144,16 @@ def _pointwise_rows(op) -> bool:
     a = op.attrs
     return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
         and a["group"] == 1 and op.inputs[1].type.shape[1] >= POINTWISE_LEAN_MIN_K
+
+
+def _narrow_rows(op) -> bool:
+    """A conv whose output rows are at most NARROW_ROW_MAX pixels wide: in groups of pairs the
+    dense path widens all of its weights again for every row (hcc_pack_pairs_s16, ~8 lx106
+    instructions a weight, so ~8 / out_w a MAC), where its lean form ("blocked") reads them
+    from flash (mini-Xception's classifier, 128 -> 7 3x3 on 3 x 3 in groups of 2 pairs:
+    474,175 -> 298,200 instructions; all pairs at once, 341K, would raise the arena)."""
+    probe = nchw_probe(op, op.opdef.layout_activations) if is_nhwc(op) else op
+    return op.attrs["group"] == 1 and op.opdef.conv_type(probe).shape[3] <= NARROW_ROW_MAX
 
 
 def _blocked_depthwise(op) -> bool:
