@@ -23,9 +23,10 @@ Assumes: the schedule and the other memory passes are final (it plans the graph)
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
 scratch; the placement can land below it), and each conv takes the fastest form that fits under
 that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
-that a 1x1 conv of 32 or more input channels or a conv on rows of at most 4 pixels that would run
-in groups of pairs (_pointwise_rows, _narrow_rows) and a depthwise conv with compile-time window blocks (_blocked_depthwise) run lean where the
-plan's peak stays the same, which is faster on the lx106.
+that a 1x1 conv of 32 or more input channels or another conv on rows of at most 4 pixels that
+would run in groups of pairs (_pointwise_rows, _narrow_rows) and a depthwise conv with
+compile-time window blocks (_blocked_depthwise) run lean where the plan's peak stays the same,
+which is faster on the lx106.
 """
 
 from __future__ import annotations
@@ -147,11 +148,14 @@ def _pointwise_rows(op) -> bool:
 
 
 def _narrow_rows(op) -> bool:
-    """A conv whose output rows are at most NARROW_ROW_MAX pixels wide: in groups of pairs the
-    dense path widens all of its weights again for every row (hcc_pack_pairs_s16, ~8 lx106
-    instructions a weight, so ~8 / out_w a MAC), where its lean form ("blocked") reads them
-    from flash (mini-Xception's classifier, 128 -> 7 3x3 on 3 x 3 in groups of 2 pairs:
-    474,175 -> 298,200 instructions; all pairs at once, 341K, would raise the arena)."""
+    """A conv, not 1x1, whose output rows are at most NARROW_ROW_MAX pixels wide: in groups of
+    pairs the dense path widens all of its weights again for every row (hcc_pack_pairs_s16, ~8
+    lx106 instructions a weight, so ~8 / out_w a MAC), where its lean form ("blocked") reads
+    them from flash (mini-Xception's classifier, 128 -> 7 3x3 on 3 x 3 in groups of 2 pairs:
+    474,175 -> 298,200 instructions; all pairs at once, 341K, would raise the arena). A 1x1
+    conv's lean form at stride 1 is "fc-row", one pixel a weight load: left to _pointwise_rows."""
+    if tuple(op.inputs[1].type.shape[2:]) == (1, 1):
+        return False
     probe = nchw_probe(op, op.opdef.layout_activations) if is_nhwc(op) else op
     return op.attrs["group"] == 1 and op.opdef.conv_type(probe).shape[3] <= NARROW_ROW_MAX
 
