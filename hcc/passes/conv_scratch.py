@@ -23,8 +23,9 @@ Assumes: the schedule and the other memory passes are final (it plans the graph)
 numbers unchanged; the arena is at most the one with every such conv in its lean form (the least
 scratch; the placement can land below it), and each conv takes the fastest form that fits under
 that arena: all pairs at once (weight_pairs = 0, as before) wherever its step has room, except
-that a 1x1 conv of 32 or more input channels that would widen its weights (all pairs at once or
-in groups of pairs: _pointwise_rows) and a depthwise conv with compile-time window blocks
+that a 1x1 conv of 16 or more input channels that would widen its weights (all pairs at once or
+in groups of pairs: _pointwise_rows), another conv on rows of at most 4 pixels that would run in
+groups of pairs (_narrow_rows) and a depthwise conv with compile-time window blocks
 (_blocked_depthwise) run lean where the plan's peak stays the same, which is faster on the lx106.
 """
 
@@ -43,6 +44,7 @@ ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the
 LEAN = -1  # no widened weights: the forms without workspace (FusedConv2d.kernel_path)
 POINTWISE_LEAN_MIN_K = 32  # _pointwise_rows
 POINTWISE_LEAN_LATE_K = 16  # _pointwise_rows, once the wider convs have been placed
+NARROW_ROW_MAX = 4  # _narrow_rows
 
 
 def _align(n: int) -> int:
@@ -99,19 +101,26 @@ def conv_scratch(graph: Graph) -> None:
     for min_k in (POINTWISE_LEAN_MIN_K, POINTWISE_LEAN_LATE_K):
         for op in dense:
             if op.attrs.get("weight_pairs", 0) != LEAN and _pointwise_rows(op, min_k):
-                saved, op.attrs["weight_pairs"] = op.attrs["weight_pairs"], LEAN
-                if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
-                    op.attrs["weight_pairs"] = saved
+                _lean_unless_higher(graph, op, plan.peak_bytes)
+    # Then a conv on narrow rows left in groups of pairs, the same way.
+    for op in dense:
+        if op.attrs.get("weight_pairs", 0) > 0 and _narrow_rows(op):
+            _lean_unless_higher(graph, op, plan.peak_bytes)
     # A depthwise conv whose lean form has its window blocks laid out at compile time runs lean
     # where the arena stays as it is: on the lx106 that form is the faster (_blocked_depthwise).
     for op in dense:
         if op.attrs.get("weight_pairs", 0) != LEAN and _blocked_depthwise(op):
-            saved, op.attrs["weight_pairs"] = op.attrs.get("weight_pairs", 0), LEAN
-            if plan_memory(graph, alignment=ALIGN).peak_bytes > plan.peak_bytes:
-                op.attrs["weight_pairs"] = saved
+            _lean_unless_higher(graph, op, plan.peak_bytes)
     for op in dense:  # the default (all pairs at once) is left unsaid
         if op.attrs.get("weight_pairs") == 0:
             del op.attrs["weight_pairs"]
+
+
+def _lean_unless_higher(graph: Graph, op, peak: int) -> None:
+    """Put op in its lean form, and back as it was where the arena's peak would pass `peak`."""
+    saved, op.attrs["weight_pairs"] = op.attrs.get("weight_pairs", 0), LEAN
+    if plan_memory(graph, alignment=ALIGN).peak_bytes > peak:
+        op.attrs["weight_pairs"] = saved
 
 
 def _workspace(op) -> int:
@@ -150,6 +159,19 @@ def _pointwise_rows(op, min_k: int = POINTWISE_LEAN_MIN_K) -> bool:
     a = op.attrs
     return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
         and a["group"] == 1 and op.inputs[1].type.shape[1] >= min_k
+
+
+def _narrow_rows(op) -> bool:
+    """A conv, not 1x1, whose output rows are at most NARROW_ROW_MAX pixels wide: in groups of
+    pairs the dense path widens all of its weights again for every row (hcc_pack_pairs_s16, ~8
+    lx106 instructions a weight, so ~8 / out_w a MAC), where its lean form ("blocked") reads
+    them from flash (mini-Xception's classifier, 128 -> 7 3x3 on 3 x 3 in groups of 2 pairs:
+    474,175 -> 298,200 instructions; all pairs at once, 341K, would raise the arena). A 1x1
+    conv's lean form at stride 1 is "fc-row", one pixel a weight load: left to _pointwise_rows."""
+    if tuple(op.inputs[1].type.shape[2:]) == (1, 1):
+        return False
+    probe = nchw_probe(op, op.opdef.layout_activations) if is_nhwc(op) else op
+    return op.attrs["group"] == 1 and op.opdef.conv_type(probe).shape[3] <= NARROW_ROW_MAX
 
 
 def _blocked_depthwise(op) -> bool:

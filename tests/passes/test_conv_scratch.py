@@ -224,3 +224,35 @@ def test_depthwise_with_compile_time_blocks_runs_lean():
         assert conv.opdef.kernel_path(conv) == ("direct" if lean else "depthwise")
         conv.attrs.pop("weight_pairs", None)
         assert _blocked_depthwise(conv) == lean
+
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+def test_convs_on_narrow_rows_in_groups_run_lean(narrow, monkeypatch):
+    """_narrow_rows: a 3x3 32 -> 7 conv on 3 x 3 whose widened weights only fit in groups of
+    pairs (a wide activation before it, average-pooled so that it is not fused away, sets the
+    arena) takes its lean form (the dense path
+    would widen all its weights again for every row: mini-Xception's classifier); without the
+    rule it keeps its groups. Bit-exact either way."""
+    import hcc.passes.conv_scratch as conv_scratch
+
+    if not narrow:
+        monkeypatch.setattr(conv_scratch, "_narrow_rows", lambda op: False)
+    nodes = [helper.make_node("Conv", ["x", "up.w", "up.b"], ["big"], name="up"),
+             helper.make_node("Relu", ["big"], ["bigr"], name="relu0"),
+             helper.make_node("AveragePool", ["bigr"], ["small"], name="pool", kernel_shape=[4, 4], strides=[4, 4]),
+             helper.make_node("Conv", ["small", "c.w", "c.b"], ["a"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Flatten", ["a"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], name="fc", transB=1)]
+    inits = [weights("up.w", 32, 2, 1, 1), weights("up.b", 32), weights("c.w", 7, 32, 3, 3, scale=0.05),
+             weights("c.b", 7), weights("fc.w", 3, 7 * 3 * 3, scale=0.05), weights("fc.b", 3)]
+    model = make(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 12, 12])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], inits)
+    samples = np.random.default_rng(3).standard_normal((6, 2, 12, 12)).astype(np.float32)
+    graph = check_model(model, samples, float_build=False).int8_graph
+    conv = next(op for op in graph.ops if op.name == "conv")
+    assert conv_scratch.NARROW_ROW_MAX == 4
+    if narrow:
+        assert conv.attrs["weight_pairs"] == -1 and conv.opdef.kernel_path(conv) == "blocked"
+    else:
+        assert conv.attrs["weight_pairs"] > 0 and conv.opdef.kernel_path(conv) == "dense"
