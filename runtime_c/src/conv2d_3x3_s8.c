@@ -9,6 +9,8 @@
  *
  * Measured on qemu lx106 (-O2, 25x25, pad 1; instructions from CCOUNT x 25): dense 16 -> 32
  * 40.3M -> 21.9M (14.0 -> 7.6 per MAC), depthwise 32 10.2M -> 5.2M, vs hcc_conv2d_s8. */
+#include <string.h>
+
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 #include "host_paths.h"
@@ -43,15 +45,46 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
     return ((p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1) * p->in_c;
 }
 
+/* The dense 3x3 convs of 8 input channels with stride_w 1 whose weights are widened at once
+ * (mini-Xception's and HCMTMM's 8 -> 8): on Xtensa Winograd F(2, 3) along the row (wino_rows),
+ * on other targets dense_rows as any other; the scratch holds either layout. */
+static inline int is_wino(const hcc_conv2d_params_t *p) {
+    return p->in_c == 8 && p->k_h == 3 && p->k_w == 3 && p->stride_w == 1 && p->dilation_w == 1 &&
+           p->out_w <= 16384 && pairs_at_once(p) == (p->out_c + 1) >> 1;
+}
+
+/* wino_rows' output pairs a row: out_w / 2 rounded up to whole triples of pairs, 3 floor((out_w
+ * + 5) / 6) without a division (~250 lx106 instructions): x 10923 >> 16 is x / 6 for x < 2^15 */
+static inline int32_t wino_pairs(const hcc_conv2d_params_t *p) {
+    return (int32_t)(((uint32_t)(p->out_w + 5) * 10923u) >> 16) * 3;
+}
+
+/* wino_rows' int16 words of a channel pair's weights: 4 planes x 3 kernel rows x 8 channels
+ * x 2, then the two int32 biases */
+#define WINO_PAIR_TERMS 196
+
+/* wino_rows' scratch: the k_h row tags (int32), the records of all channels twice (the odd
+ * and the even pixels), the transformed weights (WINO_PAIR_TERMS a channel pair), the k_h
+ * transformed rows (4 planes of wino_pairs x in_c int16), one padded int16 input row of
+ * 2 wino_pairs + 2 columns and a dummy output pixel (out_c bytes). */
+static size_t wino_scratch_size(const hcc_conv2d_params_t *p) {
+    const size_t pairs = (size_t)((p->out_c + 1) >> 1), nq = (size_t)wino_pairs(p), cin = (size_t)p->in_c;
+    return 3u * sizeof(int32_t) + 2u * HCC_CHANNEL_RECS_BYTES(2u * pairs) +
+           (WINO_PAIR_TERMS * pairs + 12u * nq * cin + (2u * nq + 2u) * cin) * sizeof(int16_t) +
+           (((size_t)p->out_c + 3u) & ~(size_t)3u);
+}
+
 size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
     /* the input row held by each of k_h slots (int32), the records (hoisted requantization
      * terms, bias, accumulators) of the channels widened at once (2 x pairs_at_once), as many
      * int16 weights x n (n = k_h k_w in_c), a three-pixel int16 patch, then the k_h slots:
-     * padded int16 rows */
+     * padded int16 rows; or (is_wino) wino_rows', the larger of the two */
     const size_t n = (size_t)(p->k_h * p->k_w * p->in_c), channels = (size_t)(2 * pairs_at_once(p));
+    size_t size;
     if (!is_dense(p)) return 0u;
-    return (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(channels) +
+    size = (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(channels) +
            (channels * n + 3u * n + (size_t)p->k_h * (size_t)padded_row_len(p)) * sizeof(int16_t);
+    return is_wino(p) && wino_scratch_size(p) > size ? wino_scratch_size(p) : size;
 }
 
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
@@ -93,14 +126,71 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t i
     for (; i < len; ++i) row[i] = 0;
 }
 
-/* The padded rows of output row oy, kept in k_h slots that remember which input row they
- * hold (tags): a row already in a slot is reused, so with stride_h 1 each input row is
- * converted once for the k_h output rows that read it. A missing row goes to a slot no
- * row of this output row is in (k_h slots, k_h distinct rows: there is one). */
+#if defined(__XTENSA__)
+/* wino_row's channel at byte offset o of a pair of in_c 8 (four columns 16 bytes apart) */
+#define HCC_WINO_T(o)                                                             \
+    "l16si %[d0], %[s], " #o "\n\t"                                               \
+    "l16si %[d1], %[s], 16+" #o "\n\t"                                            \
+    "l16si %[d2], %[s], 32+" #o "\n\t"                                            \
+    "l16si %[d3], %[s], 48+" #o "\n\t"                                            \
+    "sub %[t], %[d0], %[d2]\n\t"                                                  \
+    "s16i %[t], %[r0], " #o "\n\t"                                                \
+    "add %[t], %[d1], %[d2]\n\t"                                                  \
+    "s16i %[t], %[r1], " #o "\n\t"                                                \
+    "sub %[t], %[d2], %[d1]\n\t"                                                  \
+    "s16i %[t], %[r2], " #o "\n\t"                                                \
+    "sub %[t], %[d1], %[d3]\n\t"                                                  \
+    "s16i %[t], %[r3], " #o "\n\t"
+
+/* wino_rows' transformed input row: the padded row (pad_row into tmp, zeros up to 2 nq + 2
+ * columns) as F(2, 3)'s four planes of nq pairs, pair k's columns d0 .. d3 = 2k .. 2k + 3:
+ * d0 - d2, d1 + d2, d2 - d1, d1 - d3 (in_c terms each; |t| <= 510). */
+static void wino_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy, int16_t *tmp, int16_t *row) {
+    const int32_t cin = p->in_c, nq = wino_pairs(p), plane = nq * cin;
+    int32_t i, k;
+    pad_row(p, input, iy, tmp);
+    for (i = padded_row_len(p); i < (2 * nq + 2) * cin; ++i) tmp[i] = 0;
+    if (cin == 8) {  /* is_wino's: a pair's 8 channels written out, 12 instructions for 4 values */
+        const int16_t *const end = tmp + 2 * cin * nq;
+        int16_t *r1 = row + plane, *r2 = r1 + plane, *r3 = r2 + plane;
+        int32_t d0, d1, d2, d3, t;
+        __asm__ volatile("1:\n\t"
+                         HCC_WINO_T(0) HCC_WINO_T(2) HCC_WINO_T(4) HCC_WINO_T(6) HCC_WINO_T(8) HCC_WINO_T(10)
+                         HCC_WINO_T(12) HCC_WINO_T(14)
+                         "addi %[s], %[s], 32\n\t"
+                         "addi %[r0], %[r0], 16\n\t"
+                         "addi %[r1], %[r1], 16\n\t"
+                         "addi %[r2], %[r2], 16\n\t"
+                         "addi %[r3], %[r3], 16\n\t"
+                         "bne %[s], %[end], 1b\n\t"
+                         : [s] "+r"(tmp), [r0] "+r"(row), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3), [d0] "=&r"(d0),
+                           [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3), [t] "=&r"(t)
+                         : [end] "r"(end)
+                         : "memory");
+        return;
+    }
+    for (k = 0; k < nq; ++k, tmp += 2 * cin, row += cin) {
+        for (i = 0; i < cin; ++i) {
+            const int32_t d0 = tmp[i], d1 = tmp[cin + i], d2 = tmp[2 * cin + i], d3 = tmp[3 * cin + i];
+            row[i] = (int16_t)(d0 - d2);
+            row[plane + i] = (int16_t)(d1 + d2);
+            row[2 * plane + i] = (int16_t)(d2 - d1);
+            row[3 * plane + i] = (int16_t)(d1 - d3);
+        }
+    }
+}
+#endif
+
+/* The padded rows of output row oy, kept in k_h slots of len int16 that remember which
+ * input row they hold (tags): a row already in a slot is reused, so with stride_h 1 each
+ * input row is converted once for the k_h output rows that read it. A missing row goes to a
+ * slot no row of this output row is in (k_h slots, k_h distinct rows: there is one). With
+ * tmp (wino_rows) the slots hold wino_row's transformed rows. */
 static inline void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input, int32_t oy, int32_t *tags,
-                              int16_t *slots, const int16_t **rows, int32_t kh) {
-    const int32_t len = padded_row_len(p), iy0 = oy * p->stride_h - p->pad_top, dh = p->dilation_h;
+                              int16_t *slots, const int16_t **rows, int32_t kh, int32_t len, int16_t *tmp) {
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, dh = p->dilation_h;
     int32_t q, slot, r;
+    (void)tmp;
     for (q = 0; q < kh; ++q) {
         rows[q] = NULL;
         for (slot = 0; slot < kh; ++slot) {
@@ -116,6 +206,12 @@ static inline void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input,
         }
         tags[slot] = iy0 + q * dh;
         rows[q] = slots + slot * len;
+#if defined(__XTENSA__)
+        if (tmp != NULL) {
+            wino_row(p, input, tags[slot], tmp, slots + slot * len);
+            continue;
+        }
+#endif
         pad_row(p, input, tags[slot], slots + slot * len);
     }
 }
@@ -213,6 +309,157 @@ __attribute__((noinline)) static int32_t strided_triples(const hcc_conv2d_params
 }
 #endif
 
+#if defined(__XTENSA__)
+/* wino_pair's 8 terms of one kernel row: the row's pointer from rp (byte offset ro), then
+ * hcc_dot3x2_p16's terms (three pairs 16 bytes apart), the weights advanced past them after */
+#define HCC_WINO_RUN(ro)                                                                                     \
+    "l32i %[xs], %[rp], " #ro "\n\t" HCC_DOT3S_TERM(0, 16) HCC_DOT3S_TERM(1, 16) HCC_DOT3S_TERM(2, 16)       \
+        HCC_DOT3S_TERM(3, 16) HCC_DOT3S_TERM(4, 16) HCC_DOT3S_TERM(5, 16) HCC_DOT3S_TERM(6, 16)             \
+            HCC_DOT3S_TERM(7, 16) "addi %[wp], %[wp], 32\n\t"
+
+#define HCC_WINO_ACCS(op, ro)                                                                                \
+    op " %[a0], %[rp], " #ro "\n\t" op " %[a1], %[rp], " #ro "+4\n\t" op " %[b0], %[rp], " #ro "+8\n\t"        \
+    op " %[b1], %[rp], " #ro "+12\n\t" op " %[c0], %[rp], " #ro "+16\n\t" op " %[c1], %[rp], " #ro "+20\n\t"
+#define HCC_WINO_ZERO                                                                                        \
+    "movi %[a0], 0\n\t" "movi %[a1], 0\n\t" "movi %[b0], 0\n\t" "movi %[b1], 0\n\t" "movi %[c0], 0\n\t"     \
+    "movi %[c1], 0\n\t"
+/* acc = d + acc and d = d - acc, d the frame's word at ro */
+#define HCC_WINO_SUMDIFF(acc, ro)                                                                            \
+    "l32i %[t], %[rp], " #ro "\n\t" "sub %[x], %[t], %[" #acc "]\n\t" "s32i %[x], %[rp], " #ro "\n\t"        \
+    "add %[" #acc "], %[t], %[" #acc "]\n\t"
+
+/* acc = (acc >> 1) + bias (the sums carry the weights' factor 2: exact) for the three pairs'
+ * accumulators of both channels (biases in w0, w1), stored to the records at the frame's word
+ * ro (acc[0..2] at 28, the next record's at 100), which then moves on a channel pair */
+#define HCC_WINO_FINISH(ro)                                                                                 \
+    "srai %[a0], %[a0], 1\n\t" "add %[a0], %[a0], %[w0]\n\t" "srai %[b0], %[b0], 1\n\t"                    \
+    "add %[b0], %[b0], %[w0]\n\t" "srai %[c0], %[c0], 1\n\t" "add %[c0], %[c0], %[w0]\n\t"                \
+    "srai %[a1], %[a1], 1\n\t" "add %[a1], %[a1], %[w1]\n\t" "srai %[b1], %[b1], 1\n\t"                    \
+    "add %[b1], %[b1], %[w1]\n\t" "srai %[c1], %[c1], 1\n\t" "add %[c1], %[c1], %[w1]\n\t"                \
+    "l32i %[xs], %[rp], " #ro "\n\t" "s32i %[a0], %[xs], 28\n\t" "s32i %[b0], %[xs], 32\n\t"               \
+    "s32i %[c0], %[xs], 36\n\t" "s32i %[a1], %[xs], 100\n\t" "s32i %[b1], %[xs], 104\n\t"                  \
+    "s32i %[c1], %[xs], 108\n\t" "addi %[xs], %[xs], 144\n\t" "s32i %[xs], %[rp], " #ro "\n\t"
+
+/* wino_pair's frame: the rows of the four planes (the order of wino_weights, 3 kernel rows
+ * each, at the current three output pairs), the words M1 - M2 (2p + j: pair p, channel j of
+ * the pair) and the channel pair's records of the even and of the odd pixels. The asm's
+ * offsets: rows 0, d 48, even 72, odd 76. */
+typedef struct {
+    const int16_t *rows[12];
+    uint32_t d[6];
+    hcc_channel_rec_t *even, *odd;
+} wino_frame_t;
+
+/* the asm's offsets: the frame's words, the records' acc at 28, 72 bytes each */
+typedef char wino_frame_check[sizeof(wino_frame_t) == 80 && sizeof(hcc_channel_rec_t) == 72 ? 1 : -1];
+
+/* One channel pair (weights w, wino_weights') on the frame's three output pairs: the four
+ * planes' dot products, 8 terms of a kernel row at a time (HCC_WINO_RUN: 17 instructions a
+ * term, no loop), M1 saved, M2 into M1 + M2 and M1 - M2, M0 on M1 + M2 (twice the even
+ * pixels' sums), M3 (negated) on M1 - M2 (the odd ones'), each halved, its bias added and
+ * stored to its records (HCC_WINO_FINISH); ~100 instructions besides the 96 terms. Returns w
+ * past the pair's. */
+static inline const int16_t *wino_pair(wino_frame_t *f, const int16_t *w) {
+    uint32_t a0, a1, b0, b1, c0, c1;
+    const int16_t *xs;
+    int32_t x, w0, w1, t;
+    __asm__ volatile(HCC_WINO_ZERO HCC_WINO_RUN(0) HCC_WINO_RUN(4) HCC_WINO_RUN(8)
+                     HCC_WINO_ACCS("s32i", 48)
+                     HCC_WINO_ZERO HCC_WINO_RUN(12) HCC_WINO_RUN(16) HCC_WINO_RUN(20)
+                     HCC_WINO_SUMDIFF(a0, 48) HCC_WINO_SUMDIFF(a1, 52) HCC_WINO_SUMDIFF(b0, 56)
+                     HCC_WINO_SUMDIFF(b1, 60) HCC_WINO_SUMDIFF(c0, 64) HCC_WINO_SUMDIFF(c1, 68)
+                     HCC_WINO_RUN(24) HCC_WINO_RUN(28) HCC_WINO_RUN(32)
+                     "l32i %[w0], %[wp], 96\n\t" "l32i %[w1], %[wp], 100\n\t"
+                     HCC_WINO_FINISH(72)
+                     HCC_WINO_ACCS("l32i", 48)
+                     HCC_WINO_RUN(36) HCC_WINO_RUN(40) HCC_WINO_RUN(44)
+                     "l32i %[w0], %[wp], 0\n\t" "l32i %[w1], %[wp], 4\n\t" "addi %[wp], %[wp], 8\n\t"
+                     HCC_WINO_FINISH(76)
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [c0] "=&r"(c0), [c1] "=&r"(c1),
+                       [xs] "=&r"(xs), [wp] "+r"(w), [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [t] "=&r"(t)
+                     : [rp] "r"(f)
+                     : "memory");
+    return w;
+}
+
+/* The weights of wino_rows: per channel pair, the planes in the order 1, 2, 0, 3 wino_pair
+ * takes them, each 3 kernel rows x in_c terms x the pair (hcc_dot3x2_s16's order), from
+ * kernel row g0 g1 g2 of a channel: g0 + g1 + g2, g0 - g1 + g2, 2 g0, -2 g2 (F(2, 3)'s, times
+ * 2; the last negated so that wino_pair only adds), then the pair's biases (int32, 0 without).
+ * A channel past out_c is 0. */
+static void wino_weights(const hcc_conv2d_params_t *p, const int8_t *weights, const int32_t *bias, int16_t *v) {
+    const int32_t cin = p->in_c, n = 9 * cin;
+    int32_t c, j, q, i, ch;
+    for (c = 0; c < p->out_c; c += 2) {
+        for (j = 0; j < 4; ++j) {
+            for (q = 0; q < 3; ++q) {
+                for (i = 0; i < cin; ++i) {
+                    for (ch = 0; ch < 2; ++ch, ++v) {
+                        const int8_t *g = weights + (c + ch) * n + 3 * q * cin + i;
+                        const int32_t g0 = g[0], g1 = g[cin], g2 = g[2 * cin];
+                        *v = c + ch >= p->out_c ? 0
+                             : (int16_t)(j == 0 ? g0 + g1 + g2 : j == 1 ? g0 - g1 + g2 : j == 2 ? 2 * g0 : -2 * g2);
+                    }
+                }
+            }
+        }
+        for (ch = 0; ch < 2; ++ch, v += 2) {
+            const int32_t b = bias != NULL && c + ch < p->out_c ? bias[c + ch] : 0;
+            memcpy(v, &b, sizeof b);
+        }
+    }
+}
+
+/* is_wino's convs on Xtensa: Winograd F(2, 3) along the row. Each input row is transformed
+ * once (wino_row, into the k_h slots as dense_rows keeps its padded rows); per three output
+ * pairs and channel pair the four planes' dot products (wino_pair: 96 products for the 144 of
+ * two pixels' 3x3 kernels) M1, M2, then M0 on M1 + M2 and -M3 on M1 - M2: twice the even and
+ * the odd pixel's sums, exact, halved, the bias added; then the records requantize the odd
+ * pixels and the even ones (a pixel past out_w to the dummy). Same integers as dense_rows. */
+static void wino_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights, const int32_t *bias,
+                      const int32_t *mult, const int32_t *shift, void *scratch, int32_t row_begin, int32_t row_end,
+                      int8_t *out) {
+    const int32_t cin = p->in_c, out_c = p->out_c, pairs = (out_c + 1) >> 1, nq = wino_pairs(p);
+    const int32_t len = 4 * nq * cin;
+    int32_t *tags = (int32_t *)scratch;
+    hcc_channel_rec_t *odd = (hcc_channel_rec_t *)(tags + 3);
+    hcc_channel_rec_t *even = (hcc_channel_rec_t *)((char *)odd + HCC_CHANNEL_RECS_BYTES(2 * pairs));
+    int16_t *v = (int16_t *)((char *)even + HCC_CHANNEL_RECS_BYTES(2 * pairs));
+    int16_t *slots = v + WINO_PAIR_TERMS * pairs;
+    int16_t *tmp = slots + 3 * len;
+    int8_t *dummy = (int8_t *)(tmp + (2 * nq + 2) * cin);
+    static const int32_t plane[4] = {1, 2, 0, 3}; /* wino_weights' order */
+    wino_frame_t f;
+    int32_t oy, k, c, q, j;
+    if (row_begin == 0) {
+        wino_weights(p, weights, bias, v);
+        hcc_hoist_channels(odd, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
+        hcc_hoist_pad(odd, out_c);
+        hcc_hoist_channels(even, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
+        hcc_hoist_pad(even, out_c);
+        for (q = 0; q < 3; ++q) tags[q] = INT32_MIN;
+    }
+    for (oy = row_begin; oy < row_end; ++oy, out += p->out_w * out_c) {
+        const int16_t *rows[3];
+        fetch_rows(p, input, oy, tags, slots, rows, 3, len, tmp);
+        for (k = 0; k < nq; k += 3) {
+            int8_t *dst_even[3], *dst_odd[3];
+            const int16_t *w = v;
+            for (q = 0; q < 3; ++q) {
+                dst_even[q] = 2 * (k + q) < p->out_w ? out + 2 * (k + q) * out_c : dummy;
+                dst_odd[q] = 2 * (k + q) + 1 < p->out_w ? out + (2 * (k + q) + 1) * out_c : dummy;
+                for (j = 0; j < 4; ++j) f.rows[3 * j + q] = rows[q] + plane[j] * nq * cin + k * cin;
+            }
+            f.even = even;
+            f.odd = odd;
+            for (c = 0; c < out_c; c += 2) w = wino_pair(&f, w);
+            hcc_requant_records(odd, out_c, p->z_out, p->act_min, p->act_max, dst_odd);
+            hcc_requant_records(even, out_c, p->z_out, p->act_min, p->act_max, dst_even);
+        }
+    }
+}
+#endif
+
 /* groups == 1: the OHWI int8 weights unpacked into int16 channel pairs, pair q at
  * wq = packed + 2 n q with wq[2i + j] = w[2q + j][i] (0 past out_c): all of them once, when
  * row 0 is computed, or (weight_pairs) a group of pairs at a time, again for every row, so
@@ -250,9 +497,9 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
     for (oy = row_begin; oy < row_end; ++oy) {
         const int16_t *rows[HCC_DENSE_MAX_KH];
         if (is_3x3) {
-            fetch_rows(p, input, oy, tags, slots, rows, 3);
+            fetch_rows(p, input, oy, tags, slots, rows, 3, padded_row_len(p), NULL);
         } else {
-            fetch_rows(p, input, oy, tags, slots, rows, p->k_h);
+            fetch_rows(p, input, oy, tags, slots, rows, p->k_h, padded_row_len(p), NULL);
         }
         for (c0 = 0; c0 < out_c; c0 += 2 * group) {
             const int32_t channels = out_c - c0 < 2 * group ? out_c - c0 : 2 * group;
@@ -305,7 +552,7 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
         return;
     }
     if (is_dense(p)) {
-        dense_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
+        hcc_conv2d_dense_s8_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;
     }
     for (oy = row_begin; oy < row_end; ++oy) {
@@ -347,5 +594,11 @@ void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const 
 void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                               const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                               int32_t row_begin, int32_t row_end, int8_t *out_rows) {
+#if defined(__XTENSA__)
+    if (is_wino(p)) {
+        wino_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
+        return;
+    }
+#endif
     dense_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
 }
