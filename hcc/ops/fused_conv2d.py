@@ -701,9 +701,9 @@ class FusedConv2d(OpDef):
             row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c
             n, channels = kh * kw * in_c, 2 * self.pairs_at_once(op)
             workspace = kh * 4 + channel_records_bytes(channels) + (channels * n + 3 * n + kh * row) * 2
-            if (kh, kw, in_c, stride_w, dilation_w) == (3, 3, 8, 1, 1) and out_w <= 16384 and channels >= out_c:
+            if (kh, kw, in_c, stride_w, dilation_w) == (3, 3, 8, 1, 1) and channels >= out_c:
                 # is_wino (conv2d_3x3_s8.c): wino_rows' scratch where larger (wino_scratch_size)
-                pairs, nq = (out_c + 1) // 2, (out_w + 5) // 6 * 3
+                pairs, nq = (out_c + 1) // 2, max((out_w + 1) // 2, 2)
                 wino = 12 + 2 * channel_records_bytes(2 * pairs) + (196 * pairs + 12 * nq * in_c
                                                                      + (2 * nq + 2) * in_c) * 2 + ((out_c + 3) & ~3)
                 workspace = max(workspace, wino)

@@ -33,8 +33,15 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
  * hcc_conv2d_takes_dense (hcc_kernels.h), shared with bench/naive's stand-in. */
 static int is_dense(const hcc_conv2d_params_t *p) { return hcc_conv2d_takes_dense(p); }
 
+/* the small tests of every row call written out on Xtensa (GCC calls them otherwise) */
+#if defined(__XTENSA__)
+#define DENSE_INLINE HCC_ALWAYS_INLINE
+#else
+#define DENSE_INLINE static inline
+#endif
+
 /* dense_rows' channel pairs widened at once: weight_pairs, or all of them (0 or more). */
-static int32_t pairs_at_once(const hcc_conv2d_params_t *p) {
+DENSE_INLINE int32_t pairs_at_once(const hcc_conv2d_params_t *p) {
     const int32_t pairs = (p->out_c + 1) >> 1;
     return p->weight_pairs > 0 && p->weight_pairs < pairs ? p->weight_pairs : pairs;
 }
@@ -48,16 +55,13 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
 /* The dense 3x3 convs of 8 input channels with stride_w 1 whose weights are widened at once
  * (mini-Xception's and HCMTMM's 8 -> 8): on Xtensa Winograd F(2, 3) along the row (wino_rows),
  * on other targets dense_rows as any other; the scratch holds either layout. */
-static inline int is_wino(const hcc_conv2d_params_t *p) {
+DENSE_INLINE int is_wino(const hcc_conv2d_params_t *p) {
     return p->in_c == 8 && p->k_h == 3 && p->k_w == 3 && p->stride_w == 1 && p->dilation_w == 1 &&
-           p->out_w <= 16384 && pairs_at_once(p) == (p->out_c + 1) >> 1;
+           pairs_at_once(p) == (p->out_c + 1) >> 1;
 }
 
-/* wino_rows' output pairs a row: out_w / 2 rounded up to whole triples of pairs, 3 floor((out_w
- * + 5) / 6) without a division (~250 lx106 instructions): x 10923 >> 16 is x / 6 for x < 2^15 */
-static inline int32_t wino_pairs(const hcc_conv2d_params_t *p) {
-    return (int32_t)(((uint32_t)(p->out_w + 5) * 10923u) >> 16) * 3;
-}
+/* wino_rows' transformed pairs a row: out_w / 2 rounded up, at least 2 (one wino_pair of two) */
+DENSE_INLINE int32_t wino_pairs(const hcc_conv2d_params_t *p) { return p->out_w < 3 ? 2 : (p->out_w + 1) >> 1; }
 
 /* wino_rows' int16 words of a channel pair's weights: 4 planes x 3 kernel rows x 8 channels
  * x 2, then the two int32 biases */
@@ -74,6 +78,15 @@ static size_t wino_scratch_size(const hcc_conv2d_params_t *p) {
            (((size_t)p->out_c + 3u) & ~(size_t)3u);
 }
 
+/* size, or wino_rows' scratch where is_wino and larger; out of line on Xtensa, where the
+ * mono path asks for the dense scratch size every row (mono_rows_fit) */
+#if defined(__XTENSA__)
+__attribute__((noinline))
+#endif
+static size_t wino_max(const hcc_conv2d_params_t *p, size_t size) {
+    return is_wino(p) && wino_scratch_size(p) > size ? wino_scratch_size(p) : size;
+}
+
 size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
     /* the input row held by each of k_h slots (int32), the records (hoisted requantization
      * terms, bias, accumulators) of the channels widened at once (2 x pairs_at_once), as many
@@ -84,7 +97,7 @@ size_t hcc_conv2d_dense_s8_scratch_size(const hcc_conv2d_params_t *p) {
     if (!is_dense(p)) return 0u;
     size = (size_t)p->k_h * sizeof(int32_t) + HCC_CHANNEL_RECS_BYTES(channels) +
            (channels * n + 3u * n + (size_t)p->k_h * (size_t)padded_row_len(p)) * sizeof(int16_t);
-    return is_wino(p) && wino_scratch_size(p) > size ? wino_scratch_size(p) : size;
+    return p->in_c == 8 ? wino_max(p, size) : size;
 }
 
 size_t hcc_conv2d_3x3_s8_scratch_size(const hcc_conv2d_params_t *p) {
@@ -144,40 +157,28 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t i
 
 /* wino_rows' transformed input row: the padded row (pad_row into tmp, zeros up to 2 nq + 2
  * columns) as F(2, 3)'s four planes of nq pairs, pair k's columns d0 .. d3 = 2k .. 2k + 3:
- * d0 - d2, d1 + d2, d2 - d1, d1 - d3 (in_c terms each; |t| <= 510). */
+ * d0 - d2, d1 + d2, d2 - d1, d1 - d3 (in_c 8 terms each; |t| <= 510); a pair's 8 channels
+ * written out, 12 instructions for 4 values (GCC's loop took 31). */
 static void wino_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t iy, int16_t *tmp, int16_t *row) {
-    const int32_t cin = p->in_c, nq = wino_pairs(p), plane = nq * cin;
-    int32_t i, k;
+    const int32_t nq = wino_pairs(p), plane = nq * 8;
+    const int16_t *const end = tmp + 16 * nq;
+    int16_t *r1 = row + plane, *r2 = r1 + plane, *r3 = r2 + plane;
+    int32_t i, d0, d1, d2, d3, t;
     pad_row(p, input, iy, tmp);
-    for (i = padded_row_len(p); i < (2 * nq + 2) * cin; ++i) tmp[i] = 0;
-    if (cin == 8) {  /* is_wino's: a pair's 8 channels written out, 12 instructions for 4 values */
-        const int16_t *const end = tmp + 2 * cin * nq;
-        int16_t *r1 = row + plane, *r2 = r1 + plane, *r3 = r2 + plane;
-        int32_t d0, d1, d2, d3, t;
-        __asm__ volatile("1:\n\t"
-                         HCC_WINO_T(0) HCC_WINO_T(2) HCC_WINO_T(4) HCC_WINO_T(6) HCC_WINO_T(8) HCC_WINO_T(10)
-                         HCC_WINO_T(12) HCC_WINO_T(14)
-                         "addi %[s], %[s], 32\n\t"
-                         "addi %[r0], %[r0], 16\n\t"
-                         "addi %[r1], %[r1], 16\n\t"
-                         "addi %[r2], %[r2], 16\n\t"
-                         "addi %[r3], %[r3], 16\n\t"
-                         "bne %[s], %[end], 1b\n\t"
-                         : [s] "+r"(tmp), [r0] "+r"(row), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3), [d0] "=&r"(d0),
-                           [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3), [t] "=&r"(t)
-                         : [end] "r"(end)
-                         : "memory");
-        return;
-    }
-    for (k = 0; k < nq; ++k, tmp += 2 * cin, row += cin) {
-        for (i = 0; i < cin; ++i) {
-            const int32_t d0 = tmp[i], d1 = tmp[cin + i], d2 = tmp[2 * cin + i], d3 = tmp[3 * cin + i];
-            row[i] = (int16_t)(d0 - d2);
-            row[plane + i] = (int16_t)(d1 + d2);
-            row[2 * plane + i] = (int16_t)(d2 - d1);
-            row[3 * plane + i] = (int16_t)(d1 - d3);
-        }
-    }
+    for (i = padded_row_len(p); i < (2 * nq + 2) * 8; ++i) tmp[i] = 0;
+    __asm__ volatile("1:\n\t"
+                     HCC_WINO_T(0) HCC_WINO_T(2) HCC_WINO_T(4) HCC_WINO_T(6) HCC_WINO_T(8) HCC_WINO_T(10)
+                     HCC_WINO_T(12) HCC_WINO_T(14)
+                     "addi %[s], %[s], 32\n\t"
+                     "addi %[r0], %[r0], 16\n\t"
+                     "addi %[r1], %[r1], 16\n\t"
+                     "addi %[r2], %[r2], 16\n\t"
+                     "addi %[r3], %[r3], 16\n\t"
+                     "bne %[s], %[end], 1b\n\t"
+                     : [s] "+r"(tmp), [r0] "+r"(row), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3), [d0] "=&r"(d0),
+                       [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3), [t] "=&r"(t)
+                     : [end] "r"(end)
+                     : "memory");
 }
 #endif
 
@@ -310,35 +311,59 @@ __attribute__((noinline)) static int32_t strided_triples(const hcc_conv2d_params
 #endif
 
 #if defined(__XTENSA__)
-/* wino_pair's 8 terms of one kernel row: the row's pointer from rp (byte offset ro), then
- * hcc_dot3x2_p16's terms (three pairs 16 bytes apart), the weights advanced past them after */
-#define HCC_WINO_RUN(ro)                                                                                     \
-    "l32i %[xs], %[rp], " #ro "\n\t" HCC_DOT3S_TERM(0, 16) HCC_DOT3S_TERM(1, 16) HCC_DOT3S_TERM(2, 16)       \
-        HCC_DOT3S_TERM(3, 16) HCC_DOT3S_TERM(4, 16) HCC_DOT3S_TERM(5, 16) HCC_DOT3S_TERM(6, 16)             \
-            HCC_DOT3S_TERM(7, 16) "addi %[wp], %[wp], 32\n\t"
-
-#define HCC_WINO_ACCS(op, ro)                                                                                \
-    op " %[a0], %[rp], " #ro "\n\t" op " %[a1], %[rp], " #ro "+4\n\t" op " %[b0], %[rp], " #ro "+8\n\t"        \
-    op " %[b1], %[rp], " #ro "+12\n\t" op " %[c0], %[rp], " #ro "+16\n\t" op " %[c1], %[rp], " #ro "+20\n\t"
-#define HCC_WINO_ZERO                                                                                        \
-    "movi %[a0], 0\n\t" "movi %[a1], 0\n\t" "movi %[b0], 0\n\t" "movi %[b1], 0\n\t" "movi %[c0], 0\n\t"     \
-    "movi %[c1], 0\n\t"
-/* acc = d + acc and d = d - acc, d the frame's word at ro */
-#define HCC_WINO_SUMDIFF(acc, ro)                                                                            \
-    "l32i %[t], %[rp], " #ro "\n\t" "sub %[x], %[t], %[" #acc "]\n\t" "s32i %[x], %[rp], " #ro "\n\t"        \
+/* wino_pair's asm, for three output pairs (lanes a, b, c: L3) or two (a, b: L2). L(m) is m
+ * applied to each lane's accumulators (channel 0, channel 1) and its number. */
+#define HCC_WINO_L2(m) m(a0, a1, 0) m(b0, b1, 1)
+#define HCC_WINO_L3(m) HCC_WINO_L2(m) m(c0, c1, 2)
+/* one term k of a kernel row: the pair's two weights, each lane's input (16 bytes apart) */
+#define HCC_WINO_TERM(L, k)                                                       \
+    "l16ui %[w0], %[wp], 4*" #k "\n\t"                                            \
+    "l16ui %[w1], %[wp], 4*" #k "+2\n\t" L(HCC_WINO_PIX_##k)
+/* HCC_DOT3X2_PIX needs the term's offset as a literal: one lane macro per term */
+#define HCC_WINO_PIX_0(x0, x1, l) HCC_DOT3X2_PIX(0+16*l, x0, x1)
+#define HCC_WINO_PIX_1(x0, x1, l) HCC_DOT3X2_PIX(2+16*l, x0, x1)
+#define HCC_WINO_PIX_2(x0, x1, l) HCC_DOT3X2_PIX(4+16*l, x0, x1)
+#define HCC_WINO_PIX_3(x0, x1, l) HCC_DOT3X2_PIX(6+16*l, x0, x1)
+#define HCC_WINO_PIX_4(x0, x1, l) HCC_DOT3X2_PIX(8+16*l, x0, x1)
+#define HCC_WINO_PIX_5(x0, x1, l) HCC_DOT3X2_PIX(10+16*l, x0, x1)
+#define HCC_WINO_PIX_6(x0, x1, l) HCC_DOT3X2_PIX(12+16*l, x0, x1)
+#define HCC_WINO_PIX_7(x0, x1, l) HCC_DOT3X2_PIX(14+16*l, x0, x1)
+/* the 8 terms of one kernel row: its pointer from the frame's byte ro, the weights advanced
+ * past them after */
+#define HCC_WINO_RUN(L, ro)                                                                                  \
+    "l32i %[xs], %[rp], " #ro "\n\t" HCC_WINO_TERM(L, 0) HCC_WINO_TERM(L, 1) HCC_WINO_TERM(L, 2)             \
+        HCC_WINO_TERM(L, 3) HCC_WINO_TERM(L, 4) HCC_WINO_TERM(L, 5) HCC_WINO_TERM(L, 6) HCC_WINO_TERM(L, 7)  \
+            "addi %[wp], %[wp], 32\n\t"
+#define HCC_WINO_PLANE(L, ro) HCC_WINO_RUN(L, ro) HCC_WINO_RUN(L, ro+4) HCC_WINO_RUN(L, ro+8)
+#define HCC_WINO_ZERO_(x0, x1, l) "movi %[" #x0 "], 0\n\t" "movi %[" #x1 "], 0\n\t"
+/* the frame's words d (byte 48 + 8 lane + 4 channel) stored, loaded, or d = d - acc with acc = d + acc */
+#define HCC_WINO_SAVE_(x0, x1, l) "s32i %[" #x0 "], %[rp], 48+8*" #l "\n\t" "s32i %[" #x1 "], %[rp], 52+8*" #l "\n\t"
+#define HCC_WINO_LOAD_(x0, x1, l) "l32i %[" #x0 "], %[rp], 48+8*" #l "\n\t" "l32i %[" #x1 "], %[rp], 52+8*" #l "\n\t"
+#define HCC_WINO_SD(acc, ro)                                                                                 \
+    "l32i %[t], %[rp], " ro "\n\t" "sub %[x], %[t], %[" #acc "]\n\t" "s32i %[x], %[rp], " ro "\n\t"          \
     "add %[" #acc "], %[t], %[" #acc "]\n\t"
-
-/* acc = (acc >> 1) + bias (the sums carry the weights' factor 2: exact) for the three pairs'
- * accumulators of both channels (biases in w0, w1), stored to the records at the frame's word
- * ro (acc[0..2] at 28, the next record's at 100), which then moves on a channel pair */
-#define HCC_WINO_FINISH(ro)                                                                                 \
-    "srai %[a0], %[a0], 1\n\t" "add %[a0], %[a0], %[w0]\n\t" "srai %[b0], %[b0], 1\n\t"                    \
-    "add %[b0], %[b0], %[w0]\n\t" "srai %[c0], %[c0], 1\n\t" "add %[c0], %[c0], %[w0]\n\t"                \
-    "srai %[a1], %[a1], 1\n\t" "add %[a1], %[a1], %[w1]\n\t" "srai %[b1], %[b1], 1\n\t"                    \
-    "add %[b1], %[b1], %[w1]\n\t" "srai %[c1], %[c1], 1\n\t" "add %[c1], %[c1], %[w1]\n\t"                \
-    "l32i %[xs], %[rp], " #ro "\n\t" "s32i %[a0], %[xs], 28\n\t" "s32i %[b0], %[xs], 32\n\t"               \
-    "s32i %[c0], %[xs], 36\n\t" "s32i %[a1], %[xs], 100\n\t" "s32i %[b1], %[xs], 104\n\t"                  \
-    "s32i %[c1], %[xs], 108\n\t" "addi %[xs], %[xs], 144\n\t" "s32i %[xs], %[rp], " #ro "\n\t"
+#define HCC_WINO_SUMDIFF_(x0, x1, l) HCC_WINO_SD(x0, "48+8*" #l) HCC_WINO_SD(x1, "52+8*" #l)
+/* acc = (acc >> 1) + bias (the sums carry the weights' factor 2: exact; biases in w0, w1) */
+#define HCC_WINO_HALF_(x0, x1, l)                                                                            \
+    "srai %[" #x0 "], %[" #x0 "], 1\n\t" "add %[" #x0 "], %[" #x0 "], %[w0]\n\t"                             \
+    "srai %[" #x1 "], %[" #x1 "], 1\n\t" "add %[" #x1 "], %[" #x1 "], %[w1]\n\t"
+/* into the records (acc[l] at 28 + 4 l, the next record's at 100 + 4 l) */
+#define HCC_WINO_STORE_(x0, x1, l) "s32i %[" #x0 "], %[xs], 28+4*" #l "\n\t" "s32i %[" #x1 "], %[xs], 100+4*" #l "\n\t"
+/* the lanes halved, biased and stored to the records at the frame's word ro, which then moves
+ * on a channel pair */
+#define HCC_WINO_FINISH(L, ro)                                                                               \
+    L(HCC_WINO_HALF_) "l32i %[xs], %[rp], " #ro "\n\t" L(HCC_WINO_STORE_) "addi %[xs], %[xs], 144\n\t"      \
+        "s32i %[xs], %[rp], " #ro "\n\t"
+/* M1 saved, M2 into M1 + M2 and M1 - M2, M0 on M1 + M2 (twice the even pixels' sums), M3
+ * (negated) on M1 - M2 (the odd ones'), each finished; w past the pair's weights and biases */
+#define HCC_WINO_ASM(L)                                                                                      \
+    L(HCC_WINO_ZERO_) HCC_WINO_PLANE(L, 0) L(HCC_WINO_SAVE_) L(HCC_WINO_ZERO_) HCC_WINO_PLANE(L, 12)          \
+        L(HCC_WINO_SUMDIFF_) HCC_WINO_PLANE(L, 24) "l32i %[w0], %[wp], 96\n\t" "l32i %[w1], %[wp], 100\n\t"  \
+            HCC_WINO_FINISH(L, 72) L(HCC_WINO_LOAD_) HCC_WINO_PLANE(L, 36) "l32i %[w0], %[wp], 0\n\t"         \
+                "l32i %[w1], %[wp], 4\n\t" "addi %[wp], %[wp], 8\n\t" HCC_WINO_FINISH(L, 76)
+#define HCC_WINO_OUTS                                                                                        \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [xs] "=&r"(xs), [wp] "+r"(w),            \
+        [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [t] "=&r"(t)
 
 /* wino_pair's frame: the rows of the four planes (the order of wino_weights, 3 kernel rows
  * each, at the current three output pairs), the words M1 - M2 (2p + j: pair p, channel j of
@@ -353,32 +378,23 @@ typedef struct {
 /* the asm's offsets: the frame's words, the records' acc at 28, 72 bytes each */
 typedef char wino_frame_check[sizeof(wino_frame_t) == 80 && sizeof(hcc_channel_rec_t) == 72 ? 1 : -1];
 
-/* One channel pair (weights w, wino_weights') on the frame's three output pairs: the four
- * planes' dot products, 8 terms of a kernel row at a time (HCC_WINO_RUN: 17 instructions a
- * term, no loop), M1 saved, M2 into M1 + M2 and M1 - M2, M0 on M1 + M2 (twice the even
- * pixels' sums), M3 (negated) on M1 - M2 (the odd ones'), each halved, its bias added and
- * stored to its records (HCC_WINO_FINISH); ~100 instructions besides the 96 terms. Returns w
- * past the pair's. */
-static inline const int16_t *wino_pair(wino_frame_t *f, const int16_t *w) {
+/* One channel pair (weights w, wino_weights') on the frame's three output pairs (n 3) or
+ * the first two (n 2; the third's records keep what they held): the four planes' dot
+ * products, 8 terms of a kernel row at a time (17 instructions a term for three pairs, 12
+ * for two, no loop), combined, halved, biased and stored to the records (HCC_WINO_ASM);
+ * ~100 instructions besides the 96 terms. Returns w past the pair's weights. */
+static inline const int16_t *wino_pair(wino_frame_t *f, const int16_t *w, int32_t n) {
     uint32_t a0, a1, b0, b1, c0, c1;
     const int16_t *xs;
     int32_t x, w0, w1, t;
-    __asm__ volatile(HCC_WINO_ZERO HCC_WINO_RUN(0) HCC_WINO_RUN(4) HCC_WINO_RUN(8)
-                     HCC_WINO_ACCS("s32i", 48)
-                     HCC_WINO_ZERO HCC_WINO_RUN(12) HCC_WINO_RUN(16) HCC_WINO_RUN(20)
-                     HCC_WINO_SUMDIFF(a0, 48) HCC_WINO_SUMDIFF(a1, 52) HCC_WINO_SUMDIFF(b0, 56)
-                     HCC_WINO_SUMDIFF(b1, 60) HCC_WINO_SUMDIFF(c0, 64) HCC_WINO_SUMDIFF(c1, 68)
-                     HCC_WINO_RUN(24) HCC_WINO_RUN(28) HCC_WINO_RUN(32)
-                     "l32i %[w0], %[wp], 96\n\t" "l32i %[w1], %[wp], 100\n\t"
-                     HCC_WINO_FINISH(72)
-                     HCC_WINO_ACCS("l32i", 48)
-                     HCC_WINO_RUN(36) HCC_WINO_RUN(40) HCC_WINO_RUN(44)
-                     "l32i %[w0], %[wp], 0\n\t" "l32i %[w1], %[wp], 4\n\t" "addi %[wp], %[wp], 8\n\t"
-                     HCC_WINO_FINISH(76)
-                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [c0] "=&r"(c0), [c1] "=&r"(c1),
-                       [xs] "=&r"(xs), [wp] "+r"(w), [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [t] "=&r"(t)
-                     : [rp] "r"(f)
-                     : "memory");
+    if (n == 3) {
+        __asm__ volatile(HCC_WINO_ASM(HCC_WINO_L3)
+                         : HCC_WINO_OUTS, [c0] "=&r"(c0), [c1] "=&r"(c1)
+                         : [rp] "r"(f)
+                         : "memory");
+    } else {
+        __asm__ volatile(HCC_WINO_ASM(HCC_WINO_L2) : HCC_WINO_OUTS : [rp] "r"(f) : "memory");
+    }
     return w;
 }
 
@@ -430,7 +446,8 @@ static void wino_rows(const hcc_conv2d_params_t *p, const int8_t *input, const i
     int8_t *dummy = (int8_t *)(tmp + (2 * nq + 2) * cin);
     static const int32_t plane[4] = {1, 2, 0, 3}; /* wino_weights' order */
     wino_frame_t f;
-    int32_t oy, k, c, q, j;
+    const int32_t npr = (p->out_w + 1) >> 1;  /* the output pairs, the last one short for odd out_w */
+    int32_t oy, k, c, q, j, g;
     if (row_begin == 0) {
         wino_weights(p, weights, bias, v);
         hcc_hoist_channels(odd, mult, shift, bias, out_c, p->z_out, p->act_min, p->act_max);
@@ -442,17 +459,19 @@ static void wino_rows(const hcc_conv2d_params_t *p, const int8_t *input, const i
     for (oy = row_begin; oy < row_end; ++oy, out += p->out_w * out_c) {
         const int16_t *rows[3];
         fetch_rows(p, input, oy, tags, slots, rows, 3, len, tmp);
-        for (k = 0; k < nq; k += 3) {
+        for (k = 0; k < npr; k += g) {
             int8_t *dst_even[3], *dst_odd[3];
             const int16_t *w = v;
+            /* three pairs at a time, two where fewer or four are left */
+            g = npr - k == 4 || npr - k <= 2 ? 2 : 3;
             for (q = 0; q < 3; ++q) {
-                dst_even[q] = 2 * (k + q) < p->out_w ? out + 2 * (k + q) * out_c : dummy;
-                dst_odd[q] = 2 * (k + q) + 1 < p->out_w ? out + (2 * (k + q) + 1) * out_c : dummy;
+                dst_even[q] = q < g && 2 * (k + q) < p->out_w ? out + 2 * (k + q) * out_c : dummy;
+                dst_odd[q] = q < g && 2 * (k + q) + 1 < p->out_w ? out + (2 * (k + q) + 1) * out_c : dummy;
                 for (j = 0; j < 4; ++j) f.rows[3 * j + q] = rows[q] + plane[j] * nq * cin + k * cin;
             }
             f.even = even;
             f.odd = odd;
-            for (c = 0; c < out_c; c += 2) w = wino_pair(&f, w);
+            for (c = 0; c < out_c; c += 2) w = wino_pair(&f, w, g);
             hcc_requant_records(odd, out_c, p->z_out, p->act_min, p->act_max, dst_odd);
             hcc_requant_records(even, out_c, p->z_out, p->act_min, p->act_max, dst_even);
         }
@@ -551,8 +570,8 @@ void hcc_conv2d_3x3_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input,
         hcc_dwconv2d_s8_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;
     }
-    if (is_dense(p)) {
-        hcc_conv2d_dense_s8_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
+    if (is_dense(p)) {  /* dense_rows fits wino_rows' scratch too */
+        dense_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;
     }
     for (oy = row_begin; oy < row_end; ++oy) {
