@@ -52,12 +52,14 @@ static int32_t padded_row_len(const hcc_conv2d_params_t *p) {
     return ((p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dilation_w + 1) * p->in_c;
 }
 
-/* The dense 3x3 convs of 8 input channels with stride_w 1 whose weights are widened at once
- * (mini-Xception's and HCMTMM's 8 -> 8): on Xtensa Winograd F(2, 3) along the row (wino_rows),
- * on other targets dense_rows as any other; the scratch holds either layout. */
+/* The dense 3x3 convs of 8 input channels with stride_w 1 and weight_pairs 0 (the default:
+ * all channel pairs at once; conv-scratch gives weight_pairs = the pairs, dense_rows' smaller
+ * scratch, where wino_rows' would raise the arena): mini-Xception's, HCMTMM's and U-Net's 8 -> 8.
+ * On Xtensa Winograd F(2, 3) along the row (wino_rows), on other targets dense_rows as any
+ * other; the scratch holds either layout. */
 DENSE_INLINE int is_wino(const hcc_conv2d_params_t *p) {
     return p->in_c == 8 && p->k_h == 3 && p->k_w == 3 && p->stride_w == 1 && p->dilation_w == 1 &&
-           pairs_at_once(p) == (p->out_c + 1) >> 1;
+           p->weight_pairs == 0;
 }
 
 /* wino_rows' transformed pairs a row: out_w / 2 rounded up, at least 2 (one wino_pair of two) */
