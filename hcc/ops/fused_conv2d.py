@@ -510,6 +510,15 @@ class FusedConv2d(OpDef):
         wanted = op.attrs.get("weight_pairs", 0)
         return wanted if 0 < wanted < pairs else pairs
 
+    def wino(self, op) -> bool:
+        """is_wino() of conv2d_3x3_s8.c: a dense 3x3 conv of 8 input channels, stride_w 1, no
+        dilation_w, weight_pairs 0 (on the lx106 Winograd F(2, 3) along the row, wino_rows;
+        weight_pairs = its channel pairs keeps dense_rows and its smaller scratch)."""
+        probe = nchw_probe(op, self.layout_activations) if is_nhwc(op) else op
+        return tuple(op.inputs[1].type.shape[2:]) == (3, 3) and probe.inputs[0].type.shape[1] == 8 \
+            and op.attrs["strides"][1] == 1 and op.attrs["dilations"][1] == 1 and op.attrs.get("weight_pairs", 0) == 0 \
+            and self.kernel_path(op) == "dense"
+
     def uses_window(self, op) -> bool:
         """In-place streaming (hcc_conv2d_pool_params_t.window): with `overlap`, the paths
         that read the input while writing the output read it from a window of rows in
@@ -701,6 +710,11 @@ class FusedConv2d(OpDef):
             row = ((out_w - 1) * stride_w + (kw - 1) * dilation_w + 1) * in_c
             n, channels = kh * kw * in_c, 2 * self.pairs_at_once(op)
             workspace = kh * 4 + channel_records_bytes(channels) + (channels * n + 3 * n + kh * row) * 2
+            if self.wino(op):  # wino_rows' scratch where larger (wino_scratch_size, conv2d_3x3_s8.c)
+                pairs, nq = (out_c + 1) // 2, max((out_w + 1) // 2, 2)
+                wino = 12 + 2 * channel_records_bytes(2 * pairs) + (196 * pairs + 12 * nq * in_c
+                                                                     + (2 * nq + 2) * in_c) * 2 + ((out_c + 3) & ~3)
+                workspace = max(workspace, wino)
         else:
             workspace = 9 * (in_c // groups) * 2
         return {"mono": pool_w * 28 + 8 if pool_w else 0, "ring": (ring + 3) & ~3, "workspace": workspace,

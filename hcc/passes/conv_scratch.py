@@ -192,9 +192,19 @@ def _blocked_depthwise(op) -> bool:
 
 
 def _choices_of(op) -> list[int]:
-    """weight_pairs to try, fastest first: a dense conv's groups of pairs, else all or none."""
+    """weight_pairs to try, fastest first: a dense conv's groups of pairs, else all or none; a
+    conv on wino_rows' path (FusedConv2d.wino) all pairs at once there (0), then on dense_rows
+    (weight_pairs = its pairs: less scratch)."""
     if op.opdef.kernel_path(op) == "dense" or widenable(op):
-        return _choices((op.inputs[1].type.shape[0] + 1) // 2)
+        pairs = (op.inputs[1].type.shape[0] + 1) // 2
+        saved = op.attrs.pop("weight_pairs", None)
+        try:
+            wino = op.opdef.kernel_path(op) == "dense" and op.opdef.wino(op)
+        finally:
+            if saved is not None:
+                op.attrs["weight_pairs"] = saved
+        out = _choices(pairs)
+        return out[:1] + [pairs] + out[1:] if wino else out
     return [0, LEAN]
 
 

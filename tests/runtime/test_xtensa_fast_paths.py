@@ -238,6 +238,34 @@ def test_strided_dense_triples_on_xtensa(tmp_path):
     _check_random_blocks(strided_dense_block, range(36), tmp_path)
 
 
+def wino_block(seed):
+    """A dense 3x3 block of 8 input channels, stride_w 1 (is_wino: wino_rows, Winograd F(2, 3)
+    along the row): widths 1 to 16 (odd ones, triples of pairs short), stride_h 1 and 2, pads,
+    out_c 1 to 11 (odd), inputs and weights at the extremes now and then, pooling or a
+    residual (random_block's); weight_pairs 1 now and then (the dense path instead)."""
+    rng = np.random.default_rng(12000 + seed)
+    b = random_block(12000 + seed)
+    cout = int(rng.integers(1, 12))
+    pads = tuple(int(rng.integers(0, 2)) for _ in range(4))
+    h, w = int(rng.integers(3, 8)), 3 + seed % 14
+    hc, wc = _groups1_conv(b, rng, (h, w, 8), (cout, 3, 3, 8), (1 + seed % 2, 1), pads, (1, 1))
+    c = b["conv"]
+    if seed % 4 == 1:  # the extremes: |t| up to 510, |weights' planes| up to 384
+        c["x"] = np.where(rng.integers(0, 2, c["x"].shape) == 1, 127, -128).astype(np.int8)
+        c["w"] = np.where(rng.integers(0, 2, c["w"].shape) == 1, 127, -128).astype(np.int8)
+    if b["pool"] is not None:
+        b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))
+    b["weight_pairs"] = 1 if seed % 7 == 6 and cout > 2 else 0
+    return b
+
+
+def test_winograd_rows_on_xtensa(tmp_path):
+    """wino_rows (conv2d_3x3_s8.c: the transformed rows, wino_dot's asm, the planes'
+    combination, the dummy pixel past out_w) under QEMU against the reference; a swapped plane
+    or weight fails it."""
+    _check_random_blocks(wino_block, range(32), tmp_path)
+
+
 def test_convs_without_scratch_on_xtensa(tmp_path):
     """hcc_dwconv2d_s8_direct_rows (weight_pairs -1: the asm 3x3 tap block on the interior
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
