@@ -275,14 +275,18 @@ static inline __m512i load_tap(const int8_t *x, int wide, int two_strides, __m51
     return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const void *)x));
 }
 
-static inline void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps, const int8_t *w, int wide,
-                           int two_strides, __m512i idx, __m512i acc[2]) {
+/* The tap pairs' weights: two vectors a pair at w, or (wr not NULL) in wr: a 3x3 conv's ten,
+ * which the caller holds in registers for the chunk (read from memory they were ten of the
+ * twenty 512-bit loads a vector) */
+static inline __attribute__((always_inline)) void dw_sums(const int8_t *const *tp, int32_t at, int32_t taps,
+                                                         const __m512i *wr, const int8_t *w, int wide,
+                                                         int two_strides, __m512i idx, __m512i acc[2]) {
     int32_t t;
     for (t = 0; t < taps; t += 2, w += 128) {
         const __m512i a = load_tap(tp[t] + at, wide, two_strides, idx);
         const __m512i b = t + 1 >= taps ? _mm512_setzero_si512() : load_tap(tp[t + 1] + at, wide, two_strides, idx);
-        acc[0] = dot_pairs(acc[0], _mm512_unpacklo_epi16(a, b), _mm512_loadu_si512(w));
-        acc[1] = dot_pairs(acc[1], _mm512_unpackhi_epi16(a, b), _mm512_loadu_si512(w + 64));
+        acc[0] = dot_pairs(acc[0], _mm512_unpacklo_epi16(a, b), wr ? wr[t] : _mm512_loadu_si512(w));
+        acc[1] = dot_pairs(acc[1], _mm512_unpackhi_epi16(a, b), wr ? wr[t + 1] : _mm512_loadu_si512(w + 64));
     }
 }
 
@@ -445,6 +449,8 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
         const int tie = r0.general || r1.general;
         const __m256i lo8 = _mm256_set1_epi8((char)(p->act_min > -128 ? p->act_min : -128));
         const __m256i hi8 = _mm256_set1_epi8((char)(p->act_max < 127 ? p->act_max : 127));
+        __m512i w9[10];
+        for (v = 0; v < 10; ++v) w9[v] = taps == 9 ? _mm512_loadu_si512((const void *)(w + 64 * v)) : _mm512_setzero_si512();
         for (v = 0; v < slots; ++v) held[v] = INT32_MIN;  /* no row yet (iy > INT32_MIN) */
         for (oy = row_begin; oy < row_end; ++oy) {
             int8_t *const o = out_rows + (oy - row_begin) * p->out_w * channels + c0;
@@ -470,13 +476,13 @@ void hcc_dwconv2d_host_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input
                 acc[0] = b0;
                 acc[1] = b1;
                 if (taps == 9 && wide) {  /* the common 3x3 unrolled */
-                    dw_sums(tp, at, 9, w, 1, 0, idx, acc);
+                    dw_sums(tp, at, 9, w9, w, 1, 0, idx, acc);
                 } else if (taps == 9 && !two_strides) {
-                    dw_sums(tp, at, 9, w, 0, 0, idx, acc);
+                    dw_sums(tp, at, 9, w9, w, 0, 0, idx, acc);
                 } else if (taps == 9) {
-                    dw_sums(tp, at, 9, w, 0, 1, idx, acc);
+                    dw_sums(tp, at, 9, w9, w, 0, 1, idx, acc);
                 } else {
-                    dw_sums(tp, at, taps, w, wide, two_strides, idx, acc);
+                    dw_sums(tp, at, taps, NULL, w, wide, two_strides, idx, acc);
                 }
                 if (rq_near && !tie) {
                     dw_rq64_store(acc[0], acc[1], &r0, &r1, 0, lo8, hi8, store, dst);

@@ -154,12 +154,14 @@ def check_host_dw(c):
 @pytest.mark.parametrize("kernel,stride,channels,seed", [
     (3, 1, 8, 0), (3, 2, 16, 1), (3, 1, 32, 2), (3, 2, 33, 3), (5, 1, 48, 4), (5, 2, 72, 5), (3, 1, 96, 6),
     (5, 1, 1, 7), (3, 2, 7, 8), (5, 2, 31, 9), (3, 1, 64, 10), (5, 1, 17, 11), (3, 1, 15, 12), (3, 2, 8, 13),
-    (3, 1, 4, 14), (3, 2, 4, 15), (5, 2, 16, 16), (3, 1, 16, 17), (5, 1, 8, 18), (3, 2, 8, 19), (7, 1, 8, 20)])
+    (3, 1, 4, 14), (3, 2, 4, 15), (5, 2, 16, 16), (3, 1, 16, 17), (5, 1, 8, 18), (3, 2, 8, 19), (7, 1, 8, 20),
+    (3, 2, 48, 22), (3, 1, 144, 23), (5, 1, 10, 24)])
 def test_depthwise_host_layout(build, kernel, stride, channels, seed):
     """hcc_dwconv2d_host_s8_rows (HCC_WEIGHTS_HOST) == the reference, apart and in place through
     the window: 4, 8 and 16 channels several pixels a vector (stride 1 and 2, odd widths, the
-    last vector part full), other counts in chunks of 32 (partial chunks), padding on every
-    edge, accumulators past 2^24 (odd seeds)."""
+    last vector part full), other counts in chunks of 32 (partial chunks; a last one of at
+    most 16 channels on 256 bits: 1, 7, 10, 15, 33, 48, 72, 144), padding on every edge,
+    accumulators past 2^24 (odd seeds)."""
     check_host_dw(dw_case(seed, kernel, stride, channels))
 
 
