@@ -14,9 +14,10 @@ twin where there is one) and any model given:
   hcc flash     weights and tables (const arrays), and the .text of the model's C and the
                 runtime kernels it calls, built for the Xtensa lx106 (xtensa-lx106-elf-gcc
                 -O2, unused functions dropped), against the .tflite file's size
-  latency       host, one thread, median of `runs` timed runs in one process after warm-up:
-                hcc's C (-O3 -march=native, --weight-layout host), onnxruntime on the float
-                ONNX model, the TFLM Python runtime's invoke() on the twin
+  latency       host, one thread, medians after warm-up: hcc's C (-O3 -march=native,
+                --weight-layout host) and onnxruntime on the float ONNX model timed in turns
+                (hcc.bench.run.side_by_side: TIMING_ROUNDS rounds of `runs` runs each), the
+                TFLM Python runtime's invoke() on the twin (`runs` runs)
   bit-exact     the C's output for the first evaluation sample equals the int8 reference
 
 A model that does not compile gets a row with the reason. Nothing here is a test: the figures
@@ -112,13 +113,16 @@ def _tflm_figures(twin: Path, runs: int, recorded: dict | None) -> dict:
             "tflm_source": "measured", "tflm_ms": round(ms, 4), "tflite_bytes": twin.stat().st_size}
 
 
-def _ort_ms(model: Path, x: np.ndarray, runs: int) -> float | None:
-    from hcc.bench.run import _ort_session, _ort_time
+def _ort_session_or_none(model: Path):
+    """onnxruntime's session on `model`, or None where onnxruntime is missing or refuses it."""
+    from hcc.bench.run import _ort_session
 
+    if model.suffix != ".onnx":
+        return None
     try:
         import onnxruntime as ort
 
-        return round(_ort_time(_ort_session(model, ort), x, runs), 4)
+        return _ort_session(model, ort)
     except Exception:  # noqa: BLE001 - onnxruntime refusing a model is a blank cell, not a failure
         return None
 
@@ -126,7 +130,7 @@ def _ort_ms(model: Path, x: np.ndarray, runs: int) -> float | None:
 def measure(model: PeerModel, runs: int = 50) -> dict:
     """One row of the peers table (see the module docstring)."""
     from hcc import api
-    from hcc.bench.run import _host_time
+    from hcc.bench.run import _host_timer, side_by_side
     from hcc.frontend import load_model
     from hcc.interp.int8_interp import quantize_input, run_int8
 
@@ -160,13 +164,14 @@ def measure(model: PeerModel, runs: int = 50) -> dict:
             host_build = work / "host_build"
             api.compile(model.path, host_build, calib=str(model.calib) if model.calib else None, calib_raw=True,
                         name="model", sram=1 << 30, flash=1 << 30, weight_layout="host")
-            host_ms, out = _host_time("model", host_build, q.reshape(-1).tobytes(), runs, work)
+            exe = _host_timer("model", host_build, q.reshape(-1).tobytes(), runs, work)
+            host_ms, out, ort_ms = side_by_side(exe, _ort_session_or_none(model.path), data, runs)
             row["hcc_ms"] = round(host_ms, 4)
             row["bitexact"] = out == reference
+            if ort_ms is not None:
+                row["ort_ms"] = round(ort_ms, 4)
         except HccError as err:
             row["hcc_ms_note"] = _first_line(err)
-        if model.path.suffix == ".onnx":
-            row["ort_ms"] = _ort_ms(model.path, data, runs)
     return row
 
 
@@ -262,7 +267,7 @@ arena), beside the file's full-int8 `.tflite` twin run by TFLite Micro where the
 | hcc flash | weights and tables (const arrays) |
 | .tflite | the twin's file size |
 | lx106 code | `.text` of the model's C and the runtime functions it reaches, `xtensa-lx106-elf-gcc -O2`, unused functions dropped |
-| hcc / ORT / TFLM ms | host latency, one thread, median of {runs} runs in one process after warm-up: hcc's C (-O3 -march=native, --weight-layout host), onnxruntime on the float ONNX model, the TFLM Python runtime's `invoke()` on the twin |
+| hcc / ORT / TFLM ms | host latency, one thread, median after warm-up: hcc's C (-O3 -march=native, --weight-layout host) and onnxruntime on the float ONNX model timed in turns, {rounds} rounds of {runs} runs each (a slow stretch of the machine falls on both); the TFLM Python runtime's `invoke()` on the twin, {runs} runs |
 | exact | hcc's C output equals the int8 reference on the first evaluation sample |
 | peak op | the op at hcc's peak (the end of its name) |
 | TFLM from | measured: by tflite-micro in this run (this Python's, or `$HCC_TFLM_PYTHON`'s); zoo.json: the figures models/zoo/zoo.json records for the twin (tflite-micro not available) |
@@ -278,6 +283,8 @@ Machine: {machine}. Versions: {versions}.
 
 
 def markdown_page(rows: list[dict], info: dict) -> str:
+    from hcc.bench.run import TIMING_ROUNDS
+
     v = info["versions"]
     listed = ", ".join(f"{k} {val}" for k, val in v.items() if k not in ("machine", "date"))
     s = info["summary"]
@@ -286,5 +293,5 @@ def markdown_page(rows: list[dict], info: dict) -> str:
             f"Above 0.6x: {', '.join(s['over_0_6']) or 'none'}. Flash above the .tflite size: "
             f"{', '.join(s['flash_over_tflite']) or 'none'}. Not bit-exact: {', '.join(s['not_bitexact']) or 'none'}.",
             "", "Why the rows above 0.6x are there: docs/memory-planning.md, \"Against TFLite Micro\".", ""]
-    return PAGE_HEAD.format(date=v["date"], machine=v["machine"], versions=listed, runs=info["runs"]) + \
+    return PAGE_HEAD.format(date=v["date"], machine=v["machine"], versions=listed, runs=info["runs"], rounds=TIMING_ROUNDS) + \
         format_table(rows, markdown=True) + "\n".join(tail)

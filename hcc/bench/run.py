@@ -10,9 +10,11 @@ bench_model() compiles a model into a temporary directory and measures it three 
           of the optimised 3x3 convolution and fully connected kernels (same numbers).
   host    the generated C at -O3 -march=native (HOST_CFLAGS) with the weights in the host layout
           (`hcc compile --weight-layout host`: a second build of the same model, its memory planned for speed,
-          the same numbers: its output is checked against the same reference), timed in-process (median of
-          `runs` runs after warm-up), against onnxruntime (one thread, sequential) on the
-          float model and on onnxruntime's own int8 static QDQ quantization of it.
+          the same numbers: its output is checked against the same reference), timed in its own
+          program in turns with onnxruntime (one thread, sequential) on the float model:
+          TIMING_ROUNDS rounds of `runs` runs after warm-up, each side's median over all of
+          its runs (side_by_side); onnxruntime's own int8 static QDQ quantization of the model
+          timed after them.
 
 est_ms_240mhz = instructions / 240e6 * 1000 assumes one instruction per cycle at the
 ESP32's 240 MHz: a proxy (docs/performance.md).
@@ -42,6 +44,7 @@ HOST_TEMPLATE = data_dir("bench") / "host" / "timing_main.c.in"
 NAIVE_REPLACES = ("conv2d_3x3_s8.c", "fully_connected_s8.c")
 CLOCK_HZ = 240e6
 WARMUP_RUNS = 20
+TIMING_ROUNDS = 3  # hcc and onnxruntime timed in turns (side_by_side)
 ORT_CALIB_SAMPLES = 32
 
 
@@ -93,7 +96,9 @@ def _xtensa(name, build, input_bytes, workdir, *, naive=False):
 HOST_CFLAGS = ("-O3", "-march=native")
 
 
-def _host_time(name, build, input_bytes, runs, workdir) -> tuple[float, bytes]:
+def _host_timer(name, build, input_bytes, runs, workdir) -> Path:
+    """The timing program of a host build: it runs the model `runs` times after warm-up and prints
+    the output's bytes and each run's nanoseconds."""
     cc = _require(os.environ.get("CC", "cc"))
     main_c = workdir / "timing_main.c"
     macro = name.upper()
@@ -107,12 +112,16 @@ def _host_time(name, build, input_bytes, runs, workdir) -> tuple[float, bytes]:
     if proc.returncode != 0:
         first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
         raise ToolchainError(f"host timing build failed: {first}")
+    return exe
+
+
+def _host_run(exe: Path) -> tuple[list[int], bytes]:
+    """One run of a timing program: each timed run's nanoseconds, and the output's bytes."""
     proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise ToolchainError(f"host timing run failed (exit {proc.returncode})")
     lines = proc.stdout.split()
-    times = [int(v) for v in lines[1:]]
-    return statistics.median(times) / 1e6, bytes.fromhex(lines[0])
+    return [int(v) for v in lines[1:]], bytes.fromhex(lines[0])
 
 
 def _ort_session(path, ort):
@@ -123,7 +132,7 @@ def _ort_session(path, ort):
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def _ort_time(sess, x, runs) -> float:
+def _ort_times(sess, x, runs) -> list[int]:
     feed = {sess.get_inputs()[0].name: x}
     for _ in range(WARMUP_RUNS):
         sess.run(None, feed)
@@ -132,7 +141,26 @@ def _ort_time(sess, x, runs) -> float:
         t0 = time.perf_counter_ns()
         sess.run(None, feed)
         times.append(time.perf_counter_ns() - t0)
-    return statistics.median(times) / 1e6
+    return times
+
+
+def _ort_time(sess, x, runs) -> float:
+    return statistics.median(_ort_times(sess, x, runs)) / 1e6
+
+
+def side_by_side(exe: Path, sess, x, runs: int, rounds: int = TIMING_ROUNDS) -> tuple[float, bytes, float | None]:
+    """hcc's timing program and onnxruntime's session (None: hcc alone) timed in turns, `rounds`
+    rounds of `runs` runs each, and each side's median over all of its runs, in ms: a slow
+    stretch of a shared machine then falls on both sides instead of on one (one process after
+    the other gave mobilenet_v3_small.ts17 0.58x in one run and 0.40x in the next). Also the
+    output's bytes."""
+    hcc_ns, ort_ns, out = [], [], b""
+    for _ in range(rounds):
+        times, out = _host_run(exe)
+        hcc_ns += times
+        if sess is not None:
+            ort_ns += _ort_times(sess, x, runs)
+    return statistics.median(hcc_ns) / 1e6, out, statistics.median(ort_ns) / 1e6 if ort_ns else None
 
 
 def _ort_int8(model, samples, x, runs, workdir):
@@ -240,10 +268,11 @@ def bench_model(model: str, calibration, *, runs: int = 200, host: bool = True, 
                 shutil.rmtree(host_build)
             host_build.mkdir()
             _compile(model, calibration, host_build, name, "host")
-            host_ms, host_out = _host_time(name, host_build, q.tobytes(), runs, work)
+            exe = _host_timer(name, host_build, q.tobytes(), runs, work)
+            host_ms, host_out, ort_ms = side_by_side(exe, _ort_session(model, ort), x, runs)
             result["host_bitexact"] = host_out == reference
             result["host_ms"] = round(host_ms, 4)
-            result["ort_ms"] = round(_ort_time(_ort_session(model, ort), x, runs), 4)
+            result["ort_ms"] = round(ort_ms, 4)
             ort_int8_ms, reason = _ort_int8(model, samples, x, runs, work)
             result["ort_int8_ms"] = None if ort_int8_ms is None else round(ort_int8_ms, 4)
             if reason:
@@ -298,7 +327,7 @@ def format_table(result: dict) -> str:
     if "host_ms" in result:
         int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
                 else f"n/a ({result.get('ort_int8_reason')})")
-        lines.append(f"host ({result['machine']}), median of {result['runs']}, one thread: hcc "
+        lines.append(f"host ({result['machine']}), median of {TIMING_ROUNDS} x {result['runs']} in turns, one thread: hcc "
                      f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
     return "\n".join(lines)
 

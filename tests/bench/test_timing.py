@@ -1,0 +1,41 @@
+"""hcc bench's host timing: hcc's program and onnxruntime's session are timed in turns, and each
+side's figure is the median over all of its rounds."""
+
+from __future__ import annotations
+
+from hcc.bench import run
+
+
+class _Session:
+    """An onnxruntime stand-in that logs its runs in the shared order list."""
+
+    class _Input:
+        name = "x"
+
+    def __init__(self, order):
+        self.order = order
+
+    def get_inputs(self):
+        return [self._Input()]
+
+    def run(self, _outputs, _feed):
+        self.order.append("ort")
+
+
+def test_hcc_and_onnxruntime_timed_in_turns(tmp_path, monkeypatch):
+    order, calls = [], iter(range(100))
+    exe = tmp_path / "timing"  # never run: _host_run is replaced
+
+    def host_run(path):  # round r times 3 runs at 1000 r ns: a slow stretch on one round only
+        assert path == exe
+        r = next(calls)
+        order.append("hcc")
+        return [1000 * (r + 1)] * 3, b"\x01"
+
+    monkeypatch.setattr(run, "_host_run", host_run)
+    host_ms, out, ort_ms = run.side_by_side(exe, _Session(order), None, runs=2, rounds=3)
+    warm = ["ort"] * run.WARMUP_RUNS
+    assert order == ["hcc", *warm, "ort", "ort"] * 3  # turns, not one side after the other
+    assert out == b"\x01" and host_ms == 2000 / 1e6  # the median over all three rounds' runs
+    assert ort_ms is not None and ort_ms > 0
+    assert run.side_by_side(exe, None, None, runs=2, rounds=2)[2] is None  # hcc alone
