@@ -165,6 +165,30 @@ static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
     return ((const int16_t *)(const void *)(blk + DW_T_W))[k];
 }
 
+/* The near form (the compiler's blocks only: dw_near_terms, hcc/ops/fused_conv2d.py), marked by
+ * DW_NEAR_FLAG in the shift word (`ssr` reads its low five bits alone). acc is first clamped to
+ * [a1, a2] (words DW_T_ML, DW_T_MM), the accumulators whose outputs lie within the clamp, so the
+ * output needs none; then with m' = mh 2^14 + ml (mh: word DW_T_MH, ml: the pad half after the
+ * ninth weight), out = (acc mh + ((acc ml) >> 14) + c) >> sh (c: word DW_T_C): two multiplies
+ * where the wide form takes three, exact as the compiler checked value by value over [a1, a2]. */
+#define DW_NEAR_FLAG 32
+#define DW_NEAR_K 14
+#define DW_NEAR_ML 9
+
+/* out = the requantized acc (block blk's terms: the near form, else the wide one, |acc| < 2^20
+ * as dw_win_block and the compiler proved), clamped to [lo, hi] (the C paths) */
+static inline int8_t dw_blk_out(int32_t a, const int32_t *blk, int32_t lo, int32_t hi) {
+    int32_t x, v;
+    if (blk[DW_T_SH] & DW_NEAR_FLAG) {
+        a = a < blk[DW_T_ML] ? blk[DW_T_ML] : (a > blk[DW_T_MM] ? blk[DW_T_MM] : a);
+        x = a * blk[DW_T_MH] + ((a * dw_blk_w(blk, DW_NEAR_ML)) >> DW_NEAR_K);
+        return (int8_t)((x + blk[DW_T_C]) >> (blk[DW_T_SH] & 31));
+    }
+    x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+    v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
 
 /* The terms of (m, s, z_out) into t; 0 where the form is not exact for every acc in
  * [-2^20, 2^20): s outside [22, 47], a tie possible (acc m / 2^s with v2 = s - 1 needs the
@@ -278,20 +302,40 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "9:\n\t"                                                                      \
     "s8i %[" #a "], %[y], 0\n\t"                                                  \
     "add %[y], %[y], %[ystep]\n\t"
-/* one pixel (the last of an odd count) */
-#define DW_WIN_ONE(TAPS, T1)                                                      \
+/* the same in the near form (DW_NEAR_FLAG): acc clamped to [a1, a2] (in %[lo], %[hi]), two
+ * multiplies, no output clamp */
+#define DW_NEAR_OUT(a)                                                            \
+    "bge %[" #a "], %[lo], 8f\n\t"                                               \
+    "mov %[" #a "], %[lo]\n\t"                                                   \
+    "8:\n\t"                                                                      \
+    "bge %[hi], %[" #a "], 9f\n\t"                                               \
+    "mov %[" #a "], %[hi]\n\t"                                                   \
+    "9:\n\t"                                                                      \
+    "l16si %[u], %[blk], 2*(12+9)\n\t"                                           \
+    "mull %[u], %[" #a "], %[u]\n\t"                                              \
+    "srai %[u], %[u], 14\n\t"                                                     \
+    "l32i %[t], %[blk], 12\n\t"                                                   \
+    "mull %[" #a "], %[" #a "], %[t]\n\t"                                         \
+    "add %[" #a "], %[" #a "], %[u]\n\t"                                          \
+    "l32i %[t], %[blk], 16\n\t"                                                   \
+    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
+    "sra %[" #a "], %[" #a "]\n\t"                                                \
+    "s8i %[" #a "], %[y], 0\n\t"                                                  \
+    "add %[y], %[y], %[ystep]\n\t"
+/* one pixel (the last of an odd count; OUT: DW_WIDE_OUT or DW_NEAR_OUT) */
+#define DW_WIN_ONE(TAPS, T1, OUT)                                                 \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "l32i %[acc], %[blk], 0\n\t"                                              \
         TAPS(T1)                                                                  \
-        DW_WIDE_OUT(acc)                                                          \
+        OUT(acc)                                                                  \
         : [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
         : [q] "r"(q), [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi) \
         : "memory")
 /* pairs of pixels (STEP: stride_w times the column pitch, in bytes): each weight loaded once
  * for the two; the loop's end read from memory (13 registers otherwise) */
-#define DW_WIN_PAIRS(TAPS, T2, STEP)                                              \
+#define DW_WIN_PAIRS(TAPS, T2, STEP, OUT)                                         \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
@@ -299,8 +343,8 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
         "l32i %[acc], %[blk], 0\n\t"                                              \
         "mov %[acc1], %[acc]\n\t"                                                 \
         TAPS(T2)                                                                  \
-        DW_WIDE_OUT(acc)                                                          \
-        DW_WIDE_OUT(acc1)                                                         \
+        OUT(acc)                                                                  \
+        OUT(acc1)                                                                 \
         "addi %[q], %[q], 2*" #STEP "\n\t"                                        \
         "l32i %[t], %[endm]\n\t"                                                  \
         "bne %[q], %[t], 1b\n\t"                                                  \
@@ -340,52 +384,58 @@ static dw_row_t dw_row_geom(int32_t rs, int32_t pitch, int32_t k, int32_t stride
  * the last of an odd count alone. */
 static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw_row_t *g) {
     const int32_t rs = g->rs, pitch = g->pitch, k = g->k, stride_w = g->stride_w, count = g->count;
-    const int32_t ystep = g->ystep, lo = g->lo, hi = g->hi;
+    const int32_t ystep = g->ystep;
 #if defined(__XTENSA__)
     const uint8_t *volatile end = q + g->pair_bytes;
     const uint8_t *q1;
     uint32_t acc, acc1, t, u;
+    /* the near form: the compiler's blocks alone (dw_narrow_quads: a 3x3 window of four channels);
+     * its accumulator bounds [a1, a2] take the output clamp's registers */
+    const int near = pitch == 4 && k == 3 && (blk[DW_T_SH] & DW_NEAR_FLAG) != 0;
+    const int32_t lo = near ? blk[DW_T_ML] : g->lo, hi = near ? blk[DW_T_MM] : g->hi;
     if (count >= 2) {
-        if (pitch == 1) {
+        if (near) {
+            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4, DW_NEAR_OUT);
+            else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_NEAR_OUT);
+        } else if (pitch == 1) {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
-                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2, DW_WIDE_OUT);
             } else {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
-                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2, DW_WIDE_OUT);
             }
         } else {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4);
-                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_WIDE_OUT);
             } else {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4);
-                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8, DW_WIDE_OUT);
             }
         }
     }
     if (count & 1) {
-        if (pitch == 1) {
-            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1);
-            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1);
+        if (near) {
+            DW_WIN_ONE(DW_TAPS3, DW_WT_P4, DW_NEAR_OUT);
+        } else if (pitch == 1) {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1, DW_WIDE_OUT);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1, DW_WIDE_OUT);
         } else {
-            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4);
-            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4);
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4, DW_WIDE_OUT);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4, DW_WIDE_OUT);
         }
     }
     (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
 #else
+    const int32_t lo = g->lo, hi = g->hi;
     int32_t i, ky, kx;
     for (i = 0; i < count; ++i, q += stride_w * pitch, y += ystep) {
         uint32_t sum = (uint32_t)blk[DW_T_B];
-        int32_t a, x, v;
         for (ky = 0; ky < k; ++ky) {
             for (kx = 0; kx < k; ++kx) sum += (uint32_t)(dw_blk_w(blk, ky * k + kx) * q[ky * rs + kx * pitch]);
         }
-        a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
-        x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
-        v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
-        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+        *y = dw_blk_out((int32_t)sum, blk, lo, hi);
     }
 #endif
 }
@@ -888,6 +938,35 @@ HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, in
     const int32_t *const end = sums + count;
     const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
     int32_t a, t, u;
+    if (sh & DW_NEAR_FLAG) {  /* acc clamped to [a1, a2] = [ml, mm], two multiplies: 16 an output */
+        const int32_t nl = dw_blk_w(blk, DW_NEAR_ML);
+        __asm__ volatile(
+            "ssr %[sh]\n\t"
+            "1:\n\t"
+            "l32i %[a], %[s], 0\n\t"
+            "bge %[a], %[a1], 8f\n\t"
+            "mov %[a], %[a1]\n\t"
+            "8:\n\t"
+            "bge %[a2], %[a], 9f\n\t"
+            "mov %[a], %[a2]\n\t"
+            "9:\n\t"
+            "mull %[u], %[a], %[nl]\n\t"
+            "srai %[u], %[u], 14\n\t"
+            "mull %[a], %[a], %[mh]\n\t"
+            "add %[a], %[a], %[u]\n\t"
+            "add %[a], %[a], %[c]\n\t"
+            "sra %[a], %[a]\n\t"
+            "s8i %[a], %[y], 0\n\t"
+            "add %[y], %[y], %[ystep]\n\t"
+            "addi %[s], %[s], 4\n\t"
+            "bne %[s], %[end], 1b\n\t"
+            : [s] "+r"(sums), [y] "+r"(y), [a] "=&r"(a), [u] "=&r"(u)
+            : [nl] "r"(nl), [a1] "r"(ml), [a2] "r"(mm), [mh] "r"(mh), [c] "r"(c), [sh] "r"(sh), [ystep] "r"(ystep),
+              [end] "r"(end)
+            : "memory");
+        (void)t; (void)lo; (void)hi;
+        return;
+    }
     __asm__ volatile(
         "ssr %[sh]\n\t"
         "1:\n\t"
@@ -917,12 +996,7 @@ HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, in
         : "memory");
 #else
     int32_t i;
-    for (i = 0; i < count; ++i, y += ystep) {
-        const int32_t a = sums[i];
-        const int32_t x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
-        const int32_t v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
-        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
-    }
+    for (i = 0; i < count; ++i, y += ystep) *y = dw_blk_out(sums[i], blk, lo, hi);
 #endif
 }
 
