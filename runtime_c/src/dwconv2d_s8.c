@@ -265,6 +265,29 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) "+" DW_STR(S) ")\n\t"     \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc1], %[acc1], %[t]\n\t"
+/* a kernel row of three taps for two pixels one column apart (stride_w 1): its four bytes loaded once
+ * each (%[v] a second product), 19 lx106 instructions where DW_WT2P's three taps take 21 */
+#define DW_PAIR3_S1(r, k, P)                                                      \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                 \
+    "l8ui %[t], %[" #r "], 0\n\t"                                                 \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "\n\t"                                     \
+    "mull %[v], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[v]\n\t"                                              \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) "+1)\n\t"                               \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], 2*" DW_STR(P) "\n\t"                                   \
+    "mull %[v], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[v]\n\t"                                              \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) "+2)\n\t"                               \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], 3*" DW_STR(P) "\n\t"                                   \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[t]\n\t"
+#define DW_TAPS3_SHARED(P) DW_PAIR3_S1(q, 0, P) DW_FIRST_ROW DW_PAIR3_S1(q1, 3, P) DW_NEXT_ROW DW_PAIR3_S1(q1, 6, P)
 #define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
 #define DW_ROW5(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2) T(r, 3, k + 3) T(r, 4, k + 4)
 #define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
@@ -349,7 +372,7 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
         "l32i %[t], %[endm]\n\t"                                                  \
         "bne %[q], %[t], 1b\n\t"                                                  \
         : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [acc1] "=&r"(acc1), [t] "=&r"(t), \
-          [u] "=&r"(u)                                                            \
+          [u] "=&r"(u), [v] "=&r"(v)                                              \
         : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi), [endm] "m"(end) \
         : "memory")
 #endif
@@ -388,18 +411,18 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
 #if defined(__XTENSA__)
     const uint8_t *volatile end = q + g->pair_bytes;
     const uint8_t *q1;
-    uint32_t acc, acc1, t, u;
+    uint32_t acc, acc1, t, u, v;
     /* the near form: the compiler's blocks alone (dw_narrow_quads: a 3x3 window of four channels);
      * its accumulator bounds [a1, a2] take the output clamp's registers */
     const int near = pitch == 4 && k == 3 && (blk[DW_T_SH] & DW_NEAR_FLAG) != 0;
     const int32_t lo = near ? blk[DW_T_ML] : g->lo, hi = near ? blk[DW_T_MM] : g->hi;
     if (count >= 2) {
         if (near) {
-            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4, DW_NEAR_OUT);
+            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_NEAR_OUT);
             else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_NEAR_OUT);
         } else if (pitch == 1) {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1, DW_WIDE_OUT);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 1, 1, DW_WIDE_OUT);
                 else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2, DW_WIDE_OUT);
             } else {
                 if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1, DW_WIDE_OUT);
@@ -407,7 +430,7 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
             }
         } else {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4, DW_WIDE_OUT);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_WIDE_OUT);
                 else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_WIDE_OUT);
             } else {
                 if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4, DW_WIDE_OUT);
@@ -426,7 +449,7 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
             else DW_WIN_ONE(DW_TAPS5, DW_WT_P4, DW_WIDE_OUT);
         }
     }
-    (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
+    (void)q1; (void)acc; (void)acc1; (void)t; (void)u; (void)v;
 #else
     const int32_t lo = g->lo, hi = g->hi;
     int32_t i, ky, kx;
@@ -931,6 +954,26 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
 #endif
 }
 
+#if defined(__XTENSA__)
+/* y = the near form of the sum at s + OFF (dw_ring_requant: its terms in registers); y += ystep */
+#define DW_RING_NEAR(OFF)                                                         \
+    "l32i %[a], %[s], " #OFF "\n\t"                                               \
+    "bge %[a], %[a1], 8f\n\t"                                                     \
+    "mov %[a], %[a1]\n\t"                                                         \
+    "8:\n\t"                                                                      \
+    "bge %[a2], %[a], 9f\n\t"                                                     \
+    "mov %[a], %[a2]\n\t"                                                         \
+    "9:\n\t"                                                                      \
+    "mull %[u], %[a], %[nl]\n\t"                                                  \
+    "srai %[u], %[u], 14\n\t"                                                     \
+    "mull %[a], %[a], %[mh]\n\t"                                                  \
+    "add %[a], %[a], %[u]\n\t"                                                    \
+    "add %[a], %[a], %[c]\n\t"                                                    \
+    "sra %[a], %[a]\n\t"                                                          \
+    "s8i %[a], %[y], 0\n\t"                                                       \
+    "add %[y], %[y], %[ystep]\n\t"
+#endif
+
 /* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
 HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
                                      int32_t lo, int32_t hi) {
@@ -938,31 +981,25 @@ HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, in
     const int32_t *const end = sums + count;
     const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
     int32_t a, t, u;
-    if (sh & DW_NEAR_FLAG) {  /* acc clamped to [a1, a2] = [ml, mm], two multiplies: 16 an output */
+    if (sh & DW_NEAR_FLAG) {  /* acc clamped to [a1, a2] = [ml, mm], two multiplies: 12 an output */
         const int32_t nl = dw_blk_w(blk, DW_NEAR_ML);
+        const int32_t *const end2 = sums + (count & ~(int32_t)1);
+        /* two outputs a pass (not three: a sum past count would store past the row) */
         __asm__ volatile(
             "ssr %[sh]\n\t"
+            "beq %[s], %[end2], 2f\n\t"
             "1:\n\t"
-            "l32i %[a], %[s], 0\n\t"
-            "bge %[a], %[a1], 8f\n\t"
-            "mov %[a], %[a1]\n\t"
-            "8:\n\t"
-            "bge %[a2], %[a], 9f\n\t"
-            "mov %[a], %[a2]\n\t"
-            "9:\n\t"
-            "mull %[u], %[a], %[nl]\n\t"
-            "srai %[u], %[u], 14\n\t"
-            "mull %[a], %[a], %[mh]\n\t"
-            "add %[a], %[a], %[u]\n\t"
-            "add %[a], %[a], %[c]\n\t"
-            "sra %[a], %[a]\n\t"
-            "s8i %[a], %[y], 0\n\t"
-            "add %[y], %[y], %[ystep]\n\t"
-            "addi %[s], %[s], 4\n\t"
-            "bne %[s], %[end], 1b\n\t"
+            DW_RING_NEAR(0)
+            DW_RING_NEAR(4)
+            "addi %[s], %[s], 8\n\t"
+            "bne %[s], %[end2], 1b\n\t"
+            "2:\n\t"
+            "beq %[s], %[end], 3f\n\t"
+            DW_RING_NEAR(0)
+            "3:\n\t"
             : [s] "+r"(sums), [y] "+r"(y), [a] "=&r"(a), [u] "=&r"(u)
             : [nl] "r"(nl), [a1] "r"(ml), [a2] "r"(mm), [mh] "r"(mh), [c] "r"(c), [sh] "r"(sh), [ystep] "r"(ystep),
-              [end] "r"(end)
+              [end] "r"(end), [end2] "r"(end2)
             : "memory");
         (void)t; (void)lo; (void)hi;
         return;
