@@ -119,17 +119,19 @@ DW_NEAR_K = 14  # dwconv2d_s8.c's DW_NEAR_K: m' = mh 2^14 + ml
 DW_NEAR_FLAG = 32  # the block's shift word with this bit: the near form (ssr reads the low five bits)
 
 
-def dw_near_terms(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc_hi: int):
+def dw_near_terms(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc_hi: int, offset: int = 0):
     """The near form of a depthwise channel's requantization (dwconv2d_s8.c's DW_NEAR_* and
-    dw_blk_requant), or None: over the accumulators the channel can reach, [acc_lo, acc_hi]
+    dw_blk_out), or None: over the accumulators the channel can reach, [acc_lo, acc_hi]
     (acc_range), the outputs clamp(z_out + requantize(acc, m, s), lo, hi) leave lo and hi only
     within [a1, a2] (requantize is non-decreasing for m > 0; a step of at most one, m <= 2^s, so
     the bounds give lo and hi themselves), so clamping acc to [a1, a2] first makes the output
-    clamp unneeded, and on that interval (|acc| < 2^17) an m' = mh 2^14 + ml of s' (m / 2^(s - s')
-    rounded either way; mh < 2^14) gives the same integers with two multiplies:
-        x = acc mh + ((acc ml) >> 14) = floor(acc m' / 2^14),  out = (x + c) >> (s' - 14),
-    c = (2 z_out + 1) 2^(s' - 15), every term in int32 (the three-multiply form's 9 instructions
-    become 6). Checked value by value over [a1, a2]. Returns (a1, a2, mh, ml, c, s' - 14)."""
+    clamp unneeded. The kernel sees v = acc - offset (offset: the part of acc its sums leave out,
+    b_u where they start at 0), clamped to [a1 - offset, a2 - offset] (|v| < 2^17); an m' = mh
+    2^14 + ml of s' (m / 2^(s - s') rounded either way; mh < 2^14) and c (offset m' + (2 z_out + 1)
+    2^(s' - 1), over 2^14, rounded either way) give the same integers with two multiplies:
+        x = v mh + ((v ml) >> 14) = floor(v m' / 2^14),  out = (x + c) >> (s' - 14),
+    every term in int32 (the three-multiply form's 9 instructions become 6). Checked value by
+    value over [a1, a2]. Returns (a1 - offset, a2 - offset, mh, ml, c, s' - 14)."""
     from hcc.quant.fixed_point import requantize
 
     if not (0 < m <= 1 << s and lo <= hi and -(1 << 31) <= acc_lo <= acc_hi < 1 << 31):
@@ -137,7 +139,7 @@ def dw_near_terms(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc
     # the least acc whose z_out + requantize(acc) >= lo, the greatest whose <= hi (no ties: checked below)
     a1 = max(acc_lo, -(-(2 * (lo - z_out) - 1) * (1 << (s - 1)) // m))
     a2 = min(acc_hi, (2 * (hi - z_out) + 1) * (1 << (s - 1)) // m)
-    bound = max(abs(a1), abs(a2))
+    bound = max(abs(a1 - offset), abs(a2 - offset))
     if a1 > a2 or bound >= 1 << 17:
         return None
     acc = np.arange(a1 - 1, a2 + 2, dtype=np.int64)
@@ -145,22 +147,24 @@ def dw_near_terms(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc
     # below a1 (above a2) the spec's output is lo (hi): a1 gives lo unless nothing lies below it
     if (a1 > acc_lo and (want[0] >= lo or want[1] != lo)) or (a2 < acc_hi and (want[-1] <= hi or want[-2] != hi)):
         return None
-    acc, want = acc[1:-1], want[1:-1]
+    v, want = acc[1:-1] - offset, want[1:-1]
     if want.min() < lo or want.max() > hi:
         return None
     for d in range(0, s - DW_NEAR_K):
         m2s = sorted({m >> d, (m + (1 << d >> 1)) >> d, (m >> d) + 1})
         if m2s[0] >> DW_NEAR_K >= 1 << 14 or bound * ((m2s[-1] >> DW_NEAR_K) + 1) >= 1 << 30:
-            continue  # acc mh past int32 (with room for c)
-        s2 = s - d
-        if s2 - DW_NEAR_K < 1 or s2 - DW_NEAR_K > 31 or abs(2 * z_out + 1) << (s2 - DW_NEAR_K - 1) >= 1 << 30:
+            continue  # v mh past int32 (with room for c)
+        sh = s - d - DW_NEAR_K
+        if sh < 1 or sh > 31:
             return None
         for m2 in m2s:
             mh, ml = m2 >> DW_NEAR_K, m2 & ((1 << DW_NEAR_K) - 1)
-            c = (2 * z_out + 1) << (s2 - DW_NEAR_K - 1)
-            got = (acc * mh + ((acc * ml) >> DW_NEAR_K) + c) >> (s2 - DW_NEAR_K)
-            if np.array_equal(got, want):
-                return a1, a2, mh, ml, c, s2 - DW_NEAR_K
+            base = offset * m2 + ((2 * z_out + 1) << (s - d - 1))
+            for c in sorted({base >> DW_NEAR_K, -(-base >> DW_NEAR_K)}):
+                if abs(c) >= 1 << 30:
+                    continue
+                if np.array_equal((v * mh + ((v * ml) >> DW_NEAR_K) + c) >> sh, want):
+                    return a1 - offset, a2 - offset, mh, ml, c, sh
         return None  # a coarser m' rarely does better
     return None
 
@@ -197,10 +201,14 @@ def dw_win_blocks(p: dict):
         um = m & 0xFFFFFFFF
         c1 = 2 * z_out + 1
         b_u = b - (p["z_in"] + 128) * int(w[ch].sum())
-        near = dw_near_terms(m, s, z_out, lo, hi, int(acc_lo[ch]), int(acc_hi[ch]))
+        # the near form, b_u in its terms (the sums start at 0: the ring's first products need no
+        # add), else with b_u in the sums
+        near, b_sums = dw_near_terms(m, s, z_out, lo, hi, int(acc_lo[ch]), int(acc_hi[ch]), b_u), 0
+        if near is None:
+            near, b_sums = dw_near_terms(m, s, z_out, lo, hi, int(acc_lo[ch]), int(acc_hi[ch])), b_u
         if near is not None:  # the ninth weight's pad half holds ml
             a1, a2, mh, ml, c, sh = near
-            blocks[ch, :6], tail = [b_u, a1, a2, mh, c, sh | DW_NEAR_FLAG], ml
+            blocks[ch, :6], tail = [b_sums, a1, a2, mh, c, sh | DW_NEAR_FLAG], ml
         elif 22 <= s <= 47 and -room <= b <= room and tie_free(m, s) and abs(c1) < (1 << (52 - s)):
             m32 = um - (um & 0x80000000) * 2  # as int32
             blocks[ch, :6], tail = [b_u, um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21, c1 << (s - 22), s - 21], 0

@@ -267,14 +267,18 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "add %[acc1], %[acc1], %[t]\n\t"
 /* a kernel row of three taps for two pixels one column apart (stride_w 1): its four bytes loaded once
  * each (%[v] a second product), 19 lx106 instructions where DW_WT2P's three taps take 21 */
-#define DW_PAIR3_S1(r, k, P)                                                      \
+#define DW_PAIR3_S1(r, k, P) DW_PAIR3_S1_F(r, k, P, DW_ADD_ACC, DW_ADD_ACC1)
+/* the first taps' products: added to acc and acc1, or (sums that start at 0) the start of them */
+#define DW_ADD_ACC "mull %[t], %[t], %[u]\n\t" "add %[acc], %[acc], %[t]\n\t"
+#define DW_ADD_ACC1 "mull %[v], %[t], %[u]\n\t" "add %[acc1], %[acc1], %[v]\n\t"
+#define DW_SET_ACC "mull %[acc], %[t], %[u]\n\t"
+#define DW_SET_ACC1 "mull %[acc1], %[t], %[u]\n\t"
+#define DW_PAIR3_S1_F(r, k, P, F0, F1)                                            \
     "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                 \
     "l8ui %[t], %[" #r "], 0\n\t"                                                 \
-    "mull %[t], %[t], %[u]\n\t"                                                   \
-    "add %[acc], %[acc], %[t]\n\t"                                                \
+    F0                                                                            \
     "l8ui %[t], %[" #r "], " DW_STR(P) "\n\t"                                     \
-    "mull %[v], %[t], %[u]\n\t"                                                   \
-    "add %[acc1], %[acc1], %[v]\n\t"                                              \
+    F1                                                                            \
     "l16si %[u], %[blk], 2*(12+" DW_STR(k) "+1)\n\t"                               \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc], %[acc], %[t]\n\t"                                                \
@@ -288,6 +292,9 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc1], %[acc1], %[t]\n\t"
 #define DW_TAPS3_SHARED(P) DW_PAIR3_S1(q, 0, P) DW_FIRST_ROW DW_PAIR3_S1(q1, 3, P) DW_NEXT_ROW DW_PAIR3_S1(q1, 6, P)
+#define DW_TAPS3_SHARED0(P)                                                       \
+    DW_PAIR3_S1_F(q, 0, P, DW_SET_ACC, DW_SET_ACC1) DW_FIRST_ROW DW_PAIR3_S1(q1, 3, P) DW_NEXT_ROW \
+    DW_PAIR3_S1(q1, 6, P)
 #define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
 #define DW_ROW5(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2) T(r, 3, k + 3) T(r, 4, k + 4)
 #define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
@@ -359,12 +366,14 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 /* pairs of pixels (STEP: stride_w times the column pitch, in bytes): each weight loaded once
  * for the two; the loop's end read from memory (13 registers otherwise) */
 #define DW_WIN_PAIRS(TAPS, T2, STEP, OUT)                                         \
+    DW_WIN_PAIRS_AT(TAPS, T2, STEP, OUT, "l32i %[acc], %[blk], 0\n\t" "mov %[acc1], %[acc]\n\t")
+/* START: the sums' start (b_u), or none where TAPS' first products start them */
+#define DW_WIN_PAIRS_AT(TAPS, T2, STEP, OUT, START)                               \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "1:\n\t"                                                                  \
-        "l32i %[acc], %[blk], 0\n\t"                                              \
-        "mov %[acc1], %[acc]\n\t"                                                 \
+        START                                                                     \
         TAPS(T2)                                                                  \
         OUT(acc)                                                                  \
         OUT(acc1)                                                                 \
@@ -418,7 +427,8 @@ static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw
     const int32_t lo = near ? blk[DW_T_ML] : g->lo, hi = near ? blk[DW_T_MM] : g->hi;
     if (count >= 2) {
         if (near) {
-            if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_NEAR_OUT);
+            if (stride_w == 1 && blk[DW_T_B] == 0) DW_WIN_PAIRS_AT(DW_TAPS3_SHARED0, 4, 4, DW_NEAR_OUT, "");
+            else if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_NEAR_OUT);
             else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_NEAR_OUT);
         } else if (pitch == 1) {
             if (k == 3) {
@@ -907,6 +917,22 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
     "l8ui %[t], %[q], " #OFF "+36\n\t"                                            \
     WZ("t")                                                                       \
     "add %[a1], %[a1], %[t]\n\t"
+/* DW_RING_ROW for the first kernel row of sums that start at 0: its products start a0 and a1 */
+#define DW_RING_ROW0(OFF, WX, WY, WZ)                                             \
+    "l8ui %[t], %[q], " #OFF "\n\t"                                               \
+    "mull %[a0], %[t], %[" #WX "]\n\t"                                            \
+    "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
+    "mull %[u], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[a1], %[t], %[" #WX "]\n\t"                                            \
+    "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
+    WZ("u")                                                                       \
+    "add %[a0], %[a0], %[u]\n\t"                                                  \
+    "mull %[t], %[t], %[" #WY "]\n\t"                                             \
+    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    "l8ui %[t], %[q], " #OFF "+36\n\t"                                            \
+    WZ("t")                                                                       \
+    "add %[a1], %[a1], %[t]\n\t"
 /* %[d] = %[t] times the row's third weight: in a register (rows 0 and 1), from memory (row 2:
  * the fourteen registers are taken) */
 #define DW_RING_Z0(d) "mull %[" d "], %[t], %[k2]\n\t"
@@ -925,23 +951,28 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
     const int32_t k3 = dw_blk_w(blk, wo[1]), k4 = dw_blk_w(blk, wo[1] + 1), k5 = dw_blk_w(blk, wo[1] + 2);
     const int32_t k6 = dw_blk_w(blk, wo[2]), k7 = dw_blk_w(blk, wo[2] + 1);
     uint32_t a0, a1, t, u;
-    __asm__ volatile(
-        "1:\n\t"
-        "l32i %[a0], %[bm]\n\t"
-        "mov %[a1], %[a0]\n\t"
-        DW_RING_ROW(0, k0, k1, DW_RING_Z0)
-        DW_RING_ROW(4, k3, k4, DW_RING_Z1)
-        DW_RING_ROW(8, k6, k7, DW_RING_Z2)
-        "s32i %[a0], %[s], 0\n\t"
-        "s32i %[a1], %[s], 4\n\t"
-        "addi %[s], %[s], 8\n\t"
-        "addi %[q], %[q], 24\n\t"
-        "l32i %[t], %[endm]\n\t"
-        "bne %[s], %[t], 1b\n\t"
-        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u)
-        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
-          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)
-        : "memory");
+#define DW_RING_LOOP(START, ROW0)                                                 \
+    __asm__ volatile(                                                             \
+        "1:\n\t"                                                                  \
+        START                                                                     \
+        ROW0(0, k0, k1, DW_RING_Z0)                                               \
+        DW_RING_ROW(4, k3, k4, DW_RING_Z1)                                        \
+        DW_RING_ROW(8, k6, k7, DW_RING_Z2)                                        \
+        "s32i %[a0], %[s], 0\n\t"                                                 \
+        "s32i %[a1], %[s], 4\n\t"                                                 \
+        "addi %[s], %[s], 8\n\t"                                                  \
+        "addi %[q], %[q], 24\n\t"                                                 \
+        "l32i %[t], %[endm]\n\t"                                                  \
+        "bne %[s], %[t], 1b\n\t"                                                  \
+        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u) \
+        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6), \
+          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)              \
+        : "memory")
+    /* b_u 0 (the near form's blocks hold it in their terms): the first kernel row's products
+     * start the sums, 2 lx106 instructions an output fewer */
+    if (blk[DW_T_B] == 0) DW_RING_LOOP("", DW_RING_ROW0);
+    else DW_RING_LOOP("l32i %[a0], %[bm]\n\t" "mov %[a1], %[a0]\n\t", DW_RING_ROW);
+#undef DW_RING_LOOP
 #else
     int32_t i, r, k;
     for (i = 0; i < 2 * pairs; ++i) {

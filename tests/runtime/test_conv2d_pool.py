@@ -302,8 +302,9 @@ def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
 def test_depthwise_near_terms_exact_over_the_accumulator_range():
     """dw_near_terms' form (dwconv2d_s8.c's dw_blk_out: acc clamped to [a1, a2], two multiplies,
     no output clamp) gives the spec's clamp(z_out + requantize(acc, m, s), lo, hi) at every
-    accumulator of the range it was given, ReLU clamps and z_out at the ends included; None
-    where the range or the scale does not allow it."""
+    accumulator of the range it was given, ReLU clamps and z_out at the ends included, on sums
+    that leave out an offset (b_u: the terms hold it) or not; None where the range or the scale
+    does not allow it."""
     from hcc.ops.fused_conv2d import dw_near_terms
     from hcc.quant.fixed_point import requantize
 
@@ -315,12 +316,13 @@ def test_depthwise_near_terms_exact_over_the_accumulator_range():
         lo, hi = (z_out, 127) if rng.integers(3) == 0 else (-128, 127)
         acc_lo = int(rng.integers(-200000, 0))
         acc_hi = acc_lo + int(rng.integers(1, 300000))
-        terms = dw_near_terms(m, s, z_out, lo, hi, acc_lo, acc_hi)
+        offset = int(rng.integers(-60000, 60000)) if rng.integers(2) else 0
+        terms = dw_near_terms(m, s, z_out, lo, hi, acc_lo, acc_hi, offset)
         if terms is None:
             continue
         found += 1
         a1, a2, mh, ml, c, sh = terms
-        acc = np.clip(np.arange(acc_lo, acc_hi + 1, dtype=np.int64), a1, a2)
+        acc = np.clip(np.arange(acc_lo, acc_hi + 1, dtype=np.int64) - offset, a1, a2)
         assert mh * max(abs(a1), abs(a2)) < 2**31 and ml < 2**14
         got = (acc * mh + ((acc * ml) >> 14) + c) >> sh
         np.testing.assert_array_equal(got, np.clip(z_out + requantize(np.arange(acc_lo, acc_hi + 1), m, s), lo, hi))
