@@ -174,13 +174,16 @@ def dw_win_blocks(p: dict):
     every row call otherwise), laid out here once for a "direct" depthwise conv (int8_params
     `p`) that dw_narrow_quads runs: 3x3, dilation_w 1, stride_w <= 2, window rows of at most
     DW_NARROW_QUAD columns, channels a multiple of 4, a clamp not empty. Per channel 11 int32:
-    b_u = bias - (z_in + 128) sum w, then the three-multiply terms of (m, s, z_conv): m & 0x3FF,
-    (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms), then the nine
+    where dw_near_terms finds it, the near form: 0 (b_u = bias - (z_in + 128) sum w is in its
+    terms, so the kernel's sums start at 0; failing that, b_u and the terms without it), a1, a2,
+    mh, c, sh | DW_NEAR_FLAG; else b_u and the three-multiply terms of (m, s, z_conv): m & 0x3FF,
+    (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms); then the nine
     weights as int16, two a word (the first in the low half: the lx106 is little-endian; the
-    kernel reads them with `l16si`; 44 bytes a channel where int32 weights took 60). None where
-    the loop does not serve the conv or refuses a channel (s outside [22, 47], a tie possible,
-    the constant past 2^30, |bias| that could let |acc| reach 2^20): the kernel then sets its
-    channels up at run time as before. Returns int32 [C, 11]."""
+    kernel reads them with `l16si`; 44 bytes a channel where int32 weights took 60), the tenth
+    half ml (near) or 0. None where the loop does not serve the conv or neither form serves a
+    channel (for the wide one: s outside [22, 47], a tie possible, the constant past 2^30,
+    |bias| that could let |acc| reach 2^20): the kernel then sets its channels up at run time
+    as before. Returns int32 [C, 11]."""
     c = p["conv"]
     (_, _, in_c), (_, out_w, out_c) = c["in"], c["out"]
     lo, hi = max(p["conv_act"][0], -128), min(p["conv_act"][1], 127)

@@ -138,8 +138,9 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
  * but the clamp): with m = mh 2^21 + mm 2^10 + ml (mm < 2^11, ml < 2^10),
  *   x = acc mh + ((acc mm + ((acc ml) >> 10)) >> 11) = floor(acc m / 2^21),
  *   out = (x + (2 z_out + 1) 2^(s-22)) >> (s - 21), clamped to [lo, hi].
- * 3.5 lx106 instructions a tap (two pixels a pass), 20 an output for the requantization,
- * store and loop. A channel whose
+ * 3.5 lx106 instructions a tap (two pixels a pass; 19 a kernel row of a stride-1 pair, its bytes
+ * loaded once), 20 an output for the requantization, store and loop (13 in the compiler's blocks'
+ * near form, DW_NEAR_FLAG below). A channel whose
  * accumulators may leave [-2^20, 2^20), or whose (m, s) the form cannot serve exactly
  * (dw_wide_terms), takes the callers' other paths. */
 
@@ -166,11 +167,12 @@ static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
 }
 
 /* The near form (the compiler's blocks only: dw_near_terms, hcc/ops/fused_conv2d.py), marked by
- * DW_NEAR_FLAG in the shift word (`ssr` reads its low five bits alone). acc is first clamped to
- * [a1, a2] (words DW_T_ML, DW_T_MM), the accumulators whose outputs lie within the clamp, so the
- * output needs none; then with m' = mh 2^14 + ml (mh: word DW_T_MH, ml: the pad half after the
- * ninth weight), out = (acc mh + ((acc ml) >> 14) + c) >> sh (c: word DW_T_C): two multiplies
- * where the wide form takes three, exact as the compiler checked value by value over [a1, a2]. */
+ * DW_NEAR_FLAG in the shift word (`ssr` reads its low five bits alone). The sum a (from block
+ * word DW_T_B: b_u, or 0 where the terms hold b_u) is first clamped to [a1, a2] (words DW_T_ML,
+ * DW_T_MM), the sums whose outputs lie within the clamp, so the output needs none; then with
+ * m' = mh 2^14 + ml (mh: word DW_T_MH, ml: the pad half after the ninth weight),
+ * out = (a mh + ((a ml) >> 14) + c) >> sh (c: word DW_T_C): two multiplies where the wide form
+ * takes three, exact as the compiler checked value by value over [a1, a2]. */
 #define DW_NEAR_FLAG 32
 #define DW_NEAR_K 14
 #define DW_NEAR_ML 9
@@ -565,8 +567,34 @@ static inline void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int
     if (n > 0) {
         const uint32_t *const end = d + n * dw, k80 = 0x80808080u;
         uint32_t t;
-        if (dw == 1) DW_COPY_LOOP(4);
-        else DW_COPY_LOOP(12);
+        if (dw == 1) {
+            DW_COPY_LOOP(4);
+        } else {  /* the ring's records: two words a pass (5 instructions a word), the odd one first */
+            uint32_t t2;
+            __asm__ volatile(
+                "bbci %[n], 0, 2f\n\t"
+                "l32i %[t], %[s], 0\n\t"
+                "xor %[t], %[t], %[k80]\n\t"
+                "s32i %[t], %[d], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "addi %[d], %[d], 12\n\t"
+                "beq %[d], %[end], 3f\n\t"
+                "2:\n\t"
+                "l32i %[t], %[s], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "l32i %[t2], %[s], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "xor %[t], %[t], %[k80]\n\t"
+                "xor %[t2], %[t2], %[k80]\n\t"
+                "s32i %[t], %[d], 0\n\t"
+                "s32i %[t2], %[d], 12\n\t"
+                "addi %[d], %[d], 24\n\t"
+                "bne %[d], %[end], 2b\n\t"
+                "3:\n\t"
+                : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t), [t2] "=&r"(t2)
+                : [end] "r"(end), [step] "r"(step), [k80] "r"(k80), [n] "r"(n)
+                : "memory");
+        }
     }
 #undef DW_COPY_LOOP
 #else
@@ -884,11 +912,11 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
  * the kernel rows are matched to the slots by passing their weights in the slots' order. Per
  * channel and output row, dw_ring_sums keeps eight of the nine weights in registers and loads
  * each window byte once for the two outputs that read it (4 loads, 6 `mull`, 6 adds a kernel row
- * and pair: ~29 lx106 instructions an output against dw_win_row's 35 with a weight load a tap),
- * into an int32 row; dw_ring_requant then requantizes the row with the channel's terms in
- * registers (dw_win_row's three-multiply form, exact for |acc| < 2^20 as dw_win_block proved;
- * 19 an output). An odd count computes one more sum off the last column's neighbour (the
- * window's extra column), never requantized. */
+ * and pair: ~27 lx106 instructions an output, the first row's products starting the sums where
+ * b_u is 0), into an int32 row; dw_ring_requant then requantizes the row with the channel's
+ * terms in registers (the near form, two outputs a pass: 12 an output; else the three-multiply
+ * form, exact for |acc| < 2^20 as dw_win_block proved: 19). An odd count computes one more sum
+ * off the last column's neighbour (the window's extra column), never requantized. */
 #define DW_RING_COLS (DW_NARROW_QUAD + 1)
 /* Narrower rows keep dw_narrow_quads: the two passes' per-channel set-up (~60 lx106 instructions
  * a channel row) outweighs the ~8 an output saved (mini-Xception's 11 columns +0.5%, 6 columns
@@ -940,7 +968,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #define DW_RING_Z2(d) "l32i %[u], %[k8]\n\t" "mull %[" d "], %[t], %[u]\n\t"
 #endif
 
-/* sums[i] = b_u + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
+/* sums[i] = b_u (block word DW_T_B) + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
  * columns i .. i + 2), for i < 2 pairs (pairs >= 1): column i's record at q + 12 i, block blk. */
 HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const int32_t *wo, int32_t *sums,
                                   int32_t pairs) {
@@ -1005,7 +1033,7 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
     "add %[y], %[y], %[ystep]\n\t"
 #endif
 
-/* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
+/* y[i ystep] = the requantized sums[i] (block blk's terms: dw_blk_out), clamped to [lo, hi], i < count */
 HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
                                      int32_t lo, int32_t hi) {
 #if defined(__XTENSA__)
