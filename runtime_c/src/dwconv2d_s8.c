@@ -311,6 +311,24 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 #define DW_WT2_S2(r, off, k) DW_WT2P(r, off, k, 2, 1)
 #define DW_WT2_S1_P4(r, off, k) DW_WT2P(r, off, k, 1, 4)
 #define DW_WT2_S2_P4(r, off, k) DW_WT2P(r, off, k, 2, 4)
+/* %[a] clamped to [%[LO], %[HI]] (no min / max on the lx106) */
+#define DW_CLAMP(a, LO, HI)                                                       \
+    "bge %[" #a "], %[" #LO "], 8f\n\t"                                           \
+    "mov %[" #a "], %[" #LO "]\n\t"                                               \
+    "8:\n\t"                                                                      \
+    "bge %[" #HI "], %[" #a "], 9f\n\t"                                           \
+    "mov %[" #a "], %[" #HI "]\n\t"                                               \
+    "9:\n\t"
+/* the output %[a] stored at y; y += ystep */
+#define DW_STORE(a) "s8i %[" #a "], %[y], 0\n\t" "add %[y], %[y], %[ystep]\n\t"
+/* %[a] = (a mh + %[X] + c) >> SAR (mh, c: block words 3 and 4, loaded into %[M]) */
+#define DW_MH_C(a, M, X)                                                          \
+    "l32i %[" #M "], %[blk], 12\n\t"                                              \
+    "mull %[" #a "], %[" #a "], %[" #M "]\n\t"                                    \
+    "add %[" #a "], %[" #a "], %[" #X "]\n\t"                                     \
+    "l32i %[" #M "], %[blk], 16\n\t"                                              \
+    "add %[" #a "], %[" #a "], %[" #M "]\n\t"                                     \
+    "sra %[" #a "], %[" #a "]\n\t"
 /* %[a] = its requantized value (SAR = s - 21), clamped, stored at y; y += ystep */
 #define DW_WIDE_OUT(a)                                                            \
     "l32i %[u], %[blk], 4\n\t"                                                    \
@@ -320,40 +338,18 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "mull %[t], %[" #a "], %[t]\n\t"                                              \
     "add %[t], %[t], %[u]\n\t"                                                    \
     "srai %[t], %[t], 11\n\t"                                                     \
-    "l32i %[u], %[blk], 12\n\t"                                                   \
-    "mull %[" #a "], %[" #a "], %[u]\n\t"                                         \
-    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
-    "l32i %[t], %[blk], 16\n\t"                                                   \
-    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
-    "sra %[" #a "], %[" #a "]\n\t"                                                \
-    "bge %[" #a "], %[lo], 8f\n\t"                                                \
-    "mov %[" #a "], %[lo]\n\t"                                                    \
-    "8:\n\t"                                                                      \
-    "bge %[hi], %[" #a "], 9f\n\t"                                                \
-    "mov %[" #a "], %[hi]\n\t"                                                    \
-    "9:\n\t"                                                                      \
-    "s8i %[" #a "], %[y], 0\n\t"                                                  \
-    "add %[y], %[y], %[ystep]\n\t"
+    DW_MH_C(a, u, t)                                                              \
+    DW_CLAMP(a, lo, hi)                                                           \
+    DW_STORE(a)
 /* the same in the near form (DW_NEAR_FLAG): acc clamped to [a1, a2] (in %[lo], %[hi]), two
  * multiplies, no output clamp */
 #define DW_NEAR_OUT(a)                                                            \
-    "bge %[" #a "], %[lo], 8f\n\t"                                               \
-    "mov %[" #a "], %[lo]\n\t"                                                   \
-    "8:\n\t"                                                                      \
-    "bge %[hi], %[" #a "], 9f\n\t"                                               \
-    "mov %[" #a "], %[hi]\n\t"                                                   \
-    "9:\n\t"                                                                      \
+    DW_CLAMP(a, lo, hi)                                                           \
     "l16si %[u], %[blk], 2*(12+9)\n\t"                                           \
     "mull %[u], %[" #a "], %[u]\n\t"                                              \
     "srai %[u], %[u], 14\n\t"                                                     \
-    "l32i %[t], %[blk], 12\n\t"                                                   \
-    "mull %[" #a "], %[" #a "], %[t]\n\t"                                         \
-    "add %[" #a "], %[" #a "], %[u]\n\t"                                          \
-    "l32i %[t], %[blk], 16\n\t"                                                   \
-    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
-    "sra %[" #a "], %[" #a "]\n\t"                                                \
-    "s8i %[" #a "], %[y], 0\n\t"                                                  \
-    "add %[y], %[y], %[ystep]\n\t"
+    DW_MH_C(a, t, u)                                                              \
+    DW_STORE(a)
 /* one pixel (the last of an odd count; OUT: DW_WIDE_OUT or DW_NEAR_OUT) */
 #define DW_WIN_ONE(TAPS, T1, OUT)                                                 \
     __asm__ volatile(                                                             \
@@ -928,31 +924,19 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #if defined(__XTENSA__)
 /* a0 (output x) and a1 (output x + 1) += the kernel row (WX, WY, WZ) over slot OFF's bytes of
  * columns x .. x + 3 (q: column x's record), each byte loaded once */
-#define DW_RING_ROW(OFF, WX, WY, WZ)                                              \
+#define DW_RING_ROW(OFF, WX, WY, WZ) DW_RING_ROW_F(OFF, WX, WY, WZ, DW_RING_ADD(a0, WX), DW_RING_ADD(a1, WX))
+/* the same for the first kernel row of sums that start at 0: its products start a0 and a1 */
+#define DW_RING_ROW0(OFF, WX, WY, WZ) DW_RING_ROW_F(OFF, WX, WY, WZ, DW_RING_SET(a0, WX), DW_RING_SET(a1, WX))
+/* %[a] += %[t] times weight W, or %[a] = it */
+#define DW_RING_ADD(a, W) "mull %[t], %[t], %[" #W "]\n\t" "add %[" #a "], %[" #a "], %[t]\n\t"
+#define DW_RING_SET(a, W) "mull %[" #a "], %[t], %[" #W "]\n\t"
+#define DW_RING_ROW_F(OFF, WX, WY, WZ, F0, F1)                                    \
     "l8ui %[t], %[q], " #OFF "\n\t"                                               \
-    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
-    "add %[a0], %[a0], %[t]\n\t"                                                  \
+    F0                                                                            \
     "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
     "mull %[u], %[t], %[" #WY "]\n\t"                                             \
     "add %[a0], %[a0], %[u]\n\t"                                                  \
-    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
-    "add %[a1], %[a1], %[t]\n\t"                                                  \
-    "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
-    WZ("u")                                                                       \
-    "add %[a0], %[a0], %[u]\n\t"                                                  \
-    "mull %[t], %[t], %[" #WY "]\n\t"                                             \
-    "add %[a1], %[a1], %[t]\n\t"                                                  \
-    "l8ui %[t], %[q], " #OFF "+36\n\t"                                            \
-    WZ("t")                                                                       \
-    "add %[a1], %[a1], %[t]\n\t"
-/* DW_RING_ROW for the first kernel row of sums that start at 0: its products start a0 and a1 */
-#define DW_RING_ROW0(OFF, WX, WY, WZ)                                             \
-    "l8ui %[t], %[q], " #OFF "\n\t"                                               \
-    "mull %[a0], %[t], %[" #WX "]\n\t"                                            \
-    "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
-    "mull %[u], %[t], %[" #WY "]\n\t"                                             \
-    "add %[a0], %[a0], %[u]\n\t"                                                  \
-    "mull %[a1], %[t], %[" #WX "]\n\t"                                            \
+    F1                                                                            \
     "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
     WZ("u")                                                                       \
     "add %[a0], %[a0], %[u]\n\t"                                                  \
@@ -1017,20 +1001,14 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
 /* y = the near form of the sum at s + OFF (dw_ring_requant: its terms in registers); y += ystep */
 #define DW_RING_NEAR(OFF)                                                         \
     "l32i %[a], %[s], " #OFF "\n\t"                                               \
-    "bge %[a], %[a1], 8f\n\t"                                                     \
-    "mov %[a], %[a1]\n\t"                                                         \
-    "8:\n\t"                                                                      \
-    "bge %[a2], %[a], 9f\n\t"                                                     \
-    "mov %[a], %[a2]\n\t"                                                         \
-    "9:\n\t"                                                                      \
+    DW_CLAMP(a, a1, a2)                                                           \
     "mull %[u], %[a], %[nl]\n\t"                                                  \
     "srai %[u], %[u], 14\n\t"                                                     \
     "mull %[a], %[a], %[mh]\n\t"                                                  \
     "add %[a], %[a], %[u]\n\t"                                                    \
     "add %[a], %[a], %[c]\n\t"                                                    \
     "sra %[a], %[a]\n\t"                                                          \
-    "s8i %[a], %[y], 0\n\t"                                                       \
-    "add %[y], %[y], %[ystep]\n\t"
+    DW_STORE(a)
 #endif
 
 /* y[i ystep] = the requantized sums[i] (block blk's terms: dw_blk_out), clamped to [lo, hi], i < count */
