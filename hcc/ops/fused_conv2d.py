@@ -115,18 +115,75 @@ def conv_geometry(x_hwc, w_oihw, attrs) -> dict:
             "groups": attrs["group"]}
 
 
+DW_NEAR_K = 14  # dwconv2d_s8.c's DW_NEAR_K: m' = mh 2^14 + ml
+DW_NEAR_FLAG = 32  # the block's shift word with this bit: the near form (ssr reads the low five bits)
+
+
+def dw_near_terms(m: int, s: int, z_out: int, lo: int, hi: int, acc_lo: int, acc_hi: int, offset: int = 0):
+    """The near form of a depthwise channel's requantization (dwconv2d_s8.c's DW_NEAR_* and
+    dw_blk_out), or None: over the accumulators the channel can reach, [acc_lo, acc_hi]
+    (acc_range), the outputs clamp(z_out + requantize(acc, m, s), lo, hi) leave lo and hi only
+    within [a1, a2] (requantize is non-decreasing for m > 0; a step of at most one, m <= 2^s, so
+    the bounds give lo and hi themselves), so clamping acc to [a1, a2] first makes the output
+    clamp unneeded. The kernel sees v = acc - offset (offset: the part of acc its sums leave out,
+    b_u where they start at 0), clamped to [a1 - offset, a2 - offset] (|v| < 2^17); an m' = mh
+    2^14 + ml of s' (m / 2^(s - s') rounded either way; mh < 2^14) and c (offset m' + (2 z_out + 1)
+    2^(s' - 1), over 2^14, rounded either way) give the same integers with two multiplies:
+        x = v mh + ((v ml) >> 14) = floor(v m' / 2^14),  out = (x + c) >> (s' - 14),
+    every term in int32 (the three-multiply form's 9 instructions become 6). Checked value by
+    value over [a1, a2]. Returns (a1 - offset, a2 - offset, mh, ml, c, s' - 14)."""
+    from hcc.quant.fixed_point import requantize
+
+    if not (0 < m <= 1 << s and lo <= hi and -(1 << 31) <= acc_lo <= acc_hi < 1 << 31):
+        return None
+    # the least acc whose z_out + requantize(acc) >= lo, the greatest whose <= hi (no ties: checked below)
+    a1 = max(acc_lo, -(-(2 * (lo - z_out) - 1) * (1 << (s - 1)) // m))
+    a2 = min(acc_hi, (2 * (hi - z_out) + 1) * (1 << (s - 1)) // m)
+    bound = max(abs(a1 - offset), abs(a2 - offset))
+    if a1 > a2 or bound >= 1 << 17:
+        return None
+    acc = np.arange(a1 - 1, a2 + 2, dtype=np.int64)
+    want = z_out + requantize(acc, m, s)
+    # below a1 (above a2) the spec's output is lo (hi): a1 gives lo unless nothing lies below it
+    if (a1 > acc_lo and (want[0] >= lo or want[1] != lo)) or (a2 < acc_hi and (want[-1] <= hi or want[-2] != hi)):
+        return None
+    v, want = acc[1:-1] - offset, want[1:-1]
+    if want.min() < lo or want.max() > hi:
+        return None
+    for d in range(0, s - DW_NEAR_K):
+        m2s = sorted({m >> d, (m + (1 << d >> 1)) >> d, (m >> d) + 1})
+        if m2s[0] >> DW_NEAR_K >= 1 << 14 or bound * ((m2s[-1] >> DW_NEAR_K) + 1) >= 1 << 30:
+            continue  # v mh past int32 (with room for c)
+        sh = s - d - DW_NEAR_K
+        if sh < 1 or sh > 31:
+            return None
+        for m2 in m2s:
+            mh, ml = m2 >> DW_NEAR_K, m2 & ((1 << DW_NEAR_K) - 1)
+            base = offset * m2 + ((2 * z_out + 1) << (s - d - 1))
+            for c in sorted({base >> DW_NEAR_K, -(-base >> DW_NEAR_K)}):
+                if abs(c) >= 1 << 30:
+                    continue
+                if np.array_equal((v * mh + ((v * ml) >> DW_NEAR_K) + c) >> sh, want):
+                    return a1 - offset, a2 - offset, mh, ml, c, sh
+        return None  # a coarser m' rarely does better
+    return None
+
+
 def dw_win_blocks(p: dict):
     """The per-channel blocks of dwconv2d_s8.c's window loop (dw_win_block, at run time on
     every row call otherwise), laid out here once for a "direct" depthwise conv (int8_params
     `p`) that dw_narrow_quads runs: 3x3, dilation_w 1, stride_w <= 2, window rows of at most
     DW_NARROW_QUAD columns, channels a multiple of 4, a clamp not empty. Per channel 11 int32:
-    b_u = bias - (z_in + 128) sum w, then the three-multiply terms of (m, s, z_conv): m & 0x3FF,
-    (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms), then the nine
+    where dw_near_terms finds it, the near form: 0 (b_u = bias - (z_in + 128) sum w is in its
+    terms, so the kernel's sums start at 0; failing that, b_u and the terms without it), a1, a2,
+    mh, c, sh | DW_NEAR_FLAG; else b_u and the three-multiply terms of (m, s, z_conv): m & 0x3FF,
+    (m >> 10) & 0x7FF, m >> 21, (2 z_conv + 1) 2^(s-22), s - 21 (dw_wide_terms); then the nine
     weights as int16, two a word (the first in the low half: the lx106 is little-endian; the
-    kernel reads them with `l16si`; 44 bytes a channel where int32 weights took 60). None where
-    the loop does not serve the conv or refuses a channel (s outside [22, 47], a tie possible,
-    the constant past 2^30, |bias| that could let |acc| reach 2^20): the kernel then sets its
-    channels up at run time as before. Returns int32 [C, 11]."""
+    kernel reads them with `l16si`; 44 bytes a channel where int32 weights took 60), the tenth
+    half ml (near) or 0. None where the loop does not serve the conv or neither form serves a
+    channel (for the wide one: s outside [22, 47], a tie possible, the constant past 2^30,
+    |bias| that could let |acc| reach 2^20): the kernel then sets its channels up at run time
+    as before. Returns int32 [C, 11]."""
     c = p["conv"]
     (_, _, in_c), (_, out_w, out_c) = c["in"], c["out"]
     lo, hi = max(p["conv_act"][0], -128), min(p["conv_act"][1], 127)
@@ -140,17 +197,27 @@ def dw_win_blocks(p: dict):
     shift = np.broadcast_to(np.asarray(p["shift"], np.int64).reshape(-1), (out_c,))
     bias = np.broadcast_to(np.asarray(p["bias"], np.int64).reshape(-1), (out_c,))
     room = 0xFFFFF - 32640 * 9
+    acc_lo, acc_hi = acc_range(w, bias, p["z_in"])
     blocks = np.zeros((out_c, 11), np.int64)
     for ch in range(out_c):
         m, s, b = int(mult[ch]), int(shift[ch]), int(bias[ch])
         um = m & 0xFFFFFFFF
         c1 = 2 * z_out + 1
-        if not (22 <= s <= 47 and -room <= b <= room and tie_free(m, s) and abs(c1) < (1 << (52 - s))):
+        b_u = b - (p["z_in"] + 128) * int(w[ch].sum())
+        # the near form, b_u in its terms (the sums start at 0: the ring's first products need no
+        # add), else with b_u in the sums
+        near, b_sums = dw_near_terms(m, s, z_out, lo, hi, int(acc_lo[ch]), int(acc_hi[ch]), b_u), 0
+        if near is None:
+            near, b_sums = dw_near_terms(m, s, z_out, lo, hi, int(acc_lo[ch]), int(acc_hi[ch])), b_u
+        if near is not None:  # the ninth weight's pad half holds ml
+            a1, a2, mh, ml, c, sh = near
+            blocks[ch, :6], tail = [b_sums, a1, a2, mh, c, sh | DW_NEAR_FLAG], ml
+        elif 22 <= s <= 47 and -room <= b <= room and tie_free(m, s) and abs(c1) < (1 << (52 - s)):
+            m32 = um - (um & 0x80000000) * 2  # as int32
+            blocks[ch, :6], tail = [b_u, um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21, c1 << (s - 22), s - 21], 0
+        else:
             return None
-        m32 = um - (um & 0x80000000) * 2  # as int32
-        blocks[ch, :6] = [b - (p["z_in"] + 128) * int(w[ch].sum()), um & 0x3FF, (um >> 10) & 0x7FF, m32 >> 21,
-                          c1 << (s - 22), s - 21]
-        halves = np.append(w[ch], 0) & 0xFFFF
+        halves = np.append(w[ch], tail) & 0xFFFF
         blocks[ch, 6:] = halves[0::2] | halves[1::2] << 16
     return ((blocks + 2**31) % 2**32 - 2**31).astype(np.int32)
 

@@ -138,8 +138,9 @@ static void sums_any(const hcc_conv2d_params_t *p, const uint8_t *r0, int32_t rs
  * but the clamp): with m = mh 2^21 + mm 2^10 + ml (mm < 2^11, ml < 2^10),
  *   x = acc mh + ((acc mm + ((acc ml) >> 10)) >> 11) = floor(acc m / 2^21),
  *   out = (x + (2 z_out + 1) 2^(s-22)) >> (s - 21), clamped to [lo, hi].
- * 3.5 lx106 instructions a tap (two pixels a pass), 20 an output for the requantization,
- * store and loop. A channel whose
+ * 3.5 lx106 instructions a tap (two pixels a pass; 19 a kernel row of a stride-1 pair, its bytes
+ * loaded once), 20 an output for the requantization, store and loop (13 in the compiler's blocks'
+ * near form, DW_NEAR_FLAG below). A channel whose
  * accumulators may leave [-2^20, 2^20), or whose (m, s) the form cannot serve exactly
  * (dw_wide_terms), takes the callers' other paths. */
 
@@ -163,6 +164,31 @@ enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
  * a time: GCC does not see the 2-byte alignment) */
 static inline int32_t dw_blk_w(const int32_t *blk, int32_t k) {
     return ((const int16_t *)(const void *)(blk + DW_T_W))[k];
+}
+
+/* The near form (the compiler's blocks only: dw_near_terms, hcc/ops/fused_conv2d.py), marked by
+ * DW_NEAR_FLAG in the shift word (`ssr` reads its low five bits alone). The sum a (from block
+ * word DW_T_B: b_u, or 0 where the terms hold b_u) is first clamped to [a1, a2] (words DW_T_ML,
+ * DW_T_MM), the sums whose outputs lie within the clamp, so the output needs none; then with
+ * m' = mh 2^14 + ml (mh: word DW_T_MH, ml: the pad half after the ninth weight),
+ * out = (a mh + ((a ml) >> 14) + c) >> sh (c: word DW_T_C): two multiplies where the wide form
+ * takes three, exact as the compiler checked value by value over [a1, a2]. */
+#define DW_NEAR_FLAG 32
+#define DW_NEAR_K 14
+#define DW_NEAR_ML 9
+
+/* out = the requantized acc (block blk's terms: the near form, else the wide one, |acc| < 2^20
+ * as dw_win_block and the compiler proved), clamped to [lo, hi] (the C paths) */
+static inline int8_t dw_blk_out(int32_t a, const int32_t *blk, int32_t lo, int32_t hi) {
+    int32_t x, v;
+    if (blk[DW_T_SH] & DW_NEAR_FLAG) {
+        a = a < blk[DW_T_ML] ? blk[DW_T_ML] : (a > blk[DW_T_MM] ? blk[DW_T_MM] : a);
+        x = a * blk[DW_T_MH] + ((a * dw_blk_w(blk, DW_NEAR_ML)) >> DW_NEAR_K);
+        return (int8_t)((x + blk[DW_T_C]) >> (blk[DW_T_SH] & 31));
+    }
+    x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
+    v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
 
@@ -241,6 +267,36 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "l8ui %[t], %[" #r "], " DW_STR(P) "*(" DW_STR(off) "+" DW_STR(S) ")\n\t"     \
     "mull %[t], %[t], %[u]\n\t"                                                   \
     "add %[acc1], %[acc1], %[t]\n\t"
+/* a kernel row of three taps for two pixels one column apart (stride_w 1): its four bytes loaded once
+ * each (%[v] a second product), 19 lx106 instructions where DW_WT2P's three taps take 21 */
+#define DW_PAIR3_S1(r, k, P) DW_PAIR3_S1_F(r, k, P, DW_ADD_ACC, DW_ADD_ACC1)
+/* the first taps' products: added to acc and acc1, or (sums that start at 0) the start of them */
+#define DW_ADD_ACC "mull %[t], %[t], %[u]\n\t" "add %[acc], %[acc], %[t]\n\t"
+#define DW_ADD_ACC1 "mull %[v], %[t], %[u]\n\t" "add %[acc1], %[acc1], %[v]\n\t"
+#define DW_SET_ACC "mull %[acc], %[t], %[u]\n\t"
+#define DW_SET_ACC1 "mull %[acc1], %[t], %[u]\n\t"
+#define DW_PAIR3_S1_F(r, k, P, F0, F1)                                            \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) ")\n\t"                                 \
+    "l8ui %[t], %[" #r "], 0\n\t"                                                 \
+    F0                                                                            \
+    "l8ui %[t], %[" #r "], " DW_STR(P) "\n\t"                                     \
+    F1                                                                            \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) "+1)\n\t"                               \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], 2*" DW_STR(P) "\n\t"                                   \
+    "mull %[v], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[v]\n\t"                                              \
+    "l16si %[u], %[blk], 2*(12+" DW_STR(k) "+2)\n\t"                               \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc], %[acc], %[t]\n\t"                                                \
+    "l8ui %[t], %[" #r "], 3*" DW_STR(P) "\n\t"                                   \
+    "mull %[t], %[t], %[u]\n\t"                                                   \
+    "add %[acc1], %[acc1], %[t]\n\t"
+#define DW_TAPS3_SHARED(P) DW_PAIR3_S1(q, 0, P) DW_FIRST_ROW DW_PAIR3_S1(q1, 3, P) DW_NEXT_ROW DW_PAIR3_S1(q1, 6, P)
+#define DW_TAPS3_SHARED0(P)                                                       \
+    DW_PAIR3_S1_F(q, 0, P, DW_SET_ACC, DW_SET_ACC1) DW_FIRST_ROW DW_PAIR3_S1(q1, 3, P) DW_NEXT_ROW \
+    DW_PAIR3_S1(q1, 6, P)
 #define DW_ROW3(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2)
 #define DW_ROW5(T, r, k) T(r, 0, k) T(r, 1, k + 1) T(r, 2, k + 2) T(r, 3, k + 3) T(r, 4, k + 4)
 #define DW_NEXT_ROW "add %[q1], %[q1], %[rs]\n\t"
@@ -255,6 +311,24 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
 #define DW_WT2_S2(r, off, k) DW_WT2P(r, off, k, 2, 1)
 #define DW_WT2_S1_P4(r, off, k) DW_WT2P(r, off, k, 1, 4)
 #define DW_WT2_S2_P4(r, off, k) DW_WT2P(r, off, k, 2, 4)
+/* %[a] clamped to [%[LO], %[HI]] (no min / max on the lx106) */
+#define DW_CLAMP(a, LO, HI)                                                       \
+    "bge %[" #a "], %[" #LO "], 8f\n\t"                                           \
+    "mov %[" #a "], %[" #LO "]\n\t"                                               \
+    "8:\n\t"                                                                      \
+    "bge %[" #HI "], %[" #a "], 9f\n\t"                                           \
+    "mov %[" #a "], %[" #HI "]\n\t"                                               \
+    "9:\n\t"
+/* the output %[a] stored at y; y += ystep */
+#define DW_STORE(a) "s8i %[" #a "], %[y], 0\n\t" "add %[y], %[y], %[ystep]\n\t"
+/* %[a] = (a mh + %[X] + c) >> SAR (mh, c: block words 3 and 4, loaded into %[M]) */
+#define DW_MH_C(a, M, X)                                                          \
+    "l32i %[" #M "], %[blk], 12\n\t"                                              \
+    "mull %[" #a "], %[" #a "], %[" #M "]\n\t"                                    \
+    "add %[" #a "], %[" #a "], %[" #X "]\n\t"                                     \
+    "l32i %[" #M "], %[blk], 16\n\t"                                              \
+    "add %[" #a "], %[" #a "], %[" #M "]\n\t"                                     \
+    "sra %[" #a "], %[" #a "]\n\t"
 /* %[a] = its requantized value (SAR = s - 21), clamped, stored at y; y += ystep */
 #define DW_WIDE_OUT(a)                                                            \
     "l32i %[u], %[blk], 4\n\t"                                                    \
@@ -264,48 +338,48 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     "mull %[t], %[" #a "], %[t]\n\t"                                              \
     "add %[t], %[t], %[u]\n\t"                                                    \
     "srai %[t], %[t], 11\n\t"                                                     \
-    "l32i %[u], %[blk], 12\n\t"                                                   \
-    "mull %[" #a "], %[" #a "], %[u]\n\t"                                         \
-    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
-    "l32i %[t], %[blk], 16\n\t"                                                   \
-    "add %[" #a "], %[" #a "], %[t]\n\t"                                          \
-    "sra %[" #a "], %[" #a "]\n\t"                                                \
-    "bge %[" #a "], %[lo], 8f\n\t"                                                \
-    "mov %[" #a "], %[lo]\n\t"                                                    \
-    "8:\n\t"                                                                      \
-    "bge %[hi], %[" #a "], 9f\n\t"                                                \
-    "mov %[" #a "], %[hi]\n\t"                                                    \
-    "9:\n\t"                                                                      \
-    "s8i %[" #a "], %[y], 0\n\t"                                                  \
-    "add %[y], %[y], %[ystep]\n\t"
-/* one pixel (the last of an odd count) */
-#define DW_WIN_ONE(TAPS, T1)                                                      \
+    DW_MH_C(a, u, t)                                                              \
+    DW_CLAMP(a, lo, hi)                                                           \
+    DW_STORE(a)
+/* the same in the near form (DW_NEAR_FLAG): acc clamped to [a1, a2] (in %[lo], %[hi]), two
+ * multiplies, no output clamp */
+#define DW_NEAR_OUT(a)                                                            \
+    DW_CLAMP(a, lo, hi)                                                           \
+    "l16si %[u], %[blk], 2*(12+9)\n\t"                                           \
+    "mull %[u], %[" #a "], %[u]\n\t"                                              \
+    "srai %[u], %[u], 14\n\t"                                                     \
+    DW_MH_C(a, t, u)                                                              \
+    DW_STORE(a)
+/* one pixel (the last of an odd count; OUT: DW_WIDE_OUT or DW_NEAR_OUT) */
+#define DW_WIN_ONE(TAPS, T1, OUT)                                                 \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "l32i %[acc], %[blk], 0\n\t"                                              \
         TAPS(T1)                                                                  \
-        DW_WIDE_OUT(acc)                                                          \
+        OUT(acc)                                                                  \
         : [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [t] "=&r"(t), [u] "=&r"(u) \
         : [q] "r"(q), [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi) \
         : "memory")
 /* pairs of pixels (STEP: stride_w times the column pitch, in bytes): each weight loaded once
  * for the two; the loop's end read from memory (13 registers otherwise) */
-#define DW_WIN_PAIRS(TAPS, T2, STEP)                                              \
+#define DW_WIN_PAIRS(TAPS, T2, STEP, OUT)                                         \
+    DW_WIN_PAIRS_AT(TAPS, T2, STEP, OUT, "l32i %[acc], %[blk], 0\n\t" "mov %[acc1], %[acc]\n\t")
+/* START: the sums' start (b_u), or none where TAPS' first products start them */
+#define DW_WIN_PAIRS_AT(TAPS, T2, STEP, OUT, START)                               \
     __asm__ volatile(                                                             \
         "l32i %[t], %[blk], 20\n\t"                                               \
         "ssr %[t]\n\t"                                                            \
         "1:\n\t"                                                                  \
-        "l32i %[acc], %[blk], 0\n\t"                                              \
-        "mov %[acc1], %[acc]\n\t"                                                 \
+        START                                                                     \
         TAPS(T2)                                                                  \
-        DW_WIDE_OUT(acc)                                                          \
-        DW_WIDE_OUT(acc1)                                                         \
+        OUT(acc)                                                                  \
+        OUT(acc1)                                                                 \
         "addi %[q], %[q], 2*" #STEP "\n\t"                                        \
         "l32i %[t], %[endm]\n\t"                                                  \
         "bne %[q], %[t], 1b\n\t"                                                  \
         : [q] "+r"(q), [y] "+r"(y), [q1] "=&r"(q1), [acc] "=&r"(acc), [acc1] "=&r"(acc1), [t] "=&r"(t), \
-          [u] "=&r"(u)                                                            \
+          [u] "=&r"(u), [v] "=&r"(v)                                              \
         : [rs] "r"(rs), [blk] "r"(blk), [ystep] "r"(ystep), [lo] "r"(lo), [hi] "r"(hi), [endm] "m"(end) \
         : "memory")
 #endif
@@ -340,52 +414,59 @@ static dw_row_t dw_row_geom(int32_t rs, int32_t pitch, int32_t k, int32_t stride
  * the last of an odd count alone. */
 static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw_row_t *g) {
     const int32_t rs = g->rs, pitch = g->pitch, k = g->k, stride_w = g->stride_w, count = g->count;
-    const int32_t ystep = g->ystep, lo = g->lo, hi = g->hi;
+    const int32_t ystep = g->ystep;
 #if defined(__XTENSA__)
     const uint8_t *volatile end = q + g->pair_bytes;
     const uint8_t *q1;
-    uint32_t acc, acc1, t, u;
+    uint32_t acc, acc1, t, u, v;
+    /* the near form: the compiler's blocks alone (dw_narrow_quads: a 3x3 window of four channels);
+     * its accumulator bounds [a1, a2] take the output clamp's registers */
+    const int near = pitch == 4 && k == 3 && (blk[DW_T_SH] & DW_NEAR_FLAG) != 0;
+    const int32_t lo = near ? blk[DW_T_ML] : g->lo, hi = near ? blk[DW_T_MM] : g->hi;
     if (count >= 2) {
-        if (pitch == 1) {
+        if (near) {
+            if (stride_w == 1 && blk[DW_T_B] == 0) DW_WIN_PAIRS_AT(DW_TAPS3_SHARED0, 4, 4, DW_NEAR_OUT, "");
+            else if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_NEAR_OUT);
+            else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_NEAR_OUT);
+        } else if (pitch == 1) {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1, 1);
-                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 1, 1, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2, 2, DW_WIDE_OUT);
             } else {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1);
-                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1, 1, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2, 2, DW_WIDE_OUT);
             }
         } else {
             if (k == 3) {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S1_P4, 4);
-                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS3_SHARED, 4, 4, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS3, DW_WT2_S2_P4, 8, DW_WIDE_OUT);
             } else {
-                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4);
-                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8);
+                if (stride_w == 1) DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S1_P4, 4, DW_WIDE_OUT);
+                else DW_WIN_PAIRS(DW_TAPS5, DW_WT2_S2_P4, 8, DW_WIDE_OUT);
             }
         }
     }
     if (count & 1) {
-        if (pitch == 1) {
-            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1);
-            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1);
+        if (near) {
+            DW_WIN_ONE(DW_TAPS3, DW_WT_P4, DW_NEAR_OUT);
+        } else if (pitch == 1) {
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P1, DW_WIDE_OUT);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P1, DW_WIDE_OUT);
         } else {
-            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4);
-            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4);
+            if (k == 3) DW_WIN_ONE(DW_TAPS3, DW_WT_P4, DW_WIDE_OUT);
+            else DW_WIN_ONE(DW_TAPS5, DW_WT_P4, DW_WIDE_OUT);
         }
     }
-    (void)q1; (void)acc; (void)acc1; (void)t; (void)u;
+    (void)q1; (void)acc; (void)acc1; (void)t; (void)u; (void)v;
 #else
+    const int32_t lo = g->lo, hi = g->hi;
     int32_t i, ky, kx;
     for (i = 0; i < count; ++i, q += stride_w * pitch, y += ystep) {
         uint32_t sum = (uint32_t)blk[DW_T_B];
-        int32_t a, x, v;
         for (ky = 0; ky < k; ++ky) {
             for (kx = 0; kx < k; ++kx) sum += (uint32_t)(dw_blk_w(blk, ky * k + kx) * q[ky * rs + kx * pitch]);
         }
-        a = (int32_t)sum;  /* in [-2^20, 2^20) (dw_win_block) */
-        x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
-        v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
-        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+        *y = dw_blk_out((int32_t)sum, blk, lo, hi);
     }
 #endif
 }
@@ -482,8 +563,34 @@ static inline void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int
     if (n > 0) {
         const uint32_t *const end = d + n * dw, k80 = 0x80808080u;
         uint32_t t;
-        if (dw == 1) DW_COPY_LOOP(4);
-        else DW_COPY_LOOP(12);
+        if (dw == 1) {
+            DW_COPY_LOOP(4);
+        } else {  /* the ring's records: two words a pass (5 instructions a word), the odd one first */
+            uint32_t t2;
+            __asm__ volatile(
+                "bbci %[n], 0, 2f\n\t"
+                "l32i %[t], %[s], 0\n\t"
+                "xor %[t], %[t], %[k80]\n\t"
+                "s32i %[t], %[d], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "addi %[d], %[d], 12\n\t"
+                "beq %[d], %[end], 3f\n\t"
+                "2:\n\t"
+                "l32i %[t], %[s], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "l32i %[t2], %[s], 0\n\t"
+                "add %[s], %[s], %[step]\n\t"
+                "xor %[t], %[t], %[k80]\n\t"
+                "xor %[t2], %[t2], %[k80]\n\t"
+                "s32i %[t], %[d], 0\n\t"
+                "s32i %[t2], %[d], 12\n\t"
+                "addi %[d], %[d], 24\n\t"
+                "bne %[d], %[end], 2b\n\t"
+                "3:\n\t"
+                : [s] "+r"(s), [d] "+r"(d), [t] "=&r"(t), [t2] "=&r"(t2)
+                : [end] "r"(end), [step] "r"(step), [k80] "r"(k80), [n] "r"(n)
+                : "memory");
+        }
     }
 #undef DW_COPY_LOOP
 #else
@@ -801,11 +908,11 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
  * the kernel rows are matched to the slots by passing their weights in the slots' order. Per
  * channel and output row, dw_ring_sums keeps eight of the nine weights in registers and loads
  * each window byte once for the two outputs that read it (4 loads, 6 `mull`, 6 adds a kernel row
- * and pair: ~29 lx106 instructions an output against dw_win_row's 35 with a weight load a tap),
- * into an int32 row; dw_ring_requant then requantizes the row with the channel's terms in
- * registers (dw_win_row's three-multiply form, exact for |acc| < 2^20 as dw_win_block proved;
- * 19 an output). An odd count computes one more sum off the last column's neighbour (the
- * window's extra column), never requantized. */
+ * and pair: ~27 lx106 instructions an output, the first row's products starting the sums where
+ * b_u is 0), into an int32 row; dw_ring_requant then requantizes the row with the channel's
+ * terms in registers (the near form, two outputs a pass: 12 an output; else the three-multiply
+ * form, exact for |acc| < 2^20 as dw_win_block proved: 19). An odd count computes one more sum
+ * off the last column's neighbour (the window's extra column), never requantized. */
 #define DW_RING_COLS (DW_NARROW_QUAD + 1)
 /* Narrower rows keep dw_narrow_quads: the two passes' per-channel set-up (~60 lx106 instructions
  * a channel row) outweighs the ~8 an output saved (mini-Xception's 11 columns +0.5%, 6 columns
@@ -817,15 +924,19 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #if defined(__XTENSA__)
 /* a0 (output x) and a1 (output x + 1) += the kernel row (WX, WY, WZ) over slot OFF's bytes of
  * columns x .. x + 3 (q: column x's record), each byte loaded once */
-#define DW_RING_ROW(OFF, WX, WY, WZ)                                              \
+#define DW_RING_ROW(OFF, WX, WY, WZ) DW_RING_ROW_F(OFF, WX, WY, WZ, DW_RING_ADD(a0, WX), DW_RING_ADD(a1, WX))
+/* the same for the first kernel row of sums that start at 0: its products start a0 and a1 */
+#define DW_RING_ROW0(OFF, WX, WY, WZ) DW_RING_ROW_F(OFF, WX, WY, WZ, DW_RING_SET(a0, WX), DW_RING_SET(a1, WX))
+/* %[a] += %[t] times weight W, or %[a] = it */
+#define DW_RING_ADD(a, W) "mull %[t], %[t], %[" #W "]\n\t" "add %[" #a "], %[" #a "], %[t]\n\t"
+#define DW_RING_SET(a, W) "mull %[" #a "], %[t], %[" #W "]\n\t"
+#define DW_RING_ROW_F(OFF, WX, WY, WZ, F0, F1)                                    \
     "l8ui %[t], %[q], " #OFF "\n\t"                                               \
-    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
-    "add %[a0], %[a0], %[t]\n\t"                                                  \
+    F0                                                                            \
     "l8ui %[t], %[q], " #OFF "+12\n\t"                                            \
     "mull %[u], %[t], %[" #WY "]\n\t"                                             \
     "add %[a0], %[a0], %[u]\n\t"                                                  \
-    "mull %[t], %[t], %[" #WX "]\n\t"                                             \
-    "add %[a1], %[a1], %[t]\n\t"                                                  \
+    F1                                                                            \
     "l8ui %[t], %[q], " #OFF "+24\n\t"                                            \
     WZ("u")                                                                       \
     "add %[a0], %[a0], %[u]\n\t"                                                  \
@@ -841,7 +952,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #define DW_RING_Z2(d) "l32i %[u], %[k8]\n\t" "mull %[" d "], %[t], %[u]\n\t"
 #endif
 
-/* sums[i] = b_u + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
+/* sums[i] = b_u (block word DW_T_B) + sum over the slots r of kernel row wo[r] / 3's weights . (slot r's bytes of
  * columns i .. i + 2), for i < 2 pairs (pairs >= 1): column i's record at q + 12 i, block blk. */
 HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const int32_t *wo, int32_t *sums,
                                   int32_t pairs) {
@@ -852,23 +963,28 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
     const int32_t k3 = dw_blk_w(blk, wo[1]), k4 = dw_blk_w(blk, wo[1] + 1), k5 = dw_blk_w(blk, wo[1] + 2);
     const int32_t k6 = dw_blk_w(blk, wo[2]), k7 = dw_blk_w(blk, wo[2] + 1);
     uint32_t a0, a1, t, u;
-    __asm__ volatile(
-        "1:\n\t"
-        "l32i %[a0], %[bm]\n\t"
-        "mov %[a1], %[a0]\n\t"
-        DW_RING_ROW(0, k0, k1, DW_RING_Z0)
-        DW_RING_ROW(4, k3, k4, DW_RING_Z1)
-        DW_RING_ROW(8, k6, k7, DW_RING_Z2)
-        "s32i %[a0], %[s], 0\n\t"
-        "s32i %[a1], %[s], 4\n\t"
-        "addi %[s], %[s], 8\n\t"
-        "addi %[q], %[q], 24\n\t"
-        "l32i %[t], %[endm]\n\t"
-        "bne %[s], %[t], 1b\n\t"
-        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u)
-        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6),
-          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)
-        : "memory");
+#define DW_RING_LOOP(START, ROW0)                                                 \
+    __asm__ volatile(                                                             \
+        "1:\n\t"                                                                  \
+        START                                                                     \
+        ROW0(0, k0, k1, DW_RING_Z0)                                               \
+        DW_RING_ROW(4, k3, k4, DW_RING_Z1)                                        \
+        DW_RING_ROW(8, k6, k7, DW_RING_Z2)                                        \
+        "s32i %[a0], %[s], 0\n\t"                                                 \
+        "s32i %[a1], %[s], 4\n\t"                                                 \
+        "addi %[s], %[s], 8\n\t"                                                  \
+        "addi %[q], %[q], 24\n\t"                                                 \
+        "l32i %[t], %[endm]\n\t"                                                  \
+        "bne %[s], %[t], 1b\n\t"                                                  \
+        : [q] "+r"(q), [s] "+r"(sums), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t), [u] "=&r"(u) \
+        : [k0] "r"(k0), [k1] "r"(k1), [k2] "r"(k2), [k3] "r"(k3), [k4] "r"(k4), [k5] "r"(k5), [k6] "r"(k6), \
+          [k7] "r"(k7), [k8] "m"(k8), [bm] "m"(bm), [endm] "m"(end)              \
+        : "memory")
+    /* b_u 0 (the near form's blocks hold it in their terms): the first kernel row's products
+     * start the sums, 2 lx106 instructions an output fewer */
+    if (blk[DW_T_B] == 0) DW_RING_LOOP("", DW_RING_ROW0);
+    else DW_RING_LOOP("l32i %[a0], %[bm]\n\t" "mov %[a1], %[a0]\n\t", DW_RING_ROW);
+#undef DW_RING_LOOP
 #else
     int32_t i, r, k;
     for (i = 0; i < 2 * pairs; ++i) {
@@ -881,13 +997,50 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
 #endif
 }
 
-/* y[i ystep] = the requantized sums[i] (block blk's terms, |acc| < 2^20), clamped to [lo, hi], i < count */
+#if defined(__XTENSA__)
+/* y = the near form of the sum at s + OFF (dw_ring_requant: its terms in registers); y += ystep */
+#define DW_RING_NEAR(OFF)                                                         \
+    "l32i %[a], %[s], " #OFF "\n\t"                                               \
+    DW_CLAMP(a, a1, a2)                                                           \
+    "mull %[u], %[a], %[nl]\n\t"                                                  \
+    "srai %[u], %[u], 14\n\t"                                                     \
+    "mull %[a], %[a], %[mh]\n\t"                                                  \
+    "add %[a], %[a], %[u]\n\t"                                                    \
+    "add %[a], %[a], %[c]\n\t"                                                    \
+    "sra %[a], %[a]\n\t"                                                          \
+    DW_STORE(a)
+#endif
+
+/* y[i ystep] = the requantized sums[i] (block blk's terms: dw_blk_out), clamped to [lo, hi], i < count */
 HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
                                      int32_t lo, int32_t hi) {
 #if defined(__XTENSA__)
     const int32_t *const end = sums + count;
     const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
     int32_t a, t, u;
+    if (sh & DW_NEAR_FLAG) {  /* acc clamped to [a1, a2] = [ml, mm], two multiplies: 12 an output */
+        const int32_t nl = dw_blk_w(blk, DW_NEAR_ML);
+        const int32_t *const end2 = sums + (count & ~(int32_t)1);
+        /* two outputs a pass (not three: a sum past count would store past the row) */
+        __asm__ volatile(
+            "ssr %[sh]\n\t"
+            "beq %[s], %[end2], 2f\n\t"
+            "1:\n\t"
+            DW_RING_NEAR(0)
+            DW_RING_NEAR(4)
+            "addi %[s], %[s], 8\n\t"
+            "bne %[s], %[end2], 1b\n\t"
+            "2:\n\t"
+            "beq %[s], %[end], 3f\n\t"
+            DW_RING_NEAR(0)
+            "3:\n\t"
+            : [s] "+r"(sums), [y] "+r"(y), [a] "=&r"(a), [u] "=&r"(u)
+            : [nl] "r"(nl), [a1] "r"(ml), [a2] "r"(mm), [mh] "r"(mh), [c] "r"(c), [sh] "r"(sh), [ystep] "r"(ystep),
+              [end] "r"(end), [end2] "r"(end2)
+            : "memory");
+        (void)t; (void)lo; (void)hi;
+        return;
+    }
     __asm__ volatile(
         "ssr %[sh]\n\t"
         "1:\n\t"
@@ -917,12 +1070,7 @@ HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, in
         : "memory");
 #else
     int32_t i;
-    for (i = 0; i < count; ++i, y += ystep) {
-        const int32_t a = sums[i];
-        const int32_t x = a * blk[DW_T_MH] + ((a * blk[DW_T_MM] + ((a * blk[DW_T_ML]) >> 10)) >> 11);
-        const int32_t v = (x + blk[DW_T_C]) >> blk[DW_T_SH];
-        *y = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
-    }
+    for (i = 0; i < count; ++i, y += ystep) *y = dw_blk_out(sums[i], blk, lo, hi);
 #endif
 }
 

@@ -241,11 +241,13 @@ def window_depthwise_block(seed):
     return b
 
 
-def narrow_depthwise_block(seed, wide=False):
+def narrow_depthwise_block(seed, wide=False, loud=False):
     """A 3x3 depthwise block whose window loop dw_narrow_quads runs (channels a multiple of 4,
     window rows of at most 48 columns; DS-CNN's 25x5x64): strides and pads 0 .. 2, dilation_h
     1 or 2, accumulators past 2^16, a bias or none, pooling sometimes (a row at a time). wide:
-    rows of 12 to 46 outputs at stride_w 1 (dw_ring_quads' with the compiler's blocks)."""
+    rows of 12 to 46 outputs at stride_w 1 (dw_ring_quads' with the compiler's blocks). loud:
+    output scales 8 times larger, so that many outputs saturate at both ends (the near form's
+    accumulator clamps, dw_near_terms)."""
     rng = np.random.default_rng((9700 if wide else 9300) + seed)
     b = random_block(9300 + seed)
     c = b["conv"]
@@ -260,7 +262,9 @@ def narrow_depthwise_block(seed, wide=False):
     c.update(x=int8(rng, (h, w, ch)), w=int8(rng, (ch, 3, 3, 1), -127, 127),
              bias=rng.integers(-20000, 20000, ch).astype(np.int32) if rng.integers(4) else None,
              strides=(int(rng.integers(1, 3)), 1 if wide else 1 + seed % 2), pads=pads, dilations=dil, groups=ch)
-    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out)
+    c["mult"], c["shift"] = multipliers(s_in * rng.uniform(0.001, 0.02, ch) / s_out * (8 if loud else 1))
+    if loud and seed % 3 == 0:  # a ReLU's clamp
+        c["act"] = (int(c["z_out"]), 127)
     conv_out = reference(c)
     b.update(conv=c, conv_shape=conv_out.shape, residual=None, pool=None)
     if seed % 3 == 2:
@@ -286,7 +290,8 @@ def compiled_dw_blocks(b):
 def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
     """dw_win_blocks lays out no blocks where one channel is outside dw_win_block's limits (a
     bias that could let |acc| reach 2^20, a shift below 22, a multiplier whose low bit allows a
-    tie; those convs keep the run-time set-up), and does at the limits themselves."""
+    tie; those convs keep the run-time set-up) and the near form's (dw_near_terms: here its
+    accumulators past 2^17, a scale above 1), and does at the wide form's limits themselves."""
     room = 0xFFFFF - 32640 * 9
     for field, value, ok in [("bias", room, True), ("bias", -room, True), ("bias", room + 1, False),
                              ("bias", -room - 1, False), ("shift", 21, False), ("mult", 1 << 30, False)]:
@@ -299,11 +304,43 @@ def test_depthwise_compiled_blocks_refuse_what_the_window_loop_refuses():
         assert (compiled_dw_blocks(b) is not None) == ok, (field, value)
 
 
-def narrow_block_with_blocks(seed, wide=False):
-    """narrow_depthwise_block(seed, wide) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
+def test_depthwise_near_terms_exact_over_the_accumulator_range():
+    """dw_near_terms' form (dwconv2d_s8.c's dw_blk_out: acc clamped to [a1, a2], two multiplies,
+    no output clamp) gives the spec's clamp(z_out + requantize(acc, m, s), lo, hi) at every
+    accumulator of the range it was given, ReLU clamps and z_out at the ends included, on sums
+    that leave out an offset (b_u: the terms hold it) or not; None where the range or the scale
+    does not allow it."""
+    from hcc.ops.fused_conv2d import dw_near_terms
+    from hcc.quant.fixed_point import requantize
+
+    rng = np.random.default_rng(77)
+    found = 0
+    for _ in range(40):
+        m, s = (int(v[0]) for v in multipliers(np.array([rng.uniform(0.0008, 0.02)])))
+        z_out = int(rng.integers(-128, 128))
+        lo, hi = (z_out, 127) if rng.integers(3) == 0 else (-128, 127)
+        acc_lo = int(rng.integers(-200000, 0))
+        acc_hi = acc_lo + int(rng.integers(1, 300000))
+        offset = int(rng.integers(-60000, 60000)) if rng.integers(2) else 0
+        terms = dw_near_terms(m, s, z_out, lo, hi, acc_lo, acc_hi, offset)
+        if terms is None:
+            continue
+        found += 1
+        a1, a2, mh, ml, c, sh = terms
+        acc = np.clip(np.arange(acc_lo, acc_hi + 1, dtype=np.int64) - offset, a1, a2)
+        assert mh * max(abs(a1), abs(a2)) < 2**31 and ml < 2**14
+        got = (acc * mh + ((acc * ml) >> 14) + c) >> sh
+        np.testing.assert_array_equal(got, np.clip(z_out + requantize(np.arange(acc_lo, acc_hi + 1), m, s), lo, hi))
+    assert found >= 20
+    assert dw_near_terms(1 << 30, 29, 0, -128, 127, -1000, 1000) is None  # a scale above 1
+    assert dw_near_terms(1 << 30, 47, 0, -128, 127, -300000, 300000) is None  # a1, a2 past 2^17
+
+
+def narrow_block_with_blocks(seed, wide=False, loud=False):
+    """narrow_depthwise_block(seed, wide, loud) on HCC_WEIGHTS_DW_BLOCKS, and its bias array with the blocks."""
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_DW_BLOCKS
 
-    b = narrow_depthwise_block(seed, wide)
+    b = narrow_depthwise_block(seed, wide, loud)
     bias = compiled_dw_blocks(b)
     assert bias is not None
     b["weight_pairs"] = HCC_WEIGHTS_DW_BLOCKS

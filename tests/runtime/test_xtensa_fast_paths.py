@@ -328,10 +328,13 @@ def test_depthwise_compiled_blocks_on_xtensa(tmp_path):
     """dw_narrow_quads with the compiler's blocks (HCC_WEIGHTS_DW_BLOCKS: no per-channel set-up
     at run time) under QEMU: 3x3, channels 4 .. 64, strides, pads, dilation_h, pooling; then
     rows of 12 to 46 outputs at stride_w 1 (dw_ring_quads: odd and even counts, stride_h and
-    dilation_h 1 and 2, all rows in one call through the ring of rows, or a row a call)."""
+    dilation_h 1 and 2, all rows in one call through the ring of rows, or a row a call); both
+    requantization forms (the near one where dw_near_terms finds it, its accumulator clamps
+    reached by the loud blocks' saturating outputs: seeds 42 .. 49)."""
     prog, expected = XtensaProgram(), []
-    for seed in range(42):
-        b, bias = narrow_block_with_blocks(seed) if seed < 30 else narrow_block_with_blocks(seed, wide=True)
+    for seed in range(50):
+        wide = seed >= 30 if seed < 42 else seed % 2 == 1
+        b, bias = narrow_block_with_blocks(seed, wide, loud=seed >= 42)
         c = b["conv"]
         ref = block_reference(b)
         mult, shift = kernel_mult_shift(b)
