@@ -447,7 +447,10 @@ def test_maxpool_rows_on_xtensa(tmp_path):
     """hcc_maxpool_s8_row's lx106 loops (a channel's window in a register, the bytes compared as
     x + 128): the written-out 3x3 window inside the input beside the edge windows of its padding,
     other kernels and strides, channel counts 1 to 17, 32 and 64 (the windows of 16, 32 and 64
-    channels at constant offsets), values at both ends (padding never wins)."""
+    channels at constant offsets), values at both ends (padding never wins). Windows 3 wide at
+    stride 2 (pool3s2_row: a column's max carried to the next window; the pairs of outputs in asm
+    for 16, 32 and 64 channels, an odd last one and the right edge in C): left padding 1 or 0,
+    an even and an odd count of inner windows, 1 to 3 input rows, 128 channels."""
     from hcc.kernels.maxpool import maxpool
     from tests.runtime.kernel_args import pool_params
 
@@ -456,7 +459,10 @@ def test_maxpool_rows_on_xtensa(tmp_path):
     cases = [((9, 11, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((8, 8, 3), (3, 3), (2, 2), (0, 0, 1, 1)),
              ((6, 7, 1), (3, 3), (1, 1), (1, 1, 1, 1)), ((5, 5, 17), (3, 3), (2, 2), (0, 0, 0, 0)),
              ((7, 6, 8), (2, 3), (1, 2), (1, 0, 0, 2)), ((4, 9, 5), (3, 2), (3, 1), (2, 1, 0, 0)),
-             ((5, 6, 32), (3, 3), (2, 2), (1, 1, 1, 1)), ((4, 5, 64), (3, 3), (2, 1), (0, 1, 0, 0))]
+             ((5, 6, 32), (3, 3), (2, 2), (1, 1, 1, 1)), ((4, 5, 64), (3, 3), (2, 1), (0, 1, 0, 0)),
+             ((5, 13, 64), (3, 3), (2, 2), (1, 1, 1, 1)), ((3, 14, 32), (3, 3), (2, 2), (0, 0, 1, 1)),
+             ((1, 10, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((7, 9, 16), (2, 3), (1, 2), (0, 1, 1, 1)),
+             ((4, 12, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((3, 7, 128), (3, 3), (2, 2), (1, 1, 1, 1))]
     for shape, kernel, strides, pads in cases:
         for fill in (None, -128, 127):
             x = rng.integers(-128, 128, shape) if fill is None else np.full(shape, fill)
