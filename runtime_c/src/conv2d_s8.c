@@ -242,9 +242,16 @@ HCC_OUT_OF_LINE void triple_blocks(const uint8_t *xs, int32_t n, const uint8_t *
                                    int8_t *out, const hcc_conv2d_params_t *p) {
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     uint32_t acc[4][4];  /* row 3: hcc_requant_triple4_asm's mark */
+    const void *at[6];  /* hcc_triple_block8's pointers, moved on a block by its asm */
     int32_t j;
-    for (j = 0; j < out_c; j += 4, weights += 4 * n) {
-        hcc_triple_block8(xs, n, weights, bias + j, sum, acc);
+    at[0] = xs + 3 * n;
+    at[1] = bias;
+    at[2] = sum;
+    at[3] = acc;
+    at[4] = xs;
+    at[5] = weights;
+    for (j = 0; j < out_c; j += 4) {
+        hcc_triple_block8(at, n);
         hcc_requant_triple4_asm(acc, mult + j, shift + j, out + j, out_c, lo, hi);
         if (acc[3][0] != 0u) {
             hcc_requant_triple4_rest((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,

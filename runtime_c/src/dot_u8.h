@@ -516,27 +516,34 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 
 #if defined(__XTENSA__)
 /* hcc_triple_block_u8 for m = 4 and k a multiple of 8, written out in the block loop of
- * conv2d_s8.c (triple_blocks) */
-HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uint8_t *wb, const int32_t *bias,
-                                         const uint32_t sum[3], uint32_t acc[3][4]) {
+ * conv2d_s8.c (triple_blocks). at[]: {xs + 3 k, bias, sum, acc, xs, wb}, the asm's memory
+ * operands, set once for the loop: the asm moves the bias (at[1]) and the weights (at[5]) on to
+ * the next block of four channels itself (GCC's stores of the six words for every block cost
+ * ~15 instructions a block). */
+HCC_ALWAYS_INLINE void hcc_triple_block8(const void *at[6], int32_t k) {
     /* whole passes of eight terms: both channel pairs in one asm, the accumulators
      * started and stored there, every pointer but the two it walks read from memory
      * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
-    const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
-    const uint8_t *xp = xs, *wp = wb;
+    const uint8_t *xp, *wp;
     uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
 #define HCC_TRI_BLOCK(LOOP)                                                       \
     __asm__ volatile(                                                             \
+        "l32i %[xp], %[xm]\n\t"                                                  \
+        "l32i %[wp], %[wm]\n\t"                                                  \
         HCC_TRI_START(0) LOOP(1) HCC_TRI_STORE(0)                                 \
         "l32i %[xp], %[xm]\n\t"                                                  \
         "l32i %[wp], %[wm]\n\t"                                                  \
         "addi %[wp], %[wp], 2\n\t"                                               \
         HCC_TRI_START(8) LOOP(2) HCC_TRI_STORE(8)                                 \
+        "addi %[wp], %[wp], -2\n\t"                                              \
+        "s32i %[wp], %[wm]\n\t"                                                  \
+        "l32i %[t], %[bm]\n\t"                                                   \
+        "addi %[t], %[t], 16\n\t"                                                \
+        "s32i %[t], %[bm]\n\t"                                                   \
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
-          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
-          [p] "=&r"(pr)                                                            \
-        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]), \
-          [wm] "m"(at[5])                                                          \
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
+          [p] "=&r"(pr), [bm] "+m"(at[1]), [wm] "+m"(at[5])                         \
+        : [endm] "m"(at[0]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4])    \
         : "memory")
     if ((k & 15) == 0) {  /* sixteen terms a pass: half the loop's four instructions a pass */
         HCC_TRI_BLOCK(HCC_TRI_LOOP16);
