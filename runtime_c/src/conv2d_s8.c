@@ -164,16 +164,54 @@ static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
     "l8ui %[t], %[p" #q "], " #i "\n\t"                                           \
     "xor %[t], %[t], %[c80]\n\t"                                                  \
     "add %[s" #q "], %[s" #q "], %[t]\n\t"                                         \
-    "s8i %[t], %[dst], 3*" #i "+" #q "\n\t"
+    "s8i %[t], %[dst], 3*(" #i ")+" #q "\n\t"
 #define HCC_SPREAD_BYTE(i) HCC_SPREAD_PX(i, 0) HCC_SPREAD_PX(i, 1) HCC_SPREAD_PX(i, 2)
+/* byte b of %[w] (its four bytes xor'ed at once) as byte i of pixel q */
+#define HCC_SPREAD_WB(b, i, q)                                                    \
+    "extui %[t], %[w], " #b "*8, 8\n\t"                                          \
+    "add %[s" #q "], %[s" #q "], %[t]\n\t"                                        \
+    "s8i %[t], %[dst], 3*(" #i ")+" #q "\n\t"
+/* pixel q's bytes o .. o + 3, one word load and one xor */
+#define HCC_SPREAD_WORD(o, q)                                                     \
+    "l32i %[w], %[p" #q "], " #o "\n\t"                                          \
+    "xor %[w], %[w], %[c80]\n\t"                                                 \
+    HCC_SPREAD_WB(0, o, q) HCC_SPREAD_WB(1, o + 1, q) HCC_SPREAD_WB(2, o + 2, q)  \
+    "srli %[t], %[w], 24\n\t"                                                    \
+    "add %[s" #q "], %[s" #q "], %[t]\n\t"                                        \
+    "s8i %[t], %[dst], 3*(" #o "+3)+" #q "\n\t"
+#define HCC_SPREAD_WORDS(o) HCC_SPREAD_WORD(o, 0) HCC_SPREAD_WORD(o, 1) HCC_SPREAD_WORD(o, 2)
 #endif
 
 /* Three pixels' len bytes each, pixel q at src + q step, into dst[3 i + q] = src[q step + i] ^ 0x80
  * (spread3 for the three); sum[q] = the pixel's sum of v << 7. On Xtensa for len a multiple of 4
  * in one asm loop, four bytes of the three pixels a pass (the three calls of spread3 and the
- * per-pixel set-up between them cost ~60 instructions a pixel on a 1x1 conv of 8-16 channels). */
+ * per-pixel set-up between them cost ~60 instructions a pixel on a 1x1 conv of 8-16 channels).
+ * With len a multiple of 8 and the pixels at word addresses, their bytes are read a word at a
+ * time, xor'ed four at once and split with extui (3.7 instructions a byte against 4.4). */
 static void spread_triple(const uint8_t *src, int32_t step, int32_t len, uint8_t *dst, uint32_t sum[3]) {
 #if defined(__XTENSA__)
+    if ((len & 7) == 0 && len > 0 && (((uintptr_t)src | (uint32_t)step) & 3u) == 0) {
+        const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
+        const uint8_t *const end = src + len;
+        const uint32_t c80 = 0x80808080u;
+        uint32_t s0 = 0u, s1 = 0u, s2 = 0u, t, w;
+        __asm__ volatile(
+            "1:\n\t"
+            HCC_SPREAD_WORDS(0) HCC_SPREAD_WORDS(4)
+            "addi %[p0], %[p0], 8\n\t"
+            "addi %[p1], %[p1], 8\n\t"
+            "addi %[p2], %[p2], 8\n\t"
+            "addi %[dst], %[dst], 24\n\t"
+            "bne %[p0], %[end], 1b\n\t"
+            : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [dst] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1),
+              [s2] "+r"(s2), [t] "=&r"(t), [w] "=&r"(w)
+            : [end] "r"(end), [c80] "r"(c80)
+            : "memory");
+        sum[0] = s0 << 7;
+        sum[1] = s1 << 7;
+        sum[2] = s2 << 7;
+        return;
+    }
     if ((len & 3) == 0 && len > 0) {
         const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
         const uint8_t *const end = src + len;
