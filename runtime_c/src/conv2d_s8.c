@@ -385,6 +385,12 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
     const int use_triples = n <= HCC_TRIPLE_TERMS && out_c >= 4;
+#if defined(__XTENSA__)
+    /* a 1x1 conv without left padding whose blocks take triple_blocks: its whole triples of a
+     * row straight to spread_triple and triple_blocks (through conv_pixels, ~100 lx106
+     * instructions a triple of its set-up and argument passing) */
+    const int pw_triples = use_triples && kh == 1 && kw == 1 && p->pad_left == 0 && (n & 7) == 0 && (out_c & 3) == 0;
+#endif
     int8_t zrow[ZROW];
     int8_t *out = out_rows;
     int32_t oy, ox, j, i, ky, kx, zrow_filled = 0;
@@ -393,7 +399,19 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
         int32_t ky0 = 0, ky1 = kh;
         while (ky0 < kh && iy0 + ky0 * dh < 0) ++ky0;
         while (ky1 > ky0 && iy0 + (ky1 - 1) * dh >= p->in_h) --ky1;
-        for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
+        ox = 0;
+#if defined(__XTENSA__)
+        if (pw_triples && ky0 < ky1) {
+            const int32_t step = p->stride_w * in_c;
+            const uint8_t *src = (const uint8_t *)input + iy0 * p->in_w * in_c;
+            uint32_t sum[3];
+            for (; ox + 2 < p->out_w; ox += 3, src += 3 * step, out += 3 * out_c) {
+                spread_triple(src, step, in_c, (uint8_t *)patch, sum);
+                triple_blocks((const uint8_t *)patch, n, weights, out_c, bias, mult, shift, sum, out, p);
+            }
+        }
+#endif
+        for (; ox < p->out_w; ++ox, out += out_c) {
             const int32_t ix0 = ox * p->stride_w - p->pad_left;
             int32_t kx0 = 0, kx1 = kw;
             int border, whole_rows, patched;
