@@ -243,12 +243,14 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
     rows on the input; all of them at once for a kernel as wide as the input; small kernels
-    through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm) under QEMU."""
+    through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm; a 1x1 conv's
+    whole triples of a row straight to spread_triple and triple_blocks, rows of up to 25 pixels) under
+    QEMU."""
     from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(70):
+    for seed in range(78):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
             else random_wide_block(seed - 46) if seed < 62 \
