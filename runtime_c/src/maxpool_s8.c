@@ -110,19 +110,38 @@ HCC_POOL_INLINE uint32_t pool3s2_run(const uint8_t *r0, const uint8_t *r1, const
         : [end] "r"(end), [st] "r"(4 * (C)), [so] "r"(2 * (C)), [k] "r"(k80)       \
         : "memory")
 
-/* pool3s2_run for c = 16, 32 or 64 on the lx106: the pairs of outputs in asm, an odd last one in C */
-static uint32_t pool3s2_asm(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, int32_t c, int32_t n,
-                            uint8_t *out, uint32_t carry, uint32_t k80) {
-    const uint8_t *const end = r0 + (n >> 1) * 4 * c;
+/* one output of pool3s2_run for c = C (at most 255), the pointers left as they are */
+#define POOL3S2_ONE(C)                                                            \
+    __asm__ volatile(                                                             \
+        POOL3S2_COL("m", "0") POOL3S2_COL("b", #C) POOL3S2_OUT("cr", "b", "0")    \
+        "mov %[cr], %[b]\n\t"                                                    \
+        : [cr] "+r"(carry), [b] "=&r"(b), [m] "=&r"(m), [t] "=&r"(t)              \
+        : [r0] "r"(r0), [r1] "r"(r1), [r2] "r"(r2), [out] "r"(out), [k] "r"(k80)  \
+        : "memory")
+
+/* pool3s2_run for c = C, 16, 32, 64 or 128, on the lx106: outputs two a pass in asm while the
+ * offsets of two windows are immediates (C <= 64), the others one at a time */
+HCC_POOL_INLINE uint32_t pool3s2_asm(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, int32_t C, int32_t n,
+                                     uint8_t *out, uint32_t carry, uint32_t k80) {
     uint32_t b, m, t;
-    if (n >= 2) {
-        switch (c) {
+    if (C <= 64 && n >= 2) {
+        const uint8_t *const end = r0 + (n >> 1) * 4 * C;
+        switch (C) {
             case 16: POOL3S2_PAIRS(16); break;
             case 32: POOL3S2_PAIRS(32); break;
             default: POOL3S2_PAIRS(64); break;
         }
+        n &= 1;
     }
-    return pool3s2_run(r0, r1, r2, c, n & 1, out, carry, k80);
+    for (; n > 0; --n, r0 += 2 * C, r1 += 2 * C, r2 += 2 * C, out += C) {
+        switch (C) {
+            case 16: POOL3S2_ONE(16); break;
+            case 32: POOL3S2_ONE(32); break;
+            case 64: POOL3S2_ONE(64); break;
+            default: POOL3S2_ONE(128); break;
+        }
+    }
+    return carry;
 }
 #endif
 
@@ -138,37 +157,51 @@ static uint32_t pool_col3(const uint8_t *r0, const uint8_t *r1, const uint8_t *r
     return m;
 }
 
+/* pool3s2_row's channels for c = C (a constant where it is written out: the asm's offsets, the
+ * pointer steps) */
+HCC_POOL_INLINE void pool3s2_channels(const hcc_pool_params_t *p, const uint8_t *rows, int32_t n_rows, int32_t n,
+                                      int32_t C, uint8_t *out_row, uint32_t k80) {
+    const int32_t w = p->in_w, rs = w * C, pl = p->pad_left, at = (1 - pl) * C;  /* the first output's second column */
+    int32_t ch, ox;
+    for (ch = 0; ch < C; ++ch) {
+        const uint8_t *r0 = rows + ch, *r1 = n_rows > 1 ? r0 + rs : r0, *r2 = n_rows > 2 ? r1 + rs : r1;
+        uint8_t *out = out_row + ch;
+        uint32_t carry = pl == 0 ? pool_col3(r0, r1, r2, 0, w, C, k80) : 0u;  /* the padding column: 0 */
+#if defined(__XTENSA__)
+        if (C == 16 || C == 32 || C == 64 || C == 128) {
+            carry = pool3s2_asm(r0 + at, r1 + at, r2 + at, C, n, out, carry, k80);
+        } else
+#endif
+        {
+            carry = pool3s2_run(r0 + at, r1 + at, r2 + at, C, n, out, carry, k80);
+        }
+        for (ox = n; ox < p->out_w; ++ox) {  /* windows past the right edge */
+            const int32_t ix0 = 2 * ox - pl;
+            const uint32_t a = pool_col3(r0, r1, r2, ix0 + 1, w, C, k80), b = pool_col3(r0, r1, r2, ix0 + 2, w, C, k80);
+            if (a > carry) carry = a;
+            if (b > carry) carry = b;
+            out[ox * C] = (uint8_t)(carry ^ k80);
+            carry = b;
+        }
+    }
+}
+
 /* A row of a 3 wide, stride 2 window with one column of padding at the left or none, 1 to 3
  * input rows (mini-Xception's 3x3 / 2 pools): a channel at a time along the row, the column
  * two windows share carried from one to the next. */
 static void pool3s2_row(const hcc_pool_params_t *p, const uint8_t *rows, int32_t n_rows, uint8_t *out_row,
                         uint32_t k80) {
-    const int32_t c = p->c, w = p->in_w, rs = w * c, pl = p->pad_left;
+    const int32_t w = p->in_w, pl = p->pad_left;
     /* the outputs whose second and third columns are inside: 2 ox - pl + 2 < w */
-    int32_t n = (w - 3 + pl) / 2 + 1, ch, ox;
+    int32_t n = (w - 3 + pl) / 2 + 1;
     if (w - 3 + pl < 0) n = 0;
     if (n > p->out_w) n = p->out_w;
-    for (ch = 0; ch < c; ++ch) {
-        const uint8_t *r0 = rows + ch, *r1 = n_rows > 1 ? r0 + rs : r0, *r2 = n_rows > 2 ? r1 + rs : r1;
-        uint8_t *out = out_row + ch;
-        uint32_t carry = pool_col3(r0, r1, r2, -pl, w, c, k80);
-        const int32_t at = (1 - pl) * c;  /* the first output's second column */
-#if defined(__XTENSA__)
-        if (c == 16 || c == 32 || c == 64) {
-            carry = pool3s2_asm(r0 + at, r1 + at, r2 + at, c, n, out, carry, k80);
-        } else
-#endif
-        {
-            carry = pool3s2_run(r0 + at, r1 + at, r2 + at, c, n, out, carry, k80);
-        }
-        for (ox = n; ox < p->out_w; ++ox) {  /* windows past the right edge */
-            const int32_t ix0 = 2 * ox - pl;
-            const uint32_t a = pool_col3(r0, r1, r2, ix0 + 1, w, c, k80), b = pool_col3(r0, r1, r2, ix0 + 2, w, c, k80);
-            if (a > carry) carry = a;
-            if (b > carry) carry = b;
-            out[ox * c] = (uint8_t)(carry ^ k80);
-            carry = b;
-        }
+    switch (p->c) {
+        case 16: pool3s2_channels(p, rows, n_rows, n, 16, out_row, k80); break;
+        case 32: pool3s2_channels(p, rows, n_rows, n, 32, out_row, k80); break;
+        case 64: pool3s2_channels(p, rows, n_rows, n, 64, out_row, k80); break;
+        case 128: pool3s2_channels(p, rows, n_rows, n, 128, out_row, k80); break;
+        default: pool3s2_channels(p, rows, n_rows, n, p->c, out_row, k80); break;
     }
 }
 
