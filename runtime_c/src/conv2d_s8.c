@@ -409,6 +409,24 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
                 spread_triple(src, step, in_c, (uint8_t *)patch, sum);
                 triple_blocks((const uint8_t *)patch, n, weights, out_c, bias, mult, shift, sum, out, p);
             }
+            if (ox + 2 == p->out_w) {  /* two pixels left: conv_pixels' pair, its blocks all of four */
+                uint32_t acc[3][4];
+                sum[0] = spread3(src, in_c, (uint8_t *)patch) << 7;
+                sum[1] = spread3(src + step, in_c, (uint8_t *)patch + 1) << 7;
+                for (j = 0; j < out_c; j += 4) {
+                    for (i = 0; i < 4; ++i) {
+                        acc[0][i] = (uint32_t)bias[j + i] - sum[0];
+                        acc[1][i] = (uint32_t)bias[j + i] - sum[1];
+                    }
+                    hcc_pair_block_u8((const uint8_t *)patch, n, weights + j * n, 4, acc);
+                    hcc_requant_words4(acc[0], 0u, mult + j, shift + j, out + j, p->z_out, lo, hi, p->act_min,
+                                       p->act_max);
+                    hcc_requant_words4(acc[1], 0u, mult + j, shift + j, out + out_c + j, p->z_out, lo, hi,
+                                       p->act_min, p->act_max);
+                }
+                ox += 2;
+                out += 2 * out_c;
+            }
         }
 #endif
         for (; ox < p->out_w; ++ox, out += out_c) {
