@@ -292,8 +292,8 @@ HCC_OUT_OF_LINE void triple_blocks(const uint8_t *xs, int32_t n, const uint8_t *
         hcc_triple_block8(at, n);
         hcc_requant_triple4_asm(acc, mult + j, shift + j, out + j, out_c, lo, hi);
         if (acc[3][0] != 0u) {
-            hcc_requant_triple4_rest((const uint32_t(*)[4])acc, mult + j, shift + j, out + j, out_c, p->z_out, lo, hi,
-                                     p->act_min, p->act_max);
+            hcc_requant_triple4_rest((const uint32_t(*)[4])acc, 3, mult + j, shift + j, out + j, out_c, p->z_out, lo,
+                                     hi, p->act_min, p->act_max);
         }
     }
 }
@@ -410,7 +410,7 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
                 triple_blocks((const uint8_t *)patch, n, weights, out_c, bias, mult, shift, sum, out, p);
             }
             if (ox + 2 == p->out_w) {  /* two pixels left: conv_pixels' pair, its blocks all of four */
-                uint32_t acc[3][4];
+                uint32_t acc[4][4];  /* row 3: hcc_requant_pair4_asm's mark */
                 sum[0] = spread3(src, in_c, (uint8_t *)patch) << 7;
                 sum[1] = spread3(src + step, in_c, (uint8_t *)patch + 1) << 7;
                 for (j = 0; j < out_c; j += 4) {
@@ -419,10 +419,11 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
                         acc[1][i] = (uint32_t)bias[j + i] - sum[1];
                     }
                     hcc_pair_block_u8((const uint8_t *)patch, n, weights + j * n, 4, acc);
-                    hcc_requant_words4(acc[0], 0u, mult + j, shift + j, out + j, p->z_out, lo, hi, p->act_min,
-                                       p->act_max);
-                    hcc_requant_words4(acc[1], 0u, mult + j, shift + j, out + out_c + j, p->z_out, lo, hi,
-                                       p->act_min, p->act_max);
+                    hcc_requant_pair4_asm(acc, mult + j, shift + j, out + j, out_c, lo, hi);
+                    if (acc[3][0] != 0u) {
+                        hcc_requant_triple4_rest((const uint32_t(*)[4])acc, 2, mult + j, shift + j, out + j, out_c,
+                                                 p->z_out, lo, hi, p->act_min, p->act_max);
+                    }
                 }
                 ox += 2;
                 out += 2 * out_c;

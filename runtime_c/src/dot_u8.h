@@ -870,12 +870,14 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 /* channel j's words (a channel without them: the mark, %[op] moved as its outputs would
  * have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
  * (back, left at pixel 0) */
-#define HCC_TRIPLE_WORDS(j, step)                                                 \
+#define HCC_TRIPLE_WORDS(j, step) HCC_TRIPLE_WORDS_N(j, step step)
+/* ... with `steps` the moves of %[op] past the channel's outputs but the first */
+#define HCC_TRIPLE_WORDS_N(j, steps)                                              \
     "l32i %[c], %[sp], 4*" #j "\n\t"                                              \
     "extui %[x], %[c], 0, 5\n\t"                                                 \
     "bnez %[x], 5f\n\t"                                                          \
     "s32i %[ap], %[ap], 48\n\t"                                                  \
-    step step                                                                     \
+    steps                                                                         \
     "j 4f\n\t"                                                                   \
     "5:\n\t"                                                                     \
     "ssr %[c]\n\t"                                                               \
@@ -889,6 +891,15 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 #define HCC_TRIPLE_BACK(j)                                                        \
     HCC_TRIPLE_WORDS(j, HCC_OP_SUB)                                               \
     HCC_TRIPLE_OUT(2, j, HCC_OP_SUB) HCC_TRIPLE_OUT(1, j, HCC_OP_SUB) HCC_TRIPLE_OUT(0, j, "") \
+    "4:\n\t"
+/* the same for two pixels (hcc_requant_pair4_asm) */
+#define HCC_PAIR_FWD(j)                                                           \
+    HCC_TRIPLE_WORDS_N(j, HCC_OP_ADD)                                             \
+    HCC_TRIPLE_OUT(0, j, HCC_OP_ADD) HCC_TRIPLE_OUT(1, j, "")                     \
+    "4:\n\t"
+#define HCC_PAIR_BACK(j)                                                          \
+    HCC_TRIPLE_WORDS_N(j, HCC_OP_SUB)                                             \
+    HCC_TRIPLE_OUT(1, j, HCC_OP_SUB) HCC_TRIPLE_OUT(0, j, "")                     \
     "4:\n\t"
 #endif
 
@@ -915,14 +926,37 @@ HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t
 }
 #endif
 
+#if defined(__XTENSA__)
+/* hcc_requant_triple4_asm for two pixels (rows 0 and 1 of acc; the row tails of two pixels of
+ * blocked_rows' 1x1 convs): each channel's words loaded once for both, ~16 instructions an
+ * output against hcc_requant_words4's 20 */
+HCC_ALWAYS_INLINE void hcc_requant_pair4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                             int32_t out_c, int32_t lo, int32_t hi) {
+    int32_t t, x, bl, bh, c;
+    int8_t *op = out;
+    const int32_t k = 0x8000;
+    acc[3][0] = 0u;
+    __asm__ volatile(
+        HCC_PAIR_FWD(0) HCC_PAIR_BACK(1) HCC_PAIR_FWD(2) HCC_PAIR_BACK(3)
+        "j 1f\n\t"
+        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1)
+        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3)
+        "1:\n\t"
+        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
+        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
+        : "memory");
+}
+#endif
+
 /* The outputs of hcc_requant_triple4 its asm leaves (a channel without words, an accumulator
- * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. */
-HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], const int32_t *wm, const int32_t *ws,
-                                              int8_t *out, int32_t out_c, int32_t z_out, int32_t lo, int32_t hi,
-                                              int32_t act_min, int32_t act_max) {
+ * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. np: the pixels,
+ * 3 (hcc_requant_triple4_asm) or 2 (hcc_requant_pair4_asm). */
+HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], int32_t np, const int32_t *wm,
+                                              const int32_t *ws, int8_t *out, int32_t out_c, int32_t z_out, int32_t lo,
+                                              int32_t hi, int32_t act_min, int32_t act_max) {
     int32_t q, j;
     for (j = 0; j < 4; ++j) {
-        for (q = 0; q < 3; ++q) {
+        for (q = 0; q < np; ++q) {
 #if defined(__XTENSA__)
             if ((ws[j] & 31) != 0 && acc[q][j] + 0x8000u < 0x10000u) continue;
 #endif
@@ -944,7 +978,7 @@ HCC_OUT_OF_LINE void hcc_requant_triple4(uint32_t acc[4][4], const int32_t *wm, 
     hcc_requant_triple4_asm(acc, wm, ws, out, out_c, lo, hi);
     if (acc[3][0] == 0u) return;
 #endif
-    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
+    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, 3, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up

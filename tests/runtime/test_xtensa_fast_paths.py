@@ -244,18 +244,21 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
     rows on the input; all of them at once for a kernel as wide as the input; small kernels
     through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm; a 1x1 conv's
-    whole triples of a row straight to spread_triple and triple_blocks, rows of up to 25 pixels) under
-    QEMU."""
+    whole triples of a row straight to spread_triple and triple_blocks and its last two pixels to
+    hcc_requant_pair4_asm, rows of up to 25 pixels; the pointwise blocks again with small weights,
+    whose accumulators the requantization asm takes) under QEMU."""
     from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(78):
+    for seed in range(94):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
             else random_wide_block(seed - 46) if seed < 62 \
-            else random_pointwise_block(seed - 62)  # two or three pixels a weight load (conv_pixels) and past it
+            else random_pointwise_block(seed - 62 if seed < 78 else seed - 78)  # conv_pixels and past it
         c = b["conv"]
+        if seed >= 78:  # weights a sixteenth: accumulators in [-2^15, 2^15), the outputs the asm writes
+            c["w"] = (c["w"] // 16).astype(np.int8)
         ref = block_reference(b)
         b["weight_pairs"] = -1
         w, bias, mult, shift = c["w"], c["bias"], c["mult"], c["shift"]
