@@ -190,45 +190,31 @@ static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
  * time, xor'ed four at once and split with extui (3.7 instructions a byte against 4.4). */
 static void spread_triple(const uint8_t *src, int32_t step, int32_t len, uint8_t *dst, uint32_t sum[3]) {
 #if defined(__XTENSA__)
-    if ((len & 7) == 0 && len > 0 && (((uintptr_t)src | (uint32_t)step) & 3u) == 0) {
-        const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
-        const uint8_t *const end = src + len;
-        const uint32_t c80 = 0x80808080u;
-        uint32_t s0 = 0u, s1 = 0u, s2 = 0u, t, w;
-        __asm__ volatile(
-            "1:\n\t"
-            HCC_SPREAD_WORDS(0) HCC_SPREAD_WORDS(4)
-            "addi %[p0], %[p0], 8\n\t"
-            "addi %[p1], %[p1], 8\n\t"
-            "addi %[p2], %[p2], 8\n\t"
-            "addi %[dst], %[dst], 24\n\t"
-            "bne %[p0], %[end], 1b\n\t"
-            : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [dst] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1),
-              [s2] "+r"(s2), [t] "=&r"(t), [w] "=&r"(w)
-            : [end] "r"(end), [c80] "r"(c80)
-            : "memory");
-        sum[0] = s0 << 7;
-        sum[1] = s1 << 7;
-        sum[2] = s2 << 7;
-        return;
-    }
     if ((len & 3) == 0 && len > 0) {
         const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
         const uint8_t *const end = src + len;
-        const uint32_t c80 = 0x80u;
-        uint32_t s0 = 0u, s1 = 0u, s2 = 0u, t;
-        __asm__ volatile(
-            "1:\n\t"
-            HCC_SPREAD_BYTE(0) HCC_SPREAD_BYTE(1) HCC_SPREAD_BYTE(2) HCC_SPREAD_BYTE(3)
-            "addi %[p0], %[p0], 4\n\t"
-            "addi %[p1], %[p1], 4\n\t"
-            "addi %[p2], %[p2], 4\n\t"
-            "addi %[dst], %[dst], 12\n\t"
-            "bne %[p0], %[end], 1b\n\t"
-            : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [dst] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1),
-              [s2] "+r"(s2), [t] "=&r"(t)
-            : [end] "r"(end), [c80] "r"(c80)
-            : "memory");
+        uint32_t s0 = 0u, s1 = 0u, s2 = 0u, t, w;
+/* the loop: TERMS, then the pointers on by n bytes of each pixel */
+#define HCC_SPREAD_LOOP(TERMS, n, xk)                                             \
+    __asm__ volatile(                                                             \
+        "1:\n\t"                                                                 \
+        TERMS                                                                     \
+        "addi %[p0], %[p0], " #n "\n\t"                                           \
+        "addi %[p1], %[p1], " #n "\n\t"                                           \
+        "addi %[p2], %[p2], " #n "\n\t"                                           \
+        "addi %[dst], %[dst], 3*" #n "\n\t"                                       \
+        "bne %[p0], %[end], 1b\n\t"                                              \
+        : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [dst] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1), \
+          [s2] "+r"(s2), [t] "=&r"(t), [w] "=&r"(w)                               \
+        : [end] "r"(end), [c80] "r"(xk)                                           \
+        : "memory")
+        if ((len & 7) == 0 && (((uintptr_t)src | (uint32_t)step) & 3u) == 0) {
+            HCC_SPREAD_LOOP(HCC_SPREAD_WORDS(0) HCC_SPREAD_WORDS(4), 8, 0x80808080u);
+        } else {
+            HCC_SPREAD_LOOP(HCC_SPREAD_BYTE(0) HCC_SPREAD_BYTE(1) HCC_SPREAD_BYTE(2) HCC_SPREAD_BYTE(3), 4, 0x80u);
+        }
+#undef HCC_SPREAD_LOOP
+        (void)w;
         sum[0] = s0 << 7;
         sum[1] = s1 << 7;
         sum[2] = s2 << 7;

@@ -904,25 +904,31 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 #endif
 
 #if defined(__XTENSA__)
+/* the asm of hcc_requant_triple4_asm and hcc_requant_pair4_asm: CHANNELS the four channels'
+ * outputs, MISSES their labels past its end */
+#define HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi, CHANNELS, MISSES)  \
+    do {                                                                          \
+        int32_t t_, x_, bl_, bh_, c_;                                             \
+        int8_t *op_ = (out);                                                      \
+        const int32_t k_ = 0x8000;                                                \
+        (acc)[3][0] = 0u;                                                         \
+        __asm__ volatile(                                                         \
+            CHANNELS "j 1f\n\t" MISSES "1:\n\t"                                  \
+            : [op] "+r"(op_), [t] "=&r"(t_), [x] "=&r"(x_), [bl] "=&r"(bl_), [bh] "=&r"(bh_), [c] "=&r"(c_) \
+            : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k_), [lo] "r"(lo), \
+              [hi] "r"(hi)                                                        \
+            : "memory");                                                          \
+    } while (0)
 /* hcc_requant_triple4's asm (written where it is called: hcc_requant_triple4, and the block loop of
  * conv2d_s8.c): 13 registers, the mark of the outputs it leaves to C in acc[3][0] (not 0) */
 HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
                                                int32_t out_c, int32_t lo, int32_t hi) {
-    int32_t t, x, bl, bh, c;
-    int8_t *op = out;
-    const int32_t k = 0x8000;
-    acc[3][0] = 0u;
-    __asm__ volatile(
-        HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
-        "j 1f\n\t"
-        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
-        HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
-        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
-        HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
-        "1:\n\t"
-        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
-        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
-        : "memory");
+    HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi,
+                           HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3),
+                           HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
+                           HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
+                           HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
+                           HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3));
 }
 #endif
 
@@ -932,19 +938,10 @@ HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t
  * output against hcc_requant_words4's 20 */
 HCC_ALWAYS_INLINE void hcc_requant_pair4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
                                              int32_t out_c, int32_t lo, int32_t hi) {
-    int32_t t, x, bl, bh, c;
-    int8_t *op = out;
-    const int32_t k = 0x8000;
-    acc[3][0] = 0u;
-    __asm__ volatile(
-        HCC_PAIR_FWD(0) HCC_PAIR_BACK(1) HCC_PAIR_FWD(2) HCC_PAIR_BACK(3)
-        "j 1f\n\t"
-        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1)
-        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3)
-        "1:\n\t"
-        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
-        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
-        : "memory");
+    HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi,
+                           HCC_PAIR_FWD(0) HCC_PAIR_BACK(1) HCC_PAIR_FWD(2) HCC_PAIR_BACK(3),
+                           HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1)
+                           HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3));
 }
 #endif
 
