@@ -372,10 +372,12 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
     const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
     const int use_triples = n <= HCC_TRIPLE_TERMS && out_c >= 4;
 #if defined(__XTENSA__)
-    /* a 1x1 conv without left padding whose blocks take triple_blocks: its whole triples of a
-     * row straight to spread_triple and triple_blocks (through conv_pixels, ~100 lx106
-     * instructions a triple of its set-up and argument passing) */
-    const int pw_triples = use_triples && kh == 1 && kw == 1 && p->pad_left == 0 && (n & 7) == 0 && (out_c & 3) == 0;
+    /* a 1x1 conv whose pixels are all on the input's columns (no left padding, none of the right
+     * read) and whose blocks take triple_blocks: its whole triples of a row straight to
+     * spread_triple and triple_blocks (through conv_pixels, ~100 lx106 instructions a triple of
+     * its set-up and argument passing) */
+    const int pw_triples = use_triples && kh == 1 && kw == 1 && p->pad_left == 0 &&
+                           (p->out_w - 1) * p->stride_w < p->in_w && (n & 7) == 0 && (out_c & 3) == 0;
 #endif
     int8_t zrow[ZROW];
     int8_t *out = out_rows;
