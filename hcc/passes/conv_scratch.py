@@ -44,6 +44,7 @@ ALIGN = 16  # the planner's default alignment (hcc plan --align changes only the
 LEAN = -1  # no widened weights: the forms without workspace (FusedConv2d.kernel_path)
 POINTWISE_LEAN_MIN_K = 32  # _pointwise_rows
 POINTWISE_LEAN_LATE_K = 16  # _pointwise_rows, once the wider convs have been placed
+POINTWISE_LEAN_STRIDED_K = 8  # _pointwise_rows for a strided 1x1 conv (its lean form "blocked"), last
 NARROW_ROW_MAX = 4  # _narrow_rows
 
 
@@ -98,7 +99,7 @@ def conv_scratch(graph: Graph) -> None:
     # 31,104 -> 34,048 B when every such conv was switched), so each switch is planned. The
     # convs of 16 to 31 input channels come after the wider ones, whose gain per switch is the
     # larger (VWW: switched in graph order, its 16 -> 32 conv kept its 64 -> 128 one from it).
-    for min_k in (POINTWISE_LEAN_MIN_K, POINTWISE_LEAN_LATE_K):
+    for min_k in (POINTWISE_LEAN_MIN_K, POINTWISE_LEAN_LATE_K, POINTWISE_LEAN_STRIDED_K):
         for op in dense:
             if op.attrs.get("weight_pairs", 0) != LEAN and _pointwise_rows(op, min_k):
                 _lean_unless_higher(graph, op, plan.peak_bytes)
@@ -155,10 +156,15 @@ def _pointwise_rows(op, min_k: int = POINTWISE_LEAN_MIN_K) -> bool:
     in groups of 12: 7.04 -> 8.02, the per-output costs over 8 products). With all pairs at once
     too, from 16 input channels (POINTWISE_LEAN_LATE_K; lx-minix3, after the three-pixel block's
     set-up went into its asm): mini-Xception's 32 -> 32 + max pool, 32 -> 64, 32 -> 64 stride 2
-    and 16 -> 32 4.70 -> 4.55, 4.19 -> 3.89, 4.09 -> 3.91 and 5.14 -> 4.64."""
+    and 16 -> 32 4.70 -> 4.55, 4.19 -> 3.89, 4.09 -> 3.91 and 5.14 -> 4.64. From 8 input channels
+    (POINTWISE_LEAN_STRIDED_K) a strided one only, whose lean form is the three-pixel "blocked"
+    kernel, not fc-row (lx-res: mini-Xception's 8 -> 16 stride 2, all pairs at once, 7.58 -> 7.00:
+    the dense path widens whole input rows and calls the int16 dot product per channel pair)."""
     a = op.attrs
+    strided = max(a["strides"]) > 1
     return tuple(op.inputs[1].type.shape[2:]) == (1, 1) and not any(a["pads"]) \
-        and a["group"] == 1 and op.inputs[1].type.shape[1] >= min_k
+        and a["group"] == 1 and op.inputs[1].type.shape[1] >= min_k \
+        and (min_k >= POINTWISE_LEAN_LATE_K or strided)
 
 
 def _narrow_rows(op) -> bool:

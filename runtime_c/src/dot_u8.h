@@ -516,27 +516,34 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 
 #if defined(__XTENSA__)
 /* hcc_triple_block_u8 for m = 4 and k a multiple of 8, written out in the block loop of
- * conv2d_s8.c (triple_blocks) */
-HCC_ALWAYS_INLINE void hcc_triple_block8(const uint8_t *xs, int32_t k, const uint8_t *wb, const int32_t *bias,
-                                         const uint32_t sum[3], uint32_t acc[3][4]) {
+ * conv2d_s8.c (triple_blocks). at[]: {xs + 3 k, bias, sum, acc, xs, wb}, the asm's memory
+ * operands, set once for the loop: the asm moves the bias (at[1]) and the weights (at[5]) on to
+ * the next block of four channels itself (GCC's stores of the six words for every block cost
+ * ~15 instructions a block). */
+HCC_ALWAYS_INLINE void hcc_triple_block8(const void *at[6], int32_t k) {
     /* whole passes of eight terms: both channel pairs in one asm, the accumulators
      * started and stored there, every pointer but the two it walks read from memory
      * (GCC around the loop's 13 registers spilled and reloaded ~50 instructions a pass) */
-    const void *const at[6] = {xs + 3 * k, bias, sum, acc, xs, wb};  /* the asm's memory operands */
-    const uint8_t *xp = xs, *wp = wb;
+    const uint8_t *xp, *wp;
     uint32_t a0, a1, a2, b0, b1, b2, x0, x1, x2, t, pr;
 #define HCC_TRI_BLOCK(LOOP)                                                       \
     __asm__ volatile(                                                             \
+        "l32i %[xp], %[xm]\n\t"                                                  \
+        "l32i %[wp], %[wm]\n\t"                                                  \
         HCC_TRI_START(0) LOOP(1) HCC_TRI_STORE(0)                                 \
         "l32i %[xp], %[xm]\n\t"                                                  \
         "l32i %[wp], %[wm]\n\t"                                                  \
         "addi %[wp], %[wp], 2\n\t"                                               \
         HCC_TRI_START(8) LOOP(2) HCC_TRI_STORE(8)                                 \
+        "addi %[wp], %[wp], -2\n\t"                                              \
+        "s32i %[wp], %[wm]\n\t"                                                  \
+        "l32i %[t], %[bm]\n\t"                                                   \
+        "addi %[t], %[t], 16\n\t"                                                \
+        "s32i %[t], %[bm]\n\t"                                                   \
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), \
-          [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
-          [p] "=&r"(pr)                                                            \
-        : [endm] "m"(at[0]), [bm] "m"(at[1]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4]), \
-          [wm] "m"(at[5])                                                          \
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), \
+          [p] "=&r"(pr), [bm] "+m"(at[1]), [wm] "+m"(at[5])                         \
+        : [endm] "m"(at[0]), [sm] "m"(at[2]), [am] "m"(at[3]), [xm] "m"(at[4])    \
         : "memory")
     if ((k & 15) == 0) {  /* sixteen terms a pass: half the loop's four instructions a pass */
         HCC_TRI_BLOCK(HCC_TRI_LOOP16);
@@ -863,12 +870,14 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 /* channel j's words (a channel without them: the mark, %[op] moved as its outputs would
  * have), then its three outputs: pixels 0, 1, 2 (fwd, %[op] left at pixel 2) or 2, 1, 0
  * (back, left at pixel 0) */
-#define HCC_TRIPLE_WORDS(j, step)                                                 \
+#define HCC_TRIPLE_WORDS(j, step) HCC_TRIPLE_WORDS_N(j, step step)
+/* ... with `steps` the moves of %[op] past the channel's outputs but the first */
+#define HCC_TRIPLE_WORDS_N(j, steps)                                              \
     "l32i %[c], %[sp], 4*" #j "\n\t"                                              \
     "extui %[x], %[c], 0, 5\n\t"                                                 \
     "bnez %[x], 5f\n\t"                                                          \
     "s32i %[ap], %[ap], 48\n\t"                                                  \
-    step step                                                                     \
+    steps                                                                         \
     "j 4f\n\t"                                                                   \
     "5:\n\t"                                                                     \
     "ssr %[c]\n\t"                                                               \
@@ -883,39 +892,68 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     HCC_TRIPLE_WORDS(j, HCC_OP_SUB)                                               \
     HCC_TRIPLE_OUT(2, j, HCC_OP_SUB) HCC_TRIPLE_OUT(1, j, HCC_OP_SUB) HCC_TRIPLE_OUT(0, j, "") \
     "4:\n\t"
+/* the same for two pixels (hcc_requant_pair4_asm) */
+#define HCC_PAIR_FWD(j)                                                           \
+    HCC_TRIPLE_WORDS_N(j, HCC_OP_ADD)                                             \
+    HCC_TRIPLE_OUT(0, j, HCC_OP_ADD) HCC_TRIPLE_OUT(1, j, "")                     \
+    "4:\n\t"
+#define HCC_PAIR_BACK(j)                                                          \
+    HCC_TRIPLE_WORDS_N(j, HCC_OP_SUB)                                             \
+    HCC_TRIPLE_OUT(1, j, HCC_OP_SUB) HCC_TRIPLE_OUT(0, j, "")                     \
+    "4:\n\t"
 #endif
 
 #if defined(__XTENSA__)
+/* the asm of hcc_requant_triple4_asm and hcc_requant_pair4_asm: CHANNELS the four channels'
+ * outputs, MISSES their labels past its end */
+#define HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi, CHANNELS, MISSES)  \
+    do {                                                                          \
+        int32_t t_, x_, bl_, bh_, c_;                                             \
+        int8_t *op_ = (out);                                                      \
+        const int32_t k_ = 0x8000;                                                \
+        (acc)[3][0] = 0u;                                                         \
+        __asm__ volatile(                                                         \
+            CHANNELS "j 1f\n\t" MISSES "1:\n\t"                                  \
+            : [op] "+r"(op_), [t] "=&r"(t_), [x] "=&r"(x_), [bl] "=&r"(bl_), [bh] "=&r"(bh_), [c] "=&r"(c_) \
+            : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k_), [lo] "r"(lo), \
+              [hi] "r"(hi)                                                        \
+            : "memory");                                                          \
+    } while (0)
 /* hcc_requant_triple4's asm (written where it is called: hcc_requant_triple4, and the block loop of
  * conv2d_s8.c): 13 registers, the mark of the outputs it leaves to C in acc[3][0] (not 0) */
 HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
                                                int32_t out_c, int32_t lo, int32_t hi) {
-    int32_t t, x, bl, bh, c;
-    int8_t *op = out;
-    const int32_t k = 0x8000;
-    acc[3][0] = 0u;
-    __asm__ volatile(
-        HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3)
-        "j 1f\n\t"
-        HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
-        HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
-        HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
-        HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3)
-        "1:\n\t"
-        : [op] "+r"(op), [t] "=&r"(t), [x] "=&r"(x), [bl] "=&r"(bl), [bh] "=&r"(bh), [c] "=&r"(c)
-        : [ap] "r"(acc), [mp] "r"(wm), [sp] "r"(ws), [oc] "r"(out_c), [k] "r"(k), [lo] "r"(lo), [hi] "r"(hi)
-        : "memory");
+    HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi,
+                           HCC_TRIPLE_FWD(0) HCC_TRIPLE_BACK(1) HCC_TRIPLE_FWD(2) HCC_TRIPLE_BACK(3),
+                           HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(2, 0)
+                           HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1) HCC_TRIPLE_MISS(2, 1)
+                           HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(2, 2)
+                           HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3) HCC_TRIPLE_MISS(2, 3));
+}
+#endif
+
+#if defined(__XTENSA__)
+/* hcc_requant_triple4_asm for two pixels (rows 0 and 1 of acc; the row tails of two pixels of
+ * blocked_rows' 1x1 convs): each channel's words loaded once for both, ~16 instructions an
+ * output against hcc_requant_words4's 20 */
+HCC_ALWAYS_INLINE void hcc_requant_pair4_asm(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
+                                             int32_t out_c, int32_t lo, int32_t hi) {
+    HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi,
+                           HCC_PAIR_FWD(0) HCC_PAIR_BACK(1) HCC_PAIR_FWD(2) HCC_PAIR_BACK(3),
+                           HCC_TRIPLE_MISS(0, 0) HCC_TRIPLE_MISS(1, 0) HCC_TRIPLE_MISS(0, 1) HCC_TRIPLE_MISS(1, 1)
+                           HCC_TRIPLE_MISS(0, 2) HCC_TRIPLE_MISS(1, 2) HCC_TRIPLE_MISS(0, 3) HCC_TRIPLE_MISS(1, 3));
 }
 #endif
 
 /* The outputs of hcc_requant_triple4 its asm leaves (a channel without words, an accumulator
- * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. */
-HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], const int32_t *wm, const int32_t *ws,
-                                              int8_t *out, int32_t out_c, int32_t z_out, int32_t lo, int32_t hi,
-                                              int32_t act_min, int32_t act_max) {
+ * outside [-2^15, 2^15)), in C (hcc_requant_word_s8); on the host all twelve. np: the pixels,
+ * 3 (hcc_requant_triple4_asm) or 2 (hcc_requant_pair4_asm). */
+HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], int32_t np, const int32_t *wm,
+                                              const int32_t *ws, int8_t *out, int32_t out_c, int32_t z_out, int32_t lo,
+                                              int32_t hi, int32_t act_min, int32_t act_max) {
     int32_t q, j;
     for (j = 0; j < 4; ++j) {
-        for (q = 0; q < 3; ++q) {
+        for (q = 0; q < np; ++q) {
 #if defined(__XTENSA__)
             if ((ws[j] & 31) != 0 && acc[q][j] + 0x8000u < 0x10000u) continue;
 #endif
@@ -937,7 +975,7 @@ HCC_OUT_OF_LINE void hcc_requant_triple4(uint32_t acc[4][4], const int32_t *wm, 
     hcc_requant_triple4_asm(acc, wm, ws, out, out_c, lo, hi);
     if (acc[3][0] == 0u) return;
 #endif
-    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
+    hcc_requant_triple4_rest((const uint32_t(*)[4])acc, 3, wm, ws, out, out_c, z_out, lo, hi, act_min, act_max);
 }
 
 /* The bound on |acc| under which a channel's hoisted requantization is used: with |bh| up

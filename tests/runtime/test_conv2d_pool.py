@@ -642,13 +642,15 @@ def random_pointwise_block(seed):
     """A 1x1 groups-1 block of 4 to 32 input channels, strides 1 and 2, mostly unpadded: conv_pixels'
     three taps on the input spread in one pass (spread_triple: in_c a multiple of 4, two strides) and
     its whole passes of eight terms (hcc_triple_block_u8: in_c a multiple of 8), out_c a multiple of
-    four or not; residual and pooling as random_wide_block."""
+    four or not, rows of 3 to 25 input pixels (several triples a row), padding at the right only
+    (pixels off the input's columns without left padding); residual and pooling as
+    random_wide_block."""
     rng = np.random.default_rng(9800 + seed)
     b = random_block(9800 + seed)
     cin, cout = [(8, 16), (16, 8), (12, 4), (24, 12), (4, 6), (32, 8), (8, 5), (20, 16)][seed % 8]
     strides = [(1, 1), (1, 2), (2, 1), (2, 2)][seed % 4]
-    pads = (0, 0, 0, 0) if seed % 3 else (1, 1, 0, 1)
-    hc, wc = _groups1_conv(b, rng, (int(rng.integers(1, 6)), int(rng.integers(3, 14)), cin), (cout, 1, 1, cin),
+    pads = [(1, 1, 0, 1), (0, 0, 0, 0), (0, 0, 1, 1)][seed % 3]  # the last: right padding only
+    hc, wc = _groups1_conv(b, rng, (int(rng.integers(1, 6)), int(rng.integers(3, 26)), cin), (cout, 1, 1, cin),
                            strides, pads, (1, 1))
     if b["pool"] is not None:
         b["pool"] = ((min(2, hc), min(2, wc)), (1, 2), (0, 0, 0, 0))

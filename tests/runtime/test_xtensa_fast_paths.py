@@ -271,17 +271,22 @@ def test_convs_without_scratch_on_xtensa(tmp_path):
     pixels, the C border sums, all rows at once and, pooled, a row at a time) and
     hcc_conv2d_blocked_s8_rows (HCC_WEIGHTS_BLOCKED: hcc_row_block_u8's asm over the kernel
     rows on the input; all of them at once for a kernel as wide as the input; small kernels
-    through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm) under QEMU."""
+    through a patch on the stack; three pixels at a time, hcc_triple_block_u8's asm; a 1x1 conv's
+    whole triples of a row straight to spread_triple and triple_blocks and its last two pixels to
+    hcc_requant_pair4_asm, rows of up to 25 pixels; the pointwise blocks again with small weights,
+    whose accumulators the requantization asm takes) under QEMU."""
     from hcc.ops.fully_connected import blocked_requant_words, fc_row_layout
     from hcc.ops.fused_conv2d import HCC_WEIGHTS_BLOCKED
 
     prog, expected = XtensaProgram(), []
-    for seed in range(70):
+    for seed in range(94):
         b = random_depthwise_block(seed) if seed < 28 else random_dense_block(seed - 28) if seed < 40 \
             else random_column_block(seed - 40) if seed < 46 \
             else random_wide_block(seed - 46) if seed < 62 \
-            else random_pointwise_block(seed - 62)  # two or three pixels a weight load (conv_pixels) and past it
+            else random_pointwise_block(seed - 62 if seed < 78 else seed - 78)  # conv_pixels and past it
         c = b["conv"]
+        if seed >= 78:  # weights a sixteenth: accumulators in [-2^15, 2^15), the outputs the asm writes
+            c["w"] = (c["w"] // 16).astype(np.int8)
         ref = block_reference(b)
         b["weight_pairs"] = -1
         w, bias, mult, shift = c["w"], c["bias"], c["mult"], c["shift"]
@@ -478,7 +483,10 @@ def test_maxpool_rows_on_xtensa(tmp_path):
     """hcc_maxpool_s8_row's lx106 loops (a channel's window in a register, the bytes compared as
     x + 128): the written-out 3x3 window inside the input beside the edge windows of its padding,
     other kernels and strides, channel counts 1 to 17, 32 and 64 (the windows of 16, 32 and 64
-    channels at constant offsets), values at both ends (padding never wins)."""
+    channels at constant offsets), values at both ends (padding never wins). Windows 3 wide at
+    stride 2 (pool3s2_row: a column's max carried to the next window; the pairs of outputs in asm
+    for 16, 32 and 64 channels, an odd last one and the right edge in C): left padding 1 or 0,
+    an even and an odd count of inner windows, 1 to 3 input rows, 128 channels."""
     from hcc.kernels.maxpool import maxpool
     from tests.runtime.kernel_args import pool_params
 
@@ -487,7 +495,10 @@ def test_maxpool_rows_on_xtensa(tmp_path):
     cases = [((9, 11, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((8, 8, 3), (3, 3), (2, 2), (0, 0, 1, 1)),
              ((6, 7, 1), (3, 3), (1, 1), (1, 1, 1, 1)), ((5, 5, 17), (3, 3), (2, 2), (0, 0, 0, 0)),
              ((7, 6, 8), (2, 3), (1, 2), (1, 0, 0, 2)), ((4, 9, 5), (3, 2), (3, 1), (2, 1, 0, 0)),
-             ((5, 6, 32), (3, 3), (2, 2), (1, 1, 1, 1)), ((4, 5, 64), (3, 3), (2, 1), (0, 1, 0, 0))]
+             ((5, 6, 32), (3, 3), (2, 2), (1, 1, 1, 1)), ((4, 5, 64), (3, 3), (2, 1), (0, 1, 0, 0)),
+             ((5, 13, 64), (3, 3), (2, 2), (1, 1, 1, 1)), ((3, 14, 32), (3, 3), (2, 2), (0, 0, 1, 1)),
+             ((1, 10, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((7, 9, 16), (2, 3), (1, 2), (0, 1, 1, 1)),
+             ((4, 12, 16), (3, 3), (2, 2), (1, 1, 1, 1)), ((3, 7, 128), (3, 3), (2, 2), (1, 1, 1, 1))]
     for shape, kernel, strides, pads in cases:
         for fill in (None, -128, 127):
             x = rng.integers(-128, 128, shape) if fill is None else np.full(shape, fill)
