@@ -438,6 +438,13 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #else
 #define HCC_OUT_OF_LINE static inline
 #endif
+/* kept whole: GCC's -O3 copies of a function for constant arguments (constprop) left
+ * hcc_pair_block_u8's fourteen-register asm without a register for its memory operand */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HCC_NO_CLONE __attribute__((noclone))
+#else
+#define HCC_NO_CLONE
+#endif
 #if defined(__XTENSA__)
 /* an asm kernel written out where it is called (the out-of-line function around it, a block loop) */
 #define HCC_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
@@ -637,7 +644,7 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
     [t] "=&r"(t), [p] "=&r"(pr)
 #endif
 
-HCC_OUT_OF_LINE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
+HCC_OUT_OF_LINE HCC_NO_CLONE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
                                        uint32_t acc[3][4]) {
     int32_t i, j;
 #if defined(__XTENSA__)

@@ -32,7 +32,7 @@ typedef struct {
 /* n elements of a, b (both advancing) into out; out may be a or b. */
 static void mul_run(const mul_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
     int32_t i;
-#if defined(__XTENSA__)
+#if defined(__XTENSA__) && !defined(__OPTIMIZE_SIZE__)  /* at -Os GCC has no register left for the asm's 14 */
     if (n >= 4) {
         const int8_t *const end = a + (n & ~(int32_t)3);
         const int32_t c80 = 0x80, za = f->z_a + 128, zb = f->z_b + 128;

@@ -1,4 +1,7 @@
-"""Every runtime source compiles warning-free as C99 under gcc, clang and the Xtensa compiler."""
+"""Every runtime source compiles warning-free as C99 under gcc, clang and the Xtensa compiler, at
+the optimisation levels users build with (ESP-IDF's -Os and -Og, -O2, -O3; the host's -O3
+-march=native, where other paths are compiled in). -O0 on the lx106 is not among them: the asm
+kernels need more registers than GCC leaves them without optimisation."""
 
 import shutil
 import subprocess
@@ -8,16 +11,19 @@ import pytest
 from tests.runtime.cdriver import RUNTIME
 
 FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-c"]
+LEVELS = [("gcc", "-O2"), ("clang", "-O2"), ("gcc", "-O3 -march=native"), ("clang", "-O3 -march=native"),
+          *(("xtensa-lx106-elf-gcc", level) for level in ("-O2", "-Os", "-Og", "-O3"))]
 SOURCES = sorted((RUNTIME / "src").glob("*.c"))
 
 
-@pytest.mark.parametrize("compiler", ["gcc", "clang", "xtensa-lx106-elf-gcc"])
-def test_runtime_compiles(compiler, tmp_path):
+@pytest.mark.parametrize("compiler,level", LEVELS)
+def test_runtime_compiles(compiler, level, tmp_path):
     # Not skipped when missing: all three are part of the toolchain (scripts/install-system-deps.sh).
     assert shutil.which(compiler), f"{compiler} is not installed"
     assert SOURCES
     for src in SOURCES:
-        cmd = [compiler, *FLAGS, "-I", str(RUNTIME / "include"), str(src), "-o", str(tmp_path / (src.stem + ".o"))]
+        cmd = [compiler, *FLAGS[:-2], *level.split(), "-c", "-I", str(RUNTIME / "include"), str(src),
+               "-o", str(tmp_path / (src.stem + ".o"))]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
 
