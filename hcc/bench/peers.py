@@ -16,7 +16,8 @@ twin where there is one) and any model given:
                 -O2, unused functions dropped), against the .tflite file's size
   latency       host, one thread, medians after warm-up: hcc's C (-O3 -march=native,
                 --weight-layout host) and onnxruntime on the float ONNX model timed in turns
-                (hcc.bench.run.side_by_side: TIMING_ROUNDS rounds of `runs` runs each), the
+                (hcc.bench.run.side_by_side: TIMING_ROUNDS rounds of `runs` runs each, each side's
+                best round's median), the
                 TFLM Python runtime's invoke() on the twin (`runs` runs)
   bit-exact     the C's output for the first evaluation sample equals the int8 reference
 
@@ -267,7 +268,7 @@ arena), beside the file's full-int8 `.tflite` twin run by TFLite Micro where the
 | hcc flash | weights and tables (const arrays) |
 | .tflite | the twin's file size |
 | lx106 code | `.text` of the model's C and the runtime functions it reaches, `xtensa-lx106-elf-gcc -O2`, unused functions dropped |
-| hcc / ORT / TFLM ms | host latency, one thread, median after warm-up: hcc's C (-O3 -march=native, --weight-layout host) and onnxruntime on the float ONNX model timed in turns, {rounds} rounds of {runs} runs each (a slow stretch of the machine falls on both); the TFLM Python runtime's `invoke()` on the twin, {runs} runs |
+| hcc / ORT / TFLM ms | host latency, one thread, after warm-up: hcc's C (-O3 -march=native, --weight-layout host) and onnxruntime on the float ONNX model timed in turns, {rounds} rounds of {runs} runs each, each side's best round's median (slow stretches of the shared machine come and go); the TFLM Python runtime's `invoke()` on the twin, {runs} runs |
 | exact | hcc's C output equals the int8 reference on the first evaluation sample |
 | peak op | the op at hcc's peak (the end of its name) |
 | TFLM from | measured: by tflite-micro in this run (this Python's, or `$HCC_TFLM_PYTHON`'s); zoo.json: the figures models/zoo/zoo.json records for the twin (tflite-micro not available) |

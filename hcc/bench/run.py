@@ -12,8 +12,8 @@ bench_model() compiles a model into a temporary directory and measures it three 
           (`hcc compile --weight-layout host`: a second build of the same model, its memory planned for speed,
           the same numbers: its output is checked against the same reference), timed in its own
           program in turns with onnxruntime (one thread, sequential) on the float model:
-          TIMING_ROUNDS rounds of `runs` runs after warm-up, each side's median over all of
-          its runs (side_by_side); onnxruntime's own int8 static QDQ quantization of the model
+          TIMING_ROUNDS rounds of `runs` runs after warm-up, each side's best round (the
+          lowest of its rounds' medians; side_by_side); onnxruntime's own int8 static QDQ quantization of the model
           timed after them.
 
 est_ms_240mhz = instructions / 240e6 * 1000 assumes one instruction per cycle at the
@@ -44,7 +44,7 @@ HOST_TEMPLATE = data_dir("bench") / "host" / "timing_main.c.in"
 NAIVE_REPLACES = ("conv2d_3x3_s8.c", "fully_connected_s8.c")
 CLOCK_HZ = 240e6
 WARMUP_RUNS = 20
-TIMING_ROUNDS = 3  # hcc and onnxruntime timed in turns (side_by_side)
+TIMING_ROUNDS = 7  # hcc and onnxruntime timed in turns, the best round of each (side_by_side)
 ORT_CALIB_SAMPLES = 32
 
 
@@ -150,17 +150,18 @@ def _ort_time(sess, x, runs) -> float:
 
 def side_by_side(exe: Path, sess, x, runs: int, rounds: int = TIMING_ROUNDS) -> tuple[float, bytes, float | None]:
     """hcc's timing program and onnxruntime's session (None: hcc alone) timed in turns, `rounds`
-    rounds of `runs` runs each, and each side's median over all of its runs, in ms: a slow
-    stretch of a shared machine then falls on both sides instead of on one (one process after
-    the other gave mobilenet_v3_small.ts17 0.58x in one run and 0.40x in the next). Also the
-    output's bytes."""
-    hcc_ns, ort_ns, out = [], [], b""
+    rounds of `runs` runs each, and each side's best round (the lowest of its rounds' medians),
+    in ms; also the output's bytes. On a shared machine slow stretches come and go (stop 31's
+    mobilenet_v3_small.ts17 read 0.58x in one run and 0.40x in the next; the same C read 0.12 ms
+    in one row and 0.09 in another of this stop's first run in turns): in turns, each side gets
+    rounds outside them, and its best round is the figure an undisturbed machine gives."""
+    hcc_ms, ort_ms, out = [], [], b""
     for _ in range(rounds):
         times, out = _host_run(exe)
-        hcc_ns += times
+        hcc_ms.append(statistics.median(times) / 1e6)
         if sess is not None:
-            ort_ns += _ort_times(sess, x, runs)
-    return statistics.median(hcc_ns) / 1e6, out, statistics.median(ort_ns) / 1e6 if ort_ns else None
+            ort_ms.append(statistics.median(_ort_times(sess, x, runs)) / 1e6)
+    return min(hcc_ms), out, min(ort_ms) if ort_ms else None
 
 
 def _ort_int8(model, samples, x, runs, workdir):
@@ -327,7 +328,7 @@ def format_table(result: dict) -> str:
     if "host_ms" in result:
         int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
                 else f"n/a ({result.get('ort_int8_reason')})")
-        lines.append(f"host ({result['machine']}), median of {TIMING_ROUNDS} x {result['runs']} in turns, one thread: hcc "
+        lines.append(f"host ({result['machine']}), best of {TIMING_ROUNDS} rounds' medians of {result['runs']}, in turns, one thread: hcc "
                      f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
     return "\n".join(lines)
 
