@@ -18,7 +18,8 @@ twin where there is one) and any model given:
                 --weight-layout host) and onnxruntime on the float ONNX model timed in turns
                 (hcc.bench.run.side_by_side: TIMING_ROUNDS rounds of `runs` runs each, each side's
                 best round's median), the
-                TFLM Python runtime's invoke() on the twin (`runs` runs)
+                TFLM Python runtime's invoke() on the twin (`runs` runs); all three on one CPU
+                (hcc.bench.run.on_one_cpu)
   bit-exact     the C's output for the first evaluation sample equals the int8 reference
 
 A model that does not compile gets a row with the reason. Nothing here is a test: the figures
@@ -97,6 +98,7 @@ def _tflm_figures(twin: Path, runs: int, recorded: dict | None) -> dict:
     """TFLM's arena and invoke() time for the twin, measured by tflite-micro (this Python's or
     $HCC_TFLM_PYTHON's); without it, the arena figures zoo.json records for the twin
     (measured by models/zoo/build.py with the same allocator), marked as such."""
+    from hcc.bench.run import on_one_cpu
     from hcc.peers.tflm import tflm_arena, tflm_invoke_ms, tflm_python
 
     if tflm_python() is None:
@@ -107,7 +109,8 @@ def _tflm_figures(twin: Path, runs: int, recorded: dict | None) -> dict:
         return {"tflm_note": "tflite-micro not installed", "tflite_bytes": twin.stat().st_size}
     try:
         arena = tflm_arena(twin)
-        ms = tflm_invoke_ms(twin, runs, WARMUP)
+        with on_one_cpu():  # where hcc and onnxruntime are timed (hcc.bench.run.on_one_cpu)
+            ms = tflm_invoke_ms(twin, runs, WARMUP)
     except HccError as err:
         return {"tflm_note": _first_line(err), "tflite_bytes": twin.stat().st_size}
     return {"tflm_head": arena["head"], "tflm_tail": arena["tail"], "tflm_total": arena["total"],

@@ -14,7 +14,7 @@ bench_model() compiles a model into a temporary directory and measures it three 
           program in turns with onnxruntime (one thread, sequential) on the float model:
           TIMING_ROUNDS rounds of `runs` runs after warm-up, each side's best round (the
           lowest of its rounds' medians; side_by_side); onnxruntime's own int8 static QDQ quantization of the model
-          timed after them.
+          timed after them. Both run on one CPU (on_one_cpu).
 
 est_ms_240mhz = instructions / 240e6 * 1000 assumes one instruction per cycle at the
 ESP32's 240 MHz: a proxy (docs/performance.md).
@@ -22,6 +22,7 @@ ESP32's 240 MHz: a proxy (docs/performance.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -148,19 +149,40 @@ def _ort_time(sess, x, runs) -> float:
     return statistics.median(_ort_times(sess, x, runs)) / 1e6
 
 
+@contextlib.contextmanager
+def on_one_cpu():
+    """This thread, and the programs it starts, kept on one CPU (the lowest it may use) for the
+    block. On a virtual machine one CPU can run about 1.4x slower than the other for seconds at a
+    time (the host's other load): timed from Python, hcc's program usually lands on the other CPU
+    than onnxruntime, so one side alone read slow for a whole peers row (stop 32: mini-Xception's
+    program at 0.147 ms while onnxruntime ran at its best; on one CPU both slow down together).
+    Without sched_setaffinity (not Linux) the block runs as it is."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def side_by_side(exe: Path, sess, x, runs: int, rounds: int = TIMING_ROUNDS) -> tuple[float, bytes, float | None]:
     """hcc's timing program and onnxruntime's session (None: hcc alone) timed in turns, `rounds`
     rounds of `runs` runs each, and each side's best round (the lowest of its rounds' medians),
     in ms; also the output's bytes. On a shared machine slow stretches come and go (stop 31's
     mobilenet_v3_small.ts17 read 0.58x in one run and 0.40x in the next; the same C read 0.12 ms
     in one row and 0.09 in another of this stop's first run in turns): in turns, each side gets
-    rounds outside them, and its best round is the figure an undisturbed machine gives."""
+    rounds outside them, and its best round is the figure an undisturbed machine gives. Both on
+    one CPU (on_one_cpu), so that a slow CPU slows both."""
     hcc_ms, ort_ms, out = [], [], b""
-    for _ in range(rounds):
-        times, out = _host_run(exe)
-        hcc_ms.append(statistics.median(times) / 1e6)
-        if sess is not None:
-            ort_ms.append(statistics.median(_ort_times(sess, x, runs)) / 1e6)
+    with on_one_cpu():
+        for _ in range(rounds):
+            times, out = _host_run(exe)
+            hcc_ms.append(statistics.median(times) / 1e6)
+            if sess is not None:
+                ort_ms.append(statistics.median(_ort_times(sess, x, runs)) / 1e6)
     return min(hcc_ms), out, min(ort_ms) if ort_ms else None
 
 

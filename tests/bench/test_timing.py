@@ -3,6 +3,12 @@ side's figure is its best round's median."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
 from hcc.bench import run
 
 
@@ -39,3 +45,22 @@ def test_hcc_and_onnxruntime_timed_in_turns(tmp_path, monkeypatch):
     assert out == b"\x01" and host_ms == 1000 / 1e6  # the best round's median, not the best run (500)
     assert ort_ms is not None and ort_ms > 0
     assert run.side_by_side(exe, None, None, runs=2, rounds=2)[2] is None  # hcc alone
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_both_sides_timed_on_one_cpu(tmp_path, monkeypatch):
+    """hcc's program (a child process) and onnxruntime (this thread) on the same single CPU, and
+    the CPUs this thread may use given back afterwards."""
+    before = os.sched_getaffinity(0)
+    seen = {}
+
+    def host_run(_path):
+        probe = [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"]
+        seen["child"] = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+        seen["parent"] = sorted(os.sched_getaffinity(0))
+        return [1000], b""
+
+    monkeypatch.setattr(run, "_host_run", host_run)
+    run.side_by_side(tmp_path / "timing", None, None, runs=1, rounds=1)
+    assert seen["parent"] == [min(before)] and seen["child"] == str([min(before)])
+    assert os.sched_getaffinity(0) == before
