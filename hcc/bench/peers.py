@@ -271,7 +271,7 @@ arena), beside the file's full-int8 `.tflite` twin run by TFLite Micro where the
 | hcc flash | weights and tables (const arrays) |
 | .tflite | the twin's file size |
 | lx106 code | `.text` of the model's C and the runtime functions it reaches, `xtensa-lx106-elf-gcc -O2`, unused functions dropped |
-| hcc / ORT / TFLM ms | host latency, one thread, after warm-up: hcc's C (-O3 -march=native, --weight-layout host) and onnxruntime on the float ONNX model timed in turns, {rounds} rounds of {runs} runs each, each side's best round's median (slow stretches of the shared machine come and go); the TFLM Python runtime's `invoke()` on the twin, {runs} runs |
+| hcc / ORT / TFLM ms | host latency, one thread, after warm-up: hcc's C (-O3 -march=native, --weight-layout host) and onnxruntime on the float ONNX model timed in turns, {rounds} rounds of {runs} runs each, each side's best round's median (slow stretches of the shared machine come and go); the TFLM Python runtime's `invoke()` on the twin, {runs} runs; all three on the same CPU (a virtual machine's CPUs slow down apart) |
 | exact | hcc's C output equals the int8 reference on the first evaluation sample |
 | peak op | the op at hcc's peak (the end of its name) |
 | TFLM from | measured: by tflite-micro in this run (this Python's, or `$HCC_TFLM_PYTHON`'s); zoo.json: the figures models/zoo/zoo.json records for the twin (tflite-micro not available) |

@@ -350,7 +350,7 @@ def format_table(result: dict) -> str:
     if "host_ms" in result:
         int8 = (f"{result['ort_int8_ms']} ms" if result["ort_int8_ms"] is not None
                 else f"n/a ({result.get('ort_int8_reason')})")
-        lines.append(f"host ({result['machine']}), best of {TIMING_ROUNDS} rounds' medians of {result['runs']}, in turns, one thread: hcc "
+        lines.append(f"host ({result['machine']}), best of {TIMING_ROUNDS} rounds' medians of {result['runs']}, in turns on one CPU, one thread: hcc "
                      f"{result['host_cflags']} {result['host_ms']} ms; onnxruntime float {result['ort_ms']} ms; onnxruntime int8 QDQ {int8}")
     return "\n".join(lines)
 
