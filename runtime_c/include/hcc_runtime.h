@@ -10,6 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 1 where the runtime compiles its Xtensa kernels (inline asm and the loops written around it):
+ * on the Xtensa with optimisation. At -O0 GCC keeps every variable in memory and cannot give the
+ * asm its registers, so an unoptimised build takes the portable C, which computes the same bytes. */
+#if defined(__XTENSA__) && defined(__OPTIMIZE__)
+#define HCC_XTENSA_KERNELS 1
+#else
+#define HCC_XTENSA_KERNELS 0
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -38,7 +38,7 @@ static inline int8_t add_one(const add_fast_t *f, int32_t a, int32_t b) {
     return (int8_t)(v < f->lo ? f->lo : (v > f->hi ? f->hi : v));
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One element at byte offset k: 13 or 14 instructions. */
 #define ADD_TERM(k)                                                               \
     "l8ui %[t], %[pa], " #k "\n\t"                                                \
@@ -57,7 +57,7 @@ static inline int8_t add_one(const add_fast_t *f, int32_t a, int32_t b) {
     "s8i %[t], %[po], " #k "\n\t"
 #endif
 
-#if !defined(__XTENSA__) && defined(__AVX512BW__)
+#if !HCC_XTENSA_KERNELS && defined(__AVX512BW__)
 #include <immintrin.h>
 /* add_one on 32 elements a pass (host): the byte pairs (a - z_a, b - z_b) as int16 into one
  * vpmaddwd with (m_a, m_b) (both below 2^15 here), then add_one's shift in 32-bit lanes,
@@ -88,14 +88,14 @@ static int32_t add_vectors(const add_fast_t *f, const int8_t *a, const int8_t *b
 /* n elements of a, b (both advancing) into out; out may be a or b. */
 static void add_run(const add_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
     int32_t i;
-#if !defined(__XTENSA__) && defined(__AVX512BW__)
+#if !HCC_XTENSA_KERNELS && defined(__AVX512BW__)
     i = add_vectors(f, a, b, n, out);
     a += i;
     b += i;
     out += i;
     n -= i;
 #endif
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (n >= 4) {
         const int8_t *const end = a + (n & ~(int32_t)3);
         const int32_t c80 = 0x80, k = (f->z_a + 128) * f->m_a + (f->z_b + 128) * f->m_b, ck = f->c0 - k;

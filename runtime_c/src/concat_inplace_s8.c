@@ -51,7 +51,7 @@ static void copy_unit(int8_t *dst, const int8_t *src, uint32_t unit, int words) 
     }
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 #define HOST_CONCAT_INPUTS 16
 
 /* n bytes, a constant-size copy for the common piece sizes (no libc call per piece) */
@@ -117,7 +117,7 @@ void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32
         const size_t size = (size_t)outer * (size_t)inner_units[t] * u;
         if (tables != NULL && tables[t] != NULL) {
             int8_t *slot = data + (size_t)outer * (size_t)total * u, *end = slot + size;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
             hcc_lut_s8(slot, (int32_t)size, tables[t], slot);  /* vectorized on the host */
             slot = end;
 #endif
@@ -126,7 +126,7 @@ void hcc_concat_inplace_s8(int8_t *data, const int32_t *inner_units, const int32
         total += (uint32_t)inner_units[t];
     }
     if (n_inputs <= 1) return;  /* the input already is the output */
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (host_concat(data, inner_units, column_units, n_inputs, (uint32_t)outer, u, total, scratch)) return;
 #endif
     while (row_bits < 32 && ((uint32_t)outer >> row_bits) != 0u) ++row_bits;

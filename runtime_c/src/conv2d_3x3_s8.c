@@ -34,7 +34,7 @@ static int is_depthwise(const hcc_conv2d_params_t *p) {
 static int is_dense(const hcc_conv2d_params_t *p) { return hcc_conv2d_takes_dense(p); }
 
 /* the small tests of every row call written out on Xtensa (GCC calls them otherwise) */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define DENSE_INLINE HCC_ALWAYS_INLINE
 #else
 #define DENSE_INLINE static inline
@@ -82,7 +82,7 @@ static size_t wino_scratch_size(const hcc_conv2d_params_t *p) {
 
 /* size, or wino_rows' scratch where is_wino and larger; out of line on Xtensa, where the
  * mono path asks for the dense scratch size every row (mono_rows_fit) */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 __attribute__((noinline))
 #endif
 static size_t wino_max(const hcc_conv2d_params_t *p, size_t size) {
@@ -141,7 +141,7 @@ static void pad_row(const hcc_conv2d_params_t *p, const int8_t *input, int32_t i
     for (; i < len; ++i) row[i] = 0;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* wino_row's channel at byte offset o of a pair of in_c 8 (four columns 16 bytes apart) */
 #define HCC_WINO_T(o)                                                             \
     "l16si %[d0], %[s], " #o "\n\t"                                               \
@@ -209,7 +209,7 @@ static inline void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input,
         }
         tags[slot] = iy0 + q * dh;
         rows[q] = slots + slot * len;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         if (tmp != NULL) {
             wino_row(p, input, tags[slot], tmp, slots + slot * len);
             continue;
@@ -223,7 +223,7 @@ static inline void fetch_rows(const hcc_conv2d_params_t *p, const int8_t *input,
  * hcc_dot3x2_s16 reads them. On Xtensa two terms per pass in inline asm (17 instructions
  * for 6 values; GCC's loop takes 11 for 3). Returns the patch past them. */
 static int16_t *interleave3(const int16_t *a, const int16_t *b, const int16_t *c, int32_t len, int16_t *patch) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (len >= 2) {
         const int16_t *end = patch + 3 * (len & ~(int32_t)1);
         int32_t t;
@@ -269,7 +269,7 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
     const int32_t cin = p->in_c, step = p->dilation_w * cin;
     const int32_t run = p->dilation_w == 1 ? kw * cin : cin, runs = p->dilation_w == 1 ? 1 : kw;
     int32_t ky, kx;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* the host layout (HCC_TRIPLE_AT, dot_u8.h): each pixel's patch one contiguous run */
     int32_t q, i;
     for (q = 0; q < 3; ++q) {
@@ -289,7 +289,7 @@ static inline void gather_triple(const hcc_conv2d_params_t *p, const int16_t *co
     }
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* dense_rows' triples of output pixels ox, ox + 1, ox + 2 < out_w of one output row (its
  * padded input rows rows[ky]; the channels c0 .. c0 + channels - 1 at out) with each pixel
  * read in place, 2 in_c stride_w bytes from the next (HCC_STRIDED_P): no patch. Returns the
@@ -312,7 +312,7 @@ __attribute__((noinline)) static int32_t strided_triples(const hcc_conv2d_params
 }
 #endif
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* wino_pair's asm, for three output pairs (lanes a, b, c: L3) or two (a, b: L2). L(m) is m
  * applied to each lane's accumulators (channel 0, channel 1) and its number. */
 #define HCC_WINO_L2(m) m(a0, a1, 0) m(b0, b1, 1)
@@ -499,7 +499,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
     int16_t *patch = packed + 2 * n * group;
     int16_t *slots = patch + 3 * n;
     const int is_3x3 = p->k_h == 3 && p->k_w == 3;  /* constant loop bounds for GCC to unroll */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     /* the strided dot products where they pay: ~24 instructions a channel pair and kernel row
      * against the patch's ~8.5 a term of a kernel row (mini-Xception: its 3x3 8 -> 8 gains
      * 6%, its 1x1 16 -> 32 would lose 3%) */
@@ -531,7 +531,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 hcc_hoist_pad(recs, channels);
             }
             ox = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
             if (strided) ox = strided_triples(p, rows, packed, channels, recs, out + c0);
 #endif
             for (; ox < p->out_w; ox += 3) {
@@ -546,7 +546,7 @@ static void dense_rows(const hcc_conv2d_params_t *p, const int8_t *input, const 
                 } else {
                     gather_triple(p, rows, oxs, patch, p->k_h, p->k_w);
                 }
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
                 hcc_triples_requantize(patch, n, packed, channels, recs, p->z_out, p->act_min, p->act_max, dst);
 #else
                 hcc_host_triples_requantize(patch, n, packed, channels, recs, mult + c0, shift + c0,
@@ -615,7 +615,7 @@ void hcc_conv2d_3x3_s8(const hcc_conv2d_params_t *p, const int8_t *input, const 
 void hcc_conv2d_dense_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, const int8_t *weights,
                               const int32_t *bias, const int32_t *mult, const int32_t *shift, void *scratch,
                               int32_t row_begin, int32_t row_end, int8_t *out_rows) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (is_wino(p)) {
         wino_rows(p, input, weights, bias, mult, shift, scratch, row_begin, row_end, out_rows);
         return;

@@ -19,7 +19,7 @@ static int is_depthwise(const hcc_conv2d_params_t *conv) {
  * conv-scratch: its padded plane would raise the arena), then hcc_dwconv2d_s8_direct_rows
  * (no scratch) */
 static int is_fast_depthwise(const hcc_conv2d_params_t *conv) { return is_depthwise(conv) && conv->weight_pairs >= 0; }
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* The host layout's convs (hcc_conv2d_host_s8_rows, hcc_dwconv2d_host_s8_rows) */
 static int is_host_layout(const hcc_conv2d_params_t *conv) {
     return conv->weight_pairs == HCC_WEIGHTS_HOST || conv->weight_pairs == HCC_WEIGHTS_HOST_PIXELS;
@@ -66,7 +66,7 @@ static size_t conv_scratch_bytes(const hcc_conv2d_pool_params_t *p) {
     if (is_fast_depthwise(&p->conv)) return hcc_dwconv2d_s8_scratch_size(&p->conv);
     if (is_dense(&p->conv)) return hcc_conv2d_dense_s8_scratch_size(&p->conv);
     if (p->conv.weight_pairs == HCC_WEIGHTS_BLOCKED) return 0u;
-#if !defined(__XTENSA__) /* the host layout (model.c refuses to build for the lx106 with it) */
+#if !HCC_XTENSA_KERNELS /* the host layout (model.c refuses to build for the lx106 with it) */
     if (is_host_layout(&p->conv)) return 0u;
 #endif
     return is_3x3(&p->conv) && !is_depthwise(&p->conv) ? hcc_conv2d_3x3_s8_scratch_size(&p->conv) : 0u;
@@ -99,7 +99,7 @@ typedef struct row_source {
 
 static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src, const hcc_conv_weights_t *w,
                       const int8_t *residual_row, void *conv_scratch, window_t *window, int32_t row, int8_t *dst);
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 static int is_mono_rows(const hcc_conv2d_params_t *c);
 static void mono_rows(const hcc_conv2d_params_t *c, const int8_t *input, const hcc_conv_weights_t *w, void *scratch,
                       int32_t row, int8_t *out);
@@ -161,7 +161,7 @@ static const int8_t *window_fill(const hcc_conv2d_params_t *c, const row_source_
     return w->rows;
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* The host layout's conv rows [row_begin, row_end) of input into dst */
 static void host_rows(const hcc_conv2d_params_t *conv, const int8_t *input, const hcc_conv_weights_t *w,
                       int32_t row_begin, int32_t row_end, int8_t *dst) {
@@ -184,14 +184,14 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
         conv = &sub;
         at = 0;
     }
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (is_host_layout(conv)) {
         host_rows(conv, input, w, at, at + 1, dst);
     } else
 #endif
     if (is_fast_depthwise(conv)) {
         hcc_dwconv2d_s8_rows(conv, input, w->weights, w->bias, w->mult, w->shift, conv_scratch, at, at + 1, dst);
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     } else if (conv->in_c == 1 && is_mono_rows(conv)) {
         mono_rows(conv, input, w, conv_scratch, at, dst);
 #endif
@@ -231,7 +231,7 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
 /* Byte offset in a block of window column j (0..4; 4: the next block's first) and slot r. */
 #define MONO_AT(j, r) ((j) == 4 ? MONO_BLOCK + (r) : 6 * (j) + (r))
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* acc += u * w for the byte of window column j (0..3), slot r. */
 #define MONO_TAP(acc, j, r, w)                                                    \
     "l8ui %[t], %[x], (" #j ")*6+(" #r ")\n\t"                                    \
@@ -260,11 +260,11 @@ static void block_row(const hcc_conv2d_pool_params_t *p, const row_source_t *src
 /* Every window of the row for one channel (w: its nine weights as w[ky 3 + kx], negated for
  * m < 0): block ox's result = max over its four conv outputs of sum w u. Not inlined on
  * Xtensa: the asm needs 14 registers, all GCC can give one outside any other live state. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 __attribute__((noinline))
 #endif
 static void mono_windows(uint8_t *buf, int32_t pw, const int32_t *w) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const uint8_t *const end = buf + pw * MONO_BLOCK;
     int32_t m, v, t;
     if (pw <= 0) return;
@@ -318,7 +318,7 @@ static void mono_fill(uint8_t *buf, int32_t r, const int8_t *src, int32_t pad_le
     if (c1 > c0) {
         const int8_t *x = src + (c0 - pad_left), *const x_end = src + (c1 - pad_left);
         uint8_t *d = buf + (c0 >> 2) * MONO_BLOCK + r;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         const uint32_t c80 = 0x80u;
         uint32_t t;
         __asm__ volatile(
@@ -362,7 +362,7 @@ typedef struct {
  * *out, while the result + ch->sb lies in [-0xFFFF, 0xFFFF] (ch->q's bound) and *res != end:
  * *out = hcc_requant_hoisted(q, result + sb) (plus z_after: q from
  * hcc_requant_hoist_z_after, else 0), then *res += step, *out += out_c. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* the asm loop; ADD_Z is empty or the add of z_after */
 #define MONO_REQUANT_ASM(ADD_Z)                                                   \
     __asm__ volatile(                                                             \
@@ -389,7 +389,7 @@ static void mono_requant(const mono_channel_t *ch, const uint8_t **res, const ui
                          int32_t out_c, int8_t **out) {
     const uint8_t *bp = *res;
     int8_t *yp = *out;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     int32_t t = ch->q.sh, u;
     if (bp != end) {
         if (ch->z_after == 0) {
@@ -414,7 +414,7 @@ static void mono_requant(const mono_channel_t *ch, const uint8_t **res, const ui
 
 /* Inlined on Xtensa: as calls, mono_pool_block's channel loop costs ~50 instructions more a
  * channel and row (HCMTMM's first conv: +8K). */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define MONO_INLINE inline __attribute__((always_inline))
 #else
 #define MONO_INLINE
@@ -424,7 +424,7 @@ static void mono_requant(const mono_channel_t *ch, const uint8_t **res, const ui
 static MONO_INLINE void mono_channel_hoist(const hcc_conv2d_params_t *c, int32_t m, int32_t s, int neg, uint32_t sb,
                                mono_channel_t *ch) {
     const int32_t am = m != INT32_MIN && neg ? -m : m;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* GCC -O3 -march=native cannot see that mono_requant reads q only once hoisted (maybe-uninitialized) */
     memset(&ch->q, 0, sizeof ch->q);
 #endif
@@ -491,7 +491,7 @@ static void mono_pool_block(const hcc_conv2d_pool_params_t *p, const int8_t *inp
     }
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* is_mono_rows: the dense path's 3x3 convs of one input channel with stride 1 and no
  * dilation (an image model's first conv: 9 products an output, so the dense path's patch
  * and per-output set-up dominate it). Per output row the three input rows it reads are
@@ -664,7 +664,7 @@ static void pool2x2_row(const int8_t *rows, int32_t in_w, int32_t c, int32_t out
 }
 
 /* 1 where hcc_maxpool_s8_row has a vector form (host_dw_s8.c), which is faster than pool2x2_row */
-#if !defined(__XTENSA__) && defined(__AVX512BW__)
+#if !HCC_XTENSA_KERNELS && defined(__AVX512BW__)
 #define HOST_MAXPOOL 1
 #else
 #define HOST_MAXPOOL 0
@@ -710,7 +710,7 @@ static void run_block(const hcc_conv2d_pool_params_t *p, const row_source_t *src
                 memmove(ring, ring + drop * row_size, (size_t)(held * row_size));
             }
             first = y_begin;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
             if (is_host_layout(&p->conv) && src->p == NULL && win == NULL && !p->has_residual && first + held < y_end) {
                 /* the rows the window lacks in one call (the kernel's per-call terms made once) */
                 host_rows(&p->conv, src->input, w, first + held, y_end, ring + held * row_size);
@@ -743,7 +743,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
     if (!p->has_pool && !p->has_residual && !p->window && is_depthwise(&p->conv)) {
         /* all rows in one call (channel by channel: it reads every input row before the last
          * output row is written, so never with the window of in-place streaming) */
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
         if (p->conv.weight_pairs == HCC_WEIGHTS_HOST) {
             hcc_dwconv2d_host_s8_rows(&p->conv, input, weights, bias, mult, shift, 0, p->conv.out_h, output);
             return;
@@ -757,7 +757,7 @@ void hcc_conv2d_pool_s8(const hcc_conv2d_pool_params_t *p, const int8_t *input,
         }
         return;
     }
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (!p->has_pool && !p->has_residual && !p->window && p->conv.weight_pairs == HCC_WEIGHTS_HOST_PIXELS) {
         /* a stem: all rows in one call (its per-call terms made once; rows in order, each
          * row's input read before its outputs are written, as one call a row would) */

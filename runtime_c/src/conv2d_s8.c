@@ -121,7 +121,7 @@ static void blocked_patch(const hcc_conv2d_params_t *p, const int8_t *input, int
 #define HCC_TRIPLE_TERMS HCC_BLOCKED_TRIPLE_TERMS
 typedef char hcc_patch_fits_check[HCC_BLOCKED_PATCH <= 3 * HCC_TRIPLE_TERMS ? 1 : -1];
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_SPREAD3(i)                                                            \
     "l8ui %[t], %[src], " #i "\n\t"                                               \
     "xor %[t], %[t], %[c80]\n\t"                                                  \
@@ -133,7 +133,7 @@ typedef char hcc_patch_fits_check[HCC_BLOCKED_PATCH <= 3 * HCC_TRIPLE_TERMS ? 1 
  * pass in asm, 4.4 instructions a byte (GCC's loop: 8). */
 static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
     uint32_t sum = 0u;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (len >= 8) {
         const uint8_t *const end = src + (len & ~(int32_t)7);
         const uint32_t c80 = 0x80u;
@@ -159,7 +159,7 @@ static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
     return sum;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_SPREAD_PX(i, q)                                                       \
     "l8ui %[t], %[p" #q "], " #i "\n\t"                                           \
     "xor %[t], %[t], %[c80]\n\t"                                                  \
@@ -189,7 +189,7 @@ static uint32_t spread3(const uint8_t *src, int32_t len, uint8_t *dst) {
  * With len a multiple of 8 and the pixels at word addresses, their bytes are read a word at a
  * time, xor'ed four at once and split with extui (3.7 instructions a byte against 4.4). */
 static void spread_triple(const uint8_t *src, int32_t step, int32_t len, uint8_t *dst, uint32_t sum[3]) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if ((len & 3) == 0 && len > 0) {
         const uint8_t *p0 = src, *p1 = src + step, *p2 = src + 2 * step;
         const uint8_t *const end = src + len;
@@ -257,7 +257,7 @@ static uint32_t triple_gather(const hcc_conv2d_params_t *p, const int8_t *input,
     return sum;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* conv_pixels' whole blocks of four channels for n a multiple of 8: the three pixels' MACs and
  * their requantization written out in one loop (two calls a block cost ~40 instructions of
  * argument moves, saves and restores) */
@@ -313,7 +313,7 @@ HCC_OUT_OF_LINE void conv_pixels(const hcc_conv2d_params_t *p, const int8_t *inp
         while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= p->in_w) --kx1;
         sum[q] = triple_gather(p, input, iy0, ix0, ky0, ky1, kx0, kx1, xs + q) << 7;
     }
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (np == 3 && (out_c & 3) == 0 && (n & 7) == 0) {
         triple_blocks(xs, n, weights, out_c, bias, mult, shift, sum, out, p);
         return;
@@ -371,7 +371,7 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
     const int32_t lo = p->act_min > -128 ? p->act_min : -128, hi = p->act_max < 127 ? p->act_max : 127;
     const int use_patch = n <= HCC_BLOCKED_PATCH && kh * kw > 1;
     const int use_triples = n <= HCC_TRIPLE_TERMS && out_c >= 4;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     /* a 1x1 conv whose pixels are all on the input's columns (no left padding, none of the right
      * read) and whose blocks take triple_blocks: its whole triples of a row straight to
      * spread_triple and triple_blocks (through conv_pixels, ~100 lx106 instructions a triple of
@@ -388,7 +388,7 @@ HCC_OUT_OF_LINE void blocked_rows(const hcc_conv2d_params_t *p, const int8_t *in
         while (ky0 < kh && iy0 + ky0 * dh < 0) ++ky0;
         while (ky1 > ky0 && iy0 + (ky1 - 1) * dh >= p->in_h) --ky1;
         ox = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         if (pw_triples && ky0 < ky1) {
             const int32_t step = p->stride_w * in_c;
             const uint8_t *src = (const uint8_t *)input + iy0 * p->in_w * in_c;

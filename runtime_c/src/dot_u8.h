@@ -20,7 +20,7 @@ static inline void hcc_dot4_u8(const int16_t *xs, int32_t n, const uint8_t *w, i
     const uint8_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int16_t *end = xs + n;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (n >= 2) {
         const int16_t *end2 = xs + (n & ~(int32_t)1);
         const uint32_t c80 = 0x80u;
@@ -127,7 +127,7 @@ typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1
  * (the host build) one after the other, n terms each, and a channel pair's int16 weights
  * likewise channel after channel (hcc_pack_pairs_s16), so that the host's dot products are
  * contiguous runs its compiler vectorizes. Same buffer sizes, same numbers. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_TRIPLE_AT(p, n) (p)
 #define HCC_TRIPLE_STEP 3
 #define HCC_PAIR_AT(j, i, n) (2 * (i) + (j)) /* term i of channel j (0, 1) of a pair of n terms */
@@ -146,7 +146,7 @@ typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1
  * (17 for 6 products; each input is loaded into x, multiplied into t for channel 0 and in
  * place for channel 1), 3 loop instructions per 8 terms: 2.90 instructions per product.
  * 13 registers: 6 accumulators, w0, w1, x, t, 2 pointers and the end. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_DOT3X2_PIX(xo, ap, bp)                                                \
     "l16ui %[x], %[xs], " #xo "\n\t"                                              \
     "mul16s %[t], %[x], %[w0]\n\t"                                                \
@@ -164,7 +164,7 @@ typedef char hcc_channel_rec_size_check[sizeof(hcc_channel_rec_t) == 72 ? 1 : -1
 static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w, hcc_channel_rec_t *r0,
                                   hcc_channel_rec_t *r1) {
     uint32_t a0 = (uint32_t)r0->bias, a1 = (uint32_t)r1->bias, b0 = a0, b1 = a1, c0 = a0, c1 = a1;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const int16_t *end8 = xs + 3 * (n & ~(int32_t)7);
     int32_t x, w0, w1, t, i;
     if (n >= 8) {
@@ -223,7 +223,7 @@ static inline void hcc_dot3x2_s16(const int16_t *xs, int32_t n, const int16_t *w
 }
 
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* hcc_dot3x2_s16 on three inputs read where they lie instead of interleaved: kh runs of
  * `run` terms, input p's term i of run q at runs[q][i] + p P / 2 (P bytes apart: the three
  * pixels of a dense conv row in its padded int16 input rows, P = 2 in_c stride_w), the
@@ -284,7 +284,7 @@ HCC_DOT3X2_STRIDED(128)
  * packed[2 k q + 2 i + j] = w[2q + j][i], a zero channel past an odd n_out. */
 static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int32_t k, int16_t *packed) {
     int32_t c, i;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* the host layout: pair q's channels one after the other, packed[2 k q + k j + i] = w[2q + j][i] */
     for (c = 0; c < n_out; ++c) {
         for (i = 0; i < k; ++i) packed[c * k + i] = weights[c * k + i];
@@ -311,7 +311,7 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
 
 #define HCC_ROW_UNROLL 8
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_ROW_P(j, off)                                                         \
     "l8ui %[t], %[wp], " off "\n\t"                                               \
     "mul16u %[t], %[t], %[x]\n\t"                                                 \
@@ -368,7 +368,7 @@ static inline void hcc_pack_pairs_s16(const int8_t *weights, int32_t n_out, int3
  * add): 14 for 4 products. */
 static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *wb, int32_t m, uint32_t *sum,
                                     uint32_t *acc) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const uint8_t *xp = (const uint8_t *)x, *end = xp + k, *end8 = xp + (k & ~(int32_t)(HCC_ROW_UNROLL - 1));
     const uint8_t *wp = wb;
     const uint32_t c80 = 0x80u;
@@ -445,7 +445,7 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
 #else
 #define HCC_NO_CLONE
 #endif
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* an asm kernel written out where it is called (the out-of-line function around it, a block loop) */
 #define HCC_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 #endif
@@ -460,7 +460,7 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
  * instructions for 6 products (hcc_row_block_u8: 14 for 4), eight terms a pass; 13 registers
  * (the loop's end is read from memory), so out of line, where nothing else is live. The input
  * sums the correction needs are the caller's (it forms the bytes). Other m: C. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* %[acc] += %[t] %[x] through %[p] (%[t], the weight, kept) */
 #define HCC_PX_MUL(acc, x)                                                        \
     "mul16u %[p], %[t], %[" #x "]\n\t"                                            \
@@ -521,7 +521,7 @@ static inline void hcc_row_block_u8(const int8_t *x, int32_t k, const uint8_t *w
     [xp] "+r"(xp), [wp] "+r"(wp), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [t] "=&r"(t), [p] "=&r"(pr)
 #endif
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* hcc_triple_block_u8 for m = 4 and k a multiple of 8, written out in the block loop of
  * conv2d_s8.c (triple_blocks). at[]: {xs + 3 k, bias, sum, acc, xs, wb}, the asm's memory
  * operands, set once for the loop: the asm moves the bias (at[1]) and the weights (at[5]) on to
@@ -564,7 +564,7 @@ HCC_ALWAYS_INLINE void hcc_triple_block8(const void *at[6], int32_t k) {
 HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
                                          const int32_t *bias, const uint32_t sum[3], uint32_t acc[3][4]) {
     int32_t i, j, q;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (m == 4) {
         /* the end of the unrolled passes, read from memory: a fourteenth register is more than
          * GCC has for the asm */
@@ -627,7 +627,7 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
  * a pass: 12 for 4, the inputs loaded twice), eight terms a pass; 14 registers, every one the
  * asm can have (a2-a15; the loop's end read from memory, the accumulators' address kept on the
  * stack by GCC), so out of line. Other m: C. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_PAIR4_CH(i, c)                                                        \
     "l8ui %[t], %[wp], " #i "*4+" #c "\n\t"                                       \
     "mul16u %[p], %[t], %[x0]\n\t"                                               \
@@ -647,7 +647,7 @@ HCC_OUT_OF_LINE void hcc_triple_block_u8(const uint8_t *xs, int32_t k, const uin
 HCC_OUT_OF_LINE HCC_NO_CLONE void hcc_pair_block_u8(const uint8_t *xs, int32_t k, const uint8_t *wb, int32_t m,
                                        uint32_t acc[3][4]) {
     int32_t i, j;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (m == 4) {
         const uint8_t *volatile end8 = xs + 3 * (k & ~(int32_t)7);
         const uint8_t *const end = xs + 3 * k;
@@ -743,7 +743,7 @@ static inline int8_t hcc_requant_word_s8(int32_t acc, int32_t wm, int32_t ws, in
     return hcc_requant_word_s8_rest(acc, wm, ws, z_out, act_min, act_max);
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One output of hcc_requant_words4: acc at byte o4 of %[ap], its words at o4 of %[mp] (l16si
  * reads the halves bl, bh) and %[sp], the byte at o1 of %[op]. 20 instructions when the
  * two-multiply form applies; else to label sl (HCC_WORDS_MISS). */
@@ -815,7 +815,7 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
                                       int8_t *out, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
                                       int32_t act_max) {
     int32_t i;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     int32_t f = 0, t, u, v, w;
     const int32_t k = 0x8000;
     __asm__ volatile(
@@ -847,7 +847,7 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
 #endif
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One output of hcc_requant_triple4: pixel q's accumulator of channel j (byte 16 q + 4 j of
  * %[ap]) with the channel's words in registers (%[bl], %[bh], %[c] = ws - sh, SAR = sh), the
  * byte at j of %[op]; then `step` (%[op] to the next pixel's outputs, or nothing). 13
@@ -910,7 +910,7 @@ static inline void hcc_requant_words4(const uint32_t *acc, uint32_t s128, const 
     "4:\n\t"
 #endif
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* the asm of hcc_requant_triple4_asm and hcc_requant_pair4_asm: CHANNELS the four channels'
  * outputs, MISSES their labels past its end */
 #define HCC_REQUANT_BLOCK4_ASM(acc, wm, ws, out, out_c, lo, hi, CHANNELS, MISSES)  \
@@ -939,7 +939,7 @@ HCC_ALWAYS_INLINE void hcc_requant_triple4_asm(uint32_t acc[4][4], const int32_t
 }
 #endif
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* hcc_requant_triple4_asm for two pixels (rows 0 and 1 of acc; the row tails of two pixels of
  * blocked_rows' 1x1 convs): each channel's words loaded once for both, ~16 instructions an
  * output against hcc_requant_words4's 20 */
@@ -961,7 +961,7 @@ HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], int32_t 
     int32_t q, j;
     for (j = 0; j < 4; ++j) {
         for (q = 0; q < np; ++q) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
             if ((ws[j] & 31) != 0 && acc[q][j] + 0x8000u < 0x10000u) continue;
 #endif
             out[q * out_c + j] = hcc_requant_word_s8((int32_t)acc[q][j], wm[j], ws[j], z_out, lo, hi, act_min, act_max);
@@ -978,7 +978,7 @@ HCC_OUT_OF_LINE void hcc_requant_triple4_rest(const uint32_t acc[4][4], int32_t 
 HCC_OUT_OF_LINE void hcc_requant_triple4(uint32_t acc[4][4], const int32_t *wm, const int32_t *ws, int8_t *out,
                                          int32_t out_c, int32_t z_out, int32_t lo, int32_t hi, int32_t act_min,
                                          int32_t act_max) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     hcc_requant_triple4_asm(acc, wm, ws, out, out_c, lo, hi);
     if (acc[3][0] == 0u) return;
 #endif
@@ -1033,7 +1033,7 @@ static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
     }
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One output of hcc_requant_records: the accumulator at byte ao of the record, stored at
  * %[dp]. 12 instructions when acc + k < 2^16: load, range check (2), the hoisted
  * requantization (6), clamp (2 branches, usually not taken), store; otherwise to the
@@ -1091,13 +1091,13 @@ static inline void hcc_hoist_pad(hcc_channel_rec_t *recs, int32_t n_out) {
  * portable C computes the same integers the same ways. */
 /* always inlined on Xtensa: with two calls in a file (conv2d_3x3_s8.c) GCC would make it a
  * function, and every dense conv's triple would pay the call */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 __attribute__((always_inline))
 #endif
 static inline void hcc_requant_records(hcc_channel_rec_t *recs, int32_t n_out, int32_t z_out, int32_t act_min,
                                        int32_t act_max, int8_t *const dst[3]) {
     int32_t c, p;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     hcc_channel_rec_t *r = recs, *const end = recs + n_out;
     volatile uint32_t *const flag = (volatile uint32_t *)end;
     int8_t *d0 = dst[0], *d1 = dst[1], *d2 = dst[2];
@@ -1186,7 +1186,7 @@ static inline void hcc_triples_requantize(const int16_t *xs, int32_t k, const in
     hcc_requant_records(recs, n_out, z_out, act_min, act_max, dst);
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* The dot products of hcc_triples_dots on the three inputs in place (hcc_dot3x2_p##P, P one
  * of HCC_STRIDED_P). */
 static inline void hcc_strided_triples(const int16_t *const *runs, int32_t kh, int32_t run, int32_t P,
@@ -1208,7 +1208,7 @@ static inline void hcc_strided_triples(const int16_t *const *runs, int32_t kh, i
 }
 #endif
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* one value of hcc_widen_s16: byte k of %[ps] to int16 k of the destination, its byte offset k * step * 2 */
 #define HCC_WIDEN_TERM(k, off)                                                    \
     "l8ui %[t], %[ps], " #k "\n\t"                                                \
@@ -1229,7 +1229,7 @@ static inline void hcc_strided_triples(const int16_t *const *runs, int32_t kh, i
  * destination offsets as immediates, x - z as (u ^ 0x80) - (z + 128) from the unsigned byte
  * u: 4.4 instructions per value (lx106 has no sign-extending byte load; GCC's loop takes 8). */
 static inline void hcc_widen_s16(const int8_t *src, int32_t len, int32_t z, int16_t *dst, int32_t step) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (len >= 8 && (step == 1 || step == 3)) {
         const int8_t *end = src + (len & ~(int32_t)7);
         const uint32_t c80 = 0x80u;

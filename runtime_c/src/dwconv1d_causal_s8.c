@@ -23,7 +23,7 @@ static inline int8_t requantize_out(int32_t acc, int32_t m, int32_t s, int32_t z
  * a stack buffer, one load per output; pass 2 adds the constant and requantizes. */
 #define K4_CHUNK 48 /* a multiple of the asm loops' unrolling, 3 */
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* 3 floor(n / 3) for 0 <= n < 2^15 (n <= K4_CHUNK here), without a divide helper. */
 static inline int32_t k4_whole_steps(int32_t n) { return 3 * ((n * 21846) >> 16); }
 
@@ -52,7 +52,7 @@ static inline int32_t k4_whole_steps(int32_t n) { return 3 * ((n * 21846) >> 16)
 /* Pass 1 over n outputs (x advancing by d), the window u[t-3], u[t-2], u[t-1] in win. */
 static void k4_dots(const int8_t *x, int32_t d, int32_t n, const int32_t *w, int32_t *win, int32_t *buf) {
     int32_t a = win[0], b = win[1], c = win[2], i = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (n >= 3) {
         const int32_t *const end = buf + k4_whole_steps(n), c80 = 0x80;
         int32_t *bp = buf;
@@ -87,7 +87,7 @@ static void k4_dots(const int8_t *x, int32_t d, int32_t n, const int32_t *w, int
 static void k4_requant(const hcc_requant_hoisted_t *q, const int32_t *buf, int32_t n, int32_t bias, int32_t d,
                        int8_t *y) {
     int32_t i = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (n >= 3) {
         const int32_t *const end = buf + k4_whole_steps(n);
         const int32_t *bp = buf;

@@ -48,7 +48,7 @@ size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p) {
     return plane_bytes(p) + (size_t)p->out_w * sizeof(uint32_t);
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define DW_COPY_U(i)                                                              \
     "l8ui %[t], %[s], 0\n\t"                                                    \
     "xor %[t], %[t], %[c80]\n\t"                                                \
@@ -59,7 +59,7 @@ size_t hcc_dwconv2d_s8_scratch_size(const hcc_conv2d_params_t *p) {
 /* d[i] = u = s[i step] + 128 (the byte xor'ed 0x80) for i < n: one channel's bytes of an NHWC
  * row. On Xtensa four a pass in asm (4.5 lx106 instructions a byte, GCC's loop 6 to 7). */
 static void dw_copy_u(const uint8_t *s, int32_t step, uint8_t *d, int32_t n) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (n >= 4) {
         const uint8_t *const end = d + (n & ~(int32_t)3);
         const uint32_t c80 = 0x80u;
@@ -153,7 +153,7 @@ enum { DW_T_B, DW_T_ML, DW_T_MM, DW_T_MH, DW_T_C, DW_T_SH, DW_T_W };
 #define DW_BLK_WORDS (DW_T_W + 5)
 
 /* between two int16 stores: no merging into a word (GCC's store merging; empty elsewhere) */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define DW_NO_MERGE __asm__ volatile("" ::: "memory")
 #else
 #define DW_NO_MERGE ((void)0)
@@ -251,7 +251,7 @@ static int dw_win_block(int32_t *blk, const int8_t *w, int32_t taps, int32_t bia
     return 1;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define DW_STR(x) #x
 /* acc += u (window byte P off of row pointer r: P bytes a column) w (block word k) */
 #define DW_WTP(r, off, k, P)                                                      \
@@ -416,7 +416,7 @@ static dw_row_t dw_row_geom(int32_t rs, int32_t pitch, int32_t k, int32_t stride
 static void dw_win_row(const uint8_t *q, const int32_t *blk, int8_t *y, const dw_row_t *g) {
     const int32_t rs = g->rs, pitch = g->pitch, k = g->k, stride_w = g->stride_w, count = g->count;
     const int32_t ystep = g->ystep;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const uint8_t *volatile end = q + g->pair_bytes;
     const uint8_t *q1;
     uint32_t acc, acc1, t, u, v;
@@ -548,7 +548,7 @@ static void dw_plane_channel(const hcc_conv2d_params_t *p, const int8_t *input, 
 __attribute__((always_inline))
 #endif
 static inline void dw_quad_copy(const uint8_t *s, int32_t step, uint32_t *d, int32_t n, int32_t dw) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define DW_COPY_LOOP(DSTEP)                                                       \
     __asm__ volatile(                                                             \
         "1:\n\t"                                                                  \
@@ -659,7 +659,7 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
                           int32_t row_begin, int32_t row_end, int8_t *out_rows) {
     int32_t c = 0;
     if (row_end <= row_begin) return;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 0, row_begin, row_end, out_rows)) return;
 #endif
     if (dw_quad_fits(p, input)) {
@@ -696,7 +696,7 @@ void hcc_dwconv2d_s8_rows(const hcc_conv2d_params_t *p, const int8_t *input, con
  * byte again (extui), one instruction more per tap. */
 static inline int32_t dw_u(const int8_t *s) {
     uint32_t v = *(const uint8_t *)s;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     __asm__("xor %0, %0, %1" : "+r"(v) : "r"(0x80u));
 #else
     v ^= 0x80u;
@@ -704,7 +704,7 @@ static inline int32_t dw_u(const int8_t *s) {
     return (int32_t)v;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* acc (+)= w9[k] u at %[q], then %[q] += step */
 #define DW_TAP(k, first, step)                                                    \
     "l8ui %[t], %[q], 0\n\t"                                                      \
@@ -719,7 +719,7 @@ static inline int32_t dw_u(const int8_t *s) {
 /* sum w u over a 3x3 pixel whose first tap is at r (columns cs apart, rows tr apart; w9: the
  * nine weights as int32). */
 static inline uint32_t dw_sum_3x3(const int8_t *r, int32_t cs, int32_t tr, const int32_t *w9) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const int32_t tr2 = tr - 2 * cs;
     const int8_t *q = r;
     uint32_t acc, t, u;
@@ -785,7 +785,7 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
  * +1.7% lx106 instructions on the model) */
 #define DW_WIN_MIN_W 6
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* acc (+)= w9[k] u of window byte off */
 #define DW_WIN_TAP(k, off, first)                                                 \
     "l8ui %[t], %[q], " #off "\n\t"                                               \
@@ -796,7 +796,7 @@ static inline int8_t dw_requant(uint32_t sum, uint32_t b, int hoisted, const hcc
 /* sum w u over the 3x3 taps at r of a window of u = x + 128 bytes, HCC_DW_NARROW a row (offsets
  * as immediates: 4 lx106 instructions a tap, dw_sum_3x3's 6) */
 static inline uint32_t dw_win_sum(const uint8_t *r, const int32_t *w9) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     uint32_t acc, t, u;
     __asm__ volatile(
         DW_WIN_TAP(0, 0, DW_FIRST) DW_WIN_TAP(1, 1, DW_NEXT) DW_WIN_TAP(2, 2, DW_NEXT)
@@ -922,7 +922,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
 #define DW_RING_NONE (-2)  /* a slot that holds no row yet */
 #define DW_RING_PAD (-1)   /* a slot of padding (z_in + 128): every row off the input */
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* a0 (output x) and a1 (output x + 1) += the kernel row (WX, WY, WZ) over slot OFF's bytes of
  * columns x .. x + 3 (q: column x's record), each byte loaded once */
 #define DW_RING_ROW(OFF, WX, WY, WZ) DW_RING_ROW_F(OFF, WX, WY, WZ, DW_RING_ADD(a0, WX), DW_RING_ADD(a1, WX))
@@ -957,7 +957,7 @@ HCC_OUT_OF_LINE void dw_narrow_quads(const hcc_conv2d_params_t *p, const int8_t 
  * columns i .. i + 2), for i < 2 pairs (pairs >= 1): column i's record at q + 12 i, block blk. */
 HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const int32_t *wo, int32_t *sums,
                                   int32_t pairs) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     int32_t *volatile end = sums + 2 * pairs;
     volatile int32_t bm = blk[DW_T_B], k8 = dw_blk_w(blk, wo[2] + 2);
     const int32_t k0 = dw_blk_w(blk, wo[0]), k1 = dw_blk_w(blk, wo[0] + 1), k2 = dw_blk_w(blk, wo[0] + 2);
@@ -998,7 +998,7 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
 #endif
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* y = the near form of the sum at s + OFF (dw_ring_requant: its terms in registers); y += ystep */
 #define DW_RING_NEAR(OFF)                                                         \
     "l32i %[a], %[s], " #OFF "\n\t"                                               \
@@ -1015,7 +1015,7 @@ HCC_OUT_OF_LINE void dw_ring_sums(const uint8_t *q, const int32_t *blk, const in
 /* y[i ystep] = the requantized sums[i] (block blk's terms: dw_blk_out), clamped to [lo, hi], i < count */
 HCC_OUT_OF_LINE void dw_ring_requant(const int32_t *sums, const int32_t *blk, int8_t *y, int32_t count, int32_t ystep,
                                      int32_t lo, int32_t hi) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     const int32_t *const end = sums + count;
     const int32_t ml = blk[DW_T_ML], mm = blk[DW_T_MM], mh = blk[DW_T_MH], c = blk[DW_T_C], sh = blk[DW_T_SH];
     int32_t a, t, u;
@@ -1219,7 +1219,7 @@ void hcc_dwconv2d_s8_direct_rows(const hcc_conv2d_params_t *p, const int8_t *inp
     const int fast = kh == 3 && kw == 3 && p->dilation_w == 1;
     const int32_t zu = p->z_in + 128;
     int32_t lo = 0, hi = p->out_w, oy, ox, c, i;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (hcc_host_dwconv_rows(p, input, weights, bias, mult, shift, 1, row_begin, row_end, out_rows)) return;
 #endif
     /* the interior columns [lo, hi): no division (none on the target), the borders are short */

@@ -109,7 +109,7 @@ static int fc_k2_offset_terms(int32_t w0, int32_t w1, int32_t bias, int32_t z_in
 /* b + w0 v0 + w1 v1 for the input pair x (v = u ^ 0x80), in 32-bit wrap-around. */
 static inline uint32_t fc_k2_dot(uint32_t b, int32_t w0, int32_t w1, const uint8_t *x) {
     uint32_t v0 = x[0], v1 = x[1];
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     /* GCC zero-extends a xor'ed byte again (extui): 2 instructions more per output */
     __asm__("xor %0, %0, %1" : "+r"(v0) : "r"(0x80u));
     __asm__("xor %0, %0, %1" : "+r"(v1) : "r"(0x80u));
@@ -120,7 +120,7 @@ static inline uint32_t fc_k2_dot(uint32_t b, int32_t w0, int32_t w1, const uint8
     return b + (uint32_t)(w0 * (int32_t)v0) + (uint32_t)(w1 * (int32_t)v1);
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* fc_k2_offset_rows' passes. E: one row's e at byte eo of %[ep] (its input pair at xo of %[xp]);
  * R: one row's output from e, d = (e bh + rh + ((e bl + rl) >> 16)) >> sh (SAR), zq +- d (op: add
  * or sub), the int8 clamp (one unsigned compare, usually), the store, %[po] advanced by n. */
@@ -173,7 +173,7 @@ static void fc_k2_offset_rows(const uint8_t *x, const uint8_t *end, int8_t *out,
                               const fc_k2_terms_t *t, int32_t lo, int32_t hi, int neg) {
     const uint32_t b = t->b, bh = t->bh, bl = t->bl, rh = t->rh, rl = t->rl;
     const int32_t w0 = t->w0, w1 = t->w1, sh = t->sh, zq = t->zq;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     uint32_t e[48];
     while (lo == -128 && hi == 127 && end - x >= 4) {
         const int32_t len = (int32_t)(end - x) / 4 * 2 < 48 ? (int32_t)(end - x) / 4 * 2 : 48;
@@ -343,7 +343,7 @@ void hcc_fully_connected_s8(const hcc_fc_params_t *p, const int8_t *input, const
  * the last term folded into the bias by the compiler and sum_i v formed once per row, with
  * the first block. A block of m <= 4 channels holds for each i its m weights side by side,
  * so one pointer with offsets 0 .. m - 1 reads them (hcc_row_block_u8, dot_u8.h). */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* Three rows or more (a pointwise conv's pixels): the rows are the pixels of a 1x1 conv over one
  * row of `rows` pixels with the same blocked weights and folded bias, whose kernel reads each
  * weight byte once for three pixels (conv_pixels: 17 lx106 instructions for 6 products, here 14
@@ -387,7 +387,7 @@ HCC_OUT_OF_LINE void fc_rows_one_by_one(const hcc_fc_params_t *p, const int8_t *
 
 void hcc_fully_connected_row_s8(const hcc_fc_params_t *p, const int8_t *input, const uint8_t *weights,
                                 const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *output) {
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (p->rows >= 3 && p->n >= 4 && p->k <= HCC_BLOCKED_TRIPLE_TERMS) {
         fc_rows_as_pixels(p, input, weights, bias, mult, shift, output);
         return;

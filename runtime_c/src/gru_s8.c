@@ -74,7 +74,7 @@ static void gru_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t 
     }
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* gru_update on 16 lanes: h_next[l] from z, n and h[l] for l < nc */
 static void gru_host_update(const hcc_rnn_s8_params_t *p, hcc_lanes_t z, hcc_lanes_t n, const int8_t *h,
                             int32_t nc, int8_t *h_next) {
@@ -159,7 +159,7 @@ static void gru_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_
         const int32_t t = dp->reverse ? seq_len - 1 - step : step;
         const int8_t *const xt = x + (size_t)t * (size_t)input_size;
         int8_t *swap;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
         if (host) {
             if (p->linear_before_reset) {
                 gru_host_step_lbr(p, dp, xt, h, h_next);
@@ -187,7 +187,7 @@ void hcc_gru_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0,
     if (p->num_directions > 1) gru_direction(p, &p->dir1, 1, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(0));
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 void hcc_gru_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, int8_t *y,
                      int8_t *y_h, void *scratch) {
     gru_direction(p, &p->dir0, 0, x, h0, y, y_h, scratch HCC_RNN_HOST_ARG(1));

@@ -21,7 +21,7 @@
 
 #include "host_paths.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 
 /* hcc_dwconv2d_host_s8_rows' vectors of several pixels (see there) */
 static int dw_pixels(const hcc_conv2d_params_t *p) {

@@ -7,7 +7,7 @@
 
 #include "hcc_kernels.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* Rows [row_begin, row_end) of a depthwise conv (groups == in_c == out_c, weights OHWI
  * [C, KH, KW, 1]) straight from the NHWC input, no scratch. words: mult / shift are the
  * compiler's words (hcc_dwconv2d_s8_direct_rows), else the multipliers and shifts. Returns 0

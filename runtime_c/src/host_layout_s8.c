@@ -21,7 +21,7 @@
 /* Host builds only: a host-layout model refuses to build for the lx106 (its model.c has an
  * #error there) and conv2d_pool_s8.c calls this file's rows only off the lx106, so the lx106
  * object is left empty (its libgcc lacks the division helpers this C would call). */
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 #include "host_paths.h"
 #include "host_pw_s8.h"
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
@@ -123,7 +123,7 @@ static void host_block(const uint8_t *patches, int32_t step, uint32_t flip, int3
  * (mult and shift of a block's 16 lanes, the padding lanes' accumulators 0), then nc bytes */
 static void host_requant(const uint32_t *acc, const int32_t *mult, const int32_t *shift, int32_t nc,
                          const hcc_conv2d_params_t *p, int8_t *out) {
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     int8_t lanes[HCC_HOST_LANES];
     hcc_host_requant_s8(acc, mult, shift, HCC_HOST_LANES, p->z_out, p->act_min, p->act_max, lanes, 1);
     memcpy(out, lanes, (size_t)nc);
@@ -750,4 +750,4 @@ void hcc_fully_connected_host_s8(const hcc_fc_params_t *p, const int8_t *input, 
     hcc_conv2d_host_s8_rows(&c, input, weights, bias, mult, shift, 0, 1, output);
 }
 
-#endif /* !__XTENSA__ */
+#endif /* !HCC_XTENSA_KERNELS */

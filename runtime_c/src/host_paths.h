@@ -10,7 +10,7 @@
 #include "hcc_kernels.h"
 #include "dot_u8.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif

@@ -12,7 +12,7 @@
 #include "host_paths.h"
 #include "host_pw_s8.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 #if defined(__AVX512F__) && defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
 
@@ -187,4 +187,4 @@ int hcc_host_pw_rows(const hcc_conv2d_params_t *p, const int8_t *input, const in
     return 0;
 }
 #endif
-#endif /* !__XTENSA__ */
+#endif /* !HCC_XTENSA_KERNELS */

@@ -7,7 +7,7 @@
 
 #include "hcc_kernels.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* Rows [row_begin, row_end) of a groups-1 conv in the host layout (HCC_WEIGHTS_HOST) that is
  * 1x1 without padding, in_c a multiple of 4 up to HCC_HOST_PW_TERMS, every shift in [32, 47]:
  * the same outputs as hcc_conv2d_host_s8_rows. Returns 0 (nothing written) where it does not

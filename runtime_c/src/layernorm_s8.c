@@ -51,7 +51,7 @@ static inline int32_t ln_round_shift(int32_t x, int32_t s) {
     return (x + ((int32_t)1 << (s - 1)) + (x >> 31)) >> s;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* pass 1, element at byte k of x and word k of n: x + 128 = u ^ 0x80, C (x + 128) - off128, the
  * product with q, ln_round_shift by SAR */
 #define LN_NORM_TERM(k)                                                           \
@@ -84,7 +84,7 @@ static inline int32_t ln_round_shift(int32_t x, int32_t s) {
 /* n[i] = ln_round_shift((C x_i - off) q, s_n) */
 static void ln_normalise(const int8_t *x, int32_t channels, int32_t off, int32_t q, int32_t s_n, int32_t *n) {
     int32_t i = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (channels >= 2) {
         const int8_t *xp = x, *const end = x + (channels & ~(int32_t)1);
         int32_t *np = n;
@@ -110,7 +110,7 @@ static void ln_normalise(const int8_t *x, int32_t channels, int32_t off, int32_t
 static void ln_scale(const int32_t *n, int32_t channels, const int32_t *g, const int32_t *b, int32_t z_y, int32_t s_y,
                      int8_t *y) {
     int32_t i = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (channels >= 2) {
         const int32_t *np = n, *gp = g, *bp = b, *const end = n + (channels & ~(int32_t)1);
         int8_t *yp = y;

@@ -9,7 +9,7 @@ size_t hcc_lstm_s8_scratch_size(int32_t hidden) {
     return (size_t)hidden * (sizeof(int16_t) + 2u);
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* One step on the host layout (rnn_fixed_point.h): per block of 16 units the four gates' sums
  * over x and over h, then the cell of lstm_direction's loop lane by lane. */
 static void lstm_host_step(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction_s8_t *dp, const int8_t *xt,
@@ -67,7 +67,7 @@ static void lstm_direction(const hcc_rnn_s8_params_t *p, const hcc_rnn_direction
         const int8_t *const xt = x + (size_t)t * (size_t)input_size;
         uint32_t sum_x, sum_h;
         int8_t *swap;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
         if (host) {
             lstm_host_step(p, dp, xt, h, h_next, c);
         } else
@@ -107,7 +107,7 @@ void hcc_lstm_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0
     if (p->num_directions > 1) lstm_direction(p, &p->dir1, 1, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(0));
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 void hcc_lstm_host_s8(const hcc_rnn_s8_params_t *p, const int8_t *x, const int8_t *h0, const int8_t *c0,
                       int8_t *y, int8_t *y_h, int8_t *y_c, void *scratch) {
     lstm_direction(p, &p->dir0, 0, x, h0, c0, y, y_h, y_c, scratch HCC_RNN_HOST_ARG(1));

@@ -3,7 +3,7 @@
 #include "hcc_kernels.h"
 #include "host_dw_s8.h"
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One element at byte offset k: the input byte u, u ^ 0x80 = x + 128 the index. */
 #define LUT_TERM(k)                                                               \
     "l8ui %[t], %[pi], " #k "\n\t"                                                \
@@ -33,10 +33,10 @@
 
 void hcc_lut_s8(const int8_t *input, int32_t size, const int8_t *table, int8_t *output) {
     int32_t i;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (hcc_host_lut_s8(input, size, table, output)) return;
 #endif
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #if defined(__XTENSA_EL__)
     /* a word-aligned input, eight elements a pass from two word loads: 4.9 instructions an
      * element */

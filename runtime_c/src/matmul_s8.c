@@ -31,7 +31,7 @@ static void pack_columns(const int8_t *b, int32_t k, int32_t n, int32_t z_b, int
     for (q = 0; 2 * q < n; ++q) {
         const int8_t *col = b + 2 * q;
         const int32_t second = 2 * q + 1 < n;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         for (i = 0; i < k; ++i, col += n, packed += 2) {
             packed[0] = (int16_t)(col[0] - z_b);
             packed[1] = (int16_t)(second ? col[1] - z_b : 0);

@@ -68,7 +68,7 @@ HCC_POOL_INLINE uint32_t pool3s2_run(const uint8_t *r0, const uint8_t *r1, const
     return carry;
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* %[d] = the max over the rows of the column at byte o of the row pointers (as x + 128) */
 #define POOL3S2_COL(d, o)                                                         \
     "l8ui %[" d "], %[r0], " o "\n\t"                                             \
@@ -167,7 +167,7 @@ HCC_POOL_INLINE void pool3s2_channels(const hcc_pool_params_t *p, const uint8_t 
         const uint8_t *r0 = rows + ch, *r1 = n_rows > 1 ? r0 + rs : r0, *r2 = n_rows > 2 ? r1 + rs : r1;
         uint8_t *out = out_row + ch;
         uint32_t carry = pl == 0 ? pool_col3(r0, r1, r2, 0, w, C, k80) : 0u;  /* the padding column: 0 */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         if (C == 16 || C == 32 || C == 64 || C == 128) {
             carry = pool3s2_asm(r0 + at, r1 + at, r2 + at, C, n, out, carry, k80);
         } else
@@ -210,7 +210,7 @@ void hcc_maxpool_s8_row(const hcc_pool_params_t *p, const int8_t *rows, int32_t 
     const int32_t c = p->c, rs = p->in_w * c;
     uint32_t k80 = 0x80u;
     int32_t ox, r, ix, ch;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (hcc_host_maxpool_s8_row(p, rows, n_rows, out_row)) return;
 #else
     __asm__("" : "+r"(k80));  /* the constant in a register: GCC xors with -0x80 and zero-extends */

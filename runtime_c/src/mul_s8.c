@@ -14,7 +14,7 @@ typedef struct {
     hcc_requant_hoisted_t q;
 } mul_fast_t;
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* One element at byte offset k: the bytes as a + 128 (l8ui, xor 0x80), minus z + 128, the
  * product, then the requantization: 17 instructions. */
 #define MUL_TERM(k)                                                               \
@@ -32,7 +32,7 @@ typedef struct {
 /* n elements of a, b (both advancing) into out; out may be a or b. */
 static void mul_run(const mul_fast_t *f, const int8_t *a, const int8_t *b, int32_t n, int8_t *out) {
     int32_t i;
-#if defined(__XTENSA__) && !defined(__OPTIMIZE_SIZE__)  /* at -Os GCC has no register left for the asm's 14 */
+#if HCC_XTENSA_KERNELS && !defined(__OPTIMIZE_SIZE__)  /* at -Os GCC has no register left for the asm's 14 */
     if (n >= 4) {
         const int8_t *const end = a + (n & ~(int32_t)3);
         const int32_t c80 = 0x80, za = f->z_a + 128, zb = f->z_b + 128;
@@ -54,13 +54,13 @@ static void mul_run(const mul_fast_t *f, const int8_t *a, const int8_t *b, int32
  * (a - z_a)(bv bl) exactly (|bv| <= 255, |bh|, |bl| <= 2^15: every product below 2^31), so an
  * element is one subtraction, two multiplies and the rest of hcc_requant_hoisted, and nothing
  * is set up per row. */
-#if defined(__XTENSA__) && defined(__GNUC__)
+#if HCC_XTENSA_KERNELS && defined(__GNUC__)
 __attribute__((noinline))
 #endif
 static void mul_channel(const mul_fast_t *f, const int8_t *a, int32_t bv, int32_t rows, int32_t stride,
                         int8_t *out) {
     int32_t r;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (rows >= 1) {
         const int8_t *const end = a + rows * stride;
         const int32_t c80 = 0x80, za = f->z_a + 128, bh = f->q.bh * bv, bl = f->q.bl * bv;
@@ -94,7 +94,7 @@ void hcc_mul_s8(const hcc_mul_params_t *p, const int8_t *a, const int8_t *b, int
     f.z_b = p->z_b;
     if (hcc_requant_hoist(&f.q, p->mult, p->shift, p->z_out, p->act_min, p->act_max,
                           hcc_s8_max_diff(p->z_a) * hcc_s8_max_diff(p->z_b))) {
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
         if (b_kind != HCC_BROADCAST_SCALAR &&
             hcc_host_mul_rows_s8(&f.q, p->z_a, p->z_b, a, b, rows, channels, b_kind == HCC_BROADCAST_NONE, output)) {
             return;

@@ -26,7 +26,7 @@ static void prelu_row(const void *ctx, int32_t x_offset, int32_t x_step, int32_t
     }
 }
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* The element count where x is contiguous and the slope one value (every b stride 0), else 0. */
 static int32_t scalar_slope_count(const hcc_broadcast_shape_t *shape) {
     int32_t k, n = 1;
@@ -41,7 +41,7 @@ static int32_t scalar_slope_count(const hcc_broadcast_shape_t *shape) {
 void hcc_prelu_s8(const hcc_prelu_params_t *p, const hcc_broadcast_shape_t *shape, const int8_t *x,
                   const int32_t *m_neg, const int32_t *s_neg, int8_t *output) {
     prelu_ctx_t c;
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* On the host, a one-slope PRelu over many elements (U-Net's) is a function of the byte:
      * its 256 outputs by prelu_row itself, then the table op (vectorized: host_dw_s8.c). */
     const int32_t n = scalar_slope_count(shape);

@@ -1,7 +1,7 @@
 /* int8 mean and max over the middle axis of [outer, n, inner]. */
 #include "hcc_pool.h"
 
-#if defined(__XTENSA__) && defined(__XTENSA_EL__)
+#if HCC_XTENSA_KERNELS && defined(__XTENSA_EL__)
 /* sums[0..3] += sum over k < n of (x + 128) for four neighbouring channels, word-aligned rows
  * `stride` bytes apart: one word load a row, the bytes as x + 128 (xor 0x80808080) in two
  * 16-bit lanes each (bytes 0, 2 and 1, 3), 2.25 instructions an element; n <= 257 keeps a
@@ -30,7 +30,7 @@ static void mean_columns4(const int8_t *p, int32_t n, int32_t stride, uint32_t *
 }
 #endif
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 #include "host_paths.h"
 
 /* The host's mean: a block of channels' sums, row after row (the column walk of the generic
@@ -68,7 +68,7 @@ static void mean_block_host(const int8_t *input, int32_t n, int32_t inner, int32
 
 void hcc_mean_s8(const int8_t *input, int32_t outer, int32_t n, int32_t inner, int32_t z_in,
                  int32_t z_out, int32_t mult, int32_t shift, int8_t *output) {
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     int32_t o, i;
     for (o = 0; o < outer; ++o, input += n * inner, output += inner) {
         for (i = 0; i < inner; i += HCC_MEAN_BLOCK) {

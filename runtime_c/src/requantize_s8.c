@@ -69,7 +69,7 @@ int8_t hcc_requantize_s8(int32_t acc, int32_t m, int32_t s, int32_t z_out, int32
 }
 
 uint32_t hcc_udiv_u32(uint32_t n, uint32_t d, int32_t quotient_bits) {
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* the host's divide instruction: the same quotient (below 2^quotient_bits), without the
      * loop's unpredictable branches (the cycle walkers divide once per element) */
     (void)quotient_bits;

@@ -4,7 +4,7 @@
 
 #define ONE 2048  /* 1 << LINEAR_WEIGHT_BITS */
 
-#if !defined(__XTENSA__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#if !HCC_XTENSA_KERNELS && defined(__AVX512BW__) && defined(__AVX512VL__)
 #include <immintrin.h>
 #define HOST_RESIZE 1
 

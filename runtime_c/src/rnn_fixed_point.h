@@ -102,7 +102,7 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
 
 /* The drivers' flag "host layout" (gru_direction, lstm_direction): absent on the lx106, which
  * never builds the host layout, so that its code is exactly what it was without it. */
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 #define HCC_RNN_HOST_PARAM
 #define HCC_RNN_HOST_ARG(host)
 #else
@@ -110,7 +110,7 @@ static inline void hcc_rnn_terms(const int8_t *v, int32_t k, const uint8_t *wb, 
 #define HCC_RNN_HOST_ARG(host) , host
 #endif
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* The host paths (`--weight-layout host`: hcc_gru_host_s8, hcc_lstm_host_s8; docs/performance.md
  * "Host"): 16 units a pass, every gate of the pass from one sweep over x and one over h, then
  * the gates' fixed point lane by lane. The layout (hcc/ops/recurrent.py, host_direction_arrays):
@@ -433,6 +433,6 @@ static inline hcc_lanes_t hcc_rnn_host_gate(const hcc_rnn_direction_s8_t *dp, in
     const hcc_lanes_t ph = hcc_rnn_host_partial(ah, dp->mult_h + og, dp->shift_h + og);
     return hcc_rnn_host_sat16(hcc_lanes_add(hcc_lanes_add(px, hcc_lanes_load(dp->bias + og)), ph));
 }
-#endif /* !__XTENSA__ */
+#endif /* !HCC_XTENSA_KERNELS */
 
 #endif

@@ -14,7 +14,7 @@ size_t hcc_scan_scratch_size(int D, int N)
     return (size_t)D * (size_t)N * sizeof(int32_t) + 2u * (size_t)N * sizeof(int16_t);
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* one n of scan_states' asm: a_word at byte ao of %[ap], h at ho of %[hp], (B', C') at ro of %[rp] */
 #define HCC_SCAN_STATE(ao, ho, ro)                                                \
     "l32i %[t1], %[ap], " #ao "\n\t"                                              \
@@ -77,7 +77,7 @@ static int8_t scan_readout(int32_t acc, int32_t m_y, int32_t u_c, int32_t m_d, i
     return (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
 }
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* What scan_tokens_asm reads per token besides its registers: right after the token's (B', C')
  * pairs, so that the pairs' pointer reaches both (byte offsets: the asm's). */
 typedef struct {
@@ -246,7 +246,7 @@ void hcc_selective_scan_s8(const int8_t *u, const int8_t *dt_raw, const int8_t *
     int t, d, n;
 
     for (n = 0; n < D * N; ++n) h[n] = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
     if (scan_tokens_asm(u, dt_raw, B, C, y, h, L, D, N, p, half, bias_out)) return;
 #endif
 

@@ -9,7 +9,7 @@
  * the shift-and-subtract division. */
 #include "hcc_kernels.h"
 
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
 /* one element at byte k: x + 128 = u ^ 0x80, d = max - x, e = T[d], q0, the check, the store:
  * 16 instructions (15 when q0 is the quotient) */
 #define SOFTMAX_TERM(k)                                                           \
@@ -52,7 +52,7 @@ static void softmax_row(const int8_t *input, int32_t n, int32_t stride, const ui
         const uint32_t recip = hcc_udiv_u32(0x80000000u, sum >> es, 17);
         const int32_t sh = 23 + es;
         i = 0;
-#if defined(__XTENSA__)
+#if HCC_XTENSA_KERNELS
         if (stride == 1 && n >= 2) {
             const int8_t *pi = input, *const end = input + (n & ~(int32_t)1);
             int8_t *po = output;

@@ -45,7 +45,7 @@ void hcc_transpose_inplace_s8(int8_t *data, int32_t rows, int32_t cols, uint8_t 
     const uint32_t n = (uint32_t)rows * (uint32_t)cols, last = n - 1u;
     uint32_t first, start, i;
     if (rows <= 1 || cols <= 1) return;  /* a vector: the same bytes */
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     if (hcc_host_transpose_inplace_s8(data, rows, cols, visited)) return;
 #endif
     for (i = 0; i < (n + 7u) / 8u; ++i) visited[i] = 0;

@@ -1,7 +1,7 @@
 /* Generic transpose up to rank 4: a byte copy in output order. */
 #include "hcc_kernels.h"
 
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
 /* out[j rows + r] = src[r stride + j] for r < rows (at most 4), j < cols */
 static inline __attribute__((always_inline)) void interleave_rows(const int8_t *src, int32_t stride, int32_t cols,
                                                                   int32_t rows, int8_t *out) {
@@ -26,7 +26,7 @@ void hcc_transpose_s8(const int8_t *input, int32_t rank, const int32_t *dims, co
         out_dims[i] = in_dims[src];
         step[i] = in_strides[src];  /* input offset per step along output dimension i */
     }
-#if !defined(__XTENSA__)
+#if !HCC_XTENSA_KERNELS
     /* On the host, a few-channel NCHW -> NHWC (the output's last axis at most 4 long, the one
      * before it contiguous in the input) interleaves whole input rows: the loop over a 3-byte
      * pixel cost more than its bytes (a 3x96x96 image 17.1 -> 0.63 us). (On the lx106 a
