@@ -81,9 +81,15 @@ def naive_sources(build: Path, name: str) -> list[Path]:
     return _sources(build, name, NAIVE_REPLACES, [NAIVE_DIR / "naive_kernels.c"])
 
 
+def harness_include_dirs(build: Path) -> list[Path]:
+    """The include folders of a build's harness programs (run_model): the model's, the runtime's
+    public headers and its src/ (the naive kernels include its private headers)."""
+    return [build, build / "runtime" / "include", build / "runtime" / "src"]
+
+
 def _xtensa(name, build, input_bytes, workdir, *, naive=False):
     sources = naive_sources(build, name) if naive else _sources(build, name)
-    include = [build, build / "runtime" / "include", build / "runtime" / "src"]
+    include = harness_include_dirs(build)
     xt = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "xt", opt="-O2")
     host = run_model(name, sources, input_bytes, include_dirs=include, workdir=workdir / "host", target="host")
     for run, where in ((xt, "Xtensa"), (host, "host harness")):
@@ -153,8 +159,8 @@ def _ort_time(sess, x, runs) -> float:
 def on_one_cpu():
     """This thread, and the programs it starts, kept on one CPU (the lowest it may use) for the
     block. On a virtual machine one CPU can run about 1.4x slower than the other for seconds at a
-    time (the host's other load): timed from Python, hcc's program usually lands on the other CPU
-    than onnxruntime, so one side alone read slow for a whole peers row (stop 32: mini-Xception's
+    time (the host's other load): timed from Python, hcc's program can land on the other CPU than
+    onnxruntime, so one side alone read slow for a whole peers row (stop 32: mini-Xception's
     program at 0.147 ms while onnxruntime ran at its best; on one CPU both slow down together).
     Without sched_setaffinity (not Linux) the block runs as it is."""
     if not hasattr(os, "sched_setaffinity"):
@@ -173,7 +179,7 @@ def side_by_side(exe: Path, sess, x, runs: int, rounds: int = TIMING_ROUNDS) -> 
     rounds of `runs` runs each, and each side's best round (the lowest of its rounds' medians),
     in ms; also the output's bytes. On a shared machine slow stretches come and go (stop 31's
     mobilenet_v3_small.ts17 read 0.58x in one run and 0.40x in the next; the same C read 0.12 ms
-    in one row and 0.09 in another of this stop's first run in turns): in turns, each side gets
+    in one row and 0.09 in another of the first peers run in turns): in turns, each side gets
     rounds outside them, and its best round is the figure an undisturbed machine gives. Both on
     one CPU (on_one_cpu), so that a slow CPU slows both."""
     hcc_ms, ort_ms, out = [], [], b""

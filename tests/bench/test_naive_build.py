@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hcc.backend.generate import generate
-from hcc.bench.run import naive_sources
+from hcc.bench.run import harness_include_dirs, naive_sources
 from hcc.bench.xtensa import run_model
 from hcc.frontend import load_model
 from hcc.interp.int8_interp import quantize_input, run_int8
@@ -45,7 +45,7 @@ def test_naive_build_of_baseline_is_bit_exact(tmp_path):
         q = np.asarray(quantize_input(sample[None].astype(np.float32), graph.inputs[0].type.quant), np.int8)
         want = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)], quantized_inputs=True)[0], np.int8)
         run = run_model("model", naive_sources(build, "model"), q.tobytes(), target="host",
-                        include_dirs=[build, build / "runtime" / "include", build / "runtime" / "src"],
+                        include_dirs=harness_include_dirs(build),
                         workdir=tmp_path / "naive")
         assert run.exit_code == 0 and run.status == 0
         assert run.output == want.tobytes()

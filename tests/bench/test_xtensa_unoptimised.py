@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hcc.bench.run import _compile, _sources
+from hcc.bench.run import _compile, _sources, harness_include_dirs
 from hcc.bench.xtensa import run_model
 from hcc.interp.int8_interp import quantize_input, run_int8
 from hcc.pipeline import CalibrationOptions
+
 ROOT = Path(__file__).resolve().parents[2]
 # Together these reach every runtime file with Xtensa kernels that failed to compile at -O0
 # (dense and depthwise convs, conv + pool, fully connected, GRU, LSTM, matmul and attention, mul, the causal conv1d).
@@ -33,9 +34,8 @@ def test_unoptimised_lx106_build_is_bit_exact(model, calib, tmp_path):
     q = np.asarray(quantize_input(samples[:1].astype(np.float32), graph.inputs[0].type.quant), np.int8)
     reference = np.asarray(run_int8(graph, [q.reshape(graph.inputs[0].type.shape)], quantized_inputs=True)[0],
                            np.int8).tobytes()
-    include = [build, build / "runtime" / "include", build / "runtime" / "src"]
-    run = run_model("model", _sources(build, "model"), q.tobytes(), include_dirs=include, workdir=tmp_path,
-                    opt="-O0", timeout_s=600)
+    run = run_model("model", _sources(build, "model"), q.tobytes(), include_dirs=harness_include_dirs(build),
+                    workdir=tmp_path, opt="-O0", timeout_s=600)
     assert run.exit_code == 0 and run.status == 0
     assert run.output == reference
     assert len(set(run.output)) > 1  # not a constant
